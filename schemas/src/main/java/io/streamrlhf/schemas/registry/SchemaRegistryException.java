@@ -1,0 +1,53 @@
+package io.streamrlhf.schemas.registry;
+
+/**
+ * A registry call failed. Carries the HTTP status and the Confluent error code (for example 40401 subject
+ * not found, 40402 version not found, 40403 schema not found, 409 incompatible schema, 42201 invalid schema),
+ * so callers can tell a missing subject from an incompatible change or an unreachable registry.
+ */
+public class SchemaRegistryException extends RuntimeException {
+    /** Subject not found. */
+    public static final int SUBJECT_NOT_FOUND = 40401;
+    /** Version not found. */
+    public static final int VERSION_NOT_FOUND = 40402;
+    /** Schema (id) not found. */
+    public static final int SCHEMA_NOT_FOUND = 40403;
+    /** Schema incompatible with earlier versions under the subject's compatibility level. */
+    public static final int INCOMPATIBLE_SCHEMA = 409;
+    /** The schema text is not a valid Avro schema. */
+    public static final int INVALID_SCHEMA = 42201;
+    /** Invalid compatibility level. */
+    public static final int INVALID_COMPATIBILITY_LEVEL = 42203;
+    /** Internal or transport error. */
+    public static final int SERVER_ERROR = 50001;
+
+    private static final long serialVersionUID = 1L;
+
+    private final int httpStatus;
+    private final int errorCode;
+
+    public SchemaRegistryException(int httpStatus, int errorCode, String message) {
+        this(httpStatus, errorCode, message, null);
+    }
+
+    public SchemaRegistryException(int httpStatus, int errorCode, String message, Throwable cause) {
+        super(message + " (http " + httpStatus + ", error_code " + errorCode + ")", cause);
+        this.httpStatus = httpStatus;
+        this.errorCode = errorCode;
+    }
+
+    /** The HTTP status of the failed call, or 0 when the registry could not be reached. */
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** The Confluent error code. */
+    public int errorCode() {
+        return errorCode;
+    }
+
+    /** Whether the failure means "not found" (subject, version or schema). */
+    public boolean isNotFound() {
+        return httpStatus == 404;
+    }
+}

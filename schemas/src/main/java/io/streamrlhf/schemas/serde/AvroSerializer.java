@@ -1,0 +1,70 @@
+package io.streamrlhf.schemas.serde;
+
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Writes specific Avro records in the Confluent wire format, registering (or looking up) the record's schema
+ * under {@code <topic>-value} or {@code <topic>-key} on first use and caching the id per subject.
+ *
+ * @param <T> the generated record class
+ */
+public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
+
+    private final SchemaRegistryClient registry;
+    private final Schema schema;
+    private final boolean isKey;
+    private final boolean autoRegister;
+    private final SpecificDatumWriter<T> writer;
+    private final Map<String, Integer> idsBySubject = new ConcurrentHashMap<>();
+    private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
+
+    /**
+     * @param registry where schemas are registered
+     * @param schema the writer schema, usually {@code Generated.getClassSchema()}
+     * @param isKey whether this serializes keys (subject {@code <topic>-key})
+     * @param autoRegister register the schema on first use; when false it must already be registered
+     */
+    public AvroSerializer(SchemaRegistryClient registry, Schema schema, boolean isKey, boolean autoRegister) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.schema = Objects.requireNonNull(schema, "schema");
+        this.isKey = isKey;
+        this.autoRegister = autoRegister;
+        this.writer = new SpecificDatumWriter<>(schema);
+    }
+
+    @Override
+    public byte[] serialize(String topic, T record) {
+        if (record == null) {
+            return null;
+        }
+        String subject = isKey ? WireFormat.keySubject(topic) : WireFormat.valueSubject(topic);
+        int id = idsBySubject.computeIfAbsent(subject,
+                s -> autoRegister ? registry.register(s, schema) : registry.lookup(s, schema));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        out.write(WireFormat.MAGIC_BYTE);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
+        try {
+            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, encoders.get());
+            encoders.set(encoder);
+            writer.write(record, encoder);
+            encoder.flush();
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException("Cannot serialize " + schema.getFullName() + " for topic " + topic
+                    + ": " + e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+}

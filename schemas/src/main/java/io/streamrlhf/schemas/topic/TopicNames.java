@@ -1,0 +1,75 @@
+package io.streamrlhf.schemas.topic;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * The names of every StreamRLHF topic, defaulting to those in ARCHITECTURE.md.
+ *
+ * @param responses {@code ResponseGenerated} by response id
+ * @param feedback {@code Feedback} by response id
+ * @param preferences {@code PairwisePreference} by prompt id
+ * @param prompts {@code Prompt} by prompt id
+ * @param judgeVerdicts {@code JudgeVerdict} by response id
+ * @param ktoExamples {@code KtoExample} by example id
+ * @param dpoPairs {@code DpoPair} by pair id
+ * @param policyVersions {@code PolicyVersion} by model id
+ * @param trainerMetrics {@code TrainerMetrics} by model id
+ * @param deadLetters {@code DeadLetter} by original key
+ * @param schemas the schema registry's own log (compacted)
+ */
+public record TopicNames(String responses, String feedback, String preferences, String prompts,
+                         String judgeVerdicts, String ktoExamples, String dpoPairs, String policyVersions,
+                         String trainerMetrics, String deadLetters, String schemas) {
+
+    public TopicNames {
+        for (String name : List.of(responses, feedback, preferences, prompts, judgeVerdicts, ktoExamples, dpoPairs,
+                policyVersions, trainerMetrics, deadLetters, schemas)) {
+            Objects.requireNonNull(name, "topic name");
+            if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
+                throw new IllegalArgumentException("Invalid topic name '" + name
+                        + "': use 1-249 characters from [a-zA-Z0-9._-]");
+            }
+        }
+    }
+
+    /** The default names. */
+    public static TopicNames defaults() {
+        return new TopicNames("rlhf.responses", "rlhf.feedback", "rlhf.preferences", "rlhf.prompts",
+                "rlhf.judge.verdicts", "rlhf.examples.kto", "rlhf.examples.dpo", "rlhf.policy.versions",
+                "rlhf.trainer.metrics", "rlhf.dead-letters", "_rlhf.schemas");
+    }
+
+    /** Every name with {@code prefix} prepended: unique topics per test or per tenant. */
+    public TopicNames withPrefix(String prefix) {
+        return map(n -> prefix + n);
+    }
+
+    /**
+     * The defaults, each overridden by {@code topic.<field>} in {@code props} where present
+     * (for example {@code topic.feedback=prod.feedback}).
+     */
+    public static TopicNames fromProperties(Map<String, String> props) {
+        TopicNames d = defaults();
+        return new TopicNames(
+                props.getOrDefault("topic.responses", d.responses),
+                props.getOrDefault("topic.feedback", d.feedback),
+                props.getOrDefault("topic.preferences", d.preferences),
+                props.getOrDefault("topic.prompts", d.prompts),
+                props.getOrDefault("topic.judgeVerdicts", d.judgeVerdicts),
+                props.getOrDefault("topic.ktoExamples", d.ktoExamples),
+                props.getOrDefault("topic.dpoPairs", d.dpoPairs),
+                props.getOrDefault("topic.policyVersions", d.policyVersions),
+                props.getOrDefault("topic.trainerMetrics", d.trainerMetrics),
+                props.getOrDefault("topic.deadLetters", d.deadLetters),
+                props.getOrDefault("topic.schemas", d.schemas));
+    }
+
+    private TopicNames map(UnaryOperator<String> f) {
+        return new TopicNames(f.apply(responses), f.apply(feedback), f.apply(preferences), f.apply(prompts),
+                f.apply(judgeVerdicts), f.apply(ktoExamples), f.apply(dpoPairs), f.apply(policyVersions),
+                f.apply(trainerMetrics), f.apply(deadLetters), f.apply(schemas));
+    }
+}

@@ -1,0 +1,15 @@
+package io.streamrlhf.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Per-sequence completion log-probabilities: {@code sums[b]} is the sum of log π(token) over the
+ * completion tokens of row {@code b}, {@code counts[b]} their number (both float32, shape (B)).
+ */
+public record CompletionLogps(NDArray sums, NDArray counts) {
+
+  /** Length-normalised log-probs {@code sums / counts} (rows without tokens count as 1). */
+  public NDArray averages() {
+    return sums.div(counts.maximum(1f));
+  }
+}
