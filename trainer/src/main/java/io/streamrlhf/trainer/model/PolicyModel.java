@@ -1,0 +1,324 @@
+package io.streamrlhf.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.Pair;
+import io.streamrlhf.trainer.batch.SequenceCollator;
+import io.streamrlhf.trainer.batch.TokenBatch;
+import io.streamrlhf.trainer.config.ModelConfig;
+import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The policy: a {@link TransformerLM} with its tokenizer, device and native memory.
+ *
+ * <p>This is the class the sampler uses: {@link #create(ModelConfig)} or a checkpoint loaded through
+ * {@code io.streamrlhf.trainer.checkpoint.Checkpoints}, then {@link #generate}. The trainer uses
+ * {@link #completionLogps} inside a gradient collector. Not thread-safe; close it to free native
+ * memory.
+ */
+public final class PolicyModel implements AutoCloseable {
+
+  private final ModelConfig config;
+  private final ByteTokenizer tokenizer = new ByteTokenizer();
+  private final SequenceCollator collator;
+  private final Device device;
+  private final NDManager manager;
+  private final TransformerLM block;
+  private final LinkedHashMap<String, Parameter> parameters = new LinkedHashMap<>();
+
+  private PolicyModel(ModelConfig config, Device device) {
+    this.config = config;
+    this.device = device;
+    this.collator = new SequenceCollator(tokenizer, config.context());
+    this.manager = NDManager.newBaseManager(device);
+    this.block = new TransformerLM(config, ByteTokenizer.VOCAB_SIZE);
+    Engine.getInstance().setRandomSeed((int) config.seed());
+    block.setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
+    block.initialize(manager, DataType.FLOAT32, new Shape(1, config.context()));
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      parameters.put(p.getKey(), p.getValue());
+    }
+  }
+
+  /** A freshly initialised model on {@link Devices#best()}. */
+  public static PolicyModel create(ModelConfig config) {
+    return new PolicyModel(config, Devices.best());
+  }
+
+  /** A freshly initialised model on the given device. */
+  public static PolicyModel create(ModelConfig config, Device device) {
+    return new PolicyModel(config, device);
+  }
+
+  /** The model shape. */
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** The tokenizer. */
+  public ByteTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The collator matching this model's context. */
+  public SequenceCollator collator() {
+    return collator;
+  }
+
+  /** The device holding the weights. */
+  public Device device() {
+    return device;
+  }
+
+  /** The manager owning the weights; create per-step sub-managers from it. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Trainable parameters by stable name, in a fixed order. */
+  public Map<String, NDArray> parameters() {
+    LinkedHashMap<String, NDArray> arrays = new LinkedHashMap<>();
+    parameters.forEach((name, p) -> arrays.put(name, p.getArray()));
+    return Collections.unmodifiableMap(arrays);
+  }
+
+  /** Number of trainable scalars. */
+  public long parameterCount() {
+    return parameters.values().stream().mapToLong(p -> p.getArray().size()).sum();
+  }
+
+  /** Logits {@code (B, T, V)} for token ids {@code (B, T)}; results live in the ids' manager. */
+  public NDArray logits(NDArray tokens, boolean training) {
+    ParameterStore store = new ParameterStore(tokens.getManager(), false);
+    return block.forward(store, new NDList(tokens), training).head();
+  }
+
+  /**
+   * Sum of completion-token log-probs and completion token counts per row; prompt and padding
+   * positions are masked out. Arrays are created in {@code scope}.
+   */
+  public CompletionLogps completionLogps(NDManager scope, TokenBatch batch, boolean training) {
+    Shape shape = new Shape(batch.rows(), batch.length());
+    NDArray inputs = scope.create(batch.inputs(), shape).toDevice(device, false);
+    NDArray targets = scope.create(batch.targets(), shape).toDevice(device, false);
+    NDArray mask = scope.create(batch.mask(), shape).toDevice(device, false);
+    NDArray logProbs = logits(inputs, training).logSoftmax(-1)
+        .gather(targets.expandDims(-1), -1)
+        .squeeze(-1);
+    return new CompletionLogps(logProbs.mul(mask).sum(new int[] {1}), mask.sum(new int[] {1}));
+  }
+
+  /** Convenience: collates the samples and returns their completion log-probs. */
+  public CompletionLogps completionLogps(
+      NDManager scope, List<SequenceCollator.Sample> samples, boolean training) {
+    return completionLogps(scope, collator.collate(samples), training);
+  }
+
+  /** Generates one completion for {@code prompt}. */
+  public String generate(String prompt, SamplingConfig sampling, Random random) {
+    return generate(List.of(prompt), sampling, random).get(0);
+  }
+
+  /**
+   * Generates a completion per prompt (batched), stopping each row at EOS, at
+   * {@code maxTokens} or at the context limit. Never emits BOS, PAD or SEP.
+   */
+  public List<String> generate(List<String> prompts, SamplingConfig sampling, Random random) {
+    int rows = prompts.size();
+    List<int[]> prefixes = new ArrayList<>(rows);
+    int[] lengths = new int[rows];
+    int longestPrompt = 0;
+    for (String prompt : prompts) {
+      int[] ids = tokenizer.encodePrompt(prompt);
+      // Leave room for at least one generated token; keep the prompt's tail.
+      if (ids.length > config.context() - 1) {
+        int[] tail = Arrays.copyOfRange(ids, ids.length - (config.context() - 2), ids.length);
+        ids = new int[tail.length + 1];
+        ids[0] = ByteTokenizer.BOS;
+        System.arraycopy(tail, 0, ids, 1, tail.length);
+      }
+      prefixes.add(ids);
+      longestPrompt = Math.max(longestPrompt, ids.length);
+    }
+    int capacity = Math.min(config.context(), longestPrompt + sampling.maxTokens());
+    int[][] sequences = new int[rows][capacity];
+    List<List<Integer>> generated = new ArrayList<>(rows);
+    boolean[] done = new boolean[rows];
+    for (int r = 0; r < rows; r++) {
+      Arrays.fill(sequences[r], ByteTokenizer.PAD);
+      System.arraycopy(prefixes.get(r), 0, sequences[r], 0, prefixes.get(r).length);
+      lengths[r] = prefixes.get(r).length;
+      generated.add(new ArrayList<>());
+    }
+    int vocab = ByteTokenizer.VOCAB_SIZE;
+    for (int step = 0; step < sampling.maxTokens(); step++) {
+      int width = 0;
+      for (int r = 0; r < rows; r++) {
+        if (!done[r]) {
+          width = Math.max(width, lengths[r]);
+        }
+      }
+      if (width == 0 || width >= capacity + 1) {
+        break;
+      }
+      long[] flat = new long[rows * width];
+      for (int r = 0; r < rows; r++) {
+        for (int t = 0; t < width; t++) {
+          flat[r * width + t] = sequences[r][t];
+        }
+      }
+      float[] all;
+      try (NDManager scope = manager.newSubManager(); NDScope ignored = new NDScope()) {
+        NDArray tokens = scope.create(flat, new Shape(rows, width)).toDevice(device, false);
+        all = logits(tokens, false).toType(DataType.FLOAT32, false).toFloatArray();
+      }
+      for (int r = 0; r < rows; r++) {
+        if (done[r]) {
+          continue;
+        }
+        float[] row = Arrays.copyOfRange(all, (r * width + lengths[r] - 1) * vocab,
+            (r * width + lengths[r]) * vocab);
+        int next = sample(row, sampling, random);
+        if (next == ByteTokenizer.EOS) {
+          done[r] = true;
+          continue;
+        }
+        generated.get(r).add(next);
+        sequences[r][lengths[r]++] = next;
+        if (lengths[r] >= capacity) {
+          done[r] = true;
+        }
+      }
+    }
+    List<String> out = new ArrayList<>(rows);
+    for (List<Integer> ids : generated) {
+      out.add(tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray()));
+    }
+    return out;
+  }
+
+  static int sample(float[] logits, SamplingConfig sampling, Random random) {
+    logits[ByteTokenizer.BOS] = Float.NEGATIVE_INFINITY;
+    logits[ByteTokenizer.PAD] = Float.NEGATIVE_INFINITY;
+    logits[ByteTokenizer.SEP] = Float.NEGATIVE_INFINITY;
+    if (sampling.temperature() == 0) {
+      int best = 0;
+      for (int i = 1; i < logits.length; i++) {
+        if (logits[i] > logits[best]) {
+          best = i;
+        }
+      }
+      return best;
+    }
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : logits) {
+      max = Math.max(max, l);
+    }
+    double[] probs = new double[logits.length];
+    double total = 0;
+    for (int i = 0; i < logits.length; i++) {
+      probs[i] = Math.exp((logits[i] - max) / sampling.temperature());
+      total += probs[i];
+    }
+    Integer[] order = new Integer[logits.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+      probs[i] /= total;
+    }
+    Arrays.sort(order, (a, b) -> Double.compare(probs[b], probs[a]));
+    // Nucleus: the smallest prefix of the sorted distribution whose mass reaches topP.
+    double kept = 0;
+    int cut = 0;
+    while (cut < order.length && (cut == 0 || kept < sampling.topP())) {
+      kept += probs[order[cut++]];
+    }
+    double u = random.nextDouble() * kept;
+    for (int i = 0; i < cut; i++) {
+      u -= probs[order[i]];
+      if (u <= 0) {
+        return order[i];
+      }
+    }
+    return order[cut - 1];
+  }
+
+  /** Copies of all weights as float arrays, by parameter name. */
+  public Map<String, float[]> exportWeights() {
+    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
+    parameters.forEach((name, p) -> out.put(name, p.getArray().toFloatArray()));
+    return out;
+  }
+
+  /**
+   * Overwrites the weights in place (parameters keep their identity and gradient buffers).
+   *
+   * @throws IllegalArgumentException when a name is missing or a size differs
+   */
+  public void importWeights(Map<String, float[]> weights) {
+    for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+      float[] values = weights.get(e.getKey());
+      NDArray target = e.getValue().getArray();
+      if (values == null || values.length != target.size()) {
+        throw new IllegalArgumentException("weights for " + e.getKey() + " missing or of size "
+            + (values == null ? "none" : values.length) + ", expected " + target.size());
+      }
+      assign(target, values);
+    }
+  }
+
+  /** A frozen copy with the same weights, for the reference model. */
+  public PolicyModel frozenCopy() {
+    PolicyModel copy = new PolicyModel(config, device);
+    copy.importWeights(exportWeights());
+    for (Parameter p : copy.parameters.values()) {
+      p.getArray().setRequiresGradient(false);
+    }
+    return copy;
+  }
+
+  /** Writes {@code values} into {@code target} in place without touching autograd state. */
+  static void assign(NDArray target, float[] values) {
+    try (NDManager scope = target.getManager().newSubManager()) {
+      NDArray source = scope.create(values, target.getShape()).toDevice(target.getDevice(), false);
+      // In place: the parameter keeps its identity and requires-grad flag.
+      target.muli(0).addi(source);
+    }
+  }
+
+  /** Sum of squares of all weights: a cheap fingerprint for tests and logs. */
+  public double weightNormSquared() {
+    double sum = 0;
+    try (NDScope ignored = new NDScope()) {
+      for (Parameter p : parameters.values()) {
+        sum += p.getArray().square().sum().getFloat();
+      }
+    }
+    return sum;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  static NDArray stack(List<NDArray> arrays) {
+    return NDArrays.stack(new NDList(arrays));
+  }
+}

@@ -1,0 +1,48 @@
+package io.streamrlhf.trainer.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamrlhf.trainer.tokenizer.ByteTokenizer.EncodedPair;
+import org.junit.jupiter.api.Test;
+
+class ByteTokenizerTest {
+
+  private final ByteTokenizer tokenizer = new ByteTokenizer();
+
+  @Test
+  void encodesPromptSeparatorCompletionAndEos() {
+    // when
+    EncodedPair pair = tokenizer.encodePair("ab", "c", 16);
+    // then
+    assertThat(pair.ids()).containsExactly(ByteTokenizer.BOS, 'a', 'b', ByteTokenizer.SEP, 'c',
+        ByteTokenizer.EOS);
+    assertThat(pair.promptLength()).isEqualTo(4);
+    assertThat(pair.completionLength()).isEqualTo(2);
+  }
+
+  @Test
+  void truncatesTheOldestPromptBytesFirstThenTheCompletionTail() {
+    // when
+    EncodedPair promptCut = tokenizer.encodePair("abcdef", "x", 6);
+    EncodedPair completionCut = tokenizer.encodePair("p", "abcdefgh", 6);
+    // then
+    assertThat(promptCut.ids()).containsExactly(ByteTokenizer.BOS, 'e', 'f', ByteTokenizer.SEP, 'x',
+        ByteTokenizer.EOS);
+    assertThat(completionCut.ids()).containsExactly(ByteTokenizer.BOS, 'p', ByteTokenizer.SEP, 'a',
+        'b', 'c');
+  }
+
+  @Test
+  void roundTripsUtf8AndSkipsSpecialTokens() {
+    // given
+    String text = "Merci, ça va? 👍";
+    // when
+    int[] ids = tokenizer.encodeText(text);
+    int[] withSpecials = new int[ids.length + 2];
+    withSpecials[0] = ByteTokenizer.BOS;
+    System.arraycopy(ids, 0, withSpecials, 1, ids.length);
+    withSpecials[ids.length + 1] = ByteTokenizer.EOS;
+    // then
+    assertThat(tokenizer.decode(withSpecials)).isEqualTo(text);
+  }
+}
