@@ -1,0 +1,44 @@
+package io.streamrlhf.schemas.topic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TopicLayoutTest {
+
+    @Test
+    void readsOverridesFromProperties() {
+        TopicLayout layout = TopicLayout.fromProperties(Map.of("topics.partitions", "6", "topics.replication.factor", "3"));
+        assertThat(layout.partitions()).isEqualTo(6);
+        assertThat(layout.replicationFactor()).isEqualTo((short) 3);
+    }
+
+    @Test
+    void refusesEventRetentionShorterThanTheLateFeedbackWindow() {
+        assertThatThrownBy(() -> TopicLayout.fromProperties(Map.of("topics.event.retention", "P1D")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("P7D");
+    }
+
+    @Test
+    void refusesZeroPartitionsNamingTheSetting() {
+        assertThatThrownBy(() -> TopicLayout.fromProperties(Map.of("topics.partitions", "0")))
+                .hasMessageContaining("topics.partitions");
+    }
+
+    @Test
+    void specsCoverEveryTopicNameAndCompactTheRegistryLog() {
+        TopicNames names = TopicNames.defaults();
+        var specs = TopicLayout.defaults().specs(names);
+        assertThat(specs).hasSize(11);
+        assertThat(specs).filteredOn(s -> s.name().equals(names.schemas()))
+                .singleElement().extracting(s -> s.configs().get("cleanup.policy")).isEqualTo("compact");
+    }
+
+    @Test
+    void refusesInvalidTopicNames() {
+        assertThatThrownBy(() -> TopicNames.fromProperties(Map.of("topic.feedback", "bad name!")))
+                .hasMessageContaining("bad name!");
+    }
+}
