@@ -1,0 +1,43 @@
+package io.streamrlhf.trainer.checkpoint;
+
+import io.streamrlhf.trainer.config.ModelConfig;
+import io.streamrlhf.trainer.config.OptimizerConfig;
+import io.streamrlhf.trainer.model.PolicyModel;
+import io.streamrlhf.trainer.optim.OptimizerState;
+import java.util.Map;
+
+/**
+ * Everything needed to resume training or to serve a policy version: model and optimizer config,
+ * weights, AdamW state and step.
+ *
+ * @param modelId model family id
+ * @param version policy version this checkpoint is (0 = warm start)
+ * @param parentVersion the version it was trained from, or -1 for none
+ * @param model model shape
+ * @param optimizer optimizer settings
+ * @param weights weights by parameter name
+ * @param optimizerState AdamW moments and step
+ */
+public record Checkpoint(
+    String modelId, long version, long parentVersion, ModelConfig model, OptimizerConfig optimizer,
+    Map<String, float[]> weights, OptimizerState optimizerState) {
+
+  /** Snapshot of a live model and its optimizer state. */
+  public static Checkpoint of(String modelId, long version, long parentVersion, PolicyModel policy,
+      OptimizerConfig optimizer, OptimizerState state) {
+    return new Checkpoint(modelId, version, parentVersion, policy.config(), optimizer,
+        policy.exportWeights(), state);
+  }
+
+  /** A new policy model (on the best device) holding these weights; the caller closes it. */
+  public PolicyModel toPolicyModel() {
+    PolicyModel policy = PolicyModel.create(model);
+    try {
+      policy.importWeights(weights);
+      return policy;
+    } catch (RuntimeException e) {
+      policy.close();
+      throw e;
+    }
+  }
+}

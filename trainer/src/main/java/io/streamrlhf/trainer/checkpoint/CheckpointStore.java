@@ -1,0 +1,35 @@
+package io.streamrlhf.trainer.checkpoint;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * Where checkpoints live, addressed by URI. The local-folder implementation uses {@code file://};
+ * shared storage can add its own scheme behind the same interface.
+ */
+public interface CheckpointStore {
+
+  /** Where and what was written. */
+  record Stored(URI uri, String sha256, long sizeBytes) {}
+
+  /**
+   * Writes the checkpoint durably and atomically under {@code name}: after this returns, the URI
+   * holds the complete file or nothing was visible at all.
+   */
+  Stored write(String name, Checkpoint checkpoint) throws IOException;
+
+  /**
+   * Reads and verifies a checkpoint; when {@code expectedSha256} is not null the whole file must
+   * hash to it.
+   *
+   * @throws CorruptCheckpointException when the hash or the format does not match
+   */
+  Checkpoint read(URI uri, String expectedSha256) throws IOException;
+
+  /** Checkpoints currently stored. */
+  List<URI> list() throws IOException;
+
+  /** Deletes a checkpoint; absent is fine. */
+  void delete(URI uri) throws IOException;
+}
