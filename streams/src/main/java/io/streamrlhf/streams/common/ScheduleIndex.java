@@ -1,0 +1,55 @@
+package io.streamrlhf.streams.common;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A time-ordered index of things due at a stream time (settle deadlines, expiries), kept in a key-value store whose
+ * keys sort by time: {@code <16 hex digits of the time>|<tag>}. Punctuators ask for what is due instead of scanning
+ * every entry of the main store.
+ */
+public final class ScheduleIndex {
+
+    /** One due entry. */
+    public record Entry(long time, String tag) {
+    }
+
+    private static final String MAX_SUFFIX = "|\uffff";
+    private final KeyValueStore<String, String> store;
+
+    public ScheduleIndex(KeyValueStore<String, String> store) {
+        this.store = store;
+    }
+
+    /** Schedules {@code tag} at {@code time} (idempotent). */
+    public void add(long time, String tag) {
+        store.put(key(time, tag), tag);
+    }
+
+    /** Removes the entry for {@code tag} at {@code time}, if any. */
+    public void remove(long time, String tag) {
+        store.delete(key(time, tag));
+    }
+
+    /** Removes and returns every entry due at or before {@code now}, oldest first. */
+    public List<Entry> pollDue(long now) {
+        List<Entry> due = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = store.range(key(0, ""), String.format("%016x", Math.max(0, now)) + MAX_SUFFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                keys.add(kv.key);
+                due.add(new Entry(Long.parseLong(kv.key.substring(0, 16), 16), kv.value));
+            }
+        }
+        keys.forEach(store::delete);
+        return due;
+    }
+
+    private static String key(long time, String tag) {
+        return String.format("%016x", Math.max(0, time)) + "|" + tag;
+    }
+}

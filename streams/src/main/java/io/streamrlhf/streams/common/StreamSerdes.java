@@ -1,0 +1,93 @@
+package io.streamrlhf.streams.common;
+
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
+import io.streamrlhf.schemas.serde.AvroSerde;
+import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.streams.avro.DerivedPromptState;
+import io.streamrlhf.streams.avro.KtoDecision;
+import io.streamrlhf.streams.avro.KtoResponseState;
+import io.streamrlhf.streams.avro.MonitorEvent;
+import io.streamrlhf.streams.avro.PendingPreference;
+import io.streamrlhf.streams.avro.PromptSnapshot;
+import io.streamrlhf.streams.avro.ResponseSnapshot;
+import io.streamrlhf.streams.avro.RolloutGroup;
+import io.streamrlhf.streams.avro.VersionMinuteStats;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Serde;
+
+/**
+ * The typed topics plus the serdes of the topologies' own state and repartition values (Avro on the same wire
+ * format, registered in the same registry). Built once and passed to every topology's constructor, so tests build
+ * the same topologies over an in-memory registry.
+ */
+public final class StreamSerdes {
+
+    private final Topics topics;
+    private final Serde<ResponseSnapshot> responseSnapshot;
+    private final Serde<KtoResponseState> ktoResponseState;
+    private final Serde<KtoDecision> ktoDecision;
+    private final Serde<DerivedPromptState> derivedPromptState;
+    private final Serde<PendingPreference> pendingPreference;
+    private final Serde<RolloutGroup> rolloutGroup;
+    private final Serde<PromptSnapshot> promptSnapshot;
+    private final Serde<MonitorEvent> monitorEvent;
+    private final Serde<VersionMinuteStats> versionMinuteStats;
+
+    /**
+     * @param topics the typed input and output topics
+     * @param registry where internal schemas are registered (the same registry the topics use)
+     */
+    public StreamSerdes(Topics topics, SchemaRegistryClient registry) {
+        this.topics = Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(registry, "registry");
+        this.responseSnapshot = AvroSerde.forValues(ResponseSnapshot.class, registry);
+        this.ktoResponseState = AvroSerde.forValues(KtoResponseState.class, registry);
+        this.ktoDecision = AvroSerde.forValues(KtoDecision.class, registry);
+        this.derivedPromptState = AvroSerde.forValues(DerivedPromptState.class, registry);
+        this.pendingPreference = AvroSerde.forValues(PendingPreference.class, registry);
+        this.rolloutGroup = AvroSerde.forValues(RolloutGroup.class, registry);
+        this.promptSnapshot = AvroSerde.forValues(PromptSnapshot.class, registry);
+        this.monitorEvent = AvroSerde.forValues(MonitorEvent.class, registry);
+        this.versionMinuteStats = AvroSerde.forValues(VersionMinuteStats.class, registry);
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public Serde<ResponseSnapshot> responseSnapshot() {
+        return responseSnapshot;
+    }
+
+    public Serde<KtoResponseState> ktoResponseState() {
+        return ktoResponseState;
+    }
+
+    public Serde<KtoDecision> ktoDecision() {
+        return ktoDecision;
+    }
+
+    public Serde<DerivedPromptState> derivedPromptState() {
+        return derivedPromptState;
+    }
+
+    public Serde<PendingPreference> pendingPreference() {
+        return pendingPreference;
+    }
+
+    public Serde<RolloutGroup> rolloutGroup() {
+        return rolloutGroup;
+    }
+
+    public Serde<PromptSnapshot> promptSnapshot() {
+        return promptSnapshot;
+    }
+
+    public Serde<MonitorEvent> monitorEvent() {
+        return monitorEvent;
+    }
+
+    public Serde<VersionMinuteStats> versionMinuteStats() {
+        return versionMinuteStats;
+    }
+}

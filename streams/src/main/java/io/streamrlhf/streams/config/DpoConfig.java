@@ -1,0 +1,73 @@
+package io.streamrlhf.streams.config;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Thresholds of the DPO pair topology.
+ *
+ * @param derivedWindow labels on one prompt pair up only when both fall within this window.
+ *                      Property {@code dpo.derivedWindow}, default 1h
+ * @param derivedPairsPerPrompt at most this many derived pairs per prompt. Property {@code dpo.derivedPairsPerPrompt},
+ *                              default 4
+ * @param preferenceBuffer how long an explicit preference waits for its two responses before it is dead-lettered.
+ *                         Property {@code dpo.preferenceBuffer}, default 10m
+ * @param responseRetention how long responses are kept for explicit preferences. Property
+ *                          {@code dpo.responseRetention}, default 7d
+ * @param rolloutGroupSize K: a rollout group is judged once K rollouts of one prompt and policy version arrived.
+ *                         Property {@code dpo.rolloutGroupSize}, default 4
+ * @param rolloutWindow or once this much stream time passed since its first rollout. Property
+ *                      {@code dpo.rolloutWindow}, default 60s
+ * @param rho length-control slack in [0, 1]: chosen is the shortest passing rollout with
+ *            score >= (1-rho)*best + rho*worst. Property {@code dpo.rho}, default 0.1
+ * @param punctuateInterval how often (stream time) windows are closed and state swept. Property
+ *                          {@code dpo.punctuateInterval}, default 1s
+ */
+public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Duration preferenceBuffer,
+                        Duration responseRetention, int rolloutGroupSize, Duration rolloutWindow, double rho,
+                        Duration punctuateInterval) {
+
+    public DpoConfig {
+        Durations.requirePositive("dpo.derivedWindow", derivedWindow);
+        Durations.requirePositive("dpo.preferenceBuffer", preferenceBuffer);
+        Durations.requirePositive("dpo.responseRetention", responseRetention);
+        Durations.requirePositive("dpo.rolloutWindow", rolloutWindow);
+        Durations.requirePositive("dpo.punctuateInterval", punctuateInterval);
+        if (derivedPairsPerPrompt < 1) {
+            throw new IllegalArgumentException("dpo.derivedPairsPerPrompt must be >= 1, got " + derivedPairsPerPrompt);
+        }
+        if (rolloutGroupSize < 2) {
+            throw new IllegalArgumentException("dpo.rolloutGroupSize must be >= 2 (a pair needs two rollouts), got "
+                    + rolloutGroupSize);
+        }
+        if (!(rho >= 0.0 && rho <= 1.0)) {
+            throw new IllegalArgumentException("dpo.rho must be within [0, 1], got " + rho);
+        }
+    }
+
+    /** The documented defaults. */
+    public static DpoConfig defaults() {
+        return new DpoConfig(Duration.ofHours(1), 4, Duration.ofMinutes(10), Duration.ofDays(7), 4,
+                Duration.ofSeconds(60), 0.1, Duration.ofSeconds(1));
+    }
+
+    /** The defaults overridden by {@code dpo.*} keys. */
+    public static DpoConfig fromProperties(Map<String, String> properties) {
+        Props p = new Props(properties);
+        DpoConfig d = defaults();
+        return new DpoConfig(p.duration("dpo.derivedWindow", d.derivedWindow),
+                p.integer("dpo.derivedPairsPerPrompt", d.derivedPairsPerPrompt),
+                p.duration("dpo.preferenceBuffer", d.preferenceBuffer),
+                p.duration("dpo.responseRetention", d.responseRetention),
+                p.integer("dpo.rolloutGroupSize", d.rolloutGroupSize),
+                p.duration("dpo.rolloutWindow", d.rolloutWindow),
+                p.decimal("dpo.rho", d.rho),
+                p.duration("dpo.punctuateInterval", d.punctuateInterval));
+    }
+
+    /** A copy with another rho. */
+    public DpoConfig withRho(double newRho) {
+        return new DpoConfig(derivedWindow, derivedPairsPerPrompt, preferenceBuffer, responseRetention,
+                rolloutGroupSize, rolloutWindow, newRho, punctuateInterval);
+    }
+}

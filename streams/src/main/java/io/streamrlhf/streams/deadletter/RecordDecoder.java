@@ -1,0 +1,99 @@
+package io.streamrlhf.streams.deadletter;
+
+import io.streamrlhf.avro.DeadLetter;
+import io.streamrlhf.schemas.serde.RecordDecodeException;
+import io.streamrlhf.streams.avro.MonitorEvent;
+import io.streamrlhf.streams.avro.MonitorKind;
+import io.streamrlhf.streams.common.Emission;
+import io.streamrlhf.streams.common.Sourced;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decodes raw input bytes and validates them: a valid record goes on as {@link Sourced} data, anything else
+ * becomes a dead letter (original bytes, topic, partition, offset, reason) plus a monitor event. Decoding here
+ * rather than in the source's serde keeps dead letters inside the task's transaction under exactly-once and
+ * lets {@code TopologyTestDriver} exercise every reason.
+ *
+ * @param <V> the decoded record type
+ */
+public final class RecordDecoder<V> implements Processor<byte[], byte[], String, Emission<Sourced<V>>> {
+
+    private static final Logger log = LoggerFactory.getLogger(RecordDecoder.class);
+
+    private final Deserializer<V> deserializer;
+    private final Validator<V> validator;
+    private ProcessorContext<String, Emission<Sourced<V>>> context;
+
+    public RecordDecoder(Deserializer<V> deserializer, Validator<V> validator) {
+        this.deserializer = deserializer;
+        this.validator = validator;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Emission<Sourced<V>>> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        Optional<RecordMetadata> meta = context.recordMetadata();
+        String topic = meta.map(RecordMetadata::topic).orElse("");
+        int partition = meta.map(RecordMetadata::partition).orElse(-1);
+        long offset = meta.map(RecordMetadata::offset).orElse(-1L);
+        byte[] rawKey = record.key();
+        byte[] rawValue = record.value();
+        String key = rawKey == null ? null : new String(rawKey, StandardCharsets.UTF_8);
+        if (rawValue == null) {
+            deadLetter(record, DeadLetterReason.TOMBSTONE, DeadLetters.VALIDATION, "null value", topic, partition,
+                    offset, -1, null);
+            return;
+        }
+        V value;
+        try {
+            value = deserializer.deserialize(topic, rawValue);
+        } catch (RecordDecodeException e) {
+            RecordDecodeException at = e.at(partition, offset);
+            deadLetter(record, DeadLetterReason.of(e), e.getClass().getName(), at.getMessage(), topic, partition,
+                    offset, -1, e);
+            return;
+        } catch (SerializationException e) {
+            deadLetter(record, DeadLetterReason.CORRUPT_PAYLOAD, e.getClass().getName(), String.valueOf(e.getMessage()),
+                    topic, partition, offset, -1, e);
+            return;
+        }
+        Optional<Violation> violation = validator.check(key, value);
+        if (violation.isPresent()) {
+            Violation v = violation.get();
+            deadLetter(record, v.reason(), DeadLetters.VALIDATION, v.detail(), topic, partition, offset,
+                    v.policyVersion(), null);
+            return;
+        }
+        context.forward(record.withKey(key).withValue(
+                Emission.data(new Sourced<>(value, topic, partition, offset, rawKey, rawValue))));
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, DeadLetterReason reason, String errorClass, String detail,
+                            String topic, int partition, long offset, long policyVersion, Exception cause) {
+        if (log.isDebugEnabled()) {
+            log.debug("Dead-lettering {}-{}@{}: {} {}", topic, partition, offset, reason, detail, cause);
+        } else {
+            log.info("Dead-lettering {}-{}@{}: {}", topic, partition, offset, reason);
+        }
+        DeadLetter letter = DeadLetters.of(reason, errorClass, detail, topic, partition, offset, record.key(),
+                record.value(), context.currentSystemTimeMs());
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        context.forward(new Record<String, Emission<Sourced<V>>>(key, Emission.dead(record.key(), letter),
+                record.timestamp()));
+        context.forward(new Record<String, Emission<Sourced<V>>>(key,
+                Emission.monitor(new MonitorEvent(policyVersion, MonitorKind.DEAD_LETTER, 0.0)), record.timestamp()));
+    }
+}

@@ -1,0 +1,94 @@
+package io.streamrlhf.streams.deadletter;
+
+import io.streamrlhf.avro.DeadLetter;
+import io.streamrlhf.avro.Feedback;
+import io.streamrlhf.avro.PairwisePreference;
+import io.streamrlhf.avro.Prompt;
+import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.streams.common.Emission;
+import io.streamrlhf.streams.common.Emissions;
+import io.streamrlhf.streams.common.Sourced;
+import io.streamrlhf.streams.config.ValidationConfig;
+import io.streamrlhf.streams.monitor.MonitorTap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * The input topics of one {@link StreamsBuilder}, each read once as bytes, decoded and validated by a
+ * {@link RecordDecoder}; bad records go to the dead-letter topic and their monitor events to the tap. Topologies
+ * that share a builder share these streams, so every bad record is dead-lettered exactly once.
+ */
+public final class ValidatedInputs {
+
+    private final StreamsBuilder builder;
+    private final Topics topics;
+    private final InputValidators validators;
+    private final MonitorTap tap;
+    private final Map<String, KStream<String, ?>> sourced = new HashMap<>();
+    private int deadLetterSinks;
+
+    public ValidatedInputs(StreamsBuilder builder, Topics topics, ValidationConfig config, MonitorTap tap) {
+        this.builder = Objects.requireNonNull(builder, "builder");
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.validators = new InputValidators(config);
+        this.tap = Objects.requireNonNull(tap, "tap");
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public MonitorTap tap() {
+        return tap;
+    }
+
+    /** Valid responses, keyed by response id. */
+    public KStream<String, Sourced<ResponseGenerated>> responses() {
+        return source("responses", topics.responses(), validators.responses());
+    }
+
+    /** Valid feedback, keyed by response id. */
+    public KStream<String, Sourced<Feedback>> feedback() {
+        return source("feedback", topics.feedback(), validators.feedback());
+    }
+
+    /** Valid pairwise preferences, keyed by prompt id. */
+    public KStream<String, Sourced<PairwisePreference>> preferences() {
+        return source("preferences", topics.preferences(), validators.preferences());
+    }
+
+    /** Valid prompts, keyed by prompt id. */
+    public KStream<String, Sourced<Prompt>> prompts() {
+        return source("prompts", topics.prompts(), validators.prompts());
+    }
+
+    /** Sends {@code letters} to the dead-letter topic through a sink named after {@code name}. */
+    public void deadLetters(KStream<byte[], DeadLetter> letters, String name) {
+        Topic<byte[], DeadLetter> t = topics.deadLetters();
+        letters.to(t.name(), Produced.with(t.keySerde(), t.valueSerde())
+                .withName(name + "-dead-letter-sink-" + (deadLetterSinks++)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private <V> KStream<String, Sourced<V>> source(String name, Topic<String, V> topic, Validator<V> validator) {
+        return (KStream<String, Sourced<V>>) sourced.computeIfAbsent(name, n -> {
+            KStream<byte[], byte[]> raw = builder.stream(topic.name(),
+                    Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(n + "-source"));
+            KStream<String, Emission<Sourced<V>>> decoded = raw.process(
+                    () -> new RecordDecoder<>(topic.valueSerde().deserializer(), validator), Named.as(n + "-decode"));
+            Emissions<Sourced<V>> split = Emissions.split(decoded, n + "-decoded");
+            deadLetters(split.dead(), n);
+            tap.add(split.monitor());
+            return split.data();
+        });
+    }
+}

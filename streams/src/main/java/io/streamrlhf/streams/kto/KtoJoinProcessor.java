@@ -1,0 +1,257 @@
+package io.streamrlhf.streams.kto;
+
+import io.streamrlhf.avro.Feedback;
+import io.streamrlhf.avro.FeedbackKind;
+import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.avro.ResponseSource;
+import io.streamrlhf.streams.avro.KtoDecision;
+import io.streamrlhf.streams.avro.KtoResponseState;
+import io.streamrlhf.streams.avro.MonitorEvent;
+import io.streamrlhf.streams.avro.MonitorKind;
+import io.streamrlhf.streams.avro.PendingFeedback;
+import io.streamrlhf.streams.avro.ResponseSnapshot;
+import io.streamrlhf.streams.avro.SourceOffset;
+import io.streamrlhf.streams.avro.Vote;
+import io.streamrlhf.streams.common.Emission;
+import io.streamrlhf.streams.common.Ids;
+import io.streamrlhf.streams.common.ScheduleIndex;
+import io.streamrlhf.streams.common.Sourced;
+import io.streamrlhf.streams.config.KtoConfig;
+import io.streamrlhf.streams.deadletter.DeadLetterReason;
+import io.streamrlhf.streams.deadletter.DeadLetters;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins feedback with the response it rates and decides KTO labels, one per (response, user).
+ *
+ * <p>State per response id ({@value #STATE_STORE}): the response, every user's vote, the feedback ids seen (to drop
+ * redeliveries) and feedback that arrived before its response. A schedule ({@value #SCHEDULE_STORE}) orders by
+ * stream time the settle deadlines, the expiry of responses after {@code kto.responseRetention} and the end of the
+ * early-feedback buffer, after which unmatched feedback is dead-lettered as {@code RESPONSE_NOT_FOUND}. All deadlines
+ * are in stream time (record timestamps), so they are reproducible and testable; a partition that receives no records
+ * does not advance them.
+ */
+public final class KtoJoinProcessor implements Processor<String, KtoInput, String, Emission<KtoDecision>> {
+
+    /** The per-response state store. */
+    public static final String STATE_STORE = "kto-response-state";
+    /** The stream-time schedule store. */
+    public static final String SCHEDULE_STORE = "kto-schedule";
+
+    private static final Logger log = LoggerFactory.getLogger(KtoJoinProcessor.class);
+    private static final int MAX_SEEN_FEEDBACK_IDS = 256;
+
+    private final KtoConfig config;
+    private ProcessorContext<String, Emission<KtoDecision>> context;
+    private KeyValueStore<String, KtoResponseState> states;
+    private ScheduleIndex schedule;
+
+    public KtoJoinProcessor(KtoConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Emission<KtoDecision>> context) {
+        this.context = context;
+        this.states = context.getStateStore(STATE_STORE);
+        this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
+        context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(Record<String, KtoInput> record) {
+        if (record.value().response() != null) {
+            onResponse(record.value().response(), record.timestamp());
+        } else {
+            onFeedback(record.value().feedback(), record.timestamp());
+        }
+    }
+
+    private void onResponse(Sourced<ResponseGenerated> sourced, long now) {
+        ResponseGenerated r = sourced.value();
+        KtoResponseState state = stateOf(r.getResponseId());
+        if (state.getResponse() != null) {
+            return;
+        }
+        state.setResponse(snapshot(sourced));
+        state.setExpiresAt(now + config.responseRetention().toMillis());
+        schedule.add(state.getExpiresAt(), "E|" + r.getResponseId());
+        List<PendingFeedback> early = new ArrayList<>(state.getEarly());
+        early.sort(Comparator.comparingLong(PendingFeedback::getEventTime).thenComparing(PendingFeedback::getFeedbackId));
+        state.setEarly(new ArrayList<>());
+        for (PendingFeedback p : early) {
+            applyVote(state, p.getUserId(), p.getFeedbackId(), FeedbackKind.valueOf(p.getKind()), p.getEventTime(),
+                    p.getOffset(), now);
+        }
+        states.put(r.getResponseId(), state);
+    }
+
+    private void onFeedback(Sourced<Feedback> sourced, long now) {
+        Feedback f = sourced.value();
+        KtoResponseState state = stateOf(f.getResponseId());
+        List<String> seen = new ArrayList<>(state.getSeenFeedbackIds());
+        if (seen.contains(f.getFeedbackId())) {
+            log.debug("Dropping duplicate feedback {} on {}", f.getFeedbackId(), f.getResponseId());
+            return;
+        }
+        seen.add(f.getFeedbackId());
+        if (seen.size() > MAX_SEEN_FEEDBACK_IDS) {
+            seen.remove(0);
+        }
+        state.setSeenFeedbackIds(seen);
+        if (state.getResponse() == null) {
+            List<PendingFeedback> early = new ArrayList<>(state.getEarly());
+            early.add(PendingFeedback.newBuilder()
+                    .setFeedbackId(f.getFeedbackId()).setUserId(f.getUserId()).setKind(f.getKind().name())
+                    .setEventTime(f.getEventTime().toEpochMilli()).setRecordTime(now)
+                    .setOffset(sourced.sourceOffset())
+                    .setRawKey(sourced.rawKey() == null ? null : ByteBuffer.wrap(sourced.rawKey()))
+                    .setRawValue(sourced.rawValue() == null ? null : ByteBuffer.wrap(sourced.rawValue()))
+                    .build());
+            state.setEarly(early);
+            schedule.add(now + config.earlyFeedbackBuffer().toMillis(), "O|" + f.getResponseId());
+        } else {
+            applyVote(state, f.getUserId(), f.getFeedbackId(), f.getKind(), f.getEventTime().toEpochMilli(),
+                    sourced.sourceOffset(), now);
+        }
+        states.put(f.getResponseId(), state);
+    }
+
+    private void applyVote(KtoResponseState state, String userId, String feedbackId, FeedbackKind kind,
+                           long feedbackTime, SourceOffset at, long now) {
+        List<Vote> votes = new ArrayList<>(state.getVotes());
+        Vote vote = votes.stream().filter(v -> v.getUserId().equals(userId)).findFirst().orElse(null);
+        if (vote == null) {
+            vote = VoteRules.newVote(userId);
+            votes.add(vote);
+            state.setVotes(votes);
+        }
+        if (!VoteRules.apply(vote, feedbackId, kind, feedbackTime, at)) {
+            log.debug("Ignoring feedback {} older than the standing vote of {} on {}", feedbackId, userId,
+                    state.getResponseId());
+            return;
+        }
+        ResponseSnapshot response = state.getResponse();
+        MonitorKind monitorKind = switch (kind) {
+            case THUMBS_UP -> MonitorKind.FEEDBACK_UP;
+            case THUMBS_DOWN -> MonitorKind.FEEDBACK_DOWN;
+            case RETRACT -> MonitorKind.FEEDBACK_RETRACT;
+        };
+        context.forward(new Record<>(state.getResponseId(),
+                Emission.monitor(new MonitorEvent(response.getPolicyVersion(), monitorKind, 0.0)), now));
+        if (config.settleDelay().isZero()) {
+            decide(state, vote, now);
+        } else {
+            vote.setSettleAt(now + config.settleDelay().toMillis());
+            schedule.add(vote.getSettleAt(), "S|" + state.getResponseId() + "|" + userId);
+        }
+    }
+
+    private void decide(KtoResponseState state, Vote vote, long now) {
+        vote.setSettleAt(-1);
+        VoteRules.decide(vote).ifPresent(d -> {
+            ResponseSnapshot r = state.getResponse();
+            List<SourceOffset> offsets = new ArrayList<>();
+            if (r.getOffset() != null) {
+                offsets.add(r.getOffset());
+            }
+            if (vote.getFeedbackOffset() != null) {
+                offsets.add(vote.getFeedbackOffset());
+            }
+            KtoDecision decision = KtoDecision.newBuilder()
+                    .setExampleId(Ids.ktoExample(r.getResponseId(), vote.getUserId()))
+                    .setResponseId(r.getResponseId()).setUserId(vote.getUserId()).setPromptId(r.getPromptId())
+                    .setPrompt(r.getPrompt()).setCompletion(r.getCompletion())
+                    .setLabel(d.label()).setWeight(d.weight()).setCorrection(d.correction()).setCapped(false)
+                    .setPolicyVersion(r.getPolicyVersion()).setResponseTime(r.getEventTime())
+                    .setFeedbackTime(vote.getFeedbackTime()).setSourceOffsets(offsets)
+                    .build();
+            context.forward(new Record<>(decision.getExampleId(), Emission.data(decision), now));
+        });
+    }
+
+    private void punctuate(long now) {
+        for (ScheduleIndex.Entry entry : schedule.pollDue(now)) {
+            String[] parts = entry.tag().split("\\|", 3);
+            KtoResponseState state = states.get(parts[1]);
+            if (state == null) {
+                continue;
+            }
+            switch (parts[0]) {
+                case "S" -> settle(state, parts[2], entry.time(), now);
+                case "O" -> expireEarly(state, now);
+                case "E" -> {
+                    if (state.getExpiresAt() <= now) {
+                        states.delete(parts[1]);
+                    }
+                }
+                default -> log.warn("Unknown schedule entry {}", entry.tag());
+            }
+        }
+    }
+
+    private void settle(KtoResponseState state, String userId, long dueAt, long now) {
+        for (Vote vote : state.getVotes()) {
+            if (vote.getUserId().equals(userId) && vote.getSettleAt() == dueAt) {
+                decide(state, vote, now);
+                states.put(state.getResponseId(), state);
+                return;
+            }
+        }
+    }
+
+    private void expireEarly(KtoResponseState state, long now) {
+        if (state.getResponse() != null) {
+            return;
+        }
+        long buffer = config.earlyFeedbackBuffer().toMillis();
+        List<PendingFeedback> keep = new ArrayList<>();
+        for (PendingFeedback p : state.getEarly()) {
+            if (p.getRecordTime() + buffer <= now) {
+                context.forward(new Record<>(state.getResponseId(), Emission.dead(DeadLetters.toBytes(p.getRawKey()),
+                        DeadLetters.of(DeadLetterReason.RESPONSE_NOT_FOUND, "feedback " + p.getFeedbackId()
+                                        + " names response " + state.getResponseId()
+                                        + ", which did not arrive within kto.earlyFeedbackBuffer or has expired",
+                                p.getOffset(), p.getRawKey(), p.getRawValue(), context.currentSystemTimeMs())), now));
+                context.forward(new Record<>(state.getResponseId(),
+                        Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)), now));
+            } else {
+                keep.add(p);
+            }
+        }
+        if (keep.isEmpty()) {
+            states.delete(state.getResponseId());
+        } else {
+            state.setEarly(keep);
+            states.put(state.getResponseId(), state);
+        }
+    }
+
+    private KtoResponseState stateOf(String responseId) {
+        KtoResponseState state = states.get(responseId);
+        return state != null ? state : KtoResponseState.newBuilder().setResponseId(responseId).setResponse(null)
+                .setVotes(new ArrayList<>()).setSeenFeedbackIds(new ArrayList<>()).setEarly(new ArrayList<>())
+                .setExpiresAt(-1).build();
+    }
+
+    /** The parts of a response kept in state and repartition topics. */
+    public static ResponseSnapshot snapshot(Sourced<ResponseGenerated> sourced) {
+        ResponseGenerated r = sourced.value();
+        return ResponseSnapshot.newBuilder()
+                .setResponseId(r.getResponseId()).setPromptId(r.getPromptId()).setPrompt(r.getPrompt())
+                .setCompletion(r.getCompletion()).setPolicyVersion(r.getPolicyVersion())
+                .setRollout(r.getSource() == ResponseSource.SAMPLED_ROLLOUT).setTask(r.getTask())
+                .setEventTime(r.getEventTime().toEpochMilli()).setOffset(sourced.sourceOffset())
+                .build();
+    }
+}

@@ -1,0 +1,99 @@
+package io.streamrlhf.streams.kto;
+
+import io.streamrlhf.avro.KtoExample;
+import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.streams.avro.KtoDecision;
+import io.streamrlhf.streams.common.Emission;
+import io.streamrlhf.streams.common.Emissions;
+import io.streamrlhf.streams.common.StreamSerdes;
+import io.streamrlhf.streams.config.KtoConfig;
+import io.streamrlhf.streams.config.ValidationConfig;
+import io.streamrlhf.streams.deadletter.ValidatedInputs;
+import io.streamrlhf.streams.monitor.MonitorEvents;
+import io.streamrlhf.streams.monitor.MonitorTap;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * KTO labels: {@code Feedback} joined with the {@code ResponseGenerated} it rates, one example per (response, user),
+ * with settle delay, corrections and the per-user cap; written to the KTO examples topic keyed by example id.
+ *
+ * <pre>
+ * responses ─┐                                         ┌─► rlhf.examples.kto (by exampleId)
+ * feedback ──┴─► kto-join ─► kto-by-user (repartition) ─► kto-user-cap ─┤
+ *                  └─► dead letters (RESPONSE_NOT_FOUND)                 └─► monitor tap, derived DPO pairs
+ * </pre>
+ *
+ * Named state: {@value KtoJoinProcessor#STATE_STORE}, {@value KtoJoinProcessor#SCHEDULE_STORE},
+ * {@value UserCapProcessor#COUNTS_STORE}, {@value UserCapProcessor#LEDGER_STORE}; repartition topic
+ * {@value #BY_USER}.
+ */
+public final class KtoTopology {
+
+    /** Name of the repartition by user id. */
+    public static final String BY_USER = "kto-by-user";
+
+    private final KtoConfig config;
+    private final ValidationConfig validation;
+    private final StreamSerdes serdes;
+
+    public KtoTopology(KtoConfig config, ValidationConfig validation, StreamSerdes serdes) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.validation = Objects.requireNonNull(validation, "validation");
+        this.serdes = Objects.requireNonNull(serdes, "serdes");
+    }
+
+    /** The KTO topology on its own (with its input validation and dead letters). */
+    public Topology build() {
+        StreamsBuilder builder = new StreamsBuilder();
+        addTo(builder, new ValidatedInputs(builder, serdes.topics(), validation, new MonitorTap()));
+        return builder.build();
+    }
+
+    /**
+     * Wires KTO onto {@code builder} over shared inputs.
+     *
+     * @return the capped decisions, keyed by user id, as written (for derived DPO pairs)
+     */
+    public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(KtoJoinProcessor.STATE_STORE), Serdes.String(), serdes.ktoResponseState()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(KtoJoinProcessor.SCHEDULE_STORE), Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(UserCapProcessor.COUNTS_STORE, UserCapProcessor.HOUR.multipliedBy(2),
+                        UserCapProcessor.HOUR, false), Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(UserCapProcessor.LEDGER_STORE, UserCapProcessor.ledgerRetention(config),
+                        UserCapProcessor.HOUR, false), Serdes.String(), Serdes.Boolean()));
+
+        KStream<String, KtoInput> merged = inputs.responses()
+                .mapValues(KtoInput::ofResponse, Named.as("kto-wrap-responses"))
+                .merge(inputs.feedback().mapValues(KtoInput::ofFeedback, Named.as("kto-wrap-feedback")),
+                        Named.as("kto-merge-inputs"));
+        KStream<String, Emission<KtoDecision>> joined = merged.process(() -> new KtoJoinProcessor(config),
+                Named.as("kto-join"), KtoJoinProcessor.STATE_STORE, KtoJoinProcessor.SCHEDULE_STORE);
+        Emissions<KtoDecision> out = Emissions.split(joined, "kto-join");
+        inputs.deadLetters(out.dead(), "kto-join");
+        inputs.tap().add(out.monitor());
+
+        KStream<String, KtoDecision> capped = out.data()
+                .selectKey((exampleId, d) -> d.getUserId(), Named.as("kto-key-by-user"))
+                .repartition(Repartitioned.with(Serdes.String(), serdes.ktoDecision()).withName(BY_USER))
+                .processValues(() -> new UserCapProcessor(config), Named.as("kto-user-cap"),
+                        UserCapProcessor.COUNTS_STORE, UserCapProcessor.LEDGER_STORE);
+        Topic<String, KtoExample> examples = serdes.topics().ktoExamples();
+        capped.map((user, d) -> KeyValue.pair(d.getExampleId(), KtoExamples.toExample(d)), Named.as("kto-to-example"))
+                .to(examples.name(), Produced.with(examples.keySerde(), examples.valueSerde()).withName("kto-examples-sink"));
+        inputs.tap().add(capped.mapValues(MonitorEvents::forExample, Named.as("kto-example-monitor")));
+        return capped;
+    }
+}
