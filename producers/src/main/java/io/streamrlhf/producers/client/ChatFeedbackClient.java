@@ -1,0 +1,162 @@
+package io.streamrlhf.producers.client;
+
+import io.streamrlhf.avro.Feedback;
+import io.streamrlhf.avro.FeedbackKind;
+import io.streamrlhf.avro.PairwisePreference;
+import io.streamrlhf.avro.PreferenceSource;
+import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.avro.ResponseSource;
+import io.streamrlhf.producers.config.ClientConfig;
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
+import io.streamrlhf.schemas.topic.Topics;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The Java API for chat products: record the responses users saw and what they thought of them.
+ *
+ * <p>Every method returns a future that completes with the id of the written event once Kafka has
+ * acknowledged it (all in-sync replicas, idempotent producer), or exceptionally with a
+ * {@link PublishException} whose reason says whether a retry can help. To block, use
+ * {@link PublishException#await}. Keys follow ARCHITECTURE.md: responses and feedback by response id,
+ * preferences by prompt id. Thread-safe; share one instance per process and close it on shutdown.
+ *
+ * <pre>{@code
+ * try (ChatFeedbackClient client = new ChatFeedbackClient(ClientConfig.fromProperties(props), registry)) {
+ *     String responseId = client.recordResponse(ChatResponse.of(promptId, prompt, completion)).join();
+ *     client.thumbsUp(responseId, "user-42").join();
+ * }
+ * }</pre>
+ */
+public final class ChatFeedbackClient implements AutoCloseable {
+
+    private final EventPublisher publisher;
+    private final Topics topics;
+    private final Clock clock;
+
+    /** A client writing to the topics named in {@code config} with Avro schemas kept in {@code registry}. */
+    public ChatFeedbackClient(ClientConfig config, SchemaRegistryClient registry) {
+        this(EventPublisher.create(config), new Topics(config.connection().topics(), registry), Clock.systemUTC());
+    }
+
+    /** A client writing through {@code publisher} to {@code topics} (the gateway and tests share one publisher). */
+    public ChatFeedbackClient(EventPublisher publisher, Topics topics, Clock clock) {
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.topics = Objects.requireNonNull(topics, "topics");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Records a response a user saw; completes with its response id (the given one, or a generated one). */
+    public CompletableFuture<String> recordResponse(ChatResponse response) {
+        String responseId = response.responseId() != null ? response.responseId() : newId();
+        ResponseGenerated event = ResponseGenerated.newBuilder()
+                .setResponseId(responseId)
+                .setConversationId(response.conversationId() == null ? "" : response.conversationId())
+                .setPromptId(response.promptId())
+                .setPrompt(response.prompt())
+                .setCompletion(response.completion())
+                .setModelId(response.modelId() == null ? "policy" : response.modelId())
+                .setPolicyVersion(response.policyVersion())
+                .setSource(ResponseSource.PRODUCTION)
+                .setUserId(response.userId())
+                .setTask(response.task())
+                .setEventTime(clock.instant())
+                .build();
+        return record(event);
+    }
+
+    /** Writes a fully built response event (production or rollout); completes with its response id. */
+    public CompletableFuture<String> record(ResponseGenerated event) {
+        return publisher.send(topics.responses(), event.getResponseId(), event).thenApply(m -> event.getResponseId());
+    }
+
+    /** {@code userId} liked response {@code responseId}; completes with the feedback id. */
+    public CompletableFuture<String> thumbsUp(String responseId, String userId) {
+        return feedback(FeedbackKind.THUMBS_UP, responseId, userId, null, null);
+    }
+
+    /** {@code userId} disliked response {@code responseId}; completes with the feedback id. */
+    public CompletableFuture<String> thumbsDown(String responseId, String userId) {
+        return feedback(FeedbackKind.THUMBS_DOWN, responseId, userId, null, null);
+    }
+
+    /** {@code userId} withdrew an earlier vote on response {@code responseId}; completes with the feedback id. */
+    public CompletableFuture<String> retract(String responseId, String userId) {
+        return feedback(FeedbackKind.RETRACT, responseId, userId, null, null);
+    }
+
+    /**
+     * Writes one feedback event. A non-null {@code feedbackId} makes a redelivery recognizable downstream
+     * (pass the same id when retrying); {@code null} generates one. Completes with the feedback id.
+     */
+    public CompletableFuture<String> feedback(FeedbackKind kind, String responseId, String userId, String comment,
+                                              String feedbackId) {
+        Objects.requireNonNull(kind, "kind");
+        requireId(responseId, "responseId");
+        requireId(userId, "userId");
+        Feedback event = Feedback.newBuilder()
+                .setFeedbackId(feedbackId != null ? feedbackId : newId())
+                .setResponseId(responseId)
+                .setUserId(userId)
+                .setKind(kind)
+                .setComment(comment)
+                .setEventTime(clock.instant())
+                .build();
+        return publisher.send(topics.feedback(), responseId, event).thenApply(m -> event.getFeedbackId());
+    }
+
+    /**
+     * {@code userId} preferred response {@code chosenResponseId} over {@code rejectedResponseId}, both answers to
+     * prompt {@code promptId}; completes with the preference id.
+     */
+    public CompletableFuture<String> prefer(String promptId, String chosenResponseId, String rejectedResponseId,
+                                            String userId) {
+        return prefer(promptId, chosenResponseId, rejectedResponseId, userId, null);
+    }
+
+    /** As {@link #prefer(String, String, String, String)}, with an explicit preference id ({@code null}: new). */
+    public CompletableFuture<String> prefer(String promptId, String chosenResponseId, String rejectedResponseId,
+                                            String userId, String preferenceId) {
+        requireId(promptId, "promptId");
+        requireId(chosenResponseId, "chosenResponseId");
+        requireId(rejectedResponseId, "rejectedResponseId");
+        if (chosenResponseId.equals(rejectedResponseId)) {
+            throw new IllegalArgumentException("chosen and rejected response must differ, both were "
+                    + chosenResponseId);
+        }
+        PairwisePreference event = PairwisePreference.newBuilder()
+                .setPreferenceId(preferenceId != null ? preferenceId : newId())
+                .setPromptId(promptId)
+                .setChosenResponseId(chosenResponseId)
+                .setRejectedResponseId(rejectedResponseId)
+                .setSource(PreferenceSource.HUMAN)
+                .setUserId(userId)
+                .setEventTime(clock.instant())
+                .build();
+        return publisher.send(topics.preferences(), promptId, event).thenApply(m -> event.getPreferenceId());
+    }
+
+    /** Sends everything buffered and waits for the acknowledgements. */
+    public void flush() {
+        publisher.flush();
+    }
+
+    /** Flushes and closes the producer. */
+    @Override
+    public void close() {
+        publisher.close();
+    }
+
+    private static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
+    private static void requireId(String value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be blank");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.streamrlhf.producers.config;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Settings of the idempotent producer behind {@code ChatFeedbackClient} and the other event emitters.
+ *
+ * <p>Properties (besides those of {@link KafkaConnection}):
+ * <ul>
+ *   <li>{@code client.id} (default {@code streamrlhf-client})</li>
+ *   <li>{@code client.delivery.timeout.ms} (default 120000): how long a write may take, retries included,
+ *       before its future fails; Kafka's {@code delivery.timeout.ms}</li>
+ *   <li>{@code client.request.timeout.ms} (default 30000): one produce request's timeout</li>
+ *   <li>{@code client.max.block.ms} (default 60000): how long a send may wait for metadata or buffer
+ *       space before it fails</li>
+ *   <li>{@code client.linger.ms} (default 5): batching delay</li>
+ *   <li>{@code client.buffer.bytes} (default 33554432): producer buffer; when full, sends wait up to
+ *       {@code client.max.block.ms} and then fail as overloaded</li>
+ * </ul>
+ * Acknowledgement by all in-sync replicas and idempotence are not settings: they are always on.
+ *
+ * @param connection cluster, registry and topics
+ * @param clientId Kafka client id
+ * @param deliveryTimeout upper bound on one write, retries included
+ * @param requestTimeout one produce request's timeout
+ * @param maxBlock upper bound on waiting for metadata or buffer space inside {@code send}
+ * @param linger batching delay
+ * @param bufferBytes producer buffer size
+ */
+public record ClientConfig(KafkaConnection connection, String clientId, Duration deliveryTimeout,
+                           Duration requestTimeout, Duration maxBlock, Duration linger, long bufferBytes) {
+
+    public ClientConfig {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(clientId, "clientId");
+        requirePositive(deliveryTimeout, "client.delivery.timeout.ms");
+        requirePositive(requestTimeout, "client.request.timeout.ms");
+        requirePositive(maxBlock, "client.max.block.ms");
+        Objects.requireNonNull(linger, "linger");
+        if (linger.isNegative()) {
+            throw new IllegalArgumentException("client.linger.ms must be >= 0, was " + linger.toMillis());
+        }
+        if (deliveryTimeout.compareTo(requestTimeout.plus(linger)) < 0) {
+            throw new IllegalArgumentException("client.delivery.timeout.ms (" + deliveryTimeout.toMillis()
+                    + ") must be at least client.request.timeout.ms + client.linger.ms ("
+                    + requestTimeout.plus(linger).toMillis() + "): raise it or lower the request timeout");
+        }
+        if (bufferBytes < 1024 * 1024) {
+            throw new IllegalArgumentException("client.buffer.bytes must be at least 1 MiB, was " + bufferBytes);
+        }
+    }
+
+    /** Defaults for a chat product: Kafka's own patience (two minutes per write). */
+    public static ClientConfig defaults(KafkaConnection connection) {
+        return new ClientConfig(connection, "streamrlhf-client", Duration.ofMinutes(2), Duration.ofSeconds(30),
+                Duration.ofMinutes(1), Duration.ofMillis(5), 32L * 1024 * 1024);
+    }
+
+    /** Reads the settings from properties, each defaulting to {@link #defaults}. */
+    public static ClientConfig fromProperties(Map<String, String> props) {
+        return fromProperties(props, defaults(KafkaConnection.fromProperties(props)));
+    }
+
+    /** Reads the settings from properties, each defaulting to the matching field of {@code defaults}. */
+    public static ClientConfig fromProperties(Map<String, String> props, ClientConfig defaults) {
+        PropertyReader r = new PropertyReader(props);
+        return new ClientConfig(defaults.connection(),
+                r.string("client.id", defaults.clientId()),
+                r.duration("client.delivery.timeout.ms", defaults.deliveryTimeout()),
+                r.duration("client.request.timeout.ms", defaults.requestTimeout()),
+                r.duration("client.max.block.ms", defaults.maxBlock()),
+                r.duration("client.linger.ms", defaults.linger()),
+                r.longValue("client.buffer.bytes", defaults.bufferBytes()));
+    }
+
+    /** The same settings with another client id. */
+    public ClientConfig withClientId(String id) {
+        return new ClientConfig(connection, id, deliveryTimeout, requestTimeout, maxBlock, linger, bufferBytes);
+    }
+
+    /** The same settings with other timeouts (delivery, request, max block). */
+    public ClientConfig withTimeouts(Duration delivery, Duration request, Duration block) {
+        return new ClientConfig(connection, clientId, delivery, request, block, linger, bufferBytes);
+    }
+
+    private static void requirePositive(Duration d, String key) {
+        Objects.requireNonNull(d, key);
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(key + " must be positive, was " + d.toMillis() + " ms");
+        }
+    }
+}

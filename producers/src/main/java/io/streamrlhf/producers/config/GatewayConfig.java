@@ -1,0 +1,131 @@
+package io.streamrlhf.producers.config;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Settings of the HTTP ingestion gateway.
+ *
+ * <p>Properties (plus those of {@link ClientConfig}, whose gateway defaults are shorter so that a request
+ * fails with 503 within seconds instead of hanging for Kafka's two minutes):
+ * <ul>
+ *   <li>{@code gateway.api.keys}: comma-separated API keys; required, no default</li>
+ *   <li>{@code gateway.bind.address} (default {@code 0.0.0.0}), {@code gateway.port} (default 8080; 0 picks a
+ *       free port)</li>
+ *   <li>{@code gateway.max.body.bytes} (default 65536): larger bodies get 413</li>
+ *   <li>{@code gateway.response.id.check} (default {@code recent}): {@code recent} rejects feedback for a
+ *       response id this gateway did not record recently; {@code off} accepts any id (use it when responses
+ *       reach Kafka another way, for example through the Java client)</li>
+ *   <li>{@code gateway.recent.response.ids} (default 100000): how many recent response ids are remembered</li>
+ *   <li>{@code gateway.threads} (default 32), {@code gateway.max.in.flight} (default 1024: more concurrent
+ *       requests get 429)</li>
+ *   <li>{@code gateway.retry.after.overloaded.ms} (default 1000) and {@code gateway.retry.after.unavailable.ms}
+ *       (default 5000): the Retry-After of 429 and 503 answers</li>
+ *   <li>client defaults: {@code client.id=streamrlhf-gateway}, {@code client.delivery.timeout.ms=10000},
+ *       {@code client.request.timeout.ms=5000}, {@code client.max.block.ms=2000}</li>
+ * </ul>
+ *
+ * @param apiKeys accepted API keys
+ * @param bindAddress address to listen on
+ * @param port port to listen on, 0 for a free one
+ * @param maxBodyBytes largest accepted request body
+ * @param responseIdCheck whether feedback must name a response this gateway recorded
+ * @param recentResponseIds capacity of the recent-response-id memory
+ * @param threads request-handling threads
+ * @param maxInFlight requests handled or queued at once before 429
+ * @param overloadedRetryAfter Retry-After of a 429
+ * @param unavailableRetryAfter Retry-After of a 503
+ * @param client producer settings
+ */
+public record GatewayConfig(Set<String> apiKeys, String bindAddress, int port, int maxBodyBytes,
+                            ResponseIdCheck responseIdCheck, int recentResponseIds, int threads, int maxInFlight,
+                            Duration overloadedRetryAfter, Duration unavailableRetryAfter, ClientConfig client) {
+
+    /** Whether the gateway checks that feedback and preferences name known responses. */
+    public enum ResponseIdCheck {
+        /** Accept any response id. */
+        OFF,
+        /** Accept only response ids recorded through this gateway and still in its recent memory. */
+        RECENT
+    }
+
+    public GatewayConfig {
+        Objects.requireNonNull(apiKeys, "apiKeys");
+        Objects.requireNonNull(bindAddress, "bindAddress");
+        Objects.requireNonNull(responseIdCheck, "responseIdCheck");
+        Objects.requireNonNull(overloadedRetryAfter, "overloadedRetryAfter");
+        Objects.requireNonNull(unavailableRetryAfter, "unavailableRetryAfter");
+        Objects.requireNonNull(client, "client");
+        apiKeys = Set.copyOf(apiKeys);
+        if (apiKeys.isEmpty() || apiKeys.stream().anyMatch(k -> k.length() < 8)) {
+            throw new IllegalArgumentException("gateway.api.keys must list at least one API key of 8 or more "
+                    + "characters (comma-separated): the gateway never runs open");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("gateway.port must be in [0, 65535], was " + port);
+        }
+        if (maxBodyBytes < 256) {
+            throw new IllegalArgumentException("gateway.max.body.bytes must be >= 256, was " + maxBodyBytes);
+        }
+        if (recentResponseIds < 1) {
+            throw new IllegalArgumentException("gateway.recent.response.ids must be >= 1, was " + recentResponseIds);
+        }
+        if (threads < 1 || maxInFlight < threads) {
+            throw new IllegalArgumentException("need 1 <= gateway.threads <= gateway.max.in.flight, got "
+                    + threads + " and " + maxInFlight);
+        }
+        if (overloadedRetryAfter.isNegative() || unavailableRetryAfter.isNegative()) {
+            throw new IllegalArgumentException("Retry-After durations must be >= 0");
+        }
+    }
+
+    /** Gateway defaults for {@code apiKeys} on {@code connection}. */
+    public static GatewayConfig defaults(Set<String> apiKeys, KafkaConnection connection) {
+        return new GatewayConfig(apiKeys, "0.0.0.0", 8080, 64 * 1024, ResponseIdCheck.RECENT, 100_000, 32, 1024,
+                Duration.ofSeconds(1), Duration.ofSeconds(5), gatewayClient(connection));
+    }
+
+    /** The producer defaults of the gateway: fail within seconds when Kafka cannot take a write. */
+    public static ClientConfig gatewayClient(KafkaConnection connection) {
+        return ClientConfig.defaults(connection).withClientId("streamrlhf-gateway")
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(2));
+    }
+
+    /** Reads the settings from properties, each defaulting as listed in the class comment. */
+    public static GatewayConfig fromProperties(Map<String, String> props) {
+        PropertyReader r = new PropertyReader(props);
+        ClientConfig client = gatewayClient(KafkaConnection.fromProperties(props));
+        return new GatewayConfig(
+                r.set("gateway.api.keys", Set.of()),
+                r.string("gateway.bind.address", "0.0.0.0"),
+                r.integer("gateway.port", 8080),
+                r.integer("gateway.max.body.bytes", 64 * 1024),
+                r.enumValue("gateway.response.id.check", ResponseIdCheck.class, ResponseIdCheck.RECENT),
+                r.integer("gateway.recent.response.ids", 100_000),
+                r.integer("gateway.threads", 32),
+                r.integer("gateway.max.in.flight", 1024),
+                r.duration("gateway.retry.after.overloaded.ms", Duration.ofSeconds(1)),
+                r.duration("gateway.retry.after.unavailable.ms", Duration.ofSeconds(5)),
+                ClientConfig.fromProperties(props, client));
+    }
+
+    /** The same settings listening on {@code address:port}. */
+    public GatewayConfig withListener(String address, int listenPort) {
+        return new GatewayConfig(apiKeys, address, listenPort, maxBodyBytes, responseIdCheck, recentResponseIds,
+                threads, maxInFlight, overloadedRetryAfter, unavailableRetryAfter, client);
+    }
+
+    /** The same settings with another response-id check. */
+    public GatewayConfig withResponseIdCheck(ResponseIdCheck check) {
+        return new GatewayConfig(apiKeys, bindAddress, port, maxBodyBytes, check, recentResponseIds, threads,
+                maxInFlight, overloadedRetryAfter, unavailableRetryAfter, client);
+    }
+
+    /** The same settings with another producer configuration. */
+    public GatewayConfig withClient(ClientConfig clientConfig) {
+        return new GatewayConfig(apiKeys, bindAddress, port, maxBodyBytes, responseIdCheck, recentResponseIds,
+                threads, maxInFlight, overloadedRetryAfter, unavailableRetryAfter, clientConfig);
+    }
+}

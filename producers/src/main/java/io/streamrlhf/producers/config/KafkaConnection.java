@@ -1,0 +1,82 @@
+package io.streamrlhf.producers.config;
+
+import io.streamrlhf.schemas.topic.TopicNames;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.CommonClientConfigs;
+
+/**
+ * Where the Kafka cluster and the schema registry are, and how to talk to them.
+ *
+ * <p>Properties:
+ * <ul>
+ *   <li>{@code bootstrap.servers} (default {@value #DEFAULT_BOOTSTRAP_SERVERS})</li>
+ *   <li>{@code schema.registry.url} (default {@value #DEFAULT_REGISTRY_URL})</li>
+ *   <li>{@code kafka.*}: passed to every Kafka client with the prefix removed, for security and tuning
+ *       (for example {@code kafka.security.protocol=SASL_SSL}, {@code kafka.sasl.jaas.config=...});
+ *       they override this module's defaults</li>
+ *   <li>{@code topic.*}: topic names, as read by {@link TopicNames#fromProperties}</li>
+ * </ul>
+ *
+ * @param bootstrapServers Kafka {@code bootstrap.servers}
+ * @param schemaRegistryUrl base URL of a Confluent-compatible schema registry
+ * @param clientOverrides extra Kafka client properties (from {@code kafka.*})
+ * @param topics topic names
+ */
+public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl, Map<String, String> clientOverrides,
+                              TopicNames topics) {
+
+    /** Default bootstrap servers: a broker on this host. */
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+    /** Default schema registry: one on this host. */
+    public static final String DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081";
+    /** Prefix of pass-through Kafka client properties. */
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public KafkaConnection {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(schemaRegistryUrl, "schemaRegistryUrl");
+        Objects.requireNonNull(topics, "topics");
+        if (bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrap.servers must not be blank: set it to host:port[,host:port]");
+        }
+        if (!schemaRegistryUrl.startsWith("http://") && !schemaRegistryUrl.startsWith("https://")) {
+            throw new IllegalArgumentException("schema.registry.url must be an http(s) URL, was '"
+                    + schemaRegistryUrl + "'");
+        }
+        clientOverrides = Map.copyOf(clientOverrides == null ? Map.of() : clientOverrides);
+    }
+
+    /** A connection to {@code bootstrapServers} with the default registry URL, topic names and no overrides. */
+    public static KafkaConnection of(String bootstrapServers) {
+        return new KafkaConnection(bootstrapServers, DEFAULT_REGISTRY_URL, Map.of(), TopicNames.defaults());
+    }
+
+    /** Reads the connection from properties (see the class comment for keys and defaults). */
+    public static KafkaConnection fromProperties(Map<String, String> props) {
+        PropertyReader reader = new PropertyReader(props);
+        return new KafkaConnection(
+                reader.string(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP_SERVERS),
+                reader.string("schema.registry.url", DEFAULT_REGISTRY_URL),
+                reader.withPrefix(KAFKA_PREFIX),
+                TopicNames.fromProperties(props));
+    }
+
+    /** The same connection with other topic names (unique topics per test or tenant). */
+    public KafkaConnection withTopics(TopicNames names) {
+        return new KafkaConnection(bootstrapServers, schemaRegistryUrl, clientOverrides, names);
+    }
+
+    /**
+     * Kafka client properties: bootstrap servers, then {@code defaults}, then the {@code kafka.*} overrides.
+     * Built only here, at the Kafka boundary.
+     */
+    public Map<String, Object> clientProperties(Map<String, Object> defaults) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(defaults);
+        props.putAll(clientOverrides);
+        return props;
+    }
+}

@@ -1,0 +1,17 @@
+package io.streamrlhf.producers.tasks;
+
+import java.util.Objects;
+
+/**
+ * One generated prompt of a synthetic task.
+ *
+ * @param task the task family
+ * @param text the prompt text, in the task's documented format
+ * @param referenceAnswer the exact expected answer ({@code null} for tasks without one, such as chat)
+ */
+public record TaskPrompt(TaskKind task, String text, String referenceAnswer) {
+    public TaskPrompt {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(text, "text");
+    }
+}
