@@ -1,0 +1,67 @@
+package io.streamrlhf.trainer.config;
+
+import io.streamrlhf.schemas.topic.TopicNames;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Everything the online trainer needs; see {@link TrainerConfigFactory} for the property names and
+ * defaults.
+ *
+ * @param modelId model family id, the key of versions and metrics (default {@code policy})
+ * @param bootstrapServers Kafka bootstrap servers (default {@code localhost:9092})
+ * @param groupId consumer group whose offsets are committed with each version
+ *     (default {@code streamrlhf-trainer-<modelId>})
+ * @param transactionalId stable transactional id; fences a previous incarnation
+ *     (default {@code streamrlhf-trainer-<modelId>})
+ * @param topics topic names
+ * @param checkpointDir local checkpoint folder (default {@code data/checkpoints})
+ * @param model model shape for a fresh start
+ * @param optimizer optimizer settings
+ * @param kto the KTO source
+ * @param dpo the pair source
+ * @param staleness admission rule
+ * @param publishEverySteps publish after this many optimizer steps (default 10)
+ * @param publishEvery or after this much time with new examples (default 30 s)
+ * @param pollTimeout consumer poll timeout (default 200 ms)
+ * @param maxPollRecords records per poll (default 256)
+ * @param referenceCacheEntries reference log-prob cache bound (default 200000)
+ * @param warmStartCorpus optional prompt/completion corpus for version 0 (default none)
+ * @param warmStartSteps SFT steps for version 0 when a corpus is given (default 300)
+ */
+public record TrainerConfig(
+    String modelId, String bootstrapServers, String groupId, String transactionalId,
+    TopicNames topics, Path checkpointDir, ModelConfig model, OptimizerConfig optimizer,
+    SourceConfig kto, SourceConfig dpo, StalenessConfig staleness, int publishEverySteps,
+    Duration publishEvery, Duration pollTimeout, int maxPollRecords, int referenceCacheEntries,
+    Optional<Path> warmStartCorpus, int warmStartSteps) {
+
+  /** Validates, naming the bad value. */
+  public TrainerConfig {
+    if (modelId == null || !modelId.matches("[A-Za-z0-9._-]+")) {
+      throw new IllegalArgumentException("modelId must be [A-Za-z0-9._-]+, was " + modelId);
+    }
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must be set, e.g. localhost:9092");
+    }
+    if (kto.loss().type().paired()) {
+      throw new IllegalArgumentException("the kto source needs the KTO loss, not " + kto.loss().type());
+    }
+    if (!dpo.loss().type().paired()) {
+      throw new IllegalArgumentException("the dpo source needs a paired loss, not KTO");
+    }
+    if (publishEverySteps < 1) {
+      throw new IllegalArgumentException("publishEverySteps must be >= 1, was " + publishEverySteps);
+    }
+    if (publishEvery.isNegative() || publishEvery.isZero()) {
+      throw new IllegalArgumentException("publishEvery must be positive, was " + publishEvery);
+    }
+    if (maxPollRecords < 1) {
+      throw new IllegalArgumentException("maxPollRecords must be >= 1, was " + maxPollRecords);
+    }
+    if (referenceCacheEntries < 1 || warmStartSteps < 0) {
+      throw new IllegalArgumentException("referenceCacheEntries must be >= 1 and warmStartSteps >= 0");
+    }
+  }
+}

@@ -1,0 +1,477 @@
+package io.streamrlhf.trainer.loop;
+
+import io.streamrlhf.avro.DpoPair;
+import io.streamrlhf.avro.KtoExample;
+import io.streamrlhf.avro.PolicyStatus;
+import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.avro.TrainerMetrics;
+import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.trainer.batch.PairExample;
+import io.streamrlhf.trainer.batch.SourceBatch;
+import io.streamrlhf.trainer.batch.UnpairedExample;
+import io.streamrlhf.trainer.checkpoint.Checkpoint;
+import io.streamrlhf.trainer.checkpoint.CheckpointStore;
+import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
+import io.streamrlhf.trainer.config.SourceConfig;
+import io.streamrlhf.trainer.config.TrainerConfig;
+import io.streamrlhf.trainer.loop.PreferenceTrainer.StepResult;
+import io.streamrlhf.trainer.model.PolicyModel;
+import io.streamrlhf.trainer.model.ReferenceModel;
+import io.streamrlhf.trainer.optim.AdamW;
+import io.streamrlhf.trainer.publish.PublishHooks;
+import io.streamrlhf.trainer.publish.VersionHistory;
+import io.streamrlhf.trainer.publish.VersionPublisher;
+import io.streamrlhf.trainer.sft.PromptCompletionCorpus;
+import io.streamrlhf.trainer.sft.SupervisedFineTuning;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The online training loop: consumes KTO examples and DPO pairs ({@code read_committed}, no auto
+ * commit), admits them by staleness, trains micro-batches per source with accumulated gradients,
+ * and publishes versions exactly once through {@link VersionPublisher}.
+ *
+ * <p><b>Recovery.</b> On start the transactional producer is initialised first (fencing a crashed
+ * predecessor and aborting its open transaction), then the committed versions are read; the latest
+ * one's checkpoint is loaded (weights and AdamW state) and consumption resumes from the group's
+ * committed offsets, which were committed in the same transaction as that version. Checkpoints no
+ * committed version points to are deleted. With no version yet, version 0 is made (warm start from
+ * the corpus when configured) and published with status WARM_START. The reference model is always
+ * version 0.
+ *
+ * <p><b>Corrections.</b> A {@code KtoExample} (or {@code DpoPair}) with weight 0 cancels the
+ * pending example with the same id if it has not been trained yet; if it was already trained the
+ * gradient cannot be undone, so it is counted as {@code cancelled/late} and the streams side is
+ * expected to follow with the corrected label (a {@code correction=true} example with weight > 0),
+ * which is trained like any example. A correction arriving while the earlier emission is still
+ * pending replaces it. Every consumed offset, trained or not, belongs to the next version's
+ * lineage.
+ *
+ * <p>One trainer instance per model: partitions are assigned, not subscribed.
+ */
+public final class OnlineTrainer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
+  private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(60);
+
+  /** Lifecycle state. */
+  public enum State { CREATED, RECOVERING, RUNNING, STOPPED, FAILED }
+
+  private final TrainerConfig config;
+  private final Topics topics;
+  private final PublishHooks hooks;
+  private final Admission admission;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private volatile State state = State.CREATED;
+  private volatile long currentVersion = -1;
+
+  private final ExampleBuffer<UnpairedExample> ktoBuffer =
+      new ExampleBuffer<>(UnpairedExample::id, 100_000);
+  private final ExampleBuffer<PairExample> dpoBuffer = new ExampleBuffer<>(PairExample::id, 100_000);
+  private final LineageTracker lineage = new LineageTracker();
+  private final List<TrainerMetrics> pendingMetrics = new ArrayList<>();
+  private final Map<String, Double> counters = new LinkedHashMap<>();
+  private Map<String, Double> lastStepMetrics = Map.of();
+  private double lagSum;
+  private long lagCount;
+  private long stepsSinceParent;
+  private Instant parentTime = Instant.now();
+
+  private KafkaProducer<String, byte[]> producer;
+  private volatile KafkaConsumer<byte[], byte[]> consumer;
+  private CheckpointStore store;
+  private VersionPublisher publisher;
+  private PolicyModel policy;
+  private ReferenceModel reference;
+  private AdamW optimizer;
+  private PreferenceTrainer trainer;
+
+  /** A trainer; nothing connects until {@link #run()}. */
+  public OnlineTrainer(TrainerConfig config, Topics topics, PublishHooks hooks) {
+    this.config = config;
+    this.topics = topics;
+    this.hooks = hooks;
+    this.admission = new Admission(config.staleness());
+  }
+
+  /** Current lifecycle state. */
+  public State state() {
+    return state;
+  }
+
+  /** The version being trained on (the last committed one), -1 before recovery. */
+  public long currentVersion() {
+    return currentVersion;
+  }
+
+  /** Asks the loop to stop after the current poll; thread-safe. */
+  public void stop() {
+    running.set(false);
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+  }
+
+  /** Recovers, then trains until {@link #stop()} or a failure (rethrown). Blocks. */
+  public void run() {
+    try {
+      state = State.RECOVERING;
+      recover();
+      state = State.RUNNING;
+      LOG.info("Trainer for {} running from version {}", config.modelId(), currentVersion);
+      loop();
+      state = State.STOPPED;
+    } catch (RuntimeException | Error e) {
+      state = State.FAILED;
+      throw e;
+    } catch (IOException e) {
+      state = State.FAILED;
+      throw new UncheckedIOException(e);
+    } finally {
+      close();
+    }
+  }
+
+  private void loop() throws IOException {
+    while (running.get()) {
+      ConsumerRecords<byte[], byte[]> records;
+      try {
+        records = consumer.poll(config.pollTimeout());
+      } catch (WakeupException e) {
+        if (!running.get()) {
+          break;
+        }
+        throw e;
+      }
+      for (ConsumerRecord<byte[], byte[]> record : records) {
+        handle(record);
+      }
+      trainReady(false);
+      if (shouldPublish()) {
+        trainReady(true);
+        publish();
+      }
+    }
+  }
+
+  private void recover() throws IOException {
+    store = new LocalCheckpointStore(config.checkpointDir());
+    producer = new KafkaProducer<>(producerProperties(), new StringSerializer(),
+        new ByteArraySerializer());
+    producer.initTransactions();
+    VersionHistory history = VersionHistory.read(config.bootstrapServers(),
+        topics.policyVersions(), config.modelId(), KAFKA_TIMEOUT);
+    deleteUncommittedCheckpoints(history);
+    publisher = new VersionPublisher(config.modelId(), store, producer, topics.policyVersions(),
+        topics.trainerMetrics(), hooks);
+    Optional<PolicyVersion> latest = history.latest();
+    if (latest.isEmpty()) {
+      warmStart();
+    } else {
+      PolicyVersion v = latest.get();
+      Checkpoint checkpoint = store.read(URI.create(v.getCheckpointUri()), v.getSha256());
+      policy = checkpoint.toPolicyModel();
+      optimizer = new AdamW(config.optimizer(), policy.parameters());
+      optimizer.importState(checkpoint.optimizerState());
+      currentVersion = v.getVersion();
+      reference = new ReferenceModel(referenceFrom(history, v), config.referenceCacheEntries());
+      LOG.info("Resumed {} at version {} (optimizer step {})", config.modelId(), currentVersion,
+          optimizer.step());
+    }
+    trainer = new PreferenceTrainer(policy, reference, optimizer);
+    consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (SourceConfig source : List.of(config.kto(), config.dpo())) {
+      if (source.enabled()) {
+        String topic = source == config.kto() ? topics.ktoExamples().name()
+            : topics.dpoPairs().name();
+        for (PartitionInfo info : consumer.partitionsFor(topic, KAFKA_TIMEOUT)) {
+          partitions.add(new TopicPartition(info.topic(), info.partition()));
+        }
+      }
+    }
+    consumer.assign(partitions);
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        consumer.committed(new HashSet<>(partitions), KAFKA_TIMEOUT);
+    for (TopicPartition tp : partitions) {
+      OffsetAndMetadata offset = committed.get(tp);
+      if (offset == null) {
+        consumer.seekToBeginning(List.of(tp));
+      } else {
+        consumer.seek(tp, offset.offset());
+      }
+    }
+    parentTime = Instant.now();
+  }
+
+  private PolicyModel referenceFrom(VersionHistory history, PolicyVersion latest)
+      throws IOException {
+    PolicyVersion base = history.version(0).orElseGet(() -> {
+      LOG.warn("Version 0 of {} not found; using version {} as the reference", config.modelId(),
+          latest.getVersion());
+      return latest;
+    });
+    if (base.getVersion() == latest.getVersion()) {
+      return policy.frozenCopy();
+    }
+    Checkpoint c = store.read(URI.create(base.getCheckpointUri()), base.getSha256());
+    try (PolicyModel loaded = c.toPolicyModel()) {
+      return loaded.frozenCopy();
+    }
+  }
+
+  private void warmStart() throws IOException {
+    policy = PolicyModel.create(config.model());
+    Map<String, Double> summary = new LinkedHashMap<>();
+    if (config.warmStartCorpus().isPresent() && config.warmStartSteps() > 0) {
+      var corpus = PromptCompletionCorpus.read(config.warmStartCorpus().get());
+      double loss = SupervisedFineTuning.train(policy, corpus, config.warmStartSteps(), 16,
+          config.optimizer(), config.model().seed());
+      summary.put("sft/loss", loss);
+      summary.put("sft/examples", (double) corpus.size());
+    }
+    optimizer = new AdamW(config.optimizer(), policy.parameters());
+    Checkpoint c = Checkpoint.of(config.modelId(), 0, -1, policy, config.optimizer(),
+        optimizer.exportState());
+    publisher.publish(new VersionPublisher.Request(c, PolicyStatus.WARM_START, List.of(), Map.of(),
+        null, summary, List.of()));
+    currentVersion = 0;
+    reference = new ReferenceModel(policy.frozenCopy(), config.referenceCacheEntries());
+  }
+
+  private void deleteUncommittedCheckpoints(VersionHistory history) throws IOException {
+    Set<String> committed = new HashSet<>();
+    history.versions().forEach(v -> committed.add(v.getCheckpointUri()));
+    for (URI uri : store.list()) {
+      String file = uri.getPath().substring(uri.getPath().lastIndexOf('/') + 1);
+      if (file.startsWith(config.modelId() + "-v") && !committed.contains(uri.toString())) {
+        LOG.info("Deleting checkpoint {}: no committed version refers to it", uri);
+        store.delete(uri);
+      }
+    }
+  }
+
+  private void handle(ConsumerRecord<byte[], byte[]> record) {
+    lineage.record(new TopicPartition(record.topic(), record.partition()), record.offset());
+    count("examples/consumed");
+    try {
+      if (record.topic().equals(topics.ktoExamples().name())) {
+        KtoExample e = topics.ktoExamples().valueSerde().deserializer()
+            .deserialize(record.topic(), record.value());
+        if (e == null) {
+          throw new IllegalArgumentException("null value");
+        }
+        admit(ktoBuffer, new UnpairedExample(e.getExampleId(), e.getPrompt(), e.getCompletion(),
+            e.getLabel(), e.getWeight()), e.getPolicyVersion(), e.getWeight(), e.getCorrection());
+      } else {
+        DpoPair p = topics.dpoPairs().valueSerde().deserializer()
+            .deserialize(record.topic(), record.value());
+        if (p == null) {
+          throw new IllegalArgumentException("null value");
+        }
+        long version = Math.min(p.getChosenPolicyVersion(), p.getRejectedPolicyVersion());
+        admit(dpoBuffer, new PairExample(p.getPairId(), p.getPrompt(), p.getChosen(),
+            p.getRejected(), p.getWeight()), version, p.getWeight(), false);
+      }
+    } catch (RuntimeException e) {
+      // Streams owns dead letters; the trainer skips what it cannot read and counts it.
+      count("invalid");
+      LOG.warn("Skipping unreadable record {}-{}@{}", record.topic(), record.partition(),
+          record.offset(), e);
+    }
+  }
+
+  private <E> void admit(ExampleBuffer<E> buffer, E example, long exampleVersion, double weight,
+      boolean correction) {
+    if (weight <= 0) {
+      ExampleBuffer.Outcome outcome = buffer.offer(example, true);
+      count(outcome == ExampleBuffer.Outcome.CANCELLED ? "cancelled"
+          : outcome == ExampleBuffer.Outcome.CANCELLED_LATE ? "cancelled/late" : "cancelled/unknown");
+      return;
+    }
+    Admission.Decision decision = admission.decide(currentVersion, exampleVersion, weight);
+    if (!decision.admitted()) {
+      count("dropped/stale");
+      return;
+    }
+    if (decision.downWeighted()) {
+      count("downweighted/stale");
+    }
+    lagSum += decision.lag();
+    lagCount++;
+    E admitted = example instanceof UnpairedExample u
+        ? (E) withWeight(u, decision.weight())
+        : (E) withWeight((PairExample) example, decision.weight());
+    if (buffer.offer(admitted, false) == ExampleBuffer.Outcome.REPLACED || correction) {
+      count("corrections");
+    }
+  }
+
+  private static UnpairedExample withWeight(UnpairedExample e, double w) {
+    return new UnpairedExample(e.id(), e.prompt(), e.completion(), e.desirable(), w);
+  }
+
+  private static PairExample withWeight(PairExample e, double w) {
+    return new PairExample(e.id(), e.prompt(), e.chosen(), e.rejected(), w);
+  }
+
+  private void trainReady(boolean flush) {
+    while (true) {
+      boolean dpoReady = ready(dpoBuffer.size(), config.dpo(), flush);
+      boolean ktoReady = ready(ktoBuffer.size(), config.kto(), flush);
+      if (!dpoReady && !ktoReady) {
+        return;
+      }
+      List<SourceBatch> batches = new ArrayList<>(2);
+      if (dpoReady) {
+        SourceConfig s = config.dpo();
+        batches.add(new SourceBatch.Pairs(s.name(), s.loss(), s.weight(),
+            dpoBuffer.take(s.batchSize())));
+      }
+      if (ktoReady) {
+        SourceConfig s = config.kto();
+        batches.add(new SourceBatch.Unpaired(s.name(), s.loss(), s.weight(),
+            ktoBuffer.take(s.batchSize())));
+      }
+      StepResult result = trainer.step(batches);
+      stepsSinceParent++;
+      Map<String, Double> metrics = new LinkedHashMap<>(result.metrics());
+      metrics.put("staleness/mean", lagCount == 0 ? 0.0 : lagSum / lagCount);
+      metrics.putAll(counters);
+      lagSum = 0;
+      lagCount = 0;
+      lastStepMetrics = metrics;
+      pendingMetrics.add(TrainerMetrics.newBuilder()
+          .setModelId(config.modelId())
+          .setStep(result.step())
+          .setPolicyVersion(currentVersion)
+          .setMetrics(toAvroMap(metrics))
+          .setEventTime(Instant.now())
+          .build());
+      LOG.debug("Step {}: {}", result.step(), metrics);
+      hooks.afterStep(result.step());
+    }
+  }
+
+  private static boolean ready(int pending, SourceConfig source, boolean flush) {
+    return source.enabled() && (pending >= source.batchSize() || (flush && pending > 0));
+  }
+
+  private boolean shouldPublish() {
+    if (lineage.isEmpty()) {
+      return false;
+    }
+    return stepsSinceParent >= config.publishEverySteps()
+        || Duration.between(parentTime, Instant.now()).compareTo(config.publishEvery()) >= 0;
+  }
+
+  private void publish() throws IOException {
+    long next = currentVersion + 1;
+    Map<String, Double> summary = new LinkedHashMap<>(lastStepMetrics);
+    summary.putAll(counters);
+    summary.put("steps", (double) stepsSinceParent);
+    summary.put("optimizer/step", (double) optimizer.step());
+    Checkpoint c = Checkpoint.of(config.modelId(), next, currentVersion, policy,
+        config.optimizer(), optimizer.exportState());
+    publisher.publish(new VersionPublisher.Request(c, PolicyStatus.PUBLISHED, lineage.lineage(),
+        lineage.offsetsToCommit(), consumer.groupMetadata(), summary,
+        List.copyOf(pendingMetrics)));
+    currentVersion = next;
+    lineage.clear();
+    pendingMetrics.clear();
+    counters.clear();
+    stepsSinceParent = 0;
+    parentTime = Instant.now();
+  }
+
+  private void count(String key) {
+    counters.merge(key, 1.0, Double::sum);
+  }
+
+  private static Map<String, Double> toAvroMap(Map<String, Double> metrics) {
+    Map<String, Double> out = new HashMap<>();
+    metrics.forEach((k, v) -> {
+      if (v != null && Double.isFinite(v)) {
+        out.put(k, v);
+      }
+    });
+    return out;
+  }
+
+  private Map<String, Object> producerProperties() {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+    return p;
+  }
+
+  private Map<String, Object> consumerProperties() {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
+    return p;
+  }
+
+  /** Releases Kafka clients and native memory; idempotent. */
+  @Override
+  public synchronized void close() {
+    if (consumer != null) {
+      consumer.close(Duration.ZERO);
+      consumer = null;
+    }
+    if (producer != null) {
+      // No abort here: an abrupt stop leaves any open transaction to be aborted by the next
+      // incarnation's initTransactions(), exactly as after a crash.
+      producer.close(Duration.ZERO);
+      producer = null;
+    }
+    if (optimizer != null) {
+      optimizer.close();
+      optimizer = null;
+    }
+    if (reference != null) {
+      reference.close();
+      reference = null;
+    }
+    if (policy != null) {
+      policy.close();
+      policy = null;
+    }
+  }
+}
