@@ -7,7 +7,7 @@ import java.util.Optional;
  * Approves an arithmetic completion exactly when it is the right answer (see {@link ArithmeticTask} for the
  * format). The answer is computed from the prompt text itself, so rollouts without a reference still judge.
  */
-public final class ArithmeticTaste implements Taste {
+public record ArithmeticTaste() implements Taste {
 
     @Override
     public Verdict judge(String prompt, String completion) {
