@@ -20,7 +20,7 @@ import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.ModelConfig;
 import io.streamrlhf.trainer.config.OptimizerConfig;
 import io.streamrlhf.trainer.model.PolicyModel;
-import io.streamrlhf.trainer.optim.OptimizerState;
+import io.streamrlhf.trainer.optim.AdamW;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,9 +103,10 @@ class RolloutSamplerIT {
     }
 
     private static PolicyVersion version(CheckpointStore store, long version, long seed) throws Exception {
-        try (PolicyModel model = PolicyModel.create(ModelConfig.tiny())) {
+        try (PolicyModel model = PolicyModel.create(ModelConfig.tiny());
+             AdamW optimizer = new AdamW(OptimizerConfig.defaults(), model.parameters())) {
             Checkpoint checkpoint = Checkpoint.of("policy", version, version - 1, model, OptimizerConfig.defaults(),
-                    new OptimizerState(0, Map.of(), Map.of()));
+                    optimizer.exportState());
             CheckpointStore.Stored stored = store.write("policy-v" + version + "-" + seed, checkpoint);
             return PolicyVersion.newBuilder().setModelId("policy").setVersion(version)
                     .setParentVersion(version == 0 ? null : version - 1)
