@@ -24,6 +24,19 @@ public final class ScheduleIndex {
         this.store = store;
     }
 
+    /** Separates the parts of a tag; ids never contain it. */
+    public static final String SEP = "\u001f";
+
+    /** A tag made of {@code parts}. */
+    public static String tag(String... parts) {
+        return String.join(SEP, parts);
+    }
+
+    /** The parts of a tag made by {@link #tag}. */
+    public static String[] parts(String tag) {
+        return tag.split(SEP, -1);
+    }
+
     /** Schedules {@code tag} at {@code time} (idempotent). */
     public void add(long time, String tag) {
         store.put(key(time, tag), tag);

@@ -13,7 +13,9 @@ import io.streamrlhf.streams.avro.ResponseSnapshot;
 import io.streamrlhf.streams.avro.RolloutGroup;
 import io.streamrlhf.streams.avro.VersionMinuteStats;
 import java.util.Objects;
+import io.streamrlhf.schemas.topic.Topic;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The typed topics plus the serdes of the topologies' own state and repartition values (Avro on the same wire
@@ -85,6 +87,11 @@ public final class StreamSerdes {
 
     public Serde<MonitorEvent> monitorEvent() {
         return monitorEvent;
+    }
+
+    /** The monitor events topic named {@code name}, keyed by policy version. */
+    public Topic<String, MonitorEvent> monitorEvents(String name) {
+        return new Topic<>(name, Serdes.String(), monitorEvent);
     }
 
     public Serde<VersionMinuteStats> versionMinuteStats() {

@@ -12,8 +12,11 @@ import java.util.Map;
  * @param httpPort port of the JSON/SSE endpoint; 0 picks a free port, -1 serves nothing. Property
  *                 {@code monitor.httpPort}, default 7071
  * @param ssePeriod how often the SSE stream looks for changes. Property {@code monitor.ssePeriod}, default 1s
+ * @param eventsTopic the topic that carries monitor events from every sub-topology to the monitor, keyed by policy
+ *                    version (owned by the streams application). Property {@code monitor.eventsTopic}, default
+ *                    {@code rlhf.monitor.events}
  */
-public record MonitorConfig(Duration grace, Duration retention, int httpPort, Duration ssePeriod) {
+public record MonitorConfig(Duration grace, Duration retention, int httpPort, Duration ssePeriod, String eventsTopic) {
 
     /** Width of a monitor bucket. */
     public static final Duration BUCKET = Duration.ofMinutes(1);
@@ -25,6 +28,10 @@ public record MonitorConfig(Duration grace, Duration retention, int httpPort, Du
             throw new IllegalArgumentException("monitor.retention (" + retention
                     + ") must be at least one minute plus monitor.grace (" + grace + ")");
         }
+        if (eventsTopic == null || !eventsTopic.matches("[a-zA-Z0-9._-]{1,249}")) {
+            throw new IllegalArgumentException("monitor.eventsTopic '" + eventsTopic
+                    + "' is not a topic name: use 1-249 characters from [a-zA-Z0-9._-]");
+        }
         if (httpPort < -1 || httpPort > 65_535) {
             throw new IllegalArgumentException("monitor.httpPort must be -1 (off), 0 (any) or a port, got " + httpPort);
         }
@@ -32,7 +39,8 @@ public record MonitorConfig(Duration grace, Duration retention, int httpPort, Du
 
     /** The documented defaults. */
     public static MonitorConfig defaults() {
-        return new MonitorConfig(Duration.ofMinutes(1), Duration.ofHours(24), 7071, Duration.ofSeconds(1));
+        return new MonitorConfig(Duration.ofMinutes(1), Duration.ofHours(24), 7071, Duration.ofSeconds(1),
+                "rlhf.monitor.events");
     }
 
     /** The defaults overridden by {@code monitor.*} keys. */
@@ -40,6 +48,17 @@ public record MonitorConfig(Duration grace, Duration retention, int httpPort, Du
         Props p = new Props(properties);
         MonitorConfig d = defaults();
         return new MonitorConfig(p.duration("monitor.grace", d.grace), p.duration("monitor.retention", d.retention),
-                p.integer("monitor.httpPort", d.httpPort), p.duration("monitor.ssePeriod", d.ssePeriod));
+                p.integer("monitor.httpPort", d.httpPort), p.duration("monitor.ssePeriod", d.ssePeriod),
+                p.string("monitor.eventsTopic", d.eventsTopic));
+    }
+
+    /** A copy serving on another port (0: any free port, -1: none). */
+    public MonitorConfig withHttpPort(int port) {
+        return new MonitorConfig(grace, retention, port, ssePeriod, eventsTopic);
+    }
+
+    /** A copy using another events topic. */
+    public MonitorConfig withEventsTopic(String topic) {
+        return new MonitorConfig(grace, retention, httpPort, ssePeriod, topic);
     }
 }

@@ -85,7 +85,7 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
         }
         state.setResponse(snapshot(sourced));
         state.setExpiresAt(now + config.responseRetention().toMillis());
-        schedule.add(state.getExpiresAt(), "E|" + r.getResponseId());
+        schedule.add(state.getExpiresAt(), ScheduleIndex.tag("E", r.getResponseId()));
         List<PendingFeedback> early = new ArrayList<>(state.getEarly());
         early.sort(Comparator.comparingLong(PendingFeedback::getEventTime).thenComparing(PendingFeedback::getFeedbackId));
         state.setEarly(new ArrayList<>());
@@ -119,7 +119,7 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
                     .setRawValue(sourced.rawValue() == null ? null : ByteBuffer.wrap(sourced.rawValue()))
                     .build());
             state.setEarly(early);
-            schedule.add(now + config.earlyFeedbackBuffer().toMillis(), "O|" + f.getResponseId());
+            schedule.add(now + config.earlyFeedbackBuffer().toMillis(), ScheduleIndex.tag("O", f.getResponseId()));
         } else {
             applyVote(state, f.getUserId(), f.getFeedbackId(), f.getKind(), f.getEventTime().toEpochMilli(),
                     sourced.sourceOffset(), now);
@@ -153,7 +153,7 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
             decide(state, vote, now);
         } else {
             vote.setSettleAt(now + config.settleDelay().toMillis());
-            schedule.add(vote.getSettleAt(), "S|" + state.getResponseId() + "|" + userId);
+            schedule.add(vote.getSettleAt(), ScheduleIndex.tag("S", state.getResponseId(), userId));
         }
     }
 
@@ -182,7 +182,7 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
 
     private void punctuate(long now) {
         for (ScheduleIndex.Entry entry : schedule.pollDue(now)) {
-            String[] parts = entry.tag().split("\\|", 3);
+            String[] parts = ScheduleIndex.parts(entry.tag());
             KtoResponseState state = states.get(parts[1]);
             if (state == null) {
                 continue;

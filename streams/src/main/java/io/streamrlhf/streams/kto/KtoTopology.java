@@ -54,7 +54,7 @@ public final class KtoTopology {
     /** The KTO topology on its own (with its input validation and dead letters). */
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
-        addTo(builder, new ValidatedInputs(builder, serdes.topics(), validation, new MonitorTap()));
+        addTo(builder, new ValidatedInputs(builder, serdes.topics(), validation, MonitorTap.discarding()));
         return builder.build();
     }
 

@@ -1,34 +1,43 @@
 package io.streamrlhf.streams.monitor;
 
+import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.avro.MonitorEvent;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
 
 /**
- * Collects the monitor-event streams that the topologies tap off while they are wired, so the monitor can merge
- * them. A topology built on its own simply leaves its tap unread.
+ * Where the topologies send their monitor events while they are wired. Each tapped stream is re-keyed by policy
+ * version and written to the monitor events topic through its own sink, rather than merged, so tapping never joins
+ * sub-topologies together; the {@link MonitorTopology} reads that one topic. A topology built on its own uses
+ * {@link #discarding()}.
  */
 public final class MonitorTap {
 
-    private final List<KStream<String, MonitorEvent>> streams = new ArrayList<>();
+    private final Topic<String, MonitorEvent> events;
+    private int sinks;
 
-    /** Adds one stream of monitor events. */
-    public void add(KStream<String, MonitorEvent> events) {
-        streams.add(events);
+    private MonitorTap(Topic<String, MonitorEvent> events) {
+        this.events = events;
     }
 
-    /** Every tapped stream merged into one, or empty when nothing was tapped. */
-    public Optional<KStream<String, MonitorEvent>> merged() {
-        if (streams.isEmpty()) {
-            return Optional.empty();
+    /** A tap that writes to {@code events}. */
+    public static MonitorTap toTopic(Topic<String, MonitorEvent> events) {
+        return new MonitorTap(events);
+    }
+
+    /** A tap that drops everything (a feature topology built without the monitor). */
+    public static MonitorTap discarding() {
+        return new MonitorTap(null);
+    }
+
+    /** Sends {@code stream}'s events to the monitor. */
+    public void add(KStream<String, MonitorEvent> stream) {
+        if (events == null) {
+            return;
         }
-        KStream<String, MonitorEvent> all = streams.get(0);
-        for (int i = 1; i < streams.size(); i++) {
-            all = all.merge(streams.get(i), Named.as("monitor-merge-" + i));
-        }
-        return Optional.of(all);
+        int n = sinks++;
+        stream.selectKey((k, e) -> MonitorTopology.versionKey(e.getPolicyVersion()), Named.as("monitor-tap-key-" + n))
+                .to(events.name(), Produced.with(events.keySerde(), events.valueSerde()).withName("monitor-tap-sink-" + n));
     }
 }

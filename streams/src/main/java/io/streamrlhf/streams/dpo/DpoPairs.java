@@ -1,0 +1,44 @@
+package io.streamrlhf.streams.dpo;
+
+import io.streamrlhf.avro.DpoPair;
+import io.streamrlhf.avro.JudgeScore;
+import io.streamrlhf.avro.PairSource;
+import java.time.Instant;
+import java.util.List;
+
+/** Builds {@code DpoPair} records. */
+public final class DpoPairs {
+
+    private DpoPairs() {
+    }
+
+    /**
+     * A pair of two completions of one prompt.
+     *
+     * @param chosen (responseId, completion, policyVersion) of the chosen side
+     * @param rejected the same of the rejected side
+     */
+    public static DpoPair of(String pairId, String promptId, String prompt, Side chosen, Side rejected,
+                             PairSource source, List<JudgeScore> chosenScores, List<JudgeScore> rejectedScores,
+                             long eventTime) {
+        return DpoPair.newBuilder()
+                .setPairId(pairId).setPromptId(promptId).setPrompt(prompt)
+                .setChosen(chosen.completion()).setRejected(rejected.completion())
+                .setChosenResponseId(chosen.responseId()).setRejectedResponseId(rejected.responseId())
+                .setSource(source)
+                .setChosenPolicyVersion(chosen.policyVersion()).setRejectedPolicyVersion(rejected.policyVersion())
+                .setChosenScores(chosenScores).setRejectedScores(rejectedScores)
+                .setWeight(1.0).setEventTime(Instant.ofEpochMilli(eventTime))
+                .build();
+    }
+
+    /**
+     * One side of a pair.
+     *
+     * @param responseId the response
+     * @param completion its completion
+     * @param policyVersion the version that generated it
+     */
+    public record Side(String responseId, String completion, long policyVersion) {
+    }
+}

@@ -1,0 +1,159 @@
+package io.streamrlhf.streams.dpo;
+
+import io.streamrlhf.avro.DpoPair;
+import io.streamrlhf.avro.PairSource;
+import io.streamrlhf.avro.PairwisePreference;
+import io.streamrlhf.streams.avro.MonitorEvent;
+import io.streamrlhf.streams.avro.MonitorKind;
+import io.streamrlhf.streams.avro.PendingPreference;
+import io.streamrlhf.streams.avro.ResponseSnapshot;
+import io.streamrlhf.streams.common.Emission;
+import io.streamrlhf.streams.common.Ids;
+import io.streamrlhf.streams.common.ScheduleIndex;
+import io.streamrlhf.streams.common.Sourced;
+import io.streamrlhf.streams.config.DpoConfig;
+import io.streamrlhf.streams.deadletter.DeadLetterReason;
+import io.streamrlhf.streams.deadletter.DeadLetters;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Explicit DPO pairs: a {@code PairwisePreference} joined with both responses it names (input keyed by prompt id).
+ * Whichever arrives last completes the pair. A preference whose responses do not both arrive within
+ * {@code dpo.preferenceBuffer} of stream time is dead-lettered as {@code RESPONSE_NOT_FOUND}; a preference id seen
+ * again within {@code dpo.responseRetention} is dropped. Pair id: derived from the preference id.
+ */
+public final class ExplicitPairProcessor implements Processor<String, DpoInput, String, Emission<DpoPair>> {
+
+    /** Responses by prompt id and response id. */
+    public static final String RESPONSES_STORE = "dpo-explicit-responses";
+    /** Preferences by prompt id and preference id, pending or emitted. */
+    public static final String PREFERENCES_STORE = "dpo-explicit-preferences";
+    /** The stream-time schedule. */
+    public static final String SCHEDULE_STORE = "dpo-explicit-schedule";
+
+    private final DpoConfig config;
+    private ProcessorContext<String, Emission<DpoPair>> context;
+    private KeyValueStore<String, ResponseSnapshot> responses;
+    private KeyValueStore<String, PendingPreference> preferences;
+    private ScheduleIndex schedule;
+
+    public ExplicitPairProcessor(DpoConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Emission<DpoPair>> context) {
+        this.context = context;
+        this.responses = context.getStateStore(RESPONSES_STORE);
+        this.preferences = context.getStateStore(PREFERENCES_STORE);
+        this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
+        context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(Record<String, DpoInput> record) {
+        long now = record.timestamp();
+        DpoInput in = record.value();
+        if (in.response() != null) {
+            onResponse(in.response(), now);
+        } else if (in.preference() != null) {
+            onPreference(in.preference(), now);
+        }
+    }
+
+    private void onResponse(ResponseSnapshot r, long now) {
+        String key = ScheduleIndex.tag(r.getPromptId(), r.getResponseId());
+        if (responses.get(key) != null) {
+            return;
+        }
+        responses.put(key, r);
+        schedule.add(now + config.responseRetention().toMillis(), ScheduleIndex.tag("R", key));
+        try (KeyValueIterator<String, PendingPreference> it =
+                     preferences.prefixScan(r.getPromptId() + ScheduleIndex.SEP, new StringSerializer())) {
+            List<KeyValue<String, PendingPreference>> waiting = new java.util.ArrayList<>();
+            it.forEachRemaining(waiting::add);
+            for (KeyValue<String, PendingPreference> kv : waiting) {
+                if (!kv.value.getEmitted()) {
+                    tryEmit(kv.key, kv.value, now);
+                }
+            }
+        }
+    }
+
+    private void onPreference(Sourced<PairwisePreference> sourced, long now) {
+        PairwisePreference p = sourced.value();
+        String key = ScheduleIndex.tag(p.getPromptId(), p.getPreferenceId());
+        if (preferences.get(key) != null) {
+            return;
+        }
+        PendingPreference pending = PendingPreference.newBuilder()
+                .setPreferenceId(p.getPreferenceId()).setPromptId(p.getPromptId())
+                .setChosenResponseId(p.getChosenResponseId()).setRejectedResponseId(p.getRejectedResponseId())
+                .setEventTime(p.getEventTime().toEpochMilli()).setRecordTime(now).setEmitted(false)
+                .setOffset(sourced.sourceOffset())
+                .setRawKey(sourced.rawKey() == null ? null : ByteBuffer.wrap(sourced.rawKey()))
+                .setRawValue(ByteBuffer.wrap(sourced.rawValue()))
+                .build();
+        schedule.add(now + config.preferenceBuffer().toMillis(), ScheduleIndex.tag("Q", key));
+        schedule.add(now + config.responseRetention().toMillis(), ScheduleIndex.tag("D", key));
+        if (!tryEmit(key, pending, now)) {
+            preferences.put(key, pending);
+        }
+    }
+
+    private boolean tryEmit(String key, PendingPreference p, long now) {
+        ResponseSnapshot chosen = responses.get(ScheduleIndex.tag(p.getPromptId(), p.getChosenResponseId()));
+        ResponseSnapshot rejected = responses.get(ScheduleIndex.tag(p.getPromptId(), p.getRejectedResponseId()));
+        if (chosen == null || rejected == null) {
+            return false;
+        }
+        DpoPair pair = DpoPairs.of(Ids.dpoPair("HUMAN", p.getPreferenceId()), p.getPromptId(), chosen.getPrompt(),
+                side(chosen), side(rejected), PairSource.HUMAN, List.of(), List.of(), p.getEventTime());
+        context.forward(new Record<>(pair.getPairId(), Emission.data(pair), now));
+        p.setEmitted(true);
+        p.setRawKey(null);
+        p.setRawValue(null);
+        preferences.put(key, p);
+        return true;
+    }
+
+    private void punctuate(long now) {
+        for (ScheduleIndex.Entry entry : schedule.pollDue(now)) {
+            String[] parts = ScheduleIndex.parts(entry.tag());
+            String key = ScheduleIndex.tag(parts[1], parts[2]);
+            switch (parts[0]) {
+                case "R" -> responses.delete(key);
+                case "D" -> preferences.delete(key);
+                case "Q" -> {
+                    PendingPreference p = preferences.get(key);
+                    if (p != null && !p.getEmitted()) {
+                        context.forward(new Record<>(p.getPromptId(), Emission.dead(DeadLetters.toBytes(p.getRawKey()),
+                                DeadLetters.of(DeadLetterReason.RESPONSE_NOT_FOUND, "preference " + p.getPreferenceId()
+                                                + " names responses that did not both arrive within dpo.preferenceBuffer",
+                                        p.getOffset(), p.getRawKey(), p.getRawValue(), context.currentSystemTimeMs())),
+                                now));
+                        context.forward(new Record<>(p.getPromptId(),
+                                Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)), now));
+                        preferences.delete(key);
+                    }
+                }
+                default -> {
+                    // Entries of a newer version of this processor; nothing to do.
+                }
+            }
+        }
+    }
+
+    static DpoPairs.Side side(ResponseSnapshot r) {
+        return new DpoPairs.Side(r.getResponseId(), r.getCompletion(), r.getPolicyVersion());
+    }
+}

@@ -1,0 +1,80 @@
+package io.streamrlhf.streams.judge;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Picks chosen and rejected among one group's judged rollouts.
+ *
+ * <ul>
+ *   <li><b>Chosen</b> (Meta-Rewarding length control): among rollouts that pass every judge, with {@code best} the
+ *       highest score among those and {@code worst} the lowest score in the whole group, the candidates are those
+ *       with {@code score >= (1-rho)*best + rho*worst}; chosen is the shortest candidate. Ties: higher score, then
+ *       smaller response id.</li>
+ *   <li><b>Rejected</b> (CODPO): among the other rollouts, those that fail a judge if any do, else all of them; the
+ *       lowest-scoring one. Ties: longer completion, then smaller response id.</li>
+ *   <li>No passing rollout: no pair ({@link Outcome#NO_PASSING}); fewer than two rollouts: no pair
+ *       ({@link Outcome#TOO_FEW}).</li>
+ * </ul>
+ */
+public final class PairSelector {
+
+    /** What selection concluded. */
+    public enum Outcome {
+        /** A pair was selected. */
+        PAIR,
+        /** No rollout passed every judge. */
+        NO_PASSING,
+        /** Fewer than two rollouts. */
+        TOO_FEW
+    }
+
+    /**
+     * The result of selection.
+     *
+     * @param outcome what happened
+     * @param chosen the chosen rollout when a pair was selected
+     * @param rejected the rejected rollout when a pair was selected
+     */
+    public record Selection(Outcome outcome, Optional<ScoredRollout> chosen, Optional<ScoredRollout> rejected) {
+    }
+
+    private static final double EPSILON = 1e-9;
+    private final double rho;
+
+    public PairSelector(double rho) {
+        if (!(rho >= 0 && rho <= 1)) {
+            throw new IllegalArgumentException("rho must be within [0, 1], got " + rho);
+        }
+        this.rho = rho;
+    }
+
+    /** Selects a pair among {@code rollouts}. */
+    public Selection select(List<ScoredRollout> rollouts) {
+        List<ScoredRollout> passing = rollouts.stream().filter(ScoredRollout::passedAll).toList();
+        if (passing.isEmpty()) {
+            return new Selection(Outcome.NO_PASSING, Optional.empty(), Optional.empty());
+        }
+        if (rollouts.size() < 2) {
+            return new Selection(Outcome.TOO_FEW, Optional.empty(), Optional.empty());
+        }
+        double best = passing.stream().mapToDouble(ScoredRollout::score).max().orElseThrow();
+        double worst = rollouts.stream().mapToDouble(ScoredRollout::score).min().orElseThrow();
+        double threshold = (1 - rho) * best + rho * worst;
+        ScoredRollout chosen = passing.stream()
+                .filter(r -> r.score() >= threshold - EPSILON)
+                .min(Comparator.comparingInt(ScoredRollout::length)
+                        .thenComparing(Comparator.comparingDouble(ScoredRollout::score).reversed())
+                        .thenComparing(ScoredRollout::responseId))
+                .orElseThrow();
+        List<ScoredRollout> others = rollouts.stream().filter(r -> r != chosen).toList();
+        List<ScoredRollout> failing = others.stream().filter(r -> !r.passedAll()).toList();
+        ScoredRollout rejected = (failing.isEmpty() ? others : failing).stream()
+                .min(Comparator.comparingDouble(ScoredRollout::score)
+                        .thenComparing(Comparator.comparingInt(ScoredRollout::length).reversed())
+                        .thenComparing(ScoredRollout::responseId))
+                .orElseThrow();
+        return new Selection(Outcome.PAIR, Optional.of(chosen), Optional.of(rejected));
+    }
+}
