@@ -115,6 +115,16 @@ public final class PolicyModel implements AutoCloseable {
    * positions are masked out. Arrays are created in {@code scope}.
    */
   public CompletionLogps completionLogps(NDManager scope, TokenBatch batch, boolean training) {
+    if (!training) {
+      // Scoring only: no graph, whatever this thread's grad mode was.
+      try (GradMode.Scope off = GradMode.off()) {
+        return scoreCompletions(scope, batch, false);
+      }
+    }
+    return scoreCompletions(scope, batch, true);
+  }
+
+  private CompletionLogps scoreCompletions(NDManager scope, TokenBatch batch, boolean training) {
     Shape shape = new Shape(batch.rows(), batch.length());
     NDArray inputs = scope.create(batch.inputs(), shape).toDevice(device, false);
     NDArray targets = scope.create(batch.targets(), shape).toDevice(device, false);
@@ -141,6 +151,13 @@ public final class PolicyModel implements AutoCloseable {
    * {@code maxTokens} or at the context limit. Never emits BOS, PAD or SEP.
    */
   public List<String> generate(List<String> prompts, SamplingConfig sampling, Random random) {
+    try (GradMode.Scope off = GradMode.off()) {
+      return generateWithoutGrad(prompts, sampling, random);
+    }
+  }
+
+  private List<String> generateWithoutGrad(
+      List<String> prompts, SamplingConfig sampling, Random random) {
     int rows = prompts.size();
     List<int[]> prefixes = new ArrayList<>(rows);
     int[] lengths = new int[rows];
@@ -295,7 +312,8 @@ public final class PolicyModel implements AutoCloseable {
 
   /** Writes {@code values} into {@code target} in place without touching autograd state. */
   static void assign(NDArray target, float[] values) {
-    try (NDManager scope = target.getManager().newSubManager()) {
+    try (GradMode.Scope off = GradMode.off();
+        NDManager scope = target.getManager().newSubManager()) {
       NDArray source = scope.create(values, target.getShape()).toDevice(target.getDevice(), false);
       // In place: the parameter keeps its identity and requires-grad flag.
       target.muli(0).addi(source);

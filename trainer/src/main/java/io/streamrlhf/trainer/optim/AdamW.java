@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.streamrlhf.trainer.config.OptimizerConfig;
+import io.streamrlhf.trainer.model.GradMode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -54,6 +55,12 @@ public final class AdamW implements AutoCloseable {
    *     skipped (the gradients are still zeroed) and the step counter does not advance
    */
   public double update(Map<String, NDArray> parameters) {
+    try (GradMode.Scope ignored = GradMode.off()) {
+      return updateWithoutGrad(parameters);
+    }
+  }
+
+  private double updateWithoutGrad(Map<String, NDArray> parameters) {
     double norm = gradientNorm(parameters);
     if (!Double.isFinite(norm)) {
       LOG.warn("Skipping optimizer step {}: gradient norm is {}", step + 1, norm);
@@ -103,7 +110,7 @@ public final class AdamW implements AutoCloseable {
 
   /** Sets every parameter's gradient to zero in place. */
   public static void zeroGradients(Map<String, NDArray> parameters) {
-    try (NDScope ignored = new NDScope()) {
+    try (GradMode.Scope off = GradMode.off(); NDScope ignored = new NDScope()) {
       for (NDArray p : parameters.values()) {
         p.getGradient().muli(0);
       }
