@@ -42,8 +42,9 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
         }
         int id = idsByCanonical.getOrDefault(schema.toString(), nextId);
         RegisteredSchema registered = new RegisteredSchema(subject, versions.size() + 1, id, schema);
+        // Persist first: a store that fails leaves no version behind that a restart would not know about.
+        persistRegistration(registered);
         applyRegistration(registered);
-        onRegistered(registered);
         return id;
     }
 
@@ -72,12 +73,19 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
         }
     }
 
-    /** Hook for subclasses that persist changes; called after a new version is recorded. */
-    protected void onRegistered(RegisteredSchema registered) {
+    /**
+     * Hook for subclasses that persist changes: called with the registry's lock held, after the new version
+     * passed the compatibility check and before it is recorded. Throwing rejects the registration and leaves
+     * the registry unchanged. The default keeps nothing.
+     */
+    protected void persistRegistration(RegisteredSchema registered) {
     }
 
-    /** Hook for subclasses that persist changes; called after a compatibility level is changed. */
-    protected void onCompatibilityChanged(String subject, CompatibilityLevel level) {
+    /**
+     * Hook for subclasses that persist changes: called with the registry's lock held before a compatibility
+     * level is changed ({@code subject} null for the global level). Throwing leaves the level unchanged.
+     */
+    protected void persistCompatibility(String subject, CompatibilityLevel level) {
     }
 
     @Override
@@ -150,10 +158,10 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
     }
 
     @Override
-    public void setCompatibility(String subject, CompatibilityLevel level) {
+    public synchronized void setCompatibility(String subject, CompatibilityLevel level) {
         Objects.requireNonNull(level, "level");
+        persistCompatibility(subject, level);
         applyCompatibility(subject, level);
-        onCompatibilityChanged(subject, level);
     }
 
     private List<RegisteredSchema> subjectVersions(String subject) {

@@ -14,26 +14,45 @@ public class SchemaRegistryException extends RuntimeException {
     public static final int SCHEMA_NOT_FOUND = 40403;
     /** Schema incompatible with earlier versions under the subject's compatibility level. */
     public static final int INCOMPATIBLE_SCHEMA = 409;
-    /** The schema text is not a valid Avro schema. */
+    /** The subject has no compatibility level of its own (it follows the global one). */
+    public static final int SUBJECT_COMPATIBILITY_NOT_CONFIGURED = 40408;
+    /** The schema text is not a valid Avro schema, or not a supported schema type. */
     public static final int INVALID_SCHEMA = 42201;
+    /** The version is neither a positive integer nor {@code latest}. */
+    public static final int INVALID_VERSION = 42202;
     /** Invalid compatibility level. */
     public static final int INVALID_COMPATIBILITY_LEVEL = 42203;
-    /** Internal or transport error. */
+    /** Internal error, or the registry's backing store failed; also used when the registry cannot be reached. */
     public static final int SERVER_ERROR = 50001;
+    /** The registry's backing store did not answer in time. */
+    public static final int OPERATION_TIMEOUT = 50002;
 
     private static final long serialVersionUID = 1L;
 
     private final int httpStatus;
     private final int errorCode;
+    private final String detail;
 
+    /**
+     * @param httpStatus the HTTP status, 0 when the registry could not be reached
+     * @param errorCode the Confluent error code
+     * @param message what failed
+     */
     public SchemaRegistryException(int httpStatus, int errorCode, String message) {
         this(httpStatus, errorCode, message, null);
     }
 
+    /** As {@link #SchemaRegistryException(int, int, String)}, with the underlying cause. */
     public SchemaRegistryException(int httpStatus, int errorCode, String message, Throwable cause) {
         super(message + " (http " + httpStatus + ", error_code " + errorCode + ")", cause);
         this.httpStatus = httpStatus;
         this.errorCode = errorCode;
+        this.detail = message;
+    }
+
+    /** The message without the status and code suffix, as a registry puts it in its error body. */
+    public String detail() {
+        return detail;
     }
 
     /** The HTTP status of the failed call, or 0 when the registry could not be reached. */

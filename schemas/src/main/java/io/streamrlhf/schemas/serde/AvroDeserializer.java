@@ -12,8 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroTypeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
@@ -29,13 +27,12 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
-    /** Avro strings and arrays longer than this are taken as corruption rather than allocated. */
+    /** Payloads longer than this are taken as corruption rather than decoded. */
     private static final int MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
     private final SchemaRegistryClient registry;
     private final Schema readerSchema;
     private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
-    private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
     /**
      * @param registry where writer schemas are fetched by id
@@ -67,9 +64,8 @@ public class AvroDeserializer<T extends SpecificRecord> implements Deserializer<
                     "payload of " + length + " bytes exceeds " + MAX_PAYLOAD_BYTES, null);
         }
         try {
-            BinaryDecoder decoder = DecoderFactory.get()
-                    .binaryDecoder(data, WireFormat.HEADER_SIZE, length, decoders.get());
-            decoders.set(decoder);
+            // Bounded: a corrupt length prefix must not make Avro allocate what the bytes cannot hold.
+            BoundedBinaryDecoder decoder = new BoundedBinaryDecoder(data, WireFormat.HEADER_SIZE, length);
             T record = reader.read(null, decoder);
             if (!decoder.isEnd()) {
                 throw new RecordDecodeException(Reason.CORRUPT_PAYLOAD, topic, schemaId,
