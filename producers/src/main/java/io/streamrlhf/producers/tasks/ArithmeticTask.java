@@ -1,28 +1,31 @@
 package io.streamrlhf.producers.tasks;
 
+import io.streamrlhf.trainer.sft.SyntheticTasks;
 import java.util.Optional;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The arithmetic task: additions and subtractions of small non-negative numbers, answered by the number alone.
+ * The arithmetic task: additions of small non-negative numbers, answered by the number alone.
  *
- * <p>Format (the single source of truth; the trainer's warm-start corpus must use the same):
+ * <p>The prompt format is the trainer's warm-start corpus format ({@link SyntheticTasks#arithmeticPrompt}),
+ * the single source of truth, so fresh rollouts ask what the warm-start policy was taught:
  * <ul>
- *   <li>prompt: {@code "What is A+B?"} or {@code "What is A-B?"}: no spaces, A and B in
- *       {@code [0, maxOperand]}, for subtraction {@code A >= B} so the answer is never negative</li>
+ *   <li>prompt: {@code "What is A+B?"}, no spaces, A and B in {@code [0, maxOperand]}
+ *       (default {@link SyntheticTasks#MAX_OPERAND})</li>
  *   <li>reference answer and ideal completion: the decimal result, nothing else ({@code "42"})</li>
  *   <li>judgement: correct when the completion, with surrounding whitespace and one trailing period removed,
  *       is exactly the reference answer</li>
  * </ul>
+ * Judging also understands {@code "What is A-B?"}, for prompts written by hand.
  */
 public final class ArithmeticTask {
 
     /** Matches the prompt format, capturing A, the operator and B. */
     public static final Pattern PROMPT = Pattern.compile("What is (\\d{1,6})([+-])(\\d{1,6})\\?");
     /** Default upper bound of an operand. */
-    public static final int DEFAULT_MAX_OPERAND = 20;
+    public static final int DEFAULT_MAX_OPERAND = SyntheticTasks.MAX_OPERAND;
 
     private final int maxOperand;
 
@@ -38,14 +41,7 @@ public final class ArithmeticTask {
     public TaskPrompt next(Random random) {
         int a = random.nextInt(maxOperand + 1);
         int b = random.nextInt(maxOperand + 1);
-        boolean add = random.nextBoolean();
-        if (!add && b > a) {
-            int t = a;
-            a = b;
-            b = t;
-        }
-        String text = "What is " + a + (add ? "+" : "-") + b + "?";
-        return new TaskPrompt(TaskKind.ARITHMETIC, text, String.valueOf(add ? a + b : a - b));
+        return new TaskPrompt(TaskKind.ARITHMETIC, SyntheticTasks.arithmeticPrompt(a, b), String.valueOf(a + b));
     }
 
     /** The exact answer of a prompt in this task's format, or empty when the text is not one. */

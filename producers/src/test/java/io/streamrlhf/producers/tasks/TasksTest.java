@@ -2,6 +2,8 @@ package io.streamrlhf.producers.tasks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamrlhf.producers.users.UserTastes;
+import io.streamrlhf.trainer.sft.SyntheticTasks;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,7 @@ class TasksTest {
         Random random = new Random(1);
 
         IntStream.range(0, 200).mapToObj(i -> task.next(random)).forEach(p -> {
-            assertThat(p.text()).matches("What is \\d{1,2}[+-]\\d{1,2}\\?");
+            assertThat(p.text()).matches("What is \\d{1,2}\\+\\d{1,2}\\?");
             assertThat(p.task()).isEqualTo(TaskKind.ARITHMETIC);
             assertThat(ArithmeticTask.answerOf(p.text())).contains(Long.parseLong(p.referenceAnswer()));
             assertThat(Long.parseLong(p.referenceAnswer())).isBetween(0L, 40L);
@@ -47,12 +49,25 @@ class TasksTest {
     }
 
     @Test
-    void chatPromptsNameTheUserAndCarryNoReference() {
+    void usesTheTrainersWarmStartCorpusFormats() {
+        Random random = new Random(5);
+        TaskPrompt chat = new ChatTask().next(random);
+        TaskPrompt sum = new ArithmeticTask(SyntheticTasks.MAX_OPERAND).next(new Random(1));
+
+        assertThat(SyntheticTasks.CHAT_PROMPTS).contains(chat.text());
+        assertThat(sum.text()).isEqualTo(SyntheticTasks.arithmeticPrompt(
+                Integer.parseInt(sum.text().replaceAll("What is (\\d+)\\+\\d+\\?", "$1")),
+                Integer.parseInt(sum.text().replaceAll("What is \\d+\\+(\\d+)\\?", "$1"))));
+        SyntheticTasks.mixed(200, random).forEach(sample -> assertThat(UserTastes.DEFAULT.judge(null,
+                sample.prompt(), sample.completion()).approved()).as(sample.toString()).isTrue());
+    }
+
+    @Test
+    void chatPromptsCarryNoReferenceAndTasksResolveFromText() {
         TaskPrompt p = new ChatTask().next(new Random(5));
 
         assertThat(p.task()).isEqualTo(TaskKind.CHAT);
         assertThat(p.referenceAnswer()).isNull();
-        assertThat(ChatTask.nameOf(p.text())).isPresent();
         assertThat(TaskKind.resolve(null, p.text())).isEqualTo(TaskKind.CHAT);
         assertThat(TaskKind.resolve(null, "What is 1+2?")).isEqualTo(TaskKind.ARITHMETIC);
         assertThat(TaskKind.resolve("chat", "What is 1+2?")).isEqualTo(TaskKind.CHAT);

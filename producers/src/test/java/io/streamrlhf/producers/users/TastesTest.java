@@ -31,6 +31,7 @@ class TastesTest {
         "I am a language model.                  | false | not polite",
         "Hi!                                     | false | length",
         "Hello Ana, nice to meet you! I can tell you many things about many topics today. | false | length",
+        "Good morning! How can I help you today?  | true  | ok",
         "Sushi is great today.                   | false | not polite",
     })
     void judgesChatOnFormatPolitenessAndLength(String completion, boolean approved, String reason) {

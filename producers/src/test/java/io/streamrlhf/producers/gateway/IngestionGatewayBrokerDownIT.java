@@ -1,0 +1,58 @@
+package io.streamrlhf.producers.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamrlhf.producers.config.ClientConfig;
+import io.streamrlhf.producers.config.GatewayConfig;
+import io.streamrlhf.producers.config.KafkaConnection;
+import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.schemas.topic.TopicNames;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** With the broker gone, the gateway answers 503 with Retry-After instead of hanging or dropping. */
+class IngestionGatewayBrokerDownIT {
+
+    private static EmbeddedKafkaBroker broker;
+    private static IngestionGateway gateway;
+
+    @BeforeAll
+    static void start() {
+        broker = EmbeddedKafkaBroker.temporary().start();
+        KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers())
+                .withTopics(TopicNames.defaults().withPrefix("down-it."));
+        ClientConfig quick = GatewayConfig.gatewayClient(connection)
+                .withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), connection)
+                .withListener("127.0.0.1", 0).withClient(quick).withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF);
+        gateway = new IngestionGateway(config, new InMemorySchemaRegistry()).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        broker.close();
+    }
+
+    @Test
+    void answers503WithRetryAfterOnceTheBrokerIsStopped() {
+        // given: the gateway works
+        HttpCalls calls = new HttpCalls(gateway.baseUri());
+        String feedback = "{'responseId':'r1','userId':'u','kind':'THUMBS_UP'}";
+        assertThat(calls.post("/v1/feedback", feedback).statusCode()).isEqualTo(202);
+
+        // when
+        broker.stop();
+        HttpResponse<String> answer = calls.post("/v1/feedback", feedback);
+
+        // then
+        assertThat(answer.statusCode()).isEqualTo(503);
+        assertThat(answer.headers().firstValue("Retry-After")).contains("5");
+        assertThat(answer.body()).contains("nothing was recorded");
+    }
+}
