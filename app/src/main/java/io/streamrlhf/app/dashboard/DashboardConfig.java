@@ -1,0 +1,199 @@
+package io.streamrlhf.app.dashboard;
+
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
+import io.streamrlhf.schemas.topic.TopicNames;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Settings of the live dashboard.
+ *
+ * <p>Keys read by {@link #from(Map, SchemaRegistryClient)} (every one optional; the defaults work on the
+ * embedded local stack once {@code bootstrap.servers} points at its broker):
+ * <ul>
+ *   <li>{@code dashboard.bind}: address the HTTP server listens on (default {@value #DEFAULT_BIND}; use
+ *       {@code 0.0.0.0} only behind something that authenticates, the page has no login)</li>
+ *   <li>{@code dashboard.port}: port, 0 for any free one (default {@value #DEFAULT_PORT})</li>
+ *   <li>{@code bootstrap.servers}: the Kafka cluster (default {@value #DEFAULT_BOOTSTRAP_SERVERS})</li>
+ *   <li>{@code schema.registry.url}: read only by {@link #from(Map)}, which builds a REST registry client
+ *       (default {@value #DEFAULT_REGISTRY_URL})</li>
+ *   <li>{@code topic.*}: topic names, as read by {@link TopicNames#fromProperties}</li>
+ *   <li>{@code dashboard.monitor.url}: the streams version monitor's JSON endpoint, polled and merged into
+ *       the page (default: none, the page says the monitor is not configured)</li>
+ *   <li>{@code dashboard.groups}: comma-separated consumer group ids whose lag is shown, or {@code *} for
+ *       every consumer group on the cluster (default {@code *})</li>
+ *   <li>{@code dashboard.poll.ms}: how often end offsets, group offsets and the monitor are read
+ *       (default {@value #DEFAULT_POLL_MS})</li>
+ *   <li>{@code dashboard.heartbeat.ms}: how often an idle event stream sends a heartbeat comment, which is
+ *       also how soon a vanished browser is noticed (default {@value #DEFAULT_HEARTBEAT_MS})</li>
+ *   <li>{@code kafka.*}: passed to the dashboard's Kafka clients with the prefix removed (security settings),
+ *       overriding its own defaults</li>
+ * </ul>
+ *
+ * @param bindAddress address the HTTP server binds
+ * @param port HTTP port, 0 for a free one
+ * @param bootstrapServers Kafka {@code bootstrap.servers}
+ * @param registry schema registry used to decode versions, trainer metrics and dead letters
+ * @param topics topic names
+ * @param monitorUrl the version monitor's JSON endpoint, if any
+ * @param watchedGroups consumer groups whose lag is shown; empty means every consumer group found
+ * @param pollInterval period of offset and monitor polling
+ * @param heartbeatInterval idle period after which the event stream sends a heartbeat
+ * @param kafkaOverrides extra Kafka client properties
+ */
+public record DashboardConfig(String bindAddress, int port, String bootstrapServers, SchemaRegistryClient registry,
+                              TopicNames topics, Optional<URI> monitorUrl, List<String> watchedGroups,
+                              Duration pollInterval, Duration heartbeatInterval, Map<String, String> kafkaOverrides) {
+
+    /** Default bind address: loopback only. */
+    public static final String DEFAULT_BIND = "127.0.0.1";
+    /** Default HTTP port. */
+    public static final int DEFAULT_PORT = 8088;
+    /** Default Kafka bootstrap servers. */
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+    /** Default schema registry URL for {@link #from(Map)}. */
+    public static final String DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081";
+    /** Default polling period in milliseconds. */
+    public static final long DEFAULT_POLL_MS = 2000;
+    /** Default heartbeat period in milliseconds. */
+    public static final long DEFAULT_HEARTBEAT_MS = 15000;
+    /** Value of {@code dashboard.groups} that watches every consumer group. */
+    public static final String ALL_GROUPS = "*";
+
+    public DashboardConfig {
+        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(monitorUrl, "monitorUrl");
+        if (bindAddress == null || bindAddress.isBlank()) {
+            throw new IllegalArgumentException("dashboard.bind must be an address such as 127.0.0.1");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("dashboard.port must be 0 (any free port) or 1-65535, got " + port);
+        }
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrap.servers must be host:port[,host:port], got '"
+                    + bootstrapServers + "'");
+        }
+        monitorUrl.ifPresent(url -> {
+            if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
+                throw new IllegalArgumentException("dashboard.monitor.url must be an absolute http(s) URL such as "
+                        + "http://127.0.0.1:8090/api/monitor, got '" + url + "'");
+            }
+        });
+        watchedGroups = List.copyOf(Objects.requireNonNull(watchedGroups, "watchedGroups"));
+        for (String group : watchedGroups) {
+            if (group.isBlank() || group.equals(ALL_GROUPS)) {
+                throw new IllegalArgumentException("dashboard.groups lists group ids, or is exactly '*' for all; got "
+                        + watchedGroups);
+            }
+        }
+        requirePositive("dashboard.poll.ms", pollInterval);
+        requirePositive("dashboard.heartbeat.ms", heartbeatInterval);
+        kafkaOverrides = Map.copyOf(Objects.requireNonNull(kafkaOverrides, "kafkaOverrides"));
+    }
+
+    /** A dashboard on {@code bootstrapServers} with every other setting at its default, on a free port. */
+    public static DashboardConfig local(String bootstrapServers, SchemaRegistryClient registry, TopicNames topics) {
+        return new DashboardConfig(DEFAULT_BIND, 0, bootstrapServers, registry, topics, Optional.empty(), List.of(),
+                Duration.ofMillis(DEFAULT_POLL_MS), Duration.ofMillis(DEFAULT_HEARTBEAT_MS), Map.of());
+    }
+
+    /**
+     * Reads the settings (see the class comment for keys and defaults), decoding with {@code registry}: the
+     * local stack passes its own registry client.
+     */
+    public static DashboardConfig from(Map<String, String> props, SchemaRegistryClient registry) {
+        Objects.requireNonNull(props, "props");
+        String monitor = props.getOrDefault("dashboard.monitor.url", "").trim();
+        String groups = props.getOrDefault("dashboard.groups", ALL_GROUPS).trim();
+        Map<String, String> overrides = new TreeMap<>();
+        props.forEach((k, v) -> {
+            if (k.startsWith("kafka.") && k.length() > "kafka.".length()) {
+                overrides.put(k.substring("kafka.".length()), v);
+            }
+        });
+        URI monitorUrl;
+        try {
+            monitorUrl = monitor.isEmpty() ? null : URI.create(monitor);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("dashboard.monitor.url is not a URL: '" + monitor + "'", e);
+        }
+        return new DashboardConfig(
+                props.getOrDefault("dashboard.bind", DEFAULT_BIND).trim(),
+                port(number(props, "dashboard.port", DEFAULT_PORT)),
+                props.getOrDefault("bootstrap.servers", DEFAULT_BOOTSTRAP_SERVERS).trim(),
+                registry,
+                TopicNames.fromProperties(props),
+                Optional.ofNullable(monitorUrl),
+                groups.equals(ALL_GROUPS) ? List.of() : Arrays.stream(groups.split(","))
+                        .map(String::trim).filter(g -> !g.isEmpty()).toList(),
+                Duration.ofMillis(number(props, "dashboard.poll.ms", DEFAULT_POLL_MS)),
+                Duration.ofMillis(number(props, "dashboard.heartbeat.ms", DEFAULT_HEARTBEAT_MS)),
+                overrides);
+    }
+
+    /**
+     * Reads the settings and builds a REST client for the registry at {@code schema.registry.url}: how the
+     * dashboard runs on its own against an external cluster.
+     */
+    public static DashboardConfig from(Map<String, String> props) {
+        String url = props.getOrDefault("schema.registry.url", DEFAULT_REGISTRY_URL);
+        return from(props, new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.of(url)));
+    }
+
+    /** Whether lag is shown for every consumer group rather than a fixed list. */
+    public boolean watchesAllGroups() {
+        return watchedGroups.isEmpty();
+    }
+
+    /** The same settings on another port (tests use 0). */
+    public DashboardConfig withPort(int newPort) {
+        return new DashboardConfig(bindAddress, newPort, bootstrapServers, registry, topics, monitorUrl, watchedGroups,
+                pollInterval, heartbeatInterval, kafkaOverrides);
+    }
+
+    /** The same settings reading the monitor at {@code url}. */
+    public DashboardConfig withMonitorUrl(URI url) {
+        return new DashboardConfig(bindAddress, port, bootstrapServers, registry, topics, Optional.of(url),
+                watchedGroups, pollInterval, heartbeatInterval, kafkaOverrides);
+    }
+
+    /** The same settings with other polling and heartbeat periods. */
+    public DashboardConfig withIntervals(Duration poll, Duration heartbeat) {
+        return new DashboardConfig(bindAddress, port, bootstrapServers, registry, topics, monitorUrl, watchedGroups,
+                poll, heartbeat, kafkaOverrides);
+    }
+
+    private static long number(Map<String, String> props, String key, long fallback) {
+        String value = props.get(key);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'", e);
+        }
+    }
+
+    private static int port(long value) {
+        if (value < 0 || value > 65535) {
+            throw new IllegalArgumentException("dashboard.port must be 0 (any free port) or 1-65535, got " + value);
+        }
+        return (int) value;
+    }
+
+    private static void requirePositive(String key, Duration d) {
+        Objects.requireNonNull(d, key);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(key + " must be a positive number of milliseconds, got " + d.toMillis());
+        }
+    }
+}

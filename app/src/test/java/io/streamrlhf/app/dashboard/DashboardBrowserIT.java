@@ -1,0 +1,211 @@
+package io.streamrlhf.app.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.schemas.topic.Topics;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * End to end in a real browser: the dashboard on an embedded broker, its page open in headless Chromium, a
+ * policy version published while the page is open, and the page showing it without a reload; then a
+ * screenshot into {@code target/}.
+ */
+class DashboardBrowserIT {
+
+    private static final Path SCREENSHOT = Path.of("target", "dashboard-it", "dashboard.png");
+    private static EmbeddedKafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.temporary().start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void showsAVersionPublishedWhileThePageIsOpenAndTakesAScreenshot() throws Exception {
+        if (!HeadlessChromium.installed()) {
+            fail("Chromium is not installed at " + HeadlessChromium.BINARY + ": run .ci/run (it installs Debian's "
+                    + "chromium) or apt-get install chromium");
+        }
+        // Given a stack with a few versions, trainer steps, dead letters, traffic and a version monitor
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        TopicNames names = TopicNames.defaults().withPrefix("it-" + UUID.randomUUID() + ".");
+        Topics topics = new Topics(names, registry);
+        createTopics(topics);
+        Instant start = Instant.now().minus(Duration.ofMinutes(26));
+        AtomicInteger monitorVersions = new AtomicInteger(5);
+        HttpServer monitor = stubMonitor(start, monitorVersions);
+        ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (int v = 0; v < 5; v++) {
+                send(producer, topics.policyVersions(), Records.MODEL,
+                        Records.version(v, start.plus(Duration.ofMinutes(4L * v)), v == 0 ? 0 : 280 + 31L * v));
+            }
+            Random random = new Random(3);
+            for (int step = 1; step <= 400; step++) {
+                send(producer, topics.trainerMetrics(), Records.MODEL, Records.step(step, step / 100,
+                        start.plusSeconds(3L * step), SampleStack.trainerMetrics(step, random)));
+            }
+            for (int i = 0; i < 6; i++) {
+                send(producer, topics.deadLetters(), new byte[0], Records.deadLetter(names.feedback(), 40 + i,
+                        "UNKNOWN_RESPONSE", "feedback for unknown response id r-" + i, Instant.now().minusSeconds(70L * i)));
+            }
+            traffic.scheduleAtFixedRate(() -> {
+                for (int i = 0; i < 30; i++) {
+                    producer.send(new ProducerRecord<>(names.responses(), new byte[] {1}));
+                    if (i % 2 == 0) {
+                        producer.send(new ProducerRecord<>(names.feedback(), new byte[] {1}));
+                    }
+                }
+            }, 0, 250, TimeUnit.MILLISECONDS);
+            String group = "it-trainer-" + UUID.randomUUID();
+            commitOffset(group, new TopicPartition(names.responses(), 0), 5);
+
+            DashboardConfig config = DashboardConfig.local(broker.bootstrapServers(), registry, names)
+                    .withMonitorUrl(URI.create("http://127.0.0.1:" + monitor.getAddress().getPort() + "/api/monitor"))
+                    .withIntervals(Duration.ofMillis(500), Duration.ofSeconds(2));
+            try (Dashboard dashboard = new Dashboard(config).start();
+                 HeadlessChromium chromium = HeadlessChromium.start()) {
+                chromium.viewport(1440, 1000);
+                chromium.navigate(dashboard.url());
+                awaitPage(chromium, "document.getElementById('version-4') !== null");
+                chromium.evaluate("window.loadedOnce = 'still the same page'");
+
+                // When a new version is published while the page is open
+                send(producer, topics.policyVersions(), Records.MODEL, Records.version(5, Instant.now(), 512));
+                monitorVersions.set(6);
+
+                // Then the page shows it, live, without a reload
+                awaitPage(chromium, "document.getElementById('version-5') !== null");
+                assertThat(chromium.evaluate("window.loadedOnce").asText()).isEqualTo("still the same page");
+                assertThat(chromium.evaluate("document.querySelector('#version-5 .v').textContent").asText())
+                        .isEqualTo("v5");
+                assertThat(chromium.evaluate("document.getElementById('conn-text').textContent").asText())
+                        .isEqualTo("Live");
+                awaitPage(chromium, "document.querySelectorAll('#chart-rates path').length > 0"
+                        + " && document.querySelectorAll('#chart-lag path').length > 0"
+                        + " && document.querySelectorAll('#chart-thumbs-version polygon').length > 0");
+                assertThat(dashboard.snapshot().activity().lag()).containsKey(group);
+
+                chromium.screenshot(SCREENSHOT);
+            } finally {
+                traffic.shutdownNow();
+                traffic.awaitTermination(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            traffic.shutdownNow();
+            monitor.stop(0);
+        }
+        assertNonTrivialPng(SCREENSHOT);
+    }
+
+    private static void awaitPage(HeadlessChromium chromium, String condition) {
+        await(condition).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                .until(() -> chromium.evaluate("(() => { try { return " + condition + "; } catch (e) { return false; } })()")
+                        .asBoolean());
+    }
+
+    private static void assertNonTrivialPng(Path file) throws IOException {
+        assertThat(file).exists();
+        assertThat(Files.size(file)).as("screenshot size").isGreaterThan(40_000);
+        BufferedImage image = ImageIO.read(file.toFile());
+        assertThat(image).as("a decodable PNG").isNotNull();
+        assertThat(image.getWidth()).isEqualTo(1440);
+        assertThat(image.getHeight()).isGreaterThanOrEqualTo(1000);
+        Set<Integer> colours = new HashSet<>();
+        for (int y = 0; y < image.getHeight(); y += 7) {
+            for (int x = 0; x < image.getWidth(); x += 7) {
+                colours.add(image.getRGB(x, y));
+            }
+        }
+        assertThat(colours.size()).as("distinct colours in the screenshot").isGreaterThan(50);
+    }
+
+    private static void createTopics(Topics topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            List<NewTopic> all = topics.all().stream().map(t -> new NewTopic(t.name(), 1, (short) 1)).toList();
+            admin.createTopics(all).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static <K, V> void send(KafkaProducer<byte[], byte[]> producer, Topic<K, V> topic, K key, V value)
+            throws Exception {
+        producer.send(new ProducerRecord<>(topic.name(), topic.keySerde().serializer().serialize(topic.name(), key),
+                topic.valueSerde().serializer().serialize(topic.name(), value))).get(30, TimeUnit.SECONDS);
+    }
+
+    private static void commitOffset(String group, TopicPartition partition, long offset) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, group), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset)));
+        }
+    }
+
+    private static HttpServer stubMonitor(Instant start, AtomicInteger versions) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/api/monitor", exchange -> {
+            byte[] body = SampleStack.monitorJson(start, versions.get()).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (exchange) {
+                exchange.getResponseBody().write(body);
+            }
+        });
+        server.start();
+        return server;
+    }
+}

@@ -1,0 +1,57 @@
+package io.streamrlhf.app.dashboard;
+
+import io.streamrlhf.avro.DeadLetter;
+import io.streamrlhf.avro.OffsetRange;
+import io.streamrlhf.avro.PolicyStatus;
+import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.avro.TrainerMetrics;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Builders of the Avro records the dashboard reads, with plausible values, for tests. */
+final class Records {
+
+    static final String MODEL = "tiny-chat";
+
+    private Records() {
+    }
+
+    static PolicyVersion version(long version, Instant created, long examples) {
+        return PolicyVersion.newBuilder()
+                .setModelId(MODEL)
+                .setVersion(version)
+                .setParentVersion(version == 0 ? null : version - 1)
+                .setCheckpointUri("file:///tmp/checkpoints/" + MODEL + "-v" + version + ".ckpt")
+                .setSha256("ab".repeat(32))
+                .setSizeBytes(1_234_567)
+                .setCreatedTime(created)
+                .setLineage(examples == 0 ? List.of() : List.of(OffsetRange.newBuilder().setTopic("rlhf.examples.kto")
+                        .setPartition(0).setFromOffset(1000 * version).setToOffset(1000 * version + examples - 1)
+                        .build()))
+                .setMetrics(Map.of("loss/kto", 0.69 - 0.02 * version, "steps", 8.0))
+                .setStatus(version == 0 ? PolicyStatus.WARM_START : PolicyStatus.PUBLISHED)
+                .build();
+    }
+
+    static TrainerMetrics step(long step, long policyVersion, Instant time, Map<String, Double> metrics) {
+        return TrainerMetrics.newBuilder()
+                .setModelId(MODEL)
+                .setStep(step)
+                .setPolicyVersion(policyVersion)
+                .setMetrics(Map.copyOf(metrics))
+                .setEventTime(time)
+                .build();
+    }
+
+    static DeadLetter deadLetter(String topic, long offset, String errorClass, String reason, Instant time) {
+        return DeadLetter.newBuilder()
+                .setTopic(topic)
+                .setPartition(0)
+                .setOffset(offset)
+                .setErrorClass(errorClass)
+                .setReason(reason)
+                .setTime(time)
+                .build();
+    }
+}
