@@ -184,7 +184,9 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
     private void ensureTopic() {
         Map<String, Object> props = clientProps();
         long timeoutMs = config.timeout().toMillis();
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, timeoutMs));
+        int apiTimeoutMs = (int) Math.min(Integer.MAX_VALUE, timeoutMs);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(apiTimeoutMs, 30_000));
         try (Admin admin = Admin.create(props)) {
             NewTopic topic = new NewTopic(config.topic(), Optional.of(1), Optional.empty())
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
@@ -229,6 +231,9 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         Map<String, Object> props = clientProps();
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "streamrlhf-schema-registry-reader");
+        int apiTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
+        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(apiTimeoutMs, 30_000));
         TopicPartition partition = new TopicPartition(config.topic(), 0);
         long deadline = System.nanoTime() + config.timeout().toNanos();
         int count = 0;
