@@ -24,7 +24,7 @@ import java.util.concurrent.CompletableFuture;
  * preferences by prompt id. Thread-safe; share one instance per process and close it on shutdown.
  *
  * <pre>{@code
- * try (ChatFeedbackClient client = new ChatFeedbackClient(ClientConfig.fromProperties(props), registry)) {
+ * try (ChatFeedbackClient client = ChatFeedbackClient.connect(ClientConfig.fromProperties(props))) {
  *     String responseId = client.recordResponse(ChatResponse.of(promptId, prompt, completion)).join();
  *     client.thumbsUp(responseId, "user-42").join();
  * }
@@ -35,6 +35,18 @@ public final class ChatFeedbackClient implements AutoCloseable {
     private final EventPublisher publisher;
     private final Topics topics;
     private final Clock clock;
+    private AutoCloseable ownedRegistry;
+
+    /**
+     * A client for a chat product: connects to the cluster and the schema registry named in {@code config}
+     * (REST registry client, closed with this client).
+     */
+    public static ChatFeedbackClient connect(ClientConfig config) {
+        SchemaRegistryClient registry = config.connection().openRegistry();
+        ChatFeedbackClient client = new ChatFeedbackClient(config, registry);
+        client.ownedRegistry = registry;
+        return client;
+    }
 
     /** A client writing to the topics named in {@code config} with Avro schemas kept in {@code registry}. */
     public ChatFeedbackClient(ClientConfig config, SchemaRegistryClient registry) {
@@ -143,10 +155,17 @@ public final class ChatFeedbackClient implements AutoCloseable {
         publisher.flush();
     }
 
-    /** Flushes and closes the producer. */
+    /** Flushes and closes the producer (and the registry client, when {@link #connect} opened it). */
     @Override
     public void close() {
         publisher.close();
+        if (ownedRegistry != null) {
+            try {
+                ownedRegistry.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("Could not close the schema registry client", e);
+            }
+        }
     }
 
     private static String newId() {

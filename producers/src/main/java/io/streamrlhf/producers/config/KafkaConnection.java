@@ -1,5 +1,7 @@
 package io.streamrlhf.producers.config;
 
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,6 +15,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * <ul>
  *   <li>{@code bootstrap.servers} (default {@value #DEFAULT_BOOTSTRAP_SERVERS})</li>
  *   <li>{@code schema.registry.url} (default {@value #DEFAULT_REGISTRY_URL})</li>
+ *   <li>{@code schema.registry.basic.auth.user.info} (default none): {@code user:password} for a registry
+ *       behind basic authentication</li>
  *   <li>{@code kafka.*}: passed to every Kafka client with the prefix removed, for security and tuning
  *       (for example {@code kafka.security.protocol=SASL_SSL}, {@code kafka.sasl.jaas.config=...});
  *       they override this module's defaults</li>
@@ -21,11 +25,12 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *
  * @param bootstrapServers Kafka {@code bootstrap.servers}
  * @param schemaRegistryUrl base URL of a Confluent-compatible schema registry
+ * @param registryUserInfo {@code user:password} for the registry, or {@code null}
  * @param clientOverrides extra Kafka client properties (from {@code kafka.*})
  * @param topics topic names
  */
-public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl, Map<String, String> clientOverrides,
-                              TopicNames topics) {
+public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl, String registryUserInfo,
+                              Map<String, String> clientOverrides, TopicNames topics) {
 
     /** Default bootstrap servers: a broker on this host. */
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
@@ -50,7 +55,7 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
 
     /** A connection to {@code bootstrapServers} with the default registry URL, topic names and no overrides. */
     public static KafkaConnection of(String bootstrapServers) {
-        return new KafkaConnection(bootstrapServers, DEFAULT_REGISTRY_URL, Map.of(), TopicNames.defaults());
+        return new KafkaConnection(bootstrapServers, DEFAULT_REGISTRY_URL, null, Map.of(), TopicNames.defaults());
     }
 
     /** Reads the connection from properties (see the class comment for keys and defaults). */
@@ -59,13 +64,25 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
         return new KafkaConnection(
                 reader.string(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP_SERVERS),
                 reader.string("schema.registry.url", DEFAULT_REGISTRY_URL),
+                reader.string("schema.registry.basic.auth.user.info", null),
                 reader.withPrefix(KAFKA_PREFIX),
                 TopicNames.fromProperties(props));
     }
 
     /** The same connection with other topic names (unique topics per test or tenant). */
     public KafkaConnection withTopics(TopicNames names) {
-        return new KafkaConnection(bootstrapServers, schemaRegistryUrl, clientOverrides, names);
+        return new KafkaConnection(bootstrapServers, schemaRegistryUrl, registryUserInfo, clientOverrides, names);
+    }
+
+    /** The same connection with another registry URL (for example the embedded registry of a test). */
+    public KafkaConnection withRegistryUrl(String url) {
+        return new KafkaConnection(bootstrapServers, url, registryUserInfo, clientOverrides, topics);
+    }
+
+    /** A REST client for the configured schema registry; the caller closes it. */
+    public SchemaRegistryClient openRegistry() {
+        RestSchemaRegistryClient.Config config = RestSchemaRegistryClient.Config.of(schemaRegistryUrl);
+        return new RestSchemaRegistryClient(registryUserInfo == null ? config : config.withBasicAuth(registryUserInfo));
     }
 
     /**
@@ -78,5 +95,16 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
         props.putAll(defaults);
         props.putAll(clientOverrides);
         return props;
+    }
+
+    /** Secrets (registry user info, passwords and JAAS settings in overrides) are masked. */
+    @Override
+    public String toString() {
+        Map<String, String> masked = new java.util.TreeMap<>();
+        clientOverrides.forEach((k, v) -> masked.put(k,
+                k.contains("password") || k.contains("jaas") || k.contains("secret") ? "****" : v));
+        return "KafkaConnection[bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl
+                + ", registryUserInfo=" + (registryUserInfo == null ? "none" : "****") + ", clientOverrides=" + masked
+                + ", topics=" + topics + "]";
     }
 }

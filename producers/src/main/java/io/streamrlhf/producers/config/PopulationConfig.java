@@ -74,6 +74,12 @@ public record PopulationConfig(int count, double flipProbability, double thumbsR
                 chatMaxChars, chatLengthJitter, seed);
     }
 
+    /** The same population with another spread of per-user rates (0: every user at the mean rates). */
+    public PopulationConfig withSpread(double spread) {
+        return new PopulationConfig(count, flipProbability, thumbsRate, preferenceRate, spread, chatMinChars,
+                chatMaxChars, chatLengthJitter, seed);
+    }
+
     private static void requireProbability(double p, String key) {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException(key + " must be in [0, 1], was " + p);

@@ -109,4 +109,15 @@ class ConfigTest {
         assertThat(Set.of(users.client().clientId(), prompts.client().clientId()))
                 .containsExactlyInAnyOrder("streamrlhf-users", "streamrlhf-prompts");
     }
+
+    @Test
+    void masksSecretsWhenTheConnectionIsLogged() {
+        KafkaConnection connection = KafkaConnection.fromProperties(Map.of(
+                "schema.registry.basic.auth.user.info", "alice:s3cret",
+                "kafka.sasl.jaas.config", "PlainLoginModule required password=\"hunter2\";",
+                "kafka.ssl.truststore.password", "changeit"));
+
+        assertThat(connection.registryUserInfo()).isEqualTo("alice:s3cret");
+        assertThat(connection.toString()).doesNotContain("s3cret", "hunter2", "changeit");
+    }
 }
