@@ -46,6 +46,11 @@ public record StreamsSettings(KtoConfig kto, DpoConfig dpo, JudgeConfig judge, V
         return new StreamsSettings(kto, newDpo, judge, validation, monitor);
     }
 
+    /** A copy with other validation settings. */
+    public StreamsSettings withValidation(ValidationConfig newValidation) {
+        return new StreamsSettings(kto, dpo, judge, newValidation, monitor);
+    }
+
     /** A copy with other monitor settings. */
     public StreamsSettings withMonitor(MonitorConfig newMonitor) {
         return new StreamsSettings(kto, dpo, judge, validation, newMonitor);

@@ -40,11 +40,14 @@ public enum DeadLetterReason {
     /** Feedback or a preference names a response that did not arrive within retention. */
     RESPONSE_NOT_FOUND;
 
-    /** The reason for a serde failure. */
+    /**
+     * The reason for a serde failure: {@link #UNKNOWN_ENUM} when the writer's schema has enum symbols ours lacks (or
+     * the bytes hold an enum index out of range), else the serde's own reason.
+     */
     public static DeadLetterReason of(RecordDecodeException e) {
         String message = String.valueOf(e.getMessage());
-        if (message.contains("MISSING_ENUM_SYMBOLS") || message.contains("No match for")
-                || hasEnumCause(e)) {
+        if (message.contains("MISSING_ENUM_SYMBOLS")
+                || (e.reason() == RecordDecodeException.Reason.CORRUPT_PAYLOAD && hasEnumCause(e))) {
             return UNKNOWN_ENUM;
         }
         return switch (e.reason()) {

@@ -27,9 +27,9 @@ import org.apache.kafka.streams.TopologyTestDriver;
 /** A {@link TopologyTestDriver} over an in-memory registry with typed and raw input topics and every output. */
 public final class Harness implements AutoCloseable {
 
-    public final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-    public final Topics topics = new Topics(TopicNames.defaults(), registry);
-    public final StreamSerdes serdes = new StreamSerdes(topics, registry);
+    public final InMemorySchemaRegistry registry;
+    public final Topics topics;
+    public final StreamSerdes serdes;
     public final TopologyTestDriver driver;
     public final TestInputTopic<String, ResponseGenerated> responses;
     public final TestInputTopic<String, Feedback> feedback;
@@ -43,6 +43,14 @@ public final class Harness implements AutoCloseable {
 
     /** A harness over the topology {@code build} makes from the harness's serdes. */
     public Harness(Function<StreamSerdes, Topology> build) {
+        this(new InMemorySchemaRegistry(), build);
+    }
+
+    /** A harness over {@code registry}. */
+    public Harness(InMemorySchemaRegistry registry, Function<StreamSerdes, Topology> build) {
+        this.registry = registry;
+        this.topics = new Topics(TopicNames.defaults(), registry);
+        this.serdes = new StreamSerdes(topics, registry);
         try {
             stateDir = Files.createTempDirectory("streams-test-");
         } catch (java.io.IOException e) {

@@ -1,0 +1,178 @@
+package io.streamrlhf.streams.app;
+
+import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.streams.avro.VersionMinuteStats;
+import io.streamrlhf.streams.common.StreamSerdes;
+import io.streamrlhf.streams.config.StreamsAppConfig;
+import io.streamrlhf.streams.monitor.MonitorHttpServer;
+import io.streamrlhf.streams.monitor.MonitorQuery;
+import io.streamrlhf.streams.monitor.MonitorTopology;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streams application: creates missing topics, builds {@link StreamRlhfTopology}, runs it in one
+ * {@link KafkaStreams} instance with {@code exactly_once_v2}, and serves the monitor over HTTP. The {@code app}
+ * module calls {@link #start()}, {@link #awaitRunning} and {@link #close()}.
+ */
+public final class StreamsApp implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamsApp.class);
+
+    private final StreamsAppConfig config;
+    private final StreamSerdes serdes;
+    private final Topology topology;
+    private final CountDownLatch running = new CountDownLatch(1);
+    private KafkaStreams streams;
+    private MonitorHttpServer http;
+
+    public StreamsApp(StreamsAppConfig config) {
+        this.config = config;
+        this.serdes = new StreamSerdes(new Topics(config.topicNames(), config.registry()), config.registry());
+        this.topology = new StreamRlhfTopology(config.settings(), serdes).build();
+    }
+
+    /** The Kafka Streams properties, built here at the Kafka boundary. */
+    public static Properties streamsProperties(StreamsAppConfig config) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.threads());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        return p;
+    }
+
+    /** The topology this application runs. */
+    public Topology topology() {
+        return topology;
+    }
+
+    /** Creates missing topics (when configured), starts processing and the monitor endpoint. */
+    public synchronized void start() {
+        if (streams != null) {
+            throw new IllegalStateException("Streams application " + config.applicationId() + " already started");
+        }
+        if (config.createTopics()) {
+            createTopics();
+        }
+        streams = new KafkaStreams(topology, streamsProperties(config));
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("Stream thread of {} failed; shutting the client down", config.applicationId(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> {
+            log.info("Streams application {}: {} -> {}", config.applicationId(), before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+        });
+        streams.start();
+        int port = config.settings().monitor().httpPort();
+        if (port >= 0) {
+            try {
+                http = new MonitorHttpServer(monitorQuery(), () -> streams.state().toString(), port,
+                        config.settings().monitor().ssePeriod(), Clock.systemUTC());
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot serve the monitor on port " + port, e);
+            }
+        }
+    }
+
+    /** Waits until the application reached RUNNING once; false on timeout. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The current state, or {@code CREATED} before {@link #start()}. */
+    public synchronized KafkaStreams.State state() {
+        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
+    /** Queries over this instance's monitor store. */
+    public MonitorQuery monitorQuery() {
+        return new MonitorQuery(this::monitorStore);
+    }
+
+    private ReadOnlyWindowStore<String, VersionMinuteStats> monitorStore() {
+        return streams.store(StoreQueryParameters.fromNameAndType(MonitorTopology.STORE,
+                QueryableStoreTypes.<String, VersionMinuteStats>windowStore()));
+    }
+
+    /** The port of the monitor endpoint, when it serves one. */
+    public Optional<Integer> monitorPort() {
+        return Optional.ofNullable(http).map(MonitorHttpServer::port);
+    }
+
+    private void createTopics() {
+        TopicNames n = config.topicNames();
+        List<String> names = new ArrayList<>(List.of(n.responses(), n.feedback(), n.preferences(), n.prompts(),
+                n.judgeVerdicts(), n.ktoExamples(), n.dpoPairs(), n.deadLetters(),
+                config.settings().monitor().eventsTopic()));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            for (String name : names) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(name, config.topicPartitions(),
+                            (short) config.replicationFactor()))).all().get(30, TimeUnit.SECONDS);
+                    log.info("Created topic {} ({} partitions)", name, config.topicPartitions());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("Cannot create topic " + name, e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Timed out creating topics on " + config.bootstrapServers(), e);
+        }
+    }
+
+    /** Stops serving and processing; waits up to {@code timeout} for a clean shutdown (final commit). */
+    public synchronized void close(Duration timeout) {
+        if (http != null) {
+            http.close();
+            http = null;
+        }
+        if (streams != null) {
+            if (!streams.close(timeout)) {
+                log.warn("Streams application {} did not close within {}", config.applicationId(), timeout);
+            }
+            streams = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+}
