@@ -1,0 +1,72 @@
+package io.streamrlhf.streams.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StreamsAppConfigTest {
+
+    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+
+    @Test
+    void emptyPropertiesGiveTheDocumentedDefaults() {
+        StreamsAppConfig c = StreamsAppConfig.fromProperties(Map.of(), registry);
+        assertThat(c.applicationId()).isEqualTo("streamrlhf-streams");
+        assertThat(c.bootstrapServers()).isEqualTo("localhost:9092");
+        assertThat(c.commitInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.topicNames().feedback()).isEqualTo("rlhf.feedback");
+        assertThat(c.settings()).isEqualTo(StreamsSettings.defaults());
+        assertThat(c.settings().kto().settleDelay()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.settings().kto().responseRetention()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.settings().dpo().rho()).isEqualTo(0.1);
+        assertThat(c.settings().monitor().httpPort()).isEqualTo(7071);
+    }
+
+    @Test
+    void propertiesOverrideEveryGroup() {
+        StreamsAppConfig c = StreamsAppConfig.fromProperties(Map.of(
+                "streams.applicationId", "app-1", "streams.bootstrapServers", "b:1", "kto.settleDelay", "0",
+                "kto.userLabelsPerHour", "5", "dpo.rho", "0.5", "dpo.rolloutWindow", "PT2M",
+                "judge.format.json", "\\{.*}", "judge.bannedPhrases", "foo|bar", "monitor.httpPort", "-1",
+                "topic.feedback", "prod.feedback"), registry);
+        assertThat(c.applicationId()).isEqualTo("app-1");
+        assertThat(c.settings().kto().settleDelay()).isZero();
+        assertThat(c.settings().kto().userLabelsPerHour()).isEqualTo(5);
+        assertThat(c.settings().dpo().rho()).isEqualTo(0.5);
+        assertThat(c.settings().dpo().rolloutWindow()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.settings().judge().formatByTask()).containsKey("json");
+        assertThat(c.settings().judge().bannedPhrases()).containsExactly("foo", "bar");
+        assertThat(c.settings().monitor().httpPort()).isEqualTo(-1);
+        assertThat(c.topicNames().feedback()).isEqualTo("prod.feedback");
+    }
+
+    @Test
+    void durationsAcceptUnitsAndIso() {
+        assertThat(Durations.parse("k", "250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(Durations.parse("k", "7d")).isEqualTo(Duration.ofDays(7));
+        assertThat(Durations.parse("k", "10m")).isEqualTo(Duration.ofMinutes(10));
+        assertThat(Durations.parse("k", "PT30S")).isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> Durations.parse("kto.settleDelay", "soon"))
+                .hasMessageContaining("kto.settleDelay").hasMessageContaining("30s");
+    }
+
+    @Test
+    void invalidValuesFailFastNamingTheKey() {
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("dpo.rho", "1.5"), registry))
+                .hasMessageContaining("dpo.rho");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("dpo.rolloutGroupSize", "1"), registry))
+                .hasMessageContaining("dpo.rolloutGroupSize");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("kto.settleDelay", "8d"), registry))
+                .hasMessageContaining("kto.responseRetention");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("kto.userLabelsPerHour", "-1"), registry))
+                .hasMessageContaining("kto.userLabelsPerHour");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("judge.format.x", "("), registry))
+                .hasMessageContaining("judge.format.x");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("streams.threads", "zero"), registry))
+                .hasMessageContaining("streams.threads");
+    }
+}
