@@ -25,8 +25,9 @@ import java.util.TreeMap;
  *   <li>{@code schema.registry.url}: read only by {@link #from(Map)}, which builds a REST registry client
  *       (default {@value #DEFAULT_REGISTRY_URL})</li>
  *   <li>{@code topic.*}: topic names, as read by {@link TopicNames#fromProperties}</li>
- *   <li>{@code dashboard.monitor.url}: the streams version monitor's JSON endpoint, polled and merged into
- *       the page (default: none, the page says the monitor is not configured)</li>
+ *   <li>{@code dashboard.monitor.url}: base URL of the streams version monitor, whose
+ *       {@code /monitor/versions} and {@code /monitor/minutes} are polled and merged into the page (default
+ *       {@value #DEFAULT_MONITOR_URL}, the monitor's default port; {@code none} turns it off)</li>
  *   <li>{@code dashboard.groups}: comma-separated consumer group ids whose lag is shown, or {@code *} for
  *       every consumer group on the cluster (default {@code *})</li>
  *   <li>{@code dashboard.poll.ms}: how often end offsets, group offsets and the monitor are read
@@ -42,7 +43,7 @@ import java.util.TreeMap;
  * @param bootstrapServers Kafka {@code bootstrap.servers}
  * @param registry schema registry used to decode versions, trainer metrics and dead letters
  * @param topics topic names
- * @param monitorUrl the version monitor's JSON endpoint, if any
+ * @param monitorUrl the version monitor's base URL, if any
  * @param watchedGroups consumer groups whose lag is shown; empty means every consumer group found
  * @param pollInterval period of offset and monitor polling
  * @param heartbeatInterval idle period after which the event stream sends a heartbeat
@@ -60,6 +61,10 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
     /** Default schema registry URL for {@link #from(Map)}. */
     public static final String DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081";
+    /** Default base URL of the streams version monitor. */
+    public static final String DEFAULT_MONITOR_URL = "http://127.0.0.1:7071";
+    /** Value of {@code dashboard.monitor.url} that turns the monitor off. */
+    public static final String NO_MONITOR = "none";
     /** Default polling period in milliseconds. */
     public static final long DEFAULT_POLL_MS = 2000;
     /** Default heartbeat period in milliseconds. */
@@ -84,7 +89,7 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
         monitorUrl.ifPresent(url -> {
             if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
                 throw new IllegalArgumentException("dashboard.monitor.url must be an absolute http(s) URL such as "
-                        + "http://127.0.0.1:8090/api/monitor, got '" + url + "'");
+                        + DEFAULT_MONITOR_URL + ", or 'none'; got '" + url + "'");
             }
         });
         watchedGroups = List.copyOf(Objects.requireNonNull(watchedGroups, "watchedGroups"));
@@ -99,7 +104,10 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
         kafkaOverrides = Map.copyOf(Objects.requireNonNull(kafkaOverrides, "kafkaOverrides"));
     }
 
-    /** A dashboard on {@code bootstrapServers} with every other setting at its default, on a free port. */
+    /**
+     * A dashboard on {@code bootstrapServers}, on a free port, without a monitor, every other setting at its
+     * default (tests and embedded wiring, which add the monitor with {@link #withMonitorUrl}).
+     */
     public static DashboardConfig local(String bootstrapServers, SchemaRegistryClient registry, TopicNames topics) {
         return new DashboardConfig(DEFAULT_BIND, 0, bootstrapServers, registry, topics, Optional.empty(), List.of(),
                 Duration.ofMillis(DEFAULT_POLL_MS), Duration.ofMillis(DEFAULT_HEARTBEAT_MS), Map.of());
@@ -111,7 +119,7 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
      */
     public static DashboardConfig from(Map<String, String> props, SchemaRegistryClient registry) {
         Objects.requireNonNull(props, "props");
-        String monitor = props.getOrDefault("dashboard.monitor.url", "").trim();
+        String monitor = props.getOrDefault("dashboard.monitor.url", DEFAULT_MONITOR_URL).trim();
         String groups = props.getOrDefault("dashboard.groups", ALL_GROUPS).trim();
         Map<String, String> overrides = new TreeMap<>();
         props.forEach((k, v) -> {
@@ -121,7 +129,7 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
         });
         URI monitorUrl;
         try {
-            monitorUrl = monitor.isEmpty() ? null : URI.create(monitor);
+            monitorUrl = monitor.isEmpty() || monitor.equals(NO_MONITOR) ? null : URI.create(monitor);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("dashboard.monitor.url is not a URL: '" + monitor + "'", e);
         }

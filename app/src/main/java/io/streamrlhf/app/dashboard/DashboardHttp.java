@@ -38,7 +38,7 @@ final class DashboardHttp implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DashboardHttp.class);
     static final int MAX_STREAMS = 32;
-    static final long MIN_EVENT_INTERVAL_MS = 250;
+    static final long MIN_EVENT_INTERVAL_MS = 500;
     private static final Pattern STATIC_NAME = Pattern.compile("[a-z0-9-]+\\.(html|js|css|svg)");
     private static final Map<String, String> CONTENT_TYPES = Map.of(
             "html", "text/html; charset=utf-8",

@@ -19,7 +19,7 @@ import java.util.Objects;
 final class DashboardState {
 
     static final int VERSIONS_KEPT = 1000;
-    static final int POINTS_PER_SERIES = 600;
+    static final int POINTS_PER_SERIES = 400;
     static final int TRAINER_KEYS = 48;
     static final int RECENT_DEAD_LETTERS = 20;
     static final int DEAD_LETTER_MINUTES = 180;

@@ -12,15 +12,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the streams version monitor's JSON over HTTP into the {@link DashboardState}. The dashboard sees the
- * monitor only through this document, never through the streams module's classes.
+ * Reads the streams version monitor over HTTP into the {@link DashboardState}: {@code GET /monitor/versions}
+ * (per-version totals over the last {@value #VERSION_MINUTES} minutes) and {@code GET /monitor/minutes}
+ * (per-minute rows over the last {@value #SERIES_MINUTES}), relative to the configured base URL. The
+ * dashboard sees the monitor only through these documents, never through the streams module's classes.
  */
 final class MonitorClient {
 
     private static final Logger log = LoggerFactory.getLogger(MonitorClient.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
+    /** Window of the per-version totals: the monitor store's default retention. */
+    static final int VERSION_MINUTES = 1440;
+    /** Window of the per-minute series. */
+    static final int SERIES_MINUTES = 180;
+
     private final URI url;
+    private final URI versionsUrl;
+    private final URI minutesUrl;
     private final DashboardState state;
     private final HttpClient http;
     private final ObjectMapper json;
@@ -28,6 +37,9 @@ final class MonitorClient {
 
     MonitorClient(URI url, DashboardState state, ObjectMapper json) {
         this.url = url;
+        String base = url.toString().endsWith("/") ? url.toString() : url + "/";
+        this.versionsUrl = URI.create(base + "monitor/versions?minutes=" + VERSION_MINUTES);
+        this.minutesUrl = URI.create(base + "monitor/minutes?minutes=" + SERIES_MINUTES);
         this.state = state;
         this.json = json;
         this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
@@ -35,16 +47,13 @@ final class MonitorClient {
 
     /** Fetches once; failures are reported in the state, never thrown. */
     void poll() {
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(TIMEOUT).header("Accept", "application/json").GET()
-                .build();
         try {
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 200) {
-                fail("HTTP " + response.statusCode() + " from " + url, null);
+            JsonNode versions = fetch(versionsUrl);
+            JsonNode minutes = versions == null ? null : fetch(minutesUrl);
+            if (versions == null || minutes == null) {
                 return;
             }
-            JsonNode root = json.readTree(response.body());
-            state.onMonitor(MonitorJson.parse(root));
+            state.onMonitor(MonitorJson.parse(versions, minutes));
             if (failing) {
                 log.info("Version monitor at {} reachable again", url);
                 failing = false;
@@ -55,6 +64,19 @@ final class MonitorClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The document at {@code target}, or null after reporting a non-200 answer. */
+    private JsonNode fetch(URI target) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(target).timeout(TIMEOUT).header("Accept", "application/json")
+                .GET().build();
+        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            // 503 while the streams application rebalances or restores its store.
+            fail("HTTP " + response.statusCode() + " from " + target, null);
+            return null;
+        }
+        return json.readTree(response.body());
     }
 
     private void fail(String message, Exception e) {

@@ -11,11 +11,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads the streams version monitor's JSON into {@link MonitorStats}, over HTTP only, so the dashboard does
- * not depend on the streams module's classes. Tolerant by design: rows per (version, minute) and/or per
- * version, as arrays or as objects keyed by version, with counters ({@code feedbackUp}, {@code judgePass},
- * {@code completionChars}, ...) and/or ready rates; whatever is missing is derived (per-version rows by
- * summing minutes, rates from counters, the thumbs-up interval by Wilson's score method at 95%).
+ * Reads the streams version monitor's JSON into {@link MonitorStats}. The dashboard sees the monitor only as
+ * this JSON, never through the streams module's classes, so it reads tolerantly: rows per version (under
+ * {@code versions}) and per (version, minute) (under {@code minutes}, the minute in {@code from}), as the
+ * monitor's {@code VersionStats} serializes them, or as counters only ({@code feedbackUp}, {@code judgePass},
+ * {@code completionChars}, ...); whatever is missing is derived (per-version totals by summing minutes, rates
+ * from counters, the thumbs-up interval by Wilson's score method at 95%). Unknown fields are ignored.
  */
 final class MonitorJson {
 
@@ -38,26 +39,43 @@ final class MonitorJson {
     private MonitorJson() {
     }
 
+    /** Parses one document holding version totals and/or minute rows (see the class comment). */
     static Parsed parse(JsonNode root) {
+        return parse(root, null);
+    }
+
+    /**
+     * Parses the monitor's two documents: {@code GET /monitor/versions} ({@code {"versions": [...]}}) and
+     * {@code GET /monitor/minutes} ({@code {"minutes": [...]}}, each row's minute in {@code from}); either may be
+     * null. Rows of version -1 (records that belong to no version) are left out.
+     */
+    static Parsed parse(JsonNode versionsDoc, JsonNode minutesDoc) {
         List<MonitorStats> minutes = new ArrayList<>();
         List<MonitorStats> versions = new ArrayList<>();
-        if (root.isArray()) {
-            rows(root, null, minutes, versions);
-        } else if (root.isObject()) {
-            for (String name : MINUTE_ARRAYS) {
-                rows(root.get(name), null, minutes, versions);
+        for (JsonNode root : new JsonNode[] {versionsDoc, minutesDoc}) {
+            if (root == null) {
+                continue;
             }
-            for (String name : VERSION_ARRAYS) {
-                JsonNode node = root.get(name);
-                if (node != null && node.isObject()) {
-                    for (Map.Entry<String, JsonNode> e : node.properties()) {
-                        rows(e.getValue(), parseLong(e.getKey()), minutes, versions);
+            if (root.isArray()) {
+                rows(root, null, Kind.AUTO, minutes, versions);
+            } else if (root.isObject()) {
+                for (String name : MINUTE_ARRAYS) {
+                    rows(root.get(name), null, Kind.MINUTE, minutes, versions);
+                }
+                for (String name : VERSION_ARRAYS) {
+                    JsonNode node = root.get(name);
+                    if (node != null && node.isObject()) {
+                        for (Map.Entry<String, JsonNode> e : node.properties()) {
+                            rows(e.getValue(), parseLong(e.getKey()), Kind.VERSION, minutes, versions);
+                        }
+                    } else {
+                        rows(node, null, Kind.VERSION, minutes, versions);
                     }
-                } else {
-                    rows(node, null, minutes, versions);
                 }
             }
         }
+        versions.removeIf(r -> r.version() < 0);
+        minutes.removeIf(r -> r.version() < 0);
         if (versions.isEmpty()) {
             versions = sumByVersion(minutes);
         }
@@ -66,14 +84,17 @@ final class MonitorJson {
         return new Parsed(versions, minutes);
     }
 
+    /** What the rows of an array are: per-version totals, per-minute rows, or decided by their fields. */
+    private enum Kind { VERSION, MINUTE, AUTO }
+
     /** Rows of {@code node} (an array of rows, one row, or rows nested under a row's "minutes"). */
-    private static void rows(JsonNode node, Long versionHint, List<MonitorStats> minutes,
+    private static void rows(JsonNode node, Long versionHint, Kind kind, List<MonitorStats> minutes,
                              List<MonitorStats> versions) {
         if (node == null || node.isNull()) {
             return;
         }
         if (node.isArray()) {
-            node.forEach(row -> rows(row, versionHint, minutes, versions));
+            node.forEach(row -> rows(row, versionHint, kind, minutes, versions));
             return;
         }
         if (!node.isObject()) {
@@ -86,8 +107,12 @@ final class MonitorJson {
         if (version == null) {
             return;
         }
-        MonitorStats stats = stats(node, version, minute(node));
-        if (stats.minute() == null) {
+        Long minute = kind == Kind.VERSION ? null : minute(node);
+        if (kind == Kind.MINUTE && minute == null) {
+            return;
+        }
+        MonitorStats stats = stats(node, version, minute);
+        if (minute == null) {
             versions.add(stats);
         } else {
             minutes.add(stats);
@@ -95,7 +120,7 @@ final class MonitorJson {
         for (String name : MINUTE_ARRAYS) {
             JsonNode nested = node.get(name);
             if (nested != null && nested.isArray()) {
-                rows(nested, version, minutes, new ArrayList<>());
+                rows(nested, version, Kind.MINUTE, minutes, new ArrayList<>());
             }
         }
     }
@@ -125,7 +150,7 @@ final class MonitorJson {
             high = ci[1];
         }
         Double passRate = rate(row, pass, fail, "judgePassRate", "passRate");
-        Double meanLength = doubleField(row, "meanLength", "meanChars", "meanCompletionChars");
+        Double meanLength = doubleField(row, "meanCompletionLength", "meanLength", "meanChars");
         if (meanLength == null && responses > 0 && chars > 0) {
             meanLength = (double) chars / responses;
         }
@@ -186,7 +211,7 @@ final class MonitorJson {
     }
 
     private static Long minute(JsonNode row) {
-        for (String name : List.of("minute", "windowStart", "start", "bucket", "time", "timestamp")) {
+        for (String name : List.of("minute", "from", "windowStart", "start", "bucket", "time", "timestamp")) {
             JsonNode v = row.get(name);
             if (v == null || v.isNull()) {
                 continue;

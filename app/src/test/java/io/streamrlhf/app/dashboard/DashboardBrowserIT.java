@@ -110,7 +110,7 @@ class DashboardBrowserIT {
             commitOffset(group, new TopicPartition(names.responses(), 0), 5);
 
             DashboardConfig config = DashboardConfig.local(broker.bootstrapServers(), registry, names)
-                    .withMonitorUrl(URI.create("http://127.0.0.1:" + monitor.getAddress().getPort() + "/api/monitor"))
+                    .withMonitorUrl(URI.create("http://127.0.0.1:" + monitor.getAddress().getPort()))
                     .withIntervals(Duration.ofMillis(500), Duration.ofSeconds(2));
             try (Dashboard dashboard = new Dashboard(config).start();
                  HeadlessChromium chromium = HeadlessChromium.start()) {
@@ -145,6 +145,10 @@ class DashboardBrowserIT {
             monitor.stop(0);
         }
         assertNonTrivialPng(SCREENSHOT);
+        // And closing the dashboard left none of its threads behind (HTTP, event streams, consumer, pollers).
+        await("dashboard threads to end").atMost(Duration.ofSeconds(20)).until(() -> Thread.getAllStackTraces()
+                .keySet().stream().noneMatch(t -> t.getName().startsWith("dashboard-")
+                        || t.getName().contains("streamrlhf-dashboard")));
     }
 
     private static void awaitPage(HeadlessChromium chromium, String condition) {
@@ -197,8 +201,14 @@ class DashboardBrowserIT {
 
     private static HttpServer stubMonitor(Instant start, AtomicInteger versions) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/api/monitor", exchange -> {
-            byte[] body = SampleStack.monitorJson(start, versions.get()).getBytes(StandardCharsets.UTF_8);
+        server.createContext("/monitor/", exchange -> {
+            String doc = SampleStack.monitorDocuments(start, versions.get()).get(exchange.getRequestURI().getPath());
+            if (doc == null) {
+                exchange.sendResponseHeaders(404, -1);
+                exchange.close();
+                return;
+            }
+            byte[] body = doc.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, body.length);
             try (exchange) {

@@ -23,7 +23,7 @@ class DashboardConfigTest {
         assertThat(config.port()).isEqualTo(DashboardConfig.DEFAULT_PORT);
         assertThat(config.bootstrapServers()).isEqualTo("127.0.0.1:9092");
         assertThat(config.topics()).isEqualTo(TopicNames.defaults());
-        assertThat(config.monitorUrl()).isEmpty();
+        assertThat(config.monitorUrl()).contains(URI.create("http://127.0.0.1:7071"));
         assertThat(config.watchesAllGroups()).isTrue();
         assertThat(config.pollInterval()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.heartbeatInterval()).isEqualTo(Duration.ofSeconds(15));
@@ -37,7 +37,7 @@ class DashboardConfigTest {
                 "dashboard.port", "0",
                 "bootstrap.servers", "kafka:9092",
                 "topic.policyVersions", "prod.versions",
-                "dashboard.monitor.url", "http://streams:7071/api/monitor",
+                "dashboard.monitor.url", "http://streams:7071",
                 "dashboard.groups", "streamrlhf-trainer-tiny, streamrlhf-streams",
                 "dashboard.poll.ms", "500",
                 "dashboard.heartbeat.ms", "3000",
@@ -47,7 +47,7 @@ class DashboardConfigTest {
         assertThat(config.port()).isZero();
         assertThat(config.bootstrapServers()).isEqualTo("kafka:9092");
         assertThat(config.topics().policyVersions()).isEqualTo("prod.versions");
-        assertThat(config.monitorUrl()).contains(URI.create("http://streams:7071/api/monitor"));
+        assertThat(config.monitorUrl()).contains(URI.create("http://streams:7071"));
         assertThat(config.watchedGroups()).containsExactly("streamrlhf-trainer-tiny", "streamrlhf-streams");
         assertThat(config.pollInterval()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.heartbeatInterval()).isEqualTo(Duration.ofSeconds(3));
@@ -61,6 +61,11 @@ class DashboardConfigTest {
                 .hasMessageContaining("dashboard.port").hasMessageContaining("70000");
         assertThatThrownBy(() -> DashboardConfig.from(Map.of("dashboard.port", "eighty"), registry))
                 .hasMessageContaining("dashboard.port must be an integer");
+    }
+
+    @Test
+    void noneTurnsTheMonitorOff() {
+        assertThat(DashboardConfig.from(Map.of("dashboard.monitor.url", "none"), registry).monitorUrl()).isEmpty();
     }
 
     @Test

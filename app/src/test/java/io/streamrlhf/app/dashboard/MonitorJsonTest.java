@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.MonitorStats;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MonitorJsonTest {
@@ -57,6 +58,40 @@ class MonitorJsonTest {
         assertThat(v1.judgePassRate()).isEqualTo(0.5);
         assertThat(v1.meanLength()).isEqualTo(200.0);
         assertThat(parsed.versions()).extracting(MonitorStats::version).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void readsTheDocumentsTheStreamsMonitorServes() throws Exception {
+        Instant start = Instant.parse("2026-11-27T12:00:00Z");
+        Map<String, String> docs = SampleStack.monitorDocuments(start, 3);
+
+        MonitorJson.Parsed parsed = MonitorJson.parse(json.readTree(docs.get("/monitor/versions")),
+                json.readTree(docs.get("/monitor/minutes")));
+
+        assertThat(parsed.versions()).extracting(MonitorStats::version).containsExactly(0L, 1L, 2L);
+        assertThat(parsed.versions()).allSatisfy(v -> {
+            assertThat(v.minute()).isNull();
+            assertThat(v.thumbsUpRate()).isBetween(0.0, 1.0);
+            assertThat(v.thumbsUpLow()).isLessThan(v.thumbsUpRate());
+            assertThat(v.thumbsUpHigh()).isGreaterThan(v.thumbsUpRate());
+            assertThat(v.judgePassRate()).isBetween(0.0, 1.0);
+            assertThat(v.meanLength()).isEqualTo(140.0);
+        });
+        assertThat(parsed.minutes()).hasSize(18);
+        assertThat(parsed.minutes().get(0).minute()).isEqualTo(start.toEpochMilli());
+        MonitorStats v0 = parsed.versions().get(0);
+        long up = parsed.minutes().stream().filter(m -> m.version() == 0).mapToLong(MonitorStats::thumbsUp).sum();
+        assertThat(v0.thumbsUp()).isEqualTo(up);
+        assertThat(v0.thumbsUpLow()).isCloseTo(MonitorJson.wilson(up, v0.thumbsUp() + v0.thumbsDown())[0],
+                within(1e-9));
+    }
+
+    @Test
+    void leavesOutRecordsThatBelongToNoVersion() throws Exception {
+        MonitorJson.Parsed parsed = MonitorJson.parse(json.readTree(
+                "{\"versions\": [{\"policyVersion\": -1, \"from\": 0, \"deadLetters\": 4},"
+                        + " {\"policyVersion\": 2, \"from\": 0, \"thumbsUp\": 1, \"thumbsDown\": 1}]}"), null);
+        assertThat(parsed.versions()).extracting(MonitorStats::version).containsExactly(2L);
     }
 
     @Test

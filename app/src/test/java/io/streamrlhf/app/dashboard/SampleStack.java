@@ -1,41 +1,65 @@
 package io.streamrlhf.app.dashboard;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrlhf.streams.avro.VersionMinuteStats;
+import io.streamrlhf.streams.monitor.VersionStats;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
- * A plausible hour of the loop, for screenshots and for eyeballing the page: versions improving, per-minute
- * monitor rows, trainer steps with falling loss and growing margins, and a few dead letters.
+ * A plausible half hour of the loop, for screenshots and for eyeballing the page: versions improving, the
+ * monitor's documents, trainer steps with falling loss and growing margins. Tests only may use the streams
+ * module's classes: they pin the dashboard's reading of the monitor's JSON to what the monitor writes.
  */
 final class SampleStack {
 
     private SampleStack() {
     }
 
-    /** Monitor JSON rows per (version, minute), in the counters-only form. */
-    static String monitorJson(Instant start, int versions) {
-        StringBuilder json = new StringBuilder("{\"minutes\":[");
+    /**
+     * The version monitor's two documents ({@code /monitor/versions}, {@code /monitor/minutes}) for
+     * {@code versions} versions of six minutes each, built with the monitor's own {@link VersionStats}, so
+     * they are exactly what the streams module serves.
+     */
+    static Map<String, String> monitorDocuments(Instant start, int versions) {
         Random random = new Random(7);
-        boolean first = true;
-        for (int v = 0; v < versions; v++) {
+        List<VersionStats> minutes = new ArrayList<>();
+        Map<Long, VersionMinuteStats> totals = new TreeMap<>();
+        Map<Long, long[]> ranges = new TreeMap<>();
+        for (long v = 0; v < versions; v++) {
             double p = 0.32 + 0.045 * v;
             for (int m = 0; m < 6; m++) {
-                long minute = start.toEpochMilli() / 60_000 * 60_000 + (long) (v * 4 + m) * 60_000;
+                long minute = start.toEpochMilli() / 60_000 * 60_000 + (v * 4 + m) * 60_000;
                 int rated = 30 + random.nextInt(30);
                 int up = (int) Math.round(rated * Math.min(0.95, p + random.nextGaussian() * 0.05));
                 int judged = 20 + random.nextInt(20);
                 int pass = (int) Math.round(judged * Math.min(0.97, p + 0.08 + random.nextGaussian() * 0.05));
-                json.append(first ? "" : ",").append(String.format(Locale.ROOT,
-                        "{\"policyVersion\":%d,\"minute\":%d,\"responses\":%d,\"completionChars\":%d,"
-                                + "\"feedbackUp\":%d,\"feedbackDown\":%d,\"judgePass\":%d,\"judgeFail\":%d}",
-                        v, minute, rated + 15, (rated + 15) * 140, up, rated - up, pass, judged - pass));
-                first = false;
+                VersionMinuteStats counters = VersionMinuteStats.newBuilder()
+                        .setResponses(rated + 15).setCompletionChars((rated + 15) * 140L)
+                        .setFeedbackUp(up).setFeedbackDown(rated - up)
+                        .setJudgePass(pass).setJudgeFail(judged - pass)
+                        .setExamples(rated).build();
+                minutes.add(VersionStats.of(v, minute, minute + 60_000, counters));
+                totals.merge(v, counters, VersionStats::sum);
+                ranges.merge(v, new long[] {minute, minute + 60_000}, (a, b) -> new long[] {a[0], b[1]});
             }
         }
-        return json.append("]}").toString();
+        List<VersionStats> perVersion = new ArrayList<>();
+        totals.forEach((v, counters) -> perVersion.add(VersionStats.of(v, ranges.get(v)[0], ranges.get(v)[1],
+                counters)));
+        ObjectMapper json = new ObjectMapper();
+        try {
+            return Map.of("/monitor/versions", json.writeValueAsString(Map.of("versions", perVersion)),
+                    "/monitor/minutes", json.writeValueAsString(Map.of("minutes", minutes)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Trainer metrics as TRL names them, for step {@code step} of {@code total}. */
