@@ -73,7 +73,7 @@ public final class TopicProvisioner {
                 }
             }
             List<TopicSpec> preexisting = specs.stream().filter(s -> !created.contains(s.name())).toList();
-            List<String> mismatches = compare(preexisting);
+            List<String> mismatches = compareWhenVisible(preexisting);
             List<String> unchanged = preexisting.stream().map(TopicSpec::name)
                     .filter(n -> mismatches.stream().noneMatch(m -> m.startsWith(n + ":"))).toList();
             created.forEach(n -> log.info("Created topic {}", n));
@@ -84,6 +84,25 @@ public final class TopicProvisioner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while provisioning topics", e);
+        }
+    }
+
+    /**
+     * A topic created a moment ago (by us or a racing provisioner) may be listed before its partitions are in
+     * the broker's metadata; describing it then fails with UnknownTopicOrPartition, so retry for a while.
+     */
+    private List<String> compareWhenVisible(List<TopicSpec> specs) throws ExecutionException, InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return compare(specs);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
         }
     }
 
