@@ -1,0 +1,128 @@
+package io.streamrlhf.producers.sampler;
+
+import io.streamrlhf.avro.PolicyStatus;
+import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.trainer.checkpoint.CheckpointStore;
+import io.streamrlhf.trainer.model.PolicyModel;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the policy-versions topic (read_committed, from the beginning) and loads each newer version's
+ * checkpoint in the background, verifying its sha256. The loaded model waits in {@link #takeNewer(long)} until
+ * the sampler reaches a batch boundary, so no prompt in flight is cut off by a swap. A version whose checkpoint
+ * is missing or corrupt is logged and counted, and the current policy stays in service.
+ */
+public final class PolicyFollower implements Runnable, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PolicyFollower.class);
+
+    /** A loaded policy and the version it is. */
+    public record LoadedPolicy(long version, PolicyModel model) {
+    }
+
+    private final KafkaConsumer<String, PolicyVersion> consumer;
+    private final Topic<String, PolicyVersion> topic;
+    private final CheckpointStore store;
+    private final String modelId;
+    private final AtomicReference<LoadedPolicy> pending = new AtomicReference<>();
+    private final AtomicLong latestLoaded = new AtomicLong(-1);
+    private final AtomicLong failedLoads = new AtomicLong();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+
+    public PolicyFollower(String bootstrapServers, Topic<String, PolicyVersion> topic, CheckpointStore store,
+                          String modelId) {
+        this.topic = topic;
+        this.store = store;
+        this.modelId = modelId;
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    }
+
+    @Override
+    public void run() {
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (running.get()) {
+                PolicyVersion newest = null;
+                for (ConsumerRecord<String, PolicyVersion> record : consumer.poll(Duration.ofMillis(500))) {
+                    PolicyVersion v = record.value();
+                    if (v != null && modelId.equals(v.getModelId()) && v.getStatus() != PolicyStatus.REJECTED
+                            && (newest == null || v.getVersion() > newest.getVersion())) {
+                        newest = v;
+                    }
+                }
+                if (newest != null && newest.getVersion() > latestLoaded.get()) {
+                    load(newest);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void load(PolicyVersion version) {
+        try {
+            PolicyModel model = store.read(URI.create(version.getCheckpointUri()), version.getSha256()).toPolicyModel();
+            LoadedPolicy previous = pending.getAndSet(new LoadedPolicy(version.getVersion(), model));
+            if (previous != null) {
+                previous.model().close();
+            }
+            latestLoaded.set(version.getVersion());
+            log.info("Loaded policy version {} from {} (sha256 verified)", version.getVersion(), version.getCheckpointUri());
+        } catch (IOException | RuntimeException e) {
+            failedLoads.incrementAndGet();
+            log.error("Cannot load policy version {} from {}; keeping the current policy", version.getVersion(),
+                    version.getCheckpointUri(), e);
+        }
+    }
+
+    /** The newest loaded policy if it is newer than {@code currentVersion}, handing ownership to the caller. */
+    public LoadedPolicy takeNewer(long currentVersion) {
+        LoadedPolicy candidate = pending.get();
+        if (candidate != null && candidate.version() > currentVersion && pending.compareAndSet(candidate, null)) {
+            return candidate;
+        }
+        return null;
+    }
+
+    /** How many published versions could not be loaded. */
+    public long failedLoads() {
+        return failedLoads.get();
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+        LoadedPolicy left = pending.getAndSet(null);
+        if (left != null) {
+            left.model().close();
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.streamrlhf.producers.sampler;
+
+import io.streamrlhf.avro.Prompt;
+import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.avro.ResponseSource;
+import io.streamrlhf.avro.SamplingParams;
+import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.trainer.model.PolicyModel;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes prompts, samples K completions per prompt from the newest policy version, and emits each as a
+ * {@code ResponseGenerated} (source {@code SAMPLED_ROLLOUT}, policy version, sampling parameters) in the same
+ * Kafka transaction that commits the prompt offsets: a prompt is rolled out exactly once, by exactly one
+ * version. New versions are swapped in between batches (see {@link PolicyFollower}); until version 0 exists,
+ * prompts wait unconsumed.
+ */
+public final class RolloutSampler implements Runnable, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RolloutSampler.class);
+
+    private final SamplerConfig config;
+    private final Topics topics;
+    private final PolicyFollower follower;
+    private final KafkaConsumer<String, Prompt> consumer;
+    private final KafkaProducer<String, ResponseGenerated> producer;
+    private final Random random;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLong rollouts = new AtomicLong();
+    private final Map<Long, Long> rolloutsByVersion = new ConcurrentHashMap<>();
+    private volatile PolicyFollower.LoadedPolicy current;
+
+    public RolloutSampler(SamplerConfig config, Topics topics, PolicyFollower follower) {
+        this.config = config;
+        this.topics = topics;
+        this.follower = follower;
+        this.random = new Random(config.seed());
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPromptsPerBatch()),
+                topics.prompts().keySerde().deserializer(), topics.prompts().valueSerde().deserializer());
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5),
+                topics.responses().keySerde().serializer(), topics.responses().valueSerde().serializer());
+    }
+
+    @Override
+    public void run() {
+        try {
+            producer.initTransactions();
+            awaitFirstPolicy();
+            consumer.subscribe(List.of(topics.prompts().name()));
+            while (running.get()) {
+                swapIfNewer();
+                ConsumerRecords<String, Prompt> batch = consumer.poll(config.pollTimeout());
+                if (!batch.isEmpty()) {
+                    rollOut(batch);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            consumer.close();
+            producer.close();
+            if (current != null) {
+                current.model().close();
+            }
+        }
+    }
+
+    private void awaitFirstPolicy() throws InterruptedException {
+        while (running.get() && current == null) {
+            swapIfNewer();
+            if (current == null) {
+                Thread.sleep(100); // polling a local reference, not waiting on Kafka
+            }
+        }
+    }
+
+    private void swapIfNewer() {
+        PolicyFollower.LoadedPolicy newer = follower.takeNewer(current == null ? -1 : current.version());
+        if (newer != null) {
+            PolicyFollower.LoadedPolicy old = current;
+            current = newer;
+            if (old != null) {
+                old.model().close();
+            }
+            log.info("Sampler now rolls out policy version {}", newer.version());
+        }
+    }
+
+    private void rollOut(ConsumerRecords<String, Prompt> batch) {
+        PolicyFollower.LoadedPolicy policy = current;
+        List<Prompt> prompts = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (ConsumerRecord<String, Prompt> record : batch) {
+            if (record.value() == null) {
+                continue;
+            }
+            for (int k = 0; k < config.rolloutsPerPrompt(); k++) {
+                prompts.add(record.value());
+                texts.add(record.value().getText());
+            }
+        }
+        PolicyModel model = policy.model();
+        List<String> completions = texts.isEmpty() ? List.of() : model.generate(texts, config.sampling(), random);
+        producer.beginTransaction();
+        try {
+            long now = Instant.now().toEpochMilli();
+            for (int i = 0; i < completions.size(); i++) {
+                Prompt prompt = prompts.get(i);
+                int k = i % config.rolloutsPerPrompt();
+                String responseId = prompt.getPromptId() + ":v" + policy.version() + ":" + k;
+                ResponseGenerated response = ResponseGenerated.newBuilder()
+                        .setResponseId(responseId)
+                        .setPromptId(prompt.getPromptId())
+                        .setPrompt(prompt.getText())
+                        .setCompletion(completions.get(i))
+                        .setModelId(config.modelId())
+                        .setPolicyVersion(policy.version())
+                        .setSource(ResponseSource.SAMPLED_ROLLOUT)
+                        .setSampling(SamplingParams.newBuilder()
+                                .setTemperature((float) config.sampling().temperature())
+                                .setTopP((float) config.sampling().topP())
+                                .setMaxTokens(config.sampling().maxTokens())
+                                .setSeed(config.seed())
+                                .build())
+                        .setTask(prompt.getTask())
+                        .setEventTime(Instant.ofEpochMilli(now))
+                        .build();
+                producer.send(new ProducerRecord<>(topics.responses().name(), null, now, responseId, response));
+            }
+            producer.sendOffsetsToTransaction(nextOffsets(batch), consumer.groupMetadata());
+            producer.commitTransaction();
+        } catch (RuntimeException e) {
+            producer.abortTransaction();
+            // Rewind so the aborted prompts are rolled out again rather than skipped.
+            for (TopicPartition tp : batch.partitions()) {
+                consumer.seek(tp, batch.records(tp).get(0).offset());
+            }
+            throw e;
+        }
+        rollouts.addAndGet(completions.size());
+        rolloutsByVersion.merge(policy.version(), (long) completions.size(), Long::sum);
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, Prompt> batch) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : batch.partitions()) {
+            List<ConsumerRecord<String, Prompt>> records = batch.records(tp);
+            offsets.put(tp, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
+        }
+        return offsets;
+    }
+
+    /** Rollouts emitted so far. */
+    public long rollouts() {
+        return rollouts.get();
+    }
+
+    /** Rollouts emitted per policy version: which version produced what. */
+    public Map<Long, Long> rolloutsByVersion() {
+        return Map.copyOf(rolloutsByVersion);
+    }
+
+    /** The policy version in service, or -1 before the first one. */
+    public long currentVersion() {
+        PolicyFollower.LoadedPolicy policy = current;
+        return policy == null ? -1 : policy.version();
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+    }
+}
