@@ -49,6 +49,17 @@ public final class IngestionGateway implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngestionGateway.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** JDK property: TCP_NODELAY on the server's accepted sockets. */
+    static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
+
+    static {
+        // The JDK server writes headers and body separately; with Nagle's algorithm on, the body waits for the
+        // client's delayed ACK, about 40 ms per request (measured: p50 55 ms -> 10 ms on loopback). The JDK reads
+        // this once, when the first HttpServer of the JVM starts; an explicit -D setting wins.
+        if (System.getProperty(NODELAY_PROPERTY) == null) {
+            System.setProperty(NODELAY_PROPERTY, "true");
+        }
+    }
 
     /** The event endpoints. */
     enum Endpoint {
