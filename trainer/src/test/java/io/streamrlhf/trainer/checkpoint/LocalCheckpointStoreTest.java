@@ -110,6 +110,28 @@ class LocalCheckpointStoreTest {
     }
   }
 
+  @Test
+  void samplerLoadsAPublishedCheckpointByUriAndHashAndGenerates() throws Exception {
+    // given a stored checkpoint
+    LocalCheckpointStore store = new LocalCheckpointStore(folder);
+    try (PolicyModel policy = PolicyModel.create(ModelConfig.tiny());
+        AdamW adam = new AdamW(OPT, policy.parameters())) {
+      CheckpointStore.Stored stored =
+          store.write("v0", Checkpoint.of("m", 0, -1, policy, OPT, adam.exportState()));
+      String expected = policy.generate("What is 1+2?",
+          io.streamrlhf.trainer.model.SamplingConfig.greedy(8), new java.util.Random(1));
+      // when
+      try (PolicyModel loaded = PolicyCheckpoints.load(stored.uri(), stored.sha256())) {
+        // then it is the same policy
+        assertThat(loaded.generate("What is 1+2?",
+            io.streamrlhf.trainer.model.SamplingConfig.greedy(8), new java.util.Random(2)))
+            .isEqualTo(expected);
+      }
+      assertThatThrownBy(() -> PolicyCheckpoints.load(stored.uri(), "00" + stored.sha256().substring(2)))
+          .isInstanceOf(CorruptCheckpointException.class);
+    }
+  }
+
   private static void assertSameWeights(Map<String, float[]> a, Map<String, float[]> b) {
     assertThat(b.keySet()).containsExactlyElementsOf(a.keySet());
     a.forEach((name, w) -> assertThat(b.get(name)).as(name).containsExactly(w));
