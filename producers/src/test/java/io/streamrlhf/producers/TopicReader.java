@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 /** Reads a topic back from the start, for integration tests. */
 public final class TopicReader<V> implements AutoCloseable {
@@ -21,11 +21,16 @@ public final class TopicReader<V> implements AutoCloseable {
     public TopicReader(String bootstrapServers, Topic<String, V> topic) {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
                 topic.keySerde().deserializer(), topic.valueSerde().deserializer());
-        consumer.subscribe(List.of(topic.name()));
+        // Assigned by hand, no group: no rebalance to wait for. The producer side created the topic already
+        // (tests read only after their writes were acknowledged).
+        await().atMost(Duration.ofSeconds(30)).until(() -> !consumer.partitionsFor(topic.name()).isEmpty());
+        List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
     }
 
     /** Polls until at least {@code count} records were read (30 s deadline); returns all read so far. */
