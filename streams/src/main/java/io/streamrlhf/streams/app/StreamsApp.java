@@ -53,7 +53,8 @@ public final class StreamsApp implements AutoCloseable {
 
     public StreamsApp(StreamsAppConfig config) {
         this.config = config;
-        this.serdes = new StreamSerdes(new Topics(config.topicNames(), config.registry()), config.registry());
+        this.serdes = new StreamSerdes(new Topics(config.topicNames(), config.registry()), config.registry(),
+                config.stateStoreType());
         this.topology = new StreamRlhfTopology(config.settings(), serdes).build();
     }
 

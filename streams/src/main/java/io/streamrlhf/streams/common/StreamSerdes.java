@@ -3,6 +3,7 @@ package io.streamrlhf.streams.common;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.serde.AvroSerde;
 import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.streams.config.StateStoreType;
 import io.streamrlhf.streams.avro.DerivedPromptState;
 import io.streamrlhf.streams.avro.KtoDecision;
 import io.streamrlhf.streams.avro.KtoResponseState;
@@ -18,7 +19,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The typed topics plus the serdes of the topologies' own state and repartition values (Avro on the same wire
+ * The typed topics, the state store builders, plus the serdes of the topologies' own state and repartition values (Avro on the same wire
  * format, registered in the same registry). Built once and passed to every topology's constructor, so tests build
  * the same topologies over an in-memory registry.
  */
@@ -35,12 +36,21 @@ public final class StreamSerdes {
     private final Serde<MonitorEvent> monitorEvent;
     private final Serde<VersionMinuteStats> versionMinuteStats;
 
+    private final StateStores stores;
+
+    /** Serdes over {@code registry} with RocksDB state stores. */
+    public StreamSerdes(Topics topics, SchemaRegistryClient registry) {
+        this(topics, registry, StateStoreType.ROCKSDB);
+    }
+
     /**
      * @param topics the typed input and output topics
      * @param registry where internal schemas are registered (the same registry the topics use)
+     * @param storeType where state stores keep their data
      */
-    public StreamSerdes(Topics topics, SchemaRegistryClient registry) {
+    public StreamSerdes(Topics topics, SchemaRegistryClient registry, StateStoreType storeType) {
         this.topics = Objects.requireNonNull(topics, "topics");
+        this.stores = new StateStores(Objects.requireNonNull(storeType, "storeType"));
         Objects.requireNonNull(registry, "registry");
         this.responseSnapshot = AvroSerde.forValues(ResponseSnapshot.class, registry);
         this.ktoResponseState = AvroSerde.forValues(KtoResponseState.class, registry);
@@ -51,6 +61,11 @@ public final class StreamSerdes {
         this.promptSnapshot = AvroSerde.forValues(PromptSnapshot.class, registry);
         this.monitorEvent = AvroSerde.forValues(MonitorEvent.class, registry);
         this.versionMinuteStats = AvroSerde.forValues(VersionMinuteStats.class, registry);
+    }
+
+    /** The state store builders. */
+    public StateStores stores() {
+        return stores;
     }
 
     public Topics topics() {

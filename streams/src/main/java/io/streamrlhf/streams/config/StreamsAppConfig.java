@@ -26,6 +26,8 @@ import java.util.Objects;
  *   <tr><td>{@code streams.topicPartitions}</td><td>3</td><td>partitions of topics it creates (inputs must share
  *       one count)</td></tr>
  *   <tr><td>{@code streams.replicationFactor}</td><td>1</td><td>replication of created and internal topics</td></tr>
+ *   <tr><td>{@code streams.stateStore}</td><td>{@code ROCKSDB}</td><td>{@code ROCKSDB} or {@code IN_MEMORY}
+ *       (see {@link StateStoreType})</td></tr>
  *   <tr><td>{@code topic.*}</td><td>see {@link TopicNames#fromProperties}</td><td>topic names</td></tr>
  *   <tr><td>{@code kto.*}, {@code dpo.*}, {@code judge.*}, {@code validation.*}, {@code monitor.*}</td>
  *       <td>see {@link StreamsSettings}</td><td>thresholds</td></tr>
@@ -42,11 +44,12 @@ import java.util.Objects;
  * @param createTopics whether to create missing topics on start
  * @param topicPartitions partitions of created topics
  * @param replicationFactor replication of created and internal topics
+ * @param stateStoreType where state stores keep their data
  */
 public record StreamsAppConfig(String applicationId, String bootstrapServers, Path stateDir,
                                SchemaRegistryClient registry, TopicNames topicNames, StreamsSettings settings,
                                int threads, Duration commitInterval, boolean createTopics, int topicPartitions,
-                               int replicationFactor) {
+                               int replicationFactor, StateStoreType stateStoreType) {
 
     public StreamsAppConfig {
         if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]{1,200}")) {
@@ -67,6 +70,7 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
         if (topicPartitions < 1) {
             throw new IllegalArgumentException("streams.topicPartitions must be >= 1, got " + topicPartitions);
         }
+        Objects.requireNonNull(stateStoreType, "streams.stateStore");
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("streams.replicationFactor must be >= 1, got " + replicationFactor);
         }
@@ -87,18 +91,27 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
                 p.duration("streams.commitInterval", Duration.ofMillis(100)),
                 p.bool("streams.createTopics", true),
                 p.integer("streams.topicPartitions", 3),
-                p.integer("streams.replicationFactor", 1));
+                p.integer("streams.replicationFactor", 1),
+                stateStoreType(p.string("streams.stateStore", StateStoreType.ROCKSDB.name())));
+    }
+
+    private static StateStoreType stateStoreType(String value) {
+        try {
+            return StateStoreType.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("streams.stateStore='" + value + "' must be ROCKSDB or IN_MEMORY", e);
+        }
     }
 
     /** A copy with other settings. */
     public StreamsAppConfig withSettings(StreamsSettings newSettings) {
         return new StreamsAppConfig(applicationId, bootstrapServers, stateDir, registry, topicNames, newSettings,
-                threads, commitInterval, createTopics, topicPartitions, replicationFactor);
+                threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType);
     }
 
     /** A copy with another state folder (a restarted instance that must restore from changelogs). */
     public StreamsAppConfig withStateDir(Path dir) {
         return new StreamsAppConfig(applicationId, bootstrapServers, dir, registry, topicNames, settings,
-                threads, commitInterval, createTopics, topicPartitions, replicationFactor);
+                threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType);
     }
 }

@@ -25,7 +25,6 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * DPO pairs from three sources, written to the DPO pairs topic keyed by pair id, plus a judge verdict per rollout.
@@ -84,12 +83,12 @@ public final class DpoTopology {
     }
 
     private void explicitPairs(StreamsBuilder builder, ValidatedInputs inputs, KStream<String, ResponseSnapshot> byPrompt) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                ExplicitPairProcessor.RESPONSES_STORE), Serdes.String(), serdes.responseSnapshot()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                ExplicitPairProcessor.PREFERENCES_STORE), Serdes.String(), serdes.pendingPreference()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                ExplicitPairProcessor.SCHEDULE_STORE), Serdes.String(), Serdes.String()));
+        builder.addStateStore(serdes.stores().keyValue(
+                ExplicitPairProcessor.RESPONSES_STORE, Serdes.String(), serdes.responseSnapshot()));
+        builder.addStateStore(serdes.stores().keyValue(
+                ExplicitPairProcessor.PREFERENCES_STORE, Serdes.String(), serdes.pendingPreference()));
+        builder.addStateStore(serdes.stores().keyValue(
+                ExplicitPairProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
         KStream<String, DpoInput> in = byPrompt.mapValues(DpoInput::ofResponse, Named.as("dpo-explicit-wrap-responses"))
                 .merge(inputs.preferences().mapValues(DpoInput::ofPreference, Named.as("dpo-explicit-wrap-preferences")),
                         Named.as("dpo-explicit-merge"));
@@ -101,12 +100,12 @@ public final class DpoTopology {
     }
 
     private void judgedPairs(StreamsBuilder builder, ValidatedInputs inputs, KStream<String, ResponseSnapshot> byPrompt) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                JudgedRolloutProcessor.GROUPS_STORE), Serdes.String(), serdes.rolloutGroup()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                JudgedRolloutProcessor.PROMPTS_STORE), Serdes.String(), serdes.promptSnapshot()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                JudgedRolloutProcessor.SCHEDULE_STORE), Serdes.String(), Serdes.String()));
+        builder.addStateStore(serdes.stores().keyValue(
+                JudgedRolloutProcessor.GROUPS_STORE, Serdes.String(), serdes.rolloutGroup()));
+        builder.addStateStore(serdes.stores().keyValue(
+                JudgedRolloutProcessor.PROMPTS_STORE, Serdes.String(), serdes.promptSnapshot()));
+        builder.addStateStore(serdes.stores().keyValue(
+                JudgedRolloutProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
         JudgeMixture judges = JudgeMixture.fromConfig(judgeConfig);
         KStream<String, DpoInput> in = byPrompt
                 .filter((promptId, r) -> r.getRollout(), Named.as("dpo-judge-rollouts-only"))
@@ -133,10 +132,10 @@ public final class DpoTopology {
     }
 
     private void derivedPairs(StreamsBuilder builder, ValidatedInputs inputs, KStream<String, KtoDecision> decisions) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                DerivedPairProcessor.STATE_STORE), Serdes.String(), serdes.derivedPromptState()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                DerivedPairProcessor.SCHEDULE_STORE), Serdes.String(), Serdes.String()));
+        builder.addStateStore(serdes.stores().keyValue(
+                DerivedPairProcessor.STATE_STORE, Serdes.String(), serdes.derivedPromptState()));
+        builder.addStateStore(serdes.stores().keyValue(
+                DerivedPairProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
         KStream<String, Emission<DpoPair>> out = decisions
                 .filter((user, d) -> !d.getCapped(), Named.as("dpo-derived-counted-only"))
                 .selectKey((user, d) -> d.getPromptId(), Named.as("dpo-derived-key-by-prompt"))

@@ -5,6 +5,7 @@ import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.avro.KtoDecision;
 import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Emissions;
+import io.streamrlhf.streams.common.StateStores;
 import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.ValidationConfig;
@@ -20,7 +21,6 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * KTO labels: {@code Feedback} joined with the {@code ResponseGenerated} it rates, one example per (response, user),
@@ -64,16 +64,13 @@ public final class KtoTopology {
      * @return the capped decisions, keyed by user id, as written (for derived DPO pairs)
      */
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(KtoJoinProcessor.STATE_STORE), Serdes.String(), serdes.ktoResponseState()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(KtoJoinProcessor.SCHEDULE_STORE), Serdes.String(), Serdes.String()));
-        builder.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(UserCapProcessor.COUNTS_STORE, UserCapProcessor.HOUR.multipliedBy(2),
-                        UserCapProcessor.HOUR, false), Serdes.String(), Serdes.Long()));
-        builder.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(UserCapProcessor.LEDGER_STORE, UserCapProcessor.ledgerRetention(config),
-                        UserCapProcessor.HOUR, false), Serdes.String(), Serdes.Boolean()));
+        StateStores stores = serdes.stores();
+        builder.addStateStore(stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(), serdes.ktoResponseState()));
+        builder.addStateStore(stores.keyValue(KtoJoinProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
+        builder.addStateStore(stores.window(UserCapProcessor.COUNTS_STORE, UserCapProcessor.HOUR.multipliedBy(2),
+                UserCapProcessor.HOUR, Serdes.String(), Serdes.Long()));
+        builder.addStateStore(stores.window(UserCapProcessor.LEDGER_STORE, UserCapProcessor.ledgerRetention(config),
+                UserCapProcessor.HOUR, Serdes.String(), Serdes.Boolean()));
 
         KStream<String, KtoInput> merged = inputs.responses()
                 .mapValues(KtoInput::ofResponse, Named.as("kto-wrap-responses"))

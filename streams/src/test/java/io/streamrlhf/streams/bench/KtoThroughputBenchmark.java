@@ -1,0 +1,292 @@
+package io.streamrlhf.streams.bench;
+
+import io.streamrlhf.avro.Feedback;
+import io.streamrlhf.avro.FeedbackKind;
+import io.streamrlhf.avro.KtoExample;
+import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.streams.common.StreamSerdes;
+import io.streamrlhf.streams.config.KtoConfig;
+import io.streamrlhf.streams.config.StateStoreType;
+import io.streamrlhf.streams.config.ValidationConfig;
+import io.streamrlhf.streams.kto.KtoTopology;
+import io.streamrlhf.streams.support.Events;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * Feedback events per second through the KTO topology (exactly-once, settle delay 0) against a plain
+ * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
+ * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rate=10000 seconds=20
+ * partitions=2 store=ROCKSDB|IN_MEMORY|BOTH}.
+ *
+ * <pre>./mvnw -B -o -q -pl streams -am test-compile exec:java -Dexec.args="events=50000"</pre>
+ */
+public final class KtoThroughputBenchmark {
+
+    private final EmbeddedKafkaBroker broker;
+    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    private final int partitions;
+
+    private KtoThroughputBenchmark(EmbeddedKafkaBroker broker, int partitions) {
+        this.broker = broker;
+        this.partitions = partitions;
+    }
+
+    /** Runs the benchmark; see the class comment for arguments. */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (String arg : args) {
+            for (String part : arg.split("\\s+")) {
+                int eq = part.indexOf('=');
+                if (eq > 0) {
+                    a.put(part.substring(0, eq), part.substring(eq + 1));
+                }
+            }
+        }
+        int events = Integer.parseInt(a.getOrDefault("events", "50000"));
+        int rate = Integer.parseInt(a.getOrDefault("rate", "10000"));
+        int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));
+        int partitions = Integer.parseInt(a.getOrDefault("partitions", "2"));
+        String store = a.getOrDefault("store", "BOTH");
+        List<StateStoreType> stores = store.equals("BOTH") ? List.of(StateStoreType.ROCKSDB, StateStoreType.IN_MEMORY)
+                : List.of(StateStoreType.valueOf(store));
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.temporary().start()) {
+            KtoThroughputBenchmark bench = new KtoThroughputBenchmark(broker, partitions);
+            List<String[]> rows = new ArrayList<>();
+            double passthrough = bench.passthrough(events);
+            rows.add(new String[] {"plain consume->produce passthrough", fmt(passthrough), "1.00", "", ""});
+            for (StateStoreType type : stores) {
+                double kto = bench.kto(events, type);
+                double[] latency = bench.latency(rate, seconds, type);
+                rows.add(new String[] {"KTO topology, EOS v2, settle 0, " + type, fmt(kto),
+                        String.format("%.2f", kto / passthrough), String.format("%.0f", latency[0]),
+                        String.format("%.0f", latency[1])});
+            }
+            System.out.printf("%nKTO throughput benchmark: %d feedback events (+%d responses), %d partitions, "
+                    + "latency at %d events/s for %d s%n", events, events, partitions, rate, seconds);
+            System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", "pipeline", "feedback ev/s", "ratio",
+                    "p50 ms", "p99 ms");
+            System.out.println("-".repeat(96));
+            for (String[] r : rows) {
+                System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", (Object[]) r);
+            }
+        }
+    }
+
+    private static String fmt(double v) {
+        return String.format("%,.0f", v);
+    }
+
+    private Topics topics(String prefix) throws Exception {
+        TopicNames names = TopicNames.defaults().withPrefix(prefix);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String t : List.of(names.responses(), names.feedback(), names.ktoExamples(), names.deadLetters(),
+                    prefix + "passthrough")) {
+                topics.add(new NewTopic(t, partitions, (short) 1));
+            }
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+        }
+        return new Topics(names, registry);
+    }
+
+    /** Responses then their feedback, interleaved in pairs so most feedback finds its response. */
+    private List<ProducerRecord<byte[], byte[]>> records(Topics topics, int events, long t0) {
+        Random random = new Random(7);
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(2 * events);
+        for (int i = 0; i < events; i++) {
+            out.add(response(topics, i, t0 + i));
+            out.add(feedback(topics, i, t0 + i, random.nextBoolean() ? FeedbackKind.THUMBS_UP : FeedbackKind.THUMBS_DOWN));
+        }
+        return out;
+    }
+
+    private static ProducerRecord<byte[], byte[]> response(Topics topics, int i, long time) {
+        String id = "r-" + i;
+        ResponseGenerated r = Events.response(id, "p-" + i, "completion number " + i + " ".repeat(i % 200), 1, time);
+        return new ProducerRecord<>(topics.responses().name(), null, time, id.getBytes(StandardCharsets.UTF_8),
+                topics.responses().valueSerde().serializer().serialize(topics.responses().name(), r));
+    }
+
+    private static ProducerRecord<byte[], byte[]> feedback(Topics topics, int i, long time, FeedbackKind kind) {
+        String id = "r-" + i;
+        Feedback f = Events.feedback("f-" + i, id, "u-" + (i % 1000), kind, time);
+        return new ProducerRecord<>(topics.feedback().name(), null, time, id.getBytes(StandardCharsets.UTF_8),
+                topics.feedback().valueSerde().serializer().serialize(topics.feedback().name(), f));
+    }
+
+    private KafkaProducer<byte[], byte[]> producer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer(String group, boolean readCommitted) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private void preload(Topics topics, int events) {
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            records(topics, events, System.currentTimeMillis() - 60_000).forEach(producer::send);
+            producer.flush();
+        }
+    }
+
+    /** Feedback events per second a plain consumer and producer copy, from first to last record. */
+    private double passthrough(int events) throws Exception {
+        String prefix = "pt-" + UUID.randomUUID().toString().substring(0, 6) + ".";
+        Topics topics = topics(prefix);
+        preload(topics, events);
+        long first = 0;
+        long copied = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(prefix + "g", false);
+             KafkaProducer<byte[], byte[]> producer = producer()) {
+            consumer.subscribe(List.of(topics.responses().name(), topics.feedback().name()));
+            while (copied < 2L * events) {
+                ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<byte[], byte[]> r : batch) {
+                    if (first == 0) {
+                        first = System.nanoTime();
+                    }
+                    producer.send(new ProducerRecord<>(prefix + "passthrough", r.key(), r.value()));
+                    copied++;
+                }
+                consumer.commitAsync();
+            }
+            producer.flush();
+        }
+        return events / ((System.nanoTime() - first) / 1e9);
+    }
+
+    private KafkaStreams ktoStreams(Topics topics, String appId, StateStoreType type) throws Exception {
+        Topology topology = new KtoTopology(KtoConfig.defaults().withSettleDelay(Duration.ZERO).withUserLabelsPerHour(0),
+                ValidationConfig.defaults(), new StreamSerdes(topics, registry, type)).build();
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("bench-state-").toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        return new KafkaStreams(topology, p);
+    }
+
+    /** Feedback events per second through the KTO topology, from the first to the last committed example. */
+    private double kto(int events, StateStoreType type) throws Exception {
+        String prefix = "kto-" + UUID.randomUUID().toString().substring(0, 6) + ".";
+        Topics topics = topics(prefix);
+        preload(topics, events);
+        long first = 0;
+        long seen = 0;
+        try (KafkaStreams streams = ktoStreams(topics, prefix + "app", type);
+             KafkaConsumer<byte[], byte[]> consumer = consumer(prefix + "reader", true)) {
+            streams.start();
+            consumer.subscribe(List.of(topics.ktoExamples().name()));
+            long deadline = System.currentTimeMillis() + 600_000;
+            while (seen < events && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    if (first == 0) {
+                        first = System.nanoTime();
+                    }
+                    seen++;
+                }
+            }
+            streams.close(Duration.ofSeconds(30));
+        }
+        return seen / ((System.nanoTime() - first) / 1e9);
+    }
+
+    /** p50 and p99 of feedback-event-time to committed-example latency at {@code rate} events/s. */
+    private double[] latency(int rate, int seconds, StateStoreType type) throws Exception {
+        String prefix = "lat-" + UUID.randomUUID().toString().substring(0, 6) + ".";
+        Topics topics = topics(prefix);
+        List<Long> latencies = new ArrayList<>();
+        try (KafkaStreams streams = ktoStreams(topics, prefix + "app", type);
+             KafkaConsumer<byte[], byte[]> consumer = consumer(prefix + "reader", true);
+             KafkaProducer<byte[], byte[]> producer = producer()) {
+            streams.start();
+            long waitUntil = System.currentTimeMillis() + 60_000;
+            while (streams.state() != KafkaStreams.State.RUNNING && System.currentTimeMillis() < waitUntil) {
+                Thread.sleep(50);
+            }
+            consumer.subscribe(List.of(topics.ktoExamples().name()));
+            consumer.poll(Duration.ofMillis(500));
+            var deserializer = topics.ktoExamples().valueSerde().deserializer();
+            Thread sender = new Thread(() -> {
+                // Responses and feedback alternate: rate/2 feedback events per second, each right after its response.
+                long start = System.nanoTime();
+                int sent = 0;
+                int total = rate * seconds;
+                while (sent < total) {
+                    long due = (long) ((System.nanoTime() - start) / 1e9 * rate);
+                    while (sent < Math.min(due, total)) {
+                        int i = sent / 2;
+                        long now = System.currentTimeMillis();
+                        producer.send(sent % 2 == 0 ? response(topics, i, now) : feedback(topics, i, now, FeedbackKind.THUMBS_UP));
+                        sent++;
+                    }
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                producer.flush();
+            }, "bench-sender");
+            sender.start();
+            int expected = rate * seconds / 2;
+            long deadline = System.currentTimeMillis() + (seconds + 60) * 1000L;
+            while (latencies.size() < expected && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                    KtoExample e = deserializer.deserialize(r.topic(), r.value());
+                    latencies.add(System.currentTimeMillis() - e.getFeedbackTime().toEpochMilli());
+                }
+            }
+            sender.join();
+            streams.close(Duration.ofSeconds(30));
+        }
+        // The first seconds include warm-up (JIT, first transactions): drop the first 10%.
+        long[] sorted = latencies.stream().skip(latencies.size() / 10).mapToLong(Long::longValue).sorted().toArray();
+        if (sorted.length == 0) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        return new double[] {sorted[(int) (sorted.length * 0.50)], sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))]};
+    }
+}
