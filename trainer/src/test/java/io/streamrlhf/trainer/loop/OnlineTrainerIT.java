@@ -123,7 +123,7 @@ class OnlineTrainerIT {
     Thread thread = new Thread(last::run, "trainer-final");
     thread.start();
     try {
-      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
           .until(() -> coveredOffsets(history(config, topics), exampleOffsets).equals(exampleOffsets));
     } finally {
       last.stop();
@@ -186,7 +186,7 @@ class OnlineTrainerIT {
       }
     }, "trainer-crashing");
     thread.start();
-    await().atMost(Duration.ofSeconds(90)).until(() -> !thread.isAlive());
+    await().atMost(Duration.ofSeconds(180)).until(() -> !thread.isAlive());
     assertThat(failure.get()).isInstanceOf(SimulatedCrash.class);
     assertThat(trainer.state()).isEqualTo(OnlineTrainer.State.FAILED);
   }
