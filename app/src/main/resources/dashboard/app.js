@@ -297,18 +297,17 @@
 
   function drawDeadLetters(s) {
     const dl = s.deadLetters;
+    const side = $('dead-side');
+    side.textContent = '';
+    // Without dead letters the chart's message takes the whole card.
+    side.parentElement.classList.toggle('none', !dl.total);
     chart($('chart-dead'), {
       series: [{ name: 'per minute', color: '#ef4444', kind: 'bar', points: dl.perMinute }],
       x: { type: 'time', step: 60000 }, y: { integer: true }, legend: false,
       empty: 'No dead letters: every record was readable and valid'
     });
     $('dead-sub').textContent = dl.total ? num(dl.total) + ' total · per minute' : 'records rejected, per minute';
-    const side = $('dead-side');
-    side.textContent = '';
-    if (!dl.total) {
-      el('div', 'none', side, 'Nothing dead-lettered.');
-      return;
-    }
+    if (!dl.total) return;
     el('h3', '', side, 'By source and error');
     const t1 = el('table', '', side);
     for (const r of dl.byReason.slice(0, 5)) {

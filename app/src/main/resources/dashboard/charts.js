@@ -115,9 +115,22 @@ const Charts = (() => {
     if (yOpts.min !== undefined) yMin = Math.min(yOpts.min, yMin);
     if (yOpts.max !== undefined) yMax = Math.max(yOpts.max, yMax);
     if (yMin === yMax) { const d = Math.abs(yMin) * 0.1 || 1; yMin -= d; yMax += d; }
-    if (yOpts.min === undefined && !hasBars && !yOpts.zero) { const pad = (yMax - yMin) * 0.08; yMin -= pad; yMax += pad; }
-    else if (yOpts.max === undefined) yMax += (yMax - yMin) * 0.08;
-    let yTicks = niceTicks(yMin, yMax, Math.max(2, Math.floor(height / 45)));
+    if (yOpts.min === undefined && !hasBars && !yOpts.zero) {
+      // Breathing room around the data, without inventing negative values for a non-negative metric.
+      const pad = (yMax - yMin) * 0.04;
+      yMin = yMin >= 0 ? Math.max(0, yMin - pad) : yMin - pad;
+      yMax += pad;
+    }
+    else if (yOpts.max === undefined) yMax += (yMax - yMin) * 0.04;
+    const yCount = Math.max(2, Math.floor(height / 38));
+    if (yOpts.max === undefined || yOpts.min === undefined) {
+      // Let a free end of the axis reach the next round tick, so the top gridline carries a label.
+      const step = niceTicks(yMin, yMax, yCount);
+      const d = step.length > 1 ? step[1] - step[0] : 0;
+      if (d > 0 && yOpts.max === undefined) yMax = Math.ceil(yMax / d - 1e-9) * d;
+      if (d > 0 && yOpts.min === undefined && yMin < 0) yMin = Math.floor(yMin / d + 1e-9) * d;
+    }
+    let yTicks = niceTicks(yMin, yMax, yCount);
     if (yOpts.integer) {
       yTicks = yTicks.filter(Number.isInteger);
       if (yTicks.length < 2) yTicks = [0, Math.max(1, Math.ceil(yMax))];
@@ -140,13 +153,15 @@ const Charts = (() => {
     }
     svg('line', { class: 'baseline', x1: MARGIN.left, x2: width - MARGIN.right, y1: MARGIN.top + plotH, y2: MARGIN.top + plotH }, axis);
     let xTicks, fmtX;
-    const xCount = Math.max(2, Math.floor(plotW / (xType === 'time' ? 70 : 80)));
+    const xCount = Math.max(2, Math.floor(plotW / (xType === 'version' ? 36 : xType === 'time' ? 70 : 60)));
     if (xType === 'time') {
       const t = timeTicks(xMin, xMax, xCount);
       xTicks = t.ticks;
       fmtX = v => formatTime(v, t.step < 60000);
     } else if (xType === 'version') {
-      xTicks = niceTicks(Math.ceil(xMin), Math.floor(xMax), xCount).filter(v => Number.isInteger(v));
+      const lo = Math.ceil(xMin), hi = Math.floor(xMax);
+      xTicks = hi - lo <= xCount ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)
+        : niceTicks(lo, hi, xCount).filter(v => Number.isInteger(v));
       fmtX = v => 'v' + v;
     } else {
       xTicks = niceTicks(xMin, xMax, xCount);

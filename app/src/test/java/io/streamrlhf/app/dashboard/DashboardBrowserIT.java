@@ -135,6 +135,7 @@ class DashboardBrowserIT {
                         + " && document.querySelectorAll('#chart-thumbs-version polygon').length > 0");
                 assertThat(dashboard.snapshot().activity().lag()).containsKey(group);
 
+                assertThat(chromium.pageErrors()).as("errors in the page's scripts").isEmpty();
                 chromium.screenshot(SCREENSHOT);
             } finally {
                 traffic.shutdownNow();

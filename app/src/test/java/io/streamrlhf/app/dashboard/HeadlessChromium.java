@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +43,7 @@ final class HeadlessChromium implements AutoCloseable {
     private final WebSocket socket;
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+    private final List<String> pageErrors = new CopyOnWriteArrayList<>();
 
     private HeadlessChromium(Path profile, Process process, WebSocket socket) {
         this.profile = profile;
@@ -119,6 +121,13 @@ final class HeadlessChromium implements AutoCloseable {
     private void onMessage(String message) {
         try {
             JsonNode node = json.readTree(message);
+            String event = node.path("method").asText();
+            if (event.equals("Runtime.exceptionThrown")) {
+                pageErrors.add(node.path("params").path("exceptionDetails").toString());
+            } else if (event.equals("Runtime.consoleAPICalled")
+                    && node.path("params").path("type").asText().equals("error")) {
+                pageErrors.add(node.path("params").path("args").toString());
+            }
             if (node.has("id")) {
                 CompletableFuture<JsonNode> future = pending.remove(node.get("id").asInt());
                 if (future != null) {
@@ -162,7 +171,13 @@ final class HeadlessChromium implements AutoCloseable {
 
     void navigate(URI url) {
         send("Page.enable", Map.of());
+        send("Runtime.enable", Map.of());
         send("Page.navigate", Map.of("url", url.toString()));
+    }
+
+    /** Uncaught exceptions and {@code console.error} calls of the page since {@link #navigate}. */
+    List<String> pageErrors() {
+        return List.copyOf(pageErrors);
     }
 
     /** Evaluates {@code expression} in the page and returns its value as JSON. */
