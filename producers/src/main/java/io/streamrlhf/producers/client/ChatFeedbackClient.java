@@ -150,6 +150,11 @@ public final class ChatFeedbackClient implements AutoCloseable {
         return publisher.send(topics.preferences(), promptId, event).thenApply(m -> event.getPreferenceId());
     }
 
+    /** The topics this client writes to. */
+    public Topics topics() {
+        return topics;
+    }
+
     /** Sends everything buffered and waits for the acknowledgements. */
     public void flush() {
         publisher.flush();

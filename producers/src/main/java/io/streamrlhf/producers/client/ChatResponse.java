@@ -19,6 +19,7 @@ import java.util.Objects;
 public record ChatResponse(String responseId, String conversationId, String promptId, String prompt,
                            String completion, String modelId, long policyVersion, String userId, String task) {
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public ChatResponse {
         Objects.requireNonNull(promptId, "promptId");
         Objects.requireNonNull(prompt, "prompt");

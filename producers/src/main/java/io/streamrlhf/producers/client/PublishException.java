@@ -53,6 +53,7 @@ public class PublishException extends RuntimeException {
 
     private final Reason reason;
 
+    /** A failed write with its reason, a message naming what was written, and the underlying error. */
     public PublishException(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;

@@ -32,6 +32,7 @@ import java.util.Objects;
 public record ClientConfig(KafkaConnection connection, String clientId, Duration deliveryTimeout,
                            Duration requestTimeout, Duration maxBlock, Duration linger, long bufferBytes) {
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public ClientConfig {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(clientId, "clientId");

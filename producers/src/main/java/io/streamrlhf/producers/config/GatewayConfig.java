@@ -15,10 +15,12 @@ import java.util.Set;
  *   <li>{@code gateway.bind.address} (default {@code 0.0.0.0}), {@code gateway.port} (default 8080; 0 picks a
  *       free port)</li>
  *   <li>{@code gateway.max.body.bytes} (default 65536): larger bodies get 413</li>
- *   <li>{@code gateway.response.id.check} (default {@code recent}): {@code recent} rejects feedback for a
- *       response id this gateway did not record recently; {@code off} accepts any id (use it when responses
- *       reach Kafka another way, for example through the Java client)</li>
- *   <li>{@code gateway.recent.response.ids} (default 100000): how many recent response ids are remembered</li>
+ *   <li>{@code gateway.response.id.check} (default {@code topic}): {@code topic} rejects feedback for a
+ *       response id not among the recent ones on the responses topic (tailed by the gateway, so responses
+ *       recorded any way count, and a restart remembers them); {@code recent} knows only responses recorded
+ *       through this gateway instance; {@code off} accepts any id</li>
+ *   <li>{@code gateway.recent.response.ids} (default 100000): how many recent response ids are remembered
+ *       (and, with {@code topic}, how far back the tail starts)</li>
  *   <li>{@code gateway.threads} (default 32), {@code gateway.max.in.flight} (default 1024: more concurrent
  *       requests get 429)</li>
  *   <li>{@code gateway.retry.after.overloaded.ms} (default 1000) and {@code gateway.retry.after.unavailable.ms}
@@ -48,9 +50,12 @@ public record GatewayConfig(Set<String> apiKeys, String bindAddress, int port, i
         /** Accept any response id. */
         OFF,
         /** Accept only response ids recorded through this gateway and still in its recent memory. */
-        RECENT
+        RECENT,
+        /** As {@link #RECENT}, plus every response id on the responses topic (tailed from the recent past). */
+        TOPIC
     }
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public GatewayConfig {
         Objects.requireNonNull(apiKeys, "apiKeys");
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -83,7 +88,7 @@ public record GatewayConfig(Set<String> apiKeys, String bindAddress, int port, i
 
     /** Gateway defaults for {@code apiKeys} on {@code connection}. */
     public static GatewayConfig defaults(Set<String> apiKeys, KafkaConnection connection) {
-        return new GatewayConfig(apiKeys, "0.0.0.0", 8080, 64 * 1024, ResponseIdCheck.RECENT, 100_000, 32, 1024,
+        return new GatewayConfig(apiKeys, "0.0.0.0", 8080, 64 * 1024, ResponseIdCheck.TOPIC, 100_000, 32, 1024,
                 Duration.ofSeconds(1), Duration.ofSeconds(5), gatewayClient(connection));
     }
 
@@ -102,7 +107,7 @@ public record GatewayConfig(Set<String> apiKeys, String bindAddress, int port, i
                 r.string("gateway.bind.address", "0.0.0.0"),
                 r.integer("gateway.port", 8080),
                 r.integer("gateway.max.body.bytes", 64 * 1024),
-                r.enumValue("gateway.response.id.check", ResponseIdCheck.class, ResponseIdCheck.RECENT),
+                r.enumValue("gateway.response.id.check", ResponseIdCheck.class, ResponseIdCheck.TOPIC),
                 r.integer("gateway.recent.response.ids", 100_000),
                 r.integer("gateway.threads", 32),
                 r.integer("gateway.max.in.flight", 1024),

@@ -39,6 +39,7 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
     /** Prefix of pass-through Kafka client properties. */
     public static final String KAFKA_PREFIX = "kafka.";
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public KafkaConnection {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(schemaRegistryUrl, "schemaRegistryUrl");

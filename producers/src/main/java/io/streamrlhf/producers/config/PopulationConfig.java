@@ -23,6 +23,7 @@ public record PopulationConfig(int count, double flipProbability, double thumbsR
                                double rateSpread, int chatMinChars, int chatMaxChars, int chatLengthJitter,
                                long seed) {
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public PopulationConfig {
         if (count < 1) {
             throw new IllegalArgumentException("users.count must be >= 1, was " + count);

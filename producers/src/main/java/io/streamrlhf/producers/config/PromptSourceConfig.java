@@ -21,6 +21,7 @@ import java.util.Objects;
 public record PromptSourceConfig(double ratePerSecond, double arithmeticShare, int maxOperand, long seed,
                                  long maxCount, ClientConfig client) {
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public PromptSourceConfig {
         Objects.requireNonNull(client, "client");
         if (!(ratePerSecond > 0 && ratePerSecond <= 100_000)) {

@@ -23,6 +23,7 @@ public final class PropertyReader {
 
     private final Map<String, String> props;
 
+    /** Reads {@code props} (copied). */
     public PropertyReader(Map<String, String> props) {
         this.props = Map.copyOf(Objects.requireNonNull(props, "props"));
     }
@@ -57,23 +58,28 @@ public final class PropertyReader {
         return out;
     }
 
+    /** The trimmed value of {@code key}, or {@code defaultValue} when absent or blank. */
     public String string(String key, String defaultValue) {
         String value = props.get(key);
         return value == null || value.isBlank() ? defaultValue : value.trim();
     }
 
+    /** The integer value of {@code key}, or {@code defaultValue} when absent. */
     public int integer(String key, int defaultValue) {
         return parse(key, defaultValue, Integer::parseInt, "an integer");
     }
 
+    /** The long value of {@code key}, or {@code defaultValue} when absent. */
     public long longValue(String key, long defaultValue) {
         return parse(key, defaultValue, Long::parseLong, "an integer");
     }
 
+    /** The decimal value of {@code key}, or {@code defaultValue} when absent. */
     public double decimal(String key, double defaultValue) {
         return parse(key, defaultValue, Double::parseDouble, "a number");
     }
 
+    /** The boolean value of {@code key} (true/false, yes/no, on/off), or {@code defaultValue} when absent. */
     public boolean bool(String key, boolean defaultValue) {
         return parse(key, defaultValue, v -> switch (v.toLowerCase(Locale.ROOT)) {
             case "true", "yes", "on" -> true;

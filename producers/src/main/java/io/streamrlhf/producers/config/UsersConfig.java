@@ -17,6 +17,7 @@ import java.util.Objects;
  */
 public record UsersConfig(PopulationConfig population, String groupId, int pendingPrompts, ClientConfig client) {
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public UsersConfig {
         Objects.requireNonNull(population, "population");
         Objects.requireNonNull(groupId, "groupId");

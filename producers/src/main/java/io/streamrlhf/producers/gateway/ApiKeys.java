@@ -17,6 +17,7 @@ public final class ApiKeys {
 
     private final List<byte[]> keys;
 
+    /** Accepts exactly {@code keys} (at least one). */
     public ApiKeys(Set<String> keys) {
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("at least one API key is required");

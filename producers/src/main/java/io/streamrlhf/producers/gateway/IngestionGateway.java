@@ -86,6 +86,7 @@ public final class IngestionGateway implements AutoCloseable {
     private final Duration ackTimeout;
     private HttpServer server;
     private ExecutorService executor;
+    private ResponseTail tail;
 
     /** A gateway with its own idempotent producer, writing to the topics in {@code config}. */
     public IngestionGateway(GatewayConfig config, SchemaRegistryClient registry) {
@@ -132,6 +133,11 @@ public final class IngestionGateway implements AutoCloseable {
         server.createContext("/healthz", this::health);
         server.createContext("/", ex -> respondError(ex, 404, "no such endpoint: " + ex.getRequestURI().getPath()));
         server.setExecutor(executor);
+        if (config.responseIdCheck() == GatewayConfig.ResponseIdCheck.TOPIC) {
+            tail = new ResponseTail(config.client().connection(), client.topics().responses(), recent,
+                    config.recentResponseIds());
+            tail.start();
+        }
         server.start();
         log.info("Ingestion gateway listening on {}:{} (response id check {})", config.bindAddress(), port(),
                 config.responseIdCheck());
@@ -251,8 +257,11 @@ public final class IngestionGateway implements AutoCloseable {
         }
         Optional<String> prompt = recent.promptOf(responseId);
         if (prompt.isEmpty()) {
-            throw InvalidRequestException.unprocessable("unknown responseId '" + responseId
-                    + "': not recorded through this gateway recently (POST /v1/responses first)");
+            throw InvalidRequestException.unprocessable("unknown responseId '" + responseId + "': "
+                    + (config.responseIdCheck() == GatewayConfig.ResponseIdCheck.TOPIC
+                    ? "not among the recent responses (record it first; one recorded elsewhere a moment ago may "
+                    + "still be on its way, retry)"
+                    : "not recorded through this gateway recently (POST /v1/responses first)"));
         }
         return prompt;
     }
@@ -362,6 +371,10 @@ public final class IngestionGateway implements AutoCloseable {
                 executor.shutdownNow();
             }
             executor = null;
+        }
+        if (tail != null) {
+            tail.close();
+            tail = null;
         }
         if (ownsClient) {
             client.close();

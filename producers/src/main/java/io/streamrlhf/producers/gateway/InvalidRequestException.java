@@ -7,6 +7,7 @@ public class InvalidRequestException extends RuntimeException {
 
     private final int status;
 
+    /** A refusal with HTTP {@code status} (4xx) and a reason the caller can act on. */
     public InvalidRequestException(int status, String reason) {
         super(reason);
         this.status = status;

@@ -12,6 +12,7 @@ public final class RecentResponses {
 
     private final Map<String, String> promptByResponse;
 
+    /** Remembers up to {@code capacity} response ids. */
     public RecentResponses(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);

@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param referenceAnswer the exact expected answer ({@code null} for tasks without one, such as chat)
  */
 public record TaskPrompt(TaskKind task, String text, String referenceAnswer) {
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public TaskPrompt {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(text, "text");

@@ -22,6 +22,7 @@ public record ChatTaste(int minChars, int maxChars) implements Taste {
     private static final Pattern POLITE = Pattern.compile(ChatTask.POLITE_WORDS.stream()
             .map(Pattern::quote).collect(Collectors.joining("|", "\\b(?:", ")\\b")));
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public ChatTaste {
         if (minChars < 1 || maxChars < minChars) {
             throw new IllegalArgumentException("need 1 <= minChars <= maxChars, got " + minChars + ".." + maxChars);

@@ -21,6 +21,7 @@ public record SimulatedUser(String userId, UserTastes tastes, double flipProbabi
     /** Which of two compared responses a user chose. */
     public enum Choice { FIRST, SECOND }
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public SimulatedUser {
         Objects.requireNonNull(userId, "userId");
         Objects.requireNonNull(tastes, "tastes");

@@ -20,6 +20,7 @@ public final class UserPanel {
 
     private final List<UserTastes> tastes;
 
+    /** A panel of the given members' tastes (at least one). */
     public UserPanel(List<UserTastes> tastes) {
         if (tastes.isEmpty()) {
             throw new IllegalArgumentException("a panel needs at least one member");

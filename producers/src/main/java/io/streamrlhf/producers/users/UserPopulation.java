@@ -10,6 +10,7 @@ public final class UserPopulation {
 
     private final List<SimulatedUser> users;
 
+    /** A population of exactly {@code users} (at least one). */
     public UserPopulation(List<SimulatedUser> users) {
         if (users.isEmpty()) {
             throw new IllegalArgumentException("a population needs at least one user");

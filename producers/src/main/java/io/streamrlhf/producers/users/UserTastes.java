@@ -14,6 +14,7 @@ public record UserTastes(Taste arithmetic, Taste chat) {
     /** The reference tastes: exact arithmetic, default chat bounds. */
     public static final UserTastes DEFAULT = new UserTastes(new ArithmeticTaste(), ChatTaste.DEFAULT);
 
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public UserTastes {
         Objects.requireNonNull(arithmetic, "arithmetic");
         Objects.requireNonNull(chat, "chat");

@@ -8,6 +8,7 @@ package io.streamrlhf.producers.users;
  * @param reason the first failed criterion, or {@code "ok"}
  */
 public record Verdict(double score, boolean approved, String reason) {
+    /** Validates every field; fails fast naming the bad value and the fix. */
     public Verdict {
         if (!(score >= 0 && score <= 1)) {
             throw new IllegalArgumentException("score must be in [0, 1], was " + score);

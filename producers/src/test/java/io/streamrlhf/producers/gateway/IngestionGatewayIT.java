@@ -1,12 +1,17 @@
 package io.streamrlhf.producers.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.producers.TopicReader;
+import io.streamrlhf.producers.client.ChatFeedbackClient;
+import io.streamrlhf.producers.client.ChatResponse;
+import io.streamrlhf.producers.client.PublishException;
+import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
 import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
@@ -15,6 +20,7 @@ import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -89,6 +95,23 @@ class IngestionGatewayIT {
             List<ConsumerRecord<String, PairwisePreference>> p = prefs.awaitKey("p-ok");
             assertThat(p).hasSize(1);
             assertThat(p.get(0).value().getChosenResponseId()).isEqualTo("r-ok");
+        }
+    }
+
+    @Test
+    void acceptsFeedbackForAResponseRecordedAnotherWayOnceItsTailHasSeenIt() {
+        // given: a response written straight to Kafka by the Java client, not through the gateway
+        KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers()).withTopics(topics.names());
+        try (ChatFeedbackClient direct = new ChatFeedbackClient(ClientConfig.defaults(connection), registry)) {
+            PublishException.await(direct.recordResponse(ChatResponse.of("p-direct", "Hello!", "Hello! How can I help?")
+                    .withResponseId("r-direct")), 30_000);
+        }
+
+        // when / then: the gateway's tail of the responses topic learns the id
+        await().atMost(Duration.ofSeconds(30)).until(() -> calls.post("/v1/feedback",
+                "{'responseId':'r-direct','userId':'u-2','kind':'THUMBS_UP'}").statusCode() == 202);
+        try (TopicReader<Feedback> feedback = new TopicReader<>(broker.bootstrapServers(), topics.feedback())) {
+            assertThat(feedback.awaitKey("r-direct")).extracting(ConsumerRecord::key).containsOnlyOnce("r-direct");
         }
     }
 }

@@ -1,0 +1,107 @@
+package io.streamrlhf.producers.gateway;
+
+import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.producers.config.KafkaConnection;
+import io.streamrlhf.schemas.topic.Topic;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tails {@code rlhf.responses} into {@link RecentResponses}, so the gateway knows responses recorded any way
+ * (Java client, sampler, another gateway instance) and still knows them after a restart. Joins no consumer group:
+ * it assigns every partition and starts {@code capacity / partitions} records before each end.
+ */
+final class ResponseTail implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ResponseTail.class);
+
+    private final Consumer<String, ResponseGenerated> consumer;
+    private final String topic;
+    private final RecentResponses recent;
+    private final int capacity;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread thread;
+
+    ResponseTail(KafkaConnection connection, Topic<String, ResponseGenerated> responses, RecentResponses recent,
+                 int capacity) {
+        this.topic = responses.name();
+        this.recent = Objects.requireNonNull(recent, "recent");
+        this.capacity = capacity;
+        this.consumer = new KafkaConsumer<>(connection.clientProperties(Map.of(
+                ConsumerConfig.CLIENT_ID_CONFIG, "streamrlhf-gateway-tail",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false)),
+                responses.keySerde().deserializer(), responses.valueSerde().deserializer());
+        this.thread = new Thread(this::run, "gateway-response-tail");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = List.of();
+            while (running.get() && partitions.isEmpty()) {
+                partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                // The topic may not exist yet (first start); look again in a second, or stop when closed.
+                if (partitions.isEmpty() && stopped.await(1, TimeUnit.SECONDS)) {
+                    return;
+                }
+            }
+            consumer.assign(partitions);
+            long backlog = Math.max(1, capacity / Math.max(1, partitions.size()));
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
+            consumer.endOffsets(partitions).forEach((tp, end) ->
+                    consumer.seek(tp, Math.max(begin.getOrDefault(tp, 0L), end - backlog)));
+            log.info("Tailing {} ({} partitions) for known response ids", topic, partitions.size());
+            while (running.get()) {
+                for (ConsumerRecord<String, ResponseGenerated> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.value() != null) {
+                        recent.remember(r.value().getResponseId(), r.value().getPromptId());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (WakeupException e) {
+            if (running.get()) {
+                log.error("Response tail of {} woken unexpectedly", topic, e);
+            }
+        } catch (RuntimeException e) {
+            // Without the tail the check still knows responses recorded through this gateway; log and stop.
+            log.error("Response tail of {} stopped; only responses recorded here will be known", topic, e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        stopped.countDown();
+        consumer.wakeup();
+        try {
+            thread.join(Duration.ofSeconds(10).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
