@@ -1,5 +1,7 @@
 package io.streamrlhf.trainer.batch;
 
+import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
+
 /**
  * A right-padded batch of (prompt, completion) sequences on the host, ready to become NDArrays.
  *
@@ -36,7 +38,7 @@ public record TokenBatch(int rows, int length, long[] inputs, long[] targets, fl
   public int realTokens() {
     int n = 0;
     for (long id : inputs) {
-      n += id == io.streamrlhf.trainer.tokenizer.ByteTokenizer.PAD ? 0 : 1;
+      n += id == ByteTokenizer.PAD ? 0 : 1;
     }
     return n;
   }

@@ -37,7 +37,7 @@ public final class LineageTracker {
     return ranges.isEmpty();
   }
 
-  /** Number of records consumed since the parent is at most this (ranges may span markers). */
+  /** Number of partitions with records consumed since the parent. */
   public int partitions() {
     return ranges.size();
   }

@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -290,8 +291,11 @@ public final class OnlineTrainer implements AutoCloseable {
         if (e == null) {
           throw new IllegalArgumentException("null value");
         }
-        admit(ktoBuffer, new UnpairedExample(e.getExampleId(), e.getPrompt(), e.getCompletion(),
-            e.getLabel(), e.getWeight()), e.getPolicyVersion(), e.getWeight(), e.getCorrection());
+        UnpairedExample example = new UnpairedExample(e.getExampleId(), e.getPrompt(),
+            e.getCompletion(), e.getLabel(), e.getWeight());
+        admit(ktoBuffer, example, e.getPolicyVersion(), e.getCorrection(),
+            w -> new UnpairedExample(example.id(), example.prompt(), example.completion(),
+                example.desirable(), w));
       } else {
         DpoPair p = topics.dpoPairs().valueSerde().deserializer()
             .deserialize(record.topic(), record.value());
@@ -299,8 +303,11 @@ public final class OnlineTrainer implements AutoCloseable {
           throw new IllegalArgumentException("null value");
         }
         long version = Math.min(p.getChosenPolicyVersion(), p.getRejectedPolicyVersion());
-        admit(dpoBuffer, new PairExample(p.getPairId(), p.getPrompt(), p.getChosen(),
-            p.getRejected(), p.getWeight()), version, p.getWeight(), false);
+        PairExample example = new PairExample(p.getPairId(), p.getPrompt(), p.getChosen(),
+            p.getRejected(), p.getWeight());
+        admit(dpoBuffer, example, version, false,
+            w -> new PairExample(example.id(), example.prompt(), example.chosen(),
+                example.rejected(), w));
       }
     } catch (RuntimeException e) {
       // Streams owns dead letters; the trainer skips what it cannot read and counts it.
@@ -310,8 +317,10 @@ public final class OnlineTrainer implements AutoCloseable {
     }
   }
 
-  private <E> void admit(ExampleBuffer<E> buffer, E example, long exampleVersion, double weight,
-      boolean correction) {
+  private <E> void admit(ExampleBuffer<E> buffer, E example, long exampleVersion,
+      boolean correction, java.util.function.DoubleFunction<E> withWeight) {
+    double weight = example instanceof UnpairedExample u ? u.weight()
+        : ((PairExample) example).weight();
     if (weight <= 0) {
       ExampleBuffer.Outcome outcome = buffer.offer(example, true);
       count(outcome == ExampleBuffer.Outcome.CANCELLED ? "cancelled"
@@ -328,20 +337,10 @@ public final class OnlineTrainer implements AutoCloseable {
     }
     lagSum += decision.lag();
     lagCount++;
-    E admitted = example instanceof UnpairedExample u
-        ? (E) withWeight(u, decision.weight())
-        : (E) withWeight((PairExample) example, decision.weight());
-    if (buffer.offer(admitted, false) == ExampleBuffer.Outcome.REPLACED || correction) {
+    ExampleBuffer.Outcome outcome = buffer.offer(withWeight.apply(decision.weight()), false);
+    if (outcome == ExampleBuffer.Outcome.REPLACED || correction) {
       count("corrections");
     }
-  }
-
-  private static UnpairedExample withWeight(UnpairedExample e, double w) {
-    return new UnpairedExample(e.id(), e.prompt(), e.completion(), e.desirable(), w);
-  }
-
-  private static PairExample withWeight(PairExample e, double w) {
-    return new PairExample(e.id(), e.prompt(), e.chosen(), e.rejected(), w);
   }
 
   private void trainReady(boolean flush) {
@@ -452,7 +451,7 @@ public final class OnlineTrainer implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (consumer != null) {
-      consumer.close(Duration.ZERO);
+      consumer.close(CloseOptions.timeout(Duration.ZERO));
       consumer = null;
     }
     if (producer != null) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.streamrlhf.trainer.batch.PairExample;
 import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
@@ -165,7 +166,7 @@ public final class PreferenceTrainer {
     CompletionLogps logps = policy.completionLogps(scope, tokens, true);
     NDIndex first = new NDIndex("0:" + n);
     NDIndex second = new NDIndex(n + ":");
-    NDArray refChosen = ref.length > 0 ? scope.create(ref[0]) : scope.zeros(new ai.djl.ndarray.types.Shape(n));
+    NDArray refChosen = ref.length > 0 ? scope.create(ref[0]) : scope.zeros(new Shape(n));
     NDArray refRejected = ref.length > 0 ? scope.create(ref[1]) : refChosen;
     PairedLogps in = new PairedLogps(
         logps.sums().get(first), logps.sums().get(second),

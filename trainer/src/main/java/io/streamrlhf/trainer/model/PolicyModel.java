@@ -3,7 +3,6 @@ package io.streamrlhf.trainer.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -334,9 +333,5 @@ public final class PolicyModel implements AutoCloseable {
   @Override
   public void close() {
     manager.close();
-  }
-
-  static NDArray stack(List<NDArray> arrays) {
-    return NDArrays.stack(new NDList(arrays));
   }
 }

@@ -35,7 +35,6 @@ public final class SupervisedFineTuning {
   public static double train(PolicyModel policy, List<Sample> corpus, int steps, int batchSize,
       OptimizerConfig optimizerConfig, long seed) {
     Random random = new Random(seed);
-    double recent = Double.NaN;
     List<Double> window = new ArrayList<>();
     try (AdamW optimizer = new AdamW(optimizerConfig, policy.parameters())) {
       for (int step = 1; step <= steps; step++) {
@@ -61,7 +60,6 @@ public final class SupervisedFineTuning {
         }
       }
     }
-    recent = window.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-    return recent;
+    return window.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
   }
 }
