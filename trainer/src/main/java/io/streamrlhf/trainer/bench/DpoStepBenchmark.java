@@ -37,10 +37,13 @@ import java.util.regex.Pattern;
  * the same run; and the same model, batch and loss in PyTorch eager ({@code dpo_step_torch.py}) for
  * the ratio DJL / PyTorch. Both engines run with the same number of intra-op threads
  * ({@code --threads}, default 1; DJL through {@code ai.djl.pytorch.num_threads}, set before the
- * engine loads).
+ * engine loads). On a shared machine the load changes under the run, so DJL and PyTorch are measured
+ * alternately for {@code --rounds} rounds (default 3) and each engine's best round is reported, the
+ * matmul rate likewise.
  *
  * <p>Usage: {@code DpoStepBenchmark [--threads 1] [--python /usr/bin/python3]
- * [--script trainer/bench/dpo_step_torch.py] [--pairs 8] [--length 64] [--warmup 3] [--steps 10]}.
+ * [--script trainer/bench/dpo_step_torch.py] [--pairs 8] [--length 64] [--warmup 3] [--steps 10]
+ * [--rounds 3]}.
  * Command-line output only.
  */
 public final class DpoStepBenchmark {
@@ -52,7 +55,10 @@ public final class DpoStepBenchmark {
   private DpoStepBenchmark() {}
 
   private record Options(String python, String script, int pairs, int length, int warmup,
-      int steps, int threads) {}
+      int steps, int threads, int rounds) {}
+
+  private record SizeResult(ModelConfig size, double params, double djlTokensPerSecond,
+      TorchResult torch) {}
 
   private record TorchResult(double tokensPerSecond, double matmulGflops, int threads) {}
 
@@ -69,30 +75,52 @@ public final class DpoStepBenchmark {
         Engine.getDjlVersion(), Engine.getInstance().getEngineName() + " "
             + Engine.getInstance().getVersion(), io.streamrlhf.trainer.model.Devices.best(), cores,
         o.threads(), o.pairs(), o.length(), o.steps(), o.warmup());
-    double matmul = bestMatmulGflops();
-    System.out.printf(Locale.ROOT, "best fp32 matmul via DJL: %.1f GFLOP/s%n", matmul);
+    double matmul = 0;
     List<String> rows = new ArrayList<>();
+    List<SizeResult> results = new ArrayList<>();
     for (ModelConfig size : sizes) {
-      double[] djl = djlTokensPerSecond(size, o);
-      double tokensPerSecond = djl[0];
-      double params = djl[1];
+      double tokensPerSecond = 0;
+      double params = 0;
+      TorchResult torch = null;
+      for (int round = 1; round <= o.rounds(); round++) {
+        matmul = Math.max(matmul, bestMatmulGflops());
+        double[] djl = djlTokensPerSecond(size, o);
+        params = djl[1];
+        TorchResult t = runTorch(o, size, o.threads());
+        System.out.printf(Locale.ROOT, "round %d %dx%d: DJL %.0f tokens/s, PyTorch %s tokens/s%n",
+            round, size.layers(), size.width(), djl[0],
+            t == null ? "n/a" : String.format(Locale.ROOT, "%.0f", t.tokensPerSecond()));
+        tokensPerSecond = Math.max(tokensPerSecond, djl[0]);
+        if (t != null) {
+          torch = torch == null ? t : new TorchResult(
+              Math.max(torch.tokensPerSecond(), t.tokensPerSecond()),
+              Math.max(torch.matmulGflops(), t.matmulGflops()), t.threads());
+        }
+      }
+      results.add(new SizeResult(size, params, tokensPerSecond, torch));
+    }
+    for (SizeResult r : results) {
+      ModelConfig size = r.size();
+      double params = r.params();
+      double tokensPerSecond = r.djlTokensPerSecond();
+      TorchResult torch = r.torch();
       int tokens = 2 * o.pairs() * o.length();
       double flopsPerToken = 6 * params + 12.0 * size.layers() * o.length() * size.width();
       double mfu = tokensPerSecond * flopsPerToken / (matmul * 1e9);
-      TorchResult torch = runTorch(o, size, o.threads());
       String torchCell = torch == null ? "n/a" : String.format(Locale.ROOT, "%.0f",
           torch.tokensPerSecond());
       String ratio = torch == null ? "n/a"
           : String.format(Locale.ROOT, "%.2f", tokensPerSecond / torch.tokensPerSecond());
-      String torchMfu = torch == null ? "n/a" : String.format(Locale.ROOT, "%.1f%%",
-          100 * torch.tokensPerSecond() * flopsPerToken / (torch.matmulGflops() * 1e9));
+      String torchMfu = torch == null ? "n/a" : String.format(Locale.ROOT, "%.1f%% of %.0f",
+          100 * torch.tokensPerSecond() * flopsPerToken / (torch.matmulGflops() * 1e9),
+          torch.matmulGflops());
       rows.add(String.format(Locale.ROOT, "| %d x %d | %.2fM | %d | %.0f | %.1f%% | %s | %s | %s |",
           size.layers(), size.width(), params / 1e6, tokens, tokensPerSecond, 100 * mfu,
           torchCell, torchMfu, ratio));
     }
-    System.out.println();
+    System.out.printf(Locale.ROOT, "%nbest fp32 matmul via DJL: %.1f GFLOP/s%n", matmul);
     System.out.println("| model | params | tokens/step | DJL tokens/s | DJL MFU | PyTorch tokens/s "
-        + "| PyTorch MFU (own matmul) | DJL/PyTorch |");
+        + "| PyTorch MFU (of its own matmul GFLOP/s) | DJL/PyTorch |");
     System.out.println("|---|---|---|---|---|---|---|---|");
     rows.forEach(System.out::println);
   }
@@ -194,8 +222,6 @@ public final class DpoStepBenchmark {
       System.out.println("Unexpected PyTorch output: " + out);
       return null;
     }
-    System.out.printf(Locale.ROOT, "pytorch %dx%d threads=%s: %s", size.layers(), size.width(),
-        thr.group(1), out);
     return new TorchResult(Double.parseDouble(tokens.group(1)), Double.parseDouble(matmul.group(1)),
         Integer.parseInt(thr.group(1)));
   }
@@ -208,6 +234,7 @@ public final class DpoStepBenchmark {
     int warmup = 3;
     int steps = 10;
     int threads = 1;
+    int rounds = 3;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--python" -> python = args[i + 1];
@@ -217,9 +244,10 @@ public final class DpoStepBenchmark {
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--steps" -> steps = Integer.parseInt(args[i + 1]);
         case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    return new Options(python, script, pairs, length, warmup, steps, threads);
+    return new Options(python, script, pairs, length, warmup, steps, threads, rounds);
   }
 }
