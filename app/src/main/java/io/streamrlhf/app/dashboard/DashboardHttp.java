@@ -115,7 +115,8 @@ final class DashboardHttp implements AutoCloseable {
             Optional<byte[]> body = STATIC_NAME.matcher(name).matches()
                     ? staticFiles.computeIfAbsent(name, DashboardHttp::readResource) : Optional.empty();
             if (body.isEmpty()) {
-                send(exchange, 404, "text/plain; charset=utf-8", ("Not found: " + path).getBytes(StandardCharsets.UTF_8));
+                send(exchange, 404, "text/plain; charset=utf-8",
+                        ("Not found: " + path).getBytes(StandardCharsets.UTF_8));
                 return;
             }
             send(exchange, 200, CONTENT_TYPES.get(name.substring(name.lastIndexOf('.') + 1)), body.get());

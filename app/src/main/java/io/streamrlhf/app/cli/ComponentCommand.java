@@ -1,0 +1,61 @@
+package io.streamrlhf.app.cli;
+
+import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.app.pipeline.Component;
+import io.streamrlhf.app.pipeline.Pipeline;
+import io.streamrlhf.app.pipeline.PipelineSettings;
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code streamrlhf run COMPONENT...}: runs components against an existing Kafka cluster and schema registry
+ * ({@code bootstrap.servers}, {@code schema.registry.url}; security settings as {@code kafka.*}), which is how
+ * a real deployment runs them, one process per component.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run components against an existing Kafka and schema registry: "
+                + "streams, trainer, sampler, prompts, users, gateway, dashboard.")
+public final class ComponentCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "COMPONENT", description = "Components to run: ${COMPLETION-CANDIDATES}")
+    EnumSet<Component> components;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Settings settings = options.settings();
+        String bootstrap = settings.get("bootstrap.servers").orElseThrow(() -> new IllegalArgumentException(
+                "Set bootstrap.servers (--set bootstrap.servers=host:9092 or STREAMRLHF_BOOTSTRAP_SERVERS)"));
+        String registryUrl = settings.get("schema.registry.url").orElseThrow(() -> new IllegalArgumentException(
+                "Set schema.registry.url (--set schema.registry.url=http://host:8081 or STREAMRLHF_SCHEMA_REGISTRY_URL)"));
+        Path dataDir = Path.of(settings.get("data.dir", ".streamrlhf"));
+        Map<String, String> props = PipelineSettings.resolve(settings, bootstrap, registryUrl, dataDir);
+        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(registryUrl);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Pipeline pipeline = new Pipeline(props, registry);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            pipeline.close();
+            registry.close();
+            stopped.countDown();
+        }, "streamrlhf-shutdown"));
+        pipeline.start(components);
+        spec.commandLine().getOut().println("Running " + components + " against " + bootstrap + " (Ctrl-C to stop)");
+        spec.commandLine().getOut().flush();
+        stopped.await();
+        return 0;
+    }
+}

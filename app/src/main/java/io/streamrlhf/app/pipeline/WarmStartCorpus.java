@@ -1,0 +1,83 @@
+package io.streamrlhf.app.pipeline;
+
+import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.producers.tasks.ArithmeticTask;
+import io.streamrlhf.producers.tasks.ChatTask;
+import io.streamrlhf.producers.tasks.TaskGenerator;
+import io.streamrlhf.producers.tasks.TaskKind;
+import io.streamrlhf.producers.tasks.TaskPrompt;
+import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
+import io.streamrlhf.trainer.sft.PromptCompletionCorpus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The demo's warm-start corpus: prompts of the simulated users' own tasks, answered well for a share
+ * {@code warmstart.good.share} (default 0.5) of lines and badly otherwise (a wrong sum or format, a rude or
+ * over-long reply). Version 0 therefore answers in the right shape but is only sometimes liked, which leaves
+ * the online loop something real to learn from the users. Written once to {@code data.dir/warmstart.tsv}
+ * and reused, so every later start of the stack warm-starts (if it has to) from the same data.
+ */
+public final class WarmStartCorpus {
+
+    private WarmStartCorpus() {
+    }
+
+    /** The trainer keys that point the warm start at the corpus, unless the user set them. */
+    public static Map<String, String> defaultsFor(Settings settings, Path dataDir) {
+        return Map.of("trainer.warmstart.corpus",
+                settings.get("trainer.warmstart.corpus", dataDir.resolve("warmstart.tsv").toString()));
+    }
+
+    /** Writes the corpus named by {@code trainer.warmstart.corpus} if it does not exist yet. */
+    public static void ensure(Map<String, String> props) {
+        Path file = Path.of(props.get("trainer.warmstart.corpus"));
+        if (Files.exists(file)) {
+            return;
+        }
+        int lines = Integer.parseInt(props.getOrDefault("warmstart.corpus.lines", "4000"));
+        double goodShare = Double.parseDouble(props.getOrDefault("warmstart.good.share", "0.5"));
+        double arithmeticShare = Double.parseDouble(props.getOrDefault("prompts.arithmetic.share", "0.5"));
+        int maxOperand = Integer.parseInt(props.getOrDefault("prompts.max.operand",
+                String.valueOf(ArithmeticTask.DEFAULT_MAX_OPERAND)));
+        long seed = Long.parseLong(props.getOrDefault("warmstart.seed", "11"));
+        if (goodShare < 0 || goodShare > 1) {
+            throw new IllegalArgumentException("warmstart.good.share must be in [0, 1], got " + goodShare);
+        }
+        List<String> out = new ArrayList<>(lines + 1);
+        out.add("# warm-start corpus: " + lines + " lines, good share " + goodShare + ", seed " + seed);
+        for (Sample sample : samples(lines, goodShare, new TaskGenerator(arithmeticShare, maxOperand), new Random(seed))) {
+            out.add(PromptCompletionCorpus.toTsv(sample));
+        }
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(temp, out, StandardCharsets.UTF_8);
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the warm-start corpus " + file, e);
+        }
+    }
+
+    /** {@code n} prompt/completion samples, a share {@code goodShare} of them answered well. */
+    public static List<Sample> samples(int n, double goodShare, TaskGenerator tasks, Random random) {
+        List<Sample> samples = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            TaskPrompt prompt = tasks.next(random);
+            boolean good = random.nextDouble() < goodShare;
+            String completion = prompt.task() == TaskKind.ARITHMETIC
+                    ? (good ? ArithmeticTask.referenceCompletion(prompt.text()) : ArithmeticTask.wrongCompletion(prompt.text(), random))
+                    : (good ? ChatTask.goodCompletion(prompt.text(), random) : ChatTask.badCompletion(prompt.text(), random));
+            samples.add(new Sample(prompt.text(), completion));
+        }
+        return samples;
+    }
+}
