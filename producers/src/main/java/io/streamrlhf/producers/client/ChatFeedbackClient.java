@@ -43,9 +43,14 @@ public final class ChatFeedbackClient implements AutoCloseable {
      */
     public static ChatFeedbackClient connect(ClientConfig config) {
         SchemaRegistryClient registry = config.connection().openRegistry();
-        ChatFeedbackClient client = new ChatFeedbackClient(config, registry);
-        client.ownedRegistry = registry;
-        return client;
+        try {
+            ChatFeedbackClient client = new ChatFeedbackClient(config, registry);
+            client.ownedRegistry = registry;
+            return client;
+        } catch (RuntimeException e) {
+            registry.close();
+            throw e;
+        }
     }
 
     /** A client writing to the topics named in {@code config} with Avro schemas kept in {@code registry}. */

@@ -49,6 +49,8 @@ public final class GatewayLoadBenchmark {
         int concurrency = Integer.parseInt(opts.getOrDefault("concurrency", "32"));
         Duration limit = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("seconds", "60")));
         String key = opts.getOrDefault("api-key", "load-test-key-0001");
+        GatewayConfig.ResponseIdCheck check = GatewayConfig.ResponseIdCheck.valueOf(
+                opts.getOrDefault("response-id-check", "topic").toUpperCase(java.util.Locale.ROOT));
 
         EmbeddedKafkaBroker broker = null;
         IngestionGateway gateway = null;
@@ -60,7 +62,8 @@ public final class GatewayLoadBenchmark {
             KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers())
                     .withTopics(TopicNames.defaults().withPrefix("load."));
             gateway = new IngestionGateway(GatewayConfig.defaults(Set.of(key), connection)
-                    .withListener("127.0.0.1", 0), new InMemorySchemaRegistry()).start();
+                    .withListener("127.0.0.1", 0).withResponseIdCheck(check), new InMemorySchemaRegistry()).start();
+            System.out.println("embedded broker and gateway, response id check " + check);
             base = gateway.baseUri();
         }
         try {
@@ -157,7 +160,8 @@ public final class GatewayLoadBenchmark {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: [--requests N] [--concurrency C] [--seconds S] "
-                        + "[--url http://host:port] [--api-key KEY]; got " + String.join(" ", args));
+                        + "[--response-id-check topic|recent|off] [--url http://host:port] [--api-key KEY]; got "
+                        + String.join(" ", args));
             }
             opts.put(args[i].substring(2), args[++i]);
         }
