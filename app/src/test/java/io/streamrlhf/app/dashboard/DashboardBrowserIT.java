@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
-import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import java.awt.image.BufferedImage;
@@ -21,8 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -31,18 +28,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,24 +67,25 @@ class DashboardBrowserIT {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         TopicNames names = TopicNames.defaults().withPrefix("it-" + UUID.randomUUID() + ".");
         Topics topics = new Topics(names, registry);
-        createTopics(topics);
+        TestKafka.createTopics(broker.bootstrapServers(), topics);
         Instant start = Instant.now().minus(Duration.ofMinutes(26));
         AtomicInteger monitorVersions = new AtomicInteger(5);
         HttpServer monitor = stubMonitor(start, monitorVersions);
         ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+        try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(broker.bootstrapServers())) {
             for (int v = 0; v < 5; v++) {
-                send(producer, topics.policyVersions(), Records.MODEL,
+                TestKafka.send(producer, topics.policyVersions(), Records.MODEL,
                         Records.version(v, start.plus(Duration.ofMinutes(4L * v)), v == 0 ? 0 : 280 + 31L * v));
             }
             Random random = new Random(3);
             for (int step = 1; step <= 400; step++) {
-                send(producer, topics.trainerMetrics(), Records.MODEL, Records.step(step, step / 100,
+                TestKafka.send(producer, topics.trainerMetrics(), Records.MODEL, Records.step(step, step / 100,
                         start.plusSeconds(3L * step), SampleStack.trainerMetrics(step, random)));
             }
             for (int i = 0; i < 6; i++) {
-                send(producer, topics.deadLetters(), new byte[0], Records.deadLetter(names.feedback(), 40 + i,
-                        "UNKNOWN_RESPONSE", "feedback for unknown response id r-" + i, Instant.now().minusSeconds(70L * i)));
+                TestKafka.send(producer, topics.deadLetters(), new byte[0], Records.deadLetter(names.feedback(), 40 + i,
+                        "UNKNOWN_RESPONSE", "feedback for unknown response id r-" + i,
+                        Instant.now().minusSeconds(70L * i)));
             }
             traffic.scheduleAtFixedRate(() -> {
                 for (int i = 0; i < 30; i++) {
@@ -107,7 +96,7 @@ class DashboardBrowserIT {
                 }
             }, 0, 250, TimeUnit.MILLISECONDS);
             String group = "it-trainer-" + UUID.randomUUID();
-            commitOffset(group, new TopicPartition(names.responses(), 0), 5);
+            TestKafka.commit(broker.bootstrapServers(), group, new TopicPartition(names.responses(), 0), 5);
 
             DashboardConfig config = DashboardConfig.local(broker.bootstrapServers(), registry, names)
                     .withMonitorUrl(URI.create("http://127.0.0.1:" + monitor.getAddress().getPort()))
@@ -120,7 +109,8 @@ class DashboardBrowserIT {
                 chromium.evaluate("window.loadedOnce = 'still the same page'");
 
                 // When a new version is published while the page is open
-                send(producer, topics.policyVersions(), Records.MODEL, Records.version(5, Instant.now(), 512));
+                TestKafka.send(producer, topics.policyVersions(), Records.MODEL,
+                        Records.version(5, Instant.now(), 512));
                 monitorVersions.set(6);
 
                 // Then the page shows it, live, without a reload
@@ -154,7 +144,8 @@ class DashboardBrowserIT {
 
     private static void awaitPage(HeadlessChromium chromium, String condition) {
         await(condition).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                .until(() -> chromium.evaluate("(() => { try { return " + condition + "; } catch (e) { return false; } })()")
+                .until(() -> chromium.evaluate(
+                                "(() => { try { return " + condition + "; } catch (e) { return false; } })()")
                         .asBoolean());
     }
 
@@ -172,32 +163,6 @@ class DashboardBrowserIT {
             }
         }
         assertThat(colours.size()).as("distinct colours in the screenshot").isGreaterThan(50);
-    }
-
-    private static void createTopics(Topics topics) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            List<NewTopic> all = topics.all().stream().map(t -> new NewTopic(t.name(), 1, (short) 1)).toList();
-            admin.createTopics(all).all().get(30, TimeUnit.SECONDS);
-        }
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.LINGER_MS_CONFIG, 5), new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static <K, V> void send(KafkaProducer<byte[], byte[]> producer, Topic<K, V> topic, K key, V value)
-            throws Exception {
-        producer.send(new ProducerRecord<>(topic.name(), topic.keySerde().serializer().serialize(topic.name(), key),
-                topic.valueSerde().serializer().serialize(topic.name(), value))).get(30, TimeUnit.SECONDS);
-    }
-
-    private static void commitOffset(String group, TopicPartition partition, long offset) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, group), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset)));
-        }
     }
 
     private static HttpServer stubMonitor(Instant start, AtomicInteger versions) throws IOException {

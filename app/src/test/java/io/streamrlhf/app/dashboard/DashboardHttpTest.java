@@ -44,7 +44,8 @@ class DashboardHttpTest {
         assertThat(http.url().getHost()).isEqualTo("127.0.0.1");
         HttpResponse<String> page = get("/");
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(page.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
         // Nothing from the network: every script, style and image is served by the dashboard itself.
         assertThat(page.body()).contains("StreamRLHF", "app.js", "charts.js")
                 .doesNotContainPattern("(src|href)=\"(https?:)?//");

@@ -123,7 +123,8 @@ class MonitorJsonTest {
 
     @Test
     void ignoresRowsWithoutAVersionAndUnknownShapes() throws Exception {
-        MonitorJson.Parsed parsed = MonitorJson.parse(json.readTree("{\"minutes\": [{\"responses\": 3}, 7], \"x\": 1}"));
+        MonitorJson.Parsed parsed = MonitorJson.parse(
+                json.readTree("{\"minutes\": [{\"responses\": 3}, 7], \"x\": 1}"));
         assertThat(parsed.versions()).isEmpty();
         assertThat(parsed.minutes()).isEmpty();
     }
