@@ -43,7 +43,7 @@ public final class Dashboard implements AutoCloseable {
     private final DashboardConfig config;
     private final Clock clock;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
-    private DashboardState state;
+    private volatile DashboardState state;
     private DashboardHttp http;
 
     public Dashboard(DashboardConfig config) {
