@@ -34,7 +34,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *
  * Named state: {@value KtoJoinProcessor#STATE_STORE}, {@value KtoJoinProcessor#SCHEDULE_STORE},
  * {@value UserCapProcessor#COUNTS_STORE}, {@value UserCapProcessor#LEDGER_STORE}; repartition topic
- * {@value #BY_USER}.
+ * {@value #BY_USER}. With the cap off the last two stores and the repartition are left out.
  */
 public final class KtoTopology {
 
@@ -61,16 +61,14 @@ public final class KtoTopology {
     /**
      * Wires KTO onto {@code builder} over shared inputs.
      *
-     * @return the capped decisions, keyed by user id, as written (for derived DPO pairs)
+     * @return the decisions as written (for derived DPO pairs): after the per-user cap and keyed by user id, or
+     *         straight from the join and keyed by example id when the cap is off ({@code kto.userLabelsPerHour=0},
+     *         which also leaves out the {@value #BY_USER} repartition and its stores)
      */
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
         StateStores stores = serdes.stores();
         builder.addStateStore(stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(), serdes.ktoResponseState()));
         builder.addStateStore(stores.keyValue(KtoJoinProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
-        builder.addStateStore(stores.window(UserCapProcessor.COUNTS_STORE, UserCapProcessor.HOUR.multipliedBy(2),
-                UserCapProcessor.HOUR, Serdes.String(), Serdes.Long()));
-        builder.addStateStore(stores.window(UserCapProcessor.LEDGER_STORE, UserCapProcessor.ledgerRetention(config),
-                UserCapProcessor.HOUR, Serdes.String(), Serdes.Boolean()));
 
         KStream<String, KtoInput> merged = inputs.responses()
                 .mapValues(KtoInput::ofResponse, Named.as("kto-wrap-responses"))
@@ -82,15 +80,25 @@ public final class KtoTopology {
         inputs.deadLetters(out.dead(), "kto-join");
         inputs.tap().add(out.monitor());
 
-        KStream<String, KtoDecision> capped = out.data()
-                .selectKey((exampleId, d) -> d.getUserId(), Named.as("kto-key-by-user"))
-                .repartition(Repartitioned.with(Serdes.String(), serdes.ktoDecision()).withName(BY_USER))
-                .processValues(() -> new UserCapProcessor(config), Named.as("kto-user-cap"),
-                        UserCapProcessor.COUNTS_STORE, UserCapProcessor.LEDGER_STORE);
+        KStream<String, KtoDecision> capped =
+                config.userLabelsPerHour() == 0 ? out.data() : capPerUser(builder, out.data());
         Topic<String, KtoExample> examples = serdes.topics().ktoExamples();
         capped.map((user, d) -> KeyValue.pair(d.getExampleId(), KtoExamples.toExample(d)), Named.as("kto-to-example"))
                 .to(examples.name(), Produced.with(examples.keySerde(), examples.valueSerde()).withName("kto-examples-sink"));
         inputs.tap().add(capped.mapValues(MonitorEvents::forExample, Named.as("kto-example-monitor")));
         return capped;
+    }
+
+    private KStream<String, KtoDecision> capPerUser(StreamsBuilder builder, KStream<String, KtoDecision> decisions) {
+        StateStores stores = serdes.stores();
+        builder.addStateStore(stores.window(UserCapProcessor.COUNTS_STORE, UserCapProcessor.HOUR.multipliedBy(2),
+                UserCapProcessor.HOUR, Serdes.String(), Serdes.Long()));
+        builder.addStateStore(stores.window(UserCapProcessor.LEDGER_STORE, UserCapProcessor.ledgerRetention(config),
+                UserCapProcessor.HOUR, Serdes.String(), Serdes.Boolean()));
+        return decisions
+                .selectKey((exampleId, d) -> d.getUserId(), Named.as("kto-key-by-user"))
+                .repartition(Repartitioned.with(Serdes.String(), serdes.ktoDecision()).withName(BY_USER))
+                .processValues(() -> new UserCapProcessor(config), Named.as("kto-user-cap"),
+                        UserCapProcessor.COUNTS_STORE, UserCapProcessor.LEDGER_STORE);
     }
 }

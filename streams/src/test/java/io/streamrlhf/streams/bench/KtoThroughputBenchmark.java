@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +45,15 @@ import org.apache.kafka.streams.Topology;
 /**
  * Feedback events per second through the KTO topology (exactly-once, settle delay 0) against a plain
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
- * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rate=10000 seconds=20
- * partitions=2 store=ROCKSDB|IN_MEMORY|BOTH}.
+ * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
+ * partitions=2 threads=2 commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH}.
  *
- * <pre>./mvnw -B -o -q -pl streams -am test-compile exec:java -Dexec.args="events=50000"</pre>
+ * <pre>
+ * ./mvnw -B -o -q -pl streams test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
+ *     -Dmdep.includeScope=test
+ * java -cp streams/target/classes:streams/target/test-classes:$(cat streams/target/test-classpath.txt) \
+ *     io.streamrlhf.streams.bench.KtoThroughputBenchmark events=50000
+ * </pre>
  */
 public final class KtoThroughputBenchmark {
 
@@ -55,9 +61,14 @@ public final class KtoThroughputBenchmark {
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     private final int partitions;
 
-    private KtoThroughputBenchmark(EmbeddedKafkaBroker broker, int partitions) {
+    private final int threads;
+    private final int commitMs;
+
+    private KtoThroughputBenchmark(EmbeddedKafkaBroker broker, int partitions, int threads, int commitMs) {
         this.broker = broker;
         this.partitions = partitions;
+        this.threads = threads;
+        this.commitMs = commitMs;
     }
 
     /** Runs the benchmark; see the class comment for arguments. */
@@ -72,26 +83,33 @@ public final class KtoThroughputBenchmark {
             }
         }
         int events = Integer.parseInt(a.getOrDefault("events", "50000"));
-        int rate = Integer.parseInt(a.getOrDefault("rate", "10000"));
+        List<Integer> rates = Arrays.stream(a.getOrDefault("rates", "10000,1000").split(","))
+                .map(String::trim).map(Integer::parseInt).toList();
         int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));
         int partitions = Integer.parseInt(a.getOrDefault("partitions", "2"));
+        int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
+        int commitMs = Integer.parseInt(a.getOrDefault("commitMs", "100"));
         String store = a.getOrDefault("store", "BOTH");
         List<StateStoreType> stores = store.equals("BOTH") ? List.of(StateStoreType.ROCKSDB, StateStoreType.IN_MEMORY)
                 : List.of(StateStoreType.valueOf(store));
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.temporary().start()) {
-            KtoThroughputBenchmark bench = new KtoThroughputBenchmark(broker, partitions);
+            KtoThroughputBenchmark bench = new KtoThroughputBenchmark(broker, partitions, threads, commitMs);
             List<String[]> rows = new ArrayList<>();
             double passthrough = bench.passthrough(events);
             rows.add(new String[] {"plain consume->produce passthrough", fmt(passthrough), "1.00", "", ""});
             for (StateStoreType type : stores) {
                 double kto = bench.kto(events, type);
-                double[] latency = bench.latency(rate, seconds, type);
                 rows.add(new String[] {"KTO topology, EOS v2, settle 0, " + type, fmt(kto),
-                        String.format("%.2f", kto / passthrough), String.format("%.0f", latency[0]),
-                        String.format("%.0f", latency[1])});
+                        String.format("%.2f", kto / passthrough), "", ""});
+                for (int rate : rates) {
+                    double[] latency = bench.latency(rate, seconds, type);
+                    rows.add(new String[] {"  latency at " + rate + " events/s offered", "", "",
+                            String.format("%.0f", latency[0]), String.format("%.0f", latency[1])});
+                }
             }
-            System.out.printf("%nKTO throughput benchmark: %d feedback events (+%d responses), %d partitions, "
-                    + "latency at %d events/s for %d s%n", events, events, partitions, rate, seconds);
+            System.out.printf("%nKTO throughput benchmark: %d feedback events (+%d responses), %d partitions, %d stream "
+                    + "threads, commit interval %d ms; latency runs %d s each%n", events, events, partitions, threads,
+                    commitMs, seconds);
             System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", "pipeline", "feedback ev/s", "ratio",
                     "p50 ms", "p99 ms");
             System.out.println("-".repeat(96));
@@ -202,7 +220,8 @@ public final class KtoThroughputBenchmark {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("bench-state-").toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitMs);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         return new KafkaStreams(topology, p);
     }
