@@ -51,6 +51,8 @@ public final class IngestionGateway implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** JDK property: TCP_NODELAY on the server's accepted sockets. */
     static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
+    /** Most bytes of an oversize body read and discarded so that the client still gets its 413. */
+    static final long DRAIN_LIMIT_BYTES = 4L * 1024 * 1024;
 
     static {
         // The JDK server writes headers and body separately; with Nagle's algorithm on, the body waits for the
@@ -183,6 +185,7 @@ public final class IngestionGateway implements AutoCloseable {
             }
             String declared = ex.getRequestHeaders().getFirst("Content-Length");
             if (declared != null && parseLength(declared) > config.maxBodyBytes()) {
+                drain(ex.getRequestBody());
                 respondError(ex, 413, "body of " + declared + " bytes exceeds the limit of " + config.maxBodyBytes());
                 return;
             }
@@ -300,11 +303,30 @@ public final class IngestionGateway implements AutoCloseable {
         try (in) {
             byte[] body = in.readNBytes(max + 1);
             if (body.length > max) {
+                drain(in);
                 throw new InvalidRequestException(413, "body exceeds the limit of " + max + " bytes");
             }
             return body;
         } catch (IOException e) {
             throw InvalidRequestException.badRequest("could not read the body: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Reads and discards what is left of a refused body, up to {@link #DRAIN_LIMIT_BYTES}: an HTTP/1.1 client
+     * reads the answer only after sending its whole body, so closing on it mid-body would turn a clean 413 into a
+     * connection error. Beyond the limit the connection is simply closed.
+     */
+    private static void drain(InputStream in) {
+        try {
+            long left = DRAIN_LIMIT_BYTES;
+            byte[] buffer = new byte[8192];
+            int n;
+            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            log.debug("Client stopped sending a refused body", e);
         }
     }
 

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,21 +58,13 @@ final class ResponseTail implements AutoCloseable {
 
     private void run() {
         try {
-            List<TopicPartition> partitions = List.of();
-            while (running.get() && partitions.isEmpty()) {
-                partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                // The topic may not exist yet (first start); look again in a second, or stop when closed.
-                if (partitions.isEmpty() && stopped.await(1, TimeUnit.SECONDS)) {
+            while (running.get() && !assignNearEnd()) {
+                // The topic may not exist yet (first start) or Kafka may be unreachable: look again in a second,
+                // or stop when closed.
+                if (stopped.await(1, TimeUnit.SECONDS)) {
                     return;
                 }
             }
-            consumer.assign(partitions);
-            long backlog = Math.max(1, capacity / Math.max(1, partitions.size()));
-            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
-            consumer.endOffsets(partitions).forEach((tp, end) ->
-                    consumer.seek(tp, Math.max(begin.getOrDefault(tp, 0L), end - backlog)));
-            log.info("Tailing {} ({} partitions) for known response ids", topic, partitions.size());
             while (running.get()) {
                 for (ConsumerRecord<String, ResponseGenerated> r : consumer.poll(Duration.ofMillis(500))) {
                     if (r.value() != null) {
@@ -90,6 +83,27 @@ final class ResponseTail implements AutoCloseable {
             log.error("Response tail of {} stopped; only responses recorded here will be known", topic, e);
         } finally {
             consumer.close();
+        }
+    }
+
+    /** Assigns every partition, positioned {@code capacity / partitions} records before its end. */
+    private boolean assignNearEnd() {
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            if (partitions.isEmpty()) {
+                return false;
+            }
+            consumer.assign(partitions);
+            long backlog = Math.max(1, capacity / partitions.size());
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, Duration.ofSeconds(10));
+            consumer.endOffsets(partitions, Duration.ofSeconds(10)).forEach((tp, end) ->
+                    consumer.seek(tp, Math.max(begin.getOrDefault(tp, 0L), end - backlog)));
+            log.info("Tailing {} ({} partitions) for known response ids", topic, partitions.size());
+            return true;
+        } catch (TimeoutException e) {
+            log.warn("Cannot reach Kafka to position the tail of {} yet; retrying", topic);
+            return false;
         }
     }
 

@@ -84,13 +84,17 @@ class IngestionGatewayTest {
     }
 
     @Test
-    void refusesOversizeBodiesWith413() {
+    void refusesOversizeBodiesWith413AndTheClientReadsTheAnswer() {
         startGateway(true, GatewayConfig.ResponseIdCheck.OFF);
+        String big = "{'promptId':'p','prompt':'x','completion':'" + "y".repeat(300_000) + "'}";
 
-        HttpResponse<String> answer = calls.post("/v1/responses",
-                "{'promptId':'p','prompt':'x','completion':'" + "y".repeat(70_000) + "'}");
+        // Repeated: the answer must not race the client still sending its body.
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> answer = calls.post("/v1/responses", big);
 
-        assertThat(answer.statusCode()).isEqualTo(413);
+            assertThat(answer.statusCode()).isEqualTo(413);
+            assertThat(answer.body()).contains("exceeds the limit of 65536");
+        }
         assertThat(kafka.producer.history()).isEmpty();
     }
 
