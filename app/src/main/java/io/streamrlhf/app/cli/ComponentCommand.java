@@ -44,7 +44,9 @@ public final class ComponentCommand implements Callable<Integer> {
                 "Set schema.registry.url (--set schema.registry.url=http://host:8081 or STREAMRLHF_SCHEMA_REGISTRY_URL)"));
         Path dataDir = Path.of(settings.get("data.dir", ".streamrlhf"));
         Map<String, String> props = PipelineSettings.resolve(settings, bootstrap, registryUrl, dataDir);
-        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(registryUrl);
+        RestSchemaRegistryClient.Config registryConfig = RestSchemaRegistryClient.Config.of(registryUrl);
+        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(
+                settings.get("schema.registry.basic.auth.user.info").map(registryConfig::withBasicAuth).orElse(registryConfig));
         CountDownLatch stopped = new CountDownLatch(1);
         Pipeline pipeline = new Pipeline(props, registry);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

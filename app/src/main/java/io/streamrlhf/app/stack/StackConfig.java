@@ -10,7 +10,7 @@ import java.util.Objects;
  * Settings of the embedded local stack.
  *
  * @param dataDir where the broker's log, checkpoints and caches live ({@code data.dir}, default {@code .streamrlhf})
- * @param kafkaPort the broker's port on loopback, 0 for a free one ({@code kafka.port}, default 0)
+ * @param kafkaPort the broker's port on loopback, 0 for a free one ({@code broker.port}, default 0)
  * @param registryPort the schema registry's port on loopback, 0 for a free one ({@code registry.port}, default 0)
  * @param registryBindAddress address the registry listens on ({@code registry.bind}, default 127.0.0.1)
  * @param names topic names ({@code topic.*})
@@ -24,7 +24,7 @@ public record StackConfig(Path dataDir, int kafkaPort, int registryPort, String 
         Objects.requireNonNull(names, "names");
         Objects.requireNonNull(layout, "layout");
         if (kafkaPort < 0 || kafkaPort > 65535) {
-            throw new IllegalArgumentException("kafka.port must be 0 (any free port) or 1-65535, got " + kafkaPort);
+            throw new IllegalArgumentException("broker.port must be 0 (any free port) or 1-65535, got " + kafkaPort);
         }
         if (registryPort < 0 || registryPort > 65535) {
             throw new IllegalArgumentException("registry.port must be 0 (any free port) or 1-65535, got " + registryPort);
@@ -39,13 +39,13 @@ public record StackConfig(Path dataDir, int kafkaPort, int registryPort, String 
         try {
             return new StackConfig(
                     Path.of(settings.get("data.dir", ".streamrlhf")),
-                    Integer.parseInt(settings.get("kafka.port", "0")),
+                    Integer.parseInt(settings.get("broker.port", "0")),
                     Integer.parseInt(settings.get("registry.port", "0")),
                     settings.get("registry.bind", "127.0.0.1"),
                     TopicNames.fromProperties(settings.asMap()),
                     TopicLayout.fromProperties(settings.asMap()));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("kafka.port and registry.port must be integers: " + e.getMessage(), e);
+            throw new IllegalArgumentException("broker.port and registry.port must be integers: " + e.getMessage(), e);
         }
     }
 }
