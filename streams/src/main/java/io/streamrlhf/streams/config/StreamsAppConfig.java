@@ -21,6 +21,8 @@ import java.util.Objects;
  *   <tr><td>{@code streams.threads}</td><td>1</td><td>stream threads</td></tr>
  *   <tr><td>{@code streams.commitInterval}</td><td>100ms</td><td>transaction commit interval (bounds output
  *       latency under exactly-once)</td></tr>
+ *   <tr><td>{@code streams.producerLinger}</td><td>5ms</td><td>producer {@code linger.ms} (Kafka Streams defaults
+ *       to 100 ms, which holds records until the commit flushes them and so adds up to that much latency)</td></tr>
  *   <tr><td>{@code streams.createTopics}</td><td>true</td><td>create missing input, output and monitor topics on
  *       start</td></tr>
  *   <tr><td>{@code streams.topicPartitions}</td><td>3</td><td>partitions of topics it creates (inputs must share
@@ -45,11 +47,12 @@ import java.util.Objects;
  * @param topicPartitions partitions of created topics
  * @param replicationFactor replication of created and internal topics
  * @param stateStoreType where state stores keep their data
+ * @param producerLinger producer linger
  */
 public record StreamsAppConfig(String applicationId, String bootstrapServers, Path stateDir,
                                SchemaRegistryClient registry, TopicNames topicNames, StreamsSettings settings,
                                int threads, Duration commitInterval, boolean createTopics, int topicPartitions,
-                               int replicationFactor, StateStoreType stateStoreType) {
+                               int replicationFactor, StateStoreType stateStoreType, Duration producerLinger) {
 
     public StreamsAppConfig {
         if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]{1,200}")) {
@@ -71,6 +74,7 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
             throw new IllegalArgumentException("streams.topicPartitions must be >= 1, got " + topicPartitions);
         }
         Objects.requireNonNull(stateStoreType, "streams.stateStore");
+        Durations.requireNonNegative("streams.producerLinger", producerLinger);
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("streams.replicationFactor must be >= 1, got " + replicationFactor);
         }
@@ -92,7 +96,8 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
                 p.bool("streams.createTopics", true),
                 p.integer("streams.topicPartitions", 3),
                 p.integer("streams.replicationFactor", 1),
-                stateStoreType(p.string("streams.stateStore", StateStoreType.ROCKSDB.name())));
+                stateStoreType(p.string("streams.stateStore", StateStoreType.ROCKSDB.name())),
+                p.duration("streams.producerLinger", Duration.ofMillis(5)));
     }
 
     private static StateStoreType stateStoreType(String value) {
@@ -106,12 +111,14 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
     /** A copy with other settings. */
     public StreamsAppConfig withSettings(StreamsSettings newSettings) {
         return new StreamsAppConfig(applicationId, bootstrapServers, stateDir, registry, topicNames, newSettings,
-                threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType);
+                threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType,
+                producerLinger);
     }
 
     /** A copy with another state folder (a restarted instance that must restore from changelogs). */
     public StreamsAppConfig withStateDir(Path dir) {
         return new StreamsAppConfig(applicationId, bootstrapServers, dir, registry, topicNames, settings,
-                threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType);
+                threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType,
+                producerLinger);
     }
 }

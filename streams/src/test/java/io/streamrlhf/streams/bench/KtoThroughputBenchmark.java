@@ -46,7 +46,7 @@ import org.apache.kafka.streams.Topology;
  * Feedback events per second through the KTO topology (exactly-once, settle delay 0) against a plain
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
- * partitions=2 threads=2 commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH}.
+ * partitions=2 threads=2 commitMs=100 lingerMs=5 store=ROCKSDB|IN_MEMORY|BOTH}.
  *
  * <pre>
  * ./mvnw -B -o -q -pl streams test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
@@ -64,7 +64,11 @@ public final class KtoThroughputBenchmark {
     private final int threads;
     private final int commitMs;
 
-    private KtoThroughputBenchmark(EmbeddedKafkaBroker broker, int partitions, int threads, int commitMs) {
+    private final int lingerMs;
+
+    private KtoThroughputBenchmark(EmbeddedKafkaBroker broker, int partitions, int threads, int commitMs,
+                                   int lingerMs) {
+        this.lingerMs = lingerMs;
         this.broker = broker;
         this.partitions = partitions;
         this.threads = threads;
@@ -89,11 +93,12 @@ public final class KtoThroughputBenchmark {
         int partitions = Integer.parseInt(a.getOrDefault("partitions", "2"));
         int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
         int commitMs = Integer.parseInt(a.getOrDefault("commitMs", "100"));
+        int lingerMs = Integer.parseInt(a.getOrDefault("lingerMs", "5"));
         String store = a.getOrDefault("store", "BOTH");
         List<StateStoreType> stores = store.equals("BOTH") ? List.of(StateStoreType.ROCKSDB, StateStoreType.IN_MEMORY)
                 : List.of(StateStoreType.valueOf(store));
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.temporary().start()) {
-            KtoThroughputBenchmark bench = new KtoThroughputBenchmark(broker, partitions, threads, commitMs);
+            KtoThroughputBenchmark bench = new KtoThroughputBenchmark(broker, partitions, threads, commitMs, lingerMs);
             List<String[]> rows = new ArrayList<>();
             double passthrough = bench.passthrough(events);
             rows.add(new String[] {"plain consume->produce passthrough", fmt(passthrough), "1.00", "", ""});
@@ -108,8 +113,8 @@ public final class KtoThroughputBenchmark {
                 }
             }
             System.out.printf("%nKTO throughput benchmark: %d feedback events (+%d responses), %d partitions, %d stream "
-                    + "threads, commit interval %d ms; latency runs %d s each%n", events, events, partitions, threads,
-                    commitMs, seconds);
+                    + "threads, commit interval %d ms, producer linger %d ms; latency runs %d s each%n", events, events,
+                    partitions, threads, commitMs, lingerMs, seconds);
             System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", "pipeline", "feedback ev/s", "ratio",
                     "p50 ms", "p99 ms");
             System.out.println("-".repeat(96));
@@ -222,6 +227,7 @@ public final class KtoThroughputBenchmark {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitMs);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), lingerMs);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         return new KafkaStreams(topology, p);
     }
