@@ -45,6 +45,22 @@ class StreamsAppConfigTest {
     }
 
     @Test
+    void kafkaPropertiesRunExactlyOnceV2WithTheConfiguredStateAndTiming() {
+        StreamsAppConfig c = StreamsAppConfig.fromProperties(Map.of("streams.applicationId", "a",
+                "streams.bootstrapServers", "b:1", "streams.stateDir", "/tmp/s", "streams.threads", "2",
+                "streams.commitInterval", "250ms", "streams.stateStore", "in-memory"), registry);
+        java.util.Properties p = io.streamrlhf.streams.app.StreamsApp.streamsProperties(c);
+        assertThat(p.get(org.apache.kafka.streams.StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+                .isEqualTo(org.apache.kafka.streams.StreamsConfig.EXACTLY_ONCE_V2);
+        assertThat(p.get(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("a");
+        assertThat(p.get(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG)).isEqualTo("/tmp/s");
+        assertThat(p.get(org.apache.kafka.streams.StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(2);
+        assertThat(p.get(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(250L);
+        assertThat(p.get("producer.linger.ms")).isEqualTo(5);
+        assertThat(c.stateStoreType()).isEqualTo(StateStoreType.IN_MEMORY);
+    }
+
+    @Test
     void durationsAcceptUnitsAndIso() {
         assertThat(Durations.parse("k", "250ms")).isEqualTo(Duration.ofMillis(250));
         assertThat(Durations.parse("k", "7d")).isEqualTo(Duration.ofDays(7));
