@@ -5,6 +5,7 @@ import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.streams.avro.VersionMinuteStats;
 import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.StreamsAppConfig;
+import io.streamrlhf.streams.deadletter.DeadLetterProcessingExceptionHandler;
 import io.streamrlhf.streams.monitor.MonitorHttpServer;
 import io.streamrlhf.streams.monitor.MonitorQuery;
 import io.streamrlhf.streams.monitor.MonitorTopology;
@@ -72,6 +73,9 @@ public final class StreamsApp implements AutoCloseable {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), (int) config.producerLinger().toMillis());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingExceptionHandler.class);
+        p.put(DeadLetterProcessingExceptionHandler.REGISTRY_CONFIG, config.registry());
+        p.put(DeadLetterProcessingExceptionHandler.TOPIC_CONFIG, config.topicNames().deadLetters());
         // A record without a valid timestamp must not stop the application: it takes its partition's time.
         p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, UsePartitionTimeOnInvalidTimestamp.class);
         return p;

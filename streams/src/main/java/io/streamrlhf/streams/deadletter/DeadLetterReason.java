@@ -38,7 +38,9 @@ public enum DeadLetterReason {
     /** A pairwise preference names the same response twice. */
     SAME_RESPONSE,
     /** Feedback or a preference names a response that did not arrive within retention. */
-    RESPONSE_NOT_FOUND;
+    RESPONSE_NOT_FOUND,
+    /** A processor failed on the record (a bug or an input shape no rule foresaw); processing went on. */
+    PROCESSING_ERROR;
 
     /**
      * The reason for a serde failure: {@link #UNKNOWN_ENUM} when the writer's schema has enum symbols ours lacks (or
