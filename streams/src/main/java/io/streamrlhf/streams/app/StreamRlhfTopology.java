@@ -38,7 +38,8 @@ public final class StreamRlhfTopology {
         tap.add(inputs.responses().mapValues(MonitorEvents::forResponse, Named.as("monitor-responses")));
         KStream<String, KtoDecision> decisions =
                 new KtoTopology(settings.kto(), settings.validation(), serdes).addTo(builder, inputs);
-        new DpoTopology(settings.dpo(), settings.judge(), settings.validation(), serdes).addTo(builder, inputs, decisions);
+        new DpoTopology(settings.dpo(), settings.judge(), settings.validation(), serdes)
+                .addTo(builder, inputs, decisions);
         new MonitorTopology(settings.monitor(), serdes.monitorEvents(settings.monitor().eventsTopic()), serdes)
                 .addTo(builder);
         return builder.build();

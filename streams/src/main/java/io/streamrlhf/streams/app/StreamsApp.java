@@ -147,7 +147,8 @@ public final class StreamsApp implements AutoCloseable {
         List<String> names = new ArrayList<>(List.of(n.responses(), n.feedback(), n.preferences(), n.prompts(),
                 n.judgeVerdicts(), n.ktoExamples(), n.dpoPairs(), n.deadLetters(),
                 config.settings().monitor().eventsTopic()));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+        Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        try (Admin admin = Admin.create(adminConfig)) {
             for (String name : names) {
                 try {
                     admin.createTopics(List.of(new NewTopic(name, config.topicPartitions(),

@@ -51,7 +51,8 @@ public final class ScheduleIndex {
     public List<Entry> pollDue(long now) {
         List<Entry> due = new ArrayList<>();
         List<String> keys = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = store.range(key(0, ""), String.format("%016x", Math.max(0, now)) + MAX_SUFFIX)) {
+        String last = String.format("%016x", Math.max(0, now)) + MAX_SUFFIX;
+        try (KeyValueIterator<String, String> it = store.range(key(0, ""), last)) {
             while (it.hasNext()) {
                 KeyValue<String, String> kv = it.next();
                 keys.add(kv.key);

@@ -19,9 +19,9 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The typed topics, the state store builders, plus the serdes of the topologies' own state and repartition values (Avro on the same wire
- * format, registered in the same registry). Built once and passed to every topology's constructor, so tests build
- * the same topologies over an in-memory registry.
+ * The typed topics, the state store builders, plus the serdes of the topologies' own state and repartition values
+ * (Avro on the same wire format, registered in the same registry). Built once and passed to every topology's
+ * constructor, so tests build the same topologies over an in-memory registry.
  */
 public final class StreamSerdes {
 

@@ -29,7 +29,10 @@ public record StreamsSettings(KtoConfig kto, DpoConfig dpo, JudgeConfig judge, V
                 ValidationConfig.defaults(), MonitorConfig.defaults());
     }
 
-    /** The defaults overridden by {@code kto.*}, {@code dpo.*}, {@code judge.*}, {@code validation.*}, {@code monitor.*}. */
+    /**
+     * The defaults overridden by {@code kto.*}, {@code dpo.*}, {@code judge.*}, {@code validation.*} and
+     * {@code monitor.*} keys.
+     */
     public static StreamsSettings fromProperties(Map<String, String> properties) {
         return new StreamsSettings(KtoConfig.fromProperties(properties), DpoConfig.fromProperties(properties),
                 JudgeConfig.fromProperties(properties), ValidationConfig.fromProperties(properties),

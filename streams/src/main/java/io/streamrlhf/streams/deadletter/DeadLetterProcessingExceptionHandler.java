@@ -38,7 +38,8 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
         Object name = configs.get(TOPIC_CONFIG);
         if (!(registry instanceof SchemaRegistryClient) || !(name instanceof String)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " needs " + REGISTRY_CONFIG
-                    + " (a SchemaRegistryClient) and " + TOPIC_CONFIG + " (the dead-letter topic) in the streams config");
+                    + " (a SchemaRegistryClient) and " + TOPIC_CONFIG
+                    + " (the dead-letter topic) in the streams config");
         }
         this.topic = (String) name;
         this.serializer = AvroSerde.forValues(DeadLetter.class, (SchemaRegistryClient) registry).serializer();

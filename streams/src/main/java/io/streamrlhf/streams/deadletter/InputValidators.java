@@ -24,7 +24,7 @@ public final class InputValidators {
                 return fail(DeadLetterReason.MISSING_FIELD, "responseId is blank", v);
             }
             if (!r.getResponseId().equals(key)) {
-                return fail(DeadLetterReason.KEY_MISMATCH, "key '" + key + "' is not responseId '" + r.getResponseId() + "'", v);
+                return fail(DeadLetterReason.KEY_MISMATCH, keyMismatch(key, "responseId", r.getResponseId()), v);
             }
             if (blank(r.getPromptId())) {
                 return fail(DeadLetterReason.MISSING_FIELD, "promptId is blank", v);
@@ -50,7 +50,7 @@ public final class InputValidators {
                 return fail(DeadLetterReason.MISSING_FIELD, "feedbackId, userId and responseId must not be blank", -1);
             }
             if (!f.getResponseId().equals(key)) {
-                return fail(DeadLetterReason.KEY_MISMATCH, "key '" + key + "' is not responseId '" + f.getResponseId() + "'", -1);
+                return fail(DeadLetterReason.KEY_MISMATCH, keyMismatch(key, "responseId", f.getResponseId()), -1);
             }
             return Optional.empty();
         };
@@ -65,10 +65,11 @@ public final class InputValidators {
                         "preferenceId, promptId, chosenResponseId and rejectedResponseId must not be blank", -1);
             }
             if (!p.getPromptId().equals(key)) {
-                return fail(DeadLetterReason.KEY_MISMATCH, "key '" + key + "' is not promptId '" + p.getPromptId() + "'", -1);
+                return fail(DeadLetterReason.KEY_MISMATCH, keyMismatch(key, "promptId", p.getPromptId()), -1);
             }
             if (p.getChosenResponseId().equals(p.getRejectedResponseId())) {
-                return fail(DeadLetterReason.SAME_RESPONSE, "chosen and rejected are both " + p.getChosenResponseId(), -1);
+                return fail(DeadLetterReason.SAME_RESPONSE, "chosen and rejected are both " + p.getChosenResponseId(),
+                        -1);
             }
             return Optional.empty();
         };
@@ -81,13 +82,17 @@ public final class InputValidators {
                 return fail(DeadLetterReason.MISSING_FIELD, "promptId is blank", -1);
             }
             if (!p.getPromptId().equals(key)) {
-                return fail(DeadLetterReason.KEY_MISMATCH, "key '" + key + "' is not promptId '" + p.getPromptId() + "'", -1);
+                return fail(DeadLetterReason.KEY_MISMATCH, keyMismatch(key, "promptId", p.getPromptId()), -1);
             }
             if (blank(p.getText())) {
                 return fail(DeadLetterReason.MISSING_PROMPT, "prompt text is blank", -1);
             }
             return Optional.empty();
         };
+    }
+
+    private static String keyMismatch(String key, String field, String id) {
+        return "key '" + key + "' is not " + field + " '" + id + "'";
     }
 
     private static boolean blank(CharSequence s) {

@@ -92,7 +92,8 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
                 (c, r) -> Ids.dpoPair("DERIVED", promptId, c, r), config.derivedPairsPerPrompt() - emitted.size())) {
             String pairId = Ids.dpoPair("DERIVED", promptId, m.chosen().getResponseId(), m.rejected().getResponseId());
             DpoPair pair = DpoPairs.of(pairId, promptId, d.getPrompt(),
-                    new DpoPairs.Side(m.chosen().getResponseId(), m.chosen().getCompletion(), m.chosen().getPolicyVersion()),
+                    new DpoPairs.Side(m.chosen().getResponseId(), m.chosen().getCompletion(),
+                            m.chosen().getPolicyVersion()),
                     new DpoPairs.Side(m.rejected().getResponseId(), m.rejected().getCompletion(),
                             m.rejected().getPolicyVersion()),
                     PairSource.DERIVED, List.of(), List.of(), now);

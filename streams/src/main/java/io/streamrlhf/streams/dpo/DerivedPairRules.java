@@ -48,7 +48,8 @@ public final class DerivedPairRules {
         }
         List<DerivedResponse> partners = all.stream()
                 .filter(o -> !o.getResponseId().equals(changed.getResponseId()) && polarity(o) == -p)
-                .sorted(Comparator.comparingLong(DerivedResponse::getLastTime).thenComparing(DerivedResponse::getResponseId))
+                .sorted(Comparator.comparingLong(DerivedResponse::getLastTime)
+                        .thenComparing(DerivedResponse::getResponseId))
                 .toList();
         for (DerivedResponse o : partners) {
             if (out.size() >= remaining) {

@@ -74,7 +74,8 @@ public final class DpoTopology {
         KStream<String, ResponseSnapshot> byPrompt = inputs.responses()
                 .map((id, r) -> KeyValue.pair(r.value().getPromptId(), KtoJoinProcessor.snapshot(r)),
                         Named.as("dpo-key-responses-by-prompt"))
-                .repartition(Repartitioned.with(Serdes.String(), serdes.responseSnapshot()).withName(RESPONSES_BY_PROMPT));
+                .repartition(Repartitioned.with(Serdes.String(), serdes.responseSnapshot())
+                        .withName(RESPONSES_BY_PROMPT));
         explicitPairs(builder, inputs, byPrompt);
         judgedPairs(builder, inputs, byPrompt);
         if (ktoDecisions != null) {
@@ -82,7 +83,8 @@ public final class DpoTopology {
         }
     }
 
-    private void explicitPairs(StreamsBuilder builder, ValidatedInputs inputs, KStream<String, ResponseSnapshot> byPrompt) {
+    private void explicitPairs(StreamsBuilder builder, ValidatedInputs inputs,
+                               KStream<String, ResponseSnapshot> byPrompt) {
         builder.addStateStore(serdes.stores().keyValue(
                 ExplicitPairProcessor.RESPONSES_STORE, Serdes.String(), serdes.responseSnapshot()));
         builder.addStateStore(serdes.stores().keyValue(
@@ -90,16 +92,19 @@ public final class DpoTopology {
         builder.addStateStore(serdes.stores().keyValue(
                 ExplicitPairProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
         KStream<String, DpoInput> in = byPrompt.mapValues(DpoInput::ofResponse, Named.as("dpo-explicit-wrap-responses"))
-                .merge(inputs.preferences().mapValues(DpoInput::ofPreference, Named.as("dpo-explicit-wrap-preferences")),
+                .merge(inputs.preferences()
+                                .mapValues(DpoInput::ofPreference, Named.as("dpo-explicit-wrap-preferences")),
                         Named.as("dpo-explicit-merge"));
         KStream<String, Emission<DpoPair>> out = in.process(() -> new ExplicitPairProcessor(config),
-                Named.as("dpo-explicit"), ExplicitPairProcessor.RESPONSES_STORE, ExplicitPairProcessor.PREFERENCES_STORE,
+                Named.as("dpo-explicit"), ExplicitPairProcessor.RESPONSES_STORE,
+                ExplicitPairProcessor.PREFERENCES_STORE,
                 ExplicitPairProcessor.SCHEDULE_STORE);
         Emissions<DpoPair> split = Emissions.split(out, "dpo-explicit");
         sinkPairs(inputs, split, "dpo-explicit");
     }
 
-    private void judgedPairs(StreamsBuilder builder, ValidatedInputs inputs, KStream<String, ResponseSnapshot> byPrompt) {
+    private void judgedPairs(StreamsBuilder builder, ValidatedInputs inputs,
+                             KStream<String, ResponseSnapshot> byPrompt) {
         builder.addStateStore(serdes.stores().keyValue(
                 JudgedRolloutProcessor.GROUPS_STORE, Serdes.String(), serdes.rolloutGroup()));
         builder.addStateStore(serdes.stores().keyValue(

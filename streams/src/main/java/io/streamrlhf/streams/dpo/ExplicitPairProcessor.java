@@ -138,7 +138,8 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
                     if (p != null && !p.getEmitted()) {
                         context.forward(new Record<>(p.getPromptId(), Emission.dead(DeadLetters.toBytes(p.getRawKey()),
                                 DeadLetters.of(DeadLetterReason.RESPONSE_NOT_FOUND, "preference " + p.getPreferenceId()
-                                                + " names responses that did not both arrive within dpo.preferenceBuffer",
+                                                + " names responses that did not both arrive within "
+                                                + "dpo.preferenceBuffer",
                                         p.getOffset(), p.getRawKey(), p.getRawValue(), context.currentSystemTimeMs())),
                                 now));
                         context.forward(new Record<>(p.getPromptId(),

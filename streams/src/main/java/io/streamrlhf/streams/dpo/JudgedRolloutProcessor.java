@@ -144,7 +144,8 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
             case NO_PASSING -> {
                 log.debug("No rollout of {} passed every judge; no pair", key);
                 context.forward(new Record<>(group.getPromptId(), Emission.monitor(
-                        new MonitorEvent(group.getPolicyVersion(), MonitorKind.GROUP_NO_PASS, (double) rollouts.size())), now));
+                        new MonitorEvent(group.getPolicyVersion(), MonitorKind.GROUP_NO_PASS,
+                                (double) rollouts.size())), now));
             }
             case TOO_FEW -> log.debug("Group {} closed with {} rollout(s); no pair", key, rollouts.size());
             default -> throw new IllegalStateException("Unknown outcome " + selection.outcome());

@@ -87,7 +87,8 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
         state.setExpiresAt(now + config.responseRetention().toMillis());
         schedule.add(state.getExpiresAt(), ScheduleIndex.tag("E", r.getResponseId()));
         List<PendingFeedback> early = new ArrayList<>(state.getEarly());
-        early.sort(Comparator.comparingLong(PendingFeedback::getEventTime).thenComparing(PendingFeedback::getFeedbackId));
+        early.sort(Comparator.comparingLong(PendingFeedback::getEventTime)
+                .thenComparing(PendingFeedback::getFeedbackId));
         state.setEarly(new ArrayList<>());
         for (PendingFeedback p : early) {
             applyVote(state, p.getUserId(), p.getFeedbackId(), FeedbackKind.valueOf(p.getKind()), p.getEventTime(),

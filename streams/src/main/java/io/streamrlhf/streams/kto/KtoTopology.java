@@ -67,7 +67,8 @@ public final class KtoTopology {
      */
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
         StateStores stores = serdes.stores();
-        builder.addStateStore(stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(), serdes.ktoResponseState()));
+        builder.addStateStore(
+                stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(), serdes.ktoResponseState()));
         builder.addStateStore(stores.keyValue(KtoJoinProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
 
         KStream<String, KtoInput> merged = inputs.responses()
@@ -84,7 +85,8 @@ public final class KtoTopology {
                 config.userLabelsPerHour() == 0 ? out.data() : capPerUser(builder, out.data());
         Topic<String, KtoExample> examples = serdes.topics().ktoExamples();
         capped.map((user, d) -> KeyValue.pair(d.getExampleId(), KtoExamples.toExample(d)), Named.as("kto-to-example"))
-                .to(examples.name(), Produced.with(examples.keySerde(), examples.valueSerde()).withName("kto-examples-sink"));
+                .to(examples.name(), Produced.with(examples.keySerde(), examples.valueSerde())
+                        .withName("kto-examples-sink"));
         inputs.tap().add(capped.mapValues(MonitorEvents::forExample, Named.as("kto-example-monitor")));
         return capped;
     }

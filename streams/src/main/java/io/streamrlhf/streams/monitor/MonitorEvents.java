@@ -38,7 +38,8 @@ public final class MonitorEvents {
 
     /** A judge verdict: pass or fail. */
     public static MonitorEvent forVerdict(JudgeVerdict v) {
-        return new MonitorEvent(v.getPolicyVersion(), v.getPassedAll() ? MonitorKind.JUDGE_PASS : MonitorKind.JUDGE_FAIL,
+        return new MonitorEvent(v.getPolicyVersion(),
+                v.getPassedAll() ? MonitorKind.JUDGE_PASS : MonitorKind.JUDGE_FAIL,
                 v.getScore());
     }
 }

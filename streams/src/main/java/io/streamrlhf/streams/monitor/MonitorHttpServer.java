@@ -67,8 +67,10 @@ public final class MonitorHttpServer implements AutoCloseable {
         });
         this.server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(executor);
-        server.createContext("/monitor/versions", ex -> respondJson(ex, () -> Map.of("versions", versions(ex.getRequestURI()))));
-        server.createContext("/monitor/minutes", ex -> respondJson(ex, () -> Map.of("minutes", minutes(ex.getRequestURI()))));
+        server.createContext("/monitor/versions",
+                ex -> respondJson(ex, () -> Map.of("versions", versions(ex.getRequestURI()))));
+        server.createContext("/monitor/minutes",
+                ex -> respondJson(ex, () -> Map.of("minutes", minutes(ex.getRequestURI()))));
         server.createContext("/monitor/events", this::events);
         server.createContext("/health", ex -> respond(ex, 200, "text/plain", health.get()));
         server.start();
@@ -121,7 +123,8 @@ public final class MonitorHttpServer implements AutoCloseable {
         try {
             respond(ex, 200, "application/json", json.writeValueAsString(body.get()));
         } catch (InvalidStateStoreException e) {
-            respond(ex, 503, "application/json", "{\"error\":\"monitor store not available yet: rebalancing or restoring\"}");
+            respond(ex, 503, "application/json",
+                    "{\"error\":\"monitor store not available yet: rebalancing or restoring\"}");
         } catch (NumberFormatException e) {
             respond(ex, 400, "application/json", "{\"error\":\"from, to and minutes must be integers\"}");
         }

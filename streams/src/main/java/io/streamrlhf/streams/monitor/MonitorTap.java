@@ -38,6 +38,7 @@ public final class MonitorTap {
         }
         int n = sinks++;
         stream.selectKey((k, e) -> MonitorTopology.versionKey(e.getPolicyVersion()), Named.as("monitor-tap-key-" + n))
-                .to(events.name(), Produced.with(events.keySerde(), events.valueSerde()).withName("monitor-tap-sink-" + n));
+                .to(events.name(), Produced.with(events.keySerde(), events.valueSerde())
+                        .withName("monitor-tap-sink-" + n));
     }
 }
