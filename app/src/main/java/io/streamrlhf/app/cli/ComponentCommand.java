@@ -4,6 +4,7 @@ import io.streamrlhf.app.config.Settings;
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.PipelineSettings;
+import io.streamrlhf.app.pipeline.TorchThreads;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -38,6 +39,7 @@ public final class ComponentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Settings settings = options.settings();
+        TorchThreads.apply(settings.get("torch.threads"));
         String bootstrap = settings.get("bootstrap.servers").orElseThrow(() -> new IllegalArgumentException(
                 "Set bootstrap.servers (--set bootstrap.servers=host:9092 or STREAMRLHF_BOOTSTRAP_SERVERS)"));
         String registryUrl = settings.get("schema.registry.url").orElseThrow(() -> new IllegalArgumentException(

@@ -3,6 +3,7 @@ package io.streamrlhf.app.cli;
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.PipelineSettings;
+import io.streamrlhf.app.pipeline.TorchThreads;
 import io.streamrlhf.app.pipeline.VersionProgress;
 import io.streamrlhf.app.pipeline.WarmStartCorpus;
 import io.streamrlhf.app.stack.LocalStack;
@@ -14,6 +15,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -40,6 +42,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings settings = options.settings();
+        TorchThreads.apply(Optional.of(settings.get("torch.threads", "1")));
         StackConfig stackConfig = StackConfig.from(settings);
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);

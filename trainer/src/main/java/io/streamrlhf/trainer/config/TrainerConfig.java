@@ -29,13 +29,16 @@ import java.util.Optional;
  * @param referenceCacheEntries reference log-prob cache bound (default 200000)
  * @param warmStartCorpus optional prompt/completion corpus for version 0 (default none)
  * @param warmStartSteps SFT steps for version 0 when a corpus is given (default 300)
+ * @param warmStartLearningRate peak learning rate of the warm-start SFT (default 1e-3); online preference
+ *     training uses the optimizer's own, lower rate (default 1e-4): at 3e-4 and above, KTO on a mostly
+ *     undesirable stream collapsed the tiny default policy within a minute
  */
 public record TrainerConfig(
     String modelId, String bootstrapServers, String groupId, String transactionalId,
     TopicNames topics, Path checkpointDir, ModelConfig model, OptimizerConfig optimizer,
     SourceConfig kto, SourceConfig dpo, StalenessConfig staleness, int publishEverySteps,
     Duration publishEvery, Duration pollTimeout, int maxPollRecords, int referenceCacheEntries,
-    Optional<Path> warmStartCorpus, int warmStartSteps) {
+    Optional<Path> warmStartCorpus, int warmStartSteps, double warmStartLearningRate) {
 
   /** Validates, naming the bad value. */
   public TrainerConfig {
@@ -59,6 +62,9 @@ public record TrainerConfig(
     }
     if (maxPollRecords < 1) {
       throw new IllegalArgumentException("maxPollRecords must be >= 1, was " + maxPollRecords);
+    }
+    if (!(warmStartLearningRate > 0) || Double.isInfinite(warmStartLearningRate)) {
+      throw new IllegalArgumentException("trainer.warmstart.lr must be positive, was " + warmStartLearningRate);
     }
     if (referenceCacheEntries < 1 || warmStartSteps < 0) {
       throw new IllegalArgumentException("referenceCacheEntries must be >= 1 and warmStartSteps >= 0");

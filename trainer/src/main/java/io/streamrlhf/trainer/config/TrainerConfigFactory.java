@@ -20,7 +20,7 @@ import java.util.Optional;
  * trainer.group.id / trainer.transactional.id (default streamrlhf-trainer-&lt;model id&gt;)
  * trainer.checkpoint.dir=data/checkpoints
  * trainer.model.layers=2 .width=128 .heads=4 .context=128 .mlp.ratio=4 .positions=LEARNED .tied=true .seed=42
- * trainer.optimizer.lr=1e-3 .beta1=0.9 .beta2=0.999 .eps=1e-8 .weight.decay=0.01 .max.grad.norm=1 .warmup.steps=10
+ * trainer.optimizer.lr=1e-4 .beta1=0.9 .beta2=0.999 .eps=1e-8 .weight.decay=0.01 .max.grad.norm=1 .warmup.steps=10
  * trainer.kto.enabled=true .weight=1 .batch.size=8 .beta=0.1 .desirable.weight=1 .undesirable.weight=1
  * trainer.dpo.enabled=true .weight=1 .batch.size=8 .loss=DPO_SIGMOID .beta=0.1 .label.smoothing=0
  *   .simpo.gamma=0.5 .lambda=0.1
@@ -28,11 +28,17 @@ import java.util.Optional;
  * trainer.publish.every.steps=10  trainer.publish.every=PT30S  trainer.poll.timeout=PT0.2S
  * trainer.max.poll.records=256
  * trainer.reference.cache.entries=200000
- * trainer.warmstart.corpus=(none)  trainer.warmstart.steps=300
+ * trainer.warmstart.corpus=(none)  trainer.warmstart.steps=300  trainer.warmstart.lr=1e-3
  * topic.* as in TopicNames.fromProperties
  * </pre>
  */
 public final class TrainerConfigFactory {
+
+  /**
+   * Default peak rate of online preference training. Measured on the demo's tiny policy: 1e-4 raised the
+   * held-out thumbs-up rate steadily for KTO and DPO, 3e-4 and 1e-3 collapsed it under KTO within a minute.
+   */
+  static final double ONLINE_LEARNING_RATE = 1e-4;
 
   private TrainerConfigFactory() {}
 
@@ -63,7 +69,7 @@ public final class TrainerConfigFactory {
           Long.parseLong(p.getOrDefault("trainer.model.seed", "42")));
       OptimizerConfig o = OptimizerConfig.defaults();
       OptimizerConfig optimizer = new OptimizerConfig(
-          dbl(p, "trainer.optimizer.lr", o.learningRate()),
+          dbl(p, "trainer.optimizer.lr", ONLINE_LEARNING_RATE),
           dbl(p, "trainer.optimizer.beta1", o.beta1()),
           dbl(p, "trainer.optimizer.beta2", o.beta2()),
           dbl(p, "trainer.optimizer.eps", o.epsilon()),
@@ -94,7 +100,8 @@ public final class TrainerConfigFactory {
           integer(p, "trainer.max.poll.records", 256),
           integer(p, "trainer.reference.cache.entries", 200_000),
           corpus == null || corpus.isBlank() ? Optional.empty() : Optional.of(Path.of(corpus)),
-          integer(p, "trainer.warmstart.steps", 300));
+          integer(p, "trainer.warmstart.steps", 300),
+          dbl(p, "trainer.warmstart.lr", o.learningRate()));
     } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
       throw new IllegalArgumentException("Bad trainer.* setting: " + e.getMessage(), e);
     }

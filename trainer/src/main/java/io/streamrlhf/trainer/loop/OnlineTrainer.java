@@ -256,7 +256,8 @@ public final class OnlineTrainer implements AutoCloseable {
     if (config.warmStartCorpus().isPresent() && config.warmStartSteps() > 0) {
       var corpus = PromptCompletionCorpus.read(config.warmStartCorpus().get());
       double loss = SupervisedFineTuning.train(policy, corpus, config.warmStartSteps(), 16,
-          config.optimizer(), config.model().seed());
+          config.optimizer().withSchedule(config.warmStartLearningRate(),
+              config.optimizer().warmupSteps()), config.model().seed());
       summary.put("sft/loss", loss);
       summary.put("sft/examples", (double) corpus.size());
     }

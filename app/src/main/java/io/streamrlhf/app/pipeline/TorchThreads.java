@@ -1,0 +1,33 @@
+package io.streamrlhf.app.pipeline;
+
+import java.util.Optional;
+
+/**
+ * Sets libtorch's CPU thread counts before the engine loads. In the one-JVM demo the trainer, the sampler and
+ * (in the experiment) the evaluator each run a model at once on two cores; one intra-op thread per model
+ * avoids oversubscription, which measured several times slower than one thread on this kind of machine.
+ * A GPU box, or a trainer alone on a many-core machine, should leave {@code torch.threads} unset.
+ */
+public final class TorchThreads {
+
+    private static final String INTRA = "ai.djl.pytorch.num_threads";
+    private static final String INTER = "ai.djl.pytorch.num_interop_threads";
+
+    private TorchThreads() {
+    }
+
+    /** Applies {@code threads} unless the JVM was started with explicit DJL thread properties. */
+    public static void apply(Optional<String> threads) {
+        threads.ifPresent(t -> {
+            if (!t.matches("[1-9][0-9]{0,3}")) {
+                throw new IllegalArgumentException("torch.threads must be a positive integer, got '" + t + "'");
+            }
+            if (System.getProperty(INTRA) == null) {
+                System.setProperty(INTRA, t);
+            }
+            if (System.getProperty(INTER) == null) {
+                System.setProperty(INTER, "1");
+            }
+        });
+    }
+}
