@@ -2,6 +2,7 @@ package io.streamrlhf.app.cli;
 
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.Pipeline;
+import io.streamrlhf.app.pipeline.DemoDefaults;
 import io.streamrlhf.app.pipeline.PipelineSettings;
 import io.streamrlhf.app.pipeline.TorchThreads;
 import io.streamrlhf.app.pipeline.VersionProgress;
@@ -52,7 +53,7 @@ public final class DemoCommand implements Callable<Integer> {
         // The demo's gateway gets a fresh API key unless one is configured; it never runs open.
         String apiKey = settings.get("gateway.api.keys", "demo-" + java.util.UUID.randomUUID());
         Map<String, String> props = PipelineSettings.resolve(
-                settings.with(WarmStartCorpus.defaultsFor(settings, dataDir))
+                DemoDefaults.apply(settings, dataDir)
                         .with(Map.of("gateway.api.keys", apiKey, "gateway.bind.address",
                                 settings.get("gateway.bind.address", "127.0.0.1"))),
                 stack.bootstrapServers(), stack.registryUrl(), dataDir);

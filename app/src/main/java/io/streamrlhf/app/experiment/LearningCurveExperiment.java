@@ -3,6 +3,7 @@ package io.streamrlhf.app.experiment;
 import io.streamrlhf.app.config.Settings;
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.Pipeline;
+import io.streamrlhf.app.pipeline.DemoDefaults;
 import io.streamrlhf.app.pipeline.PipelineSettings;
 import io.streamrlhf.app.pipeline.TorchThreads;
 import io.streamrlhf.app.pipeline.WarmStartCorpus;
@@ -92,7 +93,6 @@ public final class LearningCurveExperiment {
         Map<String, String> s = new HashMap<>();
         s.put("data.dir", dataDir.toString());
         s.put("kto.settleDelay", "0s");
-        s.put("prompts.rate.per.second", "4");
         s.put("trainer.publish.every.steps", "10");
         s.put("streams.applicationId", "streamrlhf-learning-" + mode);
         switch (mode) {
@@ -118,7 +118,7 @@ public final class LearningCurveExperiment {
                 minutes + " min", dataDir);
         try (LocalStack stack = new LocalStack(StackConfig.from(settings)).start();
              RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
-            Map<String, String> props = PipelineSettings.resolve(settings.with(WarmStartCorpus.defaultsFor(settings, dataDir)),
+            Map<String, String> props = PipelineSettings.resolve(DemoDefaults.apply(settings, dataDir),
                     stack.bootstrapServers(), stack.registryUrl(), dataDir);
             WarmStartCorpus.ensure(props);
             TrainerConfig trainerConfig = TrainerConfigFactory.fromProperties(props);

@@ -1,6 +1,5 @@
 package io.streamrlhf.app.pipeline;
 
-import io.streamrlhf.app.config.Settings;
 import io.streamrlhf.producers.tasks.ArithmeticTask;
 import io.streamrlhf.producers.tasks.ChatTask;
 import io.streamrlhf.producers.tasks.TaskGenerator;
@@ -29,12 +28,6 @@ import java.util.Random;
 public final class WarmStartCorpus {
 
     private WarmStartCorpus() {
-    }
-
-    /** The trainer keys that point the warm start at the corpus, unless the user set them. */
-    public static Map<String, String> defaultsFor(Settings settings, Path dataDir) {
-        return Map.of("trainer.warmstart.corpus",
-                settings.get("trainer.warmstart.corpus", dataDir.resolve("warmstart.tsv").toString()));
     }
 
     /** Writes the corpus named by {@code trainer.warmstart.corpus} if it does not exist yet. */
