@@ -1,0 +1,95 @@
+package io.streamrlhf.app.pipeline;
+
+import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.app.stack.LocalStack;
+import io.streamrlhf.app.stack.StackConfig;
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import io.streamrlhf.streams.app.StreamsApp;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Everything {@code streamrlhf demo} runs, as one closeable unit: the embedded stack, every component with the
+ * demo defaults, and the per-version progress lines. Closing stops them in reverse order.
+ */
+public final class DemoStack implements AutoCloseable {
+
+    private final LocalStack stack;
+    private final RestSchemaRegistryClient registry;
+    private final Pipeline pipeline;
+    private final VersionProgress progress;
+    private final String apiKey;
+    private final Path dataDir;
+
+    private DemoStack(LocalStack stack, RestSchemaRegistryClient registry, Pipeline pipeline, VersionProgress progress,
+                      String apiKey, Path dataDir) {
+        this.stack = stack;
+        this.registry = registry;
+        this.pipeline = pipeline;
+        this.progress = progress;
+        this.apiKey = apiKey;
+        this.dataDir = dataDir;
+    }
+
+    /** Starts the whole demo; progress lines go to {@code out}. */
+    public static DemoStack start(Settings settings, PrintWriter out) {
+        TorchThreads.apply(Optional.of(settings.get("torch.threads", "1")));
+        StackConfig stackConfig = StackConfig.from(settings);
+        Path dataDir = stackConfig.dataDir();
+        LocalStack stack = new LocalStack(stackConfig).start();
+        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl());
+        try {
+            // The demo's gateway gets a fresh API key unless one is configured; it never runs open.
+            String apiKey = settings.get("gateway.api.keys", "demo-" + UUID.randomUUID());
+            Map<String, String> props = PipelineSettings.resolve(
+                    DemoDefaults.apply(settings, dataDir).with(Map.of("gateway.api.keys", apiKey,
+                            "gateway.bind.address", settings.get("gateway.bind.address", "127.0.0.1"))),
+                    stack.bootstrapServers(), stack.registryUrl(), dataDir);
+            WarmStartCorpus.ensure(props);
+            Pipeline pipeline = new Pipeline(props, registry).start(EnumSet.allOf(Component.class));
+            VersionProgress progress = new VersionProgress(stack.bootstrapServers(), pipeline.topics().policyVersions(),
+                    pipeline.streams().map(StreamsApp::monitorQuery), out);
+            Thread thread = new Thread(progress, "streamrlhf-progress");
+            thread.setDaemon(true);
+            thread.start();
+            return new DemoStack(stack, registry, pipeline, progress, apiKey, dataDir);
+        } catch (RuntimeException e) {
+            registry.close();
+            stack.close();
+            throw e;
+        }
+    }
+
+    /** Prints where everything is. */
+    public void printAddresses(PrintWriter out) {
+        out.println("  dashboard         = " + dashboardUrl().map(URI::toString).orElse("-"));
+        pipeline.streams().flatMap(StreamsApp::monitorPort)
+                .ifPresent(port -> out.println("  monitor           = http://127.0.0.1:" + port + "/monitor/versions"));
+        pipeline.gateway().ifPresent(g -> out.println("  gateway           = " + g.baseUri() + "  (API key " + apiKey + ")"));
+        out.println("  bootstrap.servers = " + stack.bootstrapServers());
+        out.println("  registry.url      = " + stack.registryUrl());
+        out.println("  data.dir          = " + dataDir.toAbsolutePath());
+        out.flush();
+    }
+
+    public Optional<URI> dashboardUrl() {
+        return pipeline.dashboard().map(d -> d.url());
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    @Override
+    public void close() {
+        progress.close();
+        pipeline.close();
+        registry.close();
+        stack.close();
+    }
+}
