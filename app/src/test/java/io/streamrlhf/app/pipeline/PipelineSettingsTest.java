@@ -1,0 +1,88 @@
+package io.streamrlhf.app.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.producers.tasks.TaskGenerator;
+import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
+import io.streamrlhf.trainer.sft.PromptCompletionCorpus;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PipelineSettingsTest {
+
+    @Test
+    void fansTheConnectionOutToEveryComponentsKeys() {
+        Map<String, String> props = PipelineSettings.resolve(Settings.of(Map.of("trainer.batch", "8")),
+                "k:9092", "http://r:8081", Path.of("/data"));
+
+        assertThat(props).containsEntry("bootstrap.servers", "k:9092")
+                .containsEntry("kafka.bootstrap.servers", "k:9092")
+                .containsEntry("streams.bootstrapServers", "k:9092")
+                .containsEntry("schema.registry.url", "http://r:8081")
+                .containsEntry("trainer.checkpoint.dir", Path.of("/data/checkpoints").toString())
+                .containsEntry("streams.stateDir", Path.of("/data/streams-state").toString())
+                .containsEntry("trainer.batch", "8");
+    }
+
+    @Test
+    void explicitComponentKeysWinOverDerivedOnesButTheClusterIsTheSameEverywhere() {
+        Map<String, String> props = PipelineSettings.resolve(
+                Settings.of(Map.of("trainer.checkpoint.dir", "/shared/ckpt", "kafka.bootstrap.servers", "other:1")),
+                "k:9092", "http://r:8081", Path.of("/data"));
+
+        assertThat(props).containsEntry("trainer.checkpoint.dir", "/shared/ckpt")
+                .containsEntry("kafka.bootstrap.servers", "k:9092");
+    }
+
+    @Test
+    void demoDefaultsFillOnlyUnsetKeys() {
+        Settings settings = DemoDefaults.apply(Settings.of(Map.of("trainer.kto.desirable.weight", "1.5")), Path.of("/d"));
+
+        assertThat(settings.get("trainer.kto.desirable.weight", "")).isEqualTo("1.5");
+        assertThat(settings.get("streams.stateStore", "")).isEqualTo("IN_MEMORY");
+        assertThat(settings.get("trainer.warmstart.corpus", "")).isEqualTo(Path.of("/d/warmstart.tsv").toString());
+    }
+
+    @Test
+    void warmStartCorpusMixesGoodAndBadAnswersAndIsWrittenOnce(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("ws.tsv");
+        Map<String, String> props = new HashMap<>(Map.of("trainer.warmstart.corpus", file.toString(),
+                "warmstart.corpus.lines", "400", "warmstart.good.share", "0.5"));
+
+        WarmStartCorpus.ensure(props);
+        List<Sample> first = PromptCompletionCorpus.read(file);
+        props.put("warmstart.good.share", "1.0");
+        WarmStartCorpus.ensure(props);
+
+        assertThat(first).hasSize(400);
+        assertThat(PromptCompletionCorpus.read(file)).isEqualTo(first);
+        long correctSums = first.stream().filter(s -> s.prompt().startsWith("What is "))
+                .filter(s -> s.completion().equals(sum(s.prompt()))).count();
+        long arithmetic = first.stream().filter(s -> s.prompt().startsWith("What is ")).count();
+        assertThat((double) correctSums / arithmetic).isBetween(0.35, 0.65);
+    }
+
+    @Test
+    void samplesAreAllGoodWhenTheGoodShareIsOne() {
+        List<Sample> samples = WarmStartCorpus.samples(200, 1.0, new TaskGenerator(1.0, 20), new Random(3));
+        assertThat(samples).allSatisfy(s -> assertThat(s.completion()).isEqualTo(sum(s.prompt())));
+    }
+
+    @Test
+    void refusesAGoodShareOutsideZeroToOne(@TempDir Path dir) {
+        assertThatThrownBy(() -> WarmStartCorpus.ensure(Map.of("trainer.warmstart.corpus", dir.resolve("x").toString(),
+                "warmstart.good.share", "1.5"))).hasMessageContaining("warmstart.good.share");
+    }
+
+    private static String sum(String prompt) {
+        String[] parts = prompt.substring("What is ".length(), prompt.length() - 1).split("\\+");
+        return String.valueOf(Integer.parseInt(parts[0]) + Integer.parseInt(parts[1]));
+    }
+}
