@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * A Confluent-compatible schema registry server for the local stack, on the JDK's HTTP server.
  *
  * <p>Serves the REST API and error codes of Confluent's registry for Avro schemas (see
- * {@code schemas/REGISTRY.md} for the endpoints), so Confluent's own clients, librdkafka-based ones and
+ * the README section "Schema registry compatibility" for the endpoints), so Confluent's own clients, librdkafka-based ones and
  * {@link RestSchemaRegistryClient} all work against it. In the {@link #kafkaBacked Kafka-backed} mode, the one
  * the app uses, every registration and compatibility change is stored in a compacted topic before it is
  * answered, and replayed on start, so ids survive restarts. The {@link #inMemory in-memory} mode keeps
