@@ -38,10 +38,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * The "learning must be real" experiment, headless: for each feedback mode (KTO only: users give thumbs;
@@ -194,16 +192,7 @@ public final class LearningCurveExperiment {
     }
 
     private static KafkaConsumer<String, PolicyVersion> versionConsumer(String bootstrap, Pipeline pipeline) {
-        var topic = pipeline.topics().policyVersions();
-        KafkaConsumer<String, PolicyVersion> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                topic.keySerde().deserializer(), topic.valueSerde().deserializer());
-        List<TopicPartition> partitions = List.of(new TopicPartition(topic.name(), 0));
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        return consumer;
+        return pipeline.topics().policyVersions().replayingConsumer(bootstrap, Map.of());
     }
 
     void report(Map<String, List<Point>> curves, Map<String, Double> baselines, Path outDir) throws IOException {

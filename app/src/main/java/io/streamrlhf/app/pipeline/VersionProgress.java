@@ -10,15 +10,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
@@ -31,30 +28,20 @@ public final class VersionProgress implements Runnable, AutoCloseable {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
     private final KafkaConsumer<String, PolicyVersion> consumer;
-    private final Topic<String, PolicyVersion> topic;
     private final Optional<MonitorQuery> monitor;
     private final PrintWriter out;
     private final AtomicBoolean running = new AtomicBoolean(true);
 
     public VersionProgress(String bootstrapServers, Topic<String, PolicyVersion> topic, Optional<MonitorQuery> monitor,
                            PrintWriter out) {
-        this.topic = topic;
         this.monitor = monitor;
         this.out = out;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+        this.consumer = topic.replayingConsumer(bootstrapServers, Map.of());
     }
 
     @Override
     public void run() {
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
             while (running.get()) {
                 for (ConsumerRecord<String, PolicyVersion> record : consumer.poll(Duration.ofMillis(500))) {
                     if (record.value() != null) {

@@ -8,15 +8,12 @@ import io.streamrlhf.trainer.model.PolicyModel;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +33,6 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     }
 
     private final KafkaConsumer<String, PolicyVersion> consumer;
-    private final Topic<String, PolicyVersion> topic;
     private final CheckpointStore store;
     private final String modelId;
     private final AtomicReference<LoadedPolicy> pending = new AtomicReference<>();
@@ -46,24 +42,14 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
 
     public PolicyFollower(String bootstrapServers, Topic<String, PolicyVersion> topic, CheckpointStore store,
                           String modelId) {
-        this.topic = topic;
         this.store = store;
         this.modelId = modelId;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+        this.consumer = topic.replayingConsumer(bootstrapServers, Map.of());
     }
 
     @Override
     public void run() {
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
             while (running.get()) {
                 PolicyVersion newest = null;
                 for (ConsumerRecord<String, PolicyVersion> record : consumer.poll(Duration.ofMillis(500))) {

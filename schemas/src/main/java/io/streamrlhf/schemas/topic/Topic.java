@@ -1,6 +1,12 @@
 package io.streamrlhf.schemas.topic;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
@@ -20,6 +26,34 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
         Objects.requireNonNull(valueSerde, "valueSerde");
         if (name.isBlank()) {
             throw new IllegalArgumentException("topic name must not be blank");
+        }
+    }
+
+    /**
+     * A consumer that replays this topic's committed records from the beginning, without a consumer group:
+     * {@code read_committed}, assigned to every partition, no offsets committed. For followers of small,
+     * totally ordered topics such as policy versions.
+     *
+     * @param bootstrapServers the cluster
+     * @param overrides extra client settings (security), applied last
+     */
+    public KafkaConsumer<K, V> replayingConsumer(String bootstrapServers, Map<String, Object> overrides) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.putAll(overrides);
+        KafkaConsumer<K, V> consumer = new KafkaConsumer<>(config, keySerde.deserializer(), valueSerde.deserializer());
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(name).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            return consumer;
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
         }
     }
 
