@@ -51,6 +51,17 @@ class PipelineSettingsTest {
     }
 
     @Test
+    void demoChatJudgeFormatAcceptsWhatUsersLikeAndRejectsWhatTheyDoNot() {
+        java.util.regex.Pattern format = java.util.regex.Pattern.compile(DemoDefaults.chatFormat(),
+                java.util.regex.Pattern.DOTALL);
+        assertThat(format.matcher("Hello! How can I help you today?").matches()).isTrue();
+        assertThat(format.matcher("Of course, I'd be happy to help. What do you need?").matches()).isTrue();
+        assertThat(format.matcher("Hello.").matches()).as("too short").isFalse();
+        assertThat(format.matcher("Go away now, right now.").matches()).as("not polite").isFalse();
+        assertThat(format.matcher("hello there, how can i help").matches()).as("format").isFalse();
+    }
+
+    @Test
     void warmStartCorpusMixesGoodAndBadAnswersAndIsWrittenOnce(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("ws.tsv");
         Map<String, String> props = new HashMap<>(Map.of("trainer.warmstart.corpus", file.toString(),
