@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Consumes prompts, samples K completions per prompt from the newest policy version, and emits each as a
- * {@code ResponseGenerated} (source {@code SAMPLED_ROLLOUT}, policy version, sampling parameters) in the same
+ * {@code ResponseGenerated} (source {@code SAMPLED_ROLLOUT}, policy version, sampling parameters, and the
+ * policy's log-probability of each sampled token, end token included when sampling stopped there) in the same
  * Kafka transaction that commits the prompt offsets: a prompt is rolled out exactly once, by exactly one
  * version. New versions are swapped in between batches (see {@link PolicyFollower}); until version 0 exists,
  * prompts wait unconsumed.
@@ -135,7 +136,8 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
             }
         }
         PolicyModel model = policy.model();
-        List<String> completions = texts.isEmpty() ? List.of() : model.generate(texts, config.sampling(), random);
+        List<PolicyModel.Generation> completions = texts.isEmpty() ? List.of()
+                : model.generateWithLogprobs(texts, config.sampling(), random);
         producer.beginTransaction();
         try {
             long now = Instant.now().toEpochMilli();
@@ -147,7 +149,8 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
                         .setResponseId(responseId)
                         .setPromptId(prompt.getPromptId())
                         .setPrompt(prompt.getText())
-                        .setCompletion(completions.get(i))
+                        .setCompletion(completions.get(i).text())
+                        .setTokenLogprobs(boxed(completions.get(i).tokenLogprobs()))
                         .setModelId(config.modelId())
                         .setPolicyVersion(policy.version())
                         .setSource(ResponseSource.SAMPLED_ROLLOUT)
@@ -174,6 +177,14 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
         }
         rollouts.addAndGet(completions.size());
         rolloutsByVersion.merge(policy.version(), (long) completions.size(), Long::sum);
+    }
+
+    private static List<Float> boxed(float[] values) {
+        List<Float> out = new ArrayList<>(values.length);
+        for (float v : values) {
+            out.add(v);
+        }
+        return out;
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, Prompt> batch) {

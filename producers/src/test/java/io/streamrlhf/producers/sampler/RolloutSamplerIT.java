@@ -83,6 +83,8 @@ class RolloutSamplerIT {
                 assertThat(r.getPolicyVersion()).isZero();
                 assertThat(r.getSource()).isEqualTo(ResponseSource.SAMPLED_ROLLOUT);
                 assertThat(r.getSampling().getMaxTokens()).isEqualTo(8);
+                assertThat(r.getTokenLogprobs()).isNotEmpty().allSatisfy(lp -> assertThat(lp).isLessThanOrEqualTo(0f))
+                        .hasSizeLessThanOrEqualTo(9);
             });
             assertThat(responses).extracting(ResponseGenerated::getResponseId).doesNotHaveDuplicates();
 

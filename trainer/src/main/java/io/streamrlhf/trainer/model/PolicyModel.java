@@ -150,12 +150,29 @@ public final class PolicyModel implements AutoCloseable {
    * {@code maxTokens} or at the context limit. Never emits BOS, PAD or SEP.
    */
   public List<String> generate(List<String> prompts, SamplingConfig sampling, Random random) {
+    return generateWithLogprobs(prompts, sampling, random).stream().map(Generation::text).toList();
+  }
+
+  /**
+   * A generated completion and the policy's log-probability of each token it sampled, under the untempered
+   * distribution (what {@link #completionLogps} scores): one entry per completion token, plus the end token's
+   * when generation stopped at it.
+   *
+   * @param text the completion (decoded bytes; invalid UTF-8 becomes U+FFFD)
+   * @param tokens the sampled completion token ids, end token excluded
+   * @param tokenLogprobs per-token log-probabilities
+   */
+  public record Generation(String text, int[] tokens, float[] tokenLogprobs) {}
+
+  /** As {@link #generate(List, SamplingConfig, Random)}, with the sampled tokens' log-probabilities. */
+  public List<Generation> generateWithLogprobs(
+      List<String> prompts, SamplingConfig sampling, Random random) {
     try (GradMode.Scope off = GradMode.off()) {
       return generateWithoutGrad(prompts, sampling, random);
     }
   }
 
-  private List<String> generateWithoutGrad(
+  private List<Generation> generateWithoutGrad(
       List<String> prompts, SamplingConfig sampling, Random random) {
     int rows = prompts.size();
     List<int[]> prefixes = new ArrayList<>(rows);
@@ -176,12 +193,14 @@ public final class PolicyModel implements AutoCloseable {
     int capacity = Math.min(config.context(), longestPrompt + sampling.maxTokens());
     int[][] sequences = new int[rows][capacity];
     List<List<Integer>> generated = new ArrayList<>(rows);
+    List<List<Float>> logprobs = new ArrayList<>(rows);
     boolean[] done = new boolean[rows];
     for (int r = 0; r < rows; r++) {
       Arrays.fill(sequences[r], ByteTokenizer.PAD);
       System.arraycopy(prefixes.get(r), 0, sequences[r], 0, prefixes.get(r).length);
       lengths[r] = prefixes.get(r).length;
       generated.add(new ArrayList<>());
+      logprobs.add(new ArrayList<>());
     }
     int vocab = ByteTokenizer.VOCAB_SIZE;
     for (int step = 0; step < sampling.maxTokens(); step++) {
@@ -211,7 +230,10 @@ public final class PolicyModel implements AutoCloseable {
         }
         float[] row = Arrays.copyOfRange(all, (r * width + lengths[r] - 1) * vocab,
             (r * width + lengths[r]) * vocab);
+        double logNormalizer = logSumExp(row);
+        // sample() masks only BOS, PAD and SEP, never the token it returns, so row[next] is intact.
         int next = sample(row, sampling, random);
+        logprobs.get(r).add((float) (row[next] - logNormalizer));
         if (next == ByteTokenizer.EOS) {
           done[r] = true;
           continue;
@@ -223,11 +245,28 @@ public final class PolicyModel implements AutoCloseable {
         }
       }
     }
-    List<String> out = new ArrayList<>(rows);
-    for (List<Integer> ids : generated) {
-      out.add(tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray()));
+    List<Generation> out = new ArrayList<>(rows);
+    for (int r = 0; r < rows; r++) {
+      float[] lp = new float[logprobs.get(r).size()];
+      for (int i = 0; i < lp.length; i++) {
+        lp[i] = logprobs.get(r).get(i);
+      }
+      int[] ids = generated.get(r).stream().mapToInt(Integer::intValue).toArray();
+      out.add(new Generation(tokenizer.decode(ids), ids, lp));
     }
     return out;
+  }
+
+  private static double logSumExp(float[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : logits) {
+      max = Math.max(max, l);
+    }
+    double sum = 0;
+    for (float l : logits) {
+      sum += Math.exp(l - max);
+    }
+    return max + Math.log(sum);
   }
 
   static int sample(float[] logits, SamplingConfig sampling, Random random) {

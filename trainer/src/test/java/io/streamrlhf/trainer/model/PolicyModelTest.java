@@ -84,6 +84,32 @@ class PolicyModelTest {
   }
 
   @Test
+  void generatedTokenLogprobsAreThePolicysLogSoftmaxAtEachSampledToken() {
+    String prompt = "What is 2+3?";
+    PolicyModel.Generation g = model.generateWithLogprobs(
+        List.of(prompt), new SamplingConfig(1.0, 1.0, 12), new Random(5)).get(0);
+    int[] promptIds = new ByteTokenizer().encodePrompt(prompt);
+    int[] completionIds = g.tokens();
+    assertThat(g.tokenLogprobs().length).isBetween(completionIds.length, completionIds.length + 1);
+
+    long[] sequence = new long[promptIds.length + completionIds.length];
+    for (int i = 0; i < promptIds.length; i++) {
+      sequence[i] = promptIds[i];
+    }
+    for (int i = 0; i < completionIds.length; i++) {
+      sequence[promptIds.length + i] = completionIds[i];
+    }
+    try (NDManager scope = model.manager().newSubManager()) {
+      NDArray logSoftmax = model.logits(scope.create(sequence, new Shape(1, sequence.length)), false)
+          .logSoftmax(-1);
+      for (int i = 0; i < completionIds.length; i++) {
+        float expected = logSoftmax.getFloat(0, promptIds.length - 1 + i, completionIds[i]);
+        assertThat(g.tokenLogprobs()[i]).as("token %d", i).isCloseTo(expected, within(1e-4f));
+      }
+    }
+  }
+
+  @Test
   void greedyGenerationIsDeterministicAndStaysWithinMaxTokens() {
     // given
     SamplingConfig greedy = SamplingConfig.greedy(10);
