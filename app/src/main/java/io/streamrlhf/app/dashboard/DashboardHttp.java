@@ -1,5 +1,6 @@
 package io.streamrlhf.app.dashboard;
 
+import io.streamrlhf.schemas.util.Shutdown;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -243,15 +244,7 @@ final class DashboardHttp implements AutoCloseable {
             server.stop(0);
         }
         if (executor != null) {
-            executor.shutdown();
-            try {
-                if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                    executor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                executor.shutdownNow();
-            }
+            Shutdown.executor(executor, Duration.ofSeconds(5));
         }
     }
 }

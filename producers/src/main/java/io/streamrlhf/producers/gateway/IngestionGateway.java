@@ -1,5 +1,6 @@
 package io.streamrlhf.producers.gateway;
 
+import io.streamrlhf.schemas.util.Shutdown;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -383,15 +384,7 @@ public final class IngestionGateway implements AutoCloseable {
             server = null;
         }
         if (executor != null) {
-            executor.shutdown();
-            try {
-                if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                    executor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                executor.shutdownNow();
-            }
+            Shutdown.executor(executor, Duration.ofSeconds(5));
             executor = null;
         }
         if (tail != null) {

@@ -1,5 +1,7 @@
 package io.streamrlhf.schemas.registry;
 
+import io.streamrlhf.schemas.util.Shutdown;
+import java.time.Duration;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -154,15 +155,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             server = null;
         }
         if (executor != null) {
-            executor.shutdown();
-            try {
-                if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                    executor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                executor.shutdownNow();
-            }
+            Shutdown.executor(executor, Duration.ofSeconds(5));
             executor = null;
         }
         if (kafkaLog != null) {
