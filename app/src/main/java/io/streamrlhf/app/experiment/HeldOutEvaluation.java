@@ -33,15 +33,37 @@ public final class HeldOutEvaluation {
         this.seed = seed;
     }
 
+    /**
+     * What the held-out panel thinks of a version, and the shape of its rollouts.
+     *
+     * @param thumbsUpRate mean panel approval of one fresh rollout per held-out prompt
+     * @param meanTokens mean completion length in tokens
+     * @param endedShare share of rollouts that ended with the end token (the rest ran to the token limit)
+     */
+    public record Score(double thumbsUpRate, double meanTokens, double endedShare) {
+    }
+
     /** Mean panel approval of one fresh rollout per held-out prompt. */
     public double thumbsUpRate(PolicyModel policy) {
-        List<String> completions = policy.generate(prompts.stream().map(TaskPrompt::text).toList(), sampling,
-                new Random(seed));
+        return score(policy).thumbsUpRate();
+    }
+
+    /** Scores one fresh rollout per held-out prompt (same sampling seed for every version). */
+    public Score score(PolicyModel policy) {
+        List<PolicyModel.Generation> rollouts = policy.generateWithLogprobs(
+                prompts.stream().map(TaskPrompt::text).toList(), sampling, new Random(seed));
         double total = 0;
+        long tokens = 0;
+        int ended = 0;
         for (int i = 0; i < prompts.size(); i++) {
             TaskPrompt p = prompts.get(i);
-            total += panel.rate(p.task().id(), p.text(), completions.get(i));
+            PolicyModel.Generation g = rollouts.get(i);
+            total += panel.rate(p.task().id(), p.text(), g.text());
+            tokens += g.tokens().length;
+            // A rollout that stopped at the end token carries that token's log-prob too.
+            ended += g.tokenLogprobs().length > g.tokens().length ? 1 : 0;
         }
-        return total / prompts.size();
+        int n = prompts.size();
+        return new Score(total / n, (double) tokens / n, (double) ended / n);
     }
 }

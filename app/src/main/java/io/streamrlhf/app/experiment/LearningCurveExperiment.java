@@ -56,7 +56,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 public final class LearningCurveExperiment {
 
     /** One evaluated version. */
-    record Point(String mode, long version, double minutes, long examples, double rate) {
+    record Point(String mode, long version, double minutes, long examples, double rate, double meanTokens,
+                 double endedShare) {
     }
 
     private static final int EVAL_PROMPTS = 96;
@@ -132,7 +133,7 @@ public final class LearningCurveExperiment {
                 long start = -1;
                 long examples = 0;
                 PolicyVersion v0 = null;
-                out.printf("%-5s %8s %9s %10s%n", "ver", "minutes", "examples", "thumbs-up");
+                out.printf("%-5s %8s %9s %10s %7s %6s%n", "ver", "minutes", "examples", "thumbs-up", "tokens", "ended");
                 while (start < 0 || System.nanoTime() - start < (long) (minutes * 60e9)) {
                     PolicyVersion latest = null;
                     for (ConsumerRecord<String, PolicyVersion> r : versions.poll(Duration.ofMillis(500))) {
@@ -149,9 +150,11 @@ public final class LearningCurveExperiment {
                     }
                     // Only the newest version is scored when several arrive together: scoring is not free.
                     double elapsed = (System.nanoTime() - start) / 60e9;
-                    double rate = score(store, latest, evaluation);
-                    points.add(new Point(mode, latest.getVersion(), elapsed, examples, rate));
-                    out.printf(Locale.ROOT, "v%-4d %8.2f %9d %9.1f%%%n", latest.getVersion(), elapsed, examples, 100 * rate);
+                    HeldOutEvaluation.Score score = score(store, latest, evaluation);
+                    points.add(new Point(mode, latest.getVersion(), elapsed, examples, score.thumbsUpRate(),
+                            score.meanTokens(), score.endedShare()));
+                    out.printf(Locale.ROOT, "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%%%n", latest.getVersion(), elapsed,
+                            examples, 100 * score.thumbsUpRate(), score.meanTokens(), 100 * score.endedShare());
                 }
                 if ("dpo".equals(mode) && v0 != null) {
                     pipeline.close();
@@ -175,19 +178,36 @@ public final class LearningCurveExperiment {
                     UserPopulation.draw(population), samplerConfig.sampling(), 99);
             try (PolicyModel trained = OfflineDpoBaseline.train(checkpoint, dataset, trainerConfig.dpo(),
                     trainerConfig.optimizer(), trainerConfig.referenceCacheEntries())) {
-                double rate = evaluation.thumbsUpRate(trained);
-                out.printf(Locale.ROOT, "offline DPO on %d pairs: thumbs-up %.1f%% (v0 %.1f%%)%n", dataset.size(),
-                        100 * rate, 100 * evaluation.thumbsUpRate(base));
-                return rate;
+                HeldOutEvaluation.Score after = evaluation.score(trained);
+                HeldOutEvaluation.Score before = evaluation.score(base);
+                out.printf(Locale.ROOT, "offline DPO on %d pairs: thumbs-up %.1f%% (v0 %.1f%%), mean tokens %.1f"
+                                + " (v0 %.1f), mean |weight change| %.2e%n", dataset.size(), 100 * after.thumbsUpRate(),
+                        100 * before.thumbsUpRate(), after.meanTokens(), before.meanTokens(),
+                        meanAbsoluteChange(base, trained));
+                return after.thumbsUpRate();
             }
         }
     }
 
-    private static double score(LocalCheckpointStore store, PolicyVersion version, HeldOutEvaluation evaluation)
-            throws IOException {
+    private static double meanAbsoluteChange(PolicyModel before, PolicyModel after) {
+        double sum = 0;
+        long count = 0;
+        for (Map.Entry<String, ai.djl.ndarray.NDArray> e : before.parameters().entrySet()) {
+            float[] a = e.getValue().toFloatArray();
+            float[] b = after.parameters().get(e.getKey()).toFloatArray();
+            for (int i = 0; i < a.length; i++) {
+                sum += Math.abs(a[i] - b[i]);
+            }
+            count += a.length;
+        }
+        return sum / Math.max(1, count);
+    }
+
+    private static HeldOutEvaluation.Score score(LocalCheckpointStore store, PolicyVersion version,
+                                                 HeldOutEvaluation evaluation) throws IOException {
         Checkpoint checkpoint = store.read(URI.create(version.getCheckpointUri()), version.getSha256());
         try (PolicyModel model = checkpoint.toPolicyModel()) {
-            return evaluation.thumbsUpRate(model);
+            return evaluation.score(model);
         }
     }
 
@@ -196,13 +216,13 @@ public final class LearningCurveExperiment {
     }
 
     void report(Map<String, List<Point>> curves, Map<String, Double> baselines, Path outDir) throws IOException {
-        List<String> csv = new ArrayList<>(List.of("mode,version,minutes,examples,thumbs_up_rate"));
+        List<String> csv = new ArrayList<>(List.of("mode,version,minutes,examples,thumbs_up_rate,mean_tokens,ended_share"));
         Map<String, List<double[]>> plotted = new LinkedHashMap<>();
         out.printf("%n== summary%n");
         for (Map.Entry<String, List<Point>> curve : curves.entrySet()) {
             List<Point> points = curve.getValue();
-            curve.getValue().forEach(p -> csv.add(String.format(Locale.ROOT, "%s,%d,%.3f,%d,%.4f", p.mode(), p.version(),
-                    p.minutes(), p.examples(), p.rate())));
+            curve.getValue().forEach(p -> csv.add(String.format(Locale.ROOT, "%s,%d,%.3f,%d,%.4f,%.2f,%.4f", p.mode(),
+                    p.version(), p.minutes(), p.examples(), p.rate(), p.meanTokens(), p.endedShare())));
             plotted.put("online " + curve.getKey().toUpperCase(Locale.ROOT), points.stream()
                     .map(p -> new double[] {p.minutes(), p.rate()}).toList());
             if (!points.isEmpty()) {

@@ -1,7 +1,9 @@
 package io.streamrlhf.trainer.checkpoint;
 
+import ai.djl.Device;
 import io.streamrlhf.trainer.config.ModelConfig;
 import io.streamrlhf.trainer.config.OptimizerConfig;
+import io.streamrlhf.trainer.model.Devices;
 import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.optim.OptimizerState;
 import java.util.Map;
@@ -31,7 +33,12 @@ public record Checkpoint(
 
   /** A new policy model (on the best device) holding these weights; the caller closes it. */
   public PolicyModel toPolicyModel() {
-    PolicyModel policy = PolicyModel.create(model);
+    return toPolicyModel(Devices.best());
+  }
+
+  /** A new policy model on {@code device} holding these weights; the caller closes it. */
+  public PolicyModel toPolicyModel(Device device) {
+    PolicyModel policy = PolicyModel.create(model, device);
     try {
       policy.importWeights(weights);
       return policy;

@@ -32,13 +32,16 @@ import java.util.Optional;
  * @param warmStartLearningRate peak learning rate of the warm-start SFT (default 1e-3); online preference
  *     training uses the optimizer's own, lower rate (default 1e-4): at 3e-4 and above, KTO on a mostly
  *     undesirable stream collapsed the tiny default policy within a minute
+ * @param devices {@code trainer.devices}: {@code auto} (every GPU DJL sees, data parallel across
+ *     them; the CPU when there is none) or a list such as {@code gpu0,gpu1} or {@code cpu}
  */
 public record TrainerConfig(
     String modelId, String bootstrapServers, String groupId, String transactionalId,
     TopicNames topics, Path checkpointDir, ModelConfig model, OptimizerConfig optimizer,
     SourceConfig kto, SourceConfig dpo, StalenessConfig staleness, int publishEverySteps,
     Duration publishEvery, Duration pollTimeout, int maxPollRecords, int referenceCacheEntries,
-    Optional<Path> warmStartCorpus, int warmStartSteps, double warmStartLearningRate) {
+    Optional<Path> warmStartCorpus, int warmStartSteps, double warmStartLearningRate,
+    String devices) {
 
   /** Validates, naming the bad value. */
   public TrainerConfig {
@@ -65,6 +68,9 @@ public record TrainerConfig(
     }
     if (!(warmStartLearningRate > 0) || Double.isInfinite(warmStartLearningRate)) {
       throw new IllegalArgumentException("trainer.warmstart.lr must be positive, was " + warmStartLearningRate);
+    }
+    if (devices == null || devices.isBlank()) {
+      throw new IllegalArgumentException("trainer.devices must be auto or a device list, e.g. gpu0,gpu1");
     }
     if (referenceCacheEntries < 1 || warmStartSteps < 0) {
       throw new IllegalArgumentException("referenceCacheEntries must be >= 1 and warmStartSteps >= 0");

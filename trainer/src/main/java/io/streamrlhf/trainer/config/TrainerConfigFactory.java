@@ -29,6 +29,7 @@ import java.util.Optional;
  * trainer.max.poll.records=256
  * trainer.reference.cache.entries=200000
  * trainer.warmstart.corpus=(none)  trainer.warmstart.steps=300  trainer.warmstart.lr=1e-3
+ * trainer.devices=auto (every GPU DJL sees, data parallel; else the CPU), or e.g. gpu0,gpu1 / cpu
  * topic.* as in TopicNames.fromProperties
  * </pre>
  */
@@ -101,7 +102,8 @@ public final class TrainerConfigFactory {
           integer(p, "trainer.reference.cache.entries", 200_000),
           corpus == null || corpus.isBlank() ? Optional.empty() : Optional.of(Path.of(corpus)),
           integer(p, "trainer.warmstart.steps", 300),
-          dbl(p, "trainer.warmstart.lr", o.learningRate()));
+          dbl(p, "trainer.warmstart.lr", o.learningRate()),
+          p.getOrDefault("trainer.devices", "auto"));
     } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
       throw new IllegalArgumentException("Bad trainer.* setting: " + e.getMessage(), e);
     }

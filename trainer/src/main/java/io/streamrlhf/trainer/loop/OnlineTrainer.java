@@ -1,5 +1,6 @@
 package io.streamrlhf.trainer.loop;
 
+import ai.djl.Device;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PolicyStatus;
@@ -15,9 +16,11 @@ import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.SourceConfig;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.loop.PreferenceTrainer.StepResult;
+import io.streamrlhf.trainer.model.Devices;
 import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.optim.AdamW;
+import io.streamrlhf.trainer.parallel.DataParallel;
 import io.streamrlhf.trainer.publish.PublishHooks;
 import io.streamrlhf.trainer.publish.VersionHistory;
 import io.streamrlhf.trainer.publish.VersionPublisher;
@@ -110,6 +113,8 @@ public final class OnlineTrainer implements AutoCloseable {
   private CheckpointStore store;
   private VersionPublisher publisher;
   private PolicyModel policy;
+  private List<Device> devices;
+  private DataParallel parallel;
   private ReferenceModel reference;
   private AdamW optimizer;
   private PreferenceTrainer trainer;
@@ -184,6 +189,7 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   private void recover() throws IOException {
+    devices = Devices.parse(config.devices());
     store = new LocalCheckpointStore(config.checkpointDir());
     producer = new KafkaProducer<>(producerProperties(), new StringSerializer(),
         new ByteArraySerializer());
@@ -199,7 +205,7 @@ public final class OnlineTrainer implements AutoCloseable {
     } else {
       PolicyVersion v = latest.get();
       Checkpoint checkpoint = store.read(URI.create(v.getCheckpointUri()), v.getSha256());
-      policy = checkpoint.toPolicyModel();
+      policy = checkpoint.toPolicyModel(devices.get(0));
       optimizer = new AdamW(config.optimizer(), policy.parameters());
       optimizer.importState(checkpoint.optimizerState());
       currentVersion = v.getVersion();
@@ -207,7 +213,11 @@ public final class OnlineTrainer implements AutoCloseable {
       LOG.info("Resumed {} at version {} (optimizer step {})", config.modelId(), currentVersion,
           optimizer.step());
     }
-    trainer = new PreferenceTrainer(policy, reference, optimizer);
+    if (devices.size() > 1) {
+      parallel = DataParallel.over(policy, devices);
+      LOG.info("Data parallel over {}: master weights and optimizer on {}", devices, devices.get(0));
+    }
+    trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
     consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
     List<TopicPartition> partitions = new ArrayList<>();
@@ -245,13 +255,13 @@ public final class OnlineTrainer implements AutoCloseable {
       return policy.frozenCopy();
     }
     Checkpoint c = store.read(URI.create(base.getCheckpointUri()), base.getSha256());
-    try (PolicyModel loaded = c.toPolicyModel()) {
+    try (PolicyModel loaded = c.toPolicyModel(devices.get(0))) {
       return loaded.frozenCopy();
     }
   }
 
   private void warmStart() throws IOException {
-    policy = PolicyModel.create(config.model());
+    policy = PolicyModel.create(config.model(), devices.get(0));
     Map<String, Double> summary = new LinkedHashMap<>();
     if (config.warmStartCorpus().isPresent() && config.warmStartSteps() > 0) {
       var corpus = PromptCompletionCorpus.read(config.warmStartCorpus().get());
@@ -468,6 +478,10 @@ public final class OnlineTrainer implements AutoCloseable {
     if (reference != null) {
       reference.close();
       reference = null;
+    }
+    if (parallel != null) {
+      parallel.close();
+      parallel = null;
     }
     if (policy != null) {
       policy.close();

@@ -13,6 +13,7 @@ import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.batch.TokenBatch;
 import io.streamrlhf.trainer.batch.UnpairedExample;
 import io.streamrlhf.trainer.loss.LossOutput;
+import io.streamrlhf.trainer.loss.LossType;
 import io.streamrlhf.trainer.loss.PairedLogps;
 import io.streamrlhf.trainer.loss.PreferenceLosses;
 import io.streamrlhf.trainer.loss.UnpairedLogps;
@@ -21,7 +22,9 @@ import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.model.ReferenceModel.Request;
 import io.streamrlhf.trainer.optim.AdamW;
+import io.streamrlhf.trainer.parallel.DataParallel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,18 +37,39 @@ import java.util.Map;
  * uses mismatched pairs: example {@code i}'s prompt with example {@code i−1}'s completion (TRL's
  * rotation), scored by policy and reference without gradient; a single-example batch has no
  * mismatched pair and uses a reference point of 0.
+ *
+ * <p>With a {@link DataParallel} the forward and backward of each micro-batch are split across its
+ * devices; the update is the same as on one device (up to floating-point summation order). Metrics
+ * are the shards' values weighted by shard size (exact for the loss and for per-example means).
  */
 public final class PreferenceTrainer {
 
   private final PolicyModel policy;
   private final ReferenceModel reference;
   private final AdamW optimizer;
+  private final List<PolicyModel> models;
+  private final DataParallel parallel;
 
   /** A trainer updating {@code policy} with {@code optimizer} against {@code reference}. */
   public PreferenceTrainer(PolicyModel policy, ReferenceModel reference, AdamW optimizer) {
+    this(policy, reference, optimizer, null);
+  }
+
+  /**
+   * A trainer whose micro-batches are split across {@code parallel}'s devices (data parallel); its
+   * primary must be {@code policy}, which holds the optimizer's weights. {@code null} trains on the
+   * policy's device alone.
+   */
+  public PreferenceTrainer(PolicyModel policy, ReferenceModel reference, AdamW optimizer,
+      DataParallel parallel) {
+    if (parallel != null && parallel.primary() != policy) {
+      throw new IllegalArgumentException("the data-parallel primary must be the trained policy");
+    }
     this.policy = policy;
     this.reference = reference;
     this.optimizer = optimizer;
+    this.models = parallel == null ? List.of(policy) : parallel.models();
+    this.parallel = parallel;
   }
 
   /** The optimizer (for its step and state). */
@@ -80,22 +104,66 @@ public final class PreferenceTrainer {
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       for (int i = 0; i < batches.size(); i++) {
         SourceBatch batch = batches.get(i);
-        try (NDManager scope = policy.manager().newSubManager(); NDScope ignored = new NDScope()) {
-          Forward forward = batch instanceof SourceBatch.Pairs pairs
-              ? pairedLoss(scope, pairs, prepared.get(i))
-              : unpairedLoss(scope, (SourceBatch.Unpaired) batch, prepared.get(i));
-          collector.backward(forward.output().loss().mul((float) batch.sourceWeight()));
-          tokens += forward.tokens();
-          examples += batch.size();
-          metrics.put("loss/" + batch.source(), (double) forward.output().loss().getFloat());
-          for (Map.Entry<String, Double> m : forward.output().metrics().entrySet()) {
+        int n = batch.size();
+        // Shard k runs on model k; every shard's loss is scaled by its share of the batch so the
+        // summed gradient is the whole batch's. ORPO's NLL is normalised by the batch's token count,
+        // so an ORPO batch stays whole on the primary.
+        List<int[]> shards = models.size() == 1 || batch.loss().type() == LossType.ORPO
+            ? List.of(new int[] {0, n}) : DataParallel.shards(n, models.size());
+        List<NDManager> scopes = new ArrayList<>(shards.size());
+        try (NDScope ignored = new NDScope()) {
+          NDArray total = null;
+          double loss = 0;
+          List<Forward> forwards = new ArrayList<>(shards.size());
+          for (int k = 0; k < shards.size(); k++) {
+            PolicyModel model = models.get(k);
+            int from = shards.get(k)[0];
+            int to = shards.get(k)[1];
+            NDManager scope = model.manager().newSubManager();
+            scopes.add(scope);
+            Forward forward = batch instanceof SourceBatch.Pairs pairs
+                ? pairedLoss(model, scope, pairs, prepared.get(i), from, to)
+                : unpairedLoss(model, scope, (SourceBatch.Unpaired) batch, prepared.get(i), from,
+                    to);
+            forwards.add(forward);
+            float share = (float) ((to - from) / (double) n);
+            NDArray part = forward.output().loss().mul(share * (float) batch.sourceWeight());
+            if (!part.getDevice().equals(policy.device())) {
+              part = part.toDevice(policy.device(), false);
+            }
+            total = total == null ? part : total.add(part);
+          }
+          // One backward over every shard: autograd runs each device's part of the graph.
+          collector.backward(total);
+          List<Map<String, Double>> shardMetrics = new ArrayList<>(forwards.size());
+          double[] shares = new double[forwards.size()];
+          for (int k = 0; k < forwards.size(); k++) {
+            Forward forward = forwards.get(k);
+            shares[k] = (shards.get(k)[1] - shards.get(k)[0]) / (double) n;
+            tokens += forward.tokens();
+            loss += shares[k] * forward.output().loss().getFloat();
+            shardMetrics.add(forward.output().metrics());
+          }
+          Map<String, Double> combined = shardMetrics.size() == 1
+              ? shardMetrics.get(0) : mergeShardMetrics(shardMetrics, shares);
+          examples += n;
+          metrics.put("loss/" + batch.source(), loss);
+          for (Map.Entry<String, Double> m : combined.entrySet()) {
             metrics.put(batch.source() + "/" + m.getKey(), m.getValue());
             metrics.putIfAbsent(m.getKey(), m.getValue());
           }
+        } finally {
+          scopes.forEach(NDManager::close);
         }
       }
     }
+    if (parallel != null) {
+      parallel.reduceGradients();
+    }
     double gradNorm = optimizer.update(policy.parameters());
+    if (parallel != null) {
+      parallel.broadcastWeights();
+    }
     double seconds = (System.nanoTime() - start) / 1e9;
     metrics.put("grad_norm", gradNorm);
     metrics.put("learning_rate", optimizer.config().learningRateAt(optimizer.step()));
@@ -119,8 +187,7 @@ public final class PreferenceTrainer {
       }
       float[] all = reference.logps(requests);
       int n = pairs.size();
-      return new float[][] {java.util.Arrays.copyOfRange(all, 0, n),
-          java.util.Arrays.copyOfRange(all, n, 2 * n)};
+      return new float[][] {Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, 2 * n)};
     }
     List<UnpairedExample> examples = ((SourceBatch.Unpaired) batch).examples();
     int n = examples.size();
@@ -149,54 +216,105 @@ public final class PreferenceTrainer {
     return new float[][] {ref, policyKl, referenceKl};
   }
 
-  private Forward pairedLoss(NDManager scope, SourceBatch.Pairs pairs, float[][] ref) {
-    int n = pairs.size();
+  /**
+   * The whole batch's metrics from its shards': {@code count/*} add up; KTO's per-class means
+   * ({@code …/chosen}, {@code …/rejected}) are weighted by the shards' class counts and its margin is
+   * recomputed from them; every other metric is a per-example mean, weighted by shard size.
+   */
+  static Map<String, Double> mergeShardMetrics(List<Map<String, Double>> shards, double[] shares) {
+    Map<String, Double> sums = new LinkedHashMap<>();
+    Map<String, Double> weights = new LinkedHashMap<>();
+    for (int k = 0; k < shards.size(); k++) {
+      Map<String, Double> m = shards.get(k);
+      for (Map.Entry<String, Double> e : m.entrySet()) {
+        String key = e.getKey();
+        double weight;
+        if (key.startsWith("count/")) {
+          weight = Double.NaN;
+        } else if (key.endsWith("/chosen") && m.containsKey("count/chosen")) {
+          weight = m.get("count/chosen");
+        } else if (key.endsWith("/rejected") && m.containsKey("count/rejected")) {
+          weight = m.get("count/rejected");
+        } else {
+          weight = shares[k];
+        }
+        if (Double.isNaN(weight)) {
+          sums.merge(key, e.getValue(), Double::sum);
+          weights.put(key, 1.0);
+        } else {
+          sums.merge(key, weight * e.getValue(), Double::sum);
+          weights.merge(key, weight, Double::sum);
+        }
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    sums.forEach((key, sum) -> out.put(key, sum / weights.get(key)));
+    if (out.containsKey("count/chosen") && out.containsKey("rewards/chosen")
+        && out.containsKey("rewards/rejected")) {
+      out.put("rewards/margins", out.get("rewards/chosen") - out.get("rewards/rejected"));
+    }
+    return out;
+  }
+
+  /** The paired loss of examples {@code [from, to)} of {@code pairs}, forward on {@code model}. */
+  private static Forward pairedLoss(PolicyModel model, NDManager scope, SourceBatch.Pairs pairs,
+      float[][] ref, int from, int to) {
+    List<PairExample> shard = pairs.examples().subList(from, to);
+    int n = shard.size();
     List<Sample> samples = new ArrayList<>(2 * n);
     float[] weights = new float[n];
     for (int i = 0; i < n; i++) {
-      PairExample e = pairs.examples().get(i);
+      PairExample e = shard.get(i);
       samples.add(new Sample(e.prompt(), e.chosen()));
       weights[i] = (float) e.weight();
     }
-    for (PairExample e : pairs.examples()) {
+    for (PairExample e : shard) {
       samples.add(new Sample(e.prompt(), e.rejected()));
     }
     // Chosen and rejected in one forward pass, as TRL's concatenated_forward.
-    TokenBatch tokens = policy.collator().collate(samples);
-    CompletionLogps logps = policy.completionLogps(scope, tokens, true);
+    TokenBatch tokens = model.collator().collate(samples);
+    CompletionLogps logps = model.completionLogps(scope, tokens, true);
     NDIndex first = new NDIndex("0:" + n);
     NDIndex second = new NDIndex(n + ":");
-    NDArray refChosen = ref.length > 0 ? scope.create(ref[0]) : scope.zeros(new Shape(n));
-    NDArray refRejected = ref.length > 0 ? scope.create(ref[1]) : refChosen;
+    NDArray refChosen = ref.length > 0
+        ? onDevice(model, scope, Arrays.copyOfRange(ref[0], from, to))
+        : scope.zeros(new Shape(n)).toDevice(model.device(), false);
+    NDArray refRejected = ref.length > 0
+        ? onDevice(model, scope, Arrays.copyOfRange(ref[1], from, to)) : refChosen;
     PairedLogps in = new PairedLogps(
-        logps.sums().get(first), logps.sums().get(second),
-        refChosen.toDevice(policy.device(), false), refRejected.toDevice(policy.device(), false),
-        logps.counts().get(first), logps.counts().get(second),
-        scope.create(weights).toDevice(policy.device(), false));
+        logps.sums().get(first), logps.sums().get(second), refChosen, refRejected,
+        logps.counts().get(first), logps.counts().get(second), onDevice(model, scope, weights));
     return new Forward(PreferenceLosses.paired(pairs.loss(), in), tokens.realTokens());
   }
 
-  private Forward unpairedLoss(NDManager scope, SourceBatch.Unpaired batch, float[][] prepared) {
-    int n = batch.size();
+  /**
+   * The KTO loss of examples {@code [from, to)}, forward on {@code model}; the KL reference point
+   * still comes from the whole micro-batch's mismatched pairs, so every shard uses the same one.
+   */
+  private static Forward unpairedLoss(PolicyModel model, NDManager scope,
+      SourceBatch.Unpaired batch, float[][] prepared, int from, int to) {
+    List<UnpairedExample> shard = batch.examples().subList(from, to);
+    int n = shard.size();
     List<Sample> samples = new ArrayList<>(n);
     float[] desirable = new float[n];
     float[] weights = new float[n];
     for (int i = 0; i < n; i++) {
-      UnpairedExample e = batch.examples().get(i);
+      UnpairedExample e = shard.get(i);
       samples.add(new Sample(e.prompt(), e.completion()));
       desirable[i] = e.desirable() ? 1f : 0f;
       weights[i] = (float) e.weight();
     }
-    TokenBatch tokens = policy.collator().collate(samples);
-    CompletionLogps logps = policy.completionLogps(scope, tokens, true);
+    TokenBatch tokens = model.collator().collate(samples);
+    CompletionLogps logps = model.completionLogps(scope, tokens, true);
     UnpairedLogps in = new UnpairedLogps(logps.sums(),
-        onDevice(scope, prepared[0]), onDevice(scope, prepared[1]), onDevice(scope, prepared[2]),
-        onDevice(scope, desirable), onDevice(scope, weights));
+        onDevice(model, scope, Arrays.copyOfRange(prepared[0], from, to)),
+        onDevice(model, scope, prepared[1]), onDevice(model, scope, prepared[2]),
+        onDevice(model, scope, desirable), onDevice(model, scope, weights));
     return new Forward(PreferenceLosses.kto(batch.loss(), in), tokens.realTokens());
   }
 
-  private NDArray onDevice(NDManager scope, float[] values) {
-    return scope.create(values).toDevice(policy.device(), false);
+  private static NDArray onDevice(PolicyModel model, NDManager scope, float[] values) {
+    return scope.create(values).toDevice(model.device(), false);
   }
 
   private record Forward(LossOutput output, long tokens) {}

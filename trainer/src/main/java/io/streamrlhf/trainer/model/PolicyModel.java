@@ -348,6 +348,36 @@ public final class PolicyModel implements AutoCloseable {
     return copy;
   }
 
+  /** A trainable copy with the same weights on {@code target} (a data-parallel replica). */
+  public PolicyModel copyTo(Device target) {
+    PolicyModel copy = new PolicyModel(config, target);
+    try {
+      copy.copyWeightsFrom(this);
+      return copy;
+    } catch (RuntimeException e) {
+      copy.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Overwrites this model's weights in place with {@code source}'s, device to device (no host
+   * round trip); both must have the same shape.
+   */
+  public void copyWeightsFrom(PolicyModel source) {
+    if (!config.equals(source.config)) {
+      throw new IllegalArgumentException("cannot copy weights between different model shapes");
+    }
+    try (GradMode.Scope off = GradMode.off(); NDScope ignored = new NDScope()) {
+      for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+        NDArray target = e.getValue().getArray();
+        NDArray from = source.parameters.get(e.getKey()).getArray();
+        target.muli(0).addi(from.getDevice().equals(target.getDevice())
+            ? from : from.toDevice(target.getDevice(), true));
+      }
+    }
+  }
+
   /** Writes {@code values} into {@code target} in place without touching autograd state. */
   static void assign(NDArray target, float[] values) {
     try (GradMode.Scope off = GradMode.off();
