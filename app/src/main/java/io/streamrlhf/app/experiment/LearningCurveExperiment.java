@@ -50,8 +50,10 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  *
  * <pre>
  * java -cp app/target/streamrlhf-app.jar:app/target/lib/* io.streamrlhf.app.experiment.LearningCurveExperiment \
- *     [modes=kto,dpo] [minutes=10] [outDir=docs]
+ *     [modes=kto,dpo] [minutes=10] [outDir=docs] [key=value ...]
  * </pre>
+ * Trailing {@code key=value} arguments override settings of every run (for example
+ * {@code trainer.optimizer.lr=5e-5}).
  */
 public final class LearningCurveExperiment {
 
@@ -65,10 +67,12 @@ public final class LearningCurveExperiment {
 
     private final PrintStream out;
     private final double minutes;
+    private final Map<String, String> overrides;
 
-    LearningCurveExperiment(PrintStream out, double minutes) {
+    LearningCurveExperiment(PrintStream out, double minutes, Map<String, String> overrides) {
         this.out = out;
         this.minutes = minutes;
+        this.overrides = Map.copyOf(overrides);
     }
 
     public static void main(String[] args) throws Exception {
@@ -77,7 +81,18 @@ public final class LearningCurveExperiment {
         Path outDir = Path.of(args.length > 2 ? args[2] : "docs");
         TorchThreads.apply(Optional.of(System.getProperty("torch.threads", "1")));
         Files.createDirectories(outDir);
-        LearningCurveExperiment experiment = new LearningCurveExperiment(System.out, minutes);
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 3; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("Expected key=value, got '" + args[i] + "'");
+            }
+            overrides.put(args[i].substring(0, eq).trim(), args[i].substring(eq + 1).trim());
+        }
+        if (!overrides.isEmpty()) {
+            System.out.println("overrides: " + overrides);
+        }
+        LearningCurveExperiment experiment = new LearningCurveExperiment(System.out, minutes, overrides);
         Map<String, List<Point>> curves = new LinkedHashMap<>();
         Map<String, Double> baselines = new LinkedHashMap<>();
         for (String mode : modes) {
@@ -111,7 +126,9 @@ public final class LearningCurveExperiment {
 
     List<Point> runOnline(String mode, Map<String, Double> baselines) throws Exception {
         Path dataDir = Files.createTempDirectory("streamrlhf-learning-" + mode + "-");
-        Settings settings = Settings.of(modeSettings(mode, dataDir));
+        Map<String, String> values = modeSettings(mode, dataDir);
+        values.putAll(overrides);
+        Settings settings = Settings.of(values);
         List<Point> points = new ArrayList<>();
         out.printf(Locale.ROOT, "%n== online %s: %s of training from a fresh stack in %s%n", mode.toUpperCase(Locale.ROOT),
                 minutes + " min", dataDir);

@@ -44,19 +44,22 @@ public final class OfflineDpoBaseline {
                 texts.add(p.text());
                 texts.add(p.text());
             }
-            List<String> completions = v0.generate(texts, sampling, random);
+            List<PolicyModel.Generation> completions = v0.generateWithLogprobs(texts, sampling, random);
             for (int i = 0; i < prompts.size() && out.size() < pairs; i++) {
                 TaskPrompt p = prompts.get(i);
-                String first = completions.get(2 * i);
-                String second = completions.get(2 * i + 1);
+                PolicyModel.Generation a = completions.get(2 * i);
+                PolicyModel.Generation b = completions.get(2 * i + 1);
+                String first = a.text();
+                String second = b.text();
                 SimulatedUser user = users.users().get(random.nextInt(users.users().size()));
                 // The whole population compares (rate 1) so the dataset reaches its size; noise stays as drawn.
                 SimulatedUser comparing = new SimulatedUser(user.userId(), user.tastes(), user.flipProbability(),
                         user.thumbsRate(), 1.0);
                 Optional<SimulatedUser.Choice> choice = comparing.compare(p.task().id(), p.text(), first, second, random);
                 choice.ifPresent(c -> out.add(c == SimulatedUser.Choice.FIRST
-                        ? new PairExample("offline-" + out.size(), p.text(), first, second, 1.0)
-                        : new PairExample("offline-" + out.size(), p.text(), second, first, 1.0)));
+                        ? new PairExample("offline-" + out.size(), p.text(), first, second, 1.0, !a.ended(), !b.ended())
+                        : new PairExample("offline-" + out.size(), p.text(), second, first, 1.0, !b.ended(),
+                                !a.ended())));
             }
         }
         return out;

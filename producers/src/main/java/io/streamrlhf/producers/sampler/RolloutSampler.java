@@ -151,6 +151,7 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
                         .setPrompt(prompt.getText())
                         .setCompletion(completions.get(i).text())
                         .setTokenLogprobs(boxed(completions.get(i).tokenLogprobs()))
+                        .setTruncated(!completions.get(i).ended())
                         .setModelId(config.modelId())
                         .setPolicyVersion(policy.version())
                         .setSource(ResponseSource.SAMPLED_ROLLOUT)

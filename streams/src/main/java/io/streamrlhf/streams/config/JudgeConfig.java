@@ -22,9 +22,11 @@ import java.util.regex.PatternSyntaxException;
  *                     {@code judge.format.<task>=<regex>}, default none
  * @param exactAnswer whether {@code exact-answer} judges tasks whose prompt has a reference answer. Property
  *                    {@code judge.exactAnswer}, default true
+ * @param requireEndToken whether {@code end-token} fails completions cut off at the token limit (TRL's
+ *                        {@code missing_eos_penalty} as a rule). Property {@code judge.requireEndToken}, default true
  */
 public record JudgeConfig(int minLength, int maxLength, List<String> bannedPhrases, Map<String, Pattern> formatByTask,
-                          boolean exactAnswer) {
+                          boolean exactAnswer, boolean requireEndToken) {
 
     public JudgeConfig {
         if (minLength < 0 || maxLength < minLength) {
@@ -38,7 +40,8 @@ public record JudgeConfig(int minLength, int maxLength, List<String> bannedPhras
 
     /** The documented defaults. */
     public static JudgeConfig defaults() {
-        return new JudgeConfig(1, 2000, List.of("as an ai language model", "i cannot help with that"), Map.of(), true);
+        return new JudgeConfig(1, 2000, List.of("as an ai language model", "i cannot help with that"), Map.of(), true,
+                true);
     }
 
     /** The defaults overridden by {@code judge.*} keys. */
@@ -57,6 +60,6 @@ public record JudgeConfig(int minLength, int maxLength, List<String> bannedPhras
         });
         return new JudgeConfig(p.integer("judge.minLength", d.minLength), p.integer("judge.maxLength", d.maxLength),
                 banned == null ? d.bannedPhrases : Arrays.asList(banned.split("\\|")), formats,
-                p.bool("judge.exactAnswer", d.exactAnswer));
+                p.bool("judge.exactAnswer", d.exactAnswer), p.bool("judge.requireEndToken", d.requireEndToken));
     }
 }

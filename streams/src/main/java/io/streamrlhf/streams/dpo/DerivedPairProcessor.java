@@ -74,7 +74,7 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         if (changed == null) {
             changed = DerivedResponse.newBuilder().setResponseId(d.getResponseId()).setPrompt(d.getPrompt())
                     .setCompletion(d.getCompletion()).setPolicyVersion(d.getPolicyVersion())
-                    .setLabels(new HashMap<>()).setLastTime(now).build();
+                    .setLabels(new HashMap<>()).setLastTime(now).setTruncated(d.getTruncated()).build();
             responses.add(changed);
         }
         Map<String, Boolean> labels = new HashMap<>(changed.getLabels());
@@ -93,9 +93,9 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
             String pairId = Ids.dpoPair("DERIVED", promptId, m.chosen().getResponseId(), m.rejected().getResponseId());
             DpoPair pair = DpoPairs.of(pairId, promptId, d.getPrompt(),
                     new DpoPairs.Side(m.chosen().getResponseId(), m.chosen().getCompletion(),
-                            m.chosen().getPolicyVersion()),
+                            m.chosen().getPolicyVersion(), m.chosen().getTruncated()),
                     new DpoPairs.Side(m.rejected().getResponseId(), m.rejected().getCompletion(),
-                            m.rejected().getPolicyVersion()),
+                            m.rejected().getPolicyVersion(), m.rejected().getTruncated()),
                     PairSource.DERIVED, List.of(), List.of(), now);
             context.forward(new Record<>(pairId, Emission.data(pair), now));
             emitted.add(pairId);

@@ -29,6 +29,7 @@ public final class DpoPairs {
                 .setChosenPolicyVersion(chosen.policyVersion()).setRejectedPolicyVersion(rejected.policyVersion())
                 .setChosenScores(chosenScores).setRejectedScores(rejectedScores)
                 .setWeight(1.0).setEventTime(Instant.ofEpochMilli(eventTime))
+                .setChosenTruncated(chosen.truncated()).setRejectedTruncated(rejected.truncated())
                 .build();
     }
 
@@ -38,7 +39,13 @@ public final class DpoPairs {
      * @param responseId the response
      * @param completion its completion
      * @param policyVersion the version that generated it
+     * @param truncated whether it was cut off at the token limit (no end token)
      */
-    public record Side(String responseId, String completion, long policyVersion) {
+    public record Side(String responseId, String completion, long policyVersion, boolean truncated) {
+
+        /** A side that ended with the end token. */
+        public Side(String responseId, String completion, long policyVersion) {
+            this(responseId, completion, policyVersion, false);
+        }
     }
 }

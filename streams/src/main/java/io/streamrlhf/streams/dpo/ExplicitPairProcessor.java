@@ -155,6 +155,6 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
     }
 
     static DpoPairs.Side side(ResponseSnapshot r) {
-        return new DpoPairs.Side(r.getResponseId(), r.getCompletion(), r.getPolicyVersion());
+        return new DpoPairs.Side(r.getResponseId(), r.getCompletion(), r.getPolicyVersion(), r.getTruncated());
     }
 }

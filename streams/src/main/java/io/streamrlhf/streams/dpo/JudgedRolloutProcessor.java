@@ -164,7 +164,7 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
         for (ResponseSnapshot r : rollouts) {
             String task = prompt != null && prompt.getTask() != null ? prompt.getTask() : r.getTask();
             JudgeMixture.Verdict v = judges.judge(new JudgeInput(r.getPrompt(), r.getCompletion(), task,
-                    prompt == null ? null : prompt.getReferenceAnswer()));
+                    prompt == null ? null : prompt.getReferenceAnswer(), r.getTruncated()));
             JudgeVerdict verdict = JudgeVerdict.newBuilder()
                     .setResponseId(r.getResponseId()).setPromptId(r.getPromptId())
                     .setPolicyVersion(r.getPolicyVersion()).setPassedAll(v.passedAll()).setScore(v.score())

@@ -27,7 +27,10 @@ public final class JudgeMixture {
         this.judges = List.copyOf(judges);
     }
 
-    /** The configured rule-based judges: format, length bounds, banned phrases and (optionally) exact answer. */
+    /**
+     * The configured rule-based judges: format, length bounds, banned phrases and (optionally) exact answer and
+     * end token.
+     */
     public static JudgeMixture fromConfig(JudgeConfig config) {
         List<Judge> judges = new ArrayList<>();
         judges.add(new FormatJudge(config.formatByTask()));
@@ -35,6 +38,9 @@ public final class JudgeMixture {
         judges.add(new BannedPhrasesJudge(config.bannedPhrases()));
         if (config.exactAnswer()) {
             judges.add(new ExactAnswerJudge());
+        }
+        if (config.requireEndToken()) {
+            judges.add(new EndTokenJudge());
         }
         return new JudgeMixture(judges);
     }

@@ -28,6 +28,7 @@ public final class KtoExamples {
                 .setSourceOffsets(d.getSourceOffsets().stream()
                         .map(o -> new OffsetRange(o.getTopic(), o.getPartition(), o.getOffset(), o.getOffset()))
                         .toList())
+                .setTruncated(d.getTruncated())
                 .build();
     }
 }

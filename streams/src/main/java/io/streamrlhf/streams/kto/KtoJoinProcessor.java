@@ -176,6 +176,7 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
                     .setLabel(d.label()).setWeight(d.weight()).setCorrection(d.correction()).setCapped(false)
                     .setPolicyVersion(r.getPolicyVersion()).setResponseTime(r.getEventTime())
                     .setFeedbackTime(vote.getFeedbackTime()).setSourceOffsets(offsets)
+                    .setTruncated(r.getTruncated())
                     .build();
             context.forward(new Record<>(decision.getExampleId(), Emission.data(decision), now));
         });
@@ -250,7 +251,7 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
         ResponseGenerated r = sourced.value();
         return ResponseSnapshot.newBuilder()
                 .setResponseId(r.getResponseId()).setPromptId(r.getPromptId()).setPrompt(r.getPrompt())
-                .setCompletion(r.getCompletion()).setPolicyVersion(r.getPolicyVersion())
+                .setCompletion(r.getCompletion()).setPolicyVersion(r.getPolicyVersion()).setTruncated(r.getTruncated())
                 .setRollout(r.getSource() == ResponseSource.SAMPLED_ROLLOUT).setTask(r.getTask())
                 .setEventTime(r.getEventTime().toEpochMilli()).setOffset(sourced.sourceOffset())
                 .build();

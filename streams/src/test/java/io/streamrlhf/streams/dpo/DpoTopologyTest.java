@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.JudgeVerdict;
+import io.streamrlhf.streams.judge.EndTokenJudge;
 import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.ResponseGenerated;
@@ -180,6 +181,48 @@ class DpoTopologyTest {
             assertThat(p.getChosenPolicyVersion()).isEqualTo(7);
             assertThat(p.getChosenScores()).isNotEmpty();
             assertThat(p.getRejectedScores()).anySatisfy(s -> assertThat(s.getPassed()).isFalse());
+        });
+    }
+
+    @Test
+    void aRolloutCutOffAtTheTokenLimitFailsTheEndTokenJudgeAndPairsCarryTheFlag() {
+        start(DpoConfig.defaults());
+        h.prompts.pipeInput("math", prompt("math", "arithmetic", "4", T0), T0);
+        // r1 would win on every other judge (right answer, shortest) but never reached its end token.
+        ResponseGenerated cut = rollout("r1", "math", "4", 7, T0 + 1);
+        cut.setTruncated(true);
+        send(cut, T0 + 1);
+        send(rollout("r2", "math", "It is 4", 7, T0 + 2), T0 + 2);
+        send(rollout("r3", "math", "The answer: 4", 7, T0 + 3), T0 + 3);
+        send(rollout("r4", "math", "The answer is 4", 7, T0 + 4), T0 + 4);
+
+        List<JudgeVerdict> verdicts = h.verdicts.readValuesToList();
+        assertThat(verdicts.get(0).getPassedAll()).isFalse();
+        assertThat(verdicts.get(0).getScores()).anySatisfy(s -> {
+            assertThat(s.getJudgeId()).isEqualTo(EndTokenJudge.ID);
+            assertThat(s.getPassed()).isFalse();
+        });
+        assertThat(pairs(PairSource.JUDGE)).singleElement().satisfies(p -> {
+            assertThat(p.getChosenResponseId()).isEqualTo("r2");
+            assertThat(p.getRejectedResponseId()).isEqualTo("r1");
+            assertThat(p.getChosenTruncated()).isFalse();
+            assertThat(p.getRejectedTruncated()).isTrue();
+        });
+    }
+
+    @Test
+    void derivedPairsCarryWhetherEachSideWasCutOff() {
+        start(DpoConfig.defaults());
+        send(response("good", "p1", "good answer", 4, T0), T0);
+        ResponseGenerated bad = response("bad", "p1", "bad answer that rambles on", 4, T0);
+        bad.setTruncated(true);
+        send(bad, T0);
+        send(up("f1", "good", "u1", T0 + 1), T0 + 1);
+        send(down("f2", "bad", "u2", T0 + 2), T0 + 2);
+
+        assertThat(pairs(PairSource.DERIVED)).singleElement().satisfies(p -> {
+            assertThat(p.getChosenTruncated()).isFalse();
+            assertThat(p.getRejectedTruncated()).isTrue();
         });
     }
 

@@ -58,15 +58,28 @@ class JudgesTest {
 
     @Test
     void mixturePassesOnlyWhenEveryApplicableJudgePassesAndAveragesScores() {
-        JudgeMixture mixture = JudgeMixture.fromConfig(new JudgeConfig(1, 10, List.of("bad"), Map.of(), true));
+        JudgeMixture mixture = JudgeMixture.fromConfig(new JudgeConfig(1, 10, List.of("bad"), Map.of(), true, true));
         JudgeMixture.Verdict ok = mixture.judge(new JudgeInput("q", "4", "math", "4"));
         assertThat(ok.passedAll()).isTrue();
         assertThat(ok.score()).isEqualTo(1.0);
         assertThat(ok.scores()).extracting(JudgeScore::getJudgeId)
-                .containsExactly(LengthBoundsJudge.ID, BannedPhrasesJudge.ID, ExactAnswerJudge.ID);
+                .containsExactly(LengthBoundsJudge.ID, BannedPhrasesJudge.ID, ExactAnswerJudge.ID, EndTokenJudge.ID);
 
         JudgeMixture.Verdict wrong = mixture.judge(new JudgeInput("q", "bad 5", "math", "4"));
         assertThat(wrong.passedAll()).isFalse();
-        assertThat(wrong.score()).isEqualTo((1.0 + 0.5 + 0.0) / 3);
+        assertThat(wrong.score()).isEqualTo((1.0 + 0.5 + 0.0 + 1.0) / 4);
+    }
+
+    @Test
+    void endTokenJudgeFailsACompletionCutOffAtTheTokenLimit() {
+        EndTokenJudge judge = new EndTokenJudge();
+        assertThat(judge.judge(new JudgeInput("q", "4", null, "4", false)).getPassed()).isTrue();
+        JudgeScore cut = judge.judge(new JudgeInput("q", "4 and then on and on", null, "4", true));
+        assertThat(cut.getPassed()).isFalse();
+        assertThat(cut.getScore()).isEqualTo(0.0);
+        assertThat(cut.getReason()).contains("token limit");
+        // Off by configuration: the mixture no longer has it.
+        JudgeMixture without = JudgeMixture.fromConfig(new JudgeConfig(1, 10, List.of(), Map.of(), false, false));
+        assertThat(without.judge(new JudgeInput("q", "ok", null, null, true)).passedAll()).isTrue();
     }
 }

@@ -5,6 +5,7 @@ import static io.streamrlhf.streams.support.Events.response;
 import static io.streamrlhf.streams.support.Events.retract;
 import static io.streamrlhf.streams.support.Events.up;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.KtoExample;
@@ -70,6 +71,20 @@ class KtoTopologyTest {
         assertThat(e.getResponseTime().toEpochMilli()).isEqualTo(T0);
         assertThat(e.getFeedbackTime().toEpochMilli()).isEqualTo(T0 + 5);
         assertThat(e.getSourceOffsets()).hasSize(2);
+    }
+
+    @Test
+    void anExampleSaysWhetherItsCompletionWasCutOffAtTheTokenLimit() {
+        start(immediate());
+        ResponseGenerated cut = response("r1", "p-r1", "and so on and so on", 3, T0);
+        cut.setTruncated(true);
+        h.responses.pipeInput("r1", cut, T0);
+        respond("r2", T0);
+        rate(down("f1", "r1", "u1", T0 + 5), T0 + 5);
+        rate(up("f2", "r2", "u1", T0 + 6), T0 + 6);
+
+        assertThat(h.examples.readValuesToList()).extracting(KtoExample::getResponseId, KtoExample::getTruncated)
+                .containsExactly(tuple("r1", true), tuple("r2", false));
     }
 
     @Test

@@ -20,8 +20,19 @@ public final class SequenceCollator {
     this.context = context;
   }
 
-  /** One (prompt, completion) pair as plain text. */
-  public record Sample(String prompt, String completion) {}
+  /**
+   * One (prompt, completion) pair as plain text.
+   *
+   * @param ended whether the completion ended with the end token; a completion cut off at the
+   *     token limit ({@code false}) is scored on its own tokens only, with no end token appended
+   */
+  public record Sample(String prompt, String completion, boolean ended) {
+
+    /** A completion that ended with the end token. */
+    public Sample(String prompt, String completion) {
+      this(prompt, completion, true);
+    }
+  }
 
   /** Collates the samples in order. */
   public TokenBatch collate(List<Sample> samples) {
@@ -32,7 +43,7 @@ public final class SequenceCollator {
     List<EncodedPair> encoded = new ArrayList<>(samples.size());
     int longest = 1;
     for (Sample s : samples) {
-      EncodedPair pair = tokenizer.encodePair(s.prompt(), s.completion(), context + 1);
+      EncodedPair pair = tokenizer.encodePair(s.prompt(), s.completion(), context + 1, s.ended());
       encoded.add(pair);
       longest = Math.max(longest, pair.ids().length - 1);
     }

@@ -21,9 +21,18 @@ public sealed interface SourceBatch {
   /** Number of examples. */
   int size();
 
+  /** Weight of the per-token KL penalty toward the reference (0: none). */
+  double klCoef();
+
   /** Pairs for a paired loss. */
-  record Pairs(String source, LossConfig loss, double sourceWeight, List<PairExample> examples)
-      implements SourceBatch {
+  record Pairs(String source, LossConfig loss, double sourceWeight, List<PairExample> examples,
+      double klCoef) implements SourceBatch {
+
+    /** Pairs without the KL penalty. */
+    public Pairs(String source, LossConfig loss, double sourceWeight, List<PairExample> examples) {
+      this(source, loss, sourceWeight, examples, 0.0);
+    }
+
     /** Checks that the loss is paired and the batch non-empty. */
     public Pairs {
       if (!loss.type().paired()) {
@@ -42,9 +51,15 @@ public sealed interface SourceBatch {
   }
 
   /** Unpaired examples for KTO. */
-  record Unpaired(
-      String source, LossConfig loss, double sourceWeight, List<UnpairedExample> examples)
-      implements SourceBatch {
+  record Unpaired(String source, LossConfig loss, double sourceWeight,
+      List<UnpairedExample> examples, double klCoef) implements SourceBatch {
+
+    /** Examples without the KL penalty. */
+    public Unpaired(String source, LossConfig loss, double sourceWeight,
+        List<UnpairedExample> examples) {
+      this(source, loss, sourceWeight, examples, 0.0);
+    }
+
     /** Checks that the loss is unpaired and the batch non-empty. */
     public Unpaired {
       if (loss.type().paired()) {

@@ -22,6 +22,7 @@ import java.util.Optional;
  * trainer.model.layers=2 .width=128 .heads=4 .context=128 .mlp.ratio=4 .positions=LEARNED .tied=true .seed=42
  * trainer.optimizer.lr=1e-4 .beta1=0.9 .beta2=0.999 .eps=1e-8 .weight.decay=0.01 .max.grad.norm=1 .warmup.steps=10
  * trainer.kto.enabled=true .weight=1 .batch.size=8 .beta=0.1 .desirable.weight=1 .undesirable.weight=1
+ *   .kl.coef=0 (both sources: per-token KL penalty toward the reference; 0 = plain TRL loss)
  * trainer.dpo.enabled=true .weight=1 .batch.size=8 .loss=DPO_SIGMOID .beta=0.1 .label.smoothing=0
  *   .simpo.gamma=0.5 .lambda=0.1
  * trainer.staleness.max.lag=4 .action=DOWN_WEIGHT .factor=0.5
@@ -120,7 +121,8 @@ public final class TrainerConfigFactory {
         dbl(p, k + "desirable.weight", defaults.desirableWeight()),
         dbl(p, k + "undesirable.weight", defaults.undesirableWeight()));
     return new SourceConfig(name, Boolean.parseBoolean(p.getOrDefault(k + "enabled", "true")),
-        loss, dbl(p, k + "weight", 1.0), integer(p, k + "batch.size", 8));
+        loss, dbl(p, k + "weight", 1.0), integer(p, k + "batch.size", 8),
+        dbl(p, k + "kl.coef", 0.0));
   }
 
   private static int integer(Map<String, String> p, String key, int fallback) {

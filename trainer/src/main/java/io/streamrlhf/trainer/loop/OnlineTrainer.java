@@ -303,10 +303,8 @@ public final class OnlineTrainer implements AutoCloseable {
           throw new IllegalArgumentException("null value");
         }
         UnpairedExample example = new UnpairedExample(e.getExampleId(), e.getPrompt(),
-            e.getCompletion(), e.getLabel(), e.getWeight());
-        admit(ktoBuffer, example, e.getPolicyVersion(), e.getCorrection(),
-            w -> new UnpairedExample(example.id(), example.prompt(), example.completion(),
-                example.desirable(), w));
+            e.getCompletion(), e.getLabel(), e.getWeight(), e.getTruncated());
+        admit(ktoBuffer, example, e.getPolicyVersion(), e.getCorrection(), example::withWeight);
       } else {
         DpoPair p = topics.dpoPairs().valueSerde().deserializer()
             .deserialize(record.topic(), record.value());
@@ -315,10 +313,8 @@ public final class OnlineTrainer implements AutoCloseable {
         }
         long version = Math.min(p.getChosenPolicyVersion(), p.getRejectedPolicyVersion());
         PairExample example = new PairExample(p.getPairId(), p.getPrompt(), p.getChosen(),
-            p.getRejected(), p.getWeight());
-        admit(dpoBuffer, example, version, false,
-            w -> new PairExample(example.id(), example.prompt(), example.chosen(),
-                example.rejected(), w));
+            p.getRejected(), p.getWeight(), p.getChosenTruncated(), p.getRejectedTruncated());
+        admit(dpoBuffer, example, version, false, example::withWeight);
       }
     } catch (RuntimeException e) {
       // Streams owns dead letters; the trainer skips what it cannot read and counts it.
@@ -365,12 +361,12 @@ public final class OnlineTrainer implements AutoCloseable {
       if (dpoReady) {
         SourceConfig s = config.dpo();
         batches.add(new SourceBatch.Pairs(s.name(), s.loss(), s.weight(),
-            dpoBuffer.take(s.batchSize())));
+            dpoBuffer.take(s.batchSize()), s.klCoef()));
       }
       if (ktoReady) {
         SourceConfig s = config.kto();
         batches.add(new SourceBatch.Unpaired(s.name(), s.loss(), s.weight(),
-            ktoBuffer.take(s.batchSize())));
+            ktoBuffer.take(s.batchSize()), s.klCoef()));
       }
       StepResult result = trainer.step(batches);
       stepsSinceParent++;

@@ -180,10 +180,11 @@ public final class PreferenceTrainer {
       }
       List<Request> requests = new ArrayList<>();
       for (PairExample e : pairs.examples()) {
-        requests.add(new Request(e.id() + "/chosen", e.prompt(), e.chosen()));
+        requests.add(new Request(e.id() + "/chosen", e.prompt(), e.chosen(), !e.chosenTruncated()));
       }
       for (PairExample e : pairs.examples()) {
-        requests.add(new Request(e.id() + "/rejected", e.prompt(), e.rejected()));
+        requests.add(new Request(e.id() + "/rejected", e.prompt(), e.rejected(),
+            !e.rejectedTruncated()));
       }
       float[] all = reference.logps(requests);
       int n = pairs.size();
@@ -193,7 +194,7 @@ public final class PreferenceTrainer {
     int n = examples.size();
     List<Request> requests = new ArrayList<>();
     for (UnpairedExample e : examples) {
-      requests.add(new Request(e.id(), e.prompt(), e.completion()));
+      requests.add(new Request(e.id(), e.prompt(), e.completion(), !e.truncated()));
     }
     float[] ref = reference.logps(requests);
     float[] policyKl = new float[n];
@@ -205,8 +206,8 @@ public final class PreferenceTrainer {
         UnpairedExample prompt = examples.get(i);
         UnpairedExample other = examples.get((i - 1 + n) % n);
         klRequests.add(new Request("kl/" + prompt.id() + "/" + other.id(), prompt.prompt(),
-            other.completion()));
-        klSamples.add(new Sample(prompt.prompt(), other.completion()));
+            other.completion(), !other.truncated()));
+        klSamples.add(new Sample(prompt.prompt(), other.completion(), !other.truncated()));
       }
       referenceKl = reference.logps(klRequests);
       try (NDManager scope = policy.manager().newSubManager(); NDScope ignored = new NDScope()) {
@@ -257,7 +258,7 @@ public final class PreferenceTrainer {
   }
 
   /** The paired loss of examples {@code [from, to)} of {@code pairs}, forward on {@code model}. */
-  private static Forward pairedLoss(PolicyModel model, NDManager scope, SourceBatch.Pairs pairs,
+  private Forward pairedLoss(PolicyModel model, NDManager scope, SourceBatch.Pairs pairs,
       float[][] ref, int from, int to) {
     List<PairExample> shard = pairs.examples().subList(from, to);
     int n = shard.size();
@@ -265,11 +266,11 @@ public final class PreferenceTrainer {
     float[] weights = new float[n];
     for (int i = 0; i < n; i++) {
       PairExample e = shard.get(i);
-      samples.add(new Sample(e.prompt(), e.chosen()));
+      samples.add(new Sample(e.prompt(), e.chosen(), !e.chosenTruncated()));
       weights[i] = (float) e.weight();
     }
     for (PairExample e : shard) {
-      samples.add(new Sample(e.prompt(), e.rejected()));
+      samples.add(new Sample(e.prompt(), e.rejected(), !e.rejectedTruncated()));
     }
     // Chosen and rejected in one forward pass, as TRL's concatenated_forward.
     TokenBatch tokens = model.collator().collate(samples);
@@ -284,14 +285,16 @@ public final class PreferenceTrainer {
     PairedLogps in = new PairedLogps(
         logps.sums().get(first), logps.sums().get(second), refChosen, refRejected,
         logps.counts().get(first), logps.counts().get(second), onDevice(model, scope, weights));
-    return new Forward(PreferenceLosses.paired(pairs.loss(), in), tokens.realTokens());
+    LossOutput out = PreferenceLosses.paired(pairs.loss(), in);
+    return new Forward(withKlPenalty(out, pairs.klCoef(), model, scope, tokens, logps),
+        tokens.realTokens());
   }
 
   /**
    * The KTO loss of examples {@code [from, to)}, forward on {@code model}; the KL reference point
    * still comes from the whole micro-batch's mismatched pairs, so every shard uses the same one.
    */
-  private static Forward unpairedLoss(PolicyModel model, NDManager scope,
+  private Forward unpairedLoss(PolicyModel model, NDManager scope,
       SourceBatch.Unpaired batch, float[][] prepared, int from, int to) {
     List<UnpairedExample> shard = batch.examples().subList(from, to);
     int n = shard.size();
@@ -300,7 +303,7 @@ public final class PreferenceTrainer {
     float[] weights = new float[n];
     for (int i = 0; i < n; i++) {
       UnpairedExample e = shard.get(i);
-      samples.add(new Sample(e.prompt(), e.completion()));
+      samples.add(new Sample(e.prompt(), e.completion(), !e.truncated()));
       desirable[i] = e.desirable() ? 1f : 0f;
       weights[i] = (float) e.weight();
     }
@@ -310,7 +313,33 @@ public final class PreferenceTrainer {
         onDevice(model, scope, Arrays.copyOfRange(prepared[0], from, to)),
         onDevice(model, scope, prepared[1]), onDevice(model, scope, prepared[2]),
         onDevice(model, scope, desirable), onDevice(model, scope, weights));
-    return new Forward(PreferenceLosses.kto(batch.loss(), in), tokens.realTokens());
+    LossOutput out = PreferenceLosses.kto(batch.loss(), in);
+    return new Forward(withKlPenalty(out, batch.klCoef(), model, scope, tokens, logps),
+        tokens.realTokens());
+  }
+
+  /**
+   * Adds {@code klCoef ×} the per-token KL penalty toward the reference on the batch's own
+   * completions (GRPO's k3 estimator {@code exp(ref − π) − (ref − π) − 1}, unbiased and never
+   * negative; averaged over each completion's tokens, then over the rows). It anchors every token
+   * of what the policy is trained on, the end token included: KTO's sequence-level push-down of
+   * undesirable completions otherwise lowers the one token they all share, the end token, until
+   * the policy stops ending its answers.
+   */
+  private LossOutput withKlPenalty(LossOutput out, double klCoef, PolicyModel model,
+      NDManager scope, TokenBatch tokens, CompletionLogps logps) {
+    if (klCoef <= 0) {
+      return out;
+    }
+    NDArray ref = scope.create(reference.tokenLogps(tokens), new Shape(tokens.rows(),
+        tokens.length())).toDevice(model.device(), false);
+    NDArray delta = ref.sub(logps.tokens());
+    NDArray perToken = delta.exp().sub(delta).sub(1f).mul(logps.mask());
+    NDArray perRow = perToken.sum(new int[] {1}).div(logps.counts().maximum(1f));
+    NDArray penalty = perRow.mean();
+    Map<String, Double> metrics = new LinkedHashMap<>(out.metrics());
+    metrics.put("kl_penalty", (double) penalty.getFloat());
+    return new LossOutput(out.loss().add(penalty.mul((float) klCoef)), metrics);
   }
 
   private static NDArray onDevice(PolicyModel model, NDManager scope, float[] values) {

@@ -131,7 +131,8 @@ public final class PolicyModel implements AutoCloseable {
     NDArray logProbs = logits(inputs, training).logSoftmax(-1)
         .gather(targets.expandDims(-1), -1)
         .squeeze(-1);
-    return new CompletionLogps(logProbs.mul(mask).sum(new int[] {1}), mask.sum(new int[] {1}));
+    NDArray masked = logProbs.mul(mask);
+    return new CompletionLogps(masked.sum(new int[] {1}), mask.sum(new int[] {1}), masked, mask);
   }
 
   /** Convenience: collates the samples and returns their completion log-probs. */
@@ -162,7 +163,13 @@ public final class PolicyModel implements AutoCloseable {
    * @param tokens the sampled completion token ids, end token excluded
    * @param tokenLogprobs per-token log-probabilities
    */
-  public record Generation(String text, int[] tokens, float[] tokenLogprobs) {}
+  public record Generation(String text, int[] tokens, float[] tokenLogprobs) {
+
+    /** Whether generation stopped at the end token (else it was cut off at a token limit). */
+    public boolean ended() {
+      return tokenLogprobs.length > tokens.length;
+    }
+  }
 
   /** As {@link #generate(List, SamplingConfig, Random)}, with the sampled tokens' log-probabilities. */
   public List<Generation> generateWithLogprobs(

@@ -33,11 +33,21 @@ public final class ReferenceModel implements AutoCloseable {
     };
   }
 
-  /** A keyed request: {@code key} should identify the example and its role (chosen, rejected). */
-  public record Request(String key, String prompt, String completion) {
+  /**
+   * A keyed request: {@code key} should identify the example and its role (chosen, rejected);
+   * {@code ended} is false for a completion cut off at the token limit (scored without EOS).
+   */
+  public record Request(String key, String prompt, String completion, boolean ended) {
+
+    /** A request for a completion that ended with the end token. */
+    public Request(String key, String prompt, String completion) {
+      this(key, prompt, completion, true);
+    }
+
     String cacheKey() {
       return key + "#" + Integer.toHexString(prompt.hashCode()) + ":"
-          + Integer.toHexString(completion.hashCode()) + ":" + completion.length();
+          + Integer.toHexString(completion.hashCode()) + ":" + completion.length()
+          + (ended ? "" : ":cut");
     }
   }
 
@@ -57,7 +67,8 @@ public final class ReferenceModel implements AutoCloseable {
     if (!missing.isEmpty()) {
       List<Sample> samples = new ArrayList<>(missing.size());
       for (int i : missing) {
-        samples.add(new Sample(requests.get(i).prompt(), requests.get(i).completion()));
+        Request r = requests.get(i);
+        samples.add(new Sample(r.prompt(), r.completion(), r.ended()));
       }
       float[] computed;
       try (NDManager scope = frozen.manager().newSubManager(); NDScope ignored = new NDScope()) {
@@ -71,6 +82,16 @@ public final class ReferenceModel implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * The reference's masked per-token completion log-probs for an already collated batch, row-major
+   * {@code (rows × length)}, computed afresh (online, each example is trained on once).
+   */
+  public float[] tokenLogps(io.streamrlhf.trainer.batch.TokenBatch batch) {
+    try (NDManager scope = frozen.manager().newSubManager(); NDScope ignored = new NDScope()) {
+      return frozen.completionLogps(scope, batch, false).tokens().toFloatArray();
+    }
   }
 
   /** Requests answered from the cache. */

@@ -50,12 +50,20 @@ public final class ByteTokenizer {
    * question), then the completion is cut at the end (losing its EOS).
    */
   public EncodedPair encodePair(String prompt, String completion, int maxTokens) {
+    return encodePair(prompt, completion, maxTokens, true);
+  }
+
+  /**
+   * As {@link #encodePair(String, String, int)}; with {@code ended} false the completion gets no
+   * EOS (it was cut off at a token limit, so the end was never generated).
+   */
+  public EncodedPair encodePair(String prompt, String completion, int maxTokens, boolean ended) {
     if (maxTokens < 4) {
       throw new IllegalArgumentException("maxTokens must be at least 4, was " + maxTokens);
     }
     int[] p = encodeText(prompt);
     int[] c = encodeText(completion);
-    int completionBudget = Math.min(c.length + 1, maxTokens - 3);
+    int completionBudget = Math.min(c.length + (ended ? 1 : 0), maxTokens - 3);
     int promptBudget = Math.min(p.length, maxTokens - 2 - completionBudget);
     int[] ids = new int[2 + promptBudget + completionBudget];
     int at = 0;

@@ -1,6 +1,7 @@
 package io.streamrlhf.trainer.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.streamrlhf.trainer.batch.PairExample;
@@ -90,6 +91,43 @@ class PreferenceTrainerSmokeTest {
       trainer.optimizer().close();
       trainer.reference().close();
     }
+  }
+
+  @Test
+  void theKlPenaltyStartsAtZeroAndHoldsBackThePushDownOfUndesirableCompletions() {
+    // given two identical policies trained on the same undesirable-only KTO batches, one anchored
+    List<UnpairedExample> examples = List.of(
+        new UnpairedExample("k1", "What is 2+2?", "5", false, 1.0),
+        new UnpairedExample("k2", "What is 3+3?", "7", false, 1.0));
+    double[] drop = new double[2];
+    for (int run = 0; run < 2; run++) {
+      double klCoef = run == 0 ? 0.0 : 1.0;
+      try (PolicyModel policy = PolicyModel.create(ModelConfig.tiny())) {
+        PreferenceTrainer trainer = trainer(policy);
+        SourceBatch batch = new SourceBatch.Unpaired("kto", LossConfig.defaults(LossType.KTO), 1.0,
+            examples, klCoef);
+        double before = logp(policy, "What is 2+2?", "5");
+        // when
+        StepResult first = trainer.step(List.of(batch));
+        StepResult last = first;
+        for (int i = 0; i < 7; i++) {
+          last = trainer.step(List.of(batch));
+        }
+        // then
+        drop[run] = before - logp(policy, "What is 2+2?", "5");
+        if (klCoef > 0) {
+          // the policy equals the reference at the first step: k3 is exactly 0 there
+          assertThat(first.metrics().get("kl_penalty")).isCloseTo(0.0, within(1e-6));
+          assertThat(last.metrics().get("kl_penalty")).isPositive();
+        } else {
+          assertThat(last.metrics()).doesNotContainKey("kl_penalty");
+        }
+        trainer.optimizer().close();
+        trainer.reference().close();
+      }
+    }
+    assertThat(drop[0]).as("unanchored drop").isPositive();
+    assertThat(drop[1]).as("anchored drop").isLessThan(drop[0]);
   }
 
   @Test

@@ -110,6 +110,34 @@ class PolicyModelTest {
   }
 
   @Test
+  void aCutOffCompletionIsScoredWithoutTheEndTokensLogProb() {
+    // given the same completion, once as ended and once as cut off at the token limit
+    float ended;
+    float cut;
+    float endLogProb;
+    try (NDManager scope = model.manager().newSubManager()) {
+      ended = model.completionLogps(scope, List.of(new Sample("Hi", "abc", true)), false).sums()
+          .getFloat(0);
+      cut = model.completionLogps(scope, List.of(new Sample("Hi", "abc", false)), false).sums()
+          .getFloat(0);
+      int[] ids = new ByteTokenizer().encodePair("Hi", "abc", 64, false).ids();
+      long[] sequence = new long[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        sequence[i] = ids[i];
+      }
+      endLogProb = model.logits(scope.create(sequence, new Shape(1, ids.length)), false)
+          .logSoftmax(-1).getFloat(0, ids.length - 1, ByteTokenizer.EOS);
+    }
+    // then the difference is exactly log p(EOS | prompt, completion)
+    assertThat(ended - cut).isCloseTo(endLogProb, within(1e-4f));
+    // and generations say which kind they are
+    for (PolicyModel.Generation g : model.generateWithLogprobs(List.of("Hello", "Tell me"),
+        new SamplingConfig(1.0, 1.0, 3), new Random(11))) {
+      assertThat(g.ended()).isEqualTo(g.tokenLogprobs().length == g.tokens().length + 1);
+    }
+  }
+
+  @Test
   void greedyGenerationIsDeterministicAndStaysWithinMaxTokens() {
     // given
     SamplingConfig greedy = SamplingConfig.greedy(10);

@@ -70,9 +70,10 @@ class DataParallelTest {
       examples.add(new UnpairedExample("k" + i, "Say thanks " + i,
           i % 3 == 0 ? "No." : "Thank you, friend " + i + "!", i % 3 != 0, 1.0 + i % 2));
     }
-    // Two sources in one step: gradients accumulate across both, as in the online loop.
+    // Two sources in one step: gradients accumulate across both, as in the online loop; the KTO
+    // source carries the per-token KL penalty, a per-row mean that shards like the loss.
     List<SourceBatch> batches = List.of(
-        new SourceBatch.Unpaired("kto", LossConfig.defaults(LossType.KTO), 1.0, examples),
+        new SourceBatch.Unpaired("kto", LossConfig.defaults(LossType.KTO), 1.0, examples, 0.3),
         new SourceBatch.Pairs("dpo", LossConfig.defaults(LossType.IPO), 0.5, pairs(5)));
     assertSameTraining(batches);
   }

@@ -21,6 +21,16 @@ class ByteTokenizerTest {
   }
 
   @Test
+  void aCompletionCutOffAtTheTokenLimitGetsNoEos() {
+    // when
+    EncodedPair cut = tokenizer.encodePair("ab", "cd", 16, false);
+    // then: the model never generated the end, so training must not score one
+    assertThat(cut.ids()).containsExactly(ByteTokenizer.BOS, 'a', 'b', ByteTokenizer.SEP, 'c', 'd');
+    assertThat(cut.completionLength()).isEqualTo(2);
+    assertThat(tokenizer.encodePair("ab", "cd", 16, true).ids()).endsWith(ByteTokenizer.EOS);
+  }
+
+  @Test
   void truncatesTheOldestPromptBytesFirstThenTheCompletionTail() {
     // when
     EncodedPair promptCut = tokenizer.encodePair("abcdef", "x", 6);
