@@ -6,8 +6,11 @@ import io.streamrlhf.producers.users.UserPanel;
 import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.SamplingConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * Scores a policy the way the experiment reports it: fresh rollouts on a fixed set of held-out prompts,
@@ -39,8 +42,9 @@ public final class HeldOutEvaluation {
      * @param thumbsUpRate mean panel approval of one fresh rollout per held-out prompt
      * @param meanTokens mean completion length in tokens
      * @param endedShare share of rollouts that ended with the end token (the rest ran to the token limit)
+     * @param rateByTask the thumbs-up rate per task id, in task order
      */
-    public record Score(double thumbsUpRate, double meanTokens, double endedShare) {
+    public record Score(double thumbsUpRate, double meanTokens, double endedShare, Map<String, Double> rateByTask) {
     }
 
     /** Mean panel approval of one fresh rollout per held-out prompt. */
@@ -55,15 +59,22 @@ public final class HeldOutEvaluation {
         double total = 0;
         long tokens = 0;
         int ended = 0;
+        Map<String, double[]> byTask = new TreeMap<>();
         for (int i = 0; i < prompts.size(); i++) {
             TaskPrompt p = prompts.get(i);
             PolicyModel.Generation g = rollouts.get(i);
-            total += panel.rate(p.task().id(), p.text(), g.text());
+            double rate = panel.rate(p.task().id(), p.text(), g.text());
+            total += rate;
+            double[] sum = byTask.computeIfAbsent(p.task().id(), k -> new double[2]);
+            sum[0] += rate;
+            sum[1]++;
             tokens += g.tokens().length;
             // A rollout that stopped at the end token carries that token's log-prob too.
             ended += g.tokenLogprobs().length > g.tokens().length ? 1 : 0;
         }
         int n = prompts.size();
-        return new Score(total / n, (double) tokens / n, (double) ended / n);
+        Map<String, Double> rateByTask = new LinkedHashMap<>();
+        byTask.forEach((task, sum) -> rateByTask.put(task, sum[0] / sum[1]));
+        return new Score(total / n, (double) tokens / n, (double) ended / n, rateByTask);
     }
 }

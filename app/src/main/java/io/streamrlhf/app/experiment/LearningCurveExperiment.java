@@ -150,7 +150,8 @@ public final class LearningCurveExperiment {
                 long start = -1;
                 long examples = 0;
                 PolicyVersion v0 = null;
-                out.printf("%-5s %8s %9s %10s %7s %6s%n", "ver", "minutes", "examples", "thumbs-up", "tokens", "ended");
+                out.printf("%-5s %8s %9s %10s %7s %6s  %s%n", "ver", "minutes", "examples", "thumbs-up", "tokens", "ended",
+                        "thumbs-up by task");
                 while (start < 0 || System.nanoTime() - start < (long) (minutes * 60e9)) {
                     PolicyVersion latest = null;
                     for (ConsumerRecord<String, PolicyVersion> r : versions.poll(Duration.ofMillis(500))) {
@@ -170,8 +171,11 @@ public final class LearningCurveExperiment {
                     HeldOutEvaluation.Score score = score(store, latest, evaluation);
                     points.add(new Point(mode, latest.getVersion(), elapsed, examples, score.thumbsUpRate(),
                             score.meanTokens(), score.endedShare()));
-                    out.printf(Locale.ROOT, "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%%%n", latest.getVersion(), elapsed,
-                            examples, 100 * score.thumbsUpRate(), score.meanTokens(), 100 * score.endedShare());
+                    StringBuilder tasks = new StringBuilder();
+                    score.rateByTask().forEach((task, r) -> tasks.append(String.format(Locale.ROOT, " %s %.1f%%",
+                            task, 100 * r)));
+                    out.printf(Locale.ROOT, "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%% %s%n", latest.getVersion(), elapsed,
+                            examples, 100 * score.thumbsUpRate(), score.meanTokens(), 100 * score.endedShare(), tasks);
                 }
                 if ("dpo".equals(mode) && v0 != null) {
                     pipeline.close();
