@@ -22,6 +22,33 @@ public final class LearningCurvePlot {
     }
 
     /**
+     * Re-draws curves from the experiment's CSV files, for curves taken in separate runs:
+     * {@code LearningCurvePlot out.png minutes file.csv... [baseline:label=rate...]}; each CSV's rows
+     * ({@code mode,version,minutes,examples,thumbs_up_rate,...}) become the curve "online MODE".
+     */
+    public static void main(String[] args) throws IOException {
+        Path out = Path.of(args[0]);
+        double minutes = Double.parseDouble(args[1]);
+        Map<String, List<double[]>> curves = new java.util.LinkedHashMap<>();
+        Map<String, Double> baselines = new java.util.LinkedHashMap<>();
+        for (int i = 2; i < args.length; i++) {
+            if (args[i].startsWith("baseline:")) {
+                int eq = args[i].lastIndexOf('=');
+                baselines.put(args[i].substring("baseline:".length(), eq), Double.parseDouble(args[i].substring(eq + 1)));
+                continue;
+            }
+            for (String line : java.nio.file.Files.readAllLines(Path.of(args[i])).subList(1,
+                    java.nio.file.Files.readAllLines(Path.of(args[i])).size())) {
+                String[] f = line.split(",");
+                curves.computeIfAbsent("online " + f[0].toUpperCase(Locale.ROOT), k -> new java.util.ArrayList<>())
+                        .add(new double[] {Double.parseDouble(f[2]), Double.parseDouble(f[4])});
+            }
+        }
+        write(out, "Thumbs-up rate of fresh rollouts (held-out users) per policy version", curves, baselines,
+                minutes);
+    }
+
+    /**
      * @param curves per label, points of (minutes, rate in [0, 1])
      * @param baselines horizontal reference lines, per label
      */
