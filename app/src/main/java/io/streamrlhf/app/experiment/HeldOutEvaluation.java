@@ -47,11 +47,6 @@ public final class HeldOutEvaluation {
     public record Score(double thumbsUpRate, double meanTokens, double endedShare, Map<String, Double> rateByTask) {
     }
 
-    /** Mean panel approval of one fresh rollout per held-out prompt. */
-    public double thumbsUpRate(PolicyModel policy) {
-        return score(policy).thumbsUpRate();
-    }
-
     /** Scores one fresh rollout per held-out prompt (same sampling seed for every version). */
     public Score score(PolicyModel policy) {
         List<PolicyModel.Generation> rollouts = policy.generateWithLogprobs(

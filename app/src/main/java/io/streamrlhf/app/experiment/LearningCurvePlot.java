@@ -37,8 +37,8 @@ public final class LearningCurvePlot {
                 baselines.put(args[i].substring("baseline:".length(), eq), Double.parseDouble(args[i].substring(eq + 1)));
                 continue;
             }
-            for (String line : java.nio.file.Files.readAllLines(Path.of(args[i])).subList(1,
-                    java.nio.file.Files.readAllLines(Path.of(args[i])).size())) {
+            List<String> lines = java.nio.file.Files.readAllLines(Path.of(args[i]));
+            for (String line : lines.subList(1, lines.size())) {
                 String[] f = line.split(",");
                 curves.computeIfAbsent("online " + f[0].toUpperCase(Locale.ROOT), k -> new java.util.ArrayList<>())
                         .add(new double[] {Double.parseDouble(f[2]), Double.parseDouble(f[4])});

@@ -2,9 +2,6 @@ package io.streamrlhf.trainer.bench;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.streamrlhf.trainer.batch.PairExample;
 import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.config.ModelConfig;
@@ -42,23 +39,8 @@ public final class DeviceProbe {
     List<Device> devices = Devices.parse(spec);
     System.out.printf(Locale.ROOT, "engine %s %s, GPUs seen %d, trainer.devices=%s -> %s%n",
         engine.getEngineName(), engine.getVersion(), engine.getGpuCount(), spec, devices);
-    try (NDManager manager = NDManager.newBaseManager(devices.get(0))) {
-      for (int n : new int[] {1024, 4096}) {
-        NDArray a = manager.randomNormal(new Shape(n, n));
-        NDArray b = manager.randomNormal(new Shape(n, n));
-        a.matMul(b).sum().getFloat();
-        int reps = 10;
-        long start = System.nanoTime();
-        NDArray last = null;
-        for (int i = 0; i < reps; i++) {
-          last = a.matMul(b);
-        }
-        last.sum().getFloat(); // waits for the device
-        double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "fp32 matmul %d: %.0f GFLOP/s on %s%n", n,
-            2.0 * n * n * n * reps / seconds / 1e9, devices.get(0));
-      }
-    }
+    System.out.printf(Locale.ROOT, "best fp32 matmul: %.0f GFLOP/s on %s%n",
+        DpoStepBenchmark.bestMatmulGflops(devices.get(0), 1024, 2048, 4096), devices.get(0));
     List<PairExample> pairs = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
       pairs.add(new PairExample("p" + i, "What is " + i + "+2?", String.valueOf(i + 2),
@@ -69,8 +51,7 @@ public final class DeviceProbe {
         ReferenceModel reference = new ReferenceModel(policy.frozenCopy(), 1000);
         AdamW adam = new AdamW(optimizer, policy.parameters());
         DataParallel parallel = DataParallel.over(policy, devices)) {
-      PreferenceTrainer trainer = new PreferenceTrainer(policy, reference, adam,
-          devices.size() > 1 ? parallel : null);
+      PreferenceTrainer trainer = new PreferenceTrainer(policy, reference, adam, parallel);
       List<SourceBatch> batch = List.of(
           new SourceBatch.Pairs("dpo", LossConfig.defaults(LossType.DPO_SIGMOID), 1.0, pairs));
       StepResult first = trainer.step(batch);

@@ -13,7 +13,6 @@ import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.batch.TokenBatch;
 import io.streamrlhf.trainer.batch.UnpairedExample;
 import io.streamrlhf.trainer.loss.LossOutput;
-import io.streamrlhf.trainer.loss.LossType;
 import io.streamrlhf.trainer.loss.PairedLogps;
 import io.streamrlhf.trainer.loss.PreferenceLosses;
 import io.streamrlhf.trainer.loss.UnpairedLogps;
@@ -106,10 +105,14 @@ public final class PreferenceTrainer {
         SourceBatch batch = batches.get(i);
         int n = batch.size();
         // Shard k runs on model k; every shard's loss is scaled by its share of the batch so the
-        // summed gradient is the whole batch's. ORPO's NLL is normalised by the batch's token count,
-        // so an ORPO batch stays whole on the primary.
-        List<int[]> shards = models.size() == 1 || batch.loss().type() == LossType.ORPO
+        // summed gradient is the whole batch's. A loss that is not a per-example mean (ORPO) stays
+        // whole on the primary.
+        List<int[]> shards = models.size() == 1 || !batch.loss().type().perExampleMean()
             ? List.of(new int[] {0, n}) : DataParallel.shards(n, models.size());
+        double[] shares = new double[shards.size()];
+        for (int k = 0; k < shards.size(); k++) {
+          shares[k] = (shards.get(k)[1] - shards.get(k)[0]) / (double) n;
+        }
         List<NDManager> scopes = new ArrayList<>(shards.size());
         try (NDScope ignored = new NDScope()) {
           NDArray total = null;
@@ -126,8 +129,8 @@ public final class PreferenceTrainer {
                 : unpairedLoss(model, scope, (SourceBatch.Unpaired) batch, prepared.get(i), from,
                     to);
             forwards.add(forward);
-            float share = (float) ((to - from) / (double) n);
-            NDArray part = forward.output().loss().mul(share * (float) batch.sourceWeight());
+            NDArray part = forward.output().loss()
+                .mul((float) (shares[k] * batch.sourceWeight()));
             if (!part.getDevice().equals(policy.device())) {
               part = part.toDevice(policy.device(), false);
             }
@@ -136,10 +139,8 @@ public final class PreferenceTrainer {
           // One backward over every shard: autograd runs each device's part of the graph.
           collector.backward(total);
           List<Map<String, Double>> shardMetrics = new ArrayList<>(forwards.size());
-          double[] shares = new double[forwards.size()];
           for (int k = 0; k < forwards.size(); k++) {
             Forward forward = forwards.get(k);
-            shares[k] = (shards.get(k)[1] - shards.get(k)[0]) / (double) n;
             tokens += forward.tokens();
             loss += shares[k] * forward.output().loss().getFloat();
             shardMetrics.add(forward.output().metrics());
@@ -175,7 +176,8 @@ public final class PreferenceTrainer {
 
   private float[][] prepare(SourceBatch batch) {
     if (batch instanceof SourceBatch.Pairs pairs) {
-      if (!pairs.loss().type().usesReference()) {
+      // With the KL penalty the loss scores the reference per token anyway and sums those.
+      if (!pairs.loss().type().usesReference() || pairs.klCoef() > 0) {
         return new float[0][];
       }
       List<Request> requests = new ArrayList<>();
@@ -190,13 +192,17 @@ public final class PreferenceTrainer {
       int n = pairs.size();
       return new float[][] {Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, 2 * n)};
     }
-    List<UnpairedExample> examples = ((SourceBatch.Unpaired) batch).examples();
+    SourceBatch.Unpaired unpaired = (SourceBatch.Unpaired) batch;
+    List<UnpairedExample> examples = unpaired.examples();
     int n = examples.size();
-    List<Request> requests = new ArrayList<>();
-    for (UnpairedExample e : examples) {
-      requests.add(new Request(e.id(), e.prompt(), e.completion(), !e.truncated()));
+    float[] ref = null;
+    if (unpaired.klCoef() <= 0) {
+      List<Request> requests = new ArrayList<>();
+      for (UnpairedExample e : examples) {
+        requests.add(new Request(e.id(), e.prompt(), e.completion(), !e.truncated()));
+      }
+      ref = reference.logps(requests);
     }
-    float[] ref = reference.logps(requests);
     float[] policyKl = new float[n];
     float[] referenceKl = new float[n];
     if (n > 1) {
@@ -277,17 +283,25 @@ public final class PreferenceTrainer {
     CompletionLogps logps = model.completionLogps(scope, tokens, true);
     NDIndex first = new NDIndex("0:" + n);
     NDIndex second = new NDIndex(n + ":");
-    NDArray refChosen = ref.length > 0
-        ? onDevice(model, scope, Arrays.copyOfRange(ref[0], from, to))
-        : scope.zeros(new Shape(n)).toDevice(model.device(), false);
-    NDArray refRejected = ref.length > 0
-        ? onDevice(model, scope, Arrays.copyOfRange(ref[1], from, to)) : refChosen;
+    NDArray refTokens = pairs.klCoef() > 0 ? referenceTokens(model, scope, tokens) : null;
+    NDArray refChosen;
+    NDArray refRejected;
+    if (refTokens != null && pairs.loss().type().usesReference()) {
+      NDArray refSums = refTokens.sum(new int[] {1});
+      refChosen = refSums.get(first);
+      refRejected = refSums.get(second);
+    } else if (ref.length > 0) {
+      refChosen = onDevice(model, scope, Arrays.copyOfRange(ref[0], from, to));
+      refRejected = onDevice(model, scope, Arrays.copyOfRange(ref[1], from, to));
+    } else {
+      refChosen = scope.zeros(new Shape(n)).toDevice(model.device(), false);
+      refRejected = refChosen;
+    }
     PairedLogps in = new PairedLogps(
         logps.sums().get(first), logps.sums().get(second), refChosen, refRejected,
         logps.counts().get(first), logps.counts().get(second), onDevice(model, scope, weights));
     LossOutput out = PreferenceLosses.paired(pairs.loss(), in);
-    return new Forward(withKlPenalty(out, pairs.klCoef(), model, scope, tokens, logps),
-        tokens.realTokens());
+    return new Forward(withKlPenalty(out, pairs.klCoef(), refTokens, logps), tokens.realTokens());
   }
 
   /**
@@ -309,13 +323,24 @@ public final class PreferenceTrainer {
     }
     TokenBatch tokens = model.collator().collate(samples);
     CompletionLogps logps = model.completionLogps(scope, tokens, true);
-    UnpairedLogps in = new UnpairedLogps(logps.sums(),
-        onDevice(model, scope, Arrays.copyOfRange(prepared[0], from, to)),
+    NDArray refTokens = batch.klCoef() > 0 ? referenceTokens(model, scope, tokens) : null;
+    NDArray refSums = refTokens != null ? refTokens.sum(new int[] {1})
+        : onDevice(model, scope, Arrays.copyOfRange(prepared[0], from, to));
+    UnpairedLogps in = new UnpairedLogps(logps.sums(), refSums,
         onDevice(model, scope, prepared[1]), onDevice(model, scope, prepared[2]),
         onDevice(model, scope, desirable), onDevice(model, scope, weights));
     LossOutput out = PreferenceLosses.kto(batch.loss(), in);
-    return new Forward(withKlPenalty(out, batch.klCoef(), model, scope, tokens, logps),
-        tokens.realTokens());
+    return new Forward(withKlPenalty(out, batch.klCoef(), refTokens, logps), tokens.realTokens());
+  }
+
+  /**
+   * The reference's masked per-token log-probs {@code (B, T)} for a collated batch, on the shard's
+   * device. With the KL penalty on they serve both the penalty and, summed per row, the loss's
+   * reference log-probs, so the reference scores each completion once.
+   */
+  private NDArray referenceTokens(PolicyModel model, NDManager scope, TokenBatch tokens) {
+    return scope.create(reference.tokenLogps(tokens), new Shape(tokens.rows(), tokens.length()))
+        .toDevice(model.device(), false);
   }
 
   /**
@@ -324,16 +349,14 @@ public final class PreferenceTrainer {
    * negative; averaged over each completion's tokens, then over the rows). It anchors every token
    * of what the policy is trained on, the end token included: KTO's sequence-level push-down of
    * undesirable completions otherwise lowers the one token they all share, the end token, until
-   * the policy stops ending its answers.
+   * the policy stops ending its answers. {@code refTokens} is null when the penalty is off.
    */
-  private LossOutput withKlPenalty(LossOutput out, double klCoef, PolicyModel model,
-      NDManager scope, TokenBatch tokens, CompletionLogps logps) {
+  private static LossOutput withKlPenalty(LossOutput out, double klCoef, NDArray refTokens,
+      CompletionLogps logps) {
     if (klCoef <= 0) {
       return out;
     }
-    NDArray ref = scope.create(reference.tokenLogps(tokens), new Shape(tokens.rows(),
-        tokens.length())).toDevice(model.device(), false);
-    NDArray delta = ref.sub(logps.tokens());
+    NDArray delta = refTokens.sub(logps.tokens());
     NDArray perToken = delta.exp().sub(delta).sub(1f).mul(logps.mask());
     NDArray perRow = perToken.sum(new int[] {1}).div(logps.counts().maximum(1f));
     NDArray penalty = perRow.mean();

@@ -34,4 +34,13 @@ public enum LossType {
   public boolean usesReference() {
     return usesReference;
   }
+
+  /**
+   * Whether the batch loss is a (weighted) mean of per-example terms, so that shards of a batch,
+   * each scaled by its share, add up to it (data parallelism). ORPO's NLL is normalised by the whole
+   * batch's chosen-token count, so it is not.
+   */
+  public boolean perExampleMean() {
+    return this != ORPO;
+  }
 }

@@ -6,14 +6,9 @@ import ai.djl.ndarray.NDArray;
  * Per-sequence completion log-probabilities: {@code sums[b]} is the sum of log π(token) over the
  * completion tokens of row {@code b}, {@code counts[b]} their number (both float32, shape (B));
  * {@code tokens} the masked per-token log-probs and {@code mask} the completion-token mask, both
- * (B, T), where the scorer provides them.
+ * (B, T).
  */
 public record CompletionLogps(NDArray sums, NDArray counts, NDArray tokens, NDArray mask) {
-
-  /** Sums and counts only. */
-  public CompletionLogps(NDArray sums, NDArray counts) {
-    this(sums, counts, null, null);
-  }
 
   /** Length-normalised log-probs {@code sums / counts} (rows without tokens count as 1). */
   public NDArray averages() {

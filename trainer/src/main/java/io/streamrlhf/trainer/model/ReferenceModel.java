@@ -3,6 +3,7 @@ package io.streamrlhf.trainer.model;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
+import io.streamrlhf.trainer.batch.TokenBatch;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,7 +89,7 @@ public final class ReferenceModel implements AutoCloseable {
    * The reference's masked per-token completion log-probs for an already collated batch, row-major
    * {@code (rows × length)}, computed afresh (online, each example is trained on once).
    */
-  public float[] tokenLogps(io.streamrlhf.trainer.batch.TokenBatch batch) {
+  public float[] tokenLogps(TokenBatch batch) {
     try (NDManager scope = frozen.manager().newSubManager(); NDScope ignored = new NDScope()) {
       return frozen.completionLogps(scope, batch, false).tokens().toFloatArray();
     }

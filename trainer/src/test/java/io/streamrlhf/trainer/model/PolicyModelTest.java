@@ -130,10 +130,10 @@ class PolicyModelTest {
     }
     // then the difference is exactly log p(EOS | prompt, completion)
     assertThat(ended - cut).isCloseTo(endLogProb, within(1e-4f));
-    // and generations say which kind they are
+    // and a generation that did not end is one that ran to its token limit
     for (PolicyModel.Generation g : model.generateWithLogprobs(List.of("Hello", "Tell me"),
         new SamplingConfig(1.0, 1.0, 3), new Random(11))) {
-      assertThat(g.ended()).isEqualTo(g.tokenLogprobs().length == g.tokens().length + 1);
+      assertThat(g.ended() || g.tokens().length == 3).as("cut off only at the limit").isTrue();
     }
   }
 
