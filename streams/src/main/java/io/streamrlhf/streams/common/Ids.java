@@ -1,6 +1,9 @@
 package io.streamrlhf.streams.common;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.UUID;
 
 /** Deterministic ids of what the topologies emit, so a replay after a crash produces the same ids. */
@@ -22,7 +25,21 @@ public final class Ids {
         return "dpo-" + source.toLowerCase(java.util.Locale.ROOT) + "-" + uuid(all);
     }
 
-    private static String uuid(String... parts) {
-        return UUID.nameUUIDFromBytes(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8)).toString();
+    /** One MD5 per thread: {@code MessageDigest.getInstance} looks up the provider on every call. */
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has MD5", e);
+        }
+    });
+
+    /** The same name-based (version 3) UUID as {@link UUID#nameUUIDFromBytes} of the joined parts. */
+    static String uuid(String... parts) {
+        MessageDigest md5 = MD5.get();
+        byte[] hash = md5.digest(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8));
+        hash[6] = (byte) ((hash[6] & 0x0f) | 0x30);
+        hash[8] = (byte) ((hash[8] & 0x3f) | 0x80);
+        return new UUID(ByteBuffer.wrap(hash, 0, 8).getLong(), ByteBuffer.wrap(hash, 8, 8).getLong()).toString();
     }
 }

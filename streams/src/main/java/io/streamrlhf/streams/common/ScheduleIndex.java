@@ -51,7 +51,7 @@ public final class ScheduleIndex {
     public List<Entry> pollDue(long now) {
         List<Entry> due = new ArrayList<>();
         List<String> keys = new ArrayList<>();
-        String last = String.format("%016x", Math.max(0, now)) + MAX_SUFFIX;
+        String last = hex16(now) + MAX_SUFFIX;
         try (KeyValueIterator<String, String> it = store.range(key(0, ""), last)) {
             while (it.hasNext()) {
                 KeyValue<String, String> kv = it.next();
@@ -64,6 +64,12 @@ public final class ScheduleIndex {
     }
 
     private static String key(long time, String tag) {
-        return String.format("%016x", Math.max(0, time)) + "|" + tag;
+        return hex16(time) + "|" + tag;
+    }
+
+    /** {@code time} (negative as 0) as 16 lower-case hex digits, so keys sort by time; no format parsing per call. */
+    static String hex16(long time) {
+        String hex = Long.toHexString(Math.max(0, time));
+        return "0".repeat(16 - hex.length()) + hex;
     }
 }

@@ -3,14 +3,16 @@ package io.streamrlhf.streams.common;
 import io.streamrlhf.streams.config.StateStoreType;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
- * Builds the named, changelogged, cached state stores of the topologies, on RocksDB or in memory. Caching lets
- * several updates of one key between two commits reach the changelog once.
+ * Builds the named, changelogged state stores of the topologies, on RocksDB or in memory. Key-value and window
+ * stores are cached, so several updates of one key between two commits reach the changelog once; schedule indexes
+ * are not (see {@link #scheduleIndex}).
  */
 public final class StateStores {
 
@@ -28,6 +30,16 @@ public final class StateStores {
     public <K, V> StoreBuilder<KeyValueStore<K, V>> keyValue(String name, Serde<K> keys, Serde<V> values) {
         return Stores.keyValueStoreBuilder(type == StateStoreType.ROCKSDB ? Stores.persistentKeyValueStore(name)
                 : Stores.inMemoryKeyValueStore(name), keys, values).withCachingEnabled();
+    }
+
+    /**
+     * The store of a {@link ScheduleIndex}: string keys and values, changelogged, without a cache. Each key is
+     * written once and deleted once when it comes due, so a cache would merge nothing and only add its own
+     * bookkeeping on every write and a merged iterator on every poll.
+     */
+    public StoreBuilder<KeyValueStore<String, String>> scheduleIndex(String name) {
+        return Stores.keyValueStoreBuilder(type == StateStoreType.ROCKSDB ? Stores.persistentKeyValueStore(name)
+                : Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.String());
     }
 
     /** A window store without duplicates. */

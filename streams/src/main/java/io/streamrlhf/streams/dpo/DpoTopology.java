@@ -89,8 +89,7 @@ public final class DpoTopology {
                 ExplicitPairProcessor.RESPONSES_STORE, Serdes.String(), serdes.responseSnapshot()));
         builder.addStateStore(serdes.stores().keyValue(
                 ExplicitPairProcessor.PREFERENCES_STORE, Serdes.String(), serdes.pendingPreference()));
-        builder.addStateStore(serdes.stores().keyValue(
-                ExplicitPairProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
+        builder.addStateStore(serdes.stores().scheduleIndex(ExplicitPairProcessor.SCHEDULE_STORE));
         KStream<String, DpoInput> in = byPrompt.mapValues(DpoInput::ofResponse, Named.as("dpo-explicit-wrap-responses"))
                 .merge(inputs.preferences()
                                 .mapValues(DpoInput::ofPreference, Named.as("dpo-explicit-wrap-preferences")),
@@ -109,8 +108,7 @@ public final class DpoTopology {
                 JudgedRolloutProcessor.GROUPS_STORE, Serdes.String(), serdes.rolloutGroup()));
         builder.addStateStore(serdes.stores().keyValue(
                 JudgedRolloutProcessor.PROMPTS_STORE, Serdes.String(), serdes.promptSnapshot()));
-        builder.addStateStore(serdes.stores().keyValue(
-                JudgedRolloutProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
+        builder.addStateStore(serdes.stores().scheduleIndex(JudgedRolloutProcessor.SCHEDULE_STORE));
         JudgeMixture judges = JudgeMixture.fromConfig(judgeConfig);
         KStream<String, DpoInput> in = byPrompt
                 .filter((promptId, r) -> r.getRollout(), Named.as("dpo-judge-rollouts-only"))
@@ -139,8 +137,7 @@ public final class DpoTopology {
     private void derivedPairs(StreamsBuilder builder, ValidatedInputs inputs, KStream<String, KtoDecision> decisions) {
         builder.addStateStore(serdes.stores().keyValue(
                 DerivedPairProcessor.STATE_STORE, Serdes.String(), serdes.derivedPromptState()));
-        builder.addStateStore(serdes.stores().keyValue(
-                DerivedPairProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
+        builder.addStateStore(serdes.stores().scheduleIndex(DerivedPairProcessor.SCHEDULE_STORE));
         KStream<String, Emission<DpoPair>> out = decisions
                 .filter((user, d) -> !d.getCapped(), Named.as("dpo-derived-counted-only"))
                 .selectKey((user, d) -> d.getPromptId(), Named.as("dpo-derived-key-by-prompt"))

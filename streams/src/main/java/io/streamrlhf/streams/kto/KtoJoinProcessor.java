@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * <p>State per response id ({@value #STATE_STORE}): the response, every user's vote, the feedback ids seen (to drop
  * redeliveries) and feedback that arrived before its response. A schedule ({@value #SCHEDULE_STORE}) orders by
  * stream time the settle deadlines, the expiry of responses after {@code kto.responseRetention} and the end of the
- * early-feedback buffer, after which unmatched feedback is dead-lettered as {@code RESPONSE_NOT_FOUND}. All deadlines
+ * early-feedback buffer, after which unmatched feedback is dead-lettered as {@code RESPONSE_NOT_FOUND}. An expired
+ * response also reads as absent before its expiry entry comes due (a partition's punctuation waits for its stream
+ * time to advance). All deadlines
  * are in stream time (record timestamps), so they are reproducible and testable; a partition that receives no records
  * does not advance them.
  */
@@ -79,7 +81,7 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
 
     private void onResponse(Sourced<ResponseGenerated> sourced, long now) {
         ResponseGenerated r = sourced.value();
-        KtoResponseState state = stateOf(r.getResponseId());
+        KtoResponseState state = stateOf(r.getResponseId(), now);
         if (state.getResponse() != null) {
             return;
         }
@@ -99,7 +101,7 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
 
     private void onFeedback(Sourced<Feedback> sourced, long now) {
         Feedback f = sourced.value();
-        KtoResponseState state = stateOf(f.getResponseId());
+        KtoResponseState state = stateOf(f.getResponseId(), now);
         List<String> seen = new ArrayList<>(state.getSeenFeedbackIds());
         if (seen.contains(f.getFeedbackId())) {
             log.debug("Dropping duplicate feedback {} on {}", f.getFeedbackId(), f.getResponseId());
@@ -169,15 +171,23 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
             if (vote.getFeedbackOffset() != null) {
                 offsets.add(vote.getFeedbackOffset());
             }
-            KtoDecision decision = KtoDecision.newBuilder()
-                    .setExampleId(Ids.ktoExample(r.getResponseId(), vote.getUserId()))
-                    .setResponseId(r.getResponseId()).setUserId(vote.getUserId()).setPromptId(r.getPromptId())
-                    .setPrompt(r.getPrompt()).setCompletion(r.getCompletion())
-                    .setLabel(d.label()).setWeight(d.weight()).setCorrection(d.correction()).setCapped(false)
-                    .setPolicyVersion(r.getPolicyVersion()).setResponseTime(r.getEventTime())
-                    .setFeedbackTime(vote.getFeedbackTime()).setSourceOffsets(offsets)
-                    .setTruncated(r.getTruncated())
-                    .build();
+            // Setters, not Avro's builder (which resolves defaults on every build): every field is set here.
+            KtoDecision decision = new KtoDecision();
+            decision.setExampleId(Ids.ktoExample(r.getResponseId(), vote.getUserId()));
+            decision.setResponseId(r.getResponseId());
+            decision.setUserId(vote.getUserId());
+            decision.setPromptId(r.getPromptId());
+            decision.setPrompt(r.getPrompt());
+            decision.setCompletion(r.getCompletion());
+            decision.setLabel(d.label());
+            decision.setWeight(d.weight());
+            decision.setCorrection(d.correction());
+            decision.setCapped(false);
+            decision.setPolicyVersion(r.getPolicyVersion());
+            decision.setResponseTime(r.getEventTime());
+            decision.setFeedbackTime(vote.getFeedbackTime());
+            decision.setSourceOffsets(offsets);
+            decision.setTruncated(r.getTruncated());
             context.forward(new Record<>(decision.getExampleId(), Emission.data(decision), now));
         });
     }
@@ -239,11 +249,19 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
         }
     }
 
-    private KtoResponseState stateOf(String responseId) {
+    private static boolean isExpired(KtoResponseState state, long now) {
+        return state.getResponse() != null && state.getExpiresAt() <= now;
+    }
+
+    /** The state of {@code responseId}, a fresh one when there is none or it has expired by {@code now}. */
+    private KtoResponseState stateOf(String responseId, long now) {
         KtoResponseState state = states.get(responseId);
-        return state != null ? state : KtoResponseState.newBuilder().setResponseId(responseId).setResponse(null)
-                .setVotes(new ArrayList<>()).setSeenFeedbackIds(new ArrayList<>()).setEarly(new ArrayList<>())
-                .setExpiresAt(-1).build();
+        if (state != null && isExpired(state, now)) {
+            states.delete(responseId);
+            state = null;
+        }
+        return state != null ? state
+                : new KtoResponseState(responseId, null, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), -1L);
     }
 
     /** The parts of a response kept in state and repartition topics. */

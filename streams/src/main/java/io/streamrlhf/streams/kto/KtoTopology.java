@@ -69,7 +69,7 @@ public final class KtoTopology {
         StateStores stores = serdes.stores();
         builder.addStateStore(
                 stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(), serdes.ktoResponseState()));
-        builder.addStateStore(stores.keyValue(KtoJoinProcessor.SCHEDULE_STORE, Serdes.String(), Serdes.String()));
+        builder.addStateStore(stores.scheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
 
         KStream<String, KtoInput> merged = inputs.responses()
                 .mapValues(KtoInput::ofResponse, Named.as("kto-wrap-responses"))

@@ -14,6 +14,8 @@ import io.streamrlhf.streams.config.StateStoreType;
 import io.streamrlhf.streams.config.ValidationConfig;
 import io.streamrlhf.streams.kto.KtoTopology;
 import io.streamrlhf.streams.support.Events;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -94,11 +97,29 @@ public final class KtoThroughputBenchmark {
         int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
         int commitMs = Integer.parseInt(a.getOrDefault("commitMs", "100"));
         int lingerMs = Integer.parseInt(a.getOrDefault("lingerMs", "5"));
+        int warmup = Integer.parseInt(a.getOrDefault("warmup", "0"));
+        int warmupRounds = Integer.parseInt(a.getOrDefault("warmupRounds", "1"));
         String store = a.getOrDefault("store", "BOTH");
         List<StateStoreType> stores = store.equals("BOTH") ? List.of(StateStoreType.ROCKSDB, StateStoreType.IN_MEMORY)
                 : List.of(StateStoreType.valueOf(store));
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.temporary().start()) {
             KtoThroughputBenchmark bench = new KtoThroughputBenchmark(broker, partitions, threads, commitMs, lingerMs);
+            // Warm-up rounds on their own topics, results discarded: broker, clients and Streams share this JVM,
+            // and on two cores its single C2 compiler thread takes tens of seconds to catch up. Each round prints
+            // the share of its wall time the JIT compiled, so a reader can see it settle before the timed runs.
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            for (int round = 1; warmup > 0 && round <= warmupRounds; round++) {
+                long jit0 = jit.getTotalCompilationTime();
+                long t0 = System.nanoTime();
+                double pt = bench.passthrough(warmup);
+                double k = 0;
+                for (StateStoreType type : stores) {
+                    k = bench.kto(warmup, type);
+                }
+                double wallMs = (System.nanoTime() - t0) / 1e6;
+                System.out.printf("warm-up round %d: passthrough %,.0f ev/s, KTO %,.0f ev/s, JIT compiling %.0f%% "
+                        + "of the round%n", round, pt, k, 100.0 * (jit.getTotalCompilationTime() - jit0) / wallMs);
+            }
             List<String[]> rows = new ArrayList<>();
             double passthrough = bench.passthrough(events);
             rows.add(new String[] {"plain consume->produce passthrough", fmt(passthrough), "1.00", "", ""});
@@ -137,17 +158,41 @@ public final class KtoThroughputBenchmark {
                 topics.add(new NewTopic(t, partitions, (short) 1));
             }
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+            awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
         }
         return new Topics(names, registry);
     }
 
-    /** Responses then their feedback, interleaved in pairs so most feedback finds its response. */
+    /**
+     * Waits until every partition has a leader, so producers do not start into a partition still electing one.
+     */
+    private static void awaitLeaders(Admin admin, List<String> names) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            boolean ready = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                    .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+            if (ready) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("topics " + names + " have no leader after 30 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Responses then their feedback, interleaved in pairs; each feedback is 1 ms younger than its response, as a
+     * user can only rate what was shown. (With equal timestamps Kafka Streams may take either topic first, and about
+     * half the feedback took the early-feedback path.)
+     */
     private List<ProducerRecord<byte[], byte[]>> records(Topics topics, int events, long t0) {
         Random random = new Random(7);
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(2 * events);
         for (int i = 0; i < events; i++) {
-            out.add(response(topics, i, t0 + i));
-            out.add(feedback(topics, i, t0 + i, random.nextBoolean() ? FeedbackKind.THUMBS_UP : FeedbackKind.THUMBS_DOWN));
+            out.add(response(topics, i, t0 + 2L * i));
+            out.add(feedback(topics, i, t0 + 2L * i + 1,
+                    random.nextBoolean() ? FeedbackKind.THUMBS_UP : FeedbackKind.THUMBS_DOWN));
         }
         return out;
     }
@@ -167,7 +212,12 @@ public final class KtoThroughputBenchmark {
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
+        return producer(5);
+    }
+
+    private KafkaProducer<byte[], byte[]> producer(int maxInFlight) {
         Properties p = new Properties();
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, maxInFlight);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
@@ -185,9 +235,18 @@ public final class KtoThroughputBenchmark {
     }
 
     private void preload(Topics topics, int events) {
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
-            records(topics, events, System.currentTimeMillis() - 60_000).forEach(producer::send);
+        // One request in flight: a fresh partition can still answer NOT_LEADER_OR_FOLLOWER for a moment after its
+        // leader shows in the metadata, and with five in flight the idempotent producer's retries were seen to loop
+        // on OUT_OF_ORDER_SEQUENCE until the delivery timeout dropped the batches. The preload is not timed.
+        try (KafkaProducer<byte[], byte[]> producer = producer(1)) {
+            List<Future<?>> sent = new ArrayList<>();
+            records(topics, events, System.currentTimeMillis() - 60_000).forEach(r -> sent.add(producer.send(r)));
             producer.flush();
+            for (Future<?> f : sent) {
+                f.get(); // a lost preload record would leave the timed run waiting for examples that never come
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("preloading the benchmark records failed", e);
         }
     }
 
@@ -249,8 +308,13 @@ public final class KtoThroughputBenchmark {
             streams.start();
             consumer.subscribe(List.of(topics.ktoExamples().name()));
             long deadline = System.currentTimeMillis() + 600_000;
+            long lastProgress = System.currentTimeMillis();
             while (seen < events && System.currentTimeMillis() < deadline) {
+                if (System.currentTimeMillis() - lastProgress > 60_000) {
+                    throw new IllegalStateException("no example for 60 s after " + seen + " of " + events);
+                }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    lastProgress = System.currentTimeMillis();
                     if (first == 0) {
                         first = System.nanoTime();
                     }

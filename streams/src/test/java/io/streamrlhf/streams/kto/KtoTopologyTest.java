@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.streams.avro.KtoResponseState;
 import io.streamrlhf.streams.common.Ids;
 import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.ValidationConfig;
@@ -18,6 +19,7 @@ import io.streamrlhf.streams.deadletter.DeadLetters;
 import io.streamrlhf.streams.support.Harness;
 import java.time.Duration;
 import java.util.List;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -140,6 +142,19 @@ class KtoTopologyTest {
         assertThat(h.examples.isEmpty()).isTrue();
         assertThat(h.deadLetters.readValuesToList()).singleElement()
                 .satisfies(d -> assertThat(DeadLetters.reasonOf(d)).isEqualTo(DeadLetterReason.RESPONSE_NOT_FOUND));
+    }
+
+    @Test
+    void deletesAResponseFromStateOnceItsRetentionHasPassed() {
+        start(immediate());
+        respond("old", T0);
+        respond("fresh", T0 + 2 * DAY);
+        KeyValueStore<String, KtoResponseState> states = h.driver.getKeyValueStore(KtoJoinProcessor.STATE_STORE);
+        assertThat(states.get("old")).isNotNull();
+
+        respond("tick", T0 + 8 * DAY); // stream time passes old's retention, not fresh's
+        assertThat(states.get("old")).isNull();
+        assertThat(states.get("fresh")).isNotNull();
     }
 
     @Test
