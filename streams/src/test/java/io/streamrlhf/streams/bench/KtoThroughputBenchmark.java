@@ -49,7 +49,9 @@ import org.apache.kafka.streams.Topology;
  * Feedback events per second through the KTO topology (exactly-once, settle delay 0) against a plain
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
- * partitions=2 threads=2 commitMs=100 lingerMs=5 store=ROCKSDB|IN_MEMORY|BOTH}.
+ * partitions=2 threads=2 commitMs=100 lingerMs=5 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1}; system
+ * properties {@code bench.retryBackoffMs} and {@code bench.batchSize} set the Streams producer's
+ * {@code retry.backoff.ms} and {@code batch.size}.
  *
  * <pre>
  * ./mvnw -B -o -q -pl streams test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
@@ -293,6 +295,10 @@ public final class KtoThroughputBenchmark {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
                 Integer.getInteger("bench.retryBackoffMs", 100));
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        String batch = System.getProperty("bench.batchSize");
+        if (batch != null) {
+            p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), Integer.parseInt(batch));
+        }
         return new KafkaStreams(topology, p);
     }
 
