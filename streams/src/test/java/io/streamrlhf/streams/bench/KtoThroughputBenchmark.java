@@ -23,13 +23,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -268,6 +272,7 @@ public final class KtoThroughputBenchmark {
         String prefix = "pt-" + UUID.randomUUID().toString().substring(0, 6) + ".";
         Topics topics = topics(prefix);
         preload(topics, events);
+        var diag = requestCounts();
         long first = 0;
         long copied = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(prefix + "g", false);
@@ -286,6 +291,7 @@ public final class KtoThroughputBenchmark {
             }
             producer.flush();
         }
+        printDelta("passthrough", diag, events);
         return events / ((System.nanoTime() - first) / 1e9);
     }
 
@@ -313,11 +319,45 @@ public final class KtoThroughputBenchmark {
         return new KafkaStreams(topology, p);
     }
 
+    /** The embedded broker's request counts by API, read from its JMX meters in this JVM. */
+    static Map<String, Long> requestCounts() {
+        Map<String, Long> out = new TreeMap<>();
+        try {
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            for (ObjectName name : server.queryNames(new ObjectName(
+                    "kafka.network:type=RequestMetrics,name=RequestsPerSec,*"), null)) {
+                String req = name.getKeyProperty("request");
+                long count = ((Number) server.getAttribute(name, "Count")).longValue();
+                out.merge(req, count, Long::sum);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /**
+     * Prints the broker requests per 1,000 feedback events since {@code before}, the APIs above 1 per 1,000: where
+     * the broker's work comes from (a KTO run sends transactional requests a passthrough does not).
+     */
+    static void printDelta(String label, Map<String, Long> before, long events) {
+        Map<String, Long> after = requestCounts();
+        StringBuilder sb = new StringBuilder("broker requests per 1000 feedback events, " + label + ":");
+        after.forEach((k, v) -> {
+            long d = v - before.getOrDefault(k, 0L);
+            if (d > events / 1000) {
+                sb.append(String.format(Locale.ROOT, " %s=%.1f", k, 1000.0 * d / events));
+            }
+        });
+        System.out.println(sb);
+    }
+
     /** Feedback events per second through the KTO topology, from the first to the last committed example. */
     private double kto(int events, StateStoreType type) throws Exception {
         String prefix = "kto-" + UUID.randomUUID().toString().substring(0, 6) + ".";
         Topics topics = topics(prefix);
         preload(topics, events);
+        var diag = requestCounts();
         long first = 0;
         long seen = 0;
         try (KafkaStreams streams = ktoStreams(topics, prefix + "app", type);
@@ -338,6 +378,7 @@ public final class KtoThroughputBenchmark {
                     seen++;
                 }
             }
+            printDelta("kto " + type, diag, events);
             streams.close(Duration.ofSeconds(30));
         }
         return seen / ((System.nanoTime() - first) / 1e9);
