@@ -55,7 +55,8 @@ import org.apache.kafka.streams.Topology;
  * Feedback events per second through the KTO topology (exactly-once, settle delay 0) against a plain
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
- * partitions=2 threads=2 commitMs=100 lingerMs=5 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1}; system
+ * partitions=2 threads=2 commitMs=100 lingerMs=5 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1
+ * brokerProcess=false} (true: the broker in a JVM of its own, {@link BrokerProcess}); system
  * properties {@code bench.retryBackoffMs} and {@code bench.batchSize} set the Streams producer's
  * {@code retry.backoff.ms} and {@code batch.size}.
  *
@@ -68,7 +69,7 @@ import org.apache.kafka.streams.Topology;
  */
 public final class KtoThroughputBenchmark {
 
-    private final EmbeddedKafkaBroker broker;
+    private final String bootstrap;
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     private final int partitions;
 
@@ -77,10 +78,10 @@ public final class KtoThroughputBenchmark {
 
     private final int lingerMs;
 
-    private KtoThroughputBenchmark(EmbeddedKafkaBroker broker, int partitions, int threads, int commitMs,
+    private KtoThroughputBenchmark(String bootstrap, int partitions, int threads, int commitMs,
                                    int lingerMs) {
         this.lingerMs = lingerMs;
-        this.broker = broker;
+        this.bootstrap = bootstrap;
         this.partitions = partitions;
         this.threads = threads;
         this.commitMs = commitMs;
@@ -110,8 +111,12 @@ public final class KtoThroughputBenchmark {
         String store = a.getOrDefault("store", "BOTH");
         List<StateStoreType> stores = store.equals("BOTH") ? List.of(StateStoreType.ROCKSDB, StateStoreType.IN_MEMORY)
                 : List.of(StateStoreType.valueOf(store));
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.temporary().start()) {
-            KtoThroughputBenchmark bench = new KtoThroughputBenchmark(broker, partitions, threads, commitMs, lingerMs);
+        boolean brokerProcess = Boolean.parseBoolean(a.getOrDefault("brokerProcess", "false"));
+        try (AutoCloseable broker = brokerProcess ? BrokerProcess.start() : EmbeddedKafkaBroker.temporary().start()) {
+            String bootstrap = broker instanceof BrokerProcess child ? child.bootstrapServers()
+                    : ((EmbeddedKafkaBroker) broker).bootstrapServers();
+            KtoThroughputBenchmark bench = new KtoThroughputBenchmark(bootstrap, partitions, threads, commitMs,
+                    lingerMs);
             // Warm-up rounds on their own topics, results discarded: broker, clients and Streams share this JVM,
             // and on two cores its single C2 compiler thread takes tens of seconds to catch up. Each round prints
             // the share of its wall time the JIT compiled, so a reader can see it settle before the timed runs.
@@ -142,8 +147,9 @@ public final class KtoThroughputBenchmark {
                 }
             }
             System.out.printf("%nKTO throughput benchmark: %d feedback events (+%d responses), %d partitions, %d stream "
-                    + "threads, commit interval %d ms, producer linger %d ms; latency runs %d s each%n", events, events,
-                    partitions, threads, commitMs, lingerMs, seconds);
+                    + "threads, commit interval %d ms, producer linger %d ms; latency runs %d s each; broker %s%n",
+                    events, events, partitions, threads, commitMs, lingerMs, seconds,
+                    brokerProcess ? "in its own JVM" : "in this JVM");
             System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", "pipeline", "feedback ev/s", "ratio",
                     "p50 ms", "p99 ms");
             System.out.println("-".repeat(96));
@@ -159,7 +165,7 @@ public final class KtoThroughputBenchmark {
 
     private Topics topics(String prefix) throws Exception {
         TopicNames names = TopicNames.defaults().withPrefix(prefix);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             List<NewTopic> topics = new ArrayList<>();
             for (String t : List.of(names.responses(), names.feedback(), names.ktoExamples(), names.deadLetters(),
                     prefix + "passthrough")) {
@@ -235,7 +241,7 @@ public final class KtoThroughputBenchmark {
     private KafkaProducer<byte[], byte[]> producer(int maxInFlight) {
         Properties p = new Properties();
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, maxInFlight);
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
@@ -243,7 +249,7 @@ public final class KtoThroughputBenchmark {
 
     private KafkaConsumer<byte[], byte[]> consumer(String group, boolean readCommitted) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
@@ -300,7 +306,7 @@ public final class KtoThroughputBenchmark {
                 ValidationConfig.defaults(), new StreamSerdes(topics, registry, type)).build();
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("bench-state-").toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitMs);
@@ -342,6 +348,9 @@ public final class KtoThroughputBenchmark {
      */
     static void printDelta(String label, Map<String, Long> before, long events) {
         Map<String, Long> after = requestCounts();
+        if (after.isEmpty()) {
+            return; // the broker runs in its own JVM
+        }
         StringBuilder sb = new StringBuilder("broker requests per 1000 feedback events, " + label + ":");
         after.forEach((k, v) -> {
             long d = v - before.getOrDefault(k, 0L);
