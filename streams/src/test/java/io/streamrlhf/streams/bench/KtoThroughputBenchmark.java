@@ -56,8 +56,8 @@ import org.apache.kafka.streams.Topology;
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
  * partitions=2 threads=2 commitMs=100 lingerMs=5 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1
- * brokerProcess=false} (true: the broker in a JVM of its own, {@link BrokerProcess}); system
- * properties {@code bench.retryBackoffMs} and {@code bench.batchSize} set the Streams producer's
+ * rounds=1 brokerProcess=false}: throughput is the median of the timed rounds, which alternate the pipelines;
+ * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). System properties {@code bench.retryBackoffMs} and {@code bench.batchSize} set the Streams producer's
  * {@code retry.backoff.ms} and {@code batch.size}.
  *
  * <pre>
@@ -108,6 +108,7 @@ public final class KtoThroughputBenchmark {
         int lingerMs = Integer.parseInt(a.getOrDefault("lingerMs", "5"));
         int warmup = Integer.parseInt(a.getOrDefault("warmup", "0"));
         int warmupRounds = Integer.parseInt(a.getOrDefault("warmupRounds", "1"));
+        int rounds = Integer.parseInt(a.getOrDefault("rounds", "1"));
         String store = a.getOrDefault("store", "BOTH");
         List<StateStoreType> stores = store.equals("BOTH") ? List.of(StateStoreType.ROCKSDB, StateStoreType.IN_MEMORY)
                 : List.of(StateStoreType.valueOf(store));
@@ -133,11 +134,27 @@ public final class KtoThroughputBenchmark {
                 System.out.printf("warm-up round %d: passthrough %,.0f ev/s, KTO %,.0f ev/s, JIT compiling %.0f%% "
                         + "of the round%n", round, pt, k, 100.0 * (jit.getTotalCompilationTime() - jit0) / wallMs);
             }
+            // Timed rounds alternate the pipelines, so a change in the machine's load or the JIT's hits both; each
+            // figure is the median over the rounds, each round's figures are printed too.
+            List<Double> passthroughs = new ArrayList<>();
+            Map<StateStoreType, List<Double>> ktos = new HashMap<>();
+            for (int round = 1; round <= rounds; round++) {
+                double pt = bench.passthrough(events);
+                passthroughs.add(pt);
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                        "timed round %d: passthrough %,.0f ev/s", round, pt));
+                for (StateStoreType type : stores) {
+                    double k = bench.kto(events, type);
+                    ktos.computeIfAbsent(type, t -> new ArrayList<>()).add(k);
+                    line.append(String.format(Locale.ROOT, ", KTO %s %,.0f ev/s (%.2f)", type, k, k / pt));
+                }
+                System.out.println(line);
+            }
             List<String[]> rows = new ArrayList<>();
-            double passthrough = bench.passthrough(events);
+            double passthrough = median(passthroughs);
             rows.add(new String[] {"plain consume->produce passthrough", fmt(passthrough), "1.00", "", ""});
             for (StateStoreType type : stores) {
-                double kto = bench.kto(events, type);
+                double kto = median(ktos.get(type));
                 rows.add(new String[] {"KTO topology, EOS v2, settle 0, " + type, fmt(kto),
                         String.format("%.2f", kto / passthrough), "", ""});
                 for (int rate : rates) {
@@ -147,8 +164,9 @@ public final class KtoThroughputBenchmark {
                 }
             }
             System.out.printf("%nKTO throughput benchmark: %d feedback events (+%d responses), %d partitions, %d stream "
-                    + "threads, commit interval %d ms, producer linger %d ms; latency runs %d s each; broker %s%n",
-                    events, events, partitions, threads, commitMs, lingerMs, seconds,
+                    + "threads, commit interval %d ms, producer linger %d ms; throughput the median of %d round(s); "
+                    + "latency runs %d s each; broker %s%n",
+                    events, events, partitions, threads, commitMs, lingerMs, rounds, seconds,
                     brokerProcess ? "in its own JVM" : "in this JVM");
             System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", "pipeline", "feedback ev/s", "ratio",
                     "p50 ms", "p99 ms");
@@ -157,6 +175,12 @@ public final class KtoThroughputBenchmark {
                 System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", (Object[]) r);
             }
         }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     private static String fmt(double v) {
