@@ -52,6 +52,26 @@ public final class CausalSelfAttention extends AbstractBlock {
     return projection.forward(store, new NDList(attended), training);
   }
 
+  /**
+   * One decoding step over the new positions {@code x (B, S, D)}: their keys and values join {@code cache}, and
+   * they attend to everything cached under {@code mask (B, 1, S, cached + S)} (additive).
+   */
+  NDArray decode(ParameterStore store, NDArray x, NDArray mask, KvCache cache, int layer) {
+    long batch = x.getShape().get(0);
+    long time = x.getShape().get(1);
+    int headWidth = width / heads;
+    NDArray fused = qkv.forward(store, new NDList(x), false).head()
+        .reshape(batch, time, 3, heads, headWidth)
+        .transpose(2, 0, 3, 1, 4);
+    NDArray[] kv = cache.append(layer, fused.get(1), fused.get(2));
+    NDArray scores = fused.get(0).matMul(kv[0].transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(headWidth))
+        .addi(mask);
+    NDArray attended = scores.softmax(-1).matMul(kv[1])
+        .transpose(0, 2, 1, 3)
+        .reshape(batch, time, width);
+    return projection.forward(store, new NDList(attended), false).head();
+  }
+
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     return new Shape[] {inputShapes[0]};

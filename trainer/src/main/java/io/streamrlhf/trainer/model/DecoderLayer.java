@@ -45,6 +45,15 @@ public final class DecoderLayer extends AbstractBlock {
     return new NDList(out);
   }
 
+  /** {@link #forwardInternal} for one decoding step, its attention reading and extending {@code cache}. */
+  NDArray decode(ParameterStore store, NDArray x, NDArray mask, KvCache cache, int layer) {
+    NDArray normed = attentionNorm.forward(store, new NDList(x), false).head();
+    NDArray h = x.add(attention.decode(store, normed, mask, cache, layer));
+    NDArray hidden = up.forward(store, new NDList(mlpNorm.forward(store, new NDList(h), false).head()),
+        false).head();
+    return h.add(down.forward(store, new NDList(Activation.gelu(hidden)), false).head());
+  }
+
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     return new Shape[] {inputShapes[0]};

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -171,11 +172,143 @@ public final class PolicyModel implements AutoCloseable {
     }
   }
 
-  /** As {@link #generate(List, SamplingConfig, Random)}, with the sampled tokens' log-probabilities. */
+  /**
+   * As {@link #generate(List, SamplingConfig, Random)}, with the sampled tokens' log-probabilities. Decodes with a
+   * key-value cache: the prompts (left-padded to one length) run through the model once, then each step runs
+   * only the newly sampled token of each row against the cached keys and values.
+   */
   public List<Generation> generateWithLogprobs(
       List<String> prompts, SamplingConfig sampling, Random random) {
     try (GradMode.Scope off = GradMode.off()) {
+      return generateCached(prompts, sampling, random);
+    }
+  }
+
+  /**
+   * The same generation without the cache: every step reruns the model over each whole sequence. The reference
+   * that {@link #generateWithLogprobs} is tested and benchmarked against.
+   */
+  List<Generation> generateWithLogprobsUncached(
+      List<String> prompts, SamplingConfig sampling, Random random) {
+    try (GradMode.Scope off = GradMode.off()) {
       return generateWithoutGrad(prompts, sampling, random);
+    }
+  }
+
+  /** The prompt's token ids, keeping its tail when it would leave no room for a generated token. */
+  private int[] promptIds(String prompt) {
+    int[] ids = tokenizer.encodePrompt(prompt);
+    if (ids.length > config.context() - 1) {
+      int[] tail = Arrays.copyOfRange(ids, ids.length - (config.context() - 2), ids.length);
+      ids = new int[tail.length + 1];
+      ids[0] = ByteTokenizer.BOS;
+      System.arraycopy(tail, 0, ids, 1, tail.length);
+    }
+    return ids;
+  }
+
+  private List<Generation> generateCached(List<String> prompts, SamplingConfig sampling, Random random) {
+    int rows = prompts.size();
+    int[][] prefixes = new int[rows][];
+    int longestPrompt = 0;
+    for (int r = 0; r < rows; r++) {
+      prefixes[r] = promptIds(prompts.get(r));
+      longestPrompt = Math.max(longestPrompt, prefixes[r].length);
+    }
+    int capacity = Math.min(config.context(), longestPrompt + sampling.maxTokens());
+    int width = longestPrompt;
+    int[] pads = new int[rows];
+    int[] lengths = new int[rows];
+    long[] tokens = new long[rows * width];
+    long[] positions = new long[rows * width];
+    float[] mask = new float[rows * width * width];
+    float masked = TransformerLM.maskedValue();
+    for (int r = 0; r < rows; r++) {
+      lengths[r] = prefixes[r].length;
+      pads[r] = width - lengths[r];
+      for (int t = 0; t < width; t++) {
+        tokens[r * width + t] = t < pads[r] ? ByteTokenizer.PAD : prefixes[r][t - pads[r]];
+        positions[r * width + t] = Math.max(0, t - pads[r]);
+        for (int j = 0; j < width; j++) {
+          mask[(r * width + t) * width + j] = j > t || j < pads[r] ? masked : 0f;
+        }
+      }
+    }
+    List<List<Integer>> generated = new ArrayList<>(rows);
+    List<List<Float>> logprobs = new ArrayList<>(rows);
+    for (int r = 0; r < rows; r++) {
+      generated.add(new ArrayList<>());
+      logprobs.add(new ArrayList<>());
+    }
+    boolean[] done = new boolean[rows];
+    int vocab = ByteTokenizer.VOCAB_SIZE;
+    try (NDManager generation = manager.newSubManager()) {
+      KvCache cache = new KvCache(generation, config.layers());
+      // Prefill: the prompts, one pass; the logits at the last position start every row.
+      float[] next = decodeStep(cache, tokens, positions, mask, rows, width, width);
+      for (int step = 0; step < sampling.maxTokens(); step++) {
+        long[] stepTokens = new long[rows];
+        long[] stepPositions = new long[rows];
+        boolean active = false;
+        for (int r = 0; r < rows; r++) {
+          stepTokens[r] = ByteTokenizer.PAD;
+          stepPositions[r] = Math.min(lengths[r], config.context() - 1);
+          if (done[r]) {
+            continue;
+          }
+          float[] row = Arrays.copyOfRange(next, r * vocab, (r + 1) * vocab);
+          double logNormalizer = logSumExp(row);
+          // sample() masks only BOS, PAD and SEP, never the token it returns, so row[token] is intact.
+          int token = sample(row, sampling, random);
+          logprobs.get(r).add((float) (row[token] - logNormalizer));
+          if (token == ByteTokenizer.EOS) {
+            done[r] = true;
+            continue;
+          }
+          generated.get(r).add(token);
+          stepTokens[r] = token;
+          lengths[r]++;
+          if (lengths[r] >= capacity) {
+            done[r] = true;
+          } else {
+            active = true;
+          }
+        }
+        if (!active || step == sampling.maxTokens() - 1) {
+          break;
+        }
+        // This step's tokens sit at each row's next position and see its prompt and what it generated.
+        int keys = Math.toIntExact(cache.length()) + 1;
+        float[] stepMask = new float[rows * keys];
+        for (int r = 0; r < rows; r++) {
+          for (int j = 0; j < pads[r]; j++) {
+            stepMask[r * keys + j] = masked;
+          }
+        }
+        next = decodeStep(cache, stepTokens, stepPositions, stepMask, rows, 1, keys);
+      }
+    }
+    List<Generation> out = new ArrayList<>(rows);
+    for (int r = 0; r < rows; r++) {
+      float[] lp = new float[logprobs.get(r).size()];
+      for (int i = 0; i < lp.length; i++) {
+        lp[i] = logprobs.get(r).get(i);
+      }
+      int[] ids = generated.get(r).stream().mapToInt(Integer::intValue).toArray();
+      out.add(new Generation(tokenizer.decode(ids), ids, lp));
+    }
+    return out;
+  }
+
+  /** Runs {@code time} new tokens per row through the cached model; the logits at each row's last one. */
+  private float[] decodeStep(KvCache cache, long[] tokens, long[] positions, float[] mask, int rows, int time,
+      int keys) {
+    try (NDManager step = manager.newSubManager()) {
+      NDArray ids = step.create(tokens, new Shape(rows, time)).toDevice(device, false);
+      NDArray at = step.create(positions, new Shape(rows, time)).toDevice(device, false);
+      NDArray hide = step.create(mask, new Shape(rows, 1, time, keys)).toDevice(device, false);
+      NDArray logits = block.decode(new ParameterStore(step, false), ids, at, hide, cache);
+      return logits.get(new NDIndex(":, -1, :")).toType(DataType.FLOAT32, false).toFloatArray();
     }
   }
 
@@ -186,14 +319,7 @@ public final class PolicyModel implements AutoCloseable {
     int[] lengths = new int[rows];
     int longestPrompt = 0;
     for (String prompt : prompts) {
-      int[] ids = tokenizer.encodePrompt(prompt);
-      // Leave room for at least one generated token; keep the prompt's tail.
-      if (ids.length > config.context() - 1) {
-        int[] tail = Arrays.copyOfRange(ids, ids.length - (config.context() - 2), ids.length);
-        ids = new int[tail.length + 1];
-        ids[0] = ByteTokenizer.BOS;
-        System.arraycopy(tail, 0, ids, 1, tail.length);
-      }
+      int[] ids = promptIds(prompt);
       prefixes.add(ids);
       longestPrompt = Math.max(longestPrompt, ids.length);
     }

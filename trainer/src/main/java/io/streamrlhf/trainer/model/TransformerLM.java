@@ -100,6 +100,37 @@ public final class TransformerLM extends AbstractBlock {
     return new NDList(x.matMul(transposed));
   }
 
+  /**
+   * Logits {@code (B, S, V)} for {@code S} new tokens per row, given what {@code cache} holds of the earlier ones
+   * (and adding these). {@code positions (B, S)} are each token's position in its own sequence (rows may be
+   * left-padded); {@code mask (B, 1, S, cached + S)} is additive and hides padding and the future. Inference only.
+   */
+  NDArray decode(ParameterStore store, NDArray tokens, NDArray positions, NDArray mask, KvCache cache) {
+    NDManager scope = tokens.getManager();
+    Device device = tokens.getDevice();
+    NDArray embedding = store.getValue(tokenEmbedding, device, false);
+    NDArray x = Embedding.embedding(tokens, embedding, SparseFormat.DENSE).head();
+    NDArray table = positionEmbedding != null
+        ? store.getValue(positionEmbedding, device, false)
+        : scope.create(sinusoids, new Shape(config.context(), config.width())).toDevice(device, false);
+    x = x.add(Embedding.embedding(positions, table, SparseFormat.DENSE).head());
+    for (int i = 0; i < layers.size(); i++) {
+      x = layers.get(i).decode(store, x, mask, cache, i);
+    }
+    x = finalNorm.forward(store, new NDList(x), false).head();
+    if (lmHead != null) {
+      return lmHead.forward(store, new NDList(x), false).head();
+    }
+    NDArray transposed = embedding.transpose();
+    transposed.attach(scope);
+    return x.matMul(transposed);
+  }
+
+  /** The value the decoding mask gives hidden positions. */
+  static float maskedValue() {
+    return MASKED;
+  }
+
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     Shape in = inputShapes[0];
