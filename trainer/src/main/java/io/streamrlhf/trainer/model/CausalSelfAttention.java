@@ -34,22 +34,28 @@ public final class CausalSelfAttention extends AbstractBlock {
   @Override
   protected NDList forwardInternal(
       ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = inputs.get(0);
-    NDArray mask = inputs.get(1);
+    NDArray fused = project(store, inputs.get(0), training);
+    return new NDList(attend(store, fused.get(0), fused.get(1), fused.get(2), inputs.get(1), training));
+  }
+
+  /** Queries, keys and values of {@code x (B, T, D)}, stacked: {@code (3, B, H, T, dh)}. */
+  private NDArray project(ParameterStore store, NDArray x, boolean training) {
     long batch = x.getShape().get(0);
     long time = x.getShape().get(1);
-    int headWidth = width / heads;
-    NDArray fused = qkv.forward(store, new NDList(x), training).head()
-        .reshape(batch, time, 3, heads, headWidth)
+    return qkv.forward(store, new NDList(x), training).head()
+        .reshape(batch, time, 3, heads, width / heads)
         .transpose(2, 0, 3, 1, 4);
-    NDArray q = fused.get(0);
-    NDArray k = fused.get(1);
-    NDArray v = fused.get(2);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(headWidth)).addi(mask);
+  }
+
+  /** Scaled dot-product attention of {@code q} over {@code k, v} (each {@code (B, H, T, dh)}), projected. */
+  private NDArray attend(ParameterStore store, NDArray q, NDArray k, NDArray v, NDArray mask, boolean training) {
+    long batch = q.getShape().get(0);
+    long time = q.getShape().get(2);
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(width / heads)).addi(mask);
     NDArray attended = scores.softmax(-1).matMul(v)
         .transpose(0, 2, 1, 3)
         .reshape(batch, time, width);
-    return projection.forward(store, new NDList(attended), training);
+    return projection.forward(store, new NDList(attended), training).head();
   }
 
   /**
@@ -57,19 +63,9 @@ public final class CausalSelfAttention extends AbstractBlock {
    * they attend to everything cached under {@code mask (B, 1, S, cached + S)} (additive).
    */
   NDArray decode(ParameterStore store, NDArray x, NDArray mask, KvCache cache, int layer) {
-    long batch = x.getShape().get(0);
-    long time = x.getShape().get(1);
-    int headWidth = width / heads;
-    NDArray fused = qkv.forward(store, new NDList(x), false).head()
-        .reshape(batch, time, 3, heads, headWidth)
-        .transpose(2, 0, 3, 1, 4);
+    NDArray fused = project(store, x, false);
     NDArray[] kv = cache.append(layer, fused.get(1), fused.get(2));
-    NDArray scores = fused.get(0).matMul(kv[0].transpose(0, 1, 3, 2)).muli(1.0 / Math.sqrt(headWidth))
-        .addi(mask);
-    NDArray attended = scores.softmax(-1).matMul(kv[1])
-        .transpose(0, 2, 1, 3)
-        .reshape(batch, time, width);
-    return projection.forward(store, new NDList(attended), false).head();
+    return attend(store, fused.get(0), kv[0], kv[1], mask, false);
   }
 
   @Override

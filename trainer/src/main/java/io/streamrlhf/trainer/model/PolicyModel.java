@@ -256,11 +256,7 @@ public final class PolicyModel implements AutoCloseable {
           if (done[r]) {
             continue;
           }
-          float[] row = Arrays.copyOfRange(next, r * vocab, (r + 1) * vocab);
-          double logNormalizer = logSumExp(row);
-          // sample() masks only BOS, PAD and SEP, never the token it returns, so row[token] is intact.
-          int token = sample(row, sampling, random);
-          logprobs.get(r).add((float) (row[token] - logNormalizer));
+          int token = sampleInto(next, r * vocab, sampling, random, logprobs.get(r));
           if (token == ByteTokenizer.EOS) {
             done[r] = true;
             continue;
@@ -288,8 +284,23 @@ public final class PolicyModel implements AutoCloseable {
         next = decodeStep(cache, stepTokens, stepPositions, stepMask, rows, 1, keys);
       }
     }
-    List<Generation> out = new ArrayList<>(rows);
-    for (int r = 0; r < rows; r++) {
+    return generations(generated, logprobs);
+  }
+
+  /** Samples a token from the logits at {@code logits[from, from + V)}; records its untempered log-prob. */
+  private static int sampleInto(float[] logits, int from, SamplingConfig sampling, Random random,
+      List<Float> logprobs) {
+    float[] row = Arrays.copyOfRange(logits, from, from + ByteTokenizer.VOCAB_SIZE);
+    double logNormalizer = logSumExp(row);
+    // sample() masks only BOS, PAD and SEP, never the token it returns, so row[token] is intact.
+    int token = sample(row, sampling, random);
+    logprobs.add((float) (row[token] - logNormalizer));
+    return token;
+  }
+
+  private List<Generation> generations(List<List<Integer>> generated, List<List<Float>> logprobs) {
+    List<Generation> out = new ArrayList<>(generated.size());
+    for (int r = 0; r < generated.size(); r++) {
       float[] lp = new float[logprobs.get(r).size()];
       for (int i = 0; i < lp.length; i++) {
         lp[i] = logprobs.get(r).get(i);
@@ -361,12 +372,7 @@ public final class PolicyModel implements AutoCloseable {
         if (done[r]) {
           continue;
         }
-        float[] row = Arrays.copyOfRange(all, (r * width + lengths[r] - 1) * vocab,
-            (r * width + lengths[r]) * vocab);
-        double logNormalizer = logSumExp(row);
-        // sample() masks only BOS, PAD and SEP, never the token it returns, so row[next] is intact.
-        int next = sample(row, sampling, random);
-        logprobs.get(r).add((float) (row[next] - logNormalizer));
+        int next = sampleInto(all, (r * width + lengths[r] - 1) * vocab, sampling, random, logprobs.get(r));
         if (next == ByteTokenizer.EOS) {
           done[r] = true;
           continue;
@@ -378,16 +384,7 @@ public final class PolicyModel implements AutoCloseable {
         }
       }
     }
-    List<Generation> out = new ArrayList<>(rows);
-    for (int r = 0; r < rows; r++) {
-      float[] lp = new float[logprobs.get(r).size()];
-      for (int i = 0; i < lp.length; i++) {
-        lp[i] = logprobs.get(r).get(i);
-      }
-      int[] ids = generated.get(r).stream().mapToInt(Integer::intValue).toArray();
-      out.add(new Generation(tokenizer.decode(ids), ids, lp));
-    }
-    return out;
+    return generations(generated, logprobs);
   }
 
   private static double logSumExp(float[] logits) {
