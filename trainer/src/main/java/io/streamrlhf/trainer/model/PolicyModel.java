@@ -180,9 +180,17 @@ public final class PolicyModel implements AutoCloseable {
   public List<Generation> generateWithLogprobs(
       List<String> prompts, SamplingConfig sampling, Random random) {
     try (GradMode.Scope off = GradMode.off()) {
-      return generateCached(prompts, sampling, random);
+      return KV_CACHE ? generateCached(prompts, sampling, random)
+          : generateWithoutGrad(prompts, sampling, random);
     }
   }
+
+  /**
+   * Whether generation uses the key-value cache: yes unless the JVM runs with
+   * {@code -Dtrainer.generation.kvCache=false}, a switch for comparing runs, not a tuning knob.
+   */
+  private static final boolean KV_CACHE =
+      !"false".equalsIgnoreCase(System.getProperty("trainer.generation.kvCache"));
 
   /**
    * The same generation without the cache: every step reruns the model over each whole sequence. The reference
