@@ -203,7 +203,9 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
                 case "S" -> settle(state, parts[2], entry.time(), now);
                 case "O" -> expireEarly(state, now);
                 case "E" -> {
-                    if (state.getExpiresAt() <= now) {
+                    // Only an expired response goes: by now the id may hold a newer state (early feedback that
+                    // read the response as expired), which its own entries look after.
+                    if (isExpired(state, now)) {
                         states.delete(parts[1]);
                     }
                 }
@@ -256,11 +258,8 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
     /** The state of {@code responseId}, a fresh one when there is none or it has expired by {@code now}. */
     private KtoResponseState stateOf(String responseId, long now) {
         KtoResponseState state = states.get(responseId);
-        if (state != null && isExpired(state, now)) {
-            states.delete(responseId);
-            state = null;
-        }
-        return state != null ? state
+        // An expired state is replaced, not deleted: every caller that goes on writes the fresh one.
+        return state != null && !isExpired(state, now) ? state
                 : new KtoResponseState(responseId, null, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), -1L);
     }
 

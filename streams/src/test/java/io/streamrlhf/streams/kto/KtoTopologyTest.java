@@ -145,6 +145,20 @@ class KtoTopologyTest {
     }
 
     @Test
+    void deadLettersFeedbackThatArrivesJustAsItsResponseExpiresBeforeTheExpiryEntryComesDue() {
+        // The feedback itself moves stream time past the retention: it reads the response as expired and waits as
+        // early feedback; the response's expiry entry, due in the same punctuation, must not delete that wait.
+        start(immediate());
+        respond("r1", T0);
+        rate(up("f1", "r1", "u1", T0 + 7 * DAY), T0 + 7 * DAY);
+        respond("much-later", T0 + 7 * DAY + Duration.ofMinutes(11).toMillis());
+
+        assertThat(h.examples.isEmpty()).isTrue();
+        assertThat(h.deadLetters.readValuesToList()).singleElement()
+                .satisfies(d -> assertThat(DeadLetters.reasonOf(d)).isEqualTo(DeadLetterReason.RESPONSE_NOT_FOUND));
+    }
+
+    @Test
     void deletesAResponseFromStateOnceItsRetentionHasPassed() {
         start(immediate());
         respond("old", T0);
