@@ -230,7 +230,7 @@ public final class PolicyModel implements AutoCloseable {
     long[] tokens = new long[rows * width];
     long[] positions = new long[rows * width];
     float[] mask = new float[rows * width * width];
-    float masked = TransformerLM.maskedValue();
+    float masked = TransformerLM.MASKED;
     for (int r = 0; r < rows; r++) {
       lengths[r] = prefixes[r].length;
       pads[r] = width - lengths[r];

@@ -28,7 +28,8 @@ import java.util.List;
  */
 public final class TransformerLM extends AbstractBlock {
 
-  private static final float MASKED = -1e9f;
+  /** The additive mask value of hidden positions (also in the decoding masks {@link PolicyModel} builds). */
+  static final float MASKED = -1e9f;
 
   private final ModelConfig config;
   private final int vocabSize;
@@ -91,13 +92,18 @@ public final class TransformerLM extends AbstractBlock {
     for (DecoderLayer layer : layers) {
       x = layer.forward(store, new NDList(x, mask), training).head();
     }
-    x = finalNorm.forward(store, new NDList(x), training).head();
+    return new NDList(head(store, x, embedding, training));
+  }
+
+  /** The final LayerNorm and the LM head (the token embedding, transposed, when tied): logits. */
+  private NDArray head(ParameterStore store, NDArray x, NDArray embedding, boolean training) {
+    NDArray normed = finalNorm.forward(store, new NDList(x), training).head();
     if (lmHead != null) {
-      return lmHead.forward(store, new NDList(x), training);
+      return lmHead.forward(store, new NDList(normed), training).head();
     }
     NDArray transposed = embedding.transpose();
-    transposed.attach(scope);
-    return new NDList(x.matMul(transposed));
+    transposed.attach(normed.getManager());
+    return normed.matMul(transposed);
   }
 
   /**
@@ -117,18 +123,7 @@ public final class TransformerLM extends AbstractBlock {
     for (int i = 0; i < layers.size(); i++) {
       x = layers.get(i).decode(store, x, mask, cache, i);
     }
-    x = finalNorm.forward(store, new NDList(x), false).head();
-    if (lmHead != null) {
-      return lmHead.forward(store, new NDList(x), false).head();
-    }
-    NDArray transposed = embedding.transpose();
-    transposed.attach(scope);
-    return x.matMul(transposed);
-  }
-
-  /** The value the decoding mask gives hidden positions. */
-  static float maskedValue() {
-    return MASKED;
+    return head(store, x, embedding, false);
   }
 
   @Override
