@@ -21,8 +21,12 @@ import java.util.Objects;
  *   <tr><td>{@code streams.threads}</td><td>1</td><td>stream threads</td></tr>
  *   <tr><td>{@code streams.commitInterval}</td><td>100ms</td><td>transaction commit interval (bounds output
  *       latency under exactly-once)</td></tr>
- *   <tr><td>{@code streams.producerLinger}</td><td>5ms</td><td>producer {@code linger.ms} (Kafka Streams defaults
- *       to 100 ms, which holds records until the commit flushes them and so adds up to that much latency)</td></tr>
+ *   <tr><td>{@code streams.producerLinger}</td><td>100ms</td><td>producer {@code linger.ms}. Under exactly-once a
+ *       read_committed reader sees nothing before the commit, which flushes the producer, so a linger up to the
+ *       commit interval adds no latency; it lets each commit send one batch per partition instead of one every few
+ *       milliseconds</td></tr>
+ *   <tr><td>{@code streams.producerBatchSize}</td><td>524288</td><td>producer {@code batch.size} in bytes (Kafka's
+ *       default of 16384 splits a commit's changelog writes into many requests)</td></tr>
  *   <tr><td>{@code streams.createTopics}</td><td>true</td><td>create missing input, output and monitor topics on
  *       start</td></tr>
  *   <tr><td>{@code streams.topicPartitions}</td><td>3</td><td>partitions of topics it creates (inputs must share
@@ -48,11 +52,13 @@ import java.util.Objects;
  * @param replicationFactor replication of created and internal topics
  * @param stateStoreType where state stores keep their data
  * @param producerLinger producer linger
+ * @param producerBatchSize producer batch size in bytes
  */
 public record StreamsAppConfig(String applicationId, String bootstrapServers, Path stateDir,
                                SchemaRegistryClient registry, TopicNames topicNames, StreamsSettings settings,
                                int threads, Duration commitInterval, boolean createTopics, int topicPartitions,
-                               int replicationFactor, StateStoreType stateStoreType, Duration producerLinger) {
+                               int replicationFactor, StateStoreType stateStoreType, Duration producerLinger,
+                               int producerBatchSize) {
 
     public StreamsAppConfig {
         if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]{1,200}")) {
@@ -75,6 +81,9 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
         }
         Objects.requireNonNull(stateStoreType, "streams.stateStore");
         Durations.requireNonNegative("streams.producerLinger", producerLinger);
+        if (producerBatchSize < 0) {
+            throw new IllegalArgumentException("streams.producerBatchSize must be >= 0, got " + producerBatchSize);
+        }
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("streams.replicationFactor must be >= 1, got " + replicationFactor);
         }
@@ -97,7 +106,8 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
                 p.integer("streams.topicPartitions", 3),
                 p.integer("streams.replicationFactor", 1),
                 stateStoreType(p.string("streams.stateStore", StateStoreType.ROCKSDB.name())),
-                p.duration("streams.producerLinger", Duration.ofMillis(5)));
+                p.duration("streams.producerLinger", Duration.ofMillis(100)),
+                p.integer("streams.producerBatchSize", 512 * 1024));
     }
 
     private static StateStoreType stateStoreType(String value) {
@@ -112,13 +122,13 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
     public StreamsAppConfig withSettings(StreamsSettings newSettings) {
         return new StreamsAppConfig(applicationId, bootstrapServers, stateDir, registry, topicNames, newSettings,
                 threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType,
-                producerLinger);
+                producerLinger, producerBatchSize);
     }
 
     /** A copy with another state folder (a restarted instance that must restore from changelogs). */
     public StreamsAppConfig withStateDir(Path dir) {
         return new StreamsAppConfig(applicationId, bootstrapServers, dir, registry, topicNames, settings,
                 threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType,
-                producerLinger);
+                producerLinger, producerBatchSize);
     }
 }

@@ -8,9 +8,11 @@ import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.streams.app.StreamsApp;
 import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.StateStoreType;
+import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.streams.config.ValidationConfig;
 import io.streamrlhf.streams.kto.KtoTopology;
 import io.streamrlhf.streams.support.Events;
@@ -48,17 +50,17 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
 /**
  * Feedback events per second through the KTO topology (exactly-once, settle delay 0) against a plain
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
- * partitions=2 threads=2 commitMs=100 lingerMs=5 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1
- * rounds=1 brokerProcess=false}: throughput is the median of the timed rounds, which alternate the pipelines;
- * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). System properties {@code bench.retryBackoffMs} and {@code bench.batchSize} set the Streams producer's
- * {@code retry.backoff.ms} and {@code batch.size}.
+ * partitions=2 threads=2 commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1 rounds=1
+ * brokerProcess=false}: throughput is the median of the timed rounds, which alternate the pipelines;
+ * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
+ * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
+ * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}.
  *
  * <pre>
  * ./mvnw -B -o -q -pl streams test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
@@ -76,11 +78,11 @@ public final class KtoThroughputBenchmark {
     private final int threads;
     private final int commitMs;
 
-    private final int lingerMs;
+    private final Map<String, String> streamsOverrides;
 
     private KtoThroughputBenchmark(String bootstrap, int partitions, int threads, int commitMs,
-                                   int lingerMs) {
-        this.lingerMs = lingerMs;
+                                   Map<String, String> streamsOverrides) {
+        this.streamsOverrides = streamsOverrides;
         this.bootstrap = bootstrap;
         this.partitions = partitions;
         this.threads = threads;
@@ -105,7 +107,12 @@ public final class KtoThroughputBenchmark {
         int partitions = Integer.parseInt(a.getOrDefault("partitions", "2"));
         int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
         int commitMs = Integer.parseInt(a.getOrDefault("commitMs", "100"));
-        int lingerMs = Integer.parseInt(a.getOrDefault("lingerMs", "5"));
+        Map<String, String> streamsOverrides = new TreeMap<>();
+        a.forEach((k, v) -> {
+            if (k.startsWith("streams.")) {
+                streamsOverrides.put(k, v);
+            }
+        });
         int warmup = Integer.parseInt(a.getOrDefault("warmup", "0"));
         int warmupRounds = Integer.parseInt(a.getOrDefault("warmupRounds", "1"));
         int rounds = Integer.parseInt(a.getOrDefault("rounds", "1"));
@@ -117,7 +124,8 @@ public final class KtoThroughputBenchmark {
             String bootstrap = broker instanceof BrokerProcess child ? child.bootstrapServers()
                     : ((EmbeddedKafkaBroker) broker).bootstrapServers();
             KtoThroughputBenchmark bench = new KtoThroughputBenchmark(bootstrap, partitions, threads, commitMs,
-                    lingerMs);
+                    streamsOverrides);
+            StreamsAppConfig shown = StreamsAppConfig.fromProperties(streamsOverrides, bench.registry);
             // Warm-up rounds on their own topics, results discarded: broker, clients and Streams share this JVM,
             // and on two cores its single C2 compiler thread takes tens of seconds to catch up. Each round prints
             // the share of its wall time the JIT compiled, so a reader can see it settle before the timed runs.
@@ -164,9 +172,10 @@ public final class KtoThroughputBenchmark {
                 }
             }
             System.out.printf("%nKTO throughput benchmark: %d feedback events (+%d responses), %d partitions, %d stream "
-                    + "threads, commit interval %d ms, producer linger %d ms; throughput the median of %d round(s); "
-                    + "latency runs %d s each; broker %s%n",
-                    events, events, partitions, threads, commitMs, lingerMs, rounds, seconds,
+                    + "threads, commit interval %d ms, Streams producer linger %d ms and batch %d bytes; throughput the "
+                    + "median of %d round(s); latency runs %d s each; broker %s%n",
+                    events, events, partitions, threads, commitMs, shown.producerLinger().toMillis(),
+                    shown.producerBatchSize(), rounds, seconds,
                     brokerProcess ? "in its own JVM" : "in this JVM");
             System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", "pipeline", "feedback ev/s", "ratio",
                     "p50 ms", "p99 ms");
@@ -325,28 +334,27 @@ public final class KtoThroughputBenchmark {
         return events / ((System.nanoTime() - first) / 1e9);
     }
 
+    /**
+     * The KTO topology in a {@link KafkaStreams} with the application's own Kafka properties
+     * ({@link StreamsApp#streamsProperties}): what is measured is what {@code streamrlhf} runs, with the
+     * {@code streams.*} overrides given on the command line.
+     */
     private KafkaStreams ktoStreams(Topics topics, String appId, StateStoreType type) throws Exception {
         Topology topology = new KtoTopology(KtoConfig.defaults().withSettleDelay(Duration.ZERO).withUserLabelsPerHour(0),
                 ValidationConfig.defaults(), new StreamSerdes(topics, registry, type)).build();
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("bench-state-").toString());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitMs);
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), lingerMs);
-        // Transactions v2 rejects a partition's later in-flight batches with a retriable OUT_OF_ORDER_SEQUENCE
-        // until the transaction's first batch is in (KAFKA-18202); each retry waits retry.backoff.ms. Kafka's
-        // default is 100 ms; -Dbench.retryBackoffMs=5 measured no clear difference here (p99 313 vs 704 ms).
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
-                Integer.getInteger("bench.retryBackoffMs", 100));
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        String batch = System.getProperty("bench.batchSize");
-        if (batch != null) {
-            p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), Integer.parseInt(batch));
-        }
-        return new KafkaStreams(topology, p);
+        return new KafkaStreams(topology, StreamsApp.streamsProperties(appConfig(topics, appId, type)));
+    }
+
+    private StreamsAppConfig appConfig(Topics topics, String appId, StateStoreType type) throws Exception {
+        Map<String, String> props = new HashMap<>(streamsOverrides);
+        props.put("streams.applicationId", appId);
+        props.put("streams.bootstrapServers", bootstrap);
+        props.put("streams.stateDir", Files.createTempDirectory("bench-state-").toString());
+        props.put("streams.threads", String.valueOf(threads));
+        props.put("streams.commitInterval", commitMs + "ms");
+        props.put("streams.stateStore", type.name());
+        props.put("topic.deadLetters", topics.names().deadLetters());
+        return StreamsAppConfig.fromProperties(props, registry);
     }
 
     /** The embedded broker's request counts by API, read from its JMX meters in this JVM. */
@@ -359,6 +367,14 @@ public final class KtoThroughputBenchmark {
                 String req = name.getKeyProperty("request");
                 long count = ((Number) server.getAttribute(name, "Count")).longValue();
                 out.merge(req, count, Long::sum);
+            }
+            for (ObjectName name : server.queryNames(new ObjectName(
+                    "kafka.network:type=RequestMetrics,name=ErrorsPerSec,*"), null)) {
+                String error = name.getKeyProperty("error");
+                if (!"NONE".equals(error)) {
+                    long count = ((Number) server.getAttribute(name, "Count")).longValue();
+                    out.merge(name.getKeyProperty("request") + "!" + error, count, Long::sum);
+                }
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -382,6 +398,26 @@ public final class KtoThroughputBenchmark {
                 sb.append(String.format(Locale.ROOT, " %s=%.1f", k, 1000.0 * d / events));
             }
         });
+        System.out.println(sb);
+    }
+
+    /**
+     * Prints where the stream threads spent their time (Kafka Streams' thread-level ratios and latencies, averaged
+     * over the threads): a thread that is not processing is polling, committing a transaction or punctuating.
+     */
+    static void printThreadMetrics(KafkaStreams streams) {
+        Map<String, List<Double>> byName = new TreeMap<>();
+        List<String> wanted = List.of("process-ratio", "poll-ratio", "commit-ratio", "punctuate-ratio",
+                "commit-latency-avg", "poll-latency-avg", "process-records-avg", "poll-records-avg");
+        streams.metrics().forEach((name, metric) -> {
+            if (name.group().equals("stream-thread-metrics") && wanted.contains(name.name())
+                    && metric.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                byName.computeIfAbsent(name.name(), k -> new ArrayList<>()).add(n.doubleValue());
+            }
+        });
+        StringBuilder sb = new StringBuilder("stream threads (mean over threads):");
+        byName.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s=%.3f", k,
+                v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN))));
         System.out.println(sb);
     }
 
@@ -412,6 +448,7 @@ public final class KtoThroughputBenchmark {
                 }
             }
             printDelta("kto " + type, diag, events);
+            printThreadMetrics(streams);
             streams.close(Duration.ofSeconds(30));
         }
         return seen / ((System.nanoTime() - first) / 1e9);

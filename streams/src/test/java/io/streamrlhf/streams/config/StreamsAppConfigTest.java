@@ -50,13 +50,19 @@ class StreamsAppConfigTest {
                 "streams.bootstrapServers", "b:1", "streams.stateDir", "/tmp/s", "streams.threads", "2",
                 "streams.commitInterval", "250ms", "streams.stateStore", "in-memory"), registry);
         java.util.Properties p = io.streamrlhf.streams.app.StreamsApp.streamsProperties(c);
+        java.util.Properties tuned = io.streamrlhf.streams.app.StreamsApp.streamsProperties(StreamsAppConfig
+                .fromProperties(Map.of("streams.producerLinger", "5ms", "streams.producerBatchSize", "16384"),
+                        registry));
+        assertThat(tuned.get("producer.linger.ms")).isEqualTo(5);
+        assertThat(tuned.get("producer.batch.size")).isEqualTo(16384);
         assertThat(p.get(org.apache.kafka.streams.StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
                 .isEqualTo(org.apache.kafka.streams.StreamsConfig.EXACTLY_ONCE_V2);
         assertThat(p.get(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("a");
         assertThat(p.get(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG)).isEqualTo("/tmp/s");
         assertThat(p.get(org.apache.kafka.streams.StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(2);
         assertThat(p.get(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(250L);
-        assertThat(p.get("producer.linger.ms")).isEqualTo(5);
+        assertThat(p.get("producer.linger.ms")).isEqualTo(100);
+        assertThat(p.get("producer.batch.size")).isEqualTo(512 * 1024);
         assertThat(c.stateStoreType()).isEqualTo(StateStoreType.IN_MEMORY);
     }
 
@@ -84,5 +90,7 @@ class StreamsAppConfigTest {
                 .hasMessageContaining("judge.format.x");
         assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("streams.threads", "zero"), registry))
                 .hasMessageContaining("streams.threads");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("streams.producerBatchSize", "-1"),
+                registry)).hasMessageContaining("streams.producerBatchSize");
     }
 }
