@@ -4,12 +4,15 @@ import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -42,7 +45,36 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
         this.schema = Objects.requireNonNull(schema, "schema");
         this.isKey = isKey;
         this.autoRegister = autoRegister;
-        this.writer = new SpecificDatumWriter<>(schema);
+        this.writer = new SpecificDatumWriter<>(schema, customCoding(schema));
+    }
+
+    /**
+     * A model for writing {@code schema} that encodes every record whose generated class has custom coders through
+     * its {@code customEncode}: straight-line generated code instead of Avro's per-field lookups, with the same
+     * bytes. Avro leaves this off unless the JVM-wide {@code org.apache.avro.specific.use_custom_coders} is set;
+     * here it is on for this writer alone. Records without custom coders (those with logical types) take the
+     * generic path, so the model carries the logical-type conversions of every record class in the schema.
+     */
+    static SpecificData customCoding(Schema schema) {
+        SpecificData model = new SpecificData(SpecificData.getForSchema(schema).getClassLoader());
+        addConversions(schema, model, new HashSet<>());
+        model.setCustomCoders(true);
+        return model;
+    }
+
+    private static void addConversions(Schema schema, SpecificData model, Set<String> seen) {
+        switch (schema.getType()) {
+            case RECORD -> {
+                if (seen.add(schema.getFullName())) {
+                    SpecificData.getForSchema(schema).getConversions().forEach(model::addLogicalTypeConversion);
+                    schema.getFields().forEach(f -> addConversions(f.schema(), model, seen));
+                }
+            }
+            case ARRAY -> addConversions(schema.getElementType(), model, seen);
+            case MAP -> addConversions(schema.getValueType(), model, seen);
+            case UNION -> schema.getTypes().forEach(t -> addConversions(t, model, seen));
+            default -> { }
+        }
     }
 
     @Override

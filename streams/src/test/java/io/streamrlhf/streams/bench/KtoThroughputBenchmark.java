@@ -415,7 +415,15 @@ public final class KtoThroughputBenchmark {
                 byName.computeIfAbsent(name.name(), k -> new ArrayList<>()).add(n.doubleValue());
             }
         });
+        Map<String, Double> producer = new TreeMap<>();
+        streams.metrics().forEach((name, metric) -> {
+            if (name.group().equals("producer-metrics") && name.name().endsWith("-time-ns-total")
+                    && metric.metricValue() instanceof Number n) {
+                producer.merge(name.name().replace("-time-ns-total", ""), n.doubleValue() / 1e6, Double::sum);
+            }
+        });
         StringBuilder sb = new StringBuilder("stream threads (mean over threads):");
+        producer.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " producer %s total %.0f ms;", k, v)));
         byName.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s=%.3f", k,
                 v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN))));
         System.out.println(sb);
