@@ -5,8 +5,8 @@ import io.streamrlhf.streams.avro.MonitorEvent;
 
 /**
  * What a processor emits: a data record for the next step, a monitor event, or a dead letter. Processors forward
- * one stream of emissions and {@link Emissions#split} fans it out by kind, so no processor needs to know the names
- * of its children. Stays inside the process.
+ * emissions and {@link Emissions#process} sends each to the node for its kind, so no processor needs to know the
+ * names of its children. Stays inside the process.
  *
  * @param <T> the data type
  */

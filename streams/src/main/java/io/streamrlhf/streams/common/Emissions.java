@@ -2,14 +2,13 @@ package io.streamrlhf.streams.common;
 
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.streams.avro.MonitorEvent;
-import java.util.Map;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.ForeachAction;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
 /**
- * Fans a stream of {@link Emission}s out into its data, monitor and dead-letter streams, with named nodes.
+ * The data, monitor and dead-letter streams of a processor that forwards {@link Emission}s, with named nodes.
  *
  * @param data the data records
  * @param monitor the monitor events (keyed like the input; the monitor re-keys by version)
@@ -19,23 +18,30 @@ import org.apache.kafka.streams.kstream.Named;
 public record Emissions<T>(KStream<String, T> data, KStream<String, MonitorEvent> monitor,
                            KStream<byte[], DeadLetter> dead) {
 
-    /** Splits {@code emissions}; every node name starts with {@code prefix}. */
-    @SuppressWarnings("unchecked")
-    public static <T> Emissions<T> split(KStream<String, Emission<T>> emissions, String prefix) {
-        Map<String, KStream<String, Emission<T>>> branches = emissions
-                .split(Named.as(prefix + "-split-"))
-                .branch((k, v) -> v instanceof Emission.Data, Branched.as("data"))
-                .branch((k, v) -> v instanceof Emission.Monitor, Branched.as("monitor"))
-                .defaultBranch(Branched.as("dead"));
-        KStream<String, T> data = branches.get(prefix + "-split-data")
-                .mapValues(v -> ((Emission.Data<T>) v).value(), Named.as(prefix + "-unwrap-data"));
-        KStream<String, MonitorEvent> monitor = branches.get(prefix + "-split-monitor")
-                .mapValues(v -> ((Emission.Monitor<T>) v).event(), Named.as(prefix + "-unwrap-monitor"));
-        KStream<byte[], DeadLetter> dead = branches.get(prefix + "-split-dead")
-                .map((k, v) -> {
-                    Emission.Dead<T> d = (Emission.Dead<T>) v;
-                    return KeyValue.pair(d.key(), d.letter());
-                }, Named.as(prefix + "-unwrap-dead"));
-        return new Emissions<>(data, monitor, dead);
+    /** Suffix of the node that receives a processor's data records. */
+    public static final String DATA = "-data";
+    /** Suffix of the node that receives a processor's monitor events. */
+    public static final String MONITOR = "-monitor";
+    /** Suffix of the node that receives a processor's dead letters. */
+    public static final String DEAD = "-dead";
+
+    private static final ForeachAction<Object, Object> NOTHING = (k, v) -> { };
+
+    /**
+     * Runs {@code processor} on {@code input} as the node {@code name}, connected to {@code stores}, and returns what
+     * it emits by kind. Each kind arrives through a pass-through node named {@code name} plus {@link #DATA},
+     * {@link #MONITOR} or {@link #DEAD}, to which the processor's forwards go directly ({@link EmissionRouter}).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static <K, V, T> Emissions<T> process(KStream<K, V> input,
+                                                 ProcessorSupplier<K, V, String, Emission<T>> processor,
+                                                 String name, String... stores) {
+        KStream<Object, Object> routed = input.process(() -> new EmissionRouter<>(processor.get(), name),
+                Named.as(name), stores);
+        // peek forwards the very record it gets: the cheapest typed node Kafka Streams offers
+        KStream data = routed.peek(NOTHING, Named.as(name + DATA));
+        KStream monitor = routed.peek(NOTHING, Named.as(name + MONITOR));
+        KStream dead = routed.peek(NOTHING, Named.as(name + DEAD));
+        return new Emissions<T>(data, monitor, dead);
     }
 }

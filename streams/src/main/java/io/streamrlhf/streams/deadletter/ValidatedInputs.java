@@ -7,7 +7,6 @@ import io.streamrlhf.avro.Prompt;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.Topics;
-import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Emissions;
 import io.streamrlhf.streams.common.Sourced;
 import io.streamrlhf.streams.config.ValidationConfig;
@@ -83,9 +82,8 @@ public final class ValidatedInputs {
         return (KStream<String, Sourced<V>>) sourced.computeIfAbsent(name, n -> {
             KStream<byte[], byte[]> raw = builder.stream(topic.name(),
                     Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(n + "-source"));
-            KStream<String, Emission<Sourced<V>>> decoded = raw.process(
-                    () -> new RecordDecoder<>(topic.valueSerde().deserializer(), validator), Named.as(n + "-decode"));
-            Emissions<Sourced<V>> split = Emissions.split(decoded, n + "-decoded");
+            Emissions<Sourced<V>> split = Emissions.process(raw,
+                    () -> new RecordDecoder<>(topic.valueSerde().deserializer(), validator), n + "-decode");
             deadLetters(split.dead(), n);
             tap.add(split.monitor());
             return split.data();

@@ -5,7 +5,6 @@ import io.streamrlhf.avro.JudgeVerdict;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.avro.KtoDecision;
 import io.streamrlhf.streams.avro.ResponseSnapshot;
-import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Emissions;
 import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.DpoConfig;
@@ -94,11 +93,9 @@ public final class DpoTopology {
                 .merge(inputs.preferences()
                                 .mapValues(DpoInput::ofPreference, Named.as("dpo-explicit-wrap-preferences")),
                         Named.as("dpo-explicit-merge"));
-        KStream<String, Emission<DpoPair>> out = in.process(() -> new ExplicitPairProcessor(config),
-                Named.as("dpo-explicit"), ExplicitPairProcessor.RESPONSES_STORE,
-                ExplicitPairProcessor.PREFERENCES_STORE,
+        Emissions<DpoPair> split = Emissions.process(in, () -> new ExplicitPairProcessor(config), "dpo-explicit",
+                ExplicitPairProcessor.RESPONSES_STORE, ExplicitPairProcessor.PREFERENCES_STORE,
                 ExplicitPairProcessor.SCHEDULE_STORE);
-        Emissions<DpoPair> split = Emissions.split(out, "dpo-explicit");
         sinkPairs(inputs, split, "dpo-explicit");
     }
 
@@ -115,10 +112,9 @@ public final class DpoTopology {
                 .mapValues(DpoInput::ofResponse, Named.as("dpo-judge-wrap-rollouts"))
                 .merge(inputs.prompts().mapValues(DpoInput::ofPrompt, Named.as("dpo-judge-wrap-prompts")),
                         Named.as("dpo-judge-merge"));
-        KStream<String, Emission<JudgeOutcome>> out = in.process(() -> new JudgedRolloutProcessor(config, judges),
-                Named.as("dpo-judge"), JudgedRolloutProcessor.GROUPS_STORE, JudgedRolloutProcessor.PROMPTS_STORE,
+        Emissions<JudgeOutcome> split = Emissions.process(in, () -> new JudgedRolloutProcessor(config, judges),
+                "dpo-judge", JudgedRolloutProcessor.GROUPS_STORE, JudgedRolloutProcessor.PROMPTS_STORE,
                 JudgedRolloutProcessor.SCHEDULE_STORE);
-        Emissions<JudgeOutcome> split = Emissions.split(out, "dpo-judge");
         inputs.deadLetters(split.dead(), "dpo-judge");
         inputs.tap().add(split.monitor());
         KStream<String, JudgeVerdict> verdicts = split.data()
@@ -138,13 +134,12 @@ public final class DpoTopology {
         builder.addStateStore(serdes.stores().keyValue(
                 DerivedPairProcessor.STATE_STORE, Serdes.String(), serdes.derivedPromptState()));
         builder.addStateStore(serdes.stores().scheduleIndex(DerivedPairProcessor.SCHEDULE_STORE));
-        KStream<String, Emission<DpoPair>> out = decisions
+        KStream<String, KtoDecision> byPrompt = decisions
                 .filter((user, d) -> !d.getCapped(), Named.as("dpo-derived-counted-only"))
                 .selectKey((user, d) -> d.getPromptId(), Named.as("dpo-derived-key-by-prompt"))
-                .repartition(Repartitioned.with(Serdes.String(), serdes.ktoDecision()).withName(DERIVED_BY_PROMPT))
-                .process(() -> new DerivedPairProcessor(config), Named.as("dpo-derived"),
-                        DerivedPairProcessor.STATE_STORE, DerivedPairProcessor.SCHEDULE_STORE);
-        sinkPairs(inputs, Emissions.split(out, "dpo-derived"), "dpo-derived");
+                .repartition(Repartitioned.with(Serdes.String(), serdes.ktoDecision()).withName(DERIVED_BY_PROMPT));
+        sinkPairs(inputs, Emissions.process(byPrompt, () -> new DerivedPairProcessor(config), "dpo-derived",
+                DerivedPairProcessor.STATE_STORE, DerivedPairProcessor.SCHEDULE_STORE), "dpo-derived");
     }
 
     private void sinkPairs(ValidatedInputs inputs, Emissions<DpoPair> split, String name) {

@@ -3,7 +3,6 @@ package io.streamrlhf.streams.kto;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.avro.KtoDecision;
-import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Emissions;
 import io.streamrlhf.streams.common.StateStores;
 import io.streamrlhf.streams.common.StreamSerdes;
@@ -75,9 +74,8 @@ public final class KtoTopology {
                 .mapValues(KtoInput::ofResponse, Named.as("kto-wrap-responses"))
                 .merge(inputs.feedback().mapValues(KtoInput::ofFeedback, Named.as("kto-wrap-feedback")),
                         Named.as("kto-merge-inputs"));
-        KStream<String, Emission<KtoDecision>> joined = merged.process(() -> new KtoJoinProcessor(config),
-                Named.as("kto-join"), KtoJoinProcessor.STATE_STORE, KtoJoinProcessor.SCHEDULE_STORE);
-        Emissions<KtoDecision> out = Emissions.split(joined, "kto-join");
+        Emissions<KtoDecision> out = Emissions.process(merged, () -> new KtoJoinProcessor(config), "kto-join",
+                KtoJoinProcessor.STATE_STORE, KtoJoinProcessor.SCHEDULE_STORE);
         inputs.deadLetters(out.dead(), "kto-join");
         inputs.tap().add(out.monitor());
 

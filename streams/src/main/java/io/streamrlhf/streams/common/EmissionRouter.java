@@ -1,0 +1,166 @@
+package io.streamrlhf.streams.common;
+
+import java.io.File;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.StreamsMetrics;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.Punctuator;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Runs a processor that forwards {@link Emission}s and sends each one, unwrapped, straight to the child node for its
+ * kind ({@link Emissions#DATA}, {@link Emissions#MONITOR} or {@link Emissions#DEAD} after the node's name). One
+ * forward per emission, where a split into branches took three (split, branch, unwrap): Kafka Streams copies the
+ * record and its headers and records metrics at every node. The wrapped processor sees a context that is the real
+ * one except for where forwards go, so it still needs no child names.
+ *
+ * @param <K> the input key type
+ * @param <V> the input value type
+ * @param <T> the data type
+ */
+final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
+
+    private final Processor<K, V, String, Emission<T>> delegate;
+    private final String dataChild;
+    private final String monitorChild;
+    private final String deadChild;
+
+    EmissionRouter(Processor<K, V, String, Emission<T>> delegate, String name) {
+        this.delegate = delegate;
+        this.dataChild = name + Emissions.DATA;
+        this.monitorChild = name + Emissions.MONITOR;
+        this.deadChild = name + Emissions.DEAD;
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        delegate.init(new RoutingContext(context));
+    }
+
+    @Override
+    public void process(Record<K, V> record) {
+        delegate.process(record);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    /** The real context, with forwards routed by kind. */
+    private final class RoutingContext implements ProcessorContext<String, Emission<T>> {
+
+        private final ProcessorContext<Object, Object> context;
+
+        RoutingContext(ProcessorContext<Object, Object> context) {
+            this.context = context;
+        }
+
+        @Override
+        public <K1 extends String, V1 extends Emission<T>> void forward(Record<K1, V1> record) {
+            Emission<T> emission = record.value();
+            if (emission instanceof Emission.Data<T> data) {
+                context.forward(record.withValue(data.value()), dataChild);
+            } else if (emission instanceof Emission.Monitor<T> monitor) {
+                context.forward(record.withValue(monitor.event()), monitorChild);
+            } else if (emission instanceof Emission.Dead<T> dead) {
+                context.forward(new Record<>(dead.key(), dead.letter(), record.timestamp(), record.headers()),
+                        deadChild);
+            } else {
+                throw new IllegalArgumentException("Not an emission: " + emission);
+            }
+        }
+
+        @Override
+        public <K1 extends String, V1 extends Emission<T>> void forward(Record<K1, V1> record, String childName) {
+            throw new UnsupportedOperationException("An emitting processor forwards by kind, not to child "
+                    + childName);
+        }
+
+        @Override
+        public String applicationId() {
+            return context.applicationId();
+        }
+
+        @Override
+        public TaskId taskId() {
+            return context.taskId();
+        }
+
+        @Override
+        public Optional<RecordMetadata> recordMetadata() {
+            return context.recordMetadata();
+        }
+
+        @Override
+        public Serde<?> keySerde() {
+            return context.keySerde();
+        }
+
+        @Override
+        public Serde<?> valueSerde() {
+            return context.valueSerde();
+        }
+
+        @Override
+        public File stateDir() {
+            return context.stateDir();
+        }
+
+        @Override
+        public StreamsMetrics metrics() {
+            return context.metrics();
+        }
+
+        @Override
+        public <S extends StateStore> S getStateStore(String name) {
+            return context.getStateStore(name);
+        }
+
+        @Override
+        public Cancellable schedule(Duration interval, PunctuationType type, Punctuator callback) {
+            return context.schedule(interval, type, callback);
+        }
+
+        @Override
+        public Cancellable schedule(Instant startTime, Duration interval, PunctuationType type,
+                                    Punctuator callback) {
+            return context.schedule(startTime, interval, type, callback);
+        }
+
+        @Override
+        public void commit() {
+            context.commit();
+        }
+
+        @Override
+        public Map<String, Object> appConfigs() {
+            return context.appConfigs();
+        }
+
+        @Override
+        public Map<String, Object> appConfigsWithPrefix(String prefix) {
+            return context.appConfigsWithPrefix(prefix);
+        }
+
+        @Override
+        public long currentSystemTimeMs() {
+            return context.currentSystemTimeMs();
+        }
+
+        @Override
+        public long currentStreamTimeMs() {
+            return context.currentStreamTimeMs();
+        }
+    }
+}
