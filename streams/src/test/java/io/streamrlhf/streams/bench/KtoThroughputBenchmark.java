@@ -36,6 +36,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
@@ -51,15 +52,21 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * Feedback events per second through the KTO topology (exactly-once, settle delay 0) against a plain
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
  * partitions=2 threads=2 commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1 rounds=1
- * brokerProcess=false}: throughput is the median of the timed rounds, which alternate the pipelines;
+ * brokerProcess=false eosPassthrough=true}: throughput is the median of the timed rounds, which alternate the
+ * pipelines; {@code eosPassthrough} adds a Kafka Streams application that only copies the records under the same
+ * exactly-once properties, to show what exactly-once Streams costs before any state or logic;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
  * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}.
@@ -122,6 +129,7 @@ public final class KtoThroughputBenchmark {
         List<StateStoreType> stores = store.equals("BOTH") ? List.of(StateStoreType.ROCKSDB, StateStoreType.IN_MEMORY)
                 : List.of(StateStoreType.valueOf(store));
         boolean brokerProcess = Boolean.parseBoolean(a.getOrDefault("brokerProcess", "false"));
+        boolean eosBaseline = Boolean.parseBoolean(a.getOrDefault("eosPassthrough", "true"));
         try (AutoCloseable broker = brokerProcess ? BrokerProcess.start() : EmbeddedKafkaBroker.temporary().start()) {
             String bootstrap = broker instanceof BrokerProcess child ? child.bootstrapServers()
                     : ((EmbeddedKafkaBroker) broker).bootstrapServers();
@@ -147,12 +155,19 @@ public final class KtoThroughputBenchmark {
             // Timed rounds alternate the pipelines, so a change in the machine's load or the JIT's hits both; each
             // figure is the median over the rounds, each round's figures are printed too.
             List<Double> passthroughs = new ArrayList<>();
+            List<Double> eosPassthroughs = new ArrayList<>();
             Map<StateStoreType, List<Double>> ktos = new HashMap<>();
             for (int round = 1; round <= rounds; round++) {
                 double pt = bench.passthrough(events);
                 passthroughs.add(pt);
                 StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
                         "timed round %d: passthrough %,.0f ev/s", round, pt));
+                if (eosBaseline) {
+                    double eos = bench.eosPassthrough(events);
+                    eosPassthroughs.add(eos);
+                    line.append(String.format(Locale.ROOT, ", Streams EOS pass-through %,.0f ev/s (%.2f)", eos,
+                            eos / pt));
+                }
                 for (StateStoreType type : stores) {
                     double k = bench.kto(events, type);
                     ktos.computeIfAbsent(type, t -> new ArrayList<>()).add(k);
@@ -163,6 +178,11 @@ public final class KtoThroughputBenchmark {
             List<String[]> rows = new ArrayList<>();
             double passthrough = median(passthroughs);
             rows.add(new String[] {"plain consume->produce passthrough", fmt(passthrough), "1.00", "", ""});
+            if (eosBaseline) {
+                double eos = median(eosPassthroughs);
+                rows.add(new String[] {"Kafka Streams EOS v2 pass-through, no state", fmt(eos),
+                        String.format("%.2f", eos / passthrough), "", ""});
+            }
             for (StateStoreType type : stores) {
                 double kto = median(ktos.get(type));
                 rows.add(new String[] {"KTO topology, EOS v2, settle 0, " + type, fmt(kto),
@@ -319,13 +339,14 @@ public final class KtoThroughputBenchmark {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(prefix + "g", false);
              KafkaProducer<byte[], byte[]> producer = producer()) {
             consumer.subscribe(List.of(topics.responses().name(), topics.feedback().name()));
+            String out = passthroughTopic(topics);
             while (copied < 2L * events) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(100));
                 for (ConsumerRecord<byte[], byte[]> r : batch) {
                     if (first == 0) {
                         first = System.nanoTime();
                     }
-                    producer.send(new ProducerRecord<>(prefix + "passthrough", r.key(), r.value()));
+                    producer.send(new ProducerRecord<>(out, r.key(), r.value()));
                     copied++;
                 }
                 consumer.commitAsync();
@@ -342,9 +363,12 @@ public final class KtoThroughputBenchmark {
      * {@code streams.*} overrides given on the command line.
      */
     private KafkaStreams ktoStreams(Topics topics, String appId, StateStoreType type) throws Exception {
-        Topology topology = new KtoTopology(KtoConfig.defaults().withSettleDelay(Duration.ZERO).withUserLabelsPerHour(0),
+        return new KafkaStreams(ktoTopology(topics, type), StreamsApp.streamsProperties(appConfig(topics, appId, type)));
+    }
+
+    private Topology ktoTopology(Topics topics, StateStoreType type) {
+        return new KtoTopology(KtoConfig.defaults().withSettleDelay(Duration.ZERO).withUserLabelsPerHour(0),
                 ValidationConfig.defaults(), new StreamSerdes(topics, registry, type)).build();
-        return new KafkaStreams(topology, StreamsApp.streamsProperties(appConfig(topics, appId, type)));
     }
 
     private StreamsAppConfig appConfig(Topics topics, String appId, StateStoreType type) throws Exception {
@@ -449,37 +473,69 @@ public final class KtoThroughputBenchmark {
 
     /** Feedback events per second through the KTO topology, from the first to the last committed example. */
     private double kto(int events, StateStoreType type) throws Exception {
-        String prefix = "kto-" + UUID.randomUUID().toString().substring(0, 6) + ".";
+        return timedStreams("kto", "kto " + type, events, events, type,
+                topics -> ktoTopology(topics, type), topics -> topics.ktoExamples().name());
+    }
+
+    /**
+     * Feedback events per second through a Kafka Streams application that only copies the same records, under the
+     * same exactly-once properties and threads: what exactly-once Kafka Streams costs before any state or logic.
+     */
+    private double eosPassthrough(int events) throws Exception {
+        return timedStreams("eos", "eos passthrough", events, 2L * events, StateStoreType.IN_MEMORY, topics -> {
+            StreamsBuilder builder = new StreamsBuilder();
+            builder.stream(List.of(topics.responses().name(), topics.feedback().name()),
+                            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                    .to(passthroughTopic(topics), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+            return builder.build();
+        }, KtoThroughputBenchmark::passthroughTopic);
+    }
+
+    private static String passthroughTopic(Topics topics) {
+        return topics.names().responses().replace(TopicNames.defaults().responses(), "") + "passthrough";
+    }
+
+    /**
+     * Runs {@code topology} over {@code events} preloaded feedback events (and their responses) and returns feedback
+     * events per second, from the first to the last of {@code expected} records committed to {@code output}.
+     */
+    private double timedStreams(String kind, String label, int events, long expected, StateStoreType type,
+                                Function<Topics, Topology> topology, Function<Topics, String> output)
+            throws Exception {
+        String prefix = kind + "-" + UUID.randomUUID().toString().substring(0, 6) + ".";
         Topics topics = topics(prefix);
         preload(topics, events);
         var diag = requestCounts();
         long first = 0;
+        long last = 0;
         long seen = 0;
-        try (KafkaStreams streams = ktoStreams(topics, prefix + "app", type);
+        try (KafkaStreams streams = new KafkaStreams(topology.apply(topics),
+                StreamsApp.streamsProperties(appConfig(topics, prefix + "app", type)));
              KafkaConsumer<byte[], byte[]> consumer = consumer(prefix + "reader", true)) {
             streams.start();
-            consumer.subscribe(List.of(topics.ktoExamples().name()));
+            consumer.subscribe(List.of(output.apply(topics)));
             long deadline = System.currentTimeMillis() + 600_000;
             long lastProgress = System.currentTimeMillis();
-            while (seen < events && System.currentTimeMillis() < deadline) {
+            while (seen < expected && System.currentTimeMillis() < deadline) {
                 if (System.currentTimeMillis() - lastProgress > 60_000) {
-                    throw new IllegalStateException("no example for 60 s after " + seen + " of " + events);
+                    throw new IllegalStateException("no output for 60 s after " + seen + " of " + expected);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     lastProgress = System.currentTimeMillis();
                     if (first == 0) {
                         first = System.nanoTime();
                     }
+                    last = System.nanoTime();
                     seen++;
                 }
             }
-            printDelta("kto " + type, diag, events);
+            printDelta(label, diag, events);
             printThreadMetrics(streams);
-            System.out.printf(Locale.ROOT, "stream threads' CPU per feedback event, kto %s: %.1f us%n", type,
+            System.out.printf(Locale.ROOT, "stream threads' CPU per feedback event, %s: %.1f us%n", label,
                     streamThreadCpuNanos(prefix + "app") / 1e3 / events);
             streams.close(Duration.ofSeconds(30));
         }
-        return seen / ((System.nanoTime() - first) / 1e9);
+        return events * (seen / (double) expected) / ((last - first) / 1e9);
     }
 
     /** p50 and p99 of feedback-event-time to committed-example latency at {@code rate} events/s. */
