@@ -66,8 +66,8 @@ public final class KtoTopology {
      */
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
         StateStores stores = serdes.stores();
-        builder.addStateStore(
-                stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(), serdes.ktoResponseState()));
+        builder.addStateStore(stores.objectCached(KtoJoinProcessor.STATE_STORE, Serdes.String(),
+                serdes.ktoResponseState(), KtoJoinProcessor.CACHED_STATES));
         builder.addStateStore(stores.scheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
 
         KStream<String, KtoInput> merged = inputs.responses()

@@ -19,6 +19,7 @@ import io.streamrlhf.streams.deadletter.DeadLetters;
 import io.streamrlhf.streams.support.Harness;
 import java.time.Duration;
 import java.util.List;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -169,6 +170,19 @@ class KtoTopologyTest {
         respond("tick", T0 + 8 * DAY); // stream time passes old's retention, not fresh's
         assertThat(states.get("old")).isNull();
         assertThat(states.get("fresh")).isNotNull();
+    }
+
+    @Test
+    void writesTheChangedStateToItsChangelogBeforeEachCommit() {
+        start(immediate());
+        respond("r1", T0);
+        rate(up("f1", "r1", "u1", T0 + 1), T0 + 1);
+
+        // The driver commits after every record; a state cached as an object must reach the changelog by then.
+        var changelog = h.driver.createOutputTopic("test-" + KtoJoinProcessor.STATE_STORE + "-changelog",
+                new StringDeserializer(), h.serdes.ktoResponseState().deserializer());
+        assertThat(changelog.readKeyValuesToList()).extracting(kv -> kv.key, kv -> kv.value.getVotes().size())
+                .containsExactly(tuple("r1", 0), tuple("r1", 1));
     }
 
     @Test
