@@ -63,6 +63,15 @@ public final class ScheduleIndex {
         return due;
     }
 
+    /** Removes every entry (before rebuilding an index that is not changelogged from the state it indexes). */
+    public void clear() {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = store.all()) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        keys.forEach(store::delete);
+    }
+
     private static String key(long time, String tag) {
         return hex16(time) + "|" + tag;
     }

@@ -55,6 +55,15 @@ public final class StateStores {
                 : Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.String());
     }
 
+    /**
+     * The store of a {@link ScheduleIndex} that its processor rebuilds from its own state on every {@code init}
+     * (after Kafka Streams has restored that state): like {@link #scheduleIndex}, but without a changelog, so an
+     * entry costs no changelog record and no broker write.
+     */
+    public StoreBuilder<KeyValueStore<String, String>> rebuiltScheduleIndex(String name) {
+        return scheduleIndex(name).withLoggingDisabled();
+    }
+
     /** A window store without duplicates. */
     public <K, V> StoreBuilder<WindowStore<K, V>> window(String name, Duration retention, Duration size,
                                                            Serde<K> keys, Serde<V> values) {

@@ -27,6 +27,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * Joins feedback with the response it rates and decides KTO labels, one per (response, user).
  *
  * <p>State per response id ({@value #STATE_STORE}): the response, every user's vote, the feedback ids seen (to drop
- * redeliveries) and feedback that arrived before its response. A schedule ({@value #SCHEDULE_STORE}) orders by
- * stream time the settle deadlines, the expiry of responses after {@code kto.responseRetention} and the end of the
+ * redeliveries) and feedback that arrived before its response. A schedule ({@value #SCHEDULE_STORE}; not
+ * changelogged, rebuilt from the state on every init) orders by stream time the settle deadlines, the expiry of responses after {@code kto.responseRetention} and the end of the
  * early-feedback buffer, after which unmatched feedback is dead-lettered as {@code RESPONSE_NOT_FOUND}. An expired
  * response also reads as absent before its expiry entry comes due (a partition's punctuation waits for its stream
  * time to advance). All deadlines are in stream time (record timestamps), so they are reproducible and testable; a
@@ -73,7 +74,39 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
         this.context = context;
         this.states = context.getStateStore(STATE_STORE);
         this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
+        rebuildSchedule();
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
+    }
+
+    /**
+     * Fills the schedule from the restored state: every deadline is in a state record (a response's expiry, a vote's
+     * settle time, each early feedback's arrival), so the schedule needs no changelog of its own. Runs on every
+     * {@code init}, which Kafka Streams calls once the state is restored, for a new task and for one revived after
+     * an aborted transaction alike; it reads the whole state once.
+     */
+    private void rebuildSchedule() {
+        schedule.clear();
+        long buffer = config.earlyFeedbackBuffer().toMillis();
+        int states = 0;
+        try (KeyValueIterator<String, KtoResponseState> it = this.states.all()) {
+            while (it.hasNext()) {
+                KtoResponseState state = it.next().value;
+                states++;
+                String id = state.getResponseId();
+                if (state.getResponse() != null) {
+                    schedule.add(state.getExpiresAt(), ScheduleIndex.tag("E", id));
+                }
+                for (Vote vote : state.getVotes()) {
+                    if (vote.getSettleAt() >= 0) {
+                        schedule.add(vote.getSettleAt(), ScheduleIndex.tag("S", id, vote.getUserId()));
+                    }
+                }
+                for (PendingFeedback p : state.getEarly()) {
+                    schedule.add(p.getRecordTime() + buffer, ScheduleIndex.tag("O", id));
+                }
+            }
+        }
+        log.debug("Rebuilt the KTO schedule from {} response states", states);
     }
 
     @Override

@@ -68,7 +68,7 @@ public final class KtoTopology {
         StateStores stores = serdes.stores();
         builder.addStateStore(stores.objectCached(KtoJoinProcessor.STATE_STORE, Serdes.String(),
                 serdes.ktoResponseState(), KtoJoinProcessor.CACHED_STATES));
-        builder.addStateStore(stores.scheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
+        builder.addStateStore(stores.rebuiltScheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
 
         KStream<String, KtoInput> merged = inputs.responses()
                 .mapValues(KtoInput::ofResponse, Named.as("kto-wrap-responses"))
