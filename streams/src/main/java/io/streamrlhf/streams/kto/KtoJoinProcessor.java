@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * time to advance). All deadlines are in stream time (record timestamps), so they are reproducible and testable; a
  * partition that receives no records does not advance them.
  */
-public final class KtoJoinProcessor implements Processor<String, KtoInput, String, Emission<KtoDecision>> {
+public final class KtoJoinProcessor implements Processor<String, Sourced<?>, String, Emission<KtoDecision>> {
 
     /** The per-response state store. */
     public static final String STATE_STORE = "kto-response-state";
@@ -109,12 +109,17 @@ public final class KtoJoinProcessor implements Processor<String, KtoInput, Strin
         log.debug("Rebuilt the KTO schedule from {} response states", states);
     }
 
+    /** Takes valid responses and valid feedback, told apart by the decoded value's type. */
     @Override
-    public void process(Record<String, KtoInput> record) {
-        if (record.value().response() != null) {
-            onResponse(record.value().response(), record.timestamp());
+    @SuppressWarnings("unchecked")
+    public void process(Record<String, Sourced<?>> record) {
+        Object value = record.value().value();
+        if (value instanceof ResponseGenerated) {
+            onResponse((Sourced<ResponseGenerated>) record.value(), record.timestamp());
+        } else if (value instanceof Feedback) {
+            onFeedback((Sourced<Feedback>) record.value(), record.timestamp());
         } else {
-            onFeedback(record.value().feedback(), record.timestamp());
+            throw new IllegalArgumentException("KTO join takes responses and feedback, not " + value);
         }
     }
 

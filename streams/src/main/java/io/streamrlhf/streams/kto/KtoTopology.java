@@ -4,6 +4,7 @@ import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.avro.KtoDecision;
 import io.streamrlhf.streams.common.Emissions;
+import io.streamrlhf.streams.common.Sourced;
 import io.streamrlhf.streams.common.StateStores;
 import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.KtoConfig;
@@ -13,7 +14,6 @@ import io.streamrlhf.streams.monitor.MonitorEvents;
 import io.streamrlhf.streams.monitor.MonitorTap;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
@@ -70,10 +70,10 @@ public final class KtoTopology {
                 serdes.ktoResponseState(), KtoJoinProcessor.CACHED_STATES));
         builder.addStateStore(stores.rebuiltScheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
 
-        KStream<String, KtoInput> merged = inputs.responses()
-                .mapValues(KtoInput::ofResponse, Named.as("kto-wrap-responses"))
-                .merge(inputs.feedback().mapValues(KtoInput::ofFeedback, Named.as("kto-wrap-feedback")),
-                        Named.as("kto-merge-inputs"));
+        // The join tells responses from feedback by the value's type, so both streams merge as they are.
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        KStream<String, Sourced<?>> merged = ((KStream) inputs.responses())
+                .merge((KStream) inputs.feedback(), Named.as("kto-merge-inputs"));
         Emissions<KtoDecision> out = Emissions.process(merged, () -> new KtoJoinProcessor(config), "kto-join",
                 KtoJoinProcessor.STATE_STORE, KtoJoinProcessor.SCHEDULE_STORE);
         inputs.deadLetters(out.dead(), "kto-join");
@@ -81,10 +81,12 @@ public final class KtoTopology {
 
         KStream<String, KtoDecision> capped =
                 config.userLabelsPerHour() == 0 ? out.data() : capPerUser(builder, out.data());
+        // Uncapped decisions are keyed by example id already; capped ones by user id.
+        KStream<String, KtoDecision> byExample = config.userLabelsPerHour() == 0 ? capped
+                : capped.selectKey((user, d) -> d.getExampleId(), Named.as("kto-key-by-example"));
         Topic<String, KtoExample> examples = serdes.topics().ktoExamples();
-        capped.map((user, d) -> KeyValue.pair(d.getExampleId(), KtoExamples.toExample(d)), Named.as("kto-to-example"))
-                .to(examples.name(), Produced.with(examples.keySerde(), examples.valueSerde())
-                        .withName("kto-examples-sink"));
+        byExample.to(examples.name(), Produced.with(examples.keySerde(),
+                KtoExamples.decisionsAsExamples(examples.valueSerde())).withName("kto-examples-sink"));
         inputs.tap().add(capped.mapValues(MonitorEvents::forExample, Named.as("kto-example-monitor")));
         return capped;
     }

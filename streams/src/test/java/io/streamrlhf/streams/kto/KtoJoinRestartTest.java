@@ -103,14 +103,14 @@ class KtoJoinRestartTest {
         context.scheduledPunctuators().forEach(p -> p.getPunctuator().punctuate(streamTime));
     }
 
-    private static Record<String, KtoInput> responseRecord(String id, long offset, ResponseGenerated r, long time) {
-        return new Record<>(id, KtoInput.ofResponse(new Sourced<>(r, "rlhf.responses", 0, offset,
-                id.getBytes(StandardCharsets.UTF_8), new byte[0])), time);
+    private static Record<String, Sourced<?>> responseRecord(String id, long offset, ResponseGenerated r, long time) {
+        return new Record<>(id, new Sourced<>(r, "rlhf.responses", 0, offset, id.getBytes(StandardCharsets.UTF_8),
+                new byte[0]), time);
     }
 
-    private static Record<String, KtoInput> feedbackRecord(long offset, Feedback f, long time) {
-        return new Record<>(f.getResponseId(), KtoInput.ofFeedback(new Sourced<>(f, "rlhf.feedback", 0, offset,
-                f.getResponseId().getBytes(StandardCharsets.UTF_8), new byte[0])), time);
+    private static Record<String, Sourced<?>> feedbackRecord(long offset, Feedback f, long time) {
+        return new Record<>(f.getResponseId(), new Sourced<>(f, "rlhf.feedback", 0, offset,
+                f.getResponseId().getBytes(StandardCharsets.UTF_8), new byte[0]), time);
     }
 
     @SuppressWarnings("unchecked")
