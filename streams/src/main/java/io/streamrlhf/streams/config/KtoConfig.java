@@ -17,9 +17,12 @@ import java.util.Map;
  *                          Property {@code kto.userLabelsPerHour}, default 100
  * @param punctuateInterval how often (stream time) settled votes and expired state are swept.
  *                          Property {@code kto.punctuateInterval}, default 1s
+ * @param cachedStates response states the join holds as objects per task, the most recently used, in place of
+ *                     Kafka's record cache; each holds its response's prompt and completion.
+ *                     Property {@code kto.cachedStates}, default 4096
  */
 public record KtoConfig(Duration settleDelay, Duration responseRetention, Duration earlyFeedbackBuffer,
-                        int userLabelsPerHour, Duration punctuateInterval) {
+                        int userLabelsPerHour, Duration punctuateInterval, int cachedStates) {
 
     public KtoConfig {
         Durations.requireNonNegative("kto.settleDelay", settleDelay);
@@ -30,6 +33,9 @@ public record KtoConfig(Duration settleDelay, Duration responseRetention, Durati
             throw new IllegalArgumentException("kto.userLabelsPerHour must be >= 0 (0 disables the cap), got "
                     + userLabelsPerHour);
         }
+        if (cachedStates < 1) {
+            throw new IllegalArgumentException("kto.cachedStates must be at least 1, got " + cachedStates);
+        }
         if (settleDelay.compareTo(responseRetention) >= 0) {
             throw new IllegalArgumentException("kto.settleDelay (" + settleDelay
                     + ") must be shorter than kto.responseRetention (" + responseRetention + ")");
@@ -39,7 +45,7 @@ public record KtoConfig(Duration settleDelay, Duration responseRetention, Durati
     /** The documented defaults. */
     public static KtoConfig defaults() {
         return new KtoConfig(Duration.ofSeconds(30), Duration.ofDays(7), Duration.ofMinutes(10), 100,
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), 4096);
     }
 
     /** The defaults overridden by {@code kto.*} keys. */
@@ -50,16 +56,19 @@ public record KtoConfig(Duration settleDelay, Duration responseRetention, Durati
                 p.duration("kto.responseRetention", d.responseRetention),
                 p.duration("kto.earlyFeedbackBuffer", d.earlyFeedbackBuffer),
                 p.integer("kto.userLabelsPerHour", d.userLabelsPerHour),
-                p.duration("kto.punctuateInterval", d.punctuateInterval));
+                p.duration("kto.punctuateInterval", d.punctuateInterval),
+                p.integer("kto.cachedStates", d.cachedStates));
     }
 
     /** A copy with another settle delay. */
     public KtoConfig withSettleDelay(Duration delay) {
-        return new KtoConfig(delay, responseRetention, earlyFeedbackBuffer, userLabelsPerHour, punctuateInterval);
+        return new KtoConfig(delay, responseRetention, earlyFeedbackBuffer, userLabelsPerHour, punctuateInterval,
+                cachedStates);
     }
 
     /** A copy with another per-user cap. */
     public KtoConfig withUserLabelsPerHour(int cap) {
-        return new KtoConfig(settleDelay, responseRetention, earlyFeedbackBuffer, cap, punctuateInterval);
+        return new KtoConfig(settleDelay, responseRetention, earlyFeedbackBuffer, cap, punctuateInterval,
+                cachedStates);
     }
 }

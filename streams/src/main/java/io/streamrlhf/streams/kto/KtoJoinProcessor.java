@@ -50,13 +50,6 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     /** The stream-time schedule store. */
     public static final String SCHEDULE_STORE = "kto-schedule";
 
-    /**
-     * Response states kept as objects per task ({@link io.streamrlhf.streams.common.WriteBehindKeyValueStore}):
-     * feedback comes soon after its response, or it comes late and is read from the store. A state holds its
-     * response's prompt and completion, so 4,096 of them is a few MiB to tens of MiB per task.
-     */
-    public static final int CACHED_STATES = 4096;
-
     private static final Logger log = LoggerFactory.getLogger(KtoJoinProcessor.class);
     private static final int MAX_SEEN_FEEDBACK_IDS = 256;
 

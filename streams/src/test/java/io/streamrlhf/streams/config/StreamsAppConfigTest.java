@@ -36,6 +36,8 @@ class StreamsAppConfigTest {
         assertThat(c.applicationId()).isEqualTo("app-1");
         assertThat(c.settings().kto().settleDelay()).isZero();
         assertThat(c.settings().kto().userLabelsPerHour()).isEqualTo(5);
+        assertThat(StreamsAppConfig.fromProperties(Map.of("kto.cachedStates", "64"), registry).settings().kto()
+                .cachedStates()).isEqualTo(64);
         assertThat(c.settings().dpo().rho()).isEqualTo(0.5);
         assertThat(c.settings().dpo().rolloutWindow()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.settings().judge().formatByTask()).containsKey("json");
@@ -86,6 +88,8 @@ class StreamsAppConfigTest {
                 .hasMessageContaining("kto.responseRetention");
         assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("kto.userLabelsPerHour", "-1"), registry))
                 .hasMessageContaining("kto.userLabelsPerHour");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("kto.cachedStates", "0"), registry))
+                .hasMessageContaining("kto.cachedStates");
         assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("judge.format.x", "("), registry))
                 .hasMessageContaining("judge.format.x");
         assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("streams.threads", "zero"), registry))
