@@ -1,9 +1,7 @@
 package io.streamrlhf.schemas.serde;
 
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -33,6 +31,7 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
     private final SpecificDatumWriter<T> writer;
     private final Map<String, Integer> idsBySubject = new ConcurrentHashMap<>();
     private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
+    private final ThreadLocal<ByteSink> sinks = ThreadLocal.withInitial(ByteSink::new);
 
     /**
      * @param registry where schemas are registered
@@ -85,18 +84,22 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
         String subject = isKey ? WireFormat.keySubject(topic) : WireFormat.valueSubject(topic);
         int id = idsBySubject.computeIfAbsent(subject,
                 s -> autoRegister ? registry.register(s, schema) : registry.lookup(s, schema));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-        out.write(WireFormat.MAGIC_BYTE);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
+        ByteSink out = sinks.get();
+        out.reset();
         try {
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, encoders.get());
+            out.write(WireFormat.MAGIC_BYTE);
+            out.writeInt(id);
+            // Avro's buffered encoder writes primitives into its own array and hands the stream whole blocks.
+            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, encoders.get());
             encoders.set(encoder);
             writer.write(record, encoder);
             encoder.flush();
+            return out.toByteArray();
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("Cannot serialize " + schema.getFullName() + " for topic " + topic
                     + ": " + e.getMessage(), e);
+        } finally {
+            out.reset();
         }
-        return out.toByteArray();
     }
 }
