@@ -42,6 +42,14 @@ public final class ScheduleIndex {
         store.put(key(time, tag), tag);
     }
 
+    /**
+     * Schedules {@code value} at {@code time} under the key {@code time|keyTag}: for an entry whose value is too long
+     * to be its own key (a batch of ids); {@link #pollDue} returns the value as the entry's tag.
+     */
+    public void add(long time, String keyTag, String value) {
+        store.put(key(time, keyTag), value);
+    }
+
     /** Removes the entry for {@code tag} at {@code time}, if any. */
     public void remove(long time, String tag) {
         store.delete(key(time, tag));

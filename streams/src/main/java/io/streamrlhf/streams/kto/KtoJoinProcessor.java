@@ -52,11 +52,16 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
 
     private static final Logger log = LoggerFactory.getLogger(KtoJoinProcessor.class);
     private static final int MAX_SEEN_FEEDBACK_IDS = 256;
+    private static final int MAX_EXPIRY_BATCH = 4096;
 
     private final KtoConfig config;
     private ProcessorContext<String, Emission<KtoDecision>> context;
     private KeyValueStore<String, KtoResponseState> states;
     private ScheduleIndex schedule;
+    /** Expiries not yet written to the schedule: response ids, in stream-time order ({@link #expireLater}). */
+    private final List<String> expiring = new ArrayList<>();
+    private long expiringFrom;
+    private long expiringUntil = Long.MIN_VALUE;
 
     public KtoJoinProcessor(KtoConfig config) {
         this.config = config;
@@ -79,6 +84,8 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
      */
     private void rebuildSchedule() {
         schedule.clear();
+        expiring.clear();
+        expiringUntil = Long.MIN_VALUE;
         long buffer = config.earlyFeedbackBuffer().toMillis();
         int states = 0;
         try (KeyValueIterator<String, KtoResponseState> it = this.states.all()) {
@@ -124,7 +131,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         }
         state.setResponse(snapshot(sourced));
         state.setExpiresAt(now + config.responseRetention().toMillis());
-        schedule.add(state.getExpiresAt(), ScheduleIndex.tag("E", r.getResponseId()));
+        expireLater(r.getResponseId(), state.getExpiresAt());
         List<PendingFeedback> early = new ArrayList<>(state.getEarly());
         early.sort(Comparator.comparingLong(PendingFeedback::getEventTime)
                 .thenComparing(PendingFeedback::getFeedbackId));
@@ -229,9 +236,52 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         });
     }
 
+    /**
+     * Queues {@code responseId}'s expiry. Expiries come in stream-time order (arrival time plus a fixed retention),
+     * so they are written to the schedule in batches, one entry per punctuation interval of expiry times instead of
+     * one per response, due at the batch's latest expiry: a response leaves the store at most one interval after it
+     * expired (it reads as absent from its expiry on). The batch not yet written is rebuilt from the state, like
+     * the rest of the schedule, if the task restarts.
+     */
+    private void expireLater(String responseId, long expiresAt) {
+        if (!expiring.isEmpty()
+                && (expiresAt - expiringFrom > config.punctuateInterval().toMillis()
+                || expiring.size() >= MAX_EXPIRY_BATCH)) {
+            writeExpiring();
+        }
+        if (expiring.isEmpty()) {
+            expiringFrom = expiresAt;
+        }
+        expiring.add(responseId);
+        expiringUntil = Math.max(expiringUntil, expiresAt);
+    }
+
+    private void writeExpiring() {
+        if (expiring.isEmpty()) {
+            return;
+        }
+        // Keyed by the first id: two batches due at the same time never start with the same response.
+        schedule.add(expiringUntil, ScheduleIndex.tag("E", expiring.get(0)),
+                "E" + ScheduleIndex.SEP + String.join(ScheduleIndex.SEP, expiring));
+        expiring.clear();
+        expiringUntil = Long.MIN_VALUE;
+    }
+
     private void punctuate(long now) {
+        writeExpiring();
         for (ScheduleIndex.Entry entry : schedule.pollDue(now)) {
             String[] parts = ScheduleIndex.parts(entry.tag());
+            if (parts[0].equals("E")) {
+                // Only an expired response goes: by now an id may hold a newer state (early feedback that read the
+                // response as expired), which its own entries look after.
+                for (int i = 1; i < parts.length; i++) {
+                    KtoResponseState state = states.get(parts[i]);
+                    if (state != null && isExpired(state, now)) {
+                        states.delete(parts[i]);
+                    }
+                }
+                continue;
+            }
             KtoResponseState state = states.get(parts[1]);
             if (state == null) {
                 continue;
@@ -239,13 +289,6 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             switch (parts[0]) {
                 case "S" -> settle(state, parts[2], entry.time(), now);
                 case "O" -> expireEarly(state, now);
-                case "E" -> {
-                    // Only an expired response goes: by now the id may hold a newer state (early feedback that
-                    // read the response as expired), which its own entries look after.
-                    if (isExpired(state, now)) {
-                        states.delete(parts[1]);
-                    }
-                }
                 default -> log.warn("Unknown schedule entry {}", entry.tag());
             }
         }

@@ -68,6 +68,10 @@ class KtoJoinRestartTest {
         assertThat(dead(after)).singleElement()
                 .satisfies(d -> assertThat(DeadLetters.reasonOf(d.letter())).isEqualTo(
                         DeadLetterReason.RESPONSE_NOT_FOUND));
+
+        assertThat(state.get("r1")).isNotNull();
+        punctuate(after, T0 + Duration.ofDays(7).toMillis()); // the response's retention
+        assertThat(state.get("r1")).isNull();
     }
 
     @Test

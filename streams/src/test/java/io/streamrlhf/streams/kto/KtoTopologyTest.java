@@ -186,6 +186,23 @@ class KtoTopologyTest {
     }
 
     @Test
+    void deletesExpiredResponsesInBatchesNeverEarlyAndAtMostOnePunctuationLate() {
+        start(immediate());
+        respond("a", T0);
+        respond("b", T0 + 300);
+        respond("c", T0 + 900); // expiries within one punctuation interval (1 s) share a schedule entry
+        respond("d", T0 + 5_000);
+        KeyValueStore<String, KtoResponseState> states = h.driver.getKeyValueStore(KtoJoinProcessor.STATE_STORE);
+
+        respond("tick", T0 + 7 * DAY + 500); // a and b have expired (and read as absent); c and d have not
+        assertThat(states.get("c")).isNotNull();
+        assertThat(states.get("d")).isNotNull();
+        respond("tock", T0 + 7 * DAY + 1_900); // one interval past c's expiry
+        assertThat(List.of("a", "b", "c")).allSatisfy(id -> assertThat(states.get(id)).isNull());
+        assertThat(states.get("d")).isNotNull();
+    }
+
+    @Test
     void dropsRedeliveredFeedbackWithTheSameId() {
         start(immediate());
         respond("r1", T0);
