@@ -3,6 +3,8 @@ package io.streamrlhf.streams.common;
 import java.io.File;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.Serde;
@@ -16,13 +18,20 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorNode;
 
 /**
- * Runs a processor that forwards {@link Emission}s and sends each one, unwrapped, straight to the child node for its
- * kind ({@link Emissions#DATA}, {@link Emissions#MONITOR} or {@link Emissions#DEAD} after the node's name). One
- * forward per emission, where a split into branches took three (split, branch, unwrap): Kafka Streams copies the
- * record and its headers and records metrics at every node. The wrapped processor sees a context that is the real
- * one except for where forwards go, so it still needs no child names.
+ * Runs a processor that forwards {@link Emission}s and sends each one, unwrapped, straight to the nodes for its
+ * kind: data to every child of this node except the two pass-through nodes {@link Emissions#MONITOR} and
+ * {@link Emissions#DEAD} after the node's name, which take the monitor events and the dead letters. One forward per
+ * emission and consumer, where a split into branches took three (split, branch, unwrap) and a pass-through node for
+ * the data one more: Kafka Streams copies the record and its headers and records metrics at every node. The wrapped
+ * processor sees a context that is the real one except for where forwards go, so it still needs no child names.
+ *
+ * <p>The data children are read once, at {@code init}, from the node Kafka Streams is initialising
+ * ({@code InternalProcessorContext.currentNode()}, internal to Kafka Streams: the Kafka version is pinned, and
+ * {@code EmissionsTest} fails if this stops working).
  *
  * @param <K> the input key type
  * @param <V> the input value type
@@ -31,20 +40,34 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
 
     private final Processor<K, V, String, Emission<T>> delegate;
-    private final String dataChild;
     private final String monitorChild;
     private final String deadChild;
+    private List<String> dataChildren = List.of();
 
     EmissionRouter(Processor<K, V, String, Emission<T>> delegate, String name) {
         this.delegate = delegate;
-        this.dataChild = name + Emissions.DATA;
         this.monitorChild = name + Emissions.MONITOR;
         this.deadChild = name + Emissions.DEAD;
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
+        dataChildren = dataChildren(context);
         delegate.init(new RoutingContext(context));
+    }
+
+    private List<String> dataChildren(ProcessorContext<Object, Object> context) {
+        if (!(context instanceof InternalProcessorContext<?, ?> internal) || internal.currentNode() == null) {
+            throw new IllegalStateException("An emitting processor runs inside Kafka Streams, which names its "
+                    + "children; got a " + context.getClass().getName());
+        }
+        List<String> names = new ArrayList<>();
+        for (ProcessorNode<?, ?, ?, ?> child : internal.currentNode().children()) {
+            if (!child.name().equals(monitorChild) && !child.name().equals(deadChild)) {
+                names.add(child.name());
+            }
+        }
+        return List.copyOf(names);
     }
 
     @Override
@@ -70,7 +93,12 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
         public <K1 extends String, V1 extends Emission<T>> void forward(Record<K1, V1> record) {
             Emission<T> emission = record.value();
             if (emission instanceof Emission.Data<T> data) {
-                context.forward(record.withValue(data.value()), dataChild);
+                if (!dataChildren.isEmpty()) {
+                    Record<K1, T> out = record.withValue(data.value());
+                    for (String child : dataChildren) {
+                        context.forward(out, child);
+                    }
+                }
             } else if (emission instanceof Emission.Monitor<T> monitor) {
                 context.forward(record.withValue(monitor.event()), monitorChild);
             } else if (emission instanceof Emission.Dead<T> dead) {

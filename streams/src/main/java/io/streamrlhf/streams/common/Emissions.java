@@ -18,8 +18,6 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 public record Emissions<T>(KStream<String, T> data, KStream<String, MonitorEvent> monitor,
                            KStream<byte[], DeadLetter> dead) {
 
-    /** Suffix of the node that receives a processor's data records. */
-    public static final String DATA = "-data";
     /** Suffix of the node that receives a processor's monitor events. */
     public static final String MONITOR = "-monitor";
     /** Suffix of the node that receives a processor's dead letters. */
@@ -29,8 +27,9 @@ public record Emissions<T>(KStream<String, T> data, KStream<String, MonitorEvent
 
     /**
      * Runs {@code processor} on {@code input} as the node {@code name}, connected to {@code stores}, and returns what
-     * it emits by kind. Each kind arrives through a pass-through node named {@code name} plus {@link #DATA},
-     * {@link #MONITOR} or {@link #DEAD}, to which the processor's forwards go directly ({@link EmissionRouter}).
+     * it emits by kind. Data records go straight to the nodes that consume the returned data stream; monitor events
+     * and dead letters through a pass-through node named {@code name} plus {@link #MONITOR} or {@link #DEAD}
+     * ({@link EmissionRouter}).
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static <K, V, T> Emissions<T> process(KStream<K, V> input,
@@ -38,8 +37,9 @@ public record Emissions<T>(KStream<String, T> data, KStream<String, MonitorEvent
                                                  String name, String... stores) {
         KStream<Object, Object> routed = input.process(() -> new EmissionRouter<>(processor.get(), name),
                 Named.as(name), stores);
+        // The data stream is the processor's own: its consumers are the node's children besides these two.
         // peek forwards the very record it gets: the cheapest typed node Kafka Streams offers
-        KStream data = routed.peek(NOTHING, Named.as(name + DATA));
+        KStream data = routed;
         KStream monitor = routed.peek(NOTHING, Named.as(name + MONITOR));
         KStream dead = routed.peek(NOTHING, Named.as(name + DEAD));
         return new Emissions<T>(data, monitor, dead);

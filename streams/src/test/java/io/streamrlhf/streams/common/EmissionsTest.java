@@ -62,7 +62,9 @@ class EmissionsTest {
         List<MonitorEvent> monitor = new java.util.ArrayList<>();
         List<DeadLetter> dead = new java.util.ArrayList<>();
         List<String> deadKeys = new java.util.ArrayList<>();
+        List<String> dataAgain = new java.util.ArrayList<>();
         out.data().foreach((k, v) -> data.add(k + "=" + v), Named.as("collect-data"));
+        out.data().foreach((k, v) -> dataAgain.add(k + "=" + v), Named.as("collect-data-again"));
         out.monitor().foreach((k, v) -> monitor.add(v), Named.as("collect-monitor"));
         out.dead().foreach((k, v) -> {
             deadKeys.add(new String(k, StandardCharsets.UTF_8));
@@ -80,12 +82,14 @@ class EmissionsTest {
         }
 
         assertThat(data).containsExactly("a=one", "d=two");
+        assertThat(dataAgain).as("every consumer of the data stream").containsExactly("a=one", "d=two");
         assertThat(monitor).singleElement().satisfies(e -> assertThat(e.getPolicyVersion()).isEqualTo(7L));
         assertThat(deadKeys).containsExactly("c");
         assertThat(dead).singleElement().satisfies(
                 d -> assertThat(DeadLetters.reasonOf(d)).isEqualTo(DeadLetterReason.MISSING_FIELD));
+        // data goes straight to its consumers; monitor events and dead letters through one named node each
         assertThat(topology.describe().toString())
-                .contains("emit-data", "emit-monitor", "emit-dead").doesNotContain("split");
+                .contains("emit-monitor", "emit-dead").doesNotContain("emit-data").doesNotContain("split");
     }
 
     @Test
