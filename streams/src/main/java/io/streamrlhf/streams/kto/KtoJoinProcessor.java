@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>State per response id ({@value #STATE_STORE}): the response, every user's vote, the feedback ids seen (to drop
  * redeliveries) and feedback that arrived before its response. A schedule ({@value #SCHEDULE_STORE}; not
- * changelogged, rebuilt from the state on every init) orders by stream time the settle deadlines, the expiry of responses after {@code kto.responseRetention} and the end of the
- * early-feedback buffer, after which unmatched feedback is dead-lettered as {@code RESPONSE_NOT_FOUND}. An expired
- * response also reads as absent before its expiry entry comes due (a partition's punctuation waits for its stream
+ * changelogged, rebuilt from the state on every init) orders by stream time the settle deadlines, the expiry of
+ * responses after {@code kto.responseRetention} and the end of the early-feedback buffer, after which unmatched
+ * feedback is dead-lettered as {@code RESPONSE_NOT_FOUND}. An expired response also reads as absent before its
+ * expiry entry comes due (a partition's punctuation waits for its stream
  * time to advance). All deadlines are in stream time (record timestamps), so they are reproducible and testable; a
  * partition that receives no records does not advance them.
  */
@@ -237,23 +238,28 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     }
 
     /**
-     * Queues {@code responseId}'s expiry. Expiries come in stream-time order (arrival time plus a fixed retention),
-     * so they are written to the schedule in batches, one entry per punctuation interval of expiry times instead of
-     * one per response, due at the batch's latest expiry: a response leaves the store at most one interval after it
-     * expired (it reads as absent from its expiry on). The batch not yet written is rebuilt from the state, like
-     * the rest of the schedule, if the task restarts.
+     * Queues {@code responseId}'s expiry. Expiries mostly come in time order (a record's time plus a fixed
+     * retention), so they are written to the schedule in batches whose expiry times span at most one punctuation
+     * interval, one entry per batch instead of one per response, due at the batch's latest expiry: a response leaves
+     * the store at most one interval after it expired (it reads as absent from its expiry on). A batch is written
+     * when the next expiry would widen it past the interval, when it holds {@value #MAX_EXPIRY_BATCH} ids and at
+     * every punctuation. The batch not yet written is rebuilt from the state, like the rest of the schedule, if the
+     * task restarts.
      */
     private void expireLater(String responseId, long expiresAt) {
-        if (!expiring.isEmpty()
-                && (expiresAt - expiringFrom > config.punctuateInterval().toMillis()
+        long interval = config.punctuateInterval().toMillis();
+        if (!expiring.isEmpty() && (Math.max(expiringUntil, expiresAt) - Math.min(expiringFrom, expiresAt) > interval
                 || expiring.size() >= MAX_EXPIRY_BATCH)) {
             writeExpiring();
         }
         if (expiring.isEmpty()) {
             expiringFrom = expiresAt;
+            expiringUntil = expiresAt;
+        } else {
+            expiringFrom = Math.min(expiringFrom, expiresAt);
+            expiringUntil = Math.max(expiringUntil, expiresAt);
         }
         expiring.add(responseId);
-        expiringUntil = Math.max(expiringUntil, expiresAt);
     }
 
     private void writeExpiring() {

@@ -65,8 +65,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
  * partitions=2 threads=2 commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1 rounds=1
  * brokerProcess=false eosPassthrough=true}: throughput is the median of the timed rounds, which alternate the
- * pipelines (the plain passthrough runs three times a round and its median counts); {@code eosPassthrough} adds a Kafka Streams application that only copies the records under the same
- * exactly-once properties, to show what exactly-once Streams costs before any state or logic;
+ * pipelines (the plain passthrough runs three times a round and its median counts); {@code eosPassthrough} adds
+ * a Kafka Streams application that only copies the records under the same exactly-once properties, to show what exactly-once Streams costs before any state or logic;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
  * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}.

@@ -203,6 +203,20 @@ class KtoTopologyTest {
     }
 
     @Test
+    void deletesAnOutOfOrderResponseWithinOnePunctuationOfItsOwnExpiry() {
+        start(immediate());
+        respond("x", T0 + 4_100); // the first record punctuates at once, the next punctuation is at T0 + 5 s
+        respond("a", T0 + 4_500);
+        respond("late", T0); // an older record after a newer one: its expiry must not wait for a's
+        KeyValueStore<String, KtoResponseState> states = h.driver.getKeyValueStore(KtoJoinProcessor.STATE_STORE);
+
+        respond("tick", T0 + 7 * DAY + 1_000);
+        assertThat(states.get("late")).isNull();
+        assertThat(states.get("a")).isNotNull();
+        assertThat(states.get("x")).isNotNull();
+    }
+
+    @Test
     void dropsRedeliveredFeedbackWithTheSameId() {
         start(immediate());
         respond("r1", T0);
