@@ -84,8 +84,7 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
         String subject = isKey ? WireFormat.keySubject(topic) : WireFormat.valueSubject(topic);
         int id = idsBySubject.computeIfAbsent(subject,
                 s -> autoRegister ? registry.register(s, schema) : registry.lookup(s, schema));
-        ByteSink out = sinks.get();
-        out.reset();
+        ByteSink out = sinks.get(); // empty: every use ends with a reset
         try {
             out.write(WireFormat.MAGIC_BYTE);
             out.writeInt(id);

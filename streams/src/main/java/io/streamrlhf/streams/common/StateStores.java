@@ -4,6 +4,7 @@ import io.streamrlhf.streams.config.StateStoreType;
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -28,8 +29,7 @@ public final class StateStores {
 
     /** A key-value store. */
     public <K, V> StoreBuilder<KeyValueStore<K, V>> keyValue(String name, Serde<K> keys, Serde<V> values) {
-        return Stores.keyValueStoreBuilder(type == StateStoreType.ROCKSDB ? Stores.persistentKeyValueStore(name)
-                : Stores.inMemoryKeyValueStore(name), keys, values).withCachingEnabled();
+        return Stores.keyValueStoreBuilder(supplier(name), keys, values).withCachingEnabled();
     }
 
     /**
@@ -40,9 +40,7 @@ public final class StateStores {
      */
     public <K, V> StoreBuilder<KeyValueStore<K, V>> objectCached(String name, Serde<K> keys, Serde<V> values,
                                                                   int maxEntries) {
-        return new WriteBehindStoreBuilder<>(Stores.keyValueStoreBuilder(type == StateStoreType.ROCKSDB
-                ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name), keys, values),
-                maxEntries);
+        return new WriteBehindStoreBuilder<>(Stores.keyValueStoreBuilder(supplier(name), keys, values), maxEntries);
     }
 
     /**
@@ -51,8 +49,7 @@ public final class StateStores {
      * bookkeeping on every write and a merged iterator on every poll.
      */
     public StoreBuilder<KeyValueStore<String, String>> scheduleIndex(String name) {
-        return Stores.keyValueStoreBuilder(type == StateStoreType.ROCKSDB ? Stores.persistentKeyValueStore(name)
-                : Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.String());
+        return Stores.keyValueStoreBuilder(supplier(name), Serdes.String(), Serdes.String());
     }
 
     /**
@@ -62,6 +59,12 @@ public final class StateStores {
      */
     public StoreBuilder<KeyValueStore<String, String>> rebuiltScheduleIndex(String name) {
         return scheduleIndex(name).withLoggingDisabled();
+    }
+
+    /** The key-value bytes store of the configured type. */
+    private KeyValueBytesStoreSupplier supplier(String name) {
+        return type == StateStoreType.ROCKSDB ? Stores.persistentKeyValueStore(name)
+                : Stores.inMemoryKeyValueStore(name);
     }
 
     /** A window store without duplicates. */

@@ -79,11 +79,16 @@ public final class KtoTopology {
         inputs.deadLetters(out.dead(), "kto-join");
         inputs.tap().add(out.monitor());
 
-        KStream<String, KtoDecision> capped =
-                config.userLabelsPerHour() == 0 ? out.data() : capPerUser(builder, out.data());
         // Uncapped decisions are keyed by example id already; capped ones by user id.
-        KStream<String, KtoDecision> byExample = config.userLabelsPerHour() == 0 ? capped
-                : capped.selectKey((user, d) -> d.getExampleId(), Named.as("kto-key-by-example"));
+        KStream<String, KtoDecision> capped;
+        KStream<String, KtoDecision> byExample;
+        if (config.userLabelsPerHour() == 0) {
+            capped = out.data();
+            byExample = capped;
+        } else {
+            capped = capPerUser(builder, out.data());
+            byExample = capped.selectKey((user, d) -> d.getExampleId(), Named.as("kto-key-by-example"));
+        }
         Topic<String, KtoExample> examples = serdes.topics().ktoExamples();
         byExample.to(examples.name(), Produced.with(examples.keySerde(),
                 KtoExamples.decisionsAsExamples(examples.valueSerde())).withName("kto-examples-sink"));
