@@ -35,7 +35,7 @@ public final class StreamRlhfTopology {
         StreamsBuilder builder = new StreamsBuilder();
         MonitorTap tap = MonitorTap.toTopic(serdes.monitorEvents(settings.monitor().eventsTopic()));
         ValidatedInputs inputs = new ValidatedInputs(builder, serdes.topics(), settings.validation(), tap);
-        tap.add(inputs.responses().mapValues(MonitorEvents::forResponse, Named.as("monitor-responses")));
+        tap.add(inputs.responses(), MonitorEvents::forResponse, "monitor-responses");
         KStream<String, KtoDecision> decisions =
                 new KtoTopology(settings.kto(), settings.validation(), serdes).addTo(builder, inputs);
         new DpoTopology(settings.dpo(), settings.judge(), settings.validation(), serdes)

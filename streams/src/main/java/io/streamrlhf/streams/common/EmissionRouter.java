@@ -26,12 +26,14 @@ import org.apache.kafka.streams.processor.internals.ProcessorNode;
  * kind: data to every child of this node except the two pass-through nodes {@link Emissions#MONITOR} and
  * {@link Emissions#DEAD} after the node's name, which take the monitor events and the dead letters. One forward per
  * emission and consumer, where a split into branches took three (split, branch, unwrap) and a pass-through node for
- * the data one more: Kafka Streams copies the record and its headers and records metrics at every node. The wrapped
- * processor sees a context that is the real one except for where forwards go, so it still needs no child names.
+ * the data one more: Kafka Streams copies the record and its headers and records metrics at every node. Monitor
+ * events and dead letters that no node consumes (a topology built without the monitor) are not forwarded at all. The
+ * wrapped processor sees a context that is the real one except for where forwards go, so it still needs no child
+ * names.
  *
- * <p>The data children are read once, at {@code init}, from the node Kafka Streams is initialising
- * ({@code InternalProcessorContext.currentNode()}, internal to Kafka Streams: the Kafka version is pinned, and
- * {@code EmissionsTest} fails if this stops working).
+ * <p>The children, and whether the two pass-through nodes have children of their own, are read once, at
+ * {@code init}, from the node Kafka Streams is initialising ({@code InternalProcessorContext.currentNode()}, internal
+ * to Kafka Streams: the Kafka version is pinned, and {@code EmissionsTest} fails if this stops working).
  *
  * @param <K> the input key type
  * @param <V> the input value type
@@ -43,6 +45,10 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
     private final String monitorChild;
     private final String deadChild;
     private List<String> dataChildren = List.of();
+    /** Whether anything consumes the monitor events / dead letters; a forward into a node that leads nowhere is
+     * skipped (a topology built without the monitor leaves its {@link Emissions#MONITOR} nodes unconsumed). */
+    private boolean monitorConsumed;
+    private boolean deadConsumed;
 
     EmissionRouter(Processor<K, V, String, Emission<T>> delegate, String name) {
         this.delegate = delegate;
@@ -63,7 +69,11 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
         }
         List<String> names = new ArrayList<>();
         for (ProcessorNode<?, ?, ?, ?> child : internal.currentNode().children()) {
-            if (!child.name().equals(monitorChild) && !child.name().equals(deadChild)) {
+            if (child.name().equals(monitorChild)) {
+                monitorConsumed = !child.children().isEmpty();
+            } else if (child.name().equals(deadChild)) {
+                deadConsumed = !child.children().isEmpty();
+            } else {
                 names.add(child.name());
             }
         }
@@ -100,10 +110,14 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
                     }
                 }
             } else if (emission instanceof Emission.Monitor<T> monitor) {
-                context.forward(record.withValue(monitor.event()), monitorChild);
+                if (monitorConsumed) {
+                    context.forward(record.withValue(monitor.event()), monitorChild);
+                }
             } else if (emission instanceof Emission.Dead<T> dead) {
-                context.forward(new Record<>(dead.key(), dead.letter(), record.timestamp(), record.headers()),
-                        deadChild);
+                if (deadConsumed) {
+                    context.forward(new Record<>(dead.key(), dead.letter(), record.timestamp(), record.headers()),
+                            deadChild);
+                }
             } else {
                 throw new IllegalArgumentException("Not an emission: " + emission);
             }

@@ -123,7 +123,7 @@ public final class DpoTopology {
         Topic<String, JudgeVerdict> verdictTopic = serdes.topics().judgeVerdicts();
         verdicts.to(verdictTopic.name(), Produced.with(verdictTopic.keySerde(), verdictTopic.valueSerde())
                 .withName("dpo-judge-verdicts-sink"));
-        inputs.tap().add(verdicts.mapValues(MonitorEvents::forVerdict, Named.as("dpo-judge-verdict-monitor")));
+        inputs.tap().add(verdicts, MonitorEvents::forVerdict, "dpo-judge-verdict-monitor");
         KStream<String, DpoPair> pairs = split.data()
                 .filter((k, o) -> o.pair() != null, Named.as("dpo-judge-pairs-only"))
                 .mapValues(JudgeOutcome::pair, Named.as("dpo-judge-unwrap-pairs"));
@@ -151,6 +151,6 @@ public final class DpoTopology {
     private void sinkPairs(ValidatedInputs inputs, KStream<String, DpoPair> pairs, String name) {
         Topic<String, DpoPair> topic = serdes.topics().dpoPairs();
         pairs.to(topic.name(), Produced.with(topic.keySerde(), topic.valueSerde()).withName(name + "-pairs-sink"));
-        inputs.tap().add(pairs.mapValues(MonitorEvents::forPair, Named.as(name + "-pair-monitor")));
+        inputs.tap().add(pairs, MonitorEvents::forPair, name + "-pair-monitor");
     }
 }

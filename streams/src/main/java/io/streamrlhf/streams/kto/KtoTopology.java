@@ -92,7 +92,7 @@ public final class KtoTopology {
         Topic<String, KtoExample> examples = serdes.topics().ktoExamples();
         byExample.to(examples.name(), Produced.with(examples.keySerde(),
                 KtoExamples.decisionsAsExamples(examples.valueSerde())).withName("kto-examples-sink"));
-        inputs.tap().add(capped.mapValues(MonitorEvents::forExample, Named.as("kto-example-monitor")));
+        inputs.tap().add(capped, MonitorEvents::forExample, "kto-example-monitor");
         return capped;
     }
 

@@ -5,6 +5,7 @@ import io.streamrlhf.streams.avro.MonitorEvent;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.ValueMapper;
 
 /**
  * Where the topologies send their monitor events while they are wired. Each tapped stream is re-keyed by policy
@@ -31,8 +32,18 @@ public final class MonitorTap {
         return new MonitorTap(null);
     }
 
+    /**
+     * Sends one monitor event per record of {@code stream}, made by {@code toEvent} in a node named {@code name}. A
+     * discarding tap adds no node at all, so a topology built without the monitor does not make events for nothing.
+     */
+    public <K, V> void add(KStream<K, V> stream, ValueMapper<? super V, MonitorEvent> toEvent, String name) {
+        if (events != null) {
+            add(stream.mapValues(toEvent, Named.as(name)));
+        }
+    }
+
     /** Sends {@code stream}'s events to the monitor. */
-    public void add(KStream<String, MonitorEvent> stream) {
+    public void add(KStream<?, MonitorEvent> stream) {
         if (events == null) {
             return;
         }

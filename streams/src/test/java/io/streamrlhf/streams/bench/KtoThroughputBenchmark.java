@@ -411,6 +411,13 @@ public final class KtoThroughputBenchmark {
                 long count = ((Number) server.getAttribute(name, "Count")).longValue();
                 out.merge(req, count, Long::sum);
             }
+            for (String meter : List.of("BytesInPerSec", "MessagesInPerSec", "BytesOutPerSec")) {
+                // the all-topics meter has no topic key
+                ObjectName all = new ObjectName("kafka.server:type=BrokerTopicMetrics,name=" + meter);
+                if (server.isRegistered(all)) {
+                    out.put(meter, ((Number) server.getAttribute(all, "Count")).longValue());
+                }
+            }
             for (ObjectName name : server.queryNames(new ObjectName(
                     "kafka.network:type=RequestMetrics,name=ErrorsPerSec,*"), null)) {
                 String error = name.getKeyProperty("error");

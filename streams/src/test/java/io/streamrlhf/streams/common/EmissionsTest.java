@@ -93,6 +93,35 @@ class EmissionsTest {
     }
 
     @Test
+    void forwardsNoMonitorEventOrDeadLetterWhereNothingConsumesThem() {
+        StreamsBuilder builder = new StreamsBuilder();
+        List<String> data = new java.util.ArrayList<>();
+        Emissions.process(builder.stream("in", Consumed.with(Serdes.String(), Serdes.String())), Emitter::new, "emit")
+                .data().foreach((k, v) -> data.add(v), Named.as("collect-data"));
+
+        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props())) {
+            TestInputTopic<String, String> in = driver.createInputTopic("in", Serdes.String().serializer(),
+                    Serdes.String().serializer());
+            in.pipeInput("a", "m");
+            in.pipeInput("b", "bad");
+            in.pipeInput("c", "d:one");
+            // Kafka Streams records the end-to-end latency of every record that reaches a terminal node
+            assertThat(terminalLatencyMax(driver, "collect-data")).as("the data reached its consumer").isNotNaN();
+            assertThat(terminalLatencyMax(driver, "emit-monitor")).as("no monitor event was forwarded").isNaN();
+            assertThat(terminalLatencyMax(driver, "emit-dead")).as("no dead letter was forwarded").isNaN();
+        }
+        assertThat(data).containsExactly("one");
+    }
+
+    private static double terminalLatencyMax(TopologyTestDriver driver, String node) {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("record-e2e-latency-max")
+                        && node.equals(e.getKey().tags().get("processor-node-id")))
+                .map(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .findFirst().orElseThrow(() -> new AssertionError("no latency metric for node " + node));
+    }
+
+    @Test
     void refusesAForwardToANamedChild() {
         StreamsBuilder builder = new StreamsBuilder();
         Emissions.process(builder.stream("in", Consumed.with(Serdes.String(), Serdes.String())), Emitter::new, "emit")
