@@ -63,13 +63,16 @@ import org.apache.kafka.streams.kstream.Produced;
  * Feedback events per second through the KTO topology (exactly-once, settle delay 0) against a plain
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
- * partitions=2 threads=2 commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1 rounds=1
+ * partitions=2 threads=partitions commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1 rounds=1
  * brokerProcess=false eosPassthrough=true}: throughput is the median of the timed rounds, which alternate the
  * pipelines (the plain passthrough runs three times a round and its median counts); {@code eosPassthrough} adds
  * a Kafka Streams application that only copies the records under the same exactly-once properties, to show what exactly-once Streams costs before any state or logic;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
- * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}.
+ * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}, and so
+ * does any {@code kto.*} key of {@link KtoConfig} but the settle delay and the cap. {@code variants=k=v,k=v;k=v}
+ * times the KTO topology once more per variant and store in each timed round, with those overrides on top: a
+ * comparison within one run, where the machine's load and the JIT's state hit both alike.
  *
  * <pre>
  * ./mvnw -B -o -q -pl streams test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
@@ -91,6 +94,8 @@ public final class KtoThroughputBenchmark {
     private final int commitMs;
 
     private final Map<String, String> streamsOverrides;
+    /** Overrides of the KTO run being timed, on top of {@link #streamsOverrides} (the {@code variants} argument). */
+    private Map<String, String> variant = Map.of();
 
     private KtoThroughputBenchmark(String bootstrap, int partitions, int threads, int commitMs,
                                    Map<String, String> streamsOverrides) {
@@ -117,11 +122,14 @@ public final class KtoThroughputBenchmark {
                 .map(String::trim).map(Integer::parseInt).toList();
         int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));
         int partitions = Integer.parseInt(a.getOrDefault("partitions", "2"));
-        int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
+        // One stream thread per task (input partition) unless told otherwise: under exactly-once a thread blocks in every
+        // commit until the broker has the transaction's records, so a thread per task lets one process while another
+        // commits.
+        int threads = Integer.parseInt(a.getOrDefault("threads", String.valueOf(partitions)));
         int commitMs = Integer.parseInt(a.getOrDefault("commitMs", "100"));
         Map<String, String> streamsOverrides = new TreeMap<>();
         a.forEach((k, v) -> {
-            if (k.startsWith("streams.")) {
+            if (k.startsWith("streams.") || k.startsWith("kto.")) {
                 streamsOverrides.put(k, v);
             }
         });
@@ -133,6 +141,13 @@ public final class KtoThroughputBenchmark {
                 : List.of(StateStoreType.valueOf(store));
         boolean brokerProcess = Boolean.parseBoolean(a.getOrDefault("brokerProcess", "false"));
         boolean eosBaseline = Boolean.parseBoolean(a.getOrDefault("eosPassthrough", "true"));
+        List<String> variants = new ArrayList<>();
+        variants.add("");
+        for (String v : a.getOrDefault("variants", "").split(";")) {
+            if (!v.isBlank()) {
+                variants.add(v.trim());
+            }
+        }
         try (AutoCloseable broker = brokerProcess ? BrokerProcess.start() : EmbeddedKafkaBroker.temporary().start()) {
             String bootstrap = broker instanceof BrokerProcess child ? child.bootstrapServers()
                     : ((EmbeddedKafkaBroker) broker).bootstrapServers();
@@ -159,7 +174,7 @@ public final class KtoThroughputBenchmark {
             // figure is the median over the rounds, each round's figures are printed too.
             List<Double> passthroughs = new ArrayList<>();
             List<Double> eosPassthroughs = new ArrayList<>();
-            Map<StateStoreType, List<Double>> ktos = new HashMap<>();
+            Map<String, List<Double>> ktos = new HashMap<>();
             for (int round = 1; round <= rounds; round++) {
                 // The plain passthrough copies the records in well under a second, so one pause (a collection, a
                 // compilation) moves its figure by half: each round takes the median of three copies.
@@ -179,9 +194,14 @@ public final class KtoThroughputBenchmark {
                             eos / pt));
                 }
                 for (StateStoreType type : stores) {
-                    double k = bench.kto(events, type);
-                    ktos.computeIfAbsent(type, t -> new ArrayList<>()).add(k);
-                    line.append(String.format(Locale.ROOT, ", KTO %s %,.0f ev/s (%.2f)", type, k, k / pt));
+                    for (String variant : variants) {
+                        bench.variant = overrides(variant);
+                        double k = bench.kto(events, type);
+                        bench.variant = Map.of();
+                        ktos.computeIfAbsent(type + variant, t -> new ArrayList<>()).add(k);
+                        line.append(String.format(Locale.ROOT, ", KTO %s%s %,.0f ev/s (%.2f)", type,
+                                variant.isEmpty() ? "" : " [" + variant + "]", k, k / pt));
+                    }
                 }
                 System.out.println(line);
             }
@@ -194,9 +214,14 @@ public final class KtoThroughputBenchmark {
                         String.format("%.2f", eos / passthrough), "", ""});
             }
             for (StateStoreType type : stores) {
-                double kto = median(ktos.get(type));
+                double kto = median(ktos.get(type.name()));
                 rows.add(new String[] {"KTO topology, EOS v2, settle 0, " + type, fmt(kto),
                         String.format("%.2f", kto / passthrough), "", ""});
+                for (String variant : variants.subList(1, variants.size())) {
+                    double v = median(ktos.get(type + variant));
+                    rows.add(new String[] {"  variant " + variant, fmt(v), String.format("%.2f", v / passthrough),
+                            "", ""});
+                }
                 for (int rate : rates) {
                     double[] latency = bench.latency(rate, seconds, type);
                     rows.add(new String[] {"  latency at " + rate + " events/s offered", "", "",
@@ -206,10 +231,10 @@ public final class KtoThroughputBenchmark {
             System.out.printf("%nKTO throughput benchmark: %d feedback events (+%d responses), %d partitions, "
                     + "%d stream threads, commit interval %d ms, Streams producer linger %d ms and batch %d bytes; "
                     + "throughput the median of %d round(s) (the plain passthrough's of %d copies a round); latency "
-                    + "runs %d s each; broker %s%n",
+                    + "runs %d s each; broker %s; overrides %s%n",
                     events, events, partitions, threads, commitMs, shown.producerLinger().toMillis(),
                     shown.producerBatchSize(), rounds, PASSTHROUGH_COPIES, seconds,
-                    brokerProcess ? "in its own JVM" : "in this JVM");
+                    brokerProcess ? "in its own JVM" : "in this JVM", streamsOverrides);
             System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", "pipeline", "feedback ev/s", "ratio",
                     "p50 ms", "p99 ms");
             System.out.println("-".repeat(96));
@@ -217,6 +242,18 @@ public final class KtoThroughputBenchmark {
                 System.out.printf("%-45s | %14s | %7s | %9s | %9s%n", (Object[]) r);
             }
         }
+    }
+
+    /** {@code k=v,k=v} as a map. */
+    private static Map<String, String> overrides(String variant) {
+        Map<String, String> out = new TreeMap<>();
+        for (String kv : variant.split(",")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                out.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
+        return out;
     }
 
     private static double median(List<Double> values) {
@@ -384,7 +421,10 @@ public final class KtoThroughputBenchmark {
     }
 
     private Topology ktoTopology(Topics topics, StateStoreType type) {
-        return new KtoTopology(KtoConfig.defaults().withSettleDelay(Duration.ZERO).withUserLabelsPerHour(0),
+        Map<String, String> props = new HashMap<>(streamsOverrides);
+        props.putAll(variant);
+        return new KtoTopology(KtoConfig.fromProperties(props).withSettleDelay(Duration.ZERO)
+                .withUserLabelsPerHour(0),
                 ValidationConfig.defaults(), new StreamSerdes(topics, registry, type)).build();
     }
 
@@ -397,6 +437,7 @@ public final class KtoThroughputBenchmark {
         props.put("streams.commitInterval", commitMs + "ms");
         props.put("streams.stateStore", type.name());
         props.put("topic.deadLetters", topics.names().deadLetters());
+        props.putAll(variant);
         return StreamsAppConfig.fromProperties(props, registry);
     }
 
@@ -410,6 +451,22 @@ public final class KtoThroughputBenchmark {
                 String req = name.getKeyProperty("request");
                 long count = ((Number) server.getAttribute(name, "Count")).longValue();
                 out.merge(req, count, Long::sum);
+            }
+            // Broker-side time per request of the APIs a commit waits on: the phase's mean is the change in
+            // mean * count over the change in count (keys "time:API:part", in microseconds).
+            for (String api : List.of("Produce", "Fetch", "TxnOffsetCommit", "EndTxn", "AddOffsetsToTxn")) {
+                for (String part : List.of("TotalTimeMs", "RequestQueueTimeMs", "LocalTimeMs", "RemoteTimeMs",
+                        "ResponseQueueTimeMs")) {
+                    for (ObjectName name : server.queryNames(new ObjectName("kafka.network:type=RequestMetrics,name="
+                            + part + ",request=" + api + ",*"), null)) {
+                        long count = ((Number) server.getAttribute(name, "Count")).longValue();
+                        double mean = ((Number) server.getAttribute(name, "Mean")).doubleValue();
+                        out.merge("time:" + api + ":" + part, Math.round(mean * count * 1000), Long::sum);
+                        if (part.equals("TotalTimeMs")) {
+                            out.merge("count:" + api, count, Long::sum);
+                        }
+                    }
+                }
             }
             for (String meter : List.of("BytesInPerSec", "MessagesInPerSec", "BytesOutPerSec")) {
                 // the all-topics meter has no topic key
@@ -444,7 +501,17 @@ public final class KtoThroughputBenchmark {
         StringBuilder sb = new StringBuilder("broker requests per 1000 feedback events, " + label + ":");
         after.forEach((k, v) -> {
             long d = v - before.getOrDefault(k, 0L);
-            if (d > events / 1000) {
+            if (k.startsWith("time:")) {
+                String api = k.split(":")[1];
+                long n = after.getOrDefault("count:" + api, 0L) - before.getOrDefault("count:" + api, 0L);
+                if (n > 0) {
+                    sb.append(String.format(Locale.ROOT, " %s=%.1fms", k.substring(5), d / 1000.0 / n));
+                }
+            } else if (k.contains("!") && d > 0) {
+                sb.append(String.format(Locale.ROOT, " %s=%d", k, d));
+            } else if (k.startsWith("count:")) {
+                sb.append(String.format(Locale.ROOT, " %s=%d", k, d));
+            } else if (d > events / 1000) {
                 sb.append(String.format(Locale.ROOT, " %s=%.1f", k, 1000.0 * d / events));
             }
         });
