@@ -70,7 +70,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
  * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}, and so
- * does any {@code kto.*} key of {@link KtoConfig} but the settle delay and the cap. {@code variants=k=v,k=v;k=v}
+ * does any {@code kto.*} key of {@link KtoConfig} but the settle delay and the cap; {@code kafka.X=v} sets the Kafka
+ * Streams property {@code X} itself. {@code variants=k=v,k=v;k=v}
  * times the KTO topology once more per variant and store in each timed round, with those overrides on top: a
  * comparison within one run, where the machine's load and the JIT's state hit both alike.
  *
@@ -129,7 +130,7 @@ public final class KtoThroughputBenchmark {
         int commitMs = Integer.parseInt(a.getOrDefault("commitMs", "100"));
         Map<String, String> streamsOverrides = new TreeMap<>();
         a.forEach((k, v) -> {
-            if (k.startsWith("streams.") || k.startsWith("kto.")) {
+            if (k.startsWith("streams.") || k.startsWith("kto.") || k.startsWith("kafka.")) {
                 streamsOverrides.put(k, v);
             }
         });
@@ -416,8 +417,7 @@ public final class KtoThroughputBenchmark {
      * {@code streams.*} overrides given on the command line.
      */
     private KafkaStreams ktoStreams(Topics topics, String appId, StateStoreType type) throws Exception {
-        return new KafkaStreams(ktoTopology(topics, type),
-                StreamsApp.streamsProperties(appConfig(topics, appId, type)));
+        return new KafkaStreams(ktoTopology(topics, type), streamsProperties(topics, appId, type));
     }
 
     private Topology ktoTopology(Topics topics, StateStoreType type) {
@@ -426,6 +426,23 @@ public final class KtoThroughputBenchmark {
         return new KtoTopology(KtoConfig.fromProperties(props).withSettleDelay(Duration.ZERO)
                 .withUserLabelsPerHour(0),
                 ValidationConfig.defaults(), new StreamSerdes(topics, registry, type)).build();
+    }
+
+    /**
+     * The application's Kafka Streams properties, then any {@code kafka.*} argument (or variant key) with the prefix
+     * taken off, e.g. {@code kafka.max.poll.records=2000} or {@code kafka.consumer.fetch.max.wait.ms=10}: for trying
+     * a Kafka setting the application does not expose.
+     */
+    private Properties streamsProperties(Topics topics, String appId, StateStoreType type) throws Exception {
+        Properties p = StreamsApp.streamsProperties(appConfig(topics, appId, type));
+        Map<String, String> all = new TreeMap<>(streamsOverrides);
+        all.putAll(variant);
+        all.forEach((k, v) -> {
+            if (k.startsWith("kafka.")) {
+                p.put(k.substring("kafka.".length()), v);
+            }
+        });
+        return p;
     }
 
     private StreamsAppConfig appConfig(Topics topics, String appId, StateStoreType type) throws Exception {
@@ -604,7 +621,7 @@ public final class KtoThroughputBenchmark {
         long last = 0;
         long seen = 0;
         try (KafkaStreams streams = new KafkaStreams(topology.apply(topics),
-                StreamsApp.streamsProperties(appConfig(topics, prefix + "app", type)));
+                streamsProperties(topics, prefix + "app", type));
              KafkaConsumer<byte[], byte[]> consumer = consumer(prefix + "reader", true)) {
             streams.start();
             consumer.subscribe(List.of(output.apply(topics)));
