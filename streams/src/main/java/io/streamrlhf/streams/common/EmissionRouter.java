@@ -45,8 +45,10 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
     private final String monitorChild;
     private final String deadChild;
     private List<String> dataChildren = List.of();
-    /** Whether anything consumes the monitor events / dead letters; a forward into a node that leads nowhere is
-     * skipped (a topology built without the monitor leaves its {@link Emissions#MONITOR} nodes unconsumed). */
+    /**
+     * Whether anything consumes the monitor events and the dead letters: a forward into a node that leads nowhere is
+     * skipped (a topology built without the monitor leaves its {@link Emissions#MONITOR} nodes unconsumed).
+     */
     private boolean monitorConsumed;
     private boolean deadConsumed;
 
@@ -58,11 +60,12 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
-        dataChildren = dataChildren(context);
+        readChildren(context);
         delegate.init(new RoutingContext(context));
     }
 
-    private List<String> dataChildren(ProcessorContext<Object, Object> context) {
+    /** Sets where each kind of emission goes, from this node's children. */
+    private void readChildren(ProcessorContext<Object, Object> context) {
         if (!(context instanceof InternalProcessorContext<?, ?> internal) || internal.currentNode() == null) {
             throw new IllegalStateException("An emitting processor runs inside Kafka Streams, which names its "
                     + "children; got a " + context.getClass().getName());
@@ -77,7 +80,7 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
                 names.add(child.name());
             }
         }
-        return List.copyOf(names);
+        dataChildren = List.copyOf(names);
     }
 
     @Override

@@ -40,9 +40,9 @@ import org.slf4j.LoggerFactory;
  * changelogged, rebuilt from the state on every init) orders by stream time the settle deadlines, the expiry of
  * responses after {@code kto.responseRetention} and the end of the early-feedback buffer, after which unmatched
  * feedback is dead-lettered as {@code RESPONSE_NOT_FOUND}. An expired response also reads as absent before its
- * expiry entry comes due (a partition's punctuation waits for its stream
- * time to advance). All deadlines are in stream time (record timestamps), so they are reproducible and testable; a
- * partition that receives no records does not advance them.
+ * expiry entry comes due (a partition's punctuation waits for its stream time to advance). All deadlines are in
+ * stream time (record timestamps), so they are reproducible and testable; a partition that receives no records does
+ * not advance them.
  */
 public final class KtoJoinProcessor implements Processor<String, Sourced<?>, String, Emission<KtoDecision>> {
 

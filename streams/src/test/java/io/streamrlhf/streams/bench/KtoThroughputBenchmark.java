@@ -66,14 +66,15 @@ import org.apache.kafka.streams.kstream.Produced;
  * partitions=2 threads=partitions commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1 rounds=1
  * brokerProcess=false eosPassthrough=true}: throughput is the median of the timed rounds, which alternate the
  * pipelines (the plain passthrough runs three times a round and its median counts); {@code eosPassthrough} adds
- * a Kafka Streams application that only copies the records under the same exactly-once properties, to show what exactly-once Streams costs before any state or logic;
+ * a Kafka Streams application that only copies the records under the same exactly-once properties, to show what
+ * exactly-once Streams costs before any state or logic;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
  * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}, and so
  * does any {@code kto.*} key of {@link KtoConfig} but the settle delay and the cap; {@code kafka.X=v} sets the Kafka
- * Streams property {@code X} itself. {@code variants=k=v,k=v;k=v}
- * times the KTO topology once more per variant and store in each timed round, with those overrides on top: a
- * comparison within one run, where the machine's load and the JIT's state hit both alike.
+ * Streams property {@code X} itself. {@code variants=k=v,k=v;k=v} times the KTO topology once more per variant and
+ * store in each timed round, with those overrides on top: a comparison within one run, where the machine's load and
+ * the JIT's state hit both alike.
  *
  * <pre>
  * ./mvnw -B -o -q -pl streams test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt \
@@ -123,9 +124,9 @@ public final class KtoThroughputBenchmark {
                 .map(String::trim).map(Integer::parseInt).toList();
         int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));
         int partitions = Integer.parseInt(a.getOrDefault("partitions", "2"));
-        // One stream thread per task (input partition) unless told otherwise: under exactly-once a thread blocks in every
-        // commit until the broker has the transaction's records, so a thread per task lets one process while another
-        // commits.
+        // One stream thread per task (input partition) unless told otherwise: under exactly-once a thread blocks in
+        // every commit until the broker has the transaction's records, so a thread per task lets one process while
+        // another commits.
         int threads = Integer.parseInt(a.getOrDefault("threads", String.valueOf(partitions)));
         int commitMs = Integer.parseInt(a.getOrDefault("commitMs", "100"));
         Map<String, String> streamsOverrides = new TreeMap<>();
@@ -413,17 +414,22 @@ public final class KtoThroughputBenchmark {
 
     /**
      * The KTO topology in a {@link KafkaStreams} with the application's own Kafka properties
-     * ({@link StreamsApp#streamsProperties}): what is measured is what {@code streamrlhf} runs, with the
-     * {@code streams.*} overrides given on the command line.
+     * ({@link StreamsApp#streamsProperties}): what is measured is what {@code streamrlhf} runs, with the overrides
+     * given on the command line and those of the variant being timed.
      */
     private KafkaStreams ktoStreams(Topics topics, String appId, StateStoreType type) throws Exception {
         return new KafkaStreams(ktoTopology(topics, type), streamsProperties(topics, appId, type));
     }
 
+    /** The command line's overrides with the variant being timed on top. */
+    private Map<String, String> overrides() {
+        Map<String, String> all = new TreeMap<>(streamsOverrides);
+        all.putAll(variant);
+        return all;
+    }
+
     private Topology ktoTopology(Topics topics, StateStoreType type) {
-        Map<String, String> props = new HashMap<>(streamsOverrides);
-        props.putAll(variant);
-        return new KtoTopology(KtoConfig.fromProperties(props).withSettleDelay(Duration.ZERO)
+        return new KtoTopology(KtoConfig.fromProperties(overrides()).withSettleDelay(Duration.ZERO)
                 .withUserLabelsPerHour(0),
                 ValidationConfig.defaults(), new StreamSerdes(topics, registry, type)).build();
     }
@@ -435,9 +441,7 @@ public final class KtoThroughputBenchmark {
      */
     private Properties streamsProperties(Topics topics, String appId, StateStoreType type) throws Exception {
         Properties p = StreamsApp.streamsProperties(appConfig(topics, appId, type));
-        Map<String, String> all = new TreeMap<>(streamsOverrides);
-        all.putAll(variant);
-        all.forEach((k, v) -> {
+        overrides().forEach((k, v) -> {
             if (k.startsWith("kafka.")) {
                 p.put(k.substring("kafka.".length()), v);
             }
@@ -515,7 +519,8 @@ public final class KtoThroughputBenchmark {
         if (after.isEmpty()) {
             return; // the broker runs in its own JVM
         }
-        StringBuilder sb = new StringBuilder("broker requests per 1000 feedback events, " + label + ":");
+        StringBuilder sb = new StringBuilder("broker, " + label + ": requests, bytes and messages per 1000 feedback "
+                + "events; request counts, errors and mean times in the phase:");
         after.forEach((k, v) -> {
             long d = v - before.getOrDefault(k, 0L);
             if (k.startsWith("time:")) {
@@ -556,7 +561,7 @@ public final class KtoThroughputBenchmark {
                 producer.merge(name.name().replace("-time-ns-total", ""), n.doubleValue() / 1e6, Double::sum);
             }
         });
-        StringBuilder sb = new StringBuilder("stream threads (mean over threads):");
+        StringBuilder sb = new StringBuilder("stream threads (producer times summed, ratios the mean over threads):");
         producer.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " producer %s total %.0f ms;", k, v)));
         byName.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s=%.3f", k,
                 v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN))));
