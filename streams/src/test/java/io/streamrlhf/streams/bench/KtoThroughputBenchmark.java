@@ -295,8 +295,8 @@ public final class KtoThroughputBenchmark {
 
     /**
      * Deletes the topics of a finished run (inputs, outputs and the application's internal topics) and so its logs:
-     * a run of a million events writes gigabytes, and left in place they filled the page cache with dirty pages
-     * whose write-back slowed every later run (in run 26 the pipelines lost speed round after round).
+     * a run of a million events writes gigabytes, which left in place may slow later runs through the page cache and
+     * its write-back (in run 26, which kept them, the pipelines lost speed round after round).
      */
     private void dropTopics(String prefix) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
