@@ -37,11 +37,10 @@ public record Emissions<T>(KStream<String, T> data, KStream<String, MonitorEvent
                                                  String name, String... stores) {
         KStream<Object, Object> routed = input.process(() -> new EmissionRouter<>(processor.get(), name),
                 Named.as(name), stores);
-        // The data stream is the processor's own: its consumers are the node's children besides these two.
         // peek forwards the very record it gets: the cheapest typed node Kafka Streams offers
-        KStream data = routed;
         KStream monitor = routed.peek(NOTHING, Named.as(name + MONITOR));
         KStream dead = routed.peek(NOTHING, Named.as(name + DEAD));
-        return new Emissions<T>(data, monitor, dead);
+        // The data stream is the processor's own: its consumers are the node's children besides those two.
+        return new Emissions<T>((KStream) routed, monitor, dead);
     }
 }
