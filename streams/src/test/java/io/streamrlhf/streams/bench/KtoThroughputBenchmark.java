@@ -64,10 +64,12 @@ import org.apache.kafka.streams.kstream.Produced;
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
  * partitions=2 threads=partitions commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1 rounds=1
- * brokerProcess=false eosPassthrough=true}: throughput is the median of the timed rounds, which alternate the
+ * brokerProcess=false eosPassthrough=true floors=false}: throughput is the median of the timed rounds, which alternate the
  * pipelines (the plain passthrough runs three times a round and its median counts); {@code eosPassthrough} adds
  * a Kafka Streams application that only copies the records under the same exactly-once properties, to show what
- * exactly-once Streams costs before any state or logic;
+ * exactly-once Streams costs before any state or logic; {@code floors=true} adds the two floors of
+ * {@link FloorTopology} (Avro decoding and encoding alone, and a minimal exactly-once join), to show how far the KTO
+ * topology is from the least any KTO join must do;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
  * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}, and so
@@ -87,6 +89,9 @@ public final class KtoThroughputBenchmark {
 
     /** Plain passthrough runs per timed round, of which the median counts. */
     private static final int PASSTHROUGH_COPIES = 3;
+    private static final String AVRO_FLOOR = "floor Avro";
+    private static final String JOIN_FLOOR = "floor join ";
+    private static final String UNLOGGED = " unlogged";
 
     private final String bootstrap;
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
@@ -143,6 +148,7 @@ public final class KtoThroughputBenchmark {
                 : List.of(StateStoreType.valueOf(store));
         boolean brokerProcess = Boolean.parseBoolean(a.getOrDefault("brokerProcess", "false"));
         boolean eosBaseline = Boolean.parseBoolean(a.getOrDefault("eosPassthrough", "true"));
+        boolean floors = Boolean.parseBoolean(a.getOrDefault("floors", "false"));
         List<String> variants = new ArrayList<>();
         variants.add("");
         for (String v : a.getOrDefault("variants", "").split(";")) {
@@ -177,6 +183,7 @@ public final class KtoThroughputBenchmark {
             List<Double> passthroughs = new ArrayList<>();
             List<Double> eosPassthroughs = new ArrayList<>();
             Map<String, List<Double>> ktos = new HashMap<>();
+            Map<String, List<Double>> floorRates = new TreeMap<>();
             for (int round = 1; round <= rounds; round++) {
                 // The plain passthrough copies the records in well under a second, so one pause (a collection, a
                 // compilation) moves its figure by half: each round takes the median of three copies.
@@ -194,6 +201,18 @@ public final class KtoThroughputBenchmark {
                     eosPassthroughs.add(eos);
                     line.append(String.format(Locale.ROOT, ", Streams EOS pass-through %,.0f ev/s (%.2f)", eos,
                             eos / pt));
+                }
+                if (floors) {
+                    Map<String, Double> f = new java.util.LinkedHashMap<>();
+                    f.put(AVRO_FLOOR, bench.avroFloor(events));
+                    for (StateStoreType type : stores) {
+                        f.put(JOIN_FLOOR + type, bench.joinFloor(events, type, true));
+                        f.put(JOIN_FLOOR + type + UNLOGGED, bench.joinFloor(events, type, false));
+                    }
+                    f.forEach((name, rate) -> {
+                        floorRates.computeIfAbsent(name, n -> new ArrayList<>()).add(rate);
+                        line.append(String.format(Locale.ROOT, ", %s %,.0f ev/s (%.2f)", name, rate, rate / pt));
+                    });
                 }
                 for (StateStoreType type : stores) {
                     for (String variant : variants) {
@@ -220,6 +239,19 @@ public final class KtoThroughputBenchmark {
             if (eosBaseline) {
                 rows.add(new String[] {"Kafka Streams EOS v2 pass-through, no state", fmt(eos),
                         String.format("%.2f", eos / passthrough), "1.00", "", ""});
+            }
+            if (floors) {
+                double avro = median(floorRates.get(AVRO_FLOOR));
+                rows.add(new String[] {"floor: EOS + Avro decode/encode, no state", fmt(avro),
+                        String.format("%.2f", avro / passthrough), vsEos(avro, eos), "", ""});
+                for (StateStoreType type : stores) {
+                    double join = median(floorRates.get(JOIN_FLOOR + type));
+                    rows.add(new String[] {"floor: EOS minimal join, " + type, fmt(join),
+                            String.format("%.2f", join / passthrough), vsEos(join, eos), "", ""});
+                    double unlogged = median(floorRates.get(JOIN_FLOOR + type + UNLOGGED));
+                    rows.add(new String[] {"  the same without its changelog", fmt(unlogged),
+                            String.format("%.2f", unlogged / passthrough), vsEos(unlogged, eos), "", ""});
+                }
             }
             for (StateStoreType type : stores) {
                 double kto = median(ktos.get(type.name()));
@@ -629,6 +661,18 @@ public final class KtoThroughputBenchmark {
         }, topics -> copyTopic(topics.names()));
     }
 
+    /** Feedback events per second through {@link FloorTopology#avroOnly}. */
+    private double avroFloor(int events) throws Exception {
+        return timedStreams("avro", AVRO_FLOOR, events, events, StateStoreType.IN_MEMORY,
+                FloorTopology::avroOnly, topics -> topics.ktoExamples().name());
+    }
+
+    /** Feedback events per second through {@link FloorTopology#minimalJoin}. */
+    private double joinFloor(int events, StateStoreType type, boolean logged) throws Exception {
+        return timedStreams("join", JOIN_FLOOR + type + (logged ? "" : UNLOGGED), events, events, type,
+                topics -> FloorTopology.minimalJoin(topics, type, logged), topics -> topics.ktoExamples().name());
+    }
+
     /** Where both pass-throughs copy the records to. */
     private static String copyTopic(TopicNames names) {
         return names.responses() + ".copy";
@@ -650,6 +694,8 @@ public final class KtoThroughputBenchmark {
         long first = 0;
         long last = 0;
         long seen = 0;
+        long tenth = Math.max(1, expected / 10);
+        long[] segment = null;
         try (KafkaStreams streams = new KafkaStreams(topology.apply(topics),
                 streamsProperties(topics, prefix + "app", type));
              KafkaConsumer<byte[], byte[]> consumer = consumer(prefix + "reader", true)) {
@@ -665,9 +711,13 @@ public final class KtoThroughputBenchmark {
                     lastProgress = System.currentTimeMillis();
                     if (first == 0) {
                         first = System.nanoTime();
+                        segment = new long[] {first, streamThreadCpuNanos(prefix + "app"), 0};
                     }
                     last = System.nanoTime();
                     seen++;
+                }
+                if (segment != null && (seen - segment[2] >= tenth || seen >= expected)) {
+                    segment = printSegment(label, segment, seen, expected, events, prefix + "app");
                 }
             }
             printDelta(label, diag, events);
@@ -682,6 +732,22 @@ public final class KtoThroughputBenchmark {
         }
         dropTopics(prefix);
         return events * (seen / (double) expected) / ((last - first) / 1e9);
+    }
+
+    /**
+     * Prints the rate and the stream threads' CPU per feedback event since the last segment (a tenth of the run): they
+     * show whether a pipeline's cost per event changes as the run goes on. {@code segment} holds the segment's start
+     * time, the stream threads' CPU then and the records seen then; returns the next segment's.
+     */
+    private static long[] printSegment(String label, long[] segment, long seen, long expected, int events,
+                                       String appId) {
+        long now = System.nanoTime();
+        long cpu = streamThreadCpuNanos(appId);
+        double feedback = (seen - segment[2]) * (double) events / expected;
+        System.out.printf(Locale.ROOT, "segment, %s: %3.0f%% done, %,9.0f feedback ev/s, stream CPU %5.1f us/event%n",
+                label, 100.0 * seen / expected, feedback / ((now - segment[0]) / 1e9),
+                (cpu - segment[1]) / 1e3 / Math.max(1, feedback));
+        return new long[] {now, cpu, seen};
     }
 
     /** p50 and p99 of feedback-event-time to committed-example latency at {@code rate} events/s. */
