@@ -670,7 +670,8 @@ public final class KtoThroughputBenchmark {
     /** Feedback events per second through {@link FloorTopology#minimalJoin}. */
     private double joinFloor(int events, StateStoreType type, boolean logged) throws Exception {
         return timedStreams("join", JOIN_FLOOR + type + (logged ? "" : UNLOGGED), events, events, type,
-                topics -> FloorTopology.minimalJoin(topics, type, logged), topics -> topics.ktoExamples().name());
+                topics -> FloorTopology.minimalJoin(topics, type, logged), topics -> topics.ktoExamples().name(),
+                !logged);
     }
 
     /** Where both pass-throughs copy the records to. */
@@ -686,6 +687,17 @@ public final class KtoThroughputBenchmark {
      */
     private double timedStreams(String kind, String label, int events, long expected, StateStoreType type,
                                 Function<Topics, Topology> topology, Function<Topics, String> output)
+            throws Exception {
+        return timedStreams(kind, label, events, expected, type, topology, output, false);
+    }
+
+    /**
+     * As above; {@code lossy} for a pipeline that is not fault-tolerant (the unlogged floor join loses a response
+     * whose task moves to another thread): the run ends once 99.9% of {@code expected} came and nothing more for
+     * 5 s, and the rate counts what came.
+     */
+    private double timedStreams(String kind, String label, int events, long expected, StateStoreType type,
+                                Function<Topics, Topology> topology, Function<Topics, String> output, boolean lossy)
             throws Exception {
         String prefix = kind + "-" + UUID.randomUUID().toString().substring(0, 6) + ".";
         Topics topics = topics(prefix);
@@ -704,6 +716,11 @@ public final class KtoThroughputBenchmark {
             long deadline = System.currentTimeMillis() + 600_000;
             long lastProgress = System.currentTimeMillis();
             while (seen < expected && System.currentTimeMillis() < deadline) {
+                if (lossy && seen >= expected * 0.999 && System.currentTimeMillis() - lastProgress > 5_000) {
+                    System.out.printf(Locale.ROOT, "%s: %d of %d records came; the rest were lost (not fault-tolerant)"
+                            + "%n", label, seen, expected);
+                    break;
+                }
                 if (System.currentTimeMillis() - lastProgress > 60_000) {
                     throw new IllegalStateException("no output for 60 s after " + seen + " of " + expected);
                 }
