@@ -27,8 +27,8 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Benchmark floors below the KTO topology: the least any exactly-once KTO join must do per feedback event, with none
- * of the topology's rules (no validation, dead letters, votes, duplicate or early feedback, expiry, schedule).
+ * Benchmark floors below the KTO topology: the least an exactly-once KTO join must do per feedback event, with none
+ * of the topology's rules (no validation, dead letters, votes, duplicate feedback, expiry, schedule).
  *
  * <ul>
  *   <li>{@link #avroOnly}: decodes both records with the Avro deserializers and writes one {@code KtoExample} per
@@ -36,14 +36,14 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>{@link #minimalJoin}: decodes both records, keeps each response's bytes as they came in a changelogged
  *       key-value store (no serialization on the way in, one changelog record per response, no record cache), and
  *       for each feedback reads its response back, decodes it and writes the {@code KtoExample} (feedback that
- *       comes first waits in the store for its response, as the topology's early feedback does): the smallest
- *       exactly-once join of the two streams that produces the same output as the KTO topology.</li>
+ *       comes first waits in the store for its response, as the topology's early feedback does): one example per
+ *       feedback event, as the KTO topology writes, but with a plain {@code responseId/userId} example id and only
+ *       the feedback's offset as lineage.</li>
  *   <li>{@link #minimalJoin} with {@code logged=false}: the same without the changelog record. Not fault-tolerant
  *       as it stands, but it costs what a join costs whose response store takes the responses topic itself as its
- *       changelog (as Kafka Streams does for a table read from a topic): nothing is written for a response. The
- *       floor for any exactly-once join of the two streams, whatever its state design.</li>
+ *       changelog (as Kafka Streams does for a table read from a topic): nothing is written for a response.</li>
  * </ul>
- * Neither is a product: they answer how far from the floor the topology is, and where the floor lies on this
+ * None is a product: they answer how far from these floors the topology is, and where the floors lie on this
  * machine against the plain passthrough.
  */
 final class FloorTopology {

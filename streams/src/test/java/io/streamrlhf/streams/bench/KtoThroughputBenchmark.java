@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,12 +65,12 @@ import org.apache.kafka.streams.kstream.Produced;
  * consume-produce passthrough of the same records on the same embedded broker, and event-to-example latency at a
  * fixed offered load. Prints a table. Arguments (all optional): {@code events=50000 rates=10000,1000 seconds=20
  * partitions=2 threads=partitions commitMs=100 store=ROCKSDB|IN_MEMORY|BOTH warmup=0 warmupRounds=1 rounds=1
- * brokerProcess=false eosPassthrough=true floors=false}: throughput is the median of the timed rounds, which alternate the
- * pipelines (the plain passthrough runs three times a round and its median counts); {@code eosPassthrough} adds
- * a Kafka Streams application that only copies the records under the same exactly-once properties, to show what
- * exactly-once Streams costs before any state or logic; {@code floors=true} adds the two floors of
- * {@link FloorTopology} (Avro decoding and encoding alone, and a minimal exactly-once join), to show how far the KTO
- * topology is from the least any KTO join must do;
+ * brokerProcess=false eosPassthrough=true floors=false}: throughput is the median of the timed rounds, which
+ * alternate the pipelines (the plain passthrough runs three times a round and its median counts);
+ * {@code eosPassthrough} adds a Kafka Streams application that only copies the records under the same exactly-once
+ * properties, to show what exactly-once Streams costs before any state or logic; {@code floors=true} adds the three pipelines of
+ * {@link FloorTopology} (Avro decoding and encoding alone, and a minimal exactly-once join with and without its
+ * changelog), to show how far the KTO topology is from the least a KTO join must do;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
  * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}, and so
@@ -203,7 +204,7 @@ public final class KtoThroughputBenchmark {
                             eos / pt));
                 }
                 if (floors) {
-                    Map<String, Double> f = new java.util.LinkedHashMap<>();
+                    Map<String, Double> f = new LinkedHashMap<>();
                     f.put(AVRO_FLOOR, bench.avroFloor(events));
                     for (StateStoreType type : stores) {
                         f.put(JOIN_FLOOR + type, bench.joinFloor(events, type, true));
@@ -793,7 +794,8 @@ public final class KtoThroughputBenchmark {
                     while (sent < Math.min(due, total)) {
                         int i = sent / 2;
                         long now = System.currentTimeMillis();
-                        producer.send(sent % 2 == 0 ? response(topics, i, now) : feedback(topics, i, now, FeedbackKind.THUMBS_UP));
+                        producer.send(sent % 2 == 0 ? response(topics, i, now)
+                                : feedback(topics, i, now, FeedbackKind.THUMBS_UP));
                         sent++;
                     }
                     try {
@@ -824,6 +826,7 @@ public final class KtoThroughputBenchmark {
         if (sorted.length == 0) {
             return new double[] {Double.NaN, Double.NaN};
         }
-        return new double[] {sorted[(int) (sorted.length * 0.50)], sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))]};
+        return new double[] {sorted[(int) (sorted.length * 0.50)],
+                sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))]};
     }
 }
