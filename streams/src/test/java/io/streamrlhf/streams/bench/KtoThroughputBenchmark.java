@@ -68,9 +68,9 @@ import org.apache.kafka.streams.kstream.Produced;
  * brokerProcess=false eosPassthrough=true floors=false}: throughput is the median of the timed rounds, which
  * alternate the pipelines (the plain passthrough runs three times a round and its median counts);
  * {@code eosPassthrough} adds a Kafka Streams application that only copies the records under the same exactly-once
- * properties, to show what exactly-once Streams costs before any state or logic; {@code floors=true} adds the three pipelines of
- * {@link FloorTopology} (Avro decoding and encoding alone, and a minimal exactly-once join with and without its
- * changelog), to show how far the KTO topology is from the least a KTO join must do;
+ * properties, to show what exactly-once Streams costs before any state or logic; {@code floors=true} adds the three
+ * pipelines of {@link FloorTopology} (Avro decoding and encoding alone, and a minimal exactly-once join with and
+ * without its changelog), to show how far the KTO topology is from the least a KTO join must do;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
  * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}, and so
