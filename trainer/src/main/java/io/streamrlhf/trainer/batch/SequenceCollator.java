@@ -1,8 +1,9 @@
 package io.streamrlhf.trainer.batch;
 
-import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
-import io.streamrlhf.trainer.tokenizer.ByteTokenizer.EncodedPair;
+import io.streamrlhf.trainer.tokenizer.EncodedPair;
+import io.streamrlhf.trainer.tokenizer.Tokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -11,11 +12,11 @@ import java.util.List;
  */
 public final class SequenceCollator {
 
-  private final ByteTokenizer tokenizer;
+  private final Tokenizer tokenizer;
   private final int context;
 
   /** A collator for sequences of at most {@code context} tokens. */
-  public SequenceCollator(ByteTokenizer tokenizer, int context) {
+  public SequenceCollator(Tokenizer tokenizer, int context) {
     this.tokenizer = tokenizer;
     this.context = context;
   }
@@ -51,8 +52,8 @@ public final class SequenceCollator {
     long[] inputs = new long[rows * longest];
     long[] targets = new long[rows * longest];
     float[] mask = new float[rows * longest];
-    java.util.Arrays.fill(inputs, ByteTokenizer.PAD);
-    java.util.Arrays.fill(targets, ByteTokenizer.PAD);
+    Arrays.fill(inputs, tokenizer.padId());
+    Arrays.fill(targets, tokenizer.padId());
     for (int r = 0; r < rows; r++) {
       int[] ids = encoded.get(r).ids();
       int promptLength = encoded.get(r).promptLength();
@@ -63,6 +64,6 @@ public final class SequenceCollator {
         mask[r * longest + t] = t + 1 >= promptLength ? 1f : 0f;
       }
     }
-    return new TokenBatch(rows, longest, inputs, targets, mask);
+    return new TokenBatch(rows, longest, inputs, targets, mask, tokenizer.padId());
   }
 }

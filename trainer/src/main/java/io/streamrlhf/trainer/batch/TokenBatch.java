@@ -1,7 +1,5 @@
 package io.streamrlhf.trainer.batch;
 
-import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
-
 /**
  * A right-padded batch of (prompt, completion) sequences on the host, ready to become NDArrays.
  *
@@ -13,8 +11,9 @@ import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
  * @param inputs row-major (B × L) input ids
  * @param targets row-major (B × L) next-token ids
  * @param mask row-major (B × L) completion mask
+ * @param padId the padding token id the rows are filled with
  */
-public record TokenBatch(int rows, int length, long[] inputs, long[] targets, float[] mask) {
+public record TokenBatch(int rows, int length, long[] inputs, long[] targets, float[] mask, int padId) {
 
   /** Validates sizes. */
   public TokenBatch {
@@ -38,7 +37,7 @@ public record TokenBatch(int rows, int length, long[] inputs, long[] targets, fl
   public int realTokens() {
     int n = 0;
     for (long id : inputs) {
-      n += id == ByteTokenizer.PAD ? 0 : 1;
+      n += id == padId ? 0 : 1;
     }
     return n;
   }

@@ -18,6 +18,7 @@ import io.streamrlhf.trainer.loss.PreferenceLosses;
 import io.streamrlhf.trainer.model.CompletionLogps;
 import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.optim.AdamW;
+import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -150,7 +151,7 @@ public final class DpoStepBenchmark {
       targets[i] = random.nextInt(256);
       mask[i] = i % t >= t / 2 ? 1f : 0f;
     }
-    TokenBatch batch = new TokenBatch(rows, t, inputs, targets, mask);
+    TokenBatch batch = new TokenBatch(rows, t, inputs, targets, mask, ByteTokenizer.PAD);
     float[] reference = new float[rows];
     for (int i = 0; i < rows; i++) {
       reference[i] = -150 - 10 * random.nextFloat();

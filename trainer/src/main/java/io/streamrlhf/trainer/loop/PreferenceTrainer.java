@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.streamrlhf.trainer.batch.PairExample;
+import io.streamrlhf.trainer.batch.SequenceCollator;
 import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
 import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.batch.TokenBatch;
@@ -48,6 +49,7 @@ public final class PreferenceTrainer {
   private final AdamW optimizer;
   private final List<PolicyModel> models;
   private final DataParallel parallel;
+  private final SequenceCollator collator;
 
   /** A trainer updating {@code policy} with {@code optimizer} against {@code reference}. */
   public PreferenceTrainer(PolicyModel policy, ReferenceModel reference, AdamW optimizer) {
@@ -69,6 +71,8 @@ public final class PreferenceTrainer {
     this.optimizer = optimizer;
     this.models = parallel == null ? List.of(policy) : parallel.models();
     this.parallel = parallel;
+    // Replicas share the policy's shape and tokenizer, so one collator serves every shard.
+    this.collator = new SequenceCollator(policy.tokenizer(), policy.config().context());
   }
 
   /** The optimizer (for its step and state). */
@@ -279,7 +283,7 @@ public final class PreferenceTrainer {
       samples.add(new Sample(e.prompt(), e.rejected(), !e.rejectedTruncated()));
     }
     // Chosen and rejected in one forward pass, as TRL's concatenated_forward.
-    TokenBatch tokens = model.collator().collate(samples);
+    TokenBatch tokens = collator.collate(samples);
     CompletionLogps logps = model.completionLogps(scope, tokens, true);
     NDIndex first = new NDIndex("0:" + n);
     NDIndex second = new NDIndex(n + ":");
@@ -321,7 +325,7 @@ public final class PreferenceTrainer {
       desirable[i] = e.desirable() ? 1f : 0f;
       weights[i] = (float) e.weight();
     }
-    TokenBatch tokens = model.collator().collate(samples);
+    TokenBatch tokens = collator.collate(samples);
     CompletionLogps logps = model.completionLogps(scope, tokens, true);
     NDArray refTokens = batch.klCoef() > 0 ? referenceTokens(model, scope, tokens) : null;
     NDArray refSums = refTokens != null ? refTokens.sum(new int[] {1})

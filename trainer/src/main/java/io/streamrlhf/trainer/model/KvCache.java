@@ -7,14 +7,16 @@ import ai.djl.ndarray.NDManager;
  * Every layer's attention keys and values for the sequences being decoded, {@code (B, heads, T, headWidth)}, grown
  * by each decoding step, so a step runs the model over its new tokens only. Arrays live in the manager given at
  * construction (the generation's), not in a step's; the previous arrays are closed as they are replaced.
+ * {@link PolicyModel#decode} fills it.
  */
-final class KvCache {
+public final class KvCache {
 
   private final NDManager manager;
   private final NDArray[] keys;
   private final NDArray[] values;
 
-  KvCache(NDManager manager, int layers) {
+  /** An empty cache for a model of {@code layers} layers, its arrays owned by {@code manager}. */
+  public KvCache(NDManager manager, int layers) {
     this.manager = manager;
     this.keys = new NDArray[layers];
     this.values = new NDArray[layers];
@@ -28,7 +30,7 @@ final class KvCache {
   }
 
   /** Time steps cached so far. */
-  long length() {
+  public long length() {
     return keys[0] == null ? 0 : keys[0].getShape().get(2);
   }
 

@@ -28,8 +28,8 @@ import java.util.List;
  */
 public final class TransformerLM extends AbstractBlock {
 
-  /** The additive mask value of hidden positions (also in the decoding masks {@link PolicyModel} builds). */
-  static final float MASKED = -1e9f;
+  /** The additive mask value of hidden positions (also in the decoding masks the generator builds). */
+  public static final float MASKED = -1e9f;
 
   private final ModelConfig config;
   private final int vocabSize;

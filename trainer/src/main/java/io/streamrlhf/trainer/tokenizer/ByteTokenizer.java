@@ -2,7 +2,6 @@ package io.streamrlhf.trainer.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Byte-level tokenizer: ids 0-255 are the UTF-8 bytes, followed by four special tokens.
@@ -10,7 +9,7 @@ import java.util.Arrays;
  * <p>A (prompt, completion) pair is laid out as {@code BOS prompt SEP completion EOS}; only the
  * completion bytes and the closing EOS are scored.
  */
-public final class ByteTokenizer {
+public final class ByteTokenizer implements Tokenizer {
 
   /** Beginning of sequence. */
   public static final int BOS = 256;
@@ -22,6 +21,27 @@ public final class ByteTokenizer {
   public static final int SEP = 259;
   /** Number of token ids. */
   public static final int VOCAB_SIZE = 260;
+
+  @Override
+  public int vocabSize() {
+    return VOCAB_SIZE;
+  }
+
+  @Override
+  public int eosId() {
+    return EOS;
+  }
+
+  @Override
+  public int padId() {
+    return PAD;
+  }
+
+  /** BOS, PAD and SEP: they only frame prompts and batches. */
+  @Override
+  public int[] suppressedIds() {
+    return new int[] {BOS, PAD, SEP};
+  }
 
   /** UTF-8 bytes of {@code text} as token ids. */
   public int[] encodeText(String text) {
@@ -43,6 +63,22 @@ public final class ByteTokenizer {
     return ids;
   }
 
+  /** {@code BOS prompt SEP} in at most {@code maxTokens} ids, keeping BOS and the prompt's newest bytes. */
+  @Override
+  public int[] encodePrompt(String prompt, int maxTokens) {
+    if (maxTokens < 3) {
+      throw new IllegalArgumentException("maxTokens must be at least 3, was " + maxTokens);
+    }
+    int[] ids = encodePrompt(prompt);
+    if (ids.length <= maxTokens) {
+      return ids;
+    }
+    int[] kept = new int[maxTokens];
+    kept[0] = BOS;
+    System.arraycopy(ids, ids.length - (maxTokens - 1), kept, 1, maxTokens - 1);
+    return kept;
+  }
+
   /**
    * Encodes a (prompt, completion) pair into at most {@code maxTokens} ids.
    *
@@ -57,6 +93,7 @@ public final class ByteTokenizer {
    * As {@link #encodePair(String, String, int)}; with {@code ended} false the completion gets no
    * EOS (it was cut off at a token limit, so the end was never generated).
    */
+  @Override
   public EncodedPair encodePair(String prompt, String completion, int maxTokens, boolean ended) {
     if (maxTokens < 4) {
       throw new IllegalArgumentException("maxTokens must be at least 4, was " + maxTokens);
@@ -82,6 +119,7 @@ public final class ByteTokenizer {
   }
 
   /** Decodes byte ids to text, skipping special tokens; invalid UTF-8 becomes U+FFFD. */
+  @Override
   public String decode(int[] ids) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length);
     for (int id : ids) {
@@ -90,41 +128,5 @@ public final class ByteTokenizer {
       }
     }
     return out.toString(StandardCharsets.UTF_8);
-  }
-
-  /**
-   * Token ids of one (prompt, completion) pair.
-   *
-   * @param ids all token ids
-   * @param promptLength number of leading ids (BOS, prompt, SEP) that are context, not scored
-   */
-  public record EncodedPair(int[] ids, int promptLength) {
-    /** Validates the layout. */
-    public EncodedPair {
-      if (promptLength < 1 || promptLength > ids.length) {
-        throw new IllegalArgumentException(
-            "promptLength " + promptLength + " outside [1, " + ids.length + "]");
-      }
-    }
-
-    /** Number of scored completion tokens. */
-    public int completionLength() {
-      return ids.length - promptLength;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof EncodedPair e && e.promptLength == promptLength && Arrays.equals(e.ids, ids);
-    }
-
-    @Override
-    public int hashCode() {
-      return 31 * Arrays.hashCode(ids) + promptLength;
-    }
-
-    @Override
-    public String toString() {
-      return "EncodedPair[ids=" + Arrays.toString(ids) + ", promptLength=" + promptLength + "]";
-    }
   }
 }

@@ -1,8 +1,8 @@
 package io.streamrlhf.trainer.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamrlhf.trainer.tokenizer.ByteTokenizer.EncodedPair;
 import org.junit.jupiter.api.Test;
 
 class ByteTokenizerTest {
@@ -54,5 +54,25 @@ class ByteTokenizerTest {
     withSpecials[ids.length + 1] = ByteTokenizer.EOS;
     // then
     assertThat(tokenizer.decode(withSpecials)).isEqualTo(text);
+  }
+
+  @Test
+  void aPromptTooLongForItsBudgetKeepsBosAndItsNewestBytes() {
+    // given a budget of 5 ids for BOS a b c d e SEP (7 ids)
+    // when / then the oldest bytes go
+    assertThat(tokenizer.encodePrompt("abcde", 5)).containsExactly(ByteTokenizer.BOS, 'c', 'd', 'e',
+        ByteTokenizer.SEP);
+    // and a prompt that fits is left alone
+    assertThat(tokenizer.encodePrompt("ab", 5)).containsExactly(ByteTokenizer.BOS, 'a', 'b', ByteTokenizer.SEP);
+    assertThatThrownBy(() -> tokenizer.encodePrompt("ab", 2)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void generationNeverEmitsTheFramingTokensButMayEnd() {
+    assertThat(tokenizer.suppressedIds()).containsExactlyInAnyOrder(ByteTokenizer.BOS, ByteTokenizer.PAD,
+        ByteTokenizer.SEP);
+    assertThat(tokenizer.eosId()).isEqualTo(257);
+    assertThat(tokenizer.padId()).isEqualTo(258);
+    assertThat(tokenizer.vocabSize()).isEqualTo(260);
   }
 }

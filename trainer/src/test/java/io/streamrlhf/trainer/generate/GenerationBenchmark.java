@@ -1,8 +1,9 @@
-package io.streamrlhf.trainer.model;
+package io.streamrlhf.trainer.generate;
 
 import ai.djl.engine.Engine;
 import io.streamrlhf.trainer.config.ModelConfig;
-import io.streamrlhf.trainer.model.PolicyModel.Generation;
+import io.streamrlhf.trainer.model.Devices;
+import io.streamrlhf.trainer.model.PolicyModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,13 +11,14 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * Generated tokens per second with the key-value cache against the plain loop that reruns the model over each whole
+ * Generated tokens per second of the {@link Generator} (key-value cache) against the {@link UncachedGenerator}
+ * reference, the plain loop that reruns the model over each whole
  * sequence at every step, side by side in one run, at the default size and at 6 layers × 256 wide: a batch of
  * {@code rows} prompts, {@code maxTokens} each at temperature 1 (a fresh model rarely stops early). Each figure
  * is the median of {@code rounds} alternating rounds. Prints a table.
  *
- * <p>Usage: {@code GenerationBenchmark [rows=8] [maxTokens=64] [rounds=3]}. It lives in this package because the
- * uncached loop is package-private.
+ * <p>Usage: {@code GenerationBenchmark [rows=8] [maxTokens=64] [rounds=3]}. It lives next to the uncached reference,
+ * which is test code.
  */
 public final class GenerationBenchmark {
 
@@ -48,14 +50,15 @@ public final class GenerationBenchmark {
     System.out.println("|---|---:|---:|---:|");
     for (ModelConfig config : List.of(ModelConfig.defaults(), ModelConfig.defaults().withSize(6, 256))) {
       try (PolicyModel model = PolicyModel.create(config)) {
-        model.generateWithLogprobs(prompts, sampling, new Random(1)); // warm-up
-        model.generateWithLogprobsUncached(prompts, sampling, new Random(1));
+        Generator generator = new Generator(model);
+        UncachedGenerator reference = new UncachedGenerator(model);
+        generator.generate(prompts, sampling, new Random(1)); // warm-up
+        reference.generate(prompts, sampling, new Random(1));
         double[] full = new double[rounds];
         double[] cached = new double[rounds];
         for (int round = 0; round < rounds; round++) {
-          full[round] = tokensPerSecond(() -> model.generateWithLogprobsUncached(prompts, sampling,
-              new Random(2)));
-          cached[round] = tokensPerSecond(() -> model.generateWithLogprobs(prompts, sampling, new Random(2)));
+          full[round] = tokensPerSecond(() -> reference.generate(prompts, sampling, new Random(2)));
+          cached[round] = tokensPerSecond(() -> generator.generate(prompts, sampling, new Random(2)));
         }
         double f = median(full);
         double c = median(cached);

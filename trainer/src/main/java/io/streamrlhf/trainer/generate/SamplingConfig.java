@@ -1,7 +1,8 @@
-package io.streamrlhf.trainer.model;
+package io.streamrlhf.trainer.generate;
 
 /**
- * Decoding settings.
+ * Decoding settings, applied by {@link Generator} through the logits processors of
+ * {@link LogitsProcessorList#forSampling}.
  *
  * @param temperature softmax temperature; 0 means greedy (default 1.0)
  * @param topP nucleus mass in (0, 1] (default 1.0)
