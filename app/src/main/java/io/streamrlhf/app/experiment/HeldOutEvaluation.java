@@ -3,8 +3,10 @@ package io.streamrlhf.app.experiment;
 import io.streamrlhf.producers.tasks.TaskGenerator;
 import io.streamrlhf.producers.tasks.TaskPrompt;
 import io.streamrlhf.producers.users.UserPanel;
+import io.streamrlhf.trainer.generate.Generation;
+import io.streamrlhf.trainer.generate.Generator;
+import io.streamrlhf.trainer.generate.SamplingConfig;
 import io.streamrlhf.trainer.model.PolicyModel;
-import io.streamrlhf.trainer.model.SamplingConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +51,7 @@ public final class HeldOutEvaluation {
 
     /** Scores one fresh rollout per held-out prompt (same sampling seed for every version). */
     public Score score(PolicyModel policy) {
-        List<PolicyModel.Generation> rollouts = policy.generateWithLogprobs(
+        List<Generation> rollouts = new Generator(policy).generate(
                 prompts.stream().map(TaskPrompt::text).toList(), sampling, new Random(seed));
         double total = 0;
         long tokens = 0;
@@ -57,7 +59,7 @@ public final class HeldOutEvaluation {
         Map<String, double[]> byTask = new TreeMap<>();
         for (int i = 0; i < prompts.size(); i++) {
             TaskPrompt p = prompts.get(i);
-            PolicyModel.Generation g = rollouts.get(i);
+            Generation g = rollouts.get(i);
             double rate = panel.rate(p.task().id(), p.text(), g.text());
             total += rate;
             double[] sum = byTask.computeIfAbsent(p.task().id(), k -> new double[2]);

@@ -10,9 +10,11 @@ import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.config.OptimizerConfig;
 import io.streamrlhf.trainer.config.SourceConfig;
 import io.streamrlhf.trainer.loop.PreferenceTrainer;
+import io.streamrlhf.trainer.generate.Generation;
+import io.streamrlhf.trainer.generate.Generator;
+import io.streamrlhf.trainer.generate.SamplingConfig;
 import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.ReferenceModel;
-import io.streamrlhf.trainer.model.SamplingConfig;
 import io.streamrlhf.trainer.optim.AdamW;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,11 +46,11 @@ public final class OfflineDpoBaseline {
                 texts.add(p.text());
                 texts.add(p.text());
             }
-            List<PolicyModel.Generation> completions = v0.generateWithLogprobs(texts, sampling, random);
+            List<Generation> completions = new Generator(v0).generate(texts, sampling, random);
             for (int i = 0; i < prompts.size() && out.size() < pairs; i++) {
                 TaskPrompt p = prompts.get(i);
-                PolicyModel.Generation a = completions.get(2 * i);
-                PolicyModel.Generation b = completions.get(2 * i + 1);
+                Generation a = completions.get(2 * i);
+                Generation b = completions.get(2 * i + 1);
                 String first = a.text();
                 String second = b.text();
                 SimulatedUser user = users.users().get(random.nextInt(users.users().size()));

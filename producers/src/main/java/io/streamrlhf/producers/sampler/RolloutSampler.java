@@ -5,7 +5,8 @@ import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
 import io.streamrlhf.avro.SamplingParams;
 import io.streamrlhf.schemas.topic.Topics;
-import io.streamrlhf.trainer.model.PolicyModel;
+import io.streamrlhf.trainer.generate.Generation;
+import io.streamrlhf.trainer.generate.Generator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -135,9 +136,7 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
                 texts.add(record.value().getText());
             }
         }
-        PolicyModel model = policy.model();
-        List<PolicyModel.Generation> completions = texts.isEmpty() ? List.of()
-                : model.generateWithLogprobs(texts, config.sampling(), random);
+        List<Generation> completions = new Generator(policy.model()).generate(texts, config.sampling(), random);
         producer.beginTransaction();
         try {
             long now = Instant.now().toEpochMilli();

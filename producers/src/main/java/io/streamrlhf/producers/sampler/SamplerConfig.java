@@ -1,6 +1,6 @@
 package io.streamrlhf.producers.sampler;
 
-import io.streamrlhf.trainer.model.SamplingConfig;
+import io.streamrlhf.trainer.generate.SamplingConfig;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
