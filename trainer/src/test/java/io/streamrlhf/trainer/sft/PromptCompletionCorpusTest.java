@@ -46,6 +46,41 @@ class PromptCompletionCorpusTest {
   }
 
   @Test
+  void rejectsAMalformedJsonLineNamingItsLineAndColumn() throws IOException {
+    // given a JSON line whose completion has no value, on line 3
+    Path file = folder.resolve("bad.jsonl");
+    Files.writeString(file, "{\"prompt\": \"a\", \"completion\": \"b\"}\n"
+        + "# fine so far\n"
+        + "{\"prompt\": \"What is 3+4?\", \"completion\": }\n");
+    // when / then
+    assertThatThrownBy(() -> PromptCompletionCorpus.read(file))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("bad.jsonl:3: malformed JSON at column 42");
+  }
+
+  @Test
+  void rejectsTrailingContentAfterTheObject() throws IOException {
+    Path file = folder.resolve("trailing.jsonl");
+    Files.writeString(file, "{\"prompt\": \"a\", \"completion\": \"b\"} {}\n");
+    assertThatThrownBy(() -> PromptCompletionCorpus.read(file))
+        .isInstanceOf(IOException.class).hasMessageContaining("trailing.jsonl:1: malformed JSON");
+  }
+
+  @Test
+  void rejectsAJsonLineWithoutAStringCompletionNamingTheFieldAndLine() throws IOException {
+    // given a completion that is a number, then one that is missing
+    Path number = folder.resolve("number.jsonl");
+    Files.writeString(number, "{\"prompt\": \"What is 3+4?\", \"completion\": 7}\n");
+    Path missing = folder.resolve("missing.jsonl");
+    Files.writeString(missing, "\n{\"prompt\": \"What is 3+4?\"}\n");
+    // when / then
+    assertThatThrownBy(() -> PromptCompletionCorpus.read(number)).isInstanceOf(IOException.class)
+        .hasMessageContaining("number.jsonl:1: JSON line needs a string \"completion\", found number");
+    assertThatThrownBy(() -> PromptCompletionCorpus.read(missing)).isInstanceOf(IOException.class)
+        .hasMessageContaining("missing.jsonl:2: JSON line needs a string \"completion\", found none");
+  }
+
+  @Test
   void generatedSyntheticCorpusRoundTripsAndFollowsTheDocumentedFormats() throws IOException {
     // given
     Path file = folder.resolve("synthetic.tsv");
