@@ -5,6 +5,7 @@ import io.streamrlhf.trainer.config.ModelConfig;
 import io.streamrlhf.trainer.config.OptimizerConfig;
 import io.streamrlhf.trainer.model.Devices;
 import io.streamrlhf.trainer.model.PolicyModel;
+import io.streamrlhf.trainer.model.PolicyWeights;
 import io.streamrlhf.trainer.optim.OptimizerState;
 import java.util.Map;
 
@@ -28,7 +29,7 @@ public record Checkpoint(
   public static Checkpoint of(String modelId, long version, long parentVersion, PolicyModel policy,
       OptimizerConfig optimizer, OptimizerState state) {
     return new Checkpoint(modelId, version, parentVersion, policy.config(), optimizer,
-        policy.exportWeights(), state);
+        PolicyWeights.export(policy), state);
   }
 
   /** A new policy model (on the best device) holding these weights; the caller closes it. */
@@ -40,7 +41,7 @@ public record Checkpoint(
   public PolicyModel toPolicyModel(Device device) {
     PolicyModel policy = PolicyModel.create(model, device);
     try {
-      policy.importWeights(weights);
+      PolicyWeights.load(policy, weights);
       return policy;
     } catch (RuntimeException e) {
       policy.close();

@@ -25,7 +25,8 @@ import java.util.Map;
 /**
  * The policy: a {@link TransformerLM} and its parameters on a device, with the native memory they live in. It runs
  * the forward pass ({@link #logits}, {@link #completionLogps} for the trainer, {@link #decode} for the
- * {@code io.streamrlhf.trainer.generate.Generator}) and owns its weights (export, import, copies).
+ * {@code io.streamrlhf.trainer.generate.Generator}) and owns its parameters; {@link PolicyWeights} exports and
+ * loads them as host arrays.
  *
  * <p>Its vocabulary comes from the {@link Tokenizer} it is built with ({@link ByteTokenizer} unless given), which
  * callers reach through {@link #tokenizer()} to encode for and decode from this model. Not thread-safe; close it
@@ -149,34 +150,15 @@ public final class PolicyModel implements AutoCloseable {
     return block.decode(new ParameterStore(tokens.getManager(), false), tokens, positions, mask, cache);
   }
 
-  /** Copies of all weights as float arrays, by parameter name. */
-  public Map<String, float[]> exportWeights() {
-    LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-    parameters.forEach((name, p) -> out.put(name, p.getArray().toFloatArray()));
-    return out;
-  }
-
-  /**
-   * Overwrites the weights in place (parameters keep their identity and gradient buffers).
-   *
-   * @throws IllegalArgumentException when a name is missing or a size differs
-   */
-  public void importWeights(Map<String, float[]> weights) {
-    for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-      float[] values = weights.get(e.getKey());
-      NDArray target = e.getValue().getArray();
-      if (values == null || values.length != target.size()) {
-        throw new IllegalArgumentException("weights for " + e.getKey() + " missing or of size "
-            + (values == null ? "none" : values.length) + ", expected " + target.size());
-      }
-      assign(target, values);
-    }
-  }
-
   /** A frozen copy with the same weights, for the reference model. */
   public PolicyModel frozenCopy() {
     PolicyModel copy = new PolicyModel(config, device, tokenizer);
-    copy.importWeights(exportWeights());
+    try {
+      copy.copyWeightsFrom(this);
+    } catch (RuntimeException e) {
+      copy.close();
+      throw e;
+    }
     for (Parameter p : copy.parameters.values()) {
       p.getArray().setRequiresGradient(false);
     }
@@ -210,16 +192,6 @@ public final class PolicyModel implements AutoCloseable {
         target.muli(0).addi(from.getDevice().equals(target.getDevice())
             ? from : from.toDevice(target.getDevice(), true));
       }
-    }
-  }
-
-  /** Writes {@code values} into {@code target} in place without touching autograd state. */
-  private static void assign(NDArray target, float[] values) {
-    try (GradMode.Scope off = GradMode.off();
-        NDManager scope = target.getManager().newSubManager()) {
-      NDArray source = scope.create(values, target.getShape()).toDevice(target.getDevice(), false);
-      // In place: the parameter keeps its identity and requires-grad flag.
-      target.muli(0).addi(source);
     }
   }
 

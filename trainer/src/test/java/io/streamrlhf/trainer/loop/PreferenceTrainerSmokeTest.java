@@ -14,6 +14,7 @@ import io.streamrlhf.trainer.loss.LossConfig;
 import io.streamrlhf.trainer.loss.LossType;
 import io.streamrlhf.trainer.loop.PreferenceTrainer.StepResult;
 import io.streamrlhf.trainer.model.PolicyModel;
+import io.streamrlhf.trainer.model.PolicyWeights;
 import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.optim.AdamW;
 import java.util.List;
@@ -47,7 +48,7 @@ class PreferenceTrainerSmokeTest {
       SourceBatch batch =
           new SourceBatch.Pairs("dpo", LossConfig.defaults(LossType.DPO_SIGMOID), 1.0, List.of(pair));
       double marginBefore = logp(policy, pair.prompt(), "4") - logp(policy, pair.prompt(), "5");
-      Map<String, float[]> weightsBefore = policy.exportWeights();
+      Map<String, float[]> weightsBefore = PolicyWeights.export(policy);
       // when
       StepResult last = null;
       for (int i = 0; i < 5; i++) {
@@ -58,7 +59,7 @@ class PreferenceTrainerSmokeTest {
       assertThat(marginAfter).isGreaterThan(marginBefore + 0.1);
       assertThat(last.metrics().get("rewards/margins")).isPositive();
       assertThat(last.metrics().get("loss/dpo")).isFinite().isLessThan(Math.log(2));
-      assertParametersChangedAndFinite(weightsBefore, policy.exportWeights());
+      assertParametersChangedAndFinite(weightsBefore, PolicyWeights.export(policy));
       assertThat(trainer.reference().hits()).isEqualTo(8);
       assertThat(trainer.reference().misses()).isEqualTo(2);
       trainer.optimizer().close();
@@ -77,7 +78,7 @@ class PreferenceTrainerSmokeTest {
       SourceBatch batch =
           new SourceBatch.Unpaired("kto", LossConfig.defaults(LossType.KTO), 1.0, examples);
       double before = logp(policy, "Say thanks", "Thank you!");
-      Map<String, float[]> weightsBefore = policy.exportWeights();
+      Map<String, float[]> weightsBefore = PolicyWeights.export(policy);
       // when
       StepResult last = null;
       for (int i = 0; i < 5; i++) {
@@ -87,7 +88,7 @@ class PreferenceTrainerSmokeTest {
       assertThat((double) logp(policy, "Say thanks", "Thank you!")).isGreaterThan(before + 0.1);
       assertThat(last.metrics()).containsKeys("loss/kto", "kl", "rewards/chosen");
       assertThat(last.metrics().get("rewards/chosen")).isPositive();
-      assertParametersChangedAndFinite(weightsBefore, policy.exportWeights());
+      assertParametersChangedAndFinite(weightsBefore, PolicyWeights.export(policy));
       trainer.optimizer().close();
       trainer.reference().close();
     }

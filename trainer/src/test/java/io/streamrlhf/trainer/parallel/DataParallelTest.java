@@ -16,6 +16,7 @@ import io.streamrlhf.trainer.loss.LossConfig;
 import io.streamrlhf.trainer.loss.LossType;
 import io.streamrlhf.trainer.model.Devices;
 import io.streamrlhf.trainer.model.PolicyModel;
+import io.streamrlhf.trainer.model.PolicyWeights;
 import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.optim.AdamW;
 import java.util.ArrayList;
@@ -117,7 +118,7 @@ class DataParallelTest {
       assertThat(primary.weightNormSquared()).isEqualTo(single.weightNormSquared());
       PreferenceTrainer one = new PreferenceTrainer(single, singleRef, singleOpt);
       PreferenceTrainer many = new PreferenceTrainer(primary, parallelRef, parallelOpt, parallel);
-      Map<String, float[]> before = single.exportWeights();
+      Map<String, float[]> before = PolicyWeights.export(single);
       for (int step = 0; step < 3; step++) {
         StepResult a = one.step(batches);
         StepResult b = many.step(batches);
@@ -131,12 +132,12 @@ class DataParallelTest {
               .isCloseTo(a.metrics().get(key), within(1e-4 + 1e-4 * Math.abs(a.metrics().get(key))));
         }
       }
-      assertWeightsClose(single.exportWeights(), primary.exportWeights());
+      assertWeightsClose(PolicyWeights.export(single), PolicyWeights.export(primary));
       // The replicas got the new weights too, and training moved them.
       for (PolicyModel replica : parallel.models()) {
-        assertWeightsClose(primary.exportWeights(), replica.exportWeights());
+        assertWeightsClose(PolicyWeights.export(primary), PolicyWeights.export(replica));
       }
-      assertThat(maxAbsDiff(before, single.exportWeights())).isGreaterThan(1e-4);
+      assertThat(maxAbsDiff(before, PolicyWeights.export(single))).isGreaterThan(1e-4);
     }
   }
 
