@@ -196,7 +196,7 @@ public final class PolicyModel implements AutoCloseable {
    * The same generation without the cache: every step reruns the model over each whole sequence. The reference
    * that {@link #generateWithLogprobs} is tested and benchmarked against.
    */
-  List<Generation> generateWithLogprobsUncached(
+  public List<Generation> generateWithLogprobsUncached(
       List<String> prompts, SamplingConfig sampling, Random random) {
     try (GradMode.Scope off = GradMode.off()) {
       return generateWithoutGrad(prompts, sampling, random);
