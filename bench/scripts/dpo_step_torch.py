@@ -5,7 +5,7 @@ Same model (pre-LN decoder, GELU MLP x4, learned positions, tied LM head, vocab 
 shapes (B pairs -> 2B sequences of T tokens, second half of each sequence scored), same DPO sigmoid
 loss against fixed reference log-probs, global-norm clipping 1.0 and AdamW. Prints one JSON line.
 
-Run with Debian's interpreter: /usr/bin/python3 trainer/bench/dpo_step_torch.py --layers 2 --width 128
+Run with Debian's interpreter: /usr/bin/python3 bench/scripts/dpo_step_torch.py --layers 2 --width 128
 """
 import argparse
 import json

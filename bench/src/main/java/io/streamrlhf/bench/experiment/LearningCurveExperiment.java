@@ -49,8 +49,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * from version 0 and scores that too. Prints the curves, writes them as CSV and a PNG plot.
  *
  * <pre>
- * java -cp app/target/streamrlhf-app.jar:app/target/lib/* io.streamrlhf.bench.experiment.LearningCurveExperiment \
- *     [modes=kto,dpo] [minutes=10] [outDir=docs] [key=value ...]
+ * bench/run LearningCurveExperiment [MODES=kto,dpo] [MINUTES=10] [OUT_DIR=bench/results] [key=value ...]
  * </pre>
  * Trailing {@code key=value} arguments override settings of every run (for example
  * {@code trainer.optimizer.lr=5e-5}).
@@ -78,7 +77,7 @@ public final class LearningCurveExperiment {
     public static void main(String[] args) throws Exception {
         List<String> modes = List.of((args.length > 0 ? args[0] : "kto,dpo").split(","));
         double minutes = args.length > 1 ? Double.parseDouble(args[1]) : 10;
-        Path outDir = Path.of(args.length > 2 ? args[2] : "docs");
+        Path outDir = Path.of(args.length > 2 ? args[2] : "bench/results");
         TorchThreads.apply(Optional.of(System.getProperty("torch.threads", "1")));
         Files.createDirectories(outDir);
         Map<String, String> overrides = new LinkedHashMap<>();

@@ -33,9 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
  * broker share the machine's cores); with {@code --url} it drives an existing gateway.
  *
  * <pre>
- * ./mvnw -B -o -q -pl producers test-compile exec:java -Dexec.classpathScope=test \
- *   -Dexec.mainClass=io.streamrlhf.bench.producers.GatewayLoadBenchmark \
- *   -Dexec.args="--requests 20000 --concurrency 32 --seconds 60"
+ * bench/run GatewayLoadBenchmark --requests 20000 --concurrency 32 --seconds 60
  * </pre>
  */
 public final class GatewayLoadBenchmark {

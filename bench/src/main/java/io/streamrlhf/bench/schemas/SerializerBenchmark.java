@@ -18,8 +18,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * Nanoseconds per {@code KtoExample} through {@link AvroSerializer}, side by side in one run with the same record
  * written the common way: a fresh {@link ByteArrayOutputStream} (synchronized writes, grown from small) and Avro's
  * direct encoder, the same custom-coder datum writer and the same wire-format header. A program, not a test:
- * {@code java -cp schemas/target/classes:schemas/target/test-classes:<test classpath>
- * io.streamrlhf.bench.schemas.SerializerBenchmark [records=1000000] [rounds=6]}.
+ * {@code bench/run SerializerBenchmark [records=1000000] [rounds=6]}.
  */
 public final class SerializerBenchmark {
 
