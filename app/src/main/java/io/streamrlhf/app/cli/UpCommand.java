@@ -1,7 +1,7 @@
 package io.streamrlhf.app.cli;
 
-import io.streamrlhf.app.stack.LocalStack;
-import io.streamrlhf.app.stack.StackConfig;
+import io.streamrlhf.localstack.stack.LocalStack;
+import io.streamrlhf.localstack.stack.StackConfig;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -23,7 +23,7 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        StackConfig config = StackConfig.from(options.settings());
+        StackConfig config = StackConfig.from(options.settings().asMap());
         CountDownLatch stopped = new CountDownLatch(1);
         LocalStack stack = new LocalStack(config).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,8 +1,8 @@
 package io.streamrlhf.app.pipeline;
 
 import io.streamrlhf.app.config.Settings;
-import io.streamrlhf.app.stack.LocalStack;
-import io.streamrlhf.app.stack.StackConfig;
+import io.streamrlhf.localstack.stack.LocalStack;
+import io.streamrlhf.localstack.stack.StackConfig;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.streams.app.StreamsApp;
 import java.io.PrintWriter;
@@ -39,7 +39,7 @@ public final class DemoStack implements AutoCloseable {
     /** Starts the whole demo; progress lines go to {@code out}. */
     public static DemoStack start(Settings settings, PrintWriter out) {
         TorchThreads.apply(Optional.of(settings.get("torch.threads", "1")));
-        StackConfig stackConfig = StackConfig.from(settings);
+        StackConfig stackConfig = StackConfig.from(settings.asMap());
         Path dataDir = stackConfig.dataDir();
         LocalStack stack = new LocalStack(stackConfig).start();
         RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl());

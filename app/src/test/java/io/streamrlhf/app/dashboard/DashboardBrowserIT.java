@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;

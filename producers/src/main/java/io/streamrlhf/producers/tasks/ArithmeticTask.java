@@ -1,6 +1,5 @@
 package io.streamrlhf.producers.tasks;
 
-import io.streamrlhf.trainer.sft.SyntheticTasks;
 import java.util.Optional;
 import java.util.Random;
 import java.util.regex.Matcher;

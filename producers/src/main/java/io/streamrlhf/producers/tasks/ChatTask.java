@@ -1,6 +1,5 @@
 package io.streamrlhf.producers.tasks;
 
-import io.streamrlhf.trainer.sft.SyntheticTasks;
 import java.util.List;
 import java.util.Random;
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
-import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.net.http.HttpResponse;

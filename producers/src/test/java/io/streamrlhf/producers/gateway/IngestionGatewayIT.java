@@ -14,7 +14,7 @@ import io.streamrlhf.producers.client.PublishException;
 import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
-import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;

@@ -8,7 +8,7 @@ import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.Prompt;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
-import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;

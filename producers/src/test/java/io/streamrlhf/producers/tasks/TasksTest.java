@@ -3,7 +3,6 @@ package io.streamrlhf.producers.tasks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrlhf.producers.users.UserTastes;
-import io.streamrlhf.trainer.sft.SyntheticTasks;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;

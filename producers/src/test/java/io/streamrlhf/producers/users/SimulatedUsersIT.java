@@ -17,7 +17,7 @@ import io.streamrlhf.producers.config.PromptSourceConfig;
 import io.streamrlhf.producers.config.UsersConfig;
 import io.streamrlhf.producers.tasks.ArithmeticTask;
 import io.streamrlhf.producers.tasks.PromptSource;
-import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;

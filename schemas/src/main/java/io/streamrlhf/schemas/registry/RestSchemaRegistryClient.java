@@ -38,7 +38,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     private static final Logger log = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
     /** The Confluent registry's media type, accepted by every compatible registry. */
-    static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final String ACCEPT = CONTENT_TYPE + ", application/vnd.schemaregistry+json, application/json";
 
     /**

@@ -3,7 +3,7 @@ package io.streamrlhf.schemas.registry;
 import org.apache.avro.Schema;
 
 /** Parses schema text as registries exchange it, turning every way Avro can refuse it into one clear exception. */
-final class SchemaText {
+public final class SchemaText {
 
     private SchemaText() {
     }
@@ -13,7 +13,7 @@ final class SchemaText {
      *
      * @throws IllegalArgumentException saying why the text is not a valid schema
      */
-    static Schema parse(String text) {
+    public static Schema parse(String text) {
         try {
             return new Schema.Parser().parse(text);
         } catch (NullPointerException e) {

@@ -54,7 +54,7 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
      * here it is on for this writer alone. Records without custom coders (those with logical types) take the
      * generic path, so the model carries the logical-type conversions of every record class in the schema.
      */
-    static SpecificData customCoding(Schema schema) {
+    public static SpecificData customCoding(Schema schema) {
         SpecificData model = new SpecificData(SpecificData.getForSchema(schema).getClassLoader());
         addConversions(schema, model, new HashSet<>());
         model.setCustomCoders(true);

@@ -14,7 +14,7 @@ import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.Prompt;
 import io.streamrlhf.avro.ResponseGenerated;
-import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.TopicNames;

@@ -2,22 +2,29 @@ package io.streamrlhf.streams.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Ids are stable across releases: a correction must carry the id of the example it replaces, so these golden
+ * values were computed outside Java (MD5 of the parts joined by NUL, version 3 and IETF variant bits set, as
+ * Python's {@code hashlib} and {@code uuid.UUID(bytes=...)} compute them) and must never change.
+ */
 class IdsTest {
 
     @Test
-    void idsAreTheNameBasedUuidsOfTheJoinedPartsAsBefore() {
-        // Ids are stable across releases: a correction must carry the id of the example it replaces.
-        for (String[] parts : new String[][] {{"kto", "r-1", "u-1"}, {"dpo-EXPLICIT", "p", "a", "b"}, {""},
-                {"kto", "résumé ✓", "user"}}) {
-            String joined = String.join("\u0000", parts);
-            assertThat(Ids.uuid(parts))
-                    .isEqualTo(UUID.nameUUIDFromBytes(joined.getBytes(StandardCharsets.UTF_8)).toString());
-        }
-        assertThat(Ids.ktoExample("r-1", "u-1")).isEqualTo("kto-" + UUID.nameUUIDFromBytes(
-                "kto\u0000r-1\u0000u-1".getBytes(StandardCharsets.UTF_8)));
+    void ktoExampleIdIsTheGoldenNameBasedUuidOfResponseAndUser() {
+        assertThat(Ids.ktoExample("r-1", "u-1")).isEqualTo("kto-ef92a1a5-aac1-32d2-9337-ccd25bcdd782");
+    }
+
+    @Test
+    void dpoPairIdNamesItsSourceAndIsTheGoldenUuidOfItsParts() {
+        assertThat(Ids.dpoPair("EXPLICIT", "p", "a", "b"))
+                .isEqualTo("dpo-explicit-4249f562-fa9c-35fc-9d43-9146bac6df28");
+    }
+
+    @Test
+    void uuidOfEmptyAndNonAsciiPartsMatchesTheGoldenValues() {
+        assertThat(Ids.uuid("")).isEqualTo("d41d8cd9-8f00-3204-a980-0998ecf8427e");
+        assertThat(Ids.uuid("kto", "résumé ✓", "user")).isEqualTo("c45a81e0-e9ff-33d4-b195-5b12eff39eaa");
     }
 }

@@ -15,19 +15,22 @@ import java.util.Random;
 
 /**
  * The reference {@link Generator} is checked and benchmarked against: the same sampling without a key-value cache,
- * every step rerunning the plain forward pass over each whole right-padded sequence. Slow and obviously right.
+ * every step rerunning the plain forward pass over each whole right-padded sequence. Slow and obviously right; test
+ * code, public for the generation benchmark.
  */
-final class UncachedGenerator {
+public final class UncachedGenerator {
 
   private final PolicyModel model;
   private final Tokenizer tokenizer;
 
-  UncachedGenerator(PolicyModel model) {
+  /** A reference generator for {@code model}, with the tokenizer it was built with. */
+  public UncachedGenerator(PolicyModel model) {
     this.model = model;
     this.tokenizer = model.tokenizer();
   }
 
-  List<Generation> generate(List<String> prompts, SamplingConfig sampling, Random random) {
+  /** What {@link Generator#generate(List, SamplingConfig, Random)} returns, computed without a cache. */
+  public List<Generation> generate(List<String> prompts, SamplingConfig sampling, Random random) {
     try (GradMode.Scope off = GradMode.off()) {
       return decode(prompts, sampling, random);
     }

@@ -10,7 +10,7 @@ import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
-import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.TopicNames;

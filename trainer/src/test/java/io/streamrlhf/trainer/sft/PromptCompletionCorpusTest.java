@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,26 +77,5 @@ class PromptCompletionCorpusTest {
         .hasMessageContaining("number.jsonl:1: JSON line needs a string \"completion\", found number");
     assertThatThrownBy(() -> PromptCompletionCorpus.read(missing)).isInstanceOf(IOException.class)
         .hasMessageContaining("missing.jsonl:2: JSON line needs a string \"completion\", found none");
-  }
-
-  @Test
-  void generatedSyntheticCorpusRoundTripsAndFollowsTheDocumentedFormats() throws IOException {
-    // given
-    Path file = folder.resolve("synthetic.tsv");
-    // when
-    SyntheticTasks.writeCorpus(file, 200, 3);
-    List<Sample> samples = PromptCompletionCorpus.read(file);
-    // then
-    assertThat(samples).hasSize(200).isEqualTo(SyntheticTasks.mixed(200, new Random(3)));
-    for (Sample s : samples) {
-      if (s.prompt().startsWith("What is ")) {
-        String[] ab = s.prompt().substring(8, s.prompt().length() - 1).split("\\+");
-        assertThat(Integer.parseInt(s.completion()))
-            .isEqualTo(Integer.parseInt(ab[0]) + Integer.parseInt(ab[1]));
-      } else {
-        assertThat(SyntheticTasks.CHAT_PROMPTS).contains(s.prompt());
-        assertThat(SyntheticTasks.POLITE_REPLIES).contains(s.completion());
-      }
-    }
   }
 }

@@ -8,6 +8,7 @@ import io.streamrlhf.trainer.config.ModelConfig;
 import io.streamrlhf.trainer.config.OptimizerConfig;
 import io.streamrlhf.trainer.model.CompletionLogps;
 import io.streamrlhf.trainer.model.PolicyModel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -22,9 +23,9 @@ class SupervisedFineTuningTest {
   }
 
   @Test
-  void warmStartLowersTheCompletionNllOnTheSyntheticTasks() {
+  void fineTuningLowersTheCompletionNllOnASmallCorpus() {
     // given
-    List<Sample> corpus = SyntheticTasks.mixed(200, new Random(5));
+    List<Sample> corpus = sums(200, new Random(5));
     List<Sample> probe = corpus.subList(0, 32);
     try (PolicyModel model = PolicyModel.create(ModelConfig.tiny())) {
       double before = tokenNll(model, probe);
@@ -37,5 +38,16 @@ class SupervisedFineTuningTest {
       assertThat(after).isLessThan(before - 1.0);
       assertThat(last).isFinite();
     }
+  }
+
+  /** A corpus of the kind a user would fine-tune on: short prompts with one exact answer each. */
+  private static List<Sample> sums(int n, Random random) {
+    List<Sample> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int a = random.nextInt(21);
+      int b = random.nextInt(21);
+      out.add(new Sample("What is " + a + "+" + b + "?", Integer.toString(a + b)));
+    }
+    return out;
   }
 }

@@ -1,0 +1,2 @@
+/** The {@code streamrlhf} command line entry point. */
+package io.streamrlhf.app;

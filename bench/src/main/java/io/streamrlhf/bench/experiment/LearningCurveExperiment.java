@@ -1,0 +1,273 @@
+package io.streamrlhf.bench.experiment;
+
+import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.app.pipeline.Component;
+import io.streamrlhf.app.pipeline.Pipeline;
+import io.streamrlhf.app.pipeline.DemoDefaults;
+import io.streamrlhf.app.pipeline.PipelineSettings;
+import io.streamrlhf.app.pipeline.TorchThreads;
+import io.streamrlhf.app.pipeline.WarmStartCorpus;
+import io.streamrlhf.localstack.stack.LocalStack;
+import io.streamrlhf.localstack.stack.StackConfig;
+import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.producers.config.PopulationConfig;
+import io.streamrlhf.producers.sampler.SamplerConfig;
+import io.streamrlhf.producers.tasks.TaskGenerator;
+import io.streamrlhf.producers.users.UserPanel;
+import io.streamrlhf.producers.users.UserPopulation;
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import io.streamrlhf.trainer.batch.PairExample;
+import io.streamrlhf.trainer.checkpoint.Checkpoint;
+import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
+import io.streamrlhf.trainer.config.TrainerConfig;
+import io.streamrlhf.trainer.config.TrainerConfigFactory;
+import io.streamrlhf.trainer.model.PolicyModel;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/**
+ * The "learning must be real" experiment, headless: for each feedback mode (KTO only: users give thumbs;
+ * DPO only: users give A/B choices) it starts the whole stack from nothing on a fresh data folder, lets the
+ * policy learn online for a fixed time, and scores every published version with fresh rollouts on held-out
+ * prompts rated by a held-out user panel. It then trains offline DPO on the same number of pairs sampled once
+ * from version 0 and scores that too. Prints the curves, writes them as CSV and a PNG plot.
+ *
+ * <pre>
+ * bench/run LearningCurveExperiment [MODES=kto,dpo] [MINUTES=10] [OUT_DIR=bench/results] [key=value ...]
+ * </pre>
+ * Trailing {@code key=value} arguments override settings of every run (for example
+ * {@code trainer.optimizer.lr=5e-5}).
+ */
+public final class LearningCurveExperiment {
+
+    /** One evaluated version. */
+    record Point(String mode, long version, double minutes, long examples, double rate, double meanTokens,
+                 double endedShare) {
+    }
+
+    private static final int EVAL_PROMPTS = 96;
+    private static final long EVAL_SEED = 4242;
+
+    private final PrintStream out;
+    private final double minutes;
+    private final Map<String, String> overrides;
+
+    LearningCurveExperiment(PrintStream out, double minutes, Map<String, String> overrides) {
+        this.out = out;
+        this.minutes = minutes;
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> modes = List.of((args.length > 0 ? args[0] : "kto,dpo").split(","));
+        double minutes = args.length > 1 ? Double.parseDouble(args[1]) : 10;
+        Path outDir = Path.of(args.length > 2 ? args[2] : "bench/results");
+        TorchThreads.apply(Optional.of(System.getProperty("torch.threads", "1")));
+        Files.createDirectories(outDir);
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 3; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("Expected key=value, got '" + args[i] + "'");
+            }
+            overrides.put(args[i].substring(0, eq).trim(), args[i].substring(eq + 1).trim());
+        }
+        if (!overrides.isEmpty()) {
+            System.out.println("overrides: " + overrides);
+        }
+        LearningCurveExperiment experiment = new LearningCurveExperiment(System.out, minutes, overrides);
+        Map<String, List<Point>> curves = new LinkedHashMap<>();
+        Map<String, Double> baselines = new LinkedHashMap<>();
+        for (String mode : modes) {
+            curves.put(mode, experiment.runOnline(mode.trim().toLowerCase(Locale.ROOT), baselines));
+        }
+        experiment.report(curves, baselines, outDir);
+        System.exit(0);
+    }
+
+    /** Settings of one run: the demo's defaults, plus the feedback mode. */
+    static Map<String, String> modeSettings(String mode, Path dataDir) {
+        Map<String, String> s = new HashMap<>();
+        s.put("data.dir", dataDir.toString());
+        s.put("kto.settleDelay", "0s");
+        s.put("trainer.publish.every.steps", "10");
+        s.put("streams.applicationId", "streamrlhf-learning-" + mode);
+        switch (mode) {
+            case "kto" -> {
+                s.put("users.preference.rate", "0");
+                s.put("trainer.dpo.enabled", "false");
+            }
+            case "dpo" -> {
+                s.put("users.thumbs.rate", "0");
+                s.put("users.preference.rate", "1");
+                s.put("trainer.kto.enabled", "false");
+            }
+            default -> throw new IllegalArgumentException("Unknown mode '" + mode + "': use kto or dpo");
+        }
+        return s;
+    }
+
+    List<Point> runOnline(String mode, Map<String, Double> baselines) throws Exception {
+        Path dataDir = Files.createTempDirectory("streamrlhf-learning-" + mode + "-");
+        Map<String, String> values = modeSettings(mode, dataDir);
+        values.putAll(overrides);
+        Settings settings = Settings.of(values);
+        List<Point> points = new ArrayList<>();
+        out.printf(Locale.ROOT, "%n== online %s: %s of training from a fresh stack in %s%n", mode.toUpperCase(Locale.ROOT),
+                minutes + " min", dataDir);
+        try (LocalStack stack = new LocalStack(StackConfig.from(settings.asMap())).start();
+             RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
+            Map<String, String> props = PipelineSettings.resolve(DemoDefaults.apply(settings, dataDir),
+                    stack.bootstrapServers(), stack.registryUrl(), dataDir);
+            WarmStartCorpus.ensure(props);
+            TrainerConfig trainerConfig = TrainerConfigFactory.fromProperties(props);
+            SamplerConfig samplerConfig = SamplerConfig.from(props);
+            PopulationConfig population = PopulationConfig.fromProperties(props);
+            HeldOutEvaluation evaluation = new HeldOutEvaluation(new TaskGenerator(0.5, 20), EVAL_PROMPTS, EVAL_SEED,
+                    UserPanel.heldOut(population, 25), samplerConfig.sampling());
+            LocalCheckpointStore store = new LocalCheckpointStore(trainerConfig.checkpointDir());
+            try (Pipeline pipeline = new Pipeline(props, registry)
+                    .start(EnumSet.of(Component.STREAMS, Component.TRAINER, Component.SAMPLER, Component.PROMPTS,
+                            Component.USERS));
+                 KafkaConsumer<String, PolicyVersion> versions = versionConsumer(stack.bootstrapServers(), pipeline)) {
+                long start = -1;
+                long examples = 0;
+                PolicyVersion v0 = null;
+                out.printf("%-5s %8s %9s %10s %7s %6s  %s%n", "ver", "minutes", "examples", "thumbs-up", "tokens", "ended",
+                        "thumbs-up by task");
+                while (start < 0 || System.nanoTime() - start < (long) (minutes * 60e9)) {
+                    PolicyVersion latest = null;
+                    for (ConsumerRecord<String, PolicyVersion> r : versions.poll(Duration.ofMillis(500))) {
+                        examples += r.value().getLineage().stream()
+                                .mapToLong(x -> x.getToOffset() - x.getFromOffset() + 1).sum();
+                        latest = r.value();
+                    }
+                    if (latest == null) {
+                        continue;
+                    }
+                    if (start < 0) {
+                        start = System.nanoTime();
+                        v0 = latest;
+                    }
+                    // Only the newest version is scored when several arrive together: scoring is not free.
+                    double elapsed = (System.nanoTime() - start) / 60e9;
+                    HeldOutEvaluation.Score score = score(store, latest, evaluation);
+                    points.add(new Point(mode, latest.getVersion(), elapsed, examples, score.thumbsUpRate(),
+                            score.meanTokens(), score.endedShare()));
+                    StringBuilder tasks = new StringBuilder();
+                    score.rateByTask().forEach((task, r) -> tasks.append(String.format(Locale.ROOT, " %s %.1f%%",
+                            task, 100 * r)));
+                    out.printf(Locale.ROOT, "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%% %s%n", latest.getVersion(), elapsed,
+                            examples, 100 * score.thumbsUpRate(), score.meanTokens(), 100 * score.endedShare(), tasks);
+                }
+                if ("dpo".equals(mode) && v0 != null) {
+                    pipeline.close();
+                    baselines.put("offline DPO, same " + examples + " pairs",
+                            offlineDpo(store, v0, (int) examples, trainerConfig, population, samplerConfig, evaluation));
+                }
+            }
+        } finally {
+            deleteQuietly(dataDir);
+        }
+        return points;
+    }
+
+    private double offlineDpo(LocalCheckpointStore store, PolicyVersion v0, int pairs, TrainerConfig trainerConfig,
+                              PopulationConfig population, SamplerConfig samplerConfig, HeldOutEvaluation evaluation)
+            throws IOException {
+        out.printf(Locale.ROOT, "%n== offline DPO: %d pairs sampled once from v0, one pass%n", pairs);
+        Checkpoint checkpoint = store.read(URI.create(v0.getCheckpointUri()), v0.getSha256());
+        try (PolicyModel base = checkpoint.toPolicyModel()) {
+            List<PairExample> dataset = OfflineDpoBaseline.dataset(base, pairs, new TaskGenerator(0.5, 20),
+                    UserPopulation.draw(population), samplerConfig.sampling(), 99);
+            try (PolicyModel trained = OfflineDpoBaseline.train(checkpoint, dataset, trainerConfig.dpo(),
+                    trainerConfig.optimizer(), trainerConfig.referenceCacheEntries())) {
+                HeldOutEvaluation.Score after = evaluation.score(trained);
+                HeldOutEvaluation.Score before = evaluation.score(base);
+                out.printf(Locale.ROOT, "offline DPO on %d pairs: thumbs-up %.1f%% (v0 %.1f%%), mean tokens %.1f"
+                                + " (v0 %.1f), mean |weight change| %.2e%n", dataset.size(), 100 * after.thumbsUpRate(),
+                        100 * before.thumbsUpRate(), after.meanTokens(), before.meanTokens(),
+                        meanAbsoluteChange(base, trained));
+                return after.thumbsUpRate();
+            }
+        }
+    }
+
+    private static double meanAbsoluteChange(PolicyModel before, PolicyModel after) {
+        double sum = 0;
+        long count = 0;
+        for (Map.Entry<String, ai.djl.ndarray.NDArray> e : before.parameters().entrySet()) {
+            float[] a = e.getValue().toFloatArray();
+            float[] b = after.parameters().get(e.getKey()).toFloatArray();
+            for (int i = 0; i < a.length; i++) {
+                sum += Math.abs(a[i] - b[i]);
+            }
+            count += a.length;
+        }
+        return sum / Math.max(1, count);
+    }
+
+    private static HeldOutEvaluation.Score score(LocalCheckpointStore store, PolicyVersion version,
+                                                 HeldOutEvaluation evaluation) throws IOException {
+        Checkpoint checkpoint = store.read(URI.create(version.getCheckpointUri()), version.getSha256());
+        try (PolicyModel model = checkpoint.toPolicyModel()) {
+            return evaluation.score(model);
+        }
+    }
+
+    private static KafkaConsumer<String, PolicyVersion> versionConsumer(String bootstrap, Pipeline pipeline) {
+        return pipeline.topics().policyVersions().replayingConsumer(bootstrap, Map.of());
+    }
+
+    void report(Map<String, List<Point>> curves, Map<String, Double> baselines, Path outDir) throws IOException {
+        List<String> csv = new ArrayList<>(List.of("mode,version,minutes,examples,thumbs_up_rate,mean_tokens,ended_share"));
+        Map<String, List<double[]>> plotted = new LinkedHashMap<>();
+        out.printf("%n== summary%n");
+        for (Map.Entry<String, List<Point>> curve : curves.entrySet()) {
+            List<Point> points = curve.getValue();
+            curve.getValue().forEach(p -> csv.add(String.format(Locale.ROOT, "%s,%d,%.3f,%d,%.4f,%.2f,%.4f", p.mode(),
+                    p.version(), p.minutes(), p.examples(), p.rate(), p.meanTokens(), p.endedShare())));
+            plotted.put("online " + curve.getKey().toUpperCase(Locale.ROOT), points.stream()
+                    .map(p -> new double[] {p.minutes(), p.rate()}).toList());
+            if (!points.isEmpty()) {
+                Point first = points.get(0);
+                Point best = points.stream().max(Comparator.comparingDouble(Point::rate)).orElseThrow();
+                Point last = points.get(points.size() - 1);
+                out.printf(Locale.ROOT, "%s: v%d %.1f%% -> v%d %.1f%% after %.1f min (best v%d %.1f%%, %+.1f points)%n",
+                        curve.getKey().toUpperCase(Locale.ROOT), first.version(), 100 * first.rate(), last.version(),
+                        100 * last.rate(), last.minutes(), best.version(), 100 * best.rate(),
+                        100 * (best.rate() - first.rate()));
+            }
+        }
+        baselines.forEach((name, rate) -> out.printf(Locale.ROOT, "%s: %.1f%%%n", name, 100 * rate));
+        Files.write(outDir.resolve("learning-curve.csv"), csv);
+        LearningCurvePlot.write(outDir.resolve("learning-curve.png"),
+                "Thumbs-up rate of fresh rollouts (held-out users) per policy version", plotted, baselines,
+                Math.max(1, minutes));
+        out.println("wrote " + outDir.resolve("learning-curve.csv") + " and " + outDir.resolve("learning-curve.png"));
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // A temp folder left behind is harmless.
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Load benchmark of the HTTP ingestion gateway. */
+package io.streamrlhf.bench.producers;

@@ -1,0 +1,228 @@
+package io.streamrlhf.localstack.broker;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka broker in KRaft mode (broker and controller in one process) running inside this JVM.
+ *
+ * <p>Free ports are chosen automatically, data lives under a folder (kept across restarts when the caller
+ * owns it, deleted on close when it was a temporary one), and the single-node settings that make consumer
+ * groups and transactions work on one broker are applied. Needs {@code kafka_2.13} and {@code kafka-server} on
+ * the classpath (the schemas module declares them optional: the app and tests add them).
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    private static final int NODE_ID = 1;
+
+    private final Path dataDir;
+    private final boolean temporary;
+    private final Map<String, String> overrides;
+    private KafkaRaftServer server;
+    private String bootstrapServers;
+
+    private EmbeddedKafkaBroker(Path dataDir, boolean temporary, Map<String, String> overrides) {
+        this.dataDir = dataDir;
+        this.temporary = temporary;
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    /** A broker on a fresh temporary folder, deleted on close. */
+    public static EmbeddedKafkaBroker temporary() {
+        return temporary(Map.of());
+    }
+
+    /** A broker on a fresh temporary folder with extra broker settings, deleted on close. */
+    public static EmbeddedKafkaBroker temporary(Map<String, String> overrides) {
+        try {
+            return new EmbeddedKafkaBroker(Files.createTempDirectory("streamrlhf-kafka-"), true, overrides);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a temporary folder for the embedded broker", e);
+        }
+    }
+
+    /** A broker whose data survives restarts in {@code dataDir} (formatted on first start). */
+    public static EmbeddedKafkaBroker persistent(Path dataDir, Map<String, String> overrides) {
+        return new EmbeddedKafkaBroker(Objects.requireNonNull(dataDir, "dataDir"), false, overrides);
+    }
+
+    /** Formats the storage if needed and starts the broker; returns once it accepts requests. */
+    public synchronized EmbeddedKafkaBroker start() {
+        if (server != null) {
+            throw new IllegalStateException("Embedded broker already started at " + bootstrapServers);
+        }
+        long started = System.nanoTime();
+        int brokerPort = overrides.containsKey("port") ? Integer.parseInt(overrides.get("port")) : freePort();
+        int controllerPort = freePort();
+        Path logDir = dataDir.resolve("kraft-logs");
+        Map<String, String> props = new HashMap<>();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", String.valueOf(NODE_ID));
+        props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
+        props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("log.dirs", logDir.toString());
+        // One broker: internal topics must not ask for more replicas than exist, or groups and transactions stall.
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("offsets.topic.num.partitions", "4");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("transaction.state.log.num.partitions", "4");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("num.partitions", "1");
+        props.put("default.replication.factor", "1");
+        props.put("min.insync.replicas", "1");
+        props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+        props.put("num.network.threads", "2");
+        props.put("num.io.threads", "4");
+        overrides.forEach((k, v) -> {
+            if (!k.equals("port")) {
+                props.put(k, v);
+            }
+        });
+        try {
+            Files.createDirectories(logDir);
+            format(logDir);
+            KafkaConfig config = new KafkaConfig(props, false);
+            server = new KafkaRaftServer(config, Time.SYSTEM);
+            server.startup();
+        } catch (Exception e) {
+            closeQuietly();
+            throw new IllegalStateException("Embedded Kafka broker failed to start in " + dataDir, e);
+        }
+        bootstrapServers = "127.0.0.1:" + brokerPort;
+        awaitReady();
+        log.info("Embedded Kafka broker ready at {} (data in {}) after {} ms", bootstrapServers, dataDir,
+                (System.nanoTime() - started) / 1_000_000);
+        return this;
+    }
+
+    private void format(Path logDir) throws Exception {
+        if (Files.exists(logDir.resolve("meta.properties"))) {
+            return;
+        }
+        new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                .setNodeId(NODE_ID)
+                .setClusterId(Uuid.randomUuid().toString())
+                .setDirectories(List.of(logDir.toString()))
+                .setMetadataLogDirectory(logDir.toString())
+                .setReleaseVersion(MetadataVersion.latestProduction())
+                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                .setControllerListenerName("CONTROLLER")
+                .setIgnoreFormatted(true)
+                .run();
+    }
+
+    private void awaitReady() {
+        Properties adminProps = new Properties();
+        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        long deadline = System.currentTimeMillis() + 60_000;
+        try (Admin admin = Admin.create(adminProps)) {
+            while (true) {
+                try {
+                    if (!admin.describeCluster().nodes().get(5, java.util.concurrent.TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    if (System.currentTimeMillis() > deadline) {
+                        throw new IllegalStateException("Embedded broker did not become ready within 60 s", e);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("Interrupted while waiting for the embedded broker", e);
+                }
+            }
+        }
+    }
+
+    /** The {@code bootstrap.servers} value for clients. */
+    public synchronized String bootstrapServers() {
+        if (bootstrapServers == null) {
+            throw new IllegalStateException("Embedded broker not started");
+        }
+        return bootstrapServers;
+    }
+
+    /** The folder holding the broker's data. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Stops the broker (and deletes its data when it was temporary). */
+    @Override
+    public synchronized void close() {
+        closeQuietly();
+        if (temporary) {
+            deleteRecursively(dataDir);
+        }
+    }
+
+    /** Stops the broker but keeps its data, so that {@link #start()} can bring it back. */
+    public synchronized void stop() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        if (server != null) {
+            try {
+                server.shutdown();
+                server.awaitShutdown();
+            } catch (RuntimeException e) {
+                log.warn("Embedded broker did not shut down cleanly", e);
+            }
+            server = null;
+            bootstrapServers = null;
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("No free port on loopback", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.warn("Could not delete {}", dir, e);
+        }
+    }
+}

@@ -1,0 +1,359 @@
+package io.streamrlhf.localstack.registry;
+
+import io.streamrlhf.schemas.registry.CompatibilityLevel;
+import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.schemas.registry.RegisteredSchema;
+import io.streamrlhf.schemas.registry.SchemaRegistryException;
+import io.streamrlhf.schemas.registry.SchemaText;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.avro.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@link InMemorySchemaRegistry} whose every change is first written to a compacted Kafka topic, as
+ * Confluent's registry does with {@code _schemas}, and which rebuilds itself from that topic on
+ * {@link #start()}: a restart keeps every id, version and compatibility level.
+ *
+ * <p>Records use Confluent's layout: key {@code {"keytype":"SCHEMA","subject":s,"version":v,"magic":1}} with
+ * value {@code {"subject":s,"version":v,"id":i,"schema":text,"deleted":false}}, and key
+ * {@code {"keytype":"CONFIG","subject":s|null,"magic":0}} with value {@code {"compatibilityLevel":level}}.
+ * Writes go through an idempotent producer with {@code acks=all} and are acknowledged before the change is
+ * applied; the registry's lock makes this instance the single writer. Only one instance may write a topic
+ * at a time (there is no leader election).
+ */
+public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaBackedSchemaRegistry.class);
+
+    /**
+     * Where the registry keeps its log.
+     *
+     * @param bootstrapServers the Kafka cluster
+     * @param topic the compacted log topic, normally {@code TopicNames.schemas()}
+     * @param timeout limit for creating the topic, reading it on start and each acknowledged write
+     * @param clientOverrides extra Kafka client settings (security, for example) for the admin client,
+     *                        producer and consumer
+     */
+    public record Config(String bootstrapServers, String topic, Duration timeout, Map<String, Object> clientOverrides) {
+        /** Default limit for Kafka operations. */
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+        public Config {
+            Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+            Objects.requireNonNull(topic, "topic");
+            Objects.requireNonNull(timeout, "timeout");
+            if (bootstrapServers.isBlank()) {
+                throw new IllegalArgumentException("Schema registry needs Kafka bootstrap servers, e.g. 127.0.0.1:9092");
+            }
+            if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+                throw new IllegalArgumentException("Invalid schema registry topic '" + topic
+                        + "': use 1-249 characters from [a-zA-Z0-9._-]");
+            }
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("Schema registry Kafka timeout must be positive, got " + timeout);
+            }
+            clientOverrides = Map.copyOf(Objects.requireNonNull(clientOverrides, "clientOverrides"));
+        }
+
+        /** The log on {@code topic} of the cluster at {@code bootstrapServers}, with default timeout. */
+        public static Config of(String bootstrapServers, String topic) {
+            return new Config(bootstrapServers, topic, DEFAULT_TIMEOUT, Map.of());
+        }
+    }
+
+    private static final int SCHEMA_KEY_MAGIC = 1;
+    private static final int CONFIG_KEY_MAGIC = 0;
+
+    private final Config config;
+    private final ObjectMapper json = new ObjectMapper();
+    private KafkaProducer<byte[], byte[]> producer;
+
+    /** A registry on the log described by {@code config}; call {@link #start()} before use. */
+    public KafkaBackedSchemaRegistry(Config config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** The log settings. */
+    public Config config() {
+        return config;
+    }
+
+    /**
+     * Creates the log topic if missing (compacted, one partition), checks it if present, replays it to its end
+     * and opens the writer. Fails with {@link IllegalStateException} naming the problem when the topic has the
+     * wrong settings, holds unreadable records, or Kafka does not answer within the timeout.
+     */
+    public synchronized KafkaBackedSchemaRegistry start() {
+        if (producer != null) {
+            throw new IllegalStateException("Schema registry log " + config.topic() + " already started");
+        }
+        long started = System.nanoTime();
+        ensureTopic();
+        int replayed = replay();
+        Map<String, Object> props = clientProps();
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeoutMs, 30_000));
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "streamrlhf-schema-registry-writer");
+        producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        log.info("Schema registry log {} replayed ({} records, {} subjects) in {} ms", config.topic(), replayed,
+                subjects().size(), (System.nanoTime() - started) / 1_000_000);
+        return this;
+    }
+
+    @Override
+    protected void persistRegistration(RegisteredSchema registered) {
+        ObjectNode key = json.createObjectNode();
+        key.put("keytype", "SCHEMA");
+        key.put("subject", registered.subject());
+        key.put("version", registered.version());
+        key.put("magic", SCHEMA_KEY_MAGIC);
+        ObjectNode value = json.createObjectNode();
+        value.put("subject", registered.subject());
+        value.put("version", registered.version());
+        value.put("id", registered.id());
+        value.put("schema", registered.schema().toString());
+        value.put("deleted", false);
+        write(key, value, "schema " + registered.subject() + " version " + registered.version());
+    }
+
+    @Override
+    protected void persistCompatibility(String subject, CompatibilityLevel level) {
+        ObjectNode key = json.createObjectNode();
+        key.put("keytype", "CONFIG");
+        key.put("subject", subject);
+        key.put("magic", CONFIG_KEY_MAGIC);
+        ObjectNode value = json.createObjectNode();
+        value.put("compatibilityLevel", level.name());
+        write(key, value, "compatibility " + level + " for " + (subject == null ? "the global level" : subject));
+    }
+
+    private void write(ObjectNode key, ObjectNode value, String what) {
+        if (producer == null) {
+            throw new SchemaRegistryException(500, SchemaRegistryException.SERVER_ERROR,
+                    "Schema registry log " + config.topic() + " is not started (or closed); cannot store " + what);
+        }
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topic(), 0,
+                key.toString().getBytes(StandardCharsets.UTF_8), value.toString().getBytes(StandardCharsets.UTF_8));
+        try {
+            producer.send(record).get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new SchemaRegistryException(500, SchemaRegistryException.OPERATION_TIMEOUT,
+                    "Kafka did not acknowledge " + what + " on " + config.topic() + " within "
+                            + config.timeout().toMillis() + " ms", e);
+        } catch (ExecutionException | RuntimeException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new SchemaRegistryException(500, SchemaRegistryException.SERVER_ERROR,
+                    "Cannot store " + what + " on " + config.topic() + ": " + cause, cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException(500, SchemaRegistryException.SERVER_ERROR,
+                    "Interrupted while storing " + what, e);
+        }
+    }
+
+    private void ensureTopic() {
+        Map<String, Object> props = clientProps();
+        long timeoutMs = config.timeout().toMillis();
+        int apiTimeoutMs = (int) Math.min(Integer.MAX_VALUE, timeoutMs);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(apiTimeoutMs, 30_000));
+        try (Admin admin = Admin.create(props)) {
+            NewTopic topic = new NewTopic(config.topic(), Optional.of(1), Optional.empty())
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            try {
+                admin.createTopics(List.of(topic)).all().get(timeoutMs, TimeUnit.MILLISECONDS);
+                log.info("Created schema registry log topic {} (compacted, 1 partition)", config.topic());
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("Cannot create schema registry topic " + config.topic()
+                            + " on " + config.bootstrapServers() + ": " + e.getCause(), e.getCause());
+                }
+            }
+            // It exists: it must be a log that compaction keeps whole and that has one total order.
+            TopicDescription description = admin.describeTopics(List.of(config.topic())).allTopicNames()
+                    .get(timeoutMs, TimeUnit.MILLISECONDS).get(config.topic());
+            if (description.partitions().size() != 1) {
+                throw new IllegalStateException("Schema registry topic " + config.topic() + " has "
+                        + description.partitions().size() + " partitions; it must have exactly 1");
+            }
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, config.topic());
+            org.apache.kafka.clients.admin.Config topicConfig = admin.describeConfigs(List.of(resource)).all()
+                    .get(timeoutMs, TimeUnit.MILLISECONDS).get(resource);
+            String policy = topicConfig.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+            if (!TopicConfig.CLEANUP_POLICY_COMPACT.equals(policy)) {
+                throw new IllegalStateException("Schema registry topic " + config.topic() + " has cleanup.policy="
+                        + policy + "; it must be 'compact' or old schemas would be deleted");
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot check schema registry topic " + config.topic() + " on "
+                    + config.bootstrapServers() + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + config.bootstrapServers() + " did not answer within "
+                    + timeoutMs + " ms while setting up schema registry topic " + config.topic(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while setting up schema registry topic " + config.topic(), e);
+        }
+    }
+
+    private int replay() {
+        Map<String, Object> props = clientProps();
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "streamrlhf-schema-registry-reader");
+        int apiTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
+        props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(apiTimeoutMs, 30_000));
+        TopicPartition partition = new TopicPartition(config.topic(), 0);
+        long deadline = System.nanoTime() + config.timeout().toNanos();
+        int count = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                     new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition), config.timeout()).get(partition);
+            while (consumer.position(partition, config.timeout()) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Schema registry log " + config.topic() + " not read to offset "
+                            + end + " within " + config.timeout().toMillis() + " ms");
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    apply(record);
+                    count++;
+                }
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + config.bootstrapServers() + " did not answer within "
+                    + config.timeout().toMillis() + " ms while reading schema registry topic " + config.topic(), e);
+        }
+        return count;
+    }
+
+    private void apply(ConsumerRecord<byte[], byte[]> record) {
+        String where = config.topic() + "@" + record.offset();
+        JsonNode key = readJson(record.key(), where, "key");
+        if (key == null) {
+            throw new IllegalStateException("Schema registry log record " + where + " has no key");
+        }
+        String keyType = key.path("keytype").asText("");
+        JsonNode value = readJson(record.value(), where, "value");
+        switch (keyType) {
+            case "SCHEMA" -> {
+                if (value == null) {
+                    // A tombstone is a hard delete in Confluent's log; this registry never deletes.
+                    log.warn("Ignoring delete of {} at {}: deletes are not supported", key, where);
+                    return;
+                }
+                if (value.path("deleted").asBoolean(false)) {
+                    log.warn("Keeping soft-deleted {} at {}: deletes are not supported, ids are never reused",
+                            key, where);
+                }
+                applyRegistration(new RegisteredSchema(requiredText(value, "subject", where),
+                        requiredInt(value, "version", where), requiredInt(value, "id", where),
+                        parseSchema(requiredText(value, "schema", where), where)));
+            }
+            case "CONFIG" -> {
+                if (value == null) {
+                    log.warn("Ignoring config delete at {}: not supported", where);
+                    return;
+                }
+                JsonNode subject = key.get("subject");
+                String level = value.path("compatibilityLevel").asText(value.path("compatibility").asText(""));
+                try {
+                    applyCompatibility(subject == null || subject.isNull() ? null : subject.asText(),
+                            CompatibilityLevel.parse(level));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("Schema registry log record " + where + ": " + e.getMessage(), e);
+                }
+            }
+            default -> log.warn("Skipping schema registry log record {} of unsupported keytype '{}'", where, keyType);
+        }
+    }
+
+    private JsonNode readJson(byte[] bytes, String where, String part) {
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return json.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("Schema registry log record " + where + " has a " + part
+                    + " that is not JSON: " + new String(bytes, StandardCharsets.UTF_8), e);
+        }
+    }
+
+    private static String requiredText(JsonNode node, String field, String where) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new IllegalStateException("Schema registry log record " + where + " lacks text field " + field);
+        }
+        return value.asText();
+    }
+
+    private static int requiredInt(JsonNode node, String field, String where) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.canConvertToInt()) {
+            throw new IllegalStateException("Schema registry log record " + where + " lacks integer field " + field);
+        }
+        return value.asInt();
+    }
+
+    private static Schema parseSchema(String text, String where) {
+        try {
+            return SchemaText.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Schema registry log record " + where + " holds an invalid schema: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Object> clientProps() {
+        Map<String, Object> props = new HashMap<>(config.clientOverrides());
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        return props;
+    }
+
+    /** Closes the writer; the registry refuses changes afterwards. */
+    @Override
+    public synchronized void close() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+            producer = null;
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** An embedded Confluent-compatible schema-registry server whose schemas live in a compacted Kafka topic. */
+package io.streamrlhf.localstack.registry;

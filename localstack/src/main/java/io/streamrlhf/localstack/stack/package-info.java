@@ -1,0 +1,2 @@
+/** The one-JVM local stack: embedded broker, schema registry and every topic, started and stopped together. */
+package io.streamrlhf.localstack.stack;

@@ -1,0 +1,5 @@
+/**
+ * The rollout sampler: follows published policy versions, samples completions for prompts and writes them as
+ * rollouts.
+ */
+package io.streamrlhf.producers.sampler;

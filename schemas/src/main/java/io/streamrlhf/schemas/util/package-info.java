@@ -1,0 +1,2 @@
+/** Small shared helpers. */
+package io.streamrlhf.schemas.util;

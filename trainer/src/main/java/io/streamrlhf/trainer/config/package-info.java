@@ -1,0 +1,2 @@
+/** Typed settings of the trainer: model, optimizer, sources, staleness. */
+package io.streamrlhf.trainer.config;

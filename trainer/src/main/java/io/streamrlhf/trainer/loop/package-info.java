@@ -1,0 +1,2 @@
+/** The online training loop: admission, buffering, training steps and exactly-once publishing of versions. */
+package io.streamrlhf.trainer.loop;

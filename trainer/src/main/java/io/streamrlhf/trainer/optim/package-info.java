@@ -1,0 +1,2 @@
+/** The AdamW optimizer and its state. */
+package io.streamrlhf.trainer.optim;

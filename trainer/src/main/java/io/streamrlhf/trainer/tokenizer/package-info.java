@@ -1,0 +1,2 @@
+/** Tokenizers: text to token ids and back. */
+package io.streamrlhf.trainer.tokenizer;
