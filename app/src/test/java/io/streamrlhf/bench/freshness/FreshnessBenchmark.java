@@ -23,6 +23,7 @@ import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +55,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * <p>Arguments are {@code key=value} settings of the stack (any key the demo reads) or of the run:
  * {@code bench.rate} (probes per second, default 2), {@code bench.warmup.seconds} (15, not measured),
  * {@code bench.seconds} (90, measured), {@code bench.drain.seconds} (90: how long to wait for the last measured
- * probes, probes still being sent so that stream time keeps moving).
+ * probes, probes still being sent so that stream time keeps moving). An argument {@code variant:k=v,k2=v2} adds a
+ * run with those settings on top, each on a fresh stack after the baseline; the figures of every run are printed
+ * side by side at the end, so that the setting that dominates shows against the baseline of the same machine.
  */
 public final class FreshnessBenchmark {
 
@@ -68,18 +71,59 @@ public final class FreshnessBenchmark {
         this.overrides = Map.copyOf(overrides);
     }
 
+    /** The figures of one run, for the side-by-side table. */
+    private record Run(String name, FreshnessTracker.Result result) {
+    }
+
     public static void main(String[] args) throws Exception {
         Map<String, String> overrides = new LinkedHashMap<>();
+        Map<String, Map<String, String>> variants = new LinkedHashMap<>();
+        variants.put("baseline (demo defaults)", Map.of());
         for (String arg : args) {
-            int eq = arg.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("Expected key=value, got '" + arg + "'");
+            if (arg.startsWith("variant:")) {
+                Map<String, String> variant = new LinkedHashMap<>();
+                for (String pair : arg.substring("variant:".length()).split(",")) {
+                    put(variant, pair);
+                }
+                variants.put(arg.substring("variant:".length()), variant);
+            } else {
+                put(overrides, arg);
             }
-            overrides.put(arg.substring(0, eq).trim(), arg.substring(eq + 1).trim());
         }
         TorchThreads.apply(Optional.of(overrides.getOrDefault("torch.threads", "1")));
-        new FreshnessBenchmark(System.out, overrides).run();
+        List<Run> runs = new ArrayList<>();
+        for (Map.Entry<String, Map<String, String>> variant : variants.entrySet()) {
+            Map<String, String> settings = new LinkedHashMap<>(overrides);
+            settings.putAll(variant.getValue());
+            System.out.printf(Locale.ROOT, "%n#### %s%n", variant.getKey());
+            runs.add(new Run(variant.getKey(), new FreshnessBenchmark(System.out, settings).run()));
+        }
+        if (runs.size() > 1) {
+            printSideBySide(System.out, runs);
+        }
         System.exit(0);
+    }
+
+    private static void put(Map<String, String> into, String pair) {
+        int eq = pair.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("Expected key=value, got '" + pair + "'");
+        }
+        into.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+    }
+
+    private static void printSideBySide(PrintStream out, List<Run> runs) {
+        out.printf(Locale.ROOT, "%n== side by side (ms; freshness = feedback produced -> version committed)%n");
+        out.printf(Locale.ROOT, "%-52s %9s %9s %9s %6s %12s %12s%n", "run", "p50", "p99", "max", "count",
+                "streams p50", "trainer p50");
+        for (Run run : runs) {
+            List<Double> fresh = run.result().toVersion();
+            out.printf(Locale.ROOT, "%-52s %9.0f %9.0f %9.0f %6d %12.0f %12.0f%n", run.name(),
+                    FreshnessTracker.percentile(fresh, 50), FreshnessTracker.percentile(fresh, 99),
+                    fresh.isEmpty() ? Double.NaN : fresh.get(fresh.size() - 1), fresh.size(),
+                    FreshnessTracker.percentile(run.result().toExample(), 50),
+                    FreshnessTracker.percentile(run.result().exampleToVersion(), 50));
+        }
     }
 
     /** The stack's settings: a tiny model on the demo's defaults, ports chosen free, then the overrides. */
@@ -100,7 +144,8 @@ public final class FreshnessBenchmark {
         return s;
     }
 
-    void run() throws Exception {
+    /** One run on a fresh stack; prints its figures and returns them. */
+    FreshnessTracker.Result run() throws Exception {
         double rate = Double.parseDouble(overrides.getOrDefault("bench.rate", "2"));
         Duration warmup = Duration.ofSeconds(Long.parseLong(overrides.getOrDefault("bench.warmup.seconds", "15")));
         Duration measured = Duration.ofSeconds(Long.parseLong(overrides.getOrDefault("bench.seconds", "90")));
@@ -164,7 +209,11 @@ public final class FreshnessBenchmark {
                 } finally {
                     sender.shutdownNow();
                 }
-                report(tracker.result(), published, versionNanos);
+                FreshnessTracker.Result result = tracker.result();
+                report(result, published, versionNanos);
+                out.println("slowest probes:");
+                tracker.slowest(5, start).forEach(line -> out.println("  " + line));
+                return result;
             }
         } finally {
             deleteQuietly(dataDir);
@@ -211,8 +260,10 @@ public final class FreshnessBenchmark {
     }
 
     private void report(FreshnessTracker.Result result, List<PolicyVersion> published, List<Long> versionNanos) {
-        out.printf(Locale.ROOT, "%nmeasured probes: %d, in a version: %d, not in any version by the end: %d%n",
-                result.measured(), result.toVersion().size(), result.unresolved());
+        out.printf(Locale.ROOT, "%nmeasured probes: %d, in a version: %d, not in any version by the end: %d "
+                        + "(system load average %.1f on %d cores)%n", result.measured(), result.toVersion().size(),
+                result.unresolved(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                Runtime.getRuntime().availableProcessors());
         out.printf(Locale.ROOT, "%-38s %9s %9s %9s %6s%n", "stage (ms)", "p50", "p99", "max", "count");
         line("feedback -> example (streams)", result.toExample());
         line("example -> version (trainer)", result.exampleToVersion());

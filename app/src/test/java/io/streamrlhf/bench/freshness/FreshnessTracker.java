@@ -24,6 +24,8 @@ final class FreshnessTracker {
         long exampleNanos = -1;
         long versionNanos = -1;
         long version = -1;
+        int partition = -1;
+        long offset = -1;
 
         Probe(String responseId, long sentNanos, boolean measured) {
             this.responseId = responseId;
@@ -71,6 +73,8 @@ final class FreshnessTracker {
             return;
         }
         probe.exampleNanos = nanos;
+        probe.partition = partition;
+        probe.offset = offset;
         byExampleOffset.computeIfAbsent(partition, p -> new TreeMap<>()).put(offset, probe);
         // The version may have been seen first: both readers poll, and nothing orders their answers.
         for (Seen v : versions) {
@@ -125,6 +129,26 @@ final class FreshnessTracker {
         exampleToVersion.sort(null);
         toVersion.sort(null);
         return new Result(toExample, exampleToVersion, toVersion, measured, unresolved);
+    }
+
+    /**
+     * The {@code n} measured probes that took longest to reach a version (unresolved ones first), one line each:
+     * where their example landed and how long each stage took, so a tail can be traced to a stage and partition.
+     */
+    synchronized List<String> slowest(int n, long startNanos) {
+        return byResponse.values().stream().filter(p -> p.measured)
+                .sorted(java.util.Comparator.comparingLong(
+                        (Probe p) -> p.versionNanos < 0 ? Long.MAX_VALUE : p.versionNanos - p.sentNanos).reversed())
+                .limit(n)
+                .map(p -> String.format(java.util.Locale.ROOT,
+                        "%s sent at +%.1f s: example %s, version %s", p.responseId,
+                        (p.sentNanos - startNanos) / 1e9,
+                        p.exampleNanos < 0 ? "not seen" : String.format(java.util.Locale.ROOT,
+                                "partition %d offset %d after %.0f ms", p.partition, p.offset,
+                                millis(p.exampleNanos - p.sentNanos)),
+                        p.versionNanos < 0 ? "none" : String.format(java.util.Locale.ROOT, "v%d after %.0f ms",
+                                p.version, millis(p.versionNanos - p.sentNanos))))
+                .toList();
     }
 
     /**
