@@ -43,8 +43,10 @@ final class MonitorClient {
         this.url = url;
         String base = url.toString().endsWith("/") ? url.toString() : url + "/";
         // The contract's paths are absolute; the monitor may sit under a path prefix of the base URL.
-        this.versionsUrl = URI.create(base + MonitorContract.VERSIONS_PATH.substring(1) + "?minutes=" + VERSION_MINUTES);
-        this.minutesUrl = URI.create(base + MonitorContract.MINUTES_PATH.substring(1) + "?minutes=" + SERIES_MINUTES);
+        this.versionsUrl = URI.create(base + MonitorContract.VERSIONS_PATH.substring(1)
+                + "?minutes=" + VERSION_MINUTES);
+        this.minutesUrl = URI.create(base + MonitorContract.MINUTES_PATH.substring(1)
+                + "?minutes=" + SERIES_MINUTES);
         this.state = state;
         this.json = MonitorContract.mapper();
         this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
