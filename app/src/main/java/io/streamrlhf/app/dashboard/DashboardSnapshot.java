@@ -1,5 +1,6 @@
 package io.streamrlhf.app.dashboard;
 
+import io.streamrlhf.schemas.monitor.VersionStats;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.util.List;
 import java.util.Map;
@@ -159,5 +160,21 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
     public record MonitorStats(long version, Long minute, long responses, long feedback, long thumbsUp,
                                long thumbsDown, Double thumbsUpRate, Double thumbsUpLow, Double thumbsUpHigh,
                                long judged, Double judgePassRate, Double meanLength) {
+
+        /** A row of the monitor's per-version totals, as the page shows it. */
+        static MonitorStats total(VersionStats s) {
+            return of(s, null);
+        }
+
+        /** A row of the monitor's per-minute figures: the minute is the row's {@code from}. */
+        static MonitorStats minute(VersionStats s) {
+            return of(s, s.from());
+        }
+
+        private static MonitorStats of(VersionStats s, Long minute) {
+            return new MonitorStats(s.policyVersion(), minute, s.responses(), s.feedback(), s.thumbsUp(),
+                    s.thumbsDown(), s.thumbsUpRate(), s.thumbsUpLow(), s.thumbsUpHigh(), s.judged(),
+                    s.judgePassRate(), s.meanCompletionLength());
+        }
     }
 }

@@ -1,11 +1,15 @@
 package io.streamrlhf.app.dashboard;
 
 import io.streamrlhf.app.dashboard.ActivityLog.OffsetSample;
+import io.streamrlhf.app.dashboard.DashboardSnapshot.MonitorStats;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.MonitorView;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.Sources;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
+import io.streamrlhf.schemas.monitor.MinutesDocument;
+import io.streamrlhf.schemas.monitor.VersionStats;
+import io.streamrlhf.schemas.monitor.VersionsDocument;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.time.Clock;
 import java.util.List;
@@ -72,9 +76,17 @@ final class DashboardState {
         bump();
     }
 
-    void onMonitor(MonitorJson.Parsed parsed) {
+    /**
+     * The monitor's two documents, in the monitor's order. Rows of version -1 (records that belong to no version)
+     * are left out: the page shows dead letters from their own topic.
+     */
+    void onMonitor(VersionsDocument versions, MinutesDocument minutes) {
+        List<MonitorStats> totals = versions.versions().stream().filter(s -> s.policyVersion() >= 0)
+                .map(MonitorStats::total).toList();
+        List<MonitorStats> perMinute = minutes.minutes().stream().filter(s -> s.policyVersion() >= 0)
+                .map(MonitorStats::minute).toList();
         synchronized (changed) {
-            monitor = new MonitorView(monitor.url(), "ok", null, clock.millis(), parsed.versions(), parsed.minutes());
+            monitor = new MonitorView(monitor.url(), "ok", null, clock.millis(), totals, perMinute);
         }
         bump();
     }

@@ -1,7 +1,9 @@
 package io.streamrlhf.app.dashboard;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrlhf.schemas.monitor.MinutesDocument;
+import io.streamrlhf.schemas.monitor.MonitorContract;
+import io.streamrlhf.schemas.monitor.VersionsDocument;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * Reads the streams version monitor over HTTP into the {@link DashboardState}: {@code GET /monitor/versions}
  * (per-version totals over the last {@value #VERSION_MINUTES} minutes) and {@code GET /monitor/minutes}
  * (per-minute rows over the last {@value #SERIES_MINUTES}), relative to the configured base URL. The
- * dashboard sees the monitor only through these documents, never through the streams module's classes.
+ * dashboard sees the monitor only through these documents, typed by the shared {@link MonitorContract} and read
+ * with its mapper, never through the streams module's classes; a document that breaks the contract is reported
+ * as a monitor failure, naming the field.
  */
 final class MonitorClient {
 
@@ -35,25 +39,28 @@ final class MonitorClient {
     private final ObjectMapper json;
     private boolean failing;
 
-    MonitorClient(URI url, DashboardState state, ObjectMapper json) {
+    MonitorClient(URI url, DashboardState state) {
         this.url = url;
         String base = url.toString().endsWith("/") ? url.toString() : url + "/";
-        this.versionsUrl = URI.create(base + "monitor/versions?minutes=" + VERSION_MINUTES);
-        this.minutesUrl = URI.create(base + "monitor/minutes?minutes=" + SERIES_MINUTES);
+        // The contract's paths are absolute; the monitor may sit under a path prefix of the base URL.
+        this.versionsUrl = URI.create(base + MonitorContract.VERSIONS_PATH.substring(1)
+                + "?minutes=" + VERSION_MINUTES);
+        this.minutesUrl = URI.create(base + MonitorContract.MINUTES_PATH.substring(1)
+                + "?minutes=" + SERIES_MINUTES);
         this.state = state;
-        this.json = json;
+        this.json = MonitorContract.mapper();
         this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     }
 
     /** Fetches once; failures are reported in the state, never thrown. */
     void poll() {
         try {
-            JsonNode versions = fetch(versionsUrl);
-            JsonNode minutes = versions == null ? null : fetch(minutesUrl);
+            VersionsDocument versions = fetch(versionsUrl, VersionsDocument.class);
+            MinutesDocument minutes = versions == null ? null : fetch(minutesUrl, MinutesDocument.class);
             if (versions == null || minutes == null) {
                 return;
             }
-            state.onMonitor(MonitorJson.parse(versions, minutes));
+            state.onMonitor(versions, minutes);
             if (failing) {
                 log.info("Version monitor at {} reachable again", url);
                 failing = false;
@@ -66,8 +73,11 @@ final class MonitorClient {
         }
     }
 
-    /** The document at {@code target}, or null after reporting a non-200 answer. */
-    private JsonNode fetch(URI target) throws IOException, InterruptedException {
+    /**
+     * The document at {@code target}, or null after reporting a non-200 answer. A body that breaks the contract
+     * throws a Jackson {@code JsonMappingException}, an {@link IOException} reported like an unreachable monitor.
+     */
+    private <T> T fetch(URI target, Class<T> type) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(target).timeout(TIMEOUT).header("Accept", "application/json")
                 .GET().build();
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -76,7 +86,7 @@ final class MonitorClient {
             fail("HTTP " + response.statusCode() + " from " + target, null);
             return null;
         }
-        return json.readTree(response.body());
+        return json.readValue(response.body(), type);
     }
 
     private void fail(String message, Exception e) {

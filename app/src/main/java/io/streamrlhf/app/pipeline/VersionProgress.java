@@ -2,9 +2,9 @@ package io.streamrlhf.app.pipeline;
 
 import io.streamrlhf.avro.OffsetRange;
 import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.schemas.monitor.VersionStats;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.monitor.MonitorQuery;
-import io.streamrlhf.streams.monitor.VersionStats;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,8 +2,12 @@ package io.streamrlhf.app.dashboard;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrlhf.schemas.monitor.MinutesDocument;
+import io.streamrlhf.schemas.monitor.MonitorContract;
+import io.streamrlhf.schemas.monitor.VersionStats;
+import io.streamrlhf.schemas.monitor.VersionsDocument;
 import io.streamrlhf.streams.avro.VersionMinuteStats;
-import io.streamrlhf.streams.monitor.VersionStats;
+import io.streamrlhf.streams.monitor.VersionCounters;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,8 +28,8 @@ final class SampleStack {
 
     /**
      * The version monitor's two documents ({@code /monitor/versions}, {@code /monitor/minutes}) for
-     * {@code versions} versions of six minutes each, built with the monitor's own {@link VersionStats}, so
-     * they are exactly what the streams module serves.
+     * {@code versions} versions of six minutes each, built with the monitor's own {@link VersionCounters} and
+     * written by the contract's mapper, so they are exactly what the streams module serves.
      */
     static Map<String, String> monitorDocuments(Instant start, int versions) {
         Random random = new Random(7);
@@ -45,18 +49,18 @@ final class SampleStack {
                         .setFeedbackUp(up).setFeedbackDown(rated - up)
                         .setJudgePass(pass).setJudgeFail(judged - pass)
                         .setExamples(rated).build();
-                minutes.add(VersionStats.of(v, minute, minute + 60_000, counters));
-                totals.merge(v, counters, VersionStats::sum);
+                minutes.add(VersionCounters.toStats(v, minute, minute + 60_000, counters));
+                totals.merge(v, counters, VersionCounters::sum);
                 ranges.merge(v, new long[] {minute, minute + 60_000}, (a, b) -> new long[] {a[0], b[1]});
             }
         }
         List<VersionStats> perVersion = new ArrayList<>();
-        totals.forEach((v, counters) -> perVersion.add(VersionStats.of(v, ranges.get(v)[0], ranges.get(v)[1],
+        totals.forEach((v, counters) -> perVersion.add(VersionCounters.toStats(v, ranges.get(v)[0], ranges.get(v)[1],
                 counters)));
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = MonitorContract.mapper();
         try {
-            return Map.of("/monitor/versions", json.writeValueAsString(Map.of("versions", perVersion)),
-                    "/monitor/minutes", json.writeValueAsString(Map.of("minutes", minutes)));
+            return Map.of(MonitorContract.VERSIONS_PATH, json.writeValueAsString(new VersionsDocument(perVersion)),
+                    MonitorContract.MINUTES_PATH, json.writeValueAsString(new MinutesDocument(minutes)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -3,6 +3,12 @@ package io.streamrlhf.streams.monitor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.streamrlhf.schemas.monitor.ErrorDocument;
+import io.streamrlhf.schemas.monitor.MinutesDocument;
+import io.streamrlhf.schemas.monitor.MonitorContract;
+import io.streamrlhf.schemas.monitor.VersionStats;
+import io.streamrlhf.schemas.monitor.VersionsDocument;
+import io.streamrlhf.schemas.monitor.VersionsEvent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -11,7 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,17 +28,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves the monitor over HTTP (JDK server, JSON by Jackson):
+ * Serves the monitor over HTTP (JDK server), in the documents of {@link MonitorContract}, written by its mapper:
  * <ul>
- *   <li>{@code GET /monitor/versions} - per-version totals;</li>
- *   <li>{@code GET /monitor/minutes} - per-version, per-minute rows;</li>
- *   <li>{@code GET /monitor/events} - Server-Sent Events: an {@code event: versions} message with the totals
+ *   <li>{@code GET /monitor/versions} - per-version totals ({@link VersionsDocument});</li>
+ *   <li>{@code GET /monitor/minutes} - per-version, per-minute rows ({@link MinutesDocument});</li>
+ *   <li>{@code GET /monitor/events} - Server-Sent Events: an {@code event: versions} message
+ *       ({@link VersionsEvent}) with the totals
  *       whenever they change (checked every {@code monitor.ssePeriod}), and a comment every 15 s to keep
  *       proxies from closing the stream;</li>
  *   <li>{@code GET /health} - the streams state.</li>
  * </ul>
  * Ranges: {@code from} and {@code to} in epoch ms, or {@code minutes} back from now (default 60). The store may be
- * unavailable while the application rebalances or restores: the JSON endpoints then answer 503.
+ * unavailable while the application rebalances or restores: the JSON endpoints then answer 503
+ * ({@link ErrorDocument}).
  */
 public final class MonitorHttpServer implements AutoCloseable {
 
@@ -43,7 +51,7 @@ public final class MonitorHttpServer implements AutoCloseable {
     private final Supplier<String> health;
     private final Duration ssePeriod;
     private final Clock clock;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = MonitorContract.mapper();
     private final HttpServer server;
     private final ExecutorService executor;
     private volatile boolean running = true;
@@ -67,11 +75,11 @@ public final class MonitorHttpServer implements AutoCloseable {
         });
         this.server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(executor);
-        server.createContext("/monitor/versions",
-                ex -> respondJson(ex, () -> Map.of("versions", versions(ex.getRequestURI()))));
-        server.createContext("/monitor/minutes",
-                ex -> respondJson(ex, () -> Map.of("minutes", minutes(ex.getRequestURI()))));
-        server.createContext("/monitor/events", this::events);
+        server.createContext(MonitorContract.VERSIONS_PATH,
+                ex -> respondJson(ex, () -> new VersionsDocument(versions(ex.getRequestURI()))));
+        server.createContext(MonitorContract.MINUTES_PATH,
+                ex -> respondJson(ex, () -> new MinutesDocument(minutes(ex.getRequestURI()))));
+        server.createContext(MonitorContract.EVENTS_PATH, this::events);
         server.createContext("/health", ex -> respond(ex, 200, "text/plain", health.get()));
         server.start();
         log.info("Monitor serving on http://localhost:{}/monitor/versions", port());
@@ -82,12 +90,12 @@ public final class MonitorHttpServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private Object versions(URI uri) {
+    private List<VersionStats> versions(URI uri) {
         long[] range = range(uri);
         return query.versions(range[0], range[1]);
     }
 
-    private Object minutes(URI uri) {
+    private List<VersionStats> minutes(URI uri) {
         long[] range = range(uri);
         String version = params(uri).get("version");
         return query.minutes(range[0], range[1]).stream()
@@ -123,10 +131,11 @@ public final class MonitorHttpServer implements AutoCloseable {
         try {
             respond(ex, 200, "application/json", json.writeValueAsString(body.get()));
         } catch (InvalidStateStoreException e) {
-            respond(ex, 503, "application/json",
-                    "{\"error\":\"monitor store not available yet: rebalancing or restoring\"}");
+            respond(ex, 503, "application/json", json.writeValueAsString(
+                    new ErrorDocument("monitor store not available yet: rebalancing or restoring")));
         } catch (NumberFormatException e) {
-            respond(ex, 400, "application/json", "{\"error\":\"from, to and minutes must be integers\"}");
+            respond(ex, 400, "application/json",
+                    json.writeValueAsString(new ErrorDocument("from, to and minutes must be integers")));
         }
     }
 
@@ -154,13 +163,11 @@ public final class MonitorHttpServer implements AutoCloseable {
             while (running) {
                 String body;
                 try {
-                    Map<String, Object> message = new LinkedHashMap<>();
-                    message.put("time", clock.millis());
-                    Object versions = versions(uri);
-                    message.put("versions", versions);
+                    List<VersionStats> versions = versions(uri);
                     body = json.writeValueAsString(versions);
                     if (!body.equals(last)) {
-                        out.write(("event: versions\ndata: " + json.writeValueAsString(message) + "\n\n")
+                        String data = json.writeValueAsString(new VersionsEvent(clock.millis(), versions));
+                        out.write(("event: " + MonitorContract.VERSIONS_EVENT + "\ndata: " + data + "\n\n")
                                 .getBytes(StandardCharsets.UTF_8));
                         out.flush();
                         last = body;

@@ -1,5 +1,6 @@
 package io.streamrlhf.streams.monitor;
 
+import io.streamrlhf.schemas.monitor.VersionStats;
 import io.streamrlhf.streams.avro.VersionMinuteStats;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,7 +30,7 @@ public final class MonitorQuery {
     public List<VersionStats> minutes(long from, long to) {
         Map<String, VersionStats> rows = new TreeMap<>();
         forEach(from, to, (key, stats) -> rows.put(String.format("%016x/%s", key.window().start(), key.key()),
-                VersionStats.of(Long.parseLong(key.key()), key.window().start(), key.window().end(), stats)));
+                VersionCounters.toStats(Long.parseLong(key.key()), key.window().start(), key.window().end(), stats)));
         List<VersionStats> out = new ArrayList<>(rows.values());
         out.sort(Comparator.comparingLong(VersionStats::from).thenComparingLong(VersionStats::policyVersion));
         return out;
@@ -41,12 +42,12 @@ public final class MonitorQuery {
         Map<Long, long[]> ranges = new TreeMap<>();
         forEach(from, to, (key, stats) -> {
             long v = Long.parseLong(key.key());
-            sums.merge(v, stats, VersionStats::sum);
+            sums.merge(v, stats, VersionCounters::sum);
             ranges.merge(v, new long[] {key.window().start(), key.window().end()},
                     (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
         });
         List<VersionStats> out = new ArrayList<>();
-        sums.forEach((v, s) -> out.add(VersionStats.of(v, ranges.get(v)[0], ranges.get(v)[1], s)));
+        sums.forEach((v, s) -> out.add(VersionCounters.toStats(v, ranges.get(v)[0], ranges.get(v)[1], s)));
         return out;
     }
 

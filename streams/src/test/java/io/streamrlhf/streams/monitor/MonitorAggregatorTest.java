@@ -2,6 +2,7 @@ package io.streamrlhf.streams.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamrlhf.schemas.monitor.VersionStats;
 import io.streamrlhf.streams.avro.MonitorEvent;
 import io.streamrlhf.streams.avro.MonitorKind;
 import io.streamrlhf.streams.avro.VersionMinuteStats;
@@ -24,7 +25,7 @@ class MonitorAggregatorTest {
         s = agg.apply("3", new MonitorEvent(3L, MonitorKind.PAIR_JUDGE, 1.0), s);
         s = agg.apply("3", new MonitorEvent(3L, MonitorKind.DEAD_LETTER, 0.0), s);
 
-        VersionStats v = VersionStats.of(3, 0, 60_000, s);
+        VersionStats v = VersionCounters.toStats(3, 0, 60_000, s);
         assertThat(v.responses()).isEqualTo(2);
         assertThat(v.meanCompletionLength()).isEqualTo(15.0);
         assertThat(v.feedback()).isEqualTo(3);
@@ -39,7 +40,7 @@ class MonitorAggregatorTest {
 
     @Test
     void leavesRatesEmptyWhenNothingWasCounted() {
-        VersionStats v = VersionStats.of(1, 0, 60_000, MonitorAggregator.empty());
+        VersionStats v = VersionCounters.toStats(1, 0, 60_000, MonitorAggregator.empty());
         assertThat(v.thumbsUpRate()).isNull();
         assertThat(v.judgePassRate()).isNull();
         assertThat(v.meanCompletionLength()).isNull();

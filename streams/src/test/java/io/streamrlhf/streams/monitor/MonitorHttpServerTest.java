@@ -5,8 +5,12 @@ import static io.streamrlhf.streams.support.Events.response;
 import static io.streamrlhf.streams.support.Events.up;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrlhf.schemas.monitor.MinutesDocument;
+import io.streamrlhf.schemas.monitor.MonitorContract;
+import io.streamrlhf.schemas.monitor.VersionStats;
+import io.streamrlhf.schemas.monitor.VersionsDocument;
+import io.streamrlhf.schemas.monitor.VersionsEvent;
 import io.streamrlhf.streams.app.StreamRlhfTopology;
 import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.StreamsSettings;
@@ -30,7 +34,7 @@ class MonitorHttpServerTest {
 
     private static final long T0 = 1_700_000_040_000L - 1_700_000_040_000L % 60_000;
     private final HttpClient client = HttpClient.newHttpClient();
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = MonitorContract.mapper();
     private Harness h;
     private MonitorHttpServer server;
 
@@ -55,36 +59,37 @@ class MonitorHttpServerTest {
         h.close();
     }
 
-    private JsonNode get(String path) throws Exception {
+    private <T> T get(String path, Class<T> type) throws Exception {
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
-        return json.readTree(r.body());
+        return json.readValue(r.body(), type);
     }
 
     @Test
     void servesPerVersionTotalsWithThumbsUpRateAndWilsonInterval() throws Exception {
-        JsonNode versions = get("/monitor/versions?minutes=10").get("versions");
+        List<VersionStats> versions = get("/monitor/versions?minutes=10", VersionsDocument.class).versions();
 
         assertThat(versions).hasSize(2);
-        JsonNode v5 = versions.get(0);
-        assertThat(v5.get("policyVersion").asLong()).isEqualTo(5);
-        assertThat(v5.get("responses").asLong()).isEqualTo(2);
-        assertThat(v5.get("meanCompletionLength").asDouble()).isEqualTo(6.0);
-        assertThat(v5.get("thumbsUpRate").asDouble()).isEqualTo(0.5);
-        assertThat(v5.get("thumbsUpLow").asDouble()).isLessThan(0.5);
-        assertThat(v5.get("thumbsUpHigh").asDouble()).isGreaterThan(0.5);
-        assertThat(v5.get("examples").asLong()).isEqualTo(2);
-        assertThat(versions.get(1).get("policyVersion").asLong()).isEqualTo(6);
+        VersionStats v5 = versions.get(0);
+        assertThat(v5.policyVersion()).isEqualTo(5);
+        assertThat(v5.responses()).isEqualTo(2);
+        assertThat(v5.meanCompletionLength()).isEqualTo(6.0);
+        assertThat(v5.thumbsUpRate()).isEqualTo(0.5);
+        assertThat(v5.thumbsUpLow()).isLessThan(0.5);
+        assertThat(v5.thumbsUpHigh()).isGreaterThan(0.5);
+        assertThat(v5.examples()).isEqualTo(2);
+        assertThat(versions.get(1).policyVersion()).isEqualTo(6);
     }
 
     @Test
     void servesOneRowPerVersionAndMinute() throws Exception {
-        JsonNode minutes = get("/monitor/minutes?from=" + T0 + "&to=" + (T0 + 120_000)).get("minutes");
+        List<VersionStats> minutes = get("/monitor/minutes?from=" + T0 + "&to=" + (T0 + 120_000),
+                MinutesDocument.class).minutes();
         assertThat(minutes).hasSize(2);
-        assertThat(minutes.get(0).get("from").asLong()).isEqualTo(T0);
-        assertThat(minutes.get(1).get("from").asLong()).isEqualTo(T0 + 60_000);
-        assertThat(get("/monitor/minutes?minutes=10&version=6").get("minutes")).hasSize(1);
+        assertThat(minutes.get(0).from()).isEqualTo(T0);
+        assertThat(minutes.get(1).from()).isEqualTo(T0 + 60_000);
+        assertThat(get("/monitor/minutes?minutes=10&version=6", MinutesDocument.class).minutes()).hasSize(1);
     }
 
     @Test
@@ -102,11 +107,10 @@ class MonitorHttpServerTest {
                     event = line.substring(7);
                 }
                 if (line.startsWith("data: ")) {
-                    JsonNode data = json.readTree(line.substring(6));
+                    VersionsEvent data = json.readValue(line.substring(6), VersionsEvent.class);
                     assertThat(event).isEqualTo("versions");
-                    List<Long> versions = new java.util.ArrayList<>();
-                    data.get("versions").forEach(v -> versions.add(v.get("policyVersion").asLong()));
-                    assertThat(versions).containsExactly(5L, 6L);
+                    assertThat(data.versions()).extracting(VersionStats::policyVersion).containsExactly(5L, 6L);
+                    assertThat(data.time()).isEqualTo(T0 + 120_000);
                     return;
                 }
             }

@@ -1,41 +1,16 @@
 package io.streamrlhf.streams.monitor;
 
+import io.streamrlhf.schemas.monitor.VersionStats;
 import io.streamrlhf.streams.avro.VersionMinuteStats;
 
-/**
- * What the monitor serves for one policy version over one time range (a minute, or the sum of several), with the
- * derived rates. Serialized as JSON; rates are null where nothing was counted.
- *
- * @param policyVersion the version ({@code -1}: records that belong to no version, such as undecodable ones)
- * @param from start of the range, epoch ms
- * @param to end of the range (exclusive), epoch ms
- * @param responses responses generated
- * @param feedback thumbs up plus thumbs down
- * @param thumbsUp thumbs up
- * @param thumbsDown thumbs down
- * @param retractions retractions
- * @param thumbsUpRate thumbsUp / feedback
- * @param thumbsUpLow lower bound of the 95% Wilson interval of the thumbs-up rate
- * @param thumbsUpHigh upper bound of that interval
- * @param judged rollouts judged
- * @param judgePassRate share of judged rollouts that passed every judge
- * @param meanCompletionLength mean completion length in characters
- * @param examples KTO examples emitted that count toward training
- * @param examplesCapped KTO examples emitted with weight 0 by the per-user cap
- * @param pairsHuman explicit DPO pairs emitted
- * @param pairsDerived derived DPO pairs emitted
- * @param pairsJudge judged DPO pairs emitted
- * @param groupsNoPass rollout groups without any passing rollout (no pair)
- * @param deadLetters records dead-lettered
- */
-public record VersionStats(long policyVersion, long from, long to, long responses, long feedback, long thumbsUp,
-                           long thumbsDown, long retractions, Double thumbsUpRate, Double thumbsUpLow,
-                           Double thumbsUpHigh, long judged, Double judgePassRate, Double meanCompletionLength,
-                           long examples, long examplesCapped, long pairsHuman, long pairsDerived, long pairsJudge,
-                           long groupsNoPass, long deadLetters) {
+/** Turns the monitor store's counters into the served {@link VersionStats}, with the derived rates. */
+public final class VersionCounters {
 
-    /** The served view of one bucket of counters. */
-    public static VersionStats of(long policyVersion, long from, long to, VersionMinuteStats s) {
+    private VersionCounters() {
+    }
+
+    /** The served view of one bucket of counters; rates are null where nothing was counted. */
+    public static VersionStats toStats(long policyVersion, long from, long to, VersionMinuteStats s) {
         long feedback = s.getFeedbackUp() + s.getFeedbackDown();
         long judged = s.getJudgePass() + s.getJudgeFail();
         WilsonInterval wilson = WilsonInterval.of(s.getFeedbackUp(), feedback, WilsonInterval.Z95);
