@@ -7,8 +7,8 @@ import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.PipelineSettings;
 import io.streamrlhf.app.pipeline.TorchThreads;
 import io.streamrlhf.app.pipeline.WarmStartCorpus;
-import io.streamrlhf.app.stack.LocalStack;
-import io.streamrlhf.app.stack.StackConfig;
+import io.streamrlhf.localstack.stack.LocalStack;
+import io.streamrlhf.localstack.stack.StackConfig;
 import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PolicyStatus;
@@ -152,7 +152,7 @@ public final class FreshnessBenchmark {
         Duration drain = Duration.ofSeconds(Long.parseLong(overrides.getOrDefault("bench.drain.seconds", "90")));
         Path dataDir = Files.createTempDirectory("streamrlhf-freshness-");
         Settings settings = Settings.of(settings(dataDir, overrides));
-        try (LocalStack stack = new LocalStack(StackConfig.from(settings)).start();
+        try (LocalStack stack = new LocalStack(StackConfig.from(settings.asMap())).start();
              RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
             Map<String, String> props = PipelineSettings.resolve(DemoDefaults.apply(settings, dataDir),
                     stack.bootstrapServers(), stack.registryUrl(), dataDir);
