@@ -67,7 +67,7 @@ public final class KtoTopology {
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
         StateStores stores = serdes.stores();
         builder.addStateStore(stores.objectCached(KtoJoinProcessor.STATE_STORE, Serdes.String(),
-                serdes.ktoResponseState(), config.cachedStates()));
+                serdes.ktoResponseState(), KtoJoinProcessor::cacheWeight, config.cachedStateBytes()));
         builder.addStateStore(stores.rebuiltScheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
 
         // The join tells responses from feedback by the value's type, so both streams merge as they are.
