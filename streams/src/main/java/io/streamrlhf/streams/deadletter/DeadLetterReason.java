@@ -57,7 +57,10 @@ public enum DeadLetterReason {
      * emitted).
      */
     PROMPT_STATE_LIMIT,
-    /** A rollout would make its rollout group larger than {@code dpo.maxStateBytes}; it is neither judged nor paired. */
+    /**
+     * A rollout would make its rollout group larger than {@code dpo.maxStateBytes}; it is neither judged nor
+     * paired.
+     */
     ROLLOUT_GROUP_LIMIT,
     /**
      * An output record for a sink topic (examples, pairs, verdicts, monitor events, dead letters) could not be

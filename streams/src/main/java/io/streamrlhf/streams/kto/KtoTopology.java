@@ -9,6 +9,7 @@ import io.streamrlhf.streams.common.StateStores;
 import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.ValidationConfig;
+import io.streamrlhf.streams.deadletter.SinkSizeGuard;
 import io.streamrlhf.streams.deadletter.ValidatedInputs;
 import io.streamrlhf.streams.monitor.MonitorEvents;
 import io.streamrlhf.streams.monitor.MonitorTap;
@@ -91,7 +92,8 @@ public final class KtoTopology {
         }
         Topic<String, KtoExample> examples = serdes.topics().ktoExamples();
         byExample.to(examples.name(), Produced.with(examples.keySerde(),
-                KtoExamples.decisionsAsExamples(examples.valueSerde())).withName("kto-examples-sink"));
+                SinkSizeGuard.limit(KtoExamples.decisionsAsExamples(examples.valueSerde())))
+                .withName("kto-examples-sink"));
         inputs.tap().add(capped, MonitorEvents::forExample, "kto-example-monitor");
         return capped;
     }

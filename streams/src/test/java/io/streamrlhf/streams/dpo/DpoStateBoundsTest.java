@@ -66,7 +66,7 @@ class DpoStateBoundsTest {
     void thousandsOfLabelledResponsesOnOnePromptKeepItsStateAtTheResponseBoundAndOtherPromptsStillPair() {
         DpoConfig config = DpoConfig.defaults();
         start(config);
-        int responses = 3_000;
+        int responses = 2_000;
         for (int i = 0; i < responses; i++) {
             long t = T0 + 2L * i;
             send(response("r" + i, "hot", "answer " + i, 1, t), t);
