@@ -3,6 +3,7 @@ package io.streamrlhf.streams.common;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
@@ -59,9 +60,10 @@ public final class AvroSize {
             case ENUM -> varint(zigzag(schema.getEnumOrdinal(datum.toString())));
             case RECORD -> {
                 IndexedRecord r = (IndexedRecord) datum;
+                List<Schema.Field> fields = schema.getFields();
                 long n = 0;
-                for (Schema.Field f : schema.getFields()) {
-                    n += size(f.schema(), r.get(f.pos()), exact);
+                for (int i = 0, count = fields.size(); i < count; i++) {
+                    n += size(fields.get(i).schema(), r.get(i), exact);
                 }
                 yield n;
             }
@@ -82,8 +84,17 @@ public final class AvroSize {
                 yield n;
             }
             case UNION -> {
-                int branch = unionBranch(schema, datum);
-                yield varint(zigzag(branch)) + size(schema.getTypes().get(branch), datum, exact);
+                List<Schema> types = schema.getTypes();
+                int branch;
+                // The common optional field, ["null", X] or [X, "null"], without a lookup by type name.
+                if (types.size() == 2 && types.get(0).getType() == Schema.Type.NULL) {
+                    branch = datum == null ? 0 : 1;
+                } else if (types.size() == 2 && types.get(1).getType() == Schema.Type.NULL) {
+                    branch = datum == null ? 1 : 0;
+                } else {
+                    branch = unionBranch(schema, datum);
+                }
+                yield varint(zigzag(branch)) + size(types.get(branch), datum, exact);
             }
         };
     }

@@ -312,12 +312,14 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
      * keeping (the map entry, the key and the object headers), which is all a known absence costs.
      */
     public static long cacheWeight(KtoResponseState state) {
-        return CACHE_SLOT_BYTES + (state == null ? 0 : AvroSize.upperBound(state));
+        return CACHE_SLOT_BYTES + (state == null ? 0 : KtoStateSize.upperBound(state));
     }
 
     /** Whether {@code state}'s changelog record (key and value) stays within {@code kto.maxStateBytes}. */
     private boolean withinBytes(KtoResponseState state) {
-        return AvroSize.fits(state, config.maxStateBytes() - AvroSize.utf8Length(state.getResponseId()));
+        long max = config.maxStateBytes() - AvroSize.utf8Length(state.getResponseId());
+        // The cheap upper bound settles almost every state; only one near the bound is measured exactly.
+        return KtoStateSize.upperBound(state) <= max || AvroSize.exact(state) <= max;
     }
 
     private void stage(long time, String tag) {
