@@ -6,6 +6,7 @@ import io.streamrlhf.streams.avro.VersionMinuteStats;
 import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.streams.deadletter.DeadLetterProcessingExceptionHandler;
+import io.streamrlhf.streams.deadletter.SinkProductionExceptionHandler;
 import io.streamrlhf.streams.monitor.MonitorHttpServer;
 import io.streamrlhf.streams.monitor.MonitorQuery;
 import io.streamrlhf.streams.monitor.MonitorTopology;
@@ -77,9 +78,18 @@ public final class StreamsApp implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingExceptionHandler.class);
         p.put(DeadLetterProcessingExceptionHandler.REGISTRY_CONFIG, config.registry());
         p.put(DeadLetterProcessingExceptionHandler.TOPIC_CONFIG, config.topicNames().deadLetters());
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, SinkProductionExceptionHandler.class);
+        p.put(SinkProductionExceptionHandler.SINK_TOPICS_CONFIG, sinkTopics(config));
         // A record without a valid timestamp must not stop the application: it takes its partition's time.
         p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, UsePartitionTimeOnInvalidTimestamp.class);
         return p;
+    }
+
+    /** The topics the topology writes its output to, as opposed to its changelogs and repartitions. */
+    static List<String> sinkTopics(StreamsAppConfig config) {
+        TopicNames n = config.topicNames();
+        return List.of(n.ktoExamples(), n.dpoPairs(), n.judgeVerdicts(), n.deadLetters(),
+                config.settings().monitor().eventsTopic());
     }
 
     /** The topology this application runs. */

@@ -2,6 +2,7 @@ package io.streamrlhf.streams.common;
 
 import io.streamrlhf.streams.config.StateStoreType;
 import java.time.Duration;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
@@ -40,7 +41,18 @@ public final class StateStores {
      */
     public <K, V> StoreBuilder<KeyValueStore<K, V>> objectCached(String name, Serde<K> keys, Serde<V> values,
                                                                   int maxEntries) {
-        return new WriteBehindStoreBuilder<>(Stores.keyValueStoreBuilder(supplier(name), keys, values), maxEntries);
+        return objectCached(name, keys, values, value -> 1, maxEntries);
+    }
+
+    /**
+     * Like {@link #objectCached(String, Serde, Serde, int)}, but the cached values may weigh at most
+     * {@code maxWeight} together, each weighed by {@code weigher} (given null for a known absence) when it is put:
+     * bounded by bytes rather than by count, where values differ widely in size.
+     */
+    public <K, V> StoreBuilder<KeyValueStore<K, V>> objectCached(String name, Serde<K> keys, Serde<V> values,
+                                                                  ToLongFunction<V> weigher, long maxWeight) {
+        return new WriteBehindStoreBuilder<>(Stores.keyValueStoreBuilder(supplier(name), keys, values), weigher,
+                maxWeight);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
@@ -48,17 +49,21 @@ public final class WriteBehindKeyValueStore<K, V> implements KeyValueStore<K, V>
     private static final class Slot<V> {
         V value;
         boolean dirty;
+        long weight;
 
-        Slot(V value, boolean dirty) {
+        Slot(V value, boolean dirty, long weight) {
             this.value = value;
             this.dirty = dirty;
+            this.weight = weight;
         }
     }
 
     private final KeyValueStore<K, V> inner;
-    private final int maxEntries;
+    private final ToLongFunction<V> weigher;
+    private final long maxWeight;
     private final LinkedHashMap<K, Slot<V>> slots;
     private int dirtyCount;
+    private long weight;
 
     /**
      * @param inner the store written to: changelogged and without Kafka's record cache
@@ -66,12 +71,23 @@ public final class WriteBehindKeyValueStore<K, V> implements KeyValueStore<K, V>
      *                   written, if changed, and dropped
      */
     public WriteBehindKeyValueStore(KeyValueStore<K, V> inner, int maxEntries) {
+        this(inner, value -> 1, maxEntries);
+    }
+
+    /**
+     * @param inner the store written to: changelogged and without Kafka's record cache
+     * @param weigher the weight of a value (given null for a known absence), weighed on every {@code put}
+     * @param maxWeight the most the cached values may weigh together (at least 1); the least recently used beyond
+     *                  that are written, if changed, and dropped, but the most recently used is always kept
+     */
+    public WriteBehindKeyValueStore(KeyValueStore<K, V> inner, ToLongFunction<V> weigher, long maxWeight) {
         this.inner = Objects.requireNonNull(inner, "inner");
-        if (maxEntries < 1) {
-            throw new IllegalArgumentException("maxEntries must be at least 1, got " + maxEntries);
+        this.weigher = Objects.requireNonNull(weigher, "weigher");
+        if (maxWeight < 1) {
+            throw new IllegalArgumentException("maxWeight must be at least 1, got " + maxWeight);
         }
-        this.maxEntries = maxEntries;
-        this.slots = new LinkedHashMap<>(Math.min(maxEntries, 1 << 16) * 4 / 3 + 1, 0.75f, true);
+        this.maxWeight = maxWeight;
+        this.slots = new LinkedHashMap<>(1 << 10, 0.75f, true);
     }
 
     @Override
@@ -81,7 +97,9 @@ public final class WriteBehindKeyValueStore<K, V> implements KeyValueStore<K, V>
             return slot.value;
         }
         V value = inner.get(key);
-        slots.put(key, new Slot<>(value, false));
+        long w = weigher.applyAsLong(value);
+        slots.put(key, new Slot<>(value, false, w));
+        weight += w;
         evictIfFull();
         return value;
     }
@@ -90,17 +108,21 @@ public final class WriteBehindKeyValueStore<K, V> implements KeyValueStore<K, V>
     public void put(K key, V value) {
         Objects.requireNonNull(key, "key");
         Slot<V> slot = slots.get(key);
+        long w = weigher.applyAsLong(value);
+        weight += w;
         if (slot == null) {
-            slots.put(key, new Slot<>(value, true));
+            slots.put(key, new Slot<>(value, true, w));
             dirtyCount++;
-            evictIfFull();
         } else {
+            weight -= slot.weight;
+            slot.weight = w;
             slot.value = value;
             if (!slot.dirty) {
                 slot.dirty = true;
                 dirtyCount++;
             }
         }
+        evictIfFull();
     }
 
     @Override
@@ -171,14 +193,20 @@ public final class WriteBehindKeyValueStore<K, V> implements KeyValueStore<K, V>
         return dirtyCount;
     }
 
+    /** What the cached values weigh together (for tests). */
+    long cachedWeight() {
+        return weight;
+    }
+
     private void evictIfFull() {
-        if (slots.size() <= maxEntries) {
+        if (weight <= maxWeight) {
             return;
         }
         Iterator<Map.Entry<K, Slot<V>>> it = slots.entrySet().iterator();
-        while (slots.size() > maxEntries && it.hasNext()) {
+        while (weight > maxWeight && slots.size() > 1 && it.hasNext()) {
             Map.Entry<K, Slot<V>> eldest = it.next();
             it.remove();
+            weight -= eldest.getValue().weight;
             if (eldest.getValue().dirty) {
                 dirtyCount--;
                 write(eldest.getKey(), eldest.getValue().value);
@@ -228,6 +256,7 @@ public final class WriteBehindKeyValueStore<K, V> implements KeyValueStore<K, V>
     public void clearCache() {
         slots.clear();
         dirtyCount = 0;
+        weight = 0;
     }
 
     // StateStore: the store below does the registering, restoring, logging and committing.

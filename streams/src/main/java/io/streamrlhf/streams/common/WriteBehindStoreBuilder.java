@@ -2,6 +2,7 @@ package io.streamrlhf.streams.common;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 
@@ -12,11 +13,13 @@ import org.apache.kafka.streams.state.StoreBuilder;
 final class WriteBehindStoreBuilder<K, V> implements StoreBuilder<KeyValueStore<K, V>> {
 
     private final StoreBuilder<KeyValueStore<K, V>> inner;
-    private final int maxEntries;
+    private final ToLongFunction<V> weigher;
+    private final long maxWeight;
 
-    WriteBehindStoreBuilder(StoreBuilder<KeyValueStore<K, V>> inner, int maxEntries) {
+    WriteBehindStoreBuilder(StoreBuilder<KeyValueStore<K, V>> inner, ToLongFunction<V> weigher, long maxWeight) {
         this.inner = Objects.requireNonNull(inner, "inner").withCachingDisabled();
-        this.maxEntries = maxEntries;
+        this.weigher = Objects.requireNonNull(weigher, "weigher");
+        this.maxWeight = maxWeight;
     }
 
     @Override
@@ -43,7 +46,7 @@ final class WriteBehindStoreBuilder<K, V> implements StoreBuilder<KeyValueStore<
 
     @Override
     public KeyValueStore<K, V> build() {
-        return new WriteBehindKeyValueStore<>(inner.build(), maxEntries);
+        return new WriteBehindKeyValueStore<>(inner.build(), weigher, maxWeight);
     }
 
     @Override

@@ -22,10 +22,19 @@ import java.util.Map;
  *            score >= (1-rho)*best + rho*worst. Property {@code dpo.rho}, default 0.1
  * @param punctuateInterval how often (stream time) windows are closed and state swept. Property
  *                          {@code dpo.punctuateInterval}, default 1s
+ * @param derivedResponsesPerPrompt labelled responses one prompt keeps for derived pairs within
+ *                                  {@code dpo.derivedWindow}; a label on one more response is dead-lettered as
+ *                                  {@code PROMPT_STATE_LIMIT}. Property {@code dpo.derivedResponsesPerPrompt},
+ *                                  default 100
+ * @param maxStateBytes bytes of one prompt's derived-pair state and of one rollout group (key plus serialized value)
+ *                      in the store and its changelog; the label or rollout that would make it larger is
+ *                      dead-lettered as {@code PROMPT_STATE_LIMIT} or {@code ROLLOUT_GROUP_LIMIT}. At most
+ *                      {@value KtoConfig#MAX_STATE_BYTES_LIMIT}. Property {@code dpo.maxStateBytes}, default 524288
+ *                      (512 KiB)
  */
 public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Duration preferenceBuffer,
                         Duration responseRetention, int rolloutGroupSize, Duration rolloutWindow, double rho,
-                        Duration punctuateInterval) {
+                        Duration punctuateInterval, int derivedResponsesPerPrompt, int maxStateBytes) {
 
     public DpoConfig {
         Durations.requirePositive("dpo.derivedWindow", derivedWindow);
@@ -40,6 +49,15 @@ public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Durat
             throw new IllegalArgumentException("dpo.rolloutGroupSize must be >= 2 (a pair needs two rollouts), got "
                     + rolloutGroupSize);
         }
+        if (derivedResponsesPerPrompt < 2) {
+            throw new IllegalArgumentException("dpo.derivedResponsesPerPrompt must be >= 2 (a pair needs two "
+                    + "responses), got " + derivedResponsesPerPrompt);
+        }
+        if (maxStateBytes < 4096 || maxStateBytes > KtoConfig.MAX_STATE_BYTES_LIMIT) {
+            throw new IllegalArgumentException("dpo.maxStateBytes must be within [4096, "
+                    + KtoConfig.MAX_STATE_BYTES_LIMIT
+                    + "] (a larger changelog record fails Kafka's default 1 MiB limit), got " + maxStateBytes);
+        }
         if (!(rho >= 0.0 && rho <= 1.0)) {
             throw new IllegalArgumentException("dpo.rho must be within [0, 1], got " + rho);
         }
@@ -48,7 +66,7 @@ public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Durat
     /** The documented defaults. */
     public static DpoConfig defaults() {
         return new DpoConfig(Duration.ofHours(1), 4, Duration.ofMinutes(10), Duration.ofDays(7), 4,
-                Duration.ofSeconds(60), 0.1, Duration.ofSeconds(1));
+                Duration.ofSeconds(60), 0.1, Duration.ofSeconds(1), 100, 512 << 10);
     }
 
     /** The defaults overridden by {@code dpo.*} keys. */
@@ -62,12 +80,20 @@ public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Durat
                 p.integer("dpo.rolloutGroupSize", d.rolloutGroupSize),
                 p.duration("dpo.rolloutWindow", d.rolloutWindow),
                 p.decimal("dpo.rho", d.rho),
-                p.duration("dpo.punctuateInterval", d.punctuateInterval));
+                p.duration("dpo.punctuateInterval", d.punctuateInterval),
+                p.integer("dpo.derivedResponsesPerPrompt", d.derivedResponsesPerPrompt),
+                p.integer("dpo.maxStateBytes", d.maxStateBytes));
     }
 
     /** A copy with another rho. */
     public DpoConfig withRho(double newRho) {
         return new DpoConfig(derivedWindow, derivedPairsPerPrompt, preferenceBuffer, responseRetention,
-                rolloutGroupSize, rolloutWindow, newRho, punctuateInterval);
+                rolloutGroupSize, rolloutWindow, newRho, punctuateInterval, derivedResponsesPerPrompt, maxStateBytes);
+    }
+
+    /** A copy with other bounds on one prompt's state. */
+    public DpoConfig withStateBounds(int responsesPerPrompt, int maxBytes) {
+        return new DpoConfig(derivedWindow, derivedPairsPerPrompt, preferenceBuffer, responseRetention,
+                rolloutGroupSize, rolloutWindow, rho, punctuateInterval, responsesPerPrompt, maxBytes);
     }
 }

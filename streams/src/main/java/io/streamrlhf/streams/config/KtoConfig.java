@@ -17,12 +17,27 @@ import java.util.Map;
  *                          Property {@code kto.userLabelsPerHour}, default 100
  * @param punctuateInterval how often (stream time) settled votes and expired state are swept.
  *                          Property {@code kto.punctuateInterval}, default 1s
- * @param cachedStates response states the join holds as objects per task, the most recently used, in place of
- *                     Kafka's record cache; each holds its response's prompt and completion.
- *                     Property {@code kto.cachedStates}, default 4096
+ * @param cachedStateBytes bytes of response states the join holds as objects per task, the most recently used, in
+ *                         place of Kafka's record cache; a state weighs what it would take serialized, counting three
+ *                         bytes per character. Property {@code kto.cachedStateBytes}, default 33554432 (32 MiB)
+ * @param maxVotesPerResponse distinct users with a vote on one response, plus feedback waiting for its response; the
+ *                            feedback of one more user is dead-lettered as {@code RESPONSE_VOTES_LIMIT}.
+ *                            Property {@code kto.maxVotesPerResponse}, default 1000
+ * @param maxStateBytes bytes of one response's state record (key plus serialized value) in the store and its
+ *                      changelog; a response or feedback that would make it larger is dead-lettered as
+ *                      {@code RESPONSE_STATE_LIMIT}. At most {@value #MAX_STATE_BYTES_LIMIT}, to stay below the
+ *                      1 MiB a Kafka producer and broker accept by default. Property {@code kto.maxStateBytes},
+ *                      default 524288 (512 KiB)
  */
 public record KtoConfig(Duration settleDelay, Duration responseRetention, Duration earlyFeedbackBuffer,
-                        int userLabelsPerHour, Duration punctuateInterval, int cachedStates) {
+                        int userLabelsPerHour, Duration punctuateInterval, int cachedStateBytes,
+                        int maxVotesPerResponse, int maxStateBytes) {
+
+    /**
+     * The largest state record allowed: Kafka's default {@code max.request.size} (1048576) less 64 KiB for the
+     * record and batch framing and headers.
+     */
+    public static final int MAX_STATE_BYTES_LIMIT = 1_048_576 - 65_536;
 
     public KtoConfig {
         Durations.requireNonNegative("kto.settleDelay", settleDelay);
@@ -33,8 +48,16 @@ public record KtoConfig(Duration settleDelay, Duration responseRetention, Durati
             throw new IllegalArgumentException("kto.userLabelsPerHour must be >= 0 (0 disables the cap), got "
                     + userLabelsPerHour);
         }
-        if (cachedStates < 1) {
-            throw new IllegalArgumentException("kto.cachedStates must be at least 1, got " + cachedStates);
+        if (cachedStateBytes < 1) {
+            throw new IllegalArgumentException("kto.cachedStateBytes must be at least 1, got " + cachedStateBytes);
+        }
+        if (maxVotesPerResponse < 1) {
+            throw new IllegalArgumentException("kto.maxVotesPerResponse must be at least 1, got "
+                    + maxVotesPerResponse);
+        }
+        if (maxStateBytes < 4096 || maxStateBytes > MAX_STATE_BYTES_LIMIT) {
+            throw new IllegalArgumentException("kto.maxStateBytes must be within [4096, " + MAX_STATE_BYTES_LIMIT
+                    + "] (a larger changelog record fails Kafka's default 1 MiB limit), got " + maxStateBytes);
         }
         if (settleDelay.compareTo(responseRetention) >= 0) {
             throw new IllegalArgumentException("kto.settleDelay (" + settleDelay
@@ -45,7 +68,7 @@ public record KtoConfig(Duration settleDelay, Duration responseRetention, Durati
     /** The documented defaults. */
     public static KtoConfig defaults() {
         return new KtoConfig(Duration.ofSeconds(30), Duration.ofDays(7), Duration.ofMinutes(10), 100,
-                Duration.ofSeconds(1), 4096);
+                Duration.ofSeconds(1), 32 << 20, 1000, 512 << 10);
     }
 
     /** The defaults overridden by {@code kto.*} keys. */
@@ -57,18 +80,26 @@ public record KtoConfig(Duration settleDelay, Duration responseRetention, Durati
                 p.duration("kto.earlyFeedbackBuffer", d.earlyFeedbackBuffer),
                 p.integer("kto.userLabelsPerHour", d.userLabelsPerHour),
                 p.duration("kto.punctuateInterval", d.punctuateInterval),
-                p.integer("kto.cachedStates", d.cachedStates));
+                p.integer("kto.cachedStateBytes", d.cachedStateBytes),
+                p.integer("kto.maxVotesPerResponse", d.maxVotesPerResponse),
+                p.integer("kto.maxStateBytes", d.maxStateBytes));
     }
 
     /** A copy with another settle delay. */
     public KtoConfig withSettleDelay(Duration delay) {
         return new KtoConfig(delay, responseRetention, earlyFeedbackBuffer, userLabelsPerHour, punctuateInterval,
-                cachedStates);
+                cachedStateBytes, maxVotesPerResponse, maxStateBytes);
     }
 
     /** A copy with another per-user cap. */
     public KtoConfig withUserLabelsPerHour(int cap) {
         return new KtoConfig(settleDelay, responseRetention, earlyFeedbackBuffer, cap, punctuateInterval,
-                cachedStates);
+                cachedStateBytes, maxVotesPerResponse, maxStateBytes);
+    }
+
+    /** A copy with other bounds on one response's state. */
+    public KtoConfig withStateBounds(int maxVotes, int maxBytes) {
+        return new KtoConfig(settleDelay, responseRetention, earlyFeedbackBuffer, userLabelsPerHour, punctuateInterval,
+                cachedStateBytes, maxVotes, maxBytes);
     }
 }

@@ -28,6 +28,7 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
     public static final String TOPIC_CONFIG = "streamrlhf.deadletter.topic";
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterProcessingExceptionHandler.class);
+    private static final int MAX_KEY_BYTES = 16 * 1024;
 
     private String topic;
     private Serializer<DeadLetter> serializer;
@@ -53,7 +54,18 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
                 "processor " + context.processorNodeId() + ": " + exception.getMessage(), context.topic(),
                 context.partition(), context.offset(), context.sourceRawKey(), context.sourceRawValue(),
                 System.currentTimeMillis());
-        return Response.resume(List.of(new ProducerRecord<>(topic, context.sourceRawKey(),
-                serializer.serialize(topic, letter))));
+        byte[] value = serializer.serialize(topic, letter);
+        if (value.length > SinkSizeGuard.MAX_VALUE_BYTES) {
+            // The original bytes made the letter too large to send, which would fail the transaction: keep the
+            // coordinates and the reason.
+            letter.setOriginalKey(null);
+            letter.setOriginalValue(null);
+            value = serializer.serialize(topic, letter);
+        }
+        byte[] key = context.sourceRawKey();
+        if (key != null && key.length > MAX_KEY_BYTES) {
+            key = null; // a key this long would make the record too large as well
+        }
+        return Response.resume(List.of(new ProducerRecord<>(topic, key, value)));
     }
 }

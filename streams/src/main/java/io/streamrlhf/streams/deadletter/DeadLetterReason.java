@@ -40,7 +40,33 @@ public enum DeadLetterReason {
     /** Feedback or a preference names a response that did not arrive within retention. */
     RESPONSE_NOT_FOUND,
     /** A processor failed on the record (a bug or an input shape no rule foresaw); processing went on. */
-    PROCESSING_ERROR;
+    PROCESSING_ERROR,
+    /**
+     * Feedback from one more user on a response that already holds {@code kto.maxVotesPerResponse} votes (or waiting
+     * feedback); the response's state is left as it was.
+     */
+    RESPONSE_VOTES_LIMIT,
+    /**
+     * A response or feedback would make the response's KTO state larger than {@code kto.maxStateBytes}; the state is
+     * left as it was.
+     */
+    RESPONSE_STATE_LIMIT,
+    /**
+     * A label would make its prompt's derived-pair state hold more than {@code dpo.derivedResponsesPerPrompt}
+     * responses or more than {@code dpo.maxStateBytes}; the label is not used for derived pairs (its KTO example was
+     * emitted).
+     */
+    PROMPT_STATE_LIMIT,
+    /**
+     * A rollout would make its rollout group larger than {@code dpo.maxStateBytes}; it is neither judged nor
+     * paired.
+     */
+    ROLLOUT_GROUP_LIMIT,
+    /**
+     * An output record for a sink topic (examples, pairs, verdicts, monitor events, dead letters) could not be
+     * written: larger than the producer accepts, or its serializer failed. The letter names the source record.
+     */
+    OUTPUT_NOT_WRITTEN;
 
     /**
      * The reason for a serde failure: {@link #UNKNOWN_ENUM} when the writer's schema has enum symbols ours lacks (or

@@ -73,7 +73,7 @@ public final class ValidatedInputs {
     /** Sends {@code letters} to the dead-letter topic through a sink named after {@code name}. */
     public void deadLetters(KStream<byte[], DeadLetter> letters, String name) {
         Topic<byte[], DeadLetter> t = topics.deadLetters();
-        letters.to(t.name(), Produced.with(t.keySerde(), t.valueSerde())
+        letters.to(t.name(), Produced.with(t.keySerde(), SinkSizeGuard.limit(t.valueSerde()))
                 .withName(name + "-dead-letter-sink-" + (deadLetterSinks++)));
     }
 

@@ -5,10 +5,18 @@ import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.streams.avro.DerivedPromptState;
 import io.streamrlhf.streams.avro.DerivedResponse;
 import io.streamrlhf.streams.avro.KtoDecision;
+import io.streamrlhf.streams.avro.MonitorEvent;
+import io.streamrlhf.streams.avro.MonitorKind;
+import io.streamrlhf.streams.avro.SourceOffset;
+import io.streamrlhf.streams.common.AvroSize;
 import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Ids;
 import io.streamrlhf.streams.common.ScheduleIndex;
 import io.streamrlhf.streams.config.DpoConfig;
+import io.streamrlhf.streams.deadletter.DeadLetterReason;
+import io.streamrlhf.streams.deadletter.DeadLetters;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,6 +26,8 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Derived DPO pairs from KTO labels (input: counted decisions keyed by prompt id): responses to one prompt with
@@ -25,6 +35,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@link DerivedPairRules}, at most {@code dpo.derivedPairsPerPrompt} per prompt while the prompt stays active.
  * Capped labels (weight 0) do not count; a cancellation removes the user's label. Pairs already emitted are not
  * withdrawn when labels change later. Pair id: derived from prompt id, chosen and rejected ids.
+ *
+ * <p>Bounded state: a prompt holds at most {@code dpo.derivedResponsesPerPrompt} labelled responses and its state
+ * record at most {@code dpo.maxStateBytes}, checked before the store is written or a pair emitted; the label that
+ * would break a bound is dead-lettered as {@code PROMPT_STATE_LIMIT} and the stored state stays as it was.
  */
 public final class DerivedPairProcessor implements Processor<String, KtoDecision, String, Emission<DpoPair>> {
 
@@ -32,6 +46,8 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
     public static final String STATE_STORE = "dpo-derived-state";
     /** The stream-time schedule. */
     public static final String SCHEDULE_STORE = "dpo-derived-schedule";
+
+    private static final Logger log = LoggerFactory.getLogger(DerivedPairProcessor.class);
 
     private final DpoConfig config;
     private ProcessorContext<String, Emission<DpoPair>> context;
@@ -72,6 +88,14 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         DerivedResponse changed = responses.stream().filter(r -> r.getResponseId().equals(d.getResponseId()))
                 .findFirst().orElse(null);
         if (changed == null) {
+            if (d.getWeight() <= 0) {
+                return; // a cancelled label on a response the prompt does not hold: nothing to remove
+            }
+            if (responses.size() >= config.derivedResponsesPerPrompt()) {
+                reject(d, "prompt " + d.getPromptId() + " already holds dpo.derivedResponsesPerPrompt="
+                        + config.derivedResponsesPerPrompt() + " labelled responses within dpo.derivedWindow", now);
+                return;
+            }
             changed = DerivedResponse.newBuilder().setResponseId(d.getResponseId()).setPrompt(d.getPrompt())
                     .setCompletion(d.getCompletion()).setPolicyVersion(d.getPolicyVersion())
                     .setLabels(new HashMap<>()).setLastTime(now).setTruncated(d.getTruncated()).build();
@@ -88,6 +112,7 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
 
         List<String> emitted = new ArrayList<>(state.getEmittedPairIds());
         String promptId = d.getPromptId();
+        List<DpoPair> pairs = new ArrayList<>();
         for (DerivedPairRules.Match m : DerivedPairRules.matches(changed, responses, emitted,
                 (c, r) -> Ids.dpoPair("DERIVED", promptId, c, r), config.derivedPairsPerPrompt() - emitted.size())) {
             String pairId = Ids.dpoPair("DERIVED", promptId, m.chosen().getResponseId(), m.rejected().getResponseId());
@@ -97,14 +122,41 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
                     new DpoPairs.Side(m.rejected().getResponseId(), m.rejected().getCompletion(),
                             m.rejected().getPolicyVersion(), m.rejected().getTruncated()),
                     PairSource.DERIVED, List.of(), List.of(), now);
-            context.forward(new Record<>(pairId, Emission.data(pair), now));
+            pairs.add(pair);
             emitted.add(pairId);
         }
+        // The store hands out copies (it serializes), so changing this one leaves the stored state as it was.
         state.setResponses(responses);
         state.setEmittedPairIds(emitted);
         state.setLastTime(now);
+        if (!AvroSize.fits(state, config.maxStateBytes() - AvroSize.utf8Length(promptId))) {
+            reject(d, "label of user " + d.getUserId() + " on response " + d.getResponseId()
+                    + " would make the derived-pair state of prompt " + promptId + " larger than dpo.maxStateBytes="
+                    + config.maxStateBytes() + " bytes", now);
+            return;
+        }
+        for (DpoPair pair : pairs) {
+            context.forward(new Record<>(pair.getPairId(), Emission.data(pair), now));
+        }
         states.put(promptId, state);
         schedule.add(now + window, ScheduleIndex.tag("X", promptId));
+    }
+
+    /**
+     * Dead-letters a label the prompt's state cannot take, at the coordinates of the feedback that made it (the
+     * response id is that record's key; its bytes are not at hand after the repartition). Its KTO example was
+     * emitted: only derived pairs miss it.
+     */
+    private void reject(KtoDecision d, String detail, long now) {
+        log.debug("Label {} not used for derived pairs: {}", d.getExampleId(), detail);
+        List<SourceOffset> offsets = d.getSourceOffsets();
+        SourceOffset at = offsets.isEmpty() ? null : offsets.get(offsets.size() - 1);
+        ByteBuffer key = ByteBuffer.wrap(d.getResponseId().getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<>(d.getPromptId(), Emission.dead(DeadLetters.toBytes(key),
+                DeadLetters.of(DeadLetterReason.PROMPT_STATE_LIMIT, detail, at, key, null,
+                        context.currentSystemTimeMs())), now));
+        context.forward(new Record<>(d.getPromptId(),
+                Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)), now));
     }
 
     private void punctuate(long now) {

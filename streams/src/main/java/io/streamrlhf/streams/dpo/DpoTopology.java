@@ -10,6 +10,7 @@ import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.DpoConfig;
 import io.streamrlhf.streams.config.JudgeConfig;
 import io.streamrlhf.streams.config.ValidationConfig;
+import io.streamrlhf.streams.deadletter.SinkSizeGuard;
 import io.streamrlhf.streams.deadletter.ValidatedInputs;
 import io.streamrlhf.streams.judge.JudgeMixture;
 import io.streamrlhf.streams.kto.KtoJoinProcessor;
@@ -121,8 +122,8 @@ public final class DpoTopology {
                 .filter((k, o) -> o.verdict() != null, Named.as("dpo-judge-verdicts-only"))
                 .mapValues(JudgeOutcome::verdict, Named.as("dpo-judge-unwrap-verdicts"));
         Topic<String, JudgeVerdict> verdictTopic = serdes.topics().judgeVerdicts();
-        verdicts.to(verdictTopic.name(), Produced.with(verdictTopic.keySerde(), verdictTopic.valueSerde())
-                .withName("dpo-judge-verdicts-sink"));
+        verdicts.to(verdictTopic.name(), Produced.with(verdictTopic.keySerde(),
+                SinkSizeGuard.limit(verdictTopic.valueSerde())).withName("dpo-judge-verdicts-sink"));
         inputs.tap().add(verdicts, MonitorEvents::forVerdict, "dpo-judge-verdict-monitor");
         KStream<String, DpoPair> pairs = split.data()
                 .filter((k, o) -> o.pair() != null, Named.as("dpo-judge-pairs-only"))
@@ -150,7 +151,8 @@ public final class DpoTopology {
 
     private void sinkPairs(ValidatedInputs inputs, KStream<String, DpoPair> pairs, String name) {
         Topic<String, DpoPair> topic = serdes.topics().dpoPairs();
-        pairs.to(topic.name(), Produced.with(topic.keySerde(), topic.valueSerde()).withName(name + "-pairs-sink"));
+        pairs.to(topic.name(), Produced.with(topic.keySerde(), SinkSizeGuard.limit(topic.valueSerde()))
+                .withName(name + "-pairs-sink"));
         inputs.tap().add(pairs, MonitorEvents::forPair, name + "-pair-monitor");
     }
 }

@@ -9,15 +9,20 @@ import io.streamrlhf.streams.avro.MonitorKind;
 import io.streamrlhf.streams.avro.PromptSnapshot;
 import io.streamrlhf.streams.avro.ResponseSnapshot;
 import io.streamrlhf.streams.avro.RolloutGroup;
+import io.streamrlhf.streams.common.AvroSize;
 import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Ids;
 import io.streamrlhf.streams.common.ScheduleIndex;
 import io.streamrlhf.streams.common.Sourced;
 import io.streamrlhf.streams.config.DpoConfig;
+import io.streamrlhf.streams.deadletter.DeadLetterReason;
+import io.streamrlhf.streams.deadletter.DeadLetters;
 import io.streamrlhf.streams.judge.JudgeInput;
 import io.streamrlhf.streams.judge.JudgeMixture;
 import io.streamrlhf.streams.judge.PairSelector;
 import io.streamrlhf.streams.judge.ScoredRollout;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * rejected. The prompt's reference answer and task come from the prompts topic when the prompt arrived; without it
  * the exact-answer judge does not apply and the rollout's own task is used. A rollout that arrives after its group
  * closed is judged alone (verdict, no pair). Pair id: derived from prompt id, version, chosen and rejected ids.
+ *
+ * <p>Bounded state: a group holds at most {@code dpo.rolloutGroupSize} rollouts and its state record at most
+ * {@code dpo.maxStateBytes}, checked before the store is written; the rollout that would break the bytes bound is
+ * dead-lettered as {@code ROLLOUT_GROUP_LIMIT} and the stored group stays as it was.
  */
 public final class JudgedRolloutProcessor implements Processor<String, DpoInput, String, Emission<JudgeOutcome>> {
 
@@ -110,12 +119,32 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
         }
         List<ResponseSnapshot> rollouts = new ArrayList<>(group.getRollouts());
         rollouts.add(r);
+        // The store hands out copies (it serializes), so changing this one leaves the stored group as it was.
         group.setRollouts(rollouts);
+        if (!AvroSize.fits(group, config.maxStateBytes() - AvroSize.utf8Length(key))) {
+            reject(r, "rollout " + r.getResponseId() + " would make rollout group " + key
+                    + " larger than dpo.maxStateBytes=" + config.maxStateBytes() + " bytes", now);
+            return;
+        }
         if (rollouts.size() >= config.rolloutGroupSize()) {
             close(key, group, now);
         } else {
             groups.put(key, group);
         }
+    }
+
+    /**
+     * Dead-letters a rollout its group cannot take, at its coordinates in the responses topic (the response id is
+     * that record's key; its bytes are not at hand after the repartition). It is neither judged nor paired.
+     */
+    private void reject(ResponseSnapshot r, String detail, long now) {
+        log.debug("Rollout {} not judged: {}", r.getResponseId(), detail);
+        ByteBuffer key = ByteBuffer.wrap(r.getResponseId().getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<>(r.getPromptId(), Emission.dead(DeadLetters.toBytes(key),
+                DeadLetters.of(DeadLetterReason.ROLLOUT_GROUP_LIMIT, detail, r.getOffset(), key, null,
+                        context.currentSystemTimeMs())), now));
+        context.forward(new Record<>(r.getPromptId(), Emission.monitor(
+                new MonitorEvent(r.getPolicyVersion(), MonitorKind.DEAD_LETTER, 0.0)), now));
     }
 
     private void close(String key, RolloutGroup group, long now) {

@@ -12,6 +12,7 @@ import io.streamrlhf.streams.avro.PendingFeedback;
 import io.streamrlhf.streams.avro.ResponseSnapshot;
 import io.streamrlhf.streams.avro.SourceOffset;
 import io.streamrlhf.streams.avro.Vote;
+import io.streamrlhf.streams.common.AvroSize;
 import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Ids;
 import io.streamrlhf.streams.common.ScheduleIndex;
@@ -20,6 +21,7 @@ import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.deadletter.DeadLetterReason;
 import io.streamrlhf.streams.deadletter.DeadLetters;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -43,6 +45,12 @@ import org.slf4j.LoggerFactory;
  * expiry entry comes due (a partition's punctuation waits for its stream time to advance). All deadlines are in
  * stream time (record timestamps), so they are reproducible and testable; a partition that receives no records does
  * not advance them.
+ *
+ * <p>Bounded state: a response holds at most {@code kto.maxVotesPerResponse} votes (or early feedback) and its state
+ * record at most {@code kto.maxStateBytes}. Each record's new state is built beside the stored one and checked before
+ * anything is written or emitted; the record that would break a bound is dead-lettered ({@code RESPONSE_VOTES_LIMIT},
+ * {@code RESPONSE_STATE_LIMIT}) and the stored state stays as it was, so the store and its changelog always agree and
+ * no changelog record grows past what Kafka accepts.
  */
 public final class KtoJoinProcessor implements Processor<String, Sourced<?>, String, Emission<KtoDecision>> {
 
@@ -54,6 +62,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private static final Logger log = LoggerFactory.getLogger(KtoJoinProcessor.class);
     private static final int MAX_SEEN_FEEDBACK_IDS = 256;
     private static final int MAX_EXPIRY_BATCH = 4096;
+    private static final long CACHE_SLOT_BYTES = 128;
 
     private final KtoConfig config;
     private ProcessorContext<String, Emission<KtoDecision>> context;
@@ -61,8 +70,15 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private ScheduleIndex schedule;
     /** Expiries not yet written to the schedule: response ids, in stream-time order ({@link #expireLater}). */
     private final List<String> expiring = new ArrayList<>();
+    /** What the record being processed emits, sent only once its new state is within bounds. */
+    private final List<Record<String, Emission<KtoDecision>>> staged = new ArrayList<>();
+    private final List<Due> stagedSchedule = new ArrayList<>();
     private long expiringFrom;
     private long expiringUntil = Long.MIN_VALUE;
+
+    /** A schedule entry to add once the record is accepted. */
+    private record Due(long time, String tag) {
+    }
 
     public KtoJoinProcessor(KtoConfig config) {
         this.config = config;
@@ -126,38 +142,50 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
 
     private void onResponse(Sourced<ResponseGenerated> sourced, long now) {
         ResponseGenerated r = sourced.value();
-        KtoResponseState state = stateOf(r.getResponseId(), now);
-        if (state.getResponse() != null) {
+        KtoResponseState old = stateOf(r.getResponseId(), now);
+        if (old.getResponse() != null) {
             return;
         }
-        state.setResponse(snapshot(sourced));
-        state.setExpiresAt(now + config.responseRetention().toMillis());
-        expireLater(r.getResponseId(), state.getExpiresAt());
-        List<PendingFeedback> early = new ArrayList<>(state.getEarly());
+        // A new state, not the stored one changed in place: if it breaks a bound the stored one stays as it was.
+        KtoResponseState next = new KtoResponseState(r.getResponseId(), snapshot(sourced), new ArrayList<>(),
+                old.getSeenFeedbackIds(), new ArrayList<>(), now + config.responseRetention().toMillis());
+        List<PendingFeedback> early = new ArrayList<>(old.getEarly());
         early.sort(Comparator.comparingLong(PendingFeedback::getEventTime)
                 .thenComparing(PendingFeedback::getFeedbackId));
-        state.setEarly(new ArrayList<>());
         for (PendingFeedback p : early) {
-            applyVote(state, p.getUserId(), p.getFeedbackId(), FeedbackKind.valueOf(p.getKind()), p.getEventTime(),
+            applyVote(next, p.getUserId(), p.getFeedbackId(), FeedbackKind.valueOf(p.getKind()), p.getEventTime(),
                     p.getOffset(), now);
         }
-        states.put(r.getResponseId(), state);
+        if (!withinBytes(next)) {
+            reject(sourced, DeadLetterReason.RESPONSE_STATE_LIMIT, "response " + r.getResponseId() + " with "
+                    + next.getVotes().size() + " early vote(s) takes more than kto.maxStateBytes="
+                    + config.maxStateBytes() + " bytes of state", r.getPolicyVersion(), now);
+            return;
+        }
+        flushStaged();
+        expireLater(r.getResponseId(), next.getExpiresAt());
+        states.put(r.getResponseId(), next);
     }
 
     private void onFeedback(Sourced<Feedback> sourced, long now) {
         Feedback f = sourced.value();
-        KtoResponseState state = stateOf(f.getResponseId(), now);
-        List<String> seen = new ArrayList<>(state.getSeenFeedbackIds());
-        if (seen.contains(f.getFeedbackId())) {
-            log.debug("Dropping duplicate feedback {} on {}", f.getFeedbackId(), f.getResponseId());
+        String responseId = f.getResponseId();
+        KtoResponseState state = stateOf(responseId, now);
+        if (state.getSeenFeedbackIds().contains(f.getFeedbackId())) {
+            log.debug("Dropping duplicate feedback {} on {}", f.getFeedbackId(), responseId);
             return;
         }
+        List<String> seen = new ArrayList<>(state.getSeenFeedbackIds());
         seen.add(f.getFeedbackId());
         if (seen.size() > MAX_SEEN_FEEDBACK_IDS) {
             seen.remove(0);
         }
-        state.setSeenFeedbackIds(seen);
+        KtoResponseState next;
         if (state.getResponse() == null) {
+            if (state.getEarly().size() >= config.maxVotesPerResponse()) {
+                reject(sourced, DeadLetterReason.RESPONSE_VOTES_LIMIT, votesLimit(f), -1L, now);
+                return;
+            }
             List<PendingFeedback> early = new ArrayList<>(state.getEarly());
             early.add(PendingFeedback.newBuilder()
                     .setFeedbackId(f.getFeedbackId()).setUserId(f.getUserId()).setKind(f.getKind().name())
@@ -166,28 +194,53 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                     .setRawKey(sourced.rawKey() == null ? null : ByteBuffer.wrap(sourced.rawKey()))
                     .setRawValue(sourced.rawValue() == null ? null : ByteBuffer.wrap(sourced.rawValue()))
                     .build());
-            state.setEarly(early);
-            schedule.add(now + config.earlyFeedbackBuffer().toMillis(), ScheduleIndex.tag("O", f.getResponseId()));
+            next = new KtoResponseState(responseId, null, state.getVotes(), seen, early, state.getExpiresAt());
+            stage(now + config.earlyFeedbackBuffer().toMillis(), ScheduleIndex.tag("O", responseId));
         } else {
-            applyVote(state, f.getUserId(), f.getFeedbackId(), f.getKind(), f.getEventTime().toEpochMilli(),
+            if (state.getVotes().size() >= config.maxVotesPerResponse() && voteOf(state, f.getUserId()) < 0) {
+                reject(sourced, DeadLetterReason.RESPONSE_VOTES_LIMIT, votesLimit(f), -1L, now);
+                return;
+            }
+            next = new KtoResponseState(responseId, state.getResponse(), new ArrayList<>(state.getVotes()), seen,
+                    state.getEarly(), state.getExpiresAt());
+            applyVote(next, f.getUserId(), f.getFeedbackId(), f.getKind(), f.getEventTime().toEpochMilli(),
                     sourced.sourceOffset(), now);
         }
-        states.put(f.getResponseId(), state);
+        if (!withinBytes(next)) {
+            reject(sourced, DeadLetterReason.RESPONSE_STATE_LIMIT, "feedback " + f.getFeedbackId()
+                    + " would make the state of response " + responseId + " larger than kto.maxStateBytes="
+                    + config.maxStateBytes() + " bytes", -1L, now);
+            return;
+        }
+        flushStaged();
+        states.put(responseId, next);
     }
 
+    private String votesLimit(Feedback f) {
+        return "response " + f.getResponseId() + " already holds kto.maxVotesPerResponse="
+                + config.maxVotesPerResponse() + " votes or waiting feedback; feedback " + f.getFeedbackId()
+                + " of user " + f.getUserId() + " is not counted";
+    }
+
+    /**
+     * Records feedback as {@code userId}'s vote in {@code state}, whose votes list this call may change (it must be
+     * the new state's own copy). The vote is replaced by a changed copy, never changed in place, and what it emits is
+     * staged ({@link #flushStaged}), so a state that then breaks a bound leaves no trace.
+     */
     private void applyVote(KtoResponseState state, String userId, String feedbackId, FeedbackKind kind,
                            long feedbackTime, SourceOffset at, long now) {
-        List<Vote> votes = new ArrayList<>(state.getVotes());
-        Vote vote = votes.stream().filter(v -> v.getUserId().equals(userId)).findFirst().orElse(null);
-        if (vote == null) {
-            vote = VoteRules.newVote(userId);
-            votes.add(vote);
-            state.setVotes(votes);
-        }
+        List<Vote> votes = state.getVotes();
+        int i = voteOf(state, userId);
+        Vote vote = i < 0 ? VoteRules.newVote(userId) : copy(votes.get(i));
         if (!VoteRules.apply(vote, feedbackId, kind, feedbackTime, at)) {
             log.debug("Ignoring feedback {} older than the standing vote of {} on {}", feedbackId, userId,
                     state.getResponseId());
             return;
+        }
+        if (i < 0) {
+            votes.add(vote);
+        } else {
+            votes.set(i, vote);
         }
         ResponseSnapshot response = state.getResponse();
         MonitorKind monitorKind = switch (kind) {
@@ -195,16 +248,33 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             case THUMBS_DOWN -> MonitorKind.FEEDBACK_DOWN;
             case RETRACT -> MonitorKind.FEEDBACK_RETRACT;
         };
-        context.forward(new Record<>(state.getResponseId(),
+        staged.add(new Record<>(state.getResponseId(),
                 Emission.monitor(new MonitorEvent(response.getPolicyVersion(), monitorKind, 0.0)), now));
         if (config.settleDelay().isZero()) {
             decide(state, vote, now);
         } else {
             vote.setSettleAt(now + config.settleDelay().toMillis());
-            schedule.add(vote.getSettleAt(), ScheduleIndex.tag("S", state.getResponseId(), userId));
+            stage(vote.getSettleAt(), ScheduleIndex.tag("S", state.getResponseId(), userId));
         }
     }
 
+    private static int voteOf(KtoResponseState state, String userId) {
+        List<Vote> votes = state.getVotes();
+        for (int i = 0; i < votes.size(); i++) {
+            if (votes.get(i).getUserId().equals(userId)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static Vote copy(Vote v) {
+        // The all-fields constructor, not Avro's builder, which deep-copies and resolves defaults.
+        return new Vote(v.getUserId(), v.getKind(), v.getFeedbackId(), v.getFeedbackTime(), v.getSettleAt(),
+                v.getEverEmitted(), v.getEmittedActive(), v.getEmittedLabel(), v.getFeedbackOffset());
+    }
+
+    /** Stages the emission of the example {@code vote} decides, if any. */
     private void decide(KtoResponseState state, Vote vote, long now) {
         vote.setSettleAt(-1);
         VoteRules.decide(vote).ifPresent(d -> {
@@ -233,8 +303,53 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             decision.setFeedbackTime(vote.getFeedbackTime());
             decision.setSourceOffsets(offsets);
             decision.setTruncated(r.getTruncated());
-            context.forward(new Record<>(decision.getExampleId(), Emission.data(decision), now));
+            staged.add(new Record<>(decision.getExampleId(), Emission.data(decision), now));
         });
+    }
+
+    /**
+     * What a state weighs in the object cache: its serialized size counting three bytes per character, plus a slot's
+     * keeping (the map entry, the key and the object headers), which is all a known absence costs.
+     */
+    public static long cacheWeight(KtoResponseState state) {
+        return CACHE_SLOT_BYTES + (state == null ? 0 : KtoStateSize.upperBound(state));
+    }
+
+    /** Whether {@code state}'s changelog record (key and value) stays within {@code kto.maxStateBytes}. */
+    private boolean withinBytes(KtoResponseState state) {
+        long max = config.maxStateBytes() - AvroSize.utf8Length(state.getResponseId());
+        // The cheap upper bound settles almost every state; only one near the bound is measured exactly.
+        return KtoStateSize.upperBound(state) <= max || AvroSize.exact(state) <= max;
+    }
+
+    private void stage(long time, String tag) {
+        stagedSchedule.add(new Due(time, tag));
+    }
+
+    /** Sends what the accepted record emits and adds its deadlines to the schedule. */
+    private void flushStaged() {
+        for (Record<String, Emission<KtoDecision>> r : staged) {
+            context.forward(r);
+        }
+        for (Due due : stagedSchedule) {
+            schedule.add(due.time(), due.tag());
+        }
+        staged.clear();
+        stagedSchedule.clear();
+    }
+
+    /** Dead-letters {@code sourced}, which would break a bound of its response's state; nothing staged is sent. */
+    private void reject(Sourced<?> sourced, DeadLetterReason reason, String detail, long policyVersion, long now) {
+        staged.clear();
+        stagedSchedule.clear();
+        log.debug("Dead-lettering {}-{}@{}: {} {}", sourced.topic(), sourced.partition(), sourced.offset(), reason,
+                detail);
+        String key = sourced.rawKey() == null ? null : new String(sourced.rawKey(), StandardCharsets.UTF_8);
+        context.forward(new Record<>(key, Emission.dead(sourced.rawKey(), DeadLetters.of(reason,
+                DeadLetters.VALIDATION, detail, sourced.topic(), sourced.partition(), sourced.offset(),
+                sourced.rawKey(), sourced.rawValue(), context.currentSystemTimeMs())), now));
+        context.forward(new Record<>(key, Emission.monitor(new MonitorEvent(policyVersion, MonitorKind.DEAD_LETTER,
+                0.0)), now));
     }
 
     /**
@@ -301,9 +416,11 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     }
 
     private void settle(KtoResponseState state, String userId, long dueAt, long now) {
+        // Settling only shrinks a state (the settle time is cleared), so no bound is checked here.
         for (Vote vote : state.getVotes()) {
             if (vote.getUserId().equals(userId) && vote.getSettleAt() == dueAt) {
                 decide(state, vote, now);
+                flushStaged();
                 states.put(state.getResponseId(), state);
                 return;
             }

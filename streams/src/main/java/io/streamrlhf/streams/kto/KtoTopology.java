@@ -9,6 +9,7 @@ import io.streamrlhf.streams.common.StateStores;
 import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.ValidationConfig;
+import io.streamrlhf.streams.deadletter.SinkSizeGuard;
 import io.streamrlhf.streams.deadletter.ValidatedInputs;
 import io.streamrlhf.streams.monitor.MonitorEvents;
 import io.streamrlhf.streams.monitor.MonitorTap;
@@ -67,7 +68,7 @@ public final class KtoTopology {
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
         StateStores stores = serdes.stores();
         builder.addStateStore(stores.objectCached(KtoJoinProcessor.STATE_STORE, Serdes.String(),
-                serdes.ktoResponseState(), config.cachedStates()));
+                serdes.ktoResponseState(), KtoJoinProcessor::cacheWeight, config.cachedStateBytes()));
         builder.addStateStore(stores.rebuiltScheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
 
         // The join tells responses from feedback by the value's type, so both streams merge as they are.
@@ -91,7 +92,8 @@ public final class KtoTopology {
         }
         Topic<String, KtoExample> examples = serdes.topics().ktoExamples();
         byExample.to(examples.name(), Produced.with(examples.keySerde(),
-                KtoExamples.decisionsAsExamples(examples.valueSerde())).withName("kto-examples-sink"));
+                SinkSizeGuard.limit(KtoExamples.decisionsAsExamples(examples.valueSerde())))
+                .withName("kto-examples-sink"));
         inputs.tap().add(capped, MonitorEvents::forExample, "kto-example-monitor");
         return capped;
     }

@@ -2,6 +2,7 @@ package io.streamrlhf.streams.monitor;
 
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.avro.MonitorEvent;
+import io.streamrlhf.streams.deadletter.SinkSizeGuard;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -49,7 +50,7 @@ public final class MonitorTap {
         }
         int n = sinks++;
         stream.selectKey((k, e) -> MonitorTopology.versionKey(e.getPolicyVersion()), Named.as("monitor-tap-key-" + n))
-                .to(events.name(), Produced.with(events.keySerde(), events.valueSerde())
+                .to(events.name(), Produced.with(events.keySerde(), SinkSizeGuard.limit(events.valueSerde()))
                         .withName("monitor-tap-sink-" + n));
     }
 }

@@ -36,8 +36,8 @@ class StreamsAppConfigTest {
         assertThat(c.applicationId()).isEqualTo("app-1");
         assertThat(c.settings().kto().settleDelay()).isZero();
         assertThat(c.settings().kto().userLabelsPerHour()).isEqualTo(5);
-        assertThat(StreamsAppConfig.fromProperties(Map.of("kto.cachedStates", "64"), registry).settings().kto()
-                .cachedStates()).isEqualTo(64);
+        assertThat(StreamsAppConfig.fromProperties(Map.of("kto.cachedStateBytes", "65536"), registry).settings()
+                .kto().cachedStateBytes()).isEqualTo(65536);
         assertThat(c.settings().dpo().rho()).isEqualTo(0.5);
         assertThat(c.settings().dpo().rolloutWindow()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.settings().judge().formatByTask()).containsKey("json");
@@ -79,6 +79,35 @@ class StreamsAppConfigTest {
     }
 
     @Test
+    void stateBoundsDefaultBelowKafkasOneMebibyteAndAreRead() {
+        StreamsSettings d = StreamsSettings.defaults();
+        assertThat(d.kto().maxVotesPerResponse()).isEqualTo(1000);
+        assertThat(d.kto().maxStateBytes()).isEqualTo(524_288);
+        assertThat(d.kto().cachedStateBytes()).isEqualTo(33_554_432);
+        assertThat(d.dpo().derivedResponsesPerPrompt()).isEqualTo(100);
+        assertThat(d.dpo().maxStateBytes()).isEqualTo(524_288);
+        StreamsAppConfig c = StreamsAppConfig.fromProperties(Map.of("kto.maxVotesPerResponse", "10",
+                "kto.maxStateBytes", "8192", "dpo.derivedResponsesPerPrompt", "3", "dpo.maxStateBytes", "9000"),
+                registry);
+        assertThat(c.settings().kto().maxVotesPerResponse()).isEqualTo(10);
+        assertThat(c.settings().kto().maxStateBytes()).isEqualTo(8192);
+        assertThat(c.settings().dpo().derivedResponsesPerPrompt()).isEqualTo(3);
+        assertThat(c.settings().dpo().maxStateBytes()).isEqualTo(9000);
+    }
+
+    @Test
+    void stateBoundsThatWouldLetAChangelogRecordReachOneMebibyteAreRefused() {
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("kto.maxStateBytes", "1048576"), registry))
+                .hasMessageContaining("kto.maxStateBytes").hasMessageContaining("1 MiB");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("dpo.maxStateBytes", "2000000"), registry))
+                .hasMessageContaining("dpo.maxStateBytes");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("kto.maxVotesPerResponse", "0"), registry))
+                .hasMessageContaining("kto.maxVotesPerResponse");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("dpo.derivedResponsesPerPrompt", "1"),
+                registry)).hasMessageContaining("dpo.derivedResponsesPerPrompt");
+    }
+
+    @Test
     void invalidValuesFailFastNamingTheKey() {
         assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("dpo.rho", "1.5"), registry))
                 .hasMessageContaining("dpo.rho");
@@ -88,8 +117,8 @@ class StreamsAppConfigTest {
                 .hasMessageContaining("kto.responseRetention");
         assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("kto.userLabelsPerHour", "-1"), registry))
                 .hasMessageContaining("kto.userLabelsPerHour");
-        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("kto.cachedStates", "0"), registry))
-                .hasMessageContaining("kto.cachedStates");
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("kto.cachedStateBytes", "0"), registry))
+                .hasMessageContaining("kto.cachedStateBytes");
         assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("judge.format.x", "("), registry))
                 .hasMessageContaining("judge.format.x");
         assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("streams.threads", "zero"), registry))

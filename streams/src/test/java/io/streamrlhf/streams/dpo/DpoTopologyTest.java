@@ -151,7 +151,7 @@ class DpoTopologyTest {
     @Test
     void capsDerivedPairsPerPrompt() {
         start(new DpoConfig(Duration.ofHours(1), 2, Duration.ofMinutes(10), Duration.ofDays(7), 4,
-                Duration.ofSeconds(60), 0.1, Duration.ofSeconds(1)));
+                Duration.ofSeconds(60), 0.1, Duration.ofSeconds(1), 100, 512 << 10));
         send(response("bad", "p1", "bad answer", 1, T0), T0);
         send(down("f0", "bad", "u0", T0 + 1), T0 + 1);
         for (int i = 0; i < 4; i++) {
