@@ -9,7 +9,7 @@ import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PairSource;
-import io.streamrlhf.schemas.embedded.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.TopicNames;
