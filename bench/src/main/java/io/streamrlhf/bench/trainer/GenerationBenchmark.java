@@ -1,5 +1,6 @@
 package io.streamrlhf.bench.trainer;
 
+import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.model.Devices;
 import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.SamplingConfig;
@@ -27,6 +28,7 @@ public final class GenerationBenchmark {
 
   /** Runs the benchmark and prints the table. */
   public static void main(String[] args) {
+    MklDispatch.ensureLoaded();
     int rows = 8;
     int maxTokens = 64;
     int rounds = 3;

@@ -16,6 +16,7 @@ import ai.djl.util.Pair;
 import io.streamrlhf.trainer.batch.SequenceCollator;
 import io.streamrlhf.trainer.batch.TokenBatch;
 import io.streamrlhf.trainer.config.ModelConfig;
+import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,6 +48,7 @@ public final class PolicyModel implements AutoCloseable {
     this.config = config;
     this.device = device;
     this.collator = new SequenceCollator(tokenizer, config.context());
+    MklDispatch.ensureLoaded();
     this.manager = NDManager.newBaseManager(device);
     this.block = new TransformerLM(config, ByteTokenizer.VOCAB_SIZE);
     Engine.getInstance().setRandomSeed((int) config.seed());
