@@ -35,11 +35,22 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {
     return JNI_VERSION_1_8;
 }
 
-/* True when a global-scope lookup of the symbol, as libtorch_cpu.so's PLT does, finds this library's definition. */
+/*
+ * True when a lookup in the process's global scope, where libtorch_cpu.so's references are resolved first, finds
+ * this library's definition. The main program's handle searches exactly that scope; RTLD_DEFAULT would not do:
+ * from inside this library it also searches the library's own local scope, so it finds it even when not global.
+ */
 JNIEXPORT jboolean JNICALL Java_io_streamrlhf_trainer_cpu_MklDispatch_globallyBound0(JNIEnv *env, jclass cls) {
     (void) env;
     (void) cls;
-    return dlsym(RTLD_DEFAULT, "mkl_serv_intel_cpu_true") == (void *) &mkl_serv_intel_cpu_true ? JNI_TRUE : JNI_FALSE;
+    void *global = dlopen(NULL, RTLD_NOW);
+    if (global == NULL) {
+        return JNI_FALSE;
+    }
+    void *definition = dlsym(global, "mkl_serv_intel_cpu_true");
+    jboolean found = definition == (void *) &mkl_serv_intel_cpu_true ? JNI_TRUE : JNI_FALSE;
+    dlclose(global);
+    return found;
 }
 
 /* How often MKL has asked so far: above zero after an MKL kernel ran means MKL called this definition. */
