@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import io.streamrlhf.trainer.batch.TokenBatch;
 import io.streamrlhf.trainer.config.ModelConfig;
 import io.streamrlhf.trainer.config.OptimizerConfig;
+import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.loss.LossConfig;
 import io.streamrlhf.trainer.loss.LossType;
 import io.streamrlhf.trainer.loss.PairedLogps;
@@ -66,6 +67,7 @@ public final class DpoStepBenchmark {
   /** Runs the benchmark and prints the table. */
   public static void main(String[] args) throws Exception {
     Options o = parse(args);
+    MklDispatch.Status mkl = MklDispatch.ensureLoaded();
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(o.threads()));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     List<ModelConfig> sizes = List.of(ModelConfig.defaults(), ModelConfig.defaults().withSize(6, 256));
@@ -127,10 +129,8 @@ public final class DpoStepBenchmark {
           size.layers(), size.width(), params / 1e6, tokens, tokensPerSecond, 100 * mfu, 100 * mfuBest,
           torchCell, torchMfu, ratio));
     }
-    String preload = System.getenv().getOrDefault("LD_PRELOAD", "");
-    System.out.printf(Locale.ROOT, "%nbest fp32 matmul via DJL: %.1f GFLOP/s (MKL dispatch shim %s); best in this"
-        + " run, any engine: %.1f GFLOP/s%n", matmul,
-        preload.contains("mkl_intel_dispatch") ? "preloaded" : "not preloaded", best);
+    System.out.printf(Locale.ROOT, "%nbest fp32 matmul via DJL: %.1f GFLOP/s (MKL dispatch shim: %s); best in this"
+        + " run, any engine: %.1f GFLOP/s%n", matmul, mkl, best);
     System.out.println("| model | params | tokens/step | DJL tokens/s | DJL MFU (of DJL's matmul) "
         + "| DJL MFU (of the best matmul) | PyTorch tokens/s "
         + "| PyTorch MFU (of its own matmul GFLOP/s) | DJL/PyTorch |");

@@ -1,5 +1,6 @@
 package io.streamrlhf.bench.trainer;
 
+import io.streamrlhf.trainer.cpu.MklDispatch;
 import ai.djl.engine.Engine;
 import io.streamrlhf.trainer.config.ModelConfig;
 import io.streamrlhf.trainer.generate.Generation;
@@ -29,6 +30,7 @@ public final class GenerationBenchmark {
 
   /** Runs the benchmark and prints the table. */
   public static void main(String[] args) {
+    MklDispatch.ensureLoaded();
     int rows = 8;
     int maxTokens = 64;
     int rounds = 3;

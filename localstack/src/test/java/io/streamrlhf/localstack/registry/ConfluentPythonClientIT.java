@@ -11,11 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.FeedbackKind;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.serde.AvroDeserializer;
 import io.streamrlhf.schemas.serde.AvroSerializer;
 import io.streamrlhf.schemas.serde.WireFormat;
-import io.streamrlhf.schemas.topic.TopicNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +25,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,9 +35,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -53,8 +51,9 @@ class ConfluentPythonClientIT {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(90);
 
-    private static EmbeddedKafkaBroker broker;
-    private static EmbeddedSchemaRegistry registry;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
     private static RestSchemaRegistryClient client;
 
     @TempDir
@@ -63,28 +62,14 @@ class ConfluentPythonClientIT {
     private final ObjectMapper json = new ObjectMapper();
 
     @BeforeAll
-    static void startStack() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-        String logTopic = TopicNames.defaults().withPrefix(UUID.randomUUID() + ".").schemas();
-        registry = EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(),
-                KafkaBackedSchemaRegistry.Config.of(broker.bootstrapServers(), logTopic)).start();
-        client = new RestSchemaRegistryClient(registry.url());
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (broker != null) {
-            broker.close();
-        }
+    static void connectClient() {
+        client = new RestSchemaRegistryClient(KAFKA.schemaRegistryUrl());
     }
 
     @Test
     void feedbackProducedByConfluentPythonClientIsReadByOurDeserializer() throws Exception {
         // given
-        String topic = "py-to-java-" + UUID.randomUUID();
+        String topic = KAFKA.uniqueName("py-to-java");
         Path schemaFile = tmp.resolve("Feedback.avsc");
         Files.writeString(schemaFile, Feedback.getClassSchema().toString(), StandardCharsets.UTF_8);
 
@@ -99,7 +84,7 @@ class ConfluentPythonClientIT {
         assertThat(record.key()).isEqualTo("resp-py");
         assertThat(record.value()[0]).isEqualTo(WireFormat.MAGIC_BYTE);
         assertThat(ByteBuffer.wrap(record.value(), 1, 4).getInt()).isEqualTo(schemaId);
-        Feedback feedback = new AvroDeserializer<Feedback>(new RestSchemaRegistryClient(registry.url()),
+        Feedback feedback = new AvroDeserializer<Feedback>(new RestSchemaRegistryClient(KAFKA.schemaRegistryUrl()),
                 Feedback.getClassSchema()).deserialize(topic, record.value());
         assertThat(feedback.getFeedbackId()).isEqualTo("py-1");
         assertThat(feedback.getResponseId()).isEqualTo("resp-py");
@@ -112,12 +97,12 @@ class ConfluentPythonClientIT {
     @Test
     void feedbackWrittenByOurSerializerIsDecodedByConfluentPythonClient() throws Exception {
         // given: our serializer's output on a real topic
-        String topic = "java-to-py-" + UUID.randomUUID();
+        String topic = KAFKA.uniqueName("java-to-py");
         Feedback feedback = Feedback.newBuilder()
                 .setFeedbackId("java-1").setResponseId("resp-java").setUserId("user-java")
                 .setKind(FeedbackKind.RETRACT).setComment("écrit en Java ✓")
                 .setEventTime(Instant.ofEpochMilli(1_764_000_000_789L)).build();
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, Feedback> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new AvroSerializer<>(client, Feedback.getClassSchema(), false, true))) {
@@ -148,7 +133,7 @@ class ConfluentPythonClientIT {
         Path script = Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
                 .resolve("src/test/python/cross_client.py");
         List<String> args = new ArrayList<>(List.of(PYTHON.toString(), script.toString(), command,
-                "--bootstrap", broker.bootstrapServers(), "--registry", registry.url(), "--topic", topic,
+                "--bootstrap", KAFKA.bootstrapServers(), "--registry", KAFKA.schemaRegistryUrl(), "--topic", topic,
                 "--timeout", "60"));
         args.addAll(List.of(extra));
         Path out = tmp.resolve(command + ".out");
@@ -177,8 +162,8 @@ class ConfluentPythonClientIT {
     }
 
     private static ConsumerRecord<String, byte[]> consumeOne(String topic) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "g-" + UUID.randomUUID(),
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, KAFKA.uniqueName("g"),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer =

@@ -6,37 +6,37 @@ import io.streamrlhf.schemas.topic.TopicProvisioner;
 import io.streamrlhf.schemas.topic.TopicSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class TopicProvisionerIT {
 
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
     private static Admin admin;
 
     @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+    static void openAdmin() {
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()));
     }
 
     @AfterAll
-    static void stopBroker() {
+    static void closeAdmin() {
         admin.close();
-        broker.close();
     }
 
     @Test
     void createsEveryTopicOnceAndChangesNothingTheSecondTime() {
-        TopicNames names = TopicNames.defaults().withPrefix(UUID.randomUUID() + ".");
+        TopicNames names = TopicNames.defaults().withPrefix(KAFKA.uniquePrefix());
         List<TopicSpec> specs = TopicLayout.defaults().specs(names);
         TopicProvisioner provisioner = new TopicProvisioner(admin);
 
@@ -52,7 +52,7 @@ class TopicProvisionerIT {
 
     @Test
     void reportsAnExistingTopicWithWrongSettingsWithoutAlteringIt() throws Exception {
-        TopicNames names = TopicNames.defaults().withPrefix(UUID.randomUUID() + ".");
+        TopicNames names = TopicNames.defaults().withPrefix(KAFKA.uniquePrefix());
         admin.createTopics(List.of(new NewTopic(names.feedback(), 1, (short) 1)
                 .configs(Map.of("retention.ms", "1000")))).all().get();
 

@@ -9,37 +9,27 @@ import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.producers.TopicReader;
 import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
-import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The client against a real broker: every event lands on its topic under the documented key. */
 class ChatFeedbackClientIT {
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void writesResponsesThumbsAndPreferencesThatReadBackUnderTheirKeys() {
         // given
-        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-        KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers())
-                .withTopics(TopicNames.defaults().withPrefix("client-it."));
+        SchemaRegistryClient registry = KAFKA.schemaRegistryClient();
+        KafkaConnection connection = KafkaConnection.of(KAFKA.bootstrapServers())
+                .withTopics(TopicNames.defaults().withPrefix(KAFKA.uniquePrefix()));
         Topics topics = new Topics(connection.topics(), registry);
 
         // when
@@ -56,9 +46,9 @@ class ChatFeedbackClientIT {
         }
 
         // then
-        try (TopicReader<ResponseGenerated> responses = new TopicReader<>(broker.bootstrapServers(), topics.responses());
-             TopicReader<Feedback> feedback = new TopicReader<>(broker.bootstrapServers(), topics.feedback());
-             TopicReader<PairwisePreference> prefs = new TopicReader<>(broker.bootstrapServers(), topics.preferences())) {
+        try (TopicReader<ResponseGenerated> responses = new TopicReader<>(KAFKA.bootstrapServers(), topics.responses());
+             TopicReader<Feedback> feedback = new TopicReader<>(KAFKA.bootstrapServers(), topics.feedback());
+             TopicReader<PairwisePreference> prefs = new TopicReader<>(KAFKA.bootstrapServers(), topics.preferences())) {
             List<ConsumerRecord<String, ResponseGenerated>> r = responses.awaitAtLeast(2);
             assertThat(r).extracting(ConsumerRecord::key).containsExactly(a, b);
             assertThat(r.get(0).value().getCompletion()).isEqualTo("4");

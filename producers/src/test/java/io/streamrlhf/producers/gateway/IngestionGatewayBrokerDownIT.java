@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.net.http.HttpResponse;
@@ -14,29 +14,31 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** With the broker gone, the gateway answers 503 with Retry-After instead of hanging or dropping. */
 class IngestionGatewayBrokerDownIT {
 
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
     private static IngestionGateway gateway;
 
     @BeforeAll
     static void start() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-        KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers())
-                .withTopics(TopicNames.defaults().withPrefix("down-it."));
+        KafkaConnection connection = KafkaConnection.of(KAFKA.bootstrapServers())
+                .withTopics(TopicNames.defaults().withPrefix(KAFKA.uniquePrefix()));
         ClientConfig quick = GatewayConfig.gatewayClient(connection)
                 .withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(1));
         GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), connection)
                 .withListener("127.0.0.1", 0).withClient(quick).withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF);
+        // The registry is not under test, and the broker is stopped below: an in-memory one keeps it out of the way.
         gateway = new IngestionGateway(config, new InMemorySchemaRegistry()).start();
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
-        broker.close();
     }
 
     @Test
@@ -47,7 +49,7 @@ class IngestionGatewayBrokerDownIT {
         assertThat(calls.post("/v1/feedback", feedback).statusCode()).isEqualTo(202);
 
         // when
-        broker.stop();
+        KAFKA.broker().stop();
         HttpResponse<String> answer = calls.post("/v1/feedback", feedback);
 
         // then

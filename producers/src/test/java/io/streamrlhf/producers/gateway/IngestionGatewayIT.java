@@ -14,8 +14,8 @@ import io.streamrlhf.producers.client.PublishException;
 import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
-import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import java.net.http.HttpRequest;
@@ -27,22 +27,24 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The gateway on a real broker: accepted events land, refused ones produce nothing. */
 class IngestionGatewayIT {
 
-    private static EmbeddedKafkaBroker broker;
-    private static InMemorySchemaRegistry registry;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+    private static SchemaRegistryClient registry;
     private static Topics topics;
     private static IngestionGateway gateway;
     private static HttpCalls calls;
 
     @BeforeAll
     static void start() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-        registry = new InMemorySchemaRegistry();
-        KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers())
-                .withTopics(TopicNames.defaults().withPrefix("gateway-it."));
+        registry = KAFKA.schemaRegistryClient();
+        KafkaConnection connection = KafkaConnection.of(KAFKA.bootstrapServers())
+                .withTopics(TopicNames.defaults().withPrefix(KAFKA.uniquePrefix()));
         topics = new Topics(connection.topics(), registry);
         GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), connection).withListener("127.0.0.1", 0);
         gateway = new IngestionGateway(config, registry).start();
@@ -52,7 +54,6 @@ class IngestionGatewayIT {
     @AfterAll
     static void stop() {
         gateway.close();
-        broker.close();
     }
 
     @Test
@@ -84,9 +85,9 @@ class IngestionGatewayIT {
                 .containsExactly(400, 400, 400, 413, 401, 422, 400, 422);
         assertThat(List.of(first, second, thumbs, preference)).extracting(HttpResponse::statusCode)
                 .containsOnly(202);
-        try (TopicReader<ResponseGenerated> responses = new TopicReader<>(broker.bootstrapServers(), topics.responses());
-             TopicReader<Feedback> feedback = new TopicReader<>(broker.bootstrapServers(), topics.feedback());
-             TopicReader<PairwisePreference> prefs = new TopicReader<>(broker.bootstrapServers(), topics.preferences())) {
+        try (TopicReader<ResponseGenerated> responses = new TopicReader<>(KAFKA.bootstrapServers(), topics.responses());
+             TopicReader<Feedback> feedback = new TopicReader<>(KAFKA.bootstrapServers(), topics.feedback());
+             TopicReader<PairwisePreference> prefs = new TopicReader<>(KAFKA.bootstrapServers(), topics.preferences())) {
             assertThat(responses.awaitKey("r-bad")).extracting(ConsumerRecord::key).containsExactly("r-ok", "r-bad");
             List<ConsumerRecord<String, Feedback>> f = feedback.awaitKey("r-ok");
             assertThat(f).hasSize(1);
@@ -101,7 +102,7 @@ class IngestionGatewayIT {
     @Test
     void acceptsFeedbackForAResponseRecordedAnotherWayOnceItsTailHasSeenIt() {
         // given: a response written straight to Kafka by the Java client, not through the gateway
-        KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers()).withTopics(topics.names());
+        KafkaConnection connection = KafkaConnection.of(KAFKA.bootstrapServers()).withTopics(topics.names());
         try (ChatFeedbackClient direct = new ChatFeedbackClient(ClientConfig.defaults(connection), registry)) {
             PublishException.await(direct.recordResponse(ChatResponse.of("p-direct", "Hello!", "Hello! How can I help?")
                     .withResponseId("r-direct")), 30_000);
@@ -110,7 +111,7 @@ class IngestionGatewayIT {
         // when / then: the gateway's tail of the responses topic learns the id
         await().atMost(Duration.ofSeconds(30)).until(() -> calls.post("/v1/feedback",
                 "{'responseId':'r-direct','userId':'u-2','kind':'THUMBS_UP'}").statusCode() == 202);
-        try (TopicReader<Feedback> feedback = new TopicReader<>(broker.bootstrapServers(), topics.feedback())) {
+        try (TopicReader<Feedback> feedback = new TopicReader<>(KAFKA.bootstrapServers(), topics.feedback())) {
             assertThat(feedback.awaitKey("r-direct")).extracting(ConsumerRecord::key).containsOnlyOnce("r-direct");
         }
     }

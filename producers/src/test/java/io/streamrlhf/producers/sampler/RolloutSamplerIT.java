@@ -8,8 +8,8 @@ import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.Prompt;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
-import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.TopicProvisioner;
@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -35,40 +34,31 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class RolloutSamplerIT {
 
-    private static EmbeddedKafkaBroker broker;
-    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    private final SchemaRegistryClient registry = KAFKA.schemaRegistryClient();
 
     @Test
     void rollsOutEachPromptKTimesAndHotSwapsToVerifiedNewVersions(@TempDir Path dir) throws Exception {
-        Topics topics = new Topics(TopicNames.defaults().withPrefix(UUID.randomUUID() + "."), registry);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        Topics topics = new Topics(TopicNames.defaults().withPrefix(KAFKA.uniquePrefix()), registry);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
             new TopicProvisioner(admin).ensure(TopicLayout.defaults().specs(topics.names()));
         }
         CheckpointStore store = new LocalCheckpointStore(dir);
-        SamplerConfig config = SamplerConfig.from(Map.of("bootstrap.servers", broker.bootstrapServers(),
-                "sampler.k", "3", "sampler.max.tokens", "8", "sampler.transactional.id", "sampler-" + UUID.randomUUID(),
-                "sampler.group.id", "sampler-" + UUID.randomUUID()));
+        SamplerConfig config = SamplerConfig.from(Map.of("bootstrap.servers", KAFKA.bootstrapServers(),
+                "sampler.k", "3", "sampler.max.tokens", "8", "sampler.transactional.id", KAFKA.uniqueName("sampler"),
+                "sampler.group.id", KAFKA.uniqueName("sampler")));
         List<ResponseGenerated> responses = new CopyOnWriteArrayList<>();
 
         try (KafkaProducer<String, Object> producer = transactionalProducer(topics);
-             PolicyFollower follower = new PolicyFollower(broker.bootstrapServers(), topics.policyVersions(), store, "policy");
+             PolicyFollower follower = new PolicyFollower(KAFKA.bootstrapServers(), topics.policyVersions(), store, "policy");
              RolloutSampler sampler = new RolloutSampler(config, topics, follower);
              ResponseReader reader = new ResponseReader(topics, responses)) {
             new Thread(follower, "follower").start();
@@ -120,8 +110,8 @@ class RolloutSamplerIT {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static KafkaProducer<String, Object> transactionalProducer(Topics topics) {
         KafkaProducer producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-" + UUID.randomUUID()),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, KAFKA.uniqueName("test")),
                 topics.prompts().keySerde().serializer(), new RoutingSerializer(topics));
         producer.initTransactions();
         return producer;
@@ -165,8 +155,8 @@ class RolloutSamplerIT {
             this.topics = topics;
             this.sink = sink;
             this.consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG, KAFKA.uniqueName("reader"),
                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                     topics.responses().keySerde().deserializer(), topics.responses().valueSerde().deserializer());

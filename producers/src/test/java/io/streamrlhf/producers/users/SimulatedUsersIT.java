@@ -17,8 +17,8 @@ import io.streamrlhf.producers.config.PromptSourceConfig;
 import io.streamrlhf.producers.config.UsersConfig;
 import io.streamrlhf.producers.tasks.ArithmeticTask;
 import io.streamrlhf.producers.tasks.PromptSource;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
-import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import java.time.Duration;
@@ -26,31 +26,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The simulated-users loop and the prompt source on a real broker. */
 class SimulatedUsersIT {
 
-    private static EmbeddedKafkaBroker broker;
-    private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    private final SchemaRegistryClient registry = KAFKA.schemaRegistryClient();
 
     @Test
     void usersRateRolloutsAndChooseBetweenAnswersToTheSamePrompt() {
         // given: two rollouts per prompt, one right and one wrong, already on the responses topic
-        KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers())
-                .withTopics(TopicNames.defaults().withPrefix("users-it."));
+        KafkaConnection connection = KafkaConnection.of(KAFKA.bootstrapServers())
+                .withTopics(TopicNames.defaults().withPrefix(KAFKA.uniquePrefix()));
         Topics topics = new Topics(connection.topics(), registry);
         try (ChatFeedbackClient writer = new ChatFeedbackClient(ClientConfig.defaults(connection), registry)) {
             for (int i = 0; i < 5; i++) {
@@ -68,8 +59,8 @@ class SimulatedUsersIT {
 
         // when
         try (SimulatedUsers users = new SimulatedUsers(config, registry).start();
-             TopicReader<Feedback> feedback = new TopicReader<>(broker.bootstrapServers(), topics.feedback());
-             TopicReader<PairwisePreference> prefs = new TopicReader<>(broker.bootstrapServers(), topics.preferences())) {
+             TopicReader<Feedback> feedback = new TopicReader<>(KAFKA.bootstrapServers(), topics.feedback());
+             TopicReader<PairwisePreference> prefs = new TopicReader<>(KAFKA.bootstrapServers(), topics.preferences())) {
 
             // then
             List<ConsumerRecord<String, Feedback>> thumbs = feedback.awaitAtLeast(10);
@@ -94,15 +85,15 @@ class SimulatedUsersIT {
     @Test
     void promptSourceEmitsPromptsWithTaskAndReferenceAtItsRate() {
         // given
-        KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers())
-                .withTopics(TopicNames.defaults().withPrefix("prompts-it."));
+        KafkaConnection connection = KafkaConnection.of(KAFKA.bootstrapServers())
+                .withTopics(TopicNames.defaults().withPrefix(KAFKA.uniquePrefix()));
         Topics topics = new Topics(connection.topics(), registry);
         PromptSourceConfig config = new PromptSourceConfig(50, 1.0, 20, 1, 8,
                 ClientConfig.defaults(connection).withClientId("prompts-it"));
 
         // when
         try (PromptSource source = new PromptSource(config, registry).start();
-             TopicReader<Prompt> reader = new TopicReader<>(broker.bootstrapServers(), topics.prompts())) {
+             TopicReader<Prompt> reader = new TopicReader<>(KAFKA.bootstrapServers(), topics.prompts())) {
 
             // then
             List<ConsumerRecord<String, Prompt>> prompts = reader.awaitAtLeast(8);

@@ -15,6 +15,7 @@ import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.SourceConfig;
 import io.streamrlhf.trainer.config.TrainerConfig;
+import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.loop.PreferenceTrainer.StepResult;
 import io.streamrlhf.trainer.model.Devices;
 import io.streamrlhf.trainer.model.PolicyModel;
@@ -125,6 +126,8 @@ public final class OnlineTrainer implements AutoCloseable {
     this.topics = topics;
     this.hooks = hooks;
     this.admission = new Admission(config.staleness());
+    // Before anything loads libtorch (recovery, checkpoints, the model), or MKL binds to its slower AMD paths.
+    MklDispatch.ensureLoaded();
   }
 
   /** Current lifecycle state. */

@@ -2,6 +2,7 @@ package io.streamrlhf.trainer.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.streamrlhf.trainer.cpu.MklDispatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,11 +17,13 @@ public final class Devices {
 
   /** {@code Device.gpu()} when the engine reports a GPU, else {@code Device.cpu()}. */
   public static Device best() {
+    MklDispatch.ensureLoaded();
     return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
   }
 
   /** Every GPU the engine reports, in order; the CPU alone when there is none. */
   public static List<Device> all() {
+    MklDispatch.ensureLoaded();
     int gpus = Engine.getInstance().getGpuCount();
     if (gpus == 0) {
       return List.of(Device.cpu());
@@ -41,6 +44,7 @@ public final class Devices {
    * @throws IllegalArgumentException naming the bad entry, or a GPU the engine does not see
    */
   public static List<Device> parse(String spec) {
+    MklDispatch.ensureLoaded();
     String trimmed = spec == null ? "" : spec.trim().toLowerCase(Locale.ROOT);
     if (trimmed.isEmpty() || trimmed.equals(AUTO)) {
       return all();

@@ -2,6 +2,7 @@ package io.streamrlhf.trainer.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import io.streamrlhf.trainer.cpu.MklDispatch;
 
 /**
  * PyTorch's grad mode is per thread and on by default in threads DJL did not initialise; in-place
@@ -20,6 +21,7 @@ public final class GradMode {
 
   /** Turns autograd recording off for the calling thread until the scope closes. */
   public static Scope off() {
+    MklDispatch.ensureLoaded();
     if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
       return () -> { };
     }

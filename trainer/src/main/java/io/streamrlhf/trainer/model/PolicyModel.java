@@ -15,6 +15,7 @@ import ai.djl.util.Pair;
 import io.streamrlhf.trainer.batch.SequenceCollator;
 import io.streamrlhf.trainer.batch.TokenBatch;
 import io.streamrlhf.trainer.config.ModelConfig;
+import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
 import io.streamrlhf.trainer.tokenizer.Tokenizer;
 import java.util.Collections;
@@ -45,6 +46,7 @@ public final class PolicyModel implements AutoCloseable {
     this.config = config;
     this.device = device;
     this.tokenizer = tokenizer;
+    MklDispatch.ensureLoaded();
     this.manager = NDManager.newBaseManager(device);
     this.block = new TransformerLM(config, tokenizer.vocabSize());
     Engine.getInstance().setRandomSeed((int) config.seed());

@@ -10,8 +10,7 @@ import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
-import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
@@ -30,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
@@ -46,28 +44,18 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Exactly-once resume of the online trainer on the embedded broker, with crashes injected. */
 class OnlineTrainerIT {
 
-  private static EmbeddedKafkaBroker broker;
+  @RegisterExtension
+  static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   @TempDir
   Path checkpoints;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = EmbeddedKafkaBroker.temporary().start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    broker.close();
-  }
 
   /** Thrown from a hook: the trainer dies at that point without cleaning up its transaction. */
   static final class SimulatedCrash extends RuntimeException {
@@ -81,8 +69,8 @@ class OnlineTrainerIT {
   @Test
   void lineagesOfCommittedVersionsCoverEveryExampleExactlyOnceAcrossCrashes() throws Exception {
     // given examples produced transactionally on two partitions per topic, plus an aborted batch
-    String prefix = "it" + UUID.randomUUID().toString().substring(0, 8) + ".";
-    Topics topics = new Topics(TopicNames.defaults().withPrefix(prefix), new InMemorySchemaRegistry());
+    String prefix = KAFKA.uniquePrefix();
+    Topics topics = new Topics(TopicNames.defaults().withPrefix(prefix), KAFKA.schemaRegistryClient());
     createTopics(topics);
     produceExamples(topics, 24, 16);
     TrainerConfig config = config(topics, prefix);
@@ -193,7 +181,7 @@ class OnlineTrainerIT {
 
   private TrainerConfig config(Topics topics, String prefix) {
     Map<String, String> p = new HashMap<>();
-    p.put("kafka.bootstrap.servers", broker.bootstrapServers());
+    p.put("kafka.bootstrap.servers", KAFKA.bootstrapServers());
     p.put("trainer.model.id", "itmodel");
     p.put("trainer.group.id", prefix + "trainer");
     p.put("trainer.transactional.id", prefix + "trainer-tx");
@@ -220,7 +208,7 @@ class OnlineTrainerIT {
 
   private static void createTopics(Topics topics) throws Exception {
     try (Admin admin = Admin.create(
-        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
       admin.createTopics(List.of(
           new NewTopic(topics.ktoExamples().name(), 2, (short) 1),
           new NewTopic(topics.dpoPairs().name(), 2, (short) 1),
@@ -231,8 +219,8 @@ class OnlineTrainerIT {
 
   private static void produceExamples(Topics topics, int kto, int dpo) {
     Map<String, Object> p = new HashMap<>();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "it-producer-" + UUID.randomUUID());
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, KAFKA.uniqueName("it-producer"));
     Instant now = Instant.now();
     try (KafkaProducer<String, KtoExample> ktoProducer = new KafkaProducer<>(p,
         new StringSerializer(), topics.ktoExamples().valueSerde().serializer())) {
@@ -261,7 +249,7 @@ class OnlineTrainerIT {
       }
       ktoProducer.abortTransaction();
     }
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "it-producer-" + UUID.randomUUID());
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, KAFKA.uniqueName("it-producer"));
     try (KafkaProducer<String, DpoPair> dpoProducer = new KafkaProducer<>(p,
         new StringSerializer(), topics.dpoPairs().valueSerde().serializer())) {
       dpoProducer.initTransactions();
@@ -306,7 +294,7 @@ class OnlineTrainerIT {
   }
 
   private VersionHistory history(TrainerConfig config, Topics topics) {
-    return VersionHistory.read(broker.bootstrapServers(), topics.policyVersions(), "itmodel",
+    return VersionHistory.read(KAFKA.bootstrapServers(), topics.policyVersions(), "itmodel",
         Duration.ofSeconds(30));
   }
 
@@ -320,7 +308,7 @@ class OnlineTrainerIT {
 
   private static List<ConsumerRecord<byte[], byte[]>> readRaw(String topic) {
     Map<String, Object> p = new HashMap<>();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
