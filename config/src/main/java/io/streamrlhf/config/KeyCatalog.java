@@ -45,7 +45,10 @@ public final class KeyCatalog {
 
     /** Whether {@code key} is a documented setting or a valid Kafka passthrough key. */
     public boolean isKnown(String key) {
-        return settings.containsKey(key) || kafkaPassthrough(key).map(kafkaConfigNames::contains).orElse(false);
+        return settings.containsKey(key)
+                || settings.values().stream().anyMatch(s -> s.isFamily() && key.startsWith(s.prefix())
+                        && key.length() > s.prefix().length())
+                || kafkaPassthrough(key).map(kafkaConfigNames::contains).orElse(false);
     }
 
     /** Whether values of {@code key} are masked when printed. */
@@ -64,7 +67,7 @@ public final class KeyCatalog {
                 throw unknown(key, value.source());
             }
             Setting<?> s = settings.get(key);
-            if (s != null) {
+            if (s != null && !s.isFamily()) {
                 s.find(effective.asMap());
             }
         });

@@ -32,9 +32,15 @@ public final class Setting<T> {
     private final boolean secret;
     private final Predicate<T> valid;
     private final String requirement;
+    private final boolean open;
 
     private Setting(String name, String type, Parser<T> parser, T defaultValue, String defaultText, String doc,
                     boolean secret, Predicate<T> valid, String requirement) {
+        this(name, type, parser, defaultValue, defaultText, doc, secret, valid, requirement, false);
+    }
+
+    private Setting(String name, String type, Parser<T> parser, T defaultValue, String defaultText, String doc,
+                    boolean secret, Predicate<T> valid, String requirement, boolean open) {
         if (!name.matches("[a-z0-9]+(\\.[a-z0-9]+)*")) {
             throw new IllegalArgumentException("Setting names are dotted lower case, got " + name);
         }
@@ -47,6 +53,7 @@ public final class Setting<T> {
         this.secret = secret;
         this.valid = valid;
         this.requirement = requirement;
+        this.open = open;
     }
 
     private static <T> Setting<T> of(String name, String type, Parser<T> parser, T defaultValue, String doc,
@@ -92,20 +99,28 @@ public final class Setting<T> {
                 Enum::name);
     }
 
+    /**
+     * A family of text settings {@code <name>.<anything>} (for example {@code judge.format.<task>}); read them
+     * with {@link Settings#withPrefix(Map, String)} and {@link #prefix()}.
+     */
+    public static Setting<String> family(String name, String doc) {
+        return new Setting<>(name, "string", (k, t) -> t.trim(), null, "", doc, false, v -> true, null, true);
+    }
+
     /** This setting with a default that is described rather than a literal (for example "the model id"). */
     public Setting<T> describedDefault(String text) {
-        return new Setting<>(name, type, parser, defaultValue, text, doc, secret, valid, requirement);
+        return new Setting<>(name, type, parser, defaultValue, text, doc, secret, valid, requirement, open);
     }
 
     /** This setting marked secret: masked wherever it is printed. */
     public Setting<T> secret() {
-        return new Setting<>(name, type, parser, defaultValue, defaultText, doc, true, valid, requirement);
+        return new Setting<>(name, type, parser, defaultValue, defaultText, doc, true, valid, requirement, open);
     }
 
     /** This setting with a check on the parsed value; {@code requirement} reads "must be ...". */
     public Setting<T> requiring(Predicate<T> check, String requirement) {
         return new Setting<>(name, type, parser, defaultValue, defaultText, doc, secret, this.valid.and(check),
-                requirement);
+                requirement, open);
     }
 
     /** The value in {@code values}, or the default; fails when neither exists or the value is bad. */
@@ -159,6 +174,21 @@ public final class Setting<T> {
     /** What it means. */
     public String doc() {
         return doc;
+    }
+
+    /** Whether this names a family of keys under {@link #prefix()} rather than one key. */
+    public boolean isFamily() {
+        return open;
+    }
+
+    /** {@code name + "."}: the prefix of a family's keys. */
+    public String prefix() {
+        return name + ".";
+    }
+
+    /** The name as documented: {@code judge.format.<name>} for a family. */
+    public String displayName() {
+        return open ? name + ".<name>" : name;
     }
 
     /** Whether values are masked when printed. */
