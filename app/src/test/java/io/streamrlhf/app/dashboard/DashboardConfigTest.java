@@ -36,7 +36,7 @@ class DashboardConfigTest {
                 "dashboard.bind", "0.0.0.0",
                 "dashboard.port", "0",
                 "bootstrap.servers", "kafka:9092",
-                "topic.policyVersions", "prod.versions",
+                "topic.policy.versions", "prod.versions",
                 "dashboard.monitor.url", "http://streams:7071",
                 "dashboard.groups", "streamrlhf-trainer-tiny, streamrlhf-streams",
                 "dashboard.poll.ms", "500",

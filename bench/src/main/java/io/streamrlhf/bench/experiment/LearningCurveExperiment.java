@@ -106,9 +106,9 @@ public final class LearningCurveExperiment {
     static Map<String, String> modeSettings(String mode, Path dataDir) {
         Map<String, String> s = new HashMap<>();
         s.put("data.dir", dataDir.toString());
-        s.put("kto.settleDelay", "0s");
+        s.put("kto.settle.delay", "0s");
         s.put("trainer.publish.every.steps", "10");
-        s.put("streams.applicationId", "streamrlhf-learning-" + mode);
+        s.put("streams.application.id", "streamrlhf-learning-" + mode);
         switch (mode) {
             case "kto" -> {
                 s.put("users.preference.rate", "0");

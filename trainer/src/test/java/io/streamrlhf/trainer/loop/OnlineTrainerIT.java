@@ -213,8 +213,8 @@ class OnlineTrainerIT {
   }
 
   private static Map<String, String> prefixed(TopicNames names) {
-    return Map.of("topic.ktoExamples", names.ktoExamples(), "topic.dpoPairs", names.dpoPairs(),
-        "topic.policyVersions", names.policyVersions(), "topic.trainerMetrics",
+    return Map.of("topic.kto.examples", names.ktoExamples(), "topic.dpo.pairs", names.dpoPairs(),
+        "topic.policy.versions", names.policyVersions(), "topic.trainer.metrics",
         names.trainerMetrics());
   }
 
