@@ -193,7 +193,7 @@ class OnlineTrainerIT {
 
   private TrainerConfig config(Topics topics, String prefix) {
     Map<String, String> p = new HashMap<>();
-    p.put("kafka.bootstrap.servers", broker.bootstrapServers());
+    p.put("bootstrap.servers", broker.bootstrapServers());
     p.put("trainer.model.id", "itmodel");
     p.put("trainer.group.id", prefix + "trainer");
     p.put("trainer.transactional.id", prefix + "trainer-tx");
