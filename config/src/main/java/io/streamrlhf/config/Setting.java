@@ -146,6 +146,15 @@ public final class Setting<T> {
         return Optional.of(value);
     }
 
+    /**
+     * The value in {@code values} only when it is set there (no default): for keys whose default depends on
+     * the component reading them.
+     */
+    public Optional<T> ifSet(Map<String, String> values) {
+        String text = values.get(name);
+        return text == null || text.isBlank() ? Optional.empty() : find(values);
+    }
+
     /** The value in {@code settings}, or the default. */
     public T get(Settings settings) {
         return get(settings.asMap());

@@ -126,6 +126,14 @@ public final class Settings {
         return new Settings(merged);
     }
 
+    /** These settings with {@code defaults} filled in where a key is unset, recorded with {@code source}. */
+    public Settings withDefaults(Map<String, String> defaults, String source) {
+        Map<String, Value> merged = new LinkedHashMap<>();
+        defaults.forEach((k, v) -> merged.put(k, new Value(v, source)));
+        merged.putAll(values);
+        return new Settings(merged);
+    }
+
     /** These settings with {@code extra} applied on top (source {@code code}). */
     public Settings with(Map<String, String> extra) {
         return with(extra, "code");

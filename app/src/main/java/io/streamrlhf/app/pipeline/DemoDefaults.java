@@ -1,6 +1,6 @@
 package io.streamrlhf.app.pipeline;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.producers.tasks.ChatTask;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -62,7 +62,6 @@ public final class DemoDefaults {
         defaults.put("prompts.rate.per.second", "4");
         defaults.put("judge.format.chat", chatFormat());
         defaults.put("judge.format.arithmetic", "-?\\d{1,7}");
-        defaults.putAll(settings.asMap());
-        return Settings.of(defaults);
+        return settings.withDefaults(defaults, "demo default");
     }
 }

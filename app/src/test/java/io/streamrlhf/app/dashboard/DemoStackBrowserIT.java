@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.app.pipeline.DemoStack;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,6 +1,6 @@
 package io.streamrlhf.bench.experiment;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.DemoDefaults;
