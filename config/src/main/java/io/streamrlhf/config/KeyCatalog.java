@@ -48,7 +48,8 @@ public final class KeyCatalog {
         return settings.containsKey(key)
                 || settings.values().stream().anyMatch(s -> s.isFamily() && key.startsWith(s.prefix())
                         && key.length() > s.prefix().length())
-                || kafkaPassthrough(key).map(kafkaConfigNames::contains).orElse(false);
+                || kafkaPassthrough(key).map(n -> kafkaConfigNames.contains(n) && !settings.containsKey(n))
+                        .orElse(false);
     }
 
     /** Whether values of {@code key} are masked when printed. */
@@ -75,6 +76,12 @@ public final class KeyCatalog {
 
     private ConfigException unknown(String key, String source) {
         Optional<String> passthrough = kafkaPassthrough(key);
+        if (passthrough.isPresent() && settings.containsKey(passthrough.get())) {
+            // One key per setting: the cluster address is bootstrap.servers for every client, never kafka.*.
+            return new ConfigException(key, "Setting " + key + " (from " + source + ") duplicates "
+                    + passthrough.get() + ", which every component reads; set " + passthrough.get() + " instead",
+                    false);
+        }
         Optional<String> suggestion = passthrough.isPresent()
                 ? Suggestions.closest(passthrough.get(), kafkaConfigNames)
                         .map(n -> key.substring(0, key.length() - passthrough.get().length()) + n)

@@ -23,6 +23,9 @@ public final class Setting<T> {
         T parse(String key, String text);
     }
 
+    /** Marks a default text that describes rather than states the default. */
+    private static final String DESCRIBED = "\u0000";
+
     private final String name;
     private final String type;
     private final Parser<T> parser;
@@ -109,7 +112,8 @@ public final class Setting<T> {
 
     /** This setting with a default that is described rather than a literal (for example "the model id"). */
     public Setting<T> describedDefault(String text) {
-        return new Setting<>(name, type, parser, defaultValue, text, doc, secret, valid, requirement, open);
+        return new Setting<>(name, type, parser, defaultValue, DESCRIBED + text, doc, secret, valid, requirement,
+                open);
     }
 
     /** This setting marked secret: masked wherever it is printed. */
@@ -170,9 +174,14 @@ public final class Setting<T> {
         return type;
     }
 
-    /** The default as it would be written in a settings file; empty when there is none. */
+    /** The default as it would be written in a settings file, or described in words; empty when there is none. */
     public String defaultText() {
-        return defaultText;
+        return defaultText.startsWith(DESCRIBED) ? defaultText.substring(1) : defaultText;
+    }
+
+    /** Whether {@link #defaultText()} describes the default in words rather than stating a value. */
+    public boolean isDefaultDescribed() {
+        return defaultText.startsWith(DESCRIBED);
     }
 
     /** The default value, if any. */

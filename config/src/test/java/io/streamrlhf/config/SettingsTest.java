@@ -109,6 +109,16 @@ class SettingsTest {
     }
 
     @Test
+    void kafkaPassthroughCannotDuplicateADedicatedKey() {
+        KeyCatalog catalog = new KeyCatalog(List.of(Setting.string("bootstrap.servers", null, "x")),
+                List.of("bootstrap.servers", "acks"));
+
+        assertThatThrownBy(() -> catalog.check(Settings.of(Map.of("kafka.bootstrap.servers", "b:1"), "--set")))
+                .hasMessage("Setting kafka.bootstrap.servers (from --set) duplicates bootstrap.servers, which every "
+                        + "component reads; set bootstrap.servers instead");
+    }
+
+    @Test
     void checkAlsoParsesEveryKnownValue() {
         KeyCatalog catalog = new KeyCatalog(List.of(Setting.bool("trainer.model.tied", true, "x")), List.of());
 

@@ -42,7 +42,11 @@ public final class ConfigCommand implements Callable<Integer> {
         Map<String, String> lines = new TreeMap<>();
         for (Setting<?> s : catalog.settings()) {
             if (!s.isFamily()) {
-                lines.put(s.name(), line(s.name(), s.defaultText(), "default", s.isSecret()));
+                String shown = s.isDefaultDescribed()
+                        ? s.defaultValue().map(String::valueOf).orElse("") : s.defaultText();
+                lines.put(s.name(), s.isDefaultDescribed() && shown.isEmpty()
+                        ? s.name() + " =  (unset: " + s.defaultText() + ")"
+                        : line(s.name(), shown, "default", s.isSecret()));
             }
         }
         settings.values().forEach((key, value) ->

@@ -73,7 +73,8 @@ public final class StreamsKeys {
     public static final Setting<String> JUDGE_BANNED_PHRASES = Setting.string("judge.banned.phrases",
             String.join("|", JUDGE.bannedPhrases()), "|-separated, case-insensitive phrases that fail banned-phrases");
     public static final Setting<String> JUDGE_FORMAT = Setting.family("judge.format",
-            "judge.format.<task>=<regex>: a regex the whole completion of that task must match (format judge)");
+            "a regex the whole completion of one task must match (format judge); one key per task, e.g. "
+                    + "judge.format.chat");
     public static final Setting<Boolean> JUDGE_EXACT_ANSWER = Setting.bool("judge.exact.answer", JUDGE.exactAnswer(),
             "whether exact-answer judges tasks whose prompt has a reference answer");
     public static final Setting<Boolean> JUDGE_REQUIRE_END_TOKEN = Setting.bool("judge.require.end.token",
