@@ -79,7 +79,7 @@ public final class LearningCurveExperiment {
         List<String> modes = List.of((args.length > 0 ? args[0] : "kto,dpo").split(","));
         double minutes = args.length > 1 ? Double.parseDouble(args[1]) : 10;
         Path outDir = Path.of(args.length > 2 ? args[2] : "docs");
-        TorchThreads.apply(Optional.of(System.getProperty("torch.threads", "1")));
+        TorchThreads.apply(Optional.of(Integer.getInteger("torch.threads", 1)));
         Files.createDirectories(outDir);
         Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 3; i < args.length; i++) {

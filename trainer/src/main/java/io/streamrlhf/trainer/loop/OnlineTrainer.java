@@ -194,7 +194,7 @@ public final class OnlineTrainer implements AutoCloseable {
     producer = new KafkaProducer<>(producerProperties(), new StringSerializer(),
         new ByteArraySerializer());
     producer.initTransactions();
-    VersionHistory history = VersionHistory.read(config.bootstrapServers(),
+    VersionHistory history = VersionHistory.read(config.bootstrapServers(), config.kafkaOverrides(),
         topics.policyVersions(), config.modelId(), KAFKA_TIMEOUT);
     deleteUncommittedCheckpoints(history);
     publisher = new VersionPublisher(config.modelId(), store, producer, topics.policyVersions(),
