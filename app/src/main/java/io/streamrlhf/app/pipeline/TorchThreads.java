@@ -16,7 +16,7 @@ public final class TorchThreads {
     private TorchThreads() {
     }
 
-    /** Applies {@code threads} ({@code torch.threads}) unless the JVM was started with explicit DJL thread properties. */
+    /** Applies {@code threads} ({@code torch.threads}) unless the JVM was started with DJL thread properties. */
     public static void apply(Optional<Integer> threads) {
         threads.ifPresent(t -> {
             if (System.getProperty(INTRA) == null) {
