@@ -1,10 +1,13 @@
 package io.streamrlhf.app.cli;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.app.config.AppKeys;
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.PipelineSettings;
 import io.streamrlhf.app.pipeline.TorchThreads;
+import io.streamrlhf.config.ClusterSettings;
+import io.streamrlhf.config.Settings;
+import io.streamrlhf.localstack.stack.StackKeys;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -39,16 +42,18 @@ public final class ComponentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Settings settings = options.settings();
-        TorchThreads.apply(settings.get("torch.threads"));
-        String bootstrap = settings.get("bootstrap.servers").orElseThrow(() -> new IllegalArgumentException(
-                "Set bootstrap.servers (--set bootstrap.servers=host:9092 or STREAMRLHF_BOOTSTRAP_SERVERS)"));
-        String registryUrl = settings.get("schema.registry.url").orElseThrow(() -> new IllegalArgumentException(
-                "Set schema.registry.url (--set schema.registry.url=http://host:8081 or STREAMRLHF_SCHEMA_REGISTRY_URL)"));
-        Path dataDir = Path.of(settings.get("data.dir", ".streamrlhf"));
+        Map<String, String> values = settings.asMap();
+        String bootstrap = ClusterSettings.BOOTSTRAP_SERVERS.get(values);
+        String registryUrl = ClusterSettings.SCHEMA_REGISTRY_URL.get(values);
+        TorchThreads.apply(AppKeys.TORCH_THREADS.find(values));
+        Path dataDir = Path.of(StackKeys.DATA_DIR.get(values));
         Map<String, String> props = PipelineSettings.resolve(settings, bootstrap, registryUrl, dataDir);
+        if (AppKeys.TOPICS_CREATE.get(values)) {
+            TopicsCommand.provision(props, spec.commandLine().getOut());
+        }
         RestSchemaRegistryClient.Config registryConfig = RestSchemaRegistryClient.Config.of(registryUrl);
-        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(
-                settings.get("schema.registry.basic.auth.user.info").map(registryConfig::withBasicAuth).orElse(registryConfig));
+        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(ClusterSettings.SCHEMA_REGISTRY_USER_INFO
+                .find(values).map(registryConfig::withBasicAuth).orElse(registryConfig));
         CountDownLatch stopped = new CountDownLatch(1);
         Pipeline pipeline = new Pipeline(props, registry);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

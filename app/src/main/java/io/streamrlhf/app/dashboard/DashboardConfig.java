@@ -1,5 +1,8 @@
 package io.streamrlhf.app.dashboard;
 
+import io.streamrlhf.config.ClusterSettings;
+import io.streamrlhf.config.ConfigException;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
@@ -10,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * Settings of the live dashboard.
@@ -21,21 +23,21 @@ import java.util.TreeMap;
  *   <li>{@code dashboard.bind}: address the HTTP server listens on (default {@value #DEFAULT_BIND}; use
  *       {@code 0.0.0.0} only behind something that authenticates, the page has no login)</li>
  *   <li>{@code dashboard.port}: port, 0 for any free one (default {@value #DEFAULT_PORT})</li>
- *   <li>{@code bootstrap.servers}: the Kafka cluster (default {@value #DEFAULT_BOOTSTRAP_SERVERS})</li>
+ *   <li>{@code bootstrap.servers}: the Kafka cluster (required)</li>
  *   <li>{@code schema.registry.url}: read only by {@link #from(Map)}, which builds a REST registry client
- *       (default {@value #DEFAULT_REGISTRY_URL})</li>
+ *       (required there)</li>
  *   <li>{@code topic.*}: topic names, as read by {@link TopicNames#fromProperties}</li>
  *   <li>{@code dashboard.monitor.url}: base URL of the streams version monitor, whose
  *       {@code /monitor/versions} and {@code /monitor/minutes} are polled and merged into the page (default
  *       {@value #DEFAULT_MONITOR_URL}, the monitor's default port; {@code none} turns it off)</li>
  *   <li>{@code dashboard.groups}: comma-separated consumer group ids whose lag is shown, or {@code *} for
  *       every consumer group on the cluster (default {@code *})</li>
- *   <li>{@code dashboard.poll.ms}: how often end offsets, group offsets and the monitor are read
- *       (default {@value #DEFAULT_POLL_MS})</li>
- *   <li>{@code dashboard.heartbeat.ms}: how often an idle event stream sends a heartbeat comment, which is
- *       also how soon a vanished browser is noticed (default {@value #DEFAULT_HEARTBEAT_MS})</li>
- *   <li>{@code kafka.*}: passed to the dashboard's Kafka clients with the prefix removed (security settings),
- *       overriding its own defaults</li>
+ *   <li>{@code dashboard.poll.interval}: how often end offsets, group offsets and the monitor are read
+ *       (default 2s)</li>
+ *   <li>{@code dashboard.heartbeat.interval}: how often an idle event stream sends a heartbeat comment, which is
+ *       also how soon a vanished browser is noticed (default 15s)</li>
+ *   <li>{@code kafka.*}, then {@code dashboard.kafka.*}: passed to the dashboard's Kafka clients with the prefix
+ *       removed (security settings), overriding its own defaults</li>
  * </ul>
  *
  * @param bindAddress address the HTTP server binds
@@ -57,10 +59,6 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
     public static final String DEFAULT_BIND = "127.0.0.1";
     /** Default HTTP port. */
     public static final int DEFAULT_PORT = 8088;
-    /** Default Kafka bootstrap servers. */
-    public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
-    /** Default schema registry URL for {@link #from(Map)}. */
-    public static final String DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081";
     /** Default base URL of the streams version monitor. */
     public static final String DEFAULT_MONITOR_URL = "http://127.0.0.1:7071";
     /** Value of {@code dashboard.monitor.url} that turns the monitor off. */
@@ -99,8 +97,8 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
                         + watchedGroups);
             }
         }
-        requirePositive("dashboard.poll.ms", pollInterval);
-        requirePositive("dashboard.heartbeat.ms", heartbeatInterval);
+        requirePositive("dashboard.poll.interval", pollInterval);
+        requirePositive("dashboard.heartbeat.interval", heartbeatInterval);
         kafkaOverrides = Map.copyOf(Objects.requireNonNull(kafkaOverrides, "kafkaOverrides"));
     }
 
@@ -119,32 +117,26 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
      */
     public static DashboardConfig from(Map<String, String> props, SchemaRegistryClient registry) {
         Objects.requireNonNull(props, "props");
-        String monitor = props.getOrDefault("dashboard.monitor.url", DEFAULT_MONITOR_URL).trim();
-        String groups = props.getOrDefault("dashboard.groups", ALL_GROUPS).trim();
-        Map<String, String> overrides = new TreeMap<>();
-        props.forEach((k, v) -> {
-            if (k.startsWith("kafka.") && k.length() > "kafka.".length()) {
-                overrides.put(k.substring("kafka.".length()), v);
-            }
-        });
+        String monitor = DashboardKeys.MONITOR_URL.get(props);
+        String groups = DashboardKeys.GROUPS.get(props);
         URI monitorUrl;
         try {
             monitorUrl = monitor.isEmpty() || monitor.equals(NO_MONITOR) ? null : URI.create(monitor);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("dashboard.monitor.url is not a URL: '" + monitor + "'", e);
+            throw ConfigException.badValue(DashboardKeys.MONITOR_URL.name(), monitor, "an http(s) URL or none");
         }
         return new DashboardConfig(
-                props.getOrDefault("dashboard.bind", DEFAULT_BIND).trim(),
-                port(number(props, "dashboard.port", DEFAULT_PORT)),
-                props.getOrDefault("bootstrap.servers", DEFAULT_BOOTSTRAP_SERVERS).trim(),
+                DashboardKeys.BIND.get(props),
+                DashboardKeys.PORT.get(props),
+                ClusterSettings.BOOTSTRAP_SERVERS.get(props),
                 registry,
                 TopicNames.fromProperties(props),
                 Optional.ofNullable(monitorUrl),
                 groups.equals(ALL_GROUPS) ? List.of() : Arrays.stream(groups.split(","))
                         .map(String::trim).filter(g -> !g.isEmpty()).toList(),
-                Duration.ofMillis(number(props, "dashboard.poll.ms", DEFAULT_POLL_MS)),
-                Duration.ofMillis(number(props, "dashboard.heartbeat.ms", DEFAULT_HEARTBEAT_MS)),
-                overrides);
+                DashboardKeys.POLL_INTERVAL.get(props),
+                DashboardKeys.HEARTBEAT_INTERVAL.get(props),
+                Settings.kafkaOverrides(props, "dashboard"));
     }
 
     /**
@@ -152,8 +144,10 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
      * dashboard runs on its own against an external cluster.
      */
     public static DashboardConfig from(Map<String, String> props) {
-        String url = props.getOrDefault("schema.registry.url", DEFAULT_REGISTRY_URL);
-        return from(props, new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.of(url)));
+        RestSchemaRegistryClient.Config config = RestSchemaRegistryClient.Config.of(
+                ClusterSettings.SCHEMA_REGISTRY_URL.get(props));
+        return from(props, new RestSchemaRegistryClient(ClusterSettings.SCHEMA_REGISTRY_USER_INFO.find(props)
+                .map(config::withBasicAuth).orElse(config)));
     }
 
     /** Whether lag is shown for every consumer group rather than a fixed list. */
@@ -179,29 +173,10 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
                 poll, heartbeat, kafkaOverrides);
     }
 
-    private static long number(Map<String, String> props, String key, long fallback) {
-        String value = props.get(key);
-        if (value == null || value.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'", e);
-        }
-    }
-
-    private static int port(long value) {
-        if (value < 0 || value > 65535) {
-            throw new IllegalArgumentException("dashboard.port must be 0 (any free port) or 1-65535, got " + value);
-        }
-        return (int) value;
-    }
-
     private static void requirePositive(String key, Duration d) {
         Objects.requireNonNull(d, key);
         if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(key + " must be a positive number of milliseconds, got " + d.toMillis());
+            throw new IllegalArgumentException(key + " must be a positive duration, got " + d);
         }
     }
 }

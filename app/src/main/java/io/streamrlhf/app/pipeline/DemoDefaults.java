@@ -1,6 +1,6 @@
 package io.streamrlhf.app.pipeline;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.producers.tasks.ChatTask;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -25,11 +25,11 @@ import java.util.stream.Collectors;
  *       version is cached). After minute 3 of online KTO with the anchor, the gain over version 0 averaged
  *       +20.0 points with 300 steps (no version reached +25) and +29.2 and +27.9 with 1000 (two runs; 65 of 66
  *       and 56 of 65 versions at +25 or more);</li>
- *   <li>{@code kto.settleDelay=5s}: votes settle quickly so feedback reaches the trainer within seconds;</li>
- *   <li>{@code kto.userLabelsPerHour=2000}: the 50 simulated users label at machine speed (about 900 labels
+ *   <li>{@code kto.settle.delay=5s}: votes settle quickly so feedback reaches the trainer within seconds;</li>
+ *   <li>{@code kto.user.labels.per.hour=2000}: the 50 simulated users label at machine speed (about 900 labels
  *       each per hour at the demo's rates); under the production cap of 100 the KTO learning curve went flat
  *       at 46.9% from the moment every user had used up the hour, since capped labels carry weight 0;</li>
- *   <li>{@code streams.stateStore=IN_MEMORY}: local state fits the heap, and RocksDB's flush on every
+ *   <li>{@code streams.state.store=IN_MEMORY}: local state fits the heap, and RocksDB's flush on every
  *       exactly-once commit cost a factor of 5 in the streams benchmark;</li>
  *   <li>{@code prompts.rate.per.second=4}: enough rollouts to keep the trainer busy on two cores;</li>
  *   <li>{@code judge.format.chat} and {@code judge.format.arithmetic}: the mixture of judges checks each task's
@@ -56,13 +56,12 @@ public final class DemoDefaults {
         defaults.put("trainer.kto.desirable.weight", "3");
         defaults.put("trainer.kto.kl.coef", "0.05");
         defaults.put("trainer.warmstart.steps", "1000");
-        defaults.put("kto.settleDelay", "5s");
-        defaults.put("kto.userLabelsPerHour", "2000");
-        defaults.put("streams.stateStore", "IN_MEMORY");
+        defaults.put("kto.settle.delay", "5s");
+        defaults.put("kto.user.labels.per.hour", "2000");
+        defaults.put("streams.state.store", "IN_MEMORY");
         defaults.put("prompts.rate.per.second", "4");
         defaults.put("judge.format.chat", chatFormat());
         defaults.put("judge.format.arithmetic", "-?\\d{1,7}");
-        defaults.putAll(settings.asMap());
-        return Settings.of(defaults);
+        return settings.withDefaults(defaults, "demo default");
     }
 }

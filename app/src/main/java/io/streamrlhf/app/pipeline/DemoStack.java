@@ -1,6 +1,7 @@
 package io.streamrlhf.app.pipeline;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.app.config.AppKeys;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
@@ -38,7 +39,8 @@ public final class DemoStack implements AutoCloseable {
 
     /** Starts the whole demo; progress lines go to {@code out}. */
     public static DemoStack start(Settings settings, PrintWriter out) {
-        TorchThreads.apply(Optional.of(settings.get("torch.threads", "1")));
+        // One intra-op thread per model unless set: trainer and sampler share the machine.
+        TorchThreads.apply(Optional.of(AppKeys.TORCH_THREADS.find(settings.asMap()).orElse(1)));
         StackConfig stackConfig = StackConfig.from(settings.asMap());
         Path dataDir = stackConfig.dataDir();
         LocalStack stack = new LocalStack(stackConfig).start();

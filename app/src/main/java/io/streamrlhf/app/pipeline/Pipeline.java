@@ -2,6 +2,7 @@ package io.streamrlhf.app.pipeline;
 
 import io.streamrlhf.app.dashboard.Dashboard;
 import io.streamrlhf.app.dashboard.DashboardConfig;
+import io.streamrlhf.app.dashboard.DashboardKeys;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.PromptSourceConfig;
 import io.streamrlhf.producers.config.UsersConfig;
@@ -19,6 +20,7 @@ import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
+import io.streamrlhf.trainer.config.TrainerKeys;
 import io.streamrlhf.trainer.loop.OnlineTrainer;
 import io.streamrlhf.trainer.publish.PublishHooks;
 import java.io.IOException;
@@ -87,8 +89,9 @@ public final class Pipeline implements AutoCloseable {
             if (wanted.contains(Component.SAMPLER)) {
                 SamplerConfig config = SamplerConfig.from(props);
                 LocalCheckpointStore store = new LocalCheckpointStore(
-                        Path.of(props.getOrDefault("trainer.checkpoint.dir", "data/checkpoints")));
-                PolicyFollower follower = new PolicyFollower(config.bootstrapServers(), topics.policyVersions(), store,
+                        Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)));
+                PolicyFollower follower = new PolicyFollower(config.bootstrapServers(), config.kafkaOverrides(),
+                        topics.policyVersions(), store,
                         config.modelId());
                 sampler = new RolloutSampler(config, topics, follower);
                 startThread("policy-follower", follower, follower::close, follower);
@@ -109,7 +112,7 @@ public final class Pipeline implements AutoCloseable {
             if (wanted.contains(Component.DASHBOARD)) {
                 DashboardConfig config = DashboardConfig.from(props, registry);
                 if (streams != null && streams.monitorPort().isPresent()
-                        && !props.containsKey("dashboard.monitor.url")) {
+                        && !props.containsKey(DashboardKeys.MONITOR_URL.name())) {
                     config = config.withMonitorUrl(URI.create("http://127.0.0.1:" + streams.monitorPort().get()));
                 }
                 dashboard = new Dashboard(config).start();

@@ -1,14 +1,17 @@
 package io.streamrlhf.app.pipeline;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.config.ClusterSettings;
+import io.streamrlhf.config.Settings;
+import io.streamrlhf.streams.config.StreamsKeys;
+import io.streamrlhf.trainer.config.TrainerKeys;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Fans the stack-wide settings out to the keys each component reads, so that a user sets
- * {@code bootstrap.servers}, {@code schema.registry.url} and {@code data.dir} once. A component-specific key
- * that is set explicitly always wins.
+ * Completes what the user configured with what the process knows: the cluster and registry every component
+ * uses ({@code bootstrap.servers}, {@code schema.registry.url}; the embedded ones for demo and up), and the
+ * folders under {@code data.dir} where Kafka Streams state and checkpoints go unless set explicitly.
  */
 public final class PipelineSettings {
 
@@ -16,7 +19,7 @@ public final class PipelineSettings {
     }
 
     /**
-     * The merged map for every component.
+     * The settings map every component reads.
      *
      * @param settings what the user configured
      * @param bootstrapServers the Kafka cluster
@@ -25,20 +28,12 @@ public final class PipelineSettings {
      */
     public static Map<String, String> resolve(Settings settings, String bootstrapServers, String registryUrl,
                                               Path dataDir) {
-        Map<String, String> derived = new HashMap<>();
-        derived.put("bootstrap.servers", bootstrapServers);
-        derived.put("schema.registry.url", registryUrl);
-        derived.put("kafka.bootstrap.servers", bootstrapServers);
-        derived.put("streams.bootstrapServers", bootstrapServers);
-        derived.put("streams.stateDir", dataDir.resolve("streams-state").toString());
-        derived.put("trainer.checkpoint.dir", dataDir.resolve("checkpoints").toString());
-        Map<String, String> merged = new HashMap<>(derived);
+        Map<String, String> merged = new HashMap<>();
+        merged.put(StreamsKeys.STATE_DIR.name(), dataDir.resolve("streams-state").toString());
+        merged.put(TrainerKeys.CHECKPOINT_DIR.name(), dataDir.resolve("checkpoints").toString());
         merged.putAll(settings.asMap());
-        // The connection itself must agree everywhere, even if only the generic key was given.
-        merged.put("kafka.bootstrap.servers", bootstrapServers);
-        merged.put("streams.bootstrapServers", settings.get("streams.bootstrapServers", bootstrapServers));
-        merged.put("bootstrap.servers", bootstrapServers);
-        merged.put("schema.registry.url", registryUrl);
+        merged.put(ClusterSettings.BOOTSTRAP_SERVERS.name(), bootstrapServers);
+        merged.put(ClusterSettings.SCHEMA_REGISTRY_URL.name(), registryUrl);
         return merged;
     }
 }

@@ -16,14 +16,11 @@ public final class TorchThreads {
     private TorchThreads() {
     }
 
-    /** Applies {@code threads} unless the JVM was started with explicit DJL thread properties. */
-    public static void apply(Optional<String> threads) {
+    /** Applies {@code threads} ({@code torch.threads}) unless the JVM was started with DJL thread properties. */
+    public static void apply(Optional<Integer> threads) {
         threads.ifPresent(t -> {
-            if (!t.matches("[1-9][0-9]{0,3}")) {
-                throw new IllegalArgumentException("torch.threads must be a positive integer, got '" + t + "'");
-            }
             if (System.getProperty(INTRA) == null) {
-                System.setProperty(INTRA, t);
+                System.setProperty(INTRA, String.valueOf(t));
             }
             if (System.getProperty(INTER) == null) {
                 System.setProperty(INTER, "1");

@@ -1,11 +1,14 @@
 package io.streamrlhf.app.pipeline;
 
+import io.streamrlhf.app.config.AppKeys;
+import io.streamrlhf.producers.config.ProducerKeys;
 import io.streamrlhf.producers.tasks.ArithmeticTask;
 import io.streamrlhf.producers.tasks.ChatTask;
 import io.streamrlhf.producers.tasks.TaskGenerator;
 import io.streamrlhf.producers.tasks.TaskKind;
 import io.streamrlhf.producers.tasks.TaskPrompt;
 import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
+import io.streamrlhf.trainer.config.TrainerKeys;
 import io.streamrlhf.trainer.sft.PromptCompletionCorpus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,19 +35,15 @@ public final class WarmStartCorpus {
 
     /** Writes the corpus named by {@code trainer.warmstart.corpus} if it does not exist yet. */
     public static void ensure(Map<String, String> props) {
-        Path file = Path.of(props.get("trainer.warmstart.corpus"));
+        Path file = Path.of(TrainerKeys.WARMSTART_CORPUS.get(props));
         if (Files.exists(file)) {
             return;
         }
-        int lines = Integer.parseInt(props.getOrDefault("warmstart.corpus.lines", "4000"));
-        double goodShare = Double.parseDouble(props.getOrDefault("warmstart.good.share", "0.5"));
-        double arithmeticShare = Double.parseDouble(props.getOrDefault("prompts.arithmetic.share", "0.5"));
-        int maxOperand = Integer.parseInt(props.getOrDefault("prompts.max.operand",
-                String.valueOf(ArithmeticTask.DEFAULT_MAX_OPERAND)));
-        long seed = Long.parseLong(props.getOrDefault("warmstart.seed", "11"));
-        if (goodShare < 0 || goodShare > 1) {
-            throw new IllegalArgumentException("warmstart.good.share must be in [0, 1], got " + goodShare);
-        }
+        int lines = AppKeys.WARMSTART_CORPUS_LINES.get(props);
+        double goodShare = AppKeys.WARMSTART_GOOD_SHARE.get(props);
+        double arithmeticShare = ProducerKeys.PROMPTS_ARITHMETIC_SHARE.get(props);
+        int maxOperand = ProducerKeys.PROMPTS_MAX_OPERAND.get(props);
+        long seed = AppKeys.WARMSTART_SEED.get(props);
         List<String> out = new ArrayList<>(lines + 1);
         out.add("# warm-start corpus: " + lines + " lines, good share " + goodShare + ", seed " + seed);
         for (Sample sample : samples(lines, goodShare, new TaskGenerator(arithmeticShare, maxOperand), new Random(seed))) {

@@ -7,6 +7,7 @@ import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,13 +16,19 @@ class DashboardConfigTest {
 
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
 
+    private DashboardConfig read(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.putIfAbsent("bootstrap.servers", "b:9092");
+        return DashboardConfig.from(all, registry);
+    }
+
     @Test
     void defaultsWorkOnTheLocalStack() {
-        DashboardConfig config = DashboardConfig.from(Map.of(), registry);
+        DashboardConfig config = read(Map.of());
 
         assertThat(config.bindAddress()).isEqualTo("127.0.0.1");
-        assertThat(config.port()).isEqualTo(DashboardConfig.DEFAULT_PORT);
-        assertThat(config.bootstrapServers()).isEqualTo("127.0.0.1:9092");
+        assertThat(config.port()).isEqualTo(8088);
+        assertThat(config.bootstrapServers()).isEqualTo("b:9092");
         assertThat(config.topics()).isEqualTo(TopicNames.defaults());
         assertThat(config.monitorUrl()).contains(URI.create("http://127.0.0.1:7071"));
         assertThat(config.watchesAllGroups()).isTrue();
@@ -36,11 +43,11 @@ class DashboardConfigTest {
                 "dashboard.bind", "0.0.0.0",
                 "dashboard.port", "0",
                 "bootstrap.servers", "kafka:9092",
-                "topic.policyVersions", "prod.versions",
+                "topic.policy.versions", "prod.versions",
                 "dashboard.monitor.url", "http://streams:7071",
                 "dashboard.groups", "streamrlhf-trainer-tiny, streamrlhf-streams",
-                "dashboard.poll.ms", "500",
-                "dashboard.heartbeat.ms", "3000",
+                "dashboard.poll.interval", "500ms",
+                "dashboard.heartbeat.interval", "PT3S",
                 "kafka.security.protocol", "SASL_SSL"), registry);
 
         assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
@@ -55,32 +62,44 @@ class DashboardConfigTest {
     }
 
     @Test
+    void dashboardKafkaOverridesWinOverSharedOnes() {
+        DashboardConfig config = read(Map.of("kafka.security.protocol", "SASL_SSL",
+                "kafka.sasl.jaas.config", "shared", "dashboard.kafka.sasl.jaas.config", "dashboard-only",
+                "trainer.kafka.sasl.jaas.config", "trainer-only"));
+
+        assertThat(config.kafkaOverrides()).containsOnly(Map.entry("security.protocol", "SASL_SSL"),
+                Map.entry("sasl.jaas.config", "dashboard-only"));
+    }
+
+    @Test
     void rejectsAPortOutOfRangeNamingTheKey() {
-        assertThatThrownBy(() -> DashboardConfig.from(Map.of("dashboard.port", "70000"), registry))
+        assertThatThrownBy(() -> read(Map.of("dashboard.port", "70000")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("dashboard.port").hasMessageContaining("70000");
-        assertThatThrownBy(() -> DashboardConfig.from(Map.of("dashboard.port", "eighty"), registry))
-                .hasMessageContaining("dashboard.port must be an integer");
+        assertThatThrownBy(() -> read(Map.of("dashboard.port", "eighty")))
+                .hasMessageStartingWith("Setting dashboard.port='eighty' is not valid: expected a whole number");
     }
 
     @Test
     void noneTurnsTheMonitorOff() {
-        assertThat(DashboardConfig.from(Map.of("dashboard.monitor.url", "none"), registry).monitorUrl()).isEmpty();
+        assertThat(read(Map.of("dashboard.monitor.url", "none")).monitorUrl()).isEmpty();
     }
 
     @Test
     void rejectsAMonitorUrlThatIsNotHttp() {
-        assertThatThrownBy(() -> DashboardConfig.from(Map.of("dashboard.monitor.url", "streams:7071"), registry))
+        assertThatThrownBy(() -> read(Map.of("dashboard.monitor.url", "streams:7071")))
                 .hasMessageContaining("dashboard.monitor.url");
     }
 
     @Test
     void rejectsNonPositiveIntervalsAndMixedGroupLists() {
-        assertThatThrownBy(() -> DashboardConfig.from(Map.of("dashboard.poll.ms", "0"), registry))
-                .hasMessageContaining("dashboard.poll.ms");
+        assertThatThrownBy(() -> read(Map.of("dashboard.poll.interval", "0s")))
+                .hasMessageContaining("dashboard.poll.interval");
+        assertThatThrownBy(() -> read(Map.of("dashboard.poll.interval", "500")))
+                .hasMessageStartingWith("Setting dashboard.poll.interval='500' is not valid: expected a duration");
         assertThatThrownBy(() -> DashboardConfig.local("k:9092", registry, TopicNames.defaults())
                 .withIntervals(Duration.ofSeconds(1), Duration.ZERO))
-                .hasMessageContaining("dashboard.heartbeat.ms");
+                .hasMessageContaining("dashboard.heartbeat.interval");
         assertThatThrownBy(() -> new DashboardConfig("127.0.0.1", 0, "k:9092", registry, TopicNames.defaults(),
                 java.util.Optional.empty(), List.of("a", "*"), Duration.ofSeconds(1), Duration.ofSeconds(1), Map.of()))
                 .hasMessageContaining("dashboard.groups");
@@ -89,6 +108,6 @@ class DashboardConfigTest {
     @Test
     void rejectsBlankBootstrapServers() {
         assertThatThrownBy(() -> DashboardConfig.from(Map.of("bootstrap.servers", " "), registry))
-                .hasMessageContaining("bootstrap.servers");
+                .hasMessageStartingWith("Setting bootstrap.servers is missing");
     }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.app.pipeline.DemoStack;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,13 +32,13 @@ class DemoStackBrowserIT {
         }
         Settings settings = Settings.of(Map.ofEntries(
                 Map.entry("data.dir", dataDir.toString()),
-                Map.entry("dashboard.port", "0"), Map.entry("gateway.port", "0"), Map.entry("monitor.httpPort", "0"),
+                Map.entry("dashboard.port", "0"), Map.entry("gateway.port", "0"), Map.entry("monitor.http.port", "0"),
                 Map.entry("trainer.model.layers", "1"), Map.entry("trainer.model.width", "32"),
                 Map.entry("trainer.model.heads", "2"), Map.entry("trainer.model.context", "64"),
                 Map.entry("trainer.warmstart.steps", "20"), Map.entry("warmstart.corpus.lines", "200"),
                 Map.entry("trainer.publish.every.steps", "2"), Map.entry("trainer.kto.batch.size", "4"),
                 Map.entry("trainer.dpo.batch.size", "4"), Map.entry("sampler.max.tokens", "12"),
-                Map.entry("kto.settleDelay", "0s"), Map.entry("streams.applicationId", "demo-it")));
+                Map.entry("kto.settle.delay", "0s"), Map.entry("streams.application.id", "demo-it")));
         StringWriter progress = new StringWriter();
         try (DemoStack demo = DemoStack.start(settings, new PrintWriter(progress, true));
              HeadlessChromium chromium = HeadlessChromium.start()) {

@@ -3,7 +3,7 @@ package io.streamrlhf.app.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.producers.tasks.TaskGenerator;
 import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
 import io.streamrlhf.trainer.sft.PromptCompletionCorpus;
@@ -18,27 +18,25 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineSettingsTest {
 
     @Test
-    void fansTheConnectionOutToEveryComponentsKeys() {
-        Map<String, String> props = PipelineSettings.resolve(Settings.of(Map.of("trainer.batch", "8")),
+    void putsTheClusterAndTheDataFoldersUnderTheirOneKeyEach() {
+        Map<String, String> props = PipelineSettings.resolve(Settings.of(Map.of("trainer.kto.batch.size", "8")),
                 "k:9092", "http://r:8081", Path.of("/data"));
 
-        assertThat(props).containsEntry("bootstrap.servers", "k:9092")
-                .containsEntry("kafka.bootstrap.servers", "k:9092")
-                .containsEntry("streams.bootstrapServers", "k:9092")
-                .containsEntry("schema.registry.url", "http://r:8081")
-                .containsEntry("trainer.checkpoint.dir", Path.of("/data/checkpoints").toString())
-                .containsEntry("streams.stateDir", Path.of("/data/streams-state").toString())
-                .containsEntry("trainer.batch", "8");
+        assertThat(props).containsOnly(Map.entry("bootstrap.servers", "k:9092"),
+                Map.entry("schema.registry.url", "http://r:8081"),
+                Map.entry("trainer.checkpoint.dir", Path.of("/data/checkpoints").toString()),
+                Map.entry("streams.state.dir", Path.of("/data/streams-state").toString()),
+                Map.entry("trainer.kto.batch.size", "8"));
     }
 
     @Test
-    void explicitComponentKeysWinOverDerivedOnesButTheClusterIsTheSameEverywhere() {
+    void explicitFoldersWinOverDerivedOnesButTheClusterIsTheOneGiven() {
         Map<String, String> props = PipelineSettings.resolve(
-                Settings.of(Map.of("trainer.checkpoint.dir", "/shared/ckpt", "kafka.bootstrap.servers", "other:1")),
+                Settings.of(Map.of("trainer.checkpoint.dir", "/shared/ckpt", "bootstrap.servers", "other:1")),
                 "k:9092", "http://r:8081", Path.of("/data"));
 
         assertThat(props).containsEntry("trainer.checkpoint.dir", "/shared/ckpt")
-                .containsEntry("kafka.bootstrap.servers", "k:9092");
+                .containsEntry("bootstrap.servers", "k:9092");
     }
 
     @Test
@@ -46,7 +44,9 @@ class PipelineSettingsTest {
         Settings settings = DemoDefaults.apply(Settings.of(Map.of("trainer.kto.desirable.weight", "1.5")), Path.of("/d"));
 
         assertThat(settings.get("trainer.kto.desirable.weight", "")).isEqualTo("1.5");
-        assertThat(settings.get("streams.stateStore", "")).isEqualTo("IN_MEMORY");
+        assertThat(settings.get("streams.state.store", "")).isEqualTo("IN_MEMORY");
+        assertThat(settings.values().get("streams.state.store").source()).isEqualTo("demo default");
+        assertThat(settings.values().get("trainer.kto.desirable.weight").source()).isEqualTo("code");
         assertThat(settings.get("trainer.warmstart.corpus", "")).isEqualTo(Path.of("/d/warmstart.tsv").toString());
     }
 

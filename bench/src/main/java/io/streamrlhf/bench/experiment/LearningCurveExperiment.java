@@ -1,6 +1,6 @@
 package io.streamrlhf.bench.experiment;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.DemoDefaults;
@@ -78,7 +78,7 @@ public final class LearningCurveExperiment {
         List<String> modes = List.of((args.length > 0 ? args[0] : "kto,dpo").split(","));
         double minutes = args.length > 1 ? Double.parseDouble(args[1]) : 10;
         Path outDir = Path.of(args.length > 2 ? args[2] : "bench/results");
-        TorchThreads.apply(Optional.of(System.getProperty("torch.threads", "1")));
+        TorchThreads.apply(Optional.of(Integer.getInteger("torch.threads", 1)));
         Files.createDirectories(outDir);
         Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 3; i < args.length; i++) {
@@ -105,9 +105,9 @@ public final class LearningCurveExperiment {
     static Map<String, String> modeSettings(String mode, Path dataDir) {
         Map<String, String> s = new HashMap<>();
         s.put("data.dir", dataDir.toString());
-        s.put("kto.settleDelay", "0s");
+        s.put("kto.settle.delay", "0s");
         s.put("trainer.publish.every.steps", "10");
-        s.put("streams.applicationId", "streamrlhf-learning-" + mode);
+        s.put("streams.application.id", "streamrlhf-learning-" + mode);
         switch (mode) {
             case "kto" -> {
                 s.put("users.preference.rate", "0");

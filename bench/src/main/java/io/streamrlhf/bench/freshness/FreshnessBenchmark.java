@@ -1,6 +1,6 @@
 package io.streamrlhf.bench.freshness;
 
-import io.streamrlhf.app.config.Settings;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.DemoDefaults;
 import io.streamrlhf.app.pipeline.Pipeline;
@@ -90,7 +90,7 @@ public final class FreshnessBenchmark {
                 put(overrides, arg);
             }
         }
-        TorchThreads.apply(Optional.of(overrides.getOrDefault("torch.threads", "1")));
+        TorchThreads.apply(Optional.of(Integer.parseInt(overrides.getOrDefault("torch.threads", "1"))));
         List<Run> runs = new ArrayList<>();
         for (Map.Entry<String, Map<String, String>> variant : variants.entrySet()) {
             Map<String, String> settings = new LinkedHashMap<>(overrides);
@@ -130,8 +130,8 @@ public final class FreshnessBenchmark {
     static Map<String, String> settings(Path dataDir, Map<String, String> overrides) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("data.dir", dataDir.toString());
-        s.put("monitor.httpPort", "0");
-        s.put("streams.applicationId", "streamrlhf-freshness");
+        s.put("monitor.http.port", "0");
+        s.put("streams.application.id", "streamrlhf-freshness");
         // A tiny policy, so the run takes minutes and measures the pipeline rather than the model.
         s.put("trainer.model.layers", "1");
         s.put("trainer.model.width", "32");
@@ -254,7 +254,7 @@ public final class FreshnessBenchmark {
                         + "dpo.batch.size=%d poll.timeout=%s max.poll.records=%d%n", trainer.publishEverySteps(),
                 trainer.publishEvery(), trainer.kto().batchSize(), trainer.dpo().batchSize(), trainer.pollTimeout(),
                 trainer.maxPollRecords());
-        out.printf(Locale.ROOT, "streams: commitInterval=%s kto.settleDelay=%s kto.punctuateInterval=%s "
+        out.printf(Locale.ROOT, "streams: commitInterval=%s kto.settle.delay=%s kto.punctuate.interval=%s "
                 + "threads=%d%n", streams.commitInterval(), kto.settleDelay(), kto.punctuateInterval(),
                 streams.threads());
     }

@@ -73,7 +73,7 @@ import org.apache.kafka.streams.kstream.Produced;
  * without its changelog), to show how far the KTO topology is from the least a KTO join must do;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
- * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producerLinger=5ms}, and so
+ * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producer.linger=5ms}, and so
  * does any {@code kto.*} key of {@link KtoConfig} but the settle delay and the cap; {@code kafka.X=v} sets the Kafka
  * Streams property {@code X} itself. {@code variants=k=v,k=v;k=v} times the KTO topology once more per variant and
  * store in each timed round, with those overrides on top: a comparison within one run, where the machine's load and
@@ -162,7 +162,9 @@ public final class KtoThroughputBenchmark {
                     : ((EmbeddedKafkaBroker) broker).bootstrapServers();
             KtoThroughputBenchmark bench = new KtoThroughputBenchmark(bootstrap, partitions, threads, commitMs,
                     streamsOverrides);
-            StreamsAppConfig shown = StreamsAppConfig.fromProperties(streamsOverrides, bench.registry);
+            Map<String, String> shownProps = new HashMap<>(streamsOverrides);
+            shownProps.put("bootstrap.servers", bootstrap);
+            StreamsAppConfig shown = StreamsAppConfig.fromProperties(shownProps, bench.registry);
             // Warm-up rounds on their own topics, results discarded: broker, clients and Streams share this JVM,
             // and on two cores its single C2 compiler thread takes tens of seconds to catch up. Each round prints
             // the share of its wall time the JIT compiled, so a reader can see it settle before the timed runs.
@@ -509,13 +511,13 @@ public final class KtoThroughputBenchmark {
 
     private StreamsAppConfig appConfig(Topics topics, String appId, StateStoreType type) throws Exception {
         Map<String, String> props = new HashMap<>(streamsOverrides);
-        props.put("streams.applicationId", appId);
-        props.put("streams.bootstrapServers", bootstrap);
-        props.put("streams.stateDir", Files.createTempDirectory("bench-state-").toString());
+        props.put("streams.application.id", appId);
+        props.put("bootstrap.servers", bootstrap);
+        props.put("streams.state.dir", Files.createTempDirectory("bench-state-").toString());
         props.put("streams.threads", String.valueOf(threads));
-        props.put("streams.commitInterval", commitMs + "ms");
-        props.put("streams.stateStore", type.name());
-        props.put("topic.deadLetters", topics.names().deadLetters());
+        props.put("streams.commit.interval", commitMs + "ms");
+        props.put("streams.state.store", type.name());
+        props.put("topic.dead.letters", topics.names().deadLetters());
         props.putAll(variant);
         return StreamsAppConfig.fromProperties(props, registry);
     }

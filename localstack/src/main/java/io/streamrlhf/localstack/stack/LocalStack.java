@@ -39,7 +39,7 @@ public final class LocalStack implements AutoCloseable {
             broker = EmbeddedKafkaBroker.persistent(config.dataDir().resolve("kafka"), brokerOverrides).start();
             started.push(broker);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-                topicReport = new TopicProvisioner(admin).ensure(config.layout().specs(config.names()));
+                topicReport = new TopicProvisioner(admin).ensure(config.layout().specs(config.names(), config.monitorEventsTopic()));
             }
             registry = EmbeddedSchemaRegistry.kafkaBacked(
                     new EmbeddedSchemaRegistry.Config(config.registryBindAddress(), config.registryPort(), 4),

@@ -2,6 +2,7 @@ package io.streamrlhf.localstack.stack;
 
 import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.schemas.topic.TopicSettings;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -15,9 +16,10 @@ import java.util.Objects;
  * @param registryBindAddress address the registry listens on ({@code registry.bind}, default 127.0.0.1)
  * @param names topic names ({@code topic.*})
  * @param layout partitions, replication and retention ({@code topics.*})
+ * @param monitorEventsTopic the streams monitor's events topic ({@code topic.monitor.events}), provisioned too
  */
 public record StackConfig(Path dataDir, int kafkaPort, int registryPort, String registryBindAddress,
-                          TopicNames names, TopicLayout layout) {
+                          TopicNames names, TopicLayout layout, String monitorEventsTopic) {
 
     public StackConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -34,18 +36,15 @@ public record StackConfig(Path dataDir, int kafkaPort, int registryPort, String 
         }
     }
 
-    /** Reads the stack's settings from resolved key/value settings, defaulting each. */
+    /** Reads the stack's settings ({@link StackKeys}, {@code topic.*}, {@code topics.*}), defaulting each. */
     public static StackConfig from(Map<String, String> settings) {
-        try {
-            return new StackConfig(
-                    Path.of(settings.getOrDefault("data.dir", ".streamrlhf")),
-                    Integer.parseInt(settings.getOrDefault("broker.port", "0")),
-                    Integer.parseInt(settings.getOrDefault("registry.port", "0")),
-                    settings.getOrDefault("registry.bind", "127.0.0.1"),
-                    TopicNames.fromProperties(settings),
-                    TopicLayout.fromProperties(settings));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("broker.port and registry.port must be integers: " + e.getMessage(), e);
-        }
+        return new StackConfig(
+                Path.of(StackKeys.DATA_DIR.get(settings)),
+                StackKeys.BROKER_PORT.get(settings),
+                StackKeys.REGISTRY_PORT.get(settings),
+                StackKeys.REGISTRY_BIND.get(settings),
+                TopicNames.fromProperties(settings),
+                TopicLayout.fromProperties(settings),
+                TopicSettings.MONITOR_EVENTS.get(settings));
     }
 }

@@ -7,17 +7,17 @@ import java.util.Objects;
 /**
  * Settings of the idempotent producer behind {@code ChatFeedbackClient} and the other event emitters.
  *
- * <p>Properties (besides those of {@link KafkaConnection}):
+ * <p>Properties (besides those of {@link KafkaConnection}; durations as in {@code 30s}, {@code 250ms}, {@code PT1M}):
  * <ul>
  *   <li>{@code client.id} (default {@code streamrlhf-client})</li>
- *   <li>{@code client.delivery.timeout.ms} (default 120000): how long a write may take, retries included,
+ *   <li>{@code client.delivery.timeout} (default 2m): how long a write may take, retries included,
  *       before its future fails; Kafka's {@code delivery.timeout.ms}</li>
- *   <li>{@code client.request.timeout.ms} (default 30000): one produce request's timeout</li>
- *   <li>{@code client.max.block.ms} (default 60000): how long a send may wait for metadata or buffer
+ *   <li>{@code client.request.timeout} (default 30s): one produce request's timeout</li>
+ *   <li>{@code client.max.block} (default 1m): how long a send may wait for metadata or buffer
  *       space before it fails</li>
- *   <li>{@code client.linger.ms} (default 5): batching delay</li>
+ *   <li>{@code client.linger} (default 5ms): batching delay</li>
  *   <li>{@code client.buffer.bytes} (default 33554432): producer buffer; when full, sends wait up to
- *       {@code client.max.block.ms} and then fail as overloaded</li>
+ *       {@code client.max.block} and then fail as overloaded</li>
  * </ul>
  * Acknowledgement by all in-sync replicas and idempotence are not settings: they are always on.
  *
@@ -36,16 +36,16 @@ public record ClientConfig(KafkaConnection connection, String clientId, Duration
     public ClientConfig {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(clientId, "clientId");
-        requirePositive(deliveryTimeout, "client.delivery.timeout.ms");
-        requirePositive(requestTimeout, "client.request.timeout.ms");
-        requirePositive(maxBlock, "client.max.block.ms");
+        requirePositive(deliveryTimeout, "client.delivery.timeout");
+        requirePositive(requestTimeout, "client.request.timeout");
+        requirePositive(maxBlock, "client.max.block");
         Objects.requireNonNull(linger, "linger");
         if (linger.isNegative()) {
-            throw new IllegalArgumentException("client.linger.ms must be >= 0, was " + linger.toMillis());
+            throw new IllegalArgumentException("client.linger must be >= 0, was " + linger.toMillis());
         }
         if (deliveryTimeout.compareTo(requestTimeout.plus(linger)) < 0) {
-            throw new IllegalArgumentException("client.delivery.timeout.ms (" + deliveryTimeout.toMillis()
-                    + ") must be at least client.request.timeout.ms + client.linger.ms ("
+            throw new IllegalArgumentException("client.delivery.timeout (" + deliveryTimeout.toMillis()
+                    + ") must be at least client.request.timeout + client.linger ("
                     + requestTimeout.plus(linger).toMillis() + "): raise it or lower the request timeout");
         }
         if (bufferBytes < 1024 * 1024) {
@@ -66,14 +66,13 @@ public record ClientConfig(KafkaConnection connection, String clientId, Duration
 
     /** Reads the settings from properties, each defaulting to the matching field of {@code defaults}. */
     public static ClientConfig fromProperties(Map<String, String> props, ClientConfig defaults) {
-        PropertyReader r = new PropertyReader(props);
         return new ClientConfig(defaults.connection(),
-                r.string("client.id", defaults.clientId()),
-                r.duration("client.delivery.timeout.ms", defaults.deliveryTimeout()),
-                r.duration("client.request.timeout.ms", defaults.requestTimeout()),
-                r.duration("client.max.block.ms", defaults.maxBlock()),
-                r.duration("client.linger.ms", defaults.linger()),
-                r.longValue("client.buffer.bytes", defaults.bufferBytes()));
+                ProducerKeys.CLIENT_ID.ifSet(props).orElse(defaults.clientId()),
+                ProducerKeys.CLIENT_DELIVERY_TIMEOUT.ifSet(props).orElse(defaults.deliveryTimeout()),
+                ProducerKeys.CLIENT_REQUEST_TIMEOUT.ifSet(props).orElse(defaults.requestTimeout()),
+                ProducerKeys.CLIENT_MAX_BLOCK.ifSet(props).orElse(defaults.maxBlock()),
+                ProducerKeys.CLIENT_LINGER.ifSet(props).orElse(defaults.linger()),
+                ProducerKeys.CLIENT_BUFFER_BYTES.ifSet(props).orElse(defaults.bufferBytes()));
     }
 
     /** The same settings with another client id. */

@@ -23,10 +23,10 @@ import java.util.Set;
  *       (and, with {@code topic}, how far back the tail starts)</li>
  *   <li>{@code gateway.threads} (default 32), {@code gateway.max.in.flight} (default 1024: more concurrent
  *       requests get 429)</li>
- *   <li>{@code gateway.retry.after.overloaded.ms} (default 1000) and {@code gateway.retry.after.unavailable.ms}
- *       (default 5000): the Retry-After of 429 and 503 answers</li>
- *   <li>client defaults: {@code client.id=streamrlhf-gateway}, {@code client.delivery.timeout.ms=10000},
- *       {@code client.request.timeout.ms=5000}, {@code client.max.block.ms=2000}</li>
+ *   <li>{@code gateway.retry.after.overloaded} (default 1s) and {@code gateway.retry.after.unavailable}
+ *       (default 5s): the Retry-After of 429 and 503 answers</li>
+ *   <li>client defaults: {@code client.id=streamrlhf-gateway}, {@code client.delivery.timeout=10s},
+ *       {@code client.request.timeout=5s}, {@code client.max.block=2s}</li>
  * </ul>
  *
  * @param apiKeys accepted API keys
@@ -100,19 +100,18 @@ public record GatewayConfig(Set<String> apiKeys, String bindAddress, int port, i
 
     /** Reads the settings from properties, each defaulting as listed in the class comment. */
     public static GatewayConfig fromProperties(Map<String, String> props) {
-        PropertyReader r = new PropertyReader(props);
-        ClientConfig client = gatewayClient(KafkaConnection.fromProperties(props));
+        ClientConfig client = gatewayClient(KafkaConnection.fromProperties(props, "gateway"));
         return new GatewayConfig(
-                r.set("gateway.api.keys", Set.of()),
-                r.string("gateway.bind.address", "0.0.0.0"),
-                r.integer("gateway.port", 8080),
-                r.integer("gateway.max.body.bytes", 64 * 1024),
-                r.enumValue("gateway.response.id.check", ResponseIdCheck.class, ResponseIdCheck.TOPIC),
-                r.integer("gateway.recent.response.ids", 100_000),
-                r.integer("gateway.threads", 32),
-                r.integer("gateway.max.in.flight", 1024),
-                r.duration("gateway.retry.after.overloaded.ms", Duration.ofSeconds(1)),
-                r.duration("gateway.retry.after.unavailable.ms", Duration.ofSeconds(5)),
+                ProducerKeys.commaSeparated(ProducerKeys.GATEWAY_API_KEYS.get(props)),
+                ProducerKeys.GATEWAY_BIND_ADDRESS.get(props),
+                ProducerKeys.GATEWAY_PORT.get(props),
+                ProducerKeys.GATEWAY_MAX_BODY_BYTES.get(props),
+                ProducerKeys.GATEWAY_RESPONSE_ID_CHECK.get(props),
+                ProducerKeys.GATEWAY_RECENT_RESPONSE_IDS.get(props),
+                ProducerKeys.GATEWAY_THREADS.get(props),
+                ProducerKeys.GATEWAY_MAX_IN_FLIGHT.get(props),
+                ProducerKeys.GATEWAY_RETRY_AFTER_OVERLOADED.get(props),
+                ProducerKeys.GATEWAY_RETRY_AFTER_UNAVAILABLE.get(props),
                 ClientConfig.fromProperties(props, client));
     }
 

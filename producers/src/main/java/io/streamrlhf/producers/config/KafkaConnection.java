@@ -1,5 +1,8 @@
 package io.streamrlhf.producers.config;
 
+import io.streamrlhf.config.ClusterSettings;
+import io.streamrlhf.config.Secrets;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
@@ -13,13 +16,13 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *
  * <p>Properties:
  * <ul>
- *   <li>{@code bootstrap.servers} (default {@value #DEFAULT_BOOTSTRAP_SERVERS})</li>
- *   <li>{@code schema.registry.url} (default {@value #DEFAULT_REGISTRY_URL})</li>
+ *   <li>{@code bootstrap.servers} (required)</li>
+ *   <li>{@code schema.registry.url} (required)</li>
  *   <li>{@code schema.registry.basic.auth.user.info} (default none): {@code user:password} for a registry
  *       behind basic authentication</li>
  *   <li>{@code kafka.*}: passed to every Kafka client with the prefix removed, for security and tuning
  *       (for example {@code kafka.security.protocol=SASL_SSL}, {@code kafka.sasl.jaas.config=...});
- *       they override this module's defaults</li>
+ *       they override this module's defaults; {@code <component>.kafka.*} wins over them for one component</li>
  *   <li>{@code topic.*}: topic names, as read by {@link TopicNames#fromProperties}</li>
  * </ul>
  *
@@ -61,13 +64,22 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
 
     /** Reads the connection from properties (see the class comment for keys and defaults). */
     public static KafkaConnection fromProperties(Map<String, String> props) {
-        PropertyReader reader = new PropertyReader(props);
         return new KafkaConnection(
-                reader.string(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP_SERVERS),
-                reader.string("schema.registry.url", DEFAULT_REGISTRY_URL),
-                reader.string("schema.registry.basic.auth.user.info", null),
-                reader.withPrefix(KAFKA_PREFIX),
+                ClusterSettings.BOOTSTRAP_SERVERS.get(props),
+                ClusterSettings.SCHEMA_REGISTRY_URL.get(props),
+                ClusterSettings.SCHEMA_REGISTRY_USER_INFO.find(props).orElse(null),
+                Settings.withPrefix(props, KAFKA_PREFIX),
                 TopicNames.fromProperties(props));
+    }
+
+    /**
+     * Reads the connection of one component: its client overrides are {@code kafka.*} with
+     * {@code <component>.kafka.*} on top, so components sharing a JVM can use their own credentials.
+     */
+    public static KafkaConnection fromProperties(Map<String, String> props, String component) {
+        KafkaConnection shared = fromProperties(props);
+        return new KafkaConnection(shared.bootstrapServers, shared.schemaRegistryUrl, shared.registryUserInfo,
+                Settings.kafkaOverrides(props, component), shared.topics);
     }
 
     /** The same connection with other topic names (unique topics per test or tenant). */
@@ -102,8 +114,7 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
     @Override
     public String toString() {
         Map<String, String> masked = new java.util.TreeMap<>();
-        clientOverrides.forEach((k, v) -> masked.put(k,
-                k.contains("password") || k.contains("jaas") || k.contains("secret") ? "****" : v));
+        clientOverrides.forEach((k, v) -> masked.put(k, Secrets.mask(k, v)));
         return "KafkaConnection[bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl
                 + ", registryUserInfo=" + (registryUserInfo == null ? "none" : "****") + ", clientOverrides=" + masked
                 + ", topics=" + topics + "]";

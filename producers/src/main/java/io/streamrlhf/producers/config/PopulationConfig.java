@@ -49,18 +49,16 @@ public record PopulationConfig(int count, double flipProbability, double thumbsR
 
     /** Reads the population settings, each defaulting to {@link #defaults()}. */
     public static PopulationConfig fromProperties(Map<String, String> props) {
-        PropertyReader r = new PropertyReader(props);
-        PopulationConfig d = defaults();
         return new PopulationConfig(
-                r.integer("users.count", d.count),
-                r.decimal("users.noise", d.flipProbability),
-                r.decimal("users.thumbs.rate", d.thumbsRate),
-                r.decimal("users.preference.rate", d.preferenceRate),
-                r.decimal("users.rate.spread", d.rateSpread),
-                r.integer("users.chat.min.chars", d.chatMinChars),
-                r.integer("users.chat.max.chars", d.chatMaxChars),
-                r.integer("users.chat.length.jitter", d.chatLengthJitter),
-                r.longValue("users.seed", d.seed));
+                ProducerKeys.USERS_COUNT.get(props),
+                ProducerKeys.USERS_NOISE.get(props),
+                ProducerKeys.USERS_THUMBS_RATE.get(props),
+                ProducerKeys.USERS_PREFERENCE_RATE.get(props),
+                ProducerKeys.USERS_RATE_SPREAD.get(props),
+                ProducerKeys.USERS_CHAT_MIN_CHARS.get(props),
+                ProducerKeys.USERS_CHAT_MAX_CHARS.get(props),
+                ProducerKeys.USERS_CHAT_LENGTH_JITTER.get(props),
+                ProducerKeys.USERS_SEED.get(props));
     }
 
     /** The same population with another label-noise level. */

@@ -46,14 +46,13 @@ public record PromptSourceConfig(double ratePerSecond, double arithmeticShare, i
 
     /** Reads the settings from properties, each defaulting to {@link #defaults}. */
     public static PromptSourceConfig fromProperties(Map<String, String> props) {
-        PropertyReader r = new PropertyReader(props);
-        PromptSourceConfig d = defaults(KafkaConnection.fromProperties(props));
+        PromptSourceConfig d = defaults(KafkaConnection.fromProperties(props, "prompts"));
         return new PromptSourceConfig(
-                r.decimal("prompts.rate.per.second", d.ratePerSecond),
-                r.decimal("prompts.arithmetic.share", d.arithmeticShare),
-                r.integer("prompts.max.operand", d.maxOperand),
-                r.longValue("prompts.seed", d.seed),
-                r.longValue("prompts.max.count", d.maxCount),
+                ProducerKeys.PROMPTS_RATE_PER_SECOND.get(props),
+                ProducerKeys.PROMPTS_ARITHMETIC_SHARE.get(props),
+                ProducerKeys.PROMPTS_MAX_OPERAND.get(props),
+                ProducerKeys.PROMPTS_SEED.get(props),
+                ProducerKeys.PROMPTS_MAX_COUNT.get(props),
                 ClientConfig.fromProperties(props, d.client));
     }
 }

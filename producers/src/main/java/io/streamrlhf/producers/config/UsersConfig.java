@@ -38,11 +38,10 @@ public record UsersConfig(PopulationConfig population, String groupId, int pendi
 
     /** Reads the settings from properties, each defaulting to {@link #defaults}. */
     public static UsersConfig fromProperties(Map<String, String> props) {
-        PropertyReader r = new PropertyReader(props);
-        UsersConfig d = defaults(KafkaConnection.fromProperties(props));
+        UsersConfig d = defaults(KafkaConnection.fromProperties(props, "users"));
         return new UsersConfig(PopulationConfig.fromProperties(props),
-                r.string("users.group.id", d.groupId),
-                r.integer("users.pending.prompts", d.pendingPrompts),
+                ProducerKeys.USERS_GROUP_ID.get(props),
+                ProducerKeys.USERS_PENDING_PROMPTS.get(props),
                 ClientConfig.fromProperties(props, d.client));
     }
 }

@@ -42,9 +42,15 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
 
     public PolicyFollower(String bootstrapServers, Topic<String, PolicyVersion> topic, CheckpointStore store,
                           String modelId) {
+        this(bootstrapServers, Map.of(), topic, store, modelId);
+    }
+
+    /** A follower whose consumer also gets {@code clientOverrides} (the sampler's Kafka security settings). */
+    public PolicyFollower(String bootstrapServers, Map<String, ?> clientOverrides, Topic<String, PolicyVersion> topic,
+                          CheckpointStore store, String modelId) {
         this.store = store;
         this.modelId = modelId;
-        this.consumer = topic.replayingConsumer(bootstrapServers, Map.of());
+        this.consumer = topic.replayingConsumer(bootstrapServers, Map.<String, Object>copyOf(clientOverrides));
     }
 
     @Override

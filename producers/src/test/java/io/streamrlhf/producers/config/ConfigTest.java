@@ -3,8 +3,10 @@ package io.streamrlhf.producers.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamrlhf.config.ConfigException;
 import io.streamrlhf.producers.client.EventPublisher;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -12,15 +14,37 @@ import org.junit.jupiter.api.Test;
 
 class ConfigTest {
 
-    @Test
-    void mapsStreamrlhfEnvironmentVariablesToDottedProperties() {
-        Map<String, String> props = PropertyReader.fromEnvironment(Map.of(
-                "STREAMRLHF_BOOTSTRAP_SERVERS", "kafka:9092",
-                "STREAMRLHF_KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
-                "PATH", "/usr/bin"));
+    /** {@code settings} plus the cluster and registry every component needs. */
+    private static Map<String, String> withCluster(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.putIfAbsent("bootstrap.servers", "b:9092");
+        all.putIfAbsent("schema.registry.url", "http://r:8081");
+        return all;
+    }
 
-        assertThat(props).containsOnly(Map.entry("bootstrap.servers", "kafka:9092"),
-                Map.entry("kafka.security.protocol", "SASL_SSL"));
+    @Test
+    void componentKafkaOverridesWinOverSharedOnesForThatComponentOnly() {
+        Map<String, String> settings = withCluster(Map.of(
+                "gateway.api.keys", "key-one-123",
+                "kafka.sasl.jaas.config", "shared",
+                "gateway.kafka.sasl.jaas.config", "gateway-only",
+                "users.kafka.client.rack", "r1"));
+
+        Map<String, Object> gateway = EventPublisher.producerProperties(GatewayConfig.fromProperties(settings).client());
+        Map<String, Object> users = EventPublisher.producerProperties(UsersConfig.fromProperties(settings).client());
+        Map<String, Object> prompts = EventPublisher.producerProperties(
+                PromptSourceConfig.fromProperties(settings).client());
+
+        assertThat(gateway).containsEntry("sasl.jaas.config", "gateway-only").doesNotContainKey("client.rack");
+        assertThat(users).containsEntry("sasl.jaas.config", "shared").containsEntry("client.rack", "r1");
+        assertThat(prompts).containsEntry("sasl.jaas.config", "shared").doesNotContainKey("client.rack");
+    }
+
+    @Test
+    void missingClusterAddressNamesTheKey() {
+        assertThatThrownBy(() -> ClientConfig.fromProperties(Map.of("schema.registry.url", "http://r:8081")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Setting bootstrap.servers is missing");
     }
 
     @Test
@@ -48,7 +72,7 @@ class ConfigTest {
 
     @Test
     void refusesAnOverrideThatTurnsIdempotenceOff() {
-        ClientConfig config = ClientConfig.fromProperties(Map.of("kafka.enable.idempotence", "false"));
+        ClientConfig config = ClientConfig.fromProperties(withCluster(Map.of("kafka.enable.idempotence", "false")));
 
         assertThatThrownBy(() -> EventPublisher.producerProperties(config))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -57,37 +81,41 @@ class ConfigTest {
 
     @Test
     void namesTheKeyAndTheExpectedFormWhenAValueDoesNotParse() {
-        assertThatThrownBy(() -> ClientConfig.fromProperties(Map.of("client.linger.ms", "soon")))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("client.linger.ms").hasMessageContaining("soon");
+        assertThatThrownBy(() -> ClientConfig.fromProperties(withCluster(Map.of("client.linger", "soon"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Setting client.linger='soon' is not valid: expected a duration");
     }
 
     @Test
     void refusesADeliveryTimeoutShorterThanTheRequestTimeout() {
-        assertThatThrownBy(() -> ClientConfig.fromProperties(Map.of(
-                "client.delivery.timeout.ms", "1000", "client.request.timeout.ms", "5000")))
-                .hasMessageContaining("client.delivery.timeout.ms");
+        assertThatThrownBy(() -> ClientConfig.fromProperties(withCluster(Map.of(
+                "client.delivery.timeout", "1s", "client.request.timeout", "5s"))))
+                .hasMessageContaining("client.delivery.timeout");
     }
 
     @Test
     void requiresApiKeysForTheGateway() {
-        assertThatThrownBy(() -> GatewayConfig.fromProperties(Map.of()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("gateway.api.keys");
+        assertThatThrownBy(() -> GatewayConfig.fromProperties(withCluster(Map.of())))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Setting gateway.api.keys is missing");
     }
 
     @Test
     void readsGatewaySettingsWithShortProducerTimeoutsByDefault() {
-        GatewayConfig config = GatewayConfig.fromProperties(Map.of(
+        GatewayConfig config = GatewayConfig.fromProperties(withCluster(Map.of(
                 "gateway.api.keys", "key-one-123, key-two-456",
                 "gateway.port", "0",
-                "gateway.response.id.check", "off"));
+                "gateway.response.id.check", "off",
+                "gateway.retry.after.overloaded", "2s")));
 
         assertThat(config.apiKeys()).containsExactlyInAnyOrder("key-one-123", "key-two-456");
         assertThat(config.port()).isZero();
         assertThat(config.responseIdCheck()).isEqualTo(GatewayConfig.ResponseIdCheck.OFF);
         assertThat(config.client().deliveryTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(config.maxBodyBytes()).isEqualTo(64 * 1024);
+        assertThat(config.client().requestTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.maxBodyBytes()).isEqualTo(65_536);
+        assertThat(config.overloadedRetryAfter()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.unavailableRetryAfter()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
@@ -98,8 +126,9 @@ class ConfigTest {
 
     @Test
     void readsUsersAndPromptSettingsWithDefaults() {
-        UsersConfig users = UsersConfig.fromProperties(Map.of("users.count", "7", "users.noise", "0.1"));
-        PromptSourceConfig prompts = PromptSourceConfig.fromProperties(Map.of("prompts.rate.per.second", "10"));
+        UsersConfig users = UsersConfig.fromProperties(withCluster(Map.of("users.count", "7", "users.noise", "0.1")));
+        PromptSourceConfig prompts = PromptSourceConfig.fromProperties(withCluster(Map.of(
+                "prompts.rate.per.second", "10")));
 
         assertThat(users.population().count()).isEqualTo(7);
         assertThat(users.population().flipProbability()).isEqualTo(0.1);
@@ -112,10 +141,10 @@ class ConfigTest {
 
     @Test
     void masksSecretsWhenTheConnectionIsLogged() {
-        KafkaConnection connection = KafkaConnection.fromProperties(Map.of(
+        KafkaConnection connection = KafkaConnection.fromProperties(withCluster(Map.of(
                 "schema.registry.basic.auth.user.info", "alice:s3cret",
                 "kafka.sasl.jaas.config", "PlainLoginModule required password=\"hunter2\";",
-                "kafka.ssl.truststore.password", "changeit"));
+                "kafka.ssl.truststore.password", "changeit")));
 
         assertThat(connection.registryUserInfo()).isEqualTo("alice:s3cret");
         assertThat(connection.toString()).doesNotContain("s3cret", "hunter2", "changeit");

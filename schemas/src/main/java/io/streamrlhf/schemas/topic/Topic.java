@@ -35,15 +35,15 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
      * totally ordered topics such as policy versions.
      *
      * @param bootstrapServers the cluster
-     * @param overrides extra client settings (security), applied last
+     * @param overrides extra client settings (security); they cannot change the settings above
      */
     public KafkaConsumer<K, V> replayingConsumer(String bootstrapServers, Map<String, Object> overrides) {
-        Map<String, Object> config = new HashMap<>();
+        // Overrides (security settings) first: reading only committed records from the start is the contract.
+        Map<String, Object> config = new HashMap<>(overrides);
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.putAll(overrides);
         KafkaConsumer<K, V> consumer = new KafkaConsumer<>(config, keySerde.deserializer(), valueSerde.deserializer());
         try {
             List<TopicPartition> partitions = consumer.partitionsFor(name).stream()

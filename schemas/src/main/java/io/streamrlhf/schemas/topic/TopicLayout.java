@@ -40,18 +40,13 @@ public record TopicLayout(int partitions, short replicationFactor, Duration even
     }
 
     /** Reads {@code topics.partitions}, {@code topics.replication.factor}, {@code topics.event.retention} and
-     * {@code topics.example.retention} (ISO-8601 durations such as {@code P7D}), defaulting each. */
+     * {@code topics.example.retention} (durations such as {@code 7d} or {@code P7D}), defaulting each. */
     public static TopicLayout fromProperties(Map<String, String> props) {
-        TopicLayout d = defaults();
-        try {
-            return new TopicLayout(
-                    Integer.parseInt(props.getOrDefault("topics.partitions", String.valueOf(d.partitions))),
-                    Short.parseShort(props.getOrDefault("topics.replication.factor", String.valueOf(d.replicationFactor))),
-                    Duration.parse(props.getOrDefault("topics.event.retention", d.eventRetention.toString())),
-                    Duration.parse(props.getOrDefault("topics.example.retention", d.exampleRetention.toString())));
-        } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException("Bad topics.* setting: " + e.getMessage(), e);
-        }
+        return new TopicLayout(
+                TopicSettings.PARTITIONS.get(props),
+                TopicSettings.REPLICATION_FACTOR.get(props).shortValue(),
+                TopicSettings.EVENT_RETENTION.get(props),
+                TopicSettings.EXAMPLE_RETENTION.get(props));
     }
 
     /** The spec of every topic named in {@code names}. */
@@ -72,6 +67,21 @@ public record TopicLayout(int partitions, short replicationFactor, Duration even
                 new TopicSpec(names.policyVersions(), 1, replicationFactor, forever),
                 new TopicSpec(names.trainerMetrics(), 1, replicationFactor, forever),
                 new TopicSpec(names.schemas(), 1, replicationFactor, Map.of("cleanup.policy", "compact")));
+    }
+
+    /**
+     * The spec of every topic named in {@code names}, plus the streams monitor's events topic (an event topic
+     * with one partition per input partition, as the monitor reads it co-partitioned).
+     */
+    public List<TopicSpec> specs(TopicNames names, String monitorEvents) {
+        List<TopicSpec> all = new java.util.ArrayList<>(specs(names));
+        all.add(new TopicSpec(monitorEvents, partitions, replicationFactor, retention(eventRetention)));
+        return List.copyOf(all);
+    }
+
+    /** Every topic the settings name, provisioned as the settings say. */
+    public static List<TopicSpec> specsFromProperties(Map<String, String> props) {
+        return fromProperties(props).specs(TopicNames.fromProperties(props), TopicSettings.MONITOR_EVENTS.get(props));
     }
 
     private static Map<String, String> retention(Duration d) {

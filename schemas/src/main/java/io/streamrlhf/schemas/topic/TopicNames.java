@@ -49,22 +49,21 @@ public record TopicNames(String responses, String feedback, String preferences, 
 
     /**
      * The defaults, each overridden by {@code topic.<field>} in {@code props} where present
-     * (for example {@code topic.feedback=prod.feedback}).
+     * (for example {@code topic.feedback=prod.feedback}); keys in {@link TopicSettings}.
      */
     public static TopicNames fromProperties(Map<String, String> props) {
-        TopicNames d = defaults();
         return new TopicNames(
-                props.getOrDefault("topic.responses", d.responses),
-                props.getOrDefault("topic.feedback", d.feedback),
-                props.getOrDefault("topic.preferences", d.preferences),
-                props.getOrDefault("topic.prompts", d.prompts),
-                props.getOrDefault("topic.judgeVerdicts", d.judgeVerdicts),
-                props.getOrDefault("topic.ktoExamples", d.ktoExamples),
-                props.getOrDefault("topic.dpoPairs", d.dpoPairs),
-                props.getOrDefault("topic.policyVersions", d.policyVersions),
-                props.getOrDefault("topic.trainerMetrics", d.trainerMetrics),
-                props.getOrDefault("topic.deadLetters", d.deadLetters),
-                props.getOrDefault("topic.schemas", d.schemas));
+                TopicSettings.RESPONSES.get(props),
+                TopicSettings.FEEDBACK.get(props),
+                TopicSettings.PREFERENCES.get(props),
+                TopicSettings.PROMPTS.get(props),
+                TopicSettings.JUDGE_VERDICTS.get(props),
+                TopicSettings.KTO_EXAMPLES.get(props),
+                TopicSettings.DPO_PAIRS.get(props),
+                TopicSettings.POLICY_VERSIONS.get(props),
+                TopicSettings.TRAINER_METRICS.get(props),
+                TopicSettings.DEAD_LETTERS.get(props),
+                TopicSettings.SCHEMAS.get(props));
     }
 
     private TopicNames map(UnaryOperator<String> f) {

@@ -16,6 +16,22 @@ class TopicLayoutTest {
     }
 
     @Test
+    void readsRetentionsInEitherDurationSyntax() {
+        TopicLayout layout = TopicLayout.fromProperties(Map.of("topics.event.retention", "14d",
+                "topics.example.retention", "P60D"));
+        assertThat(layout.eventRetention()).isEqualTo(java.time.Duration.ofDays(14));
+        assertThat(layout.exampleRetention()).isEqualTo(java.time.Duration.ofDays(60));
+    }
+
+    @Test
+    void specsFromPropertiesIncludeTheMonitorEventsTopicUnderItsConfiguredName() {
+        var specs = TopicLayout.specsFromProperties(Map.of("topic.monitor.events", "t.monitor",
+                "topic.dead.letters", "t.dead"));
+        assertThat(specs).hasSize(12);
+        assertThat(specs).extracting(TopicSpec::name).contains("t.monitor", "t.dead", "rlhf.responses");
+    }
+
+    @Test
     void refusesEventRetentionShorterThanTheLateFeedbackWindow() {
         assertThatThrownBy(() -> TopicLayout.fromProperties(Map.of("topics.event.retention", "P1D")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("P7D");

@@ -14,20 +14,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -65,6 +58,8 @@ public final class StreamsApp implements AutoCloseable {
     /** The Kafka Streams properties, built here at the Kafka boundary. */
     public static Properties streamsProperties(StreamsAppConfig config) {
         Properties p = new Properties();
+        // kafka.* / streams.kafka.* first, so that the settings this application depends on cannot be overridden.
+        p.putAll(config.kafkaOverrides());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
@@ -97,13 +92,13 @@ public final class StreamsApp implements AutoCloseable {
         return topology;
     }
 
-    /** Creates missing topics (when configured), starts processing and the monitor endpoint. */
+    /**
+     * Starts processing and the monitor endpoint. Input, output and monitor topics must exist
+     * ({@code TopicProvisioner}, {@code streamrlhf topics create}); Kafka Streams creates its own internal topics.
+     */
     public synchronized void start() {
         if (streams != null) {
             throw new IllegalStateException("Streams application " + config.applicationId() + " already started");
-        }
-        if (config.createTopics()) {
-            createTopics();
         }
         streams = new KafkaStreams(topology, streamsProperties(config));
         streams.setUncaughtExceptionHandler(e -> {
@@ -151,32 +146,6 @@ public final class StreamsApp implements AutoCloseable {
     /** The port of the monitor endpoint, when it serves one. */
     public Optional<Integer> monitorPort() {
         return Optional.ofNullable(http).map(MonitorHttpServer::port);
-    }
-
-    private void createTopics() {
-        TopicNames n = config.topicNames();
-        List<String> names = new ArrayList<>(List.of(n.responses(), n.feedback(), n.preferences(), n.prompts(),
-                n.judgeVerdicts(), n.ktoExamples(), n.dpoPairs(), n.deadLetters(),
-                config.settings().monitor().eventsTopic()));
-        Map<String, Object> adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        try (Admin admin = Admin.create(adminConfig)) {
-            for (String name : names) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(name, config.topicPartitions(),
-                            (short) config.replicationFactor()))).all().get(30, TimeUnit.SECONDS);
-                    log.info("Created topic {} ({} partitions)", name, config.topicPartitions());
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("Cannot create topic " + name, e.getCause());
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while creating topics", e);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("Timed out creating topics on " + config.bootstrapServers(), e);
-        }
     }
 
     /** Stops serving and processing; waits up to {@code timeout} for a clean shutdown (final commit). */

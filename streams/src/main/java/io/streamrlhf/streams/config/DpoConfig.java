@@ -7,29 +7,29 @@ import java.util.Map;
  * Thresholds of the DPO pair topology.
  *
  * @param derivedWindow labels on one prompt pair up only when both fall within this window.
- *                      Property {@code dpo.derivedWindow}, default 1h
- * @param derivedPairsPerPrompt at most this many derived pairs per prompt. Property {@code dpo.derivedPairsPerPrompt},
+ *                      Property {@code dpo.derived.window}, default 1h
+ * @param derivedPairsPerPrompt at most this many derived pairs per prompt. Property {@code dpo.derived.pairs.per.prompt},
  *                              default 4
  * @param preferenceBuffer how long an explicit preference waits for its two responses before it is dead-lettered.
- *                         Property {@code dpo.preferenceBuffer}, default 10m
+ *                         Property {@code dpo.preference.buffer}, default 10m
  * @param responseRetention how long responses are kept for explicit preferences. Property
- *                          {@code dpo.responseRetention}, default 7d
+ *                          {@code dpo.response.retention}, default 7d
  * @param rolloutGroupSize K: a rollout group is judged once K rollouts of one prompt and policy version arrived.
- *                         Property {@code dpo.rolloutGroupSize}, default 4
+ *                         Property {@code dpo.rollout.group.size}, default 4
  * @param rolloutWindow or once this much stream time passed since its first rollout. Property
- *                      {@code dpo.rolloutWindow}, default 60s
+ *                      {@code dpo.rollout.window}, default 60s
  * @param rho length-control slack in [0, 1]: chosen is the shortest passing rollout with
  *            score >= (1-rho)*best + rho*worst. Property {@code dpo.rho}, default 0.1
  * @param punctuateInterval how often (stream time) windows are closed and state swept. Property
- *                          {@code dpo.punctuateInterval}, default 1s
+ *                          {@code dpo.punctuate.interval}, default 1s
  * @param derivedResponsesPerPrompt labelled responses one prompt keeps for derived pairs within
- *                                  {@code dpo.derivedWindow}; a label on one more response is dead-lettered as
- *                                  {@code PROMPT_STATE_LIMIT}. Property {@code dpo.derivedResponsesPerPrompt},
+ *                                  {@code dpo.derived.window}; a label on one more response is dead-lettered as
+ *                                  {@code PROMPT_STATE_LIMIT}. Property {@code dpo.derived.responses.per.prompt},
  *                                  default 100
  * @param maxStateBytes bytes of one prompt's derived-pair state and of one rollout group (key plus serialized value)
  *                      in the store and its changelog; the label or rollout that would make it larger is
  *                      dead-lettered as {@code PROMPT_STATE_LIMIT} or {@code ROLLOUT_GROUP_LIMIT}. At most
- *                      {@value KtoConfig#MAX_STATE_BYTES_LIMIT}. Property {@code dpo.maxStateBytes}, default 524288
+ *                      {@value KtoConfig#MAX_STATE_BYTES_LIMIT}. Property {@code dpo.max.state.bytes}, default 524288
  *                      (512 KiB)
  */
 public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Duration preferenceBuffer,
@@ -37,24 +37,24 @@ public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Durat
                         Duration punctuateInterval, int derivedResponsesPerPrompt, int maxStateBytes) {
 
     public DpoConfig {
-        Durations.requirePositive("dpo.derivedWindow", derivedWindow);
-        Durations.requirePositive("dpo.preferenceBuffer", preferenceBuffer);
-        Durations.requirePositive("dpo.responseRetention", responseRetention);
-        Durations.requirePositive("dpo.rolloutWindow", rolloutWindow);
-        Durations.requirePositive("dpo.punctuateInterval", punctuateInterval);
+        Durations.requirePositive("dpo.derived.window", derivedWindow);
+        Durations.requirePositive("dpo.preference.buffer", preferenceBuffer);
+        Durations.requirePositive("dpo.response.retention", responseRetention);
+        Durations.requirePositive("dpo.rollout.window", rolloutWindow);
+        Durations.requirePositive("dpo.punctuate.interval", punctuateInterval);
         if (derivedPairsPerPrompt < 1) {
-            throw new IllegalArgumentException("dpo.derivedPairsPerPrompt must be >= 1, got " + derivedPairsPerPrompt);
+            throw new IllegalArgumentException("dpo.derived.pairs.per.prompt must be >= 1, got " + derivedPairsPerPrompt);
         }
         if (rolloutGroupSize < 2) {
-            throw new IllegalArgumentException("dpo.rolloutGroupSize must be >= 2 (a pair needs two rollouts), got "
+            throw new IllegalArgumentException("dpo.rollout.group.size must be >= 2 (a pair needs two rollouts), got "
                     + rolloutGroupSize);
         }
         if (derivedResponsesPerPrompt < 2) {
-            throw new IllegalArgumentException("dpo.derivedResponsesPerPrompt must be >= 2 (a pair needs two "
+            throw new IllegalArgumentException("dpo.derived.responses.per.prompt must be >= 2 (a pair needs two "
                     + "responses), got " + derivedResponsesPerPrompt);
         }
         if (maxStateBytes < 4096 || maxStateBytes > KtoConfig.MAX_STATE_BYTES_LIMIT) {
-            throw new IllegalArgumentException("dpo.maxStateBytes must be within [4096, "
+            throw new IllegalArgumentException("dpo.max.state.bytes must be within [4096, "
                     + KtoConfig.MAX_STATE_BYTES_LIMIT
                     + "] (a larger changelog record fails Kafka's default 1 MiB limit), got " + maxStateBytes);
         }
@@ -71,18 +71,16 @@ public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Durat
 
     /** The defaults overridden by {@code dpo.*} keys. */
     public static DpoConfig fromProperties(Map<String, String> properties) {
-        Props p = new Props(properties);
-        DpoConfig d = defaults();
-        return new DpoConfig(p.duration("dpo.derivedWindow", d.derivedWindow),
-                p.integer("dpo.derivedPairsPerPrompt", d.derivedPairsPerPrompt),
-                p.duration("dpo.preferenceBuffer", d.preferenceBuffer),
-                p.duration("dpo.responseRetention", d.responseRetention),
-                p.integer("dpo.rolloutGroupSize", d.rolloutGroupSize),
-                p.duration("dpo.rolloutWindow", d.rolloutWindow),
-                p.decimal("dpo.rho", d.rho),
-                p.duration("dpo.punctuateInterval", d.punctuateInterval),
-                p.integer("dpo.derivedResponsesPerPrompt", d.derivedResponsesPerPrompt),
-                p.integer("dpo.maxStateBytes", d.maxStateBytes));
+        return new DpoConfig(StreamsKeys.DPO_DERIVED_WINDOW.get(properties),
+                StreamsKeys.DPO_DERIVED_PAIRS_PER_PROMPT.get(properties),
+                StreamsKeys.DPO_PREFERENCE_BUFFER.get(properties),
+                StreamsKeys.DPO_RESPONSE_RETENTION.get(properties),
+                StreamsKeys.DPO_ROLLOUT_GROUP_SIZE.get(properties),
+                StreamsKeys.DPO_ROLLOUT_WINDOW.get(properties),
+                StreamsKeys.DPO_RHO.get(properties),
+                StreamsKeys.DPO_PUNCTUATE_INTERVAL.get(properties),
+                StreamsKeys.DPO_DERIVED_RESPONSES_PER_PROMPT.get(properties),
+                StreamsKeys.DPO_MAX_STATE_BYTES.get(properties));
     }
 
     /** A copy with another rho. */

@@ -1,5 +1,6 @@
 package io.streamrlhf.streams.config;
 
+import io.streamrlhf.schemas.topic.TopicSettings;
 import java.time.Duration;
 import java.util.Map;
 
@@ -10,10 +11,10 @@ import java.util.Map;
  *              {@code monitor.grace}, default 1m
  * @param retention how many minutes of history the store keeps. Property {@code monitor.retention}, default 24h
  * @param httpPort port of the JSON/SSE endpoint; 0 picks a free port, -1 serves nothing. Property
- *                 {@code monitor.httpPort}, default 7071
- * @param ssePeriod how often the SSE stream looks for changes. Property {@code monitor.ssePeriod}, default 1s
+ *                 {@code monitor.http.port}, default 7071
+ * @param ssePeriod how often the SSE stream looks for changes. Property {@code monitor.sse.period}, default 1s
  * @param eventsTopic the topic that carries monitor events from every sub-topology to the monitor, keyed by policy
- *                    version (owned by the streams application). Property {@code monitor.eventsTopic}, default
+ *                    version (owned by the streams application). Property {@code topic.monitor.events}, default
  *                    {@code rlhf.monitor.events}
  */
 public record MonitorConfig(Duration grace, Duration retention, int httpPort, Duration ssePeriod, String eventsTopic) {
@@ -23,17 +24,17 @@ public record MonitorConfig(Duration grace, Duration retention, int httpPort, Du
 
     public MonitorConfig {
         Durations.requireNonNegative("monitor.grace", grace);
-        Durations.requirePositive("monitor.ssePeriod", ssePeriod);
+        Durations.requirePositive("monitor.sse.period", ssePeriod);
         if (retention.compareTo(BUCKET.plus(grace)) < 0) {
             throw new IllegalArgumentException("monitor.retention (" + retention
                     + ") must be at least one minute plus monitor.grace (" + grace + ")");
         }
         if (eventsTopic == null || !eventsTopic.matches("[a-zA-Z0-9._-]{1,249}")) {
-            throw new IllegalArgumentException("monitor.eventsTopic '" + eventsTopic
+            throw new IllegalArgumentException("topic.monitor.events '" + eventsTopic
                     + "' is not a topic name: use 1-249 characters from [a-zA-Z0-9._-]");
         }
         if (httpPort < -1 || httpPort > 65_535) {
-            throw new IllegalArgumentException("monitor.httpPort must be -1 (off), 0 (any) or a port, got " + httpPort);
+            throw new IllegalArgumentException("monitor.http.port must be -1 (off), 0 (any) or a port, got " + httpPort);
         }
     }
 
@@ -45,11 +46,9 @@ public record MonitorConfig(Duration grace, Duration retention, int httpPort, Du
 
     /** The defaults overridden by {@code monitor.*} keys. */
     public static MonitorConfig fromProperties(Map<String, String> properties) {
-        Props p = new Props(properties);
-        MonitorConfig d = defaults();
-        return new MonitorConfig(p.duration("monitor.grace", d.grace), p.duration("monitor.retention", d.retention),
-                p.integer("monitor.httpPort", d.httpPort), p.duration("monitor.ssePeriod", d.ssePeriod),
-                p.string("monitor.eventsTopic", d.eventsTopic));
+        return new MonitorConfig(StreamsKeys.MONITOR_GRACE.get(properties),
+                StreamsKeys.MONITOR_RETENTION.get(properties), StreamsKeys.MONITOR_HTTP_PORT.get(properties),
+                StreamsKeys.MONITOR_SSE_PERIOD.get(properties), TopicSettings.MONITOR_EVENTS.get(properties));
     }
 
     /** A copy serving on another port (0: any free port, -1: none). */

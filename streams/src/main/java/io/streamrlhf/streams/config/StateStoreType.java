@@ -5,7 +5,7 @@ package io.streamrlhf.streams.config;
  * of an instance; in-memory stores restore all of it on every start and must fit in the heap.
  */
 public enum StateStoreType {
-    /** RocksDB on local disk under {@code streams.stateDir} (the default; bounded by disk, not heap). */
+    /** RocksDB on local disk under {@code streams.state.dir} (the default; bounded by disk, not heap). */
     ROCKSDB,
     /** Heap memory (faster per record; for the local stack, tests and benchmarks). */
     IN_MEMORY

@@ -6,13 +6,13 @@ import java.util.Map;
  * Edge validation of input records; what fails goes to dead letters.
  *
  * @param maxCompletionChars a response whose completion is longer than this is dead-lettered.
- *                           Property {@code validation.maxCompletionChars}, default 32768
+ *                           Property {@code validation.max.completion.chars}, default 32768
  */
 public record ValidationConfig(int maxCompletionChars) {
 
     public ValidationConfig {
         if (maxCompletionChars < 1) {
-            throw new IllegalArgumentException("validation.maxCompletionChars must be >= 1, got " + maxCompletionChars);
+            throw new IllegalArgumentException("validation.max.completion.chars must be >= 1, got " + maxCompletionChars);
         }
     }
 
@@ -23,7 +23,6 @@ public record ValidationConfig(int maxCompletionChars) {
 
     /** The defaults overridden by {@code validation.*} keys. */
     public static ValidationConfig fromProperties(Map<String, String> properties) {
-        return new ValidationConfig(new Props(properties).integer("validation.maxCompletionChars",
-                defaults().maxCompletionChars));
+        return new ValidationConfig(StreamsKeys.VALIDATION_MAX_COMPLETION_CHARS.get(properties));
     }
 }

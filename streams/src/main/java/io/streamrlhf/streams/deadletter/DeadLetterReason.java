@@ -33,7 +33,7 @@ public enum DeadLetterReason {
     MISSING_PROMPT,
     /** The completion text is blank. */
     MISSING_COMPLETION,
-    /** The completion is longer than {@code validation.maxCompletionChars}. */
+    /** The completion is longer than {@code validation.max.completion.chars}. */
     COMPLETION_TOO_LONG,
     /** A pairwise preference names the same response twice. */
     SAME_RESPONSE,
@@ -42,23 +42,23 @@ public enum DeadLetterReason {
     /** A processor failed on the record (a bug or an input shape no rule foresaw); processing went on. */
     PROCESSING_ERROR,
     /**
-     * Feedback from one more user on a response that already holds {@code kto.maxVotesPerResponse} votes (or waiting
+     * Feedback from one more user on a response that already holds {@code kto.max.votes.per.response} votes (or waiting
      * feedback); the response's state is left as it was.
      */
     RESPONSE_VOTES_LIMIT,
     /**
-     * A response or feedback would make the response's KTO state larger than {@code kto.maxStateBytes}; the state is
+     * A response or feedback would make the response's KTO state larger than {@code kto.max.state.bytes}; the state is
      * left as it was.
      */
     RESPONSE_STATE_LIMIT,
     /**
-     * A label would make its prompt's derived-pair state hold more than {@code dpo.derivedResponsesPerPrompt}
-     * responses or more than {@code dpo.maxStateBytes}; the label is not used for derived pairs (its KTO example was
+     * A label would make its prompt's derived-pair state hold more than {@code dpo.derived.responses.per.prompt}
+     * responses or more than {@code dpo.max.state.bytes}; the label is not used for derived pairs (its KTO example was
      * emitted).
      */
     PROMPT_STATE_LIMIT,
     /**
-     * A rollout would make its rollout group larger than {@code dpo.maxStateBytes}; it is neither judged nor
+     * A rollout would make its rollout group larger than {@code dpo.max.state.bytes}; it is neither judged nor
      * paired.
      */
     ROLLOUT_GROUP_LIMIT,

@@ -37,7 +37,7 @@ public final class InputValidators {
             }
             if (r.getCompletion().length() > config.maxCompletionChars()) {
                 return fail(DeadLetterReason.COMPLETION_TOO_LONG, "completion has " + r.getCompletion().length()
-                        + " characters, more than validation.maxCompletionChars=" + config.maxCompletionChars(), v);
+                        + " characters, more than validation.max.completion.chars=" + config.maxCompletionChars(), v);
             }
             return Optional.empty();
         };

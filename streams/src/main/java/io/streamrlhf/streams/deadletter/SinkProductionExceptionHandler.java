@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>For every other topic, the changelogs and repartitions, it fails: a skipped changelog record leaves the local
  * store ahead of its changelog, and a restore from the changelog would then silently lose that state; a skipped
- * repartition record silently loses input. The state bounds ({@code kto.maxStateBytes}, {@code dpo.maxStateBytes})
+ * repartition record silently loses input. The state bounds ({@code kto.max.state.bytes}, {@code dpo.max.state.bytes})
  * keep those records well under Kafka's limit instead.
  *
  * <p>Under exactly-once only a failed serialization can be skipped: a record the producer refuses makes the open

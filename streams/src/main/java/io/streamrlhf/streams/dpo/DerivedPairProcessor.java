@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Derived DPO pairs from KTO labels (input: counted decisions keyed by prompt id): responses to one prompt with
- * opposite labels within {@code dpo.derivedWindow} of stream time become (up, down) pairs by
- * {@link DerivedPairRules}, at most {@code dpo.derivedPairsPerPrompt} per prompt while the prompt stays active.
+ * opposite labels within {@code dpo.derived.window} of stream time become (up, down) pairs by
+ * {@link DerivedPairRules}, at most {@code dpo.derived.pairs.per.prompt} per prompt while the prompt stays active.
  * Capped labels (weight 0) do not count; a cancellation removes the user's label. Pairs already emitted are not
  * withdrawn when labels change later. Pair id: derived from prompt id, chosen and rejected ids.
  *
- * <p>Bounded state: a prompt holds at most {@code dpo.derivedResponsesPerPrompt} labelled responses and its state
- * record at most {@code dpo.maxStateBytes}, checked before the store is written or a pair emitted; the label that
+ * <p>Bounded state: a prompt holds at most {@code dpo.derived.responses.per.prompt} labelled responses and its state
+ * record at most {@code dpo.max.state.bytes}, checked before the store is written or a pair emitted; the label that
  * would break a bound is dead-lettered as {@code PROMPT_STATE_LIMIT} and the stored state stays as it was.
  */
 public final class DerivedPairProcessor implements Processor<String, KtoDecision, String, Emission<DpoPair>> {
@@ -92,8 +92,8 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
                 return; // a cancelled label on a response the prompt does not hold: nothing to remove
             }
             if (responses.size() >= config.derivedResponsesPerPrompt()) {
-                reject(d, "prompt " + d.getPromptId() + " already holds dpo.derivedResponsesPerPrompt="
-                        + config.derivedResponsesPerPrompt() + " labelled responses within dpo.derivedWindow", now);
+                reject(d, "prompt " + d.getPromptId() + " already holds dpo.derived.responses.per.prompt="
+                        + config.derivedResponsesPerPrompt() + " labelled responses within dpo.derived.window", now);
                 return;
             }
             changed = DerivedResponse.newBuilder().setResponseId(d.getResponseId()).setPrompt(d.getPrompt())
@@ -131,7 +131,7 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         state.setLastTime(now);
         if (!AvroSize.fits(state, config.maxStateBytes() - AvroSize.utf8Length(promptId))) {
             reject(d, "label of user " + d.getUserId() + " on response " + d.getResponseId()
-                    + " would make the derived-pair state of prompt " + promptId + " larger than dpo.maxStateBytes="
+                    + " would make the derived-pair state of prompt " + promptId + " larger than dpo.max.state.bytes="
                     + config.maxStateBytes() + " bytes", now);
             return;
         }

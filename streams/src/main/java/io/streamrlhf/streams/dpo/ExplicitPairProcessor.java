@@ -28,8 +28,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Explicit DPO pairs: a {@code PairwisePreference} joined with both responses it names (input keyed by prompt id).
  * Whichever arrives last completes the pair. A preference whose responses do not both arrive within
- * {@code dpo.preferenceBuffer} of stream time is dead-lettered as {@code RESPONSE_NOT_FOUND}; a preference id seen
- * again within {@code dpo.responseRetention} is dropped. Pair id: derived from the preference id.
+ * {@code dpo.preference.buffer} of stream time is dead-lettered as {@code RESPONSE_NOT_FOUND}; a preference id seen
+ * again within {@code dpo.response.retention} is dropped. Pair id: derived from the preference id.
  */
 public final class ExplicitPairProcessor implements Processor<String, DpoInput, String, Emission<DpoPair>> {
 
@@ -139,7 +139,7 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
                         context.forward(new Record<>(p.getPromptId(), Emission.dead(DeadLetters.toBytes(p.getRawKey()),
                                 DeadLetters.of(DeadLetterReason.RESPONSE_NOT_FOUND, "preference " + p.getPreferenceId()
                                                 + " names responses that did not both arrive within "
-                                                + "dpo.preferenceBuffer",
+                                                + "dpo.preference.buffer",
                                         p.getOffset(), p.getRawKey(), p.getRawValue(), context.currentSystemTimeMs())),
                                 now));
                         context.forward(new Record<>(p.getPromptId(),

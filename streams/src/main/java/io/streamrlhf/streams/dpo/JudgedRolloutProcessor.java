@@ -39,14 +39,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Judged rollouts (online DPO with AI feedback): sampled rollouts are grouped per (prompt, policy version) until
- * {@code dpo.rolloutGroupSize} arrive or {@code dpo.rolloutWindow} of stream time passes since the first; then every
+ * {@code dpo.rollout.group.size} arrive or {@code dpo.rollout.window} of stream time passes since the first; then every
  * rollout is judged by the {@link JudgeMixture} (verdicts are emitted) and {@link PairSelector} picks chosen and
  * rejected. The prompt's reference answer and task come from the prompts topic when the prompt arrived; without it
  * the exact-answer judge does not apply and the rollout's own task is used. A rollout that arrives after its group
  * closed is judged alone (verdict, no pair). Pair id: derived from prompt id, version, chosen and rejected ids.
  *
- * <p>Bounded state: a group holds at most {@code dpo.rolloutGroupSize} rollouts and its state record at most
- * {@code dpo.maxStateBytes}, checked before the store is written; the rollout that would break the bytes bound is
+ * <p>Bounded state: a group holds at most {@code dpo.rollout.group.size} rollouts and its state record at most
+ * {@code dpo.max.state.bytes}, checked before the store is written; the rollout that would break the bytes bound is
  * dead-lettered as {@code ROLLOUT_GROUP_LIMIT} and the stored group stays as it was.
  */
 public final class JudgedRolloutProcessor implements Processor<String, DpoInput, String, Emission<JudgeOutcome>> {
@@ -123,7 +123,7 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
         group.setRollouts(rollouts);
         if (!AvroSize.fits(group, config.maxStateBytes() - AvroSize.utf8Length(key))) {
             reject(r, "rollout " + r.getResponseId() + " would make rollout group " + key
-                    + " larger than dpo.maxStateBytes=" + config.maxStateBytes() + " bytes", now);
+                    + " larger than dpo.max.state.bytes=" + config.maxStateBytes() + " bytes", now);
             return;
         }
         if (rollouts.size() >= config.rolloutGroupSize()) {

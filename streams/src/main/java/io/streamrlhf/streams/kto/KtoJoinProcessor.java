@@ -40,14 +40,14 @@ import org.slf4j.LoggerFactory;
  * <p>State per response id ({@value #STATE_STORE}): the response, every user's vote, the feedback ids seen (to drop
  * redeliveries) and feedback that arrived before its response. A schedule ({@value #SCHEDULE_STORE}; not
  * changelogged, rebuilt from the state on every init) orders by stream time the settle deadlines, the expiry of
- * responses after {@code kto.responseRetention} and the end of the early-feedback buffer, after which unmatched
+ * responses after {@code kto.response.retention} and the end of the early-feedback buffer, after which unmatched
  * feedback is dead-lettered as {@code RESPONSE_NOT_FOUND}. An expired response also reads as absent before its
  * expiry entry comes due (a partition's punctuation waits for its stream time to advance). All deadlines are in
  * stream time (record timestamps), so they are reproducible and testable; a partition that receives no records does
  * not advance them.
  *
- * <p>Bounded state: a response holds at most {@code kto.maxVotesPerResponse} votes (or early feedback) and its state
- * record at most {@code kto.maxStateBytes}. Each record's new state is built beside the stored one and checked before
+ * <p>Bounded state: a response holds at most {@code kto.max.votes.per.response} votes (or early feedback) and its state
+ * record at most {@code kto.max.state.bytes}. Each record's new state is built beside the stored one and checked before
  * anything is written or emitted; the record that would break a bound is dead-lettered ({@code RESPONSE_VOTES_LIMIT},
  * {@code RESPONSE_STATE_LIMIT}) and the stored state stays as it was, so the store and its changelog always agree and
  * no changelog record grows past what Kafka accepts.
@@ -158,7 +158,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         }
         if (!withinBytes(next)) {
             reject(sourced, DeadLetterReason.RESPONSE_STATE_LIMIT, "response " + r.getResponseId() + " with "
-                    + next.getVotes().size() + " early vote(s) takes more than kto.maxStateBytes="
+                    + next.getVotes().size() + " early vote(s) takes more than kto.max.state.bytes="
                     + config.maxStateBytes() + " bytes of state", r.getPolicyVersion(), now);
             return;
         }
@@ -208,7 +208,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         }
         if (!withinBytes(next)) {
             reject(sourced, DeadLetterReason.RESPONSE_STATE_LIMIT, "feedback " + f.getFeedbackId()
-                    + " would make the state of response " + responseId + " larger than kto.maxStateBytes="
+                    + " would make the state of response " + responseId + " larger than kto.max.state.bytes="
                     + config.maxStateBytes() + " bytes", -1L, now);
             return;
         }
@@ -217,7 +217,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     }
 
     private String votesLimit(Feedback f) {
-        return "response " + f.getResponseId() + " already holds kto.maxVotesPerResponse="
+        return "response " + f.getResponseId() + " already holds kto.max.votes.per.response="
                 + config.maxVotesPerResponse() + " votes or waiting feedback; feedback " + f.getFeedbackId()
                 + " of user " + f.getUserId() + " is not counted";
     }
@@ -315,7 +315,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         return CACHE_SLOT_BYTES + (state == null ? 0 : KtoStateSize.upperBound(state));
     }
 
-    /** Whether {@code state}'s changelog record (key and value) stays within {@code kto.maxStateBytes}. */
+    /** Whether {@code state}'s changelog record (key and value) stays within {@code kto.max.state.bytes}. */
     private boolean withinBytes(KtoResponseState state) {
         long max = config.maxStateBytes() - AvroSize.utf8Length(state.getResponseId());
         // The cheap upper bound settles almost every state; only one near the bound is measured exactly.
@@ -438,7 +438,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                 context.forward(new Record<>(state.getResponseId(), Emission.dead(DeadLetters.toBytes(p.getRawKey()),
                         DeadLetters.of(DeadLetterReason.RESPONSE_NOT_FOUND, "feedback " + p.getFeedbackId()
                                         + " names response " + state.getResponseId()
-                                        + ", which did not arrive within kto.earlyFeedbackBuffer or has expired",
+                                        + ", which did not arrive within kto.early.feedback.buffer or has expired",
                                 p.getOffset(), p.getRawKey(), p.getRawValue(), context.currentSystemTimeMs())), now));
                 context.forward(new Record<>(state.getResponseId(),
                         Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)), now));

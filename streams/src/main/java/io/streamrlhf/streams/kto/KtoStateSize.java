@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * An upper bound of a {@link KtoResponseState}'s serialized size read straight from its getters: the join checks
- * every record's new state against {@code kto.maxStateBytes} and weighs it for its cache, and a walk over the schema
+ * every record's new state against {@code kto.max.state.bytes} and weighs it for its cache, and a walk over the schema
  * ({@link AvroSize}) costs about as much as serializing the state, which the object cache exists to avoid. Each
  * string counts three bytes per character plus five for its length, each number its longest encoding, each array
  * ten bytes of framing. {@code KtoStateSizeTest} fails when a field is added to the records counted here, so that

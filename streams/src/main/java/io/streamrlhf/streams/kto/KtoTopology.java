@@ -62,7 +62,7 @@ public final class KtoTopology {
      * Wires KTO onto {@code builder} over shared inputs.
      *
      * @return the decisions as written (for derived DPO pairs): after the per-user cap and keyed by user id, or
-     *         straight from the join and keyed by example id when the cap is off ({@code kto.userLabelsPerHour=0},
+     *         straight from the join and keyed by example id when the cap is off ({@code kto.user.labels.per.hour=0},
      *         which also leaves out the {@value #BY_USER} repartition and its stores)
      */
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {

@@ -10,7 +10,7 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * Applies the per-user cap to decided examples (input keyed by user id): the first {@code kto.userLabelsPerHour}
+ * Applies the per-user cap to decided examples (input keyed by user id): the first {@code kto.user.labels.per.hour}
  * new examples of a user in an hour of stream time count; later ones are emitted with weight 0 and
  * {@code capped=true} (and counted by the monitor) rather than dropped, so nothing is lost silently. Corrections of
  * an example follow the fate of its first emission: a capped example stays at weight 0.

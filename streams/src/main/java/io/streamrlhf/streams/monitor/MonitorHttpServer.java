@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /monitor/minutes} - per-version, per-minute rows ({@link MinutesDocument});</li>
  *   <li>{@code GET /monitor/events} - Server-Sent Events: an {@code event: versions} message
  *       ({@link VersionsEvent}) with the totals
- *       whenever they change (checked every {@code monitor.ssePeriod}), and a comment every 15 s to keep
+ *       whenever they change (checked every {@code monitor.sse.period}), and a comment every 15 s to keep
  *       proxies from closing the stream;</li>
  *   <li>{@code GET /health} - the streams state.</li>
  * </ul>

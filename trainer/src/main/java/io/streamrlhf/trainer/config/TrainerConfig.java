@@ -3,6 +3,7 @@ package io.streamrlhf.trainer.config;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,6 +35,8 @@ import java.util.Optional;
  *     undesirable stream collapsed the tiny default policy within a minute
  * @param devices {@code trainer.devices}: {@code auto} (every GPU DJL sees, data parallel across
  *     them; the CPU when there is none) or a list such as {@code gpu0,gpu1} or {@code cpu}
+ * @param kafkaOverrides Kafka client properties of the trainer's clients ({@code kafka.*}, then
+ *     {@code trainer.kafka.*})
  */
 public record TrainerConfig(
     String modelId, String bootstrapServers, String groupId, String transactionalId,
@@ -41,10 +44,11 @@ public record TrainerConfig(
     SourceConfig kto, SourceConfig dpo, StalenessConfig staleness, int publishEverySteps,
     Duration publishEvery, Duration pollTimeout, int maxPollRecords, int referenceCacheEntries,
     Optional<Path> warmStartCorpus, int warmStartSteps, double warmStartLearningRate,
-    String devices) {
+    String devices, Map<String, String> kafkaOverrides) {
 
   /** Validates, naming the bad value. */
   public TrainerConfig {
+    kafkaOverrides = Map.copyOf(kafkaOverrides);
     if (modelId == null || !modelId.matches("[A-Za-z0-9._-]+")) {
       throw new IllegalArgumentException("modelId must be [A-Za-z0-9._-]+, was " + modelId);
     }

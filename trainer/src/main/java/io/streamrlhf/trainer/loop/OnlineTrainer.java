@@ -197,7 +197,7 @@ public final class OnlineTrainer implements AutoCloseable {
     producer = new KafkaProducer<>(producerProperties(), new StringSerializer(),
         new ByteArraySerializer());
     producer.initTransactions();
-    VersionHistory history = VersionHistory.read(config.bootstrapServers(),
+    VersionHistory history = VersionHistory.read(config.bootstrapServers(), config.kafkaOverrides(),
         topics.policyVersions(), config.modelId(), KAFKA_TIMEOUT);
     deleteUncommittedCheckpoints(history);
     publisher = new VersionPublisher(config.modelId(), store, producer, topics.policyVersions(),
@@ -437,7 +437,7 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   private Map<String, Object> producerProperties() {
-    Map<String, Object> p = new HashMap<>();
+    Map<String, Object> p = new HashMap<>(config.kafkaOverrides());
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -447,7 +447,7 @@ public final class OnlineTrainer implements AutoCloseable {
   }
 
   private Map<String, Object> consumerProperties() {
-    Map<String, Object> p = new HashMap<>();
+    Map<String, Object> p = new HashMap<>(config.kafkaOverrides());
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -40,7 +40,16 @@ public record VersionHistory(List<PolicyVersion> versions) {
    */
   public static VersionHistory read(String bootstrapServers, Topic<String, PolicyVersion> topic,
       String modelId, Duration timeout) {
-    Map<String, Object> props = new HashMap<>();
+    return read(bootstrapServers, Map.of(), topic, modelId, timeout);
+  }
+
+  /**
+   * Reads the history with {@code clientOverrides} (the trainer's Kafka security settings), which cannot change
+   * the read-committed replay itself.
+   */
+  public static VersionHistory read(String bootstrapServers, Map<String, ?> clientOverrides,
+      Topic<String, PolicyVersion> topic, String modelId, Duration timeout) {
+    Map<String, Object> props = new HashMap<>(clientOverrides);
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

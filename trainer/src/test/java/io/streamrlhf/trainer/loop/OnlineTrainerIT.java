@@ -181,7 +181,7 @@ class OnlineTrainerIT {
 
   private TrainerConfig config(Topics topics, String prefix) {
     Map<String, String> p = new HashMap<>();
-    p.put("kafka.bootstrap.servers", KAFKA.bootstrapServers());
+    p.put("bootstrap.servers", KAFKA.bootstrapServers());
     p.put("trainer.model.id", "itmodel");
     p.put("trainer.group.id", prefix + "trainer");
     p.put("trainer.transactional.id", prefix + "trainer-tx");
@@ -201,8 +201,8 @@ class OnlineTrainerIT {
   }
 
   private static Map<String, String> prefixed(TopicNames names) {
-    return Map.of("topic.ktoExamples", names.ktoExamples(), "topic.dpoPairs", names.dpoPairs(),
-        "topic.policyVersions", names.policyVersions(), "topic.trainerMetrics",
+    return Map.of("topic.kto.examples", names.ktoExamples(), "topic.dpo.pairs", names.dpoPairs(),
+        "topic.policy.versions", names.policyVersions(), "topic.trainer.metrics",
         names.trainerMetrics());
   }
 

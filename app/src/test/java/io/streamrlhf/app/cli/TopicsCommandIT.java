@@ -1,0 +1,67 @@
+package io.streamrlhf.app.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamrlhf.app.StreamRlhf;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code streamrlhf topics create} against a real broker: every topic once, idempotent, mismatches reported. */
+class TopicsCommandIT {
+
+    private static EmbeddedKafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.temporary().start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    private static int run(StringWriter out, String... args) {
+        CommandLine cli = StreamRlhf.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(out));
+        return cli.execute(args);
+    }
+
+    @Test
+    void createsEveryNamedTopicOnceThenReportsTheyAreThereAndFlagsOneThatDiffers() throws Exception {
+        String bootstrap = "bootstrap.servers=" + broker.bootstrapServers();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            // An operator's earlier topic with another partition count.
+            admin.createTopics(Set.of(new NewTopic("t.feedback", 1, (short) 1))).all().get();
+        }
+        StringWriter first = new StringWriter();
+        StringWriter second = new StringWriter();
+
+        int created = run(first, "topics", "create", "--set", bootstrap, "--set", "topic.feedback=t.feedback",
+                "--set", "topic.monitor.events=t.monitor", "--set", "topics.partitions=2");
+        int again = run(second, "topics", "create", "--set", bootstrap, "--set", "topic.feedback=t.feedback",
+                "--set", "topic.monitor.events=t.monitor", "--set", "topics.partitions=2", "--fail-on-mismatch");
+
+        assertThat(created).isZero();
+        assertThat(first.toString()).startsWith("Topics: 11 created [").contains("t.monitor", "rlhf.responses")
+                .contains("1 already there")
+                .contains("WARNING topic differs: t.feedback: partitions 1 (expected 2)");
+        assertThat(again).isEqualTo(1);
+        assertThat(second.toString()).startsWith("Topics: 0 created [], 12 already there");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            assertThat(admin.describeTopics(Set.of("t.monitor")).allTopicNames().get().get("t.monitor")
+                    .partitions()).hasSize(2);
+        }
+    }
+}
