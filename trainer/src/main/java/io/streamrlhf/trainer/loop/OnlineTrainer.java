@@ -283,12 +283,8 @@ public final class OnlineTrainer implements AutoCloseable {
   private void deleteUncommittedCheckpoints(VersionHistory history) throws IOException {
     Set<String> committed = new HashSet<>();
     history.versions().forEach(v -> committed.add(v.getCheckpointUri()));
-    for (URI uri : store.list()) {
-      String file = uri.getPath().substring(uri.getPath().lastIndexOf('/') + 1);
-      if (file.startsWith(config.modelId() + "-v") && !committed.contains(uri.toString())) {
-        LOG.info("Deleting checkpoint {}: no committed version refers to it", uri);
-        store.delete(uri);
-      }
+    for (URI uri : store.deleteUnreferenced(config.modelId(), committed)) {
+      LOG.info("Deleted checkpoint {}: no committed version refers to it", uri);
     }
   }
 
