@@ -31,6 +31,7 @@ import java.util.Optional;
  * trainer.reference.cache.entries=200000
  * trainer.warmstart.corpus=(none)  trainer.warmstart.steps=300  trainer.warmstart.lr=1e-3
  * trainer.devices=auto (every GPU DJL sees, data parallel; else the CPU), or e.g. gpu0,gpu1 / cpu
+ * trainer.retry.backoff=PT0.1S  trainer.retry.backoff.max=PT10S (re-reading a record after a registry outage)
  * topic.* as in TopicNames.fromProperties
  * </pre>
  */
@@ -104,7 +105,9 @@ public final class TrainerConfigFactory {
           corpus == null || corpus.isBlank() ? Optional.empty() : Optional.of(Path.of(corpus)),
           integer(p, "trainer.warmstart.steps", 300),
           dbl(p, "trainer.warmstart.lr", o.learningRate()),
-          p.getOrDefault("trainer.devices", "auto"));
+          p.getOrDefault("trainer.devices", "auto"),
+          Duration.parse(p.getOrDefault("trainer.retry.backoff", "PT0.1S")),
+          Duration.parse(p.getOrDefault("trainer.retry.backoff.max", "PT10S")));
     } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
       throw new IllegalArgumentException("Bad trainer.* setting: " + e.getMessage(), e);
     }
