@@ -11,6 +11,7 @@ import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
 import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
+import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.serde.AvroSerde;
 import io.streamrlhf.schemas.topic.TopicNames;
@@ -54,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The online trainer through a schema-registry outage on the embedded broker and the embedded,
  * Kafka-backed registry: examples it cannot decode while the registry is down wait, they are neither
- * skipped nor counted twice.
+ * skipped nor counted twice; and through a broker restart, with every example in exactly one
+ * committed version.
  */
 class OnlineTrainerOutageIT {
 
@@ -168,6 +170,109 @@ class OnlineTrainerOutageIT {
     assertThat(sum(versions, "invalid")).as("records counted invalid").isEqualTo(1.0);
     assertThat(sum(versions, "examples/consumed")).isEqualTo(total);
     assertThat(sum(versions, "retries/registry")).isGreaterThanOrEqualTo(3.0);
+  }
+
+  @Test
+  void examplesAroundABrokerRestartAreEachInExactlyOneCommittedVersion() throws Exception {
+    // given example topics with a first batch, and a trainer kept running by a supervisor that
+    // starts a new incarnation whenever one fails (as a process manager would)
+    String prefix = "brk" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    TopicNames names = TopicNames.defaults().withPrefix(prefix);
+    Topics topics = new Topics(names, new InMemorySchemaRegistry());
+    createTopics(names);
+    produce(topics, "a", 12);
+    TrainerConfig config = config(names, prefix);
+    Supervisor supervisor = new Supervisor(config, topics);
+    supervisor.start();
+    try {
+      Map<TopicPartition, TreeSet<Long>> firstBatch = exampleOffsets(names);
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300))
+          .until(() -> !covered(history(config, topics), firstBatch).isEmpty());
+
+      // when the broker restarts mid-run and examples keep coming after it
+      broker.stop();
+      broker.start();
+      produce(topics, "b", 12);
+
+      // then the trainer absorbs them all
+      Map<TopicPartition, TreeSet<Long>> all = exampleOffsets(names);
+      await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+          .until(() -> covered(history(config, topics), all).equals(all));
+    } finally {
+      supervisor.stop();
+    }
+
+    // and each example offset is in exactly one committed version's lineage, counted once
+    List<PolicyVersion> versions = history(config, topics).versions();
+    Map<TopicPartition, List<long[]>> ranges = new HashMap<>();
+    for (PolicyVersion v : versions) {
+      for (OffsetRange r : v.getLineage()) {
+        ranges.computeIfAbsent(new TopicPartition(r.getTopic(), r.getPartition()),
+            k -> new ArrayList<>()).add(new long[] {r.getFromOffset(), r.getToOffset()});
+      }
+    }
+    Map<TopicPartition, TreeSet<Long>> all = exampleOffsets(names);
+    all.forEach((tp, offsets) -> offsets.forEach(offset -> assertThat(
+        ranges.get(tp).stream().filter(r -> r[0] <= offset && offset <= r[1]).count())
+        .as("versions absorbing %s@%d", tp, offset).isEqualTo(1)));
+    int total = all.values().stream().mapToInt(TreeSet::size).sum();
+    assertThat(total).isEqualTo(2 * (12 + 12));
+    assertThat(sum(versions, "examples/consumed")).isEqualTo(total);
+    assertThat(sum(versions, "invalid")).isZero();
+  }
+
+  /** Runs trainer incarnations one after another until stopped; a failed one is replaced. */
+  private static final class Supervisor {
+    private final TrainerConfig config;
+    private final Topics topics;
+    private final java.util.concurrent.atomic.AtomicBoolean running =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final AtomicReference<OnlineTrainer> current = new AtomicReference<>();
+    private final Thread thread;
+
+    Supervisor(TrainerConfig config, Topics topics) {
+      this.config = config;
+      this.topics = topics;
+      this.thread = new Thread(this::superviseLoop, "trainer-supervisor");
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    private void superviseLoop() {
+      while (running.get()) {
+        OnlineTrainer trainer = new OnlineTrainer(config, topics, PublishHooks.NONE);
+        current.set(trainer);
+        if (!running.get()) {
+          return;
+        }
+        try {
+          trainer.run();
+        } catch (RuntimeException e) {
+          org.slf4j.LoggerFactory.getLogger(Supervisor.class)
+              .warn("Trainer incarnation failed; starting another", e);
+        }
+      }
+    }
+
+    void stop() throws InterruptedException {
+      running.set(false);
+      OnlineTrainer trainer = current.get();
+      if (trainer != null) {
+        trainer.stop();
+      }
+      thread.join(60_000);
+    }
+  }
+
+  private static void produce(Topics topics, String idPrefix, int count) {
+    for (int i = 0; i < count; i++) {
+      send(topics.ktoExamples().name(), i % 2, topics.ktoExamples().valueSerde().serializer()
+          .serialize(topics.ktoExamples().name(), kto(idPrefix + i, i)));
+      send(topics.dpoPairs().name(), i % 2, topics.dpoPairs().valueSerde().serializer()
+          .serialize(topics.dpoPairs().name(), dpo(idPrefix + i, i)));
+    }
   }
 
   private static double sum(List<PolicyVersion> versions, String metric) {
