@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>The thread never dies on bad input or an outage. A record that cannot be decoded because the schema
  * registry cannot be asked is read again after a bounded exponential backoff; a record bad in itself is logged
  * with its topic, partition and offset, counted in {@link #skippedRecords()} and skipped (the follower has no
- * producer, so nothing goes to dead letters: the trainer, which writes the topic, is the only writer to fix).
+ * producer, so it writes no dead letters).
  * Any other error (the broker unreachable) is logged and retried with the same backoff.
  */
 public final class PolicyFollower implements Runnable, AutoCloseable {

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
@@ -51,6 +52,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The online trainer through a schema-registry outage on the embedded broker and the embedded,
@@ -225,8 +227,7 @@ class OnlineTrainerOutageIT {
   private static final class Supervisor {
     private final TrainerConfig config;
     private final Topics topics;
-    private final java.util.concurrent.atomic.AtomicBoolean running =
-        new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicReference<OnlineTrainer> current = new AtomicReference<>();
     private final Thread thread;
 
@@ -250,7 +251,7 @@ class OnlineTrainerOutageIT {
         try {
           trainer.run();
         } catch (RuntimeException e) {
-          org.slf4j.LoggerFactory.getLogger(Supervisor.class)
+          LoggerFactory.getLogger(Supervisor.class)
               .warn("Trainer incarnation failed; starting another", e);
         }
       }
