@@ -45,6 +45,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Map<String, String> overrides;
     private KafkaRaftServer server;
     private String bootstrapServers;
+    // Kept across stop() and start(): clients configured with the first address reconnect to the restarted broker.
+    private int brokerPort = -1;
+    private int controllerPort = -1;
 
     private EmbeddedKafkaBroker(Path dataDir, boolean temporary, Map<String, String> overrides) {
         this.dataDir = dataDir;
@@ -71,14 +74,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return new EmbeddedKafkaBroker(Objects.requireNonNull(dataDir, "dataDir"), false, overrides);
     }
 
-    /** Formats the storage if needed and starts the broker; returns once it accepts requests. */
+    /**
+     * Formats the storage if needed and starts the broker; returns once it accepts requests. After {@link #stop()}
+     * it starts again on the same ports and data, so running clients reconnect to it.
+     */
     public synchronized EmbeddedKafkaBroker start() {
         if (server != null) {
             throw new IllegalStateException("Embedded broker already started at " + bootstrapServers);
         }
         long started = System.nanoTime();
-        int brokerPort = overrides.containsKey("port") ? Integer.parseInt(overrides.get("port")) : freePort();
-        int controllerPort = freePort();
+        if (brokerPort < 0) {
+            brokerPort = overrides.containsKey("port") ? Integer.parseInt(overrides.get("port")) : freePort();
+            controllerPort = freePort();
+        }
         Path logDir = dataDir.resolve("kraft-logs");
         Map<String, String> props = new HashMap<>();
         props.put("process.roles", "broker,controller");

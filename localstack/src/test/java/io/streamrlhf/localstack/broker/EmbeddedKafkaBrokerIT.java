@@ -47,9 +47,12 @@ class EmbeddedKafkaBrokerIT {
         }
         assertThat(readAll(broker, topic)).containsExactly("committed");
 
+        String address = broker.bootstrapServers();
         broker.stop();
         broker.start();
         try {
+            // the same address, so clients that keep running across the restart reconnect to it
+            assertThat(broker.bootstrapServers()).isEqualTo(address);
             assertThat(readAll(broker, topic)).containsExactly("committed");
             assertThat(Files.exists(dir.resolve("kraft-logs/meta.properties"))).isTrue();
         } finally {

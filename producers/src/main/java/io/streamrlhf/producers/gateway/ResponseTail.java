@@ -2,7 +2,9 @@ package io.streamrlhf.producers.gateway;
 
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.producers.config.KafkaConnection;
+import io.streamrlhf.schemas.serde.RecordDecodeException;
 import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.schemas.util.Backoff;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,11 +12,13 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -24,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * Tails {@code rlhf.responses} into {@link RecentResponses}, so the gateway knows responses recorded any way
  * (Java client, sampler, another gateway instance) and still knows them after a restart. Joins no consumer group:
  * it assigns every partition and starts {@code capacity / partitions} records before each end.
+ *
+ * <p>The thread never dies on bad input or an outage: a record that cannot be decoded because the schema registry
+ * cannot be asked is read again after a bounded exponential backoff; a record bad in itself is logged with its
+ * topic, partition and offset, counted and skipped (streams already dead-letters it from the same topic, and the
+ * tail has no producer); any other error is logged and retried with the same backoff.
  */
 final class ResponseTail implements AutoCloseable {
 
@@ -34,11 +43,20 @@ final class ResponseTail implements AutoCloseable {
     private final RecentResponses recent;
     private final int capacity;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLong skippedRecords = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    private final Backoff backoff;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread thread;
 
     ResponseTail(KafkaConnection connection, Topic<String, ResponseGenerated> responses, RecentResponses recent,
                  int capacity) {
+        this(connection, responses, recent, capacity, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)));
+    }
+
+    ResponseTail(KafkaConnection connection, Topic<String, ResponseGenerated> responses, RecentResponses recent,
+                 int capacity, Backoff backoff) {
+        this.backoff = Objects.requireNonNull(backoff, "backoff");
         this.topic = responses.name();
         this.recent = Objects.requireNonNull(recent, "recent");
         this.capacity = capacity;
@@ -66,24 +84,62 @@ final class ResponseTail implements AutoCloseable {
                 }
             }
             while (running.get()) {
-                for (ConsumerRecord<String, ResponseGenerated> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (r.value() != null) {
-                        recent.remember(r.value().getResponseId(), r.value().getPromptId());
+                try {
+                    for (ConsumerRecord<String, ResponseGenerated> r : consumer.poll(Duration.ofMillis(500))) {
+                        if (r.value() != null) {
+                            recent.remember(r.value().getResponseId(), r.value().getPromptId());
+                        }
                     }
+                    backoff.reset();
+                } catch (RecordDeserializationException e) {
+                    handleUndecodable(e);
+                } catch (WakeupException e) {
+                    if (running.get()) {
+                        log.warn("Response tail of {} woken while running; going on", topic, e);
+                    }
+                } catch (RuntimeException e) {
+                    retries.incrementAndGet();
+                    Duration delay = backoff.next();
+                    log.error("Response tail of {} failed; trying again in {} ms", topic, delay.toMillis(), e);
+                    pause(delay);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (WakeupException e) {
-            if (running.get()) {
-                log.error("Response tail of {} woken unexpectedly", topic, e);
-            }
-        } catch (RuntimeException e) {
-            // Without the tail the check still knows responses recorded through this gateway; log and stop.
-            log.error("Response tail of {} stopped; only responses recorded here will be known", topic, e);
         } finally {
             consumer.close();
         }
+    }
+
+    /** The consumer stopped at a record it cannot decode: read it again later, or skip it if it is bad. */
+    private void handleUndecodable(RecordDeserializationException e) throws InterruptedException {
+        if (e.getCause() instanceof RecordDecodeException d && d.isTransient()) {
+            retries.incrementAndGet();
+            Duration delay = backoff.next();
+            log.warn("Cannot decode {}-{}@{} yet ({}); reading it again in {} ms", e.topicPartition().topic(),
+                    e.topicPartition().partition(), e.offset(), d.reason(), delay.toMillis(), e);
+            consumer.seek(e.topicPartition(), e.offset());
+            pause(delay);
+        } else {
+            skippedRecords.incrementAndGet();
+            log.warn("Skipping undecodable response {}-{}@{}", e.topicPartition().topic(),
+                    e.topicPartition().partition(), e.offset(), e);
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+        }
+    }
+
+    private void pause(Duration delay) throws InterruptedException {
+        stopped.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Records skipped because they are bad in themselves. */
+    long skippedRecords() {
+        return skippedRecords.get();
+    }
+
+    /** Reads retried after a transient failure (registry or broker unreachable). */
+    long retries() {
+        return retries.get();
     }
 
     /** Assigns every partition, positioned {@code capacity / partitions} records before its end. */

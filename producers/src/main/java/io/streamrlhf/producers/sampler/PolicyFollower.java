@@ -2,18 +2,23 @@ package io.streamrlhf.producers.sampler;
 
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.schemas.serde.RecordDecodeException;
 import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import io.streamrlhf.trainer.model.PolicyModel;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * checkpoint in the background, verifying its sha256. The loaded model waits in {@link #takeNewer(long)} until
  * the sampler reaches a batch boundary, so no prompt in flight is cut off by a swap. A version whose checkpoint
  * is missing or corrupt is logged and counted, and the current policy stays in service.
+ *
+ * <p>The thread never dies on bad input or an outage. A record that cannot be decoded because the schema
+ * registry cannot be asked is read again after a bounded exponential backoff; a record bad in itself is logged
+ * with its topic, partition and offset, counted in {@link #skippedRecords()} and skipped (the follower has no
+ * producer, so it writes no dead letters).
+ * Any other error (the broker unreachable) is logged and retried with the same backoff.
  */
 public final class PolicyFollower implements Runnable, AutoCloseable {
 
@@ -38,8 +49,13 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     private final AtomicReference<LoadedPolicy> pending = new AtomicReference<>();
     private final AtomicLong latestLoaded = new AtomicLong(-1);
     private final AtomicLong failedLoads = new AtomicLong();
+    private final AtomicLong skippedRecords = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final Backoff backoff;
 
+    /** A follower that retries transient failures after 100 ms, doubling up to 10 s. */
     public PolicyFollower(String bootstrapServers, Topic<String, PolicyVersion> topic, CheckpointStore store,
                           String modelId) {
         this(bootstrapServers, Map.of(), topic, store, modelId);
@@ -48,8 +64,22 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     /** A follower whose consumer also gets {@code clientOverrides} (the sampler's Kafka security settings). */
     public PolicyFollower(String bootstrapServers, Map<String, ?> clientOverrides, Topic<String, PolicyVersion> topic,
                           CheckpointStore store, String modelId) {
+        this(bootstrapServers, clientOverrides, topic, store, modelId,
+                new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)));
+    }
+
+    /** A follower with its own retry backoff. */
+    public PolicyFollower(String bootstrapServers, Topic<String, PolicyVersion> topic, CheckpointStore store,
+                          String modelId, Backoff backoff) {
+        this(bootstrapServers, Map.of(), topic, store, modelId, backoff);
+    }
+
+    /** A follower with the sampler's Kafka client overrides and its own retry backoff. */
+    public PolicyFollower(String bootstrapServers, Map<String, ?> clientOverrides, Topic<String, PolicyVersion> topic,
+                          CheckpointStore store, String modelId, Backoff backoff) {
         this.store = store;
         this.modelId = modelId;
+        this.backoff = backoff;
         this.consumer = topic.replayingConsumer(bootstrapServers, Map.<String, Object>copyOf(clientOverrides));
     }
 
@@ -57,24 +87,65 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     public void run() {
         try {
             while (running.get()) {
-                PolicyVersion newest = null;
-                for (ConsumerRecord<String, PolicyVersion> record : consumer.poll(Duration.ofMillis(500))) {
-                    PolicyVersion v = record.value();
-                    if (v != null && modelId.equals(v.getModelId()) && v.getStatus() != PolicyStatus.REJECTED
-                            && (newest == null || v.getVersion() > newest.getVersion())) {
-                        newest = v;
+                try {
+                    followOnce();
+                    backoff.reset();
+                } catch (RecordDeserializationException e) {
+                    handleUndecodable(e);
+                } catch (WakeupException e) {
+                    if (!running.get()) {
+                        return;
                     }
+                    log.warn("Policy follower woken while running; going on", e);
+                } catch (RuntimeException e) {
+                    retries.incrementAndGet();
+                    Duration delay = backoff.next();
+                    log.error("Policy follower for {} failed; trying again in {} ms", modelId, delay.toMillis(), e);
+                    pause(delay);
                 }
-                if (newest != null && newest.getVersion() > latestLoaded.get()) {
-                    load(newest);
-                }
-            }
-        } catch (WakeupException e) {
-            if (running.get()) {
-                throw e;
             }
         } finally {
             consumer.close();
+        }
+    }
+
+    private void followOnce() {
+        PolicyVersion newest = null;
+        for (ConsumerRecord<String, PolicyVersion> record : consumer.poll(Duration.ofMillis(500))) {
+            PolicyVersion v = record.value();
+            if (v != null && modelId.equals(v.getModelId()) && v.getStatus() != PolicyStatus.REJECTED
+                    && (newest == null || v.getVersion() > newest.getVersion())) {
+                newest = v;
+            }
+        }
+        if (newest != null && newest.getVersion() > latestLoaded.get()) {
+            load(newest);
+        }
+    }
+
+    /** The consumer stopped at a record it cannot decode: read it again later, or skip it if it is bad. */
+    private void handleUndecodable(RecordDeserializationException e) {
+        if (e.getCause() instanceof RecordDecodeException d && d.isTransient()) {
+            retries.incrementAndGet();
+            Duration delay = backoff.next();
+            log.warn("Cannot decode {}-{}@{} yet ({}); reading it again in {} ms", e.topicPartition().topic(),
+                    e.topicPartition().partition(), e.offset(), d.reason(), delay.toMillis(), e);
+            consumer.seek(e.topicPartition(), e.offset());
+            pause(delay);
+        } else {
+            skippedRecords.incrementAndGet();
+            log.error("Skipping undecodable policy version record {}-{}@{}", e.topicPartition().topic(),
+                    e.topicPartition().partition(), e.offset(), e);
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+        }
+    }
+
+    private void pause(Duration delay) {
+        try {
+            closed.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.set(false);
         }
     }
 
@@ -103,6 +174,21 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
         return null;
     }
 
+    /** How many records were skipped because they are bad in themselves. */
+    public long skippedRecords() {
+        return skippedRecords.get();
+    }
+
+    /** How many times a read was retried after a transient failure (registry or broker unreachable). */
+    public long retries() {
+        return retries.get();
+    }
+
+    /** The newest version loaded so far, -1 before the first. */
+    public long latestLoaded() {
+        return latestLoaded.get();
+    }
+
     /** How many published versions could not be loaded. */
     public long failedLoads() {
         return failedLoads.get();
@@ -111,6 +197,7 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     @Override
     public void close() {
         running.set(false);
+        closed.countDown();
         consumer.wakeup();
         LoadedPolicy left = pending.getAndSet(null);
         if (left != null) {

@@ -60,6 +60,15 @@ public class RecordDecodeException extends SerializationException {
         return reason;
     }
 
+    /**
+     * Whether the failure is about the surroundings, not the bytes: the registry could not be asked, so the same
+     * record may decode once it answers. Such a record must be retried, never skipped; every other reason is a
+     * record bad in itself.
+     */
+    public boolean isTransient() {
+        return reason == Reason.REGISTRY_UNAVAILABLE;
+    }
+
     public String topic() {
         return topic;
     }

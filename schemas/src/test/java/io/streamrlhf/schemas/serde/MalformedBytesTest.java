@@ -87,6 +87,7 @@ class MalformedBytesTest {
                 .asInstanceOf(type(RecordDecodeException.class))
                 .satisfies(e -> {
                     assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
+                    assertThat(e.isTransient()).as("an unreachable registry is worth a retry").isTrue();
                     assertThat(e.getMessage()).contains("127.0.0.1");
                 });
     }
@@ -199,6 +200,7 @@ class MalformedBytesTest {
                     assertThat(e.topic()).isEqualTo(TOPIC);
                     assertThat(e.schemaId()).isEqualTo(schemaId);
                     assertThat(e.getMessage()).startsWith(reason.name());
+                    assertThat(e.isTransient()).as("bytes bad in themselves are never retried").isFalse();
                 });
     }
 

@@ -2,7 +2,9 @@ package io.streamrlhf.trainer.checkpoint;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Where checkpoints live, addressed by URI. The local-folder implementation uses {@code file://};
@@ -32,4 +34,32 @@ public interface CheckpointStore {
 
   /** Deletes a checkpoint; absent is fine. */
   void delete(URI uri) throws IOException;
+
+  /** Checkpoints of exactly {@code modelId} (see {@link CheckpointNames}), never another model's. */
+  default List<URI> list(String modelId) throws IOException {
+    List<URI> own = new ArrayList<>();
+    for (URI uri : list()) {
+      if (CheckpointNames.belongsTo(modelId, uri)) {
+        own.add(uri);
+      }
+    }
+    return own;
+  }
+
+  /**
+   * Deletes every checkpoint of {@code modelId} not in {@code keep}; other models' files in the same
+   * store are left alone.
+   *
+   * @return what was deleted
+   */
+  default List<URI> deleteUnreferenced(String modelId, Set<String> keep) throws IOException {
+    List<URI> deleted = new ArrayList<>();
+    for (URI uri : list(modelId)) {
+      if (!keep.contains(uri.toString())) {
+        delete(uri);
+        deleted.add(uri);
+      }
+    }
+    return deleted;
+  }
 }

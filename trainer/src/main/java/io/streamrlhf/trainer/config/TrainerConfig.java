@@ -35,6 +35,10 @@ import java.util.Optional;
  *     undesirable stream collapsed the tiny default policy within a minute
  * @param devices {@code trainer.devices}: {@code auto} (every GPU DJL sees, data parallel across
  *     them; the CPU when there is none) or a list such as {@code gpu0,gpu1} or {@code cpu}
+ * @param retryBackoff first wait before re-reading a record that failed for a transient reason, such
+ *     as the schema registry being unreachable (default 100 ms); doubles per failed attempt
+ * @param retryBackoffMax the longest such wait (default 10 s); the trainer retries for as long as
+ *     the outage lasts, never skipping the record
  * @param kafkaOverrides Kafka client properties of the trainer's clients ({@code kafka.*}, then
  *     {@code trainer.kafka.*})
  */
@@ -44,7 +48,7 @@ public record TrainerConfig(
     SourceConfig kto, SourceConfig dpo, StalenessConfig staleness, int publishEverySteps,
     Duration publishEvery, Duration pollTimeout, int maxPollRecords, int referenceCacheEntries,
     Optional<Path> warmStartCorpus, int warmStartSteps, double warmStartLearningRate,
-    String devices, Map<String, String> kafkaOverrides) {
+    String devices, Duration retryBackoff, Duration retryBackoffMax, Map<String, String> kafkaOverrides) {
 
   /** Validates, naming the bad value. */
   public TrainerConfig {
@@ -75,6 +79,11 @@ public record TrainerConfig(
     }
     if (devices == null || devices.isBlank()) {
       throw new IllegalArgumentException("trainer.devices must be auto or a device list, e.g. gpu0,gpu1");
+    }
+    if (retryBackoff == null || retryBackoff.isNegative() || retryBackoff.isZero()
+        || retryBackoffMax == null || retryBackoffMax.compareTo(retryBackoff) < 0) {
+      throw new IllegalArgumentException("trainer.retry.backoff must be positive and at most "
+          + "trainer.retry.backoff.max, were " + retryBackoff + " and " + retryBackoffMax);
     }
     if (referenceCacheEntries < 1 || warmStartSteps < 0) {
       throw new IllegalArgumentException("referenceCacheEntries must be >= 1 and warmStartSteps >= 0");

@@ -66,6 +66,8 @@ public final class TrainerConfigFactory {
         TrainerKeys.WARMSTART_STEPS.get(p),
         TrainerKeys.WARMSTART_LR.get(p),
         TrainerKeys.DEVICES.get(p),
+        TrainerKeys.RETRY_BACKOFF.get(p),
+        TrainerKeys.RETRY_BACKOFF_MAX.get(p),
         Settings.kafkaOverrides(p, "trainer"));
   }
 

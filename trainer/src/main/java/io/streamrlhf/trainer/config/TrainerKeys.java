@@ -86,6 +86,12 @@ public final class TrainerKeys {
       OPTIMIZER.learningRate(), "learning rate of warm-start pre-training");
   public static final Setting<String> DEVICES = Setting.string("trainer.devices", "auto",
       "auto (every GPU DJL sees, data parallel; else the CPU), or a list such as gpu0,gpu1 or cpu");
+  public static final Setting<Duration> RETRY_BACKOFF = Setting.duration("trainer.retry.backoff",
+      Duration.ofMillis(100), "first wait before re-reading a record that failed for a transient reason (the schema"
+          + " registry unreachable); doubles per failed attempt");
+  public static final Setting<Duration> RETRY_BACKOFF_MAX = Setting.duration("trainer.retry.backoff.max",
+      Duration.ofSeconds(10), "the longest such wait; the trainer retries as long as the outage lasts, never"
+          + " skipping the record");
 
   /** The keys of one example source ({@code kto} or {@code dpo}). */
   public static final class Source {
@@ -140,7 +146,8 @@ public final class TrainerKeys {
         MODEL_SEED, OPTIMIZER_LR, OPTIMIZER_BETA1, OPTIMIZER_BETA2, OPTIMIZER_EPS, OPTIMIZER_WEIGHT_DECAY,
         OPTIMIZER_MAX_GRAD_NORM, OPTIMIZER_WARMUP_STEPS, DPO_LOSS, STALENESS_MAX_LAG, STALENESS_ACTION,
         STALENESS_FACTOR, PUBLISH_EVERY_STEPS, PUBLISH_EVERY, POLL_TIMEOUT, MAX_POLL_RECORDS,
-        REFERENCE_CACHE_ENTRIES, WARMSTART_CORPUS, WARMSTART_STEPS, WARMSTART_LR, DEVICES));
+        REFERENCE_CACHE_ENTRIES, WARMSTART_CORPUS, WARMSTART_STEPS, WARMSTART_LR, DEVICES, RETRY_BACKOFF,
+        RETRY_BACKOFF_MAX));
     all.addAll(KTO.all());
     all.addAll(DPO.all());
     return List.copyOf(all);

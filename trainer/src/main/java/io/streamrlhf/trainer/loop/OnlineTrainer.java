@@ -6,7 +6,9 @@ import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
+import io.streamrlhf.schemas.serde.RecordDecodeException;
 import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.trainer.batch.PairExample;
 import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.batch.UnpairedExample;
@@ -40,7 +42,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -79,6 +84,13 @@ import org.slf4j.LoggerFactory;
  * pending replaces it. Every consumed offset, trained or not, belongs to the next version's
  * lineage.
  *
+ * <p><b>Outages.</b> A record that cannot be decoded because the schema registry cannot be asked
+ * ({@link RecordDecodeException#isTransient()}) is not consumed: its offset is not recorded, it is
+ * not counted invalid, its partition is sought back to it and read again after a bounded exponential
+ * backoff ({@code trainer.retry.backoff}, {@code trainer.retry.backoff.max}), for as long as the
+ * outage lasts; each attempt is logged with its coordinates and counted as {@code retries/registry}.
+ * Only a record bad in itself is counted {@code invalid} and absorbed into the lineage.
+ *
  * <p>One trainer instance per model: partitions are assigned, not subscribed.
  */
 public final class OnlineTrainer implements AutoCloseable {
@@ -94,6 +106,10 @@ public final class OnlineTrainer implements AutoCloseable {
   private final PublishHooks hooks;
   private final Admission admission;
   private final AtomicBoolean running = new AtomicBoolean(true);
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  private final Backoff retryBackoff;
+  private final AtomicLong registryRetries = new AtomicLong();
+  private final Set<TopicPartition> waitingForRegistry = new HashSet<>();
   private volatile State state = State.CREATED;
   private volatile long currentVersion = -1;
 
@@ -128,6 +144,7 @@ public final class OnlineTrainer implements AutoCloseable {
     this.admission = new Admission(config.staleness());
     // Before anything loads libtorch (recovery, checkpoints, the model), or MKL binds to its slower AMD paths.
     MklDispatch.ensureLoaded();
+    this.retryBackoff = new Backoff(config.retryBackoff(), config.retryBackoffMax());
   }
 
   /** Current lifecycle state. */
@@ -140,9 +157,18 @@ public final class OnlineTrainer implements AutoCloseable {
     return currentVersion;
   }
 
+  /**
+   * Records read again because the schema registry could not be asked, since this instance started
+   * (per version, the same count is the {@code retries/registry} metric).
+   */
+  public long registryRetries() {
+    return registryRetries.get();
+  }
+
   /** Asks the loop to stop after the current poll; thread-safe. */
   public void stop() {
     running.set(false);
+    stopRequested.countDown();
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
@@ -180,8 +206,27 @@ public final class OnlineTrainer implements AutoCloseable {
         }
         throw e;
       }
+      // Partitions whose next record hit a transient failure: the rest of their batch waits too,
+      // so offsets stay in order and nothing after the failed record is consumed ahead of it.
+      Set<TopicPartition> retrying = new HashSet<>();
       for (ConsumerRecord<byte[], byte[]> record : records) {
-        handle(record);
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        if (retrying.contains(tp)) {
+          continue;
+        }
+        if (handle(record)) {
+          waitingForRegistry.remove(tp);
+        } else {
+          retrying.add(tp);
+          waitingForRegistry.add(tp);
+          consumer.seek(tp, record.offset());
+        }
+      }
+      if (!retrying.isEmpty()) {
+        awaitRetry();
+      } else if (waitingForRegistry.isEmpty()) {
+        // The backoff grows across polls until every partition that failed has read on again.
+        retryBackoff.reset();
       }
       trainReady(false);
       if (shouldPublish()) {
@@ -286,45 +331,84 @@ public final class OnlineTrainer implements AutoCloseable {
   private void deleteUncommittedCheckpoints(VersionHistory history) throws IOException {
     Set<String> committed = new HashSet<>();
     history.versions().forEach(v -> committed.add(v.getCheckpointUri()));
-    for (URI uri : store.list()) {
-      String file = uri.getPath().substring(uri.getPath().lastIndexOf('/') + 1);
-      if (file.startsWith(config.modelId() + "-v") && !committed.contains(uri.toString())) {
-        LOG.info("Deleting checkpoint {}: no committed version refers to it", uri);
-        store.delete(uri);
-      }
+    for (URI uri : store.deleteUnreferenced(config.modelId(), committed)) {
+      LOG.info("Deleted checkpoint {}: no committed version refers to it", uri);
     }
   }
 
-  private void handle(ConsumerRecord<byte[], byte[]> record) {
-    lineage.record(new TopicPartition(record.topic(), record.partition()), record.offset());
-    count("examples/consumed");
+  /** Waits out the backoff after a transient failure; returns early when stopped. */
+  private void awaitRetry() {
     try {
-      if (record.topic().equals(topics.ktoExamples().name())) {
-        KtoExample e = topics.ktoExamples().valueSerde().deserializer()
-            .deserialize(record.topic(), record.value());
-        if (e == null) {
-          throw new IllegalArgumentException("null value");
-        }
+      stopRequested.await(retryBackoff.next().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running.set(false);
+    }
+  }
+
+  /**
+   * Consumes one record: decodes and admits it, or counts it invalid when it is bad in itself.
+   *
+   * @return false when it could not be decoded for a transient reason and must be read again; it is
+   *     then neither recorded in the lineage nor counted
+   */
+  private boolean handle(ConsumerRecord<byte[], byte[]> record) {
+    Object decoded;
+    try {
+      decoded = decode(record);
+    } catch (RuntimeException e) {
+      if (e instanceof RecordDecodeException d && d.isTransient()) {
+        count("retries/registry");
+        registryRetries.incrementAndGet();
+        LOG.warn("Cannot decode {}-{}@{} yet ({}); reading it again after attempt {}",
+            record.topic(), record.partition(), record.offset(), d.reason(),
+            retryBackoff.attempts() + 1, e);
+        return false;
+      }
+      absorb(record);
+      skipInvalid(record, e);
+      return true;
+    }
+    absorb(record);
+    try {
+      if (decoded instanceof KtoExample e) {
         UnpairedExample example = new UnpairedExample(e.getExampleId(), e.getPrompt(),
             e.getCompletion(), e.getLabel(), e.getWeight(), e.getTruncated());
         admit(ktoBuffer, example, e.getPolicyVersion(), e.getCorrection(), example::withWeight);
       } else {
-        DpoPair p = topics.dpoPairs().valueSerde().deserializer()
-            .deserialize(record.topic(), record.value());
-        if (p == null) {
-          throw new IllegalArgumentException("null value");
-        }
+        DpoPair p = (DpoPair) decoded;
         long version = Math.min(p.getChosenPolicyVersion(), p.getRejectedPolicyVersion());
         PairExample example = new PairExample(p.getPairId(), p.getPrompt(), p.getChosen(),
             p.getRejected(), p.getWeight(), p.getChosenTruncated(), p.getRejectedTruncated());
         admit(dpoBuffer, example, version, false, example::withWeight);
       }
     } catch (RuntimeException e) {
-      // Streams owns dead letters; the trainer skips what it cannot read and counts it.
-      count("invalid");
-      LOG.warn("Skipping unreadable record {}-{}@{}", record.topic(), record.partition(),
-          record.offset(), e);
+      skipInvalid(record, e);
     }
+    return true;
+  }
+
+  /** The record is consumed: its offset joins the next version's lineage. */
+  private void absorb(ConsumerRecord<byte[], byte[]> record) {
+    lineage.record(new TopicPartition(record.topic(), record.partition()), record.offset());
+    count("examples/consumed");
+  }
+
+  private void skipInvalid(ConsumerRecord<byte[], byte[]> record, RuntimeException e) {
+    // Streams owns dead letters; the trainer skips what is bad in itself and counts it.
+    count("invalid");
+    LOG.warn("Skipping unreadable record {}-{}@{}", record.topic(), record.partition(),
+        record.offset(), e);
+  }
+
+  private Object decode(ConsumerRecord<byte[], byte[]> record) {
+    Object value = record.topic().equals(topics.ktoExamples().name())
+        ? topics.ktoExamples().valueSerde().deserializer().deserialize(record.topic(), record.value())
+        : topics.dpoPairs().valueSerde().deserializer().deserialize(record.topic(), record.value());
+    if (value == null) {
+      throw new IllegalArgumentException("null value");
+    }
+    return value;
   }
 
   private <E> void admit(ExampleBuffer<E> buffer, E example, long exampleVersion,

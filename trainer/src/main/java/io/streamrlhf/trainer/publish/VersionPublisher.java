@@ -6,12 +6,12 @@ import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
+import io.streamrlhf.trainer.checkpoint.CheckpointNames;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
@@ -76,7 +76,7 @@ public final class VersionPublisher {
    */
   public PolicyVersion publish(Request request) throws IOException {
     Checkpoint c = request.checkpoint();
-    String name = modelId + "-v" + c.version() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    String name = CheckpointNames.name(modelId, c.version());
     CheckpointStore.Stored stored = store.write(name, c);
     hooks.afterCheckpointWritten(c.version());
     PolicyVersion version = PolicyVersion.newBuilder()

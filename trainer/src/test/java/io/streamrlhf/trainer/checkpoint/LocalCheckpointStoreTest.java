@@ -17,11 +17,13 @@ import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.PolicyWeights;
 import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.optim.AdamW;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -134,6 +136,42 @@ class LocalCheckpointStoreTest {
       assertThatThrownBy(() -> store.read(stored.uri(), "00" + stored.sha256().substring(2)))
           .isInstanceOf(CorruptCheckpointException.class);
     }
+  }
+
+  @Test
+  void cleanUpOfOneModelLeavesTheFilesOfAModelWhoseIdItPrefixes() throws Exception {
+    // given checkpoints of "policy" and of "policy-v2" in one folder; "policy-v2-v1-..." starts with
+    // "policy-v" like policy's own files do
+    LocalCheckpointStore store = new LocalCheckpointStore(folder);
+    try (PolicyModel policy = PolicyModel.create(ModelConfig.tiny());
+        AdamW adam = new AdamW(OPT, policy.parameters())) {
+      URI policy0 = write(store, "policy", 0, policy, adam);
+      URI policy1 = write(store, "policy", 1, policy, adam);
+      URI other0 = write(store, "policy-v2", 0, policy, adam);
+      URI other1 = write(store, "policy-v2", 1, policy, adam);
+      Files.writeString(folder.resolve("policy-notes.ckpt"), "not a checkpoint of any model");
+
+      // when each model lists its own, then it sees exactly its own files
+      assertThat(store.list("policy")).containsExactlyInAnyOrder(policy0, policy1);
+      assertThat(store.list("policy-v2")).containsExactlyInAnyOrder(other0, other1);
+
+      // when "policy" deletes every checkpoint but its version 1
+      List<URI> deleted = store.deleteUnreferenced("policy", Set.of(policy1.toString()));
+
+      // then only its own version 0 went; the other model's files are untouched
+      assertThat(deleted).containsExactly(policy0);
+      assertThat(store.list()).containsExactlyInAnyOrder(policy1, other0, other1,
+          folder.resolve("policy-notes.ckpt").toUri());
+      // and the other model's clean-up leaves "policy" alone in turn
+      assertThat(store.deleteUnreferenced("policy-v2", Set.of())).containsExactlyInAnyOrder(other0, other1);
+      assertThat(Files.exists(Path.of(policy1))).isTrue();
+    }
+  }
+
+  private static URI write(CheckpointStore store, String modelId, long version, PolicyModel policy,
+      AdamW adam) throws Exception {
+    return store.write(CheckpointNames.name(modelId, version),
+        Checkpoint.of(modelId, version, version - 1, policy, OPT, adam.exportState())).uri();
   }
 
   private static void assertSameWeights(Map<String, float[]> a, Map<String, float[]> b) {

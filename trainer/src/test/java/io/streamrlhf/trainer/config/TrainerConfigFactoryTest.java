@@ -122,4 +122,24 @@ class TrainerConfigFactoryTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("paired");
   }
+
+  @Test
+  void retryBackoffDefaultsToATenthOfASecondUpToTenSecondsAndCanBeSet() {
+    TrainerConfig defaults = TrainerConfigFactory.fromProperties(Map.of());
+    assertThat(defaults.retryBackoff()).isEqualTo(Duration.ofMillis(100));
+    assertThat(defaults.retryBackoffMax()).isEqualTo(Duration.ofSeconds(10));
+    TrainerConfig set = TrainerConfigFactory.fromProperties(Map.of(
+        "trainer.retry.backoff", "PT1S", "trainer.retry.backoff.max", "PT1M"));
+    assertThat(set.retryBackoff()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(set.retryBackoffMax()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void rejectsARetryBackoffAboveItsMaximumNamingBothKeys() {
+    assertThatThrownBy(() -> TrainerConfigFactory.fromProperties(Map.of(
+        "trainer.retry.backoff", "PT20S", "trainer.retry.backoff.max", "PT10S")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("trainer.retry.backoff")
+        .hasMessageContaining("trainer.retry.backoff.max");
+  }
 }

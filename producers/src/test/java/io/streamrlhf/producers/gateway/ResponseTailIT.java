@@ -1,0 +1,137 @@
+package io.streamrlhf.producers.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
+import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
+import io.streamrlhf.producers.config.KafkaConnection;
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import io.streamrlhf.schemas.serde.SampleRecords;
+import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.schemas.util.Backoff;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The gateway's response tail keeps tailing through bad records and a schema-registry outage. */
+class ResponseTailIT {
+
+    private static EmbeddedKafkaBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.temporary().start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void skipsAGarbageRecordAndRemembersTheResponseAfterIt() throws Exception {
+        // given a responses topic holding a garbage record followed by a good response
+        TopicNames names = names();
+        createTopic(names.responses());
+        try (EmbeddedSchemaRegistry registry = registry(names, 0)) {
+            Topics topics = new Topics(names, new RestSchemaRegistryClient(registry.url()));
+            send(names.responses(), new byte[] {0, 0, 0});
+            send(names.responses(), topics.responses().valueSerde().serializer()
+                    .serialize(names.responses(), response("r1", "p1")));
+            RecentResponses recent = new RecentResponses(100);
+
+            // when the tail reads the topic
+            try (ResponseTail tail = new ResponseTail(KafkaConnection.of(broker.bootstrapServers()),
+                    topics.responses(), recent, 100, fastBackoff())) {
+                tail.start();
+                // then it skips the garbage, counts it, and remembers the response after it
+                await().atMost(Duration.ofSeconds(60)).until(() -> recent.promptOf("r1").isPresent());
+                assertThat(recent.promptOf("r1")).isEqualTo(Optional.of("p1"));
+                assertThat(tail.skippedRecords()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void retriesWhileTheRegistryIsDownAndRemembersTheResponseOnceItIsBack() throws Exception {
+        // given a recorded response, then the registry going down before the tail ever asked it
+        TopicNames names = names();
+        createTopic(names.responses());
+        EmbeddedSchemaRegistry registry = registry(names, 0);
+        int port = registry.port();
+        String url = registry.url();
+        Topics producerTopics = new Topics(names, new RestSchemaRegistryClient(url));
+        send(names.responses(), producerTopics.responses().valueSerde().serializer()
+                .serialize(names.responses(), response("r2", "p2")));
+        registry.close();
+        RecentResponses recent = new RecentResponses(100);
+
+        // when a tail with its own registry client starts during the outage
+        Topics tailTopics = new Topics(names, new RestSchemaRegistryClient(
+                RestSchemaRegistryClient.Config.of(url).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))));
+        try (ResponseTail tail = new ResponseTail(KafkaConnection.of(broker.bootstrapServers()),
+                tailTopics.responses(), recent, 100, fastBackoff())) {
+            tail.start();
+            // then it retries without skipping
+            await().atMost(Duration.ofSeconds(60)).until(() -> tail.retries() >= 3);
+            assertThat(recent.promptOf("r2")).isEmpty();
+            // and once the registry is back it remembers the response it had been waiting on
+            registry = registry(names, port);
+            await().atMost(Duration.ofSeconds(60)).until(() -> recent.promptOf("r2").isPresent());
+            assertThat(tail.skippedRecords()).isZero();
+        } finally {
+            registry.close();
+        }
+    }
+
+    private static TopicNames names() {
+        return TopicNames.defaults().withPrefix("tail" + UUID.randomUUID().toString().substring(0, 8) + ".");
+    }
+
+    private static Backoff fastBackoff() {
+        return new Backoff(Duration.ofMillis(50), Duration.ofMillis(500));
+    }
+
+    private static ResponseGenerated response(String responseId, String promptId) {
+        ResponseGenerated r = SampleRecords.populated(ResponseGenerated.class, 7);
+        r.setResponseId(responseId);
+        r.setPromptId(promptId);
+        return r;
+    }
+
+    private static EmbeddedSchemaRegistry registry(TopicNames names, int port) {
+        return EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(port),
+                KafkaBackedSchemaRegistry.Config.of(broker.bootstrapServers(), names.schemas())).start();
+    }
+
+    private static void createTopic(String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+    }
+
+    private static void send(String topic, byte[] value) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, "k", value)).get();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.streamrlhf.trainer.checkpoint;
+
+import java.net.URI;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The one naming rule of checkpoint files, {@code <modelId>-v<version>-<8 hex digits>.ckpt}, and the exact
+ * test of whether a file belongs to a model. Model ids may contain {@code -v} themselves ({@code policy} and
+ * {@code policy-v2} can share a folder), so ownership is a full match of the pattern, never a prefix.
+ */
+public final class CheckpointNames {
+
+  private CheckpointNames() {}
+
+  /** A fresh name (without suffix) for {@code version} of {@code modelId}; unique per call. */
+  public static String name(String modelId, long version) {
+    return modelId + "-v" + version + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** Whether the last path segment of {@code uri} is a checkpoint of exactly {@code modelId}. */
+  public static boolean belongsTo(String modelId, URI uri) {
+    String path = uri.getPath();
+    String file = path.substring(path.lastIndexOf('/') + 1);
+    return pattern(modelId).matcher(file).matches();
+  }
+
+  private static Pattern pattern(String modelId) {
+    return Pattern.compile(Pattern.quote(modelId) + "-v\\d+-[0-9a-f]{8}"
+        + Pattern.quote(LocalCheckpointStore.SUFFIX));
+  }
+}
