@@ -33,17 +33,6 @@ public final class StateStores {
     }
 
     /**
-     * A key-value store that holds its {@code maxEntries} most recently used values as objects and writes changed ones
-     * to the changelogged store before each commit ({@link WriteBehindKeyValueStore}), in place of Kafka's record
-     * cache, which serializes on every write and deserializes on every read. For a processor's private store whose
-     * values it reads, changes and writes back: values handed out are live, so a change must be {@code put} again.
-     */
-    public <K, V> StoreBuilder<KeyValueStore<K, V>> objectCached(String name, Serde<K> keys, Serde<V> values,
-                                                                  int maxEntries) {
-        return new WriteBehindStoreBuilder<>(Stores.keyValueStoreBuilder(supplier(name), keys, values), maxEntries);
-    }
-
-    /**
      * The store of a {@link ScheduleIndex}: string keys and values, changelogged, without a cache. Each key is
      * written once and deleted once when it comes due, so a cache would merge nothing and only add its own
      * bookkeeping on every write and a merged iterator on every poll.

@@ -17,8 +17,8 @@ import java.util.Map;
  *                          Property {@code kto.userLabelsPerHour}, default 100
  * @param punctuateInterval how often (stream time) settled votes and expired state are swept.
  *                          Property {@code kto.punctuateInterval}, default 1s
- * @param cachedStates response states the join holds as objects per task, the most recently used, in place of
- *                     Kafka's record cache; each holds its response's prompt and completion.
+ * @param cachedStates response states the join holds as objects per task, the most recently used, so reading one
+ *                     costs no deserialization; each holds its response's prompt and completion.
  *                     Property {@code kto.cachedStates}, default 4096
  */
 public record KtoConfig(Duration settleDelay, Duration responseRetention, Duration earlyFeedbackBuffer,
