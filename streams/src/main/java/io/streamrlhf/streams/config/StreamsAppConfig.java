@@ -34,6 +34,14 @@ import java.util.Objects;
  *   <tr><td>{@code streams.replicationFactor}</td><td>1</td><td>replication of created and internal topics</td></tr>
  *   <tr><td>{@code streams.stateStore}</td><td>{@code ROCKSDB}</td><td>{@code ROCKSDB} or {@code IN_MEMORY}
  *       (see {@link StateStoreType})</td></tr>
+ *   <tr><td>{@code streams.instanceId}</td><td>(none)</td><td>static group membership: this instance's
+ *       {@code group.instance.id} (Kafka Streams adds each thread's index). An instance restarted with the same id,
+ *       after a crash or {@code kill -9} too, takes its tasks back at once instead of waiting for the old member's
+ *       session to time out; it must be unique among the application's instances. None: dynamic membership</td></tr>
+ *   <tr><td>{@code streams.sessionTimeout}</td><td>45s</td><td>consumer {@code session.timeout.ms}: how long the
+ *       group waits for a member that stopped without leaving (a crash) before it moves the member's tasks; must lie
+ *       within the broker's {@code group.min.session.timeout.ms} and {@code group.max.session.timeout.ms} (6 s to 30
+ *       min by default)</td></tr>
  *   <tr><td>{@code topic.*}</td><td>see {@link TopicNames#fromProperties}</td><td>topic names</td></tr>
  *   <tr><td>{@code kto.*}, {@code dpo.*}, {@code judge.*}, {@code validation.*}, {@code monitor.*}</td>
  *       <td>see {@link StreamsSettings}</td><td>thresholds</td></tr>
@@ -53,12 +61,14 @@ import java.util.Objects;
  * @param stateStoreType where state stores keep their data
  * @param producerLinger producer linger
  * @param producerBatchSize producer batch size in bytes
+ * @param instanceId static group membership id, or empty for dynamic membership
+ * @param sessionTimeout how long the group waits for a member that stopped without leaving
  */
 public record StreamsAppConfig(String applicationId, String bootstrapServers, Path stateDir,
                                SchemaRegistryClient registry, TopicNames topicNames, StreamsSettings settings,
                                int threads, Duration commitInterval, boolean createTopics, int topicPartitions,
                                int replicationFactor, StateStoreType stateStoreType, Duration producerLinger,
-                               int producerBatchSize) {
+                               int producerBatchSize, String instanceId, Duration sessionTimeout) {
 
     public StreamsAppConfig {
         if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]{1,200}")) {
@@ -87,6 +97,12 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("streams.replicationFactor must be >= 1, got " + replicationFactor);
         }
+        Objects.requireNonNull(instanceId, "streams.instanceId");
+        if (!instanceId.isEmpty() && !instanceId.matches("[a-zA-Z0-9._-]{1,200}")) {
+            throw new IllegalArgumentException("streams.instanceId '" + instanceId
+                    + "' must be empty (dynamic membership) or 1-200 characters from [a-zA-Z0-9._-]");
+        }
+        Durations.requirePositive("streams.sessionTimeout", sessionTimeout);
     }
 
     /** Reads every key listed above from {@code properties}, with the documented defaults. */
@@ -107,7 +123,9 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
                 p.integer("streams.replicationFactor", 1),
                 stateStoreType(p.string("streams.stateStore", StateStoreType.ROCKSDB.name())),
                 p.duration("streams.producerLinger", Duration.ofMillis(100)),
-                p.integer("streams.producerBatchSize", 512 * 1024));
+                p.integer("streams.producerBatchSize", 512 * 1024),
+                p.string("streams.instanceId", "").trim(),
+                p.duration("streams.sessionTimeout", Duration.ofSeconds(45)));
     }
 
     private static StateStoreType stateStoreType(String value) {
@@ -122,13 +140,13 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
     public StreamsAppConfig withSettings(StreamsSettings newSettings) {
         return new StreamsAppConfig(applicationId, bootstrapServers, stateDir, registry, topicNames, newSettings,
                 threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType,
-                producerLinger, producerBatchSize);
+                producerLinger, producerBatchSize, instanceId, sessionTimeout);
     }
 
     /** A copy with another state folder (a restarted instance that must restore from changelogs). */
     public StreamsAppConfig withStateDir(Path dir) {
         return new StreamsAppConfig(applicationId, bootstrapServers, dir, registry, topicNames, settings,
                 threads, commitInterval, createTopics, topicPartitions, replicationFactor, stateStoreType,
-                producerLinger, producerBatchSize);
+                producerLinger, producerBatchSize, instanceId, sessionTimeout);
     }
 }

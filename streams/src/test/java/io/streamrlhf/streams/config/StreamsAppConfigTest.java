@@ -69,6 +69,26 @@ class StreamsAppConfigTest {
     }
 
     @Test
+    void staticMembershipAndSessionTimeoutReachTheMainConsumerOnlyWhenSet() {
+        java.util.Properties dynamic = io.streamrlhf.streams.app.StreamsApp.streamsProperties(
+                StreamsAppConfig.fromProperties(Map.of(), registry));
+        assertThat(dynamic).doesNotContainKey("main.consumer.group.instance.id");
+        assertThat(dynamic.get("main.consumer.session.timeout.ms")).isEqualTo(45_000);
+
+        java.util.Properties fixed = io.streamrlhf.streams.app.StreamsApp.streamsProperties(
+                StreamsAppConfig.fromProperties(Map.of("streams.instanceId", "node-1",
+                        "streams.sessionTimeout", "10s"), registry));
+        assertThat(fixed.get("main.consumer.group.instance.id")).isEqualTo("node-1");
+        assertThat(fixed.get("main.consumer.session.timeout.ms")).isEqualTo(10_000);
+    }
+
+    @Test
+    void rejectsAnInstanceIdKafkaWouldRefuse() {
+        assertThatThrownBy(() -> StreamsAppConfig.fromProperties(Map.of("streams.instanceId", "a b"), registry))
+                .hasMessageContaining("streams.instanceId");
+    }
+
+    @Test
     void durationsAcceptUnitsAndIso() {
         assertThat(Durations.parse("k", "250ms")).isEqualTo(Duration.ofMillis(250));
         assertThat(Durations.parse("k", "7d")).isEqualTo(Duration.ofDays(7));
