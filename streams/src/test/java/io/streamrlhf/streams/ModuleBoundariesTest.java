@@ -22,14 +22,9 @@ class ModuleBoundariesTest {
         "io.streamrlhf.app..", "io.streamrlhf.bench..").check(main);
   }
 
-  /**
-   * The two allow-listed classes still use Kafka Streams internals and are being rewritten on the public API; each
-   * leaves this list when it no longer needs them, and the list is to end empty.
-   */
+  /** Exactly-once correctness must not rest on classes Kafka may change in any release. */
   @Test
   void usesOnlyKafkasPublicApi() {
-    ModuleRules.noKafkaInternals(
-        "io.streamrlhf.streams.common.EmissionRouter",
-        "io.streamrlhf.streams.common.WriteBehindKeyValueStore").check(main);
+    ModuleRules.noKafkaInternals().check(main);
   }
 }

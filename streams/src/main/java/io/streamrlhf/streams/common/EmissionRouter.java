@@ -3,8 +3,6 @@ package io.streamrlhf.streams.common;
 import java.io.File;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.serialization.Serde;
@@ -18,22 +16,15 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
-import org.apache.kafka.streams.processor.internals.ProcessorNode;
 
 /**
- * Runs a processor that forwards {@link Emission}s and sends each one, unwrapped, straight to the nodes for its
- * kind: data to every child of this node except the two pass-through nodes {@link Emissions#MONITOR} and
- * {@link Emissions#DEAD} after the node's name, which take the monitor events and the dead letters. One forward per
- * emission and consumer, where a split into branches took three (split, branch, unwrap) and a pass-through node for
- * the data one more: Kafka Streams copies the record and its headers and records metrics at every node. Monitor
- * events and dead letters that no node consumes (a topology built without the monitor) are not forwarded at all. The
- * wrapped processor sees a context that is the real one except for where forwards go, so it still needs no child
- * names.
- *
- * <p>The children, and whether the two pass-through nodes have children of their own, are read once, at
- * {@code init}, from the node Kafka Streams is initialising ({@code InternalProcessorContext.currentNode()}, internal
- * to Kafka Streams: the Kafka version is pinned, and {@code EmissionsTest} fails if this stops working).
+ * Runs a processor that forwards {@link Emission}s and sends each one, unwrapped, to the named child node of its kind
+ * with {@link ProcessorContext#forward(Record, String)}: one forward per emission, where a split into branches took
+ * three (split, branch, unwrap), as Kafka Streams copies the record and records metrics at every node. A kind whose
+ * node the topology left out (nobody asked {@link Emissions} for its stream) is dropped here. The wrapped processor
+ * sees a context that is the real one except for where forwards go, so it needs no child names. Public Processor API
+ * only: which child nodes exist is decided while the topology is built ({@link Routes}), not read from Kafka Streams'
+ * runtime nodes.
  *
  * @param <K> the input key type
  * @param <V> the input value type
@@ -41,46 +32,43 @@ import org.apache.kafka.streams.processor.internals.ProcessorNode;
  */
 final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
 
-    private final Processor<K, V, String, Emission<T>> delegate;
-    private final String monitorChild;
-    private final String deadChild;
-    private List<String> dataChildren = List.of();
     /**
-     * Whether anything consumes the monitor events and the dead letters: a forward into a node that leads nowhere is
-     * skipped (a topology built without the monitor leaves its {@link Emissions#MONITOR} nodes unconsumed).
+     * The child node of each kind and whether the topology has it; filled in while the topology is built, read when
+     * its tasks start.
      */
-    private boolean monitorConsumed;
-    private boolean deadConsumed;
+    static final class Routes {
+        final String dataChild;
+        final String monitorChild;
+        final String deadChild;
+        boolean data;
+        boolean monitor;
+        boolean dead;
 
-    EmissionRouter(Processor<K, V, String, Emission<T>> delegate, String name) {
+        Routes(String dataChild, String monitorChild, String deadChild) {
+            this.dataChild = dataChild;
+            this.monitorChild = monitorChild;
+            this.deadChild = deadChild;
+        }
+    }
+
+    private final Processor<K, V, String, Emission<T>> delegate;
+    private final Routes routes;
+    // Copied at init, when the topology is built, so the per-record path reads this object's own fields.
+    private boolean data;
+    private boolean monitor;
+    private boolean dead;
+
+    EmissionRouter(Processor<K, V, String, Emission<T>> delegate, Routes routes) {
         this.delegate = delegate;
-        this.monitorChild = name + Emissions.MONITOR;
-        this.deadChild = name + Emissions.DEAD;
+        this.routes = routes;
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
-        readChildren(context);
+        data = routes.data;
+        monitor = routes.monitor;
+        dead = routes.dead;
         delegate.init(new RoutingContext(context));
-    }
-
-    /** Sets where each kind of emission goes, from this node's children. */
-    private void readChildren(ProcessorContext<Object, Object> context) {
-        if (!(context instanceof InternalProcessorContext<?, ?> internal) || internal.currentNode() == null) {
-            throw new IllegalStateException("An emitting processor runs inside Kafka Streams, which names its "
-                    + "children; got a " + context.getClass().getName());
-        }
-        List<String> names = new ArrayList<>();
-        for (ProcessorNode<?, ?, ?, ?> child : internal.currentNode().children()) {
-            if (child.name().equals(monitorChild)) {
-                monitorConsumed = !child.children().isEmpty();
-            } else if (child.name().equals(deadChild)) {
-                deadConsumed = !child.children().isEmpty();
-            } else {
-                names.add(child.name());
-            }
-        }
-        dataChildren = List.copyOf(names);
     }
 
     @Override
@@ -105,21 +93,18 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
         @Override
         public <K1 extends String, V1 extends Emission<T>> void forward(Record<K1, V1> record) {
             Emission<T> emission = record.value();
-            if (emission instanceof Emission.Data<T> data) {
-                if (!dataChildren.isEmpty()) {
-                    Record<K1, T> out = record.withValue(data.value());
-                    for (String child : dataChildren) {
-                        context.forward(out, child);
-                    }
+            if (emission instanceof Emission.Data<T> d) {
+                if (data) {
+                    context.forward(record.withValue(d.value()), routes.dataChild);
                 }
-            } else if (emission instanceof Emission.Monitor<T> monitor) {
-                if (monitorConsumed) {
-                    context.forward(record.withValue(monitor.event()), monitorChild);
+            } else if (emission instanceof Emission.Monitor<T> m) {
+                if (monitor) {
+                    context.forward(record.withValue(m.event()), routes.monitorChild);
                 }
-            } else if (emission instanceof Emission.Dead<T> dead) {
-                if (deadConsumed) {
-                    context.forward(new Record<>(dead.key(), dead.letter(), record.timestamp(), record.headers()),
-                            deadChild);
+            } else if (emission instanceof Emission.Dead<T> letter) {
+                if (dead) {
+                    context.forward(new Record<>(letter.key(), letter.letter(), record.timestamp(), record.headers()),
+                            routes.deadChild);
                 }
             } else {
                 throw new IllegalArgumentException("Not an emission: " + emission);

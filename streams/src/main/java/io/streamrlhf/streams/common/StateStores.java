@@ -34,28 +34,6 @@ public final class StateStores {
     }
 
     /**
-     * A key-value store that holds its {@code maxEntries} most recently used values as objects and writes changed ones
-     * to the changelogged store before each commit ({@link WriteBehindKeyValueStore}), in place of Kafka's record
-     * cache, which serializes on every write and deserializes on every read. For a processor's private store whose
-     * values it reads, changes and writes back: values handed out are live, so a change must be {@code put} again.
-     */
-    public <K, V> StoreBuilder<KeyValueStore<K, V>> objectCached(String name, Serde<K> keys, Serde<V> values,
-                                                                  int maxEntries) {
-        return objectCached(name, keys, values, value -> 1, maxEntries);
-    }
-
-    /**
-     * Like {@link #objectCached(String, Serde, Serde, int)}, but the cached values may weigh at most
-     * {@code maxWeight} together, each weighed by {@code weigher} (given null for a known absence) when it is put:
-     * bounded by bytes rather than by count, where values differ widely in size.
-     */
-    public <K, V> StoreBuilder<KeyValueStore<K, V>> objectCached(String name, Serde<K> keys, Serde<V> values,
-                                                                  ToLongFunction<V> weigher, long maxWeight) {
-        return new WriteBehindStoreBuilder<>(Stores.keyValueStoreBuilder(supplier(name), keys, values), weigher,
-                maxWeight);
-    }
-
-    /**
      * The store of a {@link ScheduleIndex}: string keys and values, changelogged, without a cache. Each key is
      * written once and deleted once when it comes due, so a cache would merge nothing and only add its own
      * bookkeeping on every write and a merged iterator on every poll.

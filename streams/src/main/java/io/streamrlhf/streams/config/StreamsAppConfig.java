@@ -16,6 +16,8 @@ import java.util.Objects;
  * {@code topics.replication.factor} (for Kafka Streams' internal topics). The application does not create its
  * input and output topics: {@code streamrlhf topics create} (or {@code run} with {@code topics.create=true})
  * provisions them.
+ * Static membership ({@code streams.instance.id}) and the session timeout ({@code streams.session.timeout}) decide how
+ * fast a restarted instance gets its tasks back.
  *
  * @param applicationId Kafka Streams application id
  * @param bootstrapServers Kafka bootstrap servers
@@ -30,12 +32,14 @@ import java.util.Objects;
  * @param producerLinger producer linger
  * @param producerBatchSize producer batch size in bytes
  * @param kafkaOverrides extra Kafka client properties ({@code kafka.*}, then {@code streams.kafka.*})
+ * @param instanceId static group membership id, or empty for dynamic membership
+ * @param sessionTimeout how long the group waits for a member that stopped without leaving
  */
 public record StreamsAppConfig(String applicationId, String bootstrapServers, Path stateDir,
                                SchemaRegistryClient registry, TopicNames topicNames, StreamsSettings settings,
                                int threads, Duration commitInterval, int replicationFactor,
                                StateStoreType stateStoreType, Duration producerLinger, int producerBatchSize,
-                               Map<String, String> kafkaOverrides) {
+                               Map<String, String> kafkaOverrides, String instanceId, Duration sessionTimeout) {
 
     public StreamsAppConfig {
         if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]{1,200}")) {
@@ -62,6 +66,14 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
             throw new IllegalArgumentException("topics.replication.factor must be >= 1, got " + replicationFactor);
         }
         kafkaOverrides = Map.copyOf(kafkaOverrides);
+        Objects.requireNonNull(instanceId, "streams.instance.id");
+        if (!instanceId.isEmpty() && !instanceId.matches("[a-zA-Z0-9._-]{1,200}")) {
+            throw new IllegalArgumentException("streams.instance.id '" + instanceId
+                    + "' must be empty (dynamic membership) or 1-200 characters from [a-zA-Z0-9._-]");
+        }
+        if (sessionTimeout == null || sessionTimeout.isNegative() || sessionTimeout.isZero()) {
+            throw new IllegalArgumentException("streams.session.timeout must be positive, got " + sessionTimeout);
+        }
     }
 
     /** Reads the keys listed above from {@code properties}, with the documented defaults. */
@@ -79,20 +91,22 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
                 StreamsKeys.STATE_STORE.get(properties),
                 StreamsKeys.PRODUCER_LINGER.get(properties),
                 StreamsKeys.PRODUCER_BATCH_SIZE.get(properties),
-                Settings.kafkaOverrides(properties, "streams"));
+                Settings.kafkaOverrides(properties, "streams"),
+                StreamsKeys.INSTANCE_ID.find(properties).map(String::trim).orElse(""),
+                StreamsKeys.SESSION_TIMEOUT.get(properties));
     }
 
     /** A copy with other settings. */
     public StreamsAppConfig withSettings(StreamsSettings newSettings) {
         return new StreamsAppConfig(applicationId, bootstrapServers, stateDir, registry, topicNames, newSettings,
                 threads, commitInterval, replicationFactor, stateStoreType, producerLinger, producerBatchSize,
-                kafkaOverrides);
+                kafkaOverrides, instanceId, sessionTimeout);
     }
 
     /** A copy with another state folder (a restarted instance that must restore from changelogs). */
     public StreamsAppConfig withStateDir(Path dir) {
         return new StreamsAppConfig(applicationId, bootstrapServers, dir, registry, topicNames, settings,
                 threads, commitInterval, replicationFactor, stateStoreType, producerLinger, producerBatchSize,
-                kafkaOverrides);
+                kafkaOverrides, instanceId, sessionTimeout);
     }
 }

@@ -32,6 +32,12 @@ public final class StreamsKeys {
                     + "requests)");
     public static final Setting<StateStoreType> STATE_STORE = Setting.enumeration("streams.state.store",
             StateStoreType.class, StateStoreType.ROCKSDB, "where state stores keep their data: ROCKSDB or IN_MEMORY");
+    public static final Setting<String> INSTANCE_ID = Setting.string("streams.instance.id", null,
+            "static group membership: this instance's group.instance.id, unique among the application's instances;"
+                    + " a restarted instance takes its tasks back at once (after kill -9 too). Unset: dynamic");
+    public static final Setting<Duration> SESSION_TIMEOUT = Setting.duration("streams.session.timeout",
+            Duration.ofSeconds(45), "how long the group waits for a member that stopped without leaving before it"
+                    + " moves the member's tasks (within the broker's group.min/max.session.timeout.ms)");
 
     public static final Setting<Duration> KTO_SETTLE_DELAY = Setting.duration("kto.settle.delay", KTO.settleDelay(),
             "how long (stream time) a vote must stand before it is emitted; 0s emits at once");
@@ -108,7 +114,7 @@ public final class StreamsKeys {
 
     /** Every key above. */
     public static final List<Setting<?>> ALL = List.of(APPLICATION_ID, STATE_DIR, THREADS, COMMIT_INTERVAL,
-            PRODUCER_LINGER, PRODUCER_BATCH_SIZE, STATE_STORE,
+            PRODUCER_LINGER, PRODUCER_BATCH_SIZE, STATE_STORE, INSTANCE_ID, SESSION_TIMEOUT,
             KTO_SETTLE_DELAY, KTO_RESPONSE_RETENTION, KTO_EARLY_FEEDBACK_BUFFER, KTO_USER_LABELS_PER_HOUR,
             KTO_PUNCTUATE_INTERVAL, KTO_CACHED_STATE_BYTES, KTO_MAX_VOTES_PER_RESPONSE, KTO_MAX_STATE_BYTES,
             DPO_DERIVED_WINDOW, DPO_DERIVED_PAIRS_PER_PROMPT, DPO_PREFERENCE_BUFFER, DPO_RESPONSE_RETENTION,

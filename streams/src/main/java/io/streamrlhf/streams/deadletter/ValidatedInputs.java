@@ -85,7 +85,7 @@ public final class ValidatedInputs {
             Emissions<Sourced<V>> split = Emissions.process(raw,
                     () -> new RecordDecoder<>(topic.valueSerde().deserializer(), validator), n + "-decode");
             deadLetters(split.dead(), n);
-            tap.add(split.monitor());
+            tap.addMonitorOf(split);
             return split.data();
         });
     }

@@ -117,7 +117,7 @@ public final class DpoTopology {
                 "dpo-judge", JudgedRolloutProcessor.GROUPS_STORE, JudgedRolloutProcessor.PROMPTS_STORE,
                 JudgedRolloutProcessor.SCHEDULE_STORE);
         inputs.deadLetters(split.dead(), "dpo-judge");
-        inputs.tap().add(split.monitor());
+        inputs.tap().addMonitorOf(split);
         KStream<String, JudgeVerdict> verdicts = split.data()
                 .filter((k, o) -> o.verdict() != null, Named.as("dpo-judge-verdicts-only"))
                 .mapValues(JudgeOutcome::verdict, Named.as("dpo-judge-unwrap-verdicts"));
@@ -145,7 +145,7 @@ public final class DpoTopology {
 
     private void sinkPairs(ValidatedInputs inputs, Emissions<DpoPair> split, String name) {
         inputs.deadLetters(split.dead(), name);
-        inputs.tap().add(split.monitor());
+        inputs.tap().addMonitorOf(split);
         sinkPairs(inputs, split.data(), name);
     }
 

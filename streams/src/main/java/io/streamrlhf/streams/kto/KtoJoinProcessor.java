@@ -15,6 +15,7 @@ import io.streamrlhf.streams.avro.Vote;
 import io.streamrlhf.streams.common.AvroSize;
 import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Ids;
+import io.streamrlhf.streams.common.ObjectCache;
 import io.streamrlhf.streams.common.ScheduleIndex;
 import io.streamrlhf.streams.common.Sourced;
 import io.streamrlhf.streams.config.KtoConfig;
@@ -30,7 +31,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +66,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
 
     private final KtoConfig config;
     private ProcessorContext<String, Emission<KtoDecision>> context;
-    private KeyValueStore<String, KtoResponseState> states;
+    private ObjectCache<String, KtoResponseState> states;
     private ScheduleIndex schedule;
     /** Expiries not yet written to the schedule: response ids, in stream-time order ({@link #expireLater}). */
     private final List<String> expiring = new ArrayList<>();
@@ -87,7 +87,9 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     @Override
     public void init(ProcessorContext<String, Emission<KtoDecision>> context) {
         this.context = context;
-        this.states = context.getStateStore(STATE_STORE);
+        // A new cache per init: Kafka Streams calls init again whenever it restores the store.
+        this.states = new ObjectCache<>(context.getStateStore(STATE_STORE), KtoJoinProcessor::cacheWeight,
+                config.cachedStateBytes());
         this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
         rebuildSchedule();
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);

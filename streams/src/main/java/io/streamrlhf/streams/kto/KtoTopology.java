@@ -67,8 +67,8 @@ public final class KtoTopology {
      */
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
         StateStores stores = serdes.stores();
-        builder.addStateStore(stores.objectCached(KtoJoinProcessor.STATE_STORE, Serdes.String(),
-                serdes.ktoResponseState(), KtoJoinProcessor::cacheWeight, config.cachedStateBytes()));
+        builder.addStateStore(stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(),
+                serdes.ktoResponseState()));
         builder.addStateStore(stores.rebuiltScheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
 
         // The join tells responses from feedback by the value's type, so both streams merge as they are.
@@ -78,7 +78,7 @@ public final class KtoTopology {
         Emissions<KtoDecision> out = Emissions.process(merged, () -> new KtoJoinProcessor(config), "kto-join",
                 KtoJoinProcessor.STATE_STORE, KtoJoinProcessor.SCHEDULE_STORE);
         inputs.deadLetters(out.dead(), "kto-join");
-        inputs.tap().add(out.monitor());
+        inputs.tap().addMonitorOf(out);
 
         // Uncapped decisions are keyed by example id already; capped ones by user id.
         KStream<String, KtoDecision> capped;

@@ -3,6 +3,7 @@ package io.streamrlhf.streams.monitor;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.avro.MonitorEvent;
 import io.streamrlhf.streams.deadletter.SinkSizeGuard;
+import io.streamrlhf.streams.common.Emissions;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -40,6 +41,16 @@ public final class MonitorTap {
     public <K, V> void add(KStream<K, V> stream, ValueMapper<? super V, MonitorEvent> toEvent, String name) {
         if (events != null) {
             add(stream.mapValues(toEvent, Named.as(name)));
+        }
+    }
+
+    /**
+     * Sends the monitor events of {@code emissions} to the monitor. A discarding tap does not ask for them, so their
+     * node is left out and the processor's monitor events are not forwarded at all.
+     */
+    public void addMonitorOf(Emissions<?> emissions) {
+        if (events != null) {
+            add(emissions.monitor());
         }
     }
 

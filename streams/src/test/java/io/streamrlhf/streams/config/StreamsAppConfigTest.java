@@ -137,6 +137,26 @@ class StreamsAppConfigTest {
     }
 
     @Test
+    void staticMembershipAndSessionTimeoutReachTheMainConsumerOnlyWhenSet() {
+        java.util.Properties dynamic = io.streamrlhf.streams.app.StreamsApp.streamsProperties(
+                read(Map.of()));
+        assertThat(dynamic).doesNotContainKey("main.consumer.group.instance.id");
+        assertThat(dynamic.get("main.consumer.session.timeout.ms")).isEqualTo(45_000);
+
+        java.util.Properties fixed = io.streamrlhf.streams.app.StreamsApp.streamsProperties(
+                read(Map.of("streams.instance.id", "node-1",
+                        "streams.session.timeout", "10s")));
+        assertThat(fixed.get("main.consumer.group.instance.id")).isEqualTo("node-1");
+        assertThat(fixed.get("main.consumer.session.timeout.ms")).isEqualTo(10_000);
+    }
+
+    @Test
+    void rejectsAnInstanceIdKafkaWouldRefuse() {
+        assertThatThrownBy(() -> read(Map.of("streams.instance.id", "a b")))
+                .hasMessageContaining("streams.instance.id");
+    }
+
+    @Test
     void stateBoundsDefaultBelowKafkasOneMebibyteAndAreRead() {
         StreamsSettings d = StreamsSettings.defaults();
         assertThat(d.kto().maxVotesPerResponse()).isEqualTo(1000);
