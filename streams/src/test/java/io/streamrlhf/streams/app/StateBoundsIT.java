@@ -80,7 +80,7 @@ class StateBoundsIT {
         props.put("topics.partitions", "2");
         props.put("streams.commit.interval", "200ms");
         props.put("streams.state.dir", Files.createTempDirectory("bounds-state-").toString());
-        props.put("kto.settle.delay", "0");
+        props.put("kto.settle.delay", "0s");
         props.put("kto.user.labels.per.hour", "0");
         props.put("monitor.http.port", "-1");
         props.put("topic.monitor.events", prefix + "monitor.events");

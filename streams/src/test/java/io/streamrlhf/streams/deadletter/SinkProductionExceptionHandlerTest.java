@@ -148,8 +148,8 @@ class SinkProductionExceptionHandlerTest {
 
     @Test
     void aDeadLetterTooLargeForItsTopicIsReplacedAndTheApplicationGoesOnProcessing() throws Exception {
-        StreamsAppConfig config = StreamsAppConfig.fromProperties(Map.of("kto.settle.delay", "0",
-                "kto.user.labels.per.hour", "0", "streams.state.dir",
+        StreamsAppConfig config = StreamsAppConfig.fromProperties(Map.of("bootstrap.servers", "localhost:9092",
+                "kto.settle.delay", "0s", "kto.user.labels.per.hour", "0", "streams.state.dir",
                 Files.createTempDirectory("sink-handler-").toString()), registry);
         StreamsApp app = new StreamsApp(config);
         Topics topics = new Topics(config.topicNames(), registry);

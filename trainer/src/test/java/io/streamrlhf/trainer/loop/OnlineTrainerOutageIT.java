@@ -282,7 +282,7 @@ class OnlineTrainerOutageIT {
 
   private TrainerConfig config(TopicNames names, String prefix) {
     Map<String, String> p = new HashMap<>();
-    p.put("kafka.bootstrap.servers", broker.bootstrapServers());
+    p.put("bootstrap.servers", broker.bootstrapServers());
     p.put("trainer.model.id", "outagemodel");
     p.put("trainer.group.id", prefix + "trainer");
     p.put("trainer.transactional.id", prefix + "trainer-tx");
