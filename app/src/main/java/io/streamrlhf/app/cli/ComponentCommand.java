@@ -46,6 +46,7 @@ public final class ComponentCommand implements Callable<Integer> {
         String bootstrap = ClusterSettings.BOOTSTRAP_SERVERS.get(values);
         String registryUrl = ClusterSettings.SCHEMA_REGISTRY_URL.get(values);
         TorchThreads.apply(AppKeys.TORCH_THREADS.find(values));
+        TorchThreads.applyMklDispatch(AppKeys.TORCH_MKL_DISPATCH.get(values));
         Path dataDir = Path.of(StackKeys.DATA_DIR.get(values));
         Map<String, String> props = PipelineSettings.resolve(settings, bootstrap, registryUrl, dataDir);
         if (AppKeys.TOPICS_CREATE.get(values)) {

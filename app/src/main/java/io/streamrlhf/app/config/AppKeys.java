@@ -10,6 +10,9 @@ public final class AppKeys {
             "libtorch intra-op threads per model (demo: 1, so that trainer and sampler do not oversubscribe two "
                     + "cores); unset leaves DJL's default")
             .requiring(n -> n >= 1 && n <= 9999, "a whole number from 1 to 9999");
+    public static final Setting<Boolean> TORCH_MKL_DISPATCH = Setting.bool("torch.mkl.dispatch", true,
+            "on AMD CPUs, load the trainer's MKL dispatch shim so libtorch's MKL uses its fast kernels "
+                    + "(docs/trainer-cpu.md); false keeps MKL's generic AMD paths");
     public static final Setting<Boolean> TOPICS_CREATE = Setting.bool("topics.create", false,
             "whether run provisions every topic before starting (demo and up always do); off by default because "
                     + "a production cluster's topics are an operator's decision, made once with "
@@ -25,7 +28,7 @@ public final class AppKeys {
             "seed of the demo's warm-start corpus");
 
     /** Every key above. */
-    public static final List<Setting<?>> ALL = List.of(TORCH_THREADS, TOPICS_CREATE, WARMSTART_CORPUS_LINES,
+    public static final List<Setting<?>> ALL = List.of(TORCH_THREADS, TORCH_MKL_DISPATCH, TOPICS_CREATE, WARMSTART_CORPUS_LINES,
             WARMSTART_GOOD_SHARE, WARMSTART_SEED);
 
     private AppKeys() {

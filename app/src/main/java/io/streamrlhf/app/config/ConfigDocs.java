@@ -149,7 +149,7 @@ public final class ConfigDocs {
             {"dashboard.heartbeat.ms", "`dashboard.heartbeat.interval` (a duration)"},
             {"TRAINER_* environment variables", "`STREAMRLHF_TRAINER_*`, like every other key"},
             {"STREAMRLHF_JAVA_OPTS", "`STREAMRLHF_LAUNCHER_JAVA_OPTS` (launcher)"},
-            {"STREAMRLHF_MKL_SHIM", "removed: the trainer loads the MKL dispatch shim itself; `-Dstreamrlhf.mkl.dispatch=false` turns it off"},
+            {"STREAMRLHF_MKL_SHIM", "`torch.mkl.dispatch` (the trainer loads the MKL dispatch shim itself)"},
         };
         for (String[] p : pairs) {
             m.put(p[0], p[1]);

@@ -41,6 +41,7 @@ public final class DemoStack implements AutoCloseable {
     public static DemoStack start(Settings settings, PrintWriter out) {
         // One intra-op thread per model unless set: trainer and sampler share the machine.
         TorchThreads.apply(Optional.of(AppKeys.TORCH_THREADS.find(settings.asMap()).orElse(1)));
+        TorchThreads.applyMklDispatch(AppKeys.TORCH_MKL_DISPATCH.get(settings.asMap()));
         StackConfig stackConfig = StackConfig.from(settings.asMap());
         Path dataDir = stackConfig.dataDir();
         LocalStack stack = new LocalStack(stackConfig).start();

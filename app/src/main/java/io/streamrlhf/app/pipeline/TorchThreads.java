@@ -1,5 +1,6 @@
 package io.streamrlhf.app.pipeline;
 
+import io.streamrlhf.trainer.cpu.MklDispatch;
 import java.util.Optional;
 
 /**
@@ -26,5 +27,15 @@ public final class TorchThreads {
                 System.setProperty(INTER, "1");
             }
         });
+    }
+
+    /**
+     * Turns the MKL dispatch shim off when {@code torch.mkl.dispatch=false}, before anything loads libtorch; a
+     * {@code -Dstreamrlhf.mkl.dispatch} given to the JVM wins, as with the thread properties.
+     */
+    public static void applyMklDispatch(boolean enabled) {
+        if (!enabled && System.getProperty(MklDispatch.PROPERTY) == null) {
+            System.setProperty(MklDispatch.PROPERTY, "false");
+        }
     }
 }

@@ -3,7 +3,7 @@ package io.streamrlhf.app.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrlhf.app.StreamRlhf;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;
@@ -11,25 +11,15 @@ import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /** {@code streamrlhf topics create} against a real broker: every topic once, idempotent, mismatches reported. */
 class TopicsCommandIT {
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static int run(StringWriter out, String... args) {
         CommandLine cli = StreamRlhf.commandLine();
@@ -40,8 +30,8 @@ class TopicsCommandIT {
 
     @Test
     void createsEveryNamedTopicOnceThenReportsTheyAreThereAndFlagsOneThatDiffers() throws Exception {
-        String bootstrap = "bootstrap.servers=" + broker.bootstrapServers();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        String bootstrap = "bootstrap.servers=" + KAFKA.bootstrapServers();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
             // An operator's earlier topic with another partition count.
             admin.createTopics(Set.of(new NewTopic("t.feedback", 1, (short) 1))).all().get();
         }
@@ -59,7 +49,7 @@ class TopicsCommandIT {
                 .contains("WARNING topic differs: t.feedback: partitions 1 (expected 2)");
         assertThat(again).isEqualTo(1);
         assertThat(second.toString()).startsWith("Topics: 0 created [], 12 already there");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
             assertThat(admin.describeTopics(Set.of("t.monitor")).allTopicNames().get().get("t.monitor")
                     .partitions()).hasSize(2);
         }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
@@ -31,9 +31,8 @@ import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * End to end in a real browser: the dashboard on an embedded broker, its page open in headless Chromium, a
@@ -43,19 +42,8 @@ import org.junit.jupiter.api.Test;
 class DashboardBrowserIT {
 
     private static final Path SCREENSHOT = Path.of("target", "dashboard-it", "dashboard.png");
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void showsAVersionPublishedWhileThePageIsOpenAndTakesAScreenshot() throws Exception {
@@ -67,12 +55,12 @@ class DashboardBrowserIT {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         TopicNames names = TopicNames.defaults().withPrefix("it-" + UUID.randomUUID() + ".");
         Topics topics = new Topics(names, registry);
-        TestKafka.createTopics(broker.bootstrapServers(), topics);
+        TestKafka.createTopics(KAFKA.bootstrapServers(), topics);
         Instant start = Instant.now().minus(Duration.ofMinutes(26));
         AtomicInteger monitorVersions = new AtomicInteger(5);
         HttpServer monitor = stubMonitor(start, monitorVersions);
         ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
-        try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(broker.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(KAFKA.bootstrapServers())) {
             for (int v = 0; v < 5; v++) {
                 TestKafka.send(producer, topics.policyVersions(), Records.MODEL,
                         Records.version(v, start.plus(Duration.ofMinutes(4L * v)), v == 0 ? 0 : 280 + 31L * v));
@@ -96,9 +84,9 @@ class DashboardBrowserIT {
                 }
             }, 0, 250, TimeUnit.MILLISECONDS);
             String group = "it-trainer-" + UUID.randomUUID();
-            TestKafka.commit(broker.bootstrapServers(), group, new TopicPartition(names.responses(), 0), 5);
+            TestKafka.commit(KAFKA.bootstrapServers(), group, new TopicPartition(names.responses(), 0), 5);
 
-            DashboardConfig config = DashboardConfig.local(broker.bootstrapServers(), registry, names)
+            DashboardConfig config = DashboardConfig.local(KAFKA.bootstrapServers(), registry, names)
                     .withMonitorUrl(URI.create("http://127.0.0.1:" + monitor.getAddress().getPort()))
                     .withIntervals(Duration.ofMillis(500), Duration.ofSeconds(2));
             try (Dashboard dashboard = new Dashboard(config).start();

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.app.dashboard.DashboardSnapshot.GroupLag;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
@@ -18,38 +18,26 @@ import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The dashboard's Kafka side against a real broker: topic discovery, bad records, lag and rates. */
 class DashboardFeedIT {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     private final TopicNames names = TopicNames.defaults().withPrefix("feed-" + UUID.randomUUID() + ".");
     private final Topics topics = new Topics(names, registry);
 
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
-
     @Test
     void picksUpTopicsCreatedAfterItStartedAndSkipsUndecodableRecords() throws Exception {
         try (Dashboard dashboard = new Dashboard(config(List.of())).start();
-             KafkaProducer<byte[], byte[]> producer = TestKafka.producer(broker.bootstrapServers())) {
+             KafkaProducer<byte[], byte[]> producer = TestKafka.producer(KAFKA.bootstrapServers())) {
             await().atMost(DEADLINE).until(() -> dashboard.snapshot().sources().kafka().equals("ok"));
 
-            TestKafka.createTopics(broker.bootstrapServers(), topics);
+            TestKafka.createTopics(KAFKA.bootstrapServers(), topics);
             producer.send(new ProducerRecord<>(names.policyVersions(), "not avro".getBytes(StandardCharsets.UTF_8)));
             TestKafka.send(producer, topics.policyVersions(), Records.MODEL, Records.version(0, Instant.now(), 0));
             TestKafka.send(producer, topics.trainerMetrics(), Records.MODEL,
@@ -69,17 +57,17 @@ class DashboardFeedIT {
 
     @Test
     void showsLagOfTheWatchedGroupsAndEventRates() throws Exception {
-        TestKafka.createTopics(broker.bootstrapServers(), topics);
+        TestKafka.createTopics(KAFKA.bootstrapServers(), topics);
         String watched = "watched-" + UUID.randomUUID();
         String other = "other-" + UUID.randomUUID();
         TopicPartition responses = new TopicPartition(names.responses(), 0);
-        try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(broker.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(KAFKA.bootstrapServers())) {
             for (int i = 0; i < 50; i++) {
                 producer.send(new ProducerRecord<>(names.responses(), new byte[] {1}));
             }
             producer.flush();
-            TestKafka.commit(broker.bootstrapServers(), watched, responses, 20);
-            TestKafka.commit(broker.bootstrapServers(), other, responses, 10);
+            TestKafka.commit(KAFKA.bootstrapServers(), watched, responses, 20);
+            TestKafka.commit(KAFKA.bootstrapServers(), other, responses, 10);
 
             try (Dashboard dashboard = new Dashboard(config(List.of(watched))).start()) {
                 await().atMost(DEADLINE).untilAsserted(() -> {
@@ -106,7 +94,7 @@ class DashboardFeedIT {
     }
 
     private DashboardConfig config(List<String> groups) {
-        return new DashboardConfig("127.0.0.1", 0, broker.bootstrapServers(), registry, names, Optional.empty(),
+        return new DashboardConfig("127.0.0.1", 0, KAFKA.bootstrapServers(), registry, names, Optional.empty(),
                 groups, Duration.ofMillis(300), Duration.ofSeconds(2), Map.of());
     }
 }

@@ -9,7 +9,7 @@ import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PairSource;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.TopicNames;
@@ -38,9 +38,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * On the embedded broker under exactly-once: one response flooded by thousands of distinct voters, one prompt
@@ -56,17 +55,8 @@ class StateBoundsIT {
     private static final Set<KafkaStreams.State> ALIVE = EnumSet.of(KafkaStreams.State.CREATED,
             KafkaStreams.State.REBALANCING, KafkaStreams.State.RUNNING);
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void floodedResponsePromptAndOversizedDeadLetterLeaveTheApplicationRunningAndLaterRecordsFlow() throws Exception {
@@ -76,7 +66,7 @@ class StateBoundsIT {
         Topics topics = new Topics(names, registry);
         Map<String, String> props = new HashMap<>();
         props.put("streams.application.id", prefix + "app");
-        props.put("bootstrap.servers", broker.bootstrapServers());
+        props.put("bootstrap.servers", KAFKA.bootstrapServers());
         props.put("topics.partitions", "2");
         props.put("streams.commit.interval", "200ms");
         props.put("streams.state.dir", Files.createTempDirectory("bounds-state-").toString());
@@ -196,7 +186,7 @@ class StateBoundsIT {
 
     private static KafkaProducer<byte[], byte[]> producer() {
         Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
@@ -210,6 +200,6 @@ class StateBoundsIT {
                 .deserialize(topics.dpoPairs().name(), b));
         decoders.put(topics.deadLetters().name(), b -> topics.deadLetters().valueSerde().deserializer()
                 .deserialize(topics.deadLetters().name(), b));
-        return new CommittedReader(broker.bootstrapServers(), decoders);
+        return new CommittedReader(KAFKA.bootstrapServers(), decoders);
     }
 }

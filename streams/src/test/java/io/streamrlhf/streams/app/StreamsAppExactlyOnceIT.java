@@ -14,7 +14,7 @@ import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.Prompt;
 import io.streamrlhf.avro.ResponseGenerated;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.TopicLayout;
@@ -52,9 +52,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,17 +77,8 @@ class StreamsAppExactlyOnceIT {
     private static final int INVALID = 300;
     private static final int GHOSTS = 200;
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     /** One record to send, and whether its coordinates must end up in dead letters. */
     private record Send(String topic, Integer partition, String key, byte[] value, long timestamp, boolean bad) {
@@ -102,7 +92,7 @@ class StreamsAppExactlyOnceIT {
         Topics topics = new Topics(names, registry);
         Map<String, String> props = new HashMap<>();
         props.put("streams.application.id", prefix + "app");
-        props.put("bootstrap.servers", broker.bootstrapServers());
+        props.put("bootstrap.servers", KAFKA.bootstrapServers());
         props.put("topics.partitions", String.valueOf(PARTITIONS));
         props.put("streams.commit.interval", "200ms");
         props.put("kto.settle.delay", "0s");
@@ -121,7 +111,7 @@ class StreamsAppExactlyOnceIT {
         props.put("topic.dead.letters", names.deadLetters());
         props.put("topic.schemas", names.schemas());
         // The application no longer creates its topics: provision them as a deployment does.
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
             TopicProvisioner.Report report = new TopicProvisioner(admin).ensure(TopicLayout.specsFromProperties(props));
             assertThat(report.mismatches()).isEmpty();
         }
@@ -357,7 +347,7 @@ class StreamsAppExactlyOnceIT {
 
     private static KafkaProducer<byte[], byte[]> producer() {
         Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
@@ -371,7 +361,7 @@ class StreamsAppExactlyOnceIT {
                 .deserialize(topics.dpoPairs().name(), b));
         decoders.put(topics.deadLetters().name(), b -> topics.deadLetters().valueSerde().deserializer()
                 .deserialize(topics.deadLetters().name(), b));
-        return new CommittedReader(broker.bootstrapServers(), decoders);
+        return new CommittedReader(KAFKA.bootstrapServers(), decoders);
     }
 
     private static <V> Set<String> keys(List<V> values, Function<V, String> id) {
