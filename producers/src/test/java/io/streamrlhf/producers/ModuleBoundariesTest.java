@@ -23,7 +23,8 @@ class ModuleBoundariesTest {
    */
   static final String[] TRAINER_PACKAGES_FOR_SAMPLING = {
       "io.streamrlhf.trainer.model..", "io.streamrlhf.trainer.tokenizer..", "io.streamrlhf.trainer.config..",
-      "io.streamrlhf.trainer.checkpoint..", "io.streamrlhf.trainer.batch..", "io.streamrlhf.trainer.sft.."};
+      "io.streamrlhf.trainer.checkpoint..", "io.streamrlhf.trainer.batch..", "io.streamrlhf.trainer.sft..",
+      "io.streamrlhf.trainer.generate.."};
 
   private static JavaClasses main;
 

@@ -1,5 +1,9 @@
 package io.streamrlhf.streams.app;
 
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Admin;
+import io.streamrlhf.schemas.topic.TopicProvisioner;
+import io.streamrlhf.schemas.topic.TopicLayout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -83,6 +87,11 @@ class StateBoundsIT {
         props.put("topic.dpo.pairs", names.dpoPairs());
         props.put("topic.dead.letters", names.deadLetters());
         StreamsAppConfig config = StreamsAppConfig.fromProperties(props, registry);
+        // The application does not create its topics: provision them as a deployment does.
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+            assertThat(new TopicProvisioner(admin).ensure(TopicLayout.specsFromProperties(props)).mismatches())
+                    .isEmpty();
+        }
         int maxVotes = config.settings().kto().maxVotesPerResponse();
         long t0 = System.currentTimeMillis() - Duration.ofMinutes(30).toMillis();
 
@@ -90,7 +99,6 @@ class StateBoundsIT {
              StreamsApp app = new StreamsApp(config)) {
             app.start();
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
-            // Only now do the output topics exist with every partition for the reader to be assigned.
             try (CommittedReader reader = reader(topics)) {
                 // Distinct voters with 150-character ids: about 230 bytes a vote, 1.4 MB of votes on one response.
                 List<ProducerRecord<byte[], byte[]>> flood = new ArrayList<>();
