@@ -125,10 +125,10 @@ class TrainerConfigFactoryTest {
 
   @Test
   void retryBackoffDefaultsToATenthOfASecondUpToTenSecondsAndCanBeSet() {
-    TrainerConfig defaults = TrainerConfigFactory.fromProperties(Map.of());
+    TrainerConfig defaults = read(Map.of());
     assertThat(defaults.retryBackoff()).isEqualTo(Duration.ofMillis(100));
     assertThat(defaults.retryBackoffMax()).isEqualTo(Duration.ofSeconds(10));
-    TrainerConfig set = TrainerConfigFactory.fromProperties(Map.of(
+    TrainerConfig set = read(Map.of(
         "trainer.retry.backoff", "PT1S", "trainer.retry.backoff.max", "PT1M"));
     assertThat(set.retryBackoff()).isEqualTo(Duration.ofSeconds(1));
     assertThat(set.retryBackoffMax()).isEqualTo(Duration.ofMinutes(1));
@@ -136,7 +136,7 @@ class TrainerConfigFactoryTest {
 
   @Test
   void rejectsARetryBackoffAboveItsMaximumNamingBothKeys() {
-    assertThatThrownBy(() -> TrainerConfigFactory.fromProperties(Map.of(
+    assertThatThrownBy(() -> read(Map.of(
         "trainer.retry.backoff", "PT20S", "trainer.retry.backoff.max", "PT10S")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("trainer.retry.backoff")
