@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
+import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.schemas.topic.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,6 +40,15 @@ public final class CommittedReader implements AutoCloseable {
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+    }
+
+    /** A reader of the application's outputs: KTO examples, DPO pairs and dead letters, decoded. */
+    public static CommittedReader ofOutputs(String bootstrapServers, Topics topics) {
+        Map<String, Function<byte[], ?>> decoders = new java.util.HashMap<>();
+        for (Topic<?, ?> topic : List.of(topics.ktoExamples(), topics.dpoPairs(), topics.deadLetters())) {
+            decoders.put(topic.name(), b -> topic.valueSerde().deserializer().deserialize(topic.name(), b));
+        }
+        return new CommittedReader(bootstrapServers, decoders);
     }
 
     /** Reads what is committed so far, up to the current end of every partition. */
