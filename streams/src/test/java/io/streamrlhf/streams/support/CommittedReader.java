@@ -1,13 +1,13 @@
 package io.streamrlhf.streams.support;
 
+import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.schemas.topic.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
-import io.streamrlhf.schemas.topic.Topic;
-import io.streamrlhf.schemas.topic.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

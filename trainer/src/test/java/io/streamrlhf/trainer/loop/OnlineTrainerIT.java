@@ -1,11 +1,11 @@
 package io.streamrlhf.trainer.loop;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.assertEachInExactlyOneLineage;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.coveredOffsets;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.dpo;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.kto;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.lineageRanges;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.avro.DpoPair;

@@ -1,18 +1,17 @@
 package io.streamrlhf.trainer.loop;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.assertEachInExactlyOneLineage;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.coveredOffsets;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.dpo;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.kto;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.sum;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PolicyVersion;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
-import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.serde.AvroSerde;
@@ -33,9 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -49,23 +47,14 @@ class OnlineTrainerOutageIT {
 
   private static final String MODEL_ID = "outagemodel";
 
-  private static EmbeddedKafkaBroker broker;
+  @RegisterExtension
+  static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
   /** Reads the broker's address on each use: the broker-restart test stops and starts it. */
-  private final TrainerItSupport support = new TrainerItSupport(() -> broker.bootstrapServers());
+  private final TrainerItSupport support = new TrainerItSupport(() -> KAFKA.bootstrapServers());
 
   @TempDir
   Path checkpoints;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = EmbeddedKafkaBroker.temporary().start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    broker.close();
-  }
 
   @Test
   void examplesWrittenDuringARegistryOutageAreTrainedOnceTheRegistryIsBackNeitherLostNorDoubled()
@@ -73,10 +62,7 @@ class OnlineTrainerOutageIT {
     // given a Kafka-backed registry, example topics and a first batch of examples
     String prefix = "out" + UUID.randomUUID().toString().substring(0, 8) + ".";
     TopicNames names = TopicNames.defaults().withPrefix(prefix);
-    KafkaBackedSchemaRegistry.Config log =
-        KafkaBackedSchemaRegistry.Config.of(broker.bootstrapServers(), names.schemas());
-    EmbeddedSchemaRegistry registry =
-        EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(), log).start();
+    EmbeddedSchemaRegistry registry = KAFKA.startSchemaRegistry(names.schemas(), 0);
     int port = registry.port();
     RestSchemaRegistryClient producerClient = new RestSchemaRegistryClient(registry.url());
     Topics producerTopics = new Topics(names, producerClient);
@@ -131,8 +117,7 @@ class OnlineTrainerOutageIT {
       assertThat(trainer.state()).isEqualTo(OnlineTrainer.State.RUNNING);
 
       // and the registry comes back on the same address with the same schemas
-      registry = EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(port), log)
-          .start();
+      registry = KAFKA.startSchemaRegistry(names.schemas(), port);
       Map<TopicPartition, TreeSet<Long>> all = support.committedExampleOffsets(names);
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300))
           .until(() -> coveredOffsets(history(trainerTopics), all).equals(all));
@@ -173,8 +158,8 @@ class OnlineTrainerOutageIT {
           .until(() -> !coveredOffsets(history(topics), firstBatch).isEmpty());
 
       // when the broker restarts mid-run and examples keep coming after it
-      broker.stop();
-      broker.start();
+      KAFKA.broker().stop();
+      KAFKA.broker().start();
       support.produce(topics, "b", 12);
 
       // then the trainer absorbs them all
