@@ -4,6 +4,7 @@ import static io.streamrlhf.trainer.loop.TrainerItSupport.assertEachInExactlyOne
 import static io.streamrlhf.trainer.loop.TrainerItSupport.coveredOffsets;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.dpo;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.kto;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.startTrainer;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.lineageRanges;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -157,14 +158,7 @@ class OnlineTrainerIT {
       throws InterruptedException {
     OnlineTrainer trainer = new OnlineTrainer(config, topics, hooks);
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread thread = new Thread(() -> {
-      try {
-        trainer.run();
-      } catch (Throwable t) {
-        failure.set(t);
-      }
-    }, "trainer-crashing");
-    thread.start();
+    Thread thread = startTrainer(trainer, "trainer-crashing", failure);
     await().atMost(Duration.ofSeconds(180)).until(() -> !thread.isAlive());
     assertThat(failure.get()).isInstanceOf(SimulatedCrash.class);
     assertThat(trainer.state()).isEqualTo(OnlineTrainer.State.FAILED);

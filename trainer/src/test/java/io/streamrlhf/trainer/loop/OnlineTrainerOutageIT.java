@@ -4,6 +4,7 @@ import static io.streamrlhf.trainer.loop.TrainerItSupport.assertEachInExactlyOne
 import static io.streamrlhf.trainer.loop.TrainerItSupport.coveredOffsets;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.dpo;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.kto;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.startTrainer;
 import static io.streamrlhf.trainer.loop.TrainerItSupport.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -88,14 +89,7 @@ class OnlineTrainerOutageIT {
     TrainerConfig config = config(names, prefix);
     OnlineTrainer trainer = new OnlineTrainer(config, trainerTopics, PublishHooks.NONE);
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread thread = new Thread(() -> {
-      try {
-        trainer.run();
-      } catch (Throwable t) {
-        failure.set(t);
-      }
-    }, "trainer-outage");
-    thread.start();
+    Thread thread = startTrainer(trainer, "trainer-outage", failure);
     try {
       Map<TopicPartition, TreeSet<Long>> firstBatch = support.committedExampleOffsets(names);
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300))

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -202,6 +203,19 @@ final class TrainerItSupport {
     examples.forEach((tp, offsets) -> offsets.forEach(offset -> assertThat(
         ranges.getOrDefault(tp, List.of()).stream().filter(r -> r[0] <= offset && offset <= r[1]).count())
         .as("versions absorbing %s@%d", tp, offset).isEqualTo(1)));
+  }
+
+  /** Runs {@code trainer} on a new, started thread; whatever it throws is kept in {@code failure}. */
+  static Thread startTrainer(OnlineTrainer trainer, String threadName, AtomicReference<Throwable> failure) {
+    Thread thread = new Thread(() -> {
+      try {
+        trainer.run();
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    }, threadName);
+    thread.start();
+    return thread;
   }
 
   /** A metric added up over all versions, 0 where a version lacks it. */
