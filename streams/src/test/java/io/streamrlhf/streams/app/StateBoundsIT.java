@@ -65,6 +65,8 @@ class StateBoundsIT {
         props.put("topics.partitions", "2");
         props.put("streams.state.dir", Files.createTempDirectory("bounds-state-").toString());
         props.put("monitor.http.port", "-1");
+        // The application creates none of its topics: provision them as a deployment does.
+        assertThat(StreamsItSupport.provisionTopics(KAFKA.bootstrapServers(), props).mismatches()).isEmpty();
         StreamsAppConfig config = StreamsAppConfig.fromProperties(props, registry);
         int maxVotes = config.settings().kto().maxVotesPerResponse();
         long t0 = System.currentTimeMillis() - Duration.ofMinutes(30).toMillis();

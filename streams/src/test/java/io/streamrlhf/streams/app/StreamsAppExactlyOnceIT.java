@@ -17,9 +17,7 @@ import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.Topic;
-import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;
-import io.streamrlhf.schemas.topic.TopicProvisioner;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.streams.common.Ids;
 import io.streamrlhf.streams.config.KtoConfig;
@@ -46,8 +44,6 @@ import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -93,10 +89,7 @@ class StreamsAppExactlyOnceIT {
         props.put("topics.partitions", String.valueOf(PARTITIONS));
         props.put("monitor.http.port", "0");
         // The application no longer creates its topics: provision them as a deployment does.
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
-            TopicProvisioner.Report report = new TopicProvisioner(admin).ensure(TopicLayout.specsFromProperties(props));
-            assertThat(report.mismatches()).isEmpty();
-        }
+        assertThat(StreamsItSupport.provisionTopics(KAFKA.bootstrapServers(), props).mismatches()).isEmpty();
         Path state1 = Files.createTempDirectory("it-state-1-");
         Path state2 = Files.createTempDirectory("it-state-2-");
         StreamsAppConfig config = StreamsAppConfig.fromProperties(props, registry).withStateDir(state1);

@@ -1,8 +1,12 @@
 package io.streamrlhf.streams.support;
 
+import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.schemas.topic.TopicProvisioner;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -37,6 +41,16 @@ public final class StreamsItSupport {
         props.put("topic.dead.letters", names.deadLetters());
         props.put("topic.schemas", names.schemas());
         return props;
+    }
+
+    /**
+     * Creates the topics {@code settings} name, as a deployment does before starting the application (which creates
+     * none of them), and reports what it found.
+     */
+    public static TopicProvisioner.Report provisionTopics(String bootstrapServers, Map<String, String> settings) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return new TopicProvisioner(admin).ensure(TopicLayout.specsFromProperties(settings));
+        }
     }
 
     /** A batching producer of raw bytes, so a test can write well-formed and malformed records alike. */
