@@ -123,6 +123,16 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
     }
 
     /**
+     * Starts a further schema registry on this broker, backed by its own log topic, for a test that stops it and
+     * starts it again with the same schemas on the same {@code port} (an outage); {@code 0} picks a free port. The
+     * test closes it.
+     */
+    public EmbeddedSchemaRegistry startSchemaRegistry(String schemasTopic, int port) {
+        return EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(port),
+                KafkaBackedSchemaRegistry.Config.of(bootstrapServers(), schemasTopic)).start();
+    }
+
+    /**
      * A topic prefix no other test of this run uses, ending in a dot: {@code TopicNames.defaults().withPrefix(...)}.
      */
     public String uniquePrefix() {

@@ -3,6 +3,7 @@ package io.streamrlhf.localstack.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
@@ -48,6 +49,31 @@ class EmbeddedKafkaExtensionIT {
         // then a second, independent client reads it back by id from the URL
         Schema read = new RestSchemaRegistryClient(KAFKA.schemaRegistryUrl()).getById(id);
         assertThat(read).isEqualTo(schema);
+    }
+
+    @Test
+    void aFurtherRegistryRestartedOnItsPortServesTheSchemasRegisteredBeforeItStopped() throws Exception {
+        // given a further registry with its own log, and a schema registered in it
+        String log = KAFKA.uniquePrefix() + "schemas";
+        Schema schema = SchemaBuilder.record("Outage").namespace("io.streamrlhf.test").fields()
+                .requiredLong("at").endRecord();
+        EmbeddedSchemaRegistry first = KAFKA.startSchemaRegistry(log, 0);
+        int port = first.port();
+        String url = first.url();
+        int id;
+        try {
+            id = new RestSchemaRegistryClient(url).register("outage-value", schema);
+            assertThat(url).isNotEqualTo(KAFKA.schemaRegistryUrl());
+        } finally {
+            first.close();
+        }
+
+        // when it starts again on the same port
+        try (EmbeddedSchemaRegistry second = KAFKA.startSchemaRegistry(log, port)) {
+            // then a new client at the old URL reads the schema back by its id
+            assertThat(second.url()).isEqualTo(url);
+            assertThat(new RestSchemaRegistryClient(url).getById(id)).isEqualTo(schema);
+        }
     }
 
     @Test

@@ -1,8 +1,8 @@
 package io.streamrlhf.producers.gateway;
 
 import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.producers.common.ResilientPoll;
 import io.streamrlhf.producers.config.KafkaConnection;
-import io.streamrlhf.schemas.serde.RecordDecodeException;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.util.Backoff;
 import java.time.Duration;
@@ -12,13 +12,11 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -43,9 +41,7 @@ final class ResponseTail implements AutoCloseable {
     private final RecentResponses recent;
     private final int capacity;
     private final AtomicBoolean running = new AtomicBoolean(true);
-    private final AtomicLong skippedRecords = new AtomicLong();
-    private final AtomicLong retries = new AtomicLong();
-    private final Backoff backoff;
+    private final ResilientPoll poll;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread thread;
 
@@ -56,7 +52,6 @@ final class ResponseTail implements AutoCloseable {
 
     ResponseTail(KafkaConnection connection, Topic<String, ResponseGenerated> responses, RecentResponses recent,
                  int capacity, Backoff backoff) {
-        this.backoff = Objects.requireNonNull(backoff, "backoff");
         this.topic = responses.name();
         this.recent = Objects.requireNonNull(recent, "recent");
         this.capacity = capacity;
@@ -66,6 +61,7 @@ final class ResponseTail implements AutoCloseable {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false)),
                 responses.keySerde().deserializer(), responses.valueSerde().deserializer());
+        this.poll = new ResilientPoll(consumer, backoff, this::pause, "Response tail of " + topic, "response");
         this.thread = new Thread(this::run, "gateway-response-tail");
         this.thread.setDaemon(true);
     }
@@ -85,23 +81,17 @@ final class ResponseTail implements AutoCloseable {
             }
             while (running.get()) {
                 try {
-                    for (ConsumerRecord<String, ResponseGenerated> r : consumer.poll(Duration.ofMillis(500))) {
-                        if (r.value() != null) {
-                            recent.remember(r.value().getResponseId(), r.value().getPromptId());
+                    poll.attempt(() -> {
+                        for (ConsumerRecord<String, ResponseGenerated> r : consumer.poll(Duration.ofMillis(500))) {
+                            if (r.value() != null) {
+                                recent.remember(r.value().getResponseId(), r.value().getPromptId());
+                            }
                         }
-                    }
-                    backoff.reset();
-                } catch (RecordDeserializationException e) {
-                    handleUndecodable(e);
+                    });
                 } catch (WakeupException e) {
                     if (running.get()) {
                         log.warn("Response tail of {} woken while running; going on", topic, e);
                     }
-                } catch (RuntimeException e) {
-                    retries.incrementAndGet();
-                    Duration delay = backoff.next();
-                    log.error("Response tail of {} failed; trying again in {} ms", topic, delay.toMillis(), e);
-                    pause(delay);
                 }
             }
         } catch (InterruptedException e) {
@@ -111,35 +101,18 @@ final class ResponseTail implements AutoCloseable {
         }
     }
 
-    /** The consumer stopped at a record it cannot decode: read it again later, or skip it if it is bad. */
-    private void handleUndecodable(RecordDeserializationException e) throws InterruptedException {
-        if (e.getCause() instanceof RecordDecodeException d && d.isTransient()) {
-            retries.incrementAndGet();
-            Duration delay = backoff.next();
-            log.warn("Cannot decode {}-{}@{} yet ({}); reading it again in {} ms", e.topicPartition().topic(),
-                    e.topicPartition().partition(), e.offset(), d.reason(), delay.toMillis(), e);
-            consumer.seek(e.topicPartition(), e.offset());
-            pause(delay);
-        } else {
-            skippedRecords.incrementAndGet();
-            log.warn("Skipping undecodable response {}-{}@{}", e.topicPartition().topic(),
-                    e.topicPartition().partition(), e.offset(), e);
-            consumer.seek(e.topicPartition(), e.offset() + 1);
-        }
-    }
-
     private void pause(Duration delay) throws InterruptedException {
         stopped.await(delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Records skipped because they are bad in themselves. */
     long skippedRecords() {
-        return skippedRecords.get();
+        return poll.skippedRecords();
     }
 
     /** Reads retried after a transient failure (registry or broker unreachable). */
     long retries() {
-        return retries.get();
+        return poll.retries();
     }
 
     /** Assigns every partition, positioned {@code capacity / partitions} records before its end. */

@@ -2,7 +2,7 @@ package io.streamrlhf.producers.sampler;
 
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
-import io.streamrlhf.schemas.serde.RecordDecodeException;
+import io.streamrlhf.producers.common.ResilientPoll;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,11 +48,9 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     private final AtomicReference<LoadedPolicy> pending = new AtomicReference<>();
     private final AtomicLong latestLoaded = new AtomicLong(-1);
     private final AtomicLong failedLoads = new AtomicLong();
-    private final AtomicLong skippedRecords = new AtomicLong();
-    private final AtomicLong retries = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch closed = new CountDownLatch(1);
-    private final Backoff backoff;
+    private final ResilientPoll poll;
 
     /** A follower that retries transient failures after 100 ms, doubling up to 10 s. */
     public PolicyFollower(String bootstrapServers, Topic<String, PolicyVersion> topic, CheckpointStore store,
@@ -79,8 +76,10 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
                           CheckpointStore store, String modelId, Backoff backoff) {
         this.store = store;
         this.modelId = modelId;
-        this.backoff = backoff;
         this.consumer = topic.replayingConsumer(bootstrapServers, Map.<String, Object>copyOf(clientOverrides));
+        this.poll = new ResilientPoll(consumer, backoff,
+                delay -> closed.await(delay.toMillis(), TimeUnit.MILLISECONDS),
+                "Policy follower for " + modelId, "policy version record");
     }
 
     @Override
@@ -88,22 +87,18 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
         try {
             while (running.get()) {
                 try {
-                    followOnce();
-                    backoff.reset();
-                } catch (RecordDeserializationException e) {
-                    handleUndecodable(e);
+                    poll.attempt(this::followOnce);
                 } catch (WakeupException e) {
                     if (!running.get()) {
                         return;
                     }
                     log.warn("Policy follower woken while running; going on", e);
-                } catch (RuntimeException e) {
-                    retries.incrementAndGet();
-                    Duration delay = backoff.next();
-                    log.error("Policy follower for {} failed; trying again in {} ms", modelId, delay.toMillis(), e);
-                    pause(delay);
                 }
             }
+        } catch (InterruptedException e) {
+            // Interrupted while waiting to retry: stop following, as close() would.
+            Thread.currentThread().interrupt();
+            running.set(false);
         } finally {
             consumer.close();
         }
@@ -120,32 +115,6 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
         }
         if (newest != null && newest.getVersion() > latestLoaded.get()) {
             load(newest);
-        }
-    }
-
-    /** The consumer stopped at a record it cannot decode: read it again later, or skip it if it is bad. */
-    private void handleUndecodable(RecordDeserializationException e) {
-        if (e.getCause() instanceof RecordDecodeException d && d.isTransient()) {
-            retries.incrementAndGet();
-            Duration delay = backoff.next();
-            log.warn("Cannot decode {}-{}@{} yet ({}); reading it again in {} ms", e.topicPartition().topic(),
-                    e.topicPartition().partition(), e.offset(), d.reason(), delay.toMillis(), e);
-            consumer.seek(e.topicPartition(), e.offset());
-            pause(delay);
-        } else {
-            skippedRecords.incrementAndGet();
-            log.error("Skipping undecodable policy version record {}-{}@{}", e.topicPartition().topic(),
-                    e.topicPartition().partition(), e.offset(), e);
-            consumer.seek(e.topicPartition(), e.offset() + 1);
-        }
-    }
-
-    private void pause(Duration delay) {
-        try {
-            closed.await(delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running.set(false);
         }
     }
 
@@ -176,12 +145,12 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
 
     /** How many records were skipped because they are bad in themselves. */
     public long skippedRecords() {
-        return skippedRecords.get();
+        return poll.skippedRecords();
     }
 
     /** How many times a read was retried after a transient failure (registry or broker unreachable). */
     public long retries() {
-        return retries.get();
+        return poll.retries();
     }
 
     /** The newest version loaded so far, -1 before the first. */

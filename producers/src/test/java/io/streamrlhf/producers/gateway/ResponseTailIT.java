@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.avro.ResponseGenerated;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
-import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
+import io.streamrlhf.producers.TopicWriter;
 import io.streamrlhf.producers.config.KafkaConnection;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.serde.SampleRecords;
@@ -14,43 +14,23 @@ import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.schemas.util.Backoff;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The gateway's response tail keeps tailing through bad records and a schema-registry outage. */
 class ResponseTailIT {
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void skipsAGarbageRecordAndRemembersTheResponseAfterIt() throws Exception {
         // given a responses topic holding a garbage record followed by a good response
         TopicNames names = names();
         createTopic(names.responses());
-        try (EmbeddedSchemaRegistry registry = registry(names, 0)) {
+        try (EmbeddedSchemaRegistry registry = KAFKA.startSchemaRegistry(names.schemas(), 0)) {
             Topics topics = new Topics(names, new RestSchemaRegistryClient(registry.url()));
             send(names.responses(), new byte[] {0, 0, 0});
             send(names.responses(), topics.responses().valueSerde().serializer()
@@ -58,7 +38,7 @@ class ResponseTailIT {
             RecentResponses recent = new RecentResponses(100);
 
             // when the tail reads the topic
-            try (ResponseTail tail = new ResponseTail(KafkaConnection.of(broker.bootstrapServers()),
+            try (ResponseTail tail = new ResponseTail(KafkaConnection.of(KAFKA.bootstrapServers()),
                     topics.responses(), recent, 100, fastBackoff())) {
                 tail.start();
                 // then it skips the garbage, counts it, and remembers the response after it
@@ -74,7 +54,7 @@ class ResponseTailIT {
         // given a recorded response, then the registry going down before the tail ever asked it
         TopicNames names = names();
         createTopic(names.responses());
-        EmbeddedSchemaRegistry registry = registry(names, 0);
+        EmbeddedSchemaRegistry registry = KAFKA.startSchemaRegistry(names.schemas(), 0);
         int port = registry.port();
         String url = registry.url();
         Topics producerTopics = new Topics(names, new RestSchemaRegistryClient(url));
@@ -86,14 +66,14 @@ class ResponseTailIT {
         // when a tail with its own registry client starts during the outage
         Topics tailTopics = new Topics(names, new RestSchemaRegistryClient(
                 RestSchemaRegistryClient.Config.of(url).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))));
-        try (ResponseTail tail = new ResponseTail(KafkaConnection.of(broker.bootstrapServers()),
+        try (ResponseTail tail = new ResponseTail(KafkaConnection.of(KAFKA.bootstrapServers()),
                 tailTopics.responses(), recent, 100, fastBackoff())) {
             tail.start();
             // then it retries without skipping
             await().atMost(Duration.ofSeconds(60)).until(() -> tail.retries() >= 3);
             assertThat(recent.promptOf("r2")).isEmpty();
             // and once the registry is back it remembers the response it had been waiting on
-            registry = registry(names, port);
+            registry = KAFKA.startSchemaRegistry(names.schemas(), port);
             await().atMost(Duration.ofSeconds(60)).until(() -> recent.promptOf("r2").isPresent());
             assertThat(tail.skippedRecords()).isZero();
         } finally {
@@ -116,22 +96,11 @@ class ResponseTailIT {
         return r;
     }
 
-    private static EmbeddedSchemaRegistry registry(TopicNames names, int port) {
-        return EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(port),
-                KafkaBackedSchemaRegistry.Config.of(broker.bootstrapServers(), names.schemas())).start();
-    }
-
     private static void createTopic(String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-        }
+        TopicWriter.createTopic(KAFKA.bootstrapServers(), topic);
     }
 
     private static void send(String topic, byte[] value) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, "k", value)).get();
-        }
+        TopicWriter.send(KAFKA.bootstrapServers(), topic, "k", value);
     }
 }

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
-import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
+import io.streamrlhf.producers.TopicWriter;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
@@ -22,46 +22,26 @@ import io.streamrlhf.trainer.optim.AdamW;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The sampler's policy follower keeps following through bad records and a schema-registry outage. */
 class PolicyFollowerIT {
 
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @TempDir
     Path checkpoints;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.temporary().start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
 
     @Test
     void skipsAGarbageRecordAndLoadsTheGoodVersionAfterIt() throws Exception {
         // given a policy-versions topic holding a garbage record followed by a good version
         TopicNames names = TopicNames.defaults().withPrefix("pf" + UUID.randomUUID().toString().substring(0, 8) + ".");
         createTopic(names.policyVersions());
-        try (EmbeddedSchemaRegistry registry = registry(names, 0)) {
+        try (EmbeddedSchemaRegistry registry = KAFKA.startSchemaRegistry(names.schemas(), 0)) {
             Topics topics = new Topics(names, new RestSchemaRegistryClient(registry.url()));
             CheckpointStore store = new LocalCheckpointStore(checkpoints);
             send(names.policyVersions(), new byte[] {0, 0, 0, 0, 42, 7});
@@ -69,7 +49,7 @@ class PolicyFollowerIT {
                     .serialize(names.policyVersions(), version(store, 1)));
 
             // when the follower reads the topic
-            PolicyFollower follower = new PolicyFollower(broker.bootstrapServers(), topics.policyVersions(), store,
+            PolicyFollower follower = new PolicyFollower(KAFKA.bootstrapServers(), topics.policyVersions(), store,
                     "policy", fastBackoff());
             Thread thread = new Thread(follower, "follower-garbage");
             thread.start();
@@ -94,7 +74,7 @@ class PolicyFollowerIT {
         TopicNames names = TopicNames.defaults().withPrefix("pf" + UUID.randomUUID().toString().substring(0, 8) + ".");
         createTopic(names.policyVersions());
         CheckpointStore store = new LocalCheckpointStore(checkpoints);
-        EmbeddedSchemaRegistry registry = registry(names, 0);
+        EmbeddedSchemaRegistry registry = KAFKA.startSchemaRegistry(names.schemas(), 0);
         int port = registry.port();
         String url = registry.url();
         Topics producerTopics = new Topics(names, new RestSchemaRegistryClient(url));
@@ -105,7 +85,7 @@ class PolicyFollowerIT {
         // when a follower with its own registry client starts during the outage
         Topics followerTopics = new Topics(names, new RestSchemaRegistryClient(
                 RestSchemaRegistryClient.Config.of(url).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))));
-        PolicyFollower follower = new PolicyFollower(broker.bootstrapServers(), followerTopics.policyVersions(), store,
+        PolicyFollower follower = new PolicyFollower(KAFKA.bootstrapServers(), followerTopics.policyVersions(), store,
                 "policy", fastBackoff());
         Thread thread = new Thread(follower, "follower-outage");
         thread.start();
@@ -115,7 +95,7 @@ class PolicyFollowerIT {
             assertThat(thread.isAlive()).isTrue();
             assertThat(follower.latestLoaded()).isEqualTo(-1);
             // and once the registry is back it loads the version it had been waiting on
-            registry = registry(names, port);
+            registry = KAFKA.startSchemaRegistry(names.schemas(), port);
             await().atMost(Duration.ofSeconds(60)).until(() -> follower.latestLoaded() == 3);
             assertThat(follower.skippedRecords()).isZero();
             PolicyFollower.LoadedPolicy loaded = follower.takeNewer(-1);
@@ -132,11 +112,6 @@ class PolicyFollowerIT {
         return new Backoff(Duration.ofMillis(50), Duration.ofMillis(500));
     }
 
-    private static EmbeddedSchemaRegistry registry(TopicNames names, int port) {
-        return EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(port),
-                KafkaBackedSchemaRegistry.Config.of(broker.bootstrapServers(), names.schemas())).start();
-    }
-
     private static PolicyVersion version(CheckpointStore store, long version) throws Exception {
         try (PolicyModel model = PolicyModel.create(ModelConfig.tiny());
              AdamW optimizer = new AdamW(OptimizerConfig.defaults(), model.parameters())) {
@@ -151,16 +126,10 @@ class PolicyFollowerIT {
     }
 
     private static void createTopic(String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-        }
+        TopicWriter.createTopic(KAFKA.bootstrapServers(), topic);
     }
 
     private static void send(String topic, byte[] value) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, "policy", value)).get();
-        }
+        TopicWriter.send(KAFKA.bootstrapServers(), topic, "policy", value);
     }
 }

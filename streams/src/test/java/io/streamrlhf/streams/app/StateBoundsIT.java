@@ -1,9 +1,5 @@
 package io.streamrlhf.streams.app;
 
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.Admin;
-import io.streamrlhf.schemas.topic.TopicProvisioner;
-import io.streamrlhf.schemas.topic.TopicLayout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,24 +19,21 @@ import io.streamrlhf.streams.deadletter.DeadLetterReason;
 import io.streamrlhf.streams.deadletter.DeadLetters;
 import io.streamrlhf.streams.support.CommittedReader;
 import io.streamrlhf.streams.support.Events;
+import io.streamrlhf.streams.support.StreamsItSupport;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Future;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -68,38 +61,21 @@ class StateBoundsIT {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         TopicNames names = TopicNames.defaults().withPrefix(prefix);
         Topics topics = new Topics(names, registry);
-        Map<String, String> props = new HashMap<>();
-        props.put("streams.application.id", prefix + "app");
-        props.put("bootstrap.servers", KAFKA.bootstrapServers());
+        Map<String, String> props = StreamsItSupport.appSettings(prefix, KAFKA.bootstrapServers(), names);
         props.put("topics.partitions", "2");
-        props.put("streams.commit.interval", "200ms");
         props.put("streams.state.dir", Files.createTempDirectory("bounds-state-").toString());
-        props.put("kto.settle.delay", "0s");
-        props.put("kto.user.labels.per.hour", "0");
         props.put("monitor.http.port", "-1");
-        props.put("topic.monitor.events", prefix + "monitor.events");
-        props.put("topic.responses", names.responses());
-        props.put("topic.feedback", names.feedback());
-        props.put("topic.preferences", names.preferences());
-        props.put("topic.prompts", names.prompts());
-        props.put("topic.judge.verdicts", names.judgeVerdicts());
-        props.put("topic.kto.examples", names.ktoExamples());
-        props.put("topic.dpo.pairs", names.dpoPairs());
-        props.put("topic.dead.letters", names.deadLetters());
+        // The application creates none of its topics: provision them as a deployment does.
+        assertThat(StreamsItSupport.provisionTopics(KAFKA.bootstrapServers(), props).mismatches()).isEmpty();
         StreamsAppConfig config = StreamsAppConfig.fromProperties(props, registry);
-        // The application does not create its topics: provision them as a deployment does.
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
-            assertThat(new TopicProvisioner(admin).ensure(TopicLayout.specsFromProperties(props)).mismatches())
-                    .isEmpty();
-        }
         int maxVotes = config.settings().kto().maxVotesPerResponse();
         long t0 = System.currentTimeMillis() - Duration.ofMinutes(30).toMillis();
 
-        try (KafkaProducer<byte[], byte[]> producer = producer();
+        try (KafkaProducer<byte[], byte[]> producer = StreamsItSupport.byteProducer(KAFKA.bootstrapServers());
              StreamsApp app = new StreamsApp(config)) {
             app.start();
             assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
-            try (CommittedReader reader = reader(topics)) {
+            try (CommittedReader reader = CommittedReader.ofOutputs(KAFKA.bootstrapServers(), topics)) {
                 // Distinct voters with 150-character ids: about 230 bytes a vote, 1.4 MB of votes on one response.
                 List<ProducerRecord<byte[], byte[]>> flood = new ArrayList<>();
                 flood.add(record(topics.responses(), "hot", Events.response("hot", "p-hot", "answer", 1, t0), t0));
@@ -190,24 +166,5 @@ class StateBoundsIT {
         for (Future<RecordMetadata> f : sent) {
             f.get();
         }
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer() {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static CommittedReader reader(Topics topics) {
-        Map<String, Function<byte[], ?>> decoders = new HashMap<>();
-        decoders.put(topics.ktoExamples().name(), b -> topics.ktoExamples().valueSerde().deserializer()
-                .deserialize(topics.ktoExamples().name(), b));
-        decoders.put(topics.dpoPairs().name(), b -> topics.dpoPairs().valueSerde().deserializer()
-                .deserialize(topics.dpoPairs().name(), b));
-        decoders.put(topics.deadLetters().name(), b -> topics.deadLetters().valueSerde().deserializer()
-                .deserialize(topics.deadLetters().name(), b));
-        return new CommittedReader(KAFKA.bootstrapServers(), decoders);
     }
 }

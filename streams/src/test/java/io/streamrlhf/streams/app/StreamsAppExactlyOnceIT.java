@@ -17,15 +17,14 @@ import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.Topic;
-import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;
-import io.streamrlhf.schemas.topic.TopicProvisioner;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.streams.common.Ids;
 import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.streams.support.CommittedReader;
 import io.streamrlhf.streams.support.Events;
+import io.streamrlhf.streams.support.StreamsItSupport;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,13 +44,9 @@ import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
@@ -90,31 +85,11 @@ class StreamsAppExactlyOnceIT {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         TopicNames names = TopicNames.defaults().withPrefix(prefix);
         Topics topics = new Topics(names, registry);
-        Map<String, String> props = new HashMap<>();
-        props.put("streams.application.id", prefix + "app");
-        props.put("bootstrap.servers", KAFKA.bootstrapServers());
+        Map<String, String> props = StreamsItSupport.appSettings(prefix, KAFKA.bootstrapServers(), names);
         props.put("topics.partitions", String.valueOf(PARTITIONS));
-        props.put("streams.commit.interval", "200ms");
-        props.put("kto.settle.delay", "0s");
-        props.put("kto.user.labels.per.hour", "0");
         props.put("monitor.http.port", "0");
-        props.put("topic.monitor.events", prefix + "monitor.events");
-        props.put("topic.responses", names.responses());
-        props.put("topic.feedback", names.feedback());
-        props.put("topic.preferences", names.preferences());
-        props.put("topic.prompts", names.prompts());
-        props.put("topic.judge.verdicts", names.judgeVerdicts());
-        props.put("topic.kto.examples", names.ktoExamples());
-        props.put("topic.dpo.pairs", names.dpoPairs());
-        props.put("topic.policy.versions", names.policyVersions());
-        props.put("topic.trainer.metrics", names.trainerMetrics());
-        props.put("topic.dead.letters", names.deadLetters());
-        props.put("topic.schemas", names.schemas());
         // The application no longer creates its topics: provision them as a deployment does.
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
-            TopicProvisioner.Report report = new TopicProvisioner(admin).ensure(TopicLayout.specsFromProperties(props));
-            assertThat(report.mismatches()).isEmpty();
-        }
+        assertThat(StreamsItSupport.provisionTopics(KAFKA.bootstrapServers(), props).mismatches()).isEmpty();
         Path state1 = Files.createTempDirectory("it-state-1-");
         Path state2 = Files.createTempDirectory("it-state-2-");
         StreamsAppConfig config = StreamsAppConfig.fromProperties(props, registry).withStateDir(state1);
@@ -129,12 +104,12 @@ class StreamsAppExactlyOnceIT {
         int half = main.size() / 2;
         log.info("Generated {} events ({} late)", main.size() + late.size(), late.size());
 
-        try (KafkaProducer<byte[], byte[]> producer = producer();
+        try (KafkaProducer<byte[], byte[]> producer = StreamsItSupport.byteProducer(KAFKA.bootstrapServers());
              StreamsApp first = new StreamsApp(config)) {
             first.start();
             assertThat(first.awaitRunning(Duration.ofSeconds(60))).isTrue();
             Set<String> badCoordinates = new HashSet<>(send(producer, main.subList(0, half)));
-            try (CommittedReader reader = reader(topics)) {
+            try (CommittedReader reader = CommittedReader.ofOutputs(KAFKA.bootstrapServers(), topics)) {
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
                     reader.poll();
                     return reader.values(topics.ktoExamples().name()).size() >= PRODUCTION / 5;
@@ -147,7 +122,7 @@ class StreamsAppExactlyOnceIT {
             badCoordinates.addAll(send(producer, main.subList(half, main.size())));
             badCoordinates.addAll(send(producer, late));
             try (StreamsApp second = new StreamsApp(config.withStateDir(state2));
-                 CommittedReader reader = reader(topics)) {
+                 CommittedReader reader = CommittedReader.ofOutputs(KAFKA.bootstrapServers(), topics)) {
                 second.start();
                 await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() -> {
                     reader.poll();
@@ -343,25 +318,6 @@ class StreamsAppExactlyOnceIT {
             out.add(m.topic() + "/" + m.partition() + "/" + m.offset());
         }
         return out;
-    }
-
-    private static KafkaProducer<byte[], byte[]> producer() {
-        Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static CommittedReader reader(Topics topics) {
-        Map<String, Function<byte[], ?>> decoders = new HashMap<>();
-        decoders.put(topics.ktoExamples().name(), b -> topics.ktoExamples().valueSerde().deserializer()
-                .deserialize(topics.ktoExamples().name(), b));
-        decoders.put(topics.dpoPairs().name(), b -> topics.dpoPairs().valueSerde().deserializer()
-                .deserialize(topics.dpoPairs().name(), b));
-        decoders.put(topics.deadLetters().name(), b -> topics.deadLetters().valueSerde().deserializer()
-                .deserialize(topics.deadLetters().name(), b));
-        return new CommittedReader(KAFKA.bootstrapServers(), decoders);
     }
 
     private static <V> Set<String> keys(List<V> values, Function<V, String> id) {

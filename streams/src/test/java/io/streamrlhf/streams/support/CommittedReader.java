@@ -1,5 +1,7 @@
 package io.streamrlhf.streams.support;
 
+import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.schemas.topic.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +40,15 @@ public final class CommittedReader implements AutoCloseable {
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+    }
+
+    /** A reader of the application's outputs: KTO examples, DPO pairs and dead letters, decoded. */
+    public static CommittedReader ofOutputs(String bootstrapServers, Topics topics) {
+        Map<String, Function<byte[], ?>> decoders = new java.util.HashMap<>();
+        for (Topic<?, ?> topic : List.of(topics.ktoExamples(), topics.dpoPairs(), topics.deadLetters())) {
+            decoders.put(topic.name(), b -> topic.valueSerde().deserializer().deserialize(topic.name(), b));
+        }
+        return new CommittedReader(bootstrapServers, decoders);
     }
 
     /** Reads what is committed so far, up to the current end of every partition. */

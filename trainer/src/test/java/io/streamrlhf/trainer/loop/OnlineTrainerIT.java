@@ -1,12 +1,16 @@
 package io.streamrlhf.trainer.loop;
 
+import static io.streamrlhf.trainer.loop.TrainerItSupport.assertEachInExactlyOneLineage;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.coveredOffsets;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.dpo;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.kto;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.startTrainer;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.lineageRanges;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.KtoExample;
-import io.streamrlhf.avro.OffsetRange;
-import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
@@ -27,22 +31,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -53,6 +49,10 @@ class OnlineTrainerIT {
 
   @RegisterExtension
   static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+  private static final String MODEL_ID = "itmodel";
+
+  private final TrainerItSupport support = new TrainerItSupport(KAFKA::bootstrapServers);
 
   @TempDir
   Path checkpoints;
@@ -71,7 +71,7 @@ class OnlineTrainerIT {
     // given examples produced transactionally on two partitions per topic, plus an aborted batch
     String prefix = KAFKA.uniquePrefix();
     Topics topics = new Topics(TopicNames.defaults().withPrefix(prefix), KAFKA.schemaRegistryClient());
-    createTopics(topics);
+    support.createTopics(topics.names());
     produceExamples(topics, 24, 16);
     TrainerConfig config = config(topics, prefix);
 
@@ -106,20 +106,20 @@ class OnlineTrainerIT {
       }
     });
     // and finally runs undisturbed until everything is absorbed
-    Map<TopicPartition, TreeSet<Long>> exampleOffsets = committedExampleOffsets(topics);
+    Map<TopicPartition, TreeSet<Long>> exampleOffsets = support.committedExampleOffsets(topics.names());
     OnlineTrainer last = new OnlineTrainer(config, topics, PublishHooks.NONE);
     Thread thread = new Thread(last::run, "trainer-final");
     thread.start();
     try {
       await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-          .until(() -> coveredOffsets(history(config, topics), exampleOffsets).equals(exampleOffsets));
+          .until(() -> coveredOffsets(support.history(topics, MODEL_ID), exampleOffsets).equals(exampleOffsets));
     } finally {
       last.stop();
       thread.join(30_000);
     }
 
     // then versions are 0..n, each the child of the previous, and lineages never overlap
-    List<PolicyVersion> versions = history(config, topics).versions();
+    List<PolicyVersion> versions = support.history(topics, MODEL_ID).versions();
     assertThat(versions).extracting(PolicyVersion::getVersion)
         .containsExactlyElementsOf(rangeOf(versions.size()));
     assertThat(versions.get(0).getStatus()).isEqualTo(PolicyStatus.WARM_START);
@@ -127,13 +127,7 @@ class OnlineTrainerIT {
       assertThat(versions.get(i).getParentVersion()).isEqualTo((long) i - 1);
       assertThat(versions.get(i).getStatus()).isEqualTo(PolicyStatus.PUBLISHED);
     }
-    Map<TopicPartition, List<long[]>> ranges = new HashMap<>();
-    for (PolicyVersion v : versions) {
-      for (OffsetRange r : v.getLineage()) {
-        ranges.computeIfAbsent(new TopicPartition(r.getTopic(), r.getPartition()),
-            k -> new ArrayList<>()).add(new long[] {r.getFromOffset(), r.getToOffset()});
-      }
-    }
+    Map<TopicPartition, List<long[]>> ranges = lineageRanges(versions);
     ranges.forEach((tp, list) -> {
       list.sort((a, b) -> Long.compare(a[0], b[0]));
       for (int i = 1; i < list.size(); i++) {
@@ -141,9 +135,7 @@ class OnlineTrainerIT {
       }
     });
     // every example offset is in exactly one version's lineage (no gap, no double count)
-    exampleOffsets.forEach((tp, offsets) -> offsets.forEach(offset -> assertThat(
-        ranges.get(tp).stream().filter(r -> r[0] <= offset && offset <= r[1]).count())
-        .as("versions absorbing %s@%d", tp, offset).isEqualTo(1)));
+    assertEachInExactlyOneLineage(exampleOffsets, versions);
     // per-step metrics are exactly once too: each step number appears once
     List<Long> steps = readAll(topics.trainerMetrics()).stream().map(TrainerMetrics::getStep).toList();
     assertThat(steps).doesNotHaveDuplicates().isNotEmpty();
@@ -166,55 +158,15 @@ class OnlineTrainerIT {
       throws InterruptedException {
     OnlineTrainer trainer = new OnlineTrainer(config, topics, hooks);
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread thread = new Thread(() -> {
-      try {
-        trainer.run();
-      } catch (Throwable t) {
-        failure.set(t);
-      }
-    }, "trainer-crashing");
-    thread.start();
+    Thread thread = startTrainer(trainer, "trainer-crashing", failure);
     await().atMost(Duration.ofSeconds(180)).until(() -> !thread.isAlive());
     assertThat(failure.get()).isInstanceOf(SimulatedCrash.class);
     assertThat(trainer.state()).isEqualTo(OnlineTrainer.State.FAILED);
   }
 
   private TrainerConfig config(Topics topics, String prefix) {
-    Map<String, String> p = new HashMap<>();
-    p.put("bootstrap.servers", KAFKA.bootstrapServers());
-    p.put("trainer.model.id", "itmodel");
-    p.put("trainer.group.id", prefix + "trainer");
-    p.put("trainer.transactional.id", prefix + "trainer-tx");
-    p.put("trainer.checkpoint.dir", checkpoints.toString());
-    p.put("trainer.model.layers", "1");
-    p.put("trainer.model.width", "32");
-    p.put("trainer.model.heads", "2");
-    p.put("trainer.model.context", "64");
-    p.put("trainer.kto.batch.size", "4");
-    p.put("trainer.dpo.batch.size", "4");
-    p.put("trainer.publish.every.steps", "2");
-    p.put("trainer.publish.every", "PT1S");
-    p.put("trainer.poll.timeout", "PT0.1S");
-    p.put("trainer.max.poll.records", "6");
-    p.putAll(prefixed(topics.names()));
-    return TrainerConfigFactory.fromProperties(p);
-  }
-
-  private static Map<String, String> prefixed(TopicNames names) {
-    return Map.of("topic.kto.examples", names.ktoExamples(), "topic.dpo.pairs", names.dpoPairs(),
-        "topic.policy.versions", names.policyVersions(), "topic.trainer.metrics",
-        names.trainerMetrics());
-  }
-
-  private static void createTopics(Topics topics) throws Exception {
-    try (Admin admin = Admin.create(
-        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
-      admin.createTopics(List.of(
-          new NewTopic(topics.ktoExamples().name(), 2, (short) 1),
-          new NewTopic(topics.dpoPairs().name(), 2, (short) 1),
-          new NewTopic(topics.policyVersions().name(), 1, (short) 1),
-          new NewTopic(topics.trainerMetrics().name(), 1, (short) 1))).all().get();
-    }
+    return TrainerConfigFactory.fromProperties(
+        support.trainerSettings(MODEL_ID, prefix, checkpoints, topics.names()));
   }
 
   private static void produceExamples(Topics topics, int kto, int dpo) {
@@ -229,11 +181,7 @@ class OnlineTrainerIT {
         if (i % 8 == 0) {
           ktoProducer.beginTransaction();
         }
-        int a = i % 10;
-        KtoExample e = KtoExample.newBuilder().setExampleId("k" + i).setResponseId("r" + i)
-            .setPrompt("What is " + a + "+1?").setCompletion(i % 2 == 0 ? "" + (a + 1) : "" + a)
-            .setLabel(i % 2 == 0).setPolicyVersion(0).setResponseTime(now).setFeedbackTime(now)
-            .build();
+        KtoExample e = kto("k" + i, i);
         ktoProducer.send(new ProducerRecord<>(topics.ktoExamples().name(), i % 2, e.getExampleId(), e));
         if (i % 8 == 7) {
           ktoProducer.commitTransaction();
@@ -255,74 +203,17 @@ class OnlineTrainerIT {
       dpoProducer.initTransactions();
       dpoProducer.beginTransaction();
       for (int i = 0; i < dpo; i++) {
-        int a = i % 10;
-        DpoPair pair = DpoPair.newBuilder().setPairId("d" + i).setPromptId("q" + a)
-            .setPrompt("What is " + a + "+2?").setChosen("" + (a + 2)).setRejected("" + (a + 3))
-            .setChosenResponseId("c" + i).setRejectedResponseId("x" + i)
-            .setSource(PairSource.JUDGE).setEventTime(now).build();
+        DpoPair pair = dpo("d" + i, i);
         dpoProducer.send(new ProducerRecord<>(topics.dpoPairs().name(), i % 2, pair.getPairId(), pair));
       }
       dpoProducer.commitTransaction();
     }
   }
 
-  private static Map<TopicPartition, TreeSet<Long>> committedExampleOffsets(Topics topics) {
-    Map<TopicPartition, TreeSet<Long>> out = new TreeMap<>(
-        java.util.Comparator.comparing(TopicPartition::toString));
-    for (String topic : List.of(topics.ktoExamples().name(), topics.dpoPairs().name())) {
-      for (ConsumerRecord<byte[], byte[]> r : readRaw(topic)) {
-        out.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeSet<>())
-            .add(r.offset());
-      }
-    }
-    return out;
-  }
-
-  private static Map<TopicPartition, TreeSet<Long>> coveredOffsets(VersionHistory history,
-      Map<TopicPartition, TreeSet<Long>> examples) {
-    Map<TopicPartition, TreeSet<Long>> covered = new TreeMap<>(
-        java.util.Comparator.comparing(TopicPartition::toString));
-    examples.forEach((tp, offsets) -> offsets.forEach(offset -> {
-      boolean inLineage = history.versions().stream().flatMap(v -> v.getLineage().stream())
-          .anyMatch(r -> r.getTopic().equals(tp.topic()) && r.getPartition() == tp.partition()
-              && r.getFromOffset() <= offset && offset <= r.getToOffset());
-      if (inLineage) {
-        covered.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
-      }
-    }));
-    return covered;
-  }
-
-  private VersionHistory history(TrainerConfig config, Topics topics) {
-    return VersionHistory.read(KAFKA.bootstrapServers(), topics.policyVersions(), "itmodel",
-        Duration.ofSeconds(30));
-  }
-
-  private static <V> List<V> readAll(Topic<String, V> topic) {
+  private <V> List<V> readAll(Topic<String, V> topic) {
     List<V> out = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : readRaw(topic.name())) {
+    for (ConsumerRecord<byte[], byte[]> r : support.readCommitted(topic.name())) {
       out.add(topic.valueSerde().deserializer().deserialize(topic.name(), r.value()));
-    }
-    return out;
-  }
-
-  private static List<ConsumerRecord<byte[], byte[]>> readRaw(String topic) {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (PartitionInfo info : c.partitionsFor(topic)) {
-        parts.add(new TopicPartition(topic, info.partition()));
-      }
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
     }
     return out;
   }

@@ -1,16 +1,18 @@
 package io.streamrlhf.trainer.loop;
 
+import static io.streamrlhf.trainer.loop.TrainerItSupport.assertEachInExactlyOneLineage;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.coveredOffsets;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.dpo;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.kto;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.startTrainer;
+import static io.streamrlhf.trainer.loop.TrainerItSupport.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.KtoExample;
-import io.streamrlhf.avro.OffsetRange;
-import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PolicyVersion;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
-import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.serde.AvroSerde;
@@ -22,35 +24,17 @@ import io.streamrlhf.trainer.publish.PublishHooks;
 import io.streamrlhf.trainer.publish.VersionHistory;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.Schema;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -62,20 +46,16 @@ import org.slf4j.LoggerFactory;
  */
 class OnlineTrainerOutageIT {
 
-  private static EmbeddedKafkaBroker broker;
+  private static final String MODEL_ID = "outagemodel";
+
+  @RegisterExtension
+  static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
+  /** Reads the broker's address on each use: the broker-restart test stops and starts it. */
+  private final TrainerItSupport support = new TrainerItSupport(() -> KAFKA.bootstrapServers());
 
   @TempDir
   Path checkpoints;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = EmbeddedKafkaBroker.temporary().start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    broker.close();
-  }
 
   @Test
   void examplesWrittenDuringARegistryOutageAreTrainedOnceTheRegistryIsBackNeitherLostNorDoubled()
@@ -83,18 +63,15 @@ class OnlineTrainerOutageIT {
     // given a Kafka-backed registry, example topics and a first batch of examples
     String prefix = "out" + UUID.randomUUID().toString().substring(0, 8) + ".";
     TopicNames names = TopicNames.defaults().withPrefix(prefix);
-    KafkaBackedSchemaRegistry.Config log =
-        KafkaBackedSchemaRegistry.Config.of(broker.bootstrapServers(), names.schemas());
-    EmbeddedSchemaRegistry registry =
-        EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(), log).start();
+    EmbeddedSchemaRegistry registry = KAFKA.startSchemaRegistry(names.schemas(), 0);
     int port = registry.port();
     RestSchemaRegistryClient producerClient = new RestSchemaRegistryClient(registry.url());
     Topics producerTopics = new Topics(names, producerClient);
-    createTopics(names);
+    support.createTopics(names);
     for (int i = 0; i < 8; i++) {
-      send(names.ktoExamples(), i % 2, producerTopics.ktoExamples().valueSerde().serializer()
+      support.send(names.ktoExamples(), i % 2, producerTopics.ktoExamples().valueSerde().serializer()
           .serialize(names.ktoExamples(), kto("a" + i, i)));
-      send(names.dpoPairs(), i % 2, producerTopics.dpoPairs().valueSerde().serializer()
+      support.send(names.dpoPairs(), i % 2, producerTopics.dpoPairs().valueSerde().serializer()
           .serialize(names.dpoPairs(), dpo("a" + i, i)));
     }
     // and a second writer schema of KtoExample (same fields, one extra property, so a new id)
@@ -112,40 +89,32 @@ class OnlineTrainerOutageIT {
     TrainerConfig config = config(names, prefix);
     OnlineTrainer trainer = new OnlineTrainer(config, trainerTopics, PublishHooks.NONE);
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread thread = new Thread(() -> {
-      try {
-        trainer.run();
-      } catch (Throwable t) {
-        failure.set(t);
-      }
-    }, "trainer-outage");
-    thread.start();
+    Thread thread = startTrainer(trainer, "trainer-outage", failure);
     try {
-      Map<TopicPartition, TreeSet<Long>> firstBatch = exampleOffsets(names);
+      Map<TopicPartition, TreeSet<Long>> firstBatch = support.committedExampleOffsets(names);
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300))
-          .until(() -> covered(history(config, trainerTopics), firstBatch).equals(firstBatch));
+          .until(() -> coveredOffsets(history(trainerTopics), firstBatch).equals(firstBatch));
 
       // when the registry stops and examples keep coming: KTO under the unseen writer id, one record
       // bad in itself, DPO pairs under the id the trainer already knows
       registry.close();
       for (int i = 0; i < 8; i++) {
-        send(names.ktoExamples(), i % 2,
+        support.send(names.ktoExamples(), i % 2,
             variantSerializer.serialize(names.ktoExamples(), kto("b" + i, i)));
         if (i == 3) {
-          send(names.ktoExamples(), 1, new byte[] {0, 0, 0, 0});
+          support.send(names.ktoExamples(), 1, new byte[] {0, 0, 0, 0});
         }
-        send(names.dpoPairs(), i % 2, producerTopics.dpoPairs().valueSerde().serializer()
+        support.send(names.dpoPairs(), i % 2, producerTopics.dpoPairs().valueSerde().serializer()
             .serialize(names.dpoPairs(), dpo("b" + i, i)));
       }
       await().atMost(Duration.ofSeconds(60)).until(() -> trainer.registryRetries() >= 3);
       assertThat(trainer.state()).isEqualTo(OnlineTrainer.State.RUNNING);
 
       // and the registry comes back on the same address with the same schemas
-      registry = EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(port), log)
-          .start();
-      Map<TopicPartition, TreeSet<Long>> all = exampleOffsets(names);
+      registry = KAFKA.startSchemaRegistry(names.schemas(), port);
+      Map<TopicPartition, TreeSet<Long>> all = support.committedExampleOffsets(names);
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300))
-          .until(() -> covered(history(config, trainerTopics), all).equals(all));
+          .until(() -> coveredOffsets(history(trainerTopics), all).equals(all));
     } finally {
       trainer.stop();
       thread.join(30_000);
@@ -154,18 +123,9 @@ class OnlineTrainerOutageIT {
     assertThat(failure.get()).isNull();
 
     // then every example offset is in exactly one version's lineage
-    List<PolicyVersion> versions = history(config, trainerTopics).versions();
-    Map<TopicPartition, List<long[]>> ranges = new HashMap<>();
-    for (PolicyVersion v : versions) {
-      for (OffsetRange r : v.getLineage()) {
-        ranges.computeIfAbsent(new TopicPartition(r.getTopic(), r.getPartition()),
-            k -> new ArrayList<>()).add(new long[] {r.getFromOffset(), r.getToOffset()});
-      }
-    }
-    Map<TopicPartition, TreeSet<Long>> all = exampleOffsets(names);
-    all.forEach((tp, offsets) -> offsets.forEach(offset -> assertThat(
-        ranges.get(tp).stream().filter(r -> r[0] <= offset && offset <= r[1]).count())
-        .as("versions absorbing %s@%d", tp, offset).isEqualTo(1)));
+    List<PolicyVersion> versions = history(trainerTopics).versions();
+    Map<TopicPartition, TreeSet<Long>> all = support.committedExampleOffsets(names);
+    assertEachInExactlyOneLineage(all, versions);
     // and only the record bad in itself was skipped: the ones written during the outage were read
     int total = all.values().stream().mapToInt(TreeSet::size).sum();
     assertThat(total).isEqualTo(8 + 8 + 8 + 1 + 8);
@@ -181,42 +141,33 @@ class OnlineTrainerOutageIT {
     String prefix = "brk" + UUID.randomUUID().toString().substring(0, 8) + ".";
     TopicNames names = TopicNames.defaults().withPrefix(prefix);
     Topics topics = new Topics(names, new InMemorySchemaRegistry());
-    createTopics(names);
-    produce(topics, "a", 12);
+    support.createTopics(names);
+    support.produce(topics, "a", 12);
     TrainerConfig config = config(names, prefix);
     Supervisor supervisor = new Supervisor(config, topics);
     supervisor.start();
     try {
-      Map<TopicPartition, TreeSet<Long>> firstBatch = exampleOffsets(names);
+      Map<TopicPartition, TreeSet<Long>> firstBatch = support.committedExampleOffsets(names);
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300))
-          .until(() -> !covered(history(config, topics), firstBatch).isEmpty());
+          .until(() -> !coveredOffsets(history(topics), firstBatch).isEmpty());
 
       // when the broker restarts mid-run and examples keep coming after it
-      broker.stop();
-      broker.start();
-      produce(topics, "b", 12);
+      KAFKA.broker().stop();
+      KAFKA.broker().start();
+      support.produce(topics, "b", 12);
 
       // then the trainer absorbs them all
-      Map<TopicPartition, TreeSet<Long>> all = exampleOffsets(names);
+      Map<TopicPartition, TreeSet<Long>> all = support.committedExampleOffsets(names);
       await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-          .until(() -> covered(history(config, topics), all).equals(all));
+          .until(() -> coveredOffsets(history(topics), all).equals(all));
     } finally {
       supervisor.stop();
     }
 
     // and each example offset is in exactly one committed version's lineage, counted once
-    List<PolicyVersion> versions = history(config, topics).versions();
-    Map<TopicPartition, List<long[]>> ranges = new HashMap<>();
-    for (PolicyVersion v : versions) {
-      for (OffsetRange r : v.getLineage()) {
-        ranges.computeIfAbsent(new TopicPartition(r.getTopic(), r.getPartition()),
-            k -> new ArrayList<>()).add(new long[] {r.getFromOffset(), r.getToOffset()});
-      }
-    }
-    Map<TopicPartition, TreeSet<Long>> all = exampleOffsets(names);
-    all.forEach((tp, offsets) -> offsets.forEach(offset -> assertThat(
-        ranges.get(tp).stream().filter(r -> r[0] <= offset && offset <= r[1]).count())
-        .as("versions absorbing %s@%d", tp, offset).isEqualTo(1)));
+    List<PolicyVersion> versions = history(topics).versions();
+    Map<TopicPartition, TreeSet<Long>> all = support.committedExampleOffsets(names);
+    assertEachInExactlyOneLineage(all, versions);
     int total = all.values().stream().mapToInt(TreeSet::size).sum();
     assertThat(total).isEqualTo(2 * (12 + 12));
     assertThat(sum(versions, "examples/consumed")).isEqualTo(total);
@@ -267,131 +218,14 @@ class OnlineTrainerOutageIT {
     }
   }
 
-  private static void produce(Topics topics, String idPrefix, int count) {
-    for (int i = 0; i < count; i++) {
-      send(topics.ktoExamples().name(), i % 2, topics.ktoExamples().valueSerde().serializer()
-          .serialize(topics.ktoExamples().name(), kto(idPrefix + i, i)));
-      send(topics.dpoPairs().name(), i % 2, topics.dpoPairs().valueSerde().serializer()
-          .serialize(topics.dpoPairs().name(), dpo(idPrefix + i, i)));
-    }
-  }
-
-  private static double sum(List<PolicyVersion> versions, String metric) {
-    return versions.stream().mapToDouble(v -> v.getMetrics().getOrDefault(metric, 0.0)).sum();
-  }
-
   private TrainerConfig config(TopicNames names, String prefix) {
-    Map<String, String> p = new HashMap<>();
-    p.put("bootstrap.servers", broker.bootstrapServers());
-    p.put("trainer.model.id", "outagemodel");
-    p.put("trainer.group.id", prefix + "trainer");
-    p.put("trainer.transactional.id", prefix + "trainer-tx");
-    p.put("trainer.checkpoint.dir", checkpoints.toString());
-    p.put("trainer.model.layers", "1");
-    p.put("trainer.model.width", "32");
-    p.put("trainer.model.heads", "2");
-    p.put("trainer.model.context", "64");
-    p.put("trainer.kto.batch.size", "4");
-    p.put("trainer.dpo.batch.size", "4");
-    p.put("trainer.publish.every.steps", "2");
-    p.put("trainer.publish.every", "PT1S");
-    p.put("trainer.poll.timeout", "PT0.1S");
-    p.put("trainer.max.poll.records", "6");
+    Map<String, String> p = support.trainerSettings(MODEL_ID, prefix, checkpoints, names);
     p.put("trainer.retry.backoff", "PT0.05S");
     p.put("trainer.retry.backoff.max", "PT0.5S");
-    p.put("topic.ktoExamples", names.ktoExamples());
-    p.put("topic.dpoPairs", names.dpoPairs());
-    p.put("topic.policyVersions", names.policyVersions());
-    p.put("topic.trainerMetrics", names.trainerMetrics());
     return TrainerConfigFactory.fromProperties(p);
   }
 
-  private static KtoExample kto(String id, int i) {
-    Instant now = Instant.now();
-    int a = i % 10;
-    return KtoExample.newBuilder().setExampleId(id).setResponseId("r" + id)
-        .setPrompt("What is " + a + "+1?").setCompletion(i % 2 == 0 ? "" + (a + 1) : "" + a)
-        .setLabel(i % 2 == 0).setPolicyVersion(0).setResponseTime(now).setFeedbackTime(now).build();
-  }
-
-  private static DpoPair dpo(String id, int i) {
-    int a = i % 10;
-    return DpoPair.newBuilder().setPairId(id).setPromptId("q" + a)
-        .setPrompt("What is " + a + "+2?").setChosen("" + (a + 2)).setRejected("" + (a + 3))
-        .setChosenResponseId("c" + id).setRejectedResponseId("x" + id)
-        .setSource(PairSource.JUDGE).setEventTime(Instant.now()).build();
-  }
-
-  private static void createTopics(TopicNames names) throws Exception {
-    try (Admin admin = Admin.create(
-        Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-      admin.createTopics(List.of(
-          new NewTopic(names.ktoExamples(), 2, (short) 1),
-          new NewTopic(names.dpoPairs(), 2, (short) 1),
-          new NewTopic(names.policyVersions(), 1, (short) 1),
-          new NewTopic(names.trainerMetrics(), 1, (short) 1))).all().get();
-    }
-  }
-
-  private static void send(String topic, int partition, byte[] value) {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(topic, partition, "k", value));
-    }
-  }
-
-  private static Map<TopicPartition, TreeSet<Long>> exampleOffsets(TopicNames names) {
-    Map<TopicPartition, TreeSet<Long>> out =
-        new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
-    for (String topic : List.of(names.ktoExamples(), names.dpoPairs())) {
-      for (ConsumerRecord<byte[], byte[]> r : readRaw(topic)) {
-        out.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeSet<>())
-            .add(r.offset());
-      }
-    }
-    return out;
-  }
-
-  private static Map<TopicPartition, TreeSet<Long>> covered(VersionHistory history,
-      Map<TopicPartition, TreeSet<Long>> examples) {
-    Map<TopicPartition, TreeSet<Long>> covered =
-        new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
-    examples.forEach((tp, offsets) -> offsets.forEach(offset -> {
-      boolean inLineage = history.versions().stream().flatMap(v -> v.getLineage().stream())
-          .anyMatch(r -> r.getTopic().equals(tp.topic()) && r.getPartition() == tp.partition()
-              && r.getFromOffset() <= offset && offset <= r.getToOffset());
-      if (inLineage) {
-        covered.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
-      }
-    }));
-    return covered;
-  }
-
-  private static VersionHistory history(TrainerConfig config, Topics topics) {
-    return VersionHistory.read(broker.bootstrapServers(), topics.policyVersions(), config.modelId(),
-        Duration.ofSeconds(30));
-  }
-
-  private static List<ConsumerRecord<byte[], byte[]>> readRaw(String topic) {
-    Map<String, Object> p = new HashMap<>();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (PartitionInfo info : c.partitionsFor(topic)) {
-        parts.add(new TopicPartition(topic, info.partition()));
-      }
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    return out;
+  private VersionHistory history(Topics topics) {
+    return support.history(topics, MODEL_ID);
   }
 }
