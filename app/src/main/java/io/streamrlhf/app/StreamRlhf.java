@@ -10,17 +10,25 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code streamrlhf} command line. */
-@Command(name = "streamrlhf", mixinStandardHelpOptions = true, version = "streamrlhf 0.1.0",
+@Command(
+        name = "streamrlhf",
+        mixinStandardHelpOptions = true,
+        version = "streamrlhf 0.1.0",
         description = "Continuous RLHF from live feedback on Kafka.",
-        subcommands = {DemoCommand.class, UpCommand.class, ComponentCommand.class, TopicsCommand.class,
-                ConfigCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            UpCommand.class,
+            ComponentCommand.class,
+            TopicsCommand.class,
+            ConfigCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class StreamRlhf {
 
     /** Exit code of a missing, malformed or unknown setting (as for a command-line usage error). */
     public static final int CONFIG_ERROR = 2;
 
-    private StreamRlhf() {
-    }
+    private StreamRlhf() {}
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -31,7 +39,8 @@ public final class StreamRlhf {
      * exit code {@value #CONFIG_ERROR}, rather than a stack trace.
      */
     public static CommandLine commandLine() {
-        return new CommandLine(new StreamRlhf()).setCaseInsensitiveEnumValuesAllowed(true)
+        return new CommandLine(new StreamRlhf())
+                .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parseResult) -> {
                     ConfigException config = configException(e);
                     if (config == null) {

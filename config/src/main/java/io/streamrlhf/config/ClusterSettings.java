@@ -6,23 +6,28 @@ import java.util.List;
 public final class ClusterSettings {
 
     /** The one key for the cluster address, read by every component. */
-    public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string("bootstrap.servers", null,
-            "the Kafka cluster every component uses, host:port[,host:port] (set by demo and up to the embedded broker)")
+    public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string(
+                    "bootstrap.servers",
+                    null,
+                    "the Kafka cluster every component uses, host:port[,host:port] (set by demo and up to the embedded broker)")
             .describedDefault("required for run and topics");
     /** The one key for the schema registry, read by every component. */
-    public static final Setting<String> SCHEMA_REGISTRY_URL = Setting.string("schema.registry.url", null,
-            "base URL of the Confluent-compatible schema registry (set by demo and up to the embedded one)")
+    public static final Setting<String> SCHEMA_REGISTRY_URL = Setting.string(
+                    "schema.registry.url",
+                    null,
+                    "base URL of the Confluent-compatible schema registry (set by demo and up to the embedded one)")
             .describedDefault("required for run and topics")
             .requiring(u -> u.startsWith("http://") || u.startsWith("https://"), "an http:// or https:// URL");
     /** Basic-auth credentials of the registry. */
     public static final Setting<String> SCHEMA_REGISTRY_USER_INFO = Setting.string(
-            "schema.registry.basic.auth.user.info", null, "user:password for a registry behind basic authentication")
+                    "schema.registry.basic.auth.user.info",
+                    null,
+                    "user:password for a registry behind basic authentication")
             .secret();
 
     /** Every key above. */
-    public static final List<Setting<?>> ALL = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL,
-            SCHEMA_REGISTRY_USER_INFO);
+    public static final List<Setting<?>> ALL =
+            List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_USER_INFO);
 
-    private ClusterSettings() {
-    }
+    private ClusterSettings() {}
 }

@@ -17,6 +17,5 @@ public final class KafkaKeys {
     public static final List<String> COMPONENTS =
             List.of("streams", "trainer", "sampler", "gateway", "users", "prompts", "dashboard", "topics");
 
-    private KafkaKeys() {
-    }
+    private KafkaKeys() {}
 }

@@ -46,9 +46,12 @@ public final class KeyCatalog {
     /** Whether {@code key} is a documented setting or a valid Kafka passthrough key. */
     public boolean isKnown(String key) {
         return settings.containsKey(key)
-                || settings.values().stream().anyMatch(s -> s.isFamily() && key.startsWith(s.prefix())
-                        && key.length() > s.prefix().length())
-                || kafkaPassthrough(key).map(n -> kafkaConfigNames.contains(n) && !settings.containsKey(n))
+                || settings.values().stream()
+                        .anyMatch(s -> s.isFamily()
+                                && key.startsWith(s.prefix())
+                                && key.length() > s.prefix().length())
+                || kafkaPassthrough(key)
+                        .map(n -> kafkaConfigNames.contains(n) && !settings.containsKey(n))
                         .orElse(false);
     }
 
@@ -78,20 +81,27 @@ public final class KeyCatalog {
         Optional<String> passthrough = kafkaPassthrough(key);
         if (passthrough.isPresent() && settings.containsKey(passthrough.get())) {
             // One key per setting: the cluster address is bootstrap.servers for every client, never kafka.*.
-            return new ConfigException(key, "Setting " + key + " (from " + source + ") duplicates "
-                    + passthrough.get() + ", which every component reads; set " + passthrough.get() + " instead",
+            return new ConfigException(
+                    key,
+                    "Setting " + key + " (from " + source + ") duplicates " + passthrough.get()
+                            + ", which every component reads; set " + passthrough.get() + " instead",
                     false);
         }
         Optional<String> suggestion = passthrough.isPresent()
                 ? Suggestions.closest(passthrough.get(), kafkaConfigNames)
-                        .map(n -> key.substring(0, key.length() - passthrough.get().length()) + n)
+                        .map(n -> key.substring(
+                                        0, key.length() - passthrough.get().length())
+                                + n)
                 : Suggestions.closest(key, settings.keySet());
         String message = passthrough.isPresent()
                 ? "Unknown Kafka client setting " + key + " (from " + source + "): " + passthrough.get()
                         + " is not a producer, consumer, admin or streams config"
                 : "Unknown setting " + key + " (from " + source + ")";
-        return new ConfigException(key, message + suggestion.map(s -> "; did you mean " + s + "?").orElse("")
-                + " (see docs/configuration.md for every key)", false);
+        return new ConfigException(
+                key,
+                message + suggestion.map(s -> "; did you mean " + s + "?").orElse("")
+                        + " (see docs/configuration.md for every key)",
+                false);
     }
 
     /** For {@code kafka.x} or {@code <component>.kafka.x}, the client config name {@code x}. */

@@ -16,8 +16,7 @@ public final class Parsers {
 
     private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
-    private Parsers() {
-    }
+    private Parsers() {}
 
     /**
      * A duration written as a whole number followed by {@code ms}, {@code s}, {@code m}, {@code h} or
@@ -61,8 +60,8 @@ public final class Parsers {
         try {
             return Integer.parseInt(text.trim());
         } catch (NumberFormatException e) {
-            throw ConfigException.badValue(key, text, "a whole number between " + Integer.MIN_VALUE + " and "
-                    + Integer.MAX_VALUE);
+            throw ConfigException.badValue(
+                    key, text, "a whole number between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE);
         }
     }
 
@@ -79,8 +78,11 @@ public final class Parsers {
     public static double decimal(String key, String text) {
         try {
             double d = Double.parseDouble(text.trim());
-            if (Double.isFinite(d) && !text.trim().endsWith("d") && !text.trim().endsWith("f")
-                    && !text.trim().endsWith("D") && !text.trim().endsWith("F")) {
+            if (Double.isFinite(d)
+                    && !text.trim().endsWith("d")
+                    && !text.trim().endsWith("f")
+                    && !text.trim().endsWith("D")
+                    && !text.trim().endsWith("F")) {
                 return d;
             }
         } catch (NumberFormatException e) {
@@ -97,8 +99,11 @@ public final class Parsers {
                 return constant;
             }
         }
-        throw ConfigException.badValue(key, text, "one of " + Arrays.stream(type.getEnumConstants())
-                .map(Enum::name).collect(Collectors.joining(", ")));
+        throw ConfigException.badValue(
+                key,
+                text,
+                "one of "
+                        + Arrays.stream(type.getEnumConstants()).map(Enum::name).collect(Collectors.joining(", ")));
     }
 
     /** Formats a duration the way it is best written back in a settings file ({@code 30s}, {@code 250ms}). */

@@ -8,8 +8,7 @@ public final class Secrets {
     /** What a secret value is printed as. */
     public static final String MASK = "****";
 
-    private Secrets() {
-    }
+    private Secrets() {}
 
     /**
      * Passwords, secrets, JAAS configuration, key material ({@code *.key}, {@code ssl.key.*}), registry user
@@ -17,8 +16,12 @@ public final class Secrets {
      */
     public static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("secret") || k.endsWith("sasl.jaas.config")
-                || k.endsWith(".key") || k.contains("ssl.key") || k.contains("basic.auth.user.info")
+        return k.contains("password")
+                || k.contains("secret")
+                || k.endsWith("sasl.jaas.config")
+                || k.endsWith(".key")
+                || k.contains("ssl.key")
+                || k.contains("basic.auth.user.info")
                 || k.contains("api.key");
     }
 

@@ -37,13 +37,30 @@ public final class Setting<T> {
     private final String requirement;
     private final boolean open;
 
-    private Setting(String name, String type, Parser<T> parser, T defaultValue, String defaultText, String doc,
-                    boolean secret, Predicate<T> valid, String requirement) {
+    private Setting(
+            String name,
+            String type,
+            Parser<T> parser,
+            T defaultValue,
+            String defaultText,
+            String doc,
+            boolean secret,
+            Predicate<T> valid,
+            String requirement) {
         this(name, type, parser, defaultValue, defaultText, doc, secret, valid, requirement, false);
     }
 
-    private Setting(String name, String type, Parser<T> parser, T defaultValue, String defaultText, String doc,
-                    boolean secret, Predicate<T> valid, String requirement, boolean open) {
+    private Setting(
+            String name,
+            String type,
+            Parser<T> parser,
+            T defaultValue,
+            String defaultText,
+            String doc,
+            boolean secret,
+            Predicate<T> valid,
+            String requirement,
+            boolean open) {
         if (!name.matches("[a-z0-9]+(\\.[a-z0-9]+)*")) {
             throw new IllegalArgumentException("Setting names are dotted lower case, got " + name);
         }
@@ -59,10 +76,18 @@ public final class Setting<T> {
         this.open = open;
     }
 
-    private static <T> Setting<T> of(String name, String type, Parser<T> parser, T defaultValue, String doc,
-                                     Function<T, String> format) {
-        return new Setting<>(name, type, parser, defaultValue, defaultValue == null ? "" : format.apply(defaultValue),
-                doc, false, v -> true, null);
+    private static <T> Setting<T> of(
+            String name, String type, Parser<T> parser, T defaultValue, String doc, Function<T, String> format) {
+        return new Setting<>(
+                name,
+                type,
+                parser,
+                defaultValue,
+                defaultValue == null ? "" : format.apply(defaultValue),
+                doc,
+                false,
+                v -> true,
+                null);
     }
 
     /** A text setting; {@code defaultValue} null means none. */
@@ -96,10 +121,8 @@ public final class Setting<T> {
     }
 
     /** An enum setting, by constant name. */
-    public static <E extends Enum<E>> Setting<E> enumeration(String name, Class<E> type, E defaultValue,
-                                                           String doc) {
-        return of(name, type.getSimpleName(), (k, t) -> Parsers.enumeration(k, t, type), defaultValue, doc,
-                Enum::name);
+    public static <E extends Enum<E>> Setting<E> enumeration(String name, Class<E> type, E defaultValue, String doc) {
+        return of(name, type.getSimpleName(), (k, t) -> Parsers.enumeration(k, t, type), defaultValue, doc, Enum::name);
     }
 
     /**
@@ -112,8 +135,7 @@ public final class Setting<T> {
 
     /** This setting with a default that is described rather than a literal (for example "the model id"). */
     public Setting<T> describedDefault(String text) {
-        return new Setting<>(name, type, parser, defaultValue, DESCRIBED + text, doc, secret, valid, requirement,
-                open);
+        return new Setting<>(name, type, parser, defaultValue, DESCRIBED + text, doc, secret, valid, requirement, open);
     }
 
     /** This setting marked secret: masked wherever it is printed. */
@@ -123,8 +145,8 @@ public final class Setting<T> {
 
     /** This setting with a check on the parsed value; {@code requirement} reads "must be ...". */
     public Setting<T> requiring(Predicate<T> check, String requirement) {
-        return new Setting<>(name, type, parser, defaultValue, defaultText, doc, secret, this.valid.and(check),
-                requirement, open);
+        return new Setting<>(
+                name, type, parser, defaultValue, defaultText, doc, secret, this.valid.and(check), requirement, open);
     }
 
     /** The value in {@code values}, or the default; fails when neither exists or the value is bad. */

@@ -27,8 +27,7 @@ public final class Settings {
     public static final String LAUNCHER_ENV_PREFIX = "STREAMRLHF_LAUNCHER_";
 
     /** One effective value and its source ({@code --set}, {@code env STREAMRLHF_X}, {@code file F}, ...). */
-    public record Value(String text, String source) {
-    }
+    public record Value(String text, String source) {}
 
     private final Map<String, Value> values;
 
@@ -50,7 +49,8 @@ public final class Settings {
             readFile(configFile).forEach((k, v) -> merged.put(k, new Value(v, source)));
         }
         new TreeMap<>(environment).forEach((name, value) -> {
-            if (name.startsWith(ENV_PREFIX) && !name.startsWith(LAUNCHER_ENV_PREFIX)
+            if (name.startsWith(ENV_PREFIX)
+                    && !name.startsWith(LAUNCHER_ENV_PREFIX)
                     && name.length() > ENV_PREFIX.length()) {
                 merged.put(keyOfEnv(name), new Value(value, "env " + name));
             }
@@ -89,8 +89,8 @@ public final class Settings {
         try (Reader reader = Files.newBufferedReader(file)) {
             props.load(reader);
         } catch (IOException | IllegalArgumentException e) {
-            throw new ConfigException("--config", "Cannot read config file " + file.toAbsolutePath() + ": "
-                    + e.getMessage());
+            throw new ConfigException(
+                    "--config", "Cannot read config file " + file.toAbsolutePath() + ": " + e.getMessage());
         }
         Map<String, String> map = new TreeMap<>();
         props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k).trim()));

@@ -6,8 +6,7 @@ import java.util.Optional;
 /** The known key closest to a mistyped one, by edit distance. */
 public final class Suggestions {
 
-    private Suggestions() {
-    }
+    private Suggestions() {}
 
     /**
      * The entry of {@code known} closest to {@code key} (Levenshtein distance on the lower-cased text, with
@@ -28,7 +27,10 @@ public final class Suggestions {
     }
 
     private static String normalise(String key) {
-        return key.replaceAll("([a-z0-9])([A-Z])", "$1.$2").replace('_', '.').replace('-', '.').toLowerCase();
+        return key.replaceAll("([a-z0-9])([A-Z])", "$1.$2")
+                .replace('_', '.')
+                .replace('-', '.')
+                .toLowerCase();
     }
 
     /** Levenshtein distance between {@code a} and {@code b}. */

@@ -10,7 +10,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ParsersTest {
 
-    enum Color { RED, DARK_BLUE }
+    enum Color {
+        RED,
+        DARK_BLUE
+    }
 
     @Test
     void readsEveryDurationSyntax() {
@@ -47,7 +50,8 @@ class ParsersTest {
     void refusesMisspelledBooleans(String text) {
         assertThatThrownBy(() -> Parsers.bool("trainer.model.tied", text))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("Setting trainer.model.tied='" + text + "' is not valid: expected true or false");
+                .hasMessageStartingWith(
+                        "Setting trainer.model.tied='" + text + "' is not valid: expected true or false");
     }
 
     @Test

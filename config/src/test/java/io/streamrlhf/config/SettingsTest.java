@@ -18,15 +18,19 @@ class SettingsTest {
 
     @Test
     void mapsEnvironmentVariablesToDottedKeysAndSkipsTheLaunchersOwn() {
-        Settings s = Settings.load(null, Map.of(
-                "STREAMRLHF_BOOTSTRAP_SERVERS", "b:9092",
-                "STREAMRLHF_TRAINER_PUBLISH_EVERY", "30s",
-                "STREAMRLHF_LAUNCHER_JAVA_OPTS", "-Xmx1g",
-                "TRAINER_MODEL_ID", "ignored",
-                "PATH", "/bin"), Map.of());
+        Settings s = Settings.load(
+                null,
+                Map.of(
+                        "STREAMRLHF_BOOTSTRAP_SERVERS", "b:9092",
+                        "STREAMRLHF_TRAINER_PUBLISH_EVERY", "30s",
+                        "STREAMRLHF_LAUNCHER_JAVA_OPTS", "-Xmx1g",
+                        "TRAINER_MODEL_ID", "ignored",
+                        "PATH", "/bin"),
+                Map.of());
 
-        assertThat(s.asMap()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "bootstrap.servers", "b:9092", "trainer.publish.every", "30s"));
+        assertThat(s.asMap())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("bootstrap.servers", "b:9092", "trainer.publish.every", "30s"));
         assertThat(Settings.envName("trainer.kafka.sasl.jaas.config"))
                 .isEqualTo("STREAMRLHF_TRAINER_KAFKA_SASL_JAAS_CONFIG");
     }
@@ -36,13 +40,14 @@ class SettingsTest {
         Path file = dir.resolve("s.properties");
         Files.writeString(file, "a.one=file\na.two=file\na.three=file\n");
 
-        Settings s = Settings.load(file, Map.of("STREAMRLHF_A_TWO", "env", "STREAMRLHF_A_THREE", "env"),
-                Map.of("a.three", "set"));
+        Settings s = Settings.load(
+                file, Map.of("STREAMRLHF_A_TWO", "env", "STREAMRLHF_A_THREE", "env"), Map.of("a.three", "set"));
 
-        assertThat(s.values()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "a.one", new Settings.Value("file", "file " + file),
-                "a.two", new Settings.Value("env", "env STREAMRLHF_A_TWO"),
-                "a.three", new Settings.Value("set", "--set")));
+        assertThat(s.values())
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "a.one", new Settings.Value("file", "file " + file),
+                        "a.two", new Settings.Value("env", "env STREAMRLHF_A_TWO"),
+                        "a.three", new Settings.Value("set", "--set")));
     }
 
     @Test
@@ -62,7 +67,8 @@ class SettingsTest {
         assertThat(every.get(Map.of("trainer.publish.every", " "))).isEqualTo(Duration.ofSeconds(30));
         assertThat(every.defaultText()).isEqualTo("30s");
         assertThatThrownBy(() -> every.get(Map.of("trainer.publish.every", "0s")))
-                .hasMessageStartingWith("Setting trainer.publish.every='0s' is not valid: expected a positive duration");
+                .hasMessageStartingWith(
+                        "Setting trainer.publish.every='0s' is not valid: expected a positive duration");
     }
 
     @Test
@@ -71,8 +77,9 @@ class SettingsTest {
 
         assertThatThrownBy(() -> servers.get(Map.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("Setting bootstrap.servers is missing: the Kafka cluster, host:port[,host:port] (set it with"
-                        + " --set bootstrap.servers=... or STREAMRLHF_BOOTSTRAP_SERVERS=..., or in the --config file)");
+                .hasMessage(
+                        "Setting bootstrap.servers is missing: the Kafka cluster, host:port[,host:port] (set it with"
+                                + " --set bootstrap.servers=... or STREAMRLHF_BOOTSTRAP_SERVERS=..., or in the --config file)");
     }
 
     @Test
@@ -83,15 +90,18 @@ class SettingsTest {
 
     @Test
     void unknownKeySuggestsTheClosestKnownKey() {
-        KeyCatalog catalog = new KeyCatalog(List.of(
-                Setting.duration("kto.settle.delay", Duration.ofSeconds(30), "x"),
-                Setting.duration("dpo.derived.window", Duration.ofMinutes(10), "x")), List.of("acks", "linger.ms"));
+        KeyCatalog catalog = new KeyCatalog(
+                List.of(
+                        Setting.duration("kto.settle.delay", Duration.ofSeconds(30), "x"),
+                        Setting.duration("dpo.derived.window", Duration.ofMinutes(10), "x")),
+                List.of("acks", "linger.ms"));
 
         assertThatThrownBy(() -> catalog.check(Settings.of(Map.of("kto.settleDelay", "5s"), "--set")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("Unknown setting kto.settleDelay (from --set); did you mean kto.settle.delay?");
         assertThatThrownBy(() -> catalog.check(Settings.of(Map.of("dpo.derived.windw", "5s"), "--set")))
-                .hasMessageStartingWith("Unknown setting dpo.derived.windw (from --set); did you mean dpo.derived.window?");
+                .hasMessageStartingWith(
+                        "Unknown setting dpo.derived.windw (from --set); did you mean dpo.derived.window?");
         assertThatThrownBy(() -> catalog.check(Settings.of(Map.of("completely.different.thing", "5s"), "--set")))
                 .hasMessageStartingWith("Unknown setting completely.different.thing (from --set) (see");
     }
@@ -101,17 +111,19 @@ class SettingsTest {
         KeyCatalog catalog = new KeyCatalog(List.of(), List.of("acks", "linger.ms", "security.protocol"));
 
         catalog.check(Settings.of(Map.of("kafka.acks", "all", "trainer.kafka.linger.ms", "5")));
-        assertThatThrownBy(() -> catalog.check(Settings.of(Map.of("kafka.lingr.ms", "5"), "env STREAMRLHF_KAFKA_LINGR_MS")))
-                .hasMessageStartingWith("Unknown Kafka client setting kafka.lingr.ms (from env STREAMRLHF_KAFKA_LINGR_MS):"
-                        + " lingr.ms is not a producer, consumer, admin or streams config; did you mean kafka.linger.ms?");
+        assertThatThrownBy(() ->
+                        catalog.check(Settings.of(Map.of("kafka.lingr.ms", "5"), "env STREAMRLHF_KAFKA_LINGR_MS")))
+                .hasMessageStartingWith(
+                        "Unknown Kafka client setting kafka.lingr.ms (from env STREAMRLHF_KAFKA_LINGR_MS):"
+                                + " lingr.ms is not a producer, consumer, admin or streams config; did you mean kafka.linger.ms?");
         assertThatThrownBy(() -> catalog.check(Settings.of(Map.of("trainer.kafka.ack", "all"))))
                 .hasMessageContaining("did you mean trainer.kafka.acks?");
     }
 
     @Test
     void kafkaPassthroughCannotDuplicateADedicatedKey() {
-        KeyCatalog catalog = new KeyCatalog(List.of(Setting.string("bootstrap.servers", null, "x")),
-                List.of("bootstrap.servers", "acks"));
+        KeyCatalog catalog = new KeyCatalog(
+                List.of(Setting.string("bootstrap.servers", null, "x")), List.of("bootstrap.servers", "acks"));
 
         assertThatThrownBy(() -> catalog.check(Settings.of(Map.of("kafka.bootstrap.servers", "b:1"), "--set")))
                 .hasMessage("Setting kafka.bootstrap.servers (from --set) duplicates bootstrap.servers, which every "
@@ -134,10 +146,12 @@ class SettingsTest {
                 "trainer.kafka.sasl.jaas.config", "trainer-only",
                 "sampler.kafka.acks", "1");
 
-        assertThat(Settings.kafkaOverrides(values, "trainer")).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "security.protocol", "SASL_SSL", "sasl.jaas.config", "trainer-only"));
-        assertThat(Settings.kafkaOverrides(values, "gateway")).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "security.protocol", "SASL_SSL", "sasl.jaas.config", "shared"));
+        assertThat(Settings.kafkaOverrides(values, "trainer"))
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("security.protocol", "SASL_SSL", "sasl.jaas.config", "trainer-only"));
+        assertThat(Settings.kafkaOverrides(values, "gateway"))
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("security.protocol", "SASL_SSL", "sasl.jaas.config", "shared"));
     }
 
     @Test

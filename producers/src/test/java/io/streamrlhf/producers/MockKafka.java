@@ -44,11 +44,11 @@ public final class MockKafka {
     }
 
     private static <V> KeyValue<V> decode(Topic<String, V> topic, ProducerRecord<byte[], byte[]> r) {
-        return new KeyValue<>(topic.keySerde().deserializer().deserialize(topic.name(), r.key()),
+        return new KeyValue<>(
+                topic.keySerde().deserializer().deserialize(topic.name(), r.key()),
                 topic.valueSerde().deserializer().deserialize(topic.name(), r.value()));
     }
 
     /** A decoded record. */
-    public record KeyValue<V>(String key, V value) {
-    }
+    public record KeyValue<V>(String key, V value) {}
 }

@@ -19,16 +19,23 @@ public final class TopicReader<V> implements AutoCloseable {
     private final List<ConsumerRecord<String, V>> records = new ArrayList<>();
 
     public TopicReader(String bootstrapServers, Topic<String, V> topic) {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+        consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                topic.keySerde().deserializer(),
+                topic.valueSerde().deserializer());
         // Assigned by hand, no group: no rebalance to wait for. The producer side created the topic already
         // (tests read only after their writes were acknowledged).
-        await().atMost(Duration.ofSeconds(30)).until(() -> !consumer.partitionsFor(topic.name()).isEmpty());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !consumer.partitionsFor(topic.name()).isEmpty());
         List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
     }

@@ -14,8 +14,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /** Creates a topic and writes raw bytes to it, for integration tests that feed a reader well-formed and bad records. */
 public final class TopicWriter {
 
-    private TopicWriter() {
-    }
+    private TopicWriter() {}
 
     /** Creates {@code topic} with one partition, and waits until the broker has. */
     public static void createTopic(String bootstrapServers, String topic) throws Exception {
@@ -28,7 +27,8 @@ public final class TopicWriter {
     public static void send(String bootstrapServers, String topic, String key, byte[] value) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-                new StringSerializer(), new ByteArraySerializer())) {
+                new StringSerializer(),
+                new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
     }

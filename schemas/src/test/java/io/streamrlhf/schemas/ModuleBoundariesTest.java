@@ -8,22 +8,28 @@ import org.junit.jupiter.api.Test;
 /** The contracts stand alone: no other project module, no non-public Kafka API. */
 class ModuleBoundariesTest {
 
-  private static JavaClasses main;
+    private static JavaClasses main;
 
-  @BeforeAll
-  static void importMainClasses() {
-    main = ModuleRules.mainClasses();
-  }
+    @BeforeAll
+    static void importMainClasses() {
+        main = ModuleRules.mainClasses();
+    }
 
-  @Test
-  void usesNoOtherProjectModule() {
-    ModuleRules.noUseOf("every module depends on the contracts, so they depend on none",
-        "io.streamrlhf.localstack..", "io.streamrlhf.streams..", "io.streamrlhf.trainer..",
-        "io.streamrlhf.producers..", "io.streamrlhf.app..", "io.streamrlhf.bench..").check(main);
-  }
+    @Test
+    void usesNoOtherProjectModule() {
+        ModuleRules.noUseOf(
+                        "every module depends on the contracts, so they depend on none",
+                        "io.streamrlhf.localstack..",
+                        "io.streamrlhf.streams..",
+                        "io.streamrlhf.trainer..",
+                        "io.streamrlhf.producers..",
+                        "io.streamrlhf.app..",
+                        "io.streamrlhf.bench..")
+                .check(main);
+    }
 
-  @Test
-  void usesOnlyKafkasPublicApi() {
-    ModuleRules.noKafkaInternals().check(main);
-  }
+    @Test
+    void usesOnlyKafkasPublicApi() {
+        ModuleRules.noKafkaInternals().check(main);
+    }
 }

@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
  * ({@code bootstrap.servers}, {@code schema.registry.url}; security settings as {@code kafka.*}), which is how
  * a real deployment runs them, one process per component.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         description = "Run components against an existing Kafka and schema registry: "
                 + "streams, trainer, sampler, prompts, users, gateway, dashboard.")
 public final class ComponentCommand implements Callable<Integer> {
@@ -54,14 +56,19 @@ public final class ComponentCommand implements Callable<Integer> {
         }
         RestSchemaRegistryClient.Config registryConfig = RestSchemaRegistryClient.Config.of(registryUrl);
         RestSchemaRegistryClient registry = new RestSchemaRegistryClient(ClusterSettings.SCHEMA_REGISTRY_USER_INFO
-                .find(values).map(registryConfig::withBasicAuth).orElse(registryConfig));
+                .find(values)
+                .map(registryConfig::withBasicAuth)
+                .orElse(registryConfig));
         CountDownLatch stopped = new CountDownLatch(1);
         Pipeline pipeline = new Pipeline(props, registry);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            pipeline.close();
-            registry.close();
-            stopped.countDown();
-        }, "streamrlhf-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            pipeline.close();
+                            registry.close();
+                            stopped.countDown();
+                        },
+                        "streamrlhf-shutdown"));
         pipeline.start(components);
         spec.commandLine().getOut().println("Running " + components + " against " + bootstrap + " (Ctrl-C to stop)");
         spec.commandLine().getOut().flush();

@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
  * {@code streamrlhf config}: every effective setting, its value and where the value came from (default, the
  * {@code --config} file, an environment variable or {@code --set}), secrets masked.
  */
-@Command(name = "config", mixinStandardHelpOptions = true,
+@Command(
+        name = "config",
+        mixinStandardHelpOptions = true,
         description = "Print every effective setting with its source (secrets masked).")
 public final class ConfigCommand implements Callable<Integer> {
 
@@ -43,14 +45,18 @@ public final class ConfigCommand implements Callable<Integer> {
         for (Setting<?> s : catalog.settings()) {
             if (!s.isFamily()) {
                 String shown = s.isDefaultDescribed()
-                        ? s.defaultValue().map(String::valueOf).orElse("") : s.defaultText();
-                lines.put(s.name(), s.isDefaultDescribed() && shown.isEmpty()
-                        ? s.name() + " =  (unset: " + s.defaultText() + ")"
-                        : line(s.name(), shown, "default", s.isSecret()));
+                        ? s.defaultValue().map(String::valueOf).orElse("")
+                        : s.defaultText();
+                lines.put(
+                        s.name(),
+                        s.isDefaultDescribed() && shown.isEmpty()
+                                ? s.name() + " =  (unset: " + s.defaultText() + ")"
+                                : line(s.name(), shown, "default", s.isSecret()));
             }
         }
-        settings.values().forEach((key, value) ->
-                lines.put(key, line(key, value.text(), value.source(), catalog.isSecret(key))));
+        settings.values()
+                .forEach(
+                        (key, value) -> lines.put(key, line(key, value.text(), value.source(), catalog.isSecret(key))));
         return lines;
     }
 

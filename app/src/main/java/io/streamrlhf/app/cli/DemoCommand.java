@@ -15,7 +15,9 @@ import picocli.CommandLine.Spec;
  * version afterwards); the sampler; a prompt source; simulated users; the gateway; the dashboard. Prints a line
  * per published version and stops cleanly on Ctrl-C.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Run the whole loop locally: a policy learning from simulated users, with a live dashboard.")
 public final class DemoCommand implements Callable<Integer> {
 
@@ -30,12 +32,15 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
         DemoStack demo = DemoStack.start(options.settings(), out);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            out.println("Stopping...");
-            out.flush();
-            demo.close();
-            stopped.countDown();
-        }, "streamrlhf-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            out.println("Stopping...");
+                            out.flush();
+                            demo.close();
+                            stopped.countDown();
+                        },
+                        "streamrlhf-shutdown"));
         out.println("StreamRLHF demo is running (Ctrl-C to stop; the next start resumes where this one stopped)");
         demo.printAddresses(out);
         stopped.await();

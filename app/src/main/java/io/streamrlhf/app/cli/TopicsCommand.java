@@ -17,7 +17,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code streamrlhf topics create}: provisions every topic the settings name, the one way topics are made. */
-@Command(name = "topics", mixinStandardHelpOptions = true, description = "Manage the pipeline's topics.",
+@Command(
+        name = "topics",
+        mixinStandardHelpOptions = true,
+        description = "Manage the pipeline's topics.",
         subcommands = TopicsCommand.Create.class)
 public final class TopicsCommand {
 
@@ -25,7 +28,9 @@ public final class TopicsCommand {
      * Creates missing topics with the partitions, replication and retention of {@code topics.*}; leaves existing
      * ones alone and reports any whose settings differ. Idempotent: run it on every deployment.
      */
-    @Command(name = "create", mixinStandardHelpOptions = true,
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
             description = "Create every missing topic (topic.*, topics.*); report existing ones that differ.")
     static final class Create implements Callable<Integer> {
 
@@ -40,7 +45,8 @@ public final class TopicsCommand {
 
         @Override
         public Integer call() {
-            TopicProvisioner.Report report = provision(options.settings().asMap(), spec.commandLine().getOut());
+            TopicProvisioner.Report report =
+                    provision(options.settings().asMap(), spec.commandLine().getOut());
             return failOnMismatch && !report.clean() ? 1 : 0;
         }
     }

@@ -11,7 +11,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code streamrlhf up}: broker, registry and topics, printed addresses, running until Ctrl-C. */
-@Command(name = "up", mixinStandardHelpOptions = true,
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
         description = "Start the embedded broker and schema registry, provision topics, run until Ctrl-C.")
 public final class UpCommand implements Callable<Integer> {
 
@@ -26,10 +28,13 @@ public final class UpCommand implements Callable<Integer> {
         StackConfig config = StackConfig.from(options.settings().asMap());
         CountDownLatch stopped = new CountDownLatch(1);
         LocalStack stack = new LocalStack(config).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stack.close();
-            stopped.countDown();
-        }, "streamrlhf-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stack.close();
+                            stopped.countDown();
+                        },
+                        "streamrlhf-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.println("StreamRLHF local stack is up (Ctrl-C to stop)");
         out.println("  bootstrap.servers = " + stack.bootstrapServers());

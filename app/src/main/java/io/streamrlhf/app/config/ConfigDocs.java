@@ -24,8 +24,7 @@ public final class ConfigDocs {
     /** Keys renamed when every key became dotted lower case; the old names are refused with a suggestion. */
     static final Map<String, String> RENAMED = renamed();
 
-    private ConfigDocs() {
-    }
+    private ConfigDocs() {}
 
     /** Writes the reference to {@code args[0]} (default {@code docs/configuration.md}). */
     public static void main(String[] args) throws IOException {
@@ -46,7 +45,8 @@ public final class ConfigDocs {
                 .append("3. environment variables `STREAMRLHF_<KEY>`: the key upper-cased, dots as underscores ")
                 .append("(`STREAMRLHF_TRAINER_PUBLISH_EVERY=5m` sets ")
                 .append("`trainer.publish.every`). Variables starting with `")
-                .append(Settings.LAUNCHER_ENV_PREFIX).append("` belong to the `./streamrlhf` launcher ")
+                .append(Settings.LAUNCHER_ENV_PREFIX)
+                .append("` belong to the `./streamrlhf` launcher ")
                 .append("(`STREAMRLHF_LAUNCHER_JAVA_OPTS`) and are never read as settings;\n")
                 .append("4. `--set key=value` on the command line (repeatable).\n\n")
                 .append("`streamrlhf config [--config FILE] [--set key=value]` prints every effective value and its ")
@@ -60,8 +60,10 @@ public final class ConfigDocs {
                 .append("example `kafka.security.protocol=SASL_SSL`), and under ")
                 .append("`<component>.kafka.` to one component's ")
                 .append("clients only, winning over `kafka.*`, so that components sharing a JVM can use their own ")
-                .append("credentials. Components: ").append(String.join(", ", KafkaKeys.COMPONENTS.stream()
-                        .map(c -> "`" + c + "`").toList()))
+                .append("credentials. Components: ")
+                .append(String.join(
+                        ", ",
+                        KafkaKeys.COMPONENTS.stream().map(c -> "`" + c + "`").toList()))
                 .append(" (`topics` is the admin client of `topics create`). The names after the prefix are checked ")
                 .append("against the producer, consumer, admin and Kafka Streams configs (for `streams.kafka.*` also ")
                 .append("with Kafka Streams' `producer.`, `consumer.`, `main.consumer.`, `restore.consumer.`, ")
@@ -75,24 +77,40 @@ public final class ConfigDocs {
                 .append("or duplicated the cluster address were ")
                 .append("renamed; the old names are refused with the new one suggested.\n\n")
                 .append("| old key | new key |\n|---|---|\n");
-        RENAMED.forEach((from, to) -> md.append("| `").append(from).append("` | ").append(to).append(" |\n"));
+        RENAMED.forEach((from, to) ->
+                md.append("| `").append(from).append("` | ").append(to).append(" |\n"));
         return md.toString();
     }
 
     private static void section(StringBuilder md, String title, List<Setting<?>> settings) {
-        md.append("\n## ").append(title).append("\n\n")
+        md.append("\n## ")
+                .append(title)
+                .append("\n\n")
                 .append("| key | type | default | meaning |\n|---|---|---|---|\n");
         for (Setting<?> s : settings) {
-            md.append("| `").append(s.displayName()).append("` | ").append(s.type())
-                    .append(s.isSecret() ? ", secret" : "").append(" | ")
-                    .append(s.defaultText().isEmpty() ? "none" : s.isDefaultDescribed() ? cell(s.defaultText())
-                            : "`" + s.defaultText().replace("|", "\\|") + "`").append(" | ")
-                    .append(cell(s.doc())).append(" |\n");
+            md.append("| `")
+                    .append(s.displayName())
+                    .append("` | ")
+                    .append(s.type())
+                    .append(s.isSecret() ? ", secret" : "")
+                    .append(" | ")
+                    .append(
+                            s.defaultText().isEmpty()
+                                    ? "none"
+                                    : s.isDefaultDescribed()
+                                            ? cell(s.defaultText())
+                                            : "`" + s.defaultText().replace("|", "\\|") + "`")
+                    .append(" | ")
+                    .append(cell(s.doc()))
+                    .append(" |\n");
         }
     }
 
     private static String cell(String text) {
-        return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ");
+        return text.replace("|", "\\|")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\n", " ");
     }
 
     private static Map<String, String> renamed() {

@@ -26,8 +26,7 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class KnownSettings {
 
-    private KnownSettings() {
-    }
+    private KnownSettings() {}
 
     /** The key lists by section, in the order {@code docs/configuration.md} shows them. */
     public static Map<String, List<Setting<?>>> sections() {
@@ -60,9 +59,13 @@ public final class KnownSettings {
         clients.addAll(AdminClientConfig.configNames());
         Set<String> names = new TreeSet<>(clients);
         names.addAll(StreamsConfig.configDef().names());
-        for (String prefix : List.of(StreamsConfig.PRODUCER_PREFIX, StreamsConfig.CONSUMER_PREFIX,
-                StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
-                StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX)) {
+        for (String prefix : List.of(
+                StreamsConfig.PRODUCER_PREFIX,
+                StreamsConfig.CONSUMER_PREFIX,
+                StreamsConfig.MAIN_CONSUMER_PREFIX,
+                StreamsConfig.RESTORE_CONSUMER_PREFIX,
+                StreamsConfig.GLOBAL_CONSUMER_PREFIX,
+                StreamsConfig.ADMIN_CLIENT_PREFIX)) {
             clients.forEach(n -> names.add(prefix + n));
         }
         return names;

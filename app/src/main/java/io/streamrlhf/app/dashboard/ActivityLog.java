@@ -54,8 +54,10 @@ final class ActivityLog {
             });
         }
         lagHistory.keySet().retainAll(sample.lag().keySet());
-        sample.lag().forEach((group, byTopic) -> lagHistory.computeIfAbsent(group, g -> new Series(pointsPerSeries))
-                .add(sample.time(), total(byTopic)));
+        sample.lag()
+                .forEach((group, byTopic) -> lagHistory
+                        .computeIfAbsent(group, g -> new Series(pointsPerSeries))
+                        .add(sample.time(), total(byTopic)));
         previous = sample;
     }
 
@@ -71,8 +73,13 @@ final class ActivityLog {
         Map<String, Long> ends = new TreeMap<>();
         if (previous != null) {
             ends.putAll(previous.endOffsets());
-            previous.lag().forEach((group, byTopic) -> lag.put(group, new GroupLag(total(byTopic),
-                    new TreeMap<>(byTopic), lagHistory.get(group).points())));
+            previous.lag()
+                    .forEach((group, byTopic) -> lag.put(
+                            group,
+                            new GroupLag(
+                                    total(byTopic),
+                                    new TreeMap<>(byTopic),
+                                    lagHistory.get(group).points())));
         }
         return new ActivityView(status, error, ratePoints, ends, lag);
     }

@@ -62,7 +62,10 @@ public final class Dashboard implements AutoCloseable {
         }
         try {
             ObjectMapper json = new ObjectMapper();
-            state = new DashboardState(clock, config.topics(), config.bootstrapServers(),
+            state = new DashboardState(
+                    clock,
+                    config.topics(),
+                    config.bootstrapServers(),
                     config.monitorUrl().map(URI::toString).orElse(null));
             Topics topics = new Topics(config.topics(), config.registry());
 
@@ -96,7 +99,10 @@ public final class Dashboard implements AutoCloseable {
             http = new DashboardHttp(config.bindAddress(), config.port(), state, json, config.heartbeatInterval())
                     .start();
             started.push(http);
-            log.info("Dashboard at {} (kafka {}, monitor {})", http.url(), config.bootstrapServers(),
+            log.info(
+                    "Dashboard at {} (kafka {}, monitor {})",
+                    http.url(),
+                    config.bootstrapServers(),
                     config.monitorUrl().map(URI::toString).orElse("not configured"));
             return this;
         } catch (RuntimeException e) {

@@ -51,9 +51,17 @@ import java.util.Optional;
  * @param heartbeatInterval idle period after which the event stream sends a heartbeat
  * @param kafkaOverrides extra Kafka client properties
  */
-public record DashboardConfig(String bindAddress, int port, String bootstrapServers, SchemaRegistryClient registry,
-                              TopicNames topics, Optional<URI> monitorUrl, List<String> watchedGroups,
-                              Duration pollInterval, Duration heartbeatInterval, Map<String, String> kafkaOverrides) {
+public record DashboardConfig(
+        String bindAddress,
+        int port,
+        String bootstrapServers,
+        SchemaRegistryClient registry,
+        TopicNames topics,
+        Optional<URI> monitorUrl,
+        List<String> watchedGroups,
+        Duration pollInterval,
+        Duration heartbeatInterval,
+        Map<String, String> kafkaOverrides) {
 
     /** Default bind address: loopback only. */
     public static final String DEFAULT_BIND = "127.0.0.1";
@@ -81,8 +89,8 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
             throw new IllegalArgumentException("dashboard.port must be 0 (any free port) or 1-65535, got " + port);
         }
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException("bootstrap.servers must be host:port[,host:port], got '"
-                    + bootstrapServers + "'");
+            throw new IllegalArgumentException(
+                    "bootstrap.servers must be host:port[,host:port], got '" + bootstrapServers + "'");
         }
         monitorUrl.ifPresent(url -> {
             if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
@@ -93,8 +101,8 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
         watchedGroups = List.copyOf(Objects.requireNonNull(watchedGroups, "watchedGroups"));
         for (String group : watchedGroups) {
             if (group.isBlank() || group.equals(ALL_GROUPS)) {
-                throw new IllegalArgumentException("dashboard.groups lists group ids, or is exactly '*' for all; got "
-                        + watchedGroups);
+                throw new IllegalArgumentException(
+                        "dashboard.groups lists group ids, or is exactly '*' for all; got " + watchedGroups);
             }
         }
         requirePositive("dashboard.poll.interval", pollInterval);
@@ -107,8 +115,17 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
      * default (tests and embedded wiring, which add the monitor with {@link #withMonitorUrl}).
      */
     public static DashboardConfig local(String bootstrapServers, SchemaRegistryClient registry, TopicNames topics) {
-        return new DashboardConfig(DEFAULT_BIND, 0, bootstrapServers, registry, topics, Optional.empty(), List.of(),
-                Duration.ofMillis(DEFAULT_POLL_MS), Duration.ofMillis(DEFAULT_HEARTBEAT_MS), Map.of());
+        return new DashboardConfig(
+                DEFAULT_BIND,
+                0,
+                bootstrapServers,
+                registry,
+                topics,
+                Optional.empty(),
+                List.of(),
+                Duration.ofMillis(DEFAULT_POLL_MS),
+                Duration.ofMillis(DEFAULT_HEARTBEAT_MS),
+                Map.of());
     }
 
     /**
@@ -132,8 +149,12 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
                 registry,
                 TopicNames.fromProperties(props),
                 Optional.ofNullable(monitorUrl),
-                groups.equals(ALL_GROUPS) ? List.of() : Arrays.stream(groups.split(","))
-                        .map(String::trim).filter(g -> !g.isEmpty()).toList(),
+                groups.equals(ALL_GROUPS)
+                        ? List.of()
+                        : Arrays.stream(groups.split(","))
+                                .map(String::trim)
+                                .filter(g -> !g.isEmpty())
+                                .toList(),
                 DashboardKeys.POLL_INTERVAL.get(props),
                 DashboardKeys.HEARTBEAT_INTERVAL.get(props),
                 Settings.kafkaOverrides(props, "dashboard"));
@@ -144,10 +165,14 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
      * dashboard runs on its own against an external cluster.
      */
     public static DashboardConfig from(Map<String, String> props) {
-        RestSchemaRegistryClient.Config config = RestSchemaRegistryClient.Config.of(
-                ClusterSettings.SCHEMA_REGISTRY_URL.get(props));
-        return from(props, new RestSchemaRegistryClient(ClusterSettings.SCHEMA_REGISTRY_USER_INFO.find(props)
-                .map(config::withBasicAuth).orElse(config)));
+        RestSchemaRegistryClient.Config config =
+                RestSchemaRegistryClient.Config.of(ClusterSettings.SCHEMA_REGISTRY_URL.get(props));
+        return from(
+                props,
+                new RestSchemaRegistryClient(ClusterSettings.SCHEMA_REGISTRY_USER_INFO
+                        .find(props)
+                        .map(config::withBasicAuth)
+                        .orElse(config)));
     }
 
     /** Whether lag is shown for every consumer group rather than a fixed list. */
@@ -157,20 +182,47 @@ public record DashboardConfig(String bindAddress, int port, String bootstrapServ
 
     /** The same settings on another port (tests use 0). */
     public DashboardConfig withPort(int newPort) {
-        return new DashboardConfig(bindAddress, newPort, bootstrapServers, registry, topics, monitorUrl, watchedGroups,
-                pollInterval, heartbeatInterval, kafkaOverrides);
+        return new DashboardConfig(
+                bindAddress,
+                newPort,
+                bootstrapServers,
+                registry,
+                topics,
+                monitorUrl,
+                watchedGroups,
+                pollInterval,
+                heartbeatInterval,
+                kafkaOverrides);
     }
 
     /** The same settings reading the monitor at {@code url}. */
     public DashboardConfig withMonitorUrl(URI url) {
-        return new DashboardConfig(bindAddress, port, bootstrapServers, registry, topics, Optional.of(url),
-                watchedGroups, pollInterval, heartbeatInterval, kafkaOverrides);
+        return new DashboardConfig(
+                bindAddress,
+                port,
+                bootstrapServers,
+                registry,
+                topics,
+                Optional.of(url),
+                watchedGroups,
+                pollInterval,
+                heartbeatInterval,
+                kafkaOverrides);
     }
 
     /** The same settings with other polling and heartbeat periods. */
     public DashboardConfig withIntervals(Duration poll, Duration heartbeat) {
-        return new DashboardConfig(bindAddress, port, bootstrapServers, registry, topics, monitorUrl, watchedGroups,
-                poll, heartbeat, kafkaOverrides);
+        return new DashboardConfig(
+                bindAddress,
+                port,
+                bootstrapServers,
+                registry,
+                topics,
+                monitorUrl,
+                watchedGroups,
+                poll,
+                heartbeat,
+                kafkaOverrides);
     }
 
     private static void requirePositive(String key, Duration d) {

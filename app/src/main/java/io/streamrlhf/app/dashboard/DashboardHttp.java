@@ -1,10 +1,10 @@
 package io.streamrlhf.app.dashboard;
 
-import io.streamrlhf.schemas.util.Shutdown;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.streamrlhf.schemas.util.Shutdown;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -73,8 +73,10 @@ final class DashboardHttp implements AutoCloseable {
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 0);
         } catch (IOException e) {
-            throw new UncheckedIOException("Dashboard cannot listen on " + bindAddress + ":" + port
-                    + " (set dashboard.port to a free port, or 0 for any)", e);
+            throw new UncheckedIOException(
+                    "Dashboard cannot listen on " + bindAddress + ":" + port
+                            + " (set dashboard.port to a free port, or 0 for any)",
+                    e);
         }
         AtomicInteger threads = new AtomicInteger();
         executor = Executors.newCachedThreadPool(r -> {
@@ -114,9 +116,13 @@ final class DashboardHttp implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             String name = path.equals("/") ? "index.html" : path.substring(1);
             Optional<byte[]> body = STATIC_NAME.matcher(name).matches()
-                    ? staticFiles.computeIfAbsent(name, DashboardHttp::readResource) : Optional.empty();
+                    ? staticFiles.computeIfAbsent(name, DashboardHttp::readResource)
+                    : Optional.empty();
             if (body.isEmpty()) {
-                send(exchange, 404, "text/plain; charset=utf-8",
+                send(
+                        exchange,
+                        404,
+                        "text/plain; charset=utf-8",
                         ("Not found: " + path).getBytes(StandardCharsets.UTF_8));
                 return;
             }
@@ -145,7 +151,10 @@ final class DashboardHttp implements AutoCloseable {
             if (openStreams.incrementAndGet() > MAX_STREAMS) {
                 openStreams.decrementAndGet();
                 exchange.getResponseHeaders().set("Retry-After", "10");
-                send(exchange, 503, "text/plain; charset=utf-8",
+                send(
+                        exchange,
+                        503,
+                        "text/plain; charset=utf-8",
                         ("At most " + MAX_STREAMS + " dashboard streams at once").getBytes(StandardCharsets.UTF_8));
                 return;
             }

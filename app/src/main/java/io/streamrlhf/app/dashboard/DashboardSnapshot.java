@@ -19,10 +19,16 @@ import java.util.Map;
  * @param deadLetters dead-letter counts and the most recent ones
  * @param monitor the streams version monitor's figures
  */
-public record DashboardSnapshot(long revision, long serverTime, TopicNames topics, Sources sources,
-                                List<VersionView> versions,
-                                TrainerView trainer, ActivityView activity, DeadLetterView deadLetters,
-                                MonitorView monitor) {
+public record DashboardSnapshot(
+        long revision,
+        long serverTime,
+        TopicNames topics,
+        Sources sources,
+        List<VersionView> versions,
+        TrainerView trainer,
+        ActivityView activity,
+        DeadLetterView deadLetters,
+        MonitorView monitor) {
 
     /**
      * Health of the inputs.
@@ -32,8 +38,7 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param bootstrapServers the cluster read
      * @param undecodable records on the dashboard's topics that could not be decoded
      */
-    public record Sources(String kafka, String kafkaError, String bootstrapServers, long undecodable) {
-    }
+    public record Sources(String kafka, String kafkaError, String bootstrapServers, long undecodable) {}
 
     /**
      * One published policy version.
@@ -49,10 +54,17 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param checkpointUri checkpoint location
      * @param sizeBytes checkpoint size
      */
-    public record VersionView(String modelId, long version, Long parentVersion, long createdTime, long examples,
-                              String status, Map<String, Double> metrics, String sha256, String checkpointUri,
-                              long sizeBytes) {
-    }
+    public record VersionView(
+            String modelId,
+            long version,
+            Long parentVersion,
+            long createdTime,
+            long examples,
+            String status,
+            Map<String, Double> metrics,
+            String sha256,
+            String checkpointUri,
+            long sizeBytes) {}
 
     /**
      * Training metrics.
@@ -64,9 +76,13 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param latest the latest value of every metric
      * @param series every metric by step
      */
-    public record TrainerView(String modelId, long step, long policyVersion, long time, Map<String, Double> latest,
-                              Map<String, List<double[]>> series) {
-    }
+    public record TrainerView(
+            String modelId,
+            long step,
+            long policyVersion,
+            long time,
+            Map<String, Double> latest,
+            Map<String, List<double[]>> series) {}
 
     /**
      * Event rates and lag.
@@ -77,9 +93,12 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param endOffsets the latest end offset total per topic
      * @param lag consumer lag per group
      */
-    public record ActivityView(String status, String error, Map<String, List<double[]>> rates,
-                               Map<String, Long> endOffsets, Map<String, GroupLag> lag) {
-    }
+    public record ActivityView(
+            String status,
+            String error,
+            Map<String, List<double[]>> rates,
+            Map<String, Long> endOffsets,
+            Map<String, GroupLag> lag) {}
 
     /**
      * Lag of one consumer group.
@@ -88,8 +107,7 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param byTopic records behind per topic
      * @param history total lag over time
      */
-    public record GroupLag(long total, Map<String, Long> byTopic, List<double[]> history) {
-    }
+    public record GroupLag(long total, Map<String, Long> byTopic, List<double[]> history) {}
 
     /**
      * Dead letters.
@@ -99,9 +117,8 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param perMinute counts per minute of dead-lettering time
      * @param recent the newest ones, newest first
      */
-    public record DeadLetterView(long total, List<ReasonCount> byReason, List<double[]> perMinute,
-                                 List<RecentDeadLetter> recent) {
-    }
+    public record DeadLetterView(
+            long total, List<ReasonCount> byReason, List<double[]> perMinute, List<RecentDeadLetter> recent) {}
 
     /**
      * A count of dead letters with one source and error class.
@@ -110,8 +127,7 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param errorClass error class or rule
      * @param count how many
      */
-    public record ReasonCount(String topic, String errorClass, long count) {
-    }
+    public record ReasonCount(String topic, String errorClass, long count) {}
 
     /**
      * One dead letter, without its payload.
@@ -123,9 +139,8 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param errorClass error class or rule
      * @param reason why, shortened
      */
-    public record RecentDeadLetter(long time, String topic, int partition, long offset, String errorClass,
-                                   String reason) {
-    }
+    public record RecentDeadLetter(
+            long time, String topic, int partition, long offset, String errorClass, String reason) {}
 
     /**
      * The streams version monitor's figures.
@@ -137,9 +152,13 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param versions figures per policy version, by version
      * @param minutes figures per policy version and minute, by minute
      */
-    public record MonitorView(String url, String status, String error, long fetchedTime,
-                              List<MonitorStats> versions, List<MonitorStats> minutes) {
-    }
+    public record MonitorView(
+            String url,
+            String status,
+            String error,
+            long fetchedTime,
+            List<MonitorStats> versions,
+            List<MonitorStats> minutes) {}
 
     /**
      * The monitor's figures for one policy version, over its whole life or over one minute.
@@ -157,9 +176,19 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
      * @param judgePassRate share of judged responses that passed, or null
      * @param meanLength mean response length, or null
      */
-    public record MonitorStats(long version, Long minute, long responses, long feedback, long thumbsUp,
-                               long thumbsDown, Double thumbsUpRate, Double thumbsUpLow, Double thumbsUpHigh,
-                               long judged, Double judgePassRate, Double meanLength) {
+    public record MonitorStats(
+            long version,
+            Long minute,
+            long responses,
+            long feedback,
+            long thumbsUp,
+            long thumbsDown,
+            Double thumbsUpRate,
+            Double thumbsUpLow,
+            Double thumbsUpHigh,
+            long judged,
+            Double judgePassRate,
+            Double meanLength) {
 
         /** A row of the monitor's per-version totals, as the page shows it. */
         static MonitorStats total(VersionStats s) {
@@ -172,9 +201,19 @@ public record DashboardSnapshot(long revision, long serverTime, TopicNames topic
         }
 
         private static MonitorStats of(VersionStats s, Long minute) {
-            return new MonitorStats(s.policyVersion(), minute, s.responses(), s.feedback(), s.thumbsUp(),
-                    s.thumbsDown(), s.thumbsUpRate(), s.thumbsUpLow(), s.thumbsUpHigh(), s.judged(),
-                    s.judgePassRate(), s.meanCompletionLength());
+            return new MonitorStats(
+                    s.policyVersion(),
+                    minute,
+                    s.responses(),
+                    s.feedback(),
+                    s.thumbsUp(),
+                    s.thumbsDown(),
+                    s.thumbsUpRate(),
+                    s.thumbsUpLow(),
+                    s.thumbsUpHigh(),
+                    s.judged(),
+                    s.judgePassRate(),
+                    s.meanCompletionLength());
         }
     }
 }

@@ -8,7 +8,6 @@ import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
 import io.streamrlhf.schemas.monitor.MinutesDocument;
-import io.streamrlhf.schemas.monitor.VersionStats;
 import io.streamrlhf.schemas.monitor.VersionsDocument;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.time.Clock;
@@ -81,10 +80,14 @@ final class DashboardState {
      * are left out: the page shows dead letters from their own topic.
      */
     void onMonitor(VersionsDocument versions, MinutesDocument minutes) {
-        List<MonitorStats> totals = versions.versions().stream().filter(s -> s.policyVersion() >= 0)
-                .map(MonitorStats::total).toList();
-        List<MonitorStats> perMinute = minutes.minutes().stream().filter(s -> s.policyVersion() >= 0)
-                .map(MonitorStats::minute).toList();
+        List<MonitorStats> totals = versions.versions().stream()
+                .filter(s -> s.policyVersion() >= 0)
+                .map(MonitorStats::total)
+                .toList();
+        List<MonitorStats> perMinute = minutes.minutes().stream()
+                .filter(s -> s.policyVersion() >= 0)
+                .map(MonitorStats::minute)
+                .toList();
         synchronized (changed) {
             monitor = new MonitorView(monitor.url(), "ok", null, clock.millis(), totals, perMinute);
         }
@@ -97,8 +100,8 @@ final class DashboardState {
                 return;
             }
             // Keep the last good figures on the page; the status says they are stale.
-            monitor = new MonitorView(monitor.url(), "error", message, monitor.fetchedTime(), monitor.versions(),
-                    monitor.minutes());
+            monitor = new MonitorView(
+                    monitor.url(), "error", message, monitor.fetchedTime(), monitor.versions(), monitor.minutes());
         }
         bump();
     }
@@ -160,8 +163,16 @@ final class DashboardState {
             sources = new Sources(kafkaStatus, kafkaError, bootstrapServers, undecodable);
             monitorView = monitor;
         }
-        return new DashboardSnapshot(rev, clock.millis(), topics, sources, versions.versions(), trainer.view(),
-                activity.view(), deadLetters.view(), monitorView);
+        return new DashboardSnapshot(
+                rev,
+                clock.millis(),
+                topics,
+                sources,
+                versions.versions(),
+                trainer.view(),
+                activity.view(),
+                deadLetters.view(),
+                monitorView);
     }
 
     private void bump() {

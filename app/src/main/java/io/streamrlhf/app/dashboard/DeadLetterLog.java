@@ -23,8 +23,8 @@ final class DeadLetterLog {
 
     private final int recentCapacity;
     private final int minutesKept;
-    private final Map<List<String>, Long> byReason = new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0))
-            .thenComparing(k -> k.get(1)));
+    private final Map<List<String>, Long> byReason =
+            new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
     private final TreeMap<Long, Long> perMinute = new TreeMap<>();
     private final Deque<RecentDeadLetter> recent = new ArrayDeque<>();
     private long total;
@@ -48,8 +48,8 @@ final class DeadLetterLog {
         if (reason.length() > MAX_REASON_CHARS) {
             reason = reason.substring(0, MAX_REASON_CHARS - 1) + "…";
         }
-        recent.addFirst(new RecentDeadLetter(time, topic, record.getPartition(), record.getOffset(), errorClass,
-                reason));
+        recent.addFirst(
+                new RecentDeadLetter(time, topic, record.getPartition(), record.getOffset(), errorClass, reason));
         while (recent.size() > recentCapacity) {
             recent.removeLast();
         }

@@ -43,10 +43,9 @@ final class MonitorClient {
         this.url = url;
         String base = url.toString().endsWith("/") ? url.toString() : url + "/";
         // The contract's paths are absolute; the monitor may sit under a path prefix of the base URL.
-        this.versionsUrl = URI.create(base + MonitorContract.VERSIONS_PATH.substring(1)
-                + "?minutes=" + VERSION_MINUTES);
-        this.minutesUrl = URI.create(base + MonitorContract.MINUTES_PATH.substring(1)
-                + "?minutes=" + SERIES_MINUTES);
+        this.versionsUrl =
+                URI.create(base + MonitorContract.VERSIONS_PATH.substring(1) + "?minutes=" + VERSION_MINUTES);
+        this.minutesUrl = URI.create(base + MonitorContract.MINUTES_PATH.substring(1) + "?minutes=" + SERIES_MINUTES);
         this.state = state;
         this.json = MonitorContract.mapper();
         this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
@@ -66,8 +65,10 @@ final class MonitorClient {
                 failing = false;
             }
         } catch (IOException e) {
-            fail("cannot read " + url + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
+            fail(
+                    "cannot read " + url + ": " + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : " " + e.getMessage()),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -78,8 +79,11 @@ final class MonitorClient {
      * throws a Jackson {@code JsonMappingException}, an {@link IOException} reported like an unreachable monitor.
      */
     private <T> T fetch(URI target, Class<T> type) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(target).timeout(TIMEOUT).header("Accept", "application/json")
-                .GET().build();
+        HttpRequest request = HttpRequest.newBuilder(target)
+                .timeout(TIMEOUT)
+                .header("Accept", "application/json")
+                .GET()
+                .build();
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() != 200) {
             // 503 while the streams application rebalances or restores its store.

@@ -60,9 +60,11 @@ final class OffsetPoller {
             Map<TopicPartition, Long> ends = endOffsets(partitions());
             Map<String, Map<String, Long>> lag = new TreeMap<>();
             for (String group : groupIds()) {
-                Map<TopicPartition, OffsetAndMetadata> committed = get(admin.listConsumerGroupOffsets(group)
-                        .partitionsToOffsetAndMetadata());
-                List<TopicPartition> unknown = committed.keySet().stream().filter(tp -> !ends.containsKey(tp)).toList();
+                Map<TopicPartition, OffsetAndMetadata> committed =
+                        get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+                List<TopicPartition> unknown = committed.keySet().stream()
+                        .filter(tp -> !ends.containsKey(tp))
+                        .toList();
                 ends.putAll(endOffsets(unknown));
                 Map<String, Long> byTopic = new TreeMap<>();
                 committed.forEach((tp, om) -> {
@@ -91,8 +93,8 @@ final class OffsetPoller {
 
     private List<TopicPartition> partitions() throws InterruptedException, TimeoutException, ExecutionException {
         List<TopicPartition> out = new ArrayList<>();
-        for (Map.Entry<String, KafkaFuture<TopicDescription>> e : admin.describeTopics(topics).topicNameValues()
-                .entrySet()) {
+        for (Map.Entry<String, KafkaFuture<TopicDescription>> e :
+                admin.describeTopics(topics).topicNameValues().entrySet()) {
             try {
                 TopicDescription d = get(e.getValue());
                 d.partitions().forEach(p -> out.add(new TopicPartition(d.name(), p.partition())));
@@ -114,8 +116,9 @@ final class OffsetPoller {
         }
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         partitions.forEach(tp -> request.put(tp, OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResultInfo> result = get(admin.listOffsets(request,
-                new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all());
+        Map<TopicPartition, ListOffsetsResultInfo> result =
+                get(admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                        .all());
         result.forEach((tp, info) -> out.put(tp, info.offset()));
         return out;
     }
@@ -124,7 +127,8 @@ final class OffsetPoller {
         if (!groups.isEmpty()) {
             return groups;
         }
-        Collection<GroupListing> listings = get(admin.listGroups(ListGroupsOptions.forConsumerGroups()).all());
+        Collection<GroupListing> listings =
+                get(admin.listGroups(ListGroupsOptions.forConsumerGroups()).all());
         return listings.stream().map(GroupListing::groupId).sorted().toList();
     }
 

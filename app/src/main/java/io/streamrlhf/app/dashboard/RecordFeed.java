@@ -64,12 +64,17 @@ final class RecordFeed implements AutoCloseable {
         consumerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
         this.state = state;
         this.discoveryInterval = discoveryInterval;
-        handlers.put(topics.policyVersions().name(), new Handler<PolicyVersion>(
-                topics.policyVersions().valueSerde().deserializer(), state::onPolicyVersion));
-        handlers.put(topics.trainerMetrics().name(), new Handler<TrainerMetrics>(
-                topics.trainerMetrics().valueSerde().deserializer(), state::onTrainerMetrics));
-        handlers.put(topics.deadLetters().name(), new Handler<DeadLetter>(
-                topics.deadLetters().valueSerde().deserializer(), state::onDeadLetter));
+        handlers.put(
+                topics.policyVersions().name(),
+                new Handler<PolicyVersion>(
+                        topics.policyVersions().valueSerde().deserializer(), state::onPolicyVersion));
+        handlers.put(
+                topics.trainerMetrics().name(),
+                new Handler<TrainerMetrics>(
+                        topics.trainerMetrics().valueSerde().deserializer(), state::onTrainerMetrics));
+        handlers.put(
+                topics.deadLetters().name(),
+                new Handler<DeadLetter>(topics.deadLetters().valueSerde().deserializer(), state::onDeadLetter));
         this.thread = new Thread(this::run, "dashboard-records");
         thread.setDaemon(true);
     }
@@ -79,8 +84,8 @@ final class RecordFeed implements AutoCloseable {
     }
 
     private void run() {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
             Set<TopicPartition> assigned = new HashSet<>();
             long nextDiscovery = 0;
@@ -147,7 +152,11 @@ final class RecordFeed implements AutoCloseable {
             handler.accept(record.topic(), record.value());
         } catch (RuntimeException e) {
             state.onUndecodable();
-            log.warn("Dashboard cannot decode {}-{}@{}, skipped", record.topic(), record.partition(), record.offset(),
+            log.warn(
+                    "Dashboard cannot decode {}-{}@{}, skipped",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
                     e);
         }
     }

@@ -22,7 +22,8 @@ final class VersionLog {
     static final List<String> EXAMPLE_KEYS = List.of("examples/consumed", "examples", "examples_absorbed");
 
     private static final Comparator<VersionView> ORDER = Comparator.comparingLong(VersionView::createdTime)
-            .thenComparing(VersionView::modelId).thenComparingLong(VersionView::version);
+            .thenComparing(VersionView::modelId)
+            .thenComparingLong(VersionView::version);
 
     private final int capacity;
     private final Map<String, VersionView> byKey = new TreeMap<>();
@@ -35,8 +36,9 @@ final class VersionLog {
         VersionView view = view(record);
         byKey.put(view.modelId() + "\u0000" + view.version(), view);
         if (byKey.size() > capacity) {
-            byKey.values().stream().min(ORDER).ifPresent(oldest ->
-                    byKey.remove(oldest.modelId() + "\u0000" + oldest.version()));
+            byKey.values().stream()
+                    .min(ORDER)
+                    .ifPresent(oldest -> byKey.remove(oldest.modelId() + "\u0000" + oldest.version()));
         }
     }
 
@@ -54,10 +56,17 @@ final class VersionLog {
                 metrics.put(k.toString(), v);
             }
         });
-        return new VersionView(record.getModelId().toString(), record.getVersion(), record.getParentVersion(),
-                record.getCreatedTime().toEpochMilli(), examples(metrics, record.getLineage()),
-                record.getStatus().name(), metrics, record.getSha256().toString(),
-                record.getCheckpointUri().toString(), record.getSizeBytes());
+        return new VersionView(
+                record.getModelId().toString(),
+                record.getVersion(),
+                record.getParentVersion(),
+                record.getCreatedTime().toEpochMilli(),
+                examples(metrics, record.getLineage()),
+                record.getStatus().name(),
+                metrics,
+                record.getSha256().toString(),
+                record.getCheckpointUri().toString(),
+                record.getSizeBytes());
     }
 
     /**

@@ -25,7 +25,9 @@ import java.util.stream.Collectors;
  *       version is cached). After minute 3 of online KTO with the anchor, the gain over version 0 averaged
  *       +20.0 points with 300 steps (no version reached +25) and +29.2 and +27.9 with 1000 (two runs; 65 of 66
  *       and 56 of 65 versions at +25 or more);</li>
- *   <li>{@code kto.settle.delay=5s}: votes settle quickly so feedback reaches the trainer within seconds;</li>
+ *   <li>{@code kto.settle.delay=2s}: votes settle quickly so feedback reaches a published version within seconds
+ *       (the settle delay is most of the way from a thumb to a version; simulated users do not flip their votes,
+ *       so a short delay costs the demo no corrections);</li>
  *   <li>{@code kto.user.labels.per.hour=2000}: the 50 simulated users label at machine speed (about 900 labels
  *       each per hour at the demo's rates); under the production cap of 100 the KTO learning curve went flat
  *       at 46.9% from the moment every user had used up the hour, since capped labels carry weight 0;</li>
@@ -43,8 +45,7 @@ import java.util.stream.Collectors;
  */
 public final class DemoDefaults {
 
-    private DemoDefaults() {
-    }
+    private DemoDefaults() {}
 
     /** One line, capital first, 10-60 characters, ending in . ! or ?, with a polite word: what the users like. */
     static String chatFormat() {
@@ -55,11 +56,12 @@ public final class DemoDefaults {
     /** {@code settings} with the demo defaults filled in where a key is unset. */
     public static Settings apply(Settings settings, Path dataDir) {
         Map<String, String> defaults = new LinkedHashMap<>();
-        defaults.put("trainer.warmstart.corpus", dataDir.resolve("warmstart.tsv").toString());
+        defaults.put(
+                "trainer.warmstart.corpus", dataDir.resolve("warmstart.tsv").toString());
         defaults.put("trainer.kto.desirable.weight", "3");
         defaults.put("trainer.kto.kl.coef", "0.05");
         defaults.put("trainer.warmstart.steps", "1000");
-        defaults.put("kto.settle.delay", "5s");
+        defaults.put("kto.settle.delay", "2s");
         defaults.put("kto.user.labels.per.hour", "2000");
         defaults.put("streams.state.store", "IN_MEMORY");
         defaults.put("streams.instance.id", "local");

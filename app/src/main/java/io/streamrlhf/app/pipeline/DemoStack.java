@@ -27,8 +27,13 @@ public final class DemoStack implements AutoCloseable {
     private final String apiKey;
     private final Path dataDir;
 
-    private DemoStack(LocalStack stack, RestSchemaRegistryClient registry, Pipeline pipeline, VersionProgress progress,
-                      String apiKey, Path dataDir) {
+    private DemoStack(
+            LocalStack stack,
+            RestSchemaRegistryClient registry,
+            Pipeline pipeline,
+            VersionProgress progress,
+            String apiKey,
+            Path dataDir) {
         this.stack = stack;
         this.registry = registry;
         this.pipeline = pipeline;
@@ -40,7 +45,8 @@ public final class DemoStack implements AutoCloseable {
     /** Starts the whole demo; progress lines go to {@code out}. */
     public static DemoStack start(Settings settings, PrintWriter out) {
         // One intra-op thread per model unless set: trainer and sampler share the machine.
-        TorchThreads.apply(Optional.of(AppKeys.TORCH_THREADS.find(settings.asMap()).orElse(1)));
+        TorchThreads.apply(
+                Optional.of(AppKeys.TORCH_THREADS.find(settings.asMap()).orElse(1)));
         TorchThreads.applyMklDispatch(AppKeys.TORCH_MKL_DISPATCH.get(settings.asMap()));
         StackConfig stackConfig = StackConfig.from(settings.asMap());
         Path dataDir = stackConfig.dataDir();
@@ -50,13 +56,22 @@ public final class DemoStack implements AutoCloseable {
             // The demo's gateway gets a fresh API key unless one is configured; it never runs open.
             String apiKey = settings.get("gateway.api.keys", "demo-" + UUID.randomUUID());
             Map<String, String> props = PipelineSettings.resolve(
-                    DemoDefaults.apply(settings, dataDir).with(Map.of("gateway.api.keys", apiKey,
-                            "gateway.bind.address", settings.get("gateway.bind.address", "127.0.0.1"))),
-                    stack.bootstrapServers(), stack.registryUrl(), dataDir);
+                    DemoDefaults.apply(settings, dataDir)
+                            .with(Map.of(
+                                    "gateway.api.keys",
+                                    apiKey,
+                                    "gateway.bind.address",
+                                    settings.get("gateway.bind.address", "127.0.0.1"))),
+                    stack.bootstrapServers(),
+                    stack.registryUrl(),
+                    dataDir);
             WarmStartCorpus.ensure(props);
             Pipeline pipeline = new Pipeline(props, registry).start(EnumSet.allOf(Component.class));
-            VersionProgress progress = new VersionProgress(stack.bootstrapServers(), pipeline.topics().policyVersions(),
-                    pipeline.streams().map(StreamsApp::monitorQuery), out);
+            VersionProgress progress = new VersionProgress(
+                    stack.bootstrapServers(),
+                    pipeline.topics().policyVersions(),
+                    pipeline.streams().map(StreamsApp::monitorQuery),
+                    out);
             Thread thread = new Thread(progress, "streamrlhf-progress");
             thread.setDaemon(true);
             thread.start();
@@ -71,9 +86,11 @@ public final class DemoStack implements AutoCloseable {
     /** Prints where everything is. */
     public void printAddresses(PrintWriter out) {
         out.println("  dashboard         = " + dashboardUrl().map(URI::toString).orElse("-"));
-        pipeline.streams().flatMap(StreamsApp::monitorPort)
+        pipeline.streams()
+                .flatMap(StreamsApp::monitorPort)
                 .ifPresent(port -> out.println("  monitor           = http://127.0.0.1:" + port + "/monitor/versions"));
-        pipeline.gateway().ifPresent(g -> out.println("  gateway           = " + g.baseUri() + "  (API key " + apiKey + ")"));
+        pipeline.gateway()
+                .ifPresent(g -> out.println("  gateway           = " + g.baseUri() + "  (API key " + apiKey + ")"));
         out.println("  bootstrap.servers = " + stack.bootstrapServers());
         out.println("  registry.url      = " + stack.registryUrl());
         out.println("  data.dir          = " + dataDir.toAbsolutePath());

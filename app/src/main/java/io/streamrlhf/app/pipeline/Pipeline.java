@@ -84,10 +84,12 @@ public final class Pipeline implements AutoCloseable {
             }
             if (wanted.contains(Component.SAMPLER)) {
                 SamplerConfig config = SamplerConfig.from(props);
-                LocalCheckpointStore store = new LocalCheckpointStore(
-                        Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)));
-                PolicyFollower follower = new PolicyFollower(config.bootstrapServers(), config.kafkaOverrides(),
-                        topics.policyVersions(), store,
+                LocalCheckpointStore store = new LocalCheckpointStore(Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)));
+                PolicyFollower follower = new PolicyFollower(
+                        config.bootstrapServers(),
+                        config.kafkaOverrides(),
+                        topics.policyVersions(),
+                        store,
                         config.modelId());
                 sampler = new RolloutSampler(config, topics, follower);
                 startThread("policy-follower", follower, follower::close, follower);
@@ -107,9 +109,11 @@ public final class Pipeline implements AutoCloseable {
             }
             if (wanted.contains(Component.DASHBOARD)) {
                 DashboardConfig config = DashboardConfig.from(props, registry);
-                if (streams != null && streams.monitorPort().isPresent()
+                if (streams != null
+                        && streams.monitorPort().isPresent()
                         && !props.containsKey(DashboardKeys.MONITOR_URL.name())) {
-                    config = config.withMonitorUrl(URI.create("http://127.0.0.1:" + streams.monitorPort().get()));
+                    config = config.withMonitorUrl(URI.create(
+                            "http://127.0.0.1:" + streams.monitorPort().get()));
                 }
                 dashboard = new Dashboard(config).start();
                 running.push(dashboard);
@@ -117,8 +121,8 @@ public final class Pipeline implements AutoCloseable {
             // Waited for last: the other components talk to Streams only through topics (created by start), so they
             // start while its group rebalances and its state restores, which is most of a restart.
             if (streams != null && !streams.awaitRunning(Duration.ofSeconds(120))) {
-                throw new IllegalStateException("Kafka Streams did not reach RUNNING within 120 s (state "
-                        + streams.state() + ")");
+                throw new IllegalStateException(
+                        "Kafka Streams did not reach RUNNING within 120 s (state " + streams.state() + ")");
             }
             return this;
         } catch (IOException e) {
@@ -136,13 +140,15 @@ public final class Pipeline implements AutoCloseable {
 
     /** Runs {@code body} on its own thread; closing asks it to {@code stop}, joins it, then releases it. */
     private void startThread(String name, Runnable body, Runnable stop, AutoCloseable release) {
-        Thread thread = new Thread(() -> {
-            try {
-                body.run();
-            } catch (RuntimeException e) {
-                log.error("Component {} failed", name, e);
-            }
-        }, "streamrlhf-" + name);
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        body.run();
+                    } catch (RuntimeException e) {
+                        log.error("Component {} failed", name, e);
+                    }
+                },
+                "streamrlhf-" + name);
         thread.setDaemon(false);
         thread.start();
         running.push(() -> {

@@ -15,8 +15,7 @@ import java.util.Map;
  */
 public final class PipelineSettings {
 
-    private PipelineSettings() {
-    }
+    private PipelineSettings() {}
 
     /**
      * The settings map every component reads.
@@ -26,11 +25,14 @@ public final class PipelineSettings {
      * @param registryUrl the schema registry
      * @param dataDir where checkpoints and local state live
      */
-    public static Map<String, String> resolve(Settings settings, String bootstrapServers, String registryUrl,
-                                              Path dataDir) {
+    public static Map<String, String> resolve(
+            Settings settings, String bootstrapServers, String registryUrl, Path dataDir) {
         Map<String, String> merged = new HashMap<>();
-        merged.put(StreamsKeys.STATE_DIR.name(), dataDir.resolve("streams-state").toString());
-        merged.put(TrainerKeys.CHECKPOINT_DIR.name(), dataDir.resolve("checkpoints").toString());
+        merged.put(
+                StreamsKeys.STATE_DIR.name(), dataDir.resolve("streams-state").toString());
+        merged.put(
+                TrainerKeys.CHECKPOINT_DIR.name(),
+                dataDir.resolve("checkpoints").toString());
         merged.putAll(settings.asMap());
         merged.put(ClusterSettings.BOOTSTRAP_SERVERS.name(), bootstrapServers);
         merged.put(ClusterSettings.SCHEMA_REGISTRY_URL.name(), registryUrl);

@@ -14,8 +14,7 @@ public final class TorchThreads {
     private static final String INTRA = "ai.djl.pytorch.num_threads";
     private static final String INTER = "ai.djl.pytorch.num_interop_threads";
 
-    private TorchThreads() {
-    }
+    private TorchThreads() {}
 
     /** Applies {@code threads} ({@code torch.threads}) unless the JVM was started with DJL thread properties. */
     public static void apply(Optional<Integer> threads) {

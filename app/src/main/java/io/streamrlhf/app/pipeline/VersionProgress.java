@@ -25,15 +25,19 @@ import org.apache.kafka.common.errors.WakeupException;
  */
 public final class VersionProgress implements Runnable, AutoCloseable {
 
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
 
     private final KafkaConsumer<String, PolicyVersion> consumer;
     private final Optional<MonitorQuery> monitor;
     private final PrintWriter out;
     private final AtomicBoolean running = new AtomicBoolean(true);
 
-    public VersionProgress(String bootstrapServers, Topic<String, PolicyVersion> topic, Optional<MonitorQuery> monitor,
-                           PrintWriter out) {
+    public VersionProgress(
+            String bootstrapServers,
+            Topic<String, PolicyVersion> topic,
+            Optional<MonitorQuery> monitor,
+            PrintWriter out) {
         this.monitor = monitor;
         this.out = out;
         this.consumer = topic.replayingConsumer(bootstrapServers, Map.of());
@@ -61,19 +65,32 @@ public final class VersionProgress implements Runnable, AutoCloseable {
 
     String describe(PolicyVersion v) {
         long absorbed = v.getLineage().stream().mapToLong(VersionProgress::size).sum();
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s  version %-4d %-10s parent %-4s examples %5d",
-                TIME.format(v.getCreatedTime()), v.getVersion(), v.getStatus(),
-                v.getParentVersion() == null ? "-" : v.getParentVersion().toString(), absorbed));
-        Double loss = v.getMetrics().entrySet().stream().filter(e -> e.getKey().startsWith("loss"))
-                .map(Map.Entry::getValue).findFirst().orElse(null);
+        StringBuilder line = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%s  version %-4d %-10s parent %-4s examples %5d",
+                TIME.format(v.getCreatedTime()),
+                v.getVersion(),
+                v.getStatus(),
+                v.getParentVersion() == null ? "-" : v.getParentVersion().toString(),
+                absorbed));
+        Double loss = v.getMetrics().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("loss"))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(null);
         if (loss != null) {
             line.append(String.format(Locale.ROOT, "  loss %.3f", loss));
         }
         if (v.getParentVersion() != null) {
             monitor.flatMap(m -> stats(m, v.getParentVersion())).ifPresent(s -> {
                 if (s.thumbsUpRate() != null) {
-                    line.append(String.format(Locale.ROOT, "  thumbs-up on v%d rollouts %.0f%% [%.0f-%.0f%%] of %d",
-                            v.getParentVersion(), 100 * s.thumbsUpRate(), 100 * s.thumbsUpLow(), 100 * s.thumbsUpHigh(),
+                    line.append(String.format(
+                            Locale.ROOT,
+                            "  thumbs-up on v%d rollouts %.0f%% [%.0f-%.0f%%] of %d",
+                            v.getParentVersion(),
+                            100 * s.thumbsUpRate(),
+                            100 * s.thumbsUpLow(),
+                            100 * s.thumbsUpHigh(),
                             s.thumbsUp() + s.thumbsDown()));
                 }
             });
@@ -88,7 +105,8 @@ public final class VersionProgress implements Runnable, AutoCloseable {
     private static Optional<VersionStats> stats(MonitorQuery monitor, long version) {
         try {
             return monitor.versions(0, Instant.now().toEpochMilli()).stream()
-                    .filter(s -> s.policyVersion() == version).findFirst();
+                    .filter(s -> s.policyVersion() == version)
+                    .findFirst();
         } catch (RuntimeException e) {
             // The store is briefly unavailable during a rebalance; the line is printed without the rate.
             return Optional.empty();

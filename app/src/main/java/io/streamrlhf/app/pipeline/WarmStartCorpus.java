@@ -30,8 +30,7 @@ import java.util.Random;
  */
 public final class WarmStartCorpus {
 
-    private WarmStartCorpus() {
-    }
+    private WarmStartCorpus() {}
 
     /** Writes the corpus named by {@code trainer.warmstart.corpus} if it does not exist yet. */
     public static void ensure(Map<String, String> props) {
@@ -46,7 +45,8 @@ public final class WarmStartCorpus {
         long seed = AppKeys.WARMSTART_SEED.get(props);
         List<String> out = new ArrayList<>(lines + 1);
         out.add("# warm-start corpus: " + lines + " lines, good share " + goodShare + ", seed " + seed);
-        for (Sample sample : samples(lines, goodShare, new TaskGenerator(arithmeticShare, maxOperand), new Random(seed))) {
+        for (Sample sample :
+                samples(lines, goodShare, new TaskGenerator(arithmeticShare, maxOperand), new Random(seed))) {
             out.add(PromptCompletionCorpus.toTsv(sample));
         }
         try {
@@ -66,8 +66,12 @@ public final class WarmStartCorpus {
             TaskPrompt prompt = tasks.next(random);
             boolean good = random.nextDouble() < goodShare;
             String completion = prompt.task() == TaskKind.ARITHMETIC
-                    ? (good ? ArithmeticTask.referenceCompletion(prompt.text()) : ArithmeticTask.wrongCompletion(prompt.text(), random))
-                    : (good ? ChatTask.goodCompletion(prompt.text(), random) : ChatTask.badCompletion(prompt.text(), random));
+                    ? (good
+                            ? ArithmeticTask.referenceCompletion(prompt.text())
+                            : ArithmeticTask.wrongCompletion(prompt.text(), random))
+                    : (good
+                            ? ChatTask.goodCompletion(prompt.text(), random)
+                            : ChatTask.badCompletion(prompt.text(), random));
             samples.add(new Sample(prompt.text(), completion));
         }
         return samples;

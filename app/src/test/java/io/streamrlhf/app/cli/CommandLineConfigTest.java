@@ -32,10 +32,11 @@ class CommandLineConfigTest {
         int code = run("run", "trainer");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString().lines()).containsExactly("streamrlhf: Setting bootstrap.servers is missing: the "
-                + "Kafka cluster every component uses, host:port[,host:port] (set by demo and up to the embedded "
-                + "broker) (set it with --set bootstrap.servers=... or STREAMRLHF_BOOTSTRAP_SERVERS=..., or in the "
-                + "--config file)");
+        assertThat(err.toString().lines())
+                .containsExactly("streamrlhf: Setting bootstrap.servers is missing: the "
+                        + "Kafka cluster every component uses, host:port[,host:port] (set by demo and up to the embedded "
+                        + "broker) (set it with --set bootstrap.servers=... or STREAMRLHF_BOOTSTRAP_SERVERS=..., or in the "
+                        + "--config file)");
         assertThat(out.toString()).isEmpty();
     }
 
@@ -44,19 +45,31 @@ class CommandLineConfigTest {
         int code = run("run", "streams", "--set", "bootstrap.servers=b:9092", "--set", "kto.settleDelay=5s");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).startsWith("streamrlhf: Unknown setting kto.settleDelay (from --set); did you mean "
-                + "kto.settle.delay?").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(err.toString())
+                .startsWith(
+                        "streamrlhf: Unknown setting kto.settleDelay (from --set); did you mean " + "kto.settle.delay?")
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
         assertThat(err.toString().lines()).hasSize(1);
     }
 
     @Test
     void runWithAMisspelledBooleanNamesKeyAndValue() {
-        int code = run("run", "trainer", "--set", "bootstrap.servers=b:9092", "--set",
-                "schema.registry.url=http://r:8081", "--set", "trainer.model.tied=ture");
+        int code = run(
+                "run",
+                "trainer",
+                "--set",
+                "bootstrap.servers=b:9092",
+                "--set",
+                "schema.registry.url=http://r:8081",
+                "--set",
+                "trainer.model.tied=ture");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).startsWith("streamrlhf: Setting trainer.model.tied='ture' is not valid: expected "
-                + "true or false (set it with --set trainer.model.tied=... or STREAMRLHF_TRAINER_MODEL_TIED=...");
+        assertThat(err.toString())
+                .startsWith(
+                        "streamrlhf: Setting trainer.model.tied='ture' is not valid: expected "
+                                + "true or false (set it with --set trainer.model.tied=... or STREAMRLHF_TRAINER_MODEL_TIED=...");
     }
 
     @Test
@@ -64,31 +77,43 @@ class CommandLineConfigTest {
         int code = run("config", "--set", "trainer.kafka.lingr.ms=5");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).startsWith("streamrlhf: Unknown Kafka client setting trainer.kafka.lingr.ms (from "
-                + "--set): lingr.ms is not a producer, consumer, admin or streams config; did you mean "
-                + "trainer.kafka.linger.ms?");
+        assertThat(err.toString())
+                .startsWith("streamrlhf: Unknown Kafka client setting trainer.kafka.lingr.ms (from "
+                        + "--set): lingr.ms is not a producer, consumer, admin or streams config; did you mean "
+                        + "trainer.kafka.linger.ms?");
     }
 
     @Test
     void configPrintsEveryKeyWithItsValueAndSourceAndMasksSecrets() throws Exception {
         Path file = dir.resolve("streamrlhf.properties");
-        Files.writeString(file, "kto.settle.delay=10s\ndpo.rho=0.2\nkafka.sasl.jaas.config=secret-jaas\n"
-                + "streams.kafka.producer.linger.ms=20\n");
+        Files.writeString(
+                file,
+                "kto.settle.delay=10s\ndpo.rho=0.2\nkafka.sasl.jaas.config=secret-jaas\n"
+                        + "streams.kafka.producer.linger.ms=20\n");
 
-        int code = run("config", "--config", file.toString(), "--set", "dpo.rho=0.3",
-                "--set", "schema.registry.basic.auth.user.info=alice:pw", "--set", "gateway.api.keys=key-12345678");
+        int code = run(
+                "config",
+                "--config",
+                file.toString(),
+                "--set",
+                "dpo.rho=0.3",
+                "--set",
+                "schema.registry.basic.auth.user.info=alice:pw",
+                "--set",
+                "gateway.api.keys=key-12345678");
 
         assertThat(code).isEqualTo(0);
-        assertThat(out.toString().lines()).contains(
-                "kto.settle.delay = 10s  (file " + file + ")",
-                "dpo.rho = 0.3  (--set)",
-                "dpo.derived.window = 1h  (default)",
-                "trainer.publish.every = 30s  (default)",
-                "streams.kafka.producer.linger.ms = 20  (file " + file + ")",
-                "kafka.sasl.jaas.config = ****  (file " + file + ")",
-                "schema.registry.basic.auth.user.info = ****  (--set)",
-                "gateway.api.keys = ****  (--set)",
-                "trainer.warmstart.corpus =  (unset)");
+        assertThat(out.toString().lines())
+                .contains(
+                        "kto.settle.delay = 10s  (file " + file + ")",
+                        "dpo.rho = 0.3  (--set)",
+                        "dpo.derived.window = 1h  (default)",
+                        "trainer.publish.every = 30s  (default)",
+                        "streams.kafka.producer.linger.ms = 20  (file " + file + ")",
+                        "kafka.sasl.jaas.config = ****  (file " + file + ")",
+                        "schema.registry.basic.auth.user.info = ****  (--set)",
+                        "gateway.api.keys = ****  (--set)",
+                        "trainer.warmstart.corpus =  (unset)");
         assertThat(out.toString()).doesNotContain("secret-jaas", "alice:pw", "key-12345678");
         assertThat(err.toString()).isEmpty();
     }

@@ -34,26 +34,58 @@ class TopicsCommandIT {
         // The extension's own schema registry already keeps its log in the default schemas topic: use another.
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
             // An operator's earlier topic with another partition count.
-            admin.createTopics(Set.of(new NewTopic("t.feedback", 1, (short) 1))).all().get();
+            admin.createTopics(Set.of(new NewTopic("t.feedback", 1, (short) 1)))
+                    .all()
+                    .get();
         }
         StringWriter first = new StringWriter();
         StringWriter second = new StringWriter();
 
-        int created = run(first, "topics", "create", "--set", bootstrap, "--set", "topic.feedback=t.feedback",
-                "--set", "topic.monitor.events=t.monitor", "--set", "topic.schemas=t.schemas", "--set", "topics.partitions=2");
-        int again = run(second, "topics", "create", "--set", bootstrap, "--set", "topic.feedback=t.feedback",
-                "--set", "topic.monitor.events=t.monitor", "--set", "topic.schemas=t.schemas", "--set", "topics.partitions=2",
+        int created = run(
+                first,
+                "topics",
+                "create",
+                "--set",
+                bootstrap,
+                "--set",
+                "topic.feedback=t.feedback",
+                "--set",
+                "topic.monitor.events=t.monitor",
+                "--set",
+                "topic.schemas=t.schemas",
+                "--set",
+                "topics.partitions=2");
+        int again = run(
+                second,
+                "topics",
+                "create",
+                "--set",
+                bootstrap,
+                "--set",
+                "topic.feedback=t.feedback",
+                "--set",
+                "topic.monitor.events=t.monitor",
+                "--set",
+                "topic.schemas=t.schemas",
+                "--set",
+                "topics.partitions=2",
                 "--fail-on-mismatch");
 
         assertThat(created).isZero();
-        assertThat(first.toString()).startsWith("Topics: 11 created [").contains("t.monitor", "rlhf.responses")
+        assertThat(first.toString())
+                .startsWith("Topics: 11 created [")
+                .contains("t.monitor", "rlhf.responses")
                 .contains("1 already there")
                 .contains("WARNING topic differs: t.feedback: partitions 1 (expected 2)");
         assertThat(again).isEqualTo(1);
         assertThat(second.toString()).startsWith("Topics: 0 created [], 12 already there");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
-            assertThat(admin.describeTopics(Set.of("t.monitor")).allTopicNames().get().get("t.monitor")
-                    .partitions()).hasSize(2);
+            assertThat(admin.describeTopics(Set.of("t.monitor"))
+                            .allTopicNames()
+                            .get()
+                            .get("t.monitor")
+                            .partitions())
+                    .hasSize(2);
         }
     }
 }

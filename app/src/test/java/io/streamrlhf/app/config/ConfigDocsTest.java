@@ -31,7 +31,10 @@ class ConfigDocsTest {
             assertThat(md).contains("| `" + s.displayName() + "` |");
             assertThat(s.doc()).isNotBlank();
         }
-        ConfigDocs.RENAMED.keySet().forEach(old -> assertThat(catalog.isKnown(old)).as(old).isFalse());
-        assertThat(md).contains("| `kto.settle.delay` | duration | `30s` |", "| `trainer.model.tied` | boolean | `true` |");
+        ConfigDocs.RENAMED
+                .keySet()
+                .forEach(old -> assertThat(catalog.isKnown(old)).as(old).isFalse());
+        assertThat(md)
+                .contains("| `kto.settle.delay` | duration | `30s` |", "| `trainer.model.tied` | boolean | `true` |");
     }
 }

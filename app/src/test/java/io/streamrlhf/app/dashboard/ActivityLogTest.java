@@ -17,7 +17,8 @@ class ActivityLogTest {
 
         ActivityView view = log.view();
 
-        assertThat(view.rates().get("rlhf.feedback")).singleElement()
+        assertThat(view.rates().get("rlhf.feedback"))
+                .singleElement()
                 .satisfies(p -> assertThat(p).containsExactly(12_000, 25));
         assertThat(view.endOffsets()).containsEntry("rlhf.feedback", 150L);
         assertThat(view.status()).isEqualTo("ok");
@@ -35,11 +36,14 @@ class ActivityLogTest {
     @Test
     void lagTotalsAGroupsTopicsAndDropsGroupsThatDisappear() {
         ActivityLog log = new ActivityLog(100);
-        log.add(new OffsetSample(0, Map.of(), Map.of(
-                "trainer", Map.of("rlhf.examples.kto", 7L, "rlhf.examples.dpo", 3L),
-                "old", Map.of("rlhf.feedback", 1L))));
-        log.add(new OffsetSample(1000, Map.of(), Map.of(
-                "trainer", Map.of("rlhf.examples.kto", 2L, "rlhf.examples.dpo", 0L))));
+        log.add(new OffsetSample(
+                0,
+                Map.of(),
+                Map.of(
+                        "trainer", Map.of("rlhf.examples.kto", 7L, "rlhf.examples.dpo", 3L),
+                        "old", Map.of("rlhf.feedback", 1L))));
+        log.add(new OffsetSample(
+                1000, Map.of(), Map.of("trainer", Map.of("rlhf.examples.kto", 2L, "rlhf.examples.dpo", 0L))));
 
         ActivityView view = log.view();
 

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class DashboardBrowserIT {
 
     private static final Path SCREENSHOT = Path.of("target", "dashboard-it", "dashboard.png");
+
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
@@ -62,58 +63,86 @@ class DashboardBrowserIT {
         ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
         try (KafkaProducer<byte[], byte[]> producer = TestKafka.producer(KAFKA.bootstrapServers())) {
             for (int v = 0; v < 5; v++) {
-                TestKafka.send(producer, topics.policyVersions(), Records.MODEL,
+                TestKafka.send(
+                        producer,
+                        topics.policyVersions(),
+                        Records.MODEL,
                         Records.version(v, start.plus(Duration.ofMinutes(4L * v)), v == 0 ? 0 : 280 + 31L * v));
             }
             Random random = new Random(3);
             for (int step = 1; step <= 400; step++) {
-                TestKafka.send(producer, topics.trainerMetrics(), Records.MODEL, Records.step(step, step / 100,
-                        start.plusSeconds(3L * step), SampleStack.trainerMetrics(step, random)));
+                TestKafka.send(
+                        producer,
+                        topics.trainerMetrics(),
+                        Records.MODEL,
+                        Records.step(
+                                step,
+                                step / 100,
+                                start.plusSeconds(3L * step),
+                                SampleStack.trainerMetrics(step, random)));
             }
             for (int i = 0; i < 6; i++) {
-                TestKafka.send(producer, topics.deadLetters(), new byte[0], Records.deadLetter(names.feedback(), 40 + i,
-                        "UNKNOWN_RESPONSE", "feedback for unknown response id r-" + i,
-                        Instant.now().minusSeconds(70L * i)));
+                TestKafka.send(
+                        producer,
+                        topics.deadLetters(),
+                        new byte[0],
+                        Records.deadLetter(
+                                names.feedback(),
+                                40 + i,
+                                "UNKNOWN_RESPONSE",
+                                "feedback for unknown response id r-" + i,
+                                Instant.now().minusSeconds(70L * i)));
             }
-            traffic.scheduleAtFixedRate(() -> {
-                for (int i = 0; i < 30; i++) {
-                    producer.send(new ProducerRecord<>(names.responses(), new byte[] {1}));
-                    if (i % 2 == 0) {
-                        producer.send(new ProducerRecord<>(names.feedback(), new byte[] {1}));
-                    }
-                }
-            }, 0, 250, TimeUnit.MILLISECONDS);
+            traffic.scheduleAtFixedRate(
+                    () -> {
+                        for (int i = 0; i < 30; i++) {
+                            producer.send(new ProducerRecord<>(names.responses(), new byte[] {1}));
+                            if (i % 2 == 0) {
+                                producer.send(new ProducerRecord<>(names.feedback(), new byte[] {1}));
+                            }
+                        }
+                    },
+                    0,
+                    250,
+                    TimeUnit.MILLISECONDS);
             String group = "it-trainer-" + UUID.randomUUID();
             TestKafka.commit(KAFKA.bootstrapServers(), group, new TopicPartition(names.responses(), 0), 5);
 
             DashboardConfig config = DashboardConfig.local(KAFKA.bootstrapServers(), registry, names)
-                    .withMonitorUrl(URI.create("http://127.0.0.1:" + monitor.getAddress().getPort()))
+                    .withMonitorUrl(URI.create(
+                            "http://127.0.0.1:" + monitor.getAddress().getPort()))
                     .withIntervals(Duration.ofMillis(500), Duration.ofSeconds(2));
             try (Dashboard dashboard = new Dashboard(config).start();
-                 HeadlessChromium chromium = HeadlessChromium.start()) {
+                    HeadlessChromium chromium = HeadlessChromium.start()) {
                 chromium.viewport(1440, 1000);
                 chromium.navigate(dashboard.url());
                 awaitPage(chromium, "document.getElementById('version-4') !== null");
                 chromium.evaluate("window.loadedOnce = 'still the same page'");
 
                 // When a new version is published while the page is open
-                TestKafka.send(producer, topics.policyVersions(), Records.MODEL,
-                        Records.version(5, Instant.now(), 512));
+                TestKafka.send(
+                        producer, topics.policyVersions(), Records.MODEL, Records.version(5, Instant.now(), 512));
                 monitorVersions.set(6);
 
                 // Then the page shows it, live, without a reload
                 awaitPage(chromium, "document.getElementById('version-5') !== null");
                 assertThat(chromium.evaluate("window.loadedOnce").asText()).isEqualTo("still the same page");
-                assertThat(chromium.evaluate("document.querySelector('#version-5 .v').textContent").asText())
+                assertThat(chromium.evaluate("document.querySelector('#version-5 .v').textContent")
+                                .asText())
                         .isEqualTo("v5");
-                assertThat(chromium.evaluate("document.getElementById('conn-text').textContent").asText())
+                assertThat(chromium.evaluate("document.getElementById('conn-text').textContent")
+                                .asText())
                         .isEqualTo("Live");
-                awaitPage(chromium, "document.querySelectorAll('#chart-rates path').length > 0"
-                        + " && document.querySelectorAll('#chart-lag path').length > 0"
-                        + " && document.querySelectorAll('#chart-thumbs-version polygon').length > 0");
+                awaitPage(
+                        chromium,
+                        "document.querySelectorAll('#chart-rates path').length > 0"
+                                + " && document.querySelectorAll('#chart-lag path').length > 0"
+                                + " && document.querySelectorAll('#chart-thumbs-version polygon').length > 0");
                 assertThat(dashboard.snapshot().activity().lag()).containsKey(group);
 
-                assertThat(chromium.pageErrors()).as("errors in the page's scripts").isEmpty();
+                assertThat(chromium.pageErrors())
+                        .as("errors in the page's scripts")
+                        .isEmpty();
                 chromium.screenshot(SCREENSHOT);
             } finally {
                 traffic.shutdownNow();
@@ -125,13 +154,17 @@ class DashboardBrowserIT {
         }
         assertNonTrivialPng(SCREENSHOT);
         // And closing the dashboard left none of its threads behind (HTTP, event streams, consumer, pollers).
-        await("dashboard threads to end").atMost(Duration.ofSeconds(20)).until(() -> Thread.getAllStackTraces()
-                .keySet().stream().noneMatch(t -> t.getName().startsWith("dashboard-")
-                        || t.getName().contains("streamrlhf-dashboard")));
+        await("dashboard threads to end")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.getName().startsWith("dashboard-")
+                                || t.getName().contains("streamrlhf-dashboard")));
     }
 
     private static void awaitPage(HeadlessChromium chromium, String condition) {
-        await(condition).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+        await(condition)
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
                 .until(() -> chromium.evaluate(
                                 "(() => { try { return " + condition + "; } catch (e) { return false; } })()")
                         .asBoolean());
@@ -156,7 +189,8 @@ class DashboardBrowserIT {
     private static HttpServer stubMonitor(Instant start, AtomicInteger versions) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/monitor/", exchange -> {
-            String doc = SampleStack.monitorDocuments(start, versions.get()).get(exchange.getRequestURI().getPath());
+            String doc = SampleStack.monitorDocuments(start, versions.get())
+                    .get(exchange.getRequestURI().getPath());
             if (doc == null) {
                 exchange.sendResponseHeaders(404, -1);
                 exchange.close();

@@ -39,16 +39,18 @@ class DashboardConfigTest {
 
     @Test
     void readsEveryDocumentedKey() {
-        DashboardConfig config = DashboardConfig.from(Map.of(
-                "dashboard.bind", "0.0.0.0",
-                "dashboard.port", "0",
-                "bootstrap.servers", "kafka:9092",
-                "topic.policy.versions", "prod.versions",
-                "dashboard.monitor.url", "http://streams:7071",
-                "dashboard.groups", "streamrlhf-trainer-tiny, streamrlhf-streams",
-                "dashboard.poll.interval", "500ms",
-                "dashboard.heartbeat.interval", "PT3S",
-                "kafka.security.protocol", "SASL_SSL"), registry);
+        DashboardConfig config = DashboardConfig.from(
+                Map.of(
+                        "dashboard.bind", "0.0.0.0",
+                        "dashboard.port", "0",
+                        "bootstrap.servers", "kafka:9092",
+                        "topic.policy.versions", "prod.versions",
+                        "dashboard.monitor.url", "http://streams:7071",
+                        "dashboard.groups", "streamrlhf-trainer-tiny, streamrlhf-streams",
+                        "dashboard.poll.interval", "500ms",
+                        "dashboard.heartbeat.interval", "PT3S",
+                        "kafka.security.protocol", "SASL_SSL"),
+                registry);
 
         assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
         assertThat(config.port()).isZero();
@@ -63,19 +65,27 @@ class DashboardConfigTest {
 
     @Test
     void dashboardKafkaOverridesWinOverSharedOnes() {
-        DashboardConfig config = read(Map.of("kafka.security.protocol", "SASL_SSL",
-                "kafka.sasl.jaas.config", "shared", "dashboard.kafka.sasl.jaas.config", "dashboard-only",
-                "trainer.kafka.sasl.jaas.config", "trainer-only"));
+        DashboardConfig config = read(Map.of(
+                "kafka.security.protocol",
+                "SASL_SSL",
+                "kafka.sasl.jaas.config",
+                "shared",
+                "dashboard.kafka.sasl.jaas.config",
+                "dashboard-only",
+                "trainer.kafka.sasl.jaas.config",
+                "trainer-only"));
 
-        assertThat(config.kafkaOverrides()).containsOnly(Map.entry("security.protocol", "SASL_SSL"),
-                Map.entry("sasl.jaas.config", "dashboard-only"));
+        assertThat(config.kafkaOverrides())
+                .containsOnly(
+                        Map.entry("security.protocol", "SASL_SSL"), Map.entry("sasl.jaas.config", "dashboard-only"));
     }
 
     @Test
     void rejectsAPortOutOfRangeNamingTheKey() {
         assertThatThrownBy(() -> read(Map.of("dashboard.port", "70000")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("dashboard.port").hasMessageContaining("70000");
+                .hasMessageContaining("dashboard.port")
+                .hasMessageContaining("70000");
         assertThatThrownBy(() -> read(Map.of("dashboard.port", "eighty")))
                 .hasMessageStartingWith("Setting dashboard.port='eighty' is not valid: expected a whole number");
     }
@@ -98,10 +108,19 @@ class DashboardConfigTest {
         assertThatThrownBy(() -> read(Map.of("dashboard.poll.interval", "500")))
                 .hasMessageStartingWith("Setting dashboard.poll.interval='500' is not valid: expected a duration");
         assertThatThrownBy(() -> DashboardConfig.local("k:9092", registry, TopicNames.defaults())
-                .withIntervals(Duration.ofSeconds(1), Duration.ZERO))
+                        .withIntervals(Duration.ofSeconds(1), Duration.ZERO))
                 .hasMessageContaining("dashboard.heartbeat.interval");
-        assertThatThrownBy(() -> new DashboardConfig("127.0.0.1", 0, "k:9092", registry, TopicNames.defaults(),
-                java.util.Optional.empty(), List.of("a", "*"), Duration.ofSeconds(1), Duration.ofSeconds(1), Map.of()))
+        assertThatThrownBy(() -> new DashboardConfig(
+                        "127.0.0.1",
+                        0,
+                        "k:9092",
+                        registry,
+                        TopicNames.defaults(),
+                        java.util.Optional.empty(),
+                        List.of("a", "*"),
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(1),
+                        Map.of()))
                 .hasMessageContaining("dashboard.groups");
     }
 

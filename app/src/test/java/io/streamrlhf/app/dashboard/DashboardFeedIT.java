@@ -25,8 +25,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class DashboardFeedIT {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
+
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
     private final TopicNames names = TopicNames.defaults().withPrefix("feed-" + UUID.randomUUID() + ".");
     private final Topics topics = new Topics(names, registry);
@@ -34,20 +36,29 @@ class DashboardFeedIT {
     @Test
     void picksUpTopicsCreatedAfterItStartedAndSkipsUndecodableRecords() throws Exception {
         try (Dashboard dashboard = new Dashboard(config(List.of())).start();
-             KafkaProducer<byte[], byte[]> producer = TestKafka.producer(KAFKA.bootstrapServers())) {
-            await().atMost(DEADLINE).until(() -> dashboard.snapshot().sources().kafka().equals("ok"));
+                KafkaProducer<byte[], byte[]> producer = TestKafka.producer(KAFKA.bootstrapServers())) {
+            await().atMost(DEADLINE)
+                    .until(() -> dashboard.snapshot().sources().kafka().equals("ok"));
 
             TestKafka.createTopics(KAFKA.bootstrapServers(), topics);
             producer.send(new ProducerRecord<>(names.policyVersions(), "not avro".getBytes(StandardCharsets.UTF_8)));
             TestKafka.send(producer, topics.policyVersions(), Records.MODEL, Records.version(0, Instant.now(), 0));
-            TestKafka.send(producer, topics.trainerMetrics(), Records.MODEL,
+            TestKafka.send(
+                    producer,
+                    topics.trainerMetrics(),
+                    Records.MODEL,
                     Records.step(7, 0, Instant.now(), Map.of("loss/dpo", 0.5)));
-            TestKafka.send(producer, topics.deadLetters(), new byte[0],
+            TestKafka.send(
+                    producer,
+                    topics.deadLetters(),
+                    new byte[0],
                     Records.deadLetter(names.feedback(), 3, "UNKNOWN_RESPONSE", "no such response", Instant.now()));
 
             await().atMost(DEADLINE).untilAsserted(() -> {
                 DashboardSnapshot s = dashboard.snapshot();
-                assertThat(s.versions()).extracting(DashboardSnapshot.VersionView::version).containsExactly(0L);
+                assertThat(s.versions())
+                        .extracting(DashboardSnapshot.VersionView::version)
+                        .containsExactly(0L);
                 assertThat(s.trainer().step()).isEqualTo(7);
                 assertThat(s.deadLetters().total()).isEqualTo(1);
                 assertThat(s.sources().undecodable()).isEqualTo(1);
@@ -94,7 +105,16 @@ class DashboardFeedIT {
     }
 
     private DashboardConfig config(List<String> groups) {
-        return new DashboardConfig("127.0.0.1", 0, KAFKA.bootstrapServers(), registry, names, Optional.empty(),
-                groups, Duration.ofMillis(300), Duration.ofSeconds(2), Map.of());
+        return new DashboardConfig(
+                "127.0.0.1",
+                0,
+                KAFKA.bootstrapServers(),
+                registry,
+                names,
+                Optional.empty(),
+                groups,
+                Duration.ofMillis(300),
+                Duration.ofSeconds(2),
+                Map.of());
     }
 }

@@ -47,7 +47,8 @@ class DashboardHttpTest {
         assertThat(page.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
         // Nothing from the network: every script, style and image is served by the dashboard itself.
-        assertThat(page.body()).contains("StreamRLHF", "app.js", "charts.js")
+        assertThat(page.body())
+                .contains("StreamRLHF", "app.js", "charts.js")
                 .doesNotContainPattern("(src|href)=\"(https?:)?//");
         for (String file : new String[] {"/app.js", "/charts.js", "/style.css"}) {
             assertThat(get(file).statusCode()).as(file).isEqualTo(200);
@@ -58,14 +59,18 @@ class DashboardHttpTest {
     void servesNothingOutsideThePagesFiles() throws Exception {
         assertThat(get("/logback.xml").statusCode()).isEqualTo(404);
         assertThat(get("/dashboard/index.html").statusCode()).isEqualTo(404);
-        assertThat(get("/io/streamrlhf/app/dashboard/Dashboard.class").statusCode()).isEqualTo(404);
+        assertThat(get("/io/streamrlhf/app/dashboard/Dashboard.class").statusCode())
+                .isEqualTo(404);
         assertThat(get("/nope.js").statusCode()).isEqualTo(404);
     }
 
     @Test
     void acceptsOnlyReads() throws Exception {
-        HttpResponse<String> post = client.send(HttpRequest.newBuilder(http.url().resolve("/api/state"))
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> post = client.send(
+                HttpRequest.newBuilder(http.url().resolve("/api/state"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
         assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
     }
@@ -78,7 +83,12 @@ class DashboardHttpTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).contains("application/json");
-        assertThat(new ObjectMapper().readTree(response.body()).path("versions").get(0).path("version").asLong())
+        assertThat(new ObjectMapper()
+                        .readTree(response.body())
+                        .path("versions")
+                        .get(0)
+                        .path("version")
+                        .asLong())
                 .isEqualTo(4);
     }
 
@@ -123,8 +133,8 @@ class DashboardHttpTest {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(http.url().resolve(path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return client.send(
+                HttpRequest.newBuilder(http.url().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private Socket openStream() throws IOException {

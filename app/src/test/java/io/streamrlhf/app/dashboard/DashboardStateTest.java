@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 class DashboardStateTest {
 
     private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
-    private final DashboardState state = new DashboardState(Clock.fixed(NOW, ZoneOffset.UTC), TopicNames.defaults(),
-            "127.0.0.1:9092", null);
+    private final DashboardState state =
+            new DashboardState(Clock.fixed(NOW, ZoneOffset.UTC), TopicNames.defaults(), "127.0.0.1:9092", null);
 
     @Test
     void everyChangeBumpsTheRevision() {
@@ -49,8 +49,8 @@ class DashboardStateTest {
 
     @Test
     void aRepeatedMonitorFailureIsNotAChange() {
-        DashboardState withMonitor = new DashboardState(Clock.systemUTC(), TopicNames.defaults(), "k:9092",
-                "http://127.0.0.1:7071/api/monitor");
+        DashboardState withMonitor = new DashboardState(
+                Clock.systemUTC(), TopicNames.defaults(), "k:9092", "http://127.0.0.1:7071/api/monitor");
         withMonitor.onMonitorFailed("connection refused");
         long revision = withMonitor.revision();
         withMonitor.onMonitorFailed("connection refused");
@@ -66,7 +66,13 @@ class DashboardStateTest {
         JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsBytes(state.snapshot()));
 
         assertThat(json.path("versions").get(0).path("version").asLong()).isZero();
-        assertThat(json.path("trainer").path("series").path("loss/dpo").get(0).get(1).asDouble()).isEqualTo(0.69);
+        assertThat(json.path("trainer")
+                        .path("series")
+                        .path("loss/dpo")
+                        .get(0)
+                        .get(1)
+                        .asDouble())
+                .isEqualTo(0.69);
         assertThat(json.path("trainer").path("latest").has("kl")).isFalse();
         assertThat(json.path("monitor").path("status").asText()).isEqualTo("disabled");
         assertThat(json.path("topics").path("policyVersions").asText()).isEqualTo("rlhf.policy.versions");

@@ -22,9 +22,10 @@ class DeadLetterLogTest {
         DeadLetterView view = log.view();
 
         assertThat(view.total()).isEqualTo(3);
-        assertThat(view.byReason()).containsExactly(
-                new ReasonCount("rlhf.responses", "CORRUPT_PAYLOAD", 2),
-                new ReasonCount("rlhf.feedback", "UNKNOWN_RESPONSE", 1));
+        assertThat(view.byReason())
+                .containsExactly(
+                        new ReasonCount("rlhf.responses", "CORRUPT_PAYLOAD", 2),
+                        new ReasonCount("rlhf.feedback", "UNKNOWN_RESPONSE", 1));
     }
 
     @Test
@@ -35,9 +36,10 @@ class DeadLetterLogTest {
         log.add(Records.deadLetter("t", 3, "E", "r", T0.plusSeconds(60)));
 
         long minute = Instant.parse("2026-11-27T12:00:00Z").toEpochMilli();
-        assertThat(log.view().perMinute()).satisfiesExactly(
-                p -> assertThat(p).containsExactly(minute, 2),
-                p -> assertThat(p).containsExactly(minute + 60_000, 1));
+        assertThat(log.view().perMinute())
+                .satisfiesExactly(
+                        p -> assertThat(p).containsExactly(minute, 2),
+                        p -> assertThat(p).containsExactly(minute + 60_000, 1));
     }
 
     @Test
@@ -48,6 +50,8 @@ class DeadLetterLogTest {
         log.add(Records.deadLetter("t", 3, "E", "x".repeat(1000), T0));
 
         assertThat(log.view().recent()).extracting(RecentDeadLetter::offset).containsExactly(3L, 2L);
-        assertThat(log.view().recent().get(0).reason()).hasSize(DeadLetterLog.MAX_REASON_CHARS).endsWith("…");
+        assertThat(log.view().recent().get(0).reason())
+                .hasSize(DeadLetterLog.MAX_REASON_CHARS)
+                .endsWith("…");
     }
 }

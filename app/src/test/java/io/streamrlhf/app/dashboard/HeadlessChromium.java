@@ -59,17 +59,31 @@ final class HeadlessChromium implements AutoCloseable {
     /** Starts a browser on a fresh profile and attaches to its first page. */
     static HeadlessChromium start() throws IOException {
         Path profile = Files.createTempDirectory("streamrlhf-chromium-");
-        Process process = new ProcessBuilder(List.of(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
-                "--user-data-dir=" + profile, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-                "--window-size=1440,1000", "about:blank"))
+        Process process = new ProcessBuilder(List.of(
+                        BINARY.toString(),
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--disable-extensions",
+                        "--hide-scrollbars",
+                        "--mute-audio",
+                        "--user-data-dir=" + profile,
+                        "--remote-debugging-address=127.0.0.1",
+                        "--remote-debugging-port=0",
+                        "--window-size=1440,1000",
+                        "about:blank"))
                 .redirectErrorStream(true)
                 .redirectOutput(profile.resolve("chromium.log").toFile())
                 .start();
         try {
             Path portFile = profile.resolve("DevToolsActivePort");
-            Awaitility.await("Chromium's DevTools port").atMost(Duration.ofSeconds(60))
+            Awaitility.await("Chromium's DevTools port")
+                    .atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> !process.isAlive() || Files.exists(portFile) && Files.size(portFile) > 0);
             if (!process.isAlive()) {
@@ -78,24 +92,27 @@ final class HeadlessChromium implements AutoCloseable {
             }
             int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
             HttpClient http = HttpClient.newHttpClient();
-            String pageSocket = Awaitility.await("a Chromium page target").atMost(Duration.ofSeconds(30))
+            String pageSocket = Awaitility.await("a Chromium page target")
+                    .atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> pageSocket(http, port), url -> url != null);
             HeadlessChromium[] self = new HeadlessChromium[1];
-            WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create(pageSocket), new WebSocket.Listener() {
-                private final StringBuilder text = new StringBuilder();
+            WebSocket socket = http.newWebSocketBuilder()
+                    .buildAsync(URI.create(pageSocket), new WebSocket.Listener() {
+                        private final StringBuilder text = new StringBuilder();
 
-                @Override
-                public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                    text.append(data);
-                    if (last) {
-                        self[0].onMessage(text.toString());
-                        text.setLength(0);
-                    }
-                    ws.request(1);
-                    return null;
-                }
-            }).get(30, TimeUnit.SECONDS);
+                        @Override
+                        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                            text.append(data);
+                            if (last) {
+                                self[0].onMessage(text.toString());
+                                text.setLength(0);
+                            }
+                            ws.request(1);
+                            return null;
+                        }
+                    })
+                    .get(30, TimeUnit.SECONDS);
             self[0] = new HeadlessChromium(profile, process, socket);
             return self[0];
         } catch (RuntimeException | ExecutionException | TimeoutException | InterruptedException e) {
@@ -108,8 +125,10 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     private static String pageSocket(HttpClient http, int port) throws IOException, InterruptedException {
-        HttpResponse<String> list = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/json/list")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> list = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         for (JsonNode target : new ObjectMapper().readTree(list.body())) {
             if ("page".equals(target.path("type").asText())) {
                 return target.path("webSocketDebuggerUrl").asText();
@@ -129,7 +148,8 @@ final class HeadlessChromium implements AutoCloseable {
                 pageErrors.add(node.path("params").path("args").toString());
             }
             if (node.has("id")) {
-                CompletableFuture<JsonNode> future = pending.remove(node.get("id").asInt());
+                CompletableFuture<JsonNode> future =
+                        pending.remove(node.get("id").asInt());
                 if (future != null) {
                     if (node.has("error")) {
                         future.completeExceptionally(new IllegalStateException("DevTools error: " + node.get("error")));
@@ -165,8 +185,9 @@ final class HeadlessChromium implements AutoCloseable {
 
     /** Sets the page's viewport. */
     void viewport(int width, int height) {
-        send("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
-                "deviceScaleFactor", 1, "mobile", false));
+        send(
+                "Emulation.setDeviceMetricsOverride",
+                Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
     }
 
     void navigate(URI url) {

@@ -51,6 +51,7 @@ class MonitorClientTest {
 
     @TempDir
     Path stateDir;
+
     private TopologyTestDriver driver;
     private MonitorHttpServer server;
     private HttpServer broken;
@@ -59,18 +60,24 @@ class MonitorClientTest {
     void startMonitor() throws Exception {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         Topics topics = new Topics(TopicNames.defaults(), registry);
-        StreamsSettings settings = StreamsSettings.defaults()
-                .withKto(KtoConfig.defaults().withSettleDelay(Duration.ZERO));
+        StreamsSettings settings =
+                StreamsSettings.defaults().withKto(KtoConfig.defaults().withSettleDelay(Duration.ZERO));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "monitor-contract");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createDirectories(stateDir.resolve("state")).toString());
-        driver = new TopologyTestDriver(new StreamRlhfTopology(settings, new StreamSerdes(topics, registry)).build(),
-                props);
-        TestInputTopic<String, ResponseGenerated> responses = driver.createInputTopic(topics.responses().name(),
-                topics.responses().keySerde().serializer(), topics.responses().valueSerde().serializer());
-        TestInputTopic<String, Feedback> feedback = driver.createInputTopic(topics.feedback().name(),
-                topics.feedback().keySerde().serializer(), topics.feedback().valueSerde().serializer());
+        props.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                Files.createDirectories(stateDir.resolve("state")).toString());
+        driver = new TopologyTestDriver(
+                new StreamRlhfTopology(settings, new StreamSerdes(topics, registry)).build(), props);
+        TestInputTopic<String, ResponseGenerated> responses = driver.createInputTopic(
+                topics.responses().name(),
+                topics.responses().keySerde().serializer(),
+                topics.responses().valueSerde().serializer());
+        TestInputTopic<String, Feedback> feedback = driver.createInputTopic(
+                topics.feedback().name(),
+                topics.feedback().keySerde().serializer(),
+                topics.feedback().valueSerde().serializer());
 
         // Version 5, first minute: completions of 5, 7 and 3 characters; two thumbs up, one down.
         respond(responses, "r1", "12345", 5, T0);
@@ -83,8 +90,12 @@ class MonitorClientTest {
         respond(responses, "r3", "x", 6, T0 + 61_000);
         rate(feedback, "f4", "r3", "u1", FeedbackKind.THUMBS_UP, T0 + 61_001);
 
-        server = new MonitorHttpServer(new MonitorQuery(() -> driver.getWindowStore(MonitorTopology.STORE)),
-                () -> "RUNNING", 0, Duration.ofMillis(50), CLOCK);
+        server = new MonitorHttpServer(
+                new MonitorQuery(() -> driver.getWindowStore(MonitorTopology.STORE)),
+                () -> "RUNNING",
+                0,
+                Duration.ofMillis(50),
+                CLOCK);
     }
 
     @AfterEach
@@ -129,10 +140,14 @@ class MonitorClientTest {
         broken = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         // The monitor's own answer with one field renamed, as a monitor built from another contract would send.
         broken.createContext("/monitor/", exchange -> {
-            String path = exchange.getRequestURI().getPath() + "?" + exchange.getRequestURI().getRawQuery();
+            String path = exchange.getRequestURI().getPath() + "?"
+                    + exchange.getRequestURI().getRawQuery();
             byte[] body;
-            try (var in = URI.create("http://127.0.0.1:" + server.port() + path).toURL().openStream()) {
-                body = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("\"thumbsUp\":", "\"up\":")
+            try (var in = URI.create("http://127.0.0.1:" + server.port() + path)
+                    .toURL()
+                    .openStream()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                        .replace("\"thumbsUp\":", "\"up\":")
                         .getBytes(StandardCharsets.UTF_8);
             }
             exchange.sendResponseHeaders(200, body.length);
@@ -142,7 +157,8 @@ class MonitorClientTest {
         });
         broken.start();
 
-        MonitorView monitor = poll(URI.create("http://127.0.0.1:" + broken.getAddress().getPort()));
+        MonitorView monitor =
+                poll(URI.create("http://127.0.0.1:" + broken.getAddress().getPort()));
 
         assertThat(monitor.status()).isEqualTo("error");
         assertThat(monitor.error()).contains("thumbsUp");
@@ -155,16 +171,38 @@ class MonitorClientTest {
         return state.snapshot().monitor();
     }
 
-    private static void respond(TestInputTopic<String, ResponseGenerated> topic, String id, String completion,
-                                long version, long time) {
-        topic.pipeInput(id, ResponseGenerated.newBuilder().setResponseId(id).setPromptId("p-" + id)
-                .setPrompt("prompt of " + id).setCompletion(completion).setPolicyVersion(version)
-                .setSource(ResponseSource.PRODUCTION).setEventTime(Instant.ofEpochMilli(time)).build(), time);
+    private static void respond(
+            TestInputTopic<String, ResponseGenerated> topic, String id, String completion, long version, long time) {
+        topic.pipeInput(
+                id,
+                ResponseGenerated.newBuilder()
+                        .setResponseId(id)
+                        .setPromptId("p-" + id)
+                        .setPrompt("prompt of " + id)
+                        .setCompletion(completion)
+                        .setPolicyVersion(version)
+                        .setSource(ResponseSource.PRODUCTION)
+                        .setEventTime(Instant.ofEpochMilli(time))
+                        .build(),
+                time);
     }
 
-    private static void rate(TestInputTopic<String, Feedback> topic, String id, String responseId, String userId,
-                             FeedbackKind kind, long time) {
-        topic.pipeInput(responseId, Feedback.newBuilder().setFeedbackId(id).setResponseId(responseId)
-                .setUserId(userId).setKind(kind).setEventTime(Instant.ofEpochMilli(time)).build(), time);
+    private static void rate(
+            TestInputTopic<String, Feedback> topic,
+            String id,
+            String responseId,
+            String userId,
+            FeedbackKind kind,
+            long time) {
+        topic.pipeInput(
+                responseId,
+                Feedback.newBuilder()
+                        .setFeedbackId(id)
+                        .setResponseId(responseId)
+                        .setUserId(userId)
+                        .setKind(kind)
+                        .setEventTime(Instant.ofEpochMilli(time))
+                        .build(),
+                time);
     }
 }

@@ -14,8 +14,7 @@ final class Records {
 
     static final String MODEL = "tiny-chat";
 
-    private Records() {
-    }
+    private Records() {}
 
     static PolicyVersion version(long version, Instant created, long examples) {
         return PolicyVersion.newBuilder()
@@ -26,9 +25,15 @@ final class Records {
                 .setSha256("ab".repeat(32))
                 .setSizeBytes(1_234_567)
                 .setCreatedTime(created)
-                .setLineage(examples == 0 ? List.of() : List.of(OffsetRange.newBuilder().setTopic("rlhf.examples.kto")
-                        .setPartition(0).setFromOffset(1000 * version).setToOffset(1000 * version + examples - 1)
-                        .build()))
+                .setLineage(
+                        examples == 0
+                                ? List.of()
+                                : List.of(OffsetRange.newBuilder()
+                                        .setTopic("rlhf.examples.kto")
+                                        .setPartition(0)
+                                        .setFromOffset(1000 * version)
+                                        .setToOffset(1000 * version + examples - 1)
+                                        .build()))
                 .setMetrics(Map.of("loss/kto", 0.69 - 0.02 * version, "steps", 8.0))
                 .setStatus(version == 0 ? PolicyStatus.WARM_START : PolicyStatus.PUBLISHED)
                 .build();

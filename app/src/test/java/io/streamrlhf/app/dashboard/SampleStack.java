@@ -23,8 +23,7 @@ import java.util.TreeMap;
  */
 final class SampleStack {
 
-    private SampleStack() {
-    }
+    private SampleStack() {}
 
     /**
      * The version monitor's two documents ({@code /monitor/versions}, {@code /monitor/minutes}) for
@@ -45,22 +44,29 @@ final class SampleStack {
                 int judged = 20 + random.nextInt(20);
                 int pass = (int) Math.round(judged * Math.min(0.97, p + 0.08 + random.nextGaussian() * 0.05));
                 VersionMinuteStats counters = VersionMinuteStats.newBuilder()
-                        .setResponses(rated + 15).setCompletionChars((rated + 15) * 140L)
-                        .setFeedbackUp(up).setFeedbackDown(rated - up)
-                        .setJudgePass(pass).setJudgeFail(judged - pass)
-                        .setExamples(rated).build();
+                        .setResponses(rated + 15)
+                        .setCompletionChars((rated + 15) * 140L)
+                        .setFeedbackUp(up)
+                        .setFeedbackDown(rated - up)
+                        .setJudgePass(pass)
+                        .setJudgeFail(judged - pass)
+                        .setExamples(rated)
+                        .build();
                 minutes.add(VersionCounters.toStats(v, minute, minute + 60_000, counters));
                 totals.merge(v, counters, VersionCounters::sum);
                 ranges.merge(v, new long[] {minute, minute + 60_000}, (a, b) -> new long[] {a[0], b[1]});
             }
         }
         List<VersionStats> perVersion = new ArrayList<>();
-        totals.forEach((v, counters) -> perVersion.add(VersionCounters.toStats(v, ranges.get(v)[0], ranges.get(v)[1],
-                counters)));
+        totals.forEach((v, counters) ->
+                perVersion.add(VersionCounters.toStats(v, ranges.get(v)[0], ranges.get(v)[1], counters)));
         ObjectMapper json = MonitorContract.mapper();
         try {
-            return Map.of(MonitorContract.VERSIONS_PATH, json.writeValueAsString(new VersionsDocument(perVersion)),
-                    MonitorContract.MINUTES_PATH, json.writeValueAsString(new MinutesDocument(minutes)));
+            return Map.of(
+                    MonitorContract.VERSIONS_PATH,
+                    json.writeValueAsString(new VersionsDocument(perVersion)),
+                    MonitorContract.MINUTES_PATH,
+                    json.writeValueAsString(new MinutesDocument(minutes)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -22,9 +22,10 @@ class TrainerLogTest {
         assertThat(view.step()).isEqualTo(2);
         assertThat(view.policyVersion()).isZero();
         assertThat(view.modelId()).isEqualTo(Records.MODEL);
-        assertThat(view.series().get("loss/dpo")).satisfiesExactly(
-                p -> assertThat(p).containsExactly(1, 0.69),
-                p -> assertThat(p).containsExactly(2, 0.60));
+        assertThat(view.series().get("loss/dpo"))
+                .satisfiesExactly(
+                        p -> assertThat(p).containsExactly(1, 0.69),
+                        p -> assertThat(p).containsExactly(2, 0.60));
         assertThat(view.latest()).containsEntry("rewards/margins", 0.2);
     }
 

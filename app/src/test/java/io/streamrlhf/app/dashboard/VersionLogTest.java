@@ -43,17 +43,22 @@ class VersionLogTest {
     void prefersTheTrainersExampleCounterOverTheLineage() {
         List<OffsetRange> lineage = List.of(range(0, 0, 99), range(1, 10, 19));
         assertThat(VersionLog.examples(Map.of(), lineage)).isEqualTo(110);
-        assertThat(VersionLog.examples(Map.of("examples/consumed", 97.0), lineage)).isEqualTo(97);
+        assertThat(VersionLog.examples(Map.of("examples/consumed", 97.0), lineage))
+                .isEqualTo(97);
     }
 
     @Test
     void aRepublishedVersionReplacesTheEarlierRecord() {
         VersionLog log = new VersionLog(10);
         log.add(Records.version(2, T0, 10));
-        PolicyVersion again = PolicyVersion.newBuilder(Records.version(2, T0.plusSeconds(5), 12)).build();
+        PolicyVersion again = PolicyVersion.newBuilder(Records.version(2, T0.plusSeconds(5), 12))
+                .build();
         log.add(again);
 
-        assertThat(log.versions()).singleElement().extracting(VersionView::examples).isEqualTo(12L);
+        assertThat(log.versions())
+                .singleElement()
+                .extracting(VersionView::examples)
+                .isEqualTo(12L);
     }
 
     @Test
@@ -66,7 +71,11 @@ class VersionLogTest {
     }
 
     private static OffsetRange range(int partition, long from, long to) {
-        return OffsetRange.newBuilder().setTopic("rlhf.examples.kto").setPartition(partition).setFromOffset(from)
-                .setToOffset(to).build();
+        return OffsetRange.newBuilder()
+                .setTopic("rlhf.examples.kto")
+                .setPartition(partition)
+                .setFromOffset(from)
+                .setToOffset(to)
+                .build();
     }
 }

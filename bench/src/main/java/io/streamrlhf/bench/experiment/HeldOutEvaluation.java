@@ -26,7 +26,8 @@ public final class HeldOutEvaluation {
     private final SamplingConfig sampling;
     private final long seed;
 
-    public HeldOutEvaluation(TaskGenerator tasks, int promptCount, long seed, UserPanel panel, SamplingConfig sampling) {
+    public HeldOutEvaluation(
+            TaskGenerator tasks, int promptCount, long seed, UserPanel panel, SamplingConfig sampling) {
         Random random = new Random(seed);
         List<TaskPrompt> drawn = new ArrayList<>(promptCount);
         for (int i = 0; i < promptCount; i++) {
@@ -46,13 +47,12 @@ public final class HeldOutEvaluation {
      * @param endedShare share of rollouts that ended with the end token (the rest ran to the token limit)
      * @param rateByTask the thumbs-up rate per task id, in task order
      */
-    public record Score(double thumbsUpRate, double meanTokens, double endedShare, Map<String, Double> rateByTask) {
-    }
+    public record Score(double thumbsUpRate, double meanTokens, double endedShare, Map<String, Double> rateByTask) {}
 
     /** Scores one fresh rollout per held-out prompt (same sampling seed for every version). */
     public Score score(PolicyModel policy) {
-        List<Generation> rollouts = new Generator(policy).generate(
-                prompts.stream().map(TaskPrompt::text).toList(), sampling, new Random(seed));
+        List<Generation> rollouts = new Generator(policy)
+                .generate(prompts.stream().map(TaskPrompt::text).toList(), sampling, new Random(seed));
         double total = 0;
         long tokens = 0;
         int ended = 0;

@@ -1,15 +1,15 @@
 package io.streamrlhf.bench.experiment;
 
-import io.streamrlhf.config.Settings;
 import io.streamrlhf.app.pipeline.Component;
-import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.DemoDefaults;
+import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.PipelineSettings;
 import io.streamrlhf.app.pipeline.TorchThreads;
 import io.streamrlhf.app.pipeline.WarmStartCorpus;
+import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.config.Settings;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
-import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.producers.config.PopulationConfig;
 import io.streamrlhf.producers.sampler.SamplerConfig;
 import io.streamrlhf.producers.tasks.TaskGenerator;
@@ -57,9 +57,14 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 public final class LearningCurveExperiment {
 
     /** One evaluated version. */
-    record Point(String mode, long version, double minutes, long examples, double rate, double meanTokens,
-                 double endedShare) {
-    }
+    record Point(
+            String mode,
+            long version,
+            double minutes,
+            long examples,
+            double rate,
+            double meanTokens,
+            double endedShare) {}
 
     private static final int EVAL_PROMPTS = 96;
     private static final long EVAL_SEED = 4242;
@@ -86,7 +91,8 @@ public final class LearningCurveExperiment {
             if (eq <= 0) {
                 throw new IllegalArgumentException("Expected key=value, got '" + args[i] + "'");
             }
-            overrides.put(args[i].substring(0, eq).trim(), args[i].substring(eq + 1).trim());
+            overrides.put(
+                    args[i].substring(0, eq).trim(), args[i].substring(eq + 1).trim());
         }
         if (!overrides.isEmpty()) {
             System.out.println("overrides: " + overrides);
@@ -129,33 +135,48 @@ public final class LearningCurveExperiment {
         values.putAll(overrides);
         Settings settings = Settings.of(values);
         List<Point> points = new ArrayList<>();
-        out.printf(Locale.ROOT, "%n== online %s: %s of training from a fresh stack in %s%n", mode.toUpperCase(Locale.ROOT),
-                minutes + " min", dataDir);
+        out.printf(
+                Locale.ROOT,
+                "%n== online %s: %s of training from a fresh stack in %s%n",
+                mode.toUpperCase(Locale.ROOT),
+                minutes + " min",
+                dataDir);
         try (LocalStack stack = new LocalStack(StackConfig.from(settings.asMap())).start();
-             RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
-            Map<String, String> props = PipelineSettings.resolve(DemoDefaults.apply(settings, dataDir),
-                    stack.bootstrapServers(), stack.registryUrl(), dataDir);
+                RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
+            Map<String, String> props = PipelineSettings.resolve(
+                    DemoDefaults.apply(settings, dataDir), stack.bootstrapServers(), stack.registryUrl(), dataDir);
             WarmStartCorpus.ensure(props);
             TrainerConfig trainerConfig = TrainerConfigFactory.fromProperties(props);
             SamplerConfig samplerConfig = SamplerConfig.from(props);
             PopulationConfig population = PopulationConfig.fromProperties(props);
-            HeldOutEvaluation evaluation = new HeldOutEvaluation(new TaskGenerator(0.5, 20), EVAL_PROMPTS, EVAL_SEED,
-                    UserPanel.heldOut(population, 25), samplerConfig.sampling());
+            HeldOutEvaluation evaluation = new HeldOutEvaluation(
+                    new TaskGenerator(0.5, 20),
+                    EVAL_PROMPTS,
+                    EVAL_SEED,
+                    UserPanel.heldOut(population, 25),
+                    samplerConfig.sampling());
             LocalCheckpointStore store = new LocalCheckpointStore(trainerConfig.checkpointDir());
             try (Pipeline pipeline = new Pipeline(props, registry)
-                    .start(EnumSet.of(Component.STREAMS, Component.TRAINER, Component.SAMPLER, Component.PROMPTS,
-                            Component.USERS));
-                 KafkaConsumer<String, PolicyVersion> versions = versionConsumer(stack.bootstrapServers(), pipeline)) {
+                            .start(EnumSet.of(
+                                    Component.STREAMS,
+                                    Component.TRAINER,
+                                    Component.SAMPLER,
+                                    Component.PROMPTS,
+                                    Component.USERS));
+                    KafkaConsumer<String, PolicyVersion> versions =
+                            versionConsumer(stack.bootstrapServers(), pipeline)) {
                 long start = -1;
                 long examples = 0;
                 PolicyVersion v0 = null;
-                out.printf("%-5s %8s %9s %10s %7s %6s  %s%n", "ver", "minutes", "examples", "thumbs-up", "tokens", "ended",
-                        "thumbs-up by task");
+                out.printf(
+                        "%-5s %8s %9s %10s %7s %6s  %s%n",
+                        "ver", "minutes", "examples", "thumbs-up", "tokens", "ended", "thumbs-up by task");
                 while (start < 0 || System.nanoTime() - start < (long) (minutes * 60e9)) {
                     PolicyVersion latest = null;
                     for (ConsumerRecord<String, PolicyVersion> r : versions.poll(Duration.ofMillis(500))) {
                         examples += r.value().getLineage().stream()
-                                .mapToLong(x -> x.getToOffset() - x.getFromOffset() + 1).sum();
+                                .mapToLong(x -> x.getToOffset() - x.getFromOffset() + 1)
+                                .sum();
                         latest = r.value();
                     }
                     if (latest == null) {
@@ -168,18 +189,35 @@ public final class LearningCurveExperiment {
                     // Only the newest version is scored when several arrive together: scoring is not free.
                     double elapsed = (System.nanoTime() - start) / 60e9;
                     HeldOutEvaluation.Score score = score(store, latest, evaluation);
-                    points.add(new Point(mode, latest.getVersion(), elapsed, examples, score.thumbsUpRate(),
-                            score.meanTokens(), score.endedShare()));
+                    points.add(new Point(
+                            mode,
+                            latest.getVersion(),
+                            elapsed,
+                            examples,
+                            score.thumbsUpRate(),
+                            score.meanTokens(),
+                            score.endedShare()));
                     StringBuilder tasks = new StringBuilder();
-                    score.rateByTask().forEach((task, r) -> tasks.append(String.format(Locale.ROOT, " %s %.1f%%",
-                            task, 100 * r)));
-                    out.printf(Locale.ROOT, "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%% %s%n", latest.getVersion(), elapsed,
-                            examples, 100 * score.thumbsUpRate(), score.meanTokens(), 100 * score.endedShare(), tasks);
+                    score.rateByTask()
+                            .forEach(
+                                    (task, r) -> tasks.append(String.format(Locale.ROOT, " %s %.1f%%", task, 100 * r)));
+                    out.printf(
+                            Locale.ROOT,
+                            "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%% %s%n",
+                            latest.getVersion(),
+                            elapsed,
+                            examples,
+                            100 * score.thumbsUpRate(),
+                            score.meanTokens(),
+                            100 * score.endedShare(),
+                            tasks);
                 }
                 if ("dpo".equals(mode) && v0 != null) {
                     pipeline.close();
-                    baselines.put("offline DPO, same " + examples + " pairs",
-                            offlineDpo(store, v0, (int) examples, trainerConfig, population, samplerConfig, evaluation));
+                    baselines.put(
+                            "offline DPO, same " + examples + " pairs",
+                            offlineDpo(
+                                    store, v0, (int) examples, trainerConfig, population, samplerConfig, evaluation));
                 }
             }
         } finally {
@@ -188,21 +226,42 @@ public final class LearningCurveExperiment {
         return points;
     }
 
-    private double offlineDpo(LocalCheckpointStore store, PolicyVersion v0, int pairs, TrainerConfig trainerConfig,
-                              PopulationConfig population, SamplerConfig samplerConfig, HeldOutEvaluation evaluation)
+    private double offlineDpo(
+            LocalCheckpointStore store,
+            PolicyVersion v0,
+            int pairs,
+            TrainerConfig trainerConfig,
+            PopulationConfig population,
+            SamplerConfig samplerConfig,
+            HeldOutEvaluation evaluation)
             throws IOException {
         out.printf(Locale.ROOT, "%n== offline DPO: %d pairs sampled once from v0, one pass%n", pairs);
         Checkpoint checkpoint = store.read(URI.create(v0.getCheckpointUri()), v0.getSha256());
         try (PolicyModel base = checkpoint.toPolicyModel()) {
-            List<PairExample> dataset = OfflineDpoBaseline.dataset(base, pairs, new TaskGenerator(0.5, 20),
-                    UserPopulation.draw(population), samplerConfig.sampling(), 99);
-            try (PolicyModel trained = OfflineDpoBaseline.train(checkpoint, dataset, trainerConfig.dpo(),
-                    trainerConfig.optimizer(), trainerConfig.referenceCacheEntries())) {
+            List<PairExample> dataset = OfflineDpoBaseline.dataset(
+                    base,
+                    pairs,
+                    new TaskGenerator(0.5, 20),
+                    UserPopulation.draw(population),
+                    samplerConfig.sampling(),
+                    99);
+            try (PolicyModel trained = OfflineDpoBaseline.train(
+                    checkpoint,
+                    dataset,
+                    trainerConfig.dpo(),
+                    trainerConfig.optimizer(),
+                    trainerConfig.referenceCacheEntries())) {
                 HeldOutEvaluation.Score after = evaluation.score(trained);
                 HeldOutEvaluation.Score before = evaluation.score(base);
-                out.printf(Locale.ROOT, "offline DPO on %d pairs: thumbs-up %.1f%% (v0 %.1f%%), mean tokens %.1f"
-                                + " (v0 %.1f), mean |weight change| %.2e%n", dataset.size(), 100 * after.thumbsUpRate(),
-                        100 * before.thumbsUpRate(), after.meanTokens(), before.meanTokens(),
+                out.printf(
+                        Locale.ROOT,
+                        "offline DPO on %d pairs: thumbs-up %.1f%% (v0 %.1f%%), mean tokens %.1f"
+                                + " (v0 %.1f), mean |weight change| %.2e%n",
+                        dataset.size(),
+                        100 * after.thumbsUpRate(),
+                        100 * before.thumbsUpRate(),
+                        after.meanTokens(),
+                        before.meanTokens(),
                         meanAbsoluteChange(base, trained));
                 return after.thumbsUpRate();
             }
@@ -223,8 +282,8 @@ public final class LearningCurveExperiment {
         return sum / Math.max(1, count);
     }
 
-    private static HeldOutEvaluation.Score score(LocalCheckpointStore store, PolicyVersion version,
-                                                 HeldOutEvaluation evaluation) throws IOException {
+    private static HeldOutEvaluation.Score score(
+            LocalCheckpointStore store, PolicyVersion version, HeldOutEvaluation evaluation) throws IOException {
         Checkpoint checkpoint = store.read(URI.create(version.getCheckpointUri()), version.getSha256());
         try (PolicyModel model = checkpoint.toPolicyModel()) {
             return evaluation.score(model);
@@ -236,29 +295,55 @@ public final class LearningCurveExperiment {
     }
 
     void report(Map<String, List<Point>> curves, Map<String, Double> baselines, Path outDir) throws IOException {
-        List<String> csv = new ArrayList<>(List.of("mode,version,minutes,examples,thumbs_up_rate,mean_tokens,ended_share"));
+        List<String> csv =
+                new ArrayList<>(List.of("mode,version,minutes,examples,thumbs_up_rate,mean_tokens,ended_share"));
         Map<String, List<double[]>> plotted = new LinkedHashMap<>();
         out.printf("%n== summary%n");
         for (Map.Entry<String, List<Point>> curve : curves.entrySet()) {
             List<Point> points = curve.getValue();
-            curve.getValue().forEach(p -> csv.add(String.format(Locale.ROOT, "%s,%d,%.3f,%d,%.4f,%.2f,%.4f", p.mode(),
-                    p.version(), p.minutes(), p.examples(), p.rate(), p.meanTokens(), p.endedShare())));
-            plotted.put("online " + curve.getKey().toUpperCase(Locale.ROOT), points.stream()
-                    .map(p -> new double[] {p.minutes(), p.rate()}).toList());
+            curve.getValue()
+                    .forEach(p -> csv.add(String.format(
+                            Locale.ROOT,
+                            "%s,%d,%.3f,%d,%.4f,%.2f,%.4f",
+                            p.mode(),
+                            p.version(),
+                            p.minutes(),
+                            p.examples(),
+                            p.rate(),
+                            p.meanTokens(),
+                            p.endedShare())));
+            plotted.put(
+                    "online " + curve.getKey().toUpperCase(Locale.ROOT),
+                    points.stream()
+                            .map(p -> new double[] {p.minutes(), p.rate()})
+                            .toList());
             if (!points.isEmpty()) {
                 Point first = points.get(0);
-                Point best = points.stream().max(Comparator.comparingDouble(Point::rate)).orElseThrow();
+                Point best = points.stream()
+                        .max(Comparator.comparingDouble(Point::rate))
+                        .orElseThrow();
                 Point last = points.get(points.size() - 1);
-                out.printf(Locale.ROOT, "%s: v%d %.1f%% -> v%d %.1f%% after %.1f min (best v%d %.1f%%, %+.1f points)%n",
-                        curve.getKey().toUpperCase(Locale.ROOT), first.version(), 100 * first.rate(), last.version(),
-                        100 * last.rate(), last.minutes(), best.version(), 100 * best.rate(),
+                out.printf(
+                        Locale.ROOT,
+                        "%s: v%d %.1f%% -> v%d %.1f%% after %.1f min (best v%d %.1f%%, %+.1f points)%n",
+                        curve.getKey().toUpperCase(Locale.ROOT),
+                        first.version(),
+                        100 * first.rate(),
+                        last.version(),
+                        100 * last.rate(),
+                        last.minutes(),
+                        best.version(),
+                        100 * best.rate(),
                         100 * (best.rate() - first.rate()));
             }
         }
         baselines.forEach((name, rate) -> out.printf(Locale.ROOT, "%s: %.1f%%%n", name, 100 * rate));
         Files.write(outDir.resolve("learning-curve.csv"), csv);
-        LearningCurvePlot.write(outDir.resolve("learning-curve.png"),
-                "Thumbs-up rate of fresh rollouts (held-out users) per policy version", plotted, baselines,
+        LearningCurvePlot.write(
+                outDir.resolve("learning-curve.png"),
+                "Thumbs-up rate of fresh rollouts (held-out users) per policy version",
+                plotted,
+                baselines,
                 Math.max(1, minutes));
         out.println("wrote " + outDir.resolve("learning-curve.csv") + " and " + outDir.resolve("learning-curve.png"));
     }

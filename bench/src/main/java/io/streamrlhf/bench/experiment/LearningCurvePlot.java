@@ -18,8 +18,7 @@ public final class LearningCurvePlot {
 
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c)};
 
-    private LearningCurvePlot() {
-    }
+    private LearningCurvePlot() {}
 
     /**
      * Re-draws curves from the experiment's CSV files, for curves taken in separate runs:
@@ -34,7 +33,8 @@ public final class LearningCurvePlot {
         for (int i = 2; i < args.length; i++) {
             if (args[i].startsWith("baseline:")) {
                 int eq = args[i].lastIndexOf('=');
-                baselines.put(args[i].substring("baseline:".length(), eq), Double.parseDouble(args[i].substring(eq + 1)));
+                baselines.put(
+                        args[i].substring("baseline:".length(), eq), Double.parseDouble(args[i].substring(eq + 1)));
                 continue;
             }
             List<String> lines = java.nio.file.Files.readAllLines(Path.of(args[i]));
@@ -44,16 +44,20 @@ public final class LearningCurvePlot {
                         .add(new double[] {Double.parseDouble(f[2]), Double.parseDouble(f[4])});
             }
         }
-        write(out, "Thumbs-up rate of fresh rollouts (held-out users) per policy version", curves, baselines,
-                minutes);
+        write(out, "Thumbs-up rate of fresh rollouts (held-out users) per policy version", curves, baselines, minutes);
     }
 
     /**
      * @param curves per label, points of (minutes, rate in [0, 1])
      * @param baselines horizontal reference lines, per label
      */
-    public static void write(Path file, String title, Map<String, List<double[]>> curves, Map<String, Double> baselines,
-                             double maxMinutes) throws IOException {
+    public static void write(
+            Path file,
+            String title,
+            Map<String, List<double[]>> curves,
+            Map<String, Double> baselines,
+            double maxMinutes)
+            throws IOException {
         int w = 900;
         int h = 520;
         int left = 70;
@@ -102,7 +106,11 @@ public final class LearningCurvePlot {
                 int y = top + ph - (int) (p[1] * ph);
                 g.fillOval(x - 3, y - 3, 6, 6);
                 if (prev != null) {
-                    g.drawLine(left + (int) (Math.min(prev[0], maxMinutes) / maxMinutes * pw), top + ph - (int) (prev[1] * ph), x, y);
+                    g.drawLine(
+                            left + (int) (Math.min(prev[0], maxMinutes) / maxMinutes * pw),
+                            top + ph - (int) (prev[1] * ph),
+                            x,
+                            y);
                 }
                 prev = p;
             }
@@ -119,8 +127,10 @@ public final class LearningCurvePlot {
             g.drawLine(left, y, left + pw, y);
             g.drawLine(left + pw - 230, legendY - 4, left + pw - 205, legendY - 4);
             g.setColor(Color.BLACK);
-            g.drawString(line.getKey() + String.format(Locale.ROOT, " (%.0f%%)", 100 * line.getValue()),
-                    left + pw - 198, legendY);
+            g.drawString(
+                    line.getKey() + String.format(Locale.ROOT, " (%.0f%%)", 100 * line.getValue()),
+                    left + pw - 198,
+                    legendY);
             legendY += 18;
         }
         g.dispose();

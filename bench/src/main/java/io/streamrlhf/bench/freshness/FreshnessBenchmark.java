@@ -1,18 +1,18 @@
 package io.streamrlhf.bench.freshness;
 
-import io.streamrlhf.config.Settings;
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.DemoDefaults;
 import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.PipelineSettings;
 import io.streamrlhf.app.pipeline.TorchThreads;
 import io.streamrlhf.app.pipeline.WarmStartCorpus;
-import io.streamrlhf.localstack.stack.LocalStack;
-import io.streamrlhf.localstack.stack.StackConfig;
 import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.config.Settings;
+import io.streamrlhf.localstack.stack.LocalStack;
+import io.streamrlhf.localstack.stack.StackConfig;
 import io.streamrlhf.producers.client.ChatFeedbackClient;
 import io.streamrlhf.producers.client.ChatResponse;
 import io.streamrlhf.producers.config.ClientConfig;
@@ -72,8 +72,7 @@ public final class FreshnessBenchmark {
     }
 
     /** The figures of one run, for the side-by-side table. */
-    private record Run(String name, FreshnessTracker.Result result) {
-    }
+    private record Run(String name, FreshnessTracker.Result result) {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> overrides = new LinkedHashMap<>();
@@ -114,13 +113,26 @@ public final class FreshnessBenchmark {
 
     private static void printSideBySide(PrintStream out, List<Run> runs) {
         out.printf(Locale.ROOT, "%n== side by side (ms; freshness = feedback produced -> version committed)%n");
-        out.printf(Locale.ROOT, "%-52s %9s %9s %9s %6s %12s %12s%n", "run", "p50", "p99", "max", "count",
-                "streams p50", "trainer p50");
+        out.printf(
+                Locale.ROOT,
+                "%-52s %9s %9s %9s %6s %12s %12s%n",
+                "run",
+                "p50",
+                "p99",
+                "max",
+                "count",
+                "streams p50",
+                "trainer p50");
         for (Run run : runs) {
             List<Double> fresh = run.result().toVersion();
-            out.printf(Locale.ROOT, "%-52s %9.0f %9.0f %9.0f %6d %12.0f %12.0f%n", run.name(),
-                    FreshnessTracker.percentile(fresh, 50), FreshnessTracker.percentile(fresh, 99),
-                    fresh.isEmpty() ? Double.NaN : fresh.get(fresh.size() - 1), fresh.size(),
+            out.printf(
+                    Locale.ROOT,
+                    "%-52s %9.0f %9.0f %9.0f %6d %12.0f %12.0f%n",
+                    run.name(),
+                    FreshnessTracker.percentile(fresh, 50),
+                    FreshnessTracker.percentile(fresh, 99),
+                    fresh.isEmpty() ? Double.NaN : fresh.get(fresh.size() - 1),
+                    fresh.size(),
                     FreshnessTracker.percentile(run.result().toExample(), 50),
                     FreshnessTracker.percentile(run.result().exampleToVersion(), 50));
         }
@@ -153,21 +165,27 @@ public final class FreshnessBenchmark {
         Path dataDir = Files.createTempDirectory("streamrlhf-freshness-");
         Settings settings = Settings.of(settings(dataDir, overrides));
         try (LocalStack stack = new LocalStack(StackConfig.from(settings.asMap())).start();
-             RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
-            Map<String, String> props = PipelineSettings.resolve(DemoDefaults.apply(settings, dataDir),
-                    stack.bootstrapServers(), stack.registryUrl(), dataDir);
+                RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
+            Map<String, String> props = PipelineSettings.resolve(
+                    DemoDefaults.apply(settings, dataDir), stack.bootstrapServers(), stack.registryUrl(), dataDir);
             WarmStartCorpus.ensure(props);
             printSettings(props, registry, rate, warmup, measured);
             long setupStart = System.nanoTime();
-            try (Pipeline pipeline = new Pipeline(props, registry).start(EnumSet.of(Component.STREAMS,
-                    Component.TRAINER, Component.SAMPLER, Component.PROMPTS, Component.USERS));
-                 ChatFeedbackClient client = new ChatFeedbackClient(
-                         ClientConfig.fromProperties(props).withClientId("freshness-bench"), registry);
-                 KafkaConsumer<String, KtoExample> examples = pipeline.topics().ktoExamples()
-                         .replayingConsumer(stack.bootstrapServers(), Map.of());
-                 KafkaConsumer<String, PolicyVersion> versions = pipeline.topics().policyVersions()
-                         .replayingConsumer(stack.bootstrapServers(), Map.of())) {
-                FreshnessTracker tracker = new FreshnessTracker(pipeline.topics().ktoExamples().name());
+            try (Pipeline pipeline = new Pipeline(props, registry)
+                            .start(EnumSet.of(
+                                    Component.STREAMS,
+                                    Component.TRAINER,
+                                    Component.SAMPLER,
+                                    Component.PROMPTS,
+                                    Component.USERS));
+                    ChatFeedbackClient client = new ChatFeedbackClient(
+                            ClientConfig.fromProperties(props).withClientId("freshness-bench"), registry);
+                    KafkaConsumer<String, KtoExample> examples =
+                            pipeline.topics().ktoExamples().replayingConsumer(stack.bootstrapServers(), Map.of());
+                    KafkaConsumer<String, PolicyVersion> versions =
+                            pipeline.topics().policyVersions().replayingConsumer(stack.bootstrapServers(), Map.of())) {
+                FreshnessTracker tracker =
+                        new FreshnessTracker(pipeline.topics().ktoExamples().name());
                 List<Long> versionNanos = new ArrayList<>();
                 List<PolicyVersion> published = new ArrayList<>();
                 AtomicLong latestVersion = new AtomicLong(-1);
@@ -176,7 +194,10 @@ public final class FreshnessBenchmark {
                         latestVersion.set(r.value().getVersion());
                     }
                 }
-                out.printf(Locale.ROOT, "stack up, version %d visible after %.1f s; probing%n", latestVersion.get(),
+                out.printf(
+                        Locale.ROOT,
+                        "stack up, version %d visible after %.1f s; probing%n",
+                        latestVersion.get(),
                         (System.nanoTime() - setupStart) / 1e9);
                 long start = System.nanoTime();
                 long measureFrom = start + warmup.toNanos();
@@ -187,8 +208,17 @@ public final class FreshnessBenchmark {
                     return t;
                 });
                 AtomicLong sequence = new AtomicLong();
-                sender.scheduleAtFixedRate(() -> probe(client, tracker, sequence.getAndIncrement(),
-                        latestVersion.get(), measureFrom, measureUntil), 0, (long) (1e9 / rate), TimeUnit.NANOSECONDS);
+                sender.scheduleAtFixedRate(
+                        () -> probe(
+                                client,
+                                tracker,
+                                sequence.getAndIncrement(),
+                                latestVersion.get(),
+                                measureFrom,
+                                measureUntil),
+                        0,
+                        (long) (1e9 / rate),
+                        TimeUnit.NANOSECONDS);
                 long deadline = measureUntil + drain.toNanos();
                 try {
                     while (System.nanoTime() < deadline
@@ -221,76 +251,138 @@ public final class FreshnessBenchmark {
     }
 
     /** One probe: a response the user saw, acknowledged, then the user's thumb on it, timed from its send. */
-    private void probe(ChatFeedbackClient client, FreshnessTracker tracker, long n, long version, long measureFrom,
-                       long measureUntil) {
+    private void probe(
+            ChatFeedbackClient client,
+            FreshnessTracker tracker,
+            long n,
+            long version,
+            long measureFrom,
+            long measureUntil) {
         String responseId = PROBE_PREFIX + n;
         String user = "bench-user-" + (n % 20);
         try {
             client.recordResponse(ChatResponse.of("bench-p-" + n, "Say hello.", "Hello, thank you for asking!")
-                    .withResponseId(responseId).withUser(user, "bench-c-" + n).withModel("policy", version)
-                    .withTask("chat")).join();
+                            .withResponseId(responseId)
+                            .withUser(user, "bench-c-" + n)
+                            .withModel("policy", version)
+                            .withTask("chat"))
+                    .join();
             long now = System.nanoTime();
             tracker.sent(responseId, now, now >= measureFrom && now < measureUntil);
-            client.feedback(n % 2 == 0 ? FeedbackKind.THUMBS_UP : FeedbackKind.THUMBS_DOWN, responseId, user, null,
+            client.feedback(
+                    n % 2 == 0 ? FeedbackKind.THUMBS_UP : FeedbackKind.THUMBS_DOWN,
+                    responseId,
+                    user,
+                    null,
                     "bench-f-" + n);
         } catch (RuntimeException e) {
             out.println("probe " + n + " failed: " + e);
         }
     }
 
-    private void printSettings(Map<String, String> props, RestSchemaRegistryClient registry, double rate,
-                               Duration warmup, Duration measured) {
+    private void printSettings(
+            Map<String, String> props,
+            RestSchemaRegistryClient registry,
+            double rate,
+            Duration warmup,
+            Duration measured) {
         TrainerConfig trainer = TrainerConfigFactory.fromProperties(props);
         StreamsAppConfig streams = StreamsAppConfig.fromProperties(props, registry);
         KtoConfig kto = streams.settings().kto();
-        out.printf(Locale.ROOT, "== freshness: feedback produced -> first committed policy version containing its "
-                + "example%n");
-        out.printf(Locale.ROOT, "probes: %.1f/s through ChatFeedbackClient, warm-up %d s, measured %d s, amid the "
-                + "demo's own traffic (prompts %s/s)%n", rate, warmup.toSeconds(), measured.toSeconds(),
+        out.printf(
+                Locale.ROOT,
+                "== freshness: feedback produced -> first committed policy version containing its " + "example%n");
+        out.printf(
+                Locale.ROOT,
+                "probes: %.1f/s through ChatFeedbackClient, warm-up %d s, measured %d s, amid the "
+                        + "demo's own traffic (prompts %s/s)%n",
+                rate,
+                warmup.toSeconds(),
+                measured.toSeconds(),
                 props.getOrDefault("prompts.rate.per.second", "2"));
-        out.printf(Locale.ROOT, "model: %d layer(s), width %d, %d heads, context %d%n", trainer.model().layers(),
-                trainer.model().width(), trainer.model().heads(), trainer.model().context());
-        out.printf(Locale.ROOT, "trainer: publish.every.steps=%d publish.every=%s kto.batch.size=%d "
-                        + "dpo.batch.size=%d poll.timeout=%s max.poll.records=%d%n", trainer.publishEverySteps(),
-                trainer.publishEvery(), trainer.kto().batchSize(), trainer.dpo().batchSize(), trainer.pollTimeout(),
+        out.printf(
+                Locale.ROOT,
+                "model: %d layer(s), width %d, %d heads, context %d%n",
+                trainer.model().layers(),
+                trainer.model().width(),
+                trainer.model().heads(),
+                trainer.model().context());
+        out.printf(
+                Locale.ROOT,
+                "trainer: publish.every.steps=%d publish.every=%s kto.batch.size=%d "
+                        + "dpo.batch.size=%d poll.timeout=%s max.poll.records=%d%n",
+                trainer.publishEverySteps(),
+                trainer.publishEvery(),
+                trainer.kto().batchSize(),
+                trainer.dpo().batchSize(),
+                trainer.pollTimeout(),
                 trainer.maxPollRecords());
-        out.printf(Locale.ROOT, "streams: commitInterval=%s kto.settle.delay=%s kto.punctuate.interval=%s "
-                + "threads=%d%n", streams.commitInterval(), kto.settleDelay(), kto.punctuateInterval(),
+        out.printf(
+                Locale.ROOT,
+                "streams: commitInterval=%s kto.settle.delay=%s kto.punctuate.interval=%s " + "threads=%d%n",
+                streams.commitInterval(),
+                kto.settleDelay(),
+                kto.punctuateInterval(),
                 streams.threads());
     }
 
     private void report(FreshnessTracker.Result result, List<PolicyVersion> published, List<Long> versionNanos) {
-        out.printf(Locale.ROOT, "%nmeasured probes: %d, in a version: %d, not in any version by the end: %d "
-                        + "(system load average %.1f on %d cores)%n", result.measured(), result.toVersion().size(),
-                result.unresolved(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        out.printf(
+                Locale.ROOT,
+                "%nmeasured probes: %d, in a version: %d, not in any version by the end: %d "
+                        + "(system load average %.1f on %d cores)%n",
+                result.measured(),
+                result.toVersion().size(),
+                result.unresolved(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 Runtime.getRuntime().availableProcessors());
         out.printf(Locale.ROOT, "%-38s %9s %9s %9s %6s%n", "stage (ms)", "p50", "p99", "max", "count");
         line("feedback -> example (streams)", result.toExample());
         line("example -> version (trainer)", result.exampleToVersion());
         line("feedback -> version (freshness)", result.toVersion());
         double p99 = FreshnessTracker.percentile(result.toVersion(), 99);
-        out.printf(Locale.ROOT, "goal p99 < 10000 ms: %s%n", Double.isNaN(p99) ? "not measured"
-                : p99 < 10_000 ? "met" : "MISSED");
+        out.printf(
+                Locale.ROOT,
+                "goal p99 < 10000 ms: %s%n",
+                Double.isNaN(p99) ? "not measured" : p99 < 10_000 ? "met" : "MISSED");
         if (published.size() > 1) {
             List<Double> gaps = new ArrayList<>();
             for (int i = 1; i < versionNanos.size(); i++) {
                 gaps.add((versionNanos.get(i) - versionNanos.get(i - 1)) / 1e6);
             }
             gaps.sort(Comparator.naturalOrder());
-            double steps = published.stream().mapToDouble(v -> v.getMetrics().getOrDefault("steps", 0.0)).average()
+            double steps = published.stream()
+                    .mapToDouble(v -> v.getMetrics().getOrDefault("steps", 0.0))
+                    .average()
                     .orElse(0);
-            double absorbed = published.stream().mapToDouble(v -> v.getLineage().stream()
-                    .mapToLong(x -> x.getToOffset() - x.getFromOffset() + 1).sum()).average().orElse(0);
-            out.printf(Locale.ROOT, "versions published after warm-up: %d (v%d to v%d), gap between versions p50 %.0f "
-                            + "ms max %.0f ms, mean %.1f steps and %.1f examples per version%n", published.size(),
-                    published.get(0).getVersion(), published.get(published.size() - 1).getVersion(),
-                    FreshnessTracker.percentile(gaps, 50), gaps.get(gaps.size() - 1), steps, absorbed);
+            double absorbed = published.stream()
+                    .mapToDouble(v -> v.getLineage().stream()
+                            .mapToLong(x -> x.getToOffset() - x.getFromOffset() + 1)
+                            .sum())
+                    .average()
+                    .orElse(0);
+            out.printf(
+                    Locale.ROOT,
+                    "versions published after warm-up: %d (v%d to v%d), gap between versions p50 %.0f "
+                            + "ms max %.0f ms, mean %.1f steps and %.1f examples per version%n",
+                    published.size(),
+                    published.get(0).getVersion(),
+                    published.get(published.size() - 1).getVersion(),
+                    FreshnessTracker.percentile(gaps, 50),
+                    gaps.get(gaps.size() - 1),
+                    steps,
+                    absorbed);
         }
     }
 
     private void line(String name, List<Double> sorted) {
-        out.printf(Locale.ROOT, "%-38s %9.0f %9.0f %9.0f %6d%n", name, FreshnessTracker.percentile(sorted, 50),
-                FreshnessTracker.percentile(sorted, 99), sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() - 1),
+        out.printf(
+                Locale.ROOT,
+                "%-38s %9.0f %9.0f %9.0f %6d%n",
+                name,
+                FreshnessTracker.percentile(sorted, 50),
+                FreshnessTracker.percentile(sorted, 99),
+                sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() - 1),
                 sorted.size());
     }
 

@@ -35,8 +35,7 @@ final class FreshnessTracker {
     }
 
     /** A version as seen: its number, lineage and when it became visible to read_committed readers. */
-    private record Seen(long version, List<OffsetRange> lineage, long nanos) {
-    }
+    private record Seen(long version, List<OffsetRange> lineage, long nanos) {}
 
     /**
      * What the measured probes showed, in milliseconds, each list sorted ascending.
@@ -47,9 +46,12 @@ final class FreshnessTracker {
      * @param measured measured probes sent
      * @param unresolved measured probes not yet in any version
      */
-    record Result(List<Double> toExample, List<Double> exampleToVersion, List<Double> toVersion, int measured,
-                  int unresolved) {
-    }
+    record Result(
+            List<Double> toExample,
+            List<Double> exampleToVersion,
+            List<Double> toVersion,
+            int measured,
+            int unresolved) {}
 
     private final String examplesTopic;
     private final Map<String, Probe> byResponse = new HashMap<>();
@@ -89,10 +91,11 @@ final class FreshnessTracker {
     synchronized void version(long version, List<OffsetRange> lineage, long nanos) {
         versions.add(new Seen(version, List.copyOf(lineage), nanos));
         for (OffsetRange range : lineage) {
-            NavigableMap<Long, Probe> offsets = range.getTopic().equals(examplesTopic)
-                    ? byExampleOffset.get(range.getPartition()) : null;
+            NavigableMap<Long, Probe> offsets =
+                    range.getTopic().equals(examplesTopic) ? byExampleOffset.get(range.getPartition()) : null;
             if (offsets != null) {
-                offsets.subMap(range.getFromOffset(), true, range.getToOffset(), true).values()
+                offsets.subMap(range.getFromOffset(), true, range.getToOffset(), true)
+                        .values()
                         .forEach(p -> absorb(p, version, nanos));
             }
         }
@@ -136,18 +139,32 @@ final class FreshnessTracker {
      * where their example landed and how long each stage took, so a tail can be traced to a stage and partition.
      */
     synchronized List<String> slowest(int n, long startNanos) {
-        return byResponse.values().stream().filter(p -> p.measured)
+        return byResponse.values().stream()
+                .filter(p -> p.measured)
                 .sorted(java.util.Comparator.comparingLong(
-                        (Probe p) -> p.versionNanos < 0 ? Long.MAX_VALUE : p.versionNanos - p.sentNanos).reversed())
+                                (Probe p) -> p.versionNanos < 0 ? Long.MAX_VALUE : p.versionNanos - p.sentNanos)
+                        .reversed())
                 .limit(n)
-                .map(p -> String.format(java.util.Locale.ROOT,
-                        "%s sent at +%.1f s: example %s, version %s", p.responseId,
+                .map(p -> String.format(
+                        java.util.Locale.ROOT,
+                        "%s sent at +%.1f s: example %s, version %s",
+                        p.responseId,
                         (p.sentNanos - startNanos) / 1e9,
-                        p.exampleNanos < 0 ? "not seen" : String.format(java.util.Locale.ROOT,
-                                "partition %d offset %d after %.0f ms", p.partition, p.offset,
-                                millis(p.exampleNanos - p.sentNanos)),
-                        p.versionNanos < 0 ? "none" : String.format(java.util.Locale.ROOT, "v%d after %.0f ms",
-                                p.version, millis(p.versionNanos - p.sentNanos))))
+                        p.exampleNanos < 0
+                                ? "not seen"
+                                : String.format(
+                                        java.util.Locale.ROOT,
+                                        "partition %d offset %d after %.0f ms",
+                                        p.partition,
+                                        p.offset,
+                                        millis(p.exampleNanos - p.sentNanos)),
+                        p.versionNanos < 0
+                                ? "none"
+                                : String.format(
+                                        java.util.Locale.ROOT,
+                                        "v%d after %.0f ms",
+                                        p.version,
+                                        millis(p.versionNanos - p.sentNanos))))
                 .toList();
     }
 
@@ -172,7 +189,9 @@ final class FreshnessTracker {
 
     private boolean covers(List<OffsetRange> lineage, int partition, long offset) {
         for (OffsetRange r : lineage) {
-            if (r.getTopic().equals(examplesTopic) && r.getPartition() == partition && r.getFromOffset() <= offset
+            if (r.getTopic().equals(examplesTopic)
+                    && r.getPartition() == partition
+                    && r.getFromOffset() <= offset
                     && offset <= r.getToOffset()) {
                 return true;
             }

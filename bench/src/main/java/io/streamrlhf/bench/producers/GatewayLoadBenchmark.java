@@ -1,9 +1,9 @@
 package io.streamrlhf.bench.producers;
 
+import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
 import io.streamrlhf.producers.gateway.IngestionGateway;
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.net.URI;
@@ -38,8 +38,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class GatewayLoadBenchmark {
 
-    private GatewayLoadBenchmark() {
-    }
+    private GatewayLoadBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = parse(args);
@@ -59,8 +58,12 @@ public final class GatewayLoadBenchmark {
             broker = EmbeddedKafkaBroker.temporary().start();
             KafkaConnection connection = KafkaConnection.of(broker.bootstrapServers())
                     .withTopics(TopicNames.defaults().withPrefix("load."));
-            gateway = new IngestionGateway(GatewayConfig.defaults(Set.of(key), connection)
-                    .withListener("127.0.0.1", 0).withResponseIdCheck(check), new InMemorySchemaRegistry()).start();
+            gateway = new IngestionGateway(
+                            GatewayConfig.defaults(Set.of(key), connection)
+                                    .withListener("127.0.0.1", 0)
+                                    .withResponseIdCheck(check),
+                            new InMemorySchemaRegistry())
+                    .start();
             System.out.println("embedded broker and gateway, response id check " + check);
             base = gateway.baseUri();
         }
@@ -77,8 +80,10 @@ public final class GatewayLoadBenchmark {
     }
 
     private static void run(URI base, String key, int requests, int concurrency, Duration limit) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         // Warm-up: registers the schemas and opens connections, outside the measurement.
         for (int i = 0; i < 50; i++) {
             pair(http, base, key, "warm-" + i, new long[2], new ConcurrentHashMap<>());
@@ -114,33 +119,51 @@ public final class GatewayLoadBenchmark {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         pool.shutdown();
-        long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
+        long[] all =
+                Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
         Map<Integer, Long> byStatus = new TreeMap<>();
         statuses.forEach((s, c) -> byStatus.put(s, c.sum()));
-        System.out.printf("gateway load test: %d requests (%d responses + %d feedback), %d concurrent clients, "
-                        + "%.1f s%n", all.length, all.length / 2, all.length / 2, concurrency, seconds);
+        System.out.printf(
+                "gateway load test: %d requests (%d responses + %d feedback), %d concurrent clients, " + "%.1f s%n",
+                all.length, all.length / 2, all.length / 2, concurrency, seconds);
         System.out.printf("throughput: %.0f requests/s%n", all.length / seconds);
-        System.out.printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n", pct(all, 0.50), pct(all, 0.90),
-                pct(all, 0.99), all.length == 0 ? 0 : all[all.length - 1] / 1e6);
+        System.out.printf(
+                "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n",
+                pct(all, 0.50), pct(all, 0.90), pct(all, 0.99), all.length == 0 ? 0 : all[all.length - 1] / 1e6);
         System.out.println("status codes: " + byStatus);
     }
 
-    private static void pair(HttpClient http, URI base, String key, String id, long[] latency,
-                             Map<Integer, LongAdder> statuses) throws Exception {
+    private static void pair(
+            HttpClient http, URI base, String key, String id, long[] latency, Map<Integer, LongAdder> statuses)
+            throws Exception {
         String responseId = "load-" + id + "-" + System.nanoTime();
-        latency[0] = post(http, base.resolve("/v1/responses"), key, "{\"responseId\":\"" + responseId
-                + "\",\"promptId\":\"p-" + id + "\",\"prompt\":\"What is 2+3?\",\"completion\":\"5\","
-                + "\"task\":\"arithmetic\"}", statuses);
-        latency[1] = post(http, base.resolve("/v1/feedback"), key, "{\"responseId\":\"" + responseId
-                + "\",\"userId\":\"load-user\",\"kind\":\"THUMBS_UP\"}", statuses);
+        latency[0] = post(
+                http,
+                base.resolve("/v1/responses"),
+                key,
+                "{\"responseId\":\"" + responseId
+                        + "\",\"promptId\":\"p-" + id + "\",\"prompt\":\"What is 2+3?\",\"completion\":\"5\","
+                        + "\"task\":\"arithmetic\"}",
+                statuses);
+        latency[1] = post(
+                http,
+                base.resolve("/v1/feedback"),
+                key,
+                "{\"responseId\":\"" + responseId + "\",\"userId\":\"load-user\",\"kind\":\"THUMBS_UP\"}",
+                statuses);
     }
 
     private static long post(HttpClient http, URI uri, String key, String json, Map<Integer, LongAdder> statuses)
             throws Exception {
         long t0 = System.nanoTime();
-        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(uri).header("X-API-Key", key)
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> r = http.send(
+                HttpRequest.newBuilder(uri)
+                        .header("X-API-Key", key)
+                        .header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
         long elapsed = System.nanoTime() - t0;
         statuses.computeIfAbsent(r.statusCode(), s -> new LongAdder()).increment();
         return elapsed;

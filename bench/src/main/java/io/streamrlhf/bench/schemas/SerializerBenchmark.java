@@ -1,10 +1,10 @@
 package io.streamrlhf.bench.schemas;
 
-import io.streamrlhf.schemas.serde.AvroSerializer;
-import io.streamrlhf.schemas.serde.WireFormat;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.OffsetRange;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.schemas.serde.AvroSerializer;
+import io.streamrlhf.schemas.serde.WireFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,8 +22,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
  */
 public final class SerializerBenchmark {
 
-    private SerializerBenchmark() {
-    }
+    private SerializerBenchmark() {}
 
     public static void main(String[] args) throws IOException {
         int records = 1_000_000;
@@ -38,10 +37,11 @@ public final class SerializerBenchmark {
         KtoExample example = example();
         AvroSerializer<KtoExample> serializer =
                 new AvroSerializer<>(new InMemorySchemaRegistry(), KtoExample.getClassSchema(), false, true);
-        SpecificDatumWriter<KtoExample> writer = new SpecificDatumWriter<>(KtoExample.getClassSchema(),
-                AvroSerializer.customCoding(KtoExample.getClassSchema()));
+        SpecificDatumWriter<KtoExample> writer = new SpecificDatumWriter<>(
+                KtoExample.getClassSchema(), AvroSerializer.customCoding(KtoExample.getClassSchema()));
         BinaryEncoder reuse = null;
-        System.out.printf("%d records of %d bytes a round; the last round counts, earlier ones warm the JIT%n",
+        System.out.printf(
+                "%d records of %d bytes a round; the last round counts, earlier ones warm the JIT%n",
                 records, serializer.serialize("t", example).length);
         for (int round = 1; round <= rounds; round++) {
             long checksum = 0;
@@ -62,8 +62,10 @@ public final class SerializerBenchmark {
             long t2 = System.nanoTime();
             double ours = (t1 - t0) / (double) records;
             double common = (t2 - t1) / (double) records;
-            System.out.printf("round %d: AvroSerializer %.0f ns/record, ByteArrayOutputStream + direct encoder "
-                    + "%.0f ns/record, ratio %.2f (checksum %d)%n", round, ours, common, common / ours, checksum);
+            System.out.printf(
+                    "round %d: AvroSerializer %.0f ns/record, ByteArrayOutputStream + direct encoder "
+                            + "%.0f ns/record, ratio %.2f (checksum %d)%n",
+                    round, ours, common, common / ours, checksum);
         }
     }
 
@@ -80,8 +82,8 @@ public final class SerializerBenchmark {
         e.setPolicyVersion(3);
         e.setResponseTime(Instant.ofEpochMilli(1_700_000_000_000L));
         e.setFeedbackTime(Instant.ofEpochMilli(1_700_000_001_000L));
-        e.setSourceOffsets(List.of(new OffsetRange("rlhf.responses", 1, 123L, 123L),
-                new OffsetRange("rlhf.feedback", 1, 456L, 456L)));
+        e.setSourceOffsets(List.of(
+                new OffsetRange("rlhf.responses", 1, 123L, 123L), new OffsetRange("rlhf.feedback", 1, 456L, 456L)));
         e.setTruncated(false);
         return e;
     }

@@ -52,8 +52,7 @@ final class FloorTopology {
     /** Key prefix of feedback that came before its response (Kafka Streams may take either topic first). */
     private static final String EARLY = "~";
 
-    private FloorTopology() {
-    }
+    private FloorTopology() {}
 
     static Topology avroOnly(Topics topics) {
         return build(topics, null, false, false);
@@ -68,16 +67,21 @@ final class FloorTopology {
         String[] stores = new String[0];
         if (join) {
             StoreBuilder<KeyValueStore<String, byte[]>> store = Stores.keyValueStoreBuilder(
-                    type == StateStoreType.ROCKSDB ? Stores.persistentKeyValueStore(STORE)
-                            : Stores.inMemoryKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray());
+                    type == StateStoreType.ROCKSDB
+                            ? Stores.persistentKeyValueStore(STORE)
+                            : Stores.inMemoryKeyValueStore(STORE),
+                    Serdes.String(),
+                    Serdes.ByteArray());
             builder.addStateStore(logged ? store : store.withLoggingDisabled());
             stores = new String[] {STORE};
         }
-        builder.stream(List.of(topics.responses().name(), topics.feedback().name()),
+        builder.stream(
+                        List.of(topics.responses().name(), topics.feedback().name()),
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("floor-source"))
                 .process(() -> new FloorProcessor(topics, join), Named.as("floor-join"), stores)
-                .to(topics.ktoExamples().name(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withName("floor-sink"));
+                .to(
+                        topics.ktoExamples().name(),
+                        Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("floor-sink"));
         return builder.build();
     }
 

@@ -130,7 +130,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         bootstrapServers = "127.0.0.1:" + brokerPort;
         awaitReady();
-        log.info("Embedded Kafka broker ready at {} (data in {}) after {} ms", bootstrapServers, dataDir,
+        log.info(
+                "Embedded Kafka broker ready at {} (data in {}) after {} ms",
+                bootstrapServers,
+                dataDir,
                 (System.nanoTime() - started) / 1_000_000);
         return this;
     }
@@ -159,7 +162,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         try (Admin admin = Admin.create(adminProps)) {
             while (true) {
                 try {
-                    if (!admin.describeCluster().nodes().get(5, java.util.concurrent.TimeUnit.SECONDS).isEmpty()) {
+                    if (!admin.describeCluster()
+                            .nodes()
+                            .get(5, java.util.concurrent.TimeUnit.SECONDS)
+                            .isEmpty()) {
                         return;
                     }
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

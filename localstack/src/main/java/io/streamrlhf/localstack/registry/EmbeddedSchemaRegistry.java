@@ -1,14 +1,13 @@
 package io.streamrlhf.localstack.registry;
 
+import com.sun.net.httpserver.HttpServer;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
-import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.util.Shutdown;
-import java.time.Duration;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,10 +46,12 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         public Config {
             Objects.requireNonNull(host, "host");
             if (host.isBlank()) {
-                throw new IllegalArgumentException("Schema registry host must not be blank; use 127.0.0.1 for loopback");
+                throw new IllegalArgumentException(
+                        "Schema registry host must not be blank; use 127.0.0.1 for loopback");
             }
             if (port < 0 || port > 65_535) {
-                throw new IllegalArgumentException("Schema registry port " + port + " is outside 0-65535 (0 = free port)");
+                throw new IllegalArgumentException(
+                        "Schema registry port " + port + " is outside 0-65535 (0 = free port)");
             }
             if (threads < 1 || threads > 256) {
                 throw new IllegalArgumentException("Schema registry threads must be 1-256, got " + threads);
@@ -117,13 +118,17 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             if (kafkaLog != null) {
                 kafkaLog.close();
             }
-            throw new UncheckedIOException("Schema registry cannot listen on " + config.host() + ":" + config.port()
-                    + " (port in use? use 0 for a free port)", e);
+            throw new UncheckedIOException(
+                    "Schema registry cannot listen on " + config.host() + ":" + config.port()
+                            + " (port in use? use 0 for a free port)",
+                    e);
         }
         server.createContext("/", new RegistryHttpHandler(registry));
         server.setExecutor(executor);
         server.start();
-        log.info("Schema registry listening at {} ({})", url(),
+        log.info(
+                "Schema registry listening at {} ({})",
+                url(),
                 kafkaLog != null ? "schemas in topic " + kafkaLog.config().topic() : "in memory only");
         return this;
     }

@@ -1,13 +1,13 @@
 package io.streamrlhf.localstack.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamrlhf.schemas.registry.CompatibilityLevel;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.registry.RegisteredSchema;
 import io.streamrlhf.schemas.registry.SchemaRegistryException;
 import io.streamrlhf.schemas.registry.SchemaText;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -73,11 +73,12 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
             Objects.requireNonNull(topic, "topic");
             Objects.requireNonNull(timeout, "timeout");
             if (bootstrapServers.isBlank()) {
-                throw new IllegalArgumentException("Schema registry needs Kafka bootstrap servers, e.g. 127.0.0.1:9092");
+                throw new IllegalArgumentException(
+                        "Schema registry needs Kafka bootstrap servers, e.g. 127.0.0.1:9092");
             }
             if (!topic.matches("[a-zA-Z0-9._-]{1,249}")) {
-                throw new IllegalArgumentException("Invalid schema registry topic '" + topic
-                        + "': use 1-249 characters from [a-zA-Z0-9._-]");
+                throw new IllegalArgumentException(
+                        "Invalid schema registry topic '" + topic + "': use 1-249 characters from [a-zA-Z0-9._-]");
             }
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("Schema registry Kafka timeout must be positive, got " + timeout);
@@ -130,8 +131,12 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "streamrlhf-schema-registry-writer");
         producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-        log.info("Schema registry log {} replayed ({} records, {} subjects) in {} ms", config.topic(), replayed,
-                subjects().size(), (System.nanoTime() - started) / 1_000_000);
+        log.info(
+                "Schema registry log {} replayed ({} records, {} subjects) in {} ms",
+                config.topic(),
+                replayed,
+                subjects().size(),
+                (System.nanoTime() - started) / 1_000_000);
         return this;
     }
 
@@ -164,25 +169,36 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
 
     private void write(ObjectNode key, ObjectNode value, String what) {
         if (producer == null) {
-            throw new SchemaRegistryException(500, SchemaRegistryException.SERVER_ERROR,
+            throw new SchemaRegistryException(
+                    500,
+                    SchemaRegistryException.SERVER_ERROR,
                     "Schema registry log " + config.topic() + " is not started (or closed); cannot store " + what);
         }
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(config.topic(), 0,
-                key.toString().getBytes(StandardCharsets.UTF_8), value.toString().getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                config.topic(),
+                0,
+                key.toString().getBytes(StandardCharsets.UTF_8),
+                value.toString().getBytes(StandardCharsets.UTF_8));
         try {
             producer.send(record).get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new SchemaRegistryException(500, SchemaRegistryException.OPERATION_TIMEOUT,
+            throw new SchemaRegistryException(
+                    500,
+                    SchemaRegistryException.OPERATION_TIMEOUT,
                     "Kafka did not acknowledge " + what + " on " + config.topic() + " within "
-                            + config.timeout().toMillis() + " ms", e);
+                            + config.timeout().toMillis() + " ms",
+                    e);
         } catch (ExecutionException | RuntimeException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            throw new SchemaRegistryException(500, SchemaRegistryException.SERVER_ERROR,
-                    "Cannot store " + what + " on " + config.topic() + ": " + cause, cause);
+            throw new SchemaRegistryException(
+                    500,
+                    SchemaRegistryException.SERVER_ERROR,
+                    "Cannot store " + what + " on " + config.topic() + ": " + cause,
+                    cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchemaRegistryException(500, SchemaRegistryException.SERVER_ERROR,
-                    "Interrupted while storing " + what, e);
+            throw new SchemaRegistryException(
+                    500, SchemaRegistryException.SERVER_ERROR, "Interrupted while storing " + what, e);
         }
     }
 
@@ -201,31 +217,41 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                 return;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("Cannot create schema registry topic " + config.topic()
-                            + " on " + config.bootstrapServers() + ": " + e.getCause(), e.getCause());
+                    throw new IllegalStateException(
+                            "Cannot create schema registry topic " + config.topic() + " on " + config.bootstrapServers()
+                                    + ": " + e.getCause(),
+                            e.getCause());
                 }
             }
             // It exists: it must be a log that compaction keeps whole and that has one total order.
-            TopicDescription description = admin.describeTopics(List.of(config.topic())).allTopicNames()
-                    .get(timeoutMs, TimeUnit.MILLISECONDS).get(config.topic());
+            TopicDescription description = admin.describeTopics(List.of(config.topic()))
+                    .allTopicNames()
+                    .get(timeoutMs, TimeUnit.MILLISECONDS)
+                    .get(config.topic());
             if (description.partitions().size() != 1) {
                 throw new IllegalStateException("Schema registry topic " + config.topic() + " has "
                         + description.partitions().size() + " partitions; it must have exactly 1");
             }
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, config.topic());
-            org.apache.kafka.clients.admin.Config topicConfig = admin.describeConfigs(List.of(resource)).all()
-                    .get(timeoutMs, TimeUnit.MILLISECONDS).get(resource);
+            org.apache.kafka.clients.admin.Config topicConfig = admin.describeConfigs(List.of(resource))
+                    .all()
+                    .get(timeoutMs, TimeUnit.MILLISECONDS)
+                    .get(resource);
             String policy = topicConfig.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
             if (!TopicConfig.CLEANUP_POLICY_COMPACT.equals(policy)) {
                 throw new IllegalStateException("Schema registry topic " + config.topic() + " has cleanup.policy="
                         + policy + "; it must be 'compact' or old schemas would be deleted");
             }
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Cannot check schema registry topic " + config.topic() + " on "
-                    + config.bootstrapServers() + ": " + e.getCause(), e.getCause());
+            throw new IllegalStateException(
+                    "Cannot check schema registry topic " + config.topic() + " on " + config.bootstrapServers() + ": "
+                            + e.getCause(),
+                    e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka at " + config.bootstrapServers() + " did not answer within "
-                    + timeoutMs + " ms while setting up schema registry topic " + config.topic(), e);
+            throw new IllegalStateException(
+                    "Kafka at " + config.bootstrapServers() + " did not answer within " + timeoutMs
+                            + " ms while setting up schema registry topic " + config.topic(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while setting up schema registry topic " + config.topic(), e);
@@ -243,7 +269,7 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         long deadline = System.nanoTime() + config.timeout().toNanos();
         int count = 0;
         try (KafkaConsumer<byte[], byte[]> consumer =
-                     new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition), config.timeout()).get(partition);
@@ -258,8 +284,10 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                 }
             }
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new IllegalStateException("Kafka at " + config.bootstrapServers() + " did not answer within "
-                    + config.timeout().toMillis() + " ms while reading schema registry topic " + config.topic(), e);
+            throw new IllegalStateException(
+                    "Kafka at " + config.bootstrapServers() + " did not answer within "
+                            + config.timeout().toMillis() + " ms while reading schema registry topic " + config.topic(),
+                    e);
         }
         return count;
     }
@@ -280,11 +308,15 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                     return;
                 }
                 if (value.path("deleted").asBoolean(false)) {
-                    log.warn("Keeping soft-deleted {} at {}: deletes are not supported, ids are never reused",
-                            key, where);
+                    log.warn(
+                            "Keeping soft-deleted {} at {}: deletes are not supported, ids are never reused",
+                            key,
+                            where);
                 }
-                applyRegistration(new RegisteredSchema(requiredText(value, "subject", where),
-                        requiredInt(value, "version", where), requiredInt(value, "id", where),
+                applyRegistration(new RegisteredSchema(
+                        requiredText(value, "subject", where),
+                        requiredInt(value, "version", where),
+                        requiredInt(value, "id", where),
                         parseSchema(requiredText(value, "schema", where), where)));
             }
             case "CONFIG" -> {
@@ -293,9 +325,11 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                     return;
                 }
                 JsonNode subject = key.get("subject");
-                String level = value.path("compatibilityLevel").asText(value.path("compatibility").asText(""));
+                String level = value.path("compatibilityLevel")
+                        .asText(value.path("compatibility").asText(""));
                 try {
-                    applyCompatibility(subject == null || subject.isNull() ? null : subject.asText(),
+                    applyCompatibility(
+                            subject == null || subject.isNull() ? null : subject.asText(),
                             CompatibilityLevel.parse(level));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalStateException("Schema registry log record " + where + ": " + e.getMessage(), e);
@@ -312,8 +346,10 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         try {
             return json.readTree(bytes);
         } catch (IOException e) {
-            throw new IllegalStateException("Schema registry log record " + where + " has a " + part
-                    + " that is not JSON: " + new String(bytes, StandardCharsets.UTF_8), e);
+            throw new IllegalStateException(
+                    "Schema registry log record " + where + " has a " + part + " that is not JSON: "
+                            + new String(bytes, StandardCharsets.UTF_8),
+                    e);
         }
     }
 
@@ -337,8 +373,8 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         try {
             return SchemaText.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("Schema registry log record " + where + " holds an invalid schema: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Schema registry log record " + where + " holds an invalid schema: " + e.getMessage(), e);
         }
     }
 

@@ -1,12 +1,5 @@
 package io.streamrlhf.localstack.registry;
 
-import io.streamrlhf.schemas.registry.Compatibility;
-import io.streamrlhf.schemas.registry.CompatibilityLevel;
-import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
-import io.streamrlhf.schemas.registry.RegisteredSchema;
-import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
-import io.streamrlhf.schemas.registry.SchemaRegistryException;
-import io.streamrlhf.schemas.registry.SchemaText;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +7,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.streamrlhf.schemas.registry.Compatibility;
+import io.streamrlhf.schemas.registry.CompatibilityLevel;
+import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
+import io.streamrlhf.schemas.registry.RegisteredSchema;
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import io.streamrlhf.schemas.registry.SchemaRegistryException;
+import io.streamrlhf.schemas.registry.SchemaText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -100,7 +100,10 @@ final class RegistryHttpHandler implements HttpHandler {
                         return only(method, "GET", versionBody(version(subject, p.get(3))));
                     }
                     if (n == 5 && p.get(4).equals("schema")) {
-                        return only(method, "GET", rawSchema(version(subject, p.get(3)).schema()));
+                        return only(
+                                method,
+                                "GET",
+                                rawSchema(version(subject, p.get(3)).schema()));
                     }
                 }
             }
@@ -118,8 +121,8 @@ final class RegistryHttpHandler implements HttpHandler {
             case "compatibility" -> {
                 if (n == 5 && p.get(1).equals("subjects") && p.get(3).equals("versions")) {
                     requireMethod(method, "POST");
-                    return checkCompatibility(p.get(2), p.get(4), readSchemaRequest(exchange),
-                            queryFlag(exchange, "verbose"));
+                    return checkCompatibility(
+                            p.get(2), p.get(4), readSchemaRequest(exchange), queryFlag(exchange, "verbose"));
                 }
             }
             case "config" -> {
@@ -186,8 +189,11 @@ final class RegistryHttpHandler implements HttpHandler {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_VERSION, "The specified version '"
-                + version + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
+        throw new SchemaRegistryException(
+                422,
+                SchemaRegistryException.INVALID_VERSION,
+                "The specified version '" + version
+                        + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
     }
 
     private Schema schemaById(String id) {
@@ -195,7 +201,8 @@ final class RegistryHttpHandler implements HttpHandler {
         try {
             number = Integer.parseInt(id);
         } catch (NumberFormatException e) {
-            throw new SchemaRegistryException(404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found");
+            throw new SchemaRegistryException(
+                    404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found");
         }
         return registry.getById(number);
     }
@@ -225,7 +232,9 @@ final class RegistryHttpHandler implements HttpHandler {
             level = registry.ownCompatibility(subject);
             if (level == null) {
                 if (!defaultToGlobal) {
-                    throw new SchemaRegistryException(404, SchemaRegistryException.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+                    throw new SchemaRegistryException(
+                            404,
+                            SchemaRegistryException.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
                             "Subject '" + subject + "' does not have subject-level compatibility configured");
                 }
                 level = registry.compatibility(null);
@@ -243,7 +252,9 @@ final class RegistryHttpHandler implements HttpHandler {
             }
             level = CompatibilityLevel.parse(requested.asText());
         } catch (IllegalArgumentException e) {
-            throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_COMPATIBILITY_LEVEL,
+            throw new SchemaRegistryException(
+                    422,
+                    SchemaRegistryException.INVALID_COMPATIBILITY_LEVEL,
                     "Invalid compatibility level. Valid values are none, backward, forward, full, backward_transitive, "
                             + "forward_transitive, and full_transitive");
         }
@@ -255,30 +266,38 @@ final class RegistryHttpHandler implements HttpHandler {
         JsonNode body = readBody(exchange);
         JsonNode type = body.get("schemaType");
         if (type != null && !type.isNull() && !type.asText().equalsIgnoreCase("AVRO")) {
-            throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA, "Invalid schema: schemaType "
-                    + type.asText() + " is not supported; this registry supports AVRO only");
+            throw new SchemaRegistryException(
+                    422,
+                    SchemaRegistryException.INVALID_SCHEMA,
+                    "Invalid schema: schemaType " + type.asText()
+                            + " is not supported; this registry supports AVRO only");
         }
         if (body.path("references").size() > 0) {
-            throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA,
+            throw new SchemaRegistryException(
+                    422,
+                    SchemaRegistryException.INVALID_SCHEMA,
                     "Invalid schema: schema references are not supported; register the schema with every named "
                             + "type inlined");
         }
         for (String field : List.of("id", "version")) {
             if (body.hasNonNull(field)) {
-                throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA, "Invalid schema: "
-                        + "registering with an explicit " + field + " (import mode) is not supported");
+                throw new SchemaRegistryException(
+                        422,
+                        SchemaRegistryException.INVALID_SCHEMA,
+                        "Invalid schema: " + "registering with an explicit " + field
+                                + " (import mode) is not supported");
             }
         }
         JsonNode text = body.get("schema");
         if (text == null || !text.isTextual() || text.asText().isBlank()) {
-            throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA,
-                    "Invalid schema: the request has no 'schema' string");
+            throw new SchemaRegistryException(
+                    422, SchemaRegistryException.INVALID_SCHEMA, "Invalid schema: the request has no 'schema' string");
         }
         try {
             return SchemaText.parse(text.asText());
         } catch (IllegalArgumentException e) {
-            throw new SchemaRegistryException(422, SchemaRegistryException.INVALID_SCHEMA,
-                    "Invalid schema: " + e.getMessage());
+            throw new SchemaRegistryException(
+                    422, SchemaRegistryException.INVALID_SCHEMA, "Invalid schema: " + e.getMessage());
         }
     }
 
@@ -341,7 +360,8 @@ final class RegistryHttpHandler implements HttpHandler {
             int eq = pair.indexOf('=');
             String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
             if (key.equals(name)) {
-                return eq < 0 || Boolean.parseBoolean(URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                return eq < 0
+                        || Boolean.parseBoolean(URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
             }
         }
         return false;
@@ -359,7 +379,10 @@ final class RegistryHttpHandler implements HttpHandler {
     }
 
     private void respondError(HttpExchange exchange, int status, int errorCode, String message) throws IOException {
-        respond(exchange, status, json.createObjectNode().put("error_code", errorCode).put("message", message));
+        respond(
+                exchange,
+                status,
+                json.createObjectNode().put("error_code", errorCode).put("message", message));
     }
 
     private static void respond(HttpExchange exchange, int status, JsonNode body) throws IOException {

@@ -34,16 +34,21 @@ public final class LocalStack implements AutoCloseable {
     /** Starts broker, registry and topics; on failure stops whatever had started and rethrows. */
     public LocalStack start() {
         try {
-            Map<String, String> brokerOverrides = config.kafkaPort() == 0 ? Map.of()
-                    : Map.of("port", String.valueOf(config.kafkaPort()));
-            broker = EmbeddedKafkaBroker.persistent(config.dataDir().resolve("kafka"), brokerOverrides).start();
+            Map<String, String> brokerOverrides =
+                    config.kafkaPort() == 0 ? Map.of() : Map.of("port", String.valueOf(config.kafkaPort()));
+            broker = EmbeddedKafkaBroker.persistent(config.dataDir().resolve("kafka"), brokerOverrides)
+                    .start();
             started.push(broker);
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-                topicReport = new TopicProvisioner(admin).ensure(config.layout().specs(config.names(), config.monitorEventsTopic()));
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                topicReport = new TopicProvisioner(admin)
+                        .ensure(config.layout().specs(config.names(), config.monitorEventsTopic()));
             }
             registry = EmbeddedSchemaRegistry.kafkaBacked(
-                    new EmbeddedSchemaRegistry.Config(config.registryBindAddress(), config.registryPort(), 4),
-                    KafkaBackedSchemaRegistry.Config.of(broker.bootstrapServers(), config.names().schemas())).start();
+                            new EmbeddedSchemaRegistry.Config(config.registryBindAddress(), config.registryPort(), 4),
+                            KafkaBackedSchemaRegistry.Config.of(
+                                    broker.bootstrapServers(), config.names().schemas()))
+                    .start();
             started.push(registry);
             log.info("Local stack up: kafka {} registry {}", broker.bootstrapServers(), registry.url());
             return this;

@@ -18,8 +18,14 @@ import java.util.Objects;
  * @param layout partitions, replication and retention ({@code topics.*})
  * @param monitorEventsTopic the streams monitor's events topic ({@code topic.monitor.events}), provisioned too
  */
-public record StackConfig(Path dataDir, int kafkaPort, int registryPort, String registryBindAddress,
-                          TopicNames names, TopicLayout layout, String monitorEventsTopic) {
+public record StackConfig(
+        Path dataDir,
+        int kafkaPort,
+        int registryPort,
+        String registryBindAddress,
+        TopicNames names,
+        TopicLayout layout,
+        String monitorEventsTopic) {
 
     public StackConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -29,7 +35,8 @@ public record StackConfig(Path dataDir, int kafkaPort, int registryPort, String 
             throw new IllegalArgumentException("broker.port must be 0 (any free port) or 1-65535, got " + kafkaPort);
         }
         if (registryPort < 0 || registryPort > 65535) {
-            throw new IllegalArgumentException("registry.port must be 0 (any free port) or 1-65535, got " + registryPort);
+            throw new IllegalArgumentException(
+                    "registry.port must be 0 (any free port) or 1-65535, got " + registryPort);
         }
         if (registryBindAddress == null || registryBindAddress.isBlank()) {
             throw new IllegalArgumentException("registry.bind must be an address such as 127.0.0.1");

@@ -6,20 +6,19 @@ import java.util.List;
 /** The keys of the embedded local stack ({@code streamrlhf up} and {@code demo}), and the shared data folder. */
 public final class StackKeys {
 
-    public static final Setting<String> DATA_DIR = Setting.string("data.dir", ".streamrlhf",
-            "where the embedded broker's log, Kafka Streams state and checkpoints live");
-    public static final Setting<Integer> BROKER_PORT = Setting.integer("broker.port", 0,
-            "the embedded broker's port on loopback, 0 for a free one")
+    public static final Setting<String> DATA_DIR = Setting.string(
+            "data.dir", ".streamrlhf", "where the embedded broker's log, Kafka Streams state and checkpoints live");
+    public static final Setting<Integer> BROKER_PORT = Setting.integer(
+                    "broker.port", 0, "the embedded broker's port on loopback, 0 for a free one")
             .requiring(p -> p >= 0 && p <= 65_535, "0 (any free port) or 1-65535");
-    public static final Setting<Integer> REGISTRY_PORT = Setting.integer("registry.port", 0,
-            "the embedded schema registry's port, 0 for a free one")
+    public static final Setting<Integer> REGISTRY_PORT = Setting.integer(
+                    "registry.port", 0, "the embedded schema registry's port, 0 for a free one")
             .requiring(p -> p >= 0 && p <= 65_535, "0 (any free port) or 1-65535");
-    public static final Setting<String> REGISTRY_BIND = Setting.string("registry.bind", "127.0.0.1",
-            "address the embedded schema registry listens on");
+    public static final Setting<String> REGISTRY_BIND =
+            Setting.string("registry.bind", "127.0.0.1", "address the embedded schema registry listens on");
 
     /** Every key above. */
     public static final List<Setting<?>> ALL = List.of(DATA_DIR, BROKER_PORT, REGISTRY_PORT, REGISTRY_BIND);
 
-    private StackKeys() {
-    }
+    private StackKeys() {}
 }

@@ -28,15 +28,18 @@ class EmbeddedKafkaBrokerIT {
 
     @Test
     void committedTransactionIsReadByReadCommittedConsumerAndSurvivesRestart(@TempDir Path dir) throws Exception {
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.persistent(dir, Map.of()).start();
+        EmbeddedKafkaBroker broker =
+                EmbeddedKafkaBroker.persistent(dir, Map.of()).start();
         String topic = "t-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin =
+                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
         }
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + topic);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             producer.initTransactions();
             producer.beginTransaction();
             producer.send(new ProducerRecord<>(topic, "k", "committed"));
@@ -67,7 +70,8 @@ class EmbeddedKafkaBrokerIT {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 20_000;
             while (values.isEmpty() && System.currentTimeMillis() < deadline) {

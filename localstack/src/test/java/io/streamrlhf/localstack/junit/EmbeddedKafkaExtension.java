@@ -59,9 +59,10 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
         owner = context.getRequiredTestClass();
         broker = EmbeddedKafkaBroker.temporary(brokerOverrides).start();
         try {
-            KafkaBackedSchemaRegistry.Config log =
-                    KafkaBackedSchemaRegistry.Config.of(broker.bootstrapServers(), TopicNames.defaults().schemas());
-            registry = EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(), log).start();
+            KafkaBackedSchemaRegistry.Config log = KafkaBackedSchemaRegistry.Config.of(
+                    broker.bootstrapServers(), TopicNames.defaults().schemas());
+            registry = EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(), log)
+                    .start();
         } catch (RuntimeException e) {
             broker.close();
             broker = null;
@@ -128,8 +129,10 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
      * test closes it.
      */
     public EmbeddedSchemaRegistry startSchemaRegistry(String schemasTopic, int port) {
-        return EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(port),
-                KafkaBackedSchemaRegistry.Config.of(bootstrapServers(), schemasTopic)).start();
+        return EmbeddedSchemaRegistry.kafkaBacked(
+                        EmbeddedSchemaRegistry.Config.loopback(port),
+                        KafkaBackedSchemaRegistry.Config.of(bootstrapServers(), schemasTopic))
+                .start();
     }
 
     /**
@@ -141,7 +144,8 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
 
     /** {@code base} made unique for this run: for application ids, group ids, transactional ids and topics. */
     public String uniqueName(String base) {
-        return base + "-" + sequence.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return base + "-" + sequence.incrementAndGet() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
     }
 
     private static IllegalStateException notStarted() {

@@ -42,8 +42,11 @@ class EmbeddedKafkaExtensionIT {
         }
 
         // when a schema is registered through the client
-        Schema schema = SchemaBuilder.record("Probe").namespace("io.streamrlhf.test").fields()
-                .requiredString("id").endRecord();
+        Schema schema = SchemaBuilder.record("Probe")
+                .namespace("io.streamrlhf.test")
+                .fields()
+                .requiredString("id")
+                .endRecord();
         int id = KAFKA.schemaRegistryClient().register(topic + "-value", schema);
 
         // then a second, independent client reads it back by id from the URL
@@ -55,8 +58,11 @@ class EmbeddedKafkaExtensionIT {
     void aFurtherRegistryRestartedOnItsPortServesTheSchemasRegisteredBeforeItStopped() throws Exception {
         // given a further registry with its own log, and a schema registered in it
         String log = KAFKA.uniquePrefix() + "schemas";
-        Schema schema = SchemaBuilder.record("Outage").namespace("io.streamrlhf.test").fields()
-                .requiredLong("at").endRecord();
+        Schema schema = SchemaBuilder.record("Outage")
+                .namespace("io.streamrlhf.test")
+                .fields()
+                .requiredLong("at")
+                .endRecord();
         EmbeddedSchemaRegistry first = KAFKA.startSchemaRegistry(log, 0);
         int port = first.port();
         String url = first.url();
@@ -99,14 +105,17 @@ class EmbeddedKafkaExtensionIT {
 
         // then nothing listens any more, and the accessors say why
         assertThatThrownBy(() -> get(url + "/subjects")).isInstanceOf(ConnectException.class);
-        assertThatThrownBy(own::bootstrapServers).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(own::bootstrapServers)
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("@RegisterExtension static final EmbeddedKafkaExtension");
     }
 
     /** The one thing the extension asks of its context: the test class. */
     private static ExtensionContext classContext() {
-        return (ExtensionContext) Proxy.newProxyInstance(ExtensionContext.class.getClassLoader(),
-                new Class<?>[] {ExtensionContext.class}, (proxy, method, args) -> {
+        return (ExtensionContext) Proxy.newProxyInstance(
+                ExtensionContext.class.getClassLoader(),
+                new Class<?>[] {ExtensionContext.class},
+                (proxy, method, args) -> {
                     if (method.getName().equals("getRequiredTestClass")) {
                         return EmbeddedKafkaExtensionIT.class;
                     }
@@ -115,8 +124,13 @@ class EmbeddedKafkaExtensionIT {
     }
 
     private static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,8 +1,5 @@
 package io.streamrlhf.localstack.registry;
 
-import io.streamrlhf.schemas.registry.RegisteredSchema;
-import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
-import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
@@ -12,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
+import io.streamrlhf.schemas.registry.RegisteredSchema;
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.serde.AvroDeserializer;
 import io.streamrlhf.schemas.serde.AvroSerializer;
 import io.streamrlhf.schemas.serde.WireFormat;
@@ -49,6 +48,7 @@ class ConfluentPythonClientIT {
 
     /** Debian's interpreter: the one python3-confluent-kafka and python3-avro install into. */
     private static final Path PYTHON = Path.of("/usr/bin/python3");
+
     private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(90);
 
     @RegisterExtension
@@ -79,13 +79,15 @@ class ConfluentPythonClientIT {
         // then: the id Python got is the registry's, and our deserializer reads every field
         int schemaId = produced.get("schema_id").asInt();
         assertThat(client.latest(WireFormat.valueSubject(topic)))
-                .isEqualTo(new RegisteredSchema(WireFormat.valueSubject(topic), 1, schemaId, Feedback.getClassSchema()));
+                .isEqualTo(
+                        new RegisteredSchema(WireFormat.valueSubject(topic), 1, schemaId, Feedback.getClassSchema()));
         ConsumerRecord<String, byte[]> record = consumeOne(topic);
         assertThat(record.key()).isEqualTo("resp-py");
         assertThat(record.value()[0]).isEqualTo(WireFormat.MAGIC_BYTE);
         assertThat(ByteBuffer.wrap(record.value(), 1, 4).getInt()).isEqualTo(schemaId);
-        Feedback feedback = new AvroDeserializer<Feedback>(new RestSchemaRegistryClient(KAFKA.schemaRegistryUrl()),
-                Feedback.getClassSchema()).deserialize(topic, record.value());
+        Feedback feedback = new AvroDeserializer<Feedback>(
+                        new RestSchemaRegistryClient(KAFKA.schemaRegistryUrl()), Feedback.getClassSchema())
+                .deserialize(topic, record.value());
         assertThat(feedback.getFeedbackId()).isEqualTo("py-1");
         assertThat(feedback.getResponseId()).isEqualTo("resp-py");
         assertThat(feedback.getUserId()).isEqualTo("user-py");
@@ -99,21 +101,27 @@ class ConfluentPythonClientIT {
         // given: our serializer's output on a real topic
         String topic = KAFKA.uniqueName("java-to-py");
         Feedback feedback = Feedback.newBuilder()
-                .setFeedbackId("java-1").setResponseId("resp-java").setUserId("user-java")
-                .setKind(FeedbackKind.RETRACT).setComment("écrit en Java ✓")
-                .setEventTime(Instant.ofEpochMilli(1_764_000_000_789L)).build();
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, Feedback> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new AvroSerializer<>(client, Feedback.getClassSchema(), false, true))) {
-            producer.send(new ProducerRecord<>(topic, feedback.getResponseId(), feedback)).get();
+                .setFeedbackId("java-1")
+                .setResponseId("resp-java")
+                .setUserId("user-java")
+                .setKind(FeedbackKind.RETRACT)
+                .setComment("écrit en Java ✓")
+                .setEventTime(Instant.ofEpochMilli(1_764_000_000_789L))
+                .build();
+        Map<String, Object> props = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, Feedback> producer = new KafkaProducer<>(
+                props, new StringSerializer(), new AvroSerializer<>(client, Feedback.getClassSchema(), false, true))) {
+            producer.send(new ProducerRecord<>(topic, feedback.getResponseId(), feedback))
+                    .get();
         }
 
         // when: Python consumes it, resolves the id through the registry and decodes with python3-avro
         JsonNode consumed = runPython("consume", topic);
 
         // then
-        assertThat(consumed.get("schema_id").asInt()).isEqualTo(client.latest(WireFormat.valueSubject(topic)).id());
+        assertThat(consumed.get("schema_id").asInt())
+                .isEqualTo(client.latest(WireFormat.valueSubject(topic)).id());
         assertThat(consumed.get("key").asText()).isEqualTo("resp-java");
         JsonNode decoded = consumed.get("record");
         assertThat(decoded.get("feedbackId").asText()).isEqualTo("java-1");
@@ -122,7 +130,8 @@ class ConfluentPythonClientIT {
         assertThat(decoded.get("kind").asText()).isEqualTo("RETRACT");
         assertThat(decoded.get("comment").asText()).isEqualTo("écrit en Java ✓");
         assertThat(decoded.get("eventTime").asLong()).isEqualTo(1_764_000_000_789L);
-        assertThat(decoded.size()).isEqualTo(Feedback.getClassSchema().getFields().size());
+        assertThat(decoded.size())
+                .isEqualTo(Feedback.getClassSchema().getFields().size());
     }
 
     private JsonNode runPython(String command, String topic, String... extra) throws IOException, InterruptedException {
@@ -132,13 +141,23 @@ class ConfluentPythonClientIT {
         }
         Path script = Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
                 .resolve("src/test/python/cross_client.py");
-        List<String> args = new ArrayList<>(List.of(PYTHON.toString(), script.toString(), command,
-                "--bootstrap", KAFKA.bootstrapServers(), "--registry", KAFKA.schemaRegistryUrl(), "--topic", topic,
-                "--timeout", "60"));
+        List<String> args = new ArrayList<>(List.of(
+                PYTHON.toString(),
+                script.toString(),
+                command,
+                "--bootstrap",
+                KAFKA.bootstrapServers(),
+                "--registry",
+                KAFKA.schemaRegistryUrl(),
+                "--topic",
+                topic,
+                "--timeout",
+                "60"));
         args.addAll(List.of(extra));
         Path out = tmp.resolve(command + ".out");
         Path err = tmp.resolve(command + ".err");
-        ProcessBuilder builder = new ProcessBuilder(args).redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(args).redirectOutput(out.toFile()).redirectError(err.toFile());
         // A pyenv or virtualenv on PATH must not leak its module path into Debian's interpreter.
         builder.environment().remove("PYTHONPATH");
         builder.environment().remove("PYTHONHOME");
@@ -155,19 +174,24 @@ class ConfluentPythonClientIT {
                     + "; run .ci/run (it installs python3-confluent-kafka python3-avro)");
         }
         if (process.exitValue() != 0) {
-            fail("cross_client.py " + command + " exited " + process.exitValue() + "\nstdout: " + stdout + "\nstderr: " + stderr);
+            fail("cross_client.py " + command + " exited " + process.exitValue() + "\nstdout: " + stdout + "\nstderr: "
+                    + stderr);
         }
         String lastLine = stdout.strip().lines().reduce((a, b) -> b).orElse("");
         return json.readTree(lastLine);
     }
 
     private static ConsumerRecord<String, byte[]> consumeOne(String topic) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, KAFKA.uniqueName("g"),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                KAFKA.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                KAFKA.uniqueName("g"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest");
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer =
-                     new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);

@@ -1,8 +1,5 @@
 package io.streamrlhf.localstack.registry;
 
-import io.streamrlhf.schemas.registry.CompatibilityLevel;
-import io.streamrlhf.schemas.registry.RegisteredSchema;
-import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -10,6 +7,9 @@ import static org.awaitility.Awaitility.await;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.schemas.registry.CompatibilityLevel;
+import io.streamrlhf.schemas.registry.RegisteredSchema;
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.serde.AvroDeserializer;
 import io.streamrlhf.schemas.serde.AvroSerializer;
 import io.streamrlhf.schemas.serde.SampleRecords;
@@ -52,6 +52,7 @@ class EmbeddedSchemaRegistryIT {
 
     @TempDir
     static Path brokerDir;
+
     private static EmbeddedKafkaBroker broker;
 
     @BeforeAll
@@ -68,7 +69,10 @@ class EmbeddedSchemaRegistryIT {
     void restartOfRegistryAndBrokerKeepsEveryIdVersionAndLevel() throws Exception {
         // given: a registry with shared ids, two versions and levels at both scopes
         String topic = "_schemas-" + UUID.randomUUID();
-        Schema incompatible = SchemaBuilder.record("ResponseGenerated").fields().requiredInt("x").endRecord();
+        Schema incompatible = SchemaBuilder.record("ResponseGenerated")
+                .fields()
+                .requiredInt("x")
+                .endRecord();
         int feedbackId;
         int responseId;
         int incompatibleId;
@@ -92,7 +96,8 @@ class EmbeddedSchemaRegistryIT {
             assertThat(client.subjects()).containsExactlyInAnyOrder("f-value", "g-value", "r-value");
             assertThat(client.getById(feedbackId)).isEqualTo(Feedback.getClassSchema());
             assertThat(client.getById(responseId)).isEqualTo(ResponseGenerated.getClassSchema());
-            assertThat(client.latest("g-value")).isEqualTo(new RegisteredSchema("g-value", 1, feedbackId, Feedback.getClassSchema()));
+            assertThat(client.latest("g-value"))
+                    .isEqualTo(new RegisteredSchema("g-value", 1, feedbackId, Feedback.getClassSchema()));
             assertThat(client.versions("r-value")).containsExactly(1, 2);
             assertThat(client.version("r-value", 2).id()).isEqualTo(incompatibleId);
             assertThat(client.compatibility(null)).isEqualTo(CompatibilityLevel.FULL);
@@ -100,14 +105,22 @@ class EmbeddedSchemaRegistryIT {
             assertThat(client.compatibility("f-value")).isEqualTo(CompatibilityLevel.FULL);
             // the same schema keeps its id; a new one never reuses an old id
             assertThat(client.register("f-value", Feedback.getClassSchema())).isEqualTo(feedbackId);
-            int next = client.register("new-value", SchemaBuilder.record("N").fields().requiredLong("n").endRecord());
+            int next = client.register(
+                    "new-value",
+                    SchemaBuilder.record("N").fields().requiredLong("n").endRecord());
             assertThat(next).isGreaterThan(Math.max(feedbackId, Math.max(responseId, incompatibleId)));
         }
         try (Admin admin = admin()) {
-            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            TopicDescription description =
+                    admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             assertThat(description.partitions()).hasSize(1);
-            assertThat(admin.describeConfigs(List.of(resource)).all().get().get(resource).get("cleanup.policy").value())
+            assertThat(admin.describeConfigs(List.of(resource))
+                            .all()
+                            .get()
+                            .get(resource)
+                            .get("cleanup.policy")
+                            .value())
                     .isEqualTo("compact");
         }
     }
@@ -118,7 +131,8 @@ class EmbeddedSchemaRegistryIT {
         String topic = "_schemas-" + UUID.randomUUID();
         List<Schema> schemas = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            schemas.add(SchemaBuilder.record("C" + i).fields().requiredString("f").endRecord());
+            schemas.add(
+                    SchemaBuilder.record("C" + i).fields().requiredString("f").endRecord());
         }
         Map<Schema, Integer> ids = new HashMap<>();
         try (EmbeddedSchemaRegistry registry = kafkaBacked(topic).start()) {
@@ -127,7 +141,8 @@ class EmbeddedSchemaRegistryIT {
             ExecutorService pool = Executors.newFixedThreadPool(6);
             try {
                 List<Callable<Integer>> calls = schemas.stream()
-                        .<Callable<Integer>>map(s -> () -> client.register("c-value", s)).toList();
+                        .<Callable<Integer>>map(s -> () -> client.register("c-value", s))
+                        .toList();
                 List<Future<Integer>> results = pool.invokeAll(calls);
                 for (int i = 0; i < schemas.size(); i++) {
                     ids.put(schemas.get(i), results.get(i).get());
@@ -143,8 +158,10 @@ class EmbeddedSchemaRegistryIT {
             RestSchemaRegistryClient client = new RestSchemaRegistryClient(registry.url());
 
             // then
-            assertThat(client.versions("c-value")).containsExactlyElementsOf(
-                    java.util.stream.IntStream.rangeClosed(1, 12).boxed().toList());
+            assertThat(client.versions("c-value"))
+                    .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 12)
+                            .boxed()
+                            .toList());
             for (Schema schema : schemas) {
                 assertThat(client.lookup("c-value", schema)).isEqualTo(ids.get(schema));
                 assertThat(client.getById(ids.get(schema))).isEqualTo(schema);
@@ -159,16 +176,20 @@ class EmbeddedSchemaRegistryIT {
         String partitioned = "_schemas-parts-" + UUID.randomUUID();
         try (Admin admin = admin()) {
             admin.createTopics(List.of(
-                    new NewTopic(deleting, 1, (short) 1).configs(Map.of("cleanup.policy", "delete")),
-                    new NewTopic(partitioned, 3, (short) 1).configs(Map.of("cleanup.policy", "compact")))).all().get();
+                            new NewTopic(deleting, 1, (short) 1).configs(Map.of("cleanup.policy", "delete")),
+                            new NewTopic(partitioned, 3, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
+                    .all()
+                    .get();
         }
 
         // when / then
         assertThatThrownBy(() -> kafkaBacked(deleting).start())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cleanup.policy=delete")
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("cleanup.policy=delete")
                 .hasMessageContaining("compact");
         assertThatThrownBy(() -> kafkaBacked(partitioned).start())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("3 partitions");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("3 partitions");
     }
 
     @Test
@@ -178,15 +199,24 @@ class EmbeddedSchemaRegistryIT {
         String topic = "feedback-" + UUID.randomUUID();
         try (EmbeddedSchemaRegistry registry = kafkaBacked(schemasTopic).start()) {
             RestSchemaRegistryClient client = new RestSchemaRegistryClient(registry.url());
-            produce(topic, new AvroSerializer<>(client, Feedback.getClassSchema(), false, true),
+            produce(
+                    topic,
+                    new AvroSerializer<>(client, Feedback.getClassSchema(), false, true),
                     SampleRecords.feedback("before"));
 
             // when: v2 (an added defaulted field) is registered and written, and the registry restarts
             io.streamrlhf.schemas.serde.evolution.Feedback v2 = new io.streamrlhf.schemas.serde.evolution.Feedback()
-                    .with("feedbackId", "after").with("responseId", "r").with("userId", "u")
-                    .with("kind", io.streamrlhf.avro.FeedbackKind.THUMBS_UP).with("comment", null)
-                    .with("eventTime", Instant.ofEpochMilli(7)).with("channel", "mobile");
-            produce(topic, new AvroSerializer<>(client, io.streamrlhf.schemas.serde.evolution.Feedback.SCHEMA$, false, true), v2);
+                    .with("feedbackId", "after")
+                    .with("responseId", "r")
+                    .with("userId", "u")
+                    .with("kind", io.streamrlhf.avro.FeedbackKind.THUMBS_UP)
+                    .with("comment", null)
+                    .with("eventTime", Instant.ofEpochMilli(7))
+                    .with("channel", "mobile");
+            produce(
+                    topic,
+                    new AvroSerializer<>(client, io.streamrlhf.schemas.serde.evolution.Feedback.SCHEMA$, false, true),
+                    v2);
             assertThat(client.versions(WireFormat.valueSubject(topic))).containsExactly(1, 2);
         }
         try (EmbeddedSchemaRegistry registry = kafkaBacked(schemasTopic).start()) {
@@ -199,39 +229,48 @@ class EmbeddedSchemaRegistryIT {
             io.streamrlhf.schemas.serde.evolution.Feedback oldAsNew = newReader.deserialize(topic, values.get(0));
             assertThat(oldAsNew.get("feedbackId")).isEqualTo("before");
             assertThat(oldAsNew.get("channel")).isEqualTo("web");
-            assertThat(oldAsNew.get("comment")).isEqualTo(SampleRecords.feedback("before").getComment());
-            assertThat(newReader.deserialize(topic, values.get(1)).get("channel")).isEqualTo("mobile");
+            assertThat(oldAsNew.get("comment"))
+                    .isEqualTo(SampleRecords.feedback("before").getComment());
+            assertThat(newReader.deserialize(topic, values.get(1)).get("channel"))
+                    .isEqualTo("mobile");
             AvroDeserializer<Feedback> oldReader = new AvroDeserializer<>(client, Feedback.getClassSchema());
             assertThat(oldReader.deserialize(topic, values.get(0))).isEqualTo(SampleRecords.feedback("before"));
-            assertThat(oldReader.deserialize(topic, values.get(1)).getFeedbackId()).isEqualTo("after");
+            assertThat(oldReader.deserialize(topic, values.get(1)).getFeedbackId())
+                    .isEqualTo("after");
         }
     }
 
     private static EmbeddedSchemaRegistry kafkaBacked(String topic) {
-        return EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(),
-                new KafkaBackedSchemaRegistry.Config(broker.bootstrapServers(), topic, Duration.ofSeconds(20), Map.of()));
+        return EmbeddedSchemaRegistry.kafkaBacked(
+                EmbeddedSchemaRegistry.Config.loopback(),
+                new KafkaBackedSchemaRegistry.Config(
+                        broker.bootstrapServers(), topic, Duration.ofSeconds(20), Map.of()));
     }
 
     private static Admin admin() {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
     }
 
-    private static <T> void produce(String topic, org.apache.kafka.common.serialization.Serializer<T> serializer, T value)
-            throws Exception {
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all");
+    private static <T> void produce(
+            String topic, org.apache.kafka.common.serialization.Serializer<T> serializer, T value) throws Exception {
+        Map<String, Object> props = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, T> producer = new KafkaProducer<>(props, new StringSerializer(), serializer)) {
             producer.send(new ProducerRecord<>(topic, "k", value)).get();
         }
     }
 
     private static List<byte[]> consumeValues(String topic, int count) {
-        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "g-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Object> props = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "g-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest");
         List<byte[]> values = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer =
-                     new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {

@@ -1,15 +1,15 @@
 package io.streamrlhf.localstack.registry;
 
-import io.streamrlhf.schemas.registry.CompatibilityLevel;
-import io.streamrlhf.schemas.registry.RegisteredSchema;
-import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
-import io.streamrlhf.schemas.registry.SchemaRegistryException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.schemas.registry.CompatibilityLevel;
+import io.streamrlhf.schemas.registry.RegisteredSchema;
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import io.streamrlhf.schemas.registry.SchemaRegistryException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,10 +32,22 @@ import org.junit.jupiter.api.Test;
 /** The REST client against the embedded server (in-memory mode): every endpoint and error code. */
 class RestClientAgainstEmbeddedRegistryTest {
 
-    private static final Schema V1 = SchemaBuilder.record("R").namespace("t").fields().requiredString("a").endRecord();
-    private static final Schema V2 = SchemaBuilder.record("R").namespace("t").fields()
-            .requiredString("a").name("b").type().intType().intDefault(0).endRecord();
-    private static final Schema V_INT = SchemaBuilder.record("R").namespace("t").fields().requiredInt("a").endRecord();
+    private static final Schema V1 = SchemaBuilder.record("R")
+            .namespace("t")
+            .fields()
+            .requiredString("a")
+            .endRecord();
+    private static final Schema V2 = SchemaBuilder.record("R")
+            .namespace("t")
+            .fields()
+            .requiredString("a")
+            .name("b")
+            .type()
+            .intType()
+            .intDefault(0)
+            .endRecord();
+    private static final Schema V_INT =
+            SchemaBuilder.record("R").namespace("t").fields().requiredInt("a").endRecord();
 
     private final ObjectMapper json = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -44,7 +56,8 @@ class RestClientAgainstEmbeddedRegistryTest {
 
     @BeforeEach
     void startServer() {
-        server = EmbeddedSchemaRegistry.inMemory(EmbeddedSchemaRegistry.Config.loopback()).start();
+        server = EmbeddedSchemaRegistry.inMemory(EmbeddedSchemaRegistry.Config.loopback())
+                .start();
         client = new RestSchemaRegistryClient(server.url());
     }
 
@@ -88,23 +101,40 @@ class RestClientAgainstEmbeddedRegistryTest {
         assertThat(fresh.subjects()).containsExactly("orders-value");
         // and on the wire, as Confluent's registry answers
         assertThat(raw("GET", "/subjects", null).body.toString()).isEqualTo("[\"orders-value\"]");
-        assertThat(raw("GET", "/subjects/orders-value/versions", null).body.toString()).isEqualTo("[1,2]");
+        assertThat(raw("GET", "/subjects/orders-value/versions", null).body.toString())
+                .isEqualTo("[1,2]");
         JsonNode version = raw("GET", "/subjects/orders-value/versions/latest", null).body;
         assertThat(version.get("subject").asText()).isEqualTo("orders-value");
         assertThat(version.get("version").asInt()).isEqualTo(2);
         assertThat(version.get("id").asInt()).isEqualTo(id2);
         assertThat(new Schema.Parser().parse(version.get("schema").asText())).isEqualTo(V2);
-        assertThat(raw("GET", "/subjects/orders-value/versions/-1", null).body.get("version").asInt()).isEqualTo(2);
-        assertThat(new Schema.Parser().parse(raw("GET", "/subjects/orders-value/versions/1/schema", null).body.toString()))
+        assertThat(raw("GET", "/subjects/orders-value/versions/-1", null)
+                        .body
+                        .get("version")
+                        .asInt())
+                .isEqualTo(2);
+        assertThat(new Schema.Parser()
+                        .parse(raw("GET", "/subjects/orders-value/versions/1/schema", null)
+                                .body
+                                .toString()))
                 .isEqualTo(V1);
-        assertThat(new Schema.Parser().parse(raw("GET", "/schemas/ids/" + id2, null).body.get("schema").asText()))
+        assertThat(new Schema.Parser()
+                        .parse(raw("GET", "/schemas/ids/" + id2, null)
+                                .body
+                                .get("schema")
+                                .asText()))
                 .isEqualTo(V2);
-        assertThat(new Schema.Parser().parse(raw("GET", "/schemas/ids/" + id2 + "/schema", null).body.toString()))
+        assertThat(new Schema.Parser()
+                        .parse(raw("GET", "/schemas/ids/" + id2 + "/schema", null)
+                                .body
+                                .toString()))
                 .isEqualTo(V2);
         JsonNode lookup = raw("POST", "/subjects/orders-value", schemaBody(V1)).body;
         assertThat(lookup.get("version").asInt()).isEqualTo(1);
         assertThat(lookup.get("id").asInt()).isEqualTo(id1);
-        assertThat(raw("POST", "/subjects/orders-value/versions", schemaBody(V2)).body.toString())
+        assertThat(raw("POST", "/subjects/orders-value/versions", schemaBody(V2))
+                        .body
+                        .toString())
                 .isEqualTo("{\"id\":" + id2 + "}");
     }
 
@@ -138,7 +168,8 @@ class RestClientAgainstEmbeddedRegistryTest {
         // then: through the client
         assertThat(client.isCompatible("s", V2)).isTrue();
         assertThat(client.isCompatible("s", V_INT)).isFalse();
-        assertThat(client.incompatibilities("s", V_INT)).isNotEmpty()
+        assertThat(client.incompatibilities("s", V_INT))
+                .isNotEmpty()
                 .allSatisfy(m -> assertThat(m).contains("TYPE_MISMATCH"));
         assertThat(client.isCompatible("never-registered", V_INT)).isTrue();
         // and on the wire
@@ -147,9 +178,11 @@ class RestClientAgainstEmbeddedRegistryTest {
         assertThat(verbose.body.get("messages").size()).isPositive();
         Raw terse = raw("POST", "/compatibility/subjects/s/versions/1", schemaBody(V2));
         assertThat(terse.body.toString()).isEqualTo("{\"is_compatible\":true}");
-        assertThat(raw("POST", "/compatibility/subjects/nope/versions/1", schemaBody(V2)).errorCode())
+        assertThat(raw("POST", "/compatibility/subjects/nope/versions/1", schemaBody(V2))
+                        .errorCode())
                 .isEqualTo(SchemaRegistryException.SUBJECT_NOT_FOUND);
-        assertThat(raw("POST", "/compatibility/subjects/s/versions/7", schemaBody(V2)).errorCode())
+        assertThat(raw("POST", "/compatibility/subjects/s/versions/7", schemaBody(V2))
+                        .errorCode())
                 .isEqualTo(SchemaRegistryException.VERSION_NOT_FOUND);
     }
 
@@ -170,9 +203,13 @@ class RestClientAgainstEmbeddedRegistryTest {
         assertThat(client.compatibility("other")).isEqualTo(CompatibilityLevel.FULL);
         assertThat(raw("GET", "/config/other", null).errorCode())
                 .isEqualTo(SchemaRegistryException.SUBJECT_COMPATIBILITY_NOT_CONFIGURED);
-        assertThat(raw("GET", "/config/other?defaultToGlobal=true", null).body.get("compatibilityLevel").asText())
+        assertThat(raw("GET", "/config/other?defaultToGlobal=true", null)
+                        .body
+                        .get("compatibilityLevel")
+                        .asText())
                 .isEqualTo("FULL");
-        assertThat(raw("GET", "/config/s", null).body.get("compatibilityLevel").asText()).isEqualTo("NONE");
+        assertThat(raw("GET", "/config/s", null).body.get("compatibilityLevel").asText())
+                .isEqualTo("NONE");
     }
 
     @Test
@@ -192,40 +229,61 @@ class RestClientAgainstEmbeddedRegistryTest {
         client.register("s", V1);
 
         assertError(failure(() -> client.latest("missing")), 404, SchemaRegistryException.SUBJECT_NOT_FOUND, "missing");
-        assertError(failure(() -> client.versions("missing")), 404, SchemaRegistryException.SUBJECT_NOT_FOUND, "missing");
+        assertError(
+                failure(() -> client.versions("missing")), 404, SchemaRegistryException.SUBJECT_NOT_FOUND, "missing");
         assertError(failure(() -> client.version("s", 5)), 404, SchemaRegistryException.VERSION_NOT_FOUND, "5");
-        assertError(failure(() -> client.version("missing", 1)), 404, SchemaRegistryException.SUBJECT_NOT_FOUND, "missing");
+        assertError(
+                failure(() -> client.version("missing", 1)), 404, SchemaRegistryException.SUBJECT_NOT_FOUND, "missing");
         assertError(failure(() -> client.getById(4242)), 404, SchemaRegistryException.SCHEMA_NOT_FOUND, "4242");
-        assertError(failure(() -> client.lookup("s", V_INT)), 404, SchemaRegistryException.SCHEMA_NOT_FOUND, "not found");
-        assertError(failure(() -> client.lookup("missing", V1)), 404, SchemaRegistryException.SUBJECT_NOT_FOUND, "missing");
-        assertError(failure(() -> client.register("s", V_INT)), 409, SchemaRegistryException.INCOMPATIBLE_SCHEMA, "incompatible");
+        assertError(
+                failure(() -> client.lookup("s", V_INT)), 404, SchemaRegistryException.SCHEMA_NOT_FOUND, "not found");
+        assertError(
+                failure(() -> client.lookup("missing", V1)), 404, SchemaRegistryException.SUBJECT_NOT_FOUND, "missing");
+        assertError(
+                failure(() -> client.register("s", V_INT)),
+                409,
+                SchemaRegistryException.INCOMPATIBLE_SCHEMA,
+                "incompatible");
         Raw misspelled = raw("POST", "/subjects/s/versions", "{\"schema\":\"{\\\"type\\\":\\\"recurd\\\"}\"}");
         assertThat(misspelled.errorCode()).isEqualTo(SchemaRegistryException.INVALID_SCHEMA);
-        assertThat(misspelled.body.get("message").asText()).startsWith("Invalid schema: ").contains("named type");
-        Raw undefinedType = raw("POST", "/subjects/s/versions", "{\"schema\":\"{\\\"type\\\": \\\"record\\\", \\\"name\\\": \\\"R\\\", "
-                + "\\\"fields\\\": [{\\\"name\\\": \\\"x\\\", \\\"type\\\": \\\"Undefined\\\"}]}\"}");
+        assertThat(misspelled.body.get("message").asText())
+                .startsWith("Invalid schema: ")
+                .contains("named type");
+        Raw undefinedType = raw(
+                "POST",
+                "/subjects/s/versions",
+                "{\"schema\":\"{\\\"type\\\": \\\"record\\\", \\\"name\\\": \\\"R\\\", "
+                        + "\\\"fields\\\": [{\\\"name\\\": \\\"x\\\", \\\"type\\\": \\\"Undefined\\\"}]}\"}");
         assertThat(undefinedType.errorCode()).isEqualTo(SchemaRegistryException.INVALID_SCHEMA);
         assertThat(undefinedType.body.get("message").asText()).contains("Undefined");
         assertThat(raw("POST", "/subjects/s/versions", "{}").status).isEqualTo(422);
-        Raw protobuf = raw("POST", "/subjects/s/versions", "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}");
+        Raw protobuf = raw(
+                "POST",
+                "/subjects/s/versions",
+                "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}");
         assertThat(protobuf.status).isEqualTo(422);
         assertThat(protobuf.errorCode()).isEqualTo(SchemaRegistryException.INVALID_SCHEMA);
         assertThat(protobuf.body.get("message").asText()).contains("PROTOBUF").contains("AVRO only");
-        Raw references = raw("POST", "/subjects/s/versions", "{\"schema\":\"\\\"string\\\"\","
-                + "\"references\":[{\"name\":\"x\",\"subject\":\"y\",\"version\":1}]}");
+        Raw references = raw(
+                "POST",
+                "/subjects/s/versions",
+                "{\"schema\":\"\\\"string\\\"\","
+                        + "\"references\":[{\"name\":\"x\",\"subject\":\"y\",\"version\":1}]}");
         assertThat(references.errorCode()).isEqualTo(SchemaRegistryException.INVALID_SCHEMA);
         assertThat(references.body.get("message").asText()).contains("references");
         Raw badVersion = raw("GET", "/subjects/s/versions/0", null);
         assertThat(badVersion.status).isEqualTo(422);
         assertThat(badVersion.errorCode()).isEqualTo(SchemaRegistryException.INVALID_VERSION);
-        assertThat(raw("GET", "/subjects/s/versions/two", null).errorCode()).isEqualTo(SchemaRegistryException.INVALID_VERSION);
+        assertThat(raw("GET", "/subjects/s/versions/two", null).errorCode())
+                .isEqualTo(SchemaRegistryException.INVALID_VERSION);
         Raw badLevel = raw("PUT", "/config", "{\"compatibility\":\"SIDEWAYS\"}");
         assertThat(badLevel.status).isEqualTo(422);
         assertThat(badLevel.errorCode()).isEqualTo(SchemaRegistryException.INVALID_COMPATIBILITY_LEVEL);
         assertThat(raw("POST", "/subjects/s/versions", "{not json").status).isEqualTo(400);
         assertThat(raw("GET", "/no/such/endpoint", null).status).isEqualTo(404);
         assertThat(raw("DELETE", "/subjects/s", null).status).isEqualTo(405);
-        assertThat(raw("GET", "/schemas/ids/abc", null).errorCode()).isEqualTo(SchemaRegistryException.SCHEMA_NOT_FOUND);
+        assertThat(raw("GET", "/schemas/ids/abc", null).errorCode())
+                .isEqualTo(SchemaRegistryException.SCHEMA_NOT_FOUND);
         // nothing above changed the subject
         assertThat(client.versions("s")).containsExactly(1);
         assertThat(client.compatibility(null)).isEqualTo(CompatibilityLevel.BACKWARD);
@@ -245,7 +303,8 @@ class RestClientAgainstEmbeddedRegistryTest {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Callable<Integer>> calls = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            Schema schema = SchemaBuilder.record("R" + i).fields().requiredString("f").endRecord();
+            Schema schema =
+                    SchemaBuilder.record("R" + i).fields().requiredString("f").endRecord();
             calls.add(() -> client.register("concurrent-value", schema));
         }
 
@@ -292,9 +351,13 @@ class RestClientAgainstEmbeddedRegistryTest {
     private Raw raw(String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.url() + path))
                 .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        return new Raw(response.statusCode(), json.readTree(response.body()),
+        return new Raw(
+                response.statusCode(),
+                json.readTree(response.body()),
                 response.headers().firstValue("Content-Type").orElse(""));
     }
 }

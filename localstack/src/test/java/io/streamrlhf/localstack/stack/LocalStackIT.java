@@ -16,17 +16,18 @@ class LocalStackIT {
         StackConfig config = StackConfig.from(Map.of("data.dir", dataDir.toString()));
         int firstId;
         try (LocalStack stack = new LocalStack(config).start();
-             RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
+                RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
             assertThat(stack.topicReport().created()).hasSize(12);
             firstId = registry.register("rlhf.feedback-value", Feedback.getClassSchema());
         }
 
         try (LocalStack stack = new LocalStack(config).start();
-             RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
+                RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
             assertThat(stack.topicReport().created()).isEmpty();
             assertThat(stack.topicReport().unchanged()).hasSize(12);
             assertThat(stack.topicReport().clean()).isTrue();
-            assertThat(registry.lookup("rlhf.feedback-value", Feedback.getClassSchema())).isEqualTo(firstId);
+            assertThat(registry.lookup("rlhf.feedback-value", Feedback.getClassSchema()))
+                    .isEqualTo(firstId);
         }
     }
 }

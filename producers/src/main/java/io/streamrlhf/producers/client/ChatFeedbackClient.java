@@ -108,8 +108,8 @@ public final class ChatFeedbackClient implements AutoCloseable {
      * Writes one feedback event. A non-null {@code feedbackId} makes a redelivery recognizable downstream
      * (pass the same id when retrying); {@code null} generates one. Completes with the feedback id.
      */
-    public CompletableFuture<String> feedback(FeedbackKind kind, String responseId, String userId, String comment,
-                                              String feedbackId) {
+    public CompletableFuture<String> feedback(
+            FeedbackKind kind, String responseId, String userId, String comment, String feedbackId) {
         Objects.requireNonNull(kind, "kind");
         requireId(responseId, "responseId");
         requireId(userId, "userId");
@@ -128,20 +128,20 @@ public final class ChatFeedbackClient implements AutoCloseable {
      * {@code userId} preferred response {@code chosenResponseId} over {@code rejectedResponseId}, both answers to
      * prompt {@code promptId}; completes with the preference id.
      */
-    public CompletableFuture<String> prefer(String promptId, String chosenResponseId, String rejectedResponseId,
-                                            String userId) {
+    public CompletableFuture<String> prefer(
+            String promptId, String chosenResponseId, String rejectedResponseId, String userId) {
         return prefer(promptId, chosenResponseId, rejectedResponseId, userId, null);
     }
 
     /** As {@link #prefer(String, String, String, String)}, with an explicit preference id ({@code null}: new). */
-    public CompletableFuture<String> prefer(String promptId, String chosenResponseId, String rejectedResponseId,
-                                            String userId, String preferenceId) {
+    public CompletableFuture<String> prefer(
+            String promptId, String chosenResponseId, String rejectedResponseId, String userId, String preferenceId) {
         requireId(promptId, "promptId");
         requireId(chosenResponseId, "chosenResponseId");
         requireId(rejectedResponseId, "rejectedResponseId");
         if (chosenResponseId.equals(rejectedResponseId)) {
-            throw new IllegalArgumentException("chosen and rejected response must differ, both were "
-                    + chosenResponseId);
+            throw new IllegalArgumentException(
+                    "chosen and rejected response must differ, both were " + chosenResponseId);
         }
         PairwisePreference event = PairwisePreference.newBuilder()
                 .setPreferenceId(preferenceId != null ? preferenceId : newId())

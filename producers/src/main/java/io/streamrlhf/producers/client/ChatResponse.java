@@ -16,8 +16,16 @@ import java.util.Objects;
  * @param userId pseudonymous id of the user who saw it, or {@code null}
  * @param task task family (for example {@code chat}), or {@code null}
  */
-public record ChatResponse(String responseId, String conversationId, String promptId, String prompt,
-                           String completion, String modelId, long policyVersion, String userId, String task) {
+public record ChatResponse(
+        String responseId,
+        String conversationId,
+        String promptId,
+        String prompt,
+        String completion,
+        String modelId,
+        long policyVersion,
+        String userId,
+        String task) {
 
     /** Validates every field; fails fast naming the bad value and the fix. */
     public ChatResponse {
@@ -47,8 +55,8 @@ public record ChatResponse(String responseId, String conversationId, String prom
 
     /** This response as seen by {@code user} in {@code conversation}. */
     public ChatResponse withUser(String user, String conversation) {
-        return new ChatResponse(responseId, conversation, promptId, prompt, completion, modelId, policyVersion, user,
-                task);
+        return new ChatResponse(
+                responseId, conversation, promptId, prompt, completion, modelId, policyVersion, user, task);
     }
 
     /** This response as produced by {@code model} at {@code version}. */
@@ -58,7 +66,7 @@ public record ChatResponse(String responseId, String conversationId, String prom
 
     /** This response tagged with a task family. */
     public ChatResponse withTask(String taskName) {
-        return new ChatResponse(responseId, conversationId, promptId, prompt, completion, modelId, policyVersion,
-                userId, taskName);
+        return new ChatResponse(
+                responseId, conversationId, promptId, prompt, completion, modelId, policyVersion, userId, taskName);
     }
 }

@@ -34,8 +34,8 @@ public final class EventPublisher implements AutoCloseable {
 
     /** Creates the idempotent producer described by {@code config}. */
     public static EventPublisher create(ClientConfig config) {
-        return new EventPublisher(new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(),
-                new ByteArraySerializer()));
+        return new EventPublisher(
+                new KafkaProducer<>(producerProperties(config), new ByteArraySerializer(), new ByteArraySerializer()));
     }
 
     /**
@@ -43,16 +43,26 @@ public final class EventPublisher implements AutoCloseable {
      * durability (idempotence off, or acks other than all).
      */
     public static Map<String, Object> producerProperties(ClientConfig config) {
-        Map<String, Object> props = config.connection().clientProperties(Map.of(
-                ProducerConfig.CLIENT_ID_CONFIG, config.clientId(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.deliveryTimeout().toMillis(),
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis(),
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, config.maxBlock().toMillis(),
-                ProducerConfig.LINGER_MS_CONFIG, (int) config.linger().toMillis(),
-                ProducerConfig.BUFFER_MEMORY_CONFIG, config.bufferBytes()));
+        Map<String, Object> props = config.connection()
+                .clientProperties(Map.of(
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        config.clientId(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                        5,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                        (int) config.deliveryTimeout().toMillis(),
+                        ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                        (int) config.requestTimeout().toMillis(),
+                        ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                        config.maxBlock().toMillis(),
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        (int) config.linger().toMillis(),
+                        ProducerConfig.BUFFER_MEMORY_CONFIG,
+                        config.bufferBytes()));
         String idempotence = String.valueOf(props.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG));
         String acks = String.valueOf(props.get(ProducerConfig.ACKS_CONFIG)).toLowerCase(Locale.ROOT);
         if (!idempotence.equalsIgnoreCase("true") || !(acks.equals("all") || acks.equals("-1"))) {

@@ -84,9 +84,12 @@ public class PublishException extends RuntimeException {
         if (e instanceof SerializationException && e.getCause() instanceof SchemaRegistryException r) {
             return classify(r);
         }
-        if (e instanceof RecordTooLargeException || e instanceof RecordBatchTooLargeException
-                || e instanceof SerializationException || e instanceof InvalidTopicException
-                || e instanceof AuthorizationException || e instanceof AuthenticationException) {
+        if (e instanceof RecordTooLargeException
+                || e instanceof RecordBatchTooLargeException
+                || e instanceof SerializationException
+                || e instanceof InvalidTopicException
+                || e instanceof AuthorizationException
+                || e instanceof AuthenticationException) {
             return Reason.REJECTED;
         }
         if (e instanceof InterruptException || e instanceof InterruptedException) {

@@ -78,14 +78,25 @@ public final class ResilientPoll {
         if (e.getCause() instanceof RecordDecodeException d && d.isTransient()) {
             retries.incrementAndGet();
             Duration delay = backoff.next();
-            log.warn("Cannot decode {}-{}@{} yet ({}); reading it again in {} ms", e.topicPartition().topic(),
-                    e.topicPartition().partition(), e.offset(), d.reason(), delay.toMillis(), e);
+            log.warn(
+                    "Cannot decode {}-{}@{} yet ({}); reading it again in {} ms",
+                    e.topicPartition().topic(),
+                    e.topicPartition().partition(),
+                    e.offset(),
+                    d.reason(),
+                    delay.toMillis(),
+                    e);
             consumer.seek(e.topicPartition(), e.offset());
             pause.await(delay);
         } else {
             skippedRecords.incrementAndGet();
-            log.warn("Skipping undecodable {} {}-{}@{}", recordKind, e.topicPartition().topic(),
-                    e.topicPartition().partition(), e.offset(), e);
+            log.warn(
+                    "Skipping undecodable {} {}-{}@{}",
+                    recordKind,
+                    e.topicPartition().topic(),
+                    e.topicPartition().partition(),
+                    e.offset(),
+                    e);
             consumer.seek(e.topicPartition(), e.offset() + 1);
         }
     }

@@ -29,8 +29,14 @@ import java.util.Objects;
  * @param linger batching delay
  * @param bufferBytes producer buffer size
  */
-public record ClientConfig(KafkaConnection connection, String clientId, Duration deliveryTimeout,
-                           Duration requestTimeout, Duration maxBlock, Duration linger, long bufferBytes) {
+public record ClientConfig(
+        KafkaConnection connection,
+        String clientId,
+        Duration deliveryTimeout,
+        Duration requestTimeout,
+        Duration maxBlock,
+        Duration linger,
+        long bufferBytes) {
 
     /** Validates every field; fails fast naming the bad value and the fix. */
     public ClientConfig {
@@ -55,8 +61,14 @@ public record ClientConfig(KafkaConnection connection, String clientId, Duration
 
     /** Defaults for a chat product: Kafka's own patience (two minutes per write). */
     public static ClientConfig defaults(KafkaConnection connection) {
-        return new ClientConfig(connection, "streamrlhf-client", Duration.ofMinutes(2), Duration.ofSeconds(30),
-                Duration.ofMinutes(1), Duration.ofMillis(5), 32L * 1024 * 1024);
+        return new ClientConfig(
+                connection,
+                "streamrlhf-client",
+                Duration.ofMinutes(2),
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(1),
+                Duration.ofMillis(5),
+                32L * 1024 * 1024);
     }
 
     /** Reads the settings from properties, each defaulting to {@link #defaults}. */
@@ -66,7 +78,8 @@ public record ClientConfig(KafkaConnection connection, String clientId, Duration
 
     /** Reads the settings from properties, each defaulting to the matching field of {@code defaults}. */
     public static ClientConfig fromProperties(Map<String, String> props, ClientConfig defaults) {
-        return new ClientConfig(defaults.connection(),
+        return new ClientConfig(
+                defaults.connection(),
                 ProducerKeys.CLIENT_ID.ifSet(props).orElse(defaults.clientId()),
                 ProducerKeys.CLIENT_DELIVERY_TIMEOUT.ifSet(props).orElse(defaults.deliveryTimeout()),
                 ProducerKeys.CLIENT_REQUEST_TIMEOUT.ifSet(props).orElse(defaults.requestTimeout()),

@@ -41,9 +41,18 @@ import java.util.Set;
  * @param unavailableRetryAfter Retry-After of a 503
  * @param client producer settings
  */
-public record GatewayConfig(Set<String> apiKeys, String bindAddress, int port, int maxBodyBytes,
-                            ResponseIdCheck responseIdCheck, int recentResponseIds, int threads, int maxInFlight,
-                            Duration overloadedRetryAfter, Duration unavailableRetryAfter, ClientConfig client) {
+public record GatewayConfig(
+        Set<String> apiKeys,
+        String bindAddress,
+        int port,
+        int maxBodyBytes,
+        ResponseIdCheck responseIdCheck,
+        int recentResponseIds,
+        int threads,
+        int maxInFlight,
+        Duration overloadedRetryAfter,
+        Duration unavailableRetryAfter,
+        ClientConfig client) {
 
     /** Whether the gateway checks that feedback and preferences name known responses. */
     public enum ResponseIdCheck {
@@ -78,8 +87,8 @@ public record GatewayConfig(Set<String> apiKeys, String bindAddress, int port, i
             throw new IllegalArgumentException("gateway.recent.response.ids must be >= 1, was " + recentResponseIds);
         }
         if (threads < 1 || maxInFlight < threads) {
-            throw new IllegalArgumentException("need 1 <= gateway.threads <= gateway.max.in.flight, got "
-                    + threads + " and " + maxInFlight);
+            throw new IllegalArgumentException(
+                    "need 1 <= gateway.threads <= gateway.max.in.flight, got " + threads + " and " + maxInFlight);
         }
         if (overloadedRetryAfter.isNegative() || unavailableRetryAfter.isNegative()) {
             throw new IllegalArgumentException("Retry-After durations must be >= 0");
@@ -88,13 +97,24 @@ public record GatewayConfig(Set<String> apiKeys, String bindAddress, int port, i
 
     /** Gateway defaults for {@code apiKeys} on {@code connection}. */
     public static GatewayConfig defaults(Set<String> apiKeys, KafkaConnection connection) {
-        return new GatewayConfig(apiKeys, "0.0.0.0", 8080, 64 * 1024, ResponseIdCheck.TOPIC, 100_000, 32, 1024,
-                Duration.ofSeconds(1), Duration.ofSeconds(5), gatewayClient(connection));
+        return new GatewayConfig(
+                apiKeys,
+                "0.0.0.0",
+                8080,
+                64 * 1024,
+                ResponseIdCheck.TOPIC,
+                100_000,
+                32,
+                1024,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(5),
+                gatewayClient(connection));
     }
 
     /** The producer defaults of the gateway: fail within seconds when Kafka cannot take a write. */
     public static ClientConfig gatewayClient(KafkaConnection connection) {
-        return ClientConfig.defaults(connection).withClientId("streamrlhf-gateway")
+        return ClientConfig.defaults(connection)
+                .withClientId("streamrlhf-gateway")
                 .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(2));
     }
 
@@ -117,19 +137,49 @@ public record GatewayConfig(Set<String> apiKeys, String bindAddress, int port, i
 
     /** The same settings listening on {@code address:port}. */
     public GatewayConfig withListener(String address, int listenPort) {
-        return new GatewayConfig(apiKeys, address, listenPort, maxBodyBytes, responseIdCheck, recentResponseIds,
-                threads, maxInFlight, overloadedRetryAfter, unavailableRetryAfter, client);
+        return new GatewayConfig(
+                apiKeys,
+                address,
+                listenPort,
+                maxBodyBytes,
+                responseIdCheck,
+                recentResponseIds,
+                threads,
+                maxInFlight,
+                overloadedRetryAfter,
+                unavailableRetryAfter,
+                client);
     }
 
     /** The same settings with another response-id check. */
     public GatewayConfig withResponseIdCheck(ResponseIdCheck check) {
-        return new GatewayConfig(apiKeys, bindAddress, port, maxBodyBytes, check, recentResponseIds, threads,
-                maxInFlight, overloadedRetryAfter, unavailableRetryAfter, client);
+        return new GatewayConfig(
+                apiKeys,
+                bindAddress,
+                port,
+                maxBodyBytes,
+                check,
+                recentResponseIds,
+                threads,
+                maxInFlight,
+                overloadedRetryAfter,
+                unavailableRetryAfter,
+                client);
     }
 
     /** The same settings with another producer configuration. */
     public GatewayConfig withClient(ClientConfig clientConfig) {
-        return new GatewayConfig(apiKeys, bindAddress, port, maxBodyBytes, responseIdCheck, recentResponseIds,
-                threads, maxInFlight, overloadedRetryAfter, unavailableRetryAfter, clientConfig);
+        return new GatewayConfig(
+                apiKeys,
+                bindAddress,
+                port,
+                maxBodyBytes,
+                responseIdCheck,
+                recentResponseIds,
+                threads,
+                maxInFlight,
+                overloadedRetryAfter,
+                unavailableRetryAfter,
+                clientConfig);
     }
 }

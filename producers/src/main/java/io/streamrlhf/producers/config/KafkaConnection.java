@@ -32,8 +32,12 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * @param clientOverrides extra Kafka client properties (from {@code kafka.*})
  * @param topics topic names
  */
-public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl, String registryUserInfo,
-                              Map<String, String> clientOverrides, TopicNames topics) {
+public record KafkaConnection(
+        String bootstrapServers,
+        String schemaRegistryUrl,
+        String registryUserInfo,
+        Map<String, String> clientOverrides,
+        TopicNames topics) {
 
     /** Default bootstrap servers: a broker on this host. */
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
@@ -51,8 +55,8 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
             throw new IllegalArgumentException("bootstrap.servers must not be blank: set it to host:port[,host:port]");
         }
         if (!schemaRegistryUrl.startsWith("http://") && !schemaRegistryUrl.startsWith("https://")) {
-            throw new IllegalArgumentException("schema.registry.url must be an http(s) URL, was '"
-                    + schemaRegistryUrl + "'");
+            throw new IllegalArgumentException(
+                    "schema.registry.url must be an http(s) URL, was '" + schemaRegistryUrl + "'");
         }
         clientOverrides = Map.copyOf(clientOverrides == null ? Map.of() : clientOverrides);
     }
@@ -78,8 +82,12 @@ public record KafkaConnection(String bootstrapServers, String schemaRegistryUrl,
      */
     public static KafkaConnection fromProperties(Map<String, String> props, String component) {
         KafkaConnection shared = fromProperties(props);
-        return new KafkaConnection(shared.bootstrapServers, shared.schemaRegistryUrl, shared.registryUserInfo,
-                Settings.kafkaOverrides(props, component), shared.topics);
+        return new KafkaConnection(
+                shared.bootstrapServers,
+                shared.schemaRegistryUrl,
+                shared.registryUserInfo,
+                Settings.kafkaOverrides(props, component),
+                shared.topics);
     }
 
     /** The same connection with other topic names (unique topics per test or tenant). */

@@ -19,9 +19,16 @@ import java.util.Map;
  * @param chatLengthJitter each user's longest acceptable reply is drawn from {@code chatMaxChars ± jitter}
  * @param seed seed of the draw and of the users' noise
  */
-public record PopulationConfig(int count, double flipProbability, double thumbsRate, double preferenceRate,
-                               double rateSpread, int chatMinChars, int chatMaxChars, int chatLengthJitter,
-                               long seed) {
+public record PopulationConfig(
+        int count,
+        double flipProbability,
+        double thumbsRate,
+        double preferenceRate,
+        double rateSpread,
+        int chatMinChars,
+        int chatMaxChars,
+        int chatLengthJitter,
+        long seed) {
 
     /** Validates every field; fails fast naming the bad value and the fix. */
     public PopulationConfig {
@@ -33,8 +40,8 @@ public record PopulationConfig(int count, double flipProbability, double thumbsR
         requireProbability(preferenceRate, "users.preference.rate");
         requireProbability(rateSpread, "users.rate.spread");
         if (flipProbability >= 0.5) {
-            throw new IllegalArgumentException("users.noise must be below 0.5 (at 0.5 labels carry no signal), was "
-                    + flipProbability);
+            throw new IllegalArgumentException(
+                    "users.noise must be below 0.5 (at 0.5 labels carry no signal), was " + flipProbability);
         }
         if (chatMinChars < 1 || chatMaxChars - chatLengthJitter < chatMinChars || chatLengthJitter < 0) {
             throw new IllegalArgumentException("need 1 <= users.chat.min.chars <= users.chat.max.chars - "
@@ -63,20 +70,44 @@ public record PopulationConfig(int count, double flipProbability, double thumbsR
 
     /** The same population with another label-noise level. */
     public PopulationConfig withNoise(double flip) {
-        return new PopulationConfig(count, flip, thumbsRate, preferenceRate, rateSpread, chatMinChars, chatMaxChars,
-                chatLengthJitter, seed);
+        return new PopulationConfig(
+                count,
+                flip,
+                thumbsRate,
+                preferenceRate,
+                rateSpread,
+                chatMinChars,
+                chatMaxChars,
+                chatLengthJitter,
+                seed);
     }
 
     /** The same population with other rates. */
     public PopulationConfig withRates(double thumbs, double preference) {
-        return new PopulationConfig(count, flipProbability, thumbs, preference, rateSpread, chatMinChars,
-                chatMaxChars, chatLengthJitter, seed);
+        return new PopulationConfig(
+                count,
+                flipProbability,
+                thumbs,
+                preference,
+                rateSpread,
+                chatMinChars,
+                chatMaxChars,
+                chatLengthJitter,
+                seed);
     }
 
     /** The same population with another spread of per-user rates (0: every user at the mean rates). */
     public PopulationConfig withSpread(double spread) {
-        return new PopulationConfig(count, flipProbability, thumbsRate, preferenceRate, spread, chatMinChars,
-                chatMaxChars, chatLengthJitter, seed);
+        return new PopulationConfig(
+                count,
+                flipProbability,
+                thumbsRate,
+                preferenceRate,
+                spread,
+                chatMinChars,
+                chatMaxChars,
+                chatLengthJitter,
+                seed);
     }
 
     private static void requireProbability(double p, String key) {

@@ -18,8 +18,8 @@ import java.util.Objects;
  * @param maxCount stop after this many prompts; 0 for no limit
  * @param client producer settings
  */
-public record PromptSourceConfig(double ratePerSecond, double arithmeticShare, int maxOperand, long seed,
-                                 long maxCount, ClientConfig client) {
+public record PromptSourceConfig(
+        double ratePerSecond, double arithmeticShare, int maxOperand, long seed, long maxCount, ClientConfig client) {
 
     /** Validates every field; fails fast naming the bad value and the fix. */
     public PromptSourceConfig {
@@ -40,7 +40,12 @@ public record PromptSourceConfig(double ratePerSecond, double arithmeticShare, i
 
     /** Defaults on {@code connection}. */
     public static PromptSourceConfig defaults(KafkaConnection connection) {
-        return new PromptSourceConfig(2.0, 0.5, ArithmeticTask.DEFAULT_MAX_OPERAND, 7, 0,
+        return new PromptSourceConfig(
+                2.0,
+                0.5,
+                ArithmeticTask.DEFAULT_MAX_OPERAND,
+                7,
+                0,
                 ClientConfig.defaults(connection).withClientId("streamrlhf-prompts"));
     }
 

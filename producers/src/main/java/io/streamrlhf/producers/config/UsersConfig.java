@@ -32,14 +32,18 @@ public record UsersConfig(PopulationConfig population, String groupId, int pendi
 
     /** Defaults on {@code connection}. */
     public static UsersConfig defaults(KafkaConnection connection) {
-        return new UsersConfig(PopulationConfig.defaults(), "streamrlhf-users", 10_000,
+        return new UsersConfig(
+                PopulationConfig.defaults(),
+                "streamrlhf-users",
+                10_000,
                 ClientConfig.defaults(connection).withClientId("streamrlhf-users"));
     }
 
     /** Reads the settings from properties, each defaulting to {@link #defaults}. */
     public static UsersConfig fromProperties(Map<String, String> props) {
         UsersConfig d = defaults(KafkaConnection.fromProperties(props, "users"));
-        return new UsersConfig(PopulationConfig.fromProperties(props),
+        return new UsersConfig(
+                PopulationConfig.fromProperties(props),
                 ProducerKeys.USERS_GROUP_ID.get(props),
                 ProducerKeys.USERS_PENDING_PROMPTS.get(props),
                 ClientConfig.fromProperties(props, d.client));

@@ -28,7 +28,8 @@ public final class ApiKeys {
     /** Whether the request's headers carry an accepted key ({@code null} headers are absent). */
     public boolean accepts(String apiKeyHeader, String authorizationHeader) {
         String presented = apiKeyHeader;
-        if (presented == null && authorizationHeader != null
+        if (presented == null
+                && authorizationHeader != null
                 && authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
             presented = authorizationHeader.substring(7).trim();
         }

@@ -11,6 +11,4 @@ import io.streamrlhf.avro.FeedbackKind;
  * @param comment optional comment, or {@code null}
  * @param feedbackId client-chosen id for safe retries, or {@code null}
  */
-public record FeedbackRequest(String responseId, String userId, FeedbackKind kind, String comment,
-                              String feedbackId) {
-}
+public record FeedbackRequest(String responseId, String userId, FeedbackKind kind, String comment, String feedbackId) {}

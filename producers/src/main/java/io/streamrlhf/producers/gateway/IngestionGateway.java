@@ -1,6 +1,5 @@
 package io.streamrlhf.producers.gateway;
 
-import io.streamrlhf.schemas.util.Shutdown;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -9,6 +8,7 @@ import io.streamrlhf.producers.client.ChatResponse;
 import io.streamrlhf.producers.client.PublishException;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
+import io.streamrlhf.schemas.util.Shutdown;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -110,7 +110,10 @@ public final class IngestionGateway implements AutoCloseable {
         this.inFlight = new Semaphore(config.maxInFlight());
         // A write fails inside the producer after max.block + delivery timeout; the margin only guards
         // against a lost callback, so no request can hang forever.
-        this.ackTimeout = config.client().maxBlock().plus(config.client().deliveryTimeout()).plusSeconds(2);
+        this.ackTimeout = config.client()
+                .maxBlock()
+                .plus(config.client().deliveryTimeout())
+                .plusSeconds(2);
     }
 
     /** Binds the listener and starts serving; returns this. */
@@ -134,15 +137,21 @@ public final class IngestionGateway implements AutoCloseable {
             server.createContext(endpoint.path, ex -> handle(ex, endpoint));
         }
         server.createContext("/healthz", this::health);
-        server.createContext("/", ex -> respondError(ex, 404, "no such endpoint: " + ex.getRequestURI().getPath()));
+        server.createContext(
+                "/",
+                ex -> respondError(
+                        ex, 404, "no such endpoint: " + ex.getRequestURI().getPath()));
         server.setExecutor(executor);
         if (config.responseIdCheck() == GatewayConfig.ResponseIdCheck.TOPIC) {
-            tail = new ResponseTail(config.client().connection(), client.topics().responses(), recent,
-                    config.recentResponseIds());
+            tail = new ResponseTail(
+                    config.client().connection(), client.topics().responses(), recent, config.recentResponseIds());
             tail.start();
         }
         server.start();
-        log.info("Ingestion gateway listening on {}:{} (response id check {})", config.bindAddress(), port(),
+        log.info(
+                "Ingestion gateway listening on {}:{} (response id check {})",
+                config.bindAddress(),
+                port(),
                 config.responseIdCheck());
         return this;
     }
@@ -173,7 +182,8 @@ public final class IngestionGateway implements AutoCloseable {
                 respondError(ex, 405, endpoint.path + " accepts POST only");
                 return;
             }
-            if (!apiKeys.accepts(ex.getRequestHeaders().getFirst(ApiKeys.HEADER),
+            if (!apiKeys.accepts(
+                    ex.getRequestHeaders().getFirst(ApiKeys.HEADER),
                     ex.getRequestHeaders().getFirst("Authorization"))) {
                 ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
                 respondError(ex, 401, "missing or unknown API key: send it in the " + ApiKeys.HEADER + " header");
@@ -191,7 +201,10 @@ public final class IngestionGateway implements AutoCloseable {
                 return;
             }
             if (!inFlight.tryAcquire()) {
-                respondRetry(ex, 429, config.overloadedRetryAfter(),
+                respondRetry(
+                        ex,
+                        429,
+                        config.overloadedRetryAfter(),
                         "too many requests in flight (" + config.maxInFlight() + "); retry later");
                 return;
             }
@@ -204,17 +217,19 @@ public final class IngestionGateway implements AutoCloseable {
             };
             handedOff = true;
             write.orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .whenCompleteAsync((id, error) -> {
-                        try {
-                            if (error == null) {
-                                respondJson(ex, 202, Map.of(endpoint.idField, id));
-                            } else {
-                                respondFailure(ex, endpoint, error);
-                            }
-                        } finally {
-                            inFlight.release();
-                        }
-                    }, executor);
+                    .whenCompleteAsync(
+                            (id, error) -> {
+                                try {
+                                    if (error == null) {
+                                        respondJson(ex, 202, Map.of(endpoint.idField, id));
+                                    } else {
+                                        respondFailure(ex, endpoint, error);
+                                    }
+                                } finally {
+                                    inFlight.release();
+                                }
+                            },
+                            executor);
         } catch (InvalidRequestException e) {
             log.debug("Refused {} {}: {}", endpoint.path, e.status(), e.getMessage());
             respondError(ex, e.status(), e.getMessage());
@@ -247,12 +262,11 @@ public final class IngestionGateway implements AutoCloseable {
         for (String id : new String[] {r.chosenResponseId(), r.rejectedResponseId()}) {
             Optional<String> prompt = requireKnown(id);
             if (prompt.isPresent() && !prompt.get().equals(r.promptId())) {
-                throw InvalidRequestException.unprocessable("response '" + id + "' answers prompt '" + prompt.get()
-                        + "', not '" + r.promptId() + "'");
+                throw InvalidRequestException.unprocessable(
+                        "response '" + id + "' answers prompt '" + prompt.get() + "', not '" + r.promptId() + "'");
             }
         }
-        return client.prefer(r.promptId(), r.chosenResponseId(), r.rejectedResponseId(), r.userId(),
-                r.preferenceId());
+        return client.prefer(r.promptId(), r.chosenResponseId(), r.rejectedResponseId(), r.userId(), r.preferenceId());
     }
 
     private Optional<String> requireKnown(String responseId) {
@@ -263,9 +277,9 @@ public final class IngestionGateway implements AutoCloseable {
         if (prompt.isEmpty()) {
             throw InvalidRequestException.unprocessable("unknown responseId '" + responseId + "': "
                     + (config.responseIdCheck() == GatewayConfig.ResponseIdCheck.TOPIC
-                    ? "not among the recent responses (record it first; one recorded elsewhere a moment ago may "
-                    + "still be on its way, retry)"
-                    : "not recorded through this gateway recently (POST /v1/responses first)"));
+                            ? "not among the recent responses (record it first; one recorded elsewhere a moment ago may "
+                                    + "still be on its way, retry)"
+                            : "not recorded through this gateway recently (POST /v1/responses first)"));
         }
         return prompt;
     }
@@ -274,10 +288,15 @@ public final class IngestionGateway implements AutoCloseable {
         PublishException failure = PublishException.of("event", error);
         log.warn("Write for {} failed ({}): {}", endpoint.path, failure.reason(), failure.getMessage());
         switch (failure.reason()) {
-            case OVERLOADED -> respondRetry(ex, 429, config.overloadedRetryAfter(),
-                    "Kafka producer buffer full; retry later");
-            case UNAVAILABLE, CLOSED, INTERRUPTED -> respondRetry(ex, 503, config.unavailableRetryAfter(),
-                    "Kafka did not acknowledge the write (" + failure.reason() + "); nothing was recorded, retry later");
+            case OVERLOADED ->
+                respondRetry(ex, 429, config.overloadedRetryAfter(), "Kafka producer buffer full; retry later");
+            case UNAVAILABLE, CLOSED, INTERRUPTED ->
+                respondRetry(
+                        ex,
+                        503,
+                        config.unavailableRetryAfter(),
+                        "Kafka did not acknowledge the write (" + failure.reason()
+                                + "); nothing was recorded, retry later");
             case REJECTED -> {
                 if (failure.getCause() instanceof RecordTooLargeException) {
                     respondError(ex, 413, "event too large for Kafka");

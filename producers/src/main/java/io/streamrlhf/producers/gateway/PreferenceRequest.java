@@ -9,6 +9,5 @@ package io.streamrlhf.producers.gateway;
  * @param userId who chose, or {@code null}
  * @param preferenceId client-chosen id for safe retries, or {@code null}
  */
-public record PreferenceRequest(String promptId, String chosenResponseId, String rejectedResponseId, String userId,
-                                String preferenceId) {
-}
+public record PreferenceRequest(
+        String promptId, String chosenResponseId, String rejectedResponseId, String userId, String preferenceId) {}

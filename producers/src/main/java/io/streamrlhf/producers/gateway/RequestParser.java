@@ -32,12 +32,19 @@ public final class RequestParser {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private static final Set<String> RESPONSE_FIELDS = Set.of("responseId", "conversationId", "promptId", "prompt",
-            "completion", "modelId", "policyVersion", "userId", "task");
-    private static final Set<String> FEEDBACK_FIELDS = Set.of("responseId", "userId", "kind", "comment",
-            "feedbackId");
-    private static final Set<String> PREFERENCE_FIELDS = Set.of("promptId", "chosenResponseId",
-            "rejectedResponseId", "userId", "preferenceId");
+    private static final Set<String> RESPONSE_FIELDS = Set.of(
+            "responseId",
+            "conversationId",
+            "promptId",
+            "prompt",
+            "completion",
+            "modelId",
+            "policyVersion",
+            "userId",
+            "task");
+    private static final Set<String> FEEDBACK_FIELDS = Set.of("responseId", "userId", "kind", "comment", "feedbackId");
+    private static final Set<String> PREFERENCE_FIELDS =
+            Set.of("promptId", "chosenResponseId", "rejectedResponseId", "userId", "preferenceId");
 
     /** Parses a {@code POST /v1/responses} body. */
     public ChatResponse parseResponse(byte[] body) {
@@ -46,19 +53,30 @@ public final class RequestParser {
         if (prompt.isEmpty()) {
             throw InvalidRequestException.badRequest("field 'prompt' must not be empty");
         }
-        return new ChatResponse(f.id("responseId", false), f.id("conversationId", false), f.id("promptId", true),
-                prompt, f.text("completion", true), f.id("modelId", false), f.nonNegativeLong("policyVersion"),
-                f.id("userId", false), f.id("task", false));
+        return new ChatResponse(
+                f.id("responseId", false),
+                f.id("conversationId", false),
+                f.id("promptId", true),
+                prompt,
+                f.text("completion", true),
+                f.id("modelId", false),
+                f.nonNegativeLong("policyVersion"),
+                f.id("userId", false),
+                f.id("task", false));
     }
 
     /** Parses a {@code POST /v1/feedback} body. */
     public FeedbackRequest parseFeedback(byte[] body) {
         Fields f = new Fields(object(body), FEEDBACK_FIELDS);
-        FeedbackRequest request = new FeedbackRequest(f.id("responseId", true), f.id("userId", true),
-                f.feedbackKind("kind"), f.text("comment", false), f.id("feedbackId", false));
+        FeedbackRequest request = new FeedbackRequest(
+                f.id("responseId", true),
+                f.id("userId", true),
+                f.feedbackKind("kind"),
+                f.text("comment", false),
+                f.id("feedbackId", false));
         if (request.comment() != null && request.comment().length() > MAX_COMMENT_CHARS) {
-            throw InvalidRequestException.badRequest("field 'comment' is longer than " + MAX_COMMENT_CHARS
-                    + " characters");
+            throw InvalidRequestException.badRequest(
+                    "field 'comment' is longer than " + MAX_COMMENT_CHARS + " characters");
         }
         return request;
     }
@@ -66,8 +84,12 @@ public final class RequestParser {
     /** Parses a {@code POST /v1/preferences} body. */
     public PreferenceRequest parsePreference(byte[] body) {
         Fields f = new Fields(object(body), PREFERENCE_FIELDS);
-        PreferenceRequest request = new PreferenceRequest(f.id("promptId", true), f.id("chosenResponseId", true),
-                f.id("rejectedResponseId", true), f.id("userId", false), f.id("preferenceId", false));
+        PreferenceRequest request = new PreferenceRequest(
+                f.id("promptId", true),
+                f.id("chosenResponseId", true),
+                f.id("rejectedResponseId", true),
+                f.id("userId", false),
+                f.id("preferenceId", false));
         if (request.chosenResponseId().equals(request.rejectedResponseId())) {
             throw InvalidRequestException.unprocessable("chosenResponseId and rejectedResponseId must differ");
         }
@@ -131,7 +153,9 @@ public final class RequestParser {
             if (value == null) {
                 return null;
             }
-            if (value.isBlank() || value.length() > MAX_ID_CHARS || value.chars().anyMatch(Character::isISOControl)) {
+            if (value.isBlank()
+                    || value.length() > MAX_ID_CHARS
+                    || value.chars().anyMatch(Character::isISOControl)) {
                 throw InvalidRequestException.badRequest("field '" + name + "' must be a non-blank id of at most "
                         + MAX_ID_CHARS + " characters without control characters");
             }
@@ -148,8 +172,7 @@ public final class RequestParser {
                         + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
             }
             if (value.longValue() < 0) {
-                throw InvalidRequestException.badRequest("field '" + name + "' must be >= 0, was "
-                        + value.longValue());
+                throw InvalidRequestException.badRequest("field '" + name + "' must be >= 0, was " + value.longValue());
             }
             return value.longValue();
         }

@@ -45,22 +45,35 @@ final class ResponseTail implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread thread;
 
-    ResponseTail(KafkaConnection connection, Topic<String, ResponseGenerated> responses, RecentResponses recent,
-                 int capacity) {
+    ResponseTail(
+            KafkaConnection connection,
+            Topic<String, ResponseGenerated> responses,
+            RecentResponses recent,
+            int capacity) {
         this(connection, responses, recent, capacity, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)));
     }
 
-    ResponseTail(KafkaConnection connection, Topic<String, ResponseGenerated> responses, RecentResponses recent,
-                 int capacity, Backoff backoff) {
+    ResponseTail(
+            KafkaConnection connection,
+            Topic<String, ResponseGenerated> responses,
+            RecentResponses recent,
+            int capacity,
+            Backoff backoff) {
         this.topic = responses.name();
         this.recent = Objects.requireNonNull(recent, "recent");
         this.capacity = capacity;
-        this.consumer = new KafkaConsumer<>(connection.clientProperties(Map.of(
-                ConsumerConfig.CLIENT_ID_CONFIG, "streamrlhf-gateway-tail",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false)),
-                responses.keySerde().deserializer(), responses.valueSerde().deserializer());
+        this.consumer = new KafkaConsumer<>(
+                connection.clientProperties(Map.of(
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        "streamrlhf-gateway-tail",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+                        false)),
+                responses.keySerde().deserializer(),
+                responses.valueSerde().deserializer());
         this.poll = new ResilientPoll(consumer, backoff, this::pause, "Response tail of " + topic, "response");
         this.thread = new Thread(this::run, "gateway-response-tail");
         this.thread.setDaemon(true);
@@ -84,7 +97,8 @@ final class ResponseTail implements AutoCloseable {
                     poll.attempt(() -> {
                         for (ConsumerRecord<String, ResponseGenerated> r : consumer.poll(Duration.ofMillis(500))) {
                             if (r.value() != null) {
-                                recent.remember(r.value().getResponseId(), r.value().getPromptId());
+                                recent.remember(
+                                        r.value().getResponseId(), r.value().getPromptId());
                             }
                         }
                     });
@@ -119,15 +133,16 @@ final class ResponseTail implements AutoCloseable {
     private boolean assignNearEnd() {
         try {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             if (partitions.isEmpty()) {
                 return false;
             }
             consumer.assign(partitions);
             long backlog = Math.max(1, capacity / partitions.size());
             Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, Duration.ofSeconds(10));
-            consumer.endOffsets(partitions, Duration.ofSeconds(10)).forEach((tp, end) ->
-                    consumer.seek(tp, Math.max(begin.getOrDefault(tp, 0L), end - backlog)));
+            consumer.endOffsets(partitions, Duration.ofSeconds(10))
+                    .forEach((tp, end) -> consumer.seek(tp, Math.max(begin.getOrDefault(tp, 0L), end - backlog)));
             log.info("Tailing {} ({} partitions) for known response ids", topic, partitions.size());
             return true;
         } catch (TimeoutException e) {

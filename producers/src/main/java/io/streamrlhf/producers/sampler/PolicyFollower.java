@@ -39,8 +39,7 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PolicyFollower.class);
 
     /** A loaded policy and the version it is. */
-    public record LoadedPolicy(long version, PolicyModel model) {
-    }
+    public record LoadedPolicy(long version, PolicyModel model) {}
 
     private final KafkaConsumer<String, PolicyVersion> consumer;
     private final CheckpointStore store;
@@ -53,33 +52,54 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     private final ResilientPoll poll;
 
     /** A follower that retries transient failures after 100 ms, doubling up to 10 s. */
-    public PolicyFollower(String bootstrapServers, Topic<String, PolicyVersion> topic, CheckpointStore store,
-                          String modelId) {
+    public PolicyFollower(
+            String bootstrapServers, Topic<String, PolicyVersion> topic, CheckpointStore store, String modelId) {
         this(bootstrapServers, Map.of(), topic, store, modelId);
     }
 
     /** A follower whose consumer also gets {@code clientOverrides} (the sampler's Kafka security settings). */
-    public PolicyFollower(String bootstrapServers, Map<String, ?> clientOverrides, Topic<String, PolicyVersion> topic,
-                          CheckpointStore store, String modelId) {
-        this(bootstrapServers, clientOverrides, topic, store, modelId,
+    public PolicyFollower(
+            String bootstrapServers,
+            Map<String, ?> clientOverrides,
+            Topic<String, PolicyVersion> topic,
+            CheckpointStore store,
+            String modelId) {
+        this(
+                bootstrapServers,
+                clientOverrides,
+                topic,
+                store,
+                modelId,
                 new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)));
     }
 
     /** A follower with its own retry backoff. */
-    public PolicyFollower(String bootstrapServers, Topic<String, PolicyVersion> topic, CheckpointStore store,
-                          String modelId, Backoff backoff) {
+    public PolicyFollower(
+            String bootstrapServers,
+            Topic<String, PolicyVersion> topic,
+            CheckpointStore store,
+            String modelId,
+            Backoff backoff) {
         this(bootstrapServers, Map.of(), topic, store, modelId, backoff);
     }
 
     /** A follower with the sampler's Kafka client overrides and its own retry backoff. */
-    public PolicyFollower(String bootstrapServers, Map<String, ?> clientOverrides, Topic<String, PolicyVersion> topic,
-                          CheckpointStore store, String modelId, Backoff backoff) {
+    public PolicyFollower(
+            String bootstrapServers,
+            Map<String, ?> clientOverrides,
+            Topic<String, PolicyVersion> topic,
+            CheckpointStore store,
+            String modelId,
+            Backoff backoff) {
         this.store = store;
         this.modelId = modelId;
         this.consumer = topic.replayingConsumer(bootstrapServers, Map.<String, Object>copyOf(clientOverrides));
-        this.poll = new ResilientPoll(consumer, backoff,
+        this.poll = new ResilientPoll(
+                consumer,
+                backoff,
                 delay -> closed.await(delay.toMillis(), TimeUnit.MILLISECONDS),
-                "Policy follower for " + modelId, "policy version record");
+                "Policy follower for " + modelId,
+                "policy version record");
     }
 
     @Override
@@ -108,7 +128,9 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
         PolicyVersion newest = null;
         for (ConsumerRecord<String, PolicyVersion> record : consumer.poll(Duration.ofMillis(500))) {
             PolicyVersion v = record.value();
-            if (v != null && modelId.equals(v.getModelId()) && v.getStatus() != PolicyStatus.REJECTED
+            if (v != null
+                    && modelId.equals(v.getModelId())
+                    && v.getStatus() != PolicyStatus.REJECTED
                     && (newest == null || v.getVersion() > newest.getVersion())) {
                 newest = v;
             }
@@ -120,17 +142,24 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
 
     private void load(PolicyVersion version) {
         try {
-            PolicyModel model = store.read(URI.create(version.getCheckpointUri()), version.getSha256()).toPolicyModel();
+            PolicyModel model = store.read(URI.create(version.getCheckpointUri()), version.getSha256())
+                    .toPolicyModel();
             LoadedPolicy previous = pending.getAndSet(new LoadedPolicy(version.getVersion(), model));
             if (previous != null) {
                 previous.model().close();
             }
             latestLoaded.set(version.getVersion());
-            log.info("Loaded policy version {} from {} (sha256 verified)", version.getVersion(), version.getCheckpointUri());
+            log.info(
+                    "Loaded policy version {} from {} (sha256 verified)",
+                    version.getVersion(),
+                    version.getCheckpointUri());
         } catch (IOException | RuntimeException e) {
             failedLoads.incrementAndGet();
-            log.error("Cannot load policy version {} from {}; keeping the current policy", version.getVersion(),
-                    version.getCheckpointUri(), e);
+            log.error(
+                    "Cannot load policy version {} from {}; keeping the current policy",
+                    version.getVersion(),
+                    version.getCheckpointUri(),
+                    e);
         }
     }
 

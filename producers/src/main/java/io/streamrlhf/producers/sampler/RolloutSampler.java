@@ -57,21 +57,40 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
         this.topics = topics;
         this.follower = follower;
         this.random = new Random(config.seed());
-        this.consumer = new KafkaConsumer<>(withOverrides(config, Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPromptsPerBatch())),
-                topics.prompts().keySerde().deserializer(), topics.prompts().valueSerde().deserializer());
-        this.producer = new KafkaProducer<>(withOverrides(config, Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5)),
-                topics.responses().keySerde().serializer(), topics.responses().valueSerde().serializer());
+        this.consumer = new KafkaConsumer<>(
+                withOverrides(
+                        config,
+                        Map.of(
+                                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                config.bootstrapServers(),
+                                ConsumerConfig.GROUP_ID_CONFIG,
+                                config.groupId(),
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed",
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false,
+                                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                                "earliest",
+                                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                                config.maxPromptsPerBatch())),
+                topics.prompts().keySerde().deserializer(),
+                topics.prompts().valueSerde().deserializer());
+        this.producer = new KafkaProducer<>(
+                withOverrides(
+                        config,
+                        Map.of(
+                                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                config.bootstrapServers(),
+                                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                                config.transactionalId(),
+                                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                                true,
+                                ProducerConfig.ACKS_CONFIG,
+                                "all",
+                                ProducerConfig.LINGER_MS_CONFIG,
+                                5)),
+                topics.responses().keySerde().serializer(),
+                topics.responses().valueSerde().serializer());
     }
 
     /** {@code kafka.*} / {@code sampler.kafka.*} first, so that the guarantees set here cannot be overridden. */
@@ -198,7 +217,8 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : batch.partitions()) {
             List<ConsumerRecord<String, Prompt>> records = batch.records(tp);
-            offsets.put(tp, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
+            offsets.put(
+                    tp, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
         }
         return offsets;
     }

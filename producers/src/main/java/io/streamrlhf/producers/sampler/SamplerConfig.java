@@ -26,9 +26,17 @@ import java.util.Objects;
  * @param kafkaOverrides Kafka client properties of the sampler's clients ({@code kafka.*}, then
  *     {@code sampler.kafka.*})
  */
-public record SamplerConfig(String bootstrapServers, String modelId, String groupId, String transactionalId,
-                            int rolloutsPerPrompt, SamplingConfig sampling, int maxPromptsPerBatch,
-                            Duration pollTimeout, long seed, Map<String, String> kafkaOverrides) {
+public record SamplerConfig(
+        String bootstrapServers,
+        String modelId,
+        String groupId,
+        String transactionalId,
+        int rolloutsPerPrompt,
+        SamplingConfig sampling,
+        int maxPromptsPerBatch,
+        Duration pollTimeout,
+        long seed,
+        Map<String, String> kafkaOverrides) {
 
     public SamplerConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrap.servers");
@@ -54,7 +62,9 @@ public record SamplerConfig(String bootstrapServers, String modelId, String grou
                 ProducerKeys.SAMPLER_GROUP_ID.get(p),
                 ProducerKeys.SAMPLER_TRANSACTIONAL_ID.get(p),
                 ProducerKeys.SAMPLER_K.get(p),
-                new SamplingConfig(ProducerKeys.SAMPLER_TEMPERATURE.get(p), ProducerKeys.SAMPLER_TOP_P.get(p),
+                new SamplingConfig(
+                        ProducerKeys.SAMPLER_TEMPERATURE.get(p),
+                        ProducerKeys.SAMPLER_TOP_P.get(p),
                         ProducerKeys.SAMPLER_MAX_TOKENS.get(p)),
                 ProducerKeys.SAMPLER_BATCH_PROMPTS.get(p),
                 ProducerKeys.SAMPLER_POLL_TIMEOUT.get(p),

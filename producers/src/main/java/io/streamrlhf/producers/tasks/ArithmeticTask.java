@@ -71,7 +71,8 @@ public final class ArithmeticTask {
 
     /** The ideal completion of a prompt in this format. */
     public static String referenceCompletion(String promptText) {
-        return answerOf(promptText).map(String::valueOf)
+        return answerOf(promptText)
+                .map(String::valueOf)
                 .orElseThrow(() -> new IllegalArgumentException("Not an arithmetic prompt: " + promptText));
     }
 

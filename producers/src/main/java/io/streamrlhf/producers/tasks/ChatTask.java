@@ -16,11 +16,26 @@ public final class ChatTask {
 
     /** Words and phrases (lower case, matched as whole words) that make a reply polite. */
     public static final List<String> POLITE_WORDS = List.of(
-            "please", "thank you", "thanks", "happy to help", "how can i help", "welcome", "hello", "hi",
-            "good morning", "nice to meet you", "glad", "goodbye");
+            "please",
+            "thank you",
+            "thanks",
+            "happy to help",
+            "how can i help",
+            "welcome",
+            "hello",
+            "hi",
+            "good morning",
+            "nice to meet you",
+            "glad",
+            "goodbye");
 
     private static final List<String> BAD = List.of(
-            "ok", "what do you want", "hello", "I am a model.", "Go away.", "no",
+            "ok",
+            "what do you want",
+            "hello",
+            "I am a model.",
+            "Go away.",
+            "no",
             "Hello! How can I help you today? I can tell you many things about many topics, just ask me.");
 
     /** A fresh prompt (no reference answer). */

@@ -40,8 +40,11 @@ public final class PromptSource implements AutoCloseable {
 
     /** A source writing to the prompts topic named in {@code config} on a real cluster. */
     public PromptSource(PromptSourceConfig config, SchemaRegistryClient registry) {
-        this(config, EventPublisher.create(config.client()),
-                new Topics(config.client().connection().topics(), registry).prompts(), Clock.systemUTC());
+        this(
+                config,
+                EventPublisher.create(config.client()),
+                new Topics(config.client().connection().topics(), registry).prompts(),
+                Clock.systemUTC());
     }
 
     /** A source from parts (tests pass a publisher on a {@code MockProducer}). */
@@ -90,14 +93,21 @@ public final class PromptSource implements AutoCloseable {
         });
         long periodMicros = Math.max(1, Math.round(1_000_000 / config.ratePerSecond()));
         AtomicLong issued = new AtomicLong();
-        scheduler.scheduleAtFixedRate(() -> {
-            if (config.maxCount() > 0 && issued.get() >= config.maxCount()) {
-                return;
-            }
-            issued.incrementAndGet();
-            emitOne();
-        }, 0, periodMicros, TimeUnit.MICROSECONDS);
-        log.info("Emitting prompts to {} at {}/s (arithmetic share {})", topic.name(), config.ratePerSecond(),
+        scheduler.scheduleAtFixedRate(
+                () -> {
+                    if (config.maxCount() > 0 && issued.get() >= config.maxCount()) {
+                        return;
+                    }
+                    issued.incrementAndGet();
+                    emitOne();
+                },
+                0,
+                periodMicros,
+                TimeUnit.MICROSECONDS);
+        log.info(
+                "Emitting prompts to {} at {}/s (arithmetic share {})",
+                topic.name(),
+                config.ratePerSecond(),
                 config.arithmeticShare());
         return this;
     }

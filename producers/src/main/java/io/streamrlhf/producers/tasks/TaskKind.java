@@ -40,7 +40,7 @@ public enum TaskKind {
      * text (an arithmetic prompt has the exact form of {@link ArithmeticTask}; anything else is chat).
      */
     public static TaskKind resolve(String taskField, String promptText) {
-        return fromId(taskField).orElseGet(
-                () -> ArithmeticTask.answerOf(promptText).isPresent() ? ARITHMETIC : CHAT);
+        return fromId(taskField)
+                .orElseGet(() -> ArithmeticTask.answerOf(promptText).isPresent() ? ARITHMETIC : CHAT);
     }
 }

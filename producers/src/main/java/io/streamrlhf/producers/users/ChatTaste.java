@@ -19,8 +19,8 @@ public record ChatTaste(int minChars, int maxChars) implements Taste {
     /** Default bounds: 10 to 60 characters. */
     public static final ChatTaste DEFAULT = new ChatTaste(10, 60);
 
-    private static final Pattern POLITE = Pattern.compile(ChatTask.POLITE_WORDS.stream()
-            .map(Pattern::quote).collect(Collectors.joining("|", "\\b(?:", ")\\b")));
+    private static final Pattern POLITE = Pattern.compile(
+            ChatTask.POLITE_WORDS.stream().map(Pattern::quote).collect(Collectors.joining("|", "\\b(?:", ")\\b")));
 
     /** Validates every field; fails fast naming the bad value and the fix. */
     public ChatTaste {
@@ -32,8 +32,10 @@ public record ChatTaste(int minChars, int maxChars) implements Taste {
     @Override
     public Verdict judge(String prompt, String completion) {
         String text = completion == null ? "" : completion.strip();
-        boolean format = !text.isEmpty() && Character.isUpperCase(text.charAt(0))
-                && ".!?".indexOf(text.charAt(text.length() - 1)) >= 0 && text.indexOf('\n') < 0;
+        boolean format = !text.isEmpty()
+                && Character.isUpperCase(text.charAt(0))
+                && ".!?".indexOf(text.charAt(text.length() - 1)) >= 0
+                && text.indexOf('\n') < 0;
         boolean polite = POLITE.matcher(text.toLowerCase(Locale.ROOT)).find();
         boolean length = text.length() >= minChars && text.length() <= maxChars;
         int passed = (format ? 1 : 0) + (polite ? 1 : 0) + (length ? 1 : 0);

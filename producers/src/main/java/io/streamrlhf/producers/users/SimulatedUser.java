@@ -15,11 +15,14 @@ import java.util.Random;
  * @param thumbsRate probability of rating a response at all
  * @param preferenceRate probability of comparing a response with an earlier one to the same prompt
  */
-public record SimulatedUser(String userId, UserTastes tastes, double flipProbability, double thumbsRate,
-                            double preferenceRate) {
+public record SimulatedUser(
+        String userId, UserTastes tastes, double flipProbability, double thumbsRate, double preferenceRate) {
 
     /** Which of two compared responses a user chose. */
-    public enum Choice { FIRST, SECOND }
+    public enum Choice {
+        FIRST,
+        SECOND
+    }
 
     /** Validates every field; fails fast naming the bad value and the fix. */
     public SimulatedUser {

@@ -40,11 +40,9 @@ public final class SimulatedUsers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SimulatedUsers.class);
 
     /** What the users did so far. */
-    public record Stats(long responsesSeen, long thumbsUp, long thumbsDown, long preferences, long failedWrites) {
-    }
+    public record Stats(long responsesSeen, long thumbsUp, long thumbsDown, long preferences, long failedWrites) {}
 
-    private record Seen(String responseId, String completion) {
-    }
+    private record Seen(String responseId, String completion) {}
 
     private final UserPopulation population;
     private final ChatFeedbackClient client;
@@ -66,16 +64,23 @@ public final class SimulatedUsers implements AutoCloseable {
     }
 
     private SimulatedUsers(UsersConfig config, Topics topics) {
-        this(UserPopulation.draw(config.population()),
+        this(
+                UserPopulation.draw(config.population()),
                 new ChatFeedbackClient(EventPublisher.create(config.client()), topics, Clock.systemUTC()),
-                createConsumer(config, topics.responses()), topics.responses().name(), config.pendingPrompts(),
+                createConsumer(config, topics.responses()),
+                topics.responses().name(),
+                config.pendingPrompts(),
                 new Random(config.population().seed()));
     }
 
     /** The service from parts (tests pass a {@code MockConsumer} and a client on a {@code MockProducer}). */
-    public SimulatedUsers(UserPopulation population, ChatFeedbackClient client,
-                          Consumer<String, ResponseGenerated> consumer, String responsesTopic, int pendingPrompts,
-                          Random random) {
+    public SimulatedUsers(
+            UserPopulation population,
+            ChatFeedbackClient client,
+            Consumer<String, ResponseGenerated> consumer,
+            String responsesTopic,
+            int pendingPrompts,
+            Random random) {
         this.population = Objects.requireNonNull(population, "population");
         this.client = Objects.requireNonNull(client, "client");
         this.consumer = Objects.requireNonNull(consumer, "consumer");
@@ -89,15 +94,23 @@ public final class SimulatedUsers implements AutoCloseable {
         };
     }
 
-    private static Consumer<String, ResponseGenerated> createConsumer(UsersConfig config,
-                                                                      Topic<String, ResponseGenerated> topic) {
-        Map<String, Object> props = config.client().connection().clientProperties(Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
-                ConsumerConfig.CLIENT_ID_CONFIG, config.client().clientId() + "-consumer",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
-        return new KafkaConsumer<>(props, topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    private static Consumer<String, ResponseGenerated> createConsumer(
+            UsersConfig config, Topic<String, ResponseGenerated> topic) {
+        Map<String, Object> props = config.client()
+                .connection()
+                .clientProperties(Map.of(
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        config.groupId(),
+                        ConsumerConfig.CLIENT_ID_CONFIG,
+                        config.client().clientId() + "-consumer",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"));
+        return new KafkaConsumer<>(
+                props, topic.keySerde().deserializer(), topic.valueSerde().deserializer());
     }
 
     /** Starts the poll loop on its own thread; returns this. */

@@ -30,11 +30,19 @@ public final class UserPanel {
 
     /** {@code size} users drawn like {@code config}'s population but with a held-out seed. */
     public static UserPanel heldOut(PopulationConfig config, int size) {
-        PopulationConfig sized = new PopulationConfig(size, config.flipProbability(), config.thumbsRate(),
-                config.preferenceRate(), config.rateSpread(), config.chatMinChars(), config.chatMaxChars(),
-                config.chatLengthJitter(), config.seed() ^ HELD_OUT_SALT);
+        PopulationConfig sized = new PopulationConfig(
+                size,
+                config.flipProbability(),
+                config.thumbsRate(),
+                config.preferenceRate(),
+                config.rateSpread(),
+                config.chatMinChars(),
+                config.chatMaxChars(),
+                config.chatLengthJitter(),
+                config.seed() ^ HELD_OUT_SALT);
         return new UserPanel(UserPopulation.draw(sized, sized.seed(), "panel-").users().stream()
-                .map(SimulatedUser::tastes).toList());
+                .map(SimulatedUser::tastes)
+                .toList());
     }
 
     /** Fraction of the panel approving {@code completion}; the task is recognized from the prompt text. */
@@ -44,7 +52,9 @@ public final class UserPanel {
 
     /** Fraction of the panel approving {@code completion} for {@code task} ({@code null}: from the prompt). */
     public double rate(String task, String prompt, String completion) {
-        long approving = tastes.stream().filter(t -> t.judge(task, prompt, completion).approved()).count();
+        long approving = tastes.stream()
+                .filter(t -> t.judge(task, prompt, completion).approved())
+                .count();
         return (double) approving / tastes.size();
     }
 

@@ -30,7 +30,10 @@ public final class UserPopulation {
             int jitter = config.chatLengthJitter();
             int maxChars = config.chatMaxChars() + (jitter == 0 ? 0 : random.nextInt(2 * jitter + 1) - jitter);
             UserTastes tastes = new UserTastes(new ArithmeticTaste(), new ChatTaste(config.chatMinChars(), maxChars));
-            users.add(new SimulatedUser(idPrefix + i, tastes, config.flipProbability(),
+            users.add(new SimulatedUser(
+                    idPrefix + i,
+                    tastes,
+                    config.flipProbability(),
                     spread(config.thumbsRate(), config.rateSpread(), random),
                     spread(config.preferenceRate(), config.rateSpread(), random)));
         }

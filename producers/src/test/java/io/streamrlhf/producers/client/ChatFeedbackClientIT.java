@@ -6,10 +6,10 @@ import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.producers.TopicReader;
 import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
-import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
@@ -36,8 +36,10 @@ class ChatFeedbackClientIT {
         String a;
         String b;
         try (ChatFeedbackClient client = new ChatFeedbackClient(ClientConfig.defaults(connection), registry)) {
-            a = PublishException.await(client.recordResponse(
-                    ChatResponse.of("p-1", "What is 2+2?", "4").withTask("arithmetic")), 30_000);
+            a = PublishException.await(
+                    client.recordResponse(
+                            ChatResponse.of("p-1", "What is 2+2?", "4").withTask("arithmetic")),
+                    30_000);
             b = PublishException.await(client.recordResponse(ChatResponse.of("p-1", "What is 2+2?", "5")), 30_000);
             PublishException.await(client.thumbsUp(a, "u-1"), 30_000);
             PublishException.await(client.thumbsDown(b, "u-1"), 30_000);
@@ -46,9 +48,11 @@ class ChatFeedbackClientIT {
         }
 
         // then
-        try (TopicReader<ResponseGenerated> responses = new TopicReader<>(KAFKA.bootstrapServers(), topics.responses());
-             TopicReader<Feedback> feedback = new TopicReader<>(KAFKA.bootstrapServers(), topics.feedback());
-             TopicReader<PairwisePreference> prefs = new TopicReader<>(KAFKA.bootstrapServers(), topics.preferences())) {
+        try (TopicReader<ResponseGenerated> responses =
+                        new TopicReader<>(KAFKA.bootstrapServers(), topics.responses());
+                TopicReader<Feedback> feedback = new TopicReader<>(KAFKA.bootstrapServers(), topics.feedback());
+                TopicReader<PairwisePreference> prefs =
+                        new TopicReader<>(KAFKA.bootstrapServers(), topics.preferences())) {
             List<ConsumerRecord<String, ResponseGenerated>> r = responses.awaitAtLeast(2);
             assertThat(r).extracting(ConsumerRecord::key).containsExactly(a, b);
             assertThat(r.get(0).value().getCompletion()).isEqualTo("4");
@@ -56,7 +60,8 @@ class ChatFeedbackClientIT {
 
             List<ConsumerRecord<String, Feedback>> f = feedback.awaitAtLeast(3);
             assertThat(f).extracting(ConsumerRecord::key).containsExactly(a, b, b);
-            assertThat(f).extracting(rec -> rec.value().getKind())
+            assertThat(f)
+                    .extracting(rec -> rec.value().getKind())
                     .containsExactly(FeedbackKind.THUMBS_UP, FeedbackKind.THUMBS_DOWN, FeedbackKind.RETRACT);
 
             List<ConsumerRecord<String, PairwisePreference>> p = prefs.awaitAtLeast(1);

@@ -25,7 +25,9 @@ class ChatFeedbackClientTest {
     @Test
     void recordsAResponseKeyedByAGeneratedResponseIdAndReturnsThatId() {
         // given
-        ChatResponse response = ChatResponse.of("p-1", "What is 2+2?", "4").withUser("u-1", "c-1").withTask("arithmetic");
+        ChatResponse response = ChatResponse.of("p-1", "What is 2+2?", "4")
+                .withUser("u-1", "c-1")
+                .withTask("arithmetic");
 
         // when
         String id = client.recordResponse(response).join();
@@ -47,7 +49,8 @@ class ChatFeedbackClientTest {
 
     @Test
     void keepsAGivenResponseIdSoRedeliveriesShareIt() {
-        String id = client.recordResponse(ChatResponse.of("p", "Hi", "Hello!").withResponseId("r-7")).join();
+        String id = client.recordResponse(ChatResponse.of("p", "Hi", "Hello!").withResponseId("r-7"))
+                .join();
 
         assertThat(id).isEqualTo("r-7");
         assertThat(kafka.sent(kafka.topics.responses()).get(0).key()).isEqualTo("r-7");
@@ -63,7 +66,8 @@ class ChatFeedbackClientTest {
         // then
         List<KeyValue<Feedback>> sent = kafka.sent(kafka.topics.feedback());
         assertThat(sent).extracting(KeyValue::key).containsExactly("r-1", "r-2", "r-1");
-        assertThat(sent).extracting(kv -> kv.value().getKind())
+        assertThat(sent)
+                .extracting(kv -> kv.value().getKind())
                 .containsExactly(FeedbackKind.THUMBS_UP, FeedbackKind.THUMBS_DOWN, FeedbackKind.RETRACT);
         assertThat(sent.get(0).value().getFeedbackId()).isEqualTo(up);
         assertThat(sent).extracting(kv -> kv.value().getUserId()).containsOnly("u-1");
@@ -98,7 +102,8 @@ class ChatFeedbackClientTest {
 
         // then
         assertThatThrownBy(() -> PublishException.await(write, 1000))
-                .isInstanceOfSatisfying(PublishException.class,
+                .isInstanceOfSatisfying(
+                        PublishException.class,
                         e -> assertThat(e.reason()).isEqualTo(PublishException.Reason.OVERLOADED));
     }
 
@@ -124,7 +129,8 @@ class ChatFeedbackClientTest {
         manual.producer.errorNext(new RecordTooLargeException("too large"));
 
         assertThatThrownBy(() -> PublishException.await(write, 1000))
-                .isInstanceOfSatisfying(PublishException.class,
+                .isInstanceOfSatisfying(
+                        PublishException.class,
                         e -> assertThat(e.reason().retriable()).isFalse());
     }
 
@@ -134,7 +140,7 @@ class ChatFeedbackClientTest {
 
         assertThatThrownBy(() -> client.thumbsUp("r", "u").join())
                 .hasCauseInstanceOf(PublishException.class)
-                .cause().satisfies(e -> assertThat(((PublishException) e).reason())
-                        .isEqualTo(PublishException.Reason.CLOSED));
+                .cause()
+                .satisfies(e -> assertThat(((PublishException) e).reason()).isEqualTo(PublishException.Reason.CLOSED));
     }
 }

@@ -30,8 +30,12 @@ class ResilientPollTest {
         consumer.assign(List.of(TP));
         consumer.updateBeginningOffsets(Map.of(TP, 0L));
         consumer.seek(TP, 3);
-        poll = new ResilientPoll(consumer, new Backoff(Duration.ofMillis(100), Duration.ofMillis(300)), pauses::add,
-                "Test loop", "response");
+        poll = new ResilientPoll(
+                consumer,
+                new Backoff(Duration.ofMillis(100), Duration.ofMillis(300)),
+                pauses::add,
+                "Test loop",
+                "response");
     }
 
     @Test
@@ -96,8 +100,9 @@ class ResilientPollTest {
     @Test
     void letsAWakeupThroughForTheCallerToDecideWhetherItIsClosing() {
         assertThatThrownBy(() -> poll.attempt(() -> {
-            throw new WakeupException();
-        })).isInstanceOf(WakeupException.class);
+                    throw new WakeupException();
+                }))
+                .isInstanceOf(WakeupException.class);
 
         assertThat(pauses).isEmpty();
         assertThat(poll.retries()).isZero();
@@ -105,20 +110,25 @@ class ResilientPollTest {
 
     @Test
     void stopsWaitingWhenInterrupted() {
-        ResilientPoll interrupted = new ResilientPoll(consumer, new Backoff(Duration.ofMillis(100),
-                Duration.ofMillis(300)), delay -> {
+        ResilientPoll interrupted = new ResilientPoll(
+                consumer,
+                new Backoff(Duration.ofMillis(100), Duration.ofMillis(300)),
+                delay -> {
                     throw new InterruptedException("closing");
-                }, "Test loop", "response");
+                },
+                "Test loop",
+                "response");
 
         assertThatThrownBy(() -> interrupted.attempt(() -> {
-            throw new IllegalStateException("broker unreachable");
-        })).isInstanceOf(InterruptedException.class);
+                    throw new IllegalStateException("broker unreachable");
+                }))
+                .isInstanceOf(InterruptedException.class);
         assertThat(interrupted.retries()).isEqualTo(1);
     }
 
     private static RecordDeserializationException undecodable(long offset, RecordDecodeException.Reason reason) {
-        RecordDecodeException cause = new RecordDecodeException(reason, TP.topic(), 5, "cannot decode", null)
-                .at(TP.partition(), offset);
+        RecordDecodeException cause =
+                new RecordDecodeException(reason, TP.topic(), 5, "cannot decode", null).at(TP.partition(), offset);
         return new RecordDeserializationException(TP, offset, cause.getMessage(), cause);
     }
 }

@@ -30,8 +30,10 @@ class ConfigTest {
                 "gateway.kafka.sasl.jaas.config", "gateway-only",
                 "users.kafka.client.rack", "r1"));
 
-        Map<String, Object> gateway = EventPublisher.producerProperties(GatewayConfig.fromProperties(settings).client());
-        Map<String, Object> users = EventPublisher.producerProperties(UsersConfig.fromProperties(settings).client());
+        Map<String, Object> gateway = EventPublisher.producerProperties(
+                GatewayConfig.fromProperties(settings).client());
+        Map<String, Object> users = EventPublisher.producerProperties(
+                UsersConfig.fromProperties(settings).client());
         Map<String, Object> prompts = EventPublisher.producerProperties(
                 PromptSourceConfig.fromProperties(settings).client());
 
@@ -61,7 +63,8 @@ class ConfigTest {
         Map<String, Object> props = EventPublisher.producerProperties(config);
 
         // then
-        assertThat(props).containsEntry("bootstrap.servers", "broker:9093")
+        assertThat(props)
+                .containsEntry("bootstrap.servers", "broker:9093")
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("sasl.mechanism", "PLAIN")
                 .containsEntry(ProducerConfig.ACKS_CONFIG, "all")
@@ -88,8 +91,8 @@ class ConfigTest {
 
     @Test
     void refusesADeliveryTimeoutShorterThanTheRequestTimeout() {
-        assertThatThrownBy(() -> ClientConfig.fromProperties(withCluster(Map.of(
-                "client.delivery.timeout", "1s", "client.request.timeout", "5s"))))
+        assertThatThrownBy(() -> ClientConfig.fromProperties(
+                        withCluster(Map.of("client.delivery.timeout", "1s", "client.request.timeout", "5s"))))
                 .hasMessageContaining("client.delivery.timeout");
     }
 
@@ -127,8 +130,8 @@ class ConfigTest {
     @Test
     void readsUsersAndPromptSettingsWithDefaults() {
         UsersConfig users = UsersConfig.fromProperties(withCluster(Map.of("users.count", "7", "users.noise", "0.1")));
-        PromptSourceConfig prompts = PromptSourceConfig.fromProperties(withCluster(Map.of(
-                "prompts.rate.per.second", "10")));
+        PromptSourceConfig prompts =
+                PromptSourceConfig.fromProperties(withCluster(Map.of("prompts.rate.per.second", "10")));
 
         assertThat(users.population().count()).isEqualTo(7);
         assertThat(users.population().flipProbability()).isEqualTo(0.1);

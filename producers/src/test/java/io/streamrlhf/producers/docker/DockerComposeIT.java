@@ -34,13 +34,16 @@ class DockerComposeIT {
 
     @BeforeAll
     static void up() {
-        File composeFile = Path.of(System.getProperty("user.dir")).resolve("../docker/compose.yml").normalize()
+        File composeFile = Path.of(System.getProperty("user.dir"))
+                .resolve("../docker/compose.yml")
+                .normalize()
                 .toFile();
         compose = new ComposeContainer(composeFile)
                 .withLocalCompose(true)
                 .withBuild(true)
                 .withEnv("GATEWAY_API_KEYS", API_KEY)
-                .withExposedService("schema-registry", 8081, Wait.forHttp("/subjects").withStartupTimeout(STARTUP))
+                .withExposedService(
+                        "schema-registry", 8081, Wait.forHttp("/subjects").withStartupTimeout(STARTUP))
                 .withExposedService("gateway", 8080, Wait.forHttp("/healthz").withStartupTimeout(STARTUP));
         compose.start();
     }
@@ -55,28 +58,41 @@ class DockerComposeIT {
     @Test
     void gatewayAcknowledgesEventsWrittenToTheComposeCluster() throws Exception {
         // when
-        HttpResponse<String> response = post("/v1/responses",
+        HttpResponse<String> response = post(
+                "/v1/responses",
                 "{\"responseId\":\"compose-r1\",\"promptId\":\"compose-p1\",\"prompt\":\"What is 2+2?\","
                         + "\"completion\":\"4\",\"task\":\"arithmetic\"}");
-        HttpResponse<String> feedback = post("/v1/feedback",
-                "{\"responseId\":\"compose-r1\",\"userId\":\"compose-u1\",\"kind\":\"THUMBS_UP\"}");
-        HttpResponse<String> unauthorized = http.send(HttpRequest.newBuilder(gateway("/v1/feedback"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> feedback = post(
+                "/v1/feedback", "{\"responseId\":\"compose-r1\",\"userId\":\"compose-u1\",\"kind\":\"THUMBS_UP\"}");
+        HttpResponse<String> unauthorized = http.send(
+                HttpRequest.newBuilder(gateway("/v1/feedback"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
 
         // then: acknowledged by the broker, schemas registered in the Confluent registry
         assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
         assertThat(feedback.statusCode()).as(feedback.body()).isEqualTo(202);
         assertThat(unauthorized.statusCode()).isEqualTo(401);
-        String subjects = http.send(HttpRequest.newBuilder(service("schema-registry", 8081, "/subjects")).GET().build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String subjects = http.send(
+                        HttpRequest.newBuilder(service("schema-registry", 8081, "/subjects"))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         assertThat(subjects).contains("rlhf.responses-value", "rlhf.feedback-value");
     }
 
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(gateway(path)).header("X-API-Key", API_KEY)
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(gateway(path))
+                        .header("X-API-Key", API_KEY)
+                        .header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static URI gateway(String path) {
@@ -84,7 +100,7 @@ class DockerComposeIT {
     }
 
     private static URI service(String name, int port, String path) {
-        return URI.create("http://" + compose.getServiceHost(name, port) + ":" + compose.getServicePort(name, port)
-                + path);
+        return URI.create(
+                "http://" + compose.getServiceHost(name, port) + ":" + compose.getServicePort(name, port) + path);
     }
 }

@@ -13,7 +13,8 @@ final class HttpCalls {
 
     static final String KEY = "test-api-key-1";
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI base;
 
     HttpCalls(URI base) {
@@ -22,8 +23,11 @@ final class HttpCalls {
 
     /** POSTs {@code json} (single quotes become double quotes) with the test key. */
     HttpResponse<String> post(String path, String json) {
-        return send(request(path).header(ApiKeys.HEADER, KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.replace('\'', '"'))).build());
+        return send(request(path)
+                .header(ApiKeys.HEADER, KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.replace('\'', '"')))
+                .build());
     }
 
     HttpRequest.Builder request(String path) {

@@ -2,10 +2,10 @@ package io.streamrlhf.producers.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
-import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
 import java.net.http.HttpResponse;
@@ -31,7 +31,9 @@ class IngestionGatewayBrokerDownIT {
         ClientConfig quick = GatewayConfig.gatewayClient(connection)
                 .withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(1));
         GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), connection)
-                .withListener("127.0.0.1", 0).withClient(quick).withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF);
+                .withListener("127.0.0.1", 0)
+                .withClient(quick)
+                .withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF);
         // The registry is not under test, and the broker is stopped below: an in-memory one keeps it out of the way.
         gateway = new IngestionGateway(config, new InMemorySchemaRegistry()).start();
     }

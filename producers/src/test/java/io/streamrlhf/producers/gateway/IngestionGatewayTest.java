@@ -1,6 +1,7 @@
 package io.streamrlhf.producers.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.producers.MockKafka;
 import io.streamrlhf.producers.config.GatewayConfig;
@@ -14,8 +15,6 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import static org.awaitility.Awaitility.await;
-
 /** The gateway's HTTP contract on a mock producer: statuses, reasons, and nothing produced when refused. */
 class IngestionGatewayTest {
 
@@ -28,7 +27,8 @@ class IngestionGatewayTest {
     private void startGateway(boolean autoComplete, GatewayConfig.ResponseIdCheck check) {
         kafka = new MockKafka(autoComplete);
         GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), KafkaConnection.of("unused:9092"))
-                .withListener("127.0.0.1", 0).withResponseIdCheck(check);
+                .withListener("127.0.0.1", 0)
+                .withResponseIdCheck(check);
         gateway = new IngestionGateway(config, kafka.client()).start();
         calls = new HttpCalls(gateway.baseUri());
     }
@@ -53,11 +53,15 @@ class IngestionGatewayTest {
     void refusesRequestsWithoutAValidApiKeyWith401AndProducesNothing() {
         startGateway(true, GatewayConfig.ResponseIdCheck.OFF);
 
-        HttpResponse<String> none = calls.send(calls.request("/v1/responses").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(RESPONSE.replace('\'', '"'))).build());
-        HttpResponse<String> wrong = calls.send(calls.request("/v1/responses").header(ApiKeys.HEADER, "nope-nope-nope")
+        HttpResponse<String> none = calls.send(calls.request("/v1/responses")
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(RESPONSE.replace('\'', '"'))).build());
+                .POST(HttpRequest.BodyPublishers.ofString(RESPONSE.replace('\'', '"')))
+                .build());
+        HttpResponse<String> wrong = calls.send(calls.request("/v1/responses")
+                .header(ApiKeys.HEADER, "nope-nope-nope")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(RESPONSE.replace('\'', '"')))
+                .build());
 
         assertThat(none.statusCode()).isEqualTo(401);
         assertThat(wrong.statusCode()).isEqualTo(401);
@@ -68,10 +72,10 @@ class IngestionGatewayTest {
     void refusesInvalidBodiesWith400AndAReasonAndProducesNothing() {
         startGateway(true, GatewayConfig.ResponseIdCheck.OFF);
 
-        HttpResponse<String> unknown = calls.post("/v1/feedback",
-                "{'responseId':'r','userId':'u','kind':'THUMBS_UP','extra':1}");
-        HttpResponse<String> wrongType = calls.post("/v1/responses",
-                "{'promptId':'p','prompt':'x','completion':'y','policyVersion':'one'}");
+        HttpResponse<String> unknown =
+                calls.post("/v1/feedback", "{'responseId':'r','userId':'u','kind':'THUMBS_UP','extra':1}");
+        HttpResponse<String> wrongType =
+                calls.post("/v1/responses", "{'promptId':'p','prompt':'x','completion':'y','policyVersion':'one'}");
         HttpResponse<String> missing = calls.post("/v1/preferences", "{'promptId':'p','chosenResponseId':'a'}");
 
         assertThat(unknown.statusCode()).isEqualTo(400);
@@ -102,10 +106,15 @@ class IngestionGatewayTest {
     void refusesWrongContentTypeMethodAndPath() {
         startGateway(true, GatewayConfig.ResponseIdCheck.OFF);
 
-        HttpResponse<String> text = calls.send(calls.request("/v1/feedback").header(ApiKeys.HEADER, HttpCalls.KEY)
-                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("{}")).build());
-        HttpResponse<String> get = calls.send(calls.request("/v1/feedback").header(ApiKeys.HEADER, HttpCalls.KEY)
-                .GET().build());
+        HttpResponse<String> text = calls.send(calls.request("/v1/feedback")
+                .header(ApiKeys.HEADER, HttpCalls.KEY)
+                .header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build());
+        HttpResponse<String> get = calls.send(calls.request("/v1/feedback")
+                .header(ApiKeys.HEADER, HttpCalls.KEY)
+                .GET()
+                .build());
         HttpResponse<String> nowhere = calls.post("/v2/feedback", "{}");
 
         assertThat(text.statusCode()).isEqualTo(415);
@@ -118,8 +127,8 @@ class IngestionGatewayTest {
     void refusesFeedbackForAResponseItNeverSawWith422WhenChecking() {
         startGateway(true, GatewayConfig.ResponseIdCheck.RECENT);
 
-        HttpResponse<String> answer = calls.post("/v1/feedback",
-                "{'responseId':'never-seen','userId':'u','kind':'THUMBS_UP'}");
+        HttpResponse<String> answer =
+                calls.post("/v1/feedback", "{'responseId':'never-seen','userId':'u','kind':'THUMBS_UP'}");
 
         assertThat(answer.statusCode()).isEqualTo(422);
         assertThat(answer.body()).contains("unknown responseId 'never-seen'");
@@ -135,11 +144,12 @@ class IngestionGatewayTest {
         calls.post("/v1/responses", "{'responseId':'c','promptId':'p2','prompt':'Hi, I am Ben.','completion':'ok'}");
 
         // when
-        HttpResponse<String> feedback = calls.post("/v1/feedback", "{'responseId':'a','userId':'u','kind':'THUMBS_UP'}");
-        HttpResponse<String> preference = calls.post("/v1/preferences",
-                "{'promptId':'p1','chosenResponseId':'a','rejectedResponseId':'b','userId':'u'}");
-        HttpResponse<String> crossPrompt = calls.post("/v1/preferences",
-                "{'promptId':'p1','chosenResponseId':'a','rejectedResponseId':'c'}");
+        HttpResponse<String> feedback =
+                calls.post("/v1/feedback", "{'responseId':'a','userId':'u','kind':'THUMBS_UP'}");
+        HttpResponse<String> preference = calls.post(
+                "/v1/preferences", "{'promptId':'p1','chosenResponseId':'a','rejectedResponseId':'b','userId':'u'}");
+        HttpResponse<String> crossPrompt =
+                calls.post("/v1/preferences", "{'promptId':'p1','chosenResponseId':'a','rejectedResponseId':'c'}");
 
         // then
         assertThat(feedback.statusCode()).isEqualTo(202);
@@ -153,8 +163,8 @@ class IngestionGatewayTest {
     @Test
     void answers429WithRetryAfterWhenTheProducerBufferIsFull() {
         startGateway(false, GatewayConfig.ResponseIdCheck.OFF);
-        CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(() -> calls.post(
-                "/v1/feedback", "{'responseId':'r','userId':'u','kind':'THUMBS_UP'}"));
+        CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(
+                () -> calls.post("/v1/feedback", "{'responseId':'r','userId':'u','kind':'THUMBS_UP'}"));
 
         await().until(() -> kafka.producer.history().size() == 1);
         kafka.producer.errorNext(new BufferExhaustedException("full"));
@@ -166,8 +176,8 @@ class IngestionGatewayTest {
     @Test
     void answers503WithRetryAfterWhenKafkaDoesNotAcknowledge() {
         startGateway(false, GatewayConfig.ResponseIdCheck.OFF);
-        CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(() -> calls.post(
-                "/v1/feedback", "{'responseId':'r','userId':'u','kind':'THUMBS_UP'}"));
+        CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(
+                () -> calls.post("/v1/feedback", "{'responseId':'r','userId':'u','kind':'THUMBS_UP'}"));
 
         await().until(() -> kafka.producer.history().size() == 1);
         kafka.producer.errorNext(new TimeoutException("Expiring 1 record(s): delivery timeout"));
@@ -181,6 +191,7 @@ class IngestionGatewayTest {
     void answersHealthChecksWithoutAKey() {
         startGateway(true, GatewayConfig.ResponseIdCheck.OFF);
 
-        assertThat(calls.send(calls.request("/healthz").GET().build()).statusCode()).isEqualTo(200);
+        assertThat(calls.send(calls.request("/healthz").GET().build()).statusCode())
+                .isEqualTo(200);
     }
 }

@@ -20,8 +20,8 @@ class RequestParserTest {
 
     @Test
     void parsesAResponseWithOptionalFields() {
-        ChatResponse r = parser.parseResponse(json(
-                "{'promptId':'p1','prompt':'What is 1+1?','completion':'2','policyVersion':3,'userId':'u',"
+        ChatResponse r = parser.parseResponse(
+                json("{'promptId':'p1','prompt':'What is 1+1?','completion':'2','policyVersion':3,'userId':'u',"
                         + "'task':'arithmetic','conversationId':null}"));
 
         assertThat(r.promptId()).isEqualTo("p1");
@@ -34,8 +34,8 @@ class RequestParserTest {
     @Test
     void parsesFeedbackAndPreference() {
         FeedbackRequest f = parser.parseFeedback(json("{'responseId':'r1','userId':'u1','kind':'THUMBS_DOWN'}"));
-        PreferenceRequest p = parser.parsePreference(json(
-                "{'promptId':'p','chosenResponseId':'a','rejectedResponseId':'b'}"));
+        PreferenceRequest p =
+                parser.parsePreference(json("{'promptId':'p','chosenResponseId':'a','rejectedResponseId':'b'}"));
 
         assertThat(f.kind()).isEqualTo(FeedbackKind.THUMBS_DOWN);
         assertThat(p.chosenResponseId()).isEqualTo("a");
@@ -43,17 +43,19 @@ class RequestParserTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "unknown field            | {'responseId':'r','userId':'u','kind':'THUMBS_UP','stars':5} | unknown field(s) [stars]",
-        "missing field            | {'responseId':'r','kind':'THUMBS_UP'}                        | missing field 'userId'",
-        "wrong type               | {'responseId':7,'userId':'u','kind':'THUMBS_UP'}             | 'responseId' must be a string, was number",
-        "unknown kind             | {'responseId':'r','userId':'u','kind':'LOVE'}                | must be one of",
-        "blank id                 | {'responseId':'  ','userId':'u','kind':'THUMBS_UP'}          | non-blank id",
-        "duplicate field          | {'responseId':'r','responseId':'s','userId':'u','kind':'THUMBS_UP'} | malformed JSON",
-        "malformed                | {'responseId':                                               | malformed JSON",
-        "array                    | ['responseId']                                               | must be a JSON object",
-        "trailing garbage         | {'responseId':'r','userId':'u','kind':'THUMBS_UP'} x         | malformed JSON",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "unknown field            | {'responseId':'r','userId':'u','kind':'THUMBS_UP','stars':5} | unknown field(s) [stars]",
+                "missing field            | {'responseId':'r','kind':'THUMBS_UP'}                        | missing field 'userId'",
+                "wrong type               | {'responseId':7,'userId':'u','kind':'THUMBS_UP'}             | 'responseId' must be a string, was number",
+                "unknown kind             | {'responseId':'r','userId':'u','kind':'LOVE'}                | must be one of",
+                "blank id                 | {'responseId':'  ','userId':'u','kind':'THUMBS_UP'}          | non-blank id",
+                "duplicate field          | {'responseId':'r','responseId':'s','userId':'u','kind':'THUMBS_UP'} | malformed JSON",
+                "malformed                | {'responseId':                                               | malformed JSON",
+                "array                    | ['responseId']                                               | must be a JSON object",
+                "trailing garbage         | {'responseId':'r','userId':'u','kind':'THUMBS_UP'} x         | malformed JSON",
+            })
     void refusesBadFeedbackWith400AndAReason(String name, String body, String reason) {
         assertThatThrownBy(() -> parser.parseFeedback(json(body)))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
@@ -64,11 +66,11 @@ class RequestParserTest {
 
     @Test
     void refusesANonIntegerPolicyVersion() {
-        assertThatThrownBy(() -> parser.parseResponse(json(
-                "{'promptId':'p','prompt':'x','completion':'y','policyVersion':'3'}")))
+        assertThatThrownBy(() -> parser.parseResponse(
+                        json("{'promptId':'p','prompt':'x','completion':'y','policyVersion':'3'}")))
                 .hasMessageContaining("'policyVersion' must be an integer, was string");
-        assertThatThrownBy(() -> parser.parseResponse(json(
-                "{'promptId':'p','prompt':'x','completion':'y','policyVersion':1.5}")))
+        assertThatThrownBy(() -> parser.parseResponse(
+                        json("{'promptId':'p','prompt':'x','completion':'y','policyVersion':1.5}")))
                 .hasMessageContaining("'policyVersion' must be an integer");
     }
 
@@ -79,8 +81,10 @@ class RequestParserTest {
 
     @Test
     void refusesAPreferenceForTheSameResponseTwiceWith422() {
-        assertThatThrownBy(() -> parser.parsePreference(json(
-                "{'promptId':'p','chosenResponseId':'a','rejectedResponseId':'a'}")))
-                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.status()).isEqualTo(422));
+        assertThatThrownBy(() -> parser.parsePreference(
+                        json("{'promptId':'p','chosenResponseId':'a','rejectedResponseId':'a'}")))
+                .isInstanceOfSatisfying(
+                        InvalidRequestException.class,
+                        e -> assertThat(e.status()).isEqualTo(422));
     }
 }

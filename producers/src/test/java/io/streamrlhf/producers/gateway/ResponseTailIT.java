@@ -33,16 +33,18 @@ class ResponseTailIT {
         try (EmbeddedSchemaRegistry registry = KAFKA.startSchemaRegistry(names.schemas(), 0)) {
             Topics topics = new Topics(names, new RestSchemaRegistryClient(registry.url()));
             send(names.responses(), new byte[] {0, 0, 0});
-            send(names.responses(), topics.responses().valueSerde().serializer()
-                    .serialize(names.responses(), response("r1", "p1")));
+            send(
+                    names.responses(),
+                    topics.responses().valueSerde().serializer().serialize(names.responses(), response("r1", "p1")));
             RecentResponses recent = new RecentResponses(100);
 
             // when the tail reads the topic
-            try (ResponseTail tail = new ResponseTail(KafkaConnection.of(KAFKA.bootstrapServers()),
-                    topics.responses(), recent, 100, fastBackoff())) {
+            try (ResponseTail tail = new ResponseTail(
+                    KafkaConnection.of(KAFKA.bootstrapServers()), topics.responses(), recent, 100, fastBackoff())) {
                 tail.start();
                 // then it skips the garbage, counts it, and remembers the response after it
-                await().atMost(Duration.ofSeconds(60)).until(() -> recent.promptOf("r1").isPresent());
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> recent.promptOf("r1").isPresent());
                 assertThat(recent.promptOf("r1")).isEqualTo(Optional.of("p1"));
                 assertThat(tail.skippedRecords()).isEqualTo(1);
             }
@@ -58,23 +60,31 @@ class ResponseTailIT {
         int port = registry.port();
         String url = registry.url();
         Topics producerTopics = new Topics(names, new RestSchemaRegistryClient(url));
-        send(names.responses(), producerTopics.responses().valueSerde().serializer()
-                .serialize(names.responses(), response("r2", "p2")));
+        send(
+                names.responses(),
+                producerTopics
+                        .responses()
+                        .valueSerde()
+                        .serializer()
+                        .serialize(names.responses(), response("r2", "p2")));
         registry.close();
         RecentResponses recent = new RecentResponses(100);
 
         // when a tail with its own registry client starts during the outage
-        Topics tailTopics = new Topics(names, new RestSchemaRegistryClient(
-                RestSchemaRegistryClient.Config.of(url).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))));
-        try (ResponseTail tail = new ResponseTail(KafkaConnection.of(KAFKA.bootstrapServers()),
-                tailTopics.responses(), recent, 100, fastBackoff())) {
+        Topics tailTopics = new Topics(
+                names,
+                new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.of(url)
+                        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))));
+        try (ResponseTail tail = new ResponseTail(
+                KafkaConnection.of(KAFKA.bootstrapServers()), tailTopics.responses(), recent, 100, fastBackoff())) {
             tail.start();
             // then it retries without skipping
             await().atMost(Duration.ofSeconds(60)).until(() -> tail.retries() >= 3);
             assertThat(recent.promptOf("r2")).isEmpty();
             // and once the registry is back it remembers the response it had been waiting on
             registry = KAFKA.startSchemaRegistry(names.schemas(), port);
-            await().atMost(Duration.ofSeconds(60)).until(() -> recent.promptOf("r2").isPresent());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> recent.promptOf("r2").isPresent());
             assertThat(tail.skippedRecords()).isZero();
         } finally {
             registry.close();
@@ -82,7 +92,8 @@ class ResponseTailIT {
     }
 
     private static TopicNames names() {
-        return TopicNames.defaults().withPrefix("tail" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        return TopicNames.defaults()
+                .withPrefix("tail" + UUID.randomUUID().toString().substring(0, 8) + ".");
     }
 
     private static Backoff fastBackoff() {

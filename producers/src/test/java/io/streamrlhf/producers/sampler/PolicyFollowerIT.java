@@ -39,18 +39,23 @@ class PolicyFollowerIT {
     @Test
     void skipsAGarbageRecordAndLoadsTheGoodVersionAfterIt() throws Exception {
         // given a policy-versions topic holding a garbage record followed by a good version
-        TopicNames names = TopicNames.defaults().withPrefix("pf" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        TopicNames names = TopicNames.defaults()
+                .withPrefix("pf" + UUID.randomUUID().toString().substring(0, 8) + ".");
         createTopic(names.policyVersions());
         try (EmbeddedSchemaRegistry registry = KAFKA.startSchemaRegistry(names.schemas(), 0)) {
             Topics topics = new Topics(names, new RestSchemaRegistryClient(registry.url()));
             CheckpointStore store = new LocalCheckpointStore(checkpoints);
             send(names.policyVersions(), new byte[] {0, 0, 0, 0, 42, 7});
-            send(names.policyVersions(), topics.policyVersions().valueSerde().serializer()
-                    .serialize(names.policyVersions(), version(store, 1)));
+            send(
+                    names.policyVersions(),
+                    topics.policyVersions()
+                            .valueSerde()
+                            .serializer()
+                            .serialize(names.policyVersions(), version(store, 1)));
 
             // when the follower reads the topic
-            PolicyFollower follower = new PolicyFollower(KAFKA.bootstrapServers(), topics.policyVersions(), store,
-                    "policy", fastBackoff());
+            PolicyFollower follower = new PolicyFollower(
+                    KAFKA.bootstrapServers(), topics.policyVersions(), store, "policy", fastBackoff());
             Thread thread = new Thread(follower, "follower-garbage");
             thread.start();
             try {
@@ -71,22 +76,30 @@ class PolicyFollowerIT {
     @Test
     void retriesWhileTheRegistryIsDownAndLoadsTheVersionOnceItIsBack() throws Exception {
         // given a published version, then the registry going down before the follower ever asked it
-        TopicNames names = TopicNames.defaults().withPrefix("pf" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        TopicNames names = TopicNames.defaults()
+                .withPrefix("pf" + UUID.randomUUID().toString().substring(0, 8) + ".");
         createTopic(names.policyVersions());
         CheckpointStore store = new LocalCheckpointStore(checkpoints);
         EmbeddedSchemaRegistry registry = KAFKA.startSchemaRegistry(names.schemas(), 0);
         int port = registry.port();
         String url = registry.url();
         Topics producerTopics = new Topics(names, new RestSchemaRegistryClient(url));
-        send(names.policyVersions(), producerTopics.policyVersions().valueSerde().serializer()
-                .serialize(names.policyVersions(), version(store, 3)));
+        send(
+                names.policyVersions(),
+                producerTopics
+                        .policyVersions()
+                        .valueSerde()
+                        .serializer()
+                        .serialize(names.policyVersions(), version(store, 3)));
         registry.close();
 
         // when a follower with its own registry client starts during the outage
-        Topics followerTopics = new Topics(names, new RestSchemaRegistryClient(
-                RestSchemaRegistryClient.Config.of(url).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))));
-        PolicyFollower follower = new PolicyFollower(KAFKA.bootstrapServers(), followerTopics.policyVersions(), store,
-                "policy", fastBackoff());
+        Topics followerTopics = new Topics(
+                names,
+                new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.of(url)
+                        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2))));
+        PolicyFollower follower = new PolicyFollower(
+                KAFKA.bootstrapServers(), followerTopics.policyVersions(), store, "policy", fastBackoff());
         Thread thread = new Thread(follower, "follower-outage");
         thread.start();
         try {
@@ -114,14 +127,20 @@ class PolicyFollowerIT {
 
     private static PolicyVersion version(CheckpointStore store, long version) throws Exception {
         try (PolicyModel model = PolicyModel.create(ModelConfig.tiny());
-             AdamW optimizer = new AdamW(OptimizerConfig.defaults(), model.parameters())) {
-            Checkpoint checkpoint = Checkpoint.of("policy", version, version - 1, model, OptimizerConfig.defaults(),
-                    optimizer.exportState());
+                AdamW optimizer = new AdamW(OptimizerConfig.defaults(), model.parameters())) {
+            Checkpoint checkpoint = Checkpoint.of(
+                    "policy", version, version - 1, model, OptimizerConfig.defaults(), optimizer.exportState());
             CheckpointStore.Stored stored = store.write("policy-v" + version + "-0000000" + version, checkpoint);
-            return PolicyVersion.newBuilder().setModelId("policy").setVersion(version).setParentVersion(version - 1)
-                    .setCheckpointUri(stored.uri().toString()).setSha256(stored.sha256())
-                    .setSizeBytes(stored.sizeBytes()).setCreatedTime(Instant.now())
-                    .setStatus(PolicyStatus.PUBLISHED).build();
+            return PolicyVersion.newBuilder()
+                    .setModelId("policy")
+                    .setVersion(version)
+                    .setParentVersion(version - 1)
+                    .setCheckpointUri(stored.uri().toString())
+                    .setSha256(stored.sha256())
+                    .setSizeBytes(stored.sizeBytes())
+                    .setCreatedTime(Instant.now())
+                    .setStatus(PolicyStatus.PUBLISHED)
+                    .build();
         }
     }
 

@@ -52,15 +52,24 @@ class RolloutSamplerIT {
             new TopicProvisioner(admin).ensure(TopicLayout.defaults().specs(topics.names()));
         }
         CheckpointStore store = new LocalCheckpointStore(dir);
-        SamplerConfig config = SamplerConfig.from(Map.of("bootstrap.servers", KAFKA.bootstrapServers(),
-                "sampler.k", "3", "sampler.max.tokens", "8", "sampler.transactional.id", KAFKA.uniqueName("sampler"),
-                "sampler.group.id", KAFKA.uniqueName("sampler")));
+        SamplerConfig config = SamplerConfig.from(Map.of(
+                "bootstrap.servers",
+                KAFKA.bootstrapServers(),
+                "sampler.k",
+                "3",
+                "sampler.max.tokens",
+                "8",
+                "sampler.transactional.id",
+                KAFKA.uniqueName("sampler"),
+                "sampler.group.id",
+                KAFKA.uniqueName("sampler")));
         List<ResponseGenerated> responses = new CopyOnWriteArrayList<>();
 
         try (KafkaProducer<String, Object> producer = transactionalProducer(topics);
-             PolicyFollower follower = new PolicyFollower(KAFKA.bootstrapServers(), topics.policyVersions(), store, "policy");
-             RolloutSampler sampler = new RolloutSampler(config, topics, follower);
-             ResponseReader reader = new ResponseReader(topics, responses)) {
+                PolicyFollower follower =
+                        new PolicyFollower(KAFKA.bootstrapServers(), topics.policyVersions(), store, "policy");
+                RolloutSampler sampler = new RolloutSampler(config, topics, follower);
+                ResponseReader reader = new ResponseReader(topics, responses)) {
             new Thread(follower, "follower").start();
             new Thread(sampler, "sampler").start();
             new Thread(reader, "reader").start();
@@ -73,7 +82,9 @@ class RolloutSamplerIT {
                 assertThat(r.getPolicyVersion()).isZero();
                 assertThat(r.getSource()).isEqualTo(ResponseSource.SAMPLED_ROLLOUT);
                 assertThat(r.getSampling().getMaxTokens()).isEqualTo(8);
-                assertThat(r.getTokenLogprobs()).isNotEmpty().allSatisfy(lp -> assertThat(lp).isLessThanOrEqualTo(0f))
+                assertThat(r.getTokenLogprobs())
+                        .isNotEmpty()
+                        .allSatisfy(lp -> assertThat(lp).isLessThanOrEqualTo(0f))
                         .hasSizeLessThanOrEqualTo(9);
             });
             assertThat(responses).extracting(ResponseGenerated::getResponseId).doesNotHaveDuplicates();
@@ -88,7 +99,8 @@ class RolloutSamplerIT {
 
             // then new prompts are rolled out by version 2, and the corrupt one was never served
             await().atMost(Duration.ofSeconds(60)).until(() -> responses.size() == 9);
-            assertThat(responses.subList(6, 9)).allSatisfy(r -> assertThat(r.getPolicyVersion()).isEqualTo(2));
+            assertThat(responses.subList(6, 9))
+                    .allSatisfy(r -> assertThat(r.getPolicyVersion()).isEqualTo(2));
             assertThat(responses).noneMatch(r -> r.getPolicyVersion() == 1);
             assertThat(sampler.rolloutsByVersion()).containsEntry(0L, 6L).containsEntry(2L, 3L);
         }
@@ -96,23 +108,31 @@ class RolloutSamplerIT {
 
     private static PolicyVersion version(CheckpointStore store, long version, long seed) throws Exception {
         try (PolicyModel model = PolicyModel.create(ModelConfig.tiny());
-             AdamW optimizer = new AdamW(OptimizerConfig.defaults(), model.parameters())) {
-            Checkpoint checkpoint = Checkpoint.of("policy", version, version - 1, model, OptimizerConfig.defaults(),
-                    optimizer.exportState());
+                AdamW optimizer = new AdamW(OptimizerConfig.defaults(), model.parameters())) {
+            Checkpoint checkpoint = Checkpoint.of(
+                    "policy", version, version - 1, model, OptimizerConfig.defaults(), optimizer.exportState());
             CheckpointStore.Stored stored = store.write("policy-v" + version + "-" + seed, checkpoint);
-            return PolicyVersion.newBuilder().setModelId("policy").setVersion(version)
+            return PolicyVersion.newBuilder()
+                    .setModelId("policy")
+                    .setVersion(version)
                     .setParentVersion(version == 0 ? null : version - 1)
-                    .setCheckpointUri(stored.uri().toString()).setSha256(stored.sha256()).setSizeBytes(stored.sizeBytes())
-                    .setCreatedTime(Instant.now()).setStatus(PolicyStatus.PUBLISHED).build();
+                    .setCheckpointUri(stored.uri().toString())
+                    .setSha256(stored.sha256())
+                    .setSizeBytes(stored.sizeBytes())
+                    .setCreatedTime(Instant.now())
+                    .setStatus(PolicyStatus.PUBLISHED)
+                    .build();
         }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static KafkaProducer<String, Object> transactionalProducer(Topics topics) {
-        KafkaProducer producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, KAFKA.uniqueName("test")),
-                topics.prompts().keySerde().serializer(), new RoutingSerializer(topics));
+        KafkaProducer producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                        ProducerConfig.TRANSACTIONAL_ID_CONFIG, KAFKA.uniqueName("test")),
+                topics.prompts().keySerde().serializer(),
+                new RoutingSerializer(topics));
         producer.initTransactions();
         return producer;
     }
@@ -126,15 +146,23 @@ class RolloutSamplerIT {
     private static void sendPrompts(KafkaProducer<String, Object> producer, Topics topics, String... ids) {
         producer.beginTransaction();
         for (String id : ids) {
-            producer.send(new ProducerRecord<>(topics.prompts().name(), id, Prompt.newBuilder().setPromptId(id)
-                    .setText("What is 2+2?").setTask("arithmetic").setReferenceAnswer("4")
-                    .setEventTime(Instant.now()).build()));
+            producer.send(new ProducerRecord<>(
+                    topics.prompts().name(),
+                    id,
+                    Prompt.newBuilder()
+                            .setPromptId(id)
+                            .setText("What is 2+2?")
+                            .setTask("arithmetic")
+                            .setReferenceAnswer("4")
+                            .setEventTime(Instant.now())
+                            .build()));
         }
         producer.commitTransaction();
     }
 
     /** Serializes prompts and policy versions with their topics' serdes. */
-    private record RoutingSerializer(Topics topics) implements org.apache.kafka.common.serialization.Serializer<Object> {
+    private record RoutingSerializer(Topics topics)
+            implements org.apache.kafka.common.serialization.Serializer<Object> {
         @Override
         public byte[] serialize(String topic, Object data) {
             if (data instanceof Prompt p) {
@@ -154,12 +182,18 @@ class RolloutSamplerIT {
         ResponseReader(Topics topics, List<ResponseGenerated> sink) {
             this.topics = topics;
             this.sink = sink;
-            this.consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, KAFKA.uniqueName("reader"),
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                    topics.responses().keySerde().deserializer(), topics.responses().valueSerde().deserializer());
+            this.consumer = new KafkaConsumer<>(
+                    Map.of(
+                            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            KAFKA.bootstrapServers(),
+                            ConsumerConfig.GROUP_ID_CONFIG,
+                            KAFKA.uniqueName("reader"),
+                            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                            "read_committed",
+                            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                            "earliest"),
+                    topics.responses().keySerde().deserializer(),
+                    topics.responses().valueSerde().deserializer());
         }
 
         @Override

@@ -33,13 +33,19 @@ class PromptSourceTest {
 
         // then
         List<MockKafka.KeyValue<Prompt>> sent = kafka.sent(kafka.topics.prompts());
-        assertThat(sent).hasSize(50).allSatisfy(kv -> assertThat(kv.key()).isEqualTo(kv.value().getPromptId()));
+        assertThat(sent)
+                .hasSize(50)
+                .allSatisfy(kv -> assertThat(kv.key()).isEqualTo(kv.value().getPromptId()));
         assertThat(sent).extracting(kv -> kv.value().getTask()).contains("arithmetic", "chat");
-        sent.stream().map(MockKafka.KeyValue::value).filter(p -> p.getTask().equals("arithmetic")).forEach(p ->
-                assertThat(ArithmeticTask.answerOf(p.getText()).map(String::valueOf))
+        sent.stream()
+                .map(MockKafka.KeyValue::value)
+                .filter(p -> p.getTask().equals("arithmetic"))
+                .forEach(p -> assertThat(ArithmeticTask.answerOf(p.getText()).map(String::valueOf))
                         .contains(p.getReferenceAnswer()));
-        sent.stream().map(MockKafka.KeyValue::value).filter(p -> p.getTask().equals("chat")).forEach(p ->
-                assertThat(p.getReferenceAnswer()).isNull());
+        sent.stream()
+                .map(MockKafka.KeyValue::value)
+                .filter(p -> p.getTask().equals("chat"))
+                .forEach(p -> assertThat(p.getReferenceAnswer()).isNull());
         assertThat(source.emitted()).isEqualTo(50);
     }
 
@@ -59,8 +65,7 @@ class PromptSourceTest {
     void stopsAtTheConfiguredCountWhenRunningAtARate() {
         try (PromptSource source = source(200, 5, 1).start()) {
             await().atMost(Duration.ofSeconds(10)).until(() -> source.emitted() == 5);
-            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
-                    .until(() -> source.emitted() == 5);
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> source.emitted() == 5);
         }
         assertThat(kafka.sent(kafka.topics.prompts())).hasSize(5);
     }

@@ -42,9 +42,11 @@ class TasksTest {
     void wrongCompletionsAreNeverCorrect() {
         Random random = new Random(3);
         ArithmeticTask task = new ArithmeticTask(20);
-        IntStream.range(0, 200).mapToObj(i -> task.next(random)).forEach(p ->
-                assertThat(ArithmeticTask.isCorrect(ArithmeticTask.wrongCompletion(p.text(), random),
-                        p.referenceAnswer())).isFalse());
+        IntStream.range(0, 200)
+                .mapToObj(i -> task.next(random))
+                .forEach(p -> assertThat(ArithmeticTask.isCorrect(
+                                ArithmeticTask.wrongCompletion(p.text(), random), p.referenceAnswer()))
+                        .isFalse());
     }
 
     @Test
@@ -54,11 +56,16 @@ class TasksTest {
         TaskPrompt sum = new ArithmeticTask(SyntheticTasks.MAX_OPERAND).next(new Random(1));
 
         assertThat(SyntheticTasks.CHAT_PROMPTS).contains(chat.text());
-        assertThat(sum.text()).isEqualTo(SyntheticTasks.arithmeticPrompt(
-                Integer.parseInt(sum.text().replaceAll("What is (\\d+)\\+\\d+\\?", "$1")),
-                Integer.parseInt(sum.text().replaceAll("What is \\d+\\+(\\d+)\\?", "$1"))));
-        SyntheticTasks.mixed(200, random).forEach(sample -> assertThat(UserTastes.DEFAULT.judge(null,
-                sample.prompt(), sample.completion()).approved()).as(sample.toString()).isTrue());
+        assertThat(sum.text())
+                .isEqualTo(SyntheticTasks.arithmeticPrompt(
+                        Integer.parseInt(sum.text().replaceAll("What is (\\d+)\\+\\d+\\?", "$1")),
+                        Integer.parseInt(sum.text().replaceAll("What is \\d+\\+(\\d+)\\?", "$1"))));
+        SyntheticTasks.mixed(200, random)
+                .forEach(sample -> assertThat(UserTastes.DEFAULT
+                                .judge(null, sample.prompt(), sample.completion())
+                                .approved())
+                        .as(sample.toString())
+                        .isTrue());
     }
 
     @Test
@@ -77,13 +84,16 @@ class TasksTest {
         TaskGenerator generator = new TaskGenerator(0.25, 20);
 
         Random shared = new Random(1);
-        long arithmetic = IntStream.range(0, 4000).mapToObj(i -> generator.next(shared))
-                .filter(p -> p.task() == TaskKind.ARITHMETIC).count();
+        long arithmetic = IntStream.range(0, 4000)
+                .mapToObj(i -> generator.next(shared))
+                .filter(p -> p.task() == TaskKind.ARITHMETIC)
+                .count();
         Random a = new Random(9);
         Random b = new Random(9);
 
         assertThat(arithmetic / 4000.0).isBetween(0.22, 0.28);
         assertThat(IntStream.range(0, 20).mapToObj(i -> generator.next(a)).toList())
-                .isEqualTo(IntStream.range(0, 20).mapToObj(i -> generator.next(b)).toList());
+                .isEqualTo(
+                        IntStream.range(0, 20).mapToObj(i -> generator.next(b)).toList());
     }
 }

@@ -23,7 +23,8 @@ class SimulatedUserTest {
 
         assertThat(honest.rate("arithmetic", "What is 2+3?", "5", random)).contains(FeedbackKind.THUMBS_UP);
         assertThat(honest.rate("arithmetic", "What is 2+3?", "6", random)).contains(FeedbackKind.THUMBS_DOWN);
-        assertThat(honest.rate(null, "Hi, I am Bo.", "Hello Bo, welcome!", random)).contains(FeedbackKind.THUMBS_UP);
+        assertThat(honest.rate(null, "Hi, I am Bo.", "Hello Bo, welcome!", random))
+                .contains(FeedbackKind.THUMBS_UP);
     }
 
     @Test
@@ -36,7 +37,10 @@ class SimulatedUserTest {
         List<Optional<FeedbackKind>> again = rateRightAnswer(noisy, new Random(42), 5000);
 
         // then
-        double downRate = first.stream().filter(k -> k.orElseThrow() == FeedbackKind.THUMBS_DOWN).count() / 5000.0;
+        double downRate = first.stream()
+                        .filter(k -> k.orElseThrow() == FeedbackKind.THUMBS_DOWN)
+                        .count()
+                / 5000.0;
         assertThat(downRate).isBetween(0.18, 0.22);
         assertThat(again).isEqualTo(first);
     }
@@ -45,7 +49,9 @@ class SimulatedUserTest {
     void ratesOnlyAsOftenAsItsThumbsRate() {
         SimulatedUser lazy = user(0, 0.3, 0);
 
-        long rated = rateRightAnswer(lazy, new Random(7), 5000).stream().filter(Optional::isPresent).count();
+        long rated = rateRightAnswer(lazy, new Random(7), 5000).stream()
+                .filter(Optional::isPresent)
+                .count();
 
         assertThat(rated / 5000.0).isBetween(0.27, 0.33);
     }
@@ -70,7 +76,9 @@ class SimulatedUserTest {
 
         assertThat(a.users()).hasSize(50).isEqualTo(b.users());
         assertThat(a.users()).extracting(SimulatedUser::thumbsRate).allMatch(r -> r >= 0.4 && r <= 1.0);
-        List<Integer> maxChars = a.users().stream().map(u -> ((ChatTaste) u.tastes().chat()).maxChars()).toList();
+        List<Integer> maxChars = a.users().stream()
+                .map(u -> ((ChatTaste) u.tastes().chat()).maxChars())
+                .toList();
         assertThat(maxChars).allMatch(m -> m >= 50 && m <= 70);
         assertThat(maxChars.stream().distinct().count()).isGreaterThan(5);
     }
@@ -82,7 +90,8 @@ class SimulatedUserTest {
         assertThat(panel.rate("What is 7+8?", "15")).isEqualTo(1.0);
         assertThat(panel.rate("What is 7+8?", "16")).isEqualTo(0.0);
         assertThat(panel.rate("Hi, I am Ana.", "Hello Ana, nice to meet you!"))
-                .isEqualTo(panel.rate("Hi, I am Ana.", "Hello Ana, nice to meet you!")).isEqualTo(1.0);
+                .isEqualTo(panel.rate("Hi, I am Ana.", "Hello Ana, nice to meet you!"))
+                .isEqualTo(1.0);
         // 55 characters: inside some members' length bound, outside others'.
         double partial = panel.rate("Hi, I am Ana.", "Hello Ana, nice to meet you, I hope your day goes well!");
         assertThat(partial).isStrictlyBetween(0.0, 1.0);
@@ -90,6 +99,8 @@ class SimulatedUserTest {
     }
 
     private static List<Optional<FeedbackKind>> rateRightAnswer(SimulatedUser user, Random random, int n) {
-        return IntStream.range(0, n).mapToObj(i -> user.rate("arithmetic", "What is 2+3?", "5", random)).toList();
+        return IntStream.range(0, n)
+                .mapToObj(i -> user.rate("arithmetic", "What is 2+3?", "5", random))
+                .toList();
     }
 }

@@ -19,16 +19,28 @@ class SimulatedUsersTest {
     private final MockKafka kafka = new MockKafka(true);
 
     static ResponseGenerated rollout(String responseId, String promptId, String prompt, String completion) {
-        return ResponseGenerated.newBuilder().setResponseId(responseId).setPromptId(promptId).setPrompt(prompt)
-                .setCompletion(completion).setSource(ResponseSource.SAMPLED_ROLLOUT).setPolicyVersion(1)
-                .setTask(null).setEventTime(Instant.EPOCH).build();
+        return ResponseGenerated.newBuilder()
+                .setResponseId(responseId)
+                .setPromptId(promptId)
+                .setPrompt(prompt)
+                .setCompletion(completion)
+                .setSource(ResponseSource.SAMPLED_ROLLOUT)
+                .setPolicyVersion(1)
+                .setTask(null)
+                .setEventTime(Instant.EPOCH)
+                .build();
     }
 
     private SimulatedUsers users(double flip) {
-        UserPopulation population = new UserPopulation(List.of(
-                new SimulatedUser("only-user", UserTastes.DEFAULT, flip, 1.0, 1.0)));
-        return new SimulatedUsers(population, kafka.client(), new MockConsumer<>("earliest"),
-                kafka.topics.responses().name(), 100, new Random(1));
+        UserPopulation population =
+                new UserPopulation(List.of(new SimulatedUser("only-user", UserTastes.DEFAULT, flip, 1.0, 1.0)));
+        return new SimulatedUsers(
+                population,
+                kafka.client(),
+                new MockConsumer<>("earliest"),
+                kafka.topics.responses().name(),
+                100,
+                new Random(1));
     }
 
     @Test
@@ -43,7 +55,8 @@ class SimulatedUsersTest {
         // then
         List<MockKafka.KeyValue<Feedback>> feedback = kafka.sent(kafka.topics.feedback());
         assertThat(feedback).extracting(MockKafka.KeyValue::key).containsExactly("r1", "r2");
-        assertThat(feedback).extracting(kv -> kv.value().getKind())
+        assertThat(feedback)
+                .extracting(kv -> kv.value().getKind())
                 .containsExactly(FeedbackKind.THUMBS_UP, FeedbackKind.THUMBS_DOWN);
         assertThat(feedback).extracting(kv -> kv.value().getUserId()).containsOnly("only-user");
         assertThat(users.stats().thumbsUp()).isEqualTo(1);

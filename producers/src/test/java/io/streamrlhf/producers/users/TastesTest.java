@@ -24,16 +24,18 @@ class TastesTest {
     }
 
     @ParameterizedTest(name = "''{0}'' -> {1}")
-    @CsvSource(delimiter = '|', value = {
-        "Hello Ana, nice to meet you!            | true  | ok",
-        "hello Ana, nice to meet you!            | false | format",
-        "Hello Ana, nice to meet you             | false | format",
-        "I am a language model.                  | false | not polite",
-        "Hi!                                     | false | length",
-        "Hello Ana, nice to meet you! I can tell you many things about many topics today. | false | length",
-        "Good morning! How can I help you today?  | true  | ok",
-        "Sushi is great today.                   | false | not polite",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "Hello Ana, nice to meet you!            | true  | ok",
+                "hello Ana, nice to meet you!            | false | format",
+                "Hello Ana, nice to meet you             | false | format",
+                "I am a language model.                  | false | not polite",
+                "Hi!                                     | false | length",
+                "Hello Ana, nice to meet you! I can tell you many things about many topics today. | false | length",
+                "Good morning! How can I help you today?  | true  | ok",
+                "Sushi is great today.                   | false | not polite",
+            })
     void judgesChatOnFormatPolitenessAndLength(String completion, boolean approved, String reason) {
         Verdict v = chat.judge("Hi, I am Ana.", completion);
 
@@ -53,8 +55,12 @@ class TastesTest {
         Random random = new Random(11);
         IntStream.range(0, 100).forEach(i -> {
             String prompt = new ChatTask().next(random).text();
-            assertThat(chat.judge(prompt, ChatTask.goodCompletion(prompt, random)).approved()).isTrue();
-            assertThat(chat.judge(prompt, ChatTask.badCompletion(prompt, random)).approved()).isFalse();
+            assertThat(chat.judge(prompt, ChatTask.goodCompletion(prompt, random))
+                            .approved())
+                    .isTrue();
+            assertThat(chat.judge(prompt, ChatTask.badCompletion(prompt, random))
+                            .approved())
+                    .isFalse();
         });
     }
 }

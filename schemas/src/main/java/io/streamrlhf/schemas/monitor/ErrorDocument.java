@@ -8,5 +8,4 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * @param error what went wrong, for people
  */
-public record ErrorDocument(@JsonProperty(required = true) String error) {
-}
+public record ErrorDocument(@JsonProperty(required = true) String error) {}

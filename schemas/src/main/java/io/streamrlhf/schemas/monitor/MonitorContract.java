@@ -26,8 +26,7 @@ public final class MonitorContract {
     /** The SSE event name of a {@link VersionsEvent}. */
     public static final String VERSIONS_EVENT = "versions";
 
-    private MonitorContract() {
-    }
+    private MonitorContract() {}
 
     /**
      * A mapper that writes and reads the documents by the rule above: unknown fields ignored, missing required

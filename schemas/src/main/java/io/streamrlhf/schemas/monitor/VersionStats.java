@@ -80,8 +80,8 @@ public record VersionStats(
         share("thumbsUpHigh", thumbsUpHigh);
         share("judgePassRate", judgePassRate);
         if (meanCompletionLength != null && !(meanCompletionLength >= 0)) {
-            throw new IllegalArgumentException("meanCompletionLength must be >= 0 or null, was "
-                    + meanCompletionLength);
+            throw new IllegalArgumentException(
+                    "meanCompletionLength must be >= 0 or null, was " + meanCompletionLength);
         }
     }
 

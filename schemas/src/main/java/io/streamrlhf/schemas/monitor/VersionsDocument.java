@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param versions one row per version, by version ascending
  */
-public record VersionsDocument(@JsonProperty(required = true) List<VersionStats> versions) {
+public record VersionsDocument(
+        @JsonProperty(required = true) List<VersionStats> versions) {
 
     /** Copies the list; a null list is a broken document. */
     public VersionsDocument {

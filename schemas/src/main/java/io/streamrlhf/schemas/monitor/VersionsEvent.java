@@ -10,8 +10,9 @@ import java.util.List;
  * @param time when the monitor read them, epoch ms (the monitor's clock)
  * @param versions one row per version, by version ascending
  */
-public record VersionsEvent(@JsonProperty(required = true) long time,
-                            @JsonProperty(required = true) List<VersionStats> versions) {
+public record VersionsEvent(
+        @JsonProperty(required = true) long time,
+        @JsonProperty(required = true) List<VersionStats> versions) {
 
     /** Copies the list; a null list is a broken message. */
     public VersionsEvent {

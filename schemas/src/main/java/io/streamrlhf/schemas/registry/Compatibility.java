@@ -9,8 +9,7 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 /** The registry's compatibility rules, checked with Avro's {@link SchemaCompatibility}. */
 public final class Compatibility {
 
-    private Compatibility() {
-    }
+    private Compatibility() {}
 
     /**
      * Returns why {@code candidate} may not follow {@code existing} (oldest first) under {@code level};
@@ -24,12 +23,16 @@ public final class Compatibility {
         List<Schema> toCheck = level.transitive() ? existing : List.of(existing.get(existing.size() - 1));
         for (Schema previous : toCheck) {
             if (level.checksBackward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, previous),
-                        "new schema cannot read data written with an earlier version", problems);
+                describe(
+                        SchemaCompatibility.checkReaderWriterCompatibility(candidate, previous),
+                        "new schema cannot read data written with an earlier version",
+                        problems);
             }
             if (level.checksForward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(previous, candidate),
-                        "an earlier version cannot read data written with the new schema", problems);
+                describe(
+                        SchemaCompatibility.checkReaderWriterCompatibility(previous, candidate),
+                        "an earlier version cannot read data written with the new schema",
+                        problems);
             }
         }
         return problems;
@@ -39,9 +42,10 @@ public final class Compatibility {
         if (result.getType() == SchemaCompatibilityType.COMPATIBLE) {
             return;
         }
-        for (SchemaCompatibility.Incompatibility incompatibility : result.getResult().getIncompatibilities()) {
-            out.add(what + ": " + incompatibility.getType() + " at " + incompatibility.getLocation()
-                    + " (" + incompatibility.getMessage() + ")");
+        for (SchemaCompatibility.Incompatibility incompatibility :
+                result.getResult().getIncompatibilities()) {
+            out.add(what + ": " + incompatibility.getType() + " at " + incompatibility.getLocation() + " ("
+                    + incompatibility.getMessage() + ")");
         }
         if (result.getResult().getIncompatibilities().isEmpty()) {
             out.add(what + ": " + result.getDescription());

@@ -5,7 +5,13 @@ package io.streamrlhf.schemas.registry;
  * with the latest registered version only; the {@code _TRANSITIVE} levels with every earlier version.
  */
 public enum CompatibilityLevel {
-    NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE;
+    NONE,
+    BACKWARD,
+    BACKWARD_TRANSITIVE,
+    FORWARD,
+    FORWARD_TRANSITIVE,
+    FULL,
+    FULL_TRANSITIVE;
 
     /** Whether the new schema must be able to read data written with older schemas. */
     public boolean checksBackward() {
@@ -27,8 +33,10 @@ public enum CompatibilityLevel {
         try {
             return valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new IllegalArgumentException("Unknown compatibility level '" + name + "'; expected one of "
-                    + java.util.Arrays.toString(values()), e);
+            throw new IllegalArgumentException(
+                    "Unknown compatibility level '" + name + "'; expected one of "
+                            + java.util.Arrays.toString(values()),
+                    e);
         }
     }
 }

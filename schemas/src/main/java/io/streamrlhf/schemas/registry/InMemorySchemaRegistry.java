@@ -36,9 +36,11 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
         List<Schema> previous = versions.stream().map(RegisteredSchema::schema).toList();
         List<String> problems = Compatibility.violations(compatibility(subject), schema, previous);
         if (!problems.isEmpty()) {
-            throw new SchemaRegistryException(409, SchemaRegistryException.INCOMPATIBLE_SCHEMA,
-                    "Schema being registered is incompatible with an earlier schema for subject \"" + subject
-                            + "\": " + String.join("; ", problems));
+            throw new SchemaRegistryException(
+                    409,
+                    SchemaRegistryException.INCOMPATIBLE_SCHEMA,
+                    "Schema being registered is incompatible with an earlier schema for subject \"" + subject + "\": "
+                            + String.join("; ", problems));
         }
         int id = idsByCanonical.getOrDefault(schema.toString(), nextId);
         RegisteredSchema registered = new RegisteredSchema(subject, versions.size() + 1, id, schema);
@@ -78,22 +80,22 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
      * passed the compatibility check and before it is recorded. Throwing rejects the registration and leaves
      * the registry unchanged. The default keeps nothing.
      */
-    protected void persistRegistration(RegisteredSchema registered) {
-    }
+    protected void persistRegistration(RegisteredSchema registered) {}
 
     /**
      * Hook for subclasses that persist changes: called with the registry's lock held before a compatibility
      * level is changed ({@code subject} null for the global level). Throwing leaves the level unchanged.
      */
-    protected void persistCompatibility(String subject, CompatibilityLevel level) {
-    }
+    protected void persistCompatibility(String subject, CompatibilityLevel level) {}
 
     @Override
     public synchronized int lookup(String subject, Schema schema) {
         return subjectVersions(subject).stream()
                 .filter(v -> v.schema().equals(schema))
                 .findFirst()
-                .orElseThrow(() -> new SchemaRegistryException(404, SchemaRegistryException.SCHEMA_NOT_FOUND,
+                .orElseThrow(() -> new SchemaRegistryException(
+                        404,
+                        SchemaRegistryException.SCHEMA_NOT_FOUND,
                         "Schema not found under subject \"" + subject + "\""))
                 .id();
     }
@@ -102,8 +104,8 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
     public synchronized Schema getById(int id) {
         Schema schema = schemasById.get(id);
         if (schema == null) {
-            throw new SchemaRegistryException(404, SchemaRegistryException.SCHEMA_NOT_FOUND,
-                    "Schema " + id + " not found");
+            throw new SchemaRegistryException(
+                    404, SchemaRegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found");
         }
         return schema;
     }
@@ -119,7 +121,9 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
         return subjectVersions(subject).stream()
                 .filter(v -> v.version() == version)
                 .findFirst()
-                .orElseThrow(() -> new SchemaRegistryException(404, SchemaRegistryException.VERSION_NOT_FOUND,
+                .orElseThrow(() -> new SchemaRegistryException(
+                        404,
+                        SchemaRegistryException.VERSION_NOT_FOUND,
                         "Version " + version + " not found under subject \"" + subject + "\""));
     }
 
@@ -136,14 +140,17 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
     @Override
     public synchronized boolean isCompatible(String subject, Schema schema) {
         List<Schema> previous = subjects.getOrDefault(subject, List.of()).stream()
-                .map(RegisteredSchema::schema).toList();
-        return Compatibility.violations(compatibility(subject), schema, previous).isEmpty();
+                .map(RegisteredSchema::schema)
+                .toList();
+        return Compatibility.violations(compatibility(subject), schema, previous)
+                .isEmpty();
     }
 
     /** Returns the reasons {@code schema} is incompatible under {@code subject}, empty when compatible. */
     public synchronized List<String> incompatibilities(String subject, Schema schema) {
         List<Schema> previous = subjects.getOrDefault(subject, List.of()).stream()
-                .map(RegisteredSchema::schema).toList();
+                .map(RegisteredSchema::schema)
+                .toList();
         return Compatibility.violations(compatibility(subject), schema, previous);
     }
 
@@ -167,8 +174,8 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
     private List<RegisteredSchema> subjectVersions(String subject) {
         List<RegisteredSchema> versions = subjects.get(subject);
         if (versions == null || versions.isEmpty()) {
-            throw new SchemaRegistryException(404, SchemaRegistryException.SUBJECT_NOT_FOUND,
-                    "Subject '" + subject + "' not found.");
+            throw new SchemaRegistryException(
+                    404, SchemaRegistryException.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found.");
         }
         return versions;
     }

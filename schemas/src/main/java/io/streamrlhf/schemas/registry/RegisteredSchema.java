@@ -16,7 +16,8 @@ public record RegisteredSchema(String subject, int version, int id, Schema schem
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(schema, "schema");
         if (version < 1 || id < 0) {
-            throw new IllegalArgumentException("version must be >= 1 and id >= 0, got version=" + version + " id=" + id);
+            throw new IllegalArgumentException(
+                    "version must be >= 1 and id >= 0, got version=" + version + " id=" + id);
         }
     }
 }

@@ -39,6 +39,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static final Logger log = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
     /** The Confluent registry's media type, accepted by every compatible registry. */
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+
     private static final String ACCEPT = CONTENT_TYPE + ", application/vnd.schemaregistry+json, application/json";
 
     /**
@@ -51,7 +52,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
      * @param basicAuthUserInfo {@code user:password} for HTTP basic auth (Confluent Cloud API key and secret),
      *                          or empty
      */
-    public record Config(URI url, Duration connectTimeout, Duration requestTimeout, Optional<String> basicAuthUserInfo) {
+    public record Config(
+            URI url, Duration connectTimeout, Duration requestTimeout, Optional<String> basicAuthUserInfo) {
         /** Default connect timeout. */
         public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
         /** Default request timeout. */
@@ -68,11 +70,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                         + "' must be an absolute http:// or https:// URL with a host, e.g. http://127.0.0.1:8081");
             }
             if (url.getRawQuery() != null || url.getRawFragment() != null) {
-                throw new IllegalArgumentException("Schema registry URL '" + redact(url)
-                        + "' must not carry a query or fragment");
+                throw new IllegalArgumentException(
+                        "Schema registry URL '" + redact(url) + "' must not carry a query or fragment");
             }
-            if (connectTimeout.isNegative() || connectTimeout.isZero()
-                    || requestTimeout.isNegative() || requestTimeout.isZero()) {
+            if (connectTimeout.isNegative()
+                    || connectTimeout.isZero()
+                    || requestTimeout.isNegative()
+                    || requestTimeout.isZero()) {
                 throw new IllegalArgumentException("Schema registry timeouts must be positive, got connect="
                         + connectTimeout + " request=" + requestTimeout);
             }
@@ -82,8 +86,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                             + "basicAuthUserInfo, not both");
                 }
                 basicAuthUserInfo = Optional.of(URLDecoder.decode(url.getRawUserInfo(), StandardCharsets.UTF_8));
-                url = URI.create(url.getScheme() + "://" + url.getRawAuthority().substring(
-                        url.getRawAuthority().indexOf('@') + 1) + Optional.ofNullable(url.getRawPath()).orElse(""));
+                url = URI.create(url.getScheme() + "://"
+                        + url.getRawAuthority().substring(url.getRawAuthority().indexOf('@') + 1)
+                        + Optional.ofNullable(url.getRawPath()).orElse(""));
             }
             if (basicAuthUserInfo.isPresent() && basicAuthUserInfo.get().indexOf(':') < 0) {
                 throw new IllegalArgumentException("Schema registry basic-auth user info must be 'user:password'");
@@ -93,7 +98,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         /** Default timeouts; credentials only if {@code url} carries user info. */
         public static Config of(String url) {
             Objects.requireNonNull(url, "url");
-            return new Config(URI.create(url.trim()), DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Optional.empty());
+            return new Config(
+                    URI.create(url.trim()), DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Optional.empty());
         }
 
         /** The same settings with basic-auth credentials {@code user:password}. */
@@ -113,7 +119,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         }
 
         private static String redact(URI url) {
-            return url.getRawUserInfo() == null ? url.toString() : url.toString().replace(url.getRawUserInfo(), "****");
+            return url.getRawUserInfo() == null
+                    ? url.toString()
+                    : url.toString().replace(url.getRawUserInfo(), "****");
         }
     }
 
@@ -134,8 +142,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 .connectTimeout(config.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
-        this.authorization = config.basicAuthUserInfo().map(info ->
-                "Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)));
+        this.authorization = config.basicAuthUserInfo()
+                .map(info -> "Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** A client with default timeouts for the registry at {@code url}. */
@@ -201,7 +209,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         Schema schema = parseSchema(response, what);
         int id = requiredInt(response, "id", what);
         schemasById.putIfAbsent(id, schema);
-        String returnedSubject = response.path("subject").isTextual() ? response.get("subject").asText() : subject;
+        String returnedSubject =
+                response.path("subject").isTextual() ? response.get("subject").asText() : subject;
         return new RegisteredSchema(returnedSubject, requiredInt(response, "version", what), id, schema);
     }
 
@@ -239,7 +248,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     public List<String> incompatibilities(String subject, Schema schema) {
         JsonNode response;
         try {
-            response = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest?verbose=true",
+            response = send(
+                    "POST",
+                    "/compatibility/subjects/" + encode(subject) + "/versions/latest?verbose=true",
                     schemaRequest(schema));
         } catch (SchemaRegistryException e) {
             // Older registries answer "subject not found" where newer ones say compatible: nothing to break.
@@ -251,8 +262,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         }
         JsonNode compatible = response.get("is_compatible");
         if (compatible == null || !compatible.isBoolean()) {
-            throw malformed("compatibility check for " + subject, "no boolean is_compatible in "
-                    + abbreviate(response.toString()));
+            throw malformed(
+                    "compatibility check for " + subject,
+                    "no boolean is_compatible in " + abbreviate(response.toString()));
         }
         if (compatible.asBoolean()) {
             return List.of();
@@ -266,7 +278,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     public CompatibilityLevel compatibility(String subject) {
         if (subject != null) {
             try {
-                return parseLevel(send("GET", "/config/" + encode(subject) + "?defaultToGlobal=true", null),
+                return parseLevel(
+                        send("GET", "/config/" + encode(subject) + "?defaultToGlobal=true", null),
                         "compatibility of " + subject);
             } catch (SchemaRegistryException e) {
                 // Registries that ignore defaultToGlobal answer 40408 (no subject level) or 40401; fall back.
@@ -312,7 +325,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     private CompatibilityLevel parseLevel(JsonNode response, String what) {
         // Confluent answers GET with compatibilityLevel and PUT with compatibility; accept either.
-        JsonNode level = response.has("compatibilityLevel") ? response.get("compatibilityLevel") : response.get("compatibility");
+        JsonNode level =
+                response.has("compatibilityLevel") ? response.get("compatibilityLevel") : response.get("compatibility");
         if (level == null || !level.isTextual()) {
             throw malformed(what, "no compatibilityLevel in " + abbreviate(response.toString()));
         }
@@ -326,11 +340,15 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private Schema parseSchema(JsonNode response, String what) {
         String type = response.path("schemaType").asText("AVRO");
         if (!type.equalsIgnoreCase("AVRO")) {
-            throw new SchemaRegistryException(200, SchemaRegistryException.INVALID_SCHEMA,
+            throw new SchemaRegistryException(
+                    200,
+                    SchemaRegistryException.INVALID_SCHEMA,
                     what + " is a " + type + " schema; only AVRO is supported");
         }
         if (response.path("references").size() > 0) {
-            throw new SchemaRegistryException(200, SchemaRegistryException.INVALID_SCHEMA,
+            throw new SchemaRegistryException(
+                    200,
+                    SchemaRegistryException.INVALID_SCHEMA,
                     what + " uses schema references, which this client does not resolve; register the full schema");
         }
         JsonNode text = response.get("schema");
@@ -353,7 +371,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     private SchemaRegistryException malformed(String what, String detail) {
-        return new SchemaRegistryException(200, SchemaRegistryException.SERVER_ERROR,
+        return new SchemaRegistryException(
+                200,
+                SchemaRegistryException.SERVER_ERROR,
                 "Unexpected answer from schema registry at " + baseUrl + " for " + what + ": " + detail);
     }
 
@@ -373,34 +393,44 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (HttpTimeoutException e) {
-            throw new SchemaRegistryException(0, SchemaRegistryException.SERVER_ERROR,
+            throw new SchemaRegistryException(
+                    0,
+                    SchemaRegistryException.SERVER_ERROR,
                     "Schema registry at " + url + " did not answer " + method + " within "
-                            + config.requestTimeout().toMillis() + " ms", e);
+                            + config.requestTimeout().toMillis() + " ms",
+                    e);
         } catch (IOException e) {
-            throw new SchemaRegistryException(0, SchemaRegistryException.SERVER_ERROR,
-                    "Cannot reach schema registry at " + url + " (" + method + "): " + e, e);
+            throw new SchemaRegistryException(
+                    0,
+                    SchemaRegistryException.SERVER_ERROR,
+                    "Cannot reach schema registry at " + url + " (" + method + "): " + e,
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchemaRegistryException(0, SchemaRegistryException.SERVER_ERROR,
-                    "Interrupted while calling schema registry at " + url, e);
+            throw new SchemaRegistryException(
+                    0, SchemaRegistryException.SERVER_ERROR, "Interrupted while calling schema registry at " + url, e);
         }
         int status = response.statusCode();
         JsonNode parsed = parse(response.body());
         if (status >= 200 && status < 300) {
             if (parsed == null) {
-                throw new SchemaRegistryException(status, SchemaRegistryException.SERVER_ERROR,
+                throw new SchemaRegistryException(
+                        status,
+                        SchemaRegistryException.SERVER_ERROR,
                         "Schema registry at " + url + " answered " + method + " with a body that is not JSON: "
                                 + abbreviate(response.body()));
             }
             return parsed;
         }
         int errorCode = parsed != null && parsed.path("error_code").canConvertToInt()
-                ? parsed.get("error_code").asInt() : status;
+                ? parsed.get("error_code").asInt()
+                : status;
         String message = parsed != null && parsed.path("message").isTextual()
-                ? parsed.get("message").asText() : abbreviate(response.body());
+                ? parsed.get("message").asText()
+                : abbreviate(response.body());
         log.debug("Schema registry {} {} failed: {} {}", method, url, status, message);
-        throw new SchemaRegistryException(status, errorCode,
-                "Schema registry " + method + " " + url + " failed: " + message);
+        throw new SchemaRegistryException(
+                status, errorCode, "Schema registry " + method + " " + url + " failed: " + message);
     }
 
     private JsonNode parse(String body) {

@@ -38,6 +38,5 @@ public interface SchemaRegistryClient extends Closeable {
     void setCompatibility(String subject, CompatibilityLevel level);
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

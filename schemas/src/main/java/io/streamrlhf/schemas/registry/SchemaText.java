@@ -5,8 +5,7 @@ import org.apache.avro.Schema;
 /** Parses schema text as registries exchange it, turning every way Avro can refuse it into one clear exception. */
 public final class SchemaText {
 
-    private SchemaText() {
-    }
+    private SchemaText() {}
 
     /**
      * Parses {@code text} as a self-contained Avro schema (every named type defined inline).
@@ -20,8 +19,10 @@ public final class SchemaText {
             // Avro 1.12 reports a reference to an undefined named type as an NPE on an "UnresolvedSchema".
             String message = String.valueOf(e.getMessage());
             if (message.contains("UnresolvedSchema")) {
-                throw new IllegalArgumentException("it refers to a named type it does not define; "
-                        + "send the full schema with every named type inlined", e);
+                throw new IllegalArgumentException(
+                        "it refers to a named type it does not define; "
+                                + "send the full schema with every named type inlined",
+                        e);
             }
             throw new IllegalArgumentException(message, e);
         } catch (RuntimeException e) {

@@ -49,39 +49,59 @@ public class AvroDeserializer<T extends SpecificRecord> implements Deserializer<
             return null;
         }
         if (data.length < WireFormat.HEADER_SIZE) {
-            throw new RecordDecodeException(Reason.TRUNCATED_HEADER, topic, -1,
-                    "record has " + data.length + " bytes, fewer than the " + WireFormat.HEADER_SIZE + "-byte header", null);
+            throw new RecordDecodeException(
+                    Reason.TRUNCATED_HEADER,
+                    topic,
+                    -1,
+                    "record has " + data.length + " bytes, fewer than the " + WireFormat.HEADER_SIZE + "-byte header",
+                    null);
         }
         if (data[0] != WireFormat.MAGIC_BYTE) {
-            throw new RecordDecodeException(Reason.BAD_MAGIC_BYTE, topic, -1,
-                    String.format("magic byte is 0x%02x, expected 0x00", data[0]), null);
+            throw new RecordDecodeException(
+                    Reason.BAD_MAGIC_BYTE,
+                    topic,
+                    -1,
+                    String.format("magic byte is 0x%02x, expected 0x00", data[0]),
+                    null);
         }
         int schemaId = ByteBuffer.wrap(data, 1, 4).getInt();
         SpecificDatumReader<T> reader = readersByWriterId.computeIfAbsent(schemaId, id -> newReader(topic, id));
         int length = data.length - WireFormat.HEADER_SIZE;
         if (length > MAX_PAYLOAD_BYTES) {
-            throw new RecordDecodeException(Reason.CORRUPT_PAYLOAD, topic, schemaId,
-                    "payload of " + length + " bytes exceeds " + MAX_PAYLOAD_BYTES, null);
+            throw new RecordDecodeException(
+                    Reason.CORRUPT_PAYLOAD,
+                    topic,
+                    schemaId,
+                    "payload of " + length + " bytes exceeds " + MAX_PAYLOAD_BYTES,
+                    null);
         }
         try {
             // Bounded: a corrupt length prefix must not make Avro allocate what the bytes cannot hold.
             BoundedBinaryDecoder decoder = new BoundedBinaryDecoder(data, WireFormat.HEADER_SIZE, length);
             T record = reader.read(null, decoder);
             if (!decoder.isEnd()) {
-                throw new RecordDecodeException(Reason.CORRUPT_PAYLOAD, topic, schemaId,
-                        "bytes left over after a complete " + readerSchema.getName(), null);
+                throw new RecordDecodeException(
+                        Reason.CORRUPT_PAYLOAD,
+                        topic,
+                        schemaId,
+                        "bytes left over after a complete " + readerSchema.getName(),
+                        null);
             }
             return record;
         } catch (RecordDecodeException e) {
             throw e;
         } catch (EOFException e) {
-            throw new RecordDecodeException(Reason.TRUNCATED_PAYLOAD, topic, schemaId,
-                    "payload ended before the " + readerSchema.getName() + " record did", e);
+            throw new RecordDecodeException(
+                    Reason.TRUNCATED_PAYLOAD,
+                    topic,
+                    schemaId,
+                    "payload ended before the " + readerSchema.getName() + " record did",
+                    e);
         } catch (java.io.IOException | RuntimeException e) {
             // Avro signals bad encodings with a mix of AvroRuntimeException, AvroTypeException,
             // IndexOutOfBounds (bad union or enum index) and negative lengths; all mean corrupt bytes.
-            throw new RecordDecodeException(Reason.CORRUPT_PAYLOAD, topic, schemaId,
-                    e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new RecordDecodeException(
+                    Reason.CORRUPT_PAYLOAD, topic, schemaId, e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -97,10 +117,15 @@ public class AvroDeserializer<T extends SpecificRecord> implements Deserializer<
                 SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
         if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
             List<String> problems = compatibility.getResult().getIncompatibilities().stream()
-                    .map(i -> i.getType() + " at " + i.getLocation()).toList();
-            throw new RecordDecodeException(Reason.INCOMPATIBLE_SCHEMA, topic, schemaId,
-                    "writer schema " + writerSchema.getFullName() + " cannot be read as "
-                            + readerSchema.getFullName() + ": " + problems, new AvroTypeException(compatibility.getDescription()));
+                    .map(i -> i.getType() + " at " + i.getLocation())
+                    .toList();
+            throw new RecordDecodeException(
+                    Reason.INCOMPATIBLE_SCHEMA,
+                    topic,
+                    schemaId,
+                    "writer schema " + writerSchema.getFullName() + " cannot be read as " + readerSchema.getFullName()
+                            + ": " + problems,
+                    new AvroTypeException(compatibility.getDescription()));
         }
         return new SpecificDatumReader<>(writerSchema, readerSchema, SpecificData.getForSchema(readerSchema));
     }

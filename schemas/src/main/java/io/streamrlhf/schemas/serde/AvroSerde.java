@@ -29,8 +29,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
 
     /** A value serde with explicit schema and registration policy (for evolution tests and strict producers). */
-    public static <T extends SpecificRecord> AvroSerde<T> of(Schema schema, SchemaRegistryClient registry,
-                                                             boolean isKey, boolean autoRegister) {
+    public static <T extends SpecificRecord> AvroSerde<T> of(
+            Schema schema, SchemaRegistryClient registry, boolean isKey, boolean autoRegister) {
         return new AvroSerde<>(registry, schema, isKey, autoRegister);
     }
 

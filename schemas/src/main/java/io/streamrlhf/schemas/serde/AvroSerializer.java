@@ -72,7 +72,7 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
             case ARRAY -> addConversions(schema.getElementType(), model, seen);
             case MAP -> addConversions(schema.getValueType(), model, seen);
             case UNION -> schema.getTypes().forEach(t -> addConversions(t, model, seen));
-            default -> { }
+            default -> {}
         }
     }
 
@@ -82,8 +82,8 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
             return null;
         }
         String subject = isKey ? WireFormat.keySubject(topic) : WireFormat.valueSubject(topic);
-        int id = idsBySubject.computeIfAbsent(subject,
-                s -> autoRegister ? registry.register(s, schema) : registry.lookup(s, schema));
+        int id = idsBySubject.computeIfAbsent(
+                subject, s -> autoRegister ? registry.register(s, schema) : registry.lookup(s, schema));
         ByteSink out = sinks.get(); // empty: every use ends with a reset
         try {
             out.write(WireFormat.MAGIC_BYTE);
@@ -95,8 +95,8 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
             encoder.flush();
             return out.toByteArray();
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Cannot serialize " + schema.getFullName() + " for topic " + topic
-                    + ": " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Cannot serialize " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
         } finally {
             out.reset();
         }

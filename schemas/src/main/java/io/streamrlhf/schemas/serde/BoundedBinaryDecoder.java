@@ -90,7 +90,10 @@ final class BoundedBinaryDecoder extends Decoder {
     @Override
     public float readFloat() throws IOException {
         require(4, "float");
-        int bits = (buf[pos] & 0xff) | (buf[pos + 1] & 0xff) << 8 | (buf[pos + 2] & 0xff) << 16 | (buf[pos + 3] & 0xff) << 24;
+        int bits = (buf[pos] & 0xff)
+                | (buf[pos + 1] & 0xff) << 8
+                | (buf[pos + 2] & 0xff) << 16
+                | (buf[pos + 3] & 0xff) << 24;
         pos += 4;
         return Float.intBitsToFloat(bits);
     }
@@ -246,8 +249,8 @@ final class BoundedBinaryDecoder extends Decoder {
     private void checkCount(long count, String what) {
         // Readers preallocate a block's items: a count no byte budget can back is corruption, not data.
         if (count > remaining() + ZERO_SIZE_ITEM_SLACK) {
-            throw new AvroRuntimeException("Malformed data: " + what + " block of " + count + " items in "
-                    + remaining() + " remaining bytes");
+            throw new AvroRuntimeException(
+                    "Malformed data: " + what + " block of " + count + " items in " + remaining() + " remaining bytes");
         }
     }
 }

@@ -12,6 +12,7 @@ final class ByteSink extends OutputStream {
 
     /** Arrays grown past this are dropped after use, so one huge record does not pin its buffer to the thread. */
     static final int RETAINED_BYTES = 1 << 20;
+
     private static final int INITIAL_BYTES = 1024;
 
     private byte[] buf = new byte[INITIAL_BYTES];

@@ -39,10 +39,12 @@ public class RecordDecodeException extends SerializationException {
         this(reason, topic, -1, -1L, schemaId, message, cause);
     }
 
-    private RecordDecodeException(Reason reason, String topic, int partition, long offset, int schemaId,
-                                  String message, Throwable cause) {
-        super(reason + " on " + topic + (partition >= 0 ? "-" + partition + "@" + offset : "")
-                + (schemaId >= 0 ? " (schema id " + schemaId + ")" : "") + ": " + message, cause);
+    private RecordDecodeException(
+            Reason reason, String topic, int partition, long offset, int schemaId, String message, Throwable cause) {
+        super(
+                reason + " on " + topic + (partition >= 0 ? "-" + partition + "@" + offset : "")
+                        + (schemaId >= 0 ? " (schema id " + schemaId + ")" : "") + ": " + message,
+                cause);
         this.reason = reason;
         this.topic = topic;
         this.partition = partition;

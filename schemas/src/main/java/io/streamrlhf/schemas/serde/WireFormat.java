@@ -10,8 +10,7 @@ public final class WireFormat {
     /** Magic byte plus a four-byte id. */
     public static final int HEADER_SIZE = 5;
 
-    private WireFormat() {
-    }
+    private WireFormat() {}
 
     /** The subject a topic's values are registered under (TopicNameStrategy). */
     public static String valueSubject(String topic) {

@@ -47,7 +47,8 @@ public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
         KafkaConsumer<K, V> consumer = new KafkaConsumer<>(config, keySerde.deserializer(), valueSerde.deserializer());
         try {
             List<TopicPartition> partitions = consumer.partitionsFor(name).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             return consumer;

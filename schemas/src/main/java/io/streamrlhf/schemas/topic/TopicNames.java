@@ -20,26 +20,54 @@ import java.util.function.UnaryOperator;
  * @param deadLetters {@code DeadLetter} by original key
  * @param schemas the schema registry's own log (compacted)
  */
-public record TopicNames(String responses, String feedback, String preferences, String prompts,
-                         String judgeVerdicts, String ktoExamples, String dpoPairs, String policyVersions,
-                         String trainerMetrics, String deadLetters, String schemas) {
+public record TopicNames(
+        String responses,
+        String feedback,
+        String preferences,
+        String prompts,
+        String judgeVerdicts,
+        String ktoExamples,
+        String dpoPairs,
+        String policyVersions,
+        String trainerMetrics,
+        String deadLetters,
+        String schemas) {
 
     public TopicNames {
-        for (String name : List.of(responses, feedback, preferences, prompts, judgeVerdicts, ktoExamples, dpoPairs,
-                policyVersions, trainerMetrics, deadLetters, schemas)) {
+        for (String name : List.of(
+                responses,
+                feedback,
+                preferences,
+                prompts,
+                judgeVerdicts,
+                ktoExamples,
+                dpoPairs,
+                policyVersions,
+                trainerMetrics,
+                deadLetters,
+                schemas)) {
             Objects.requireNonNull(name, "topic name");
             if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
-                throw new IllegalArgumentException("Invalid topic name '" + name
-                        + "': use 1-249 characters from [a-zA-Z0-9._-]");
+                throw new IllegalArgumentException(
+                        "Invalid topic name '" + name + "': use 1-249 characters from [a-zA-Z0-9._-]");
             }
         }
     }
 
     /** The default names. */
     public static TopicNames defaults() {
-        return new TopicNames("rlhf.responses", "rlhf.feedback", "rlhf.preferences", "rlhf.prompts",
-                "rlhf.judge.verdicts", "rlhf.examples.kto", "rlhf.examples.dpo", "rlhf.policy.versions",
-                "rlhf.trainer.metrics", "rlhf.dead-letters", "_rlhf.schemas");
+        return new TopicNames(
+                "rlhf.responses",
+                "rlhf.feedback",
+                "rlhf.preferences",
+                "rlhf.prompts",
+                "rlhf.judge.verdicts",
+                "rlhf.examples.kto",
+                "rlhf.examples.dpo",
+                "rlhf.policy.versions",
+                "rlhf.trainer.metrics",
+                "rlhf.dead-letters",
+                "_rlhf.schemas");
     }
 
     /** Every name with {@code prefix} prepended: unique topics per test or per tenant. */
@@ -67,8 +95,17 @@ public record TopicNames(String responses, String feedback, String preferences, 
     }
 
     private TopicNames map(UnaryOperator<String> f) {
-        return new TopicNames(f.apply(responses), f.apply(feedback), f.apply(preferences), f.apply(prompts),
-                f.apply(judgeVerdicts), f.apply(ktoExamples), f.apply(dpoPairs), f.apply(policyVersions),
-                f.apply(trainerMetrics), f.apply(deadLetters), f.apply(schemas));
+        return new TopicNames(
+                f.apply(responses),
+                f.apply(feedback),
+                f.apply(preferences),
+                f.apply(prompts),
+                f.apply(judgeVerdicts),
+                f.apply(ktoExamples),
+                f.apply(dpoPairs),
+                f.apply(policyVersions),
+                f.apply(trainerMetrics),
+                f.apply(deadLetters),
+                f.apply(schemas));
     }
 }

@@ -57,11 +57,12 @@ public final class TopicProvisioner {
         try {
             Set<String> existing = admin.listTopics().names().get();
             List<String> created = new ArrayList<>();
-            List<NewTopic> toCreate = specs.stream().filter(s -> !existing.contains(s.name()))
+            List<NewTopic> toCreate = specs.stream()
+                    .filter(s -> !existing.contains(s.name()))
                     .map(s -> new NewTopic(s.name(), s.partitions(), s.replicationFactor()).configs(s.configs()))
                     .toList();
-            for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> e
-                    : admin.createTopics(toCreate).values().entrySet()) {
+            for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> e :
+                    admin.createTopics(toCreate).values().entrySet()) {
                 try {
                     e.getValue().get();
                     created.add(e.getKey());
@@ -72,15 +73,19 @@ public final class TopicProvisioner {
                     }
                 }
             }
-            List<TopicSpec> preexisting = specs.stream().filter(s -> !created.contains(s.name())).toList();
+            List<TopicSpec> preexisting =
+                    specs.stream().filter(s -> !created.contains(s.name())).toList();
             List<String> mismatches = compareWhenVisible(preexisting);
-            List<String> unchanged = preexisting.stream().map(TopicSpec::name)
-                    .filter(n -> mismatches.stream().noneMatch(m -> m.startsWith(n + ":"))).toList();
+            List<String> unchanged = preexisting.stream()
+                    .map(TopicSpec::name)
+                    .filter(n -> mismatches.stream().noneMatch(m -> m.startsWith(n + ":")))
+                    .toList();
             created.forEach(n -> log.info("Created topic {}", n));
             mismatches.forEach(m -> log.warn("Topic exists with other settings: {}", m));
             return new Report(created, unchanged, mismatches);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Topic provisioning failed: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "Topic provisioning failed: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while provisioning topics", e);
@@ -111,9 +116,14 @@ public final class TopicProvisioner {
             return List.of();
         }
         Map<String, TopicDescription> descriptions = admin.describeTopics(
-                specs.stream().map(TopicSpec::name).toList()).allTopicNames().get();
+                        specs.stream().map(TopicSpec::name).toList())
+                .allTopicNames()
+                .get();
         Map<ConfigResource, Config> configs = admin.describeConfigs(specs.stream()
-                .map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name())).toList()).all().get();
+                        .map(s -> new ConfigResource(ConfigResource.Type.TOPIC, s.name()))
+                        .toList())
+                .all()
+                .get();
         List<String> mismatches = new ArrayList<>();
         for (TopicSpec spec : specs) {
             List<String> problems = new ArrayList<>();

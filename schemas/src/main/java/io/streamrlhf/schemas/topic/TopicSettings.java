@@ -9,50 +9,74 @@ public final class TopicSettings {
     private static final TopicNames NAMES = TopicNames.defaults();
     private static final TopicLayout LAYOUT = TopicLayout.defaults();
 
-    public static final Setting<String> RESPONSES = name("topic.responses", NAMES.responses(),
-            "ResponseGenerated events by response id");
-    public static final Setting<String> FEEDBACK = name("topic.feedback", NAMES.feedback(),
-            "Feedback events by response id");
-    public static final Setting<String> PREFERENCES = name("topic.preferences", NAMES.preferences(),
-            "PairwisePreference events by prompt id");
-    public static final Setting<String> PROMPTS = name("topic.prompts", NAMES.prompts(),
-            "prompts for the sampler to roll out");
-    public static final Setting<String> JUDGE_VERDICTS = name("topic.judge.verdicts", NAMES.judgeVerdicts(),
-            "rule-based judges' verdicts by response id");
-    public static final Setting<String> KTO_EXAMPLES = name("topic.kto.examples", NAMES.ktoExamples(),
-            "KTO examples for the trainer");
-    public static final Setting<String> DPO_PAIRS = name("topic.dpo.pairs", NAMES.dpoPairs(),
-            "DPO pairs for the trainer");
-    public static final Setting<String> POLICY_VERSIONS = name("topic.policy.versions", NAMES.policyVersions(),
-            "published policy versions by model id");
-    public static final Setting<String> TRAINER_METRICS = name("topic.trainer.metrics", NAMES.trainerMetrics(),
-            "trainer metrics by model id");
-    public static final Setting<String> DEAD_LETTERS = name("topic.dead.letters", NAMES.deadLetters(),
+    public static final Setting<String> RESPONSES =
+            name("topic.responses", NAMES.responses(), "ResponseGenerated events by response id");
+    public static final Setting<String> FEEDBACK =
+            name("topic.feedback", NAMES.feedback(), "Feedback events by response id");
+    public static final Setting<String> PREFERENCES =
+            name("topic.preferences", NAMES.preferences(), "PairwisePreference events by prompt id");
+    public static final Setting<String> PROMPTS =
+            name("topic.prompts", NAMES.prompts(), "prompts for the sampler to roll out");
+    public static final Setting<String> JUDGE_VERDICTS =
+            name("topic.judge.verdicts", NAMES.judgeVerdicts(), "rule-based judges' verdicts by response id");
+    public static final Setting<String> KTO_EXAMPLES =
+            name("topic.kto.examples", NAMES.ktoExamples(), "KTO examples for the trainer");
+    public static final Setting<String> DPO_PAIRS =
+            name("topic.dpo.pairs", NAMES.dpoPairs(), "DPO pairs for the trainer");
+    public static final Setting<String> POLICY_VERSIONS =
+            name("topic.policy.versions", NAMES.policyVersions(), "published policy versions by model id");
+    public static final Setting<String> TRAINER_METRICS =
+            name("topic.trainer.metrics", NAMES.trainerMetrics(), "trainer metrics by model id");
+    public static final Setting<String> DEAD_LETTERS = name(
+            "topic.dead.letters",
+            NAMES.deadLetters(),
             "records that could not be read or were invalid, with the reason");
-    public static final Setting<String> SCHEMAS = name("topic.schemas", NAMES.schemas(),
-            "the embedded schema registry's own log (compacted)");
-    public static final Setting<String> MONITOR_EVENTS = name("topic.monitor.events", "rlhf.monitor.events",
+    public static final Setting<String> SCHEMAS =
+            name("topic.schemas", NAMES.schemas(), "the embedded schema registry's own log (compacted)");
+    public static final Setting<String> MONITOR_EVENTS = name(
+            "topic.monitor.events",
+            "rlhf.monitor.events",
             "events from every streams sub-topology to the version monitor, by policy version");
 
-    public static final Setting<Integer> PARTITIONS = Setting.integer("topics.partitions", LAYOUT.partitions(),
+    public static final Setting<Integer> PARTITIONS = Setting.integer(
+            "topics.partitions",
+            LAYOUT.partitions(),
             "partitions of the event and example topics (inputs of one join must share one count)");
-    public static final Setting<Integer> REPLICATION_FACTOR = Setting.integer("topics.replication.factor",
-            (int) LAYOUT.replicationFactor(), "replicas of every topic, Kafka Streams' internal topics included "
-                    + "(3 in production)")
+    public static final Setting<Integer> REPLICATION_FACTOR = Setting.integer(
+                    "topics.replication.factor",
+                    (int) LAYOUT.replicationFactor(),
+                    "replicas of every topic, Kafka Streams' internal topics included " + "(3 in production)")
             .requiring(r -> r >= 1 && r <= Short.MAX_VALUE, "a whole number from 1 to 32767");
-    public static final Setting<java.time.Duration> EVENT_RETENTION = Setting.duration("topics.event.retention",
-            LAYOUT.eventRetention(), "retention of responses, feedback, preferences, prompts and verdicts "
+    public static final Setting<java.time.Duration> EVENT_RETENTION = Setting.duration(
+            "topics.event.retention",
+            LAYOUT.eventRetention(),
+            "retention of responses, feedback, preferences, prompts and verdicts "
                     + "(at least the 7-day late-feedback window)");
-    public static final Setting<java.time.Duration> EXAMPLE_RETENTION = Setting.duration("topics.example.retention",
-            LAYOUT.exampleRetention(), "retention of KTO examples, DPO pairs and dead letters");
+    public static final Setting<java.time.Duration> EXAMPLE_RETENTION = Setting.duration(
+            "topics.example.retention",
+            LAYOUT.exampleRetention(),
+            "retention of KTO examples, DPO pairs and dead letters");
 
     /** Every key above. */
-    public static final List<Setting<?>> ALL = List.of(RESPONSES, FEEDBACK, PREFERENCES, PROMPTS, JUDGE_VERDICTS,
-            KTO_EXAMPLES, DPO_PAIRS, POLICY_VERSIONS, TRAINER_METRICS, DEAD_LETTERS, SCHEMAS, MONITOR_EVENTS,
-            PARTITIONS, REPLICATION_FACTOR, EVENT_RETENTION, EXAMPLE_RETENTION);
+    public static final List<Setting<?>> ALL = List.of(
+            RESPONSES,
+            FEEDBACK,
+            PREFERENCES,
+            PROMPTS,
+            JUDGE_VERDICTS,
+            KTO_EXAMPLES,
+            DPO_PAIRS,
+            POLICY_VERSIONS,
+            TRAINER_METRICS,
+            DEAD_LETTERS,
+            SCHEMAS,
+            MONITOR_EVENTS,
+            PARTITIONS,
+            REPLICATION_FACTOR,
+            EVENT_RETENTION,
+            EXAMPLE_RETENTION);
 
-    private TopicSettings() {
-    }
+    private TopicSettings() {}
 
     private static Setting<String> name(String key, String defaultName, String doc) {
         return Setting.string(key, defaultName, "topic name: " + doc)

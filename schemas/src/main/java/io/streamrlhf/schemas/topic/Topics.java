@@ -47,12 +47,12 @@ public final class Topics {
         this.dpoPairs = topic(names.dpoPairs(), DpoPair.class, registry);
         this.policyVersions = topic(names.policyVersions(), PolicyVersion.class, registry);
         this.trainerMetrics = topic(names.trainerMetrics(), TrainerMetrics.class, registry);
-        this.deadLetters = new Topic<>(names.deadLetters(), Serdes.ByteArray(),
-                AvroSerde.forValues(DeadLetter.class, registry));
+        this.deadLetters =
+                new Topic<>(names.deadLetters(), Serdes.ByteArray(), AvroSerde.forValues(DeadLetter.class, registry));
     }
 
-    private static <V extends SpecificRecord> Topic<String, V> topic(String name, Class<V> type,
-                                                                    SchemaRegistryClient registry) {
+    private static <V extends SpecificRecord> Topic<String, V> topic(
+            String name, Class<V> type, SchemaRegistryClient registry) {
         return new Topic<>(name, Serdes.String(), AvroSerde.forValues(type, registry));
     }
 
@@ -102,7 +102,16 @@ public final class Topics {
 
     /** Every data topic (the registry's own log excluded). */
     public List<Topic<?, ?>> all() {
-        return List.of(responses, feedback, preferences, prompts, judgeVerdicts, ktoExamples, dpoPairs,
-                policyVersions, trainerMetrics, deadLetters);
+        return List.of(
+                responses,
+                feedback,
+                preferences,
+                prompts,
+                judgeVerdicts,
+                ktoExamples,
+                dpoPairs,
+                policyVersions,
+                trainerMetrics,
+                deadLetters);
     }
 }

@@ -7,8 +7,7 @@ import java.util.concurrent.TimeUnit;
 /** Orderly shutdown shared by the HTTP servers (registry, gateway, dashboard). */
 public final class Shutdown {
 
-    private Shutdown() {
-    }
+    private Shutdown() {}
 
     /**
      * Stops accepting work, waits up to {@code grace} for running tasks, then interrupts what is left. Keeps the

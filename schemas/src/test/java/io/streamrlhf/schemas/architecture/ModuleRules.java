@@ -18,41 +18,55 @@ import java.util.List;
  */
 public final class ModuleRules {
 
-  /**
-   * Packages of Kafka that are not public API: {@code internals} packages change in any release, and the broker's
-   * own classes belong in the embedded broker ({@code localstack}) only.
-   */
-  public static final List<String> KAFKA_NON_PUBLIC = List.of("org.apache.kafka..internals..", "kafka..",
-      "org.apache.kafka.controller..", "org.apache.kafka.image..", "org.apache.kafka.metadata..",
-      "org.apache.kafka.raft..", "org.apache.kafka.storage..");
+    /**
+     * Packages of Kafka that are not public API: {@code internals} packages change in any release, and the broker's
+     * own classes belong in the embedded broker ({@code localstack}) only.
+     */
+    public static final List<String> KAFKA_NON_PUBLIC = List.of(
+            "org.apache.kafka..internals..",
+            "kafka..",
+            "org.apache.kafka.controller..",
+            "org.apache.kafka.image..",
+            "org.apache.kafka.metadata..",
+            "org.apache.kafka.raft..",
+            "org.apache.kafka.storage..");
 
-  private ModuleRules() {}
+    private ModuleRules() {}
 
-  /** The module's own main classes: {@code target/classes} under the test's working folder, the module's root. */
-  public static JavaClasses mainClasses() {
-    Path classes = Path.of("target", "classes").toAbsolutePath();
-    if (!Files.isDirectory(classes)) {
-      throw new IllegalStateException("No main classes at " + classes + ": run from the module's folder, after compile");
+    /** The module's own main classes: {@code target/classes} under the test's working folder, the module's root. */
+    public static JavaClasses mainClasses() {
+        Path classes = Path.of("target", "classes").toAbsolutePath();
+        if (!Files.isDirectory(classes)) {
+            throw new IllegalStateException(
+                    "No main classes at " + classes + ": run from the module's folder, after compile");
+        }
+        return new ClassFileImporter().importPath(classes);
     }
-    return new ClassFileImporter().importPath(classes);
-  }
 
-  /**
-   * No class uses a non-public Kafka package ({@link #KAFKA_NON_PUBLIC}), except the named top-level classes
-   * (with their nested classes): an allow-list of known violations that are being removed, never a way in.
-   */
-  public static ArchRule noKafkaInternals(String... allowedClasses) {
-    List<String> allowed = List.of(allowedClasses);
-    DescribedPredicate<JavaClass> allowListed = DescribedPredicate.describe("allow-listed " + allowed,
-        c -> allowed.stream().anyMatch(a -> c.getName().equals(a) || c.getName().startsWith(a + "$")));
-    ClassesShould should = allowed.isEmpty() ? noClasses().should()
-        : noClasses().that(DescribedPredicate.not(allowListed)).should();
-    return should.dependOnClassesThat().resideInAnyPackage(KAFKA_NON_PUBLIC.toArray(String[]::new))
-        .because("correctness must rest on Kafka's public API; internals change in any release");
-  }
+    /**
+     * No class uses a non-public Kafka package ({@link #KAFKA_NON_PUBLIC}), except the named top-level classes
+     * (with their nested classes): an allow-list of known violations that are being removed, never a way in.
+     */
+    public static ArchRule noKafkaInternals(String... allowedClasses) {
+        List<String> allowed = List.of(allowedClasses);
+        DescribedPredicate<JavaClass> allowListed = DescribedPredicate.describe(
+                "allow-listed " + allowed,
+                c -> allowed.stream()
+                        .anyMatch(a -> c.getName().equals(a) || c.getName().startsWith(a + "$")));
+        ClassesShould should = allowed.isEmpty()
+                ? noClasses().should()
+                : noClasses().that(DescribedPredicate.not(allowListed)).should();
+        return should.dependOnClassesThat()
+                .resideInAnyPackage(KAFKA_NON_PUBLIC.toArray(String[]::new))
+                .because("correctness must rest on Kafka's public API; internals change in any release");
+    }
 
-  /** No class uses the given project packages (another module's code, reached only through topics). */
-  public static ArchRule noUseOf(String because, String... packages) {
-    return noClasses().should().dependOnClassesThat().resideInAnyPackage(packages).because(because);
-  }
+    /** No class uses the given project packages (another module's code, reached only through topics). */
+    public static ArchRule noUseOf(String because, String... packages) {
+        return noClasses()
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(packages)
+                .because(because);
+    }
 }

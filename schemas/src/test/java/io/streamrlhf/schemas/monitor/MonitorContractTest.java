@@ -24,15 +24,17 @@ class MonitorContractTest {
     void readsEveryDocumentedFieldOfARow() throws Exception {
         VersionStats row = json.readValue(ROW, VersionStats.class);
 
-        assertThat(row).isEqualTo(new VersionStats(3, 60_000, 120_000, 10, 8, 6, 2, 1, 0.75, 0.41, 0.93, 4, null,
-                100.0, 7, 1, 2, 3, 4, 5, 0));
+        assertThat(row)
+                .isEqualTo(new VersionStats(
+                        3, 60_000, 120_000, 10, 8, 6, 2, 1, 0.75, 0.41, 0.93, 4, null, 100.0, 7, 1, 2, 3, 4, 5, 0));
     }
 
     @Test
     void writesWhatItReads() throws Exception {
         VersionsDocument doc = new VersionsDocument(List.of(json.readValue(ROW, VersionStats.class)));
 
-        assertThat(json.readValue(json.writeValueAsString(doc), VersionsDocument.class)).isEqualTo(doc);
+        assertThat(json.readValue(json.writeValueAsString(doc), VersionsDocument.class))
+                .isEqualTo(doc);
     }
 
     @Test
@@ -40,7 +42,8 @@ class MonitorContractTest {
         String renamed = ROW.replace("\"thumbsUp\":", "\"up\":");
 
         assertThatThrownBy(() -> json.readValue(renamed, VersionStats.class))
-                .isInstanceOf(MismatchedInputException.class).hasMessageContaining("thumbsUp");
+                .isInstanceOf(MismatchedInputException.class)
+                .hasMessageContaining("thumbsUp");
     }
 
     @Test
@@ -63,12 +66,14 @@ class MonitorContractTest {
         String bad = ROW.replace("\"thumbsUpRate\": 0.75", "\"thumbsUpRate\": 75");
 
         assertThatThrownBy(() -> json.readValue(bad, VersionStats.class))
-                .isInstanceOf(ValueInstantiationException.class).hasMessageContaining("thumbsUpRate");
+                .isInstanceOf(ValueInstantiationException.class)
+                .hasMessageContaining("thumbsUpRate");
     }
 
     @Test
     void rejectsADocumentWithoutItsList() {
         assertThatThrownBy(() -> json.readValue("{\"rows\": []}", MinutesDocument.class))
-                .isInstanceOf(MismatchedInputException.class).hasMessageContaining("minutes");
+                .isInstanceOf(MismatchedInputException.class)
+                .hasMessageContaining("minutes");
     }
 }

@@ -14,20 +14,33 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CompatibilityRulesTest {
 
     /** {a}. */
-    private static final Schema A = SchemaBuilder.record("R").fields().requiredString("a").endRecord();
+    private static final Schema A =
+            SchemaBuilder.record("R").fields().requiredString("a").endRecord();
     /** {a, b = "x"}: readable both ways with A. */
-    private static final Schema A_B_DEFAULT = SchemaBuilder.record("R").fields()
-            .requiredString("a").name("b").type().stringType().stringDefault("x").endRecord();
+    private static final Schema A_B_DEFAULT = SchemaBuilder.record("R")
+            .fields()
+            .requiredString("a")
+            .name("b")
+            .type()
+            .stringType()
+            .stringDefault("x")
+            .endRecord();
     /** {a, b} without default: can read A_B_DEFAULT's data, not A's. */
-    private static final Schema A_B_REQUIRED = SchemaBuilder.record("R").fields()
-            .requiredString("a").requiredString("b").endRecord();
+    private static final Schema A_B_REQUIRED = SchemaBuilder.record("R")
+            .fields()
+            .requiredString("a")
+            .requiredString("b")
+            .endRecord();
     /** {a: int}: a type change nothing else reads. */
-    private static final Schema A_INT = SchemaBuilder.record("R").fields().requiredInt("a").endRecord();
+    private static final Schema A_INT =
+            SchemaBuilder.record("R").fields().requiredInt("a").endRecord();
 
     @Test
     void addingAFieldWithADefaultIsCompatibleAtEveryLevel() {
         for (CompatibilityLevel level : CompatibilityLevel.values()) {
-            assertThat(Compatibility.violations(level, A_B_DEFAULT, List.of(A))).as(level.name()).isEmpty();
+            assertThat(Compatibility.violations(level, A_B_DEFAULT, List.of(A)))
+                    .as(level.name())
+                    .isEmpty();
         }
     }
 
@@ -35,25 +48,36 @@ class CompatibilityRulesTest {
     void addingARequiredFieldIsForwardButNotBackwardCompatible() {
         // new reader cannot read old data without b; old reader ignores b in new data
         assertThat(Compatibility.violations(CompatibilityLevel.BACKWARD, A_B_REQUIRED, List.of(A)))
-                .singleElement().asString().contains("new schema cannot read").contains("READER_FIELD_MISSING_DEFAULT_VALUE");
-        assertThat(Compatibility.violations(CompatibilityLevel.FORWARD, A_B_REQUIRED, List.of(A))).isEmpty();
-        assertThat(Compatibility.violations(CompatibilityLevel.FULL, A_B_REQUIRED, List.of(A))).hasSize(1);
-        assertThat(Compatibility.violations(CompatibilityLevel.NONE, A_B_REQUIRED, List.of(A))).isEmpty();
+                .singleElement()
+                .asString()
+                .contains("new schema cannot read")
+                .contains("READER_FIELD_MISSING_DEFAULT_VALUE");
+        assertThat(Compatibility.violations(CompatibilityLevel.FORWARD, A_B_REQUIRED, List.of(A)))
+                .isEmpty();
+        assertThat(Compatibility.violations(CompatibilityLevel.FULL, A_B_REQUIRED, List.of(A)))
+                .hasSize(1);
+        assertThat(Compatibility.violations(CompatibilityLevel.NONE, A_B_REQUIRED, List.of(A)))
+                .isEmpty();
     }
 
     @Test
     void removingARequiredFieldIsBackwardButNotForwardCompatible() {
-        assertThat(Compatibility.violations(CompatibilityLevel.BACKWARD, A, List.of(A_B_REQUIRED))).isEmpty();
+        assertThat(Compatibility.violations(CompatibilityLevel.BACKWARD, A, List.of(A_B_REQUIRED)))
+                .isEmpty();
         assertThat(Compatibility.violations(CompatibilityLevel.FORWARD, A, List.of(A_B_REQUIRED)))
-                .singleElement().asString().contains("an earlier version cannot read");
-        assertThat(Compatibility.violations(CompatibilityLevel.FULL, A, List.of(A_B_REQUIRED))).hasSize(1);
+                .singleElement()
+                .asString()
+                .contains("an earlier version cannot read");
+        assertThat(Compatibility.violations(CompatibilityLevel.FULL, A, List.of(A_B_REQUIRED)))
+                .hasSize(1);
     }
 
     @Test
     void changingAFieldTypeIsAcceptedOnlyUnderNone() {
         for (CompatibilityLevel level : CompatibilityLevel.values()) {
             assertThat(Compatibility.violations(level, A_INT, List.of(A)).isEmpty())
-                    .as(level.name()).isEqualTo(level == CompatibilityLevel.NONE);
+                    .as(level.name())
+                    .isEqualTo(level == CompatibilityLevel.NONE);
         }
     }
 
@@ -63,8 +87,10 @@ class CompatibilityRulesTest {
         List<Schema> history = List.of(A, A_B_DEFAULT);
 
         // then
-        assertThat(Compatibility.violations(CompatibilityLevel.BACKWARD, A_B_REQUIRED, history)).isEmpty();
-        assertThat(Compatibility.violations(CompatibilityLevel.BACKWARD_TRANSITIVE, A_B_REQUIRED, history)).hasSize(1);
+        assertThat(Compatibility.violations(CompatibilityLevel.BACKWARD, A_B_REQUIRED, history))
+                .isEmpty();
+        assertThat(Compatibility.violations(CompatibilityLevel.BACKWARD_TRANSITIVE, A_B_REQUIRED, history))
+                .hasSize(1);
     }
 
     @Test
@@ -73,10 +99,14 @@ class CompatibilityRulesTest {
         List<Schema> history = List.of(A_B_REQUIRED, A_B_DEFAULT);
 
         // then
-        assertThat(Compatibility.violations(CompatibilityLevel.FORWARD, A, history)).isEmpty();
-        assertThat(Compatibility.violations(CompatibilityLevel.FORWARD_TRANSITIVE, A, history)).hasSize(1);
-        assertThat(Compatibility.violations(CompatibilityLevel.FULL, A, history)).isEmpty();
-        assertThat(Compatibility.violations(CompatibilityLevel.FULL_TRANSITIVE, A, history)).hasSize(1);
+        assertThat(Compatibility.violations(CompatibilityLevel.FORWARD, A, history))
+                .isEmpty();
+        assertThat(Compatibility.violations(CompatibilityLevel.FORWARD_TRANSITIVE, A, history))
+                .hasSize(1);
+        assertThat(Compatibility.violations(CompatibilityLevel.FULL, A, history))
+                .isEmpty();
+        assertThat(Compatibility.violations(CompatibilityLevel.FULL_TRANSITIVE, A, history))
+                .hasSize(1);
     }
 
     @Test
@@ -112,8 +142,8 @@ class CompatibilityRulesTest {
         boolean accepted = tryRegister(registry, "s", A);
 
         // then: A follows A_B_DEFAULT both ways, but A_B_REQUIRED cannot read A's data
-        boolean forwardTransitive = level == CompatibilityLevel.FORWARD_TRANSITIVE
-                || level == CompatibilityLevel.FULL_TRANSITIVE;
+        boolean forwardTransitive =
+                level == CompatibilityLevel.FORWARD_TRANSITIVE || level == CompatibilityLevel.FULL_TRANSITIVE;
         assertThat(accepted).isEqualTo(!forwardTransitive);
         assertThat(registry.compatibility("s")).isEqualTo(level);
         assertThat(registry.compatibility("other")).isEqualTo(CompatibilityLevel.NONE);
@@ -167,7 +197,8 @@ class CompatibilityRulesTest {
     void levelNamesParseCaseInsensitivelyAndRejectUnknownOnes() {
         assertThat(CompatibilityLevel.parse(" full_transitive ")).isEqualTo(CompatibilityLevel.FULL_TRANSITIVE);
         assertThatThrownBy(() -> CompatibilityLevel.parse("SIDEWAYS"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("BACKWARD_TRANSITIVE");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("BACKWARD_TRANSITIVE");
     }
 
     private static boolean tryRegister(InMemorySchemaRegistry registry, String subject, Schema schema) {

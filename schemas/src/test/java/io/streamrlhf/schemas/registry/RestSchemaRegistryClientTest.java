@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /** The REST client's own behaviour: configuration, transport failures, auth, lenient parsing, caching. */
 class RestSchemaRegistryClientTest {
 
-    private static final Schema SCHEMA = SchemaBuilder.record("R").fields().requiredString("a").endRecord();
+    private static final Schema SCHEMA =
+            SchemaBuilder.record("R").fields().requiredString("a").endRecord();
 
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
@@ -60,8 +61,8 @@ class RestSchemaRegistryClientTest {
         stub("/", exchange -> {
             // hold the exchange open: no response
         });
-        RestSchemaRegistryClient client = new RestSchemaRegistryClient(RestSchemaRegistryClient.Config
-                .of(stubUrl()).withTimeouts(Duration.ofSeconds(1), Duration.ofMillis(300)));
+        RestSchemaRegistryClient client = new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.of(stubUrl())
+                .withTimeouts(Duration.ofSeconds(1), Duration.ofMillis(300)));
 
         // when / then
         assertThatThrownBy(() -> client.latest("s"))
@@ -84,8 +85,9 @@ class RestSchemaRegistryClientTest {
 
         // then: extra fields tolerated, credentials sent and hidden
         assertThat(id).isEqualTo(7);
-        assertThat(authorizations).containsExactly("Basic " + java.util.Base64.getEncoder()
-                .encodeToString("key:s@cret".getBytes(StandardCharsets.UTF_8)));
+        assertThat(authorizations)
+                .containsExactly("Basic "
+                        + java.util.Base64.getEncoder().encodeToString("key:s@cret".getBytes(StandardCharsets.UTF_8)));
         assertThat(client.config().url().toString()).doesNotContain("key").doesNotContain("cret");
         assertThat(client.config().toString()).doesNotContain("cret");
     }
@@ -98,7 +100,10 @@ class RestSchemaRegistryClientTest {
             if (path.startsWith("/schemas/ids/")) {
                 answer(exchange, 200, "{\"schema\": " + quote(SCHEMA.toString()) + ", \"schemaType\": \"AVRO\"}");
             } else if (path.endsWith("/versions/latest")) {
-                answer(exchange, 200, "{\"subject\":\"s\",\"version\":1,\"id\":3,\"schema\":" + quote(SCHEMA.toString()) + "}");
+                answer(
+                        exchange,
+                        200,
+                        "{\"subject\":\"s\",\"version\":1,\"id\":3,\"schema\":" + quote(SCHEMA.toString()) + "}");
             } else {
                 answer(exchange, 200, "{\"id\": 3}");
             }
@@ -113,9 +118,13 @@ class RestSchemaRegistryClientTest {
         }
 
         // then
-        assertThat(requests).containsExactly(
-                "POST /subjects/s/versions", "GET /schemas/ids/5", "GET /subjects/s/versions/latest",
-                "GET /subjects/s/versions/latest", "GET /subjects/s/versions/latest");
+        assertThat(requests)
+                .containsExactly(
+                        "POST /subjects/s/versions",
+                        "GET /schemas/ids/5",
+                        "GET /subjects/s/versions/latest",
+                        "GET /subjects/s/versions/latest",
+                        "GET /subjects/s/versions/latest");
     }
 
     @Test
@@ -137,7 +146,10 @@ class RestSchemaRegistryClientTest {
     @Test
     void nonAvroSchemaFromAnotherClientIsRejectedClearly() throws IOException {
         // given
-        stub("/", exchange -> answer(exchange, 200, "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}"));
+        stub(
+                "/",
+                exchange ->
+                        answer(exchange, 200, "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}"));
         RestSchemaRegistryClient client = new RestSchemaRegistryClient(stubUrl());
 
         // when / then
@@ -156,7 +168,10 @@ class RestSchemaRegistryClientTest {
             if (exchange.getRequestURI().getPath().equals("/config")) {
                 answer(exchange, 200, "{\"compatibilityLevel\":\"FORWARD\"}");
             } else {
-                answer(exchange, 404, "{\"error_code\":40408,\"message\":\"Subject 's' does not have subject-level compatibility configured\"}");
+                answer(
+                        exchange,
+                        404,
+                        "{\"error_code\":40408,\"message\":\"Subject 's' does not have subject-level compatibility configured\"}");
             }
         });
         RestSchemaRegistryClient client = new RestSchemaRegistryClient(stubUrl());
@@ -168,16 +183,21 @@ class RestSchemaRegistryClientTest {
     @Test
     void configRejectsWhatCannotWork() {
         assertThatThrownBy(() -> RestSchemaRegistryClient.Config.of("ftp://host"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http://");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("http://");
         assertThatThrownBy(() -> RestSchemaRegistryClient.Config.of("localhost:8081"))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new RestSchemaRegistryClient.Config(URI.create("http://h:1"), Duration.ZERO,
-                Duration.ofSeconds(1), Optional.empty())).hasMessageContaining("positive");
-        assertThatThrownBy(() -> RestSchemaRegistryClient.Config.of("http://h:1").withBasicAuth("no-colon"))
+        assertThatThrownBy(() -> new RestSchemaRegistryClient.Config(
+                        URI.create("http://h:1"), Duration.ZERO, Duration.ofSeconds(1), Optional.empty()))
+                .hasMessageContaining("positive");
+        assertThatThrownBy(
+                        () -> RestSchemaRegistryClient.Config.of("http://h:1").withBasicAuth("no-colon"))
                 .hasMessageContaining("user:password");
-        assertThatThrownBy(() -> new RestSchemaRegistryClient.Config(URI.create("http://u:p@h:1"),
-                Duration.ofSeconds(1), Duration.ofSeconds(1), Optional.of("a:b"))).hasMessageContaining("not both");
-        assertThat(RestSchemaRegistryClient.Config.of("https://u:p@h:8081/prefix").url())
+        assertThatThrownBy(() -> new RestSchemaRegistryClient.Config(
+                        URI.create("http://u:p@h:1"), Duration.ofSeconds(1), Duration.ofSeconds(1), Optional.of("a:b")))
+                .hasMessageContaining("not both");
+        assertThat(RestSchemaRegistryClient.Config.of("https://u:p@h:8081/prefix")
+                        .url())
                 .isEqualTo(URI.create("https://h:8081/prefix"));
     }
 
@@ -188,8 +208,11 @@ class RestSchemaRegistryClientTest {
     private void stub(String context, Handler handler) throws IOException {
         stub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         stub.createContext(context, exchange -> {
-            requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath());
-            exchange.getRequestHeaders().getOrDefault("Authorization", List.of()).forEach(authorizations::add);
+            requests.add(
+                    exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath());
+            exchange.getRequestHeaders()
+                    .getOrDefault("Authorization", List.of())
+                    .forEach(authorizations::add);
             handler.handle(exchange);
         });
         stub.start();
@@ -199,7 +222,8 @@ class RestSchemaRegistryClientTest {
         return "http://127.0.0.1:" + stub.getAddress().getPort();
     }
 
-    private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String body) throws IOException {
+    private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String body)
+            throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {

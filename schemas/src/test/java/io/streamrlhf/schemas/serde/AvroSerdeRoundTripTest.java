@@ -29,8 +29,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 public class AvroSerdeRoundTripTest {
 
     static Stream<Class<? extends SpecificRecord>> everyContract() {
-        return Stream.of(ResponseGenerated.class, Feedback.class, PairwisePreference.class, Prompt.class,
-                JudgeVerdict.class, KtoExample.class, DpoPair.class, PolicyVersion.class, TrainerMetrics.class,
+        return Stream.of(
+                ResponseGenerated.class,
+                Feedback.class,
+                PairwisePreference.class,
+                Prompt.class,
+                JudgeVerdict.class,
+                KtoExample.class,
+                DpoPair.class,
+                PolicyVersion.class,
+                TrainerMetrics.class,
                 DeadLetter.class);
     }
 

@@ -60,8 +60,8 @@ class MalformedBytesTest {
 
     @Test
     void plainJsonWhereAvroWasExpectedIsABadMagicByte() {
-        assertDecodeFails("{\"feedbackId\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                Reason.BAD_MAGIC_BYTE, -1);
+        assertDecodeFails(
+                "{\"feedbackId\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8), Reason.BAD_MAGIC_BYTE, -1);
     }
 
     @Test
@@ -77,8 +77,8 @@ class MalformedBytesTest {
     @Test
     void registryThatCannotBeReachedIsRegistryUnavailable() {
         // given: a REST client on a port nobody listens on
-        RestSchemaRegistryClient unreachable = new RestSchemaRegistryClient(
-                RestSchemaRegistryClient.Config.of("http://127.0.0.1:" + closedPort())
+        RestSchemaRegistryClient unreachable =
+                new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.of("http://127.0.0.1:" + closedPort())
                         .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)));
         AvroDeserializer<Feedback> deserializer = new AvroDeserializer<>(unreachable, Feedback.getClassSchema());
 
@@ -87,7 +87,9 @@ class MalformedBytesTest {
                 .asInstanceOf(type(RecordDecodeException.class))
                 .satisfies(e -> {
                     assertThat(e.reason()).isEqualTo(Reason.REGISTRY_UNAVAILABLE);
-                    assertThat(e.isTransient()).as("an unreachable registry is worth a retry").isTrue();
+                    assertThat(e.isTransient())
+                            .as("an unreachable registry is worth a retry")
+                            .isTrue();
                     assertThat(e.getMessage()).contains("127.0.0.1");
                 });
     }
@@ -162,14 +164,18 @@ class MalformedBytesTest {
         // when / then
         assertThatThrownBy(() -> policies.deserializer().deserialize("policies", bytes))
                 .asInstanceOf(type(RecordDecodeException.class))
-                .extracting(RecordDecodeException::reason).isEqualTo(Reason.CORRUPT_PAYLOAD);
+                .extracting(RecordDecodeException::reason)
+                .isEqualTo(Reason.CORRUPT_PAYLOAD);
     }
 
     @Test
     void writerSchemaTheReaderCannotResolveIsIncompatibleSchema() {
         // given: a record registered elsewhere whose feedbackId is an int
-        Schema foreign = SchemaBuilder.record("Feedback").namespace("elsewhere").fields()
-                .requiredInt("feedbackId").endRecord();
+        Schema foreign = SchemaBuilder.record("Feedback")
+                .namespace("elsewhere")
+                .fields()
+                .requiredInt("feedbackId")
+                .endRecord();
         int foreignId = registry.register("elsewhere-value", foreign);
         byte[] bytes = withHeader(foreignId, encode(e -> e.writeInt(5)));
 
@@ -180,7 +186,8 @@ class MalformedBytesTest {
     @Test
     void coordinatesCanBeAddedOnceKnown() {
         // given
-        RecordDecodeException e = new RecordDecodeException(Reason.BAD_MAGIC_BYTE, TOPIC, -1, "magic byte is 0x01", null);
+        RecordDecodeException e =
+                new RecordDecodeException(Reason.BAD_MAGIC_BYTE, TOPIC, -1, "magic byte is 0x01", null);
 
         // when
         RecordDecodeException located = e.at(3, 42L);
@@ -196,11 +203,15 @@ class MalformedBytesTest {
         assertThatThrownBy(() -> serde.deserializer().deserialize(TOPIC, bytes))
                 .asInstanceOf(type(RecordDecodeException.class))
                 .satisfies(e -> {
-                    assertThat(e.reason()).as("reason for %s", Arrays.toString(bytes)).isEqualTo(reason);
+                    assertThat(e.reason())
+                            .as("reason for %s", Arrays.toString(bytes))
+                            .isEqualTo(reason);
                     assertThat(e.topic()).isEqualTo(TOPIC);
                     assertThat(e.schemaId()).isEqualTo(schemaId);
                     assertThat(e.getMessage()).startsWith(reason.name());
-                    assertThat(e.isTransient()).as("bytes bad in themselves are never retried").isFalse();
+                    assertThat(e.isTransient())
+                            .as("bytes bad in themselves are never retried")
+                            .isFalse();
                 });
     }
 
@@ -237,7 +248,10 @@ class MalformedBytesTest {
 
     private static byte[] withHeader(int schemaId, byte[] body) {
         return ByteBuffer.allocate(WireFormat.HEADER_SIZE + body.length)
-                .put(WireFormat.MAGIC_BYTE).putInt(schemaId).put(body).array();
+                .put(WireFormat.MAGIC_BYTE)
+                .putInt(schemaId)
+                .put(body)
+                .array();
     }
 
     private static int closedPort() {

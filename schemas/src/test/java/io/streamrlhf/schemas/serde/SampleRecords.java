@@ -21,8 +21,7 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class SampleRecords {
 
-    private SampleRecords() {
-    }
+    private SampleRecords() {}
 
     /** A Feedback with every field set, including the optional comment. */
     public static Feedback feedback(String id) {
@@ -56,11 +55,17 @@ public final class SampleRecords {
                 return record;
             }
             case ENUM:
-                return SpecificData.get().createEnum(
-                        schema.getEnumSymbols().get(random.nextInt(schema.getEnumSymbols().size())), schema);
+                return SpecificData.get()
+                        .createEnum(
+                                schema.getEnumSymbols()
+                                        .get(random.nextInt(
+                                                schema.getEnumSymbols().size())),
+                                schema);
             case UNION: {
-                Schema branch = schema.getTypes().stream().filter(s -> s.getType() != Schema.Type.NULL)
-                        .findFirst().orElse(schema.getTypes().get(0));
+                Schema branch = schema.getTypes().stream()
+                        .filter(s -> s.getType() != Schema.Type.NULL)
+                        .findFirst()
+                        .orElse(schema.getTypes().get(0));
                 return value(branch, random);
             }
             case ARRAY: {

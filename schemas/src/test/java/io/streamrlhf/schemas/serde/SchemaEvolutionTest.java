@@ -25,7 +25,8 @@ class SchemaEvolutionTest {
         int v1Id = registry.register(WireFormat.valueSubject(TOPIC), Feedback.getClassSchema());
 
         // when
-        int v2Id = registry.register(WireFormat.valueSubject(TOPIC), io.streamrlhf.schemas.serde.evolution.Feedback.SCHEMA$);
+        int v2Id = registry.register(
+                WireFormat.valueSubject(TOPIC), io.streamrlhf.schemas.serde.evolution.Feedback.SCHEMA$);
 
         // then
         assertThat(v2Id).isNotEqualTo(v1Id);
@@ -55,8 +56,12 @@ class SchemaEvolutionTest {
         // given
         registry.register(WireFormat.valueSubject(TOPIC), Feedback.getClassSchema());
         io.streamrlhf.schemas.serde.evolution.Feedback newer = new io.streamrlhf.schemas.serde.evolution.Feedback()
-                .with("feedbackId", "f2").with("responseId", "r2").with("userId", "u2")
-                .with("kind", FeedbackKind.RETRACT).with("comment", null).with("eventTime", Instant.ofEpochMilli(5))
+                .with("feedbackId", "f2")
+                .with("responseId", "r2")
+                .with("userId", "u2")
+                .with("kind", FeedbackKind.RETRACT)
+                .with("comment", null)
+                .with("eventTime", Instant.ofEpochMilli(5))
                 .with("channel", "mobile");
         byte[] newBytes = v2.serializer().serialize(TOPIC, newer);
 
@@ -66,7 +71,14 @@ class SchemaEvolutionTest {
         // then
         assertThat(WireFormat.valueSubject(TOPIC)).isIn(registry.subjects());
         assertThat(registry.versions(WireFormat.valueSubject(TOPIC))).containsExactly(1, 2);
-        assertThat(read).isEqualTo(Feedback.newBuilder().setFeedbackId("f2").setResponseId("r2").setUserId("u2")
-                .setKind(FeedbackKind.RETRACT).setComment(null).setEventTime(Instant.ofEpochMilli(5)).build());
+        assertThat(read)
+                .isEqualTo(Feedback.newBuilder()
+                        .setFeedbackId("f2")
+                        .setResponseId("r2")
+                        .setUserId("u2")
+                        .setKind(FeedbackKind.RETRACT)
+                        .setComment(null)
+                        .setEventTime(Instant.ofEpochMilli(5))
+                        .build());
     }
 }

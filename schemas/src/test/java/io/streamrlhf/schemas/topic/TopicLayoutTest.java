@@ -10,23 +10,24 @@ class TopicLayoutTest {
 
     @Test
     void readsOverridesFromProperties() {
-        TopicLayout layout = TopicLayout.fromProperties(Map.of("topics.partitions", "6", "topics.replication.factor", "3"));
+        TopicLayout layout =
+                TopicLayout.fromProperties(Map.of("topics.partitions", "6", "topics.replication.factor", "3"));
         assertThat(layout.partitions()).isEqualTo(6);
         assertThat(layout.replicationFactor()).isEqualTo((short) 3);
     }
 
     @Test
     void readsRetentionsInEitherDurationSyntax() {
-        TopicLayout layout = TopicLayout.fromProperties(Map.of("topics.event.retention", "14d",
-                "topics.example.retention", "P60D"));
+        TopicLayout layout =
+                TopicLayout.fromProperties(Map.of("topics.event.retention", "14d", "topics.example.retention", "P60D"));
         assertThat(layout.eventRetention()).isEqualTo(java.time.Duration.ofDays(14));
         assertThat(layout.exampleRetention()).isEqualTo(java.time.Duration.ofDays(60));
     }
 
     @Test
     void specsFromPropertiesIncludeTheMonitorEventsTopicUnderItsConfiguredName() {
-        var specs = TopicLayout.specsFromProperties(Map.of("topic.monitor.events", "t.monitor",
-                "topic.dead.letters", "t.dead"));
+        var specs = TopicLayout.specsFromProperties(
+                Map.of("topic.monitor.events", "t.monitor", "topic.dead.letters", "t.dead"));
         assertThat(specs).hasSize(12);
         assertThat(specs).extracting(TopicSpec::name).contains("t.monitor", "t.dead", "rlhf.responses");
     }
@@ -34,7 +35,8 @@ class TopicLayoutTest {
     @Test
     void refusesEventRetentionShorterThanTheLateFeedbackWindow() {
         assertThatThrownBy(() -> TopicLayout.fromProperties(Map.of("topics.event.retention", "P1D")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("P7D");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("P7D");
     }
 
     @Test
@@ -48,8 +50,11 @@ class TopicLayoutTest {
         TopicNames names = TopicNames.defaults();
         var specs = TopicLayout.defaults().specs(names);
         assertThat(specs).hasSize(11);
-        assertThat(specs).filteredOn(s -> s.name().equals(names.schemas()))
-                .singleElement().extracting(s -> s.configs().get("cleanup.policy")).isEqualTo("compact");
+        assertThat(specs)
+                .filteredOn(s -> s.name().equals(names.schemas()))
+                .singleElement()
+                .extracting(s -> s.configs().get("cleanup.policy"))
+                .isEqualTo("compact");
     }
 
     @Test

@@ -28,6 +28,7 @@ class BackoffTest {
     @Test
     void rejectsAMaximumBelowTheInitialDelay() {
         assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least the initial");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least the initial");
     }
 }

@@ -32,14 +32,18 @@ public final class StreamRlhfTopology {
     /** The whole topology. */
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
-        MonitorTap tap = MonitorTap.toTopic(serdes.monitorEvents(settings.monitor().eventsTopic()));
+        MonitorTap tap =
+                MonitorTap.toTopic(serdes.monitorEvents(settings.monitor().eventsTopic()));
         ValidatedInputs inputs = new ValidatedInputs(builder, serdes.topics(), settings.validation(), tap);
         tap.add(inputs.responses(), MonitorEvents::forResponse, "monitor-responses");
         KStream<String, KtoDecision> decisions =
                 new KtoTopology(settings.kto(), settings.validation(), serdes).addTo(builder, inputs);
         new DpoTopology(settings.dpo(), settings.judge(), settings.validation(), serdes)
                 .addTo(builder, inputs, decisions);
-        new MonitorTopology(settings.monitor(), serdes.monitorEvents(settings.monitor().eventsTopic()), serdes)
+        new MonitorTopology(
+                        settings.monitor(),
+                        serdes.monitorEvents(settings.monitor().eventsTopic()),
+                        serdes)
                 .addTo(builder);
         return builder.build();
     }

@@ -51,8 +51,8 @@ public final class StreamsApp implements AutoCloseable {
 
     public StreamsApp(StreamsAppConfig config) {
         this.config = config;
-        this.serdes = new StreamSerdes(new Topics(config.topicNames(), config.registry()), config.registry(),
-                config.stateStoreType());
+        this.serdes = new StreamSerdes(
+                new Topics(config.topicNames(), config.registry()), config.registry(), config.stateStoreType());
         this.topology = new StreamRlhfTopology(config.settings(), serdes).build();
     }
 
@@ -69,11 +69,14 @@ public final class StreamsApp implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitInterval().toMillis());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor());
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), (int) config.producerLinger().toMillis());
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), (int)
+                config.producerLinger().toMillis());
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), config.producerBatchSize());
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingExceptionHandler.class);
         p.put(DeadLetterProcessingExceptionHandler.REGISTRY_CONFIG, config.registry());
-        p.put(DeadLetterProcessingExceptionHandler.TOPIC_CONFIG, config.topicNames().deadLetters());
+        p.put(
+                DeadLetterProcessingExceptionHandler.TOPIC_CONFIG,
+                config.topicNames().deadLetters());
         p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, SinkProductionExceptionHandler.class);
         p.put(SinkProductionExceptionHandler.SINK_TOPICS_CONFIG, sinkTopics(config));
         // A record without a valid timestamp must not stop the application: it takes its partition's time.
@@ -84,15 +87,19 @@ public final class StreamsApp implements AutoCloseable {
         if (!config.instanceId().isEmpty()) {
             p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), config.instanceId());
         }
-        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
-                (int) config.sessionTimeout().toMillis());
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int)
+                config.sessionTimeout().toMillis());
         return p;
     }
 
     /** The topics the topology writes its output to, as opposed to its changelogs and repartitions. */
     static List<String> sinkTopics(StreamsAppConfig config) {
         TopicNames n = config.topicNames();
-        return List.of(n.ktoExamples(), n.dpoPairs(), n.judgeVerdicts(), n.deadLetters(),
+        return List.of(
+                n.ktoExamples(),
+                n.dpoPairs(),
+                n.judgeVerdicts(),
+                n.deadLetters(),
                 config.settings().monitor().eventsTopic());
     }
 
@@ -124,8 +131,12 @@ public final class StreamsApp implements AutoCloseable {
         int port = config.settings().monitor().httpPort();
         if (port >= 0) {
             try {
-                http = new MonitorHttpServer(monitorQuery(), () -> streams.state().toString(), port,
-                        config.settings().monitor().ssePeriod(), Clock.systemUTC());
+                http = new MonitorHttpServer(
+                        monitorQuery(),
+                        () -> streams.state().toString(),
+                        port,
+                        config.settings().monitor().ssePeriod(),
+                        Clock.systemUTC());
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot serve the monitor on port " + port, e);
             }
@@ -148,8 +159,8 @@ public final class StreamsApp implements AutoCloseable {
     }
 
     private ReadOnlyWindowStore<String, VersionMinuteStats> monitorStore() {
-        return streams.store(StoreQueryParameters.fromNameAndType(MonitorTopology.STORE,
-                QueryableStoreTypes.<String, VersionMinuteStats>windowStore()));
+        return streams.store(StoreQueryParameters.fromNameAndType(
+                MonitorTopology.STORE, QueryableStoreTypes.<String, VersionMinuteStats>windowStore()));
     }
 
     /** The port of the monitor endpoint, when it serves one. */

@@ -25,8 +25,7 @@ public final class AvroSize {
     /** The Confluent wire-format header: magic byte and schema id. */
     public static final int HEADER_BYTES = 5;
 
-    private AvroSize() {
-    }
+    private AvroSize() {}
 
     /** Whether {@code record}, serialized with its header, takes at most {@code maxBytes}. */
     public static boolean fits(IndexedRecord record, long maxBytes) {

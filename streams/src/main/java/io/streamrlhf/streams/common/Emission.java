@@ -13,16 +13,13 @@ import io.streamrlhf.streams.avro.MonitorEvent;
 public sealed interface Emission<T> {
 
     /** A data record. */
-    record Data<T>(T value) implements Emission<T> {
-    }
+    record Data<T>(T value) implements Emission<T> {}
 
     /** A monitor event. */
-    record Monitor<T>(MonitorEvent event) implements Emission<T> {
-    }
+    record Monitor<T>(MonitorEvent event) implements Emission<T> {}
 
     /** A dead letter keyed by the original key bytes. */
-    record Dead<T>(byte[] key, DeadLetter letter) implements Emission<T> {
-    }
+    record Dead<T>(byte[] key, DeadLetter letter) implements Emission<T> {}
 
     static <T> Emission<T> data(T value) {
         return new Data<>(value);

@@ -103,7 +103,8 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
                 }
             } else if (emission instanceof Emission.Dead<T> letter) {
                 if (dead) {
-                    context.forward(new Record<>(letter.key(), letter.letter(), record.timestamp(), record.headers()),
+                    context.forward(
+                            new Record<>(letter.key(), letter.letter(), record.timestamp(), record.headers()),
                             routes.deadChild);
                 }
             } else {
@@ -113,8 +114,8 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
 
         @Override
         public <K1 extends String, V1 extends Emission<T>> void forward(Record<K1, V1> record, String childName) {
-            throw new UnsupportedOperationException("An emitting processor forwards by kind, not to child "
-                    + childName);
+            throw new UnsupportedOperationException(
+                    "An emitting processor forwards by kind, not to child " + childName);
         }
 
         @Override
@@ -163,8 +164,7 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
         }
 
         @Override
-        public Cancellable schedule(Instant startTime, Duration interval, PunctuationType type,
-                                    Punctuator callback) {
+        public Cancellable schedule(Instant startTime, Duration interval, PunctuationType type, Punctuator callback) {
             return context.schedule(startTime, interval, type, callback);
         }
 

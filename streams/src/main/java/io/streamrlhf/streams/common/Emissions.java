@@ -24,7 +24,7 @@ public final class Emissions<T> {
     /** Suffix of the node that receives a processor's dead letters. */
     public static final String DEAD = "-dead";
 
-    private static final ForeachAction<Object, Object> NOTHING = (k, v) -> { };
+    private static final ForeachAction<Object, Object> NOTHING = (k, v) -> {};
 
     private final KStream<Object, Object> routed;
     private final String name;
@@ -43,12 +43,14 @@ public final class Emissions<T> {
      * Runs {@code processor} on {@code input} as the node {@code name}, connected to {@code stores}, and returns what
      * it emits by kind ({@link EmissionRouter}).
      */
-    public static <K, V, T> Emissions<T> process(KStream<K, V> input,
-                                                 ProcessorSupplier<K, V, String, Emission<T>> processor,
-                                                 String name, String... stores) {
+    public static <K, V, T> Emissions<T> process(
+            KStream<K, V> input,
+            ProcessorSupplier<K, V, String, Emission<T>> processor,
+            String name,
+            String... stores) {
         EmissionRouter.Routes routes = new EmissionRouter.Routes(name + DATA, name + MONITOR, name + DEAD);
-        KStream<Object, Object> routed = input.process(() -> new EmissionRouter<>(processor.get(), routes),
-                Named.as(name), stores);
+        KStream<Object, Object> routed =
+                input.process(() -> new EmissionRouter<>(processor.get(), routes), Named.as(name), stores);
         return new Emissions<>(routed, name, routes);
     }
 

@@ -9,8 +9,7 @@ import java.util.UUID;
 /** Deterministic ids of what the topologies emit, so a replay after a crash produces the same ids. */
 public final class Ids {
 
-    private Ids() {
-    }
+    private Ids() {}
 
     /** The KTO example id of one user's label on one response. */
     public static String ktoExample(String responseId, String userId) {
@@ -40,6 +39,9 @@ public final class Ids {
         byte[] hash = md5.digest(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8));
         hash[6] = (byte) ((hash[6] & 0x0f) | 0x30);
         hash[8] = (byte) ((hash[8] & 0x3f) | 0x80);
-        return new UUID(ByteBuffer.wrap(hash, 0, 8).getLong(), ByteBuffer.wrap(hash, 8, 8).getLong()).toString();
+        return new UUID(
+                        ByteBuffer.wrap(hash, 0, 8).getLong(),
+                        ByteBuffer.wrap(hash, 8, 8).getLong())
+                .toString();
     }
 }

@@ -14,8 +14,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class ScheduleIndex {
 
     /** One due entry. */
-    public record Entry(long time, String tag) {
-    }
+    public record Entry(long time, String tag) {}
 
     private static final String MAX_SUFFIX = "|\uffff";
     private final KeyValueStore<String, String> store;

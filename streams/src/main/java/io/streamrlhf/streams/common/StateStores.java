@@ -2,7 +2,6 @@ package io.streamrlhf.streams.common;
 
 import io.streamrlhf.streams.config.StateStoreType;
 import java.time.Duration;
-import java.util.function.ToLongFunction;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
@@ -53,15 +52,20 @@ public final class StateStores {
 
     /** The key-value bytes store of the configured type. */
     private KeyValueBytesStoreSupplier supplier(String name) {
-        return type == StateStoreType.ROCKSDB ? Stores.persistentKeyValueStore(name)
+        return type == StateStoreType.ROCKSDB
+                ? Stores.persistentKeyValueStore(name)
                 : Stores.inMemoryKeyValueStore(name);
     }
 
     /** A window store without duplicates. */
-    public <K, V> StoreBuilder<WindowStore<K, V>> window(String name, Duration retention, Duration size,
-                                                           Serde<K> keys, Serde<V> values) {
-        return Stores.windowStoreBuilder(type == StateStoreType.ROCKSDB
-                ? Stores.persistentWindowStore(name, retention, size, false)
-                : Stores.inMemoryWindowStore(name, retention, size, false), keys, values).withCachingEnabled();
+    public <K, V> StoreBuilder<WindowStore<K, V>> window(
+            String name, Duration retention, Duration size, Serde<K> keys, Serde<V> values) {
+        return Stores.windowStoreBuilder(
+                        type == StateStoreType.ROCKSDB
+                                ? Stores.persistentWindowStore(name, retention, size, false)
+                                : Stores.inMemoryWindowStore(name, retention, size, false),
+                        keys,
+                        values)
+                .withCachingEnabled();
     }
 }

@@ -2,8 +2,8 @@ package io.streamrlhf.streams.common;
 
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.serde.AvroSerde;
+import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.Topics;
-import io.streamrlhf.streams.config.StateStoreType;
 import io.streamrlhf.streams.avro.DerivedPromptState;
 import io.streamrlhf.streams.avro.KtoDecision;
 import io.streamrlhf.streams.avro.KtoResponseState;
@@ -13,8 +13,8 @@ import io.streamrlhf.streams.avro.PromptSnapshot;
 import io.streamrlhf.streams.avro.ResponseSnapshot;
 import io.streamrlhf.streams.avro.RolloutGroup;
 import io.streamrlhf.streams.avro.VersionMinuteStats;
+import io.streamrlhf.streams.config.StateStoreType;
 import java.util.Objects;
-import io.streamrlhf.schemas.topic.Topic;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 

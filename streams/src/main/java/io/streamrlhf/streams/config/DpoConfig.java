@@ -32,9 +32,17 @@ import java.util.Map;
  *                      {@value KtoConfig#MAX_STATE_BYTES_LIMIT}. Property {@code dpo.max.state.bytes}, default 524288
  *                      (512 KiB)
  */
-public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Duration preferenceBuffer,
-                        Duration responseRetention, int rolloutGroupSize, Duration rolloutWindow, double rho,
-                        Duration punctuateInterval, int derivedResponsesPerPrompt, int maxStateBytes) {
+public record DpoConfig(
+        Duration derivedWindow,
+        int derivedPairsPerPrompt,
+        Duration preferenceBuffer,
+        Duration responseRetention,
+        int rolloutGroupSize,
+        Duration rolloutWindow,
+        double rho,
+        Duration punctuateInterval,
+        int derivedResponsesPerPrompt,
+        int maxStateBytes) {
 
     public DpoConfig {
         Durations.requirePositive("dpo.derived.window", derivedWindow);
@@ -43,11 +51,12 @@ public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Durat
         Durations.requirePositive("dpo.rollout.window", rolloutWindow);
         Durations.requirePositive("dpo.punctuate.interval", punctuateInterval);
         if (derivedPairsPerPrompt < 1) {
-            throw new IllegalArgumentException("dpo.derived.pairs.per.prompt must be >= 1, got " + derivedPairsPerPrompt);
+            throw new IllegalArgumentException(
+                    "dpo.derived.pairs.per.prompt must be >= 1, got " + derivedPairsPerPrompt);
         }
         if (rolloutGroupSize < 2) {
-            throw new IllegalArgumentException("dpo.rollout.group.size must be >= 2 (a pair needs two rollouts), got "
-                    + rolloutGroupSize);
+            throw new IllegalArgumentException(
+                    "dpo.rollout.group.size must be >= 2 (a pair needs two rollouts), got " + rolloutGroupSize);
         }
         if (derivedResponsesPerPrompt < 2) {
             throw new IllegalArgumentException("dpo.derived.responses.per.prompt must be >= 2 (a pair needs two "
@@ -65,13 +74,23 @@ public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Durat
 
     /** The documented defaults. */
     public static DpoConfig defaults() {
-        return new DpoConfig(Duration.ofHours(1), 4, Duration.ofMinutes(10), Duration.ofDays(7), 4,
-                Duration.ofSeconds(60), 0.1, Duration.ofSeconds(1), 100, 512 << 10);
+        return new DpoConfig(
+                Duration.ofHours(1),
+                4,
+                Duration.ofMinutes(10),
+                Duration.ofDays(7),
+                4,
+                Duration.ofSeconds(60),
+                0.1,
+                Duration.ofSeconds(1),
+                100,
+                512 << 10);
     }
 
     /** The defaults overridden by {@code dpo.*} keys. */
     public static DpoConfig fromProperties(Map<String, String> properties) {
-        return new DpoConfig(StreamsKeys.DPO_DERIVED_WINDOW.get(properties),
+        return new DpoConfig(
+                StreamsKeys.DPO_DERIVED_WINDOW.get(properties),
                 StreamsKeys.DPO_DERIVED_PAIRS_PER_PROMPT.get(properties),
                 StreamsKeys.DPO_PREFERENCE_BUFFER.get(properties),
                 StreamsKeys.DPO_RESPONSE_RETENTION.get(properties),
@@ -85,13 +104,31 @@ public record DpoConfig(Duration derivedWindow, int derivedPairsPerPrompt, Durat
 
     /** A copy with another rho. */
     public DpoConfig withRho(double newRho) {
-        return new DpoConfig(derivedWindow, derivedPairsPerPrompt, preferenceBuffer, responseRetention,
-                rolloutGroupSize, rolloutWindow, newRho, punctuateInterval, derivedResponsesPerPrompt, maxStateBytes);
+        return new DpoConfig(
+                derivedWindow,
+                derivedPairsPerPrompt,
+                preferenceBuffer,
+                responseRetention,
+                rolloutGroupSize,
+                rolloutWindow,
+                newRho,
+                punctuateInterval,
+                derivedResponsesPerPrompt,
+                maxStateBytes);
     }
 
     /** A copy with other bounds on one prompt's state. */
     public DpoConfig withStateBounds(int responsesPerPrompt, int maxBytes) {
-        return new DpoConfig(derivedWindow, derivedPairsPerPrompt, preferenceBuffer, responseRetention,
-                rolloutGroupSize, rolloutWindow, rho, punctuateInterval, responsesPerPrompt, maxBytes);
+        return new DpoConfig(
+                derivedWindow,
+                derivedPairsPerPrompt,
+                preferenceBuffer,
+                responseRetention,
+                rolloutGroupSize,
+                rolloutWindow,
+                rho,
+                punctuateInterval,
+                responsesPerPrompt,
+                maxBytes);
     }
 }

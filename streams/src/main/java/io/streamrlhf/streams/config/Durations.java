@@ -5,8 +5,7 @@ import java.time.Duration;
 /** Checks on durations shared by the config records' compact constructors (parsing is the config module's). */
 public final class Durations {
 
-    private Durations() {
-    }
+    private Durations() {}
 
     static Duration requireNonNegative(String name, Duration d) {
         if (d == null || d.isNegative()) {

@@ -27,23 +27,30 @@ import java.util.regex.PatternSyntaxException;
  * @param requireEndToken whether {@code end-token} fails completions cut off at the token limit (TRL's
  *                        {@code missing_eos_penalty} as a rule). Property {@code judge.require.end.token}, default true
  */
-public record JudgeConfig(int minLength, int maxLength, List<String> bannedPhrases, Map<String, Pattern> formatByTask,
-                          boolean exactAnswer, boolean requireEndToken) {
+public record JudgeConfig(
+        int minLength,
+        int maxLength,
+        List<String> bannedPhrases,
+        Map<String, Pattern> formatByTask,
+        boolean exactAnswer,
+        boolean requireEndToken) {
 
     public JudgeConfig {
         if (minLength < 0 || maxLength < minLength) {
             throw new IllegalArgumentException("judge.min.length (" + minLength + ") and judge.max.length (" + maxLength
                     + ") must satisfy 0 <= min <= max");
         }
-        bannedPhrases = bannedPhrases.stream().map(s -> s.trim().toLowerCase(Locale.ROOT))
-                .filter(s -> !s.isEmpty()).toList();
+        bannedPhrases = bannedPhrases.stream()
+                .map(s -> s.trim().toLowerCase(Locale.ROOT))
+                .filter(s -> !s.isEmpty())
+                .toList();
         formatByTask = Map.copyOf(formatByTask);
     }
 
     /** The documented defaults. */
     public static JudgeConfig defaults() {
-        return new JudgeConfig(1, 2000, List.of("as an ai language model", "i cannot help with that"), Map.of(), true,
-                true);
+        return new JudgeConfig(
+                1, 2000, List.of("as an ai language model", "i cannot help with that"), Map.of(), true, true);
     }
 
     /** The defaults overridden by {@code judge.*} keys. */
@@ -53,13 +60,18 @@ public record JudgeConfig(int minLength, int maxLength, List<String> bannedPhras
             try {
                 formats.put(task, Pattern.compile(regex, Pattern.DOTALL));
             } catch (PatternSyntaxException e) {
-                throw ConfigException.badValue(StreamsKeys.JUDGE_FORMAT.prefix() + task, regex,
+                throw ConfigException.badValue(
+                        StreamsKeys.JUDGE_FORMAT.prefix() + task,
+                        regex,
                         "a regular expression (" + e.getDescription() + ")");
             }
         });
-        return new JudgeConfig(StreamsKeys.JUDGE_MIN_LENGTH.get(properties),
+        return new JudgeConfig(
+                StreamsKeys.JUDGE_MIN_LENGTH.get(properties),
                 StreamsKeys.JUDGE_MAX_LENGTH.get(properties),
-                Arrays.asList(StreamsKeys.JUDGE_BANNED_PHRASES.get(properties).split("\\|")), formats,
-                StreamsKeys.JUDGE_EXACT_ANSWER.get(properties), StreamsKeys.JUDGE_REQUIRE_END_TOKEN.get(properties));
+                Arrays.asList(StreamsKeys.JUDGE_BANNED_PHRASES.get(properties).split("\\|")),
+                formats,
+                StreamsKeys.JUDGE_EXACT_ANSWER.get(properties),
+                StreamsKeys.JUDGE_REQUIRE_END_TOKEN.get(properties));
     }
 }

@@ -29,9 +29,15 @@ import java.util.Map;
  *                      1 MiB a Kafka producer and broker accept by default. Property {@code kto.max.state.bytes},
  *                      default 524288 (512 KiB)
  */
-public record KtoConfig(Duration settleDelay, Duration responseRetention, Duration earlyFeedbackBuffer,
-                        int userLabelsPerHour, Duration punctuateInterval, int cachedStateBytes,
-                        int maxVotesPerResponse, int maxStateBytes) {
+public record KtoConfig(
+        Duration settleDelay,
+        Duration responseRetention,
+        Duration earlyFeedbackBuffer,
+        int userLabelsPerHour,
+        Duration punctuateInterval,
+        int cachedStateBytes,
+        int maxVotesPerResponse,
+        int maxStateBytes) {
 
     /**
      * The largest state record allowed: Kafka's default {@code max.request.size} (1048576) less 64 KiB for the
@@ -45,15 +51,15 @@ public record KtoConfig(Duration settleDelay, Duration responseRetention, Durati
         Durations.requirePositive("kto.early.feedback.buffer", earlyFeedbackBuffer);
         Durations.requirePositive("kto.punctuate.interval", punctuateInterval);
         if (userLabelsPerHour < 0) {
-            throw new IllegalArgumentException("kto.user.labels.per.hour must be >= 0 (0 disables the cap), got "
-                    + userLabelsPerHour);
+            throw new IllegalArgumentException(
+                    "kto.user.labels.per.hour must be >= 0 (0 disables the cap), got " + userLabelsPerHour);
         }
         if (cachedStateBytes < 1) {
             throw new IllegalArgumentException("kto.cached.state.bytes must be at least 1, got " + cachedStateBytes);
         }
         if (maxVotesPerResponse < 1) {
-            throw new IllegalArgumentException("kto.max.votes.per.response must be at least 1, got "
-                    + maxVotesPerResponse);
+            throw new IllegalArgumentException(
+                    "kto.max.votes.per.response must be at least 1, got " + maxVotesPerResponse);
         }
         if (maxStateBytes < 4096 || maxStateBytes > MAX_STATE_BYTES_LIMIT) {
             throw new IllegalArgumentException("kto.max.state.bytes must be within [4096, " + MAX_STATE_BYTES_LIMIT
@@ -67,13 +73,21 @@ public record KtoConfig(Duration settleDelay, Duration responseRetention, Durati
 
     /** The documented defaults. */
     public static KtoConfig defaults() {
-        return new KtoConfig(Duration.ofSeconds(30), Duration.ofDays(7), Duration.ofMinutes(10), 100,
-                Duration.ofSeconds(1), 32 << 20, 1000, 512 << 10);
+        return new KtoConfig(
+                Duration.ofSeconds(30),
+                Duration.ofDays(7),
+                Duration.ofMinutes(10),
+                100,
+                Duration.ofSeconds(1),
+                32 << 20,
+                1000,
+                512 << 10);
     }
 
     /** The defaults overridden by {@code kto.*} keys. */
     public static KtoConfig fromProperties(Map<String, String> properties) {
-        return new KtoConfig(StreamsKeys.KTO_SETTLE_DELAY.get(properties),
+        return new KtoConfig(
+                StreamsKeys.KTO_SETTLE_DELAY.get(properties),
                 StreamsKeys.KTO_RESPONSE_RETENTION.get(properties),
                 StreamsKeys.KTO_EARLY_FEEDBACK_BUFFER.get(properties),
                 StreamsKeys.KTO_USER_LABELS_PER_HOUR.get(properties),
@@ -85,19 +99,40 @@ public record KtoConfig(Duration settleDelay, Duration responseRetention, Durati
 
     /** A copy with another settle delay. */
     public KtoConfig withSettleDelay(Duration delay) {
-        return new KtoConfig(delay, responseRetention, earlyFeedbackBuffer, userLabelsPerHour, punctuateInterval,
-                cachedStateBytes, maxVotesPerResponse, maxStateBytes);
+        return new KtoConfig(
+                delay,
+                responseRetention,
+                earlyFeedbackBuffer,
+                userLabelsPerHour,
+                punctuateInterval,
+                cachedStateBytes,
+                maxVotesPerResponse,
+                maxStateBytes);
     }
 
     /** A copy with another per-user cap. */
     public KtoConfig withUserLabelsPerHour(int cap) {
-        return new KtoConfig(settleDelay, responseRetention, earlyFeedbackBuffer, cap, punctuateInterval,
-                cachedStateBytes, maxVotesPerResponse, maxStateBytes);
+        return new KtoConfig(
+                settleDelay,
+                responseRetention,
+                earlyFeedbackBuffer,
+                cap,
+                punctuateInterval,
+                cachedStateBytes,
+                maxVotesPerResponse,
+                maxStateBytes);
     }
 
     /** A copy with other bounds on one response's state. */
     public KtoConfig withStateBounds(int maxVotes, int maxBytes) {
-        return new KtoConfig(settleDelay, responseRetention, earlyFeedbackBuffer, userLabelsPerHour, punctuateInterval,
-                cachedStateBytes, maxVotes, maxBytes);
+        return new KtoConfig(
+                settleDelay,
+                responseRetention,
+                earlyFeedbackBuffer,
+                userLabelsPerHour,
+                punctuateInterval,
+                cachedStateBytes,
+                maxVotes,
+                maxBytes);
     }
 }

@@ -34,21 +34,25 @@ public record MonitorConfig(Duration grace, Duration retention, int httpPort, Du
                     + "' is not a topic name: use 1-249 characters from [a-zA-Z0-9._-]");
         }
         if (httpPort < -1 || httpPort > 65_535) {
-            throw new IllegalArgumentException("monitor.http.port must be -1 (off), 0 (any) or a port, got " + httpPort);
+            throw new IllegalArgumentException(
+                    "monitor.http.port must be -1 (off), 0 (any) or a port, got " + httpPort);
         }
     }
 
     /** The documented defaults. */
     public static MonitorConfig defaults() {
-        return new MonitorConfig(Duration.ofMinutes(1), Duration.ofHours(24), 7071, Duration.ofSeconds(1),
-                "rlhf.monitor.events");
+        return new MonitorConfig(
+                Duration.ofMinutes(1), Duration.ofHours(24), 7071, Duration.ofSeconds(1), "rlhf.monitor.events");
     }
 
     /** The defaults overridden by {@code monitor.*} keys. */
     public static MonitorConfig fromProperties(Map<String, String> properties) {
-        return new MonitorConfig(StreamsKeys.MONITOR_GRACE.get(properties),
-                StreamsKeys.MONITOR_RETENTION.get(properties), StreamsKeys.MONITOR_HTTP_PORT.get(properties),
-                StreamsKeys.MONITOR_SSE_PERIOD.get(properties), TopicSettings.MONITOR_EVENTS.get(properties));
+        return new MonitorConfig(
+                StreamsKeys.MONITOR_GRACE.get(properties),
+                StreamsKeys.MONITOR_RETENTION.get(properties),
+                StreamsKeys.MONITOR_HTTP_PORT.get(properties),
+                StreamsKeys.MONITOR_SSE_PERIOD.get(properties),
+                TopicSettings.MONITOR_EVENTS.get(properties));
     }
 
     /** A copy serving on another port (0: any free port, -1: none). */

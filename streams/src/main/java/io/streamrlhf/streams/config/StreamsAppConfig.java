@@ -35,16 +35,27 @@ import java.util.Objects;
  * @param instanceId static group membership id, or empty for dynamic membership
  * @param sessionTimeout how long the group waits for a member that stopped without leaving
  */
-public record StreamsAppConfig(String applicationId, String bootstrapServers, Path stateDir,
-                               SchemaRegistryClient registry, TopicNames topicNames, StreamsSettings settings,
-                               int threads, Duration commitInterval, int replicationFactor,
-                               StateStoreType stateStoreType, Duration producerLinger, int producerBatchSize,
-                               Map<String, String> kafkaOverrides, String instanceId, Duration sessionTimeout) {
+public record StreamsAppConfig(
+        String applicationId,
+        String bootstrapServers,
+        Path stateDir,
+        SchemaRegistryClient registry,
+        TopicNames topicNames,
+        StreamsSettings settings,
+        int threads,
+        Duration commitInterval,
+        int replicationFactor,
+        StateStoreType stateStoreType,
+        Duration producerLinger,
+        int producerBatchSize,
+        Map<String, String> kafkaOverrides,
+        String instanceId,
+        Duration sessionTimeout) {
 
     public StreamsAppConfig {
         if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]{1,200}")) {
-            throw new IllegalArgumentException("streams.application.id '" + applicationId
-                    + "' must be 1-200 characters from [a-zA-Z0-9._-]");
+            throw new IllegalArgumentException(
+                    "streams.application.id '" + applicationId + "' must be 1-200 characters from [a-zA-Z0-9._-]");
         }
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("bootstrap.servers must name at least one host:port");
@@ -98,15 +109,41 @@ public record StreamsAppConfig(String applicationId, String bootstrapServers, Pa
 
     /** A copy with other settings. */
     public StreamsAppConfig withSettings(StreamsSettings newSettings) {
-        return new StreamsAppConfig(applicationId, bootstrapServers, stateDir, registry, topicNames, newSettings,
-                threads, commitInterval, replicationFactor, stateStoreType, producerLinger, producerBatchSize,
-                kafkaOverrides, instanceId, sessionTimeout);
+        return new StreamsAppConfig(
+                applicationId,
+                bootstrapServers,
+                stateDir,
+                registry,
+                topicNames,
+                newSettings,
+                threads,
+                commitInterval,
+                replicationFactor,
+                stateStoreType,
+                producerLinger,
+                producerBatchSize,
+                kafkaOverrides,
+                instanceId,
+                sessionTimeout);
     }
 
     /** A copy with another state folder (a restarted instance that must restore from changelogs). */
     public StreamsAppConfig withStateDir(Path dir) {
-        return new StreamsAppConfig(applicationId, bootstrapServers, dir, registry, topicNames, settings,
-                threads, commitInterval, replicationFactor, stateStoreType, producerLinger, producerBatchSize,
-                kafkaOverrides, instanceId, sessionTimeout);
+        return new StreamsAppConfig(
+                applicationId,
+                bootstrapServers,
+                dir,
+                registry,
+                topicNames,
+                settings,
+                threads,
+                commitInterval,
+                replicationFactor,
+                stateStoreType,
+                producerLinger,
+                producerBatchSize,
+                kafkaOverrides,
+                instanceId,
+                sessionTimeout);
     }
 }

@@ -13,117 +13,201 @@ public final class StreamsKeys {
     private static final JudgeConfig JUDGE = JudgeConfig.defaults();
     private static final MonitorConfig MONITOR = MonitorConfig.defaults();
 
-    public static final Setting<String> APPLICATION_ID = Setting.string("streams.application.id",
-            "streamrlhf-streams", "Kafka Streams application id (consumer group, transactional id and internal "
-                    + "topic prefix)");
-    public static final Setting<String> STATE_DIR = Setting.string("streams.state.dir",
-            Path.of(System.getProperty("java.io.tmpdir"), "streamrlhf-streams").toString(),
-            "local state (RocksDB); run, demo and up put it under data.dir")
+    public static final Setting<String> APPLICATION_ID = Setting.string(
+            "streams.application.id",
+            "streamrlhf-streams",
+            "Kafka Streams application id (consumer group, transactional id and internal " + "topic prefix)");
+    public static final Setting<String> STATE_DIR = Setting.string(
+                    "streams.state.dir",
+                    Path.of(System.getProperty("java.io.tmpdir"), "streamrlhf-streams")
+                            .toString(),
+                    "local state (RocksDB); run, demo and up put it under data.dir")
             .describedDefault("<data.dir>/streams-state, else <java.io.tmpdir>/streamrlhf-streams");
-    public static final Setting<Integer> THREADS = Setting.integer("streams.threads", 1, "stream threads")
-            .requiring(n -> n >= 1, "at least 1");
-    public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("streams.commit.interval",
-            Duration.ofMillis(100), "transaction commit interval (bounds output latency under exactly-once)");
-    public static final Setting<Duration> PRODUCER_LINGER = Setting.duration("streams.producer.linger",
-            Duration.ofMillis(100), "producer linger.ms; under exactly-once a reader sees nothing before the "
+    public static final Setting<Integer> THREADS =
+            Setting.integer("streams.threads", 1, "stream threads").requiring(n -> n >= 1, "at least 1");
+    public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration(
+            "streams.commit.interval",
+            Duration.ofMillis(100),
+            "transaction commit interval (bounds output latency under exactly-once)");
+    public static final Setting<Duration> PRODUCER_LINGER = Setting.duration(
+            "streams.producer.linger",
+            Duration.ofMillis(100),
+            "producer linger.ms; under exactly-once a reader sees nothing before the "
                     + "commit, so a linger up to the commit interval adds no latency");
-    public static final Setting<Integer> PRODUCER_BATCH_SIZE = Setting.integer("streams.producer.batch.size",
-            512 * 1024, "producer batch.size in bytes (Kafka's 16384 splits a commit's changelog writes into many "
-                    + "requests)");
-    public static final Setting<StateStoreType> STATE_STORE = Setting.enumeration("streams.state.store",
-            StateStoreType.class, StateStoreType.ROCKSDB, "where state stores keep their data: ROCKSDB or IN_MEMORY");
-    public static final Setting<String> INSTANCE_ID = Setting.string("streams.instance.id", null,
+    public static final Setting<Integer> PRODUCER_BATCH_SIZE = Setting.integer(
+            "streams.producer.batch.size",
+            512 * 1024,
+            "producer batch.size in bytes (Kafka's 16384 splits a commit's changelog writes into many " + "requests)");
+    public static final Setting<StateStoreType> STATE_STORE = Setting.enumeration(
+            "streams.state.store",
+            StateStoreType.class,
+            StateStoreType.ROCKSDB,
+            "where state stores keep their data: ROCKSDB or IN_MEMORY");
+    public static final Setting<String> INSTANCE_ID = Setting.string(
+            "streams.instance.id",
+            null,
             "static group membership: this instance's group.instance.id, unique among the application's instances;"
                     + " a restarted instance takes its tasks back at once (after kill -9 too). Unset: dynamic");
-    public static final Setting<Duration> SESSION_TIMEOUT = Setting.duration("streams.session.timeout",
-            Duration.ofSeconds(45), "how long the group waits for a member that stopped without leaving before it"
+    public static final Setting<Duration> SESSION_TIMEOUT = Setting.duration(
+            "streams.session.timeout",
+            Duration.ofSeconds(45),
+            "how long the group waits for a member that stopped without leaving before it"
                     + " moves the member's tasks (within the broker's group.min/max.session.timeout.ms)");
 
-    public static final Setting<Duration> KTO_SETTLE_DELAY = Setting.duration("kto.settle.delay", KTO.settleDelay(),
+    public static final Setting<Duration> KTO_SETTLE_DELAY = Setting.duration(
+            "kto.settle.delay",
+            KTO.settleDelay(),
             "how long (stream time) a vote must stand before it is emitted; 0s emits at once");
-    public static final Setting<Duration> KTO_RESPONSE_RETENTION = Setting.duration("kto.response.retention",
-            KTO.responseRetention(), "how long a response waits for feedback; later feedback is dead-lettered");
-    public static final Setting<Duration> KTO_EARLY_FEEDBACK_BUFFER = Setting.duration("kto.early.feedback.buffer",
-            KTO.earlyFeedbackBuffer(), "how long feedback waits for a response that has not arrived yet");
-    public static final Setting<Integer> KTO_USER_LABELS_PER_HOUR = Setting.integer("kto.user.labels.per.hour",
-            KTO.userLabelsPerHour(), "labels per user per hour (stream time) that count toward training; the excess "
+    public static final Setting<Duration> KTO_RESPONSE_RETENTION = Setting.duration(
+            "kto.response.retention",
+            KTO.responseRetention(),
+            "how long a response waits for feedback; later feedback is dead-lettered");
+    public static final Setting<Duration> KTO_EARLY_FEEDBACK_BUFFER = Setting.duration(
+            "kto.early.feedback.buffer",
+            KTO.earlyFeedbackBuffer(),
+            "how long feedback waits for a response that has not arrived yet");
+    public static final Setting<Integer> KTO_USER_LABELS_PER_HOUR = Setting.integer(
+            "kto.user.labels.per.hour",
+            KTO.userLabelsPerHour(),
+            "labels per user per hour (stream time) that count toward training; the excess "
                     + "is emitted with weight 0; 0 disables the cap");
-    public static final Setting<Duration> KTO_PUNCTUATE_INTERVAL = Setting.duration("kto.punctuate.interval",
-            KTO.punctuateInterval(), "how often (stream time) settled votes and expired state are swept");
-    public static final Setting<Integer> KTO_CACHED_STATE_BYTES = Setting.integer("kto.cached.state.bytes",
-            KTO.cachedStateBytes(), "bytes of response states the KTO join holds as objects per task, most recently"
+    public static final Setting<Duration> KTO_PUNCTUATE_INTERVAL = Setting.duration(
+            "kto.punctuate.interval",
+            KTO.punctuateInterval(),
+            "how often (stream time) settled votes and expired state are swept");
+    public static final Setting<Integer> KTO_CACHED_STATE_BYTES = Setting.integer(
+            "kto.cached.state.bytes",
+            KTO.cachedStateBytes(),
+            "bytes of response states the KTO join holds as objects per task, most recently"
                     + " used first (a state weighs what it would take serialized)");
-    public static final Setting<Integer> KTO_MAX_VOTES_PER_RESPONSE = Setting.integer("kto.max.votes.per.response",
-            KTO.maxVotesPerResponse(), "distinct voters plus early feedback one response keeps; one more is"
+    public static final Setting<Integer> KTO_MAX_VOTES_PER_RESPONSE = Setting.integer(
+            "kto.max.votes.per.response",
+            KTO.maxVotesPerResponse(),
+            "distinct voters plus early feedback one response keeps; one more is"
                     + " dead-lettered as RESPONSE_VOTES_LIMIT");
-    public static final Setting<Integer> KTO_MAX_STATE_BYTES = Setting.integer("kto.max.state.bytes",
-            KTO.maxStateBytes(), "bytes of one response's state record (key plus value, 4096-983040); a record that"
+    public static final Setting<Integer> KTO_MAX_STATE_BYTES = Setting.integer(
+            "kto.max.state.bytes",
+            KTO.maxStateBytes(),
+            "bytes of one response's state record (key plus value, 4096-983040); a record that"
                     + " would exceed it is dead-lettered as RESPONSE_STATE_LIMIT");
 
-    public static final Setting<Duration> DPO_DERIVED_WINDOW = Setting.duration("dpo.derived.window",
-            DPO.derivedWindow(), "labels on one prompt pair up only when both fall within this window");
+    public static final Setting<Duration> DPO_DERIVED_WINDOW = Setting.duration(
+            "dpo.derived.window",
+            DPO.derivedWindow(),
+            "labels on one prompt pair up only when both fall within this window");
     public static final Setting<Integer> DPO_DERIVED_PAIRS_PER_PROMPT = Setting.integer(
             "dpo.derived.pairs.per.prompt", DPO.derivedPairsPerPrompt(), "at most this many derived pairs per prompt");
-    public static final Setting<Duration> DPO_PREFERENCE_BUFFER = Setting.duration("dpo.preference.buffer",
-            DPO.preferenceBuffer(), "how long an explicit preference waits for its two responses before it is "
-                    + "dead-lettered");
-    public static final Setting<Duration> DPO_RESPONSE_RETENTION = Setting.duration("dpo.response.retention",
-            DPO.responseRetention(), "how long responses are kept for explicit preferences");
-    public static final Setting<Integer> DPO_ROLLOUT_GROUP_SIZE = Setting.integer("dpo.rollout.group.size",
-            DPO.rolloutGroupSize(), "K: a rollout group is judged once K rollouts of one prompt and version arrived");
-    public static final Setting<Duration> DPO_ROLLOUT_WINDOW = Setting.duration("dpo.rollout.window",
-            DPO.rolloutWindow(), "or once this much stream time passed since its first rollout");
-    public static final Setting<Double> DPO_RHO = Setting.decimal("dpo.rho", DPO.rho(),
+    public static final Setting<Duration> DPO_PREFERENCE_BUFFER = Setting.duration(
+            "dpo.preference.buffer",
+            DPO.preferenceBuffer(),
+            "how long an explicit preference waits for its two responses before it is " + "dead-lettered");
+    public static final Setting<Duration> DPO_RESPONSE_RETENTION = Setting.duration(
+            "dpo.response.retention", DPO.responseRetention(), "how long responses are kept for explicit preferences");
+    public static final Setting<Integer> DPO_ROLLOUT_GROUP_SIZE = Setting.integer(
+            "dpo.rollout.group.size",
+            DPO.rolloutGroupSize(),
+            "K: a rollout group is judged once K rollouts of one prompt and version arrived");
+    public static final Setting<Duration> DPO_ROLLOUT_WINDOW = Setting.duration(
+            "dpo.rollout.window", DPO.rolloutWindow(), "or once this much stream time passed since its first rollout");
+    public static final Setting<Double> DPO_RHO = Setting.decimal(
+            "dpo.rho",
+            DPO.rho(),
             "length-control slack in [0, 1]: chosen is the shortest passing rollout with score >= "
                     + "(1-rho)*best + rho*worst");
-    public static final Setting<Duration> DPO_PUNCTUATE_INTERVAL = Setting.duration("dpo.punctuate.interval",
-            DPO.punctuateInterval(), "how often (stream time) windows are closed and state swept");
+    public static final Setting<Duration> DPO_PUNCTUATE_INTERVAL = Setting.duration(
+            "dpo.punctuate.interval",
+            DPO.punctuateInterval(),
+            "how often (stream time) windows are closed and state swept");
     public static final Setting<Integer> DPO_DERIVED_RESPONSES_PER_PROMPT = Setting.integer(
-            "dpo.derived.responses.per.prompt", DPO.derivedResponsesPerPrompt(), "labelled responses one prompt keeps"
+            "dpo.derived.responses.per.prompt",
+            DPO.derivedResponsesPerPrompt(),
+            "labelled responses one prompt keeps"
                     + " for derived pairs; one more is dead-lettered as PROMPT_STATE_LIMIT");
-    public static final Setting<Integer> DPO_MAX_STATE_BYTES = Setting.integer("dpo.max.state.bytes",
-            DPO.maxStateBytes(), "bytes of one prompt's derived-pair state and of one rollout group (4096-983040);"
+    public static final Setting<Integer> DPO_MAX_STATE_BYTES = Setting.integer(
+            "dpo.max.state.bytes",
+            DPO.maxStateBytes(),
+            "bytes of one prompt's derived-pair state and of one rollout group (4096-983040);"
                     + " beyond it PROMPT_STATE_LIMIT or ROLLOUT_GROUP_LIMIT");
 
-    public static final Setting<Integer> JUDGE_MIN_LENGTH = Setting.integer("judge.min.length", JUDGE.minLength(),
-            "a completion shorter than this (characters) fails length-bounds");
-    public static final Setting<Integer> JUDGE_MAX_LENGTH = Setting.integer("judge.max.length", JUDGE.maxLength(),
-            "a completion longer than this fails length-bounds");
-    public static final Setting<String> JUDGE_BANNED_PHRASES = Setting.string("judge.banned.phrases",
-            String.join("|", JUDGE.bannedPhrases()), "|-separated, case-insensitive phrases that fail banned-phrases");
-    public static final Setting<String> JUDGE_FORMAT = Setting.family("judge.format",
+    public static final Setting<Integer> JUDGE_MIN_LENGTH = Setting.integer(
+            "judge.min.length", JUDGE.minLength(), "a completion shorter than this (characters) fails length-bounds");
+    public static final Setting<Integer> JUDGE_MAX_LENGTH =
+            Setting.integer("judge.max.length", JUDGE.maxLength(), "a completion longer than this fails length-bounds");
+    public static final Setting<String> JUDGE_BANNED_PHRASES = Setting.string(
+            "judge.banned.phrases",
+            String.join("|", JUDGE.bannedPhrases()),
+            "|-separated, case-insensitive phrases that fail banned-phrases");
+    public static final Setting<String> JUDGE_FORMAT = Setting.family(
+            "judge.format",
             "a regex the whole completion of one task must match (format judge); one key per task, e.g. "
                     + "judge.format.chat");
-    public static final Setting<Boolean> JUDGE_EXACT_ANSWER = Setting.bool("judge.exact.answer", JUDGE.exactAnswer(),
+    public static final Setting<Boolean> JUDGE_EXACT_ANSWER = Setting.bool(
+            "judge.exact.answer",
+            JUDGE.exactAnswer(),
             "whether exact-answer judges tasks whose prompt has a reference answer");
-    public static final Setting<Boolean> JUDGE_REQUIRE_END_TOKEN = Setting.bool("judge.require.end.token",
-            JUDGE.requireEndToken(), "whether end-token fails completions cut off at the token limit");
+    public static final Setting<Boolean> JUDGE_REQUIRE_END_TOKEN = Setting.bool(
+            "judge.require.end.token",
+            JUDGE.requireEndToken(),
+            "whether end-token fails completions cut off at the token limit");
 
     public static final Setting<Integer> VALIDATION_MAX_COMPLETION_CHARS = Setting.integer(
-            "validation.max.completion.chars", ValidationConfig.defaults().maxCompletionChars(),
+            "validation.max.completion.chars",
+            ValidationConfig.defaults().maxCompletionChars(),
             "a response whose completion is longer than this is dead-lettered");
 
-    public static final Setting<Duration> MONITOR_GRACE = Setting.duration("monitor.grace", MONITOR.grace(),
+    public static final Setting<Duration> MONITOR_GRACE = Setting.duration(
+            "monitor.grace",
+            MONITOR.grace(),
             "how late (stream time) an event may arrive and still count in its minute");
-    public static final Setting<Duration> MONITOR_RETENTION = Setting.duration("monitor.retention",
-            MONITOR.retention(), "how much history the monitor store keeps");
-    public static final Setting<Integer> MONITOR_HTTP_PORT = Setting.integer("monitor.http.port", MONITOR.httpPort(),
+    public static final Setting<Duration> MONITOR_RETENTION =
+            Setting.duration("monitor.retention", MONITOR.retention(), "how much history the monitor store keeps");
+    public static final Setting<Integer> MONITOR_HTTP_PORT = Setting.integer(
+            "monitor.http.port",
+            MONITOR.httpPort(),
             "port of the monitor's JSON/SSE endpoint; 0 picks a free port, -1 serves nothing");
-    public static final Setting<Duration> MONITOR_SSE_PERIOD = Setting.duration("monitor.sse.period",
-            MONITOR.ssePeriod(), "how often the SSE stream looks for changes");
+    public static final Setting<Duration> MONITOR_SSE_PERIOD =
+            Setting.duration("monitor.sse.period", MONITOR.ssePeriod(), "how often the SSE stream looks for changes");
 
     /** Every key above. */
-    public static final List<Setting<?>> ALL = List.of(APPLICATION_ID, STATE_DIR, THREADS, COMMIT_INTERVAL,
-            PRODUCER_LINGER, PRODUCER_BATCH_SIZE, STATE_STORE, INSTANCE_ID, SESSION_TIMEOUT,
-            KTO_SETTLE_DELAY, KTO_RESPONSE_RETENTION, KTO_EARLY_FEEDBACK_BUFFER, KTO_USER_LABELS_PER_HOUR,
-            KTO_PUNCTUATE_INTERVAL, KTO_CACHED_STATE_BYTES, KTO_MAX_VOTES_PER_RESPONSE, KTO_MAX_STATE_BYTES,
-            DPO_DERIVED_WINDOW, DPO_DERIVED_PAIRS_PER_PROMPT, DPO_PREFERENCE_BUFFER, DPO_RESPONSE_RETENTION,
-            DPO_ROLLOUT_GROUP_SIZE, DPO_ROLLOUT_WINDOW, DPO_RHO, DPO_PUNCTUATE_INTERVAL, DPO_DERIVED_RESPONSES_PER_PROMPT,
+    public static final List<Setting<?>> ALL = List.of(
+            APPLICATION_ID,
+            STATE_DIR,
+            THREADS,
+            COMMIT_INTERVAL,
+            PRODUCER_LINGER,
+            PRODUCER_BATCH_SIZE,
+            STATE_STORE,
+            INSTANCE_ID,
+            SESSION_TIMEOUT,
+            KTO_SETTLE_DELAY,
+            KTO_RESPONSE_RETENTION,
+            KTO_EARLY_FEEDBACK_BUFFER,
+            KTO_USER_LABELS_PER_HOUR,
+            KTO_PUNCTUATE_INTERVAL,
+            KTO_CACHED_STATE_BYTES,
+            KTO_MAX_VOTES_PER_RESPONSE,
+            KTO_MAX_STATE_BYTES,
+            DPO_DERIVED_WINDOW,
+            DPO_DERIVED_PAIRS_PER_PROMPT,
+            DPO_PREFERENCE_BUFFER,
+            DPO_RESPONSE_RETENTION,
+            DPO_ROLLOUT_GROUP_SIZE,
+            DPO_ROLLOUT_WINDOW,
+            DPO_RHO,
+            DPO_PUNCTUATE_INTERVAL,
+            DPO_DERIVED_RESPONSES_PER_PROMPT,
             DPO_MAX_STATE_BYTES,
-            JUDGE_MIN_LENGTH, JUDGE_MAX_LENGTH, JUDGE_BANNED_PHRASES, JUDGE_FORMAT, JUDGE_EXACT_ANSWER,
-            JUDGE_REQUIRE_END_TOKEN, VALIDATION_MAX_COMPLETION_CHARS,
-            MONITOR_GRACE, MONITOR_RETENTION, MONITOR_HTTP_PORT, MONITOR_SSE_PERIOD);
+            JUDGE_MIN_LENGTH,
+            JUDGE_MAX_LENGTH,
+            JUDGE_BANNED_PHRASES,
+            JUDGE_FORMAT,
+            JUDGE_EXACT_ANSWER,
+            JUDGE_REQUIRE_END_TOKEN,
+            VALIDATION_MAX_COMPLETION_CHARS,
+            MONITOR_GRACE,
+            MONITOR_RETENTION,
+            MONITOR_HTTP_PORT,
+            MONITOR_SSE_PERIOD);
 
-    private StreamsKeys() {
-    }
+    private StreamsKeys() {}
 }

@@ -12,8 +12,8 @@ import java.util.Objects;
  * @param validation edge validation
  * @param monitor per-version monitor
  */
-public record StreamsSettings(KtoConfig kto, DpoConfig dpo, JudgeConfig judge, ValidationConfig validation,
-                              MonitorConfig monitor) {
+public record StreamsSettings(
+        KtoConfig kto, DpoConfig dpo, JudgeConfig judge, ValidationConfig validation, MonitorConfig monitor) {
 
     public StreamsSettings {
         Objects.requireNonNull(kto, "kto");
@@ -25,8 +25,12 @@ public record StreamsSettings(KtoConfig kto, DpoConfig dpo, JudgeConfig judge, V
 
     /** All documented defaults. */
     public static StreamsSettings defaults() {
-        return new StreamsSettings(KtoConfig.defaults(), DpoConfig.defaults(), JudgeConfig.defaults(),
-                ValidationConfig.defaults(), MonitorConfig.defaults());
+        return new StreamsSettings(
+                KtoConfig.defaults(),
+                DpoConfig.defaults(),
+                JudgeConfig.defaults(),
+                ValidationConfig.defaults(),
+                MonitorConfig.defaults());
     }
 
     /**
@@ -34,8 +38,11 @@ public record StreamsSettings(KtoConfig kto, DpoConfig dpo, JudgeConfig judge, V
      * {@code monitor.*} keys.
      */
     public static StreamsSettings fromProperties(Map<String, String> properties) {
-        return new StreamsSettings(KtoConfig.fromProperties(properties), DpoConfig.fromProperties(properties),
-                JudgeConfig.fromProperties(properties), ValidationConfig.fromProperties(properties),
+        return new StreamsSettings(
+                KtoConfig.fromProperties(properties),
+                DpoConfig.fromProperties(properties),
+                JudgeConfig.fromProperties(properties),
+                ValidationConfig.fromProperties(properties),
                 MonitorConfig.fromProperties(properties));
     }
 

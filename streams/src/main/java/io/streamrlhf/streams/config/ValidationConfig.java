@@ -12,7 +12,8 @@ public record ValidationConfig(int maxCompletionChars) {
 
     public ValidationConfig {
         if (maxCompletionChars < 1) {
-            throw new IllegalArgumentException("validation.max.completion.chars must be >= 1, got " + maxCompletionChars);
+            throw new IllegalArgumentException(
+                    "validation.max.completion.chars must be >= 1, got " + maxCompletionChars);
         }
     }
 

@@ -43,16 +43,28 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
                     + " (the dead-letter topic) in the streams config");
         }
         this.topic = (String) name;
-        this.serializer = AvroSerde.forValues(DeadLetter.class, (SchemaRegistryClient) registry).serializer();
+        this.serializer = AvroSerde.forValues(DeadLetter.class, (SchemaRegistryClient) registry)
+                .serializer();
     }
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-        log.error("Processor {} failed on {}-{}@{}; dead-lettering the source record", context.processorNodeId(),
-                context.topic(), context.partition(), context.offset(), exception);
-        DeadLetter letter = DeadLetters.of(DeadLetterReason.PROCESSING_ERROR, exception.getClass().getName(),
-                "processor " + context.processorNodeId() + ": " + exception.getMessage(), context.topic(),
-                context.partition(), context.offset(), context.sourceRawKey(), context.sourceRawValue(),
+        log.error(
+                "Processor {} failed on {}-{}@{}; dead-lettering the source record",
+                context.processorNodeId(),
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                exception);
+        DeadLetter letter = DeadLetters.of(
+                DeadLetterReason.PROCESSING_ERROR,
+                exception.getClass().getName(),
+                "processor " + context.processorNodeId() + ": " + exception.getMessage(),
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                context.sourceRawKey(),
+                context.sourceRawValue(),
                 System.currentTimeMillis());
         byte[] value = serializer.serialize(topic, letter);
         if (value.length > SinkSizeGuard.MAX_VALUE_BYTES) {

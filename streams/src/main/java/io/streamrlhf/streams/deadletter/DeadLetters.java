@@ -10,8 +10,7 @@ public final class DeadLetters {
     /** The {@code errorClass} of records that decoded but broke a rule. */
     public static final String VALIDATION = "validation";
 
-    private DeadLetters() {
-    }
+    private DeadLetters() {}
 
     /**
      * A dead letter carrying the original bytes and coordinates.
@@ -21,8 +20,16 @@ public final class DeadLetters {
      * @param detail human-readable detail
      * @param now when it is dead-lettered (wall clock)
      */
-    public static DeadLetter of(DeadLetterReason reason, String errorClass, String detail, String topic, int partition,
-                                long offset, byte[] rawKey, byte[] rawValue, long now) {
+    public static DeadLetter of(
+            DeadLetterReason reason,
+            String errorClass,
+            String detail,
+            String topic,
+            int partition,
+            long offset,
+            byte[] rawKey,
+            byte[] rawValue,
+            long now) {
         return DeadLetter.newBuilder()
                 .setOriginalKey(rawKey == null ? null : ByteBuffer.wrap(rawKey))
                 .setOriginalValue(rawValue == null ? null : ByteBuffer.wrap(rawValue))
@@ -36,10 +43,18 @@ public final class DeadLetters {
     }
 
     /** A dead letter for a record kept in state, at its recorded coordinates. */
-    public static DeadLetter of(DeadLetterReason reason, String detail, SourceOffset at, ByteBuffer rawKey,
-                                ByteBuffer rawValue, long now) {
-        return of(reason, VALIDATION, detail, at == null ? "" : at.getTopic(), at == null ? -1 : at.getPartition(),
-                at == null ? -1 : at.getOffset(), bytes(rawKey), bytes(rawValue), now);
+    public static DeadLetter of(
+            DeadLetterReason reason, String detail, SourceOffset at, ByteBuffer rawKey, ByteBuffer rawValue, long now) {
+        return of(
+                reason,
+                VALIDATION,
+                detail,
+                at == null ? "" : at.getTopic(),
+                at == null ? -1 : at.getPartition(),
+                at == null ? -1 : at.getOffset(),
+                bytes(rawKey),
+                bytes(rawValue),
+                now);
     }
 
     /** The reason code a dead letter was filed under. */

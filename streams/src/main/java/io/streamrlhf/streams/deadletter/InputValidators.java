@@ -36,8 +36,12 @@ public final class InputValidators {
                 return fail(DeadLetterReason.MISSING_COMPLETION, "completion is blank", v);
             }
             if (r.getCompletion().length() > config.maxCompletionChars()) {
-                return fail(DeadLetterReason.COMPLETION_TOO_LONG, "completion has " + r.getCompletion().length()
-                        + " characters, more than validation.max.completion.chars=" + config.maxCompletionChars(), v);
+                return fail(
+                        DeadLetterReason.COMPLETION_TOO_LONG,
+                        "completion has " + r.getCompletion().length()
+                                + " characters, more than validation.max.completion.chars="
+                                + config.maxCompletionChars(),
+                        v);
             }
             return Optional.empty();
         };
@@ -59,17 +63,21 @@ public final class InputValidators {
     /** Preferences: keyed by prompt id, naming two different responses. */
     public Validator<PairwisePreference> preferences() {
         return (key, p) -> {
-            if (blank(p.getPreferenceId()) || blank(p.getPromptId()) || blank(p.getChosenResponseId())
+            if (blank(p.getPreferenceId())
+                    || blank(p.getPromptId())
+                    || blank(p.getChosenResponseId())
                     || blank(p.getRejectedResponseId())) {
-                return fail(DeadLetterReason.MISSING_FIELD,
-                        "preferenceId, promptId, chosenResponseId and rejectedResponseId must not be blank", -1);
+                return fail(
+                        DeadLetterReason.MISSING_FIELD,
+                        "preferenceId, promptId, chosenResponseId and rejectedResponseId must not be blank",
+                        -1);
             }
             if (!p.getPromptId().equals(key)) {
                 return fail(DeadLetterReason.KEY_MISMATCH, keyMismatch(key, "promptId", p.getPromptId()), -1);
             }
             if (p.getChosenResponseId().equals(p.getRejectedResponseId())) {
-                return fail(DeadLetterReason.SAME_RESPONSE, "chosen and rejected are both " + p.getChosenResponseId(),
-                        -1);
+                return fail(
+                        DeadLetterReason.SAME_RESPONSE, "chosen and rejected are both " + p.getChosenResponseId(), -1);
             }
             return Optional.empty();
         };

@@ -53,8 +53,16 @@ public final class RecordDecoder<V> implements Processor<byte[], byte[], String,
         byte[] rawValue = record.value();
         String key = rawKey == null ? null : new String(rawKey, StandardCharsets.UTF_8);
         if (rawValue == null) {
-            deadLetter(record, DeadLetterReason.TOMBSTONE, DeadLetters.VALIDATION, "null value", topic, partition,
-                    offset, -1, null);
+            deadLetter(
+                    record,
+                    DeadLetterReason.TOMBSTONE,
+                    DeadLetters.VALIDATION,
+                    "null value",
+                    topic,
+                    partition,
+                    offset,
+                    -1,
+                    null);
             return;
         }
         V value;
@@ -62,38 +70,80 @@ public final class RecordDecoder<V> implements Processor<byte[], byte[], String,
             value = deserializer.deserialize(topic, rawValue);
         } catch (RecordDecodeException e) {
             RecordDecodeException at = e.at(partition, offset);
-            deadLetter(record, DeadLetterReason.of(e), e.getClass().getName(), at.getMessage(), topic, partition,
-                    offset, -1, e);
+            deadLetter(
+                    record,
+                    DeadLetterReason.of(e),
+                    e.getClass().getName(),
+                    at.getMessage(),
+                    topic,
+                    partition,
+                    offset,
+                    -1,
+                    e);
             return;
         } catch (SerializationException e) {
-            deadLetter(record, DeadLetterReason.CORRUPT_PAYLOAD, e.getClass().getName(), String.valueOf(e.getMessage()),
-                    topic, partition, offset, -1, e);
+            deadLetter(
+                    record,
+                    DeadLetterReason.CORRUPT_PAYLOAD,
+                    e.getClass().getName(),
+                    String.valueOf(e.getMessage()),
+                    topic,
+                    partition,
+                    offset,
+                    -1,
+                    e);
             return;
         }
         Optional<Violation> violation = validator.check(key, value);
         if (violation.isPresent()) {
             Violation v = violation.get();
-            deadLetter(record, v.reason(), DeadLetters.VALIDATION, v.detail(), topic, partition, offset,
-                    v.policyVersion(), null);
+            deadLetter(
+                    record,
+                    v.reason(),
+                    DeadLetters.VALIDATION,
+                    v.detail(),
+                    topic,
+                    partition,
+                    offset,
+                    v.policyVersion(),
+                    null);
             return;
         }
-        context.forward(record.withKey(key).withValue(
-                Emission.data(new Sourced<>(value, topic, partition, offset, rawKey, rawValue))));
+        context.forward(record.withKey(key)
+                .withValue(Emission.data(new Sourced<>(value, topic, partition, offset, rawKey, rawValue))));
     }
 
-    private void deadLetter(Record<byte[], byte[]> record, DeadLetterReason reason, String errorClass, String detail,
-                            String topic, int partition, long offset, long policyVersion, Exception cause) {
+    private void deadLetter(
+            Record<byte[], byte[]> record,
+            DeadLetterReason reason,
+            String errorClass,
+            String detail,
+            String topic,
+            int partition,
+            long offset,
+            long policyVersion,
+            Exception cause) {
         if (log.isDebugEnabled()) {
             log.debug("Dead-lettering {}-{}@{}: {} {}", topic, partition, offset, reason, detail, cause);
         } else {
             log.info("Dead-lettering {}-{}@{}: {}", topic, partition, offset, reason);
         }
-        DeadLetter letter = DeadLetters.of(reason, errorClass, detail, topic, partition, offset, record.key(),
-                record.value(), context.currentSystemTimeMs());
+        DeadLetter letter = DeadLetters.of(
+                reason,
+                errorClass,
+                detail,
+                topic,
+                partition,
+                offset,
+                record.key(),
+                record.value(),
+                context.currentSystemTimeMs());
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        context.forward(new Record<String, Emission<Sourced<V>>>(key, Emission.dead(record.key(), letter),
+        context.forward(
+                new Record<String, Emission<Sourced<V>>>(key, Emission.dead(record.key(), letter), record.timestamp()));
+        context.forward(new Record<String, Emission<Sourced<V>>>(
+                key,
+                Emission.monitor(new MonitorEvent(policyVersion, MonitorKind.DEAD_LETTER, 0.0)),
                 record.timestamp()));
-        context.forward(new Record<String, Emission<Sourced<V>>>(key,
-                Emission.monitor(new MonitorEvent(policyVersion, MonitorKind.DEAD_LETTER, 0.0)), record.timestamp()));
     }
 }

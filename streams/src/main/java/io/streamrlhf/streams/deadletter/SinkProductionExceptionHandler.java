@@ -53,7 +53,8 @@ public final class SinkProductionExceptionHandler implements ProductionException
         Object registry = configs.get(DeadLetterProcessingExceptionHandler.REGISTRY_CONFIG);
         Object name = configs.get(DeadLetterProcessingExceptionHandler.TOPIC_CONFIG);
         Object topics = configs.get(SINK_TOPICS_CONFIG);
-        if (!(registry instanceof SchemaRegistryClient) || !(name instanceof String)
+        if (!(registry instanceof SchemaRegistryClient)
+                || !(name instanceof String)
                 || !(topics instanceof Collection)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " needs "
                     + DeadLetterProcessingExceptionHandler.REGISTRY_CONFIG + " (a SchemaRegistryClient), "
@@ -61,51 +62,87 @@ public final class SinkProductionExceptionHandler implements ProductionException
                     + SINK_TOPICS_CONFIG + " (the sink topic names) in the streams config");
         }
         this.deadLetterTopic = (String) name;
-        this.sinks = Set.copyOf(((Collection<?>) topics).stream().map(String::valueOf).toList());
-        this.serializer = AvroSerde.forValues(DeadLetter.class, (SchemaRegistryClient) registry).serializer();
+        this.sinks = Set.copyOf(
+                ((Collection<?>) topics).stream().map(String::valueOf).toList());
+        this.serializer = AvroSerde.forValues(DeadLetter.class, (SchemaRegistryClient) registry)
+                .serializer();
     }
 
     @Override
-    public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
-                                Exception exception) {
-        return handle(context, record.topic(), record.key(), false, exception,
-                "writing to " + record.topic() + " failed");
+    public Response handleError(
+            ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
+        return handle(
+                context, record.topic(), record.key(), false, exception, "writing to " + record.topic() + " failed");
     }
 
     @Override
     @SuppressWarnings("rawtypes")
-    public Response handleSerializationError(ErrorHandlerContext context, ProducerRecord record, Exception exception,
-                                             SerializationExceptionOrigin origin) {
+    public Response handleSerializationError(
+            ErrorHandlerContext context,
+            ProducerRecord record,
+            Exception exception,
+            SerializationExceptionOrigin origin) {
         Object key = record.key();
-        byte[] keyBytes = key instanceof byte[] bytes ? bytes
+        byte[] keyBytes = key instanceof byte[] bytes
+                ? bytes
                 : key instanceof String s ? s.getBytes(StandardCharsets.UTF_8) : null;
-        return handle(context, record.topic(), keyBytes, record.value() instanceof DeadLetter, exception,
+        return handle(
+                context,
+                record.topic(),
+                keyBytes,
+                record.value() instanceof DeadLetter,
+                exception,
                 "serializing the " + origin.name().toLowerCase(java.util.Locale.ROOT) + " for " + record.topic()
                         + " failed");
     }
 
-    private Response handle(ErrorHandlerContext context, String topic, byte[] recordKey, boolean wasDeadLetter,
-                            Exception exception, String what) {
+    private Response handle(
+            ErrorHandlerContext context,
+            String topic,
+            byte[] recordKey,
+            boolean wasDeadLetter,
+            Exception exception,
+            String what) {
         if (!sinks.contains(topic)) {
-            log.error("{} from processor {} on {}-{}@{}; not a sink topic, so the application stops rather than "
-                    + "lose state", what, context.processorNodeId(), context.topic(), context.partition(),
-                    context.offset(), exception);
+            log.error(
+                    "{} from processor {} on {}-{}@{}; not a sink topic, so the application stops rather than "
+                            + "lose state",
+                    what,
+                    context.processorNodeId(),
+                    context.topic(),
+                    context.partition(),
+                    context.offset(),
+                    exception);
             return Response.fail();
         }
-        log.error("{} from processor {} on {}-{}@{}; dead-lettering the source record and going on", what,
-                context.processorNodeId(), context.topic(), context.partition(), context.offset(), exception);
+        log.error(
+                "{} from processor {} on {}-{}@{}; dead-lettering the source record and going on",
+                what,
+                context.processorNodeId(),
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                exception);
         // The original bytes may be gone (Kafka Streams frees them once a record is sent) or be what made a dead
         // letter too large; the coordinates always stay.
         boolean keepOriginal = !topic.equals(deadLetterTopic) && !wasDeadLetter;
         byte[] rawKey = keepOriginal ? context.sourceRawKey() : null;
         byte[] rawValue = keepOriginal ? context.sourceRawValue() : null;
-        DeadLetter letter = DeadLetters.of(DeadLetterReason.OUTPUT_NOT_WRITTEN, exception.getClass().getName(),
-                what + " (processor " + context.processorNodeId() + "): " + exception.getMessage(), context.topic(),
-                context.partition(), context.offset(), rawKey, rawValue, System.currentTimeMillis());
+        DeadLetter letter = DeadLetters.of(
+                DeadLetterReason.OUTPUT_NOT_WRITTEN,
+                exception.getClass().getName(),
+                what + " (processor " + context.processorNodeId() + "): " + exception.getMessage(),
+                context.topic(),
+                context.partition(),
+                context.offset(),
+                rawKey,
+                rawValue,
+                System.currentTimeMillis());
         byte[] sourceKey = context.sourceRawKey();
-        byte[] key = sourceKey != null && sourceKey.length <= MAX_KEPT_KEY_BYTES ? sourceKey
+        byte[] key = sourceKey != null && sourceKey.length <= MAX_KEPT_KEY_BYTES
+                ? sourceKey
                 : recordKey != null && recordKey.length <= MAX_KEPT_KEY_BYTES ? recordKey : null;
-        return Response.resume(List.of(new ProducerRecord<>(deadLetterTopic, key,
-                serializer.serialize(deadLetterTopic, letter))));
+        return Response.resume(
+                List.of(new ProducerRecord<>(deadLetterTopic, key, serializer.serialize(deadLetterTopic, letter))));
     }
 }

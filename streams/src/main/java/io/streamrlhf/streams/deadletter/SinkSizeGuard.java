@@ -22,8 +22,7 @@ public final class SinkSizeGuard {
      */
     public static final int MAX_VALUE_BYTES = 1_048_576 - 65_536;
 
-    private SinkSizeGuard() {
-    }
+    private SinkSizeGuard() {}
 
     /** {@code serde} with a serializer that refuses values over {@link #MAX_VALUE_BYTES} (serialize only). */
     public static <V> Serde<V> limit(Serde<V> serde) {

@@ -18,7 +18,6 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
@@ -73,17 +72,20 @@ public final class ValidatedInputs {
     /** Sends {@code letters} to the dead-letter topic through a sink named after {@code name}. */
     public void deadLetters(KStream<byte[], DeadLetter> letters, String name) {
         Topic<byte[], DeadLetter> t = topics.deadLetters();
-        letters.to(t.name(), Produced.with(t.keySerde(), SinkSizeGuard.limit(t.valueSerde()))
-                .withName(name + "-dead-letter-sink-" + (deadLetterSinks++)));
+        letters.to(
+                t.name(),
+                Produced.with(t.keySerde(), SinkSizeGuard.limit(t.valueSerde()))
+                        .withName(name + "-dead-letter-sink-" + (deadLetterSinks++)));
     }
 
     @SuppressWarnings("unchecked")
     private <V> KStream<String, Sourced<V>> source(String name, Topic<String, V> topic, Validator<V> validator) {
         return (KStream<String, Sourced<V>>) sourced.computeIfAbsent(name, n -> {
-            KStream<byte[], byte[]> raw = builder.stream(topic.name(),
+            KStream<byte[], byte[]> raw = builder.stream(
+                    topic.name(),
                     Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(n + "-source"));
-            Emissions<Sourced<V>> split = Emissions.process(raw,
-                    () -> new RecordDecoder<>(topic.valueSerde().deserializer(), validator), n + "-decode");
+            Emissions<Sourced<V>> split = Emissions.process(
+                    raw, () -> new RecordDecoder<>(topic.valueSerde().deserializer(), validator), n + "-decode");
             deadLetters(split.dead(), n);
             tap.addMonitorOf(split);
             return split.data();

@@ -7,5 +7,4 @@ package io.streamrlhf.streams.deadletter;
  * @param detail what exactly was wrong
  * @param policyVersion the record's policy version where it has one, else -1 (for the monitor)
  */
-public record Violation(DeadLetterReason reason, String detail, long policyVersion) {
-}
+public record Violation(DeadLetterReason reason, String detail, long policyVersion) {}

@@ -76,8 +76,12 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         long window = config.derivedWindow().toMillis();
         DerivedPromptState state = states.get(d.getPromptId());
         if (state == null) {
-            state = DerivedPromptState.newBuilder().setPromptId(d.getPromptId()).setResponses(new ArrayList<>())
-                    .setEmittedPairIds(new ArrayList<>()).setLastTime(now).build();
+            state = DerivedPromptState.newBuilder()
+                    .setPromptId(d.getPromptId())
+                    .setResponses(new ArrayList<>())
+                    .setEmittedPairIds(new ArrayList<>())
+                    .setLastTime(now)
+                    .build();
         }
         List<DerivedResponse> responses = new ArrayList<>();
         for (DerivedResponse r : state.getResponses()) {
@@ -85,20 +89,31 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
                 responses.add(r);
             }
         }
-        DerivedResponse changed = responses.stream().filter(r -> r.getResponseId().equals(d.getResponseId()))
-                .findFirst().orElse(null);
+        DerivedResponse changed = responses.stream()
+                .filter(r -> r.getResponseId().equals(d.getResponseId()))
+                .findFirst()
+                .orElse(null);
         if (changed == null) {
             if (d.getWeight() <= 0) {
                 return; // a cancelled label on a response the prompt does not hold: nothing to remove
             }
             if (responses.size() >= config.derivedResponsesPerPrompt()) {
-                reject(d, "prompt " + d.getPromptId() + " already holds dpo.derived.responses.per.prompt="
-                        + config.derivedResponsesPerPrompt() + " labelled responses within dpo.derived.window", now);
+                reject(
+                        d,
+                        "prompt " + d.getPromptId() + " already holds dpo.derived.responses.per.prompt="
+                                + config.derivedResponsesPerPrompt() + " labelled responses within dpo.derived.window",
+                        now);
                 return;
             }
-            changed = DerivedResponse.newBuilder().setResponseId(d.getResponseId()).setPrompt(d.getPrompt())
-                    .setCompletion(d.getCompletion()).setPolicyVersion(d.getPolicyVersion())
-                    .setLabels(new HashMap<>()).setLastTime(now).setTruncated(d.getTruncated()).build();
+            changed = DerivedResponse.newBuilder()
+                    .setResponseId(d.getResponseId())
+                    .setPrompt(d.getPrompt())
+                    .setCompletion(d.getCompletion())
+                    .setPolicyVersion(d.getPolicyVersion())
+                    .setLabels(new HashMap<>())
+                    .setLastTime(now)
+                    .setTruncated(d.getTruncated())
+                    .build();
             responses.add(changed);
         }
         Map<String, Boolean> labels = new HashMap<>(changed.getLabels());
@@ -113,15 +128,35 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         List<String> emitted = new ArrayList<>(state.getEmittedPairIds());
         String promptId = d.getPromptId();
         List<DpoPair> pairs = new ArrayList<>();
-        for (DerivedPairRules.Match m : DerivedPairRules.matches(changed, responses, emitted,
-                (c, r) -> Ids.dpoPair("DERIVED", promptId, c, r), config.derivedPairsPerPrompt() - emitted.size())) {
-            String pairId = Ids.dpoPair("DERIVED", promptId, m.chosen().getResponseId(), m.rejected().getResponseId());
-            DpoPair pair = DpoPairs.of(pairId, promptId, d.getPrompt(),
-                    new DpoPairs.Side(m.chosen().getResponseId(), m.chosen().getCompletion(),
-                            m.chosen().getPolicyVersion(), m.chosen().getTruncated()),
-                    new DpoPairs.Side(m.rejected().getResponseId(), m.rejected().getCompletion(),
-                            m.rejected().getPolicyVersion(), m.rejected().getTruncated()),
-                    PairSource.DERIVED, List.of(), List.of(), now);
+        for (DerivedPairRules.Match m : DerivedPairRules.matches(
+                changed,
+                responses,
+                emitted,
+                (c, r) -> Ids.dpoPair("DERIVED", promptId, c, r),
+                config.derivedPairsPerPrompt() - emitted.size())) {
+            String pairId = Ids.dpoPair(
+                    "DERIVED",
+                    promptId,
+                    m.chosen().getResponseId(),
+                    m.rejected().getResponseId());
+            DpoPair pair = DpoPairs.of(
+                    pairId,
+                    promptId,
+                    d.getPrompt(),
+                    new DpoPairs.Side(
+                            m.chosen().getResponseId(),
+                            m.chosen().getCompletion(),
+                            m.chosen().getPolicyVersion(),
+                            m.chosen().getTruncated()),
+                    new DpoPairs.Side(
+                            m.rejected().getResponseId(),
+                            m.rejected().getCompletion(),
+                            m.rejected().getPolicyVersion(),
+                            m.rejected().getTruncated()),
+                    PairSource.DERIVED,
+                    List.of(),
+                    List.of(),
+                    now);
             pairs.add(pair);
             emitted.add(pairId);
         }
@@ -130,9 +165,13 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         state.setEmittedPairIds(emitted);
         state.setLastTime(now);
         if (!AvroSize.fits(state, config.maxStateBytes() - AvroSize.utf8Length(promptId))) {
-            reject(d, "label of user " + d.getUserId() + " on response " + d.getResponseId()
-                    + " would make the derived-pair state of prompt " + promptId + " larger than dpo.max.state.bytes="
-                    + config.maxStateBytes() + " bytes", now);
+            reject(
+                    d,
+                    "label of user " + d.getUserId() + " on response " + d.getResponseId()
+                            + " would make the derived-pair state of prompt " + promptId
+                            + " larger than dpo.max.state.bytes="
+                            + config.maxStateBytes() + " bytes",
+                    now);
             return;
         }
         for (DpoPair pair : pairs) {
@@ -152,11 +191,20 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         List<SourceOffset> offsets = d.getSourceOffsets();
         SourceOffset at = offsets.isEmpty() ? null : offsets.get(offsets.size() - 1);
         ByteBuffer key = ByteBuffer.wrap(d.getResponseId().getBytes(StandardCharsets.UTF_8));
-        context.forward(new Record<>(d.getPromptId(), Emission.dead(DeadLetters.toBytes(key),
-                DeadLetters.of(DeadLetterReason.PROMPT_STATE_LIMIT, detail, at, key, null,
-                        context.currentSystemTimeMs())), now));
-        context.forward(new Record<>(d.getPromptId(),
-                Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)), now));
+        context.forward(new Record<>(
+                d.getPromptId(),
+                Emission.dead(
+                        DeadLetters.toBytes(key),
+                        DeadLetters.of(
+                                DeadLetterReason.PROMPT_STATE_LIMIT,
+                                detail,
+                                at,
+                                key,
+                                null,
+                                context.currentSystemTimeMs())),
+                now));
+        context.forward(new Record<>(
+                d.getPromptId(), Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)), now));
     }
 
     private void punctuate(long now) {

@@ -19,11 +19,9 @@ public final class DerivedPairRules {
      * @param chosen the up-voted response
      * @param rejected the down-voted response
      */
-    public record Match(DerivedResponse chosen, DerivedResponse rejected) {
-    }
+    public record Match(DerivedResponse chosen, DerivedResponse rejected) {}
 
-    private DerivedPairRules() {
-    }
+    private DerivedPairRules() {}
 
     /** +1, -1 or 0. */
     public static int polarity(DerivedResponse r) {
@@ -39,8 +37,12 @@ public final class DerivedPairRules {
      * @param pairId how a (chosen, rejected) pair is named
      * @param remaining how many more pairs the prompt may still emit
      */
-    public static List<Match> matches(DerivedResponse changed, List<DerivedResponse> all, List<String> alreadyEmitted,
-                                      java.util.function.BinaryOperator<String> pairId, int remaining) {
+    public static List<Match> matches(
+            DerivedResponse changed,
+            List<DerivedResponse> all,
+            List<String> alreadyEmitted,
+            java.util.function.BinaryOperator<String> pairId,
+            int remaining) {
         int p = polarity(changed);
         List<Match> out = new ArrayList<>();
         if (p == 0 || remaining <= 0) {

@@ -9,8 +9,7 @@ import java.util.List;
 /** Builds {@code DpoPair} records. */
 public final class DpoPairs {
 
-    private DpoPairs() {
-    }
+    private DpoPairs() {}
 
     /**
      * A pair of two completions of one prompt.
@@ -18,18 +17,33 @@ public final class DpoPairs {
      * @param chosen (responseId, completion, policyVersion) of the chosen side
      * @param rejected the same of the rejected side
      */
-    public static DpoPair of(String pairId, String promptId, String prompt, Side chosen, Side rejected,
-                             PairSource source, List<JudgeScore> chosenScores, List<JudgeScore> rejectedScores,
-                             long eventTime) {
+    public static DpoPair of(
+            String pairId,
+            String promptId,
+            String prompt,
+            Side chosen,
+            Side rejected,
+            PairSource source,
+            List<JudgeScore> chosenScores,
+            List<JudgeScore> rejectedScores,
+            long eventTime) {
         return DpoPair.newBuilder()
-                .setPairId(pairId).setPromptId(promptId).setPrompt(prompt)
-                .setChosen(chosen.completion()).setRejected(rejected.completion())
-                .setChosenResponseId(chosen.responseId()).setRejectedResponseId(rejected.responseId())
+                .setPairId(pairId)
+                .setPromptId(promptId)
+                .setPrompt(prompt)
+                .setChosen(chosen.completion())
+                .setRejected(rejected.completion())
+                .setChosenResponseId(chosen.responseId())
+                .setRejectedResponseId(rejected.responseId())
                 .setSource(source)
-                .setChosenPolicyVersion(chosen.policyVersion()).setRejectedPolicyVersion(rejected.policyVersion())
-                .setChosenScores(chosenScores).setRejectedScores(rejectedScores)
-                .setWeight(1.0).setEventTime(Instant.ofEpochMilli(eventTime))
-                .setChosenTruncated(chosen.truncated()).setRejectedTruncated(rejected.truncated())
+                .setChosenPolicyVersion(chosen.policyVersion())
+                .setRejectedPolicyVersion(rejected.policyVersion())
+                .setChosenScores(chosenScores)
+                .setRejectedScores(rejectedScores)
+                .setWeight(1.0)
+                .setEventTime(Instant.ofEpochMilli(eventTime))
+                .setChosenTruncated(chosen.truncated())
+                .setRejectedTruncated(rejected.truncated())
                 .build();
     }
 

@@ -72,7 +72,8 @@ public final class DpoTopology {
      */
     public void addTo(StreamsBuilder builder, ValidatedInputs inputs, KStream<String, KtoDecision> ktoDecisions) {
         KStream<String, ResponseSnapshot> byPrompt = inputs.responses()
-                .map((id, r) -> KeyValue.pair(r.value().getPromptId(), KtoJoinProcessor.snapshot(r)),
+                .map(
+                        (id, r) -> KeyValue.pair(r.value().getPromptId(), KtoJoinProcessor.snapshot(r)),
                         Named.as("dpo-key-responses-by-prompt"))
                 .repartition(Repartitioned.with(Serdes.String(), serdes.responseSnapshot())
                         .withName(RESPONSES_BY_PROMPT));
@@ -83,38 +84,48 @@ public final class DpoTopology {
         }
     }
 
-    private void explicitPairs(StreamsBuilder builder, ValidatedInputs inputs,
-                               KStream<String, ResponseSnapshot> byPrompt) {
-        builder.addStateStore(serdes.stores().keyValue(
-                ExplicitPairProcessor.RESPONSES_STORE, Serdes.String(), serdes.responseSnapshot()));
-        builder.addStateStore(serdes.stores().keyValue(
-                ExplicitPairProcessor.PREFERENCES_STORE, Serdes.String(), serdes.pendingPreference()));
+    private void explicitPairs(
+            StreamsBuilder builder, ValidatedInputs inputs, KStream<String, ResponseSnapshot> byPrompt) {
+        builder.addStateStore(serdes.stores()
+                .keyValue(ExplicitPairProcessor.RESPONSES_STORE, Serdes.String(), serdes.responseSnapshot()));
+        builder.addStateStore(serdes.stores()
+                .keyValue(ExplicitPairProcessor.PREFERENCES_STORE, Serdes.String(), serdes.pendingPreference()));
         builder.addStateStore(serdes.stores().scheduleIndex(ExplicitPairProcessor.SCHEDULE_STORE));
         KStream<String, DpoInput> in = byPrompt.mapValues(DpoInput::ofResponse, Named.as("dpo-explicit-wrap-responses"))
-                .merge(inputs.preferences()
+                .merge(
+                        inputs.preferences()
                                 .mapValues(DpoInput::ofPreference, Named.as("dpo-explicit-wrap-preferences")),
                         Named.as("dpo-explicit-merge"));
-        Emissions<DpoPair> split = Emissions.process(in, () -> new ExplicitPairProcessor(config), "dpo-explicit",
-                ExplicitPairProcessor.RESPONSES_STORE, ExplicitPairProcessor.PREFERENCES_STORE,
+        Emissions<DpoPair> split = Emissions.process(
+                in,
+                () -> new ExplicitPairProcessor(config),
+                "dpo-explicit",
+                ExplicitPairProcessor.RESPONSES_STORE,
+                ExplicitPairProcessor.PREFERENCES_STORE,
                 ExplicitPairProcessor.SCHEDULE_STORE);
         sinkPairs(inputs, split, "dpo-explicit");
     }
 
-    private void judgedPairs(StreamsBuilder builder, ValidatedInputs inputs,
-                             KStream<String, ResponseSnapshot> byPrompt) {
-        builder.addStateStore(serdes.stores().keyValue(
-                JudgedRolloutProcessor.GROUPS_STORE, Serdes.String(), serdes.rolloutGroup()));
-        builder.addStateStore(serdes.stores().keyValue(
-                JudgedRolloutProcessor.PROMPTS_STORE, Serdes.String(), serdes.promptSnapshot()));
+    private void judgedPairs(
+            StreamsBuilder builder, ValidatedInputs inputs, KStream<String, ResponseSnapshot> byPrompt) {
+        builder.addStateStore(
+                serdes.stores().keyValue(JudgedRolloutProcessor.GROUPS_STORE, Serdes.String(), serdes.rolloutGroup()));
+        builder.addStateStore(serdes.stores()
+                .keyValue(JudgedRolloutProcessor.PROMPTS_STORE, Serdes.String(), serdes.promptSnapshot()));
         builder.addStateStore(serdes.stores().scheduleIndex(JudgedRolloutProcessor.SCHEDULE_STORE));
         JudgeMixture judges = JudgeMixture.fromConfig(judgeConfig);
-        KStream<String, DpoInput> in = byPrompt
-                .filter((promptId, r) -> r.getRollout(), Named.as("dpo-judge-rollouts-only"))
+        KStream<String, DpoInput> in = byPrompt.filter(
+                        (promptId, r) -> r.getRollout(), Named.as("dpo-judge-rollouts-only"))
                 .mapValues(DpoInput::ofResponse, Named.as("dpo-judge-wrap-rollouts"))
-                .merge(inputs.prompts().mapValues(DpoInput::ofPrompt, Named.as("dpo-judge-wrap-prompts")),
+                .merge(
+                        inputs.prompts().mapValues(DpoInput::ofPrompt, Named.as("dpo-judge-wrap-prompts")),
                         Named.as("dpo-judge-merge"));
-        Emissions<JudgeOutcome> split = Emissions.process(in, () -> new JudgedRolloutProcessor(config, judges),
-                "dpo-judge", JudgedRolloutProcessor.GROUPS_STORE, JudgedRolloutProcessor.PROMPTS_STORE,
+        Emissions<JudgeOutcome> split = Emissions.process(
+                in,
+                () -> new JudgedRolloutProcessor(config, judges),
+                "dpo-judge",
+                JudgedRolloutProcessor.GROUPS_STORE,
+                JudgedRolloutProcessor.PROMPTS_STORE,
                 JudgedRolloutProcessor.SCHEDULE_STORE);
         inputs.deadLetters(split.dead(), "dpo-judge");
         inputs.tap().addMonitorOf(split);
@@ -122,8 +133,10 @@ public final class DpoTopology {
                 .filter((k, o) -> o.verdict() != null, Named.as("dpo-judge-verdicts-only"))
                 .mapValues(JudgeOutcome::verdict, Named.as("dpo-judge-unwrap-verdicts"));
         Topic<String, JudgeVerdict> verdictTopic = serdes.topics().judgeVerdicts();
-        verdicts.to(verdictTopic.name(), Produced.with(verdictTopic.keySerde(),
-                SinkSizeGuard.limit(verdictTopic.valueSerde())).withName("dpo-judge-verdicts-sink"));
+        verdicts.to(
+                verdictTopic.name(),
+                Produced.with(verdictTopic.keySerde(), SinkSizeGuard.limit(verdictTopic.valueSerde()))
+                        .withName("dpo-judge-verdicts-sink"));
         inputs.tap().add(verdicts, MonitorEvents::forVerdict, "dpo-judge-verdict-monitor");
         KStream<String, DpoPair> pairs = split.data()
                 .filter((k, o) -> o.pair() != null, Named.as("dpo-judge-pairs-only"))
@@ -132,15 +145,23 @@ public final class DpoTopology {
     }
 
     private void derivedPairs(StreamsBuilder builder, ValidatedInputs inputs, KStream<String, KtoDecision> decisions) {
-        builder.addStateStore(serdes.stores().keyValue(
-                DerivedPairProcessor.STATE_STORE, Serdes.String(), serdes.derivedPromptState()));
+        builder.addStateStore(serdes.stores()
+                .keyValue(DerivedPairProcessor.STATE_STORE, Serdes.String(), serdes.derivedPromptState()));
         builder.addStateStore(serdes.stores().scheduleIndex(DerivedPairProcessor.SCHEDULE_STORE));
         KStream<String, KtoDecision> byPrompt = decisions
                 .filter((user, d) -> !d.getCapped(), Named.as("dpo-derived-counted-only"))
                 .selectKey((user, d) -> d.getPromptId(), Named.as("dpo-derived-key-by-prompt"))
-                .repartition(Repartitioned.with(Serdes.String(), serdes.ktoDecision()).withName(DERIVED_BY_PROMPT));
-        sinkPairs(inputs, Emissions.process(byPrompt, () -> new DerivedPairProcessor(config), "dpo-derived",
-                DerivedPairProcessor.STATE_STORE, DerivedPairProcessor.SCHEDULE_STORE), "dpo-derived");
+                .repartition(Repartitioned.with(Serdes.String(), serdes.ktoDecision())
+                        .withName(DERIVED_BY_PROMPT));
+        sinkPairs(
+                inputs,
+                Emissions.process(
+                        byPrompt,
+                        () -> new DerivedPairProcessor(config),
+                        "dpo-derived",
+                        DerivedPairProcessor.STATE_STORE,
+                        DerivedPairProcessor.SCHEDULE_STORE),
+                "dpo-derived");
     }
 
     private void sinkPairs(ValidatedInputs inputs, Emissions<DpoPair> split, String name) {
@@ -151,8 +172,10 @@ public final class DpoTopology {
 
     private void sinkPairs(ValidatedInputs inputs, KStream<String, DpoPair> pairs, String name) {
         Topic<String, DpoPair> topic = serdes.topics().dpoPairs();
-        pairs.to(topic.name(), Produced.with(topic.keySerde(), SinkSizeGuard.limit(topic.valueSerde()))
-                .withName(name + "-pairs-sink"));
+        pairs.to(
+                topic.name(),
+                Produced.with(topic.keySerde(), SinkSizeGuard.limit(topic.valueSerde()))
+                        .withName(name + "-pairs-sink"));
         inputs.tap().add(pairs, MonitorEvents::forPair, name + "-pair-monitor");
     }
 }

@@ -78,7 +78,7 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
         responses.put(key, r);
         schedule.add(now + config.responseRetention().toMillis(), ScheduleIndex.tag("R", key));
         try (KeyValueIterator<String, PendingPreference> it =
-                     preferences.prefixScan(r.getPromptId() + ScheduleIndex.SEP, new StringSerializer())) {
+                preferences.prefixScan(r.getPromptId() + ScheduleIndex.SEP, new StringSerializer())) {
             List<KeyValue<String, PendingPreference>> waiting = new java.util.ArrayList<>();
             it.forEachRemaining(waiting::add);
             for (KeyValue<String, PendingPreference> kv : waiting) {
@@ -96,9 +96,13 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
             return;
         }
         PendingPreference pending = PendingPreference.newBuilder()
-                .setPreferenceId(p.getPreferenceId()).setPromptId(p.getPromptId())
-                .setChosenResponseId(p.getChosenResponseId()).setRejectedResponseId(p.getRejectedResponseId())
-                .setEventTime(p.getEventTime().toEpochMilli()).setRecordTime(now).setEmitted(false)
+                .setPreferenceId(p.getPreferenceId())
+                .setPromptId(p.getPromptId())
+                .setChosenResponseId(p.getChosenResponseId())
+                .setRejectedResponseId(p.getRejectedResponseId())
+                .setEventTime(p.getEventTime().toEpochMilli())
+                .setRecordTime(now)
+                .setEmitted(false)
                 .setOffset(sourced.sourceOffset())
                 .setRawKey(sourced.rawKey() == null ? null : ByteBuffer.wrap(sourced.rawKey()))
                 .setRawValue(ByteBuffer.wrap(sourced.rawValue()))
@@ -116,8 +120,16 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
         if (chosen == null || rejected == null) {
             return false;
         }
-        DpoPair pair = DpoPairs.of(Ids.dpoPair("HUMAN", p.getPreferenceId()), p.getPromptId(), chosen.getPrompt(),
-                side(chosen), side(rejected), PairSource.HUMAN, List.of(), List.of(), p.getEventTime());
+        DpoPair pair = DpoPairs.of(
+                Ids.dpoPair("HUMAN", p.getPreferenceId()),
+                p.getPromptId(),
+                chosen.getPrompt(),
+                side(chosen),
+                side(rejected),
+                PairSource.HUMAN,
+                List.of(),
+                List.of(),
+                p.getEventTime());
         context.forward(new Record<>(pair.getPairId(), Emission.data(pair), now));
         p.setEmitted(true);
         p.setRawKey(null);
@@ -136,14 +148,24 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
                 case "Q" -> {
                     PendingPreference p = preferences.get(key);
                     if (p != null && !p.getEmitted()) {
-                        context.forward(new Record<>(p.getPromptId(), Emission.dead(DeadLetters.toBytes(p.getRawKey()),
-                                DeadLetters.of(DeadLetterReason.RESPONSE_NOT_FOUND, "preference " + p.getPreferenceId()
-                                                + " names responses that did not both arrive within "
-                                                + "dpo.preference.buffer",
-                                        p.getOffset(), p.getRawKey(), p.getRawValue(), context.currentSystemTimeMs())),
+                        context.forward(new Record<>(
+                                p.getPromptId(),
+                                Emission.dead(
+                                        DeadLetters.toBytes(p.getRawKey()),
+                                        DeadLetters.of(
+                                                DeadLetterReason.RESPONSE_NOT_FOUND,
+                                                "preference " + p.getPreferenceId()
+                                                        + " names responses that did not both arrive within "
+                                                        + "dpo.preference.buffer",
+                                                p.getOffset(),
+                                                p.getRawKey(),
+                                                p.getRawValue(),
+                                                context.currentSystemTimeMs())),
                                 now));
-                        context.forward(new Record<>(p.getPromptId(),
-                                Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)), now));
+                        context.forward(new Record<>(
+                                p.getPromptId(),
+                                Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)),
+                                now));
                         preferences.delete(key);
                     }
                 }

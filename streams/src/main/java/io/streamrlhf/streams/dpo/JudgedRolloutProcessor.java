@@ -88,16 +88,23 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
         long now = record.timestamp();
         if (record.value().prompt() != null) {
             onPrompt(record.value().prompt(), now);
-        } else if (record.value().response() != null && record.value().response().getRollout()) {
+        } else if (record.value().response() != null
+                && record.value().response().getRollout()) {
             onRollout(record.value().response(), now);
         }
     }
 
     private void onPrompt(Sourced<Prompt> sourced, long now) {
         Prompt p = sourced.value();
-        prompts.put(p.getPromptId(), PromptSnapshot.newBuilder().setPromptId(p.getPromptId()).setText(p.getText())
-                .setTask(p.getTask()).setReferenceAnswer(p.getReferenceAnswer())
-                .setEventTime(now).build());
+        prompts.put(
+                p.getPromptId(),
+                PromptSnapshot.newBuilder()
+                        .setPromptId(p.getPromptId())
+                        .setText(p.getText())
+                        .setTask(p.getTask())
+                        .setReferenceAnswer(p.getReferenceAnswer())
+                        .setEventTime(now)
+                        .build());
         schedule.add(now + config.responseRetention().toMillis(), ScheduleIndex.tag("P", p.getPromptId()));
     }
 
@@ -105,8 +112,14 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
         String key = ScheduleIndex.tag(r.getPromptId(), Long.toString(r.getPolicyVersion()));
         RolloutGroup group = groups.get(key);
         if (group == null) {
-            group = RolloutGroup.newBuilder().setPromptId(r.getPromptId()).setPolicyVersion(r.getPolicyVersion())
-                    .setRollouts(new ArrayList<>()).setOpenedAt(now).setClosed(false).setClosedAt(-1).build();
+            group = RolloutGroup.newBuilder()
+                    .setPromptId(r.getPromptId())
+                    .setPolicyVersion(r.getPolicyVersion())
+                    .setRollouts(new ArrayList<>())
+                    .setOpenedAt(now)
+                    .setClosed(false)
+                    .setClosedAt(-1)
+                    .build();
             schedule.add(now + config.rolloutWindow().toMillis(), ScheduleIndex.tag("C", key));
         }
         if (group.getRollouts().stream().anyMatch(x -> x.getResponseId().equals(r.getResponseId()))) {
@@ -122,8 +135,11 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
         // The store hands out copies (it serializes), so changing this one leaves the stored group as it was.
         group.setRollouts(rollouts);
         if (!AvroSize.fits(group, config.maxStateBytes() - AvroSize.utf8Length(key))) {
-            reject(r, "rollout " + r.getResponseId() + " would make rollout group " + key
-                    + " larger than dpo.max.state.bytes=" + config.maxStateBytes() + " bytes", now);
+            reject(
+                    r,
+                    "rollout " + r.getResponseId() + " would make rollout group " + key
+                            + " larger than dpo.max.state.bytes=" + config.maxStateBytes() + " bytes",
+                    now);
             return;
         }
         if (rollouts.size() >= config.rolloutGroupSize()) {
@@ -140,11 +156,22 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
     private void reject(ResponseSnapshot r, String detail, long now) {
         log.debug("Rollout {} not judged: {}", r.getResponseId(), detail);
         ByteBuffer key = ByteBuffer.wrap(r.getResponseId().getBytes(StandardCharsets.UTF_8));
-        context.forward(new Record<>(r.getPromptId(), Emission.dead(DeadLetters.toBytes(key),
-                DeadLetters.of(DeadLetterReason.ROLLOUT_GROUP_LIMIT, detail, r.getOffset(), key, null,
-                        context.currentSystemTimeMs())), now));
-        context.forward(new Record<>(r.getPromptId(), Emission.monitor(
-                new MonitorEvent(r.getPolicyVersion(), MonitorKind.DEAD_LETTER, 0.0)), now));
+        context.forward(new Record<>(
+                r.getPromptId(),
+                Emission.dead(
+                        DeadLetters.toBytes(key),
+                        DeadLetters.of(
+                                DeadLetterReason.ROLLOUT_GROUP_LIMIT,
+                                detail,
+                                r.getOffset(),
+                                key,
+                                null,
+                                context.currentSystemTimeMs())),
+                now));
+        context.forward(new Record<>(
+                r.getPromptId(),
+                Emission.monitor(new MonitorEvent(r.getPolicyVersion(), MonitorKind.DEAD_LETTER, 0.0)),
+                now));
     }
 
     private void close(String key, RolloutGroup group, long now) {
@@ -152,29 +179,44 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
         rollouts.sort(Comparator.comparing(ResponseSnapshot::getResponseId));
         PromptSnapshot prompt = prompts.get(group.getPromptId());
         Map<String, JudgeVerdict> verdicts = judgeAll(rollouts, prompt, now);
-        List<ScoredRollout> scored = rollouts.stream().map(r -> {
-            JudgeVerdict v = verdicts.get(r.getResponseId());
-            return new ScoredRollout(r.getResponseId(), r.getCompletion().length(), v.getScore(), v.getPassedAll());
-        }).toList();
+        List<ScoredRollout> scored = rollouts.stream()
+                .map(r -> {
+                    JudgeVerdict v = verdicts.get(r.getResponseId());
+                    return new ScoredRollout(
+                            r.getResponseId(), r.getCompletion().length(), v.getScore(), v.getPassedAll());
+                })
+                .toList();
         PairSelector.Selection selection = selector.select(scored);
         switch (selection.outcome()) {
             case PAIR -> {
-                ResponseSnapshot chosen = find(rollouts, selection.chosen().orElseThrow().responseId());
-                ResponseSnapshot rejected = find(rollouts, selection.rejected().orElseThrow().responseId());
+                ResponseSnapshot chosen =
+                        find(rollouts, selection.chosen().orElseThrow().responseId());
+                ResponseSnapshot rejected =
+                        find(rollouts, selection.rejected().orElseThrow().responseId());
                 DpoPair pair = DpoPairs.of(
-                        Ids.dpoPair("JUDGE", group.getPromptId(), Long.toString(group.getPolicyVersion()),
-                                chosen.getResponseId(), rejected.getResponseId()),
-                        group.getPromptId(), chosen.getPrompt(), ExplicitPairProcessor.side(chosen),
-                        ExplicitPairProcessor.side(rejected), PairSource.JUDGE,
+                        Ids.dpoPair(
+                                "JUDGE",
+                                group.getPromptId(),
+                                Long.toString(group.getPolicyVersion()),
+                                chosen.getResponseId(),
+                                rejected.getResponseId()),
+                        group.getPromptId(),
+                        chosen.getPrompt(),
+                        ExplicitPairProcessor.side(chosen),
+                        ExplicitPairProcessor.side(rejected),
+                        PairSource.JUDGE,
                         verdicts.get(chosen.getResponseId()).getScores(),
-                        verdicts.get(rejected.getResponseId()).getScores(), now);
+                        verdicts.get(rejected.getResponseId()).getScores(),
+                        now);
                 context.forward(new Record<>(pair.getPairId(), Emission.data(JudgeOutcome.of(pair)), now));
             }
             case NO_PASSING -> {
                 log.debug("No rollout of {} passed every judge; no pair", key);
-                context.forward(new Record<>(group.getPromptId(), Emission.monitor(
-                        new MonitorEvent(group.getPolicyVersion(), MonitorKind.GROUP_NO_PASS,
-                                (double) rollouts.size())), now));
+                context.forward(new Record<>(
+                        group.getPromptId(),
+                        Emission.monitor(new MonitorEvent(
+                                group.getPolicyVersion(), MonitorKind.GROUP_NO_PASS, (double) rollouts.size())),
+                        now));
             }
             case TOO_FEW -> log.debug("Group {} closed with {} rollout(s); no pair", key, rollouts.size());
             default -> throw new IllegalStateException("Unknown outcome " + selection.outcome());
@@ -182,8 +224,12 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
         group.setClosed(true);
         group.setClosedAt(now);
         // Keep only the ids of a closed group: enough to drop redeliveries and to judge late rollouts alone.
-        group.setRollouts(rollouts.stream().map(r -> ResponseSnapshot.newBuilder(r).setPrompt("").setCompletion("")
-                .build()).toList());
+        group.setRollouts(rollouts.stream()
+                .map(r -> ResponseSnapshot.newBuilder(r)
+                        .setPrompt("")
+                        .setCompletion("")
+                        .build())
+                .toList());
         groups.put(key, group);
         schedule.add(now + config.rolloutWindow().toMillis(), ScheduleIndex.tag("X", key));
     }
@@ -192,12 +238,20 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
         Map<String, JudgeVerdict> out = new HashMap<>();
         for (ResponseSnapshot r : rollouts) {
             String task = prompt != null && prompt.getTask() != null ? prompt.getTask() : r.getTask();
-            JudgeMixture.Verdict v = judges.judge(new JudgeInput(r.getPrompt(), r.getCompletion(), task,
-                    prompt == null ? null : prompt.getReferenceAnswer(), r.getTruncated()));
+            JudgeMixture.Verdict v = judges.judge(new JudgeInput(
+                    r.getPrompt(),
+                    r.getCompletion(),
+                    task,
+                    prompt == null ? null : prompt.getReferenceAnswer(),
+                    r.getTruncated()));
             JudgeVerdict verdict = JudgeVerdict.newBuilder()
-                    .setResponseId(r.getResponseId()).setPromptId(r.getPromptId())
-                    .setPolicyVersion(r.getPolicyVersion()).setPassedAll(v.passedAll()).setScore(v.score())
-                    .setScores(v.scores()).setCompletionLength(r.getCompletion().length())
+                    .setResponseId(r.getResponseId())
+                    .setPromptId(r.getPromptId())
+                    .setPolicyVersion(r.getPolicyVersion())
+                    .setPassedAll(v.passedAll())
+                    .setScore(v.score())
+                    .setScores(v.scores())
+                    .setCompletionLength(r.getCompletion().length())
                     .setEventTime(Instant.ofEpochMilli(r.getEventTime()))
                     .build();
             out.put(r.getResponseId(), verdict);
@@ -220,7 +274,8 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
                 case "X" -> groups.delete(ScheduleIndex.tag(parts[1], parts[2]));
                 case "P" -> {
                     PromptSnapshot p = prompts.get(parts[1]);
-                    if (p != null && p.getEventTime() + config.responseRetention().toMillis() <= now) {
+                    if (p != null
+                            && p.getEventTime() + config.responseRetention().toMillis() <= now) {
                         prompts.delete(parts[1]);
                     }
                 }
@@ -232,6 +287,9 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
     }
 
     private static ResponseSnapshot find(List<ResponseSnapshot> rollouts, String responseId) {
-        return rollouts.stream().filter(r -> r.getResponseId().equals(responseId)).findFirst().orElseThrow();
+        return rollouts.stream()
+                .filter(r -> r.getResponseId().equals(responseId))
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -9,10 +9,14 @@ public final class BannedPhrasesJudge implements Judge {
 
     /** This judge's id. */
     public static final String ID = "banned-phrases";
+
     private final List<String> phrases;
 
     public BannedPhrasesJudge(List<String> phrases) {
-        this.phrases = phrases.stream().map(p -> p.toLowerCase(Locale.ROOT)).filter(p -> !p.isBlank()).toList();
+        this.phrases = phrases.stream()
+                .map(p -> p.toLowerCase(Locale.ROOT))
+                .filter(p -> !p.isBlank())
+                .toList();
     }
 
     @Override
@@ -24,7 +28,6 @@ public final class BannedPhrasesJudge implements Judge {
     public JudgeScore judge(JudgeInput input) {
         String text = input.completion().toLowerCase(Locale.ROOT);
         List<String> hits = phrases.stream().filter(text::contains).toList();
-        return hits.isEmpty() ? Judge.pass(ID, 1.0)
-                : Judge.fail(ID, 1.0 / (1 + hits.size()), "contains " + hits);
+        return hits.isEmpty() ? Judge.pass(ID, 1.0) : Judge.fail(ID, 1.0 / (1 + hits.size()), "contains " + hits);
     }
 }

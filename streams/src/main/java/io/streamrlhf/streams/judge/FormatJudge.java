@@ -9,6 +9,7 @@ public final class FormatJudge implements Judge {
 
     /** This judge's id. */
     public static final String ID = "format";
+
     private final Map<String, Pattern> formatByTask;
 
     public FormatJudge(Map<String, Pattern> formatByTask) {
@@ -28,7 +29,8 @@ public final class FormatJudge implements Judge {
     @Override
     public JudgeScore judge(JudgeInput input) {
         Pattern p = formatByTask.get(input.task());
-        return p.matcher(input.completion().strip()).matches() ? Judge.pass(ID, 1.0)
+        return p.matcher(input.completion().strip()).matches()
+                ? Judge.pass(ID, 1.0)
                 : Judge.fail(ID, 0.0, "does not match " + p.pattern());
     }
 }

@@ -9,8 +9,7 @@ package io.streamrlhf.streams.judge;
  * @param referenceAnswer the exact expected answer, or null when the task has none
  * @param truncated whether generation was cut off at the token limit (no end token)
  */
-public record JudgeInput(String prompt, String completion, String task, String referenceAnswer,
-                         boolean truncated) {
+public record JudgeInput(String prompt, String completion, String task, String referenceAnswer, boolean truncated) {
 
     /** An input whose completion ended with the end token. */
     public JudgeInput(String prompt, String completion, String task, String referenceAnswer) {

@@ -18,8 +18,7 @@ public final class JudgeMixture {
      * @param score the mean score of the applicable judges (1 when none applies)
      * @param scores each applicable judge's verdict, in the mixture's order
      */
-    public record Verdict(boolean passedAll, double score, List<JudgeScore> scores) {
-    }
+    public record Verdict(boolean passedAll, double score, List<JudgeScore> scores) {}
 
     private final List<Judge> judges;
 
@@ -54,7 +53,9 @@ public final class JudgeMixture {
             }
         }
         boolean passed = scores.stream().allMatch(JudgeScore::getPassed);
-        double score = scores.isEmpty() ? 1.0 : scores.stream().mapToDouble(JudgeScore::getScore).average().orElse(1.0);
+        double score = scores.isEmpty()
+                ? 1.0
+                : scores.stream().mapToDouble(JudgeScore::getScore).average().orElse(1.0);
         return new Verdict(passed, score, List.copyOf(scores));
     }
 }

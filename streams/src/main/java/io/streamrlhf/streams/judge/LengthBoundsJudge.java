@@ -10,6 +10,7 @@ public final class LengthBoundsJudge implements Judge {
 
     /** This judge's id. */
     public static final String ID = "length-bounds";
+
     private final int min;
     private final int max;
 

@@ -37,8 +37,7 @@ public final class PairSelector {
      * @param chosen the chosen rollout when a pair was selected
      * @param rejected the rejected rollout when a pair was selected
      */
-    public record Selection(Outcome outcome, Optional<ScoredRollout> chosen, Optional<ScoredRollout> rejected) {
-    }
+    public record Selection(Outcome outcome, Optional<ScoredRollout> chosen, Optional<ScoredRollout> rejected) {}
 
     private static final double EPSILON = 1e-9;
     private final double rho;
@@ -52,7 +51,8 @@ public final class PairSelector {
 
     /** Selects a pair among {@code rollouts}. */
     public Selection select(List<ScoredRollout> rollouts) {
-        List<ScoredRollout> passing = rollouts.stream().filter(ScoredRollout::passedAll).toList();
+        List<ScoredRollout> passing =
+                rollouts.stream().filter(ScoredRollout::passedAll).toList();
         if (passing.isEmpty()) {
             return new Selection(Outcome.NO_PASSING, Optional.empty(), Optional.empty());
         }
@@ -65,16 +65,20 @@ public final class PairSelector {
         ScoredRollout chosen = passing.stream()
                 .filter(r -> r.score() >= threshold - EPSILON)
                 .min(Comparator.comparingInt(ScoredRollout::length)
-                        .thenComparing(Comparator.comparingDouble(ScoredRollout::score).reversed())
+                        .thenComparing(
+                                Comparator.comparingDouble(ScoredRollout::score).reversed())
                         .thenComparing(ScoredRollout::responseId))
                 .orElseThrow();
         List<ScoredRollout> others = rollouts.stream().filter(r -> r != chosen).toList();
-        List<ScoredRollout> failing = others.stream().filter(r -> !r.passedAll()).toList();
-        ScoredRollout rejected = (failing.isEmpty() ? others : failing).stream()
-                .min(Comparator.comparingDouble(ScoredRollout::score)
-                        .thenComparing(Comparator.comparingInt(ScoredRollout::length).reversed())
-                        .thenComparing(ScoredRollout::responseId))
-                .orElseThrow();
+        List<ScoredRollout> failing =
+                others.stream().filter(r -> !r.passedAll()).toList();
+        ScoredRollout rejected = (failing.isEmpty() ? others : failing)
+                .stream()
+                        .min(Comparator.comparingDouble(ScoredRollout::score)
+                                .thenComparing(Comparator.comparingInt(ScoredRollout::length)
+                                        .reversed())
+                                .thenComparing(ScoredRollout::responseId))
+                        .orElseThrow();
         return new Selection(Outcome.PAIR, Optional.of(chosen), Optional.of(rejected));
     }
 }

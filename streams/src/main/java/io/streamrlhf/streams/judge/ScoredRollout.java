@@ -8,5 +8,4 @@ package io.streamrlhf.streams.judge;
  * @param score the mixture's score
  * @param passedAll whether it passed every judge
  */
-public record ScoredRollout(String responseId, int length, double score, boolean passedAll) {
-}
+public record ScoredRollout(String responseId, int length, double score, boolean passedAll) {}

@@ -14,8 +14,7 @@ import org.apache.kafka.common.serialization.Serializer;
 /** Turns a decided (and capped) example into the public {@code KtoExample}. */
 public final class KtoExamples {
 
-    private KtoExamples() {
-    }
+    private KtoExamples() {}
 
     /**
      * Writes a decision as the {@code KtoExample} it becomes, with {@code examples}' serializer: lets the sink take
@@ -23,8 +22,8 @@ public final class KtoExamples {
      */
     public static Serde<KtoDecision> decisionsAsExamples(Serde<KtoExample> examples) {
         Serializer<KtoExample> serializer = examples.serializer();
-        return Serdes.serdeFrom((topic, d) -> d == null ? null : serializer.serialize(topic, toExample(d)),
-                (topic, bytes) -> {
+        return Serdes.serdeFrom(
+                (topic, d) -> d == null ? null : serializer.serialize(topic, toExample(d)), (topic, bytes) -> {
                     throw new UnsupportedOperationException("written as KtoExample: read it with the KtoExample serde");
                 });
     }

@@ -72,13 +72,13 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private final List<String> expiring = new ArrayList<>();
     /** What the record being processed emits, sent only once its new state is within bounds. */
     private final List<Record<String, Emission<KtoDecision>>> staged = new ArrayList<>();
+
     private final List<Due> stagedSchedule = new ArrayList<>();
     private long expiringFrom;
     private long expiringUntil = Long.MIN_VALUE;
 
     /** A schedule entry to add once the record is accepted. */
-    private record Due(long time, String tag) {
-    }
+    private record Due(long time, String tag) {}
 
     public KtoJoinProcessor(KtoConfig config) {
         this.config = config;
@@ -88,8 +88,8 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     public void init(ProcessorContext<String, Emission<KtoDecision>> context) {
         this.context = context;
         // A new cache per init: Kafka Streams calls init again whenever it restores the store.
-        this.states = new ObjectCache<>(context.getStateStore(STATE_STORE), KtoJoinProcessor::cacheWeight,
-                config.cachedStateBytes());
+        this.states = new ObjectCache<>(
+                context.getStateStore(STATE_STORE), KtoJoinProcessor::cacheWeight, config.cachedStateBytes());
         this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
         rebuildSchedule();
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
@@ -149,19 +149,35 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             return;
         }
         // A new state, not the stored one changed in place: if it breaks a bound the stored one stays as it was.
-        KtoResponseState next = new KtoResponseState(r.getResponseId(), snapshot(sourced), new ArrayList<>(),
-                old.getSeenFeedbackIds(), new ArrayList<>(), now + config.responseRetention().toMillis());
+        KtoResponseState next = new KtoResponseState(
+                r.getResponseId(),
+                snapshot(sourced),
+                new ArrayList<>(),
+                old.getSeenFeedbackIds(),
+                new ArrayList<>(),
+                now + config.responseRetention().toMillis());
         List<PendingFeedback> early = new ArrayList<>(old.getEarly());
-        early.sort(Comparator.comparingLong(PendingFeedback::getEventTime)
-                .thenComparing(PendingFeedback::getFeedbackId));
+        early.sort(
+                Comparator.comparingLong(PendingFeedback::getEventTime).thenComparing(PendingFeedback::getFeedbackId));
         for (PendingFeedback p : early) {
-            applyVote(next, p.getUserId(), p.getFeedbackId(), FeedbackKind.valueOf(p.getKind()), p.getEventTime(),
-                    p.getOffset(), now);
+            applyVote(
+                    next,
+                    p.getUserId(),
+                    p.getFeedbackId(),
+                    FeedbackKind.valueOf(p.getKind()),
+                    p.getEventTime(),
+                    p.getOffset(),
+                    now);
         }
         if (!withinBytes(next)) {
-            reject(sourced, DeadLetterReason.RESPONSE_STATE_LIMIT, "response " + r.getResponseId() + " with "
-                    + next.getVotes().size() + " early vote(s) takes more than kto.max.state.bytes="
-                    + config.maxStateBytes() + " bytes of state", r.getPolicyVersion(), now);
+            reject(
+                    sourced,
+                    DeadLetterReason.RESPONSE_STATE_LIMIT,
+                    "response " + r.getResponseId() + " with "
+                            + next.getVotes().size() + " early vote(s) takes more than kto.max.state.bytes="
+                            + config.maxStateBytes() + " bytes of state",
+                    r.getPolicyVersion(),
+                    now);
             return;
         }
         flushStaged();
@@ -190,8 +206,11 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             }
             List<PendingFeedback> early = new ArrayList<>(state.getEarly());
             early.add(PendingFeedback.newBuilder()
-                    .setFeedbackId(f.getFeedbackId()).setUserId(f.getUserId()).setKind(f.getKind().name())
-                    .setEventTime(f.getEventTime().toEpochMilli()).setRecordTime(now)
+                    .setFeedbackId(f.getFeedbackId())
+                    .setUserId(f.getUserId())
+                    .setKind(f.getKind().name())
+                    .setEventTime(f.getEventTime().toEpochMilli())
+                    .setRecordTime(now)
                     .setOffset(sourced.sourceOffset())
                     .setRawKey(sourced.rawKey() == null ? null : ByteBuffer.wrap(sourced.rawKey()))
                     .setRawValue(sourced.rawValue() == null ? null : ByteBuffer.wrap(sourced.rawValue()))
@@ -203,15 +222,31 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                 reject(sourced, DeadLetterReason.RESPONSE_VOTES_LIMIT, votesLimit(f), -1L, now);
                 return;
             }
-            next = new KtoResponseState(responseId, state.getResponse(), new ArrayList<>(state.getVotes()), seen,
-                    state.getEarly(), state.getExpiresAt());
-            applyVote(next, f.getUserId(), f.getFeedbackId(), f.getKind(), f.getEventTime().toEpochMilli(),
-                    sourced.sourceOffset(), now);
+            next = new KtoResponseState(
+                    responseId,
+                    state.getResponse(),
+                    new ArrayList<>(state.getVotes()),
+                    seen,
+                    state.getEarly(),
+                    state.getExpiresAt());
+            applyVote(
+                    next,
+                    f.getUserId(),
+                    f.getFeedbackId(),
+                    f.getKind(),
+                    f.getEventTime().toEpochMilli(),
+                    sourced.sourceOffset(),
+                    now);
         }
         if (!withinBytes(next)) {
-            reject(sourced, DeadLetterReason.RESPONSE_STATE_LIMIT, "feedback " + f.getFeedbackId()
-                    + " would make the state of response " + responseId + " larger than kto.max.state.bytes="
-                    + config.maxStateBytes() + " bytes", -1L, now);
+            reject(
+                    sourced,
+                    DeadLetterReason.RESPONSE_STATE_LIMIT,
+                    "feedback " + f.getFeedbackId()
+                            + " would make the state of response " + responseId + " larger than kto.max.state.bytes="
+                            + config.maxStateBytes() + " bytes",
+                    -1L,
+                    now);
             return;
         }
         flushStaged();
@@ -229,13 +264,22 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
      * the new state's own copy). The vote is replaced by a changed copy, never changed in place, and what it emits is
      * staged ({@link #flushStaged}), so a state that then breaks a bound leaves no trace.
      */
-    private void applyVote(KtoResponseState state, String userId, String feedbackId, FeedbackKind kind,
-                           long feedbackTime, SourceOffset at, long now) {
+    private void applyVote(
+            KtoResponseState state,
+            String userId,
+            String feedbackId,
+            FeedbackKind kind,
+            long feedbackTime,
+            SourceOffset at,
+            long now) {
         List<Vote> votes = state.getVotes();
         int i = voteOf(state, userId);
         Vote vote = i < 0 ? VoteRules.newVote(userId) : copy(votes.get(i));
         if (!VoteRules.apply(vote, feedbackId, kind, feedbackTime, at)) {
-            log.debug("Ignoring feedback {} older than the standing vote of {} on {}", feedbackId, userId,
+            log.debug(
+                    "Ignoring feedback {} older than the standing vote of {} on {}",
+                    feedbackId,
+                    userId,
                     state.getResponseId());
             return;
         }
@@ -250,8 +294,10 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             case THUMBS_DOWN -> MonitorKind.FEEDBACK_DOWN;
             case RETRACT -> MonitorKind.FEEDBACK_RETRACT;
         };
-        staged.add(new Record<>(state.getResponseId(),
-                Emission.monitor(new MonitorEvent(response.getPolicyVersion(), monitorKind, 0.0)), now));
+        staged.add(new Record<>(
+                state.getResponseId(),
+                Emission.monitor(new MonitorEvent(response.getPolicyVersion(), monitorKind, 0.0)),
+                now));
         if (config.settleDelay().isZero()) {
             decide(state, vote, now);
         } else {
@@ -272,8 +318,16 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
 
     private static Vote copy(Vote v) {
         // The all-fields constructor, not Avro's builder, which deep-copies and resolves defaults.
-        return new Vote(v.getUserId(), v.getKind(), v.getFeedbackId(), v.getFeedbackTime(), v.getSettleAt(),
-                v.getEverEmitted(), v.getEmittedActive(), v.getEmittedLabel(), v.getFeedbackOffset());
+        return new Vote(
+                v.getUserId(),
+                v.getKind(),
+                v.getFeedbackId(),
+                v.getFeedbackTime(),
+                v.getSettleAt(),
+                v.getEverEmitted(),
+                v.getEmittedActive(),
+                v.getEmittedLabel(),
+                v.getFeedbackOffset());
     }
 
     /** Stages the emission of the example {@code vote} decides, if any. */
@@ -344,14 +398,31 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private void reject(Sourced<?> sourced, DeadLetterReason reason, String detail, long policyVersion, long now) {
         staged.clear();
         stagedSchedule.clear();
-        log.debug("Dead-lettering {}-{}@{}: {} {}", sourced.topic(), sourced.partition(), sourced.offset(), reason,
+        log.debug(
+                "Dead-lettering {}-{}@{}: {} {}",
+                sourced.topic(),
+                sourced.partition(),
+                sourced.offset(),
+                reason,
                 detail);
         String key = sourced.rawKey() == null ? null : new String(sourced.rawKey(), StandardCharsets.UTF_8);
-        context.forward(new Record<>(key, Emission.dead(sourced.rawKey(), DeadLetters.of(reason,
-                DeadLetters.VALIDATION, detail, sourced.topic(), sourced.partition(), sourced.offset(),
-                sourced.rawKey(), sourced.rawValue(), context.currentSystemTimeMs())), now));
-        context.forward(new Record<>(key, Emission.monitor(new MonitorEvent(policyVersion, MonitorKind.DEAD_LETTER,
-                0.0)), now));
+        context.forward(new Record<>(
+                key,
+                Emission.dead(
+                        sourced.rawKey(),
+                        DeadLetters.of(
+                                reason,
+                                DeadLetters.VALIDATION,
+                                detail,
+                                sourced.topic(),
+                                sourced.partition(),
+                                sourced.offset(),
+                                sourced.rawKey(),
+                                sourced.rawValue(),
+                                context.currentSystemTimeMs())),
+                now));
+        context.forward(new Record<>(
+                key, Emission.monitor(new MonitorEvent(policyVersion, MonitorKind.DEAD_LETTER, 0.0)), now));
     }
 
     /**
@@ -365,8 +436,9 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
      */
     private void expireLater(String responseId, long expiresAt) {
         long interval = config.punctuateInterval().toMillis();
-        if (!expiring.isEmpty() && (Math.max(expiringUntil, expiresAt) - Math.min(expiringFrom, expiresAt) > interval
-                || expiring.size() >= MAX_EXPIRY_BATCH)) {
+        if (!expiring.isEmpty()
+                && (Math.max(expiringUntil, expiresAt) - Math.min(expiringFrom, expiresAt) > interval
+                        || expiring.size() >= MAX_EXPIRY_BATCH)) {
             writeExpiring();
         }
         if (expiring.isEmpty()) {
@@ -384,7 +456,9 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             return;
         }
         // Keyed by the first id: two batches due at the same time never start with the same response.
-        schedule.add(expiringUntil, ScheduleIndex.tag("E", expiring.get(0)),
+        schedule.add(
+                expiringUntil,
+                ScheduleIndex.tag("E", expiring.get(0)),
                 "E" + ScheduleIndex.SEP + String.join(ScheduleIndex.SEP, expiring));
         expiring.clear();
         expiringUntil = Long.MIN_VALUE;
@@ -437,13 +511,24 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         List<PendingFeedback> keep = new ArrayList<>();
         for (PendingFeedback p : state.getEarly()) {
             if (p.getRecordTime() + buffer <= now) {
-                context.forward(new Record<>(state.getResponseId(), Emission.dead(DeadLetters.toBytes(p.getRawKey()),
-                        DeadLetters.of(DeadLetterReason.RESPONSE_NOT_FOUND, "feedback " + p.getFeedbackId()
-                                        + " names response " + state.getResponseId()
-                                        + ", which did not arrive within kto.early.feedback.buffer or has expired",
-                                p.getOffset(), p.getRawKey(), p.getRawValue(), context.currentSystemTimeMs())), now));
-                context.forward(new Record<>(state.getResponseId(),
-                        Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)), now));
+                context.forward(new Record<>(
+                        state.getResponseId(),
+                        Emission.dead(
+                                DeadLetters.toBytes(p.getRawKey()),
+                                DeadLetters.of(
+                                        DeadLetterReason.RESPONSE_NOT_FOUND,
+                                        "feedback " + p.getFeedbackId()
+                                                + " names response " + state.getResponseId()
+                                                + ", which did not arrive within kto.early.feedback.buffer or has expired",
+                                        p.getOffset(),
+                                        p.getRawKey(),
+                                        p.getRawValue(),
+                                        context.currentSystemTimeMs())),
+                        now));
+                context.forward(new Record<>(
+                        state.getResponseId(),
+                        Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)),
+                        now));
             } else {
                 keep.add(p);
             }
@@ -464,7 +549,8 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private KtoResponseState stateOf(String responseId, long now) {
         KtoResponseState state = states.get(responseId);
         // An expired state is replaced, not deleted: every caller that goes on writes the fresh one.
-        return state != null && !isExpired(state, now) ? state
+        return state != null && !isExpired(state, now)
+                ? state
                 : new KtoResponseState(responseId, null, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), -1L);
     }
 
@@ -472,10 +558,16 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     public static ResponseSnapshot snapshot(Sourced<ResponseGenerated> sourced) {
         ResponseGenerated r = sourced.value();
         return ResponseSnapshot.newBuilder()
-                .setResponseId(r.getResponseId()).setPromptId(r.getPromptId()).setPrompt(r.getPrompt())
-                .setCompletion(r.getCompletion()).setPolicyVersion(r.getPolicyVersion()).setTruncated(r.getTruncated())
-                .setRollout(r.getSource() == ResponseSource.SAMPLED_ROLLOUT).setTask(r.getTask())
-                .setEventTime(r.getEventTime().toEpochMilli()).setOffset(sourced.sourceOffset())
+                .setResponseId(r.getResponseId())
+                .setPromptId(r.getPromptId())
+                .setPrompt(r.getPrompt())
+                .setCompletion(r.getCompletion())
+                .setPolicyVersion(r.getPolicyVersion())
+                .setTruncated(r.getTruncated())
+                .setRollout(r.getSource() == ResponseSource.SAMPLED_ROLLOUT)
+                .setTask(r.getTask())
+                .setEventTime(r.getEventTime().toEpochMilli())
+                .setOffset(sourced.sourceOffset())
                 .build();
     }
 }

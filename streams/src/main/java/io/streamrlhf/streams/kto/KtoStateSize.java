@@ -25,24 +25,37 @@ final class KtoStateSize {
     private static final int UNION = 1;
     private static final int ARRAY = 10;
 
-    private KtoStateSize() {
-    }
+    private KtoStateSize() {}
 
     /** At least the bytes {@code state} takes serialized with its wire-format header. */
     static long upperBound(KtoResponseState state) {
         long n = AvroSize.HEADER_BYTES + string(state.getResponseId()) + UNION + LONG;
         ResponseSnapshot r = state.getResponse();
         if (r != null) {
-            n += string(r.getResponseId()) + string(r.getPromptId()) + string(r.getPrompt())
-                    + string(r.getCompletion()) + LONG + BOOLEAN + UNION + string(r.getTask()) + LONG
-                    + UNION + offset(r.getOffset()) + BOOLEAN;
+            n += string(r.getResponseId())
+                    + string(r.getPromptId())
+                    + string(r.getPrompt())
+                    + string(r.getCompletion())
+                    + LONG
+                    + BOOLEAN
+                    + UNION
+                    + string(r.getTask())
+                    + LONG
+                    + UNION
+                    + offset(r.getOffset())
+                    + BOOLEAN;
         }
         List<Vote> votes = state.getVotes();
         n += ARRAY;
         for (int i = 0, count = votes.size(); i < count; i++) {
             Vote v = votes.get(i);
-            n += string(v.getUserId()) + string(v.getKind()) + string(v.getFeedbackId()) + 2 * LONG + 3 * BOOLEAN
-                    + UNION + offset(v.getFeedbackOffset());
+            n += string(v.getUserId())
+                    + string(v.getKind())
+                    + string(v.getFeedbackId())
+                    + 2 * LONG
+                    + 3 * BOOLEAN
+                    + UNION
+                    + offset(v.getFeedbackOffset());
         }
         List<String> seen = state.getSeenFeedbackIds();
         n += ARRAY;
@@ -51,8 +64,16 @@ final class KtoStateSize {
         }
         n += ARRAY;
         for (PendingFeedback p : state.getEarly()) {
-            n += string(p.getFeedbackId()) + string(p.getUserId()) + string(p.getKind()) + 2 * LONG
-                    + UNION + offset(p.getOffset()) + UNION + bytes(p.getRawKey()) + UNION + bytes(p.getRawValue());
+            n += string(p.getFeedbackId())
+                    + string(p.getUserId())
+                    + string(p.getKind())
+                    + 2 * LONG
+                    + UNION
+                    + offset(p.getOffset())
+                    + UNION
+                    + bytes(p.getRawKey())
+                    + UNION
+                    + bytes(p.getRawValue());
         }
         return n;
     }

@@ -67,16 +67,20 @@ public final class KtoTopology {
      */
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
         StateStores stores = serdes.stores();
-        builder.addStateStore(stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(),
-                serdes.ktoResponseState()));
+        builder.addStateStore(
+                stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(), serdes.ktoResponseState()));
         builder.addStateStore(stores.rebuiltScheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
 
         // The join tells responses from feedback by the value's type, so both streams merge as they are.
         @SuppressWarnings({"unchecked", "rawtypes"})
-        KStream<String, Sourced<?>> merged = ((KStream) inputs.responses())
-                .merge((KStream) inputs.feedback(), Named.as("kto-merge-inputs"));
-        Emissions<KtoDecision> out = Emissions.process(merged, () -> new KtoJoinProcessor(config), "kto-join",
-                KtoJoinProcessor.STATE_STORE, KtoJoinProcessor.SCHEDULE_STORE);
+        KStream<String, Sourced<?>> merged =
+                ((KStream) inputs.responses()).merge((KStream) inputs.feedback(), Named.as("kto-merge-inputs"));
+        Emissions<KtoDecision> out = Emissions.process(
+                merged,
+                () -> new KtoJoinProcessor(config),
+                "kto-join",
+                KtoJoinProcessor.STATE_STORE,
+                KtoJoinProcessor.SCHEDULE_STORE);
         inputs.deadLetters(out.dead(), "kto-join");
         inputs.tap().addMonitorOf(out);
 
@@ -91,23 +95,38 @@ public final class KtoTopology {
             byExample = capped.selectKey((user, d) -> d.getExampleId(), Named.as("kto-key-by-example"));
         }
         Topic<String, KtoExample> examples = serdes.topics().ktoExamples();
-        byExample.to(examples.name(), Produced.with(examples.keySerde(),
-                SinkSizeGuard.limit(KtoExamples.decisionsAsExamples(examples.valueSerde())))
-                .withName("kto-examples-sink"));
+        byExample.to(
+                examples.name(),
+                Produced.with(
+                                examples.keySerde(),
+                                SinkSizeGuard.limit(KtoExamples.decisionsAsExamples(examples.valueSerde())))
+                        .withName("kto-examples-sink"));
         inputs.tap().add(capped, MonitorEvents::forExample, "kto-example-monitor");
         return capped;
     }
 
     private KStream<String, KtoDecision> capPerUser(StreamsBuilder builder, KStream<String, KtoDecision> decisions) {
         StateStores stores = serdes.stores();
-        builder.addStateStore(stores.window(UserCapProcessor.COUNTS_STORE, UserCapProcessor.HOUR.multipliedBy(2),
-                UserCapProcessor.HOUR, Serdes.String(), Serdes.Long()));
-        builder.addStateStore(stores.window(UserCapProcessor.LEDGER_STORE, UserCapProcessor.ledgerRetention(config),
-                UserCapProcessor.HOUR, Serdes.String(), Serdes.Boolean()));
+        builder.addStateStore(stores.window(
+                UserCapProcessor.COUNTS_STORE,
+                UserCapProcessor.HOUR.multipliedBy(2),
+                UserCapProcessor.HOUR,
+                Serdes.String(),
+                Serdes.Long()));
+        builder.addStateStore(stores.window(
+                UserCapProcessor.LEDGER_STORE,
+                UserCapProcessor.ledgerRetention(config),
+                UserCapProcessor.HOUR,
+                Serdes.String(),
+                Serdes.Boolean()));
         return decisions
                 .selectKey((exampleId, d) -> d.getUserId(), Named.as("kto-key-by-user"))
-                .repartition(Repartitioned.with(Serdes.String(), serdes.ktoDecision()).withName(BY_USER))
-                .processValues(() -> new UserCapProcessor(config), Named.as("kto-user-cap"),
-                        UserCapProcessor.COUNTS_STORE, UserCapProcessor.LEDGER_STORE);
+                .repartition(Repartitioned.with(Serdes.String(), serdes.ktoDecision())
+                        .withName(BY_USER))
+                .processValues(
+                        () -> new UserCapProcessor(config),
+                        Named.as("kto-user-cap"),
+                        UserCapProcessor.COUNTS_STORE,
+                        UserCapProcessor.LEDGER_STORE);
     }
 }

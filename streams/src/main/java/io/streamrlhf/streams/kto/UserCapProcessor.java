@@ -72,8 +72,8 @@ public final class UserCapProcessor implements FixedKeyProcessor<String, KtoDeci
     }
 
     private Boolean ledgerEntry(String exampleId, long now) {
-        try (WindowStoreIterator<Boolean> it = ledger.fetch(exampleId, now - ledgerRetention(config).toMillis(),
-                Long.MAX_VALUE)) {
+        try (WindowStoreIterator<Boolean> it =
+                ledger.fetch(exampleId, now - ledgerRetention(config).toMillis(), Long.MAX_VALUE)) {
             return it.hasNext() ? it.next().value : null;
         }
     }

@@ -25,17 +25,23 @@ public final class VoteRules {
      * @param weight 1, or 0 to cancel an earlier emission
      * @param correction whether an earlier emission of this example is replaced
      */
-    public record Decision(boolean label, double weight, boolean correction) {
-    }
+    public record Decision(boolean label, double weight, boolean correction) {}
 
-    private VoteRules() {
-    }
+    private VoteRules() {}
 
     /** A fresh vote of {@code userId}, not yet holding any feedback. */
     public static Vote newVote(String userId) {
-        return Vote.newBuilder().setUserId(userId).setKind("").setFeedbackId("").setFeedbackTime(Long.MIN_VALUE)
-                .setSettleAt(-1).setEverEmitted(false).setEmittedActive(false).setEmittedLabel(false)
-                .setFeedbackOffset(null).build();
+        return Vote.newBuilder()
+                .setUserId(userId)
+                .setKind("")
+                .setFeedbackId("")
+                .setFeedbackTime(Long.MIN_VALUE)
+                .setSettleAt(-1)
+                .setEverEmitted(false)
+                .setEmittedActive(false)
+                .setEmittedLabel(false)
+                .setFeedbackOffset(null)
+                .build();
     }
 
     /**

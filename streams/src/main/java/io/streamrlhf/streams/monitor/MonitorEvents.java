@@ -11,19 +11,18 @@ import io.streamrlhf.streams.common.Sourced;
 /** The monitor events of each kind of record the topologies see or emit. */
 public final class MonitorEvents {
 
-    private MonitorEvents() {
-    }
+    private MonitorEvents() {}
 
     /** A valid response: counted with its completion length. */
     public static MonitorEvent forResponse(Sourced<ResponseGenerated> r) {
-        return new MonitorEvent(r.value().getPolicyVersion(), MonitorKind.RESPONSE,
-                (double) r.value().getCompletion().length());
+        return new MonitorEvent(r.value().getPolicyVersion(), MonitorKind.RESPONSE, (double)
+                r.value().getCompletion().length());
     }
 
     /** An emitted KTO example, capped or counted. */
     public static MonitorEvent forExample(KtoDecision d) {
-        return new MonitorEvent(d.getPolicyVersion(), d.getCapped() ? MonitorKind.EXAMPLE_CAPPED : MonitorKind.EXAMPLE,
-                d.getWeight());
+        return new MonitorEvent(
+                d.getPolicyVersion(), d.getCapped() ? MonitorKind.EXAMPLE_CAPPED : MonitorKind.EXAMPLE, d.getWeight());
     }
 
     /** An emitted DPO pair, attributed to the chosen completion's version. */
@@ -38,8 +37,7 @@ public final class MonitorEvents {
 
     /** A judge verdict: pass or fail. */
     public static MonitorEvent forVerdict(JudgeVerdict v) {
-        return new MonitorEvent(v.getPolicyVersion(),
-                v.getPassedAll() ? MonitorKind.JUDGE_PASS : MonitorKind.JUDGE_FAIL,
-                v.getScore());
+        return new MonitorEvent(
+                v.getPolicyVersion(), v.getPassedAll() ? MonitorKind.JUDGE_PASS : MonitorKind.JUDGE_FAIL, v.getScore());
     }
 }

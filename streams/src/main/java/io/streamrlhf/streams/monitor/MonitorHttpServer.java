@@ -75,9 +75,11 @@ public final class MonitorHttpServer implements AutoCloseable {
         });
         this.server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(executor);
-        server.createContext(MonitorContract.VERSIONS_PATH,
+        server.createContext(
+                MonitorContract.VERSIONS_PATH,
                 ex -> respondJson(ex, () -> new VersionsDocument(versions(ex.getRequestURI()))));
-        server.createContext(MonitorContract.MINUTES_PATH,
+        server.createContext(
+                MonitorContract.MINUTES_PATH,
                 ex -> respondJson(ex, () -> new MinutesDocument(minutes(ex.getRequestURI()))));
         server.createContext(MonitorContract.EVENTS_PATH, this::events);
         server.createContext("/health", ex -> respond(ex, 200, "text/plain", health.get()));
@@ -99,15 +101,19 @@ public final class MonitorHttpServer implements AutoCloseable {
         long[] range = range(uri);
         String version = params(uri).get("version");
         return query.minutes(range[0], range[1]).stream()
-                .filter(r -> version == null || Long.toString(r.policyVersion()).equals(version)).toList();
+                .filter(r -> version == null || Long.toString(r.policyVersion()).equals(version))
+                .toList();
     }
 
     private long[] range(URI uri) {
         Map<String, String> p = params(uri);
         long now = clock.millis();
         long to = p.containsKey("to") ? Long.parseLong(p.get("to")) : now;
-        long from = p.containsKey("from") ? Long.parseLong(p.get("from"))
-                : to - Duration.ofMinutes(Long.parseLong(p.getOrDefault("minutes", "60"))).toMillis();
+        long from = p.containsKey("from")
+                ? Long.parseLong(p.get("from"))
+                : to
+                        - Duration.ofMinutes(Long.parseLong(p.getOrDefault("minutes", "60")))
+                                .toMillis();
         return new long[] {from, to};
     }
 
@@ -120,7 +126,8 @@ public final class MonitorHttpServer implements AutoCloseable {
         for (String pair : q.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
-                out.put(java.net.URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                out.put(
+                        java.net.URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
                         java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
             }
         }
@@ -131,10 +138,17 @@ public final class MonitorHttpServer implements AutoCloseable {
         try {
             respond(ex, 200, "application/json", json.writeValueAsString(body.get()));
         } catch (InvalidStateStoreException e) {
-            respond(ex, 503, "application/json", json.writeValueAsString(
-                    new ErrorDocument("monitor store not available yet: rebalancing or restoring")));
+            respond(
+                    ex,
+                    503,
+                    "application/json",
+                    json.writeValueAsString(
+                            new ErrorDocument("monitor store not available yet: rebalancing or restoring")));
         } catch (NumberFormatException e) {
-            respond(ex, 400, "application/json",
+            respond(
+                    ex,
+                    400,
+                    "application/json",
                     json.writeValueAsString(new ErrorDocument("from, to and minutes must be integers")));
         }
     }

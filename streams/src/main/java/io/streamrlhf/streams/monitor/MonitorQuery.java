@@ -29,8 +29,16 @@ public final class MonitorQuery {
     /** Every (version, minute) row whose minute starts within [from, to], by minute then version. */
     public List<VersionStats> minutes(long from, long to) {
         Map<String, VersionStats> rows = new TreeMap<>();
-        forEach(from, to, (key, stats) -> rows.put(String.format("%016x/%s", key.window().start(), key.key()),
-                VersionCounters.toStats(Long.parseLong(key.key()), key.window().start(), key.window().end(), stats)));
+        forEach(
+                from,
+                to,
+                (key, stats) -> rows.put(
+                        String.format("%016x/%s", key.window().start(), key.key()),
+                        VersionCounters.toStats(
+                                Long.parseLong(key.key()),
+                                key.window().start(),
+                                key.window().end(),
+                                stats)));
         List<VersionStats> out = new ArrayList<>(rows.values());
         out.sort(Comparator.comparingLong(VersionStats::from).thenComparingLong(VersionStats::policyVersion));
         return out;
@@ -43,8 +51,8 @@ public final class MonitorQuery {
         forEach(from, to, (key, stats) -> {
             long v = Long.parseLong(key.key());
             sums.merge(v, stats, VersionCounters::sum);
-            ranges.merge(v, new long[] {key.window().start(), key.window().end()},
-                    (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+            ranges.merge(v, new long[] {key.window().start(), key.window().end()}, (a, b) ->
+                    new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
         });
         List<VersionStats> out = new ArrayList<>();
         sums.forEach((v, s) -> out.add(VersionCounters.toStats(v, ranges.get(v)[0], ranges.get(v)[1], s)));
@@ -53,7 +61,7 @@ public final class MonitorQuery {
 
     private void forEach(long from, long to, java.util.function.BiConsumer<Windowed<String>, VersionMinuteStats> f) {
         try (KeyValueIterator<Windowed<String>, VersionMinuteStats> it =
-                     store.get().fetchAll(java.time.Instant.ofEpochMilli(from), java.time.Instant.ofEpochMilli(to))) {
+                store.get().fetchAll(java.time.Instant.ofEpochMilli(from), java.time.Instant.ofEpochMilli(to))) {
             while (it.hasNext()) {
                 KeyValue<Windowed<String>, VersionMinuteStats> kv = it.next();
                 f.accept(kv.key, kv.value);

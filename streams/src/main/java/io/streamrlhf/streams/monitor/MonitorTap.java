@@ -2,8 +2,8 @@ package io.streamrlhf.streams.monitor;
 
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.avro.MonitorEvent;
-import io.streamrlhf.streams.deadletter.SinkSizeGuard;
 import io.streamrlhf.streams.common.Emissions;
+import io.streamrlhf.streams.deadletter.SinkSizeGuard;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -61,7 +61,9 @@ public final class MonitorTap {
         }
         int n = sinks++;
         stream.selectKey((k, e) -> MonitorTopology.versionKey(e.getPolicyVersion()), Named.as("monitor-tap-key-" + n))
-                .to(events.name(), Produced.with(events.keySerde(), SinkSizeGuard.limit(events.valueSerde()))
-                        .withName("monitor-tap-sink-" + n));
+                .to(
+                        events.name(),
+                        Produced.with(events.keySerde(), SinkSizeGuard.limit(events.valueSerde()))
+                                .withName("monitor-tap-sink-" + n));
     }
 }

@@ -48,11 +48,15 @@ public final class MonitorTopology {
 
     /** Wires the monitor onto {@code builder}. */
     public void addTo(StreamsBuilder builder) {
-        builder.stream(events.name(),
+        builder.stream(
+                        events.name(),
                         Consumed.with(events.keySerde(), events.valueSerde()).withName("monitor-events-source"))
                 .groupByKey(Grouped.with("monitor-group", Serdes.String(), serdes.monitorEvent()))
                 .windowedBy(TimeWindows.ofSizeAndGrace(MonitorConfig.BUCKET, config.grace()))
-                .aggregate(MonitorAggregator::empty, new MonitorAggregator(), Named.as("monitor-aggregate"),
+                .aggregate(
+                        MonitorAggregator::empty,
+                        new MonitorAggregator(),
+                        Named.as("monitor-aggregate"),
                         Materialized.<String, VersionMinuteStats, WindowStore<Bytes, byte[]>>as(STORE)
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(serdes.versionMinuteStats())

@@ -76,8 +76,7 @@ class StreamsAppExactlyOnceIT {
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     /** One record to send, and whether its coordinates must end up in dead letters. */
-    private record Send(String topic, Integer partition, String key, byte[] value, long timestamp, boolean bad) {
-    }
+    private record Send(String topic, Integer partition, String key, byte[] value, long timestamp, boolean bad) {}
 
     @Test
     void everyExpectedExampleAndPairAppearsExactlyOnceAcrossAnAbruptRestart() throws Exception {
@@ -89,12 +88,15 @@ class StreamsAppExactlyOnceIT {
         props.put("topics.partitions", String.valueOf(PARTITIONS));
         props.put("monitor.http.port", "0");
         // The application no longer creates its topics: provision them as a deployment does.
-        assertThat(StreamsItSupport.provisionTopics(KAFKA.bootstrapServers(), props).mismatches()).isEmpty();
+        assertThat(StreamsItSupport.provisionTopics(KAFKA.bootstrapServers(), props)
+                        .mismatches())
+                .isEmpty();
         Path state1 = Files.createTempDirectory("it-state-1-");
         Path state2 = Files.createTempDirectory("it-state-2-");
-        StreamsAppConfig config = StreamsAppConfig.fromProperties(props, registry).withStateDir(state1);
-        assertThat(config.settings().kto()).isEqualTo(KtoConfig.defaults().withSettleDelay(Duration.ZERO)
-                .withUserLabelsPerHour(0));
+        StreamsAppConfig config =
+                StreamsAppConfig.fromProperties(props, registry).withStateDir(state1);
+        assertThat(config.settings().kto())
+                .isEqualTo(KtoConfig.defaults().withSettleDelay(Duration.ZERO).withUserLabelsPerHour(0));
 
         long t0 = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
         Expected expected = new Expected();
@@ -105,15 +107,17 @@ class StreamsAppExactlyOnceIT {
         log.info("Generated {} events ({} late)", main.size() + late.size(), late.size());
 
         try (KafkaProducer<byte[], byte[]> producer = StreamsItSupport.byteProducer(KAFKA.bootstrapServers());
-             StreamsApp first = new StreamsApp(config)) {
+                StreamsApp first = new StreamsApp(config)) {
             first.start();
             assertThat(first.awaitRunning(Duration.ofSeconds(60))).isTrue();
             Set<String> badCoordinates = new HashSet<>(send(producer, main.subList(0, half)));
             try (CommittedReader reader = CommittedReader.ofOutputs(KAFKA.bootstrapServers(), topics)) {
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                    reader.poll();
-                    return reader.values(topics.ktoExamples().name()).size() >= PRODUCTION / 5;
-                });
+                await().atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(() -> {
+                            reader.poll();
+                            return reader.values(topics.ktoExamples().name()).size() >= PRODUCTION / 5;
+                        });
             }
             // Abrupt stop: no waiting for a clean shutdown; the next instance starts from an empty state folder.
             first.close(Duration.ZERO);
@@ -122,31 +126,45 @@ class StreamsAppExactlyOnceIT {
             badCoordinates.addAll(send(producer, main.subList(half, main.size())));
             badCoordinates.addAll(send(producer, late));
             try (StreamsApp second = new StreamsApp(config.withStateDir(state2));
-                 CommittedReader reader = CommittedReader.ofOutputs(KAFKA.bootstrapServers(), topics)) {
+                    CommittedReader reader = CommittedReader.ofOutputs(KAFKA.bootstrapServers(), topics)) {
                 second.start();
-                await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                    reader.poll();
-                    return keys(reader.<KtoExample>values(topics.ktoExamples().name()), KtoExample::getExampleId)
-                            .containsAll(expected.examples)
-                            && keys(reader.<DpoPair>values(topics.dpoPairs().name()), DpoPair::getPairId)
-                            .containsAll(expected.pairs.keySet());
-                });
+                await().atMost(Duration.ofSeconds(150))
+                        .pollInterval(Duration.ofSeconds(1))
+                        .until(() -> {
+                            reader.poll();
+                            return keys(
+                                                    reader.<KtoExample>values(
+                                                            topics.ktoExamples().name()),
+                                                    KtoExample::getExampleId)
+                                            .containsAll(expected.examples)
+                                    && keys(
+                                                    reader.<DpoPair>values(
+                                                            topics.dpoPairs().name()),
+                                                    DpoPair::getPairId)
+                                            .containsAll(expected.pairs.keySet());
+                        });
                 // Everything else is processed: advance stream time on every partition so unmatched feedback expires.
                 send(producer, ticks(topics, t0 + Duration.ofMinutes(90).toMillis()));
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                    reader.poll();
-                    return coordinates(reader.values(topics.deadLetters().name())).containsAll(badCoordinates);
-                });
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofSeconds(1))
+                        .until(() -> {
+                            reader.poll();
+                            return coordinates(
+                                            reader.values(topics.deadLetters().name()))
+                                    .containsAll(badCoordinates);
+                        });
                 reader.poll();
 
                 List<KtoExample> examples = reader.values(topics.ktoExamples().name());
-                assertThat(counts(examples, KtoExample::getExampleId)).allSatisfy((id, n) -> assertThat(n)
-                        .as("emissions of example %s", id).isEqualTo(1));
+                assertThat(counts(examples, KtoExample::getExampleId))
+                        .allSatisfy((id, n) ->
+                                assertThat(n).as("emissions of example %s", id).isEqualTo(1));
                 assertThat(keys(examples, KtoExample::getExampleId)).isEqualTo(expected.examples);
 
                 List<DpoPair> pairs = reader.values(topics.dpoPairs().name());
-                assertThat(counts(pairs, DpoPair::getPairId)).allSatisfy((id, n) -> assertThat(n)
-                        .as("emissions of pair %s", id).isEqualTo(1));
+                assertThat(counts(pairs, DpoPair::getPairId))
+                        .allSatisfy((id, n) ->
+                                assertThat(n).as("emissions of pair %s", id).isEqualTo(1));
                 assertThat(keys(pairs, DpoPair::getPairId)).isEqualTo(expected.pairs.keySet());
                 for (DpoPair p : pairs) {
                     assertThat(p.getChosenResponseId() + ">" + p.getRejectedResponseId())
@@ -156,7 +174,9 @@ class StreamsAppExactlyOnceIT {
                         .hasSize(ROLLOUT_GROUPS - NO_PASS_GROUPS);
 
                 List<DeadLetter> letters = reader.values(topics.deadLetters().name());
-                List<String> letterCoordinates = letters.stream().map(StreamsAppExactlyOnceIT::coordinate).toList();
+                List<String> letterCoordinates = letters.stream()
+                        .map(StreamsAppExactlyOnceIT::coordinate)
+                        .toList();
                 assertThat(new HashSet<>(letterCoordinates)).hasSize(letterCoordinates.size());
                 assertThat(new HashSet<>(letterCoordinates)).isEqualTo(badCoordinates);
 
@@ -167,9 +187,11 @@ class StreamsAppExactlyOnceIT {
 
     private static void assertMonitorServes(StreamsApp app) throws Exception {
         int port = app.monitorPort().orElseThrow();
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/monitor/versions?minutes=240")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/monitor/versions?minutes=240"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode versions = new ObjectMapper().readTree(r.body()).get("versions");
         long responses = 0;
@@ -196,14 +218,16 @@ class StreamsAppExactlyOnceIT {
             String promptId = derived ? "dp-" + (i / 2) : "pp-" + i;
             String user = "u-" + (i % 997);
             ResponseGenerated r = Events.response(rid, promptId, "completion " + i, 1 + i % 3, t);
-            FeedbackKind kind = derived ? (i % 2 == 0 ? FeedbackKind.THUMBS_UP : FeedbackKind.THUMBS_DOWN)
+            FeedbackKind kind = derived
+                    ? (i % 2 == 0 ? FeedbackKind.THUMBS_UP : FeedbackKind.THUMBS_DOWN)
                     : (random.nextBoolean() ? FeedbackKind.THUMBS_UP : FeedbackKind.THUMBS_DOWN);
             Send response = send(topics.responses(), rid, r, t, false);
             double roll = random.nextDouble();
             if (!derived && roll < 0.04) {
                 long lateTime = t + Duration.ofMinutes(5).toMillis();
                 main.add(response);
-                late.add(send(topics.feedback(), rid, Events.feedback("f-" + i, rid, user, kind, lateTime), lateTime, false));
+                late.add(send(
+                        topics.feedback(), rid, Events.feedback("f-" + i, rid, user, kind, lateTime), lateTime, false));
             } else if (roll < 0.14) {
                 main.add(send(topics.feedback(), rid, Events.feedback("f-" + i, rid, user, kind, t), t, false));
                 main.add(response);
@@ -224,8 +248,10 @@ class StreamsAppExactlyOnceIT {
         // Explicit preferences: two responses per prompt; every third preference arrives first; 5% redelivered.
         for (int j = 0; j < PREFERENCE_PROMPTS; j++) {
             String promptId = "xp-" + j;
-            Send a = send(topics.responses(), "xa-" + j, Events.response("xa-" + j, promptId, "a " + j, 2, t), t, false);
-            Send b = send(topics.responses(), "xb-" + j, Events.response("xb-" + j, promptId, "b " + j, 2, t), t, false);
+            Send a =
+                    send(topics.responses(), "xa-" + j, Events.response("xa-" + j, promptId, "a " + j, 2, t), t, false);
+            Send b =
+                    send(topics.responses(), "xb-" + j, Events.response("xb-" + j, promptId, "b " + j, 2, t), t, false);
             PairwisePreference p = Events.preference("pref-" + j, promptId, "xb-" + j, "xa-" + j, t);
             Send pref = send(topics.preferences(), promptId, p, t + 1, false);
             if (j % 3 == 0) {
@@ -245,13 +271,20 @@ class StreamsAppExactlyOnceIT {
             Prompt prompt = Events.prompt(promptId, "chat", null, t);
             main.add(send(topics.prompts(), promptId, prompt, t, false));
             List<String> completions = k < NO_PASS_GROUPS
-                    ? List.of("As an AI language model, no", "as an ai language model: no", "x".repeat(2_100),
-                    "As an AI language model I cannot")
+                    ? List.of(
+                            "As an AI language model, no",
+                            "as an ai language model: no",
+                            "x".repeat(2_100),
+                            "As an AI language model I cannot")
                     : List.of("forty-two", "42", "As an AI language model, 42", "x".repeat(2_100));
             for (int n = 0; n < 4; n++) {
                 String rid = "ro-" + k + "-" + n;
-                main.add(send(topics.responses(), rid, Events.rollout(rid, promptId, completions.get(n), 5, t + n),
-                        t + n, false));
+                main.add(send(
+                        topics.responses(),
+                        rid,
+                        Events.rollout(rid, promptId, completions.get(n), 5, t + n),
+                        t + n,
+                        false));
             }
             if (k >= NO_PASS_GROUPS) {
                 // chosen: shortest passing ("42"); rejected: lowest-scoring failing (the over-long one scores 2000/2100
@@ -288,24 +321,35 @@ class StreamsAppExactlyOnceIT {
         List<Send> out = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) {
             String id = "tick-" + p;
-            byte[] value = topics.responses().valueSerde().serializer().serialize(topics.responses().name(),
-                    Events.response(id, "tick", "tick", 0, time));
+            byte[] value = topics.responses()
+                    .valueSerde()
+                    .serializer()
+                    .serialize(topics.responses().name(), Events.response(id, "tick", "tick", 0, time));
             out.add(new Send(topics.responses().name(), p, id, value, time, false));
         }
         return out;
     }
 
     private static <V> Send send(Topic<String, V> topic, String key, V value, long timestamp, boolean bad) {
-        return new Send(topic.name(), null, key, topic.valueSerde().serializer().serialize(topic.name(), value),
-                timestamp, bad);
+        return new Send(
+                topic.name(),
+                null,
+                key,
+                topic.valueSerde().serializer().serialize(topic.name(), value),
+                timestamp,
+                bad);
     }
 
     private static List<String> send(KafkaProducer<byte[], byte[]> producer, List<Send> sends) throws Exception {
         List<Future<RecordMetadata>> futures = new ArrayList<>();
         List<Send> badSends = new ArrayList<>();
         for (Send s : sends) {
-            Future<RecordMetadata> f = producer.send(new ProducerRecord<>(s.topic(), s.partition(), s.timestamp(),
-                    s.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), s.value()));
+            Future<RecordMetadata> f = producer.send(new ProducerRecord<>(
+                    s.topic(),
+                    s.partition(),
+                    s.timestamp(),
+                    s.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    s.value()));
             if (s.bad()) {
                 futures.add(f);
                 badSends.add(s);

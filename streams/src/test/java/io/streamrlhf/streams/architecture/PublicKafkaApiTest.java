@@ -38,8 +38,10 @@ class PublicKafkaApiTest {
     void ruleAllowsAnAllowListedClassOnly() {
         JavaClasses offender = new ClassFileImporter().importClasses(UsesInternals.class);
 
-        assertThat(ModuleRules.noKafkaInternals(UsesInternals.class.getName()).allowEmptyShould(true)
-                        .evaluate(offender).hasViolation())
+        assertThat(ModuleRules.noKafkaInternals(UsesInternals.class.getName())
+                        .allowEmptyShould(true)
+                        .evaluate(offender)
+                        .hasViolation())
                 .isFalse();
     }
 }

@@ -31,36 +31,59 @@ class AvroSizeTest {
 
     @SuppressWarnings("unchecked")
     private <T extends SpecificRecord> int serialized(T record) {
-        return AvroSerde.forValues((Class<T>) record.getClass(), registry).serializer()
-                .serialize(record.getClass().getSimpleName(), record).length;
+        return AvroSerde.forValues((Class<T>) record.getClass(), registry)
+                .serializer()
+                .serialize(record.getClass().getSimpleName(), record)
+                .length;
     }
 
     private static ResponseSnapshot snapshot(String id, String prompt, String completion, long version) {
-        return ResponseSnapshot.newBuilder().setResponseId(id).setPromptId("p-" + id).setPrompt(prompt)
-                .setCompletion(completion).setPolicyVersion(version).setTask(version % 2 == 0 ? null : "math")
-                .setEventTime(-version * 1_000_003L).setOffset(new SourceOffset("rlhf.responses", 2, version))
+        return ResponseSnapshot.newBuilder()
+                .setResponseId(id)
+                .setPromptId("p-" + id)
+                .setPrompt(prompt)
+                .setCompletion(completion)
+                .setPolicyVersion(version)
+                .setTask(version % 2 == 0 ? null : "math")
+                .setEventTime(-version * 1_000_003L)
+                .setOffset(new SourceOffset("rlhf.responses", 2, version))
                 .build();
     }
 
     @Test
     void matchesTheSerializerForAnEmptyAndAFullKtoState() {
-        KtoResponseState empty = new KtoResponseState("r", null, new ArrayList<>(), new ArrayList<>(),
-                new ArrayList<>(), -1L);
+        KtoResponseState empty =
+                new KtoResponseState("r", null, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), -1L);
         assertThat(AvroSize.exact(empty)).isEqualTo(serialized(empty));
 
         List<Vote> votes = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             Vote v = VoteRules.newVote("user-" + i);
-            VoteRules.apply(v, "f" + i, io.streamrlhf.avro.FeedbackKind.THUMBS_UP, 1_700_000_000_000L + i,
+            VoteRules.apply(
+                    v,
+                    "f" + i,
+                    io.streamrlhf.avro.FeedbackKind.THUMBS_UP,
+                    1_700_000_000_000L + i,
                     i % 3 == 0 ? null : new SourceOffset("rlhf.feedback", i % 7, (long) i * 977));
             v.setSettleAt(i % 2 == 0 ? -1 : Long.MAX_VALUE - i);
             votes.add(v);
         }
-        List<PendingFeedback> early = List.of(PendingFeedback.newBuilder().setFeedbackId("e").setUserId("u")
-                .setKind("THUMBS_DOWN").setEventTime(Long.MIN_VALUE).setRecordTime(0)
-                .setRawKey(ByteBuffer.wrap(new byte[200])).setRawValue(null).build());
-        KtoResponseState full = new KtoResponseState("r-full", snapshot("r-full", "a prompt", "a completion", 7),
-                votes, List.of("f1", "f2"), early, 1_700_600_000_000L);
+        List<PendingFeedback> early = List.of(PendingFeedback.newBuilder()
+                .setFeedbackId("e")
+                .setUserId("u")
+                .setKind("THUMBS_DOWN")
+                .setEventTime(Long.MIN_VALUE)
+                .setRecordTime(0)
+                .setRawKey(ByteBuffer.wrap(new byte[200]))
+                .setRawValue(null)
+                .build());
+        KtoResponseState full = new KtoResponseState(
+                "r-full",
+                snapshot("r-full", "a prompt", "a completion", 7),
+                votes,
+                List.of("f1", "f2"),
+                early,
+                1_700_600_000_000L);
         assertThat(AvroSize.exact(full)).isEqualTo(serialized(full));
         assertThat(AvroSize.upperBound(full)).isGreaterThanOrEqualTo(AvroSize.exact(full));
     }
@@ -84,22 +107,43 @@ class AvroSizeTest {
             for (int u = 0; u < random.nextInt(20); u++) {
                 labels.put("user-" + random.nextInt(1_000_000), random.nextBoolean());
             }
-            responses.add(DerivedResponse.newBuilder().setResponseId("r" + i).setPrompt("prompt")
-                    .setCompletion("c".repeat(random.nextInt(500))).setPolicyVersion(random.nextLong())
-                    .setLabels(labels).setLastTime(random.nextLong()).setTruncated(random.nextBoolean()).build());
+            responses.add(DerivedResponse.newBuilder()
+                    .setResponseId("r" + i)
+                    .setPrompt("prompt")
+                    .setCompletion("c".repeat(random.nextInt(500)))
+                    .setPolicyVersion(random.nextLong())
+                    .setLabels(labels)
+                    .setLastTime(random.nextLong())
+                    .setTruncated(random.nextBoolean())
+                    .build());
         }
-        DerivedPromptState derived = DerivedPromptState.newBuilder().setPromptId("p").setResponses(responses)
-                .setEmittedPairIds(List.of("dpo-derived-1", "dpo-derived-2")).setLastTime(123).build();
+        DerivedPromptState derived = DerivedPromptState.newBuilder()
+                .setPromptId("p")
+                .setResponses(responses)
+                .setEmittedPairIds(List.of("dpo-derived-1", "dpo-derived-2"))
+                .setLastTime(123)
+                .build();
         assertThat(AvroSize.exact(derived)).isEqualTo(serialized(derived));
 
-        RolloutGroup group = RolloutGroup.newBuilder().setPromptId("p").setPolicyVersion(Integer.MAX_VALUE + 5L)
-                .setRollouts(List.of(snapshot("a", "p", "x", 2), snapshot("b", "p", "yy", 3))).setOpenedAt(-5)
-                .setClosed(false).setClosedAt(-1).build();
+        RolloutGroup group = RolloutGroup.newBuilder()
+                .setPromptId("p")
+                .setPolicyVersion(Integer.MAX_VALUE + 5L)
+                .setRollouts(List.of(snapshot("a", "p", "x", 2), snapshot("b", "p", "yy", 3)))
+                .setOpenedAt(-5)
+                .setClosed(false)
+                .setClosedAt(-1)
+                .build();
         assertThat(AvroSize.exact(group)).isEqualTo(serialized(group));
 
-        DeadLetter letter = DeadLetter.newBuilder().setOriginalKey(ByteBuffer.wrap("k".getBytes()))
-                .setOriginalValue(null).setTopic("rlhf.feedback").setPartition(-1).setOffset(Long.MIN_VALUE)
-                .setErrorClass("validation").setReason("X: y").setTime(Instant.ofEpochMilli(1_700_000_000_123L))
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setOriginalKey(ByteBuffer.wrap("k".getBytes()))
+                .setOriginalValue(null)
+                .setTopic("rlhf.feedback")
+                .setPartition(-1)
+                .setOffset(Long.MIN_VALUE)
+                .setErrorClass("validation")
+                .setReason("X: y")
+                .setTime(Instant.ofEpochMilli(1_700_000_000_123L))
                 .build();
         assertThat(AvroSize.exact(letter)).isEqualTo(serialized(letter));
     }

@@ -47,8 +47,10 @@ class EmissionsTest {
                 context.forward(record.withValue(Emission.monitor(new MonitorEvent(7L, MonitorKind.RESPONSE, 1.0))));
             } else {
                 byte[] key = record.key().getBytes(StandardCharsets.UTF_8);
-                context.forward(record.withValue(Emission.dead(key, DeadLetters.of(DeadLetterReason.MISSING_FIELD,
-                        DeadLetters.VALIDATION, v, "in", 0, 0, key, null, 0))));
+                context.forward(record.withValue(Emission.dead(
+                        key,
+                        DeadLetters.of(
+                                DeadLetterReason.MISSING_FIELD, DeadLetters.VALIDATION, v, "in", 0, 0, key, null, 0))));
             }
         }
     }
@@ -66,15 +68,18 @@ class EmissionsTest {
         out.data().foreach((k, v) -> data.add(k + "=" + v), Named.as("collect-data"));
         out.data().foreach((k, v) -> dataAgain.add(k + "=" + v), Named.as("collect-data-again"));
         out.monitor().foreach((k, v) -> monitor.add(v), Named.as("collect-monitor"));
-        out.dead().foreach((k, v) -> {
-            deadKeys.add(new String(k, StandardCharsets.UTF_8));
-            dead.add(v);
-        }, Named.as("collect-dead"));
+        out.dead()
+                .foreach(
+                        (k, v) -> {
+                            deadKeys.add(new String(k, StandardCharsets.UTF_8));
+                            dead.add(v);
+                        },
+                        Named.as("collect-dead"));
         Topology topology = builder.build();
 
         try (TopologyTestDriver driver = new TopologyTestDriver(topology, props())) {
-            TestInputTopic<String, String> in = driver.createInputTopic("in", Serdes.String().serializer(),
-                    Serdes.String().serializer());
+            TestInputTopic<String, String> in = driver.createInputTopic(
+                    "in", Serdes.String().serializer(), Serdes.String().serializer());
             in.pipeInput("a", "d:one");
             in.pipeInput("b", "m");
             in.pipeInput("c", "bad");
@@ -83,13 +88,17 @@ class EmissionsTest {
 
         assertThat(data).containsExactly("a=one", "d=two");
         assertThat(dataAgain).as("every consumer of the data stream").containsExactly("a=one", "d=two");
-        assertThat(monitor).singleElement().satisfies(e -> assertThat(e.getPolicyVersion()).isEqualTo(7L));
+        assertThat(monitor)
+                .singleElement()
+                .satisfies(e -> assertThat(e.getPolicyVersion()).isEqualTo(7L));
         assertThat(deadKeys).containsExactly("c");
-        assertThat(dead).singleElement().satisfies(
-                d -> assertThat(DeadLetters.reasonOf(d)).isEqualTo(DeadLetterReason.MISSING_FIELD));
+        assertThat(dead)
+                .singleElement()
+                .satisfies(d -> assertThat(DeadLetters.reasonOf(d)).isEqualTo(DeadLetterReason.MISSING_FIELD));
         // each kind through one named node, no split into branches
         assertThat(topology.describe().toString())
-                .contains("emit-data", "emit-monitor", "emit-dead").doesNotContain("split");
+                .contains("emit-data", "emit-monitor", "emit-dead")
+                .doesNotContain("split");
     }
 
     @Test
@@ -97,16 +106,19 @@ class EmissionsTest {
         StreamsBuilder builder = new StreamsBuilder();
         List<String> data = new java.util.ArrayList<>();
         Emissions.process(builder.stream("in", Consumed.with(Serdes.String(), Serdes.String())), Emitter::new, "emit")
-                .data().foreach((k, v) -> data.add(v), Named.as("collect-data"));
+                .data()
+                .foreach((k, v) -> data.add(v), Named.as("collect-data"));
 
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props())) {
-            TestInputTopic<String, String> in = driver.createInputTopic("in", Serdes.String().serializer(),
-                    Serdes.String().serializer());
+            TestInputTopic<String, String> in = driver.createInputTopic(
+                    "in", Serdes.String().serializer(), Serdes.String().serializer());
             in.pipeInput("a", "m");
             in.pipeInput("b", "bad");
             in.pipeInput("c", "d:one");
             // Kafka Streams records the end-to-end latency of every record that reaches a terminal node
-            assertThat(terminalLatencyMax(driver, "collect-data")).as("the data reached its consumer").isNotNaN();
+            assertThat(terminalLatencyMax(driver, "collect-data"))
+                    .as("the data reached its consumer")
+                    .isNotNaN();
         }
         assertThat(data).containsExactly("one");
     }
@@ -115,9 +127,12 @@ class EmissionsTest {
     void leavesOutTheNodesOfKindsNobodyAskedFor() {
         StreamsBuilder builder = new StreamsBuilder();
         Emissions.process(builder.stream("in", Consumed.with(Serdes.String(), Serdes.String())), Emitter::new, "emit")
-                .data().foreach((k, v) -> { }, Named.as("collect-data"));
-        assertThat(builder.build().describe().toString()).contains("emit-data")
-                .doesNotContain("emit-monitor").doesNotContain("emit-dead");
+                .data()
+                .foreach((k, v) -> {}, Named.as("collect-data"));
+        assertThat(builder.build().describe().toString())
+                .contains("emit-data")
+                .doesNotContain("emit-monitor")
+                .doesNotContain("emit-dead");
     }
 
     private static double terminalLatencyMax(TopologyTestDriver driver, String node) {
@@ -125,20 +140,23 @@ class EmissionsTest {
                 .filter(e -> e.getKey().name().equals("record-e2e-latency-max")
                         && node.equals(e.getKey().tags().get("processor-node-id")))
                 .map(e -> ((Number) e.getValue().metricValue()).doubleValue())
-                .findFirst().orElseThrow(() -> new AssertionError("no latency metric for node " + node));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no latency metric for node " + node));
     }
 
     @Test
     void refusesAForwardToANamedChild() {
         StreamsBuilder builder = new StreamsBuilder();
         Emissions.process(builder.stream("in", Consumed.with(Serdes.String(), Serdes.String())), Emitter::new, "emit")
-                .data().foreach((k, v) -> { }, Named.as("sink"));
+                .data()
+                .foreach((k, v) -> {}, Named.as("sink"));
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props())) {
-            TestInputTopic<String, String> in = driver.createInputTopic("in", Serdes.String().serializer(),
-                    Serdes.String().serializer());
+            TestInputTopic<String, String> in = driver.createInputTopic(
+                    "in", Serdes.String().serializer(), Serdes.String().serializer());
             assertThatThrownBy(() -> in.pipeInput("a", "child"))
                     .hasRootCauseInstanceOf(UnsupportedOperationException.class)
-                    .rootCause().hasMessageContaining("some-child");
+                    .rootCause()
+                    .hasMessageContaining("some-child");
         }
     }
 

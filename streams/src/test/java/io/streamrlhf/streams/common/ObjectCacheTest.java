@@ -31,12 +31,16 @@ class ObjectCacheTest {
 
     @BeforeEach
     void open() {
-        below = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("s"), Serdes.String(),
+        below = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore("s"),
+                        Serdes.String(),
                         Serdes.serdeFrom((t, b) -> b.text.getBytes(), (t, bytes) -> {
                             decoded.incrementAndGet();
                             return new Box(new String(bytes));
                         }))
-                .withLoggingDisabled().withCachingDisabled().build();
+                .withLoggingDisabled()
+                .withCachingDisabled()
+                .build();
         below.init(new MockProcessorContext<>().getStateStoreContext(), below);
         cache = new ObjectCache<>(below, 3);
     }
@@ -74,7 +78,9 @@ class ObjectCacheTest {
     void remembersAnAbsence() {
         assertThat(cache.get("missing")).isNull();
         below.put("missing", new Box("written behind its back"));
-        assertThat(cache.get("missing")).as("a known absence is held like a value").isNull();
+        assertThat(cache.get("missing"))
+                .as("a known absence is held like a value")
+                .isNull();
     }
 
     @Test
@@ -109,7 +115,8 @@ class ObjectCacheTest {
     @Test
     void rejectsAnEmptyCache() {
         assertThatThrownBy(() -> new ObjectCache<>(below, 0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 1");
     }
 
     @Test

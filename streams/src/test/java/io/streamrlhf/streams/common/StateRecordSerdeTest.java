@@ -31,8 +31,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 class StateRecordSerdeTest {
 
     static Stream<Class<? extends SpecificRecord>> everyStateRecord() {
-        return Stream.of(KtoResponseState.class, KtoDecision.class, ResponseSnapshot.class, DerivedPromptState.class,
-                PendingPreference.class, RolloutGroup.class, PromptSnapshot.class, MonitorEvent.class,
+        return Stream.of(
+                KtoResponseState.class,
+                KtoDecision.class,
+                ResponseSnapshot.class,
+                DerivedPromptState.class,
+                PendingPreference.class,
+                RolloutGroup.class,
+                PromptSnapshot.class,
+                MonitorEvent.class,
                 VersionMinuteStats.class);
     }
 
@@ -44,8 +51,8 @@ class StateRecordSerdeTest {
 
     @Test
     void writesAFreshResponseStateWithNullsAndEmptyLists() throws Exception {
-        KtoResponseState fresh = new KtoResponseState("r-1", null, new ArrayList<>(), new ArrayList<>(),
-                new ArrayList<>(), -1L);
+        KtoResponseState fresh =
+                new KtoResponseState("r-1", null, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), -1L);
         assertWritesAvrosBytesAndReadsBack(KtoResponseState.class, fresh);
     }
 

@@ -102,12 +102,22 @@ class StreamsAppConfigTest {
 
     @Test
     void kafkaPropertiesRunExactlyOnceV2WithTheConfiguredStateAndTiming() {
-        StreamsAppConfig c = read(Map.of("streams.application.id", "a", "streams.state.dir", "/tmp/s",
-                "streams.threads", "2", "streams.commit.interval", "250ms", "streams.state.store", "in-memory",
-                "topics.replication.factor", "3"));
+        StreamsAppConfig c = read(Map.of(
+                "streams.application.id",
+                "a",
+                "streams.state.dir",
+                "/tmp/s",
+                "streams.threads",
+                "2",
+                "streams.commit.interval",
+                "250ms",
+                "streams.state.store",
+                "in-memory",
+                "topics.replication.factor",
+                "3"));
         Properties p = StreamsApp.streamsProperties(c);
-        Properties tuned = StreamsApp.streamsProperties(read(Map.of("streams.producer.linger", "5ms",
-                "streams.producer.batch.size", "16384")));
+        Properties tuned = StreamsApp.streamsProperties(
+                read(Map.of("streams.producer.linger", "5ms", "streams.producer.batch.size", "16384")));
 
         assertThat(tuned.get("producer.linger.ms")).isEqualTo(5);
         assertThat(tuned.get("producer.batch.size")).isEqualTo(16384);
@@ -125,10 +135,17 @@ class StreamsAppConfigTest {
 
     @Test
     void streamsKafkaOverridesWinOverSharedOnesButNotOverTheGuarantee() {
-        StreamsAppConfig c = read(Map.of("kafka.security.protocol", "SASL_SSL",
-                "kafka.sasl.jaas.config", "shared", "streams.kafka.sasl.jaas.config", "streams-only",
-                "trainer.kafka.sasl.jaas.config", "trainer-only",
-                "streams.kafka.processing.guarantee", "at_least_once"));
+        StreamsAppConfig c = read(Map.of(
+                "kafka.security.protocol",
+                "SASL_SSL",
+                "kafka.sasl.jaas.config",
+                "shared",
+                "streams.kafka.sasl.jaas.config",
+                "streams-only",
+                "trainer.kafka.sasl.jaas.config",
+                "trainer-only",
+                "streams.kafka.processing.guarantee",
+                "at_least_once"));
         Properties p = StreamsApp.streamsProperties(c);
 
         assertThat(p.get("security.protocol")).isEqualTo("SASL_SSL");
@@ -138,14 +155,12 @@ class StreamsAppConfigTest {
 
     @Test
     void staticMembershipAndSessionTimeoutReachTheMainConsumerOnlyWhenSet() {
-        java.util.Properties dynamic = io.streamrlhf.streams.app.StreamsApp.streamsProperties(
-                read(Map.of()));
+        java.util.Properties dynamic = io.streamrlhf.streams.app.StreamsApp.streamsProperties(read(Map.of()));
         assertThat(dynamic).doesNotContainKey("main.consumer.group.instance.id");
         assertThat(dynamic.get("main.consumer.session.timeout.ms")).isEqualTo(45_000);
 
         java.util.Properties fixed = io.streamrlhf.streams.app.StreamsApp.streamsProperties(
-                read(Map.of("streams.instance.id", "node-1",
-                        "streams.session.timeout", "10s")));
+                read(Map.of("streams.instance.id", "node-1", "streams.session.timeout", "10s")));
         assertThat(fixed.get("main.consumer.group.instance.id")).isEqualTo("node-1");
         assertThat(fixed.get("main.consumer.session.timeout.ms")).isEqualTo(10_000);
     }
@@ -164,8 +179,15 @@ class StreamsAppConfigTest {
         assertThat(d.kto().cachedStateBytes()).isEqualTo(33_554_432);
         assertThat(d.dpo().derivedResponsesPerPrompt()).isEqualTo(100);
         assertThat(d.dpo().maxStateBytes()).isEqualTo(524_288);
-        StreamsAppConfig c = read(Map.of("kto.max.votes.per.response", "10",
-                "kto.max.state.bytes", "8192", "dpo.derived.responses.per.prompt", "3", "dpo.max.state.bytes", "9000"));
+        StreamsAppConfig c = read(Map.of(
+                "kto.max.votes.per.response",
+                "10",
+                "kto.max.state.bytes",
+                "8192",
+                "dpo.derived.responses.per.prompt",
+                "3",
+                "dpo.max.state.bytes",
+                "9000"));
         assertThat(c.settings().kto().maxVotesPerResponse()).isEqualTo(10);
         assertThat(c.settings().kto().maxStateBytes()).isEqualTo(8192);
         assertThat(c.settings().dpo().derivedResponsesPerPrompt()).isEqualTo(3);
@@ -175,7 +197,8 @@ class StreamsAppConfigTest {
     @Test
     void stateBoundsThatWouldLetAChangelogRecordReachOneMebibyteAreRefused() {
         assertThatThrownBy(() -> read(Map.of("kto.max.state.bytes", "1048576")))
-                .hasMessageContaining("kto.max.state.bytes").hasMessageContaining("1 MiB");
+                .hasMessageContaining("kto.max.state.bytes")
+                .hasMessageContaining("1 MiB");
         assertThatThrownBy(() -> read(Map.of("dpo.max.state.bytes", "2000000")))
                 .hasMessageContaining("dpo.max.state.bytes");
         assertThatThrownBy(() -> read(Map.of("kto.max.votes.per.response", "0")))
@@ -206,8 +229,8 @@ class StreamsAppConfigTest {
         assertThatThrownBy(() -> read(Map.of("streams.threads", "0")))
                 .hasMessageStartingWith("Setting streams.threads='0' is not valid: expected at least 1");
         assertThatThrownBy(() -> read(Map.of("streams.state.store", "disk")))
-                .hasMessageStartingWith("Setting streams.state.store='disk' is not valid: expected one of ROCKSDB, "
-                        + "IN_MEMORY");
+                .hasMessageStartingWith(
+                        "Setting streams.state.store='disk' is not valid: expected one of ROCKSDB, " + "IN_MEMORY");
         assertThatThrownBy(() -> read(Map.of("judge.format.x", "(")))
                 .hasMessageStartingWith("Setting judge.format.x='(' is not valid: expected a regular expression");
     }
@@ -217,8 +240,7 @@ class StreamsAppConfigTest {
         assertThatThrownBy(() -> read(Map.of("dpo.rho", "1.5"))).hasMessageContaining("dpo.rho");
         assertThatThrownBy(() -> read(Map.of("dpo.rollout.group.size", "1")))
                 .hasMessageContaining("dpo.rollout.group.size");
-        assertThatThrownBy(() -> read(Map.of("kto.settle.delay", "8d")))
-                .hasMessageContaining("kto.response.retention");
+        assertThatThrownBy(() -> read(Map.of("kto.settle.delay", "8d"))).hasMessageContaining("kto.response.retention");
         assertThatThrownBy(() -> read(Map.of("kto.user.labels.per.hour", "-1")))
                 .hasMessageContaining("kto.user.labels.per.hour");
         assertThatThrownBy(() -> read(Map.of("kto.cached.state.bytes", "0")))
@@ -230,7 +252,8 @@ class StreamsAppConfigTest {
     @Test
     void everyStreamsKeyIsDottedLowerCaseAndDocumented() {
         List<String> names = StreamsKeys.ALL.stream().map(s -> s.name()).toList();
-        assertThat(names).doesNotHaveDuplicates()
+        assertThat(names)
+                .doesNotHaveDuplicates()
                 .contains("kto.settle.delay", "dpo.derived.window", "streams.commit.interval", "monitor.http.port");
         assertThat(StreamsKeys.ALL).allSatisfy(s -> assertThat(s.doc()).isNotBlank());
     }

@@ -57,11 +57,13 @@ class DeadLetterProcessingExceptionHandlerTest {
         props.put(DeadLetterProcessingExceptionHandler.TOPIC_CONFIG, "dead");
 
         try (TopologyTestDriver driver = new TopologyTestDriver(topology, props)) {
-            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("in", new ByteArraySerializer(),
-                    new ByteArraySerializer());
-            TestOutputTopic<String, String> out = driver.createOutputTopic("out", new StringDeserializer(),
-                    new StringDeserializer());
-            TestOutputTopic<byte[], DeadLetter> dead = driver.createOutputTopic("dead", new ByteArrayDeserializer(),
+            TestInputTopic<byte[], byte[]> in =
+                    driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer());
+            TestOutputTopic<String, String> out =
+                    driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
+            TestOutputTopic<byte[], DeadLetter> dead = driver.createOutputTopic(
+                    "dead",
+                    new ByteArrayDeserializer(),
                     AvroSerde.forValues(DeadLetter.class, registry).deserializer());
             for (String v : List.of("ok", "boom", "ok2")) {
                 in.pipeInput("k".getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8));
@@ -73,7 +75,8 @@ class DeadLetterProcessingExceptionHandlerTest {
                 assertThat(d.getTopic()).isEqualTo("in");
                 assertThat(d.getOffset()).isEqualTo(1L);
                 assertThat(d.getErrorClass()).isEqualTo(IllegalStateException.class.getName());
-                assertThat(new String(DeadLetters.toBytes(d.getOriginalValue()), StandardCharsets.UTF_8)).isEqualTo("boom");
+                assertThat(new String(DeadLetters.toBytes(d.getOriginalValue()), StandardCharsets.UTF_8))
+                        .isEqualTo("boom");
             });
         }
     }

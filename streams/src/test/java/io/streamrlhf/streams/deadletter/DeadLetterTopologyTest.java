@@ -67,7 +67,11 @@ class DeadLetterTopologyTest {
     }
 
     private byte[] bytes(ResponseGenerated r) {
-        return h.topics.responses().valueSerde().serializer().serialize(h.topics.responses().name(), r);
+        return h.topics
+                .responses()
+                .valueSerde()
+                .serializer()
+                .serialize(h.topics.responses().name(), r);
     }
 
     private DeadLetter onlyDeadLetter() {
@@ -85,7 +89,8 @@ class DeadLetterTopologyTest {
         assertThat(d.getOffset()).isGreaterThanOrEqualTo(0L);
         assertThat(DeadLetters.toBytes(d.getOriginalValue())).isEqualTo(value);
         if (key != null) {
-            assertThat(new String(DeadLetters.toBytes(d.getOriginalKey()), StandardCharsets.UTF_8)).isEqualTo(key);
+            assertThat(new String(DeadLetters.toBytes(d.getOriginalKey()), StandardCharsets.UTF_8))
+                    .isEqualTo(key);
         }
     }
 
@@ -110,8 +115,12 @@ class DeadLetterTopologyTest {
 
     @Test
     void deadLettersRecordsWhenTheRegistryIsUnavailable() throws IOException {
-        Schema newer = new Schema.Parser().parse(Feedback.getClassSchema().toString()
-                .replace("\"fields\":[", "\"fields\":[{\"name\":\"extra\",\"type\":\"string\",\"default\":\"\"},"));
+        Schema newer = new Schema.Parser()
+                .parse(Feedback.getClassSchema()
+                        .toString()
+                        .replace(
+                                "\"fields\":[",
+                                "\"fields\":[{\"name\":\"extra\",\"type\":\"string\",\"default\":\"\"},"));
         byte[] value = encode(h.topics.feedback().name() + "-value", newer, r -> {
             r.put("extra", "x");
             fillFeedback(r, newer, "THUMBS_UP");
@@ -122,18 +131,18 @@ class DeadLetterTopologyTest {
 
     @Test
     void deadLettersRecordsWrittenWithAnIncompatibleSchema() throws IOException {
-        Schema other = new Schema.Parser().parse("{\"type\":\"record\",\"name\":\"ResponseGenerated\","
-                + "\"namespace\":\"io.streamrlhf.avro\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}");
+        Schema other = new Schema.Parser()
+                .parse("{\"type\":\"record\",\"name\":\"ResponseGenerated\","
+                        + "\"namespace\":\"io.streamrlhf.avro\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}");
         byte[] value = encode("unrelated-value", other, r -> r.put("x", 1));
         assertRaw(h.topics.responses(), "r1", value, DeadLetterReason.INCOMPATIBLE_SCHEMA);
     }
 
     @Test
     void deadLettersFeedbackWithAnUnknownEnumSymbol() throws IOException {
-        Schema newer = new Schema.Parser().parse(Feedback.getClassSchema().toString()
-                .replace("\"RETRACT\"]", "\"RETRACT\",\"STAR_RATING\"]"));
-        byte[] value = encode(h.topics.feedback().name() + "-value", newer,
-                r -> fillFeedback(r, newer, "STAR_RATING"));
+        Schema newer = new Schema.Parser()
+                .parse(Feedback.getClassSchema().toString().replace("\"RETRACT\"]", "\"RETRACT\",\"STAR_RATING\"]"));
+        byte[] value = encode(h.topics.feedback().name() + "-value", newer, r -> fillFeedback(r, newer, "STAR_RATING"));
         assertRaw(h.topics.feedback(), "r1", value, DeadLetterReason.UNKNOWN_ENUM);
     }
 
@@ -157,7 +166,8 @@ class DeadLetterTopologyTest {
 
     @Test
     void deadLettersResponsesKeyedByAnotherId() {
-        assertRaw(h.topics.responses(), "not-r1", bytes(response("r1", "p", "c", 1, T0)), DeadLetterReason.KEY_MISMATCH);
+        assertRaw(
+                h.topics.responses(), "not-r1", bytes(response("r1", "p", "c", 1, T0)), DeadLetterReason.KEY_MISMATCH);
     }
 
     @Test
@@ -169,25 +179,36 @@ class DeadLetterTopologyTest {
 
     @Test
     void deadLettersResponsesWithoutCompletion() {
-        assertRaw(h.topics.responses(), "r1", bytes(response("r1", "p", "", 1, T0)), DeadLetterReason.MISSING_COMPLETION);
+        assertRaw(
+                h.topics.responses(), "r1", bytes(response("r1", "p", "", 1, T0)), DeadLetterReason.MISSING_COMPLETION);
     }
 
     @Test
     void deadLettersCompletionsOverTheConfiguredSize() {
-        assertRaw(h.topics.responses(), "r1", bytes(response("r1", "p", "x".repeat(101), 1, T0)),
+        assertRaw(
+                h.topics.responses(),
+                "r1",
+                bytes(response("r1", "p", "x".repeat(101), 1, T0)),
                 DeadLetterReason.COMPLETION_TOO_LONG);
     }
 
     @Test
     void deadLettersFeedbackWithoutUser() {
         Feedback f = up("f1", "r1", " ", T0);
-        byte[] value = h.topics.feedback().valueSerde().serializer().serialize(h.topics.feedback().name(), f);
+        byte[] value = h.topics
+                .feedback()
+                .valueSerde()
+                .serializer()
+                .serialize(h.topics.feedback().name(), f);
         assertRaw(h.topics.feedback(), "r1", value, DeadLetterReason.MISSING_FIELD);
     }
 
     @Test
     void deadLettersPreferencesThatNameOneResponseTwice() {
-        byte[] value = h.topics.preferences().valueSerde().serializer()
+        byte[] value = h.topics
+                .preferences()
+                .valueSerde()
+                .serializer()
                 .serialize(h.topics.preferences().name(), preference("x", "p1", "a", "a", T0));
         assertRaw(h.topics.preferences(), "p1", value, DeadLetterReason.SAME_RESPONSE);
     }
@@ -196,18 +217,24 @@ class DeadLetterTopologyTest {
     void deadLettersPromptsWithoutText() {
         io.streamrlhf.avro.Prompt p = prompt("p1", null, null, T0);
         p.setText("");
-        byte[] value = h.topics.prompts().valueSerde().serializer().serialize(h.topics.prompts().name(), p);
+        byte[] value = h.topics
+                .prompts()
+                .valueSerde()
+                .serializer()
+                .serialize(h.topics.prompts().name(), p);
         assertRaw(h.topics.prompts(), "p1", value, DeadLetterReason.MISSING_PROMPT);
     }
 
     @Test
     void keepsProcessingGoodRecordsAroundABadOne() {
         h.responses.pipeInput("r1", response("r1", "p", "fine", 1, T0), T0);
-        h.raw(h.topics.feedback()).pipeInput("r1".getBytes(StandardCharsets.UTF_8), new byte[] {9, 9, 9, 9, 9, 9}, T0 + 1);
+        h.raw(h.topics.feedback())
+                .pipeInput("r1".getBytes(StandardCharsets.UTF_8), new byte[] {9, 9, 9, 9, 9, 9}, T0 + 1);
         h.feedback.pipeInput("r1", up("f1", "r1", "u1", T0 + 2), T0 + 2);
 
         assertThat(h.examples.readValuesToList()).hasSize(1);
-        assertThat(h.deadLetters.readValuesToList()).singleElement()
+        assertThat(h.deadLetters.readValuesToList())
+                .singleElement()
                 .satisfies(d -> assertThat(d.getOffset()).isEqualTo(0L));
     }
 

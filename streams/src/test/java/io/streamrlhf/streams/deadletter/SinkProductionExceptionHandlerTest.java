@@ -87,9 +87,13 @@ class SinkProductionExceptionHandlerTest {
 
     private SinkProductionExceptionHandler handler() {
         SinkProductionExceptionHandler h = new SinkProductionExceptionHandler();
-        h.configure(Map.of(DeadLetterProcessingExceptionHandler.REGISTRY_CONFIG, registry,
-                DeadLetterProcessingExceptionHandler.TOPIC_CONFIG, "dead",
-                SinkProductionExceptionHandler.SINK_TOPICS_CONFIG, List.of("examples", "dead")));
+        h.configure(Map.of(
+                DeadLetterProcessingExceptionHandler.REGISTRY_CONFIG,
+                registry,
+                DeadLetterProcessingExceptionHandler.TOPIC_CONFIG,
+                "dead",
+                SinkProductionExceptionHandler.SINK_TOPICS_CONFIG,
+                List.of("examples", "dead")));
         return h;
     }
 
@@ -99,9 +103,11 @@ class SinkProductionExceptionHandlerTest {
 
     @Test
     void failsOnAChangelogOrRepartitionRecordSoThatNoStateIsLostOnRestore() {
-        ProductionExceptionHandler.Response r = handler().handleError(source("rlhf.feedback", 7, null, null),
-                new ProducerRecord<>("app-kto-response-state-changelog", new byte[1], new byte[1]),
-                new RecordTooLargeException("too large"));
+        ProductionExceptionHandler.Response r = handler()
+                .handleError(
+                        source("rlhf.feedback", 7, null, null),
+                        new ProducerRecord<>("app-kto-response-state-changelog", new byte[1], new byte[1]),
+                        new RecordTooLargeException("too large"));
         assertThat(r.result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
         assertThat(r.deadLetterQueueRecords()).isEmpty();
     }
@@ -109,9 +115,12 @@ class SinkProductionExceptionHandlerTest {
     @Test
     void deadLettersASinkRecordThatCannotBeWrittenWithItsSourceCoordinatesAndGoesOn() {
         byte[] key = "r1".getBytes();
-        ProductionExceptionHandler.Response r = handler().handleSerializationError(
-                source("rlhf.feedback", 7, key, new byte[] {1, 2}), new ProducerRecord<>("examples", "kto-1", "x"),
-                new RecordTooLargeException("too large"), ProductionExceptionHandler.SerializationExceptionOrigin.VALUE);
+        ProductionExceptionHandler.Response r = handler()
+                .handleSerializationError(
+                        source("rlhf.feedback", 7, key, new byte[] {1, 2}),
+                        new ProducerRecord<>("examples", "kto-1", "x"),
+                        new RecordTooLargeException("too large"),
+                        ProductionExceptionHandler.SerializationExceptionOrigin.VALUE);
 
         assertThat(r.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
         assertThat(r.deadLetterQueueRecords()).singleElement().satisfies(record -> {
@@ -131,9 +140,11 @@ class SinkProductionExceptionHandlerTest {
     @Test
     void replacesADeadLetterThatCannotBeWrittenByOneWithoutTheOriginalBytes() {
         byte[] hugeKey = new byte[100_000];
-        ProductionExceptionHandler.Response r = handler().handleError(
-                source("rlhf.feedback", 3, hugeKey, new byte[900_000]),
-                new ProducerRecord<>("dead", hugeKey, new byte[1_000_100]), new RecordTooLargeException("too large"));
+        ProductionExceptionHandler.Response r = handler()
+                .handleError(
+                        source("rlhf.feedback", 3, hugeKey, new byte[900_000]),
+                        new ProducerRecord<>("dead", hugeKey, new byte[1_000_100]),
+                        new RecordTooLargeException("too large"));
 
         assertThat(r.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
         assertThat(r.deadLetterQueueRecords()).singleElement().satisfies(record -> {
@@ -148,23 +159,38 @@ class SinkProductionExceptionHandlerTest {
 
     @Test
     void aDeadLetterTooLargeForItsTopicIsReplacedAndTheApplicationGoesOnProcessing() throws Exception {
-        StreamsAppConfig config = StreamsAppConfig.fromProperties(Map.of("bootstrap.servers", "localhost:9092",
-                "kto.settle.delay", "0s", "kto.user.labels.per.hour", "0", "streams.state.dir",
-                Files.createTempDirectory("sink-handler-").toString()), registry);
+        StreamsAppConfig config = StreamsAppConfig.fromProperties(
+                Map.of(
+                        "bootstrap.servers",
+                        "localhost:9092",
+                        "kto.settle.delay",
+                        "0s",
+                        "kto.user.labels.per.hour",
+                        "0",
+                        "streams.state.dir",
+                        Files.createTempDirectory("sink-handler-").toString()),
+                registry);
         StreamsApp app = new StreamsApp(config);
         Topics topics = new Topics(config.topicNames(), registry);
-        try (TopologyTestDriver driver = new TopologyTestDriver(app.topology(),
-                StreamsApp.streamsProperties(config))) {
-            TestInputTopic<byte[], byte[]> raw = driver.createInputTopic(topics.feedback().name(),
-                    new ByteArraySerializer(), new ByteArraySerializer());
-            TestInputTopic<String, ResponseGenerated> responses = driver.createInputTopic(topics.responses().name(),
-                    topics.responses().keySerde().serializer(), topics.responses().valueSerde().serializer());
-            TestInputTopic<String, Feedback> feedback = driver.createInputTopic(topics.feedback().name(),
-                    topics.feedback().keySerde().serializer(), topics.feedback().valueSerde().serializer());
-            TestOutputTopic<byte[], DeadLetter> dead = driver.createOutputTopic(topics.deadLetters().name(),
-                    new ByteArrayDeserializer(), topics.deadLetters().valueSerde().deserializer());
-            TestOutputTopic<String, KtoExample> examples = driver.createOutputTopic(topics.ktoExamples().name(),
-                    topics.ktoExamples().keySerde().deserializer(), topics.ktoExamples().valueSerde().deserializer());
+        try (TopologyTestDriver driver = new TopologyTestDriver(app.topology(), StreamsApp.streamsProperties(config))) {
+            TestInputTopic<byte[], byte[]> raw = driver.createInputTopic(
+                    topics.feedback().name(), new ByteArraySerializer(), new ByteArraySerializer());
+            TestInputTopic<String, ResponseGenerated> responses = driver.createInputTopic(
+                    topics.responses().name(),
+                    topics.responses().keySerde().serializer(),
+                    topics.responses().valueSerde().serializer());
+            TestInputTopic<String, Feedback> feedback = driver.createInputTopic(
+                    topics.feedback().name(),
+                    topics.feedback().keySerde().serializer(),
+                    topics.feedback().valueSerde().serializer());
+            TestOutputTopic<byte[], DeadLetter> dead = driver.createOutputTopic(
+                    topics.deadLetters().name(),
+                    new ByteArrayDeserializer(),
+                    topics.deadLetters().valueSerde().deserializer());
+            TestOutputTopic<String, KtoExample> examples = driver.createOutputTopic(
+                    topics.ktoExamples().name(),
+                    topics.ktoExamples().keySerde().deserializer(),
+                    topics.ktoExamples().valueSerde().deserializer());
 
             // Undecodable, with a 400 KB key and a 600 KB value: its dead letter holds both, 1 MB in all.
             byte[] key = new byte[400_000];
@@ -182,7 +208,8 @@ class SinkProductionExceptionHandlerTest {
                 assertThat(d.getOffset()).isZero();
                 assertThat(d.getOriginalValue()).isNull();
             });
-            assertThat(examples.readValuesToList()).singleElement()
+            assertThat(examples.readValuesToList())
+                    .singleElement()
                     .satisfies(e -> assertThat(e.getResponseId()).isEqualTo("r1"));
         }
     }

@@ -70,7 +70,8 @@ class DpoStateBoundsTest {
         for (int i = 0; i < responses; i++) {
             long t = T0 + 2L * i;
             send(response("r" + i, "hot", "answer " + i, 1, t), t);
-            send(i % 2 == 0 ? up("f" + i, "r" + i, "user-" + i, t + 1) : down("f" + i, "r" + i, "user-" + i, t + 1),
+            send(
+                    i % 2 == 0 ? up("f" + i, "r" + i, "user-" + i, t + 1) : down("f" + i, "r" + i, "user-" + i, t + 1),
                     t + 1);
         }
 
@@ -78,12 +79,15 @@ class DpoStateBoundsTest {
         // KTO is not bounded per prompt: every label is an example.
         assertThat(h.examples.readValuesToList()).hasSize(responses);
         List<DeadLetter> letters = h.deadLetters.readValuesToList();
-        assertThat(reasons(letters)).containsExactly(Map.entry(DeadLetterReason.PROMPT_STATE_LIMIT,
-                (long) (responses - bound)));
+        assertThat(reasons(letters))
+                .containsExactly(Map.entry(DeadLetterReason.PROMPT_STATE_LIMIT, (long) (responses - bound)));
         // Each letter points at the feedback whose label the prompt could not take.
-        assertThat(letters).allSatisfy(l -> assertThat(l.getTopic()).isEqualTo(h.topics.feedback().name()));
+        assertThat(letters)
+                .allSatisfy(l ->
+                        assertThat(l.getTopic()).isEqualTo(h.topics.feedback().name()));
         assertThat(letters.stream().map(DeadLetter::getOffset).collect(Collectors.toSet()))
-                .hasSize(responses - bound).allSatisfy(o -> assertThat(o).isGreaterThanOrEqualTo(bound));
+                .hasSize(responses - bound)
+                .allSatisfy(o -> assertThat(o).isGreaterThanOrEqualTo(bound));
         KeyValueStore<String, DerivedPromptState> states = h.driver.getKeyValueStore(DerivedPairProcessor.STATE_STORE);
         assertThat(states.get("hot").getResponses()).hasSize(bound);
         assertThat(h.pairs.readValuesToList().stream().filter(p -> p.getSource() == PairSource.DERIVED))
@@ -126,9 +130,17 @@ class DpoStateBoundsTest {
     @Test
     void rolloutsBeyondTheBytesBoundOfTheirGroupAreDeadLetteredAndTheRestAreJudged() {
         DpoConfig d = DpoConfig.defaults();
-        DpoConfig config = new DpoConfig(d.derivedWindow(), d.derivedPairsPerPrompt(), d.preferenceBuffer(),
-                d.responseRetention(), 50, d.rolloutWindow(), d.rho(), d.punctuateInterval(),
-                d.derivedResponsesPerPrompt(), d.maxStateBytes());
+        DpoConfig config = new DpoConfig(
+                d.derivedWindow(),
+                d.derivedPairsPerPrompt(),
+                d.preferenceBuffer(),
+                d.responseRetention(),
+                50,
+                d.rolloutWindow(),
+                d.rho(),
+                d.punctuateInterval(),
+                d.derivedResponsesPerPrompt(),
+                d.maxStateBytes());
         start(config);
         String longAnswer = "The answer is 4. ".repeat(1_800); // 30,600 characters: 512 KiB holds 17 of them
         for (int i = 0; i < 30; i++) {
@@ -141,12 +153,17 @@ class DpoStateBoundsTest {
         assertThat(AvroSize.exact(groups.get(key)) + key.length()).isLessThanOrEqualTo(config.maxStateBytes());
         List<DeadLetter> letters = h.deadLetters.readValuesToList();
         assertThat(reasons(letters)).containsExactly(Map.entry(DeadLetterReason.ROLLOUT_GROUP_LIMIT, 30L - kept));
-        assertThat(letters).allSatisfy(l -> assertThat(l.getTopic()).isEqualTo(h.topics.responses().name()));
+        assertThat(letters)
+                .allSatisfy(l ->
+                        assertThat(l.getTopic()).isEqualTo(h.topics.responses().name()));
 
         // The window closes: every kept rollout is judged, none of the dead-lettered ones.
-        send(rollout("tick", "other", "x", 3, T0 + Duration.ofMinutes(5).toMillis()),
+        send(
+                rollout("tick", "other", "x", 3, T0 + Duration.ofMinutes(5).toMillis()),
                 T0 + Duration.ofMinutes(5).toMillis());
-        assertThat(h.verdicts.readValuesToList().stream().map(v -> v.getResponseId()).filter(id -> id.startsWith("ro")))
+        assertThat(h.verdicts.readValuesToList().stream()
+                        .map(v -> v.getResponseId())
+                        .filter(id -> id.startsWith("ro")))
                 .hasSize(kept);
         List<DpoPair> pairs = h.pairs.readValuesToList();
         assertThat(pairs).allSatisfy(p -> assertThat(p.getPromptId()).isEqualTo("math"));

@@ -11,7 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.JudgeVerdict;
-import io.streamrlhf.streams.judge.EndTokenJudge;
 import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.ResponseGenerated;
@@ -22,6 +21,7 @@ import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.StreamsSettings;
 import io.streamrlhf.streams.deadletter.DeadLetterReason;
 import io.streamrlhf.streams.deadletter.DeadLetters;
+import io.streamrlhf.streams.judge.EndTokenJudge;
 import io.streamrlhf.streams.monitor.MonitorTopology;
 import io.streamrlhf.streams.support.Harness;
 import java.time.Duration;
@@ -65,7 +65,9 @@ class DpoTopologyTest {
     }
 
     private List<DpoPair> pairs(PairSource source) {
-        return h.pairs.readValuesToList().stream().filter(p -> p.getSource() == source).toList();
+        return h.pairs.readValuesToList().stream()
+                .filter(p -> p.getSource() == source)
+                .toList();
     }
 
     @Test
@@ -92,7 +94,8 @@ class DpoTopologyTest {
         assertThat(h.pairs.isEmpty()).isTrue();
         send(response("b", "p1", "answer b", 1, T0 + 6), T0 + 6);
 
-        assertThat(pairs(PairSource.HUMAN)).singleElement()
+        assertThat(pairs(PairSource.HUMAN))
+                .singleElement()
                 .satisfies(p -> assertThat(p.getChosenResponseId()).isEqualTo("a"));
     }
 
@@ -112,7 +115,9 @@ class DpoTopologyTest {
         start(DpoConfig.defaults());
         send(response("a", "p1", "answer a", 1, T0), T0);
         send(preference("pref1", "p1", "a", "never", T0), T0);
-        send(response("tick", "p2", "x", 1, T0 + Duration.ofMinutes(11).toMillis()), T0 + Duration.ofMinutes(11).toMillis());
+        send(
+                response("tick", "p2", "x", 1, T0 + Duration.ofMinutes(11).toMillis()),
+                T0 + Duration.ofMinutes(11).toMillis());
 
         assertThat(h.pairs.isEmpty()).isTrue();
         assertThat(h.deadLetters.readValuesToList()).singleElement().satisfies(d -> {
@@ -150,8 +155,17 @@ class DpoTopologyTest {
 
     @Test
     void capsDerivedPairsPerPrompt() {
-        start(new DpoConfig(Duration.ofHours(1), 2, Duration.ofMinutes(10), Duration.ofDays(7), 4,
-                Duration.ofSeconds(60), 0.1, Duration.ofSeconds(1), 100, 512 << 10));
+        start(new DpoConfig(
+                Duration.ofHours(1),
+                2,
+                Duration.ofMinutes(10),
+                Duration.ofDays(7),
+                4,
+                Duration.ofSeconds(60),
+                0.1,
+                Duration.ofSeconds(1),
+                100,
+                512 << 10));
         send(response("bad", "p1", "bad answer", 1, T0), T0);
         send(down("f0", "bad", "u0", T0 + 1), T0 + 1);
         for (int i = 0; i < 4; i++) {
@@ -159,7 +173,9 @@ class DpoTopologyTest {
             send(up("f" + (i + 1), "good" + i, "u" + (i + 1), T0 + 2 + i), T0 + 2 + i);
         }
 
-        assertThat(pairs(PairSource.DERIVED)).extracting(DpoPair::getChosenResponseId).containsExactly("good0", "good1");
+        assertThat(pairs(PairSource.DERIVED))
+                .extracting(DpoPair::getChosenResponseId)
+                .containsExactly("good0", "good1");
     }
 
     @Test
@@ -180,7 +196,8 @@ class DpoTopologyTest {
             assertThat(p.getRejectedResponseId()).isEqualTo("r3");
             assertThat(p.getChosenPolicyVersion()).isEqualTo(7);
             assertThat(p.getChosenScores()).isNotEmpty();
-            assertThat(p.getRejectedScores()).anySatisfy(s -> assertThat(s.getPassed()).isFalse());
+            assertThat(p.getRejectedScores())
+                    .anySatisfy(s -> assertThat(s.getPassed()).isFalse());
         });
     }
 

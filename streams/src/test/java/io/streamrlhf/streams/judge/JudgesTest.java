@@ -41,19 +41,30 @@ class JudgesTest {
     void formatAppliesOnlyToConfiguredTasksAndMatchesTheWholeCompletion() {
         FormatJudge judge = new FormatJudge(Map.of("json", Pattern.compile("\\{.*}", Pattern.DOTALL)));
         assertThat(judge.appliesTo(new JudgeInput("q", "x", "chat", null))).isFalse();
-        assertThat(judge.judge(new JudgeInput("q", " {\"a\": 1} ", "json", null)).getPassed()).isTrue();
-        assertThat(judge.judge(new JudgeInput("q", "here: {\"a\": 1}", "json", null)).getPassed()).isFalse();
+        assertThat(judge.judge(new JudgeInput("q", " {\"a\": 1} ", "json", null))
+                        .getPassed())
+                .isTrue();
+        assertThat(judge.judge(new JudgeInput("q", "here: {\"a\": 1}", "json", null))
+                        .getPassed())
+                .isFalse();
     }
 
     @Test
     void exactAnswerComparesNormalisedAnswers() {
         ExactAnswerJudge judge = new ExactAnswerJudge();
         assertThat(judge.appliesTo(new JudgeInput("q", "4", null, null))).isFalse();
-        assertThat(judge.judge(new JudgeInput("q", "  Paris. ", null, "paris")).getPassed()).isTrue();
-        assertThat(judge.judge(new JudgeInput("q", "I think the answer: 42!", null, "42")).getPassed()).isTrue();
-        assertThat(judge.judge(new JudgeInput("q", "2 + 2 = 4", null, "4")).getPassed()).isTrue();
-        assertThat(judge.judge(new JudgeInput("q", "answer: 5, not 4", null, "4")).getPassed()).isFalse();
-        assertThat(judge.judge(new JudgeInput("q", "five", null, "4")).getScore()).isEqualTo(0.0);
+        assertThat(judge.judge(new JudgeInput("q", "  Paris. ", null, "paris")).getPassed())
+                .isTrue();
+        assertThat(judge.judge(new JudgeInput("q", "I think the answer: 42!", null, "42"))
+                        .getPassed())
+                .isTrue();
+        assertThat(judge.judge(new JudgeInput("q", "2 + 2 = 4", null, "4")).getPassed())
+                .isTrue();
+        assertThat(judge.judge(new JudgeInput("q", "answer: 5, not 4", null, "4"))
+                        .getPassed())
+                .isFalse();
+        assertThat(judge.judge(new JudgeInput("q", "five", null, "4")).getScore())
+                .isEqualTo(0.0);
     }
 
     @Test
@@ -62,7 +73,8 @@ class JudgesTest {
         JudgeMixture.Verdict ok = mixture.judge(new JudgeInput("q", "4", "math", "4"));
         assertThat(ok.passedAll()).isTrue();
         assertThat(ok.score()).isEqualTo(1.0);
-        assertThat(ok.scores()).extracting(JudgeScore::getJudgeId)
+        assertThat(ok.scores())
+                .extracting(JudgeScore::getJudgeId)
                 .containsExactly(LengthBoundsJudge.ID, BannedPhrasesJudge.ID, ExactAnswerJudge.ID, EndTokenJudge.ID);
 
         JudgeMixture.Verdict wrong = mixture.judge(new JudgeInput("q", "bad 5", "math", "4"));
@@ -73,13 +85,15 @@ class JudgesTest {
     @Test
     void endTokenJudgeFailsACompletionCutOffAtTheTokenLimit() {
         EndTokenJudge judge = new EndTokenJudge();
-        assertThat(judge.judge(new JudgeInput("q", "4", null, "4", false)).getPassed()).isTrue();
+        assertThat(judge.judge(new JudgeInput("q", "4", null, "4", false)).getPassed())
+                .isTrue();
         JudgeScore cut = judge.judge(new JudgeInput("q", "4 and then on and on", null, "4", true));
         assertThat(cut.getPassed()).isFalse();
         assertThat(cut.getScore()).isEqualTo(0.0);
         assertThat(cut.getReason()).contains("token limit");
         // Off by configuration: the mixture no longer has it.
         JudgeMixture without = JudgeMixture.fromConfig(new JudgeConfig(1, 10, List.of(), Map.of(), false, false));
-        assertThat(without.judge(new JudgeInput("q", "ok", null, null, true)).passedAll()).isTrue();
+        assertThat(without.judge(new JudgeInput("q", "ok", null, null, true)).passedAll())
+                .isTrue();
     }
 }

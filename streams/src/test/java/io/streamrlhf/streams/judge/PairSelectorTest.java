@@ -81,7 +81,8 @@ class PairSelectorTest {
         ScoredRollout f1 = new ScoredRollout("f1", 5, 0.0, false);
         ScoredRollout f2 = new ScoredRollout("f2", 9, 0.0, false);
         ScoredRollout f3 = new ScoredRollout("f3", 9, 0.0, false);
-        assertThat(rejected(new PairSelector(0.0).select(List.of(A, f3, f1, f2)))).isEqualTo("f2");
+        assertThat(rejected(new PairSelector(0.0).select(List.of(A, f3, f1, f2))))
+                .isEqualTo("f2");
     }
 
     @Test

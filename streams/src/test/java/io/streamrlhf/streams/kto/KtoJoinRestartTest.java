@@ -37,14 +37,18 @@ class KtoJoinRestartTest {
 
     private static final long T0 = 1_700_000_000_000L;
     private final KtoConfig config = KtoConfig.defaults().withSettleDelay(Duration.ofSeconds(30));
-    private final StreamSerdes serdes =
-            new StreamSerdes(new Topics(TopicNames.defaults(), new InMemorySchemaRegistry()),
-                    new InMemorySchemaRegistry(), StateStoreType.IN_MEMORY);
+    private final StreamSerdes serdes = new StreamSerdes(
+            new Topics(TopicNames.defaults(), new InMemorySchemaRegistry()),
+            new InMemorySchemaRegistry(),
+            StateStoreType.IN_MEMORY);
     /** The state as a changelog restores it: it outlives the processor. */
     private final KeyValueStore<String, KtoResponseState> state = Stores.keyValueStoreBuilder(
-                    Stores.inMemoryKeyValueStore(KtoJoinProcessor.STATE_STORE), Serdes.String(),
+                    Stores.inMemoryKeyValueStore(KtoJoinProcessor.STATE_STORE),
+                    Serdes.String(),
                     serdes.ktoResponseState())
-            .withLoggingDisabled().withCachingDisabled().build();
+            .withLoggingDisabled()
+            .withCachingDisabled()
+            .build();
 
     @Test
     void findsSettleDeadlinesAndEarlyFeedbackInTheRestoredState() {
@@ -60,14 +64,16 @@ class KtoJoinRestartTest {
         MockProcessorContext<String, Emission<KtoDecision>> after = new MockProcessorContext<>();
         start(after); // a fresh schedule store, the same state
         punctuate(after, T0 + 31_000);
-        assertThat(data(after)).extracting(KtoDecision::getResponseId, KtoDecision::getUserId)
+        assertThat(data(after))
+                .extracting(KtoDecision::getResponseId, KtoDecision::getUserId)
                 .containsExactly(tuple("r1", "u1"));
         assertThat(dead(after)).isEmpty();
 
         punctuate(after, T0 + 2 + Duration.ofMinutes(10).toMillis());
-        assertThat(dead(after)).singleElement()
-                .satisfies(d -> assertThat(DeadLetters.reasonOf(d.letter())).isEqualTo(
-                        DeadLetterReason.RESPONSE_NOT_FOUND));
+        assertThat(dead(after))
+                .singleElement()
+                .satisfies(d ->
+                        assertThat(DeadLetters.reasonOf(d.letter())).isEqualTo(DeadLetterReason.RESPONSE_NOT_FOUND));
 
         assertThat(state.get("r1")).isNotNull();
         punctuate(after, T0 + Duration.ofDays(7).toMillis()); // the response's retention
@@ -98,8 +104,11 @@ class KtoJoinRestartTest {
     }
 
     private static KeyValueStore<String, String> scheduleStore() {
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(KtoJoinProcessor.SCHEDULE_STORE),
-                Serdes.String(), Serdes.String()).withLoggingDisabled().withCachingDisabled().build();
+        return Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(KtoJoinProcessor.SCHEDULE_STORE), Serdes.String(), Serdes.String())
+                .withLoggingDisabled()
+                .withCachingDisabled()
+                .build();
     }
 
     private static void punctuate(MockProcessorContext<String, Emission<KtoDecision>> context, long streamTime) {
@@ -108,25 +117,35 @@ class KtoJoinRestartTest {
     }
 
     private static Record<String, Sourced<?>> responseRecord(String id, long offset, ResponseGenerated r, long time) {
-        return new Record<>(id, new Sourced<>(r, "rlhf.responses", 0, offset, id.getBytes(StandardCharsets.UTF_8),
-                new byte[0]), time);
+        return new Record<>(
+                id,
+                new Sourced<>(r, "rlhf.responses", 0, offset, id.getBytes(StandardCharsets.UTF_8), new byte[0]),
+                time);
     }
 
     private static Record<String, Sourced<?>> feedbackRecord(long offset, Feedback f, long time) {
-        return new Record<>(f.getResponseId(), new Sourced<>(f, "rlhf.feedback", 0, offset,
-                f.getResponseId().getBytes(StandardCharsets.UTF_8), new byte[0]), time);
+        return new Record<>(
+                f.getResponseId(),
+                new Sourced<>(
+                        f, "rlhf.feedback", 0, offset, f.getResponseId().getBytes(StandardCharsets.UTF_8), new byte[0]),
+                time);
     }
 
     @SuppressWarnings("unchecked")
     private static List<KtoDecision> data(MockProcessorContext<String, Emission<KtoDecision>> context) {
-        return context.forwarded().stream().map(f -> f.record().value())
-                .filter(e -> e instanceof Emission.Data<?>).map(e -> ((Emission.Data<KtoDecision>) e).value())
+        return context.forwarded().stream()
+                .map(f -> f.record().value())
+                .filter(e -> e instanceof Emission.Data<?>)
+                .map(e -> ((Emission.Data<KtoDecision>) e).value())
                 .toList();
     }
 
     @SuppressWarnings("unchecked")
     private static List<Emission.Dead<KtoDecision>> dead(MockProcessorContext<String, Emission<KtoDecision>> c) {
-        return c.forwarded().stream().map(f -> f.record().value())
-                .filter(e -> e instanceof Emission.Dead<?>).map(e -> (Emission.Dead<KtoDecision>) e).toList();
+        return c.forwarded().stream()
+                .map(f -> f.record().value())
+                .filter(e -> e instanceof Emission.Dead<?>)
+                .map(e -> (Emission.Dead<KtoDecision>) e)
+                .toList();
     }
 }

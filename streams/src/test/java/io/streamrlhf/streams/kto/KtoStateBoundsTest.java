@@ -24,8 +24,8 @@ import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +65,8 @@ class KtoStateBoundsTest {
     /** Key plus value bytes of every changelog record of the response state store. */
     private List<Integer> changelogRecordSizes() {
         TestOutputTopic<String, byte[]> changelog = h.driver.createOutputTopic(
-                "test-" + KtoJoinProcessor.STATE_STORE + "-changelog", new StringDeserializer(),
+                "test-" + KtoJoinProcessor.STATE_STORE + "-changelog",
+                new StringDeserializer(),
                 new ByteArrayDeserializer());
         return changelog.readRecordsToList().stream()
                 .map(r -> r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
@@ -97,17 +98,19 @@ class KtoStateBoundsTest {
         });
         // The feedback records after the first `bound`: the partition's offsets count every record piped in.
         assertThat(letters.stream().map(DeadLetter::getOffset).collect(Collectors.toSet()))
-                .isEqualTo(IntStream.range(bound, voters).mapToObj(i -> (long) i).collect(Collectors.toSet()));
+                .isEqualTo(
+                        IntStream.range(bound, voters).mapToObj(i -> (long) i).collect(Collectors.toSet()));
         assertThat(states().get("hot").getVotes()).hasSize(bound);
-        assertThat(changelogRecordSizes()).isNotEmpty().allSatisfy(n -> assertThat(n)
-                .isLessThanOrEqualTo(config.maxStateBytes()));
+        assertThat(changelogRecordSizes())
+                .isNotEmpty()
+                .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(config.maxStateBytes()));
 
         // A voter already counted may still change their vote; other responses are untouched.
         rate(down("f-flip", "hot", "user-7", T0 + voters + 10), T0 + voters + 10);
         respond(response("calm", "p-calm", "another answer", 1, T0 + voters + 20), T0 + voters + 20);
         rate(up("f-calm", "calm", "user-19999", T0 + voters + 30), T0 + voters + 30);
-        assertThat(h.examples.readKeyValuesToMap()).containsOnlyKeys(Ids.ktoExample("hot", "user-7"),
-                Ids.ktoExample("calm", "user-19999"));
+        assertThat(h.examples.readKeyValuesToMap())
+                .containsOnlyKeys(Ids.ktoExample("hot", "user-7"), Ids.ktoExample("calm", "user-19999"));
         assertThat(h.deadLetters.isEmpty()).isTrue();
     }
 
@@ -126,8 +129,9 @@ class KtoStateBoundsTest {
         List<DeadLetter> letters = h.deadLetters.readValuesToList();
         // Each vote holds a 2,000-byte user id: 64 KiB has room for about 30, far fewer than the 1,000 allowed.
         assertThat(accepted).isBetween(20, 40);
-        assertThat(letters).hasSize(sent - accepted).allSatisfy(l -> assertThat(DeadLetters.reasonOf(l))
-                .isEqualTo(DeadLetterReason.RESPONSE_STATE_LIMIT));
+        assertThat(letters)
+                .hasSize(sent - accepted)
+                .allSatisfy(l -> assertThat(DeadLetters.reasonOf(l)).isEqualTo(DeadLetterReason.RESPONSE_STATE_LIMIT));
         assertThat(states().get("r1").getVotes()).hasSize(accepted);
         byte[] stored = h.serdes.ktoResponseState().serializer().serialize("t", states().get("r1"));
         assertThat(stored.length + 2).isLessThanOrEqualTo(config.maxStateBytes());
@@ -135,7 +139,8 @@ class KtoStateBoundsTest {
 
         respond(response("r2", "p2", "answer", 1, T0 + 1_000), T0 + 1_000);
         rate(up("g1", "r2", longId, T0 + 1_001), T0 + 1_001);
-        assertThat(h.examples.readValuesToList()).singleElement()
+        assertThat(h.examples.readValuesToList())
+                .singleElement()
                 .satisfies(e -> assertThat(e.getResponseId()).isEqualTo("r2"));
     }
 
@@ -146,8 +151,9 @@ class KtoStateBoundsTest {
             rate(up("f" + i, "late", "user-" + i, T0 + i), T0 + i);
         }
         List<DeadLetter> letters = h.deadLetters.readValuesToList();
-        assertThat(letters).hasSize(70).allSatisfy(l -> assertThat(DeadLetters.reasonOf(l))
-                .isEqualTo(DeadLetterReason.RESPONSE_VOTES_LIMIT));
+        assertThat(letters)
+                .hasSize(70)
+                .allSatisfy(l -> assertThat(DeadLetters.reasonOf(l)).isEqualTo(DeadLetterReason.RESPONSE_VOTES_LIMIT));
         assertThat(states().get("late").getEarly()).hasSize(50);
 
         respond(response("late", "p-late", "answer", 1, T0 + 200), T0 + 200);
@@ -168,12 +174,13 @@ class KtoStateBoundsTest {
         assertThat(letters).singleElement().satisfies(r -> {
             assertThat(DeadLetters.reasonOf(r.value())).isEqualTo(DeadLetterReason.RESPONSE_STATE_LIMIT);
             assertThat(r.value().getTopic()).isEqualTo(h.topics.responses().name());
-            assertThat(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("huge");
+            assertThat(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo("huge");
         });
         // The feedback waits for a response that never made it in, as for one that never arrived.
         assertThat(states().get("huge").getResponse()).isNull();
         assertThat(h.examples.isEmpty()).isTrue();
-        assertThat(Set.copyOf(changelogRecordSizes())).allSatisfy(n -> assertThat(n)
-                .isLessThanOrEqualTo(config.maxStateBytes()));
+        assertThat(Set.copyOf(changelogRecordSizes()))
+                .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(config.maxStateBytes()));
     }
 }

@@ -32,8 +32,8 @@ class KtoStateSizeTest {
         StringBuilder b = new StringBuilder();
         int n = random.nextInt(maxLength + 1);
         while (b.length() < n) {
-            b.appendCodePoint(alphabet.codePointAt(alphabet.offsetByCodePoints(0, random.nextInt(
-                    alphabet.codePointCount(0, alphabet.length())))));
+            b.appendCodePoint(alphabet.codePointAt(
+                    alphabet.offsetByCodePoints(0, random.nextInt(alphabet.codePointCount(0, alphabet.length())))));
         }
         return b.toString();
     }
@@ -42,19 +42,34 @@ class KtoStateSizeTest {
     void isNeverBelowTheExactSizeOfRandomStates() {
         Random random = new Random(7);
         for (int round = 0; round < 300; round++) {
-            ResponseSnapshot response = random.nextBoolean() ? null : ResponseSnapshot.newBuilder()
-                    .setResponseId(text(random, 40)).setPromptId(text(random, 40)).setPrompt(text(random, 500))
-                    .setCompletion(text(random, 2000)).setPolicyVersion(random.nextLong())
-                    .setRollout(random.nextBoolean()).setTask(random.nextBoolean() ? null : text(random, 10))
-                    .setEventTime(random.nextLong()).setTruncated(random.nextBoolean())
-                    .setOffset(random.nextBoolean() ? null : new SourceOffset(text(random, 20), random.nextInt(),
-                            random.nextLong())).build();
+            ResponseSnapshot response = random.nextBoolean()
+                    ? null
+                    : ResponseSnapshot.newBuilder()
+                            .setResponseId(text(random, 40))
+                            .setPromptId(text(random, 40))
+                            .setPrompt(text(random, 500))
+                            .setCompletion(text(random, 2000))
+                            .setPolicyVersion(random.nextLong())
+                            .setRollout(random.nextBoolean())
+                            .setTask(random.nextBoolean() ? null : text(random, 10))
+                            .setEventTime(random.nextLong())
+                            .setTruncated(random.nextBoolean())
+                            .setOffset(
+                                    random.nextBoolean()
+                                            ? null
+                                            : new SourceOffset(text(random, 20), random.nextInt(), random.nextLong()))
+                            .build();
             List<Vote> votes = new ArrayList<>();
             for (int i = random.nextInt(50); i > 0; i--) {
                 Vote v = VoteRules.newVote(text(random, 60));
-                VoteRules.apply(v, text(random, 40), FeedbackKind.values()[random.nextInt(3)], random.nextLong(),
-                        random.nextBoolean() ? null : new SourceOffset(text(random, 20), random.nextInt(),
-                                random.nextLong()));
+                VoteRules.apply(
+                        v,
+                        text(random, 40),
+                        FeedbackKind.values()[random.nextInt(3)],
+                        random.nextLong(),
+                        random.nextBoolean()
+                                ? null
+                                : new SourceOffset(text(random, 20), random.nextInt(), random.nextLong()));
                 v.setSettleAt(random.nextLong());
                 votes.add(v);
             }
@@ -64,14 +79,19 @@ class KtoStateSizeTest {
             }
             List<PendingFeedback> early = new ArrayList<>();
             for (int i = random.nextInt(5); i > 0; i--) {
-                early.add(PendingFeedback.newBuilder().setFeedbackId(text(random, 40)).setUserId(text(random, 40))
-                        .setKind("THUMBS_UP").setEventTime(random.nextLong()).setRecordTime(random.nextLong())
+                early.add(PendingFeedback.newBuilder()
+                        .setFeedbackId(text(random, 40))
+                        .setUserId(text(random, 40))
+                        .setKind("THUMBS_UP")
+                        .setEventTime(random.nextLong())
+                        .setRecordTime(random.nextLong())
                         .setOffset(random.nextBoolean() ? null : new SourceOffset("t", 1, 2L))
                         .setRawKey(random.nextBoolean() ? null : ByteBuffer.wrap(new byte[random.nextInt(100)]))
-                        .setRawValue(ByteBuffer.wrap(new byte[random.nextInt(300)])).build());
+                        .setRawValue(ByteBuffer.wrap(new byte[random.nextInt(300)]))
+                        .build());
             }
-            KtoResponseState state = new KtoResponseState(text(random, 40), response, votes, seen, early,
-                    random.nextLong());
+            KtoResponseState state =
+                    new KtoResponseState(text(random, 40), response, votes, seen, early, random.nextLong());
             assertThat(KtoStateSize.upperBound(state)).isGreaterThanOrEqualTo(AvroSize.exact(state));
         }
     }

@@ -86,7 +86,8 @@ class KtoTopologyTest {
         rate(down("f1", "r1", "u1", T0 + 5), T0 + 5);
         rate(up("f2", "r2", "u1", T0 + 6), T0 + 6);
 
-        assertThat(h.examples.readValuesToList()).extracting(KtoExample::getResponseId, KtoExample::getTruncated)
+        assertThat(h.examples.readValuesToList())
+                .extracting(KtoExample::getResponseId, KtoExample::getTruncated)
                 .containsExactly(tuple("r1", true), tuple("r2", false));
     }
 
@@ -110,7 +111,8 @@ class KtoTopologyTest {
         respond("other", T0 + 6 * DAY);
         rate(up("f1", "r1", "u1", T0 + 6 * DAY), T0 + 6 * DAY);
 
-        assertThat(h.examples.readValuesToList()).singleElement()
+        assertThat(h.examples.readValuesToList())
+                .singleElement()
                 .satisfies(e -> assertThat(e.getResponseId()).isEqualTo("r1"));
     }
 
@@ -126,8 +128,12 @@ class KtoTopologyTest {
             assertThat(DeadLetters.reasonOf(d)).isEqualTo(DeadLetterReason.RESPONSE_NOT_FOUND);
             assertThat(d.getTopic()).isEqualTo(h.topics.feedback().name());
             assertThat(d.getOffset()).isEqualTo(0L);
-            assertThat(h.topics.feedback().valueSerde().deserializer()
-                    .deserialize(d.getTopic(), DeadLetters.toBytes(d.getOriginalValue())).getFeedbackId())
+            assertThat(h.topics
+                            .feedback()
+                            .valueSerde()
+                            .deserializer()
+                            .deserialize(d.getTopic(), DeadLetters.toBytes(d.getOriginalValue()))
+                            .getFeedbackId())
                     .isEqualTo("f1");
         });
     }
@@ -141,7 +147,8 @@ class KtoTopologyTest {
         respond("much-later", T0 + 8 * DAY + Duration.ofMinutes(11).toMillis());
 
         assertThat(h.examples.isEmpty()).isTrue();
-        assertThat(h.deadLetters.readValuesToList()).singleElement()
+        assertThat(h.deadLetters.readValuesToList())
+                .singleElement()
                 .satisfies(d -> assertThat(DeadLetters.reasonOf(d)).isEqualTo(DeadLetterReason.RESPONSE_NOT_FOUND));
     }
 
@@ -155,7 +162,8 @@ class KtoTopologyTest {
         respond("much-later", T0 + 7 * DAY + Duration.ofMinutes(11).toMillis());
 
         assertThat(h.examples.isEmpty()).isTrue();
-        assertThat(h.deadLetters.readValuesToList()).singleElement()
+        assertThat(h.deadLetters.readValuesToList())
+                .singleElement()
                 .satisfies(d -> assertThat(DeadLetters.reasonOf(d)).isEqualTo(DeadLetterReason.RESPONSE_NOT_FOUND));
     }
 
@@ -179,9 +187,12 @@ class KtoTopologyTest {
         rate(up("f1", "r1", "u1", T0 + 1), T0 + 1);
 
         // The driver commits after every record; a state cached as an object must reach the changelog by then.
-        var changelog = h.driver.createOutputTopic("test-" + KtoJoinProcessor.STATE_STORE + "-changelog",
-                new StringDeserializer(), h.serdes.ktoResponseState().deserializer());
-        assertThat(changelog.readKeyValuesToList()).extracting(kv -> kv.key, kv -> kv.value.getVotes().size())
+        var changelog = h.driver.createOutputTopic(
+                "test-" + KtoJoinProcessor.STATE_STORE + "-changelog",
+                new StringDeserializer(),
+                h.serdes.ktoResponseState().deserializer());
+        assertThat(changelog.readKeyValuesToList())
+                .extracting(kv -> kv.key, kv -> kv.value.getVotes().size())
                 .containsExactly(tuple("r1", 0), tuple("r1", 1));
     }
 
@@ -198,7 +209,8 @@ class KtoTopologyTest {
         assertThat(states.get("c")).isNotNull();
         assertThat(states.get("d")).isNotNull();
         respond("tock", T0 + 7 * DAY + 1_900); // one interval past c's expiry
-        assertThat(List.of("a", "b", "c")).allSatisfy(id -> assertThat(states.get(id)).isNull());
+        assertThat(List.of("a", "b", "c"))
+                .allSatisfy(id -> assertThat(states.get(id)).isNull());
         assertThat(states.get("d")).isNotNull();
     }
 
@@ -224,7 +236,9 @@ class KtoTopologyTest {
         rate(up("f1", "r1", "u1", T0 + 1), T0 + 2);
         rate(down("f1", "r1", "u1", T0 + 3), T0 + 3);
 
-        assertThat(h.examples.readValuesToList()).singleElement().satisfies(e -> assertThat(e.getLabel()).isTrue());
+        assertThat(h.examples.readValuesToList())
+                .singleElement()
+                .satisfies(e -> assertThat(e.getLabel()).isTrue());
     }
 
     @Test
@@ -234,7 +248,8 @@ class KtoTopologyTest {
         rate(up("f1", "r1", "u1", T0 + 1), T0 + 1);
         rate(down("f2", "r1", "u2", T0 + 2), T0 + 2);
 
-        assertThat(h.examples.readKeyValuesToMap()).containsOnlyKeys(Ids.ktoExample("r1", "u1"), Ids.ktoExample("r1", "u2"));
+        assertThat(h.examples.readKeyValuesToMap())
+                .containsOnlyKeys(Ids.ktoExample("r1", "u1"), Ids.ktoExample("r1", "u2"));
     }
 
     @Test
@@ -274,7 +289,9 @@ class KtoTopologyTest {
         rate(down("f2", "r1", "u1", T0 + 10), T0 + 10);
         rate(up("f1", "r1", "u1", T0 + 5), T0 + 11);
 
-        assertThat(h.examples.readValuesToList()).singleElement().satisfies(e -> assertThat(e.getLabel()).isFalse());
+        assertThat(h.examples.readValuesToList())
+                .singleElement()
+                .satisfies(e -> assertThat(e.getLabel()).isFalse());
     }
 
     @Test
@@ -314,7 +331,9 @@ class KtoTopologyTest {
         }
         rate(down("f9", "r2", "heavy", T0 + 9), T0 + 9);
         respond("r-next-hour", T0 + Duration.ofHours(1).toMillis());
-        rate(up("fn", "r-next-hour", "heavy", T0 + Duration.ofHours(1).toMillis()), T0 + Duration.ofHours(1).toMillis());
+        rate(
+                up("fn", "r-next-hour", "heavy", T0 + Duration.ofHours(1).toMillis()),
+                T0 + Duration.ofHours(1).toMillis());
 
         List<KtoExample> out = h.examples.readValuesToList();
         assertThat(out).extracting(KtoExample::getWeight).containsExactly(1.0, 1.0, 0.0, 0.0, 1.0);

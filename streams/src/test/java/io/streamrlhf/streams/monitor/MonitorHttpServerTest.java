@@ -40,8 +40,8 @@ class MonitorHttpServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        StreamsSettings settings = StreamsSettings.defaults()
-                .withKto(KtoConfig.defaults().withSettleDelay(Duration.ZERO));
+        StreamsSettings settings =
+                StreamsSettings.defaults().withKto(KtoConfig.defaults().withSettleDelay(Duration.ZERO));
         h = new Harness(serdes -> new StreamRlhfTopology(settings, serdes).build());
         h.responses.pipeInput("r1", response("r1", "p", "12345", 5, T0), T0);
         h.responses.pipeInput("r2", response("r2", "p", "1234567", 5, T0), T0);
@@ -49,7 +49,11 @@ class MonitorHttpServerTest {
         h.feedback.pipeInput("r1", up("f1", "r1", "u1", T0 + 1), T0 + 1);
         h.feedback.pipeInput("r2", down("f2", "r2", "u2", T0 + 2), T0 + 2);
         MonitorQuery query = new MonitorQuery(() -> h.driver.getWindowStore(MonitorTopology.STORE));
-        server = new MonitorHttpServer(query, () -> "RUNNING", 0, Duration.ofMillis(50),
+        server = new MonitorHttpServer(
+                query,
+                () -> "RUNNING",
+                0,
+                Duration.ofMillis(50),
                 Clock.fixed(Instant.ofEpochMilli(T0 + 120_000), ZoneOffset.UTC));
     }
 
@@ -60,15 +64,18 @@ class MonitorHttpServerTest {
     }
 
     private <T> T get(String path, Class<T> type) throws Exception {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = client.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return json.readValue(r.body(), type);
     }
 
     @Test
     void servesPerVersionTotalsWithThumbsUpRateAndWilsonInterval() throws Exception {
-        List<VersionStats> versions = get("/monitor/versions?minutes=10", VersionsDocument.class).versions();
+        List<VersionStats> versions =
+                get("/monitor/versions?minutes=10", VersionsDocument.class).versions();
 
         assertThat(versions).hasSize(2);
         VersionStats v5 = versions.get(0);
@@ -84,20 +91,24 @@ class MonitorHttpServerTest {
 
     @Test
     void servesOneRowPerVersionAndMinute() throws Exception {
-        List<VersionStats> minutes = get("/monitor/minutes?from=" + T0 + "&to=" + (T0 + 120_000),
-                MinutesDocument.class).minutes();
+        List<VersionStats> minutes = get("/monitor/minutes?from=" + T0 + "&to=" + (T0 + 120_000), MinutesDocument.class)
+                .minutes();
         assertThat(minutes).hasSize(2);
         assertThat(minutes.get(0).from()).isEqualTo(T0);
         assertThat(minutes.get(1).from()).isEqualTo(T0 + 60_000);
-        assertThat(get("/monitor/minutes?minutes=10&version=6", MinutesDocument.class).minutes()).hasSize(1);
+        assertThat(get("/monitor/minutes?minutes=10&version=6", MinutesDocument.class)
+                        .minutes())
+                .hasSize(1);
     }
 
     @Test
     void streamsTheVersionsAsServerSentEvents() throws Exception {
         HttpResponse<Stream<String>> r = client.send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/monitor/events?minutes=10")).build(),
+                HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + "/monitor/events?minutes=10"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofLines());
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+        assertThat(r.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
         try (Stream<String> lines = r.body()) {
             Iterator<String> it = lines.iterator();
             String event = null;
@@ -109,7 +120,9 @@ class MonitorHttpServerTest {
                 if (line.startsWith("data: ")) {
                     VersionsEvent data = json.readValue(line.substring(6), VersionsEvent.class);
                     assertThat(event).isEqualTo("versions");
-                    assertThat(data.versions()).extracting(VersionStats::policyVersion).containsExactly(5L, 6L);
+                    assertThat(data.versions())
+                            .extracting(VersionStats::policyVersion)
+                            .containsExactly(5L, 6L);
                     assertThat(data.time()).isEqualTo(T0 + 120_000);
                     return;
                 }

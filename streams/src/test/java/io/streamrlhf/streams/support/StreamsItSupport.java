@@ -14,8 +14,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /** What the streams application's integration tests on the embedded broker share: its settings and a producer. */
 public final class StreamsItSupport {
 
-    private StreamsItSupport() {
-    }
+    private StreamsItSupport() {}
 
     /**
      * Settings for an application on the prefixed topics that commits often and labels at once (no settle delay,

@@ -11,17 +11,22 @@ package io.streamrlhf.trainer.batch;
  * @param chosenTruncated the chosen completion was cut off at the token limit (no end token)
  * @param rejectedTruncated the rejected completion was cut off at the token limit (no end token)
  */
-public record PairExample(String id, String prompt, String chosen, String rejected, double weight,
-    boolean chosenTruncated, boolean rejectedTruncated) {
+public record PairExample(
+        String id,
+        String prompt,
+        String chosen,
+        String rejected,
+        double weight,
+        boolean chosenTruncated,
+        boolean rejectedTruncated) {
 
-  /** A pair whose completions both ended with the end token. */
-  public PairExample(String id, String prompt, String chosen, String rejected, double weight) {
-    this(id, prompt, chosen, rejected, weight, false, false);
-  }
+    /** A pair whose completions both ended with the end token. */
+    public PairExample(String id, String prompt, String chosen, String rejected, double weight) {
+        this(id, prompt, chosen, rejected, weight, false, false);
+    }
 
-  /** The same pair with another weight. */
-  public PairExample withWeight(double newWeight) {
-    return new PairExample(id, prompt, chosen, rejected, newWeight, chosenTruncated,
-        rejectedTruncated);
-  }
+    /** The same pair with another weight. */
+    public PairExample withWeight(double newWeight) {
+        return new PairExample(id, prompt, chosen, rejected, newWeight, chosenTruncated, rejectedTruncated);
+    }
 }

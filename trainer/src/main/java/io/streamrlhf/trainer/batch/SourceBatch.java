@@ -9,71 +9,70 @@ import java.util.List;
  */
 public sealed interface SourceBatch {
 
-  /** Source name, used in metric keys ({@code loss/<name>}). */
-  String source();
+    /** Source name, used in metric keys ({@code loss/<name>}). */
+    String source();
 
-  /** The loss of this source. */
-  LossConfig loss();
+    /** The loss of this source. */
+    LossConfig loss();
 
-  /** Multiplier of this source's loss in the summed objective. */
-  double sourceWeight();
+    /** Multiplier of this source's loss in the summed objective. */
+    double sourceWeight();
 
-  /** Number of examples. */
-  int size();
+    /** Number of examples. */
+    int size();
 
-  /** Weight of the per-token KL penalty toward the reference (0: none). */
-  double klCoef();
+    /** Weight of the per-token KL penalty toward the reference (0: none). */
+    double klCoef();
 
-  /** Pairs for a paired loss. */
-  record Pairs(String source, LossConfig loss, double sourceWeight, List<PairExample> examples,
-      double klCoef) implements SourceBatch {
+    /** Pairs for a paired loss. */
+    record Pairs(String source, LossConfig loss, double sourceWeight, List<PairExample> examples, double klCoef)
+            implements SourceBatch {
 
-    /** Pairs without the KL penalty. */
-    public Pairs(String source, LossConfig loss, double sourceWeight, List<PairExample> examples) {
-      this(source, loss, sourceWeight, examples, 0.0);
+        /** Pairs without the KL penalty. */
+        public Pairs(String source, LossConfig loss, double sourceWeight, List<PairExample> examples) {
+            this(source, loss, sourceWeight, examples, 0.0);
+        }
+
+        /** Checks that the loss is paired and the batch non-empty. */
+        public Pairs {
+            if (!loss.type().paired()) {
+                throw new IllegalArgumentException(loss.type() + " is not a paired loss");
+            }
+            if (examples.isEmpty()) {
+                throw new IllegalArgumentException("empty micro-batch for source " + source);
+            }
+            examples = List.copyOf(examples);
+        }
+
+        @Override
+        public int size() {
+            return examples.size();
+        }
     }
 
-    /** Checks that the loss is paired and the batch non-empty. */
-    public Pairs {
-      if (!loss.type().paired()) {
-        throw new IllegalArgumentException(loss.type() + " is not a paired loss");
-      }
-      if (examples.isEmpty()) {
-        throw new IllegalArgumentException("empty micro-batch for source " + source);
-      }
-      examples = List.copyOf(examples);
-    }
+    /** Unpaired examples for KTO. */
+    record Unpaired(String source, LossConfig loss, double sourceWeight, List<UnpairedExample> examples, double klCoef)
+            implements SourceBatch {
 
-    @Override
-    public int size() {
-      return examples.size();
-    }
-  }
+        /** Examples without the KL penalty. */
+        public Unpaired(String source, LossConfig loss, double sourceWeight, List<UnpairedExample> examples) {
+            this(source, loss, sourceWeight, examples, 0.0);
+        }
 
-  /** Unpaired examples for KTO. */
-  record Unpaired(String source, LossConfig loss, double sourceWeight,
-      List<UnpairedExample> examples, double klCoef) implements SourceBatch {
+        /** Checks that the loss is unpaired and the batch non-empty. */
+        public Unpaired {
+            if (loss.type().paired()) {
+                throw new IllegalArgumentException(loss.type() + " is a paired loss");
+            }
+            if (examples.isEmpty()) {
+                throw new IllegalArgumentException("empty micro-batch for source " + source);
+            }
+            examples = List.copyOf(examples);
+        }
 
-    /** Examples without the KL penalty. */
-    public Unpaired(String source, LossConfig loss, double sourceWeight,
-        List<UnpairedExample> examples) {
-      this(source, loss, sourceWeight, examples, 0.0);
+        @Override
+        public int size() {
+            return examples.size();
+        }
     }
-
-    /** Checks that the loss is unpaired and the batch non-empty. */
-    public Unpaired {
-      if (loss.type().paired()) {
-        throw new IllegalArgumentException(loss.type() + " is a paired loss");
-      }
-      if (examples.isEmpty()) {
-        throw new IllegalArgumentException("empty micro-batch for source " + source);
-      }
-      examples = List.copyOf(examples);
-    }
-
-    @Override
-    public int size() {
-      return examples.size();
-    }
-  }
 }

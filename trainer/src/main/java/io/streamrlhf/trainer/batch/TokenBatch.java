@@ -15,30 +15,29 @@ package io.streamrlhf.trainer.batch;
  */
 public record TokenBatch(int rows, int length, long[] inputs, long[] targets, float[] mask, int padId) {
 
-  /** Validates sizes. */
-  public TokenBatch {
-    int cells = rows * length;
-    if (rows <= 0 || length <= 0 || inputs.length != cells || targets.length != cells
-        || mask.length != cells) {
-      throw new IllegalArgumentException("inconsistent batch: rows=" + rows + " length=" + length);
+    /** Validates sizes. */
+    public TokenBatch {
+        int cells = rows * length;
+        if (rows <= 0 || length <= 0 || inputs.length != cells || targets.length != cells || mask.length != cells) {
+            throw new IllegalArgumentException("inconsistent batch: rows=" + rows + " length=" + length);
+        }
     }
-  }
 
-  /** Number of scored (completion) tokens in row {@code row}. */
-  public int completionTokens(int row) {
-    int n = 0;
-    for (int t = 0; t < length; t++) {
-      n += mask[row * length + t] > 0 ? 1 : 0;
+    /** Number of scored (completion) tokens in row {@code row}. */
+    public int completionTokens(int row) {
+        int n = 0;
+        for (int t = 0; t < length; t++) {
+            n += mask[row * length + t] > 0 ? 1 : 0;
+        }
+        return n;
     }
-    return n;
-  }
 
-  /** Total number of non-padding positions, the tokens a forward pass really processes. */
-  public int realTokens() {
-    int n = 0;
-    for (long id : inputs) {
-      n += id == padId ? 0 : 1;
+    /** Total number of non-padding positions, the tokens a forward pass really processes. */
+    public int realTokens() {
+        int n = 0;
+        for (long id : inputs) {
+            n += id == padId ? 0 : 1;
+        }
+        return n;
     }
-    return n;
-  }
 }

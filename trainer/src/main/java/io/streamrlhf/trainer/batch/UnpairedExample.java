@@ -10,17 +10,16 @@ package io.streamrlhf.trainer.batch;
  * @param weight training weight
  * @param truncated the completion was cut off at the token limit: scored without an end token
  */
-public record UnpairedExample(String id, String prompt, String completion, boolean desirable,
-    double weight, boolean truncated) {
+public record UnpairedExample(
+        String id, String prompt, String completion, boolean desirable, double weight, boolean truncated) {
 
-  /** An example whose completion ended with the end token. */
-  public UnpairedExample(String id, String prompt, String completion, boolean desirable,
-      double weight) {
-    this(id, prompt, completion, desirable, weight, false);
-  }
+    /** An example whose completion ended with the end token. */
+    public UnpairedExample(String id, String prompt, String completion, boolean desirable, double weight) {
+        this(id, prompt, completion, desirable, weight, false);
+    }
 
-  /** The same example with another weight. */
-  public UnpairedExample withWeight(double newWeight) {
-    return new UnpairedExample(id, prompt, completion, desirable, newWeight, truncated);
-  }
+    /** The same example with another weight. */
+    public UnpairedExample withWeight(double newWeight) {
+        return new UnpairedExample(id, prompt, completion, desirable, newWeight, truncated);
+    }
 }

@@ -22,30 +22,40 @@ import java.util.Map;
  * @param optimizerState AdamW moments and step
  */
 public record Checkpoint(
-    String modelId, long version, long parentVersion, ModelConfig model, OptimizerConfig optimizer,
-    Map<String, float[]> weights, OptimizerState optimizerState) {
+        String modelId,
+        long version,
+        long parentVersion,
+        ModelConfig model,
+        OptimizerConfig optimizer,
+        Map<String, float[]> weights,
+        OptimizerState optimizerState) {
 
-  /** Snapshot of a live model and its optimizer state. */
-  public static Checkpoint of(String modelId, long version, long parentVersion, PolicyModel policy,
-      OptimizerConfig optimizer, OptimizerState state) {
-    return new Checkpoint(modelId, version, parentVersion, policy.config(), optimizer,
-        PolicyWeights.export(policy), state);
-  }
-
-  /** A new policy model (on the best device) holding these weights; the caller closes it. */
-  public PolicyModel toPolicyModel() {
-    return toPolicyModel(Devices.best());
-  }
-
-  /** A new policy model on {@code device} holding these weights; the caller closes it. */
-  public PolicyModel toPolicyModel(Device device) {
-    PolicyModel policy = PolicyModel.create(model, device);
-    try {
-      PolicyWeights.load(policy, weights);
-      return policy;
-    } catch (RuntimeException e) {
-      policy.close();
-      throw e;
+    /** Snapshot of a live model and its optimizer state. */
+    public static Checkpoint of(
+            String modelId,
+            long version,
+            long parentVersion,
+            PolicyModel policy,
+            OptimizerConfig optimizer,
+            OptimizerState state) {
+        return new Checkpoint(
+                modelId, version, parentVersion, policy.config(), optimizer, PolicyWeights.export(policy), state);
     }
-  }
+
+    /** A new policy model (on the best device) holding these weights; the caller closes it. */
+    public PolicyModel toPolicyModel() {
+        return toPolicyModel(Devices.best());
+    }
+
+    /** A new policy model on {@code device} holding these weights; the caller closes it. */
+    public PolicyModel toPolicyModel(Device device) {
+        PolicyModel policy = PolicyModel.create(model, device);
+        try {
+            PolicyWeights.load(policy, weights);
+            return policy;
+        } catch (RuntimeException e) {
+            policy.close();
+            throw e;
+        }
+    }
 }

@@ -11,22 +11,22 @@ import java.util.regex.Pattern;
  */
 public final class CheckpointNames {
 
-  private CheckpointNames() {}
+    private CheckpointNames() {}
 
-  /** A fresh name (without suffix) for {@code version} of {@code modelId}; unique per call. */
-  public static String name(String modelId, long version) {
-    return modelId + "-v" + version + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
+    /** A fresh name (without suffix) for {@code version} of {@code modelId}; unique per call. */
+    public static String name(String modelId, long version) {
+        return modelId + "-v" + version + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
 
-  /** Whether the last path segment of {@code uri} is a checkpoint of exactly {@code modelId}. */
-  public static boolean belongsTo(String modelId, URI uri) {
-    String path = uri.getPath();
-    String file = path.substring(path.lastIndexOf('/') + 1);
-    return pattern(modelId).matcher(file).matches();
-  }
+    /** Whether the last path segment of {@code uri} is a checkpoint of exactly {@code modelId}. */
+    public static boolean belongsTo(String modelId, URI uri) {
+        String path = uri.getPath();
+        String file = path.substring(path.lastIndexOf('/') + 1);
+        return pattern(modelId).matcher(file).matches();
+    }
 
-  private static Pattern pattern(String modelId) {
-    return Pattern.compile(Pattern.quote(modelId) + "-v\\d+-[0-9a-f]{8}"
-        + Pattern.quote(LocalCheckpointStore.SUFFIX));
-  }
+    private static Pattern pattern(String modelId) {
+        return Pattern.compile(
+                Pattern.quote(modelId) + "-v\\d+-[0-9a-f]{8}" + Pattern.quote(LocalCheckpointStore.SUFFIX));
+    }
 }

@@ -12,54 +12,54 @@ import java.util.Set;
  */
 public interface CheckpointStore {
 
-  /** Where and what was written. */
-  record Stored(URI uri, String sha256, long sizeBytes) {}
+    /** Where and what was written. */
+    record Stored(URI uri, String sha256, long sizeBytes) {}
 
-  /**
-   * Writes the checkpoint durably and atomically under {@code name}: after this returns, the URI
-   * holds the complete file or nothing was visible at all.
-   */
-  Stored write(String name, Checkpoint checkpoint) throws IOException;
+    /**
+     * Writes the checkpoint durably and atomically under {@code name}: after this returns, the URI
+     * holds the complete file or nothing was visible at all.
+     */
+    Stored write(String name, Checkpoint checkpoint) throws IOException;
 
-  /**
-   * Reads and verifies a checkpoint; when {@code expectedSha256} is not null the whole file must
-   * hash to it.
-   *
-   * @throws CorruptCheckpointException when the hash or the format does not match
-   */
-  Checkpoint read(URI uri, String expectedSha256) throws IOException;
+    /**
+     * Reads and verifies a checkpoint; when {@code expectedSha256} is not null the whole file must
+     * hash to it.
+     *
+     * @throws CorruptCheckpointException when the hash or the format does not match
+     */
+    Checkpoint read(URI uri, String expectedSha256) throws IOException;
 
-  /** Checkpoints currently stored. */
-  List<URI> list() throws IOException;
+    /** Checkpoints currently stored. */
+    List<URI> list() throws IOException;
 
-  /** Deletes a checkpoint; absent is fine. */
-  void delete(URI uri) throws IOException;
+    /** Deletes a checkpoint; absent is fine. */
+    void delete(URI uri) throws IOException;
 
-  /** Checkpoints of exactly {@code modelId} (see {@link CheckpointNames}), never another model's. */
-  default List<URI> list(String modelId) throws IOException {
-    List<URI> own = new ArrayList<>();
-    for (URI uri : list()) {
-      if (CheckpointNames.belongsTo(modelId, uri)) {
-        own.add(uri);
-      }
+    /** Checkpoints of exactly {@code modelId} (see {@link CheckpointNames}), never another model's. */
+    default List<URI> list(String modelId) throws IOException {
+        List<URI> own = new ArrayList<>();
+        for (URI uri : list()) {
+            if (CheckpointNames.belongsTo(modelId, uri)) {
+                own.add(uri);
+            }
+        }
+        return own;
     }
-    return own;
-  }
 
-  /**
-   * Deletes every checkpoint of {@code modelId} not in {@code keep}; other models' files in the same
-   * store are left alone.
-   *
-   * @return what was deleted
-   */
-  default List<URI> deleteUnreferenced(String modelId, Set<String> keep) throws IOException {
-    List<URI> deleted = new ArrayList<>();
-    for (URI uri : list(modelId)) {
-      if (!keep.contains(uri.toString())) {
-        delete(uri);
-        deleted.add(uri);
-      }
+    /**
+     * Deletes every checkpoint of {@code modelId} not in {@code keep}; other models' files in the same
+     * store are left alone.
+     *
+     * @return what was deleted
+     */
+    default List<URI> deleteUnreferenced(String modelId, Set<String> keep) throws IOException {
+        List<URI> deleted = new ArrayList<>();
+        for (URI uri : list(modelId)) {
+            if (!keep.contains(uri.toString())) {
+                delete(uri);
+                deleted.add(uri);
+            }
+        }
+        return deleted;
     }
-    return deleted;
-  }
 }

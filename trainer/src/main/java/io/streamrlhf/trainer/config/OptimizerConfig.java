@@ -12,46 +12,49 @@ package io.streamrlhf.trainer.config;
  * @param warmupSteps steps of linear warm-up from 0 to the peak rate (default 10)
  */
 public record OptimizerConfig(
-    double learningRate, double beta1, double beta2, double epsilon, double weightDecay,
-    double maxGradNorm, int warmupSteps) {
+        double learningRate,
+        double beta1,
+        double beta2,
+        double epsilon,
+        double weightDecay,
+        double maxGradNorm,
+        int warmupSteps) {
 
-  /** Validates ranges, naming the bad value. */
-  public OptimizerConfig {
-    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-      throw new IllegalArgumentException("learningRate must be positive, was " + learningRate);
+    /** Validates ranges, naming the bad value. */
+    public OptimizerConfig {
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be positive, was " + learningRate);
+        }
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("beta1 and beta2 must be in [0, 1), were " + beta1 + " and " + beta2);
+        }
+        if (!(epsilon > 0)) {
+            throw new IllegalArgumentException("epsilon must be positive, was " + epsilon);
+        }
+        if (!(weightDecay >= 0) || !(maxGradNorm >= 0)) {
+            throw new IllegalArgumentException(
+                    "weightDecay and maxGradNorm must be >= 0, were " + weightDecay + " and " + maxGradNorm);
+        }
+        if (warmupSteps < 0) {
+            throw new IllegalArgumentException("warmupSteps must be >= 0, was " + warmupSteps);
+        }
     }
-    if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-      throw new IllegalArgumentException(
-          "beta1 and beta2 must be in [0, 1), were " + beta1 + " and " + beta2);
-    }
-    if (!(epsilon > 0)) {
-      throw new IllegalArgumentException("epsilon must be positive, was " + epsilon);
-    }
-    if (!(weightDecay >= 0) || !(maxGradNorm >= 0)) {
-      throw new IllegalArgumentException("weightDecay and maxGradNorm must be >= 0, were "
-          + weightDecay + " and " + maxGradNorm);
-    }
-    if (warmupSteps < 0) {
-      throw new IllegalArgumentException("warmupSteps must be >= 0, was " + warmupSteps);
-    }
-  }
 
-  /** The defaults listed above. */
-  public static OptimizerConfig defaults() {
-    return new OptimizerConfig(1e-3, 0.9, 0.999, 1e-8, 0.01, 1.0, 10);
-  }
-
-  /** This config with another peak rate and warm-up. */
-  public OptimizerConfig withSchedule(double newLearningRate, int newWarmupSteps) {
-    return new OptimizerConfig(newLearningRate, beta1, beta2, epsilon, weightDecay, maxGradNorm,
-        newWarmupSteps);
-  }
-
-  /** Learning rate at 1-based optimizer step {@code step}: linear warm-up, then constant. */
-  public double learningRateAt(long step) {
-    if (warmupSteps == 0 || step >= warmupSteps) {
-      return learningRate;
+    /** The defaults listed above. */
+    public static OptimizerConfig defaults() {
+        return new OptimizerConfig(1e-3, 0.9, 0.999, 1e-8, 0.01, 1.0, 10);
     }
-    return learningRate * Math.max(1, step) / warmupSteps;
-  }
+
+    /** This config with another peak rate and warm-up. */
+    public OptimizerConfig withSchedule(double newLearningRate, int newWarmupSteps) {
+        return new OptimizerConfig(newLearningRate, beta1, beta2, epsilon, weightDecay, maxGradNorm, newWarmupSteps);
+    }
+
+    /** Learning rate at 1-based optimizer step {@code step}: linear warm-up, then constant. */
+    public double learningRateAt(long step) {
+        if (warmupSteps == 0 || step >= warmupSteps) {
+            return learningRate;
+        }
+        return learningRate * Math.max(1, step) / warmupSteps;
+    }
 }

@@ -15,31 +15,29 @@ import io.streamrlhf.trainer.loss.LossConfig;
  *     (GRPO's k3 estimator, {@code exp(ref − π) − (ref − π) − 1}, averaged over each completion's
  *     tokens, then over the batch); 0 (the default) is the plain TRL loss
  */
-public record SourceConfig(String name, boolean enabled, LossConfig loss, double weight,
-    int batchSize, double klCoef) {
+public record SourceConfig(String name, boolean enabled, LossConfig loss, double weight, int batchSize, double klCoef) {
 
-  /** A source without the KL penalty. */
-  public SourceConfig(String name, boolean enabled, LossConfig loss, double weight, int batchSize) {
-    this(name, enabled, loss, weight, batchSize, 0.0);
-  }
+    /** A source without the KL penalty. */
+    public SourceConfig(String name, boolean enabled, LossConfig loss, double weight, int batchSize) {
+        this(name, enabled, loss, weight, batchSize, 0.0);
+    }
 
-  /** Validates ranges. */
-  public SourceConfig {
-    if (name == null || !name.matches("[a-z0-9_]+")) {
-      throw new IllegalArgumentException("source name must be [a-z0-9_]+, was " + name);
+    /** Validates ranges. */
+    public SourceConfig {
+        if (name == null || !name.matches("[a-z0-9_]+")) {
+            throw new IllegalArgumentException("source name must be [a-z0-9_]+, was " + name);
+        }
+        if (loss == null) {
+            throw new IllegalArgumentException("source " + name + " needs a loss");
+        }
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("source " + name + " weight must be >= 0, was " + weight);
+        }
+        if (!(klCoef >= 0) || Double.isInfinite(klCoef)) {
+            throw new IllegalArgumentException("source " + name + " kl.coef must be >= 0, was " + klCoef);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("source " + name + " batchSize must be >= 1, was " + batchSize);
+        }
     }
-    if (loss == null) {
-      throw new IllegalArgumentException("source " + name + " needs a loss");
-    }
-    if (!(weight >= 0) || Double.isInfinite(weight)) {
-      throw new IllegalArgumentException("source " + name + " weight must be >= 0, was " + weight);
-    }
-    if (!(klCoef >= 0) || Double.isInfinite(klCoef)) {
-      throw new IllegalArgumentException("source " + name + " kl.coef must be >= 0, was " + klCoef);
-    }
-    if (batchSize < 1) {
-      throw new IllegalArgumentException(
-          "source " + name + " batchSize must be >= 1, was " + batchSize);
-    }
-  }
 }

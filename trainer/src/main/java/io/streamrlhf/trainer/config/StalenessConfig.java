@@ -11,30 +11,29 @@ package io.streamrlhf.trainer.config;
  */
 public record StalenessConfig(int maxVersionLag, Action action, double downWeightFactor) {
 
-  /** What to do with an example beyond the maximum lag. */
-  public enum Action {
-    /** Skip it (its offset is still consumed and recorded in the lineage). */
-    DROP,
-    /** Train on it with a reduced weight. */
-    DOWN_WEIGHT
-  }
+    /** What to do with an example beyond the maximum lag. */
+    public enum Action {
+        /** Skip it (its offset is still consumed and recorded in the lineage). */
+        DROP,
+        /** Train on it with a reduced weight. */
+        DOWN_WEIGHT
+    }
 
-  /** Validates ranges. */
-  public StalenessConfig {
-    if (maxVersionLag < 0) {
-      throw new IllegalArgumentException("maxVersionLag must be >= 0, was " + maxVersionLag);
+    /** Validates ranges. */
+    public StalenessConfig {
+        if (maxVersionLag < 0) {
+            throw new IllegalArgumentException("maxVersionLag must be >= 0, was " + maxVersionLag);
+        }
+        if (action == null) {
+            throw new IllegalArgumentException("staleness action must be DROP or DOWN_WEIGHT");
+        }
+        if (!(downWeightFactor > 0 && downWeightFactor <= 1)) {
+            throw new IllegalArgumentException("downWeightFactor must be in (0, 1], was " + downWeightFactor);
+        }
     }
-    if (action == null) {
-      throw new IllegalArgumentException("staleness action must be DROP or DOWN_WEIGHT");
-    }
-    if (!(downWeightFactor > 0 && downWeightFactor <= 1)) {
-      throw new IllegalArgumentException(
-          "downWeightFactor must be in (0, 1], was " + downWeightFactor);
-    }
-  }
 
-  /** The defaults above. */
-  public static StalenessConfig defaults() {
-    return new StalenessConfig(4, Action.DOWN_WEIGHT, 0.5);
-  }
+    /** The defaults above. */
+    public static StalenessConfig defaults() {
+        return new StalenessConfig(4, Action.DOWN_WEIGHT, 0.5);
+    }
 }

@@ -43,50 +43,71 @@ import java.util.Optional;
  *     {@code trainer.kafka.*})
  */
 public record TrainerConfig(
-    String modelId, String bootstrapServers, String groupId, String transactionalId,
-    TopicNames topics, Path checkpointDir, ModelConfig model, OptimizerConfig optimizer,
-    SourceConfig kto, SourceConfig dpo, StalenessConfig staleness, int publishEverySteps,
-    Duration publishEvery, Duration pollTimeout, int maxPollRecords, int referenceCacheEntries,
-    Optional<Path> warmStartCorpus, int warmStartSteps, double warmStartLearningRate,
-    String devices, Duration retryBackoff, Duration retryBackoffMax, Map<String, String> kafkaOverrides) {
+        String modelId,
+        String bootstrapServers,
+        String groupId,
+        String transactionalId,
+        TopicNames topics,
+        Path checkpointDir,
+        ModelConfig model,
+        OptimizerConfig optimizer,
+        SourceConfig kto,
+        SourceConfig dpo,
+        StalenessConfig staleness,
+        int publishEverySteps,
+        Duration publishEvery,
+        Duration pollTimeout,
+        int maxPollRecords,
+        int referenceCacheEntries,
+        Optional<Path> warmStartCorpus,
+        int warmStartSteps,
+        double warmStartLearningRate,
+        String devices,
+        Duration retryBackoff,
+        Duration retryBackoffMax,
+        Map<String, String> kafkaOverrides) {
 
-  /** Validates, naming the bad value. */
-  public TrainerConfig {
-    kafkaOverrides = Map.copyOf(kafkaOverrides);
-    if (modelId == null || !modelId.matches("[A-Za-z0-9._-]+")) {
-      throw new IllegalArgumentException("modelId must be [A-Za-z0-9._-]+, was " + modelId);
+    /** Validates, naming the bad value. */
+    public TrainerConfig {
+        kafkaOverrides = Map.copyOf(kafkaOverrides);
+        if (modelId == null || !modelId.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("modelId must be [A-Za-z0-9._-]+, was " + modelId);
+        }
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrapServers must be set, e.g. localhost:9092");
+        }
+        if (kto.loss().type().paired()) {
+            throw new IllegalArgumentException(
+                    "the kto source needs the KTO loss, not " + kto.loss().type());
+        }
+        if (!dpo.loss().type().paired()) {
+            throw new IllegalArgumentException("the dpo source needs a paired loss, not KTO");
+        }
+        if (publishEverySteps < 1) {
+            throw new IllegalArgumentException("publishEverySteps must be >= 1, was " + publishEverySteps);
+        }
+        if (publishEvery.isNegative() || publishEvery.isZero()) {
+            throw new IllegalArgumentException("publishEvery must be positive, was " + publishEvery);
+        }
+        if (maxPollRecords < 1) {
+            throw new IllegalArgumentException("maxPollRecords must be >= 1, was " + maxPollRecords);
+        }
+        if (!(warmStartLearningRate > 0) || Double.isInfinite(warmStartLearningRate)) {
+            throw new IllegalArgumentException("trainer.warmstart.lr must be positive, was " + warmStartLearningRate);
+        }
+        if (devices == null || devices.isBlank()) {
+            throw new IllegalArgumentException("trainer.devices must be auto or a device list, e.g. gpu0,gpu1");
+        }
+        if (retryBackoff == null
+                || retryBackoff.isNegative()
+                || retryBackoff.isZero()
+                || retryBackoffMax == null
+                || retryBackoffMax.compareTo(retryBackoff) < 0) {
+            throw new IllegalArgumentException("trainer.retry.backoff must be positive and at most "
+                    + "trainer.retry.backoff.max, were " + retryBackoff + " and " + retryBackoffMax);
+        }
+        if (referenceCacheEntries < 1 || warmStartSteps < 0) {
+            throw new IllegalArgumentException("referenceCacheEntries must be >= 1 and warmStartSteps >= 0");
+        }
     }
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrapServers must be set, e.g. localhost:9092");
-    }
-    if (kto.loss().type().paired()) {
-      throw new IllegalArgumentException("the kto source needs the KTO loss, not " + kto.loss().type());
-    }
-    if (!dpo.loss().type().paired()) {
-      throw new IllegalArgumentException("the dpo source needs a paired loss, not KTO");
-    }
-    if (publishEverySteps < 1) {
-      throw new IllegalArgumentException("publishEverySteps must be >= 1, was " + publishEverySteps);
-    }
-    if (publishEvery.isNegative() || publishEvery.isZero()) {
-      throw new IllegalArgumentException("publishEvery must be positive, was " + publishEvery);
-    }
-    if (maxPollRecords < 1) {
-      throw new IllegalArgumentException("maxPollRecords must be >= 1, was " + maxPollRecords);
-    }
-    if (!(warmStartLearningRate > 0) || Double.isInfinite(warmStartLearningRate)) {
-      throw new IllegalArgumentException("trainer.warmstart.lr must be positive, was " + warmStartLearningRate);
-    }
-    if (devices == null || devices.isBlank()) {
-      throw new IllegalArgumentException("trainer.devices must be auto or a device list, e.g. gpu0,gpu1");
-    }
-    if (retryBackoff == null || retryBackoff.isNegative() || retryBackoff.isZero()
-        || retryBackoffMax == null || retryBackoffMax.compareTo(retryBackoff) < 0) {
-      throw new IllegalArgumentException("trainer.retry.backoff must be positive and at most "
-          + "trainer.retry.backoff.max, were " + retryBackoff + " and " + retryBackoffMax);
-    }
-    if (referenceCacheEntries < 1 || warmStartSteps < 0) {
-      throw new IllegalArgumentException("referenceCacheEntries must be >= 1 and warmStartSteps >= 0");
-    }
-  }
 }

@@ -10,146 +10,211 @@ import java.util.List;
 /** Every key the trainer reads, with its default and meaning; {@link TrainerConfigFactory} reads only these. */
 public final class TrainerKeys {
 
-  private static final ModelConfig MODEL = ModelConfig.defaults();
-  private static final OptimizerConfig OPTIMIZER = OptimizerConfig.defaults();
-  private static final StalenessConfig STALENESS = StalenessConfig.defaults();
-  private static final LossConfig LOSS = LossConfig.defaults(LossType.DPO_SIGMOID);
+    private static final ModelConfig MODEL = ModelConfig.defaults();
+    private static final OptimizerConfig OPTIMIZER = OptimizerConfig.defaults();
+    private static final StalenessConfig STALENESS = StalenessConfig.defaults();
+    private static final LossConfig LOSS = LossConfig.defaults(LossType.DPO_SIGMOID);
 
-  public static final Setting<String> MODEL_ID = Setting.string("trainer.model.id", "policy",
-      "the policy's id: key of its versions and metrics, part of the default group and transactional ids");
-  public static final Setting<String> GROUP_ID = Setting.string("trainer.group.id", null,
-      "consumer group of the example topics").describedDefault("streamrlhf-trainer-<trainer.model.id>");
-  public static final Setting<String> TRANSACTIONAL_ID = Setting.string("trainer.transactional.id", null,
-      "transactional id of the publisher").describedDefault("streamrlhf-trainer-<trainer.model.id>");
-  public static final Setting<String> CHECKPOINT_DIR = Setting.string("trainer.checkpoint.dir", "data/checkpoints",
-      "where checkpoints are written (the sampler loads versions from here); run, demo and up put it under "
-          + "data.dir").describedDefault("<data.dir>/checkpoints, else data/checkpoints");
+    public static final Setting<String> MODEL_ID = Setting.string(
+            "trainer.model.id",
+            "policy",
+            "the policy's id: key of its versions and metrics, part of the default group and transactional ids");
+    public static final Setting<String> GROUP_ID = Setting.string(
+                    "trainer.group.id", null, "consumer group of the example topics")
+            .describedDefault("streamrlhf-trainer-<trainer.model.id>");
+    public static final Setting<String> TRANSACTIONAL_ID = Setting.string(
+                    "trainer.transactional.id", null, "transactional id of the publisher")
+            .describedDefault("streamrlhf-trainer-<trainer.model.id>");
+    public static final Setting<String> CHECKPOINT_DIR = Setting.string(
+                    "trainer.checkpoint.dir",
+                    "data/checkpoints",
+                    "where checkpoints are written (the sampler loads versions from here); run, demo and up put it under "
+                            + "data.dir")
+            .describedDefault("<data.dir>/checkpoints, else data/checkpoints");
 
-  public static final Setting<Integer> MODEL_LAYERS = Setting.integer("trainer.model.layers", MODEL.layers(),
-      "transformer blocks of a new policy");
-  public static final Setting<Integer> MODEL_WIDTH = Setting.integer("trainer.model.width", MODEL.width(),
-      "hidden width (a multiple of trainer.model.heads)");
-  public static final Setting<Integer> MODEL_HEADS = Setting.integer("trainer.model.heads", MODEL.heads(),
-      "attention heads");
-  public static final Setting<Integer> MODEL_CONTEXT = Setting.integer("trainer.model.context", MODEL.context(),
-      "context length in tokens");
-  public static final Setting<Integer> MODEL_MLP_RATIO = Setting.integer("trainer.model.mlp.ratio",
-      MODEL.mlpRatio(), "MLP width as a multiple of the hidden width");
-  public static final Setting<ModelConfig.Positions> MODEL_POSITIONS = Setting.enumeration(
-      "trainer.model.positions", ModelConfig.Positions.class, MODEL.positions(), "position embeddings");
-  public static final Setting<Boolean> MODEL_TIED = Setting.bool("trainer.model.tied", MODEL.tiedHead(),
-      "whether the output projection shares the token embedding");
-  public static final Setting<Long> MODEL_SEED = Setting.longValue("trainer.model.seed", MODEL.seed(),
-      "seed of a new policy's initial weights");
+    public static final Setting<Integer> MODEL_LAYERS =
+            Setting.integer("trainer.model.layers", MODEL.layers(), "transformer blocks of a new policy");
+    public static final Setting<Integer> MODEL_WIDTH =
+            Setting.integer("trainer.model.width", MODEL.width(), "hidden width (a multiple of trainer.model.heads)");
+    public static final Setting<Integer> MODEL_HEADS =
+            Setting.integer("trainer.model.heads", MODEL.heads(), "attention heads");
+    public static final Setting<Integer> MODEL_CONTEXT =
+            Setting.integer("trainer.model.context", MODEL.context(), "context length in tokens");
+    public static final Setting<Integer> MODEL_MLP_RATIO =
+            Setting.integer("trainer.model.mlp.ratio", MODEL.mlpRatio(), "MLP width as a multiple of the hidden width");
+    public static final Setting<ModelConfig.Positions> MODEL_POSITIONS = Setting.enumeration(
+            "trainer.model.positions", ModelConfig.Positions.class, MODEL.positions(), "position embeddings");
+    public static final Setting<Boolean> MODEL_TIED = Setting.bool(
+            "trainer.model.tied", MODEL.tiedHead(), "whether the output projection shares the token embedding");
+    public static final Setting<Long> MODEL_SEED =
+            Setting.longValue("trainer.model.seed", MODEL.seed(), "seed of a new policy's initial weights");
 
-  public static final Setting<Double> OPTIMIZER_LR = Setting.decimal("trainer.optimizer.lr",
-      TrainerConfigFactory.ONLINE_LEARNING_RATE, "peak learning rate of online preference training (AdamW)");
-  public static final Setting<Double> OPTIMIZER_BETA1 = Setting.decimal("trainer.optimizer.beta1",
-      OPTIMIZER.beta1(), "AdamW beta1");
-  public static final Setting<Double> OPTIMIZER_BETA2 = Setting.decimal("trainer.optimizer.beta2",
-      OPTIMIZER.beta2(), "AdamW beta2");
-  public static final Setting<Double> OPTIMIZER_EPS = Setting.decimal("trainer.optimizer.eps", OPTIMIZER.epsilon(),
-      "AdamW epsilon");
-  public static final Setting<Double> OPTIMIZER_WEIGHT_DECAY = Setting.decimal("trainer.optimizer.weight.decay",
-      OPTIMIZER.weightDecay(), "AdamW decoupled weight decay");
-  public static final Setting<Double> OPTIMIZER_MAX_GRAD_NORM = Setting.decimal("trainer.optimizer.max.grad.norm",
-      OPTIMIZER.maxGradNorm(), "gradient clipping by global norm");
-  public static final Setting<Integer> OPTIMIZER_WARMUP_STEPS = Setting.integer(
-      "trainer.optimizer.warmup.steps", OPTIMIZER.warmupSteps(), "linear learning-rate warm-up steps");
+    public static final Setting<Double> OPTIMIZER_LR = Setting.decimal(
+            "trainer.optimizer.lr",
+            TrainerConfigFactory.ONLINE_LEARNING_RATE,
+            "peak learning rate of online preference training (AdamW)");
+    public static final Setting<Double> OPTIMIZER_BETA1 =
+            Setting.decimal("trainer.optimizer.beta1", OPTIMIZER.beta1(), "AdamW beta1");
+    public static final Setting<Double> OPTIMIZER_BETA2 =
+            Setting.decimal("trainer.optimizer.beta2", OPTIMIZER.beta2(), "AdamW beta2");
+    public static final Setting<Double> OPTIMIZER_EPS =
+            Setting.decimal("trainer.optimizer.eps", OPTIMIZER.epsilon(), "AdamW epsilon");
+    public static final Setting<Double> OPTIMIZER_WEIGHT_DECAY =
+            Setting.decimal("trainer.optimizer.weight.decay", OPTIMIZER.weightDecay(), "AdamW decoupled weight decay");
+    public static final Setting<Double> OPTIMIZER_MAX_GRAD_NORM = Setting.decimal(
+            "trainer.optimizer.max.grad.norm", OPTIMIZER.maxGradNorm(), "gradient clipping by global norm");
+    public static final Setting<Integer> OPTIMIZER_WARMUP_STEPS = Setting.integer(
+            "trainer.optimizer.warmup.steps", OPTIMIZER.warmupSteps(), "linear learning-rate warm-up steps");
 
-  public static final Setting<LossType> DPO_LOSS = Setting.enumeration("trainer.dpo.loss", LossType.class,
-      LossType.DPO_SIGMOID, "the paired loss of DPO pairs (KTO is refused: it is not paired)");
+    public static final Setting<LossType> DPO_LOSS = Setting.enumeration(
+            "trainer.dpo.loss",
+            LossType.class,
+            LossType.DPO_SIGMOID,
+            "the paired loss of DPO pairs (KTO is refused: it is not paired)");
 
-  public static final Setting<Integer> STALENESS_MAX_LAG = Setting.integer("trainer.staleness.max.lag",
-      STALENESS.maxVersionLag(), "policy versions an example may lag before the staleness action applies");
-  public static final Setting<StalenessConfig.Action> STALENESS_ACTION = Setting.enumeration(
-      "trainer.staleness.action", StalenessConfig.Action.class, STALENESS.action(),
-      "what happens to an example lagging more than trainer.staleness.max.lag");
-  public static final Setting<Double> STALENESS_FACTOR = Setting.decimal("trainer.staleness.factor",
-      STALENESS.downWeightFactor(), "weight factor of a stale example under DOWN_WEIGHT");
+    public static final Setting<Integer> STALENESS_MAX_LAG = Setting.integer(
+            "trainer.staleness.max.lag",
+            STALENESS.maxVersionLag(),
+            "policy versions an example may lag before the staleness action applies");
+    public static final Setting<StalenessConfig.Action> STALENESS_ACTION = Setting.enumeration(
+            "trainer.staleness.action",
+            StalenessConfig.Action.class,
+            STALENESS.action(),
+            "what happens to an example lagging more than trainer.staleness.max.lag");
+    public static final Setting<Double> STALENESS_FACTOR = Setting.decimal(
+            "trainer.staleness.factor",
+            STALENESS.downWeightFactor(),
+            "weight factor of a stale example under DOWN_WEIGHT");
 
-  public static final Setting<Integer> PUBLISH_EVERY_STEPS = Setting.integer("trainer.publish.every.steps", 10,
-      "publish a policy version after this many optimizer steps");
-  public static final Setting<Duration> PUBLISH_EVERY = Setting.duration("trainer.publish.every",
-      Duration.ofSeconds(30), "or after this much time with at least one step");
-  public static final Setting<Duration> POLL_TIMEOUT = Setting.duration("trainer.poll.timeout",
-      Duration.ofMillis(200), "consumer poll timeout of the training loop");
-  public static final Setting<Integer> MAX_POLL_RECORDS = Setting.integer("trainer.max.poll.records", 256,
-      "consumer max.poll.records of the training loop");
-  public static final Setting<Integer> REFERENCE_CACHE_ENTRIES = Setting.integer(
-      "trainer.reference.cache.entries", 200_000, "reference log-probabilities kept in memory");
-  public static final Setting<String> WARMSTART_CORPUS = Setting.string("trainer.warmstart.corpus", null,
-      "a text file to pre-train version 0 on (none: start from random weights)");
-  public static final Setting<Integer> WARMSTART_STEPS = Setting.integer("trainer.warmstart.steps", 300,
-      "pre-training steps on the warm-start corpus");
-  public static final Setting<Double> WARMSTART_LR = Setting.decimal("trainer.warmstart.lr",
-      OPTIMIZER.learningRate(), "learning rate of warm-start pre-training");
-  public static final Setting<String> DEVICES = Setting.string("trainer.devices", "auto",
-      "auto (every GPU DJL sees, data parallel; else the CPU), or a list such as gpu0,gpu1 or cpu");
-  public static final Setting<Duration> RETRY_BACKOFF = Setting.duration("trainer.retry.backoff",
-      Duration.ofMillis(100), "first wait before re-reading a record that failed for a transient reason (the schema"
-          + " registry unreachable); doubles per failed attempt");
-  public static final Setting<Duration> RETRY_BACKOFF_MAX = Setting.duration("trainer.retry.backoff.max",
-      Duration.ofSeconds(10), "the longest such wait; the trainer retries as long as the outage lasts, never"
-          + " skipping the record");
+    public static final Setting<Integer> PUBLISH_EVERY_STEPS = Setting.integer(
+            "trainer.publish.every.steps", 10, "publish a policy version after this many optimizer steps");
+    public static final Setting<Duration> PUBLISH_EVERY = Setting.duration(
+            "trainer.publish.every", Duration.ofSeconds(30), "or after this much time with at least one step");
+    public static final Setting<Duration> POLL_TIMEOUT = Setting.duration(
+            "trainer.poll.timeout", Duration.ofMillis(200), "consumer poll timeout of the training loop");
+    public static final Setting<Integer> MAX_POLL_RECORDS =
+            Setting.integer("trainer.max.poll.records", 256, "consumer max.poll.records of the training loop");
+    public static final Setting<Integer> REFERENCE_CACHE_ENTRIES =
+            Setting.integer("trainer.reference.cache.entries", 200_000, "reference log-probabilities kept in memory");
+    public static final Setting<String> WARMSTART_CORPUS = Setting.string(
+            "trainer.warmstart.corpus",
+            null,
+            "a text file to pre-train version 0 on (none: start from random weights)");
+    public static final Setting<Integer> WARMSTART_STEPS =
+            Setting.integer("trainer.warmstart.steps", 300, "pre-training steps on the warm-start corpus");
+    public static final Setting<Double> WARMSTART_LR = Setting.decimal(
+            "trainer.warmstart.lr", OPTIMIZER.learningRate(), "learning rate of warm-start pre-training");
+    public static final Setting<String> DEVICES = Setting.string(
+            "trainer.devices",
+            "auto",
+            "auto (every GPU DJL sees, data parallel; else the CPU), or a list such as gpu0,gpu1 or cpu");
+    public static final Setting<Duration> RETRY_BACKOFF = Setting.duration(
+            "trainer.retry.backoff",
+            Duration.ofMillis(100),
+            "first wait before re-reading a record that failed for a transient reason (the schema"
+                    + " registry unreachable); doubles per failed attempt");
+    public static final Setting<Duration> RETRY_BACKOFF_MAX = Setting.duration(
+            "trainer.retry.backoff.max",
+            Duration.ofSeconds(10),
+            "the longest such wait; the trainer retries as long as the outage lasts, never" + " skipping the record");
 
-  /** The keys of one example source ({@code kto} or {@code dpo}). */
-  public static final class Source {
-    public final Setting<Boolean> enabled;
-    public final Setting<Double> weight;
-    public final Setting<Integer> batchSize;
-    public final Setting<Double> klCoef;
-    public final Setting<Double> beta;
-    public final Setting<Double> labelSmoothing;
-    public final Setting<Double> simpoGamma;
-    public final Setting<Double> lambda;
-    public final Setting<Double> desirableWeight;
-    public final Setting<Double> undesirableWeight;
+    /** The keys of one example source ({@code kto} or {@code dpo}). */
+    public static final class Source {
+        public final Setting<Boolean> enabled;
+        public final Setting<Double> weight;
+        public final Setting<Integer> batchSize;
+        public final Setting<Double> klCoef;
+        public final Setting<Double> beta;
+        public final Setting<Double> labelSmoothing;
+        public final Setting<Double> simpoGamma;
+        public final Setting<Double> lambda;
+        public final Setting<Double> desirableWeight;
+        public final Setting<Double> undesirableWeight;
 
-    private Source(String name) {
-      String k = "trainer." + name + ".";
-      enabled = Setting.bool(k + "enabled", true, "whether the trainer learns from " + name + " examples");
-      weight = Setting.decimal(k + "weight", 1.0, "weight of the " + name + " loss in the total loss");
-      batchSize = Setting.integer(k + "batch.size", 8, name + " examples per optimizer step");
-      klCoef = Setting.decimal(k + "kl.coef", 0.0,
-          "per-token KL penalty toward the reference policy (0: the plain TRL loss)");
-      beta = Setting.decimal(k + "beta", LOSS.beta(), "beta: DPO/IPO/hinge/KTO/SimPO temperature (unused by ORPO)");
-      labelSmoothing = Setting.decimal(k + "label.smoothing", LOSS.labelSmoothing(),
-          "label smoothing of the preference loss (conservative DPO)");
-      simpoGamma = Setting.decimal(k + "simpo.gamma", LOSS.simpoGamma(), "SimPO target reward margin");
-      lambda = Setting.decimal(k + "lambda", LOSS.lambda(), "ORPO's odds-ratio weight or CODPO's NLL weight");
-      desirableWeight = Setting.decimal(k + "desirable.weight", LOSS.desirableWeight(),
-          "KTO weight of desirable examples");
-      undesirableWeight = Setting.decimal(k + "undesirable.weight", LOSS.undesirableWeight(),
-          "KTO weight of undesirable examples");
+        private Source(String name) {
+            String k = "trainer." + name + ".";
+            enabled = Setting.bool(k + "enabled", true, "whether the trainer learns from " + name + " examples");
+            weight = Setting.decimal(k + "weight", 1.0, "weight of the " + name + " loss in the total loss");
+            batchSize = Setting.integer(k + "batch.size", 8, name + " examples per optimizer step");
+            klCoef = Setting.decimal(
+                    k + "kl.coef", 0.0, "per-token KL penalty toward the reference policy (0: the plain TRL loss)");
+            beta = Setting.decimal(
+                    k + "beta", LOSS.beta(), "beta: DPO/IPO/hinge/KTO/SimPO temperature (unused by ORPO)");
+            labelSmoothing = Setting.decimal(
+                    k + "label.smoothing",
+                    LOSS.labelSmoothing(),
+                    "label smoothing of the preference loss (conservative DPO)");
+            simpoGamma = Setting.decimal(k + "simpo.gamma", LOSS.simpoGamma(), "SimPO target reward margin");
+            lambda = Setting.decimal(k + "lambda", LOSS.lambda(), "ORPO's odds-ratio weight or CODPO's NLL weight");
+            desirableWeight =
+                    Setting.decimal(k + "desirable.weight", LOSS.desirableWeight(), "KTO weight of desirable examples");
+            undesirableWeight = Setting.decimal(
+                    k + "undesirable.weight", LOSS.undesirableWeight(), "KTO weight of undesirable examples");
+        }
+
+        List<Setting<?>> all() {
+            return List.of(
+                    enabled,
+                    weight,
+                    batchSize,
+                    klCoef,
+                    beta,
+                    labelSmoothing,
+                    simpoGamma,
+                    lambda,
+                    desirableWeight,
+                    undesirableWeight);
+        }
     }
 
-    List<Setting<?>> all() {
-      return List.of(enabled, weight, batchSize, klCoef, beta, labelSmoothing, simpoGamma, lambda,
-          desirableWeight, undesirableWeight);
+    /** Keys of the KTO example source. */
+    public static final Source KTO = new Source("kto");
+    /** Keys of the DPO pair source. */
+    public static final Source DPO = new Source("dpo");
+
+    /** Every key above. */
+    public static final List<Setting<?>> ALL = all();
+
+    private TrainerKeys() {}
+
+    private static List<Setting<?>> all() {
+        List<Setting<?>> all = new ArrayList<>(List.of(
+                MODEL_ID,
+                GROUP_ID,
+                TRANSACTIONAL_ID,
+                CHECKPOINT_DIR,
+                MODEL_LAYERS,
+                MODEL_WIDTH,
+                MODEL_HEADS,
+                MODEL_CONTEXT,
+                MODEL_MLP_RATIO,
+                MODEL_POSITIONS,
+                MODEL_TIED,
+                MODEL_SEED,
+                OPTIMIZER_LR,
+                OPTIMIZER_BETA1,
+                OPTIMIZER_BETA2,
+                OPTIMIZER_EPS,
+                OPTIMIZER_WEIGHT_DECAY,
+                OPTIMIZER_MAX_GRAD_NORM,
+                OPTIMIZER_WARMUP_STEPS,
+                DPO_LOSS,
+                STALENESS_MAX_LAG,
+                STALENESS_ACTION,
+                STALENESS_FACTOR,
+                PUBLISH_EVERY_STEPS,
+                PUBLISH_EVERY,
+                POLL_TIMEOUT,
+                MAX_POLL_RECORDS,
+                REFERENCE_CACHE_ENTRIES,
+                WARMSTART_CORPUS,
+                WARMSTART_STEPS,
+                WARMSTART_LR,
+                DEVICES,
+                RETRY_BACKOFF,
+                RETRY_BACKOFF_MAX));
+        all.addAll(KTO.all());
+        all.addAll(DPO.all());
+        return List.copyOf(all);
     }
-  }
-
-  /** Keys of the KTO example source. */
-  public static final Source KTO = new Source("kto");
-  /** Keys of the DPO pair source. */
-  public static final Source DPO = new Source("dpo");
-
-  /** Every key above. */
-  public static final List<Setting<?>> ALL = all();
-
-  private TrainerKeys() {}
-
-  private static List<Setting<?>> all() {
-    List<Setting<?>> all = new ArrayList<>(List.of(MODEL_ID, GROUP_ID, TRANSACTIONAL_ID, CHECKPOINT_DIR,
-        MODEL_LAYERS, MODEL_WIDTH, MODEL_HEADS, MODEL_CONTEXT, MODEL_MLP_RATIO, MODEL_POSITIONS, MODEL_TIED,
-        MODEL_SEED, OPTIMIZER_LR, OPTIMIZER_BETA1, OPTIMIZER_BETA2, OPTIMIZER_EPS, OPTIMIZER_WEIGHT_DECAY,
-        OPTIMIZER_MAX_GRAD_NORM, OPTIMIZER_WARMUP_STEPS, DPO_LOSS, STALENESS_MAX_LAG, STALENESS_ACTION,
-        STALENESS_FACTOR, PUBLISH_EVERY_STEPS, PUBLISH_EVERY, POLL_TIMEOUT, MAX_POLL_RECORDS,
-        REFERENCE_CACHE_ENTRIES, WARMSTART_CORPUS, WARMSTART_STEPS, WARMSTART_LR, DEVICES, RETRY_BACKOFF,
-        RETRY_BACKOFF_MAX));
-    all.addAll(KTO.all());
-    all.addAll(DPO.all());
-    return List.copyOf(all);
-  }
 }

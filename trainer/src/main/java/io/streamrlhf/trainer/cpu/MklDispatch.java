@@ -26,149 +26,151 @@ import org.slf4j.LoggerFactory;
  */
 public final class MklDispatch {
 
-  /** System property that turns the shim off ({@code false}) or on ({@code true}, the default). */
-  public static final String PROPERTY = "streamrlhf.mkl.dispatch";
+    /** System property that turns the shim off ({@code false}) or on ({@code true}, the default). */
+    public static final String PROPERTY = "streamrlhf.mkl.dispatch";
 
-  /** Where the build puts the library inside the trainer jar. */
-  public static final String RESOURCE = "/native/linux-x86_64/libstreamrlhf_mkl_dispatch.so";
+    /** Where the build puts the library inside the trainer jar. */
+    public static final String RESOURCE = "/native/linux-x86_64/libstreamrlhf_mkl_dispatch.so";
 
-  /** What {@link #ensureLoaded()} did. */
-  public enum Status {
-    /** The shim is loaded and in the global scope. */
-    LOADED,
-    /** Turned off through {@link #PROPERTY}. */
-    DISABLED,
-    /** Not an AMD CPU: MKL already takes its fast paths. */
-    NOT_AMD,
-    /** Not Linux x86-64, where the shim is built for. */
-    UNSUPPORTED_PLATFORM,
-    /** The jar carries no shim (built without a C compiler). */
-    MISSING,
-    /** Extracting or loading the library failed; MKL keeps its slower paths. */
-    FAILED
-  }
-
-  private static final Logger LOG = LoggerFactory.getLogger(MklDispatch.class);
-  private static volatile Status status;
-
-  private MklDispatch() {}
-
-  /**
-   * Loads the shim once per process when it applies; later calls return the first call's answer. Call it before
-   * any DJL {@code Engine} or {@code NDManager} use: once libtorch is loaded, its calls are already bound.
-   *
-   * @throws IllegalArgumentException when {@link #PROPERTY} is neither {@code true} nor {@code false}
-   */
-  public static Status ensureLoaded() {
-    Status s = status;
-    if (s != null) {
-      return s;
+    /** What {@link #ensureLoaded()} did. */
+    public enum Status {
+        /** The shim is loaded and in the global scope. */
+        LOADED,
+        /** Turned off through {@link #PROPERTY}. */
+        DISABLED,
+        /** Not an AMD CPU: MKL already takes its fast paths. */
+        NOT_AMD,
+        /** Not Linux x86-64, where the shim is built for. */
+        UNSUPPORTED_PLATFORM,
+        /** The jar carries no shim (built without a C compiler). */
+        MISSING,
+        /** Extracting or loading the library failed; MKL keeps its slower paths. */
+        FAILED
     }
-    synchronized (MklDispatch.class) {
-      if (status == null) {
-        status = load();
-      }
-      return status;
-    }
-  }
 
-  /** True once the shim is loaded and a global-scope lookup of MKL's dispatch question finds it. */
-  public static boolean globallyBound() {
-    return status == Status.LOADED && globallyBound0();
-  }
+    private static final Logger LOG = LoggerFactory.getLogger(MklDispatch.class);
+    private static volatile Status status;
 
-  /** How often MKL has called the shim so far; zero when it is not loaded. */
-  public static long calls() {
-    return status == Status.LOADED ? calls0() : 0L;
-  }
+    private MklDispatch() {}
 
-  private static Status load() {
-    String setting = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
-    if (setting.equals("false")) {
-      LOG.info("MKL dispatch shim turned off ({}=false)", PROPERTY);
-      return Status.DISABLED;
+    /**
+     * Loads the shim once per process when it applies; later calls return the first call's answer. Call it before
+     * any DJL {@code Engine} or {@code NDManager} use: once libtorch is loaded, its calls are already bound.
+     *
+     * @throws IllegalArgumentException when {@link #PROPERTY} is neither {@code true} nor {@code false}
+     */
+    public static Status ensureLoaded() {
+        Status s = status;
+        if (s != null) {
+            return s;
+        }
+        synchronized (MklDispatch.class) {
+            if (status == null) {
+                status = load();
+            }
+            return status;
+        }
     }
-    if (!setting.equals("true")) {
-      throw new IllegalArgumentException("System property " + PROPERTY + "='" + System.getProperty(PROPERTY)
-          + "': use true (default) or false");
-    }
-    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-    String arch = System.getProperty("os.arch", "");
-    if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-      return Status.UNSUPPORTED_PLATFORM;
-    }
-    if (!amdCpu()) {
-      return Status.NOT_AMD;
-    }
-    if (libtorchMapped()) {
-      // The shim would still load but libtorch's already-resolved calls would not move to it.
-      LOG.warn("libtorch was loaded before the MKL dispatch shim; MKL may keep its slower AMD code paths");
-    }
-    try (InputStream in = MklDispatch.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) {
-        LOG.warn("This trainer jar was built without the MKL dispatch shim (no C compiler at build time); "
-            + "MKL keeps its slower AMD code paths");
-        return Status.MISSING;
-      }
-      Path library = extract(in.readAllBytes());
-      System.load(library.toString());
-      LOG.info("MKL dispatch shim loaded from {}", library);
-      return Status.LOADED;
-    } catch (IOException | UncheckedIOException | UnsatisfiedLinkError | SecurityException e) {
-      LOG.warn("Could not load the MKL dispatch shim; MKL keeps its slower AMD code paths", e);
-      return Status.FAILED;
-    }
-  }
 
-  /** Writes the library once per content under the user's cache folder; concurrent JVMs race to the same file. */
-  private static Path extract(byte[] bytes) throws IOException {
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-    Path dir = cache.resolve("streamrlhf").resolve("native").resolve(sha256(bytes).substring(0, 16));
-    Path target = dir.resolve(RESOURCE.substring(RESOURCE.lastIndexOf('/') + 1));
-    if (Files.isRegularFile(target) && Files.size(target) == bytes.length) {
-      return target;
+    /** True once the shim is loaded and a global-scope lookup of MKL's dispatch question finds it. */
+    public static boolean globallyBound() {
+        return status == Status.LOADED && globallyBound0();
     }
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "lib", ".tmp");
-    try {
-      Files.write(tmp, bytes);
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
+
+    /** How often MKL has called the shim so far; zero when it is not loaded. */
+    public static long calls() {
+        return status == Status.LOADED ? calls0() : 0L;
     }
-    return target;
-  }
 
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    private static Status load() {
+        String setting = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
+        if (setting.equals("false")) {
+            LOG.info("MKL dispatch shim turned off ({}=false)", PROPERTY);
+            return Status.DISABLED;
+        }
+        if (!setting.equals("true")) {
+            throw new IllegalArgumentException("System property " + PROPERTY + "='" + System.getProperty(PROPERTY)
+                    + "': use true (default) or false");
+        }
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return Status.UNSUPPORTED_PLATFORM;
+        }
+        if (!amdCpu()) {
+            return Status.NOT_AMD;
+        }
+        if (libtorchMapped()) {
+            // The shim would still load but libtorch's already-resolved calls would not move to it.
+            LOG.warn("libtorch was loaded before the MKL dispatch shim; MKL may keep its slower AMD code paths");
+        }
+        try (InputStream in = MklDispatch.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                LOG.warn("This trainer jar was built without the MKL dispatch shim (no C compiler at build time); "
+                        + "MKL keeps its slower AMD code paths");
+                return Status.MISSING;
+            }
+            Path library = extract(in.readAllBytes());
+            System.load(library.toString());
+            LOG.info("MKL dispatch shim loaded from {}", library);
+            return Status.LOADED;
+        } catch (IOException | UncheckedIOException | UnsatisfiedLinkError | SecurityException e) {
+            LOG.warn("Could not load the MKL dispatch shim; MKL keeps its slower AMD code paths", e);
+            return Status.FAILED;
+        }
     }
-  }
 
-  private static boolean amdCpu() {
-    try {
-      return Files.readString(Path.of("/proc/cpuinfo")).contains("AuthenticAMD");
-    } catch (IOException e) {
-      return false;
+    /** Writes the library once per content under the user's cache folder; concurrent JVMs race to the same file. */
+    private static Path extract(byte[] bytes) throws IOException {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        Path dir = cache.resolve("streamrlhf")
+                .resolve("native")
+                .resolve(sha256(bytes).substring(0, 16));
+        Path target = dir.resolve(RESOURCE.substring(RESOURCE.lastIndexOf('/') + 1));
+        if (Files.isRegularFile(target) && Files.size(target) == bytes.length) {
+            return target;
+        }
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "lib", ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return target;
     }
-  }
 
-  private static boolean libtorchMapped() {
-    try {
-      return Files.readString(Path.of("/proc/self/maps")).contains("libtorch_cpu.so");
-    } catch (IOException e) {
-      return false;
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
     }
-  }
 
-  private static native boolean globallyBound0();
+    private static boolean amdCpu() {
+        try {
+            return Files.readString(Path.of("/proc/cpuinfo")).contains("AuthenticAMD");
+        } catch (IOException e) {
+            return false;
+        }
+    }
 
-  private static native long calls0();
+    private static boolean libtorchMapped() {
+        try {
+            return Files.readString(Path.of("/proc/self/maps")).contains("libtorch_cpu.so");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static native boolean globallyBound0();
+
+    private static native long calls0();
 }

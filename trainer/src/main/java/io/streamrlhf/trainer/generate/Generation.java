@@ -11,8 +11,8 @@ package io.streamrlhf.trainer.generate;
  */
 public record Generation(String text, int[] tokens, float[] tokenLogprobs) {
 
-  /** Whether generation stopped at the end token (else it was cut off at a token limit). */
-  public boolean ended() {
-    return tokenLogprobs.length > tokens.length;
-  }
+    /** Whether generation stopped at the end token (else it was cut off at a token limit). */
+    public boolean ended() {
+        return tokenLogprobs.length > tokens.length;
+    }
 }

@@ -8,6 +8,6 @@ package io.streamrlhf.trainer.generate;
 @FunctionalInterface
 public interface LogitsProcessor {
 
-  /** Rewrites {@code scores}, one entry per vocabulary id, in place. */
-  void process(float[] scores);
+    /** Rewrites {@code scores}, one entry per vocabulary id, in place. */
+    void process(float[] scores);
 }

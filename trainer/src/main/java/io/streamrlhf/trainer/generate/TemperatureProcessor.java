@@ -6,21 +6,21 @@ package io.streamrlhf.trainer.generate;
  */
 public final class TemperatureProcessor implements LogitsProcessor {
 
-  private final float temperature;
+    private final float temperature;
 
-  /** Scales by {@code 1 / temperature}. */
-  public TemperatureProcessor(double temperature) {
-    if (!(temperature > 0) || Double.isInfinite(temperature)) {
-      throw new IllegalArgumentException("temperature must be positive and finite, was " + temperature
-          + " (greedy decoding takes no temperature processor)");
+    /** Scales by {@code 1 / temperature}. */
+    public TemperatureProcessor(double temperature) {
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be positive and finite, was " + temperature
+                    + " (greedy decoding takes no temperature processor)");
+        }
+        this.temperature = (float) temperature;
     }
-    this.temperature = (float) temperature;
-  }
 
-  @Override
-  public void process(float[] scores) {
-    for (int i = 0; i < scores.length; i++) {
-      scores[i] /= temperature;
+    @Override
+    public void process(float[] scores) {
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] /= temperature;
+        }
     }
-  }
 }

@@ -16,52 +16,53 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class LineageTracker {
 
-  private final Map<TopicPartition, long[]> ranges = new LinkedHashMap<>();
+    private final Map<TopicPartition, long[]> ranges = new LinkedHashMap<>();
 
-  /** Records that the record at {@code offset} was consumed (trained, down-weighted or dropped). */
-  public void record(TopicPartition partition, long offset) {
-    long[] range = ranges.get(partition);
-    if (range == null) {
-      ranges.put(partition, new long[] {offset, offset});
-      return;
+    /** Records that the record at {@code offset} was consumed (trained, down-weighted or dropped). */
+    public void record(TopicPartition partition, long offset) {
+        long[] range = ranges.get(partition);
+        if (range == null) {
+            ranges.put(partition, new long[] {offset, offset});
+            return;
+        }
+        if (offset <= range[1]) {
+            throw new IllegalStateException(
+                    "offset " + offset + " on " + partition + " is not after the last consumed offset " + range[1]);
+        }
+        range[1] = offset;
     }
-    if (offset <= range[1]) {
-      throw new IllegalStateException("offset " + offset + " on " + partition
-          + " is not after the last consumed offset " + range[1]);
+
+    /** Whether nothing was consumed since the parent. */
+    public boolean isEmpty() {
+        return ranges.isEmpty();
     }
-    range[1] = offset;
-  }
 
-  /** Whether nothing was consumed since the parent. */
-  public boolean isEmpty() {
-    return ranges.isEmpty();
-  }
+    /** Number of partitions with records consumed since the parent. */
+    public int partitions() {
+        return ranges.size();
+    }
 
-  /** Number of partitions with records consumed since the parent. */
-  public int partitions() {
-    return ranges.size();
-  }
+    /** The lineage: one inclusive range per partition, sorted by topic and partition. */
+    public List<OffsetRange> lineage() {
+        List<OffsetRange> out = new ArrayList<>();
+        ranges.entrySet().stream()
+                .sorted(Comparator.comparing((Map.Entry<TopicPartition, long[]> e) ->
+                                e.getKey().topic())
+                        .thenComparingInt(e -> e.getKey().partition()))
+                .forEach(e -> out.add(
+                        new OffsetRange(e.getKey().topic(), e.getKey().partition(), e.getValue()[0], e.getValue()[1])));
+        return out;
+    }
 
-  /** The lineage: one inclusive range per partition, sorted by topic and partition. */
-  public List<OffsetRange> lineage() {
-    List<OffsetRange> out = new ArrayList<>();
-    ranges.entrySet().stream()
-        .sorted(Comparator.comparing((Map.Entry<TopicPartition, long[]> e) -> e.getKey().topic())
-            .thenComparingInt(e -> e.getKey().partition()))
-        .forEach(e -> out.add(new OffsetRange(e.getKey().topic(), e.getKey().partition(),
-            e.getValue()[0], e.getValue()[1])));
-    return out;
-  }
+    /** Next offsets to commit: last consumed + 1 per partition. */
+    public Map<TopicPartition, OffsetAndMetadata> offsetsToCommit() {
+        Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
+        ranges.forEach((tp, r) -> out.put(tp, new OffsetAndMetadata(r[1] + 1)));
+        return out;
+    }
 
-  /** Next offsets to commit: last consumed + 1 per partition. */
-  public Map<TopicPartition, OffsetAndMetadata> offsetsToCommit() {
-    Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
-    ranges.forEach((tp, r) -> out.put(tp, new OffsetAndMetadata(r[1] + 1)));
-    return out;
-  }
-
-  /** Starts a new version's lineage. */
-  public void clear() {
-    ranges.clear();
-  }
+    /** Starts a new version's lineage. */
+    public void clear() {
+        ranges.clear();
+    }
 }

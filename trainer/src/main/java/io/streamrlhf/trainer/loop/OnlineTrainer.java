@@ -95,480 +95,519 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnlineTrainer implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
-  private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(60);
+    private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(60);
 
-  /** Lifecycle state. */
-  public enum State { CREATED, RECOVERING, RUNNING, STOPPED, FAILED }
-
-  private final TrainerConfig config;
-  private final Topics topics;
-  private final PublishHooks hooks;
-  private final Admission admission;
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final CountDownLatch stopRequested = new CountDownLatch(1);
-  private final Backoff retryBackoff;
-  private final AtomicLong registryRetries = new AtomicLong();
-  private final Set<TopicPartition> waitingForRegistry = new HashSet<>();
-  private volatile State state = State.CREATED;
-  private volatile long currentVersion = -1;
-
-  private final ExampleBuffer<UnpairedExample> ktoBuffer =
-      new ExampleBuffer<>(UnpairedExample::id, 100_000);
-  private final ExampleBuffer<PairExample> dpoBuffer = new ExampleBuffer<>(PairExample::id, 100_000);
-  private final LineageTracker lineage = new LineageTracker();
-  private final List<TrainerMetrics> pendingMetrics = new ArrayList<>();
-  private final Map<String, Double> counters = new LinkedHashMap<>();
-  private Map<String, Double> lastStepMetrics = Map.of();
-  private double lagSum;
-  private long lagCount;
-  private long stepsSinceParent;
-  private Instant parentTime = Instant.now();
-
-  private KafkaProducer<String, byte[]> producer;
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private CheckpointStore store;
-  private VersionPublisher publisher;
-  private PolicyModel policy;
-  private List<Device> devices;
-  private DataParallel parallel;
-  private ReferenceModel reference;
-  private AdamW optimizer;
-  private PreferenceTrainer trainer;
-
-  /** A trainer; nothing connects until {@link #run()}. */
-  public OnlineTrainer(TrainerConfig config, Topics topics, PublishHooks hooks) {
-    this.config = config;
-    this.topics = topics;
-    this.hooks = hooks;
-    this.admission = new Admission(config.staleness());
-    // Before anything loads libtorch (recovery, checkpoints, the model), or MKL binds to its slower AMD paths.
-    MklDispatch.ensureLoaded();
-    this.retryBackoff = new Backoff(config.retryBackoff(), config.retryBackoffMax());
-  }
-
-  /** Current lifecycle state. */
-  public State state() {
-    return state;
-  }
-
-  /** The version being trained on (the last committed one), -1 before recovery. */
-  public long currentVersion() {
-    return currentVersion;
-  }
-
-  /**
-   * Records read again because the schema registry could not be asked, since this instance started
-   * (per version, the same count is the {@code retries/registry} metric).
-   */
-  public long registryRetries() {
-    return registryRetries.get();
-  }
-
-  /** Asks the loop to stop after the current poll; thread-safe. */
-  public void stop() {
-    running.set(false);
-    stopRequested.countDown();
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
+    /** Lifecycle state. */
+    public enum State {
+        CREATED,
+        RECOVERING,
+        RUNNING,
+        STOPPED,
+        FAILED
     }
-  }
 
-  /** Recovers, then trains until {@link #stop()} or a failure (rethrown). Blocks. */
-  public void run() {
-    try {
-      state = State.RECOVERING;
-      recover();
-      state = State.RUNNING;
-      LOG.info("Trainer for {} running from version {}", config.modelId(), currentVersion);
-      loop();
-      state = State.STOPPED;
-    } catch (RuntimeException | Error e) {
-      state = State.FAILED;
-      throw e;
-    } catch (IOException e) {
-      state = State.FAILED;
-      throw new UncheckedIOException(e);
-    } finally {
-      close();
+    private final TrainerConfig config;
+    private final Topics topics;
+    private final PublishHooks hooks;
+    private final Admission admission;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final Backoff retryBackoff;
+    private final AtomicLong registryRetries = new AtomicLong();
+    private final Set<TopicPartition> waitingForRegistry = new HashSet<>();
+    private volatile State state = State.CREATED;
+    private volatile long currentVersion = -1;
+
+    private final ExampleBuffer<UnpairedExample> ktoBuffer = new ExampleBuffer<>(UnpairedExample::id, 100_000);
+    private final ExampleBuffer<PairExample> dpoBuffer = new ExampleBuffer<>(PairExample::id, 100_000);
+    private final LineageTracker lineage = new LineageTracker();
+    private final List<TrainerMetrics> pendingMetrics = new ArrayList<>();
+    private final Map<String, Double> counters = new LinkedHashMap<>();
+    private Map<String, Double> lastStepMetrics = Map.of();
+    private double lagSum;
+    private long lagCount;
+    private long stepsSinceParent;
+    private Instant parentTime = Instant.now();
+
+    private KafkaProducer<String, byte[]> producer;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private CheckpointStore store;
+    private VersionPublisher publisher;
+    private PolicyModel policy;
+    private List<Device> devices;
+    private DataParallel parallel;
+    private ReferenceModel reference;
+    private AdamW optimizer;
+    private PreferenceTrainer trainer;
+
+    /** A trainer; nothing connects until {@link #run()}. */
+    public OnlineTrainer(TrainerConfig config, Topics topics, PublishHooks hooks) {
+        this.config = config;
+        this.topics = topics;
+        this.hooks = hooks;
+        this.admission = new Admission(config.staleness());
+        // Before anything loads libtorch (recovery, checkpoints, the model), or MKL binds to its slower AMD paths.
+        MklDispatch.ensureLoaded();
+        this.retryBackoff = new Backoff(config.retryBackoff(), config.retryBackoffMax());
     }
-  }
 
-  private void loop() throws IOException {
-    while (running.get()) {
-      ConsumerRecords<byte[], byte[]> records;
-      try {
-        records = consumer.poll(config.pollTimeout());
-      } catch (WakeupException e) {
-        if (!running.get()) {
-          break;
+    /** Current lifecycle state. */
+    public State state() {
+        return state;
+    }
+
+    /** The version being trained on (the last committed one), -1 before recovery. */
+    public long currentVersion() {
+        return currentVersion;
+    }
+
+    /**
+     * Records read again because the schema registry could not be asked, since this instance started
+     * (per version, the same count is the {@code retries/registry} metric).
+     */
+    public long registryRetries() {
+        return registryRetries.get();
+    }
+
+    /** Asks the loop to stop after the current poll; thread-safe. */
+    public void stop() {
+        running.set(false);
+        stopRequested.countDown();
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
         }
-        throw e;
-      }
-      // Partitions whose next record hit a transient failure: the rest of their batch waits too,
-      // so offsets stay in order and nothing after the failed record is consumed ahead of it.
-      Set<TopicPartition> retrying = new HashSet<>();
-      for (ConsumerRecord<byte[], byte[]> record : records) {
-        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-        if (retrying.contains(tp)) {
-          continue;
+    }
+
+    /** Recovers, then trains until {@link #stop()} or a failure (rethrown). Blocks. */
+    public void run() {
+        try {
+            state = State.RECOVERING;
+            recover();
+            state = State.RUNNING;
+            LOG.info("Trainer for {} running from version {}", config.modelId(), currentVersion);
+            loop();
+            state = State.STOPPED;
+        } catch (RuntimeException | Error e) {
+            state = State.FAILED;
+            throw e;
+        } catch (IOException e) {
+            state = State.FAILED;
+            throw new UncheckedIOException(e);
+        } finally {
+            close();
         }
-        if (handle(record)) {
-          waitingForRegistry.remove(tp);
+    }
+
+    private void loop() throws IOException {
+        while (running.get()) {
+            ConsumerRecords<byte[], byte[]> records;
+            try {
+                records = consumer.poll(config.pollTimeout());
+            } catch (WakeupException e) {
+                if (!running.get()) {
+                    break;
+                }
+                throw e;
+            }
+            // Partitions whose next record hit a transient failure: the rest of their batch waits too,
+            // so offsets stay in order and nothing after the failed record is consumed ahead of it.
+            Set<TopicPartition> retrying = new HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+                if (retrying.contains(tp)) {
+                    continue;
+                }
+                if (handle(record)) {
+                    waitingForRegistry.remove(tp);
+                } else {
+                    retrying.add(tp);
+                    waitingForRegistry.add(tp);
+                    consumer.seek(tp, record.offset());
+                }
+            }
+            if (!retrying.isEmpty()) {
+                awaitRetry();
+            } else if (waitingForRegistry.isEmpty()) {
+                // The backoff grows across polls until every partition that failed has read on again.
+                retryBackoff.reset();
+            }
+            trainReady(false);
+            if (shouldPublish()) {
+                trainReady(true);
+                publish();
+            }
+        }
+    }
+
+    private void recover() throws IOException {
+        devices = Devices.parse(config.devices());
+        store = new LocalCheckpointStore(config.checkpointDir());
+        producer = new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer());
+        producer.initTransactions();
+        VersionHistory history = VersionHistory.read(
+                config.bootstrapServers(),
+                config.kafkaOverrides(),
+                topics.policyVersions(),
+                config.modelId(),
+                KAFKA_TIMEOUT);
+        deleteUncommittedCheckpoints(history);
+        publisher = new VersionPublisher(
+                config.modelId(), store, producer, topics.policyVersions(), topics.trainerMetrics(), hooks);
+        Optional<PolicyVersion> latest = history.latest();
+        if (latest.isEmpty()) {
+            warmStart();
         } else {
-          retrying.add(tp);
-          waitingForRegistry.add(tp);
-          consumer.seek(tp, record.offset());
+            PolicyVersion v = latest.get();
+            Checkpoint checkpoint = store.read(URI.create(v.getCheckpointUri()), v.getSha256());
+            policy = checkpoint.toPolicyModel(devices.get(0));
+            optimizer = new AdamW(config.optimizer(), policy.parameters());
+            optimizer.importState(checkpoint.optimizerState());
+            currentVersion = v.getVersion();
+            reference = new ReferenceModel(referenceFrom(history, v), config.referenceCacheEntries());
+            LOG.info(
+                    "Resumed {} at version {} (optimizer step {})", config.modelId(), currentVersion, optimizer.step());
         }
-      }
-      if (!retrying.isEmpty()) {
-        awaitRetry();
-      } else if (waitingForRegistry.isEmpty()) {
-        // The backoff grows across polls until every partition that failed has read on again.
-        retryBackoff.reset();
-      }
-      trainReady(false);
-      if (shouldPublish()) {
-        trainReady(true);
-        publish();
-      }
-    }
-  }
-
-  private void recover() throws IOException {
-    devices = Devices.parse(config.devices());
-    store = new LocalCheckpointStore(config.checkpointDir());
-    producer = new KafkaProducer<>(producerProperties(), new StringSerializer(),
-        new ByteArraySerializer());
-    producer.initTransactions();
-    VersionHistory history = VersionHistory.read(config.bootstrapServers(), config.kafkaOverrides(),
-        topics.policyVersions(), config.modelId(), KAFKA_TIMEOUT);
-    deleteUncommittedCheckpoints(history);
-    publisher = new VersionPublisher(config.modelId(), store, producer, topics.policyVersions(),
-        topics.trainerMetrics(), hooks);
-    Optional<PolicyVersion> latest = history.latest();
-    if (latest.isEmpty()) {
-      warmStart();
-    } else {
-      PolicyVersion v = latest.get();
-      Checkpoint checkpoint = store.read(URI.create(v.getCheckpointUri()), v.getSha256());
-      policy = checkpoint.toPolicyModel(devices.get(0));
-      optimizer = new AdamW(config.optimizer(), policy.parameters());
-      optimizer.importState(checkpoint.optimizerState());
-      currentVersion = v.getVersion();
-      reference = new ReferenceModel(referenceFrom(history, v), config.referenceCacheEntries());
-      LOG.info("Resumed {} at version {} (optimizer step {})", config.modelId(), currentVersion,
-          optimizer.step());
-    }
-    if (devices.size() > 1) {
-      parallel = DataParallel.over(policy, devices);
-      LOG.info("Data parallel over {}: master weights and optimizer on {}", devices, devices.get(0));
-    }
-    trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
-    consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(),
-        new ByteArrayDeserializer());
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (SourceConfig source : List.of(config.kto(), config.dpo())) {
-      if (source.enabled()) {
-        String topic = source == config.kto() ? topics.ktoExamples().name()
-            : topics.dpoPairs().name();
-        for (PartitionInfo info : consumer.partitionsFor(topic, KAFKA_TIMEOUT)) {
-          partitions.add(new TopicPartition(info.topic(), info.partition()));
+        if (devices.size() > 1) {
+            parallel = DataParallel.over(policy, devices);
+            LOG.info("Data parallel over {}: master weights and optimizer on {}", devices, devices.get(0));
         }
-      }
+        trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
+        consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (SourceConfig source : List.of(config.kto(), config.dpo())) {
+            if (source.enabled()) {
+                String topic = source == config.kto()
+                        ? topics.ktoExamples().name()
+                        : topics.dpoPairs().name();
+                for (PartitionInfo info : consumer.partitionsFor(topic, KAFKA_TIMEOUT)) {
+                    partitions.add(new TopicPartition(info.topic(), info.partition()));
+                }
+            }
+        }
+        consumer.assign(partitions);
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions), KAFKA_TIMEOUT);
+        for (TopicPartition tp : partitions) {
+            OffsetAndMetadata offset = committed.get(tp);
+            if (offset == null) {
+                consumer.seekToBeginning(List.of(tp));
+            } else {
+                consumer.seek(tp, offset.offset());
+            }
+        }
+        parentTime = Instant.now();
     }
-    consumer.assign(partitions);
-    Map<TopicPartition, OffsetAndMetadata> committed =
-        consumer.committed(new HashSet<>(partitions), KAFKA_TIMEOUT);
-    for (TopicPartition tp : partitions) {
-      OffsetAndMetadata offset = committed.get(tp);
-      if (offset == null) {
-        consumer.seekToBeginning(List.of(tp));
-      } else {
-        consumer.seek(tp, offset.offset());
-      }
-    }
-    parentTime = Instant.now();
-  }
 
-  private PolicyModel referenceFrom(VersionHistory history, PolicyVersion latest)
-      throws IOException {
-    PolicyVersion base = history.version(0).orElseGet(() -> {
-      LOG.warn("Version 0 of {} not found; using version {} as the reference", config.modelId(),
-          latest.getVersion());
-      return latest;
-    });
-    if (base.getVersion() == latest.getVersion()) {
-      return policy.frozenCopy();
+    private PolicyModel referenceFrom(VersionHistory history, PolicyVersion latest) throws IOException {
+        PolicyVersion base = history.version(0).orElseGet(() -> {
+            LOG.warn(
+                    "Version 0 of {} not found; using version {} as the reference",
+                    config.modelId(),
+                    latest.getVersion());
+            return latest;
+        });
+        if (base.getVersion() == latest.getVersion()) {
+            return policy.frozenCopy();
+        }
+        Checkpoint c = store.read(URI.create(base.getCheckpointUri()), base.getSha256());
+        try (PolicyModel loaded = c.toPolicyModel(devices.get(0))) {
+            return loaded.frozenCopy();
+        }
     }
-    Checkpoint c = store.read(URI.create(base.getCheckpointUri()), base.getSha256());
-    try (PolicyModel loaded = c.toPolicyModel(devices.get(0))) {
-      return loaded.frozenCopy();
-    }
-  }
 
-  private void warmStart() throws IOException {
-    policy = PolicyModel.create(config.model(), devices.get(0));
-    Map<String, Double> summary = new LinkedHashMap<>();
-    if (config.warmStartCorpus().isPresent() && config.warmStartSteps() > 0) {
-      var corpus = PromptCompletionCorpus.read(config.warmStartCorpus().get());
-      double loss = SupervisedFineTuning.train(policy, corpus, config.warmStartSteps(), 16,
-          config.optimizer().withSchedule(config.warmStartLearningRate(),
-              config.optimizer().warmupSteps()), config.model().seed());
-      summary.put("sft/loss", loss);
-      summary.put("sft/examples", (double) corpus.size());
+    private void warmStart() throws IOException {
+        policy = PolicyModel.create(config.model(), devices.get(0));
+        Map<String, Double> summary = new LinkedHashMap<>();
+        if (config.warmStartCorpus().isPresent() && config.warmStartSteps() > 0) {
+            var corpus = PromptCompletionCorpus.read(config.warmStartCorpus().get());
+            double loss = SupervisedFineTuning.train(
+                    policy,
+                    corpus,
+                    config.warmStartSteps(),
+                    16,
+                    config.optimizer()
+                            .withSchedule(
+                                    config.warmStartLearningRate(),
+                                    config.optimizer().warmupSteps()),
+                    config.model().seed());
+            summary.put("sft/loss", loss);
+            summary.put("sft/examples", (double) corpus.size());
+        }
+        optimizer = new AdamW(config.optimizer(), policy.parameters());
+        Checkpoint c = Checkpoint.of(config.modelId(), 0, -1, policy, config.optimizer(), optimizer.exportState());
+        publisher.publish(new VersionPublisher.Request(
+                c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of()));
+        currentVersion = 0;
+        reference = new ReferenceModel(policy.frozenCopy(), config.referenceCacheEntries());
     }
-    optimizer = new AdamW(config.optimizer(), policy.parameters());
-    Checkpoint c = Checkpoint.of(config.modelId(), 0, -1, policy, config.optimizer(),
-        optimizer.exportState());
-    publisher.publish(new VersionPublisher.Request(c, PolicyStatus.WARM_START, List.of(), Map.of(),
-        null, summary, List.of()));
-    currentVersion = 0;
-    reference = new ReferenceModel(policy.frozenCopy(), config.referenceCacheEntries());
-  }
 
-  private void deleteUncommittedCheckpoints(VersionHistory history) throws IOException {
-    Set<String> committed = new HashSet<>();
-    history.versions().forEach(v -> committed.add(v.getCheckpointUri()));
-    for (URI uri : store.deleteUnreferenced(config.modelId(), committed)) {
-      LOG.info("Deleted checkpoint {}: no committed version refers to it", uri);
+    private void deleteUncommittedCheckpoints(VersionHistory history) throws IOException {
+        Set<String> committed = new HashSet<>();
+        history.versions().forEach(v -> committed.add(v.getCheckpointUri()));
+        for (URI uri : store.deleteUnreferenced(config.modelId(), committed)) {
+            LOG.info("Deleted checkpoint {}: no committed version refers to it", uri);
+        }
     }
-  }
 
-  /** Waits out the backoff after a transient failure; returns early when stopped. */
-  private void awaitRetry() {
-    try {
-      stopRequested.await(retryBackoff.next().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running.set(false);
+    /** Waits out the backoff after a transient failure; returns early when stopped. */
+    private void awaitRetry() {
+        try {
+            stopRequested.await(retryBackoff.next().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.set(false);
+        }
     }
-  }
 
-  /**
-   * Consumes one record: decodes and admits it, or counts it invalid when it is bad in itself.
-   *
-   * @return false when it could not be decoded for a transient reason and must be read again; it is
-   *     then neither recorded in the lineage nor counted
-   */
-  private boolean handle(ConsumerRecord<byte[], byte[]> record) {
-    Object decoded;
-    try {
-      decoded = decode(record);
-    } catch (RuntimeException e) {
-      if (e instanceof RecordDecodeException d && d.isTransient()) {
-        count("retries/registry");
-        registryRetries.incrementAndGet();
-        LOG.warn("Cannot decode {}-{}@{} yet ({}); reading it again after attempt {}",
-            record.topic(), record.partition(), record.offset(), d.reason(),
-            retryBackoff.attempts() + 1, e);
-        return false;
-      }
-      absorb(record);
-      skipInvalid(record, e);
-      return true;
+    /**
+     * Consumes one record: decodes and admits it, or counts it invalid when it is bad in itself.
+     *
+     * @return false when it could not be decoded for a transient reason and must be read again; it is
+     *     then neither recorded in the lineage nor counted
+     */
+    private boolean handle(ConsumerRecord<byte[], byte[]> record) {
+        Object decoded;
+        try {
+            decoded = decode(record);
+        } catch (RuntimeException e) {
+            if (e instanceof RecordDecodeException d && d.isTransient()) {
+                count("retries/registry");
+                registryRetries.incrementAndGet();
+                LOG.warn(
+                        "Cannot decode {}-{}@{} yet ({}); reading it again after attempt {}",
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        d.reason(),
+                        retryBackoff.attempts() + 1,
+                        e);
+                return false;
+            }
+            absorb(record);
+            skipInvalid(record, e);
+            return true;
+        }
+        absorb(record);
+        try {
+            if (decoded instanceof KtoExample e) {
+                UnpairedExample example = new UnpairedExample(
+                        e.getExampleId(),
+                        e.getPrompt(),
+                        e.getCompletion(),
+                        e.getLabel(),
+                        e.getWeight(),
+                        e.getTruncated());
+                admit(ktoBuffer, example, e.getPolicyVersion(), e.getCorrection(), example::withWeight);
+            } else {
+                DpoPair p = (DpoPair) decoded;
+                long version = Math.min(p.getChosenPolicyVersion(), p.getRejectedPolicyVersion());
+                PairExample example = new PairExample(
+                        p.getPairId(),
+                        p.getPrompt(),
+                        p.getChosen(),
+                        p.getRejected(),
+                        p.getWeight(),
+                        p.getChosenTruncated(),
+                        p.getRejectedTruncated());
+                admit(dpoBuffer, example, version, false, example::withWeight);
+            }
+        } catch (RuntimeException e) {
+            skipInvalid(record, e);
+        }
+        return true;
     }
-    absorb(record);
-    try {
-      if (decoded instanceof KtoExample e) {
-        UnpairedExample example = new UnpairedExample(e.getExampleId(), e.getPrompt(),
-            e.getCompletion(), e.getLabel(), e.getWeight(), e.getTruncated());
-        admit(ktoBuffer, example, e.getPolicyVersion(), e.getCorrection(), example::withWeight);
-      } else {
-        DpoPair p = (DpoPair) decoded;
-        long version = Math.min(p.getChosenPolicyVersion(), p.getRejectedPolicyVersion());
-        PairExample example = new PairExample(p.getPairId(), p.getPrompt(), p.getChosen(),
-            p.getRejected(), p.getWeight(), p.getChosenTruncated(), p.getRejectedTruncated());
-        admit(dpoBuffer, example, version, false, example::withWeight);
-      }
-    } catch (RuntimeException e) {
-      skipInvalid(record, e);
-    }
-    return true;
-  }
 
-  /** The record is consumed: its offset joins the next version's lineage. */
-  private void absorb(ConsumerRecord<byte[], byte[]> record) {
-    lineage.record(new TopicPartition(record.topic(), record.partition()), record.offset());
-    count("examples/consumed");
-  }
+    /** The record is consumed: its offset joins the next version's lineage. */
+    private void absorb(ConsumerRecord<byte[], byte[]> record) {
+        lineage.record(new TopicPartition(record.topic(), record.partition()), record.offset());
+        count("examples/consumed");
+    }
 
-  private void skipInvalid(ConsumerRecord<byte[], byte[]> record, RuntimeException e) {
-    // Streams owns dead letters; the trainer skips what is bad in itself and counts it.
-    count("invalid");
-    LOG.warn("Skipping unreadable record {}-{}@{}", record.topic(), record.partition(),
-        record.offset(), e);
-  }
+    private void skipInvalid(ConsumerRecord<byte[], byte[]> record, RuntimeException e) {
+        // Streams owns dead letters; the trainer skips what is bad in itself and counts it.
+        count("invalid");
+        LOG.warn("Skipping unreadable record {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
+    }
 
-  private Object decode(ConsumerRecord<byte[], byte[]> record) {
-    Object value = record.topic().equals(topics.ktoExamples().name())
-        ? topics.ktoExamples().valueSerde().deserializer().deserialize(record.topic(), record.value())
-        : topics.dpoPairs().valueSerde().deserializer().deserialize(record.topic(), record.value());
-    if (value == null) {
-      throw new IllegalArgumentException("null value");
+    private Object decode(ConsumerRecord<byte[], byte[]> record) {
+        Object value = record.topic().equals(topics.ktoExamples().name())
+                ? topics.ktoExamples().valueSerde().deserializer().deserialize(record.topic(), record.value())
+                : topics.dpoPairs().valueSerde().deserializer().deserialize(record.topic(), record.value());
+        if (value == null) {
+            throw new IllegalArgumentException("null value");
+        }
+        return value;
     }
-    return value;
-  }
 
-  private <E> void admit(ExampleBuffer<E> buffer, E example, long exampleVersion,
-      boolean correction, java.util.function.DoubleFunction<E> withWeight) {
-    double weight = example instanceof UnpairedExample u ? u.weight()
-        : ((PairExample) example).weight();
-    if (weight <= 0) {
-      ExampleBuffer.Outcome outcome = buffer.offer(example, true);
-      count(outcome == ExampleBuffer.Outcome.CANCELLED ? "cancelled"
-          : outcome == ExampleBuffer.Outcome.CANCELLED_LATE ? "cancelled/late" : "cancelled/unknown");
-      return;
+    private <E> void admit(
+            ExampleBuffer<E> buffer,
+            E example,
+            long exampleVersion,
+            boolean correction,
+            java.util.function.DoubleFunction<E> withWeight) {
+        double weight = example instanceof UnpairedExample u ? u.weight() : ((PairExample) example).weight();
+        if (weight <= 0) {
+            ExampleBuffer.Outcome outcome = buffer.offer(example, true);
+            count(
+                    outcome == ExampleBuffer.Outcome.CANCELLED
+                            ? "cancelled"
+                            : outcome == ExampleBuffer.Outcome.CANCELLED_LATE ? "cancelled/late" : "cancelled/unknown");
+            return;
+        }
+        Admission.Decision decision = admission.decide(currentVersion, exampleVersion, weight);
+        if (!decision.admitted()) {
+            count("dropped/stale");
+            return;
+        }
+        if (decision.downWeighted()) {
+            count("downweighted/stale");
+        }
+        lagSum += decision.lag();
+        lagCount++;
+        ExampleBuffer.Outcome outcome = buffer.offer(withWeight.apply(decision.weight()), false);
+        if (outcome == ExampleBuffer.Outcome.REPLACED || correction) {
+            count("corrections");
+        }
     }
-    Admission.Decision decision = admission.decide(currentVersion, exampleVersion, weight);
-    if (!decision.admitted()) {
-      count("dropped/stale");
-      return;
-    }
-    if (decision.downWeighted()) {
-      count("downweighted/stale");
-    }
-    lagSum += decision.lag();
-    lagCount++;
-    ExampleBuffer.Outcome outcome = buffer.offer(withWeight.apply(decision.weight()), false);
-    if (outcome == ExampleBuffer.Outcome.REPLACED || correction) {
-      count("corrections");
-    }
-  }
 
-  private void trainReady(boolean flush) {
-    while (true) {
-      boolean dpoReady = ready(dpoBuffer.size(), config.dpo(), flush);
-      boolean ktoReady = ready(ktoBuffer.size(), config.kto(), flush);
-      if (!dpoReady && !ktoReady) {
-        return;
-      }
-      List<SourceBatch> batches = new ArrayList<>(2);
-      if (dpoReady) {
-        SourceConfig s = config.dpo();
-        batches.add(new SourceBatch.Pairs(s.name(), s.loss(), s.weight(),
-            dpoBuffer.take(s.batchSize()), s.klCoef()));
-      }
-      if (ktoReady) {
-        SourceConfig s = config.kto();
-        batches.add(new SourceBatch.Unpaired(s.name(), s.loss(), s.weight(),
-            ktoBuffer.take(s.batchSize()), s.klCoef()));
-      }
-      StepResult result = trainer.step(batches);
-      stepsSinceParent++;
-      Map<String, Double> metrics = new LinkedHashMap<>(result.metrics());
-      metrics.put("staleness/mean", lagCount == 0 ? 0.0 : lagSum / lagCount);
-      metrics.putAll(counters);
-      lagSum = 0;
-      lagCount = 0;
-      lastStepMetrics = metrics;
-      pendingMetrics.add(TrainerMetrics.newBuilder()
-          .setModelId(config.modelId())
-          .setStep(result.step())
-          .setPolicyVersion(currentVersion)
-          .setMetrics(toAvroMap(metrics))
-          .setEventTime(Instant.now())
-          .build());
-      LOG.debug("Step {}: {}", result.step(), metrics);
-      hooks.afterStep(result.step());
+    private void trainReady(boolean flush) {
+        while (true) {
+            boolean dpoReady = ready(dpoBuffer.size(), config.dpo(), flush);
+            boolean ktoReady = ready(ktoBuffer.size(), config.kto(), flush);
+            if (!dpoReady && !ktoReady) {
+                return;
+            }
+            List<SourceBatch> batches = new ArrayList<>(2);
+            if (dpoReady) {
+                SourceConfig s = config.dpo();
+                batches.add(new SourceBatch.Pairs(
+                        s.name(), s.loss(), s.weight(), dpoBuffer.take(s.batchSize()), s.klCoef()));
+            }
+            if (ktoReady) {
+                SourceConfig s = config.kto();
+                batches.add(new SourceBatch.Unpaired(
+                        s.name(), s.loss(), s.weight(), ktoBuffer.take(s.batchSize()), s.klCoef()));
+            }
+            StepResult result = trainer.step(batches);
+            stepsSinceParent++;
+            Map<String, Double> metrics = new LinkedHashMap<>(result.metrics());
+            metrics.put("staleness/mean", lagCount == 0 ? 0.0 : lagSum / lagCount);
+            metrics.putAll(counters);
+            lagSum = 0;
+            lagCount = 0;
+            lastStepMetrics = metrics;
+            pendingMetrics.add(TrainerMetrics.newBuilder()
+                    .setModelId(config.modelId())
+                    .setStep(result.step())
+                    .setPolicyVersion(currentVersion)
+                    .setMetrics(toAvroMap(metrics))
+                    .setEventTime(Instant.now())
+                    .build());
+            LOG.debug("Step {}: {}", result.step(), metrics);
+            hooks.afterStep(result.step());
+        }
     }
-  }
 
-  private static boolean ready(int pending, SourceConfig source, boolean flush) {
-    return source.enabled() && (pending >= source.batchSize() || (flush && pending > 0));
-  }
-
-  private boolean shouldPublish() {
-    if (lineage.isEmpty()) {
-      return false;
+    private static boolean ready(int pending, SourceConfig source, boolean flush) {
+        return source.enabled() && (pending >= source.batchSize() || (flush && pending > 0));
     }
-    return stepsSinceParent >= config.publishEverySteps()
-        || Duration.between(parentTime, Instant.now()).compareTo(config.publishEvery()) >= 0;
-  }
 
-  private void publish() throws IOException {
-    long next = currentVersion + 1;
-    Map<String, Double> summary = new LinkedHashMap<>(lastStepMetrics);
-    summary.putAll(counters);
-    summary.put("steps", (double) stepsSinceParent);
-    summary.put("optimizer/step", (double) optimizer.step());
-    Checkpoint c = Checkpoint.of(config.modelId(), next, currentVersion, policy,
-        config.optimizer(), optimizer.exportState());
-    publisher.publish(new VersionPublisher.Request(c, PolicyStatus.PUBLISHED, lineage.lineage(),
-        lineage.offsetsToCommit(), consumer.groupMetadata(), summary,
-        List.copyOf(pendingMetrics)));
-    currentVersion = next;
-    lineage.clear();
-    pendingMetrics.clear();
-    counters.clear();
-    stepsSinceParent = 0;
-    parentTime = Instant.now();
-  }
+    private boolean shouldPublish() {
+        if (lineage.isEmpty()) {
+            return false;
+        }
+        return stepsSinceParent >= config.publishEverySteps()
+                || Duration.between(parentTime, Instant.now()).compareTo(config.publishEvery()) >= 0;
+    }
 
-  private void count(String key) {
-    counters.merge(key, 1.0, Double::sum);
-  }
+    private void publish() throws IOException {
+        long next = currentVersion + 1;
+        Map<String, Double> summary = new LinkedHashMap<>(lastStepMetrics);
+        summary.putAll(counters);
+        summary.put("steps", (double) stepsSinceParent);
+        summary.put("optimizer/step", (double) optimizer.step());
+        Checkpoint c = Checkpoint.of(
+                config.modelId(), next, currentVersion, policy, config.optimizer(), optimizer.exportState());
+        publisher.publish(new VersionPublisher.Request(
+                c,
+                PolicyStatus.PUBLISHED,
+                lineage.lineage(),
+                lineage.offsetsToCommit(),
+                consumer.groupMetadata(),
+                summary,
+                List.copyOf(pendingMetrics)));
+        currentVersion = next;
+        lineage.clear();
+        pendingMetrics.clear();
+        counters.clear();
+        stepsSinceParent = 0;
+        parentTime = Instant.now();
+    }
 
-  private static Map<String, Double> toAvroMap(Map<String, Double> metrics) {
-    Map<String, Double> out = new HashMap<>();
-    metrics.forEach((k, v) -> {
-      if (v != null && Double.isFinite(v)) {
-        out.put(k, v);
-      }
-    });
-    return out;
-  }
+    private void count(String key) {
+        counters.merge(key, 1.0, Double::sum);
+    }
 
-  private Map<String, Object> producerProperties() {
-    Map<String, Object> p = new HashMap<>(config.kafkaOverrides());
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
-    return p;
-  }
+    private static Map<String, Double> toAvroMap(Map<String, Double> metrics) {
+        Map<String, Double> out = new HashMap<>();
+        metrics.forEach((k, v) -> {
+            if (v != null && Double.isFinite(v)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
 
-  private Map<String, Object> consumerProperties() {
-    Map<String, Object> p = new HashMap<>(config.kafkaOverrides());
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
-    return p;
-  }
+    private Map<String, Object> producerProperties() {
+        Map<String, Object> p = new HashMap<>(config.kafkaOverrides());
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        return p;
+    }
 
-  /** Releases Kafka clients and native memory; idempotent. */
-  @Override
-  public synchronized void close() {
-    if (consumer != null) {
-      consumer.close(CloseOptions.timeout(Duration.ZERO));
-      consumer = null;
+    private Map<String, Object> consumerProperties() {
+        Map<String, Object> p = new HashMap<>(config.kafkaOverrides());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
+        return p;
     }
-    if (producer != null) {
-      // No abort here: an abrupt stop leaves any open transaction to be aborted by the next
-      // incarnation's initTransactions(), exactly as after a crash.
-      producer.close(Duration.ZERO);
-      producer = null;
+
+    /** Releases Kafka clients and native memory; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (consumer != null) {
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
+            consumer = null;
+        }
+        if (producer != null) {
+            // No abort here: an abrupt stop leaves any open transaction to be aborted by the next
+            // incarnation's initTransactions(), exactly as after a crash.
+            producer.close(Duration.ZERO);
+            producer = null;
+        }
+        if (optimizer != null) {
+            optimizer.close();
+            optimizer = null;
+        }
+        if (reference != null) {
+            reference.close();
+            reference = null;
+        }
+        if (parallel != null) {
+            parallel.close();
+            parallel = null;
+        }
+        if (policy != null) {
+            policy.close();
+            policy = null;
+        }
     }
-    if (optimizer != null) {
-      optimizer.close();
-      optimizer = null;
-    }
-    if (reference != null) {
-      reference.close();
-      reference = null;
-    }
-    if (parallel != null) {
-      parallel.close();
-      parallel = null;
-    }
-    if (policy != null) {
-      policy.close();
-      policy = null;
-    }
-  }
 }

@@ -8,5 +8,10 @@ import ai.djl.ndarray.NDArray;
  * per-pair training weights.
  */
 public record PairedLogps(
-    NDArray policyChosen, NDArray policyRejected, NDArray referenceChosen,
-    NDArray referenceRejected, NDArray chosenTokens, NDArray rejectedTokens, NDArray weights) {}
+        NDArray policyChosen,
+        NDArray policyRejected,
+        NDArray referenceChosen,
+        NDArray referenceRejected,
+        NDArray chosenTokens,
+        NDArray rejectedTokens,
+        NDArray weights) {}

@@ -8,5 +8,4 @@ import ai.djl.ndarray.NDArray;
  * (prompt_i, completion_j≠i), a 1/0 desirable flag and training weights.
  */
 public record UnpairedLogps(
-    NDArray policy, NDArray reference, NDArray policyKl, NDArray referenceKl, NDArray desirable,
-    NDArray weights) {}
+        NDArray policy, NDArray reference, NDArray policyKl, NDArray referenceKl, NDArray desirable, NDArray weights) {}

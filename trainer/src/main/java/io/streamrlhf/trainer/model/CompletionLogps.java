@@ -10,8 +10,8 @@ import ai.djl.ndarray.NDArray;
  */
 public record CompletionLogps(NDArray sums, NDArray counts, NDArray tokens, NDArray mask) {
 
-  /** Length-normalised log-probs {@code sums / counts} (rows without tokens count as 1). */
-  public NDArray averages() {
-    return sums.div(counts.maximum(1f));
-  }
+    /** Length-normalised log-probs {@code sums / counts} (rows without tokens count as 1). */
+    public NDArray averages() {
+        return sums.div(counts.maximum(1f));
+    }
 }

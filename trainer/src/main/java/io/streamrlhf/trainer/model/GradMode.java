@@ -11,22 +11,22 @@ import io.streamrlhf.trainer.cpu.MklDispatch;
  */
 public final class GradMode {
 
-  private GradMode() {}
+    private GradMode() {}
 
-  /** Restores the previous grad mode when closed. */
-  public interface Scope extends AutoCloseable {
-    @Override
-    void close();
-  }
-
-  /** Turns autograd recording off for the calling thread until the scope closes. */
-  public static Scope off() {
-    MklDispatch.ensureLoaded();
-    if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
-      return () -> { };
+    /** Restores the previous grad mode when closed. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
     }
-    boolean previous = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    return () -> JniUtils.setGradMode(previous);
-  }
+
+    /** Turns autograd recording off for the calling thread until the scope closes. */
+    public static Scope off() {
+        MklDispatch.ensureLoaded();
+        if (!"PyTorch".equals(Engine.getInstance().getEngineName())) {
+            return () -> {};
+        }
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        return () -> JniUtils.setGradMode(previous);
+    }
 }

@@ -18,100 +18,102 @@ import java.util.Map;
  */
 public final class ReferenceModel implements AutoCloseable {
 
-  private final PolicyModel frozen;
-  private final Map<String, Float> cache;
-  private long hits;
-  private long misses;
+    private final PolicyModel frozen;
+    private final Map<String, Float> cache;
+    private long hits;
+    private long misses;
 
-  /** Wraps a frozen model (takes ownership) with an LRU cache of {@code maxEntries}. */
-  public ReferenceModel(PolicyModel frozen, int maxEntries) {
-    this.frozen = frozen;
-    this.cache = new LinkedHashMap<>(1024, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Float> eldest) {
-        return size() > maxEntries;
-      }
-    };
-  }
-
-  /**
-   * A keyed request: {@code key} should identify the example and its role (chosen, rejected);
-   * {@code ended} is false for a completion cut off at the token limit (scored without EOS).
-   */
-  public record Request(String key, String prompt, String completion, boolean ended) {
-
-    /** A request for a completion that ended with the end token. */
-    public Request(String key, String prompt, String completion) {
-      this(key, prompt, completion, true);
+    /** Wraps a frozen model (takes ownership) with an LRU cache of {@code maxEntries}. */
+    public ReferenceModel(PolicyModel frozen, int maxEntries) {
+        this.frozen = frozen;
+        this.cache = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Float> eldest) {
+                return size() > maxEntries;
+            }
+        };
     }
 
-    String cacheKey() {
-      return key + "#" + Integer.toHexString(prompt.hashCode()) + ":"
-          + Integer.toHexString(completion.hashCode()) + ":" + completion.length()
-          + (ended ? "" : ":cut");
+    /**
+     * A keyed request: {@code key} should identify the example and its role (chosen, rejected);
+     * {@code ended} is false for a completion cut off at the token limit (scored without EOS).
+     */
+    public record Request(String key, String prompt, String completion, boolean ended) {
+
+        /** A request for a completion that ended with the end token. */
+        public Request(String key, String prompt, String completion) {
+            this(key, prompt, completion, true);
+        }
+
+        String cacheKey() {
+            return key + "#" + Integer.toHexString(prompt.hashCode()) + ":"
+                    + Integer.toHexString(completion.hashCode()) + ":" + completion.length()
+                    + (ended ? "" : ":cut");
+        }
     }
-  }
 
-  /** Summed completion log-probs under the reference, in request order. */
-  public float[] logps(List<Request> requests) {
-    float[] out = new float[requests.size()];
-    List<Integer> missing = new ArrayList<>();
-    for (int i = 0; i < requests.size(); i++) {
-      Float cached = cache.get(requests.get(i).cacheKey());
-      if (cached == null) {
-        missing.add(i);
-      } else {
-        out[i] = cached;
-        hits++;
-      }
+    /** Summed completion log-probs under the reference, in request order. */
+    public float[] logps(List<Request> requests) {
+        float[] out = new float[requests.size()];
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            Float cached = cache.get(requests.get(i).cacheKey());
+            if (cached == null) {
+                missing.add(i);
+            } else {
+                out[i] = cached;
+                hits++;
+            }
+        }
+        if (!missing.isEmpty()) {
+            List<Sample> samples = new ArrayList<>(missing.size());
+            for (int i : missing) {
+                Request r = requests.get(i);
+                samples.add(new Sample(r.prompt(), r.completion(), r.ended()));
+            }
+            float[] computed;
+            try (NDManager scope = frozen.manager().newSubManager();
+                    NDScope ignored = new NDScope()) {
+                computed = frozen.completionLogps(scope, samples, false).sums().toFloatArray();
+            }
+            for (int j = 0; j < missing.size(); j++) {
+                int i = missing.get(j);
+                out[i] = computed[j];
+                cache.put(requests.get(i).cacheKey(), computed[j]);
+                misses++;
+            }
+        }
+        return out;
     }
-    if (!missing.isEmpty()) {
-      List<Sample> samples = new ArrayList<>(missing.size());
-      for (int i : missing) {
-        Request r = requests.get(i);
-        samples.add(new Sample(r.prompt(), r.completion(), r.ended()));
-      }
-      float[] computed;
-      try (NDManager scope = frozen.manager().newSubManager(); NDScope ignored = new NDScope()) {
-        computed = frozen.completionLogps(scope, samples, false).sums().toFloatArray();
-      }
-      for (int j = 0; j < missing.size(); j++) {
-        int i = missing.get(j);
-        out[i] = computed[j];
-        cache.put(requests.get(i).cacheKey(), computed[j]);
-        misses++;
-      }
+
+    /**
+     * The reference's masked per-token completion log-probs for an already collated batch, row-major
+     * {@code (rows × length)}, computed afresh (online, each example is trained on once).
+     */
+    public float[] tokenLogps(TokenBatch batch) {
+        try (NDManager scope = frozen.manager().newSubManager();
+                NDScope ignored = new NDScope()) {
+            return frozen.completionLogps(scope, batch, false).tokens().toFloatArray();
+        }
     }
-    return out;
-  }
 
-  /**
-   * The reference's masked per-token completion log-probs for an already collated batch, row-major
-   * {@code (rows × length)}, computed afresh (online, each example is trained on once).
-   */
-  public float[] tokenLogps(TokenBatch batch) {
-    try (NDManager scope = frozen.manager().newSubManager(); NDScope ignored = new NDScope()) {
-      return frozen.completionLogps(scope, batch, false).tokens().toFloatArray();
+    /** Requests answered from the cache. */
+    public long hits() {
+        return hits;
     }
-  }
 
-  /** Requests answered from the cache. */
-  public long hits() {
-    return hits;
-  }
+    /** Requests computed by the frozen model. */
+    public long misses() {
+        return misses;
+    }
 
-  /** Requests computed by the frozen model. */
-  public long misses() {
-    return misses;
-  }
+    /** The frozen model. */
+    public PolicyModel model() {
+        return frozen;
+    }
 
-  /** The frozen model. */
-  public PolicyModel model() {
-    return frozen;
-  }
-
-  @Override
-  public void close() {
-    frozen.close();
-  }
+    @Override
+    public void close() {
+        frozen.close();
+    }
 }

@@ -19,130 +19,131 @@ import org.slf4j.LoggerFactory;
  */
 public final class AdamW implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(AdamW.class);
+    private static final Logger LOG = LoggerFactory.getLogger(AdamW.class);
 
-  private final OptimizerConfig config;
-  private final NDManager manager;
-  private final LinkedHashMap<String, NDArray> firstMoments = new LinkedHashMap<>();
-  private final LinkedHashMap<String, NDArray> secondMoments = new LinkedHashMap<>();
-  private long step;
+    private final OptimizerConfig config;
+    private final NDManager manager;
+    private final LinkedHashMap<String, NDArray> firstMoments = new LinkedHashMap<>();
+    private final LinkedHashMap<String, NDArray> secondMoments = new LinkedHashMap<>();
+    private long step;
 
-  /** Zero state for the given parameters (their shapes and device). */
-  public AdamW(OptimizerConfig config, Map<String, NDArray> parameters) {
-    this.config = config;
-    NDArray any = parameters.values().iterator().next();
-    this.manager = any.getManager().newSubManager(any.getDevice());
-    parameters.forEach((name, p) -> {
-      firstMoments.put(name, manager.zeros(p.getShape(), p.getDataType(), p.getDevice()));
-      secondMoments.put(name, manager.zeros(p.getShape(), p.getDataType(), p.getDevice()));
-    });
-  }
-
-  /** Number of optimizer steps taken so far. */
-  public long step() {
-    return step;
-  }
-
-  /** The configuration. */
-  public OptimizerConfig config() {
-    return config;
-  }
-
-  /**
-   * Applies one update from the accumulated gradients, then zeroes them.
-   *
-   * @return the global gradient norm before clipping; when it is not finite the update is
-   *     skipped (the gradients are still zeroed) and the step counter does not advance
-   */
-  public double update(Map<String, NDArray> parameters) {
-    try (GradMode.Scope ignored = GradMode.off()) {
-      return updateWithoutGrad(parameters);
+    /** Zero state for the given parameters (their shapes and device). */
+    public AdamW(OptimizerConfig config, Map<String, NDArray> parameters) {
+        this.config = config;
+        NDArray any = parameters.values().iterator().next();
+        this.manager = any.getManager().newSubManager(any.getDevice());
+        parameters.forEach((name, p) -> {
+            firstMoments.put(name, manager.zeros(p.getShape(), p.getDataType(), p.getDevice()));
+            secondMoments.put(name, manager.zeros(p.getShape(), p.getDataType(), p.getDevice()));
+        });
     }
-  }
 
-  private double updateWithoutGrad(Map<String, NDArray> parameters) {
-    double norm = gradientNorm(parameters);
-    if (!Double.isFinite(norm)) {
-      LOG.warn("Skipping optimizer step {}: gradient norm is {}", step + 1, norm);
-      zeroGradients(parameters);
-      return norm;
+    /** Number of optimizer steps taken so far. */
+    public long step() {
+        return step;
     }
-    step++;
-    double lr = config.learningRateAt(step);
-    double clip = config.maxGradNorm() > 0 && norm > config.maxGradNorm()
-        ? config.maxGradNorm() / (norm + 1e-6) : 1.0;
-    double b1 = config.beta1();
-    double b2 = config.beta2();
-    double correction1 = 1 - Math.pow(b1, step);
-    double correction2 = 1 - Math.pow(b2, step);
-    try (NDScope ignored = new NDScope()) {
-      for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-        NDArray weight = e.getValue();
-        NDArray m = firstMoments.get(e.getKey());
-        NDArray v = secondMoments.get(e.getKey());
-        NDArray grad = weight.getGradient();
-        if (clip < 1.0) {
-          grad = grad.mul(clip);
+
+    /** The configuration. */
+    public OptimizerConfig config() {
+        return config;
+    }
+
+    /**
+     * Applies one update from the accumulated gradients, then zeroes them.
+     *
+     * @return the global gradient norm before clipping; when it is not finite the update is
+     *     skipped (the gradients are still zeroed) and the step counter does not advance
+     */
+    public double update(Map<String, NDArray> parameters) {
+        try (GradMode.Scope ignored = GradMode.off()) {
+            return updateWithoutGrad(parameters);
         }
-        m.muli(b1).addi(grad.mul(1 - b1));
-        v.muli(b2).addi(grad.square().muli(1 - b2));
-        if (config.weightDecay() > 0 && weight.getShape().dimension() >= 2) {
-          weight.muli(1 - lr * config.weightDecay());
+    }
+
+    private double updateWithoutGrad(Map<String, NDArray> parameters) {
+        double norm = gradientNorm(parameters);
+        if (!Double.isFinite(norm)) {
+            LOG.warn("Skipping optimizer step {}: gradient norm is {}", step + 1, norm);
+            zeroGradients(parameters);
+            return norm;
         }
-        NDArray denominator = v.div(correction2).sqrt().addi(config.epsilon());
-        weight.subi(m.div(denominator).muli(lr / correction1));
-      }
+        step++;
+        double lr = config.learningRateAt(step);
+        double clip =
+                config.maxGradNorm() > 0 && norm > config.maxGradNorm() ? config.maxGradNorm() / (norm + 1e-6) : 1.0;
+        double b1 = config.beta1();
+        double b2 = config.beta2();
+        double correction1 = 1 - Math.pow(b1, step);
+        double correction2 = 1 - Math.pow(b2, step);
+        try (NDScope ignored = new NDScope()) {
+            for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+                NDArray weight = e.getValue();
+                NDArray m = firstMoments.get(e.getKey());
+                NDArray v = secondMoments.get(e.getKey());
+                NDArray grad = weight.getGradient();
+                if (clip < 1.0) {
+                    grad = grad.mul(clip);
+                }
+                m.muli(b1).addi(grad.mul(1 - b1));
+                v.muli(b2).addi(grad.square().muli(1 - b2));
+                if (config.weightDecay() > 0 && weight.getShape().dimension() >= 2) {
+                    weight.muli(1 - lr * config.weightDecay());
+                }
+                NDArray denominator = v.div(correction2).sqrt().addi(config.epsilon());
+                weight.subi(m.div(denominator).muli(lr / correction1));
+            }
+        }
+        zeroGradients(parameters);
+        return norm;
     }
-    zeroGradients(parameters);
-    return norm;
-  }
 
-  /** sqrt of the sum of squared gradients over all parameters. */
-  public static double gradientNorm(Map<String, NDArray> parameters) {
-    double sum = 0;
-    try (NDScope ignored = new NDScope()) {
-      for (NDArray p : parameters.values()) {
-        sum += p.getGradient().square().sum().getFloat();
-      }
+    /** sqrt of the sum of squared gradients over all parameters. */
+    public static double gradientNorm(Map<String, NDArray> parameters) {
+        double sum = 0;
+        try (NDScope ignored = new NDScope()) {
+            for (NDArray p : parameters.values()) {
+                sum += p.getGradient().square().sum().getFloat();
+            }
+        }
+        return Math.sqrt(sum);
     }
-    return Math.sqrt(sum);
-  }
 
-  /** Sets every parameter's gradient to zero in place. */
-  public static void zeroGradients(Map<String, NDArray> parameters) {
-    try (GradMode.Scope off = GradMode.off(); NDScope ignored = new NDScope()) {
-      for (NDArray p : parameters.values()) {
-        p.getGradient().muli(0);
-      }
+    /** Sets every parameter's gradient to zero in place. */
+    public static void zeroGradients(Map<String, NDArray> parameters) {
+        try (GradMode.Scope off = GradMode.off();
+                NDScope ignored = new NDScope()) {
+            for (NDArray p : parameters.values()) {
+                p.getGradient().muli(0);
+            }
+        }
     }
-  }
 
-  /** Host copy of the state, for checkpoints. */
-  public OptimizerState exportState() {
-    Map<String, float[]> m = new LinkedHashMap<>();
-    Map<String, float[]> v = new LinkedHashMap<>();
-    firstMoments.forEach((k, a) -> m.put(k, a.toFloatArray()));
-    secondMoments.forEach((k, a) -> v.put(k, a.toFloatArray()));
-    return new OptimizerState(step, m, v);
-  }
-
-  /** Restores state exported by {@link #exportState()}. */
-  public void importState(OptimizerState state) {
-    for (String name : firstMoments.keySet()) {
-      float[] m = state.firstMoments().get(name);
-      float[] v = state.secondMoments().get(name);
-      NDArray target = firstMoments.get(name);
-      if (m == null || v == null || m.length != target.size() || v.length != target.size()) {
-        throw new IllegalArgumentException("optimizer state for " + name + " missing or mis-sized");
-      }
-      firstMoments.get(name).set(m);
-      secondMoments.get(name).set(v);
+    /** Host copy of the state, for checkpoints. */
+    public OptimizerState exportState() {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        Map<String, float[]> v = new LinkedHashMap<>();
+        firstMoments.forEach((k, a) -> m.put(k, a.toFloatArray()));
+        secondMoments.forEach((k, a) -> v.put(k, a.toFloatArray()));
+        return new OptimizerState(step, m, v);
     }
-    this.step = state.step();
-  }
 
-  @Override
-  public void close() {
-    manager.close();
-  }
+    /** Restores state exported by {@link #exportState()}. */
+    public void importState(OptimizerState state) {
+        for (String name : firstMoments.keySet()) {
+            float[] m = state.firstMoments().get(name);
+            float[] v = state.secondMoments().get(name);
+            NDArray target = firstMoments.get(name);
+            if (m == null || v == null || m.length != target.size() || v.length != target.size()) {
+                throw new IllegalArgumentException("optimizer state for " + name + " missing or mis-sized");
+            }
+            firstMoments.get(name).set(m);
+            secondMoments.get(name).set(v);
+        }
+        this.step = state.step();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
 }

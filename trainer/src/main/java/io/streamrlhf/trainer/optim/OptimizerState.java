@@ -5,5 +5,4 @@ import java.util.Map;
 /**
  * AdamW state on the host: steps taken and the first and second moments by parameter name.
  */
-public record OptimizerState(
-    long step, Map<String, float[]> firstMoments, Map<String, float[]> secondMoments) {}
+public record OptimizerState(long step, Map<String, float[]> firstMoments, Map<String, float[]> secondMoments) {}

@@ -6,18 +6,18 @@ package io.streamrlhf.trainer.publish;
  */
 public interface PublishHooks {
 
-  /** No hooks. */
-  PublishHooks NONE = new PublishHooks() {};
+    /** No hooks. */
+    PublishHooks NONE = new PublishHooks() {};
 
-  /** After optimizer step {@code step} and before anything about it is published. */
-  default void afterStep(long step) {}
+    /** After optimizer step {@code step} and before anything about it is published. */
+    default void afterStep(long step) {}
 
-  /** After the checkpoint of {@code version} is durable, before its transaction begins. */
-  default void afterCheckpointWritten(long version) {}
+    /** After the checkpoint of {@code version} is durable, before its transaction begins. */
+    default void afterCheckpointWritten(long version) {}
 
-  /** Inside the open transaction, after the records and offsets were sent, before the commit. */
-  default void beforeCommit(long version) {}
+    /** Inside the open transaction, after the records and offsets were sent, before the commit. */
+    default void beforeCommit(long version) {}
 
-  /** Right after the transaction of {@code version} committed. */
-  default void afterCommit(long version) {}
+    /** Right after the transaction of {@code version} committed. */
+    default void afterCommit(long version) {}
 }

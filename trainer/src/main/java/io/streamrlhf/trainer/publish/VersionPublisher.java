@@ -30,92 +30,105 @@ import org.slf4j.LoggerFactory;
  */
 public final class VersionPublisher {
 
-  private static final Logger LOG = LoggerFactory.getLogger(VersionPublisher.class);
+    private static final Logger LOG = LoggerFactory.getLogger(VersionPublisher.class);
 
-  private final String modelId;
-  private final CheckpointStore store;
-  private final Producer<String, byte[]> producer;
-  private final Topic<String, PolicyVersion> versionsTopic;
-  private final Topic<String, TrainerMetrics> metricsTopic;
-  private final Serializer<PolicyVersion> versionSerializer;
-  private final Serializer<TrainerMetrics> metricsSerializer;
-  private final PublishHooks hooks;
+    private final String modelId;
+    private final CheckpointStore store;
+    private final Producer<String, byte[]> producer;
+    private final Topic<String, PolicyVersion> versionsTopic;
+    private final Topic<String, TrainerMetrics> metricsTopic;
+    private final Serializer<PolicyVersion> versionSerializer;
+    private final Serializer<TrainerMetrics> metricsSerializer;
+    private final PublishHooks hooks;
 
-  /** A publisher over a transactional producer whose {@code initTransactions()} already ran. */
-  public VersionPublisher(String modelId, CheckpointStore store, Producer<String, byte[]> producer,
-      Topic<String, PolicyVersion> versionsTopic, Topic<String, TrainerMetrics> metricsTopic,
-      PublishHooks hooks) {
-    this.modelId = modelId;
-    this.store = store;
-    this.producer = producer;
-    this.versionsTopic = versionsTopic;
-    this.metricsTopic = metricsTopic;
-    this.versionSerializer = versionsTopic.valueSerde().serializer();
-    this.metricsSerializer = metricsTopic.valueSerde().serializer();
-    this.hooks = hooks;
-  }
-
-  /**
-   * What to publish.
-   *
-   * @param checkpoint the new version's checkpoint
-   * @param status PUBLISHED, or WARM_START for version 0
-   * @param lineage offset ranges absorbed since the parent
-   * @param offsets consumer offsets to commit (empty for the warm start)
-   * @param group the consumer's group metadata (null when there are no offsets)
-   * @param summary summary metrics of the version
-   * @param stepMetrics per-step metrics since the parent
-   */
-  public record Request(Checkpoint checkpoint, PolicyStatus status, List<OffsetRange> lineage,
-      Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group,
-      Map<String, Double> summary, List<TrainerMetrics> stepMetrics) {}
-
-  /**
-   * Writes the checkpoint and commits the transaction. On a Kafka error the transaction is aborted
-   * and the exception rethrown; the caller stops (a restart resumes from the last committed version).
-   */
-  public PolicyVersion publish(Request request) throws IOException {
-    Checkpoint c = request.checkpoint();
-    String name = CheckpointNames.name(modelId, c.version());
-    CheckpointStore.Stored stored = store.write(name, c);
-    hooks.afterCheckpointWritten(c.version());
-    PolicyVersion version = PolicyVersion.newBuilder()
-        .setModelId(modelId)
-        .setVersion(c.version())
-        .setParentVersion(c.parentVersion() < 0 ? null : c.parentVersion())
-        .setCheckpointUri(stored.uri().toString())
-        .setSha256(stored.sha256())
-        .setSizeBytes(stored.sizeBytes())
-        .setCreatedTime(Instant.now())
-        .setLineage(request.lineage())
-        .setMetrics(Map.copyOf(request.summary()))
-        .setStatus(request.status())
-        .build();
-    producer.beginTransaction();
-    try {
-      producer.send(new ProducerRecord<>(versionsTopic.name(), modelId,
-          versionSerializer.serialize(versionsTopic.name(), version)));
-      for (TrainerMetrics m : request.stepMetrics()) {
-        producer.send(new ProducerRecord<>(metricsTopic.name(), modelId,
-            metricsSerializer.serialize(metricsTopic.name(), m)));
-      }
-      if (!request.offsets().isEmpty()) {
-        producer.sendOffsetsToTransaction(request.offsets(), request.group());
-      }
-      hooks.beforeCommit(c.version());
-      producer.commitTransaction();
-    } catch (ProducerFencedException e) {
-      LOG.error("Fenced while publishing version {}: another trainer owns this transactional id",
-          c.version(), e);
-      throw e;
-    } catch (KafkaException e) {
-      LOG.error("Publishing version {} failed; aborting its transaction", c.version(), e);
-      producer.abortTransaction();
-      throw e;
+    /** A publisher over a transactional producer whose {@code initTransactions()} already ran. */
+    public VersionPublisher(
+            String modelId,
+            CheckpointStore store,
+            Producer<String, byte[]> producer,
+            Topic<String, PolicyVersion> versionsTopic,
+            Topic<String, TrainerMetrics> metricsTopic,
+            PublishHooks hooks) {
+        this.modelId = modelId;
+        this.store = store;
+        this.producer = producer;
+        this.versionsTopic = versionsTopic;
+        this.metricsTopic = metricsTopic;
+        this.versionSerializer = versionsTopic.valueSerde().serializer();
+        this.metricsSerializer = metricsTopic.valueSerde().serializer();
+        this.hooks = hooks;
     }
-    LOG.info("Published {} version {} (parent {}, {} lineage ranges, checkpoint {})", modelId,
-        c.version(), version.getParentVersion(), request.lineage().size(), stored.uri());
-    hooks.afterCommit(c.version());
-    return version;
-  }
+
+    /**
+     * What to publish.
+     *
+     * @param checkpoint the new version's checkpoint
+     * @param status PUBLISHED, or WARM_START for version 0
+     * @param lineage offset ranges absorbed since the parent
+     * @param offsets consumer offsets to commit (empty for the warm start)
+     * @param group the consumer's group metadata (null when there are no offsets)
+     * @param summary summary metrics of the version
+     * @param stepMetrics per-step metrics since the parent
+     */
+    public record Request(
+            Checkpoint checkpoint,
+            PolicyStatus status,
+            List<OffsetRange> lineage,
+            Map<TopicPartition, OffsetAndMetadata> offsets,
+            ConsumerGroupMetadata group,
+            Map<String, Double> summary,
+            List<TrainerMetrics> stepMetrics) {}
+
+    /**
+     * Writes the checkpoint and commits the transaction. On a Kafka error the transaction is aborted
+     * and the exception rethrown; the caller stops (a restart resumes from the last committed version).
+     */
+    public PolicyVersion publish(Request request) throws IOException {
+        Checkpoint c = request.checkpoint();
+        String name = CheckpointNames.name(modelId, c.version());
+        CheckpointStore.Stored stored = store.write(name, c);
+        hooks.afterCheckpointWritten(c.version());
+        PolicyVersion version = PolicyVersion.newBuilder()
+                .setModelId(modelId)
+                .setVersion(c.version())
+                .setParentVersion(c.parentVersion() < 0 ? null : c.parentVersion())
+                .setCheckpointUri(stored.uri().toString())
+                .setSha256(stored.sha256())
+                .setSizeBytes(stored.sizeBytes())
+                .setCreatedTime(Instant.now())
+                .setLineage(request.lineage())
+                .setMetrics(Map.copyOf(request.summary()))
+                .setStatus(request.status())
+                .build();
+        producer.beginTransaction();
+        try {
+            producer.send(new ProducerRecord<>(
+                    versionsTopic.name(), modelId, versionSerializer.serialize(versionsTopic.name(), version)));
+            for (TrainerMetrics m : request.stepMetrics()) {
+                producer.send(new ProducerRecord<>(
+                        metricsTopic.name(), modelId, metricsSerializer.serialize(metricsTopic.name(), m)));
+            }
+            if (!request.offsets().isEmpty()) {
+                producer.sendOffsetsToTransaction(request.offsets(), request.group());
+            }
+            hooks.beforeCommit(c.version());
+            producer.commitTransaction();
+        } catch (ProducerFencedException e) {
+            LOG.error("Fenced while publishing version {}: another trainer owns this transactional id", c.version(), e);
+            throw e;
+        } catch (KafkaException e) {
+            LOG.error("Publishing version {} failed; aborting its transaction", c.version(), e);
+            producer.abortTransaction();
+            throw e;
+        }
+        LOG.info(
+                "Published {} version {} (parent {}, {} lineage ranges, checkpoint {})",
+                modelId,
+                c.version(),
+                version.getParentVersion(),
+                request.lineage().size(),
+                stored.uri());
+        hooks.afterCommit(c.version());
+        return version;
+    }
 }

@@ -23,43 +23,49 @@ import org.slf4j.LoggerFactory;
  */
 public final class SupervisedFineTuning {
 
-  private static final Logger LOG = LoggerFactory.getLogger(SupervisedFineTuning.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SupervisedFineTuning.class);
 
-  private SupervisedFineTuning() {}
+    private SupervisedFineTuning() {}
 
-  /**
-   * Trains {@code policy} in place for {@code steps} steps of {@code batchSize} random samples.
-   *
-   * @return the mean loss of the last 10 steps
-   */
-  public static double train(PolicyModel policy, List<Sample> corpus, int steps, int batchSize,
-      OptimizerConfig optimizerConfig, long seed) {
-    Random random = new Random(seed);
-    List<Double> window = new ArrayList<>();
-    try (AdamW optimizer = new AdamW(optimizerConfig, policy.parameters())) {
-      for (int step = 1; step <= steps; step++) {
-        List<Sample> batch = new ArrayList<>(batchSize);
-        for (int i = 0; i < batchSize; i++) {
-          batch.add(corpus.get(random.nextInt(corpus.size())));
+    /**
+     * Trains {@code policy} in place for {@code steps} steps of {@code batchSize} random samples.
+     *
+     * @return the mean loss of the last 10 steps
+     */
+    public static double train(
+            PolicyModel policy,
+            List<Sample> corpus,
+            int steps,
+            int batchSize,
+            OptimizerConfig optimizerConfig,
+            long seed) {
+        Random random = new Random(seed);
+        List<Double> window = new ArrayList<>();
+        try (AdamW optimizer = new AdamW(optimizerConfig, policy.parameters())) {
+            for (int step = 1; step <= steps; step++) {
+                List<Sample> batch = new ArrayList<>(batchSize);
+                for (int i = 0; i < batchSize; i++) {
+                    batch.add(corpus.get(random.nextInt(corpus.size())));
+                }
+                double loss;
+                try (NDManager scope = policy.manager().newSubManager();
+                        NDScope ignored = new NDScope();
+                        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    CompletionLogps logps = policy.completionLogps(scope, batch, true);
+                    NDArray nll = logps.sums().sum().neg().div(logps.counts().sum());
+                    collector.backward(nll);
+                    loss = nll.getFloat();
+                }
+                optimizer.update(policy.parameters());
+                window.add(loss);
+                if (window.size() > 10) {
+                    window.remove(0);
+                }
+                if (step % 50 == 0 || step == steps) {
+                    LOG.info("SFT step {}/{}: loss {}", step, steps, String.format("%.4f", loss));
+                }
+            }
         }
-        double loss;
-        try (NDManager scope = policy.manager().newSubManager(); NDScope ignored = new NDScope();
-            GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          CompletionLogps logps = policy.completionLogps(scope, batch, true);
-          NDArray nll = logps.sums().sum().neg().div(logps.counts().sum());
-          collector.backward(nll);
-          loss = nll.getFloat();
-        }
-        optimizer.update(policy.parameters());
-        window.add(loss);
-        if (window.size() > 10) {
-          window.remove(0);
-        }
-        if (step % 50 == 0 || step == steps) {
-          LOG.info("SFT step {}/{}: loss {}", step, steps, String.format("%.4f", loss));
-        }
-      }
+        return window.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
-    return window.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-  }
 }

@@ -10,31 +10,30 @@ import java.util.Arrays;
  */
 public record EncodedPair(int[] ids, int promptLength) {
 
-  /** Validates the layout. */
-  public EncodedPair {
-    if (promptLength < 1 || promptLength > ids.length) {
-      throw new IllegalArgumentException(
-          "promptLength " + promptLength + " outside [1, " + ids.length + "]");
+    /** Validates the layout. */
+    public EncodedPair {
+        if (promptLength < 1 || promptLength > ids.length) {
+            throw new IllegalArgumentException("promptLength " + promptLength + " outside [1, " + ids.length + "]");
+        }
     }
-  }
 
-  /** Number of scored completion tokens. */
-  public int completionLength() {
-    return ids.length - promptLength;
-  }
+    /** Number of scored completion tokens. */
+    public int completionLength() {
+        return ids.length - promptLength;
+    }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof EncodedPair e && e.promptLength == promptLength && Arrays.equals(e.ids, ids);
-  }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EncodedPair e && e.promptLength == promptLength && Arrays.equals(e.ids, ids);
+    }
 
-  @Override
-  public int hashCode() {
-    return 31 * Arrays.hashCode(ids) + promptLength;
-  }
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(ids) + promptLength;
+    }
 
-  @Override
-  public String toString() {
-    return "EncodedPair[ids=" + Arrays.toString(ids) + ", promptLength=" + promptLength + "]";
-  }
+    @Override
+    public String toString() {
+        return "EncodedPair[ids=" + Arrays.toString(ids) + ", promptLength=" + promptLength + "]";
+    }
 }

@@ -10,33 +10,33 @@ package io.streamrlhf.trainer.tokenizer;
  */
 public interface Tokenizer {
 
-  /** Number of token ids, special tokens included: the model's vocabulary size. */
-  int vocabSize();
+    /** Number of token ids, special tokens included: the model's vocabulary size. */
+    int vocabSize();
 
-  /** The end token: generation stops when it is sampled, and an ended completion is scored up to it. */
-  int eosId();
+    /** The end token: generation stops when it is sampled, and an ended completion is scored up to it. */
+    int eosId();
 
-  /** The padding token, which batches and generation fill unused positions with. */
-  int padId();
+    /** The padding token, which batches and generation fill unused positions with. */
+    int padId();
 
-  /**
-   * Tokens that generation must never emit (such as beginning-of-sequence, padding or the prompt separator);
-   * the end token is not among them.
-   */
-  int[] suppressedIds();
+    /**
+     * Tokens that generation must never emit (such as beginning-of-sequence, padding or the prompt separator);
+     * the end token is not among them.
+     */
+    int[] suppressedIds();
 
-  /**
-   * The prefix a completion is generated after, in at most {@code maxTokens} ids; a prompt too long for that
-   * loses its oldest tokens, since the tail of a prompt carries the question.
-   */
-  int[] encodePrompt(String prompt, int maxTokens);
+    /**
+     * The prefix a completion is generated after, in at most {@code maxTokens} ids; a prompt too long for that
+     * loses its oldest tokens, since the tail of a prompt carries the question.
+     */
+    int[] encodePrompt(String prompt, int maxTokens);
 
-  /**
-   * A (prompt, completion) pair in at most {@code maxTokens} ids: the prompt loses its oldest tokens first, then
-   * the completion is cut at the end. With {@code ended} the completion is followed by the end token (unless cut).
-   */
-  EncodedPair encodePair(String prompt, String completion, int maxTokens, boolean ended);
+    /**
+     * A (prompt, completion) pair in at most {@code maxTokens} ids: the prompt loses its oldest tokens first, then
+     * the completion is cut at the end. With {@code ended} the completion is followed by the end token (unless cut).
+     */
+    EncodedPair encodePair(String prompt, String completion, int maxTokens, boolean ended);
 
-  /** Text of the given ids, special tokens skipped. */
-  String decode(int[] ids);
+    /** Text of the given ids, special tokens skipped. */
+    String decode(int[] ids);
 }

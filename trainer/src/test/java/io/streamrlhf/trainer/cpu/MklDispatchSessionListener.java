@@ -10,8 +10,8 @@ import org.junit.platform.launcher.LauncherSessionListener;
  */
 public final class MklDispatchSessionListener implements LauncherSessionListener {
 
-  @Override
-  public void launcherSessionOpened(LauncherSession session) {
-    MklDispatch.ensureLoaded();
-  }
+    @Override
+    public void launcherSessionOpened(LauncherSession session) {
+        MklDispatch.ensureLoaded();
+    }
 }

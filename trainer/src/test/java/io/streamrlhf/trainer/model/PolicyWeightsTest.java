@@ -13,59 +13,68 @@ import org.junit.jupiter.api.Test;
 
 class PolicyWeightsTest {
 
-  private static final ModelConfig TINY = ModelConfig.tiny();
+    private static final ModelConfig TINY = ModelConfig.tiny();
 
-  @Test
-  void loadsValuesInPlaceKeepingEachParameterAndItsGradient() {
-    try (PolicyModel model = PolicyModel.create(TINY)) {
-      // given every weight set to 0.5
-      Map<String, NDArray> before = model.parameters();
-      Map<String, float[]> halves = new LinkedHashMap<>();
-      before.forEach((name, array) -> {
-        float[] values = new float[Math.toIntExact(array.size())];
-        Arrays.fill(values, 0.5f);
-        halves.put(name, values);
-      });
-      // when
-      PolicyWeights.load(model, halves);
-      // then the sum of squares is 0.25 per scalar
-      assertThat(model.weightNormSquared()).isCloseTo(0.25 * model.parameterCount(), within(1e-3));
-      // and the parameters are the same arrays, still trainable
-      model.parameters().forEach((name, array) -> {
-        assertThat(array).as(name).isSameAs(before.get(name));
-        assertThat(array.hasGradient()).as(name).isTrue();
-      });
+    @Test
+    void loadsValuesInPlaceKeepingEachParameterAndItsGradient() {
+        try (PolicyModel model = PolicyModel.create(TINY)) {
+            // given every weight set to 0.5
+            Map<String, NDArray> before = model.parameters();
+            Map<String, float[]> halves = new LinkedHashMap<>();
+            before.forEach((name, array) -> {
+                float[] values = new float[Math.toIntExact(array.size())];
+                Arrays.fill(values, 0.5f);
+                halves.put(name, values);
+            });
+            // when
+            PolicyWeights.load(model, halves);
+            // then the sum of squares is 0.25 per scalar
+            assertThat(model.weightNormSquared()).isCloseTo(0.25 * model.parameterCount(), within(1e-3));
+            // and the parameters are the same arrays, still trainable
+            model.parameters().forEach((name, array) -> {
+                assertThat(array).as(name).isSameAs(before.get(name));
+                assertThat(array.hasGradient()).as(name).isTrue();
+            });
+        }
     }
-  }
 
-  @Test
-  void exportThenLoadCarriesOneModelsWeightsIntoAnotherOfTheSameShape() {
-    try (PolicyModel source = PolicyModel.create(seeded(1));
-        PolicyModel target = PolicyModel.create(seeded(2))) {
-      // given two differently initialised models
-      assertThat(target.weightNormSquared()).isNotCloseTo(source.weightNormSquared(), within(1e-6));
-      // when
-      PolicyWeights.load(target, PolicyWeights.export(source));
-      // then
-      Map<String, float[]> expected = PolicyWeights.export(source);
-      PolicyWeights.export(target).forEach((name, values) ->
-          assertThat(values).as(name).containsExactly(expected.get(name)));
+    @Test
+    void exportThenLoadCarriesOneModelsWeightsIntoAnotherOfTheSameShape() {
+        try (PolicyModel source = PolicyModel.create(seeded(1));
+                PolicyModel target = PolicyModel.create(seeded(2))) {
+            // given two differently initialised models
+            assertThat(target.weightNormSquared()).isNotCloseTo(source.weightNormSquared(), within(1e-6));
+            // when
+            PolicyWeights.load(target, PolicyWeights.export(source));
+            // then
+            Map<String, float[]> expected = PolicyWeights.export(source);
+            PolicyWeights.export(target)
+                    .forEach((name, values) -> assertThat(values).as(name).containsExactly(expected.get(name)));
+        }
     }
-  }
 
-  @Test
-  void rejectsWeightsWithAMissingParameterNamingIt() {
-    try (PolicyModel model = PolicyModel.create(TINY)) {
-      Map<String, float[]> weights = PolicyWeights.export(model);
-      String first = weights.keySet().iterator().next();
-      weights.remove(first);
-      assertThatThrownBy(() -> PolicyWeights.load(model, weights))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(first).hasMessageContaining("none");
+    @Test
+    void rejectsWeightsWithAMissingParameterNamingIt() {
+        try (PolicyModel model = PolicyModel.create(TINY)) {
+            Map<String, float[]> weights = PolicyWeights.export(model);
+            String first = weights.keySet().iterator().next();
+            weights.remove(first);
+            assertThatThrownBy(() -> PolicyWeights.load(model, weights))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(first)
+                    .hasMessageContaining("none");
+        }
     }
-  }
 
-  private static ModelConfig seeded(long seed) {
-    return new ModelConfig(TINY.layers(), TINY.width(), TINY.heads(), TINY.context(), TINY.mlpRatio(),
-        TINY.positions(), TINY.tiedHead(), seed);
-  }
+    private static ModelConfig seeded(long seed) {
+        return new ModelConfig(
+                TINY.layers(),
+                TINY.width(),
+                TINY.heads(),
+                TINY.context(),
+                TINY.mlpRatio(),
+                TINY.positions(),
+                TINY.tiedHead(),
+                seed);
+    }
 }

@@ -15,64 +15,64 @@ import org.junit.jupiter.api.Test;
 
 class AdamWTest {
 
-  @Test
-  void twoStepsMatchTheAdamWUpdateComputedByHandIncludingDecoupledDecayAndClipping() {
-    // given w (a matrix, so it decays) and loss = sum(w^2), so grad = 2w
-    double lr = 0.1;
-    double wd = 0.5;
-    double b1 = 0.9;
-    double b2 = 0.99;
-    double eps = 1e-8;
-    double maxNorm = 1.0;
-    OptimizerConfig config = new OptimizerConfig(lr, b1, b2, eps, wd, maxNorm, 0);
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
-      NDArray w = manager.create(new float[] {1f, -2f}, new Shape(1, 2));
-      w.setRequiresGradient(true);
-      Map<String, NDArray> params = Map.of("w", w);
-      try (AdamW adam = new AdamW(config, params)) {
-        double[] expected = {1, -2};
-        double[] m = new double[2];
-        double[] v = new double[2];
-        for (int t = 1; t <= 2; t++) {
-          // when
-          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            collector.backward(w.square().sum());
-          }
-          double norm = adam.update(params);
-          // then, by hand
-          double[] g = {2 * expected[0], 2 * expected[1]};
-          double handNorm = Math.sqrt(g[0] * g[0] + g[1] * g[1]);
-          assertThat(norm).isCloseTo(handNorm, within(1e-4));
-          double clip = handNorm > maxNorm ? maxNorm / (handNorm + 1e-6) : 1;
-          for (int i = 0; i < 2; i++) {
-            double gi = g[i] * clip;
-            m[i] = b1 * m[i] + (1 - b1) * gi;
-            v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-            double mh = m[i] / (1 - Math.pow(b1, t));
-            double vh = v[i] / (1 - Math.pow(b2, t));
-            expected[i] = expected[i] * (1 - lr * wd) - lr * mh / (Math.sqrt(vh) + eps);
-          }
-          float[] actual = w.toFloatArray();
-          assertThat((double) actual[0]).isCloseTo(expected[0], within(1e-5));
-          assertThat((double) actual[1]).isCloseTo(expected[1], within(1e-5));
+    @Test
+    void twoStepsMatchTheAdamWUpdateComputedByHandIncludingDecoupledDecayAndClipping() {
+        // given w (a matrix, so it decays) and loss = sum(w^2), so grad = 2w
+        double lr = 0.1;
+        double wd = 0.5;
+        double b1 = 0.9;
+        double b2 = 0.99;
+        double eps = 1e-8;
+        double maxNorm = 1.0;
+        OptimizerConfig config = new OptimizerConfig(lr, b1, b2, eps, wd, maxNorm, 0);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            NDArray w = manager.create(new float[] {1f, -2f}, new Shape(1, 2));
+            w.setRequiresGradient(true);
+            Map<String, NDArray> params = Map.of("w", w);
+            try (AdamW adam = new AdamW(config, params)) {
+                double[] expected = {1, -2};
+                double[] m = new double[2];
+                double[] v = new double[2];
+                for (int t = 1; t <= 2; t++) {
+                    // when
+                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                        collector.backward(w.square().sum());
+                    }
+                    double norm = adam.update(params);
+                    // then, by hand
+                    double[] g = {2 * expected[0], 2 * expected[1]};
+                    double handNorm = Math.sqrt(g[0] * g[0] + g[1] * g[1]);
+                    assertThat(norm).isCloseTo(handNorm, within(1e-4));
+                    double clip = handNorm > maxNorm ? maxNorm / (handNorm + 1e-6) : 1;
+                    for (int i = 0; i < 2; i++) {
+                        double gi = g[i] * clip;
+                        m[i] = b1 * m[i] + (1 - b1) * gi;
+                        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+                        double mh = m[i] / (1 - Math.pow(b1, t));
+                        double vh = v[i] / (1 - Math.pow(b2, t));
+                        expected[i] = expected[i] * (1 - lr * wd) - lr * mh / (Math.sqrt(vh) + eps);
+                    }
+                    float[] actual = w.toFloatArray();
+                    assertThat((double) actual[0]).isCloseTo(expected[0], within(1e-5));
+                    assertThat((double) actual[1]).isCloseTo(expected[1], within(1e-5));
+                }
+                assertThat(adam.step()).isEqualTo(2);
+                try (NDArray grad = w.getGradient()) {
+                    float[] g = grad.toFloatArray();
+                    assertThat(Math.abs(g[0]) + Math.abs(g[1])).isZero();
+                }
+            }
         }
-        assertThat(adam.step()).isEqualTo(2);
-        try (NDArray grad = w.getGradient()) {
-          float[] g = grad.toFloatArray();
-          assertThat(Math.abs(g[0]) + Math.abs(g[1])).isZero();
-        }
-      }
     }
-  }
 
-  @Test
-  void warmUpRisesLinearlyToThePeakRate() {
-    // given
-    OptimizerConfig config = OptimizerConfig.defaults().withSchedule(1e-3, 4);
-    // then
-    assertThat(config.learningRateAt(1)).isCloseTo(0.25e-3, within(1e-12));
-    assertThat(config.learningRateAt(2)).isCloseTo(0.5e-3, within(1e-12));
-    assertThat(config.learningRateAt(4)).isCloseTo(1e-3, within(1e-12));
-    assertThat(config.learningRateAt(100)).isCloseTo(1e-3, within(1e-12));
-  }
+    @Test
+    void warmUpRisesLinearlyToThePeakRate() {
+        // given
+        OptimizerConfig config = OptimizerConfig.defaults().withSchedule(1e-3, 4);
+        // then
+        assertThat(config.learningRateAt(1)).isCloseTo(0.25e-3, within(1e-12));
+        assertThat(config.learningRateAt(2)).isCloseTo(0.5e-3, within(1e-12));
+        assertThat(config.learningRateAt(4)).isCloseTo(1e-3, within(1e-12));
+        assertThat(config.learningRateAt(100)).isCloseTo(1e-3, within(1e-12));
+    }
 }

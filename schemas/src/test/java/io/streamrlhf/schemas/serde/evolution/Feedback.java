@@ -47,8 +47,7 @@ public final class Feedback extends SpecificRecordBase {
     public Conversion<?> getConversion(int field) {
         // Specific writers and readers ask the record, not the model, which field converts.
         Schema schema = SCHEMA$.getFields().get(field).schema();
-        return schema.getLogicalType() == null ? null
-                : MODEL$.getConversionFor(schema.getLogicalType());
+        return schema.getLogicalType() == null ? null : MODEL$.getConversionFor(schema.getLogicalType());
     }
 
     @Override
