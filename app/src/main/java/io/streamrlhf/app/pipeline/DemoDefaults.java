@@ -65,6 +65,10 @@ public final class DemoDefaults {
         defaults.put("kto.user.labels.per.hour", "2000");
         defaults.put("streams.state.store", "IN_MEMORY");
         defaults.put("streams.instance.id", "local");
+        // Static membership for the demo's other consumer groups too: after kill -9 a restarted member takes its
+        // partitions back at once instead of waiting out the dead member's session (45 s).
+        defaults.put("users.kafka.group.instance.id", "local-users");
+        defaults.put("sampler.kafka.group.instance.id", "local-sampler");
         defaults.put("prompts.rate.per.second", "4");
         defaults.put("judge.format.chat", chatFormat());
         defaults.put("judge.format.arithmetic", "-?\\d{1,7}");
