@@ -400,7 +400,7 @@ public final class KtoThroughputBenchmark {
     /**
      * Deletes the topics of a finished run (inputs, outputs and the application's internal topics) and so its logs:
      * a run of a million events writes gigabytes, which left in place may slow later runs through the page cache and
-     * its write-back (in run 26, which kept them, the pipelines lost speed round after round).
+     * its write-back (pipelines then lose speed round after round).
      */
     private void dropTopics(String prefix) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -819,8 +819,7 @@ public final class KtoThroughputBenchmark {
     /**
      * Runs {@code topology} over {@code events} preloaded feedback events (and their responses) and returns feedback
      * events per second, from the first to the last of {@code expected} records committed to {@code output}. Closing
-     * the application is not timed; its duration is printed. (Until run 14 of 2026-11-28 the clock ran on through
-     * the close, which the plain passthrough's did not.)
+     * the application is not timed, as the plain passthrough's close is not; its duration is printed.
      */
     private double timedStreams(
             String kind,
