@@ -6,6 +6,7 @@ import io.streamrlhf.app.StreamRlhf;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
@@ -41,35 +42,24 @@ class TopicsCommandIT {
         StringWriter first = new StringWriter();
         StringWriter second = new StringWriter();
 
-        int created = run(
-                first,
-                "topics",
-                "create",
-                "--set",
-                bootstrap,
-                "--set",
-                "topic.feedback=t.feedback",
-                "--set",
-                "topic.monitor.events=t.monitor",
-                "--set",
-                "topic.schemas=t.schemas",
-                "--set",
-                "topics.partitions=2");
-        int again = run(
-                second,
-                "topics",
-                "create",
-                "--set",
-                bootstrap,
-                "--set",
-                "topic.feedback=t.feedback",
-                "--set",
-                "topic.monitor.events=t.monitor",
-                "--set",
-                "topic.schemas=t.schemas",
-                "--set",
-                "topics.partitions=2",
-                "--fail-on-mismatch");
+        String[] args = {
+            "topics",
+            "create",
+            "--set",
+            bootstrap,
+            "--set",
+            "topic.feedback=t.feedback",
+            "--set",
+            "topic.monitor.events=t.monitor",
+            "--set",
+            "topic.schemas=t.schemas",
+            "--set",
+            "topics.partitions=2"
+        };
+        int created = run(first, args);
+        String[] strict = Arrays.copyOf(args, args.length + 1);
+        strict[args.length] = "--fail-on-mismatch";
+        int again = run(second, strict);
 
         assertThat(created).isZero();
         assertThat(first.toString())

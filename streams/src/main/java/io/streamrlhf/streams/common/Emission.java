@@ -2,6 +2,9 @@ package io.streamrlhf.streams.common;
 
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.streams.avro.MonitorEvent;
+import io.streamrlhf.streams.avro.MonitorKind;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * What a processor emits: a data record for the next step, a monitor event, or a dead letter. Processors forward
@@ -31,5 +34,21 @@ public sealed interface Emission<T> {
 
     static <T> Emission<T> dead(byte[] key, DeadLetter letter) {
         return new Dead<>(key, letter);
+    }
+
+    /**
+     * Forwards a dead letter and the monitor event that counts it against {@code policyVersion} (-1 when unknown):
+     * the two records every rejected input emits, under one key and timestamp.
+     */
+    static <T> void forwardDead(
+            ProcessorContext<String, Emission<T>> context,
+            String key,
+            byte[] rawKey,
+            DeadLetter letter,
+            long policyVersion,
+            long timestamp) {
+        context.forward(new Record<>(key, dead(rawKey, letter), timestamp));
+        context.forward(
+                new Record<>(key, monitor(new MonitorEvent(policyVersion, MonitorKind.DEAD_LETTER, 0.0)), timestamp));
     }
 }

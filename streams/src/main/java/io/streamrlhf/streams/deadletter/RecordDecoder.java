@@ -2,8 +2,6 @@ package io.streamrlhf.streams.deadletter;
 
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.schemas.serde.RecordDecodeException;
-import io.streamrlhf.streams.avro.MonitorEvent;
-import io.streamrlhf.streams.avro.MonitorKind;
 import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Sourced;
 import java.nio.charset.StandardCharsets;
@@ -139,11 +137,6 @@ public final class RecordDecoder<V> implements Processor<byte[], byte[], String,
                 record.value(),
                 context.currentSystemTimeMs());
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        context.forward(
-                new Record<String, Emission<Sourced<V>>>(key, Emission.dead(record.key(), letter), record.timestamp()));
-        context.forward(new Record<String, Emission<Sourced<V>>>(
-                key,
-                Emission.monitor(new MonitorEvent(policyVersion, MonitorKind.DEAD_LETTER, 0.0)),
-                record.timestamp()));
+        Emission.forwardDead(context, key, record.key(), letter, policyVersion, record.timestamp());
     }
 }

@@ -5,8 +5,6 @@ import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.streams.avro.DerivedPromptState;
 import io.streamrlhf.streams.avro.DerivedResponse;
 import io.streamrlhf.streams.avro.KtoDecision;
-import io.streamrlhf.streams.avro.MonitorEvent;
-import io.streamrlhf.streams.avro.MonitorKind;
 import io.streamrlhf.streams.avro.SourceOffset;
 import io.streamrlhf.streams.common.AvroSize;
 import io.streamrlhf.streams.common.Emission;
@@ -191,20 +189,14 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         List<SourceOffset> offsets = d.getSourceOffsets();
         SourceOffset at = offsets.isEmpty() ? null : offsets.get(offsets.size() - 1);
         ByteBuffer key = ByteBuffer.wrap(d.getResponseId().getBytes(StandardCharsets.UTF_8));
-        context.forward(new Record<>(
+        Emission.forwardDead(
+                context,
                 d.getPromptId(),
-                Emission.dead(
-                        DeadLetters.toBytes(key),
-                        DeadLetters.of(
-                                DeadLetterReason.PROMPT_STATE_LIMIT,
-                                detail,
-                                at,
-                                key,
-                                null,
-                                context.currentSystemTimeMs())),
-                now));
-        context.forward(new Record<>(
-                d.getPromptId(), Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)), now));
+                DeadLetters.toBytes(key),
+                DeadLetters.of(
+                        DeadLetterReason.PROMPT_STATE_LIMIT, detail, at, key, null, context.currentSystemTimeMs()),
+                -1L,
+                now);
     }
 
     private void punctuate(long now) {

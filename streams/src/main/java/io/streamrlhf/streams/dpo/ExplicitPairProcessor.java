@@ -3,8 +3,6 @@ package io.streamrlhf.streams.dpo;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PairwisePreference;
-import io.streamrlhf.streams.avro.MonitorEvent;
-import io.streamrlhf.streams.avro.MonitorKind;
 import io.streamrlhf.streams.avro.PendingPreference;
 import io.streamrlhf.streams.avro.ResponseSnapshot;
 import io.streamrlhf.streams.common.Emission;
@@ -148,24 +146,21 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
                 case "Q" -> {
                     PendingPreference p = preferences.get(key);
                     if (p != null && !p.getEmitted()) {
-                        context.forward(new Record<>(
+                        Emission.forwardDead(
+                                context,
                                 p.getPromptId(),
-                                Emission.dead(
-                                        DeadLetters.toBytes(p.getRawKey()),
-                                        DeadLetters.of(
-                                                DeadLetterReason.RESPONSE_NOT_FOUND,
-                                                "preference " + p.getPreferenceId()
-                                                        + " names responses that did not both arrive within "
-                                                        + "dpo.preference.buffer",
-                                                p.getOffset(),
-                                                p.getRawKey(),
-                                                p.getRawValue(),
-                                                context.currentSystemTimeMs())),
-                                now));
-                        context.forward(new Record<>(
-                                p.getPromptId(),
-                                Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)),
-                                now));
+                                DeadLetters.toBytes(p.getRawKey()),
+                                DeadLetters.of(
+                                        DeadLetterReason.RESPONSE_NOT_FOUND,
+                                        "preference " + p.getPreferenceId()
+                                                + " names responses that did not both arrive within "
+                                                + "dpo.preference.buffer",
+                                        p.getOffset(),
+                                        p.getRawKey(),
+                                        p.getRawValue(),
+                                        context.currentSystemTimeMs()),
+                                -1L,
+                                now);
                         preferences.delete(key);
                     }
                 }

@@ -156,22 +156,19 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
     private void reject(ResponseSnapshot r, String detail, long now) {
         log.debug("Rollout {} not judged: {}", r.getResponseId(), detail);
         ByteBuffer key = ByteBuffer.wrap(r.getResponseId().getBytes(StandardCharsets.UTF_8));
-        context.forward(new Record<>(
+        Emission.forwardDead(
+                context,
                 r.getPromptId(),
-                Emission.dead(
-                        DeadLetters.toBytes(key),
-                        DeadLetters.of(
-                                DeadLetterReason.ROLLOUT_GROUP_LIMIT,
-                                detail,
-                                r.getOffset(),
-                                key,
-                                null,
-                                context.currentSystemTimeMs())),
-                now));
-        context.forward(new Record<>(
-                r.getPromptId(),
-                Emission.monitor(new MonitorEvent(r.getPolicyVersion(), MonitorKind.DEAD_LETTER, 0.0)),
-                now));
+                DeadLetters.toBytes(key),
+                DeadLetters.of(
+                        DeadLetterReason.ROLLOUT_GROUP_LIMIT,
+                        detail,
+                        r.getOffset(),
+                        key,
+                        null,
+                        context.currentSystemTimeMs()),
+                r.getPolicyVersion(),
+                now);
     }
 
     private void close(String key, RolloutGroup group, long now) {

@@ -406,23 +406,22 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                 reason,
                 detail);
         String key = sourced.rawKey() == null ? null : new String(sourced.rawKey(), StandardCharsets.UTF_8);
-        context.forward(new Record<>(
+        Emission.forwardDead(
+                context,
                 key,
-                Emission.dead(
+                sourced.rawKey(),
+                DeadLetters.of(
+                        reason,
+                        DeadLetters.VALIDATION,
+                        detail,
+                        sourced.topic(),
+                        sourced.partition(),
+                        sourced.offset(),
                         sourced.rawKey(),
-                        DeadLetters.of(
-                                reason,
-                                DeadLetters.VALIDATION,
-                                detail,
-                                sourced.topic(),
-                                sourced.partition(),
-                                sourced.offset(),
-                                sourced.rawKey(),
-                                sourced.rawValue(),
-                                context.currentSystemTimeMs())),
-                now));
-        context.forward(new Record<>(
-                key, Emission.monitor(new MonitorEvent(policyVersion, MonitorKind.DEAD_LETTER, 0.0)), now));
+                        sourced.rawValue(),
+                        context.currentSystemTimeMs()),
+                policyVersion,
+                now);
     }
 
     /**
@@ -511,24 +510,21 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         List<PendingFeedback> keep = new ArrayList<>();
         for (PendingFeedback p : state.getEarly()) {
             if (p.getRecordTime() + buffer <= now) {
-                context.forward(new Record<>(
+                Emission.forwardDead(
+                        context,
                         state.getResponseId(),
-                        Emission.dead(
-                                DeadLetters.toBytes(p.getRawKey()),
-                                DeadLetters.of(
-                                        DeadLetterReason.RESPONSE_NOT_FOUND,
-                                        "feedback " + p.getFeedbackId()
-                                                + " names response " + state.getResponseId()
-                                                + ", which did not arrive within kto.early.feedback.buffer or has expired",
-                                        p.getOffset(),
-                                        p.getRawKey(),
-                                        p.getRawValue(),
-                                        context.currentSystemTimeMs())),
-                        now));
-                context.forward(new Record<>(
-                        state.getResponseId(),
-                        Emission.monitor(new MonitorEvent(-1L, MonitorKind.DEAD_LETTER, 0.0)),
-                        now));
+                        DeadLetters.toBytes(p.getRawKey()),
+                        DeadLetters.of(
+                                DeadLetterReason.RESPONSE_NOT_FOUND,
+                                "feedback " + p.getFeedbackId()
+                                        + " names response " + state.getResponseId()
+                                        + ", which did not arrive within kto.early.feedback.buffer or has expired",
+                                p.getOffset(),
+                                p.getRawKey(),
+                                p.getRawValue(),
+                                context.currentSystemTimeMs()),
+                        -1L,
+                        now);
             } else {
                 keep.add(p);
             }
