@@ -17,7 +17,7 @@ import java.util.Random;
 /**
  * Batched text generation from a {@link PolicyModel} with a key-value cache: the prompts (left-padded to one
  * length) run through the model once, then each step runs only the newly sampled token of each row against the
- * cached keys and values. Each row stops at the end token, at {@code maxTokens} or at the model's context, and
+ * cached keys and values. Each row stops at any of its tokenizer's end tokens, at {@code maxTokens} or at the model's context, and
  * never emits the tokens its tokenizer suppresses. Next tokens are picked through
  * {@link LogitsProcessorList#forSampling}. Not thread-safe (the model is not).
  *
@@ -104,7 +104,7 @@ public final class Generator {
                         continue;
                     }
                     int token = sampler.sample(next, r * vocab, vocab, logprobs.get(r));
-                    if (token == tokenizer.eosId()) {
+                    if (tokenizer.isEos(token)) {
                         done[r] = true;
                         continue;
                     }

@@ -4,17 +4,35 @@ package io.streamrlhf.trainer.tokenizer;
  * Text to token ids and back, in the layout the model trains and generates with: a prompt prefix that a
  * completion is generated after, and (prompt, completion) pairs whose completion tokens are scored.
  *
- * <p>{@link ByteTokenizer} is the implementation used today; a subword tokenizer (e.g. one loaded from a Hugging
- * Face {@code tokenizer.json}) plugs in behind the same interface. A model's vocabulary size comes from its
- * tokenizer, so a checkpoint must be loaded with the tokenizer it was trained with.
+ * <p>{@link ByteTokenizer} serves the tiny demo model; {@link HfTokenizer} loads a Hugging Face model directory's
+ * {@code tokenizer.json} and chat template. A model's vocabulary size comes from its tokenizer, so a checkpoint
+ * must be loaded with the tokenizer it was trained with.
  */
 public interface Tokenizer {
 
     /** Number of token ids, special tokens included: the model's vocabulary size. */
     int vocabSize();
 
-    /** The end token: generation stops when it is sampled, and an ended completion is scored up to it. */
+    /** The end token: an ended completion is closed with it, and is scored up to and including it. */
     int eosId();
+
+    /**
+     * Every token generation stops at, {@link #eosId()} first (chat models end a turn with one token and a
+     * document with another).
+     */
+    default int[] eosIds() {
+        return new int[] {eosId()};
+    }
+
+    /** Whether generation stops at {@code id}: one of {@link #eosIds()}. */
+    default boolean isEos(int id) {
+        for (int eos : eosIds()) {
+            if (eos == id) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** The padding token, which batches and generation fill unused positions with. */
     int padId();

@@ -90,7 +90,7 @@ public final class UncachedGenerator {
                     continue;
                 }
                 int next = sampler.sample(all, (r * width + lengths[r] - 1) * vocab, vocab, logprobs.get(r));
-                if (next == tokenizer.eosId()) {
+                if (tokenizer.isEos(next)) {
                     done[r] = true;
                     continue;
                 }
