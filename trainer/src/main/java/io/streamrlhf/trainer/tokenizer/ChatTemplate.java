@@ -38,8 +38,14 @@ import jinjava.javax.el.CompositeELResolver;
  *   <li>{@code tojson} in Jinjava is compact; transformers' is Python's {@code json.dumps} ({@code ", "} and
  *       {@code ": "}, key order kept, non-ASCII kept, optional {@code indent}).
  *   <li>{@code raise_exception(message)} and {@code strftime_now(format)}, which transformers adds, exist.
+ *   <li>Keyword arguments: Jinjava binds {@code namespace(n=a - 1)} as {@code (n=a) - 1}; the pre-pass
+ *       parenthesizes every keyword argument's value.
+ *   <li>Printing: Jinjava prints {@code true} and {@code [a, 1]}; every {@code {{ ... }}} goes through
+ *       {@link PythonStr} to print {@code True} and {@code ['a', 1]}. A null still prints as nothing (Jinja2
+ *       prints {@code None}), since Jinjava cannot tell {@code none} from undefined.
+ *   <li>Jinjava interprets template syntax found in a printed value (a user writing <code>{{ 7 * 6 }}</code>
+ *       in a message would get it evaluated); that is switched off.
  *   <li>Jinja2's whitespace rules (transformers renders with {@code trim_blocks} and {@code lstrip_blocks}),
- *       natural operator precedence (Jinjava otherwise binds {@code namespace(b=n - 1)} as {@code (b=n) - 1}),
  *       dict keys evaluated and maps iterated by key, as Jinja2 does.
  * </ul>
  *
@@ -141,7 +147,6 @@ public final class ChatTemplate {
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withEvaluateMapKeys(true)
                         .withIterateOverMapKeys(true)
-                        .withUsePyishObjectMapper(true)
                         .withUseNaturalOperatorPrecedence(true)
                         .withParseWhitespaceControlStrictly(true)
                         .withAllowAdjacentTextNodes(true)

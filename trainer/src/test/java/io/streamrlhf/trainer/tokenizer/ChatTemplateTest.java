@@ -149,6 +149,13 @@ class ChatTemplateTest {
     }
 
     @Test
+    void printsControlCharactersAsTheyAre() {
+        assertThat(ChatTemplate.of("{{ messages[0].content }}", Map.of())
+                        .render(List.of(ChatMessage.user("a\u001eb\u0006c\u0000")), false, null))
+                .isEqualTo("a\u001eb\u0006c\u0000");
+    }
+
+    @Test
     void neverInterpretsTemplateSyntaxInsideAMessage() {
         assertHandled(
                 "{{ messages[0].content }}",
