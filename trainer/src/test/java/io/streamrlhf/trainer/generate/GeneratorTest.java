@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 import io.streamrlhf.trainer.config.ModelConfig;
 import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
+import io.streamrlhf.trainer.tokenizer.EncodedPair;
+import io.streamrlhf.trainer.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -123,5 +125,73 @@ class GeneratorTest {
     void noPromptsGiveNoGenerations() {
         assertThat(generator.generate(List.of(), SamplingConfig.defaults(), new Random(1)))
                 .isEmpty();
+    }
+
+    /** The byte vocabulary with every byte 'a'-'z' also an end token, as chat models have several. */
+    private static final class SeveralEnds implements Tokenizer {
+        private final ByteTokenizer bytes = new ByteTokenizer();
+
+        @Override
+        public int vocabSize() {
+            return bytes.vocabSize();
+        }
+
+        @Override
+        public int eosId() {
+            return ByteTokenizer.EOS;
+        }
+
+        @Override
+        public int[] eosIds() {
+            int[] ids = new int[27];
+            ids[0] = ByteTokenizer.EOS;
+            for (int c = 'a'; c <= 'z'; c++) {
+                ids[1 + c - 'a'] = c;
+            }
+            return ids;
+        }
+
+        @Override
+        public int padId() {
+            return bytes.padId();
+        }
+
+        @Override
+        public int[] suppressedIds() {
+            return bytes.suppressedIds();
+        }
+
+        @Override
+        public int[] encodePrompt(String prompt, int maxTokens) {
+            return bytes.encodePrompt(prompt, maxTokens);
+        }
+
+        @Override
+        public EncodedPair encodePair(String prompt, String completion, int maxTokens, boolean ended) {
+            return bytes.encodePair(prompt, completion, maxTokens, ended);
+        }
+
+        @Override
+        public String decode(int[] ids) {
+            return bytes.decode(ids);
+        }
+    }
+
+    @Test
+    void stopsAtAnyOfTheTokenizersEndTokens() {
+        // given a model whose tokenizer ends a completion at EOS or at any lower-case letter
+        try (PolicyModel several = PolicyModel.create(ModelConfig.tiny(), model.device(), new SeveralEnds())) {
+            List<Generation> out = new Generator(several)
+                    .generate(List.of("a", "b", "c", "d"), new SamplingConfig(1.0, 1.0, 64), new Random(3));
+            // then no completion holds one of them, and those that stopped early stopped at one
+            for (Generation g : out) {
+                for (int token : g.tokens()) {
+                    assertThat(token >= 'a' && token <= 'z' || token == ByteTokenizer.EOS)
+                            .as("token %d", token)
+                            .isFalse();
+                }
+            }
+            assertThat(out).anyMatch(g -> g.tokens().length < 64);
+        }
     }
 }
