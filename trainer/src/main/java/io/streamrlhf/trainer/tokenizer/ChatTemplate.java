@@ -4,12 +4,14 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.InterpretException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.objects.date.StrftimeFormatter;
+import com.hubspot.jinjava.tree.Node;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,8 +52,8 @@ import jinjava.javax.el.CompositeELResolver;
  * </ul>
  *
  * <p>Rendering fails with {@link ChatTemplateException} on any template error (including the template's own
- * {@code raise_exception}) instead of returning partial text. The parsed engine is built once per template and
- * is safe to share between threads.
+ * {@code raise_exception}) instead of returning partial text; a template that does not parse fails when it is
+ * created. The template is parsed once; rendering is safe from several threads at once.
  */
 public final class ChatTemplate {
 
@@ -61,12 +63,23 @@ public final class ChatTemplate {
     private final String rewritten;
     private final Map<String, Object> specialTokens;
     private final Jinjava engine;
+    private final Node tree;
 
     private ChatTemplate(String source, Map<String, String> specialTokens) {
         this.source = source;
         this.rewritten = rewrite(source);
         this.specialTokens = new HashMap<>(specialTokens);
         this.engine = newEngine();
+        JinjavaInterpreter parser = engine.newInterpreter();
+        JinjavaInterpreter.pushCurrent(parser);
+        try {
+            this.tree = parser.parse(rewritten);
+        } catch (InterpretException e) {
+            throw new ChatTemplateException("chat template does not parse: " + e.getMessage());
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+        failOnErrors(parser.getErrors(), "chat template does not parse: ");
     }
 
     /**
@@ -112,17 +125,33 @@ public final class ChatTemplate {
     public String render(Map<String, ?> variables) {
         Map<String, Object> bindings = new HashMap<>(specialTokens);
         bindings.putAll(variables);
-        RenderResult result = engine.renderForResult(rewritten, bindings);
+        // As Jinjava's own renderForResult, but on the tree parsed once instead of parsing the text every time.
+        Context context = new Context(
+                engine.getGlobalContext(), bindings, engine.getGlobalConfig().getDisabled());
+        JinjavaInterpreter interpreter = new JinjavaInterpreter(engine, context, engine.getGlobalConfig());
+        JinjavaInterpreter.pushCurrent(interpreter);
+        String output;
+        try {
+            output = interpreter.render(tree);
+        } catch (InterpretException e) {
+            throw new ChatTemplateException("chat template failed: " + e.getMessage());
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+        failOnErrors(interpreter.getErrors(), "chat template failed: ");
+        return output;
+    }
+
+    private static void failOnErrors(List<TemplateError> found, String prefix) {
         List<String> errors = new ArrayList<>();
-        for (TemplateError e : result.getErrors()) {
+        for (TemplateError e : found) {
             if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
                 errors.add(describe(e));
             }
         }
         if (!errors.isEmpty()) {
-            throw new ChatTemplateException("chat template failed: " + String.join("; ", errors));
+            throw new ChatTemplateException(prefix + String.join("; ", errors));
         }
-        return result.getOutput();
     }
 
     private static String describe(TemplateError e) {

@@ -13,6 +13,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -187,6 +191,35 @@ class ChatTemplateTest {
         assertThatThrownBy(
                         () -> ChatTemplate.of("before{% if %}after", Map.of()).render(Map.of()))
                 .isInstanceOf(ChatTemplateException.class);
+    }
+
+    @Test
+    void rendersTheSameFromSeveralThreadsAtOnce() throws Exception {
+        ChatTemplate template = ChatTemplate.of(qwen3Template(), Map.of("eos_token", "<|im_end|>"));
+        List<ChatMessage> base = List.of(ChatMessage.system("s"), ChatMessage.user("u"), ChatMessage.assistant("a"));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> runs = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        String user = "thread " + thread + " turn " + i;
+                        String text = template.render(List.of(base.get(0), ChatMessage.user(user)), true, null);
+                        if (!text.equals("<|im_start|>system\ns<|im_end|>\n<|im_start|>user\n" + user
+                                + "<|im_end|>\n<|im_start|>assistant\n")) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (Future<Boolean> run : runs) {
+                assertThat(run.get(60, TimeUnit.SECONDS)).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
