@@ -331,6 +331,45 @@ class ChatTemplateTest {
     }
 
     @Test
+    void rendersQwen3ToolsAndToolCallsExactlyAsJinja2() throws IOException {
+        PythonJinja.assumeAvailable();
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("city", Map.of("type", "string", "description", "Città, e.g. \"Zürich\""));
+        Map<String, Object> function = new LinkedHashMap<>();
+        function.put("name", "get_weather");
+        function.put("description", "Weather <now> & later");
+        function.put("parameters", Map.of("type", "object", "properties", properties));
+        Map<String, Object> call = new LinkedHashMap<>();
+        call.put("name", "get_weather");
+        call.put("arguments", Map.of("city", "Zürich"));
+        Map<String, Object> assistant = new LinkedHashMap<>();
+        assistant.put("role", "assistant");
+        assistant.put("content", "");
+        assistant.put("tool_calls", List.of(Map.of("type", "function", "function", call)));
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("tools", List.of(Map.of("type", "function", "function", function)));
+        v.put(
+                "messages",
+                List.of(
+                        Map.of("role", "system", "content", "Use tools."),
+                        Map.of("role", "user", "content", "Weather in Zürich?"),
+                        assistant,
+                        Map.of("role", "tool", "content", "{\"temp\": 21}"),
+                        Map.of("role", "tool", "content", "sunny")));
+        v.put("add_generation_prompt", true);
+        v.put("eos_token", "<|im_end|>");
+        String source = qwen3Template();
+        String python = PythonJinja.renderOne(source, v);
+        assertThat(ChatTemplate.of(source, Map.of()).render(v)).isEqualTo(python);
+        assertThat(python)
+                .contains("{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"")
+                .contains(
+                        "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Zürich\"}}\n</tool_call>")
+                .contains(
+                        "<|im_start|>user\n<tool_response>\n{\"temp\": 21}\n</tool_response>\n<tool_response>\nsunny");
+    }
+
+    @Test
     void rendersTheByteTokenizersTemplateAsJinja2() {
         PythonJinja.assumeAvailable();
         ChatTemplate template =
