@@ -34,7 +34,7 @@ final class PythonJson {
         } else if (value instanceof CharSequence s) {
             string(out, s.toString());
         } else if (value instanceof Map<?, ?> map) {
-            open(out, '{', map.isEmpty());
+            out.append('{');
             int i = 0;
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 separate(out, i++, indent, depth + 1);
@@ -62,10 +62,6 @@ final class PythonJson {
         } else {
             string(out, value.toString());
         }
-    }
-
-    private static void open(StringBuilder out, char bracket, boolean empty) {
-        out.append(bracket);
     }
 
     private static void separate(StringBuilder out, int index, Integer indent, int depth) {

@@ -23,6 +23,9 @@ final class PythonStringMethods extends ELResolver {
     /** The method name that slices rewrite to. */
     static final String SLICE = "py_slice";
 
+    /** What a method this resolver does not know returns, to leave it to the next resolver. */
+    private static final Object NOT_HANDLED = new Object();
+
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
         if (base == null || !(method instanceof String name)) {
@@ -43,8 +46,6 @@ final class PythonStringMethods extends ELResolver {
         context.setPropertyResolved(true);
         return result;
     }
-
-    private static final Object NOT_HANDLED = new Object();
 
     private static Object stringMethod(String s, String name, Object[] args) {
         return switch (name) {
