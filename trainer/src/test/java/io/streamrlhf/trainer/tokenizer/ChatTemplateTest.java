@@ -334,28 +334,28 @@ class ChatTemplateTest {
     void rendersQwen3ToolsAndToolCallsExactlyAsJinja2() throws IOException {
         PythonJinja.assumeAvailable();
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put("city", Map.of("type", "string", "description", "Città, e.g. \"Zürich\""));
+        properties.put("city", ordered("type", "string", "description", "Città, e.g. \"Zürich\""));
         Map<String, Object> function = new LinkedHashMap<>();
         function.put("name", "get_weather");
         function.put("description", "Weather <now> & later");
-        function.put("parameters", Map.of("type", "object", "properties", properties));
+        function.put("parameters", ordered("type", "object", "properties", properties));
         Map<String, Object> call = new LinkedHashMap<>();
         call.put("name", "get_weather");
-        call.put("arguments", Map.of("city", "Zürich"));
+        call.put("arguments", ordered("city", "Zürich"));
         Map<String, Object> assistant = new LinkedHashMap<>();
         assistant.put("role", "assistant");
         assistant.put("content", "");
-        assistant.put("tool_calls", List.of(Map.of("type", "function", "function", call)));
+        assistant.put("tool_calls", List.of(ordered("type", "function", "function", call)));
         Map<String, Object> v = new LinkedHashMap<>();
-        v.put("tools", List.of(Map.of("type", "function", "function", function)));
+        v.put("tools", List.of(ordered("type", "function", "function", function)));
         v.put(
                 "messages",
                 List.of(
-                        Map.of("role", "system", "content", "Use tools."),
-                        Map.of("role", "user", "content", "Weather in Zürich?"),
+                        ordered("role", "system", "content", "Use tools."),
+                        ordered("role", "user", "content", "Weather in Zürich?"),
                         assistant,
-                        Map.of("role", "tool", "content", "{\"temp\": 21}"),
-                        Map.of("role", "tool", "content", "sunny")));
+                        ordered("role", "tool", "content", "{\"temp\": 21}"),
+                        ordered("role", "tool", "content", "sunny")));
         v.put("add_generation_prompt", true);
         v.put("eos_token", "<|im_end|>");
         String source = qwen3Template();
@@ -367,6 +367,15 @@ class ChatTemplateTest {
                         "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Zürich\"}}\n</tool_call>")
                 .contains(
                         "<|im_start|>user\n<tool_response>\n{\"temp\": 21}\n</tool_response>\n<tool_response>\nsunny");
+    }
+
+    /** A map that keeps the order of its keys, as Python's dict does, so the expected JSON is deterministic. */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
     }
 
     @Test
