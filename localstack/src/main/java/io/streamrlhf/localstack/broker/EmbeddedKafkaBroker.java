@@ -113,6 +113,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         props.put("num.network.threads", "2");
         props.put("num.io.threads", "4");
+        // After a crash the controller keeps the dead incarnation's registration alive for one broker session,
+        // and refuses the restarted broker until it expires: the default 9 s would be most of a kill -9 restart.
+        props.put("broker.session.timeout.ms", "3000");
+        props.put("broker.heartbeat.interval.ms", "500");
         overrides.forEach((k, v) -> {
             if (!k.equals("port")) {
                 props.put(k, v);

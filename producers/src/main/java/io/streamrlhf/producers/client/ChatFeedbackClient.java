@@ -23,6 +23,12 @@ import java.util.concurrent.CompletableFuture;
  * {@link PublishException#await}. Keys follow ARCHITECTURE.md: responses and feedback by response id,
  * preferences by prompt id. Thread-safe; share one instance per process and close it on shutdown.
  *
+ * <p><b>Retries.</b> Each event gets its id and event time once, when it is built. The producer already retries
+ * inside Kafka's delivery timeout without duplicates; when a write still fails with a
+ * {@linkplain PublishException.Reason#retriable() retriable} reason, it may or may not have landed, and
+ * {@link #retry(PublishException)} sends the very same event again: the streams drop the second copy by its id.
+ * Building a new event instead (a new call to {@link #thumbsUp} and so on) would give it a new id and count twice.
+ *
  * <pre>{@code
  * try (ChatFeedbackClient client = ChatFeedbackClient.connect(ClientConfig.fromProperties(props))) {
  *     String responseId = client.recordResponse(ChatResponse.of(promptId, prompt, completion)).join();
@@ -67,6 +73,11 @@ public final class ChatFeedbackClient implements AutoCloseable {
 
     /** Records a response a user saw; completes with its response id (the given one, or a generated one). */
     public CompletableFuture<String> recordResponse(ChatResponse response) {
+        return send(responseEvent(response));
+    }
+
+    /** The event {@link #recordResponse} writes, built (id and event time fixed) but not sent. */
+    public ClientEvent responseEvent(ChatResponse response) {
         String responseId = response.responseId() != null ? response.responseId() : newId();
         ResponseGenerated event = ResponseGenerated.newBuilder()
                 .setResponseId(responseId)
@@ -81,12 +92,49 @@ public final class ChatFeedbackClient implements AutoCloseable {
                 .setTask(response.task())
                 .setEventTime(clock.instant())
                 .build();
-        return record(event);
+        return ClientEvent.of(event);
     }
 
     /** Writes a fully built response event (production or rollout); completes with its response id. */
     public CompletableFuture<String> record(ResponseGenerated event) {
-        return publisher.send(topics.responses(), event.getResponseId(), event).thenApply(m -> event.getResponseId());
+        return send(ClientEvent.of(event));
+    }
+
+    /**
+     * Writes an event built earlier (by this client or from a {@link PublishException#event()}), unchanged;
+     * completes with its id. Sending one event twice writes two identical records that the streams deduplicate.
+     */
+    public CompletableFuture<String> send(ClientEvent event) {
+        CompletableFuture<?> write;
+        if (event.value() instanceof ResponseGenerated r) {
+            write = publisher.send(topics.responses(), event.key(), r);
+        } else if (event.value() instanceof Feedback f) {
+            write = publisher.send(topics.feedback(), event.key(), f);
+        } else {
+            write = publisher.send(topics.preferences(), event.key(), (PairwisePreference) event.value());
+        }
+        CompletableFuture<String> result = new CompletableFuture<>();
+        write.whenComplete((ok, error) -> {
+            if (error == null) {
+                result.complete(event.id());
+            } else {
+                result.completeExceptionally(
+                        PublishException.of("event " + event.id(), error).withEvent(event));
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Sends the event of a failed write again, unchanged (same id and event time), so that a retry after an
+     * unknown outcome cannot count twice. Completes with its id.
+     *
+     * @throws IllegalArgumentException when {@code failure} carries no event (it did not come from this client)
+     */
+    public CompletableFuture<String> retry(PublishException failure) {
+        return send(failure.event()
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "the failure carries no event to send again: " + failure.getMessage())));
     }
 
     /** {@code userId} liked response {@code responseId}; completes with the feedback id. */
@@ -110,6 +158,12 @@ public final class ChatFeedbackClient implements AutoCloseable {
      */
     public CompletableFuture<String> feedback(
             FeedbackKind kind, String responseId, String userId, String comment, String feedbackId) {
+        return send(feedbackEvent(kind, responseId, userId, comment, feedbackId));
+    }
+
+    /** The event {@link #feedback} writes, built (id and event time fixed) but not sent. */
+    public ClientEvent feedbackEvent(
+            FeedbackKind kind, String responseId, String userId, String comment, String feedbackId) {
         Objects.requireNonNull(kind, "kind");
         requireId(responseId, "responseId");
         requireId(userId, "userId");
@@ -121,7 +175,7 @@ public final class ChatFeedbackClient implements AutoCloseable {
                 .setComment(comment)
                 .setEventTime(clock.instant())
                 .build();
-        return publisher.send(topics.feedback(), responseId, event).thenApply(m -> event.getFeedbackId());
+        return ClientEvent.of(event);
     }
 
     /**
@@ -135,6 +189,12 @@ public final class ChatFeedbackClient implements AutoCloseable {
 
     /** As {@link #prefer(String, String, String, String)}, with an explicit preference id ({@code null}: new). */
     public CompletableFuture<String> prefer(
+            String promptId, String chosenResponseId, String rejectedResponseId, String userId, String preferenceId) {
+        return send(preferenceEvent(promptId, chosenResponseId, rejectedResponseId, userId, preferenceId));
+    }
+
+    /** The event {@link #prefer} writes, built (id and event time fixed) but not sent. */
+    public ClientEvent preferenceEvent(
             String promptId, String chosenResponseId, String rejectedResponseId, String userId, String preferenceId) {
         requireId(promptId, "promptId");
         requireId(chosenResponseId, "chosenResponseId");
@@ -152,7 +212,7 @@ public final class ChatFeedbackClient implements AutoCloseable {
                 .setUserId(userId)
                 .setEventTime(clock.instant())
                 .build();
-        return publisher.send(topics.preferences(), promptId, event).thenApply(m -> event.getPreferenceId());
+        return ClientEvent.of(event);
     }
 
     /** The topics this client writes to. */

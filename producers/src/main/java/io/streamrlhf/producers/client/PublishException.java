@@ -52,16 +52,37 @@ public class PublishException extends RuntimeException {
     }
 
     private final Reason reason;
+    private final transient ClientEvent event;
 
     /** A failed write with its reason, a message naming what was written, and the underlying error. */
     public PublishException(Reason reason, String message, Throwable cause) {
+        this(reason, message, cause, null);
+    }
+
+    private PublishException(Reason reason, String message, Throwable cause, ClientEvent event) {
         super(message, cause);
         this.reason = reason;
+        this.event = event;
     }
 
     /** Why the write failed. */
     public Reason reason() {
         return reason;
+    }
+
+    /**
+     * The event whose write failed, exactly as built (same id and event time), when the client knows it: send it
+     * again with {@link ChatFeedbackClient#retry} rather than building a new one.
+     */
+    public java.util.Optional<ClientEvent> event() {
+        return java.util.Optional.ofNullable(event);
+    }
+
+    /** This failure, carrying the event whose write failed. */
+    public PublishException withEvent(ClientEvent failed) {
+        PublishException copy = new PublishException(reason, getMessage(), getCause(), failed);
+        copy.setStackTrace(getStackTrace());
+        return copy;
     }
 
     /** Classifies a failure of a Kafka send (or of the serializer before it) into a {@link PublishException}. */

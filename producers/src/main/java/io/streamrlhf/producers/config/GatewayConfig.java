@@ -39,6 +39,8 @@ import java.util.Set;
  * @param maxInFlight requests handled or queued at once before 429
  * @param overloadedRetryAfter Retry-After of a 429
  * @param unavailableRetryAfter Retry-After of a 503
+ * @param idempotencyTtl how long an idempotency key and its write are remembered
+ * @param idempotencyMaxBytes memory bound of the remembered idempotency keys
  * @param client producer settings
  */
 public record GatewayConfig(
@@ -52,6 +54,8 @@ public record GatewayConfig(
         int maxInFlight,
         Duration overloadedRetryAfter,
         Duration unavailableRetryAfter,
+        Duration idempotencyTtl,
+        long idempotencyMaxBytes,
         ClientConfig client) {
 
     /** Whether the gateway checks that feedback and preferences name known responses. */
@@ -90,6 +94,11 @@ public record GatewayConfig(
             throw new IllegalArgumentException(
                     "need 1 <= gateway.threads <= gateway.max.in.flight, got " + threads + " and " + maxInFlight);
         }
+        Objects.requireNonNull(idempotencyTtl, "idempotencyTtl");
+        if (idempotencyTtl.isNegative() || idempotencyMaxBytes < 0) {
+            throw new IllegalArgumentException("gateway.idempotency.ttl and gateway.idempotency.max.bytes must not be "
+                    + "negative (0 turns idempotency keys off), got " + idempotencyTtl + " and " + idempotencyMaxBytes);
+        }
         if (overloadedRetryAfter.isNegative() || unavailableRetryAfter.isNegative()) {
             throw new IllegalArgumentException("Retry-After durations must be >= 0");
         }
@@ -108,6 +117,8 @@ public record GatewayConfig(
                 1024,
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(5),
+                Duration.ofHours(24),
+                64L * 1024 * 1024,
                 gatewayClient(connection));
     }
 
@@ -132,6 +143,8 @@ public record GatewayConfig(
                 ProducerKeys.GATEWAY_MAX_IN_FLIGHT.get(props),
                 ProducerKeys.GATEWAY_RETRY_AFTER_OVERLOADED.get(props),
                 ProducerKeys.GATEWAY_RETRY_AFTER_UNAVAILABLE.get(props),
+                ProducerKeys.GATEWAY_IDEMPOTENCY_TTL.get(props),
+                ProducerKeys.GATEWAY_IDEMPOTENCY_MAX_BYTES.get(props),
                 ClientConfig.fromProperties(props, client));
     }
 
@@ -148,6 +161,8 @@ public record GatewayConfig(
                 maxInFlight,
                 overloadedRetryAfter,
                 unavailableRetryAfter,
+                idempotencyTtl,
+                idempotencyMaxBytes,
                 client);
     }
 
@@ -164,6 +179,8 @@ public record GatewayConfig(
                 maxInFlight,
                 overloadedRetryAfter,
                 unavailableRetryAfter,
+                idempotencyTtl,
+                idempotencyMaxBytes,
                 client);
     }
 
@@ -180,6 +197,8 @@ public record GatewayConfig(
                 maxInFlight,
                 overloadedRetryAfter,
                 unavailableRetryAfter,
+                idempotencyTtl,
+                idempotencyMaxBytes,
                 clientConfig);
     }
 }

@@ -67,6 +67,17 @@ public final class ProducerKeys {
     public static final Setting<Duration> GATEWAY_RETRY_AFTER_UNAVAILABLE =
             Setting.duration("gateway.retry.after.unavailable", Duration.ofSeconds(5), "Retry-After of a 503 answer");
 
+    public static final Setting<Duration> GATEWAY_IDEMPOTENCY_TTL = Setting.duration(
+            "gateway.idempotency.ttl",
+            Duration.ofHours(24),
+            "how long the gateway remembers an Idempotency-Key (or a body's event id) and the write it started: a "
+                    + "retry within it is answered from that write instead of writing again");
+    public static final Setting<Long> GATEWAY_IDEMPOTENCY_MAX_BYTES = Setting.longValue(
+            "gateway.idempotency.max.bytes",
+            64L * 1024 * 1024,
+            "memory bound of the remembered idempotency keys (request bodies included); the oldest are forgotten "
+                    + "first, and a retry after that writes the same event id again, which the streams drop");
+
     public static final Setting<Integer> USERS_COUNT =
             Setting.integer("users.count", POPULATION.count(), "simulated users");
     public static final Setting<Double> USERS_NOISE = Setting.decimal(
@@ -144,6 +155,8 @@ public final class ProducerKeys {
             GATEWAY_MAX_IN_FLIGHT,
             GATEWAY_RETRY_AFTER_OVERLOADED,
             GATEWAY_RETRY_AFTER_UNAVAILABLE,
+            GATEWAY_IDEMPOTENCY_TTL,
+            GATEWAY_IDEMPOTENCY_MAX_BYTES,
             USERS_COUNT,
             USERS_NOISE,
             USERS_THUMBS_RATE,

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.streamrlhf.producers.client.ChatFeedbackClient;
 import io.streamrlhf.producers.client.ChatResponse;
+import io.streamrlhf.producers.client.ClientEvent;
 import io.streamrlhf.producers.client.PublishException;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
@@ -25,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * malformed JSON, unknown or duplicate fields, wrong types and missing fields, 422 for unknown response ids
  * (when checked). When Kafka cannot take a write: 429 (producer buffer or in-flight limit full) or 503
  * (broker or registry unavailable, ack timeout), both with {@code Retry-After}; never a silent drop.
+ *
+ * <p>Retries: a request may carry an {@code Idempotency-Key} header (or name its event id in the body, which then
+ * serves as the key). The gateway remembers each key with the event it built: a retry after a 202 is answered
+ * with the same id and writes nothing ({@code Idempotent-Replayed: true}); a retry after a 503 sends the very same
+ * event again (same id and event time), which the streams recognise as a redelivery; the same key with another
+ * body is refused with 422, and a retry while the first write is pending gets 409. Without a key, the event gets
+ * a new id and a retry would count twice.
  *
  * <p>Requests are answered asynchronously: a handler thread validates and hands the event to the producer,
  * and the acknowledgement completes the exchange, so waiting on Kafka never pins a thread.
@@ -79,8 +89,16 @@ public final class IngestionGateway implements AutoCloseable {
         }
     }
 
+    /** Request header naming a client-chosen key that makes a retried request safe (as in the IETF draft). */
+    public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+    /** Response header set when the answer is the remembered result of an earlier request with the same key. */
+    public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+    /** Response header of a 503 naming the id of the event that may or may not have been recorded. */
+    public static final String EVENT_ID_HEADER = "Event-Id";
+
     private final GatewayConfig config;
     private final ChatFeedbackClient client;
+    private final IdempotencyKeys idempotency;
     private final boolean ownsClient;
     private final ApiKeys apiKeys;
     private final RecentResponses recent;
@@ -108,6 +126,8 @@ public final class IngestionGateway implements AutoCloseable {
         this.apiKeys = new ApiKeys(config.apiKeys());
         this.recent = new RecentResponses(config.recentResponseIds());
         this.inFlight = new Semaphore(config.maxInFlight());
+        this.idempotency =
+                new IdempotencyKeys(config.idempotencyTtl(), config.idempotencyMaxBytes(), java.time.Clock.systemUTC());
         // A write fails inside the producer after max.block + delivery timeout; the margin only guards
         // against a lost callback, so no request can hang forever.
         this.ackTimeout = config.client()
@@ -209,12 +229,48 @@ public final class IngestionGateway implements AutoCloseable {
                 return;
             }
             acquired = true;
+            String idempotencyKey = ex.getRequestHeaders().getFirst(IDEMPOTENCY_KEY_HEADER);
+            if (idempotencyKey != null && !IdempotencyKeys.validKey(idempotencyKey)) {
+                throw InvalidRequestException.badRequest(
+                        IDEMPOTENCY_KEY_HEADER + " must be 1-255 visible ASCII characters");
+            }
             byte[] body = readBody(ex.getRequestBody(), config.maxBodyBytes());
-            CompletableFuture<String> write = switch (endpoint) {
-                case RESPONSES -> recordResponse(body);
-                case FEEDBACK -> recordFeedback(body);
-                case PREFERENCES -> recordPreference(body);
+            Prepared prepared = switch (endpoint) {
+                case RESPONSES -> prepareResponse(body, idempotencyKey);
+                case FEEDBACK -> prepareFeedback(body, idempotencyKey);
+                case PREFERENCES -> preparePreference(body, idempotencyKey);
             };
+            String key = idempotencyKey != null ? idempotencyKey : prepared.bodyId();
+            CompletableFuture<String> write;
+            if (key == null || !idempotency.enabled()) {
+                write = client.send(prepared.build().get());
+            } else {
+                String scope = endpoint.path + ' ' + apiKeyOf(ex);
+                IdempotencyKeys.Outcome outcome = idempotency.resolve(scope, key, body, prepared.build(), client::send);
+                if (outcome instanceof IdempotencyKeys.Replayed replayed) {
+                    ex.getResponseHeaders().set(REPLAYED_HEADER, "true");
+                    respondJson(ex, 202, Map.of(endpoint.idField, replayed.id()));
+                    return;
+                } else if (outcome instanceof IdempotencyKeys.InProgress) {
+                    respondRetry(
+                            ex,
+                            409,
+                            config.overloadedRetryAfter(),
+                            "a request with this idempotency key (" + key + ") is still being written; retry later");
+                    return;
+                } else if (outcome instanceof IdempotencyKeys.Conflict) {
+                    throw InvalidRequestException.unprocessable("idempotency key " + key
+                            + " was used before with another request body; use a new key for a new event");
+                } else if (outcome instanceof IdempotencyKeys.Started started) {
+                    write = started.write();
+                } else {
+                    write = ((IdempotencyKeys.Resent) outcome).write();
+                }
+            }
+            write = write.thenApply(id -> {
+                prepared.onWritten().accept(id);
+                return id;
+            });
             handedOff = true;
             write.orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
                     .whenCompleteAsync(
@@ -223,7 +279,7 @@ public final class IngestionGateway implements AutoCloseable {
                                     if (error == null) {
                                         respondJson(ex, 202, Map.of(endpoint.idField, id));
                                     } else {
-                                        respondFailure(ex, endpoint, error);
+                                        respondFailure(ex, endpoint, error, key);
                                     }
                                 } finally {
                                     inFlight.release();
@@ -243,21 +299,33 @@ public final class IngestionGateway implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<String> recordResponse(byte[] body) {
-        ChatResponse response = parser.parseResponse(body);
-        return client.recordResponse(response).thenApply(id -> {
-            recent.remember(id, response.promptId());
-            return id;
-        });
+    /**
+     * A validated request: the event id its body names (or null), how to build its event (once: a retry sends
+     * the same one) and what to do once it is written.
+     */
+    private record Prepared(String bodyId, Supplier<ClientEvent> build, Consumer<String> onWritten) {}
+
+    private Prepared prepareResponse(byte[] body, String idempotencyKey) {
+        ChatResponse parsed = parser.parseResponse(body);
+        ChatResponse response =
+                parsed.responseId() == null && idempotencyKey != null ? parsed.withResponseId(idempotencyKey) : parsed;
+        return new Prepared(
+                parsed.responseId(),
+                () -> client.responseEvent(response),
+                id -> recent.remember(id, response.promptId()));
     }
 
-    private CompletableFuture<String> recordFeedback(byte[] body) {
+    private Prepared prepareFeedback(byte[] body, String idempotencyKey) {
         FeedbackRequest r = parser.parseFeedback(body);
         requireKnown(r.responseId());
-        return client.feedback(r.kind(), r.responseId(), r.userId(), r.comment(), r.feedbackId());
+        String id = r.feedbackId() != null ? r.feedbackId() : idempotencyKey;
+        return new Prepared(
+                r.feedbackId(),
+                () -> client.feedbackEvent(r.kind(), r.responseId(), r.userId(), r.comment(), id),
+                written -> {});
     }
 
-    private CompletableFuture<String> recordPreference(byte[] body) {
+    private Prepared preparePreference(byte[] body, String idempotencyKey) {
         PreferenceRequest r = parser.parsePreference(body);
         for (String id : new String[] {r.chosenResponseId(), r.rejectedResponseId()}) {
             Optional<String> prompt = requireKnown(id);
@@ -266,7 +334,20 @@ public final class IngestionGateway implements AutoCloseable {
                         "response '" + id + "' answers prompt '" + prompt.get() + "', not '" + r.promptId() + "'");
             }
         }
-        return client.prefer(r.promptId(), r.chosenResponseId(), r.rejectedResponseId(), r.userId(), r.preferenceId());
+        String id = r.preferenceId() != null ? r.preferenceId() : idempotencyKey;
+        return new Prepared(
+                r.preferenceId(),
+                () -> client.preferenceEvent(
+                        r.promptId(), r.chosenResponseId(), r.rejectedResponseId(), r.userId(), id),
+                written -> {});
+    }
+
+    private static String apiKeyOf(HttpExchange ex) {
+        String key = ex.getRequestHeaders().getFirst(ApiKeys.HEADER);
+        if (key == null) {
+            key = ex.getRequestHeaders().getFirst("Authorization");
+        }
+        return key == null ? "" : key;
     }
 
     private Optional<String> requireKnown(String responseId) {
@@ -284,19 +365,29 @@ public final class IngestionGateway implements AutoCloseable {
         return prompt;
     }
 
-    private void respondFailure(HttpExchange ex, Endpoint endpoint, Throwable error) {
+    private void respondFailure(HttpExchange ex, Endpoint endpoint, Throwable error, String key) {
         PublishException failure = PublishException.of("event", error);
+        String id = failure.event().map(ClientEvent::id).orElse(null);
         log.warn("Write for {} failed ({}): {}", endpoint.path, failure.reason(), failure.getMessage());
         switch (failure.reason()) {
             case OVERLOADED ->
                 respondRetry(ex, 429, config.overloadedRetryAfter(), "Kafka producer buffer full; retry later");
-            case UNAVAILABLE, CLOSED, INTERRUPTED ->
+            case UNAVAILABLE, CLOSED, INTERRUPTED -> {
+                if (id != null) {
+                    ex.getResponseHeaders().set(EVENT_ID_HEADER, id);
+                }
                 respondRetry(
                         ex,
                         503,
                         config.unavailableRetryAfter(),
-                        "Kafka did not acknowledge the write (" + failure.reason()
-                                + "); nothing was recorded, retry later");
+                        "Kafka did not acknowledge the write in time (" + failure.reason() + "); it may still have "
+                                + "been recorded. Retrying is safe with the same "
+                                + (key != null
+                                        ? "idempotency key (" + key + ")"
+                                        : endpoint.idField + (id == null ? "" : " (" + id + ")")
+                                                + " in the body, or an " + IDEMPOTENCY_KEY_HEADER + " header")
+                                + ": the event is then written at most once more and counted once");
+            }
             case REJECTED -> {
                 if (failure.getCause() instanceof RecordTooLargeException) {
                     respondError(ex, 413, "event too large for Kafka");

@@ -2,6 +2,7 @@ package io.streamrlhf.producers.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.FeedbackKind;
@@ -10,9 +11,12 @@ import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
 import io.streamrlhf.producers.MockKafka;
 import io.streamrlhf.producers.MockKafka.KeyValue;
+import io.streamrlhf.producers.TickingClock;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.BufferExhaustedException;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -105,6 +109,45 @@ class ChatFeedbackClientTest {
                 .isInstanceOfSatisfying(
                         PublishException.class,
                         e -> assertThat(e.reason()).isEqualTo(PublishException.Reason.OVERLOADED));
+    }
+
+    @Test
+    void aRetryAfterAFailedWriteSendsTheVeryEventBuiltFirstNotANewOne() {
+        // given: a clock that moves, so a rebuilt event would differ in its event time
+        MockKafka manual = new MockKafka(false);
+        ChatFeedbackClient moving = new ChatFeedbackClient(
+                manual.publisher, manual.topics, new TickingClock(Instant.parse("2026-12-07T10:00:00Z")));
+        CompletableFuture<String> first = moving.thumbsUp("r-1", "u-1");
+        manual.producer.errorNext(new TimeoutException("Expiring 1 record(s)"));
+        PublishException failure =
+                catchThrowableOfType(() -> PublishException.await(first, 1000), PublishException.class);
+
+        // when
+        CompletableFuture<String> retried = moving.retry(failure);
+        manual.producer.completeNext();
+
+        // then: two records, byte for byte the same value, and the retry completes with the first id
+        List<ProducerRecord<byte[], byte[]>> history = manual.producer.history();
+        assertThat(history).hasSize(2);
+        assertThat(history.get(1).value()).isEqualTo(history.get(0).value());
+        assertThat(history.get(1).key()).isEqualTo(history.get(0).key());
+        Feedback sent = manual.sent(manual.topics.feedback()).get(1).value();
+        assertThat(retried.join()).isEqualTo(sent.getFeedbackId());
+        assertThat(failure.event()).hasValueSatisfying(e -> assertThat(e.id()).isEqualTo(sent.getFeedbackId()));
+        // and a new call builds a new event (new id, later time): what a retry must not do
+        moving.thumbsUp("r-1", "u-1");
+        Feedback rebuilt = manual.sent(manual.topics.feedback()).get(2).value();
+        assertThat(rebuilt.getFeedbackId()).isNotEqualTo(sent.getFeedbackId());
+        assertThat(rebuilt.getEventTime()).isAfter(sent.getEventTime());
+    }
+
+    @Test
+    void aFailureFromOutsideTheClientCannotBeRetried() {
+        PublishException foreign = new PublishException(PublishException.Reason.UNAVAILABLE, "down", null);
+
+        assertThatThrownBy(() -> client.retry(foreign))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no event");
     }
 
     @Test

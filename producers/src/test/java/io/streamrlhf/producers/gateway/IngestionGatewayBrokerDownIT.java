@@ -57,6 +57,6 @@ class IngestionGatewayBrokerDownIT {
         // then
         assertThat(answer.statusCode()).isEqualTo(503);
         assertThat(answer.headers().firstValue("Retry-After")).contains("5");
-        assertThat(answer.body()).contains("nothing was recorded");
+        assertThat(answer.body()).contains("may still have been recorded");
     }
 }

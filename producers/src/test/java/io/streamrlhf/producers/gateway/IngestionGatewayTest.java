@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.producers.MockKafka;
+import io.streamrlhf.producers.TickingClock;
+import io.streamrlhf.producers.client.ChatFeedbackClient;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.BufferExhaustedException;
@@ -26,11 +29,123 @@ class IngestionGatewayTest {
 
     private void startGateway(boolean autoComplete, GatewayConfig.ResponseIdCheck check) {
         kafka = new MockKafka(autoComplete);
+        startGateway(check, kafka.client());
+    }
+
+    /** A gateway whose events take their time from a moving clock: a rebuilt event would differ from the first. */
+    private void startMovingGateway(boolean autoComplete) {
+        kafka = new MockKafka(autoComplete);
+        startGateway(
+                GatewayConfig.ResponseIdCheck.OFF,
+                new ChatFeedbackClient(
+                        kafka.publisher, kafka.topics, new TickingClock(Instant.parse("2026-12-07T10:00:00Z"))));
+    }
+
+    private void startGateway(GatewayConfig.ResponseIdCheck check, ChatFeedbackClient client) {
         GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), KafkaConnection.of("unused:9092"))
                 .withListener("127.0.0.1", 0)
                 .withResponseIdCheck(check);
-        gateway = new IngestionGateway(config, kafka.client()).start();
+        gateway = new IngestionGateway(config, client).start();
         calls = new HttpCalls(gateway.baseUri());
+    }
+
+    private HttpResponse<String> postWithKey(String path, String key, String json) {
+        return calls.send(calls.request(path)
+                .header(ApiKeys.HEADER, HttpCalls.KEY)
+                .header("Content-Type", "application/json")
+                .header(IngestionGateway.IDEMPOTENCY_KEY_HEADER, key)
+                .POST(HttpRequest.BodyPublishers.ofString(json.replace('\'', '"')))
+                .build());
+    }
+
+    @Test
+    void aRetryWithTheSameIdempotencyKeyIsAnsweredFromTheFirstWriteAndWritesNothing() {
+        startMovingGateway(true);
+        String vote = "{'responseId':'r','userId':'u','kind':'THUMBS_UP'}";
+
+        HttpResponse<String> first = postWithKey("/v1/feedback", "key-0001", vote);
+        HttpResponse<String> retry = postWithKey("/v1/feedback", "key-0001", vote);
+
+        assertThat(first.statusCode()).isEqualTo(202);
+        assertThat(first.body()).contains("\"feedbackId\":\"key-0001\"");
+        assertThat(first.headers().firstValue(IngestionGateway.REPLAYED_HEADER)).isEmpty();
+        assertThat(retry.statusCode()).isEqualTo(202);
+        assertThat(retry.body()).isEqualTo(first.body());
+        assertThat(retry.headers().firstValue(IngestionGateway.REPLAYED_HEADER)).contains("true");
+        assertThat(kafka.sent(kafka.topics.feedback())).hasSize(1);
+    }
+
+    @Test
+    void aBodyIdActsAsTheIdempotencyKeyWhenNoHeaderIsSent() {
+        startMovingGateway(true);
+        String vote = "{'responseId':'r','userId':'u','kind':'THUMBS_UP','feedbackId':'f-9'}";
+
+        assertThat(calls.post("/v1/feedback", vote).statusCode()).isEqualTo(202);
+        HttpResponse<String> retry = calls.post("/v1/feedback", vote);
+
+        assertThat(retry.statusCode()).isEqualTo(202);
+        assertThat(retry.headers().firstValue(IngestionGateway.REPLAYED_HEADER)).contains("true");
+        assertThat(kafka.sent(kafka.topics.feedback())).hasSize(1);
+    }
+
+    @Test
+    void theSameKeyWithAnotherBodyIsRefusedWith422() {
+        startMovingGateway(true);
+
+        postWithKey("/v1/feedback", "key-0002", "{'responseId':'r','userId':'u','kind':'THUMBS_UP'}");
+        HttpResponse<String> other =
+                postWithKey("/v1/feedback", "key-0002", "{'responseId':'r','userId':'u','kind':'THUMBS_DOWN'}");
+
+        assertThat(other.statusCode()).isEqualTo(422);
+        assertThat(other.body()).contains("used before with another request body");
+        assertThat(kafka.sent(kafka.topics.feedback())).hasSize(1);
+    }
+
+    @Test
+    void keysAreKeptPerEndpoint() {
+        startMovingGateway(true);
+
+        postWithKey("/v1/responses", "key-0003", RESPONSE);
+        HttpResponse<String> feedback =
+                postWithKey("/v1/feedback", "key-0003", "{'responseId':'key-0003','userId':'u','kind':'THUMBS_UP'}");
+
+        assertThat(feedback.statusCode()).isEqualTo(202);
+        assertThat(kafka.sent(kafka.topics.responses()).get(0).key()).isEqualTo("key-0003");
+        assertThat(kafka.sent(kafka.topics.feedback())).hasSize(1);
+    }
+
+    @Test
+    void anInvalidIdempotencyKeyIsRefusedWith400() {
+        startMovingGateway(true);
+
+        HttpResponse<String> answer =
+                postWithKey("/v1/feedback", "x".repeat(256), "{'responseId':'r','userId':'u','kind':'THUMBS_UP'}");
+
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(kafka.producer.history()).isEmpty();
+    }
+
+    @Test
+    void afterA503TheRetryWithTheSameKeySendsTheSameEventAgain() {
+        startMovingGateway(false);
+        String vote = "{'responseId':'r','userId':'u','kind':'THUMBS_DOWN'}";
+        CompletableFuture<HttpResponse<String>> first =
+                CompletableFuture.supplyAsync(() -> postWithKey("/v1/feedback", "key-0004", vote));
+        await().until(() -> kafka.producer.history().size() == 1);
+        kafka.producer.errorNext(new TimeoutException("Expiring 1 record(s): delivery timeout"));
+        assertThat(first.join().statusCode()).isEqualTo(503);
+        assertThat(first.join().body()).contains("may still have been recorded").contains("key-0004");
+        assertThat(first.join().headers().firstValue(IngestionGateway.EVENT_ID_HEADER))
+                .contains("key-0004");
+
+        CompletableFuture<HttpResponse<String>> retry =
+                CompletableFuture.supplyAsync(() -> postWithKey("/v1/feedback", "key-0004", vote));
+        await().until(() -> kafka.producer.history().size() == 2);
+        kafka.producer.completeNext();
+
+        assertThat(retry.join().statusCode()).isEqualTo(202);
+        var history = kafka.producer.history();
+        assertThat(history.get(1).value()).isEqualTo(history.get(0).value());
     }
 
     @AfterEach
@@ -184,7 +299,12 @@ class IngestionGatewayTest {
 
         assertThat(answer.join().statusCode()).isEqualTo(503);
         assertThat(answer.join().headers().firstValue("Retry-After")).contains("5");
-        assertThat(answer.join().body()).contains("nothing was recorded");
+        assertThat(answer.join().body())
+                .contains("may still have been recorded")
+                .contains("Retrying is safe with the same feedbackId");
+        String id = kafka.sent(kafka.topics.feedback()).get(0).value().getFeedbackId();
+        assertThat(answer.join().headers().firstValue(IngestionGateway.EVENT_ID_HEADER))
+                .contains(id);
     }
 
     @Test

@@ -15,10 +15,22 @@ import java.util.Map;
  * @param replicationFactor replicas of every topic (1 on the embedded broker, 3 in production)
  * @param eventRetention retention of responses, feedback, preferences, prompts and verdicts
  * @param exampleRetention retention of KTO examples, DPO pairs and dead letters
+ * @param minInsyncReplicas {@code min.insync.replicas} of every topic: how many replicas must have a write before
+ *     an {@code acks=all} producer (every producer here) is told it succeeded
  */
-public record TopicLayout(int partitions, short replicationFactor, Duration eventRetention, Duration exampleRetention) {
+public record TopicLayout(
+        int partitions,
+        short replicationFactor,
+        Duration eventRetention,
+        Duration exampleRetention,
+        int minInsyncReplicas) {
 
     public TopicLayout {
+        if (minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor) {
+            throw new IllegalArgumentException(
+                    "topics.min.insync.replicas must be between 1 and the replication factor " + replicationFactor
+                            + ", got " + minInsyncReplicas);
+        }
         if (partitions < 1) {
             throw new IllegalArgumentException("topics.partitions must be >= 1, got " + partitions);
         }
@@ -34,26 +46,43 @@ public record TopicLayout(int partitions, short replicationFactor, Duration even
         }
     }
 
+    /** A layout whose {@code min.insync.replicas} follows the replication factor ({@link #safeMinInsync}). */
+    public TopicLayout(int partitions, short replicationFactor, Duration eventRetention, Duration exampleRetention) {
+        this(partitions, replicationFactor, eventRetention, exampleRetention, safeMinInsync(replicationFactor));
+    }
+
     /** Defaults for the embedded local stack: 3 partitions, 1 replica, 7 and 30 days. */
     public static TopicLayout defaults() {
         return new TopicLayout(3, (short) 1, Duration.ofDays(7), Duration.ofDays(30));
     }
 
+    /**
+     * 2 from three replicas up, else 1: with three replicas an acknowledged write then survives the loss of any
+     * one broker, and the topic stays writable while one broker is down. With two replicas a minimum of 2 would
+     * stop every write whenever either broker restarts, so the usual choice there is 1.
+     */
+    public static int safeMinInsync(int replicationFactor) {
+        return replicationFactor >= 3 ? 2 : 1;
+    }
+
     /** Reads {@code topics.partitions}, {@code topics.replication.factor}, {@code topics.event.retention} and
      * {@code topics.example.retention} (durations such as {@code 7d} or {@code P7D}), defaulting each. */
     public static TopicLayout fromProperties(Map<String, String> props) {
+        short replicas = TopicSettings.REPLICATION_FACTOR.get(props).shortValue();
+        int minInsync = TopicSettings.MIN_INSYNC_REPLICAS.get(props);
         return new TopicLayout(
                 TopicSettings.PARTITIONS.get(props),
-                TopicSettings.REPLICATION_FACTOR.get(props).shortValue(),
+                replicas,
                 TopicSettings.EVENT_RETENTION.get(props),
-                TopicSettings.EXAMPLE_RETENTION.get(props));
+                TopicSettings.EXAMPLE_RETENTION.get(props),
+                minInsync == 0 ? safeMinInsync(replicas) : minInsync);
     }
 
     /** The spec of every topic named in {@code names}. */
     public List<TopicSpec> specs(TopicNames names) {
         Map<String, String> events = retention(eventRetention);
         Map<String, String> examples = retention(exampleRetention);
-        Map<String, String> forever = Map.of("retention.ms", "-1", "cleanup.policy", "delete");
+        Map<String, String> forever = withMinInsync(Map.of("retention.ms", "-1", "cleanup.policy", "delete"));
         return List.of(
                 new TopicSpec(names.responses(), partitions, replicationFactor, events),
                 new TopicSpec(names.feedback(), partitions, replicationFactor, events),
@@ -66,7 +95,8 @@ public record TopicLayout(int partitions, short replicationFactor, Duration even
                 // Versions are totally ordered per model: one partition keeps them in publish order.
                 new TopicSpec(names.policyVersions(), 1, replicationFactor, forever),
                 new TopicSpec(names.trainerMetrics(), 1, replicationFactor, forever),
-                new TopicSpec(names.schemas(), 1, replicationFactor, Map.of("cleanup.policy", "compact")));
+                new TopicSpec(
+                        names.schemas(), 1, replicationFactor, withMinInsync(Map.of("cleanup.policy", "compact"))));
     }
 
     /**
@@ -84,7 +114,13 @@ public record TopicLayout(int partitions, short replicationFactor, Duration even
         return fromProperties(props).specs(TopicNames.fromProperties(props), TopicSettings.MONITOR_EVENTS.get(props));
     }
 
-    private static Map<String, String> retention(Duration d) {
-        return Map.of("retention.ms", String.valueOf(d.toMillis()), "cleanup.policy", "delete");
+    private Map<String, String> retention(Duration d) {
+        return withMinInsync(Map.of("retention.ms", String.valueOf(d.toMillis()), "cleanup.policy", "delete"));
+    }
+
+    private Map<String, String> withMinInsync(Map<String, String> configs) {
+        Map<String, String> all = new java.util.HashMap<>(configs);
+        all.put("min.insync.replicas", String.valueOf(minInsyncReplicas));
+        return Map.copyOf(all);
     }
 }

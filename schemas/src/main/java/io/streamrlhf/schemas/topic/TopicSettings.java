@@ -47,6 +47,13 @@ public final class TopicSettings {
                     (int) LAYOUT.replicationFactor(),
                     "replicas of every topic, Kafka Streams' internal topics included " + "(3 in production)")
             .requiring(r -> r >= 1 && r <= Short.MAX_VALUE, "a whole number from 1 to 32767");
+    public static final Setting<Integer> MIN_INSYNC_REPLICAS = Setting.integer(
+                    "topics.min.insync.replicas",
+                    0,
+                    "min.insync.replicas of every topic, Kafka Streams' internal topics included; 0: 2 from a "
+                            + "replication factor of 3 up, else 1")
+            .requiring(
+                    r -> r >= 0 && r <= Short.MAX_VALUE, "0 (follow the replication factor) or a whole number from 1");
     public static final Setting<java.time.Duration> EVENT_RETENTION = Setting.duration(
             "topics.event.retention",
             LAYOUT.eventRetention(),
@@ -73,6 +80,7 @@ public final class TopicSettings {
             MONITOR_EVENTS,
             PARTITIONS,
             REPLICATION_FACTOR,
+            MIN_INSYNC_REPLICAS,
             EVENT_RETENTION,
             EXAMPLE_RETENTION);
 

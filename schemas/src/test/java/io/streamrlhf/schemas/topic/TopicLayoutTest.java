@@ -17,6 +17,33 @@ class TopicLayoutTest {
     }
 
     @Test
+    void threeReplicasRequireTwoInSyncOnEveryTopic() {
+        var specs = TopicLayout.specsFromProperties(Map.of("topics.replication.factor", "3"));
+        assertThat(specs).hasSize(12);
+        assertThat(specs).allSatisfy(s -> assertThat(s.configs()).containsEntry("min.insync.replicas", "2"));
+    }
+
+    @Test
+    void oneOrTwoReplicasRequireOneInSync() {
+        assertThat(TopicLayout.specsFromProperties(Map.of()))
+                .allSatisfy(s -> assertThat(s.configs()).containsEntry("min.insync.replicas", "1"));
+        assertThat(TopicLayout.specsFromProperties(Map.of("topics.replication.factor", "2")))
+                .allSatisfy(s -> assertThat(s.configs()).containsEntry("min.insync.replicas", "1"));
+    }
+
+    @Test
+    void explicitMinInsyncWinsAndMustFitTheReplicas() {
+        assertThat(TopicLayout.fromProperties(
+                                Map.of("topics.replication.factor", "5", "topics.min.insync.replicas", "3"))
+                        .minInsyncReplicas())
+                .isEqualTo(3);
+        assertThatThrownBy(() -> TopicLayout.fromProperties(
+                        Map.of("topics.replication.factor", "3", "topics.min.insync.replicas", "4")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("topics.min.insync.replicas");
+    }
+
+    @Test
     void readsRetentionsInEitherDurationSyntax() {
         TopicLayout layout =
                 TopicLayout.fromProperties(Map.of("topics.event.retention", "14d", "topics.example.retention", "P60D"));

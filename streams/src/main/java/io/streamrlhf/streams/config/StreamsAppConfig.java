@@ -3,12 +3,16 @@ package io.streamrlhf.streams.config;
 import io.streamrlhf.config.ClusterSettings;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
+import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.TopicSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Everything the streams application needs to run. Build it with {@link #fromProperties}; its keys, defaults and
@@ -31,7 +35,8 @@ import java.util.Objects;
  * @param stateStoreType where state stores keep their data
  * @param producerLinger producer linger
  * @param producerBatchSize producer batch size in bytes
- * @param kafkaOverrides extra Kafka client properties ({@code kafka.*}, then {@code streams.kafka.*})
+ * @param kafkaOverrides extra Kafka client properties ({@code kafka.*}, then {@code streams.kafka.*}), and the
+ *     internal topics' {@code topic.min.insync.replicas} unless those name it
  * @param instanceId static group membership id, or empty for dynamic membership
  * @param sessionTimeout how long the group waits for a member that stopped without leaving
  */
@@ -102,9 +107,26 @@ public record StreamsAppConfig(
                 StreamsKeys.STATE_STORE.get(properties),
                 StreamsKeys.PRODUCER_LINGER.get(properties),
                 StreamsKeys.PRODUCER_BATCH_SIZE.get(properties),
-                Settings.kafkaOverrides(properties, "streams"),
+                withInternalTopicMinInsync(Settings.kafkaOverrides(properties, "streams"), properties),
                 StreamsKeys.INSTANCE_ID.find(properties).map(String::trim).orElse(""),
                 StreamsKeys.SESSION_TIMEOUT.get(properties));
+    }
+
+    /**
+     * Kafka Streams creates its changelog and repartition topics itself; they get the same
+     * {@code min.insync.replicas} as the provisioned topics unless {@code streams.kafka.topic.min.insync.replicas}
+     * says otherwise, since a changelog that acknowledged a write on one replica can lose state a task then
+     * restores without it.
+     */
+    private static Map<String, String> withInternalTopicMinInsync(
+            Map<String, String> overrides, Map<String, String> properties) {
+        String key = StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+        if (overrides.containsKey(key)) {
+            return overrides;
+        }
+        Map<String, String> all = new HashMap<>(overrides);
+        all.put(key, String.valueOf(TopicLayout.fromProperties(properties).minInsyncReplicas()));
+        return all;
     }
 
     /** A copy with other settings. */

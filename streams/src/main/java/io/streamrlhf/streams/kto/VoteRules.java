@@ -45,11 +45,15 @@ public final class VoteRules {
     }
 
     /**
-     * Records feedback on {@code vote} unless an later vote already stands.
+     * Records feedback on {@code vote} unless a later vote already stands, or the standing vote is this very
+     * feedback again (a client that retried by sending the event anew gives it a later time, but the same id).
      *
      * @return whether the feedback replaced the vote
      */
     public static boolean apply(Vote vote, String feedbackId, FeedbackKind kind, long feedbackTime, SourceOffset at) {
+        if (feedbackId.equals(vote.getFeedbackId())) {
+            return false;
+        }
         boolean later = feedbackTime > vote.getFeedbackTime()
                 || (feedbackTime == vote.getFeedbackTime() && feedbackId.compareTo(vote.getFeedbackId()) > 0);
         if (!later) {

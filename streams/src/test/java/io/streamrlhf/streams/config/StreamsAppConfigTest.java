@@ -38,7 +38,7 @@ class StreamsAppConfigTest {
         assertThat(c.stateStoreType()).isEqualTo(StateStoreType.ROCKSDB);
         assertThat(c.producerLinger()).isEqualTo(Duration.ofMillis(100));
         assertThat(c.producerBatchSize()).isEqualTo(524_288);
-        assertThat(c.kafkaOverrides()).isEmpty();
+        assertThat(c.kafkaOverrides()).isEqualTo(Map.of("topic.min.insync.replicas", "1"));
         assertThat(c.topicNames().feedback()).isEqualTo("rlhf.feedback");
         assertThat(c.topicNames().deadLetters()).isEqualTo("rlhf.dead-letters");
         KtoConfig kto = c.settings().kto();
@@ -128,6 +128,12 @@ class StreamsAppConfigTest {
         assertThat(p.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(2);
         assertThat(p.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo(250L);
         assertThat(p.get(StreamsConfig.REPLICATION_FACTOR_CONFIG)).isEqualTo(3);
+        assertThat(p.get("topic.min.insync.replicas")).isEqualTo("2");
+        assertThat(tuned.get("topic.min.insync.replicas")).isEqualTo("1");
+        assertThat(StreamsApp.streamsProperties(read(Map.of(
+                                "topics.replication.factor", "3", "streams.kafka.topic.min.insync.replicas", "3")))
+                        .get("topic.min.insync.replicas"))
+                .isEqualTo("3");
         assertThat(p.get("producer.linger.ms")).isEqualTo(100);
         assertThat(p.get("producer.batch.size")).isEqualTo(524_288);
         assertThat(c.stateStoreType()).isEqualTo(StateStoreType.IN_MEMORY);

@@ -17,6 +17,20 @@ class VoteRulesTest {
     }
 
     @Test
+    void theStandingVotesOwnIdAgainChangesNothingEvenWithALaterTime() {
+        Vote v = VoteRules.newVote("u");
+        VoteRules.apply(v, "f1", FeedbackKind.THUMBS_DOWN, 10, null);
+        VoteRules.decide(v);
+        VoteRules.apply(v, "f2", FeedbackKind.THUMBS_UP, 20, null);
+        VoteRules.decide(v);
+
+        // f2 resent by a client that rebuilt it: same id, later time, and the user's other vote in between is gone
+        assertThat(VoteRules.apply(v, "f2", FeedbackKind.THUMBS_UP, 30, null)).isFalse();
+        assertThat(v.getFeedbackTime()).isEqualTo(20);
+        assertThat(VoteRules.decide(v)).isEmpty();
+    }
+
+    @Test
     void sameLabelAgainEmitsNothing() {
         Vote v = VoteRules.newVote("u");
         VoteRules.apply(v, "f1", FeedbackKind.THUMBS_UP, 10, null);

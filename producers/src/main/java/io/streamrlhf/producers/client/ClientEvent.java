@@ -1,0 +1,43 @@
+package io.streamrlhf.producers.client;
+
+import io.streamrlhf.avro.Feedback;
+import io.streamrlhf.avro.PairwisePreference;
+import io.streamrlhf.avro.ResponseGenerated;
+import java.util.Objects;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * One event exactly as the client built it: its id and event time are fixed once, so sending it again (after a
+ * failure whose outcome is unknown) writes the same record, which the streams recognise as a redelivery.
+ *
+ * @param id the event's id (response, feedback or preference id)
+ * @param key the Kafka key it is written under (response id, or prompt id for preferences)
+ * @param value the Avro record: a {@link ResponseGenerated}, {@link Feedback} or {@link PairwisePreference}
+ */
+public record ClientEvent(String id, String key, SpecificRecord value) {
+
+    public ClientEvent {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        if (!(value instanceof ResponseGenerated || value instanceof Feedback || value instanceof PairwisePreference)) {
+            throw new IllegalArgumentException(
+                    "not a client event: " + value.getClass().getName());
+        }
+    }
+
+    /** A response event, keyed and identified by its response id. */
+    public static ClientEvent of(ResponseGenerated response) {
+        return new ClientEvent(response.getResponseId(), response.getResponseId(), response);
+    }
+
+    /** A feedback event, keyed by the response it rates. */
+    public static ClientEvent of(Feedback feedback) {
+        return new ClientEvent(feedback.getFeedbackId(), feedback.getResponseId(), feedback);
+    }
+
+    /** A preference event, keyed by its prompt. */
+    public static ClientEvent of(PairwisePreference preference) {
+        return new ClientEvent(preference.getPreferenceId(), preference.getPromptId(), preference);
+    }
+}
