@@ -10,11 +10,13 @@ import io.streamrlhf.producers.gateway.IngestionGateway;
 import io.streamrlhf.producers.sampler.PolicyFollower;
 import io.streamrlhf.producers.sampler.RolloutSampler;
 import io.streamrlhf.producers.sampler.SamplerConfig;
+import io.streamrlhf.producers.sampler.VersionDeadLetters;
 import io.streamrlhf.producers.tasks.PromptSource;
 import io.streamrlhf.producers.users.SimulatedUsers;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.streams.app.StreamsApp;
 import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
@@ -84,13 +86,20 @@ public final class Pipeline implements AutoCloseable {
             }
             if (wanted.contains(Component.SAMPLER)) {
                 SamplerConfig config = SamplerConfig.from(props);
-                LocalCheckpointStore store = new LocalCheckpointStore(Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)));
+                LocalCheckpointStore store = new LocalCheckpointStore(
+                        Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)), TrainerKeys.CHECKPOINT_MAX_BYTES.get(props));
+                VersionDeadLetters deadLetters = new VersionDeadLetters(
+                        config.bootstrapServers(), config.kafkaOverrides(), topics.deadLetters());
+                running.push(deadLetters);
                 PolicyFollower follower = new PolicyFollower(
                         config.bootstrapServers(),
                         config.kafkaOverrides(),
                         topics.policyVersions(),
                         store,
-                        config.modelId());
+                        config.modelId(),
+                        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)),
+                        TrainerConfigFactory.signer(props),
+                        deadLetters);
                 sampler = new RolloutSampler(config, topics, follower);
                 startThread("policy-follower", follower, follower::close, follower);
                 startThread("sampler", sampler, sampler::close, sampler);
