@@ -19,6 +19,7 @@ import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.streams.app.StreamsApp;
 import io.streamrlhf.streams.config.StreamsAppConfig;
+import io.streamrlhf.streams.config.StreamsKeys;
 import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
@@ -68,6 +69,15 @@ public final class Pipeline implements AutoCloseable {
         this.props = Map.copyOf(props);
         this.registry = registry;
         this.topics = new Topics(TopicNames.fromProperties(props), registry);
+    }
+
+    /** Where this process's own monitor is reached: its bind address, or loopback when it binds every address. */
+    private String monitorHost() {
+        String bind = StreamsKeys.MONITOR_HTTP_BIND_ADDRESS.get(props);
+        if (bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]")) {
+            return "127.0.0.1";
+        }
+        return bind.contains(":") && !bind.startsWith("[") ? "[" + bind + "]" : bind;
     }
 
     /** Starts {@code components} in dependency order; on failure stops what had started and rethrows. */
@@ -121,8 +131,11 @@ public final class Pipeline implements AutoCloseable {
                 if (streams != null
                         && streams.monitorPort().isPresent()
                         && !props.containsKey(DashboardKeys.MONITOR_URL.name())) {
-                    config = config.withMonitorUrl(URI.create(
-                            "http://127.0.0.1:" + streams.monitorPort().get()));
+                    config = config.withMonitorUrl(URI.create("http://" + monitorHost() + ":"
+                            + streams.monitorPort().get()));
+                    if (config.monitorToken().isEmpty()) {
+                        config = config.withMonitorToken(StreamsKeys.MONITOR_HTTP_TOKEN.ifSet(props));
+                    }
                 }
                 dashboard = new Dashboard(config).start();
                 running.push(dashboard);
