@@ -167,7 +167,8 @@ public final class Setting<T> {
         }
         T value = parser.parse(name, text);
         if (!valid.test(value)) {
-            throw ConfigException.badValue(name, text, requirement);
+            // A key marked secret by its setting, not only by its name, must not show up in the message either.
+            throw ConfigException.badValue(name, isSecret() ? Secrets.MASK : text, requirement);
         }
         return Optional.of(value);
     }

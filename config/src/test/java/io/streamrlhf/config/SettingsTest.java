@@ -17,6 +17,18 @@ class SettingsTest {
     Path dir;
 
     @Test
+    void aBadValueOfASettingMarkedSecretIsMaskedInTheError() {
+        Setting<String> token = Setting.string("some.http.token", null, "a token")
+                .requiring(t -> t.length() >= 16, "at least 16 characters")
+                .secret();
+        assertThatThrownBy(() -> token.get(Map.of("some.http.token", "short-tok")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("some.http.token")
+                .hasMessageContaining(Secrets.MASK)
+                .hasMessageNotContaining("short-tok");
+    }
+
+    @Test
     void mapsEnvironmentVariablesToDottedKeysAndSkipsTheLaunchersOwn() {
         Settings s = Settings.load(
                 null,

@@ -92,7 +92,7 @@ public final class Dashboard implements AutoCloseable {
             long period = config.pollInterval().toMillis();
             scheduler.scheduleWithFixedDelay(offsets::poll, 0, period, TimeUnit.MILLISECONDS);
             config.monitorUrl().ifPresent(url -> {
-                MonitorClient monitor = new MonitorClient(url, state);
+                MonitorClient monitor = new MonitorClient(url, state, config.monitorToken());
                 scheduler.scheduleWithFixedDelay(monitor::poll, 0, period, TimeUnit.MILLISECONDS);
             });
 

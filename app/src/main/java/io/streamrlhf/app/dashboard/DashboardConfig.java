@@ -36,6 +36,8 @@ import java.util.Optional;
  *       (default 2s)</li>
  *   <li>{@code dashboard.heartbeat.interval}: how often an idle event stream sends a heartbeat comment, which is
  *       also how soon a vanished browser is noticed (default 15s)</li>
+ *   <li>{@code dashboard.monitor.token}: bearer token sent to the monitor when it asks for one
+ *       ({@code monitor.http.token} on the streams side; default none)</li>
  *   <li>{@code kafka.*}, then {@code dashboard.kafka.*}: passed to the dashboard's Kafka clients with the prefix
  *       removed (security settings), overriding its own defaults</li>
  * </ul>
@@ -50,6 +52,7 @@ import java.util.Optional;
  * @param pollInterval period of offset and monitor polling
  * @param heartbeatInterval idle period after which the event stream sends a heartbeat
  * @param kafkaOverrides extra Kafka client properties
+ * @param monitorToken bearer token sent to the monitor ({@code dashboard.monitor.token}); never printed
  */
 public record DashboardConfig(
         String bindAddress,
@@ -61,7 +64,8 @@ public record DashboardConfig(
         List<String> watchedGroups,
         Duration pollInterval,
         Duration heartbeatInterval,
-        Map<String, String> kafkaOverrides) {
+        Map<String, String> kafkaOverrides,
+        Optional<String> monitorToken) {
 
     /** Default bind address: loopback only. */
     public static final String DEFAULT_BIND = "127.0.0.1";
@@ -108,6 +112,7 @@ public record DashboardConfig(
         requirePositive("dashboard.poll.interval", pollInterval);
         requirePositive("dashboard.heartbeat.interval", heartbeatInterval);
         kafkaOverrides = Map.copyOf(Objects.requireNonNull(kafkaOverrides, "kafkaOverrides"));
+        monitorToken = Objects.requireNonNull(monitorToken, "monitorToken").filter(t -> !t.isBlank());
     }
 
     /**
@@ -125,7 +130,8 @@ public record DashboardConfig(
                 List.of(),
                 Duration.ofMillis(DEFAULT_POLL_MS),
                 Duration.ofMillis(DEFAULT_HEARTBEAT_MS),
-                Map.of());
+                Map.of(),
+                Optional.empty());
     }
 
     /**
@@ -157,7 +163,8 @@ public record DashboardConfig(
                                 .toList(),
                 DashboardKeys.POLL_INTERVAL.get(props),
                 DashboardKeys.HEARTBEAT_INTERVAL.get(props),
-                Settings.kafkaOverrides(props, "dashboard"));
+                Settings.kafkaOverrides(props, "dashboard"),
+                DashboardKeys.MONITOR_TOKEN.ifSet(props));
     }
 
     /**
@@ -192,7 +199,8 @@ public record DashboardConfig(
                 watchedGroups,
                 pollInterval,
                 heartbeatInterval,
-                kafkaOverrides);
+                kafkaOverrides,
+                monitorToken);
     }
 
     /** The same settings reading the monitor at {@code url}. */
@@ -207,7 +215,8 @@ public record DashboardConfig(
                 watchedGroups,
                 pollInterval,
                 heartbeatInterval,
-                kafkaOverrides);
+                kafkaOverrides,
+                monitorToken);
     }
 
     /** The same settings with other polling and heartbeat periods. */
@@ -222,7 +231,36 @@ public record DashboardConfig(
                 watchedGroups,
                 poll,
                 heartbeat,
-                kafkaOverrides);
+                kafkaOverrides,
+                monitorToken);
+    }
+
+    /** The same settings sending {@code token} to the monitor (none when empty). */
+    public DashboardConfig withMonitorToken(Optional<String> token) {
+        return new DashboardConfig(
+                bindAddress,
+                port,
+                bootstrapServers,
+                registry,
+                topics,
+                monitorUrl,
+                watchedGroups,
+                pollInterval,
+                heartbeatInterval,
+                kafkaOverrides,
+                token);
+    }
+
+    /** Masks the monitor token and secret Kafka settings: a config printed in a log line must not show them. */
+    @Override
+    public String toString() {
+        Map<String, String> shownOverrides = new java.util.TreeMap<>();
+        kafkaOverrides.forEach((k, v) -> shownOverrides.put(k, io.streamrlhf.config.Secrets.mask(k, v)));
+        return "DashboardConfig[bindAddress=" + bindAddress + ", port=" + port + ", bootstrapServers="
+                + bootstrapServers + ", topics=" + topics + ", monitorUrl=" + monitorUrl + ", watchedGroups="
+                + watchedGroups + ", pollInterval=" + pollInterval + ", heartbeatInterval=" + heartbeatInterval
+                + ", kafkaOverrides=" + shownOverrides + ", monitorToken="
+                + (monitorToken.isPresent() ? "****" : "none") + "]";
     }
 
     private static void requirePositive(String key, Duration d) {

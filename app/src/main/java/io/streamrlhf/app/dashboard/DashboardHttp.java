@@ -16,10 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -33,12 +34,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each event-stream client holds one thread, which sleeps until the state changes (sending at most one
  * snapshot per {@link #MIN_EVENT_INTERVAL_MS}) or a heartbeat is due; a client that has gone away is noticed by
- * the failed write and its thread ends. At most {@link #MAX_STREAMS} streams are open at once.
+ * the failed write and its thread ends. At most {@link #MAX_STREAMS} streams are open at once, on a bounded pool;
+ * the page's files are cached once found, unknown names never.
  */
 final class DashboardHttp implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DashboardHttp.class);
     static final int MAX_STREAMS = 32;
+    /** Threads for pages and state beyond those the event streams may hold. */
+    static final int REQUEST_THREADS = 8;
+    /** Requests waiting for a thread before more are refused. */
+    static final int QUEUED_REQUESTS = 64;
+
     static final long MIN_EVENT_INTERVAL_MS = 500;
     private static final Pattern STATIC_NAME = Pattern.compile("[a-z0-9-]+\\.(html|js|css|svg)");
     private static final Map<String, String> CONTENT_TYPES = Map.of(
@@ -54,7 +61,7 @@ final class DashboardHttp implements AutoCloseable {
     private final long heartbeatMs;
     private final AtomicInteger openStreams = new AtomicInteger();
     private final CountDownLatch closing = new CountDownLatch(1);
-    private final Map<String, Optional<byte[]>> staticFiles = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
     private final Object snapshotLock = new Object();
     private long cachedRevision = -1;
     private byte[] cachedSnapshot;
@@ -79,11 +86,21 @@ final class DashboardHttp implements AutoCloseable {
                     e);
         }
         AtomicInteger threads = new AtomicInteger();
-        executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "dashboard-http-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // Every event stream holds a thread: room for all of them plus a few for pages and state, and a short
+        // queue; a connection beyond that is closed at once rather than growing the pool without bound.
+        executor = new ThreadPoolExecutor(
+                MAX_STREAMS + REQUEST_THREADS,
+                MAX_STREAMS + REQUEST_THREADS,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(QUEUED_REQUESTS),
+                r -> {
+                    Thread t = new Thread(r, "dashboard-http-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                },
+                new ThreadPoolExecutor.AbortPolicy());
+        ((ThreadPoolExecutor) executor).allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
         server.createContext("/", this::handleStatic);
         server.createContext("/api/state", this::handleState);
@@ -115,9 +132,7 @@ final class DashboardHttp implements AutoCloseable {
             }
             String path = exchange.getRequestURI().getPath();
             String name = path.equals("/") ? "index.html" : path.substring(1);
-            Optional<byte[]> body = STATIC_NAME.matcher(name).matches()
-                    ? staticFiles.computeIfAbsent(name, DashboardHttp::readResource)
-                    : Optional.empty();
+            Optional<byte[]> body = STATIC_NAME.matcher(name).matches() ? staticFile(name) : Optional.empty();
             if (body.isEmpty()) {
                 send(
                         exchange,
@@ -128,6 +143,25 @@ final class DashboardHttp implements AutoCloseable {
             }
             send(exchange, 200, CONTENT_TYPES.get(name.substring(name.lastIndexOf('.') + 1)), body.get());
         }
+    }
+
+    /**
+     * A file of the page, cached once found. Names that are not there are looked up again each time rather than
+     * remembered, so a client asking for made-up names cannot grow the cache.
+     */
+    private Optional<byte[]> staticFile(String name) {
+        byte[] cached = staticFiles.get(name);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<byte[]> found = readResource(name);
+        found.ifPresent(bytes -> staticFiles.putIfAbsent(name, bytes));
+        return found;
+    }
+
+    /** Files of the page held in memory. */
+    int cachedFiles() {
+        return staticFiles.size();
     }
 
     private void handleState(HttpExchange exchange) throws IOException {

@@ -19,6 +19,13 @@ public final class DashboardKeys {
             DashboardConfig.DEFAULT_MONITOR_URL,
             "base URL of the streams version monitor polled by the dashboard; "
                     + "none turns it off (run and demo point it at the streams component of the same process)");
+    public static final Setting<String> MONITOR_TOKEN = Setting.string(
+                    "dashboard.monitor.token",
+                    null,
+                    "bearer token sent to the monitor (its monitor.http.token); run and demo pass the streams"
+                            + " component's own")
+            .describedDefault("none, or monitor.http.token in one process")
+            .secret();
     public static final Setting<String> GROUPS = Setting.string(
             "dashboard.groups",
             DashboardConfig.ALL_GROUPS,
@@ -34,7 +41,7 @@ public final class DashboardKeys {
 
     /** Every key above. */
     public static final List<Setting<?>> ALL =
-            List.of(BIND, PORT, MONITOR_URL, GROUPS, POLL_INTERVAL, HEARTBEAT_INTERVAL);
+            List.of(BIND, PORT, MONITOR_URL, MONITOR_TOKEN, GROUPS, POLL_INTERVAL, HEARTBEAT_INTERVAL);
 
     private DashboardKeys() {}
 }

@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,10 +38,17 @@ final class MonitorClient {
     private final DashboardState state;
     private final HttpClient http;
     private final ObjectMapper json;
+    private final Optional<String> token;
     private boolean failing;
 
     MonitorClient(URI url, DashboardState state) {
+        this(url, state, Optional.empty());
+    }
+
+    /** A client sending {@code token} as a bearer token when present. */
+    MonitorClient(URI url, DashboardState state, Optional<String> token) {
         this.url = url;
+        this.token = token;
         String base = url.toString().endsWith("/") ? url.toString() : url + "/";
         // The contract's paths are absolute; the monitor may sit under a path prefix of the base URL.
         this.versionsUrl =
@@ -79,11 +87,12 @@ final class MonitorClient {
      * throws a Jackson {@code JsonMappingException}, an {@link IOException} reported like an unreachable monitor.
      */
     private <T> T fetch(URI target, Class<T> type) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(target)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(target)
                 .timeout(TIMEOUT)
                 .header("Accept", "application/json")
-                .GET()
-                .build();
+                .GET();
+        token.ifPresent(t -> builder.header("Authorization", "Bearer " + t));
+        HttpRequest request = builder.build();
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() != 200) {
             // 503 while the streams application rebalances or restores its store.

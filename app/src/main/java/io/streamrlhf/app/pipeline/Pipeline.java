@@ -10,13 +10,16 @@ import io.streamrlhf.producers.gateway.IngestionGateway;
 import io.streamrlhf.producers.sampler.PolicyFollower;
 import io.streamrlhf.producers.sampler.RolloutSampler;
 import io.streamrlhf.producers.sampler.SamplerConfig;
+import io.streamrlhf.producers.sampler.VersionDeadLetters;
 import io.streamrlhf.producers.tasks.PromptSource;
 import io.streamrlhf.producers.users.SimulatedUsers;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.streams.app.StreamsApp;
 import io.streamrlhf.streams.config.StreamsAppConfig;
+import io.streamrlhf.streams.config.StreamsKeys;
 import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
@@ -68,6 +71,15 @@ public final class Pipeline implements AutoCloseable {
         this.topics = new Topics(TopicNames.fromProperties(props), registry);
     }
 
+    /** Where this process's own monitor is reached: its bind address, or loopback when it binds every address. */
+    private String monitorHost() {
+        String bind = StreamsKeys.MONITOR_HTTP_BIND_ADDRESS.get(props);
+        if (bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]")) {
+            return "127.0.0.1";
+        }
+        return bind.contains(":") && !bind.startsWith("[") ? "[" + bind + "]" : bind;
+    }
+
     /** Starts {@code components} in dependency order; on failure stops what had started and rethrows. */
     public Pipeline start(Set<Component> components) {
         EnumSet<Component> wanted = EnumSet.copyOf(components);
@@ -84,13 +96,20 @@ public final class Pipeline implements AutoCloseable {
             }
             if (wanted.contains(Component.SAMPLER)) {
                 SamplerConfig config = SamplerConfig.from(props);
-                LocalCheckpointStore store = new LocalCheckpointStore(Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)));
+                LocalCheckpointStore store = new LocalCheckpointStore(
+                        Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)), TrainerKeys.CHECKPOINT_MAX_BYTES.get(props));
+                VersionDeadLetters deadLetters = new VersionDeadLetters(
+                        config.bootstrapServers(), config.kafkaOverrides(), topics.deadLetters());
+                running.push(deadLetters);
                 PolicyFollower follower = new PolicyFollower(
                         config.bootstrapServers(),
                         config.kafkaOverrides(),
                         topics.policyVersions(),
                         store,
-                        config.modelId());
+                        config.modelId(),
+                        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)),
+                        TrainerConfigFactory.signer(props),
+                        deadLetters);
                 sampler = new RolloutSampler(config, topics, follower);
                 startThread("policy-follower", follower, follower::close, follower);
                 startThread("sampler", sampler, sampler::close, sampler);
@@ -112,8 +131,11 @@ public final class Pipeline implements AutoCloseable {
                 if (streams != null
                         && streams.monitorPort().isPresent()
                         && !props.containsKey(DashboardKeys.MONITOR_URL.name())) {
-                    config = config.withMonitorUrl(URI.create(
-                            "http://127.0.0.1:" + streams.monitorPort().get()));
+                    config = config.withMonitorUrl(URI.create("http://" + monitorHost() + ":"
+                            + streams.monitorPort().get()));
+                    if (config.monitorToken().isEmpty()) {
+                        config = config.withMonitorToken(StreamsKeys.MONITOR_HTTP_TOKEN.ifSet(props));
+                    }
                 }
                 dashboard = new Dashboard(config).start();
                 running.push(dashboard);

@@ -100,7 +100,13 @@ class CommandLineConfigTest {
                 "--set",
                 "schema.registry.basic.auth.user.info=alice:pw",
                 "--set",
-                "gateway.api.keys=key-12345678");
+                "gateway.api.keys=key-12345678",
+                "--set",
+                "versions.signing.key=signing-key-of-at-least-32-characters",
+                "--set",
+                "monitor.http.token=monitor-token-0123456789",
+                "--set",
+                "dashboard.monitor.token=monitor-token-0123456789");
 
         assertThat(code).isEqualTo(0);
         assertThat(out.toString().lines())
@@ -113,8 +119,17 @@ class CommandLineConfigTest {
                         "kafka.sasl.jaas.config = ****  (file " + file + ")",
                         "schema.registry.basic.auth.user.info = ****  (--set)",
                         "gateway.api.keys = ****  (--set)",
+                        "versions.signing.key = ****  (--set)",
+                        "monitor.http.token = ****  (--set)",
+                        "dashboard.monitor.token = ****  (--set)",
                         "trainer.warmstart.corpus =  (unset)");
-        assertThat(out.toString()).doesNotContain("secret-jaas", "alice:pw", "key-12345678");
+        assertThat(out.toString())
+                .doesNotContain(
+                        "secret-jaas",
+                        "alice:pw",
+                        "key-12345678",
+                        "signing-key-of-at-least-32-characters",
+                        "monitor-token-0123456789");
         assertThat(err.toString()).isEmpty();
     }
 }

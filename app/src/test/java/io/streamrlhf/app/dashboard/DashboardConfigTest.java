@@ -120,7 +120,8 @@ class DashboardConfigTest {
                         List.of("a", "*"),
                         Duration.ofSeconds(1),
                         Duration.ofSeconds(1),
-                        Map.of()))
+                        Map.of(),
+                        java.util.Optional.empty()))
                 .hasMessageContaining("dashboard.groups");
     }
 

@@ -115,6 +115,7 @@ class DashboardFeedIT {
                 groups,
                 Duration.ofMillis(300),
                 Duration.ofSeconds(2),
-                Map.of());
+                Map.of(),
+                Optional.empty());
     }
 }

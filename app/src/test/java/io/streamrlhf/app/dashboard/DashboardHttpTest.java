@@ -65,6 +65,21 @@ class DashboardHttpTest {
     }
 
     @Test
+    void doesNotRememberFileNamesItDoesNotHave() throws Exception {
+        // given the page loaded once, so its real files are cached
+        assertThat(get("/").statusCode()).isEqualTo(200);
+        assertThat(get("/app.js").statusCode()).isEqualTo(200);
+        int cached = http.cachedFiles();
+        // when a client asks for many made-up names that look like the page's files
+        for (int i = 0; i < 300; i++) {
+            assertThat(get("/made-up-" + i + ".js").statusCode()).isEqualTo(404);
+        }
+        // then nothing more is held in memory, and real files are still served
+        assertThat(http.cachedFiles()).isEqualTo(cached);
+        assertThat(get("/app.js").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void acceptsOnlyReads() throws Exception {
         HttpResponse<String> post = client.send(
                 HttpRequest.newBuilder(http.url().resolve("/api/state"))

@@ -136,6 +136,34 @@ class MonitorClientTest {
     }
 
     @Test
+    void sendsTheMonitorsBearerTokenWhenItAsksForOne() throws Exception {
+        // given a monitor that asks for a token
+        MonitorHttpServer guarded = new MonitorHttpServer(
+                new MonitorQuery(() -> driver.getWindowStore(MonitorTopology.STORE)),
+                () -> "RUNNING",
+                0,
+                Duration.ofMillis(50),
+                CLOCK,
+                MonitorHttpServer.Options.defaults().withBearerToken("monitor-token-0123456789"));
+        try {
+            URI url = URI.create("http://127.0.0.1:" + guarded.port());
+            DashboardState state = new DashboardState(CLOCK, TopicNames.defaults(), "127.0.0.1:9092", url.toString());
+            // when the dashboard polls it without the token, then it reports the refusal
+            new MonitorClient(url, state).poll();
+            assertThat(state.snapshot().monitor().status()).isEqualTo("error");
+            assertThat(state.snapshot().monitor().error()).contains("401");
+            // and with the token it reads the figures
+            new MonitorClient(url, state, java.util.Optional.of("monitor-token-0123456789")).poll();
+            assertThat(state.snapshot().monitor().status()).isEqualTo("ok");
+            assertThat(state.snapshot().monitor().versions())
+                    .extracting(MonitorStats::version)
+                    .containsExactly(5L, 6L);
+        } finally {
+            guarded.close();
+        }
+    }
+
+    @Test
     void reportsADocumentThatBreaksTheContractNamingTheField() throws Exception {
         broken = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         // The monitor's own answer with one field renamed, as a monitor built from another contract would send.

@@ -5,12 +5,17 @@ import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.producers.common.ResilientPoll;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.util.Backoff;
+import io.streamrlhf.trainer.checkpoint.Checkpoint;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
+import io.streamrlhf.trainer.checkpoint.UntrustedCheckpointException;
+import io.streamrlhf.trainer.checkpoint.VersionSigner;
+import io.streamrlhf.trainer.checkpoint.VersionVerifier;
 import io.streamrlhf.trainer.model.PolicyModel;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,19 +24,27 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Follows the policy-versions topic (read_committed, from the beginning) and loads each newer version's
- * checkpoint in the background, verifying its sha256. The loaded model waits in {@link #takeNewer(long)} until
+ * checkpoint in the background, verifying its sha256. Every record of the model passes a {@link VersionVerifier}
+ * first, over its exact value bytes and headers: a version that is unsigned or badly signed while
+ * {@code versions.signing.key} is set, not newer than the versions before it, with an unknown parent, or with a
+ * checkpoint outside the store or above its size bound is refused, counted in {@link #refusals()}, logged and,
+ * when the follower has a {@link DeadLetterSink}, dead-lettered; it is never loaded. A loaded checkpoint whose own
+ * header names another model or version is refused the same way. The loaded model waits in {@link #takeNewer(long)} until
  * the sampler reaches a batch boundary, so no prompt in flight is cut off by a swap. A version whose checkpoint
  * is missing or corrupt is logged and counted, and the current policy stays in service.
  *
  * <p>The thread never dies on bad input or an outage. A record that cannot be decoded because the schema
  * registry cannot be asked is read again after a bounded exponential backoff; a record bad in itself is logged
- * with its topic, partition and offset, counted in {@link #skippedRecords()} and skipped (the follower has no
- * producer, so it writes no dead letters).
+ * with its topic, partition and offset, counted in {@link #skippedRecords()} and skipped.
  * Any other error (the broker unreachable) is logged and retried with the same backoff.
  */
 public final class PolicyFollower implements Runnable, AutoCloseable {
@@ -41,9 +54,24 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     /** A loaded policy and the version it is. */
     public record LoadedPolicy(long version, PolicyModel model) {}
 
-    private final KafkaConsumer<String, PolicyVersion> consumer;
+    /** Where refused versions go: the project's dead-letter topic in a deployment. */
+    @FunctionalInterface
+    public interface DeadLetterSink {
+        /** Files {@code record}, refused for {@code refusal}. */
+        void refused(ConsumerRecord<String, ?> record, byte[] rawValue, VersionVerifier.Refusal refusal);
+
+        /** Files nothing (the refusal is still logged and counted). */
+        DeadLetterSink NONE = (record, rawValue, refusal) -> {};
+    }
+
+    /** A decoded version with the exact bytes it was decoded from, which a signature covers. */
+    record Received(PolicyVersion version, byte[] bytes) {}
+
+    private final KafkaConsumer<String, Received> consumer;
     private final CheckpointStore store;
     private final String modelId;
+    private final VersionVerifier verifier;
+    private final DeadLetterSink deadLetters;
     private final AtomicReference<LoadedPolicy> pending = new AtomicReference<>();
     private final AtomicLong latestLoaded = new AtomicLong(-1);
     private final AtomicLong failedLoads = new AtomicLong();
@@ -83,7 +111,7 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
         this(bootstrapServers, Map.of(), topic, store, modelId, backoff);
     }
 
-    /** A follower with the sampler's Kafka client overrides and its own retry backoff. */
+    /** A follower with the sampler's Kafka client overrides and its own retry backoff; versions are not signed. */
     public PolicyFollower(
             String bootstrapServers,
             Map<String, ?> clientOverrides,
@@ -91,9 +119,28 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
             CheckpointStore store,
             String modelId,
             Backoff backoff) {
+        this(bootstrapServers, clientOverrides, topic, store, modelId, backoff, Optional.empty(), DeadLetterSink.NONE);
+    }
+
+    /**
+     * A follower that requires versions signed with {@code signer} when present and files refused versions in
+     * {@code deadLetters}.
+     */
+    public PolicyFollower(
+            String bootstrapServers,
+            Map<String, ?> clientOverrides,
+            Topic<String, PolicyVersion> topic,
+            CheckpointStore store,
+            String modelId,
+            Backoff backoff,
+            Optional<VersionSigner> signer,
+            DeadLetterSink deadLetters) {
         this.store = store;
         this.modelId = modelId;
-        this.consumer = topic.replayingConsumer(bootstrapServers, Map.<String, Object>copyOf(clientOverrides));
+        this.verifier = new VersionVerifier(modelId, signer, store);
+        this.deadLetters = deadLetters;
+        this.consumer =
+                receivingTopic(topic).replayingConsumer(bootstrapServers, Map.<String, Object>copyOf(clientOverrides));
         this.poll = new ResilientPoll(
                 consumer,
                 backoff,
@@ -124,26 +171,89 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
         }
     }
 
+    /**
+     * The versions topic with a value deserializer that keeps the exact bytes next to the decoded version; a
+     * decoding failure still surfaces as the consumer's own, which {@link ResilientPoll} retries or skips.
+     */
+    private static Topic<String, Received> receivingTopic(Topic<String, PolicyVersion> topic) {
+        Deserializer<PolicyVersion> decoder = topic.valueSerde().deserializer();
+        Deserializer<Received> receiving = new Deserializer<>() {
+            @Override
+            public Received deserialize(String name, byte[] data) {
+                return deserialize(name, null, data);
+            }
+
+            @Override
+            public Received deserialize(String name, Headers headers, byte[] data) {
+                PolicyVersion v = decoder.deserialize(name, headers, data);
+                return v == null ? null : new Received(v, data);
+            }
+        };
+        Serializer<Received> none = (name, value) -> {
+            throw new UnsupportedOperationException("the follower only reads versions");
+        };
+        return new Topic<>(topic.name(), topic.keySerde(), Serdes.serdeFrom(none, receiving));
+    }
+
     private void followOnce() {
-        PolicyVersion newest = null;
-        for (ConsumerRecord<String, PolicyVersion> record : consumer.poll(Duration.ofMillis(500))) {
-            PolicyVersion v = record.value();
-            if (v != null
-                    && modelId.equals(v.getModelId())
-                    && v.getStatus() != PolicyStatus.REJECTED
-                    && (newest == null || v.getVersion() > newest.getVersion())) {
-                newest = v;
+        ConsumerRecord<String, Received> newest = null;
+        for (ConsumerRecord<String, Received> record : consumer.poll(Duration.ofMillis(500))) {
+            Received received = record.value();
+            if (received == null || !modelId.equals(received.version().getModelId())) {
+                continue;
+            }
+            PolicyVersion v = received.version();
+            // Every record of the model is checked in log order, so each accepted version is a known parent.
+            Optional<VersionVerifier.Refusal> refusal = verifier.admit(v, received.bytes(), record.headers());
+            if (refusal.isPresent()) {
+                refuse(record, refusal.get());
+            } else if (v.getStatus() != PolicyStatus.REJECTED
+                    && (newest == null
+                            || v.getVersion() > newest.value().version().getVersion())) {
+                newest = record;
             }
         }
-        if (newest != null && newest.getVersion() > latestLoaded.get()) {
+        if (newest != null && newest.value().version().getVersion() > latestLoaded.get()) {
             load(newest);
         }
     }
 
-    private void load(PolicyVersion version) {
+    private void refuse(ConsumerRecord<String, Received> record, VersionVerifier.Refusal refusal) {
+        log.warn(
+                "Refusing {} version {} at {}-{}@{}: {}",
+                modelId,
+                record.value().version().getVersion(),
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                refusal);
         try {
-            PolicyModel model = store.read(URI.create(version.getCheckpointUri()), version.getSha256())
-                    .toPolicyModel();
+            deadLetters.refused(record, record.value().bytes(), refusal);
+        } catch (RuntimeException e) {
+            log.error(
+                    "Cannot dead-letter refused version at {}-{}@{}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    e);
+        }
+    }
+
+    private void load(ConsumerRecord<String, Received> record) {
+        PolicyVersion version = record.value().version();
+        try {
+            Checkpoint checkpoint = store.read(URI.create(version.getCheckpointUri()), version.getSha256());
+            if (!modelId.equals(checkpoint.modelId()) || checkpoint.version() != version.getVersion()) {
+                failedLoads.incrementAndGet();
+                refuse(
+                        record,
+                        verifier.refuse(
+                                VersionVerifier.Reason.CHECKPOINT_MISMATCH,
+                                "version " + version.getVersion() + " points to a checkpoint of " + checkpoint.modelId()
+                                        + " version " + checkpoint.version()));
+                return;
+            }
+            PolicyModel model = checkpoint.toPolicyModel();
             LoadedPolicy previous = pending.getAndSet(new LoadedPolicy(version.getVersion(), model));
             if (previous != null) {
                 previous.model().close();
@@ -153,6 +263,9 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
                     "Loaded policy version {} from {} (sha256 verified)",
                     version.getVersion(),
                     version.getCheckpointUri());
+        } catch (UntrustedCheckpointException e) {
+            failedLoads.incrementAndGet();
+            refuse(record, verifier.refuse(VersionVerifier.reasonOf(e), e.getMessage()));
         } catch (IOException | RuntimeException e) {
             failedLoads.incrementAndGet();
             log.error(
@@ -185,6 +298,11 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     /** The newest version loaded so far, -1 before the first. */
     public long latestLoaded() {
         return latestLoaded.get();
+    }
+
+    /** Versions refused by reason (forged, out of order, or pointing outside the store). */
+    public Map<VersionVerifier.Reason, Long> refusals() {
+        return verifier.refusals();
     }
 
     /** How many published versions could not be loaded. */

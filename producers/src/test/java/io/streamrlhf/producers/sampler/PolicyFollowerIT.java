@@ -134,7 +134,8 @@ class PolicyFollowerIT {
             return PolicyVersion.newBuilder()
                     .setModelId("policy")
                     .setVersion(version)
-                    .setParentVersion(version - 1)
+                    // The only version the follower sees: a model's first version names no parent.
+                    .setParentVersion(null)
                     .setCheckpointUri(stored.uri().toString())
                     .setSha256(stored.sha256())
                     .setSizeBytes(stored.sizeBytes())

@@ -15,6 +15,7 @@ import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.TopicProvisioner;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
+import io.streamrlhf.trainer.checkpoint.CheckpointNames;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.ModelConfig;
@@ -75,7 +76,7 @@ class RolloutSamplerIT {
             new Thread(reader, "reader").start();
 
             // given version 0 and two prompts
-            publish(producer, topics, version(store, 0, 1L));
+            publish(producer, topics, version(store, 0));
             sendPrompts(producer, topics, "p1", "p2");
             await().atMost(Duration.ofSeconds(60)).until(() -> responses.size() == 6);
             assertThat(responses).allSatisfy(r -> {
@@ -90,10 +91,10 @@ class RolloutSamplerIT {
             assertThat(responses).extracting(ResponseGenerated::getResponseId).doesNotHaveDuplicates();
 
             // when a corrupt version 1 and then a good version 2 are published
-            PolicyVersion corrupt = version(store, 1, 2L);
+            PolicyVersion corrupt = version(store, 1);
             corrupt.setSha256("0".repeat(64));
             publish(producer, topics, corrupt);
-            publish(producer, topics, version(store, 2, 3L));
+            publish(producer, topics, version(store, 2));
             await().atMost(Duration.ofSeconds(60)).until(() -> sampler.currentVersion() == 2);
             sendPrompts(producer, topics, "p3");
 
@@ -106,12 +107,12 @@ class RolloutSamplerIT {
         }
     }
 
-    private static PolicyVersion version(CheckpointStore store, long version, long seed) throws Exception {
+    private static PolicyVersion version(CheckpointStore store, long version) throws Exception {
         try (PolicyModel model = PolicyModel.create(ModelConfig.tiny());
                 AdamW optimizer = new AdamW(OptimizerConfig.defaults(), model.parameters())) {
             Checkpoint checkpoint = Checkpoint.of(
                     "policy", version, version - 1, model, OptimizerConfig.defaults(), optimizer.exportState());
-            CheckpointStore.Stored stored = store.write("policy-v" + version + "-" + seed, checkpoint);
+            CheckpointStore.Stored stored = store.write(CheckpointNames.name("policy", version), checkpoint);
             return PolicyVersion.newBuilder()
                     .setModelId("policy")
                     .setVersion(version)

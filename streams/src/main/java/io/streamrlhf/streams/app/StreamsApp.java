@@ -4,6 +4,7 @@ import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.streams.avro.VersionMinuteStats;
 import io.streamrlhf.streams.common.StreamSerdes;
+import io.streamrlhf.streams.config.MonitorConfig;
 import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.streams.deadletter.DeadLetterProcessingExceptionHandler;
 import io.streamrlhf.streams.deadletter.SinkProductionExceptionHandler;
@@ -131,12 +132,20 @@ public final class StreamsApp implements AutoCloseable {
         int port = config.settings().monitor().httpPort();
         if (port >= 0) {
             try {
+                MonitorConfig monitor = config.settings().monitor();
                 http = new MonitorHttpServer(
                         monitorQuery(),
                         () -> streams.state().toString(),
                         port,
-                        config.settings().monitor().ssePeriod(),
-                        Clock.systemUTC());
+                        monitor.ssePeriod(),
+                        Clock.systemUTC(),
+                        new MonitorHttpServer.Options(
+                                monitor.bindAddress(),
+                                monitor.bearerToken(),
+                                monitor.allowedOrigins(),
+                                monitor.httpThreads(),
+                                monitor.sseMaxClients(),
+                                monitor.requestTimeout()));
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot serve the monitor on port " + port, e);
             }

@@ -165,8 +165,38 @@ public final class StreamsKeys {
             "monitor.http.port",
             MONITOR.httpPort(),
             "port of the monitor's JSON/SSE endpoint; 0 picks a free port, -1 serves nothing");
-    public static final Setting<Duration> MONITOR_SSE_PERIOD =
-            Setting.duration("monitor.sse.period", MONITOR.ssePeriod(), "how often the SSE stream looks for changes");
+    public static final Setting<Duration> MONITOR_SSE_PERIOD = Setting.duration(
+            "monitor.sse.period",
+            MONITOR.ssePeriod(),
+            "how often the one shared store scan feeding every SSE stream runs");
+    public static final Setting<String> MONITOR_HTTP_BIND_ADDRESS = Setting.string(
+            "monitor.http.bind.address",
+            MONITOR.bindAddress(),
+            "address the monitor listens on (0.0.0.0 or a public address only with monitor.http.token set)");
+    public static final Setting<String> MONITOR_HTTP_TOKEN = Setting.string(
+                    "monitor.http.token",
+                    null,
+                    "bearer token every monitor request but /health/live must carry (none: no token asked)")
+            .requiring(t -> t.length() >= 16, "at least 16 characters")
+            .secret();
+    public static final Setting<String> MONITOR_HTTP_ALLOWED_ORIGINS = Setting.string(
+                    "monitor.http.allowed.origins",
+                    null,
+                    "comma-separated origins (such as http://localhost:8080) whose pages may read the monitor; never *")
+            .describedDefault("none: same-origin only")
+            .requiring(o -> !o.contains("*"), "a list of origins, not *");
+    public static final Setting<Integer> MONITOR_HTTP_THREADS = Setting.integer(
+                    "monitor.http.threads",
+                    MONITOR.httpThreads(),
+                    "request threads of the monitor; requests beyond them and a short queue are refused")
+            .requiring(n -> n >= 1, "at least 1");
+    public static final Setting<Integer> MONITOR_SSE_MAX_CLIENTS = Setting.integer(
+                    "monitor.sse.max.clients", MONITOR.sseMaxClients(), "open SSE streams at once; one more gets 503")
+            .requiring(n -> n >= 1, "at least 1");
+    public static final Setting<Duration> MONITOR_HTTP_REQUEST_TIMEOUT = Setting.duration(
+            "monitor.http.request.timeout",
+            MONITOR.requestTimeout(),
+            "the longest a JSON answer may take to be written before its connection is closed");
 
     /** Every key above. */
     public static final List<Setting<?>> ALL = List.of(
@@ -207,7 +237,13 @@ public final class StreamsKeys {
             MONITOR_GRACE,
             MONITOR_RETENTION,
             MONITOR_HTTP_PORT,
-            MONITOR_SSE_PERIOD);
+            MONITOR_SSE_PERIOD,
+            MONITOR_HTTP_BIND_ADDRESS,
+            MONITOR_HTTP_TOKEN,
+            MONITOR_HTTP_ALLOWED_ORIGINS,
+            MONITOR_HTTP_THREADS,
+            MONITOR_SSE_MAX_CLIENTS,
+            MONITOR_HTTP_REQUEST_TIMEOUT);
 
     private StreamsKeys() {}
 }

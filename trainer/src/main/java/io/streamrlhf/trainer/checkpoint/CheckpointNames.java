@@ -25,6 +25,19 @@ public final class CheckpointNames {
         return pattern(modelId).matcher(file).matches();
     }
 
+    /** Whether the last path segment of {@code uri} is a checkpoint of exactly {@code version} of {@code modelId}. */
+    public static boolean isOf(String modelId, long version, URI uri) {
+        String path = uri.getPath();
+        if (path == null) {
+            return false;
+        }
+        String file = path.substring(path.lastIndexOf('/') + 1);
+        return Pattern.compile(Pattern.quote(modelId) + "-v" + version + "-[0-9a-f]{8}"
+                        + Pattern.quote(LocalCheckpointStore.SUFFIX))
+                .matcher(file)
+                .matches();
+    }
+
     private static Pattern pattern(String modelId) {
         return Pattern.compile(
                 Pattern.quote(modelId) + "-v\\d+-[0-9a-f]{8}" + Pattern.quote(LocalCheckpointStore.SUFFIX));

@@ -26,8 +26,21 @@ public interface CheckpointStore {
      * hash to it.
      *
      * @throws CorruptCheckpointException when the hash or the format does not match
+     * @throws UntrustedCheckpointException when the URI is outside the store, not a regular file or too large;
+     *     nothing is read then
      */
     Checkpoint read(URI uri, String expectedSha256) throws IOException;
+
+    /**
+     * Checks, without reading it, that {@code uri} names a regular file inside this store no larger than
+     * {@link #maxBytes()}.
+     *
+     * @throws UntrustedCheckpointException when it does not
+     */
+    void checkLocation(URI uri) throws UntrustedCheckpointException;
+
+    /** The largest checkpoint this store reads, in bytes. */
+    long maxBytes();
 
     /** Checkpoints currently stored. */
     List<URI> list() throws IOException;

@@ -1,6 +1,7 @@
 package io.streamrlhf.trainer.checkpoint;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -18,19 +20,41 @@ import org.slf4j.LoggerFactory;
 /**
  * Checkpoints as files in a local folder ({@code file://} URIs): written to a temporary file,
  * fsynced, atomically renamed into place, then the folder is fsynced so the rename survives a crash.
+ *
+ * <p>URIs come from {@code PolicyVersion} records, which anyone who can write the versions topic can forge, so
+ * the store reads and deletes only inside its folder: a {@code file://} URI without {@code ..} segments whose
+ * path, symbolic links resolved, lies under the folder's real path. It reads only regular files no larger than
+ * its bound, checked before a byte is read ({@code file:///dev/zero} is refused, not read).
  */
 public final class LocalCheckpointStore implements CheckpointStore {
 
     /** File name suffix of checkpoints. */
     public static final String SUFFIX = ".ckpt";
+    /** The default size bound: 1 GiB, far above the default policy's few megabytes. */
+    public static final long DEFAULT_MAX_BYTES = 1L << 30;
+    /** The largest bound a store accepts: what one byte array can hold. */
+    public static final long LIMIT_MAX_BYTES = Integer.MAX_VALUE - 8L;
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalCheckpointStore.class);
 
     private final Path folder;
+    private final Path realFolder;
+    private final long maxBytes;
 
-    /** A store in {@code folder}, created when missing. */
+    /** A store in {@code folder}, created when missing, reading checkpoints up to {@link #DEFAULT_MAX_BYTES}. */
     public LocalCheckpointStore(Path folder) throws IOException {
-        this.folder = Files.createDirectories(folder).toAbsolutePath();
+        this(folder, DEFAULT_MAX_BYTES);
+    }
+
+    /** A store in {@code folder}, created when missing, reading checkpoints up to {@code maxBytes}. */
+    public LocalCheckpointStore(Path folder, long maxBytes) throws IOException {
+        if (maxBytes < 1 || maxBytes > LIMIT_MAX_BYTES) {
+            throw new IllegalArgumentException(
+                    "checkpoint size bound must be 1.." + LIMIT_MAX_BYTES + " bytes, was " + maxBytes);
+        }
+        this.maxBytes = maxBytes;
+        this.folder = Files.createDirectories(folder).toAbsolutePath().normalize();
+        this.realFolder = this.folder.toRealPath();
         try (Stream<Path> leftovers = Files.list(this.folder)) {
             // Temporary files are partial writes from a crash: never valid, always safe to remove.
             for (Path p : leftovers
@@ -70,8 +94,8 @@ public final class LocalCheckpointStore implements CheckpointStore {
 
     @Override
     public Checkpoint read(URI uri, String expectedSha256) throws IOException {
-        Path path = pathOf(uri);
-        byte[] bytes = Files.readAllBytes(path);
+        Path path = inspect(uri);
+        byte[] bytes = readAtMost(path, maxBytes, uri);
         if (expectedSha256 != null) {
             String actual = CheckpointCodec.sha256Hex(bytes);
             if (!actual.equalsIgnoreCase(expectedSha256)) {
@@ -98,11 +122,99 @@ public final class LocalCheckpointStore implements CheckpointStore {
         Files.deleteIfExists(pathOf(uri));
     }
 
-    private Path pathOf(URI uri) {
-        if (!"file".equals(uri.getScheme())) {
-            throw new IllegalArgumentException("local store reads file:// URIs only, got " + uri);
+    @Override
+    public void checkLocation(URI uri) throws UntrustedCheckpointException {
+        inspect(uri);
+    }
+
+    /** The real path of {@code uri} once it has passed every check of {@link #checkLocation}. */
+    private Path inspect(URI uri) throws UntrustedCheckpointException {
+        Path real;
+        try {
+            real = pathOf(uri).toRealPath();
+        } catch (UntrustedCheckpointException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UntrustedCheckpointException(
+                    UntrustedCheckpointException.Kind.MISSING, "checkpoint " + uri + " does not exist");
         }
-        return Path.of(uri);
+        requireInside(uri, real);
+        // Attributes of the resolved file, so a link inside the store cannot smuggle in a device or a huge file.
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(real, BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw new UntrustedCheckpointException(
+                    UntrustedCheckpointException.Kind.MISSING, "checkpoint " + uri + " cannot be inspected");
+        }
+        if (!attributes.isRegularFile()) {
+            throw new UntrustedCheckpointException(
+                    UntrustedCheckpointException.Kind.NOT_REGULAR_FILE,
+                    "checkpoint " + uri + " is not a regular file; refusing to read it");
+        }
+        if (attributes.size() > maxBytes) {
+            throw new UntrustedCheckpointException(
+                    UntrustedCheckpointException.Kind.TOO_LARGE,
+                    "checkpoint " + uri + " has " + attributes.size() + " bytes, above the bound of " + maxBytes
+                            + " (trainer.checkpoint.max.bytes); refusing to read it");
+        }
+        return real;
+    }
+
+    @Override
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    /** The path of {@code uri}, refused unless it is a plain {@code file://} path under the folder. */
+    private Path pathOf(URI uri) throws UntrustedCheckpointException {
+        if (!"file".equals(uri.getScheme())
+                || uri.getRawAuthority() != null
+                || uri.getRawQuery() != null
+                || uri.getRawFragment() != null
+                || uri.getPath() == null) {
+            throw outside(uri, "only plain file:// URIs are read");
+        }
+        for (String segment : uri.getPath().split("/")) {
+            if (segment.equals("..")) {
+                throw outside(uri, "it has a '..' segment");
+            }
+        }
+        Path path;
+        try {
+            path = Path.of(uri).toAbsolutePath().normalize();
+        } catch (IllegalArgumentException e) {
+            throw outside(uri, e.getMessage());
+        }
+        if (!path.startsWith(folder) || path.equals(folder)) {
+            throw outside(uri, "it is not under " + folder);
+        }
+        return path;
+    }
+
+    private void requireInside(URI uri, Path realPath) throws UntrustedCheckpointException {
+        if (!realPath.startsWith(realFolder) || realPath.equals(realFolder)) {
+            throw outside(uri, "it resolves to " + realPath + ", not under " + realFolder);
+        }
+    }
+
+    private UntrustedCheckpointException outside(URI uri, String why) {
+        return new UntrustedCheckpointException(
+                UntrustedCheckpointException.Kind.OUTSIDE_STORE,
+                "checkpoint URI " + uri + " is outside the store " + folder + ": " + why + "; refusing it");
+    }
+
+    /** Reads the file, failing rather than growing past {@code limit} if it grew after its size was checked. */
+    private static byte[] readAtMost(Path path, long limit, URI uri) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] bytes = in.readNBytes((int) limit);
+            if (in.read() != -1) {
+                throw new UntrustedCheckpointException(
+                        UntrustedCheckpointException.Kind.TOO_LARGE,
+                        "checkpoint " + uri + " grew above the bound of " + limit + " bytes while being read");
+            }
+            return bytes;
+        }
     }
 
     private void fsyncFolder() {

@@ -1,6 +1,7 @@
 package io.streamrlhf.trainer.config;
 
 import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -41,6 +42,8 @@ import java.util.Optional;
  *     the outage lasts, never skipping the record
  * @param kafkaOverrides Kafka client properties of the trainer's clients ({@code kafka.*}, then
  *     {@code trainer.kafka.*})
+ * @param checkpointMaxBytes the largest checkpoint read (default 1 GiB)
+ * @param signer signs every published version and refuses unsigned ones in the history (default none)
  */
 public record TrainerConfig(
         String modelId,
@@ -65,7 +68,9 @@ public record TrainerConfig(
         String devices,
         Duration retryBackoff,
         Duration retryBackoffMax,
-        Map<String, String> kafkaOverrides) {
+        Map<String, String> kafkaOverrides,
+        long checkpointMaxBytes,
+        Optional<VersionSigner> signer) {
 
     /** Validates, naming the bad value. */
     public TrainerConfig {

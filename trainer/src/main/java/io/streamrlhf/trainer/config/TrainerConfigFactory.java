@@ -3,10 +3,12 @@ package io.streamrlhf.trainer.config;
 import io.streamrlhf.config.ClusterSettings;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import io.streamrlhf.trainer.loss.LossConfig;
 import io.streamrlhf.trainer.loss.LossType;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads a {@link TrainerConfig} from settings: the {@link TrainerKeys}, {@code bootstrap.servers}, {@code topic.*}
@@ -73,7 +75,14 @@ public final class TrainerConfigFactory {
                 TrainerKeys.DEVICES.get(p),
                 TrainerKeys.RETRY_BACKOFF.get(p),
                 TrainerKeys.RETRY_BACKOFF_MAX.get(p),
-                Settings.kafkaOverrides(p, "trainer"));
+                Settings.kafkaOverrides(p, "trainer"),
+                TrainerKeys.CHECKPOINT_MAX_BYTES.get(p),
+                signer(p));
+    }
+
+    /** The versions signer when {@code versions.signing.key} is set: the trainer's and every sampler's. */
+    public static Optional<VersionSigner> signer(Map<String, String> p) {
+        return TrainerKeys.VERSIONS_SIGNING_KEY.ifSet(p).map(VersionSigner::new);
     }
 
     private static SourceConfig source(Map<String, String> p, String name, TrainerKeys.Source keys, LossType type) {

@@ -1,6 +1,8 @@
 package io.streamrlhf.trainer.config;
 
 import io.streamrlhf.config.Setting;
+import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
+import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import io.streamrlhf.trainer.loss.LossConfig;
 import io.streamrlhf.trainer.loss.LossType;
 import java.time.Duration;
@@ -31,6 +33,23 @@ public final class TrainerKeys {
                     "where checkpoints are written (the sampler loads versions from here); run, demo and up put it under "
                             + "data.dir")
             .describedDefault("<data.dir>/checkpoints, else data/checkpoints");
+    public static final Setting<Long> CHECKPOINT_MAX_BYTES = Setting.longValue(
+                    "trainer.checkpoint.max.bytes",
+                    LocalCheckpointStore.DEFAULT_MAX_BYTES,
+                    "the largest checkpoint the trainer and samplers read, checked before reading; a version recording"
+                            + " a larger size is refused")
+            .requiring(
+                    b -> b >= 1 && b <= LocalCheckpointStore.LIMIT_MAX_BYTES,
+                    "between 1 and " + LocalCheckpointStore.LIMIT_MAX_BYTES);
+    public static final Setting<String> VERSIONS_SIGNING_KEY = Setting.string(
+                    "versions.signing.key",
+                    null,
+                    "HMAC-SHA256 key (at least " + VersionSigner.MIN_KEY_CHARS
+                            + " characters) shared by the trainer, which"
+                            + " signs every policy version, and the samplers, which then refuse unsigned or badly signed"
+                            + " versions (none: versions are not signed)")
+            .requiring(k -> k.length() >= VersionSigner.MIN_KEY_CHARS, "at least 32 characters")
+            .secret();
 
     public static final Setting<Integer> MODEL_LAYERS =
             Setting.integer("trainer.model.layers", MODEL.layers(), "transformer blocks of a new policy");
@@ -183,6 +202,8 @@ public final class TrainerKeys {
                 GROUP_ID,
                 TRANSACTIONAL_ID,
                 CHECKPOINT_DIR,
+                CHECKPOINT_MAX_BYTES,
+                VERSIONS_SIGNING_KEY,
                 MODEL_LAYERS,
                 MODEL_WIDTH,
                 MODEL_HEADS,

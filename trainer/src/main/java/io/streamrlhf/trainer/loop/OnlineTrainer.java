@@ -14,7 +14,9 @@ import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.batch.UnpairedExample;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
+import io.streamrlhf.trainer.checkpoint.CorruptCheckpointException;
 import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
+import io.streamrlhf.trainer.checkpoint.VersionVerifier;
 import io.streamrlhf.trainer.config.SourceConfig;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.cpu.MklDispatch;
@@ -74,7 +76,10 @@ import org.slf4j.LoggerFactory;
  * committed offsets, which were committed in the same transaction as that version. Checkpoints no
  * committed version points to are deleted. With no version yet, version 0 is made (warm start from
  * the corpus when configured) and published with status WARM_START. The reference model is always
- * version 0.
+ * version 0. The history is read through a {@link VersionVerifier}: a version that is unsigned while
+ * {@code versions.signing.key} is set, badly signed, not newer than the versions before it, with an unknown
+ * parent or a checkpoint outside the store is refused and never becomes the resume point; a resume point whose
+ * checkpoint names another model or version stops the trainer.
  *
  * <p><b>Corrections.</b> A {@code KtoExample} (or {@code DpoPair}) with weight 0 cancels the
  * pending example with the same id if it has not been trained yet; if it was already trained the
@@ -243,24 +248,39 @@ public final class OnlineTrainer implements AutoCloseable {
 
     private void recover() throws IOException {
         devices = Devices.parse(config.devices());
-        store = new LocalCheckpointStore(config.checkpointDir());
+        store = new LocalCheckpointStore(config.checkpointDir(), config.checkpointMaxBytes());
         producer = new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer());
         producer.initTransactions();
+        VersionVerifier verifier = new VersionVerifier(config.modelId(), config.signer(), store);
         VersionHistory history = VersionHistory.read(
                 config.bootstrapServers(),
                 config.kafkaOverrides(),
                 topics.policyVersions(),
                 config.modelId(),
+                verifier,
                 KAFKA_TIMEOUT);
+        if (verifier.refused() > 0) {
+            LOG.warn(
+                    "Refused {} forged or invalid versions of {}: {}",
+                    verifier.refused(),
+                    config.modelId(),
+                    verifier.refusals());
+        }
         deleteUncommittedCheckpoints(history);
         publisher = new VersionPublisher(
-                config.modelId(), store, producer, topics.policyVersions(), topics.trainerMetrics(), hooks);
+                config.modelId(),
+                store,
+                producer,
+                topics.policyVersions(),
+                topics.trainerMetrics(),
+                hooks,
+                config.signer());
         Optional<PolicyVersion> latest = history.latest();
         if (latest.isEmpty()) {
             warmStart();
         } else {
             PolicyVersion v = latest.get();
-            Checkpoint checkpoint = store.read(URI.create(v.getCheckpointUri()), v.getSha256());
+            Checkpoint checkpoint = readOwn(v);
             policy = checkpoint.toPolicyModel(devices.get(0));
             optimizer = new AdamW(config.optimizer(), policy.parameters());
             optimizer.importState(checkpoint.optimizerState());
@@ -310,10 +330,21 @@ public final class OnlineTrainer implements AutoCloseable {
         if (base.getVersion() == latest.getVersion()) {
             return policy.frozenCopy();
         }
-        Checkpoint c = store.read(URI.create(base.getCheckpointUri()), base.getSha256());
+        Checkpoint c = readOwn(base);
         try (PolicyModel loaded = c.toPolicyModel(devices.get(0))) {
             return loaded.frozenCopy();
         }
+    }
+
+    /** The checkpoint of {@code v}, refused when its own header names another model or version. */
+    private Checkpoint readOwn(PolicyVersion v) throws IOException {
+        Checkpoint c = store.read(URI.create(v.getCheckpointUri()), v.getSha256());
+        if (!c.modelId().equals(config.modelId()) || c.version() != v.getVersion()) {
+            throw new CorruptCheckpointException("version " + v.getVersion() + " of " + config.modelId()
+                    + " points to " + v.getCheckpointUri() + ", a checkpoint of " + c.modelId() + " version "
+                    + c.version() + "; refusing to resume from it");
+        }
+        return c;
     }
 
     private void warmStart() throws IOException {
@@ -343,8 +374,11 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     private void deleteUncommittedCheckpoints(VersionHistory history) throws IOException {
+        // Refused versions keep their files too: turning signing on must not delete the checkpoints of the
+        // unsigned versions before it.
         Set<String> committed = new HashSet<>();
         history.versions().forEach(v -> committed.add(v.getCheckpointUri()));
+        history.refused().forEach(v -> committed.add(v.getCheckpointUri()));
         for (URI uri : store.deleteUnreferenced(config.modelId(), committed)) {
             LOG.info("Deleted checkpoint {}: no committed version refers to it", uri);
         }

@@ -8,10 +8,12 @@ import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
 import io.streamrlhf.trainer.checkpoint.CheckpointNames;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
+import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes a policy version exactly once: the checkpoint is written first (fsync, atomic rename,
  * sha256), then one Kafka transaction carries the {@code PolicyVersion}, the buffered per-step
- * {@code TrainerMetrics} and the consumer offsets of every example the version absorbed.
+ * {@code TrainerMetrics} and the consumer offsets of every example the version absorbed. With a
+ * {@link VersionSigner} the version record carries the HMAC of its exact value bytes in a header.
  */
 public final class VersionPublisher {
 
@@ -40,8 +43,9 @@ public final class VersionPublisher {
     private final Serializer<PolicyVersion> versionSerializer;
     private final Serializer<TrainerMetrics> metricsSerializer;
     private final PublishHooks hooks;
+    private final Optional<VersionSigner> signer;
 
-    /** A publisher over a transactional producer whose {@code initTransactions()} already ran. */
+    /** A publisher over a transactional producer whose {@code initTransactions()} already ran; records unsigned. */
     public VersionPublisher(
             String modelId,
             CheckpointStore store,
@@ -49,6 +53,22 @@ public final class VersionPublisher {
             Topic<String, PolicyVersion> versionsTopic,
             Topic<String, TrainerMetrics> metricsTopic,
             PublishHooks hooks) {
+        this(modelId, store, producer, versionsTopic, metricsTopic, hooks, Optional.empty());
+    }
+
+    /**
+     * A publisher over a transactional producer whose {@code initTransactions()} already ran, signing each version
+     * record's value bytes with {@code signer} when present.
+     */
+    public VersionPublisher(
+            String modelId,
+            CheckpointStore store,
+            Producer<String, byte[]> producer,
+            Topic<String, PolicyVersion> versionsTopic,
+            Topic<String, TrainerMetrics> metricsTopic,
+            PublishHooks hooks,
+            Optional<VersionSigner> signer) {
+        this.signer = signer;
         this.modelId = modelId;
         this.store = store;
         this.producer = producer;
@@ -102,8 +122,10 @@ public final class VersionPublisher {
                 .build();
         producer.beginTransaction();
         try {
-            producer.send(new ProducerRecord<>(
-                    versionsTopic.name(), modelId, versionSerializer.serialize(versionsTopic.name(), version)));
+            byte[] value = versionSerializer.serialize(versionsTopic.name(), version);
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(versionsTopic.name(), modelId, value);
+            signer.ifPresent(s -> record.headers().add(VersionSigner.HEADER, s.sign(value)));
+            producer.send(record);
             for (TrainerMetrics m : request.stepMetrics()) {
                 producer.send(new ProducerRecord<>(
                         metricsTopic.name(), modelId, metricsSerializer.serialize(metricsTopic.name(), m)));
