@@ -5,11 +5,16 @@ Qwen3), written from the architecture's definition, to check io.streamrlhf.train
 It reads a Hugging Face model directory (config.json, model.safetensors or model.safetensors.index.json) with its
 own safetensors reader, runs a forward pass in fp32 and prints one JSON object:
   {"logits": [[[...V floats] x T] x B], "torch": "<version>"}
-and, with --grad-of NAME..., the gradients of the summed log-probabilities of the next tokens (at unmasked positions)
+and, with "grad_of", the gradients of the summed log-probabilities of the next tokens (at unmasked positions)
 with respect to those parameters: {"grads": {"NAME": [flat floats]}}.
 
+With "adapter", a PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors) is merged into the
+base as PEFT's merge_and_unload defines it: W + scaling * B @ A, scaling = lora_alpha / r (/ sqrt(r) with
+use_rslora). The merge is differentiable, so "grad_of" may name the adapter's tensors
+(base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight).
+
 Usage: llama_reference.py MODEL_DIR REQUEST_JSON
-  REQUEST_JSON: {"tokens": [[ids]], "mask": [[1/0]] or null, "grad_of": [names]}
+  REQUEST_JSON: {"tokens": [[ids]], "mask": [[1/0]] or null, "grad_of": [names], "adapter": DIR or absent}
 Exit code 3 when torch is missing, so the Java test can skip with a clear message.
 """
 import json
@@ -162,6 +167,29 @@ def forward(cfg, W, tokens, mask):
     return x @ head.t()
 
 
+def merge_adapter(W, adapter_dir, grad_of):
+    import os
+    with open(os.path.join(adapter_dir, "adapter_config.json")) as f:
+        c = json.load(f)
+    assert c["peft_type"] == "LORA" and c.get("bias", "none") == "none" and not c.get("use_dora")
+    r = c["r"]
+    scaling = c["lora_alpha"] / (math.sqrt(r) if c.get("use_rslora") else r)
+    tensors = read_safetensors(os.path.join(adapter_dir, "adapter_model.safetensors"))
+    for name in grad_of:
+        if name in tensors:
+            tensors[name].requires_grad_(True)
+    merged = dict(W)
+    prefix, suffix = "base_model.model.", ".lora_A.weight"
+    for name, a in tensors.items():
+        if not name.endswith(suffix):
+            continue
+        module = name[len(prefix):-len(suffix)]
+        assert module.split(".")[-1] in c["target_modules"], module
+        b = tensors[prefix + module + ".lora_B.weight"]
+        merged[module + ".weight"] = W[module + ".weight"] + scaling * (b @ a)
+    return merged, tensors
+
+
 def main():
     import os
     model_dir, request_path = sys.argv[1], sys.argv[2]
@@ -173,7 +201,13 @@ def main():
     W = read_weights(model_dir)
     grad_of = request.get("grad_of") or []
     for name in grad_of:
-        W[name].requires_grad_(True)
+        if name in W:
+            W[name].requires_grad_(True)
+    params = W
+    if request.get("adapter"):
+        W, adapter = merge_adapter(W, request["adapter"], grad_of)
+        params = dict(params)
+        params.update(adapter)
     tokens = torch.tensor(request["tokens"], dtype=torch.int64)
     mask = torch.tensor(request["mask"], dtype=torch.int64) if request.get("mask") is not None else None
     logits = forward(cfg, W, tokens, mask)
@@ -183,7 +217,7 @@ def main():
         logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, tokens[:, 1:, None]).squeeze(-1)
         objective = (logp * m[:, 1:] * m[:, :-1]).sum()
         objective.backward()
-        result["grads"] = {n: W[n].grad.reshape(-1).tolist() for n in grad_of}
+        result["grads"] = {n: params[n].grad.reshape(-1).tolist() for n in grad_of}
     json.dump(result, sys.stdout)
     print()
 

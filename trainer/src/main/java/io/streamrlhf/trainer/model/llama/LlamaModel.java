@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
 import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.hf.HfModelConfig;
 import io.streamrlhf.trainer.hf.HfWeights;
@@ -44,6 +45,7 @@ public final class LlamaModel implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
     private final Rotary rotary;
+    private LoraAdapters adapters;
 
     private LlamaModel(HfModelConfig config, NDManager manager, Map<String, NDArray> parameters) {
         this.config = config;
@@ -158,7 +160,25 @@ public final class LlamaModel implements AutoCloseable {
         return parameters.values().stream().mapToLong(NDArray::size).sum();
     }
 
-    /** Turns gradient recording on or off for every parameter. */
+    /** The manager owning the weights (and attached adapters). */
+    NDManager manager() {
+        return manager;
+    }
+
+    /**
+     * Attaches LoRA adapters made for this model (replacing any attached before): while they are enabled, every
+     * projection they target adds their output. The base weights are not changed.
+     */
+    public void attach(LoraAdapters adapters) {
+        this.adapters = adapters;
+    }
+
+    /** The attached adapters, or null. */
+    public LoraAdapters adapters() {
+        return adapters;
+    }
+
+    /** Turns gradient recording on or off for every base parameter (off after loading: LoRA trains adapters only). */
     public void setTrainable(boolean trainable) {
         parameters.values().forEach(p -> p.setRequiresGradient(trainable));
     }
@@ -175,6 +195,14 @@ public final class LlamaModel implements AutoCloseable {
      * sequence; the logits at padded positions are meaningless. Results live in the tokens' manager.
      */
     public NDArray logits(NDArray tokens, NDArray attentionMask) {
+        return logits(tokens, attentionMask, false);
+    }
+
+    /**
+     * {@link #logits(NDArray, NDArray)}, in training mode when {@code training} (LoRA dropout is applied then; the
+     * base has no dropout).
+     */
+    public NDArray logits(NDArray tokens, NDArray attentionMask, boolean training) {
         NDManager scope = tokens.getManager();
         int rows = Math.toIntExact(tokens.getShape().get(0));
         int time = Math.toIntExact(tokens.getShape().get(1));
@@ -211,32 +239,33 @@ public final class LlamaModel implements AutoCloseable {
         NDArray embedding = parameters.get("model.embed_tokens.weight");
         NDArray x = Embedding.embedding(tokens, embedding, SparseFormat.DENSE).head();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            x = layer(i, x, cos, sin, additiveMask);
+            x = layer(i, x, cos, sin, additiveMask, training);
         }
         NDArray normed = rmsNorm(x, parameters.get("model.norm.weight"));
         NDArray head = config.tieWordEmbeddings() ? embedding : parameters.get("lm_head.weight");
         return Linear.linear(normed, head).head();
     }
 
-    private NDArray layer(int i, NDArray x, NDArray cos, NDArray sin, NDArray mask) {
+    private NDArray layer(int i, NDArray x, NDArray cos, NDArray sin, NDArray mask, boolean training) {
         String p = "model.layers." + i + ".";
-        NDArray h = x.add(attention(p + "self_attn.", rmsNorm(x, param(p + "input_layernorm.weight")), cos, sin, mask));
+        NDArray h = x.add(
+                attention(p + "self_attn.", rmsNorm(x, param(p + "input_layernorm.weight")), cos, sin, mask, training));
         NDArray n = rmsNorm(h, param(p + "post_attention_layernorm.weight"));
-        NDArray gate = Linear.linear(n, param(p + "mlp.gate_proj.weight")).head();
-        NDArray up = Linear.linear(n, param(p + "mlp.up_proj.weight")).head();
+        NDArray gate = project(n, p + "mlp.gate_proj", training);
+        NDArray up = project(n, p + "mlp.up_proj", training);
         NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
-        return h.add(Linear.linear(act, param(p + "mlp.down_proj.weight")).head());
+        return h.add(project(act, p + "mlp.down_proj", training));
     }
 
-    private NDArray attention(String p, NDArray x, NDArray cos, NDArray sin, NDArray mask) {
+    private NDArray attention(String p, NDArray x, NDArray cos, NDArray sin, NDArray mask, boolean training) {
         long rows = x.getShape().get(0);
         long time = x.getShape().get(1);
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         int headDim = config.headDim();
-        NDArray q = project(x, p + "q_proj").reshape(rows, time, heads, headDim);
-        NDArray k = project(x, p + "k_proj").reshape(rows, time, kvHeads, headDim);
-        NDArray v = project(x, p + "v_proj").reshape(rows, time, kvHeads, headDim);
+        NDArray q = project(x, p + "q_proj", training).reshape(rows, time, heads, headDim);
+        NDArray k = project(x, p + "k_proj", training).reshape(rows, time, kvHeads, headDim);
+        NDArray v = project(x, p + "v_proj", training).reshape(rows, time, kvHeads, headDim);
         if (config.qkNorm()) {
             q = rmsNorm(q, param(p + "q_norm.weight"));
             k = rmsNorm(k, param(p + "k_norm.weight"));
@@ -258,13 +287,25 @@ public final class LlamaModel implements AutoCloseable {
                 .reshape(rows, heads, time, headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(rows, time, (long) heads * headDim);
-        return project(attended, p + "o_proj");
+        return project(attended, p + "o_proj", training);
     }
 
-    private NDArray project(NDArray x, String name) {
+    /** The projection {@code name} of {@code x}, plus its LoRA adapter's {@code scaling * B(A(dropout(x)))}. */
+    private NDArray project(NDArray x, String name, boolean training) {
         NDArray bias = parameters.get(name + ".bias");
         NDArray weight = param(name + ".weight");
-        return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).head();
+        NDArray y = (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).head();
+        LoraAdapters.Module lora = adapters == null || !adapters.isEnabled() ? null : adapters.module(name);
+        if (lora == null) {
+            return y;
+        }
+        LoraConfig c = adapters.config();
+        NDArray in = training && c.dropout() > 0
+                ? Dropout.dropout(x, (float) c.dropout(), true).head()
+                : x;
+        NDArray delta =
+                Linear.linear(Linear.linear(in, lora.a()).head(), lora.b()).head();
+        return y.add(delta.mul(c.scaling()));
     }
 
     private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {

@@ -69,7 +69,7 @@ class LlamaReferenceTest {
     void logitsMatchTheIndependentPyTorchImplementation(TinyLlamaModels.Variant variant) throws Exception {
         Path dir = tmp.resolve(variant.name());
         TinyLlamaModels.write(variant, dir, 7);
-        JsonNode reference = runReference(dir, TOKENS, null, List.of());
+        JsonNode reference = runReference(dir, TOKENS, null, List.of(), null);
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.load(dir, manager);
                 GradMode.Scope off = GradMode.off()) {
@@ -84,7 +84,7 @@ class LlamaReferenceTest {
     void leftPaddedRowsMatchTheReferenceAtTheirTokens(TinyLlamaModels.Variant variant) throws Exception {
         Path dir = tmp.resolve(variant.name() + "-padded");
         TinyLlamaModels.write(variant, dir, 11);
-        JsonNode reference = runReference(dir, PADDED, PADDED_MASK, List.of());
+        JsonNode reference = runReference(dir, PADDED, PADDED_MASK, List.of(), null);
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.load(dir, manager);
                 GradMode.Scope off = GradMode.off()) {
@@ -120,42 +120,51 @@ class LlamaReferenceTest {
                 "model.layers.0.self_attn.k_norm.weight",
                 "model.layers.1.mlp.down_proj.weight",
                 "model.norm.weight");
-        JsonNode reference = runReference(dir, PADDED, PADDED_MASK, names);
+        JsonNode reference = runReference(dir, PADDED, PADDED_MASK, names, null);
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel model = LlamaModel.load(dir, manager)) {
             model.setTrainable(true);
             NDArray tokens = manager.create(flatten(PADDED), new Shape(2, 8));
-            NDArray mask = manager.create(flatten(PADDED_MASK), new Shape(2, 8)).toType(DataType.FLOAT32, false);
+            NDArray mask = manager.create(flatten(PADDED_MASK), new Shape(2, 8));
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray logits = model.logits(tokens, mask.toType(DataType.INT64, false));
-                NDArray inputs = logits.get(":, :-1, :");
-                NDArray targets = tokens.get(":, 1:");
-                NDArray logp =
-                        inputs.logSoftmax(-1).gather(targets.expandDims(-1), -1).squeeze(-1);
-                NDArray weights = mask.get(":, 1:").mul(mask.get(":, :-1"));
-                collector.backward(logp.mul(weights).sum());
+                collector.backward(nextTokenLogLikelihood(model.logits(tokens, mask, true), tokens, mask));
             }
             for (String name : names) {
-                float[] grad = model.parameters().get(name).getGradient().toFloatArray();
-                JsonNode expected = reference.get("grads").get(name);
-                assertThat(grad).hasSize(expected.size());
-                double maxRef = 0;
-                for (JsonNode e : expected) {
-                    maxRef = Math.max(maxRef, Math.abs(e.asDouble()));
-                }
-                assertThat(maxRef).as("%s has a non-zero gradient", name).isGreaterThan(0);
-                for (int i = 0; i < grad.length; i++) {
-                    double e = expected.get(i).asDouble();
-                    assertThat((double) Math.abs(grad[i] - e))
-                            .as("gradient of %s[%d]: DJL %s, PyTorch %s", name, i, grad[i], e)
-                            .isLessThanOrEqualTo(LOGIT_TOLERANCE * (1 + Math.abs(e)));
-                }
+                assertGradientClose(
+                        name,
+                        model.parameters().get(name).getGradient().toFloatArray(),
+                        reference.get("grads").get(name));
             }
         }
     }
 
+    /** The summed log-likelihood of each next token where it and its predecessor are real (what the script sums). */
+    static NDArray nextTokenLogLikelihood(NDArray logits, NDArray tokens, NDArray mask) {
+        NDArray m = mask.toType(DataType.FLOAT32, false);
+        NDArray logp = logits.get(":, :-1, :")
+                .logSoftmax(-1)
+                .gather(tokens.get(":, 1:").expandDims(-1), -1)
+                .squeeze(-1);
+        return logp.mul(m.get(":, 1:").mul(m.get(":, :-1"))).sum();
+    }
+
+    static void assertGradientClose(String name, float[] grad, JsonNode expected) {
+        assertThat(grad).as(name).hasSize(expected.size());
+        double maxRef = 0;
+        for (JsonNode e : expected) {
+            maxRef = Math.max(maxRef, Math.abs(e.asDouble()));
+        }
+        assertThat(maxRef).as("%s has a non-zero gradient", name).isGreaterThan(0);
+        for (int i = 0; i < grad.length; i++) {
+            double e = expected.get(i).asDouble();
+            assertThat((double) Math.abs(grad[i] - e))
+                    .as("gradient of %s[%d]: DJL %s, PyTorch %s", name, i, grad[i], e)
+                    .isLessThanOrEqualTo(LOGIT_TOLERANCE * (1 + Math.abs(e)));
+        }
+    }
+
     /** {@code actual} is (B, T, V) flattened; positions whose mask is 0 are skipped. */
-    private static void assertClose(String what, float[] actual, JsonNode expected, long[][] mask) {
+    static void assertClose(String what, float[] actual, JsonNode expected, long[][] mask) {
         int rows = expected.size();
         int time = expected.get(0).size();
         int vocab = expected.get(0).get(0).size();
@@ -189,12 +198,16 @@ class LlamaReferenceTest {
         assertThat(worst).isLessThanOrEqualTo(LOGIT_TOLERANCE);
     }
 
-    private static JsonNode runReference(Path dir, long[][] tokens, long[][] mask, List<String> gradOf)
+    /** Runs the script on {@code dir} (with the PEFT adapter in {@code adapter} merged, unless null). */
+    static JsonNode runReference(Path dir, long[][] tokens, long[][] mask, List<String> gradOf, Path adapter)
             throws IOException, InterruptedException {
         ObjectNode request = TinyLlamaModels.JSON.createObjectNode();
         request.set("tokens", TinyLlamaModels.JSON.valueToTree(tokens));
         request.set("mask", mask == null ? null : TinyLlamaModels.JSON.valueToTree(mask));
         request.set("grad_of", TinyLlamaModels.JSON.valueToTree(gradOf));
+        if (adapter != null) {
+            request.put("adapter", adapter.toString());
+        }
         Path requestFile = dir.resolve("request.json");
         TinyLlamaModels.JSON.writeValue(requestFile.toFile(), request);
         Path out = dir.resolve("reference.out");
@@ -220,7 +233,7 @@ class LlamaReferenceTest {
         return TinyLlamaModels.JSON.readTree(stdout.lines().reduce((a, b) -> b).orElse("{}"));
     }
 
-    private static long[] flatten(long[][] rows) {
+    static long[] flatten(long[][] rows) {
         return Stream.of(rows).flatMapToLong(java.util.Arrays::stream).toArray();
     }
 }
