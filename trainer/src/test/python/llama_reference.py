@@ -13,6 +13,11 @@ base as PEFT's merge_and_unload defines it: W + scaling * B @ A, scaling = lora_
 use_rslora). The merge is differentiable, so "grad_of" may name the adapter's tensors
 (base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight).
 
+With "dpo" ({"beta": b, "completion_mask": [[1/0]], "pairs": [[chosen_row, rejected_row]]}) and an adapter, the
+objective is instead one DPO step's loss (TRL's sigmoid loss, mean over pairs): the policy is the base with the
+adapter merged, the reference the base alone (no gradient), each row's log-probability the sum over its completion
+tokens; the loss is printed as "loss".
+
 Usage: llama_reference.py MODEL_DIR REQUEST_JSON
   REQUEST_JSON: {"tokens": [[ids]], "mask": [[1/0]] or null, "grad_of": [names], "adapter": DIR or absent}
 Exit code 3 when torch is missing, so the Java test can skip with a clear message.
@@ -204,6 +209,7 @@ def main():
         if name in W:
             W[name].requires_grad_(True)
     params = W
+    base_weights = {k: v.detach() for k, v in W.items()}
     if request.get("adapter"):
         W, adapter = merge_adapter(W, request["adapter"], grad_of)
         params = dict(params)
@@ -212,7 +218,25 @@ def main():
     mask = torch.tensor(request["mask"], dtype=torch.int64) if request.get("mask") is not None else None
     logits = forward(cfg, W, tokens, mask)
     result = {"logits": logits.detach().tolist(), "torch": torch.__version__}
-    if grad_of:
+    dpo = request.get("dpo")
+    if dpo:
+        completion = torch.tensor(dpo["completion_mask"], dtype=torch.float32)[:, 1:]
+
+        def sequence_logps(lg):
+            logp = torch.log_softmax(lg[:, :-1], dim=-1).gather(-1, tokens[:, 1:, None]).squeeze(-1)
+            return (logp * completion).sum(-1)
+
+        policy = sequence_logps(logits)
+        with torch.no_grad():
+            reference = sequence_logps(forward(cfg, base_weights, tokens, mask))
+        chosen = torch.tensor([p[0] for p in dpo["pairs"]])
+        rejected = torch.tensor([p[1] for p in dpo["pairs"]])
+        h = (policy[chosen] - reference[chosen]) - (policy[rejected] - reference[rejected])
+        loss = -torch.nn.functional.logsigmoid(dpo["beta"] * h).mean()
+        loss.backward()
+        result["loss"] = loss.item()
+        result["grads"] = {n: params[n].grad.reshape(-1).tolist() for n in grad_of}
+    elif grad_of:
         m = torch.ones_like(tokens) if mask is None else mask
         logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, tokens[:, 1:, None]).squeeze(-1)
         objective = (logp * m[:, 1:] * m[:, :-1]).sum()

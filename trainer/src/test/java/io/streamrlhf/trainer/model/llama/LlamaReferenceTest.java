@@ -201,12 +201,22 @@ class LlamaReferenceTest {
     /** Runs the script on {@code dir} (with the PEFT adapter in {@code adapter} merged, unless null). */
     static JsonNode runReference(Path dir, long[][] tokens, long[][] mask, List<String> gradOf, Path adapter)
             throws IOException, InterruptedException {
+        return runReference(dir, tokens, mask, gradOf, adapter, null);
+    }
+
+    /** {@link #runReference(Path, long[][], long[][], List, Path)} with a DPO objective unless {@code dpo} is null. */
+    static JsonNode runReference(
+            Path dir, long[][] tokens, long[][] mask, List<String> gradOf, Path adapter, ObjectNode dpo)
+            throws IOException, InterruptedException {
         ObjectNode request = TinyLlamaModels.JSON.createObjectNode();
         request.set("tokens", TinyLlamaModels.JSON.valueToTree(tokens));
         request.set("mask", mask == null ? null : TinyLlamaModels.JSON.valueToTree(mask));
         request.set("grad_of", TinyLlamaModels.JSON.valueToTree(gradOf));
         if (adapter != null) {
             request.put("adapter", adapter.toString());
+        }
+        if (dpo != null) {
+            request.set("dpo", dpo);
         }
         Path requestFile = dir.resolve("request.json");
         TinyLlamaModels.JSON.writeValue(requestFile.toFile(), request);

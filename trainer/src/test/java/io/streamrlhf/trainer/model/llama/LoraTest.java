@@ -2,6 +2,7 @@ package io.streamrlhf.trainer.model.llama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -11,6 +12,11 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamrlhf.trainer.hf.SafetensorsReader;
+import io.streamrlhf.trainer.loss.LossConfig;
+import io.streamrlhf.trainer.loss.LossOutput;
+import io.streamrlhf.trainer.loss.LossType;
+import io.streamrlhf.trainer.loss.PairedLogps;
+import io.streamrlhf.trainer.loss.PreferenceLosses;
 import io.streamrlhf.trainer.model.GradMode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -230,6 +236,103 @@ class LoraTest {
                         .hasMessageContaining(change[0]);
             }
         }
+    }
+
+    @Test
+    void oneDpoStepsAdapterGradientsMatchPyTorchWithTheReferenceAsTheBaseWithAdaptersOff() throws Exception {
+        TinyLlamaModels.Variant variant = TinyLlamaModels.variants().stream()
+                .filter(v -> v.name().startsWith("qwen3"))
+                .findFirst()
+                .orElseThrow();
+        Path dir = tmp.resolve("dpo");
+        Path adapterDir = dir.resolve("adapter");
+        TinyLlamaModels.write(variant, dir, 61);
+        // Two pairs, left-padded: rows 0 and 2 share a prompt, as do rows 1 and 3; chosen rows 0, 1.
+        long[][] tokens = {
+            {0, 1, 17, 42, 5, 60, 33, 2},
+            {1, 9, 9, 27, 51, 0, 44, 2},
+            {0, 1, 17, 42, 5, 12, 40, 2},
+            {1, 9, 9, 27, 30, 31, 3, 2}
+        };
+        long[][] mask = {
+            {0, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1}, {0, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1}
+        };
+        float[][] completion = {
+            {0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 1, 1, 1, 1}, {0, 0, 0, 0, 0, 1, 1, 1}, {0, 0, 0, 0, 1, 1, 1, 1}
+        };
+        double beta = 0.5;
+        List<String> names = List.of(
+                "base_model.model.model.layers.0.self_attn.k_proj.lora_B.weight",
+                "base_model.model.model.layers.1.mlp.gate_proj.lora_A.weight",
+                "base_model.model.model.layers.1.self_attn.o_proj.lora_B.weight");
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.load(dir, manager)) {
+            LoraAdapters adapters = LoraAdapters.create(model, ALL, 67);
+            randomize(adapters, 71);
+            adapters.save(adapterDir, "tiny");
+            model.attach(adapters);
+            NDArray ids = manager.create(LlamaReferenceTest.flatten(tokens), new Shape(4, 8));
+            NDArray attention = manager.create(LlamaReferenceTest.flatten(mask), new Shape(4, 8));
+            NDArray targets =
+                    manager.create(flatten(completion), new Shape(4, 8)).get(":, 1:");
+            NDArray reference;
+            try (GradMode.Scope off = GradMode.off();
+                    LoraAdapters.Scope base = adapters.disabled()) {
+                reference = sequenceLogps(model.logits(ids, attention), ids, targets);
+            }
+            float loss;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray policy = sequenceLogps(model.logits(ids, attention, true), ids, targets);
+                NDArray chosen = manager.create(new long[] {0, 1});
+                NDArray rejected = manager.create(new long[] {2, 3});
+                NDArray counts = manager.create(new float[] {3, 4});
+                LossOutput out = PreferenceLosses.paired(
+                        LossConfig.defaults(LossType.DPO_SIGMOID).withBeta(beta),
+                        new PairedLogps(
+                                policy.get(chosen),
+                                policy.get(rejected),
+                                reference.get(chosen),
+                                reference.get(rejected),
+                                counts,
+                                counts,
+                                manager.ones(new Shape(2))));
+                loss = out.loss().getFloat();
+                collector.backward(out.loss());
+            }
+            ObjectNode dpo = TinyLlamaModels.JSON.createObjectNode();
+            dpo.put("beta", beta);
+            dpo.set("completion_mask", TinyLlamaModels.JSON.valueToTree(completion));
+            dpo.set("pairs", TinyLlamaModels.JSON.valueToTree(new int[][] {{0, 2}, {1, 3}}));
+            JsonNode expected = LlamaReferenceTest.runReference(dir, tokens, mask, names, adapterDir, dpo);
+            assertThat((double) loss).isCloseTo(expected.get("loss").asDouble(), within(1e-5));
+            assertThat(Math.abs(loss - Math.log(2)))
+                    .as("the adapter moved the policy off the reference")
+                    .isGreaterThan(1e-3);
+            for (String name : names) {
+                LlamaReferenceTest.assertGradientClose(
+                        name,
+                        adapters.parameters().get(name).getGradient().toFloatArray(),
+                        expected.get("grads").get(name));
+            }
+        }
+    }
+
+    /** Per row, the summed log-probs of the next tokens that {@code targets (B, T-1)} marks as completion. */
+    private static NDArray sequenceLogps(NDArray logits, NDArray ids, NDArray targets) {
+        return logits.get(":, :-1, :")
+                .logSoftmax(-1)
+                .gather(ids.get(":, 1:").expandDims(-1), -1)
+                .squeeze(-1)
+                .mul(targets)
+                .sum(new int[] {1});
+    }
+
+    private static float[] flatten(float[][] rows) {
+        float[] out = new float[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, out, i * rows[0].length, rows[0].length);
+        }
+        return out;
     }
 
     /** Random B (and A) as after training, since PEFT's zero B would make every comparison trivial. */
