@@ -203,29 +203,54 @@ public final class LlamaModel implements AutoCloseable {
      * base has no dropout).
      */
     public NDArray logits(NDArray tokens, NDArray attentionMask, boolean training) {
+        return forward(tokens, attentionMask, null, training);
+    }
+
+    /**
+     * One step of cached decoding: logits {@code (B, S, V)} for {@code S} new tokens per row, given what
+     * {@code cache} holds of the earlier ones (and adding these to it). {@code attentionMask (B, cached + S)} covers
+     * every position so far (1 for a token, 0 for left padding; null when there is none), as in Hugging Face's
+     * {@code generate}. The logits equal those of {@link #logits(NDArray, NDArray)} over the whole sequence.
+     * Inference only; results live in the tokens' manager.
+     */
+    public NDArray decode(NDArray tokens, NDArray attentionMask, LlamaKvCache cache) {
+        return forward(tokens, attentionMask, cache, false);
+    }
+
+    private NDArray forward(NDArray tokens, NDArray attentionMask, LlamaKvCache cache, boolean training) {
         NDManager scope = tokens.getManager();
         int rows = Math.toIntExact(tokens.getShape().get(0));
         int time = Math.toIntExact(tokens.getShape().get(1));
-        if (config.slidingWindow() != null && time > config.slidingWindow()) {
-            throw new IllegalArgumentException("sequence of " + time + " tokens exceeds the sliding window "
+        int cached = cache == null ? 0 : Math.toIntExact(cache.length());
+        int total = cached + time;
+        if (config.slidingWindow() != null && total > config.slidingWindow()) {
+            throw new IllegalArgumentException("sequence of " + total + " tokens exceeds the sliding window "
                     + config.slidingWindow() + ", which this implementation does not apply");
         }
         long[] keep = attentionMask == null
                 ? null
                 : attentionMask.toType(DataType.INT64, false).toLongArray();
+        if (keep != null && keep.length != (long) rows * total) {
+            throw new IllegalArgumentException("attention mask " + attentionMask.getShape() + " does not cover the "
+                    + cached + " cached and " + time + " new positions of " + rows + " rows");
+        }
         long[] positions = new long[rows * time];
-        float[] mask = new float[rows * time * time];
+        float[] mask = new float[rows * time * total];
         for (int b = 0; b < rows; b++) {
             long seen = 0;
+            for (int k = 0; k < cached; k++) {
+                seen += keep == null || keep[b * total + k] != 0 ? 1 : 0;
+            }
             for (int t = 0; t < time; t++) {
-                boolean real = keep == null || keep[b * time + t] != 0;
+                int at = cached + t;
+                boolean real = keep == null || keep[b * total + at] != 0;
                 positions[b * time + t] = real ? seen : 0;
                 if (real) {
                     seen++;
                 }
-                for (int k = 0; k < time; k++) {
-                    boolean hidden = k > t || (keep != null && keep[b * time + k] == 0);
-                    mask[(b * time + t) * time + k] = hidden ? MASKED : 0f;
+                for (int k = 0; k < total; k++) {
+                    boolean hidden = k > at || (keep != null && keep[b * total + k] == 0);
+                    mask[(b * time + t) * total + k] = hidden ? MASKED : 0f;
                 }
             }
         }
@@ -234,22 +259,23 @@ public final class LlamaModel implements AutoCloseable {
         NDArray cos = scope.create(tables[0], tableShape).toDevice(tokens.getDevice(), false);
         NDArray sin = scope.create(tables[1], tableShape).toDevice(tokens.getDevice(), false);
         NDArray additiveMask =
-                scope.create(mask, new Shape(rows, 1, time, time)).toDevice(tokens.getDevice(), false);
+                scope.create(mask, new Shape(rows, 1, time, total)).toDevice(tokens.getDevice(), false);
 
         NDArray embedding = parameters.get("model.embed_tokens.weight");
         NDArray x = Embedding.embedding(tokens, embedding, SparseFormat.DENSE).head();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            x = layer(i, x, cos, sin, additiveMask, training);
+            x = layer(i, x, cos, sin, additiveMask, cache, training);
         }
         NDArray normed = rmsNorm(x, parameters.get("model.norm.weight"));
         NDArray head = config.tieWordEmbeddings() ? embedding : parameters.get("lm_head.weight");
         return Linear.linear(normed, head).head();
     }
 
-    private NDArray layer(int i, NDArray x, NDArray cos, NDArray sin, NDArray mask, boolean training) {
+    private NDArray layer(
+            int i, NDArray x, NDArray cos, NDArray sin, NDArray mask, LlamaKvCache cache, boolean training) {
         String p = "model.layers." + i + ".";
-        NDArray h = x.add(
-                attention(p + "self_attn.", rmsNorm(x, param(p + "input_layernorm.weight")), cos, sin, mask, training));
+        NDArray h = x.add(attention(
+                p + "self_attn.", rmsNorm(x, param(p + "input_layernorm.weight")), cos, sin, mask, cache, i, training));
         NDArray n = rmsNorm(h, param(p + "post_attention_layernorm.weight"));
         NDArray gate = project(n, p + "mlp.gate_proj", training);
         NDArray up = project(n, p + "mlp.up_proj", training);
@@ -257,7 +283,15 @@ public final class LlamaModel implements AutoCloseable {
         return h.add(project(act, p + "mlp.down_proj", training));
     }
 
-    private NDArray attention(String p, NDArray x, NDArray cos, NDArray sin, NDArray mask, boolean training) {
+    private NDArray attention(
+            String p,
+            NDArray x,
+            NDArray cos,
+            NDArray sin,
+            NDArray mask,
+            LlamaKvCache cache,
+            int layer,
+            boolean training) {
         long rows = x.getShape().get(0);
         long time = x.getShape().get(1);
         int heads = config.numAttentionHeads();
@@ -273,16 +307,22 @@ public final class LlamaModel implements AutoCloseable {
         q = rotate(q.transpose(0, 2, 1, 3), cos, sin);
         k = rotate(k.transpose(0, 2, 1, 3), cos, sin);
         v = v.transpose(0, 2, 1, 3);
+        if (cache != null) {
+            NDArray[] kv = cache.append(layer, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        long keys = k.getShape().get(2);
         // Grouped queries: query head h = g * group + j reads key/value head g. Folding each group's heads into
         // the time axis lets one batched product serve the group without copying keys and values per head.
         int group = heads / kvHeads;
         NDArray scores = q.reshape(rows, kvHeads, group * time, headDim)
                 .matMul(k.transpose(0, 1, 3, 2))
                 .mul(1.0 / Math.sqrt(headDim))
-                .reshape(rows, heads, time, time)
+                .reshape(rows, heads, time, keys)
                 .add(mask);
         NDArray attended = scores.softmax(-1)
-                .reshape(rows, kvHeads, group * time, time)
+                .reshape(rows, kvHeads, group * time, keys)
                 .matMul(v)
                 .reshape(rows, heads, time, headDim)
                 .transpose(0, 2, 1, 3)
