@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import io.streamrlhf.trainer.model.GradMode;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Cached decoding gives the logits of the full forward pass (which {@link LlamaReferenceTest} checks against
  * PyTorch): a left-padded batch prefilled with its first five positions, then decoded one token at a time.
  */
+@Tag("hf-models")
 class LlamaDecodeTest {
 
     private static final long[][] PADDED = {{1, 17, 42, 5, 60, 33, 8, 2}, {0, 0, 1, 17, 42, 5, 60, 33}};

@@ -14,10 +14,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Loading refuses weights that disagree with the config; the forward pass refuses what it does not implement. */
+@Tag("hf-models")
 class LlamaModelLoadTest {
 
     @TempDir

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Needs Debian's {@code /usr/bin/python3} with {@code python3-torch} ({@code .ci/run} installs it); skips with a
  * message naming what is missing otherwise.
  */
+@Tag("hf-models")
 class LlamaReferenceTest {
 
     private static final Path PYTHON = Path.of("/usr/bin/python3");
