@@ -7,6 +7,7 @@ import io.streamrlhf.trainer.config.SourceConfig;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.loop.OnlineTrainer;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToLongFunction;
 
 /**
@@ -16,7 +17,7 @@ import java.util.function.ToLongFunction;
 final class TrainerMeters {
 
     private volatile OnlineTrainer current;
-    private volatile OnlineTrainer.Stats retired = new OnlineTrainer.Stats(0, 0, 0, 0, 0, java.util.Map.of());
+    private volatile OnlineTrainer.Stats retired = new OnlineTrainer.Stats(0, 0, 0, 0, 0, Map.of());
     private volatile long lastVersion = -1;
 
     TrainerMeters(TrainerConfig config, MeterRegistry registry) {

@@ -188,7 +188,8 @@ public final class OnlineTrainer implements AutoCloseable {
      * @param invalidRecords records skipped because they are bad in themselves
      * @param versionsPublished versions committed, the warm start included
      * @param lastPublishMillis epoch ms of the last committed version, 0 before the first
-     * @param lastStepMetrics the last step's metrics (losses under {@code loss/<source>}), empty before one
+     * @param lastStepMetrics each step metric's latest value (losses under {@code loss/<source>}, from the
+     *     last step that trained that source), empty before the first step
      */
     public record Stats(
             long steps,
@@ -549,7 +550,11 @@ public final class OnlineTrainer implements AutoCloseable {
             lagSum = 0;
             lagCount = 0;
             lastStepMetrics = metrics;
-            lastStepSnapshot = Map.copyOf(toAvroMap(metrics));
+            // Merged, not replaced: a step trains only the sources with a full batch, and each source's last
+            // loss stays readable until its next step.
+            Map<String, Double> merged = new HashMap<>(lastStepSnapshot);
+            merged.putAll(toAvroMap(metrics));
+            lastStepSnapshot = Map.copyOf(merged);
             steps.incrementAndGet();
             pendingMetrics.add(TrainerMetrics.newBuilder()
                     .setModelId(config.modelId())
