@@ -218,6 +218,76 @@ class OperationsIT {
         }
     }
 
+    @Test
+    void streamsInErrorAreRestartedAndAfterMaxConsecutiveFailuresTheSupervisorGivesUp() throws Exception {
+        // given streams alone, reading a feedback topic of their own, with metadata refreshed often so that a
+        // deleted source topic is noticed at once
+        Map<String, String> props = new java.util.HashMap<>(props());
+        props.put("topic.feedback", "ops-it-feedback-deleted");
+        props.put("streams.application.id", "ops-it-error");
+        // Static membership, as the demo runs it: a restarted client takes the failed one's place at once instead
+        // of waiting out its session (a client in ERROR cannot leave the group).
+        props.put("streams.instance.id", "ops-it-error-0");
+        props.put("streams.kafka.metadata.max.age.ms", "500");
+        // Enough backoff before giving up (2 + 4 + 4 ... s) for the topic to be created again in between.
+        props.put("supervisor.backoff.initial", "PT2S");
+        props.put("supervisor.backoff.max", "PT4S");
+        props.put("supervisor.max.failures", "8");
+        props.put("supervisor.reset.after", "PT10M");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+            TopicProvisioner provisioner = new TopicProvisioner(admin);
+            provisioner.ensure(TopicLayout.specsFromProperties(props));
+            java.util.List<String> gaveUp = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (Pipeline pipeline = new Pipeline(props, KAFKA.schemaRegistryClient())
+                    .onGiveUp((component, failures, cause) -> gaveUp.add(component + " after " + failures))
+                    .start(EnumSet.of(Component.STREAMS))) {
+                URI ops = URI.create("http://127.0.0.1:" + pipeline.opsPort().orElseThrow());
+                await().atMost(Duration.ofSeconds(120))
+                        .until(() -> get(ops.resolve("/health/ready")).statusCode() == 200);
+
+                // when a source topic is deleted, Kafka Streams fails (MissingSourceTopicException, ERROR)
+                admin.deleteTopics(java.util.List.of("ops-it-feedback-deleted"))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+
+                // then the supervisor restarts it, and readiness says 503 while it cannot run
+                await().atMost(Duration.ofSeconds(120))
+                        .until(() -> report(pipeline, "streams").restarts() >= 1);
+                assertThat(report(pipeline, "streams").lastError()).isNotEmpty();
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> get(ops.resolve("/health/ready")).statusCode() == 503);
+                assertThat(get(ops.resolve("/health/live")).statusCode()).isEqualTo(200);
+
+                // and, the topic being back, a restarted client runs again
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                    provisioner.ensure(TopicLayout.specsFromProperties(props));
+                    return admin.listTopics().names().get().contains("ops-it-feedback-deleted");
+                });
+                await().atMost(Duration.ofSeconds(120))
+                        .until(() -> get(ops.resolve("/health/ready")).statusCode() == 200);
+                assertThat(gaveUp).isEmpty();
+
+                // when it is deleted for good, the failures in a row reach supervisor.max.failures
+                admin.deleteTopics(java.util.List.of("ops-it-feedback-deleted"))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+
+                // then the supervisor gives up once: the process would exit, and liveness says 503
+                await().atMost(Duration.ofSeconds(180)).until(() -> !gaveUp.isEmpty());
+                assertThat(gaveUp).containsExactly("streams after 8");
+                assertThat(report(pipeline, "streams").status()).isEqualTo(Supervisor.Status.GAVE_UP);
+                HttpResponse<String> live = get(ops.resolve("/health/live"));
+                assertThat(live.statusCode()).isEqualTo(503);
+                assertThat(json.readTree(live.body())
+                                .get("components")
+                                .get(0)
+                                .get("status")
+                                .asText())
+                        .isEqualTo("GAVE_UP");
+            }
+        }
+    }
+
     private static Supervisor.Report report(Pipeline pipeline, String component) {
         return pipeline.reports().stream()
                 .filter(r -> r.component().equals(component))
