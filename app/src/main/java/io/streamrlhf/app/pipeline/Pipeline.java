@@ -5,7 +5,6 @@ import io.streamrlhf.app.config.AppKeys;
 import io.streamrlhf.app.dashboard.Dashboard;
 import io.streamrlhf.app.dashboard.DashboardConfig;
 import io.streamrlhf.app.dashboard.DashboardKeys;
-import io.streamrlhf.app.dashboard.DashboardSnapshot;
 import io.streamrlhf.app.ops.OpsServer;
 import io.streamrlhf.app.ops.ProcessMetrics;
 import io.streamrlhf.app.ops.RestartPolicy;
@@ -87,6 +86,10 @@ public final class Pipeline implements AutoCloseable {
     private Supervisor gateway;
     private Supervisor users;
     private OpsServer ops;
+    /** What the gateway and the dashboard counted at the last scrape; the meters read these. */
+    private volatile Map<Integer, Long> gatewayAnswers = Map.of();
+
+    private volatile Map<List<String>, Long> deadLetterCounts = Map.of();
 
     /**
      * @param props resolved settings (see {@link PipelineSettings#resolve})
@@ -219,43 +222,35 @@ public final class Pipeline implements AutoCloseable {
         return supervisor;
     }
 
-    /** Gateway answers per HTTP status, registered as statuses appear. */
+    /** Gateway answers per HTTP status, read once per scrape; a meter is registered as each status appears. */
     private void registerGatewayStatuses() {
-        gateway()
-                .ifPresent(g -> g.answeredByStatus()
-                        .keySet()
-                        .forEach(status -> FunctionCounter.builder(
-                                        "streamrlhf.gateway.requests", this, p -> p.gatewayAnswers(status))
-                                .description("requests the gateway answered, per HTTP status")
-                                .tag("status", Integer.toString(status))
-                                .register(metrics.registry())));
+        Map<Integer, Long> answered =
+                gateway().map(IngestionGateway::answeredByStatus).orElse(Map.of());
+        gatewayAnswers = answered;
+        answered.keySet()
+                .forEach(status -> FunctionCounter.builder(
+                                "streamrlhf.gateway.requests", this, p -> p.gatewayAnswers.getOrDefault(status, 0L))
+                        .description("requests the gateway answered, per HTTP status")
+                        .tag("status", Integer.toString(status))
+                        .register(metrics.registry()));
     }
 
-    private double gatewayAnswers(int status) {
-        return gateway().map(g -> g.answeredByStatus().getOrDefault(status, 0L)).orElse(0L);
-    }
-
-    /** Dead letters per topic and reason, as the dashboard reads them from the dead-letter topic. */
+    /** Dead letters per input topic and reason, as the dashboard reads them from the dead-letter topic. */
     private void registerDeadLetterReasons() {
+        Map<List<String>, Long> counts = new java.util.HashMap<>();
         dashboard()
                 .ifPresent(d -> d.snapshot()
                         .deadLetters()
                         .byReason()
-                        .forEach(r -> FunctionCounter.builder(
-                                        "streamrlhf.dead.letters", this, p -> p.deadLetters(r.topic(), r.errorClass()))
-                                .description("dead letters seen on the dead-letter topic, per input topic and reason")
-                                .tag("topic", r.topic())
-                                .tag("reason", r.errorClass())
-                                .register(metrics.registry())));
-    }
-
-    private double deadLetters(String topic, String reason) {
-        return dashboard()
-                .map(d -> d.snapshot().deadLetters().byReason().stream()
-                        .filter(r -> r.topic().equals(topic) && r.errorClass().equals(reason))
-                        .mapToLong(DashboardSnapshot.ReasonCount::count)
-                        .sum())
-                .orElse(0L);
+                        .forEach(r -> counts.merge(List.of(r.topic(), r.errorClass()), r.count(), Long::sum)));
+        deadLetterCounts = counts;
+        counts.keySet()
+                .forEach(key -> FunctionCounter.builder(
+                                "streamrlhf.dead.letters", this, p -> p.deadLetterCounts.getOrDefault(key, 0L))
+                        .description("dead letters seen on the dead-letter topic, per input topic and reason")
+                        .tag("topic", key.get(0))
+                        .tag("reason", key.get(1))
+                        .register(metrics.registry()));
     }
 
     /** Every supervised component's report, in start order. */
