@@ -95,6 +95,7 @@ public final class Supervisor implements AutoCloseable {
     private volatile Supervised current;
     private volatile Status status = Status.STARTING;
     private volatile int restarts;
+    private volatile int consecutiveFailures;
     private volatile String lastError = "";
     private boolean closed;
 
@@ -179,6 +180,7 @@ public final class Supervisor implements AutoCloseable {
         lastError = cause.getClass().getSimpleName() + ": " + cause.getMessage();
         closeQuietly(incarnation);
         RestartTracker.Decision decision = tracker.failed(clock.instant());
+        consecutiveFailures = decision.consecutiveFailures();
         if (decision.giveUp()) {
             status = Status.GAVE_UP;
             log.error(
@@ -234,7 +236,7 @@ public final class Supervisor implements AutoCloseable {
                 health = ComponentHealth.notReady("UNKNOWN", "health check failed: " + e);
             }
         }
-        return new Report(name, now, health, restarts, tracker.consecutiveFailures(), lastError);
+        return new Report(name, now, health, restarts, consecutiveFailures, lastError);
     }
 
     /** Stops supervising and closes the running incarnation. */

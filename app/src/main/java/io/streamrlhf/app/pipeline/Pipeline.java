@@ -161,19 +161,21 @@ public final class Pipeline implements AutoCloseable {
                 PromptSourceConfig config = PromptSourceConfig.fromProperties(props);
                 supervise(
                         Component.PROMPTS,
-                        () -> new ServiceIncarnation<>(() -> new PromptSource(config, registry).start()));
+                        () -> new ServiceIncarnation<>(() -> new PromptSource(config, registry), PromptSource::start));
             }
             if (wanted.contains(Component.USERS)) {
                 UsersConfig config = UsersConfig.fromProperties(props);
                 users = supervise(
                         Component.USERS,
-                        () -> new ServiceIncarnation<>(() -> new SimulatedUsers(config, registry).start()));
+                        () -> new ServiceIncarnation<>(
+                                () -> new SimulatedUsers(config, registry), SimulatedUsers::start));
             }
             if (wanted.contains(Component.GATEWAY)) {
                 GatewayConfig config = GatewayConfig.fromProperties(props);
                 gateway = supervise(
                         Component.GATEWAY,
-                        () -> new ServiceIncarnation<>(() -> new IngestionGateway(config, registry).start()));
+                        () -> new ServiceIncarnation<>(
+                                () -> new IngestionGateway(config, registry), IngestionGateway::start));
                 metrics.beforeScrape(this::registerGatewayStatuses);
             }
             if (wanted.contains(Component.DASHBOARD)) {
@@ -185,7 +187,8 @@ public final class Pipeline implements AutoCloseable {
                                 "http://127.0.0.1:" + streams.monitorPort().get()))
                         : base;
                 dashboard = supervise(
-                        Component.DASHBOARD, () -> new ServiceIncarnation<>(() -> new Dashboard(config).start()));
+                        Component.DASHBOARD,
+                        () -> new ServiceIncarnation<>(() -> new Dashboard(config), Dashboard::start));
                 metrics.beforeScrape(this::registerDeadLetterReasons);
             }
             // Waited for last: the other components talk to Streams only through topics (created by start), so they

@@ -3,6 +3,7 @@ package io.streamrlhf.app.pipeline;
 import io.streamrlhf.app.ops.ComponentHealth;
 import io.streamrlhf.app.ops.Supervised;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -13,12 +14,18 @@ import java.util.function.Supplier;
  */
 final class ServiceIncarnation<T extends AutoCloseable> implements Supervised {
 
-    private final Supplier<T> starter;
+    private final Supplier<T> build;
+    private final Function<T, T> start;
     private volatile T component;
 
-    /** @param starter builds and starts the component, returning it */
-    ServiceIncarnation(Supplier<T> starter) {
-        this.starter = starter;
+    /**
+     * @param build makes the component (its clients)
+     * @param start starts it, returning it; when it throws, the built component is closed, so that a retried
+     *     start leaks no producer
+     */
+    ServiceIncarnation(Supplier<T> build, Function<T, T> start) {
+        this.build = build;
+        this.start = start;
     }
 
     T component() {
@@ -26,8 +33,18 @@ final class ServiceIncarnation<T extends AutoCloseable> implements Supervised {
     }
 
     @Override
-    public void start(Consumer<Throwable> onFailure) {
-        component = starter.get();
+    public void start(Consumer<Throwable> onFailure) throws Exception {
+        T built = build.get();
+        try {
+            component = start.apply(built);
+        } catch (RuntimeException e) {
+            try {
+                built.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     @Override
