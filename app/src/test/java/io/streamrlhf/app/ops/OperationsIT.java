@@ -50,6 +50,7 @@ class OperationsIT {
 
     private static final String API_KEY = "operations-it-key";
     private static final String TRANSACTIONAL_ID = "ops-it-trainer-tx";
+    private static final String SAMPLER_TRANSACTIONAL_ID = "ops-it-sampler-tx";
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -71,6 +72,7 @@ class OperationsIT {
                 Map.entry("supervisor.backoff.initial", "PT0.2S"),
                 Map.entry("supervisor.backoff.max", "PT1S"),
                 Map.entry("trainer.transactional.id", TRANSACTIONAL_ID),
+                Map.entry("sampler.transactional.id", SAMPLER_TRANSACTIONAL_ID),
                 Map.entry("trainer.model.layers", "1"),
                 Map.entry("trainer.model.width", "32"),
                 Map.entry("trainer.model.heads", "2"),
@@ -154,6 +156,21 @@ class OperationsIT {
                                     .orElse(false));
             assertThat(report(pipeline, "trainer").lastError()).contains("Fenced");
 
+            // and when the sampler's producer is fenced too, its thread dies on the next rollout and a fresh
+            // sampler serves again
+            try (KafkaProducer<byte[], byte[]> zombie = producer(Map.of(
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                    SAMPLER_TRANSACTIONAL_ID,
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                    true))) {
+                zombie.initTransactions();
+            }
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> report(pipeline, "sampler").restarts() >= 1
+                            && report(pipeline, "sampler").ready());
+            assertThat(report(pipeline, "sampler").lastError()).contains("Fenced");
+
             // and the gateway answers, counted per status; a record nobody can read becomes a dead letter
             assertThat(post(pipeline, API_KEY)).isEqualTo(202);
             assertThat(post(pipeline, "not-the-key")).isEqualTo(401);
@@ -182,6 +199,8 @@ class OperationsIT {
                                         .isGreaterThan(
                                                 Instant.now().minusSeconds(600).getEpochSecond()));
                         assertThat(m.value("streamrlhf_component_restarts_total", Map.of("component", "trainer")))
+                                .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(1));
+                        assertThat(m.value("streamrlhf_component_restarts_total", Map.of("component", "sampler")))
                                 .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(1));
                         assertThat(m.value("streamrlhf_component_ready", Map.of("component", "streams")))
                                 .hasValue(1.0);
