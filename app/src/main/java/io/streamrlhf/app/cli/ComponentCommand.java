@@ -23,7 +23,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code streamrlhf run COMPONENT...}: runs components against an existing Kafka cluster and schema registry
  * ({@code bootstrap.servers}, {@code schema.registry.url}; security settings as {@code kafka.*}), which is how
- * a real deployment runs them, one process per component.
+ * a real deployment runs them, one process per component. Each component is supervised (restarted with
+ * backoff after a failure); after {@code supervisor.max.failures} consecutive failures of one the process exits
+ * with status 70 so that its orchestrator restarts it.
  */
 @Command(
         name = "run",
@@ -60,7 +62,7 @@ public final class ComponentCommand implements Callable<Integer> {
                 .map(registryConfig::withBasicAuth)
                 .orElse(registryConfig));
         CountDownLatch stopped = new CountDownLatch(1);
-        Pipeline pipeline = new Pipeline(props, registry);
+        Pipeline pipeline = new Pipeline(props, registry).onGiveUp(Pipeline.exitProcess());
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -71,6 +73,11 @@ public final class ComponentCommand implements Callable<Integer> {
                         "streamrlhf-shutdown"));
         pipeline.start(components);
         spec.commandLine().getOut().println("Running " + components + " against " + bootstrap + " (Ctrl-C to stop)");
+        pipeline.opsPort()
+                .ifPresent(port -> spec.commandLine()
+                        .getOut()
+                        .println("Health on http://" + AppKeys.OPS_BIND.get(props) + ":" + port
+                                + "/health/ready, metrics on /metrics"));
         spec.commandLine().getOut().flush();
         stopped.await();
         return 0;

@@ -1,6 +1,7 @@
 package io.streamrlhf.app.cli;
 
 import io.streamrlhf.app.pipeline.DemoStack;
+import io.streamrlhf.app.pipeline.Pipeline;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -31,7 +32,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
-        DemoStack demo = DemoStack.start(options.settings(), out);
+        DemoStack demo = DemoStack.start(options.settings(), out, Pipeline.exitProcess());
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {

@@ -1,6 +1,7 @@
 package io.streamrlhf.app.pipeline;
 
 import io.streamrlhf.app.config.AppKeys;
+import io.streamrlhf.app.ops.Supervisor;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
@@ -42,8 +43,16 @@ public final class DemoStack implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
-    /** Starts the whole demo; progress lines go to {@code out}. */
+    /** Starts the whole demo; progress lines go to {@code out}; a component failing for good only stays down. */
     public static DemoStack start(Settings settings, PrintWriter out) {
+        return start(settings, out, (component, failures, cause) -> {});
+    }
+
+    /**
+     * Starts the whole demo; progress lines go to {@code out}; {@code giveUp} runs when a component failed
+     * {@code supervisor.max.failures} times in a row ({@code demo} exits then).
+     */
+    public static DemoStack start(Settings settings, PrintWriter out, Supervisor.GiveUp giveUp) {
         // One intra-op thread per model unless set: trainer and sampler share the machine.
         TorchThreads.apply(
                 Optional.of(AppKeys.TORCH_THREADS.find(settings.asMap()).orElse(1)));
@@ -66,7 +75,7 @@ public final class DemoStack implements AutoCloseable {
                     stack.registryUrl(),
                     dataDir);
             WarmStartCorpus.ensure(props);
-            Pipeline pipeline = new Pipeline(props, registry).start(EnumSet.allOf(Component.class));
+            Pipeline pipeline = new Pipeline(props, registry).onGiveUp(giveUp).start(EnumSet.allOf(Component.class));
             VersionProgress progress = new VersionProgress(
                     stack.bootstrapServers(),
                     pipeline.topics().policyVersions(),
@@ -91,6 +100,9 @@ public final class DemoStack implements AutoCloseable {
                 .ifPresent(port -> out.println("  monitor           = http://127.0.0.1:" + port + "/monitor/versions"));
         pipeline.gateway()
                 .ifPresent(g -> out.println("  gateway           = " + g.baseUri() + "  (API key " + apiKey + ")"));
+        pipeline.opsPort()
+                .ifPresent(port ->
+                        out.println("  health, metrics   = http://127.0.0.1:" + port + "/health/ready  /metrics"));
         out.println("  bootstrap.servers = " + stack.bootstrapServers());
         out.println("  registry.url      = " + stack.registryUrl());
         out.println("  data.dir          = " + dataDir.toAbsolutePath());

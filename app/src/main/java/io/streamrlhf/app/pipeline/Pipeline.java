@@ -1,8 +1,15 @@
 package io.streamrlhf.app.pipeline;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.streamrlhf.app.config.AppKeys;
 import io.streamrlhf.app.dashboard.Dashboard;
 import io.streamrlhf.app.dashboard.DashboardConfig;
 import io.streamrlhf.app.dashboard.DashboardKeys;
+import io.streamrlhf.app.ops.OpsServer;
+import io.streamrlhf.app.ops.ProcessMetrics;
+import io.streamrlhf.app.ops.RestartPolicy;
+import io.streamrlhf.app.ops.Supervised;
+import io.streamrlhf.app.ops.Supervisor;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.PromptSourceConfig;
 import io.streamrlhf.producers.config.UsersConfig;
@@ -30,36 +37,65 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts a chosen set of components against one Kafka cluster and schema registry, each on its own thread
- * where it has a loop, and stops them in reverse order. The local demo starts all of them; a production
- * deployment starts one per process ({@code streamrlhf trainer}, {@code streamrlhf streams}, ...).
+ * Starts a chosen set of components against one Kafka cluster and schema registry and stops them in reverse
+ * order. The local demo starts all of them; a production deployment starts one per process
+ * ({@code streamrlhf run trainer}, {@code streamrlhf run streams}, ...).
+ *
+ * <p>Each component runs under a {@link Supervisor}: a failure (Kafka Streams in ERROR, the trainer's loop ending
+ * with an exception or fenced, the sampler's thread dying, a failure to start) closes it and starts a fresh one
+ * after a bounded exponential backoff ({@code supervisor.*}); after {@code supervisor.max.failures} consecutive
+ * failures the {@link Supervisor.GiveUp} handler runs, which in {@code run} and {@code demo} exits the process
+ * with status {@value #EXIT_GAVE_UP}. With {@code ops.port} at 0 or more, an {@link OpsServer} serves
+ * {@code /health/live}, {@code /health/ready} and {@code /metrics} for every component started here.
  */
 public final class Pipeline implements AutoCloseable {
+
+    /** Exit status of a process whose supervisor gave up on a component (EX_SOFTWARE). */
+    public static final int EXIT_GAVE_UP = 70;
 
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
 
     private final Map<String, String> props;
     private final SchemaRegistryClient registry;
     private final Topics topics;
-    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private final RestartPolicy restartPolicy;
+    private final ProcessMetrics metrics = new ProcessMetrics();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "streamrlhf-supervisor");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Supervisor> supervisors = new ArrayList<>();
+    /** Resources every incarnation of a component shares, closed after the supervisors. */
+    private final List<AutoCloseable> shared = new ArrayList<>();
+
+    private Supervisor.GiveUp giveUp = (component, failures, cause) -> {};
     private StreamsApp streams;
-    private OnlineTrainer trainer;
-    private RolloutSampler sampler;
-    private Dashboard dashboard;
-    private IngestionGateway gateway;
-    private SimulatedUsers users;
-    private PromptSource prompts;
+    private Supervisor trainer;
+    private Supervisor sampler;
+    private Supervisor dashboard;
+    private Supervisor gateway;
+    private Supervisor users;
+    private OpsServer ops;
+    /** What the gateway and the dashboard counted at the last scrape; the meters read these. */
+    private volatile Map<Integer, Long> gatewayAnswers = Map.of();
+
+    private volatile Map<List<String>, Long> deadLetterCounts = Map.of();
 
     /**
      * @param props resolved settings (see {@link PipelineSettings#resolve})
@@ -69,6 +105,22 @@ public final class Pipeline implements AutoCloseable {
         this.props = Map.copyOf(props);
         this.registry = registry;
         this.topics = new Topics(TopicNames.fromProperties(props), registry);
+        this.restartPolicy = RestartPolicy.from(this.props);
+    }
+
+    /**
+     * Sets what happens when a supervisor gives up on a component (before {@link #start}); by default the
+     * component only stays down and {@code /health/live} answers 503.
+     */
+    public Pipeline onGiveUp(Supervisor.GiveUp handler) {
+        this.giveUp = handler;
+        return this;
+    }
+
+    /** A give-up handler that exits the process with {@link #EXIT_GAVE_UP}, for {@code run} and {@code demo}. */
+    public static Supervisor.GiveUp exitProcess() {
+        // On its own thread: System.exit runs the shutdown hooks, which close this pipeline and its scheduler.
+        return (component, failures, cause) -> new Thread(() -> System.exit(EXIT_GAVE_UP), "streamrlhf-exit").start();
     }
 
     /** Where this process's own monitor is reached: its bind address, or loopback when it binds every address. */
@@ -84,61 +136,87 @@ public final class Pipeline implements AutoCloseable {
     public Pipeline start(Set<Component> components) {
         EnumSet<Component> wanted = EnumSet.copyOf(components);
         try {
+            int opsPort = AppKeys.OPS_PORT.get(props);
+            if (opsPort >= 0) {
+                ops = new OpsServer(AppKeys.OPS_BIND.get(props), opsPort, this::reports, metrics::scrape);
+            }
             if (wanted.contains(Component.STREAMS)) {
                 streams = new StreamsApp(StreamsAppConfig.fromProperties(props, registry));
-                streams.start();
-                running.push(streams);
+                supervise(Component.STREAMS, () -> new StreamsIncarnation(streams, metrics));
             }
             if (wanted.contains(Component.TRAINER)) {
                 TrainerConfig config = TrainerConfigFactory.fromProperties(props);
-                trainer = new OnlineTrainer(config, topics, PublishHooks.NONE);
-                startThread("trainer", trainer::run, trainer::stop, trainer);
+                TrainerMeters meters = new TrainerMeters(config, metrics.registry());
+                trainer = supervise(
+                        Component.TRAINER,
+                        () -> new TrainerIncarnation(
+                                new OnlineTrainer(config, topics, PublishHooks.NONE), meters, metrics));
             }
             if (wanted.contains(Component.SAMPLER)) {
                 SamplerConfig config = SamplerConfig.from(props);
                 LocalCheckpointStore store = new LocalCheckpointStore(
                         Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)), TrainerKeys.CHECKPOINT_MAX_BYTES.get(props));
+                // One dead-letter producer for every incarnation of the sampler: closed with the pipeline.
                 VersionDeadLetters deadLetters = new VersionDeadLetters(
                         config.bootstrapServers(), config.kafkaOverrides(), topics.deadLetters());
-                running.push(deadLetters);
-                PolicyFollower follower = new PolicyFollower(
-                        config.bootstrapServers(),
-                        config.kafkaOverrides(),
-                        topics.policyVersions(),
-                        store,
-                        config.modelId(),
-                        new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)),
-                        TrainerConfigFactory.signer(props),
-                        deadLetters);
-                sampler = new RolloutSampler(config, topics, follower);
-                startThread("policy-follower", follower, follower::close, follower);
-                startThread("sampler", sampler, sampler::close, sampler);
+                shared.add(deadLetters);
+                SamplerMeters meters = new SamplerMeters(metrics.registry());
+                sampler = supervise(Component.SAMPLER, () -> {
+                    PolicyFollower follower = new PolicyFollower(
+                            config.bootstrapServers(),
+                            config.kafkaOverrides(),
+                            topics.policyVersions(),
+                            store,
+                            config.modelId(),
+                            new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)),
+                            TrainerConfigFactory.signer(props),
+                            deadLetters);
+                    try {
+                        return new SamplerIncarnation(
+                                follower, new RolloutSampler(config, topics, follower), meters, metrics);
+                    } catch (RuntimeException e) {
+                        follower.close();
+                        throw e;
+                    }
+                });
             }
             if (wanted.contains(Component.PROMPTS)) {
-                prompts = new PromptSource(PromptSourceConfig.fromProperties(props), registry).start();
-                running.push(prompts);
+                PromptSourceConfig config = PromptSourceConfig.fromProperties(props);
+                supervise(
+                        Component.PROMPTS,
+                        () -> new ServiceIncarnation<>(() -> new PromptSource(config, registry), PromptSource::start));
             }
             if (wanted.contains(Component.USERS)) {
-                users = new SimulatedUsers(UsersConfig.fromProperties(props), registry).start();
-                running.push(users);
+                UsersConfig config = UsersConfig.fromProperties(props);
+                users = supervise(
+                        Component.USERS,
+                        () -> new ServiceIncarnation<>(
+                                () -> new SimulatedUsers(config, registry), SimulatedUsers::start));
             }
             if (wanted.contains(Component.GATEWAY)) {
-                gateway = new IngestionGateway(GatewayConfig.fromProperties(props), registry).start();
-                running.push(gateway);
+                GatewayConfig config = GatewayConfig.fromProperties(props);
+                gateway = supervise(
+                        Component.GATEWAY,
+                        () -> new ServiceIncarnation<>(
+                                () -> new IngestionGateway(config, registry), IngestionGateway::start));
+                metrics.beforeScrape(this::registerGatewayStatuses);
             }
             if (wanted.contains(Component.DASHBOARD)) {
-                DashboardConfig config = DashboardConfig.from(props, registry);
+                DashboardConfig base = DashboardConfig.from(props, registry);
                 if (streams != null
                         && streams.monitorPort().isPresent()
                         && !props.containsKey(DashboardKeys.MONITOR_URL.name())) {
-                    config = config.withMonitorUrl(URI.create("http://" + monitorHost() + ":"
+                    base = base.withMonitorUrl(URI.create("http://" + monitorHost() + ":"
                             + streams.monitorPort().get()));
-                    if (config.monitorToken().isEmpty()) {
-                        config = config.withMonitorToken(StreamsKeys.MONITOR_HTTP_TOKEN.ifSet(props));
+                    if (base.monitorToken().isEmpty()) {
+                        base = base.withMonitorToken(StreamsKeys.MONITOR_HTTP_TOKEN.ifSet(props));
                     }
                 }
-                dashboard = new Dashboard(config).start();
-                running.push(dashboard);
+                DashboardConfig config = base;
+                dashboard = supervise(
+                        Component.DASHBOARD,
+                        () -> new ServiceIncarnation<>(() -> new Dashboard(config), Dashboard::start));
+                metrics.beforeScrape(this::registerDeadLetterReasons);
             }
             // Waited for last: the other components talk to Streams only through topics (created by start), so they
             // start while its group rebalances and its state restores, which is most of a restart.
@@ -160,24 +238,64 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    /** Runs {@code body} on its own thread; closing asks it to {@code stop}, joins it, then releases it. */
-    private void startThread(String name, Runnable body, Runnable stop, AutoCloseable release) {
-        Thread thread = new Thread(
-                () -> {
-                    try {
-                        body.run();
-                    } catch (RuntimeException e) {
-                        log.error("Component {} failed", name, e);
-                    }
-                },
-                "streamrlhf-" + name);
-        thread.setDaemon(false);
-        thread.start();
-        running.push(() -> {
-            stop.run();
-            thread.join(Duration.ofSeconds(120).toMillis());
-            release.close();
-        });
+    private Supervisor supervise(Component component, Supplier<? extends Supervised> factory) {
+        Supervisor supervisor = new Supervisor(
+                component.name().toLowerCase(java.util.Locale.ROOT),
+                factory,
+                restartPolicy,
+                Clock.systemUTC(),
+                scheduler,
+                giveUp);
+        supervisors.add(supervisor);
+        metrics.supervise(supervisor);
+        supervisor.start();
+        return supervisor;
+    }
+
+    /** Gateway answers per HTTP status, read once per scrape; a meter is registered as each status appears. */
+    private void registerGatewayStatuses() {
+        Map<Integer, Long> answered =
+                gateway().map(IngestionGateway::answeredByStatus).orElse(Map.of());
+        gatewayAnswers = answered;
+        answered.keySet()
+                .forEach(status -> FunctionCounter.builder(
+                                "streamrlhf.gateway.requests", this, p -> p.gatewayAnswers.getOrDefault(status, 0L))
+                        .description("requests the gateway answered, per HTTP status")
+                        .tag("status", Integer.toString(status))
+                        .register(metrics.registry()));
+    }
+
+    /** Dead letters per input topic and reason, as the dashboard reads them from the dead-letter topic. */
+    private void registerDeadLetterReasons() {
+        Map<List<String>, Long> counts = new java.util.HashMap<>();
+        dashboard()
+                .ifPresent(d -> d.snapshot()
+                        .deadLetters()
+                        .byReason()
+                        .forEach(r -> counts.merge(List.of(r.topic(), r.errorClass()), r.count(), Long::sum)));
+        deadLetterCounts = counts;
+        counts.keySet()
+                .forEach(key -> FunctionCounter.builder(
+                                "streamrlhf.dead.letters", this, p -> p.deadLetterCounts.getOrDefault(key, 0L))
+                        .description("dead letters seen on the dead-letter topic, per input topic and reason")
+                        .tag("topic", key.get(0))
+                        .tag("reason", key.get(1))
+                        .register(metrics.registry()));
+    }
+
+    /** Every supervised component's report, in start order. */
+    public List<Supervisor.Report> reports() {
+        return supervisors.stream().map(Supervisor::report).toList();
+    }
+
+    /** The process's meters. */
+    public ProcessMetrics metrics() {
+        return metrics;
+    }
+
+    /** The port of the health and metrics server, when it runs. */
+    public Optional<Integer> opsPort() {
+        return Optional.ofNullable(ops).map(OpsServer::port);
     }
 
     public Topics topics() {
@@ -188,37 +306,64 @@ public final class Pipeline implements AutoCloseable {
         return Optional.ofNullable(streams);
     }
 
+    /** The running trainer incarnation, if one runs now. */
     public Optional<OnlineTrainer> trainer() {
-        return Optional.ofNullable(trainer);
+        return current(trainer, TrainerIncarnation.class).map(TrainerIncarnation::trainer);
     }
 
+    /** The running sampler incarnation, if one runs now. */
     public Optional<RolloutSampler> sampler() {
-        return Optional.ofNullable(sampler);
+        return current(sampler, SamplerIncarnation.class).map(SamplerIncarnation::sampler);
     }
 
     public Optional<Dashboard> dashboard() {
-        return Optional.ofNullable(dashboard);
+        return service(dashboard, Dashboard.class);
     }
 
     public Optional<IngestionGateway> gateway() {
-        return Optional.ofNullable(gateway);
+        return service(gateway, IngestionGateway.class);
     }
 
     public Optional<SimulatedUsers> users() {
-        return Optional.ofNullable(users);
+        return service(users, SimulatedUsers.class);
+    }
+
+    private static <T> Optional<T> current(Supervisor supervisor, Class<T> type) {
+        return Optional.ofNullable(supervisor)
+                .map(Supervisor::current)
+                .filter(type::isInstance)
+                .map(type::cast);
+    }
+
+    private static <T> Optional<T> service(Supervisor supervisor, Class<T> type) {
+        return current(supervisor, ServiceIncarnation.class)
+                .map(ServiceIncarnation::component)
+                .filter(type::isInstance)
+                .map(type::cast);
     }
 
     @Override
     public void close() {
-        while (!running.isEmpty()) {
-            AutoCloseable component = running.pop();
+        for (int i = supervisors.size() - 1; i >= 0; i--) {
+            supervisors.get(i).close();
+        }
+        for (AutoCloseable resource : shared) {
             try {
-                component.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                resource.close();
             } catch (Exception e) {
-                log.warn("Failed to stop a component", e);
+                log.warn("Could not close {}", resource, e);
             }
         }
+        shared.clear();
+        // Not awaited: a give-up exits the process from the scheduler, and the shutdown hook lands here.
+        scheduler.shutdownNow();
+        if (streams != null) {
+            streams.close();
+        }
+        if (ops != null) {
+            ops.close();
+            ops = null;
+        }
+        metrics.close();
     }
 }

@@ -35,6 +35,7 @@ class DemoStackBrowserIT {
                 Map.entry("dashboard.port", "0"),
                 Map.entry("gateway.port", "0"),
                 Map.entry("monitor.http.port", "0"),
+                Map.entry("ops.port", "0"),
                 Map.entry("trainer.model.layers", "1"),
                 Map.entry("trainer.model.width", "32"),
                 Map.entry("trainer.model.heads", "2"),

@@ -20,12 +20,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -105,6 +108,7 @@ public final class IngestionGateway implements AutoCloseable {
     private final RequestParser parser = new RequestParser();
     private final Semaphore inFlight;
     private final Duration ackTimeout;
+    private final Map<Integer, LongAdder> answered = new ConcurrentHashMap<>();
     private HttpServer server;
     private ExecutorService executor;
     private ResponseTail tail;
@@ -182,6 +186,13 @@ public final class IngestionGateway implements AutoCloseable {
             throw new IllegalStateException("gateway not started");
         }
         return server.getAddress().getPort();
+    }
+
+    /** Requests answered so far, per HTTP status (for metrics). */
+    public Map<Integer, Long> answeredByStatus() {
+        Map<Integer, Long> out = new TreeMap<>();
+        answered.forEach((status, n) -> out.put(status, n.sum()));
+        return out;
     }
 
     /** {@code http://host:port} of this gateway on loopback. */
@@ -447,11 +458,12 @@ public final class IngestionGateway implements AutoCloseable {
         respondError(ex, status, reason);
     }
 
-    private static void respondError(HttpExchange ex, int status, String reason) {
+    private void respondError(HttpExchange ex, int status, String reason) {
         respondJson(ex, status, Map.of("error", errorName(status), "reason", reason));
     }
 
-    private static void respondJson(HttpExchange ex, int status, Map<String, ?> body) {
+    private void respondJson(HttpExchange ex, int status, Map<String, ?> body) {
+        answered.computeIfAbsent(status, s -> new LongAdder()).increment();
         try (ex) {
             byte[] bytes = JSON.writeValueAsBytes(body);
             ex.getResponseHeaders().set("Content-Type", "application/json");

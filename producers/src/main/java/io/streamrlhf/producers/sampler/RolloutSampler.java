@@ -16,12 +16,14 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -231,6 +233,16 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
     /** Rollouts emitted per policy version: which version produced what. */
     public Map<Long, Long> rolloutsByVersion() {
         return Map.copyOf(rolloutsByVersion);
+    }
+
+    /** The prompt consumer, for metrics binders (which only read its {@code metrics()}). */
+    public Consumer<?, ?> kafkaConsumer() {
+        return consumer;
+    }
+
+    /** The transactional rollout producer, for metrics binders (which only read its {@code metrics()}). */
+    public Producer<?, ?> kafkaProducer() {
+        return producer;
     }
 
     /** The policy version in service, or -1 before the first one. */

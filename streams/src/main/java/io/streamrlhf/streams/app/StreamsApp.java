@@ -20,6 +20,9 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -27,6 +30,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -47,7 +51,10 @@ public final class StreamsApp implements AutoCloseable {
     private final StreamSerdes serdes;
     private final Topology topology;
     private final CountDownLatch running = new CountDownLatch(1);
-    private KafkaStreams streams;
+    private volatile KafkaStreams streams;
+    /** The client being stopped on request, whose NOT_RUNNING is no failure. */
+    private volatile KafkaStreams stopping;
+
     private MonitorHttpServer http;
 
     public StreamsApp(StreamsAppConfig config) {
@@ -112,30 +119,55 @@ public final class StreamsApp implements AutoCloseable {
     /**
      * Starts processing and the monitor endpoint. Input, output and monitor topics must exist
      * ({@code TopicProvisioner}, {@code streamrlhf topics create}); Kafka Streams creates its own internal topics.
+     * After {@link #stopProcessing} it starts a fresh Kafka Streams client while the monitor endpoint keeps its
+     * port.
+     *
+     * <p>A stream thread that dies shuts the whole client down ({@code SHUTDOWN_CLIENT}), rather than being
+     * replaced ({@code REPLACE_THREAD}): a failure that repeats on the same input record (a record too large for
+     * a changelog) would otherwise loop inside a client that still reports RUNNING, without backoff and unseen by
+     * health checks. The client goes to ERROR instead; {@code failures} hears of it and the supervisor in the app
+     * module restarts the client with backoff, and gives up after too many failures in a row.
+     *
+     * @param failures told, once, when the client stops on its own (ERROR, or NOT_RUNNING without
+     *     {@link #stopProcessing} or {@link #close} asking for it)
      */
-    public synchronized void start() {
+    public synchronized void start(Consumer<Throwable> failures) {
         if (streams != null) {
             throw new IllegalStateException("Streams application " + config.applicationId() + " already started");
         }
-        streams = new KafkaStreams(topology, streamsProperties(config));
-        streams.setUncaughtExceptionHandler(e -> {
+        KafkaStreams client = new KafkaStreams(topology, streamsProperties(config));
+        AtomicReference<Throwable> cause = new AtomicReference<>();
+        AtomicBoolean reported = new AtomicBoolean();
+        client.setUncaughtExceptionHandler(e -> {
             log.error("Stream thread of {} failed; shutting the client down", config.applicationId(), e);
+            cause.compareAndSet(null, e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        streams.setStateListener((now, before) -> {
+        client.setStateListener((now, before) -> {
             log.info("Streams application {}: {} -> {}", config.applicationId(), before, now);
             if (now == KafkaStreams.State.RUNNING) {
                 running.countDown();
             }
+            boolean unexpected =
+                    now == KafkaStreams.State.ERROR || (now == KafkaStreams.State.NOT_RUNNING && stopping != client);
+            if (unexpected && reported.compareAndSet(false, true)) {
+                Throwable why = cause.get();
+                failures.accept(
+                        why != null
+                                ? why
+                                : new IllegalStateException(
+                                        "Kafka Streams " + config.applicationId() + " went to " + now));
+            }
         });
-        streams.start();
+        streams = client;
+        client.start();
         int port = config.settings().monitor().httpPort();
-        if (port >= 0) {
+        if (port >= 0 && http == null) {
             try {
                 MonitorConfig monitor = config.settings().monitor();
                 http = new MonitorHttpServer(
                         monitorQuery(),
-                        () -> streams.state().toString(),
+                        () -> state().toString(),
                         port,
                         monitor.ssePeriod(),
                         Clock.systemUTC(),
@@ -152,14 +184,20 @@ public final class StreamsApp implements AutoCloseable {
         }
     }
 
+    /** Starts processing and the monitor endpoint; a client that stops on its own is only logged. */
+    public void start() {
+        start(e -> log.error("Streams application {} stopped", config.applicationId(), e));
+    }
+
     /** Waits until the application reached RUNNING once; false on timeout. */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The current state, or {@code CREATED} before {@link #start()}. */
-    public synchronized KafkaStreams.State state() {
-        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    public KafkaStreams.State state() {
+        KafkaStreams client = streams;
+        return client == null ? KafkaStreams.State.CREATED : client.state();
     }
 
     /** Queries over this instance's monitor store. */
@@ -168,7 +206,11 @@ public final class StreamsApp implements AutoCloseable {
     }
 
     private ReadOnlyWindowStore<String, VersionMinuteStats> monitorStore() {
-        return streams.store(StoreQueryParameters.fromNameAndType(
+        KafkaStreams client = streams;
+        if (client == null) {
+            throw new InvalidStateStoreException("the streams client is restarting");
+        }
+        return client.store(StoreQueryParameters.fromNameAndType(
                 MonitorTopology.STORE, QueryableStoreTypes.<String, VersionMinuteStats>windowStore()));
     }
 
@@ -177,24 +219,35 @@ public final class StreamsApp implements AutoCloseable {
         return Optional.ofNullable(http).map(MonitorHttpServer::port);
     }
 
+    /** The running Kafka Streams client, for metrics binders; empty before start and after a stop. */
+    public synchronized Optional<KafkaStreams> kafkaStreams() {
+        return Optional.ofNullable(streams);
+    }
+
     /**
-     * Stops serving and processing; waits up to {@code timeout} for a clean shutdown (final commit). Leaves the
-     * consumer group, so the next start (or another instance) gets the tasks without waiting for this member's
-     * session to time out: Kafka Streams stays in the group on close by default, which made a restarted demo
-     * rebalance for the whole session timeout.
+     * Stops processing, keeping the monitor endpoint (it answers 503 until a new client runs); waits up to
+     * {@code timeout} for a clean shutdown (final commit). Leaves the consumer group, so the next start (or
+     * another instance) gets the tasks without waiting for this member's session to time out: Kafka Streams stays
+     * in the group on close by default, which made a restarted demo rebalance for the whole session timeout.
      */
-    public synchronized void close(Duration timeout) {
-        if (http != null) {
-            http.close();
-            http = null;
-        }
+    public synchronized void stopProcessing(Duration timeout) {
         if (streams != null) {
+            stopping = streams;
             if (!streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                     .withTimeout(timeout))) {
                 log.warn("Streams application {} did not close within {}", config.applicationId(), timeout);
             }
             streams = null;
         }
+    }
+
+    /** Stops serving and processing; waits up to {@code timeout} for a clean shutdown (see {@link #stopProcessing}). */
+    public synchronized void close(Duration timeout) {
+        if (http != null) {
+            http.close();
+            http = null;
+        }
+        stopProcessing(timeout);
     }
 
     @Override

@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  *       ({@link VersionsEvent}) with the totals
  *       whenever they change (checked every {@code monitor.sse.period}), and a comment every 15 s to keep
  *       proxies from closing the stream;</li>
- *   <li>{@code GET /health} - the streams state.</li>
+ *   <li>{@code GET /health} - the streams state as text: 200 while it is {@code RUNNING}, 503 otherwise
+ *       ({@code REBALANCING}, {@code ERROR}, restarting); the process-wide health of every component is the app's
+ *       {@code /health/ready}.</li>
  * </ul>
  * Ranges: {@code from} and {@code to} in epoch ms, or {@code minutes} back from now (default 60). The store may be
  * unavailable while the application rebalances or restores: the JSON endpoints then answer 503
@@ -67,6 +69,7 @@ public final class MonitorHttpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MonitorHttpServer.class);
     private static final long KEEPALIVE_MS = 15_000;
+    private static final String RUNNING = "RUNNING";
     /** The one path served without the bearer token: a liveness probe tells nothing about the data. */
     public static final String LIVE_PATH = "/health/live";
     /** Window of the SSE stream, shared by all its clients. */
@@ -161,7 +164,7 @@ public final class MonitorHttpServer implements AutoCloseable {
     /**
      * Starts serving on {@code port} (0: any free port) with {@link Options#defaults()}: loopback only, no token.
      *
-     * @param health the text {@code /health} returns (the streams state)
+     * @param health the text {@code /health} returns (the streams state); 200 only when it is {@code RUNNING}
      */
     public MonitorHttpServer(MonitorQuery query, Supplier<String> health, int port, Duration ssePeriod, Clock clock)
             throws IOException {
@@ -212,7 +215,10 @@ public final class MonitorHttpServer implements AutoCloseable {
                 MonitorContract.MINUTES_PATH,
                 ex -> respondJson(ex, () -> new MinutesDocument(minutes(ex.getRequestURI()))));
         serve(MonitorContract.EVENTS_PATH, this::events);
-        serve("/health", ex -> respond(ex, 200, "text/plain", health.get()));
+        serve("/health", ex -> {
+            String state = health.get();
+            respond(ex, RUNNING.equals(state) ? 200 : 503, "text/plain", state);
+        });
         scheduler.scheduleWithFixedDelay(this::scanForClients, 0, ssePeriod.toMillis(), TimeUnit.MILLISECONDS);
         server.start();
         log.info(

@@ -48,13 +48,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -123,6 +126,13 @@ public final class OnlineTrainer implements AutoCloseable {
     private final Set<TopicPartition> waitingForRegistry = new HashSet<>();
     private volatile State state = State.CREATED;
     private volatile long currentVersion = -1;
+    private final AtomicLong steps = new AtomicLong();
+    private final AtomicLong examplesConsumed = new AtomicLong();
+    private final AtomicLong invalidRecords = new AtomicLong();
+    private final AtomicLong versionsPublished = new AtomicLong();
+    private volatile long lastPublishMillis;
+    private volatile Map<String, Double> lastStepSnapshot = Map.of();
+    private volatile BiConsumer<Producer<?, ?>, Consumer<?, ?>> clientsListener = (p, c) -> {};
 
     private final ExampleBuffer<UnpairedExample> ktoBuffer = new ExampleBuffer<>(UnpairedExample::id, 100_000);
     private final ExampleBuffer<PairExample> dpoBuffer = new ExampleBuffer<>(PairExample::id, 100_000);
@@ -173,6 +183,44 @@ public final class OnlineTrainer implements AutoCloseable {
      */
     public long registryRetries() {
         return registryRetries.get();
+    }
+
+    /**
+     * What this instance did since it started, for metrics; thread-safe.
+     *
+     * @param steps optimizer steps taken
+     * @param examplesConsumed example records consumed (trained, cancelled, dropped or invalid)
+     * @param invalidRecords records skipped because they are bad in themselves
+     * @param versionsPublished versions committed, the warm start included
+     * @param lastPublishMillis epoch ms of the last committed version, 0 before the first
+     * @param lastStepMetrics each step metric's latest value (losses under {@code loss/<source>}, from the
+     *     last step that trained that source), empty before the first step
+     */
+    public record Stats(
+            long steps,
+            long examplesConsumed,
+            long invalidRecords,
+            long versionsPublished,
+            long lastPublishMillis,
+            Map<String, Double> lastStepMetrics) {}
+
+    /** What this instance did since it started. */
+    public Stats stats() {
+        return new Stats(
+                steps.get(),
+                examplesConsumed.get(),
+                invalidRecords.get(),
+                versionsPublished.get(),
+                lastPublishMillis,
+                lastStepSnapshot);
+    }
+
+    /**
+     * Told the transactional producer and the consumer once recovery created them (for metrics binders, which
+     * only read their {@code metrics()}); set before {@link #run()}.
+     */
+    public void onClientsCreated(BiConsumer<Producer<?, ?>, Consumer<?, ?>> listener) {
+        this.clientsListener = listener;
     }
 
     /** Asks the loop to stop after the current poll; thread-safe. */
@@ -307,6 +355,7 @@ public final class OnlineTrainer implements AutoCloseable {
             }
         }
         consumer.assign(partitions);
+        clientsListener.accept(producer, consumer);
         Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions), KAFKA_TIMEOUT);
         for (TopicPartition tp : partitions) {
             OffsetAndMetadata offset = committed.get(tp);
@@ -370,6 +419,8 @@ public final class OnlineTrainer implements AutoCloseable {
         publisher.publish(new VersionPublisher.Request(
                 c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of()));
         currentVersion = 0;
+        versionsPublished.incrementAndGet();
+        lastPublishMillis = System.currentTimeMillis();
         reference = new ReferenceModel(policy.frozenCopy(), config.referenceCacheEntries());
     }
 
@@ -456,11 +507,13 @@ public final class OnlineTrainer implements AutoCloseable {
     private void absorb(ConsumerRecord<byte[], byte[]> record) {
         lineage.record(new TopicPartition(record.topic(), record.partition()), record.offset());
         count("examples/consumed");
+        examplesConsumed.incrementAndGet();
     }
 
     private void skipInvalid(ConsumerRecord<byte[], byte[]> record, RuntimeException e) {
         // Streams owns dead letters; the trainer skips what is bad in itself and counts it.
         count("invalid");
+        invalidRecords.incrementAndGet();
         LOG.warn("Skipping unreadable record {}-{}@{}", record.topic(), record.partition(), record.offset(), e);
     }
 
@@ -531,6 +584,12 @@ public final class OnlineTrainer implements AutoCloseable {
             lagSum = 0;
             lagCount = 0;
             lastStepMetrics = metrics;
+            // Merged, not replaced: a step trains only the sources with a full batch, and each source's last
+            // loss stays readable until its next step.
+            Map<String, Double> merged = new HashMap<>(lastStepSnapshot);
+            merged.putAll(toAvroMap(metrics));
+            lastStepSnapshot = Map.copyOf(merged);
+            steps.incrementAndGet();
             pendingMetrics.add(TrainerMetrics.newBuilder()
                     .setModelId(config.modelId())
                     .setStep(result.step())
@@ -572,6 +631,8 @@ public final class OnlineTrainer implements AutoCloseable {
                 summary,
                 List.copyOf(pendingMetrics)));
         currentVersion = next;
+        versionsPublished.incrementAndGet();
+        lastPublishMillis = System.currentTimeMillis();
         lineage.clear();
         pendingMetrics.clear();
         counters.clear();
