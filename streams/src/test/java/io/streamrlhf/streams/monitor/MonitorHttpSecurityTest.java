@@ -136,8 +136,9 @@ class MonitorHttpSecurityTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> server.sseScans() >= scans0 + 20);
         long fetches = storeFetches.get() - fetches0;
         long periods = Duration.ofNanos(System.nanoTime() - start).toMillis() / PERIOD.toMillis();
-        // then the store was scanned at most once per period, not once per stream and period (8 times as often)
-        assertThat(fetches).isGreaterThanOrEqualTo(20).isLessThanOrEqualTo(periods + 2);
+        // then the store was scanned at most once per period, not once per stream and period (8 times as often);
+        // the scan counter and the fetch counter are read at slightly different moments, hence the slack below
+        assertThat(fetches).isGreaterThanOrEqualTo(18).isLessThanOrEqualTo(periods + 2);
     }
 
     /** Opens an event stream and reads up to its first data line, so the stream is known to be served. */
