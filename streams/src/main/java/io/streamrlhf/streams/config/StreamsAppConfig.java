@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.kafka.streams.GroupProtocol;
 
 /**
  * Everything the streams application needs to run. Build it with {@link #fromProperties}; its keys, defaults and
@@ -33,7 +34,10 @@ import java.util.Objects;
  * @param producerBatchSize producer batch size in bytes
  * @param kafkaOverrides extra Kafka client properties ({@code kafka.*}, then {@code streams.kafka.*})
  * @param instanceId static group membership id, or empty for dynamic membership
- * @param sessionTimeout how long the group waits for a member that stopped without leaving
+ * @param sessionTimeout how long the group waits for a member that stopped without leaving (classic protocol only:
+ *     under the streams protocol the broker's group configuration decides it)
+ * @param groupProtocol the rebalance protocol: classic (client-side assignment) or streams (KIP-1071, the broker
+ *     assigns tasks)
  */
 public record StreamsAppConfig(
         String applicationId,
@@ -50,7 +54,8 @@ public record StreamsAppConfig(
         int producerBatchSize,
         Map<String, String> kafkaOverrides,
         String instanceId,
-        Duration sessionTimeout) {
+        Duration sessionTimeout,
+        GroupProtocol groupProtocol) {
 
     public StreamsAppConfig {
         if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]{1,200}")) {
@@ -85,6 +90,7 @@ public record StreamsAppConfig(
         if (sessionTimeout == null || sessionTimeout.isNegative() || sessionTimeout.isZero()) {
             throw new IllegalArgumentException("streams.session.timeout must be positive, got " + sessionTimeout);
         }
+        Objects.requireNonNull(groupProtocol, "streams.group.protocol");
     }
 
     /** Reads the keys listed above from {@code properties}, with the documented defaults. */
@@ -104,7 +110,8 @@ public record StreamsAppConfig(
                 StreamsKeys.PRODUCER_BATCH_SIZE.get(properties),
                 Settings.kafkaOverrides(properties, "streams"),
                 StreamsKeys.INSTANCE_ID.find(properties).map(String::trim).orElse(""),
-                StreamsKeys.SESSION_TIMEOUT.get(properties));
+                StreamsKeys.SESSION_TIMEOUT.get(properties),
+                StreamsKeys.GROUP_PROTOCOL.get(properties));
     }
 
     /** A copy with other settings. */
@@ -124,7 +131,8 @@ public record StreamsAppConfig(
                 producerBatchSize,
                 kafkaOverrides,
                 instanceId,
-                sessionTimeout);
+                sessionTimeout,
+                groupProtocol);
     }
 
     /** A copy with another state folder (a restarted instance that must restore from changelogs). */
@@ -144,6 +152,7 @@ public record StreamsAppConfig(
                 producerBatchSize,
                 kafkaOverrides,
                 instanceId,
-                sessionTimeout);
+                sessionTimeout,
+                groupProtocol);
     }
 }
