@@ -44,6 +44,7 @@ start_demo() {
   local dir="$scratch/$1" protocol=${1%-dynamic} membership=()
   [[ $1 == *-dynamic ]] && membership=(--set streams.instance.id=)
   mkdir -p "$dir"
+  : > "$2"
   (cd "$dir" && setsid java ${STREAMRLHF_LAUNCHER_JAVA_OPTS:-} -Dai.djl.offline=true -jar "$scratch/streamrlhf-app.jar" \
     demo --set "data.dir=$dir/data" --set streams.group.protocol="$protocol" "${membership[@]}" \
     --set monitor.http.port=0 --set gateway.port=0 --set dashboard.port=0 > "$2" 2>&1 &)
@@ -74,7 +75,7 @@ stop_demo() {
   local pid
   pid=$(demo_pid "$1")
   [[ -z $pid ]] && return 0
-  kill "-$2" "$pid"
+  kill "-$2" "$pid" 2>/dev/null
   for _ in $(seq 1 300); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.2
