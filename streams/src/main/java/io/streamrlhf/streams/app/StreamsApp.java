@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +27,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.GroupProtocol;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -95,8 +97,13 @@ public final class StreamsApp implements AutoCloseable {
         if (!config.instanceId().isEmpty()) {
             p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), config.instanceId());
         }
-        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int)
-                config.sessionTimeout().toMillis());
+        p.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, config.groupProtocol().name().toLowerCase(Locale.ROOT));
+        if (config.groupProtocol() == GroupProtocol.CLASSIC) {
+            // Under the streams protocol the session timeout is the group's (broker config
+            // group.streams.session.timeout.ms or the group config streams.session.timeout.ms), not the client's.
+            p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int)
+                    config.sessionTimeout().toMillis());
+        }
         return p;
     }
 

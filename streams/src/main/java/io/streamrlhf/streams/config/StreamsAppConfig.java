@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.GroupProtocol;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -38,7 +39,10 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param kafkaOverrides extra Kafka client properties ({@code kafka.*}, then {@code streams.kafka.*}), and the
  *     internal topics' {@code topic.min.insync.replicas} unless those name it
  * @param instanceId static group membership id, or empty for dynamic membership
- * @param sessionTimeout how long the group waits for a member that stopped without leaving
+ * @param sessionTimeout how long the group waits for a member that stopped without leaving (classic protocol only:
+ *     under the streams protocol the broker's group configuration decides it)
+ * @param groupProtocol the rebalance protocol: classic (client-side assignment) or streams (KIP-1071, the broker
+ *     assigns tasks)
  */
 public record StreamsAppConfig(
         String applicationId,
@@ -55,7 +59,8 @@ public record StreamsAppConfig(
         int producerBatchSize,
         Map<String, String> kafkaOverrides,
         String instanceId,
-        Duration sessionTimeout) {
+        Duration sessionTimeout,
+        GroupProtocol groupProtocol) {
 
     public StreamsAppConfig {
         if (applicationId == null || !applicationId.matches("[a-zA-Z0-9._-]{1,200}")) {
@@ -90,6 +95,7 @@ public record StreamsAppConfig(
         if (sessionTimeout == null || sessionTimeout.isNegative() || sessionTimeout.isZero()) {
             throw new IllegalArgumentException("streams.session.timeout must be positive, got " + sessionTimeout);
         }
+        Objects.requireNonNull(groupProtocol, "streams.group.protocol");
     }
 
     /** Reads the keys listed above from {@code properties}, with the documented defaults. */
@@ -109,7 +115,8 @@ public record StreamsAppConfig(
                 StreamsKeys.PRODUCER_BATCH_SIZE.get(properties),
                 withInternalTopicMinInsync(Settings.kafkaOverrides(properties, "streams"), properties),
                 StreamsKeys.INSTANCE_ID.find(properties).map(String::trim).orElse(""),
-                StreamsKeys.SESSION_TIMEOUT.get(properties));
+                StreamsKeys.SESSION_TIMEOUT.get(properties),
+                StreamsKeys.GROUP_PROTOCOL.get(properties));
     }
 
     /**
@@ -146,7 +153,8 @@ public record StreamsAppConfig(
                 producerBatchSize,
                 kafkaOverrides,
                 instanceId,
-                sessionTimeout);
+                sessionTimeout,
+                groupProtocol);
     }
 
     /** A copy with another state folder (a restarted instance that must restore from changelogs). */
@@ -166,6 +174,7 @@ public record StreamsAppConfig(
                 producerBatchSize,
                 kafkaOverrides,
                 instanceId,
-                sessionTimeout);
+                sessionTimeout,
+                groupProtocol);
     }
 }

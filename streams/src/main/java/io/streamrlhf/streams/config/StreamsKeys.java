@@ -4,6 +4,7 @@ import io.streamrlhf.config.Setting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.apache.kafka.streams.GroupProtocol;
 
 /** Every key the streams application reads, with its default and meaning; the records are built from these. */
 public final class StreamsKeys {
@@ -53,6 +54,13 @@ public final class StreamsKeys {
             Duration.ofSeconds(45),
             "how long the group waits for a member that stopped without leaving before it"
                     + " moves the member's tasks (within the broker's group.min/max.session.timeout.ms)");
+    public static final Setting<GroupProtocol> GROUP_PROTOCOL = Setting.enumeration(
+            "streams.group.protocol",
+            GroupProtocol.class,
+            GroupProtocol.CLASSIC,
+            "rebalance protocol: CLASSIC (client-side assignment; streams.session.timeout applies) or STREAMS"
+                    + " (KIP-1071: the broker assigns tasks and its group config sets the session timeout; needs"
+                    + " the streams.version feature and a new group to switch, see docs/streams.md)");
 
     public static final Setting<Duration> KTO_SETTLE_DELAY = Setting.duration(
             "kto.settle.delay",
@@ -209,6 +217,7 @@ public final class StreamsKeys {
             STATE_STORE,
             INSTANCE_ID,
             SESSION_TIMEOUT,
+            GROUP_PROTOCOL,
             KTO_SETTLE_DELAY,
             KTO_RESPONSE_RETENTION,
             KTO_EARLY_FEEDBACK_BUFFER,

@@ -172,6 +172,40 @@ class StreamsAppConfigTest {
     }
 
     @Test
+    void theClassicProtocolIsTheDefaultAndCarriesTheClientSessionTimeout() {
+        StreamsAppConfig c = read(Map.of("streams.session.timeout", "12s"));
+        assertThat(c.groupProtocol()).isEqualTo(org.apache.kafka.streams.GroupProtocol.CLASSIC);
+
+        Properties p = StreamsApp.streamsProperties(c);
+        assertThat(p.get("group.protocol")).isEqualTo("classic");
+        assertThat(p.get("main.consumer.session.timeout.ms")).isEqualTo(12_000);
+    }
+
+    @Test
+    void theStreamsProtocolKeepsStaticMembershipAndLeavesTheSessionTimeoutToTheGroup() {
+        StreamsAppConfig c = read(Map.of("streams.group.protocol", "streams", "streams.instance.id", "node-1"));
+        assertThat(c.groupProtocol()).isEqualTo(org.apache.kafka.streams.GroupProtocol.STREAMS);
+
+        Properties p = StreamsApp.streamsProperties(c);
+        assertThat(p.get("group.protocol")).isEqualTo("streams");
+        assertThat(p.get("main.consumer.group.instance.id")).isEqualTo("node-1");
+        // Under the streams protocol the broker's group configuration decides the session timeout.
+        assertThat(p).doesNotContainKey("main.consumer.session.timeout.ms");
+        // Kafka Streams itself accepts these properties.
+        assertThat(new StreamsConfig(p).getString(StreamsConfig.GROUP_PROTOCOL_CONFIG))
+                .isEqualTo("streams");
+    }
+
+    @Test
+    void anUnknownGroupProtocolNamesTheKeyAndTheChoices() {
+        assertThatThrownBy(() -> read(Map.of("streams.group.protocol", "consumer")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("streams.group.protocol")
+                .hasMessageContaining("consumer")
+                .hasMessageContaining("CLASSIC, STREAMS");
+    }
+
+    @Test
     void rejectsAnInstanceIdKafkaWouldRefuse() {
         assertThatThrownBy(() -> read(Map.of("streams.instance.id", "a b")))
                 .hasMessageContaining("streams.instance.id");
