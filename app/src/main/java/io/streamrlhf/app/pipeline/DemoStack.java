@@ -1,6 +1,7 @@
 package io.streamrlhf.app.pipeline;
 
 import io.streamrlhf.app.config.AppKeys;
+import io.streamrlhf.app.security.SecureStack;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
@@ -26,6 +27,7 @@ public final class DemoStack implements AutoCloseable {
     private final VersionProgress progress;
     private final String apiKey;
     private final Path dataDir;
+    private final Optional<Path> clientFile;
 
     private DemoStack(
             LocalStack stack,
@@ -33,24 +35,36 @@ public final class DemoStack implements AutoCloseable {
             Pipeline pipeline,
             VersionProgress progress,
             String apiKey,
-            Path dataDir) {
+            Path dataDir,
+            Optional<Path> clientFile) {
         this.stack = stack;
         this.registry = registry;
         this.pipeline = pipeline;
         this.progress = progress;
         this.apiKey = apiKey;
         this.dataDir = dataDir;
+        this.clientFile = clientFile;
     }
 
     /** Starts the whole demo; progress lines go to {@code out}. */
     public static DemoStack start(Settings settings, PrintWriter out) {
+        return start(settings, out, false);
+    }
+
+    /**
+     * Starts the whole demo; with {@code secure} on a broker that takes only SASL_SSL and authorizes by ACL,
+     * each component with its own principal ({@link SecureStack}).
+     */
+    public static DemoStack start(Settings settings, PrintWriter out, boolean secure) {
         // One intra-op thread per model unless set: trainer and sampler share the machine.
         TorchThreads.apply(
                 Optional.of(AppKeys.TORCH_THREADS.find(settings.asMap()).orElse(1)));
         TorchThreads.applyMklDispatch(AppKeys.TORCH_MKL_DISPATCH.get(settings.asMap()));
         StackConfig stackConfig = StackConfig.from(settings.asMap());
         Path dataDir = stackConfig.dataDir();
-        LocalStack stack = new LocalStack(stackConfig).start();
+        SecureStack secured = secure ? SecureStack.start(stackConfig, settings.asMap()) : null;
+        LocalStack stack = secured != null ? secured.stack() : new LocalStack(stackConfig).start();
+        Map<String, String> security = secured != null ? secured.clientSettings() : Map.of();
         RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl());
         try {
             // The demo's gateway gets a fresh API key unless one is configured; it never runs open.
@@ -61,7 +75,8 @@ public final class DemoStack implements AutoCloseable {
                                     "gateway.api.keys",
                                     apiKey,
                                     "gateway.bind.address",
-                                    settings.get("gateway.bind.address", "127.0.0.1"))),
+                                    settings.get("gateway.bind.address", "127.0.0.1")))
+                            .with(security, "--secure"),
                     stack.bootstrapServers(),
                     stack.registryUrl(),
                     dataDir);
@@ -69,13 +84,21 @@ public final class DemoStack implements AutoCloseable {
             Pipeline pipeline = new Pipeline(props, registry).start(EnumSet.allOf(Component.class));
             VersionProgress progress = new VersionProgress(
                     stack.bootstrapServers(),
+                    io.streamrlhf.config.Settings.kafkaOverrides(props, "dashboard"),
                     pipeline.topics().policyVersions(),
                     pipeline.streams().map(StreamsApp::monitorQuery),
                     out);
             Thread thread = new Thread(progress, "streamrlhf-progress");
             thread.setDaemon(true);
             thread.start();
-            return new DemoStack(stack, registry, pipeline, progress, apiKey, dataDir);
+            return new DemoStack(
+                    stack,
+                    registry,
+                    pipeline,
+                    progress,
+                    apiKey,
+                    dataDir,
+                    Optional.ofNullable(secured).map(SecureStack::clientFile));
         } catch (RuntimeException e) {
             registry.close();
             stack.close();
@@ -94,6 +117,8 @@ public final class DemoStack implements AutoCloseable {
         out.println("  bootstrap.servers = " + stack.bootstrapServers());
         out.println("  registry.url      = " + stack.registryUrl());
         out.println("  data.dir          = " + dataDir.toAbsolutePath());
+        clientFile.ifPresent(f -> out.println("  client settings   = " + f.toAbsolutePath()
+                + "  (SASL_SSL credentials of every component, mode 0600)"));
         out.flush();
     }
 
