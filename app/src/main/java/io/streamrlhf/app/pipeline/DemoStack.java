@@ -126,6 +126,11 @@ public final class DemoStack implements AutoCloseable {
         return pipeline.dashboard().map(d -> d.url());
     }
 
+    /** Where {@code --secure} wrote the components' client settings; empty for a plain demo. */
+    public Optional<Path> clientFile() {
+        return clientFile;
+    }
+
     public Pipeline pipeline() {
         return pipeline;
     }
