@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.streamrlhf.app.pipeline.DemoStack;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.config.Settings;
@@ -13,11 +17,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,6 +34,7 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code demo --secure} end to end: the whole loop (streams, trainer, sampler, prompts, users, gateway, dashboard)
@@ -56,12 +64,21 @@ class SecureDemoIT {
                 Map.entry("kto.settle.delay", "0s"),
                 Map.entry("streams.application.id", "secure-demo-it")));
         StringWriter progress = new StringWriter();
+        // Every log line of the run, Kafka's own config dumps included (AbstractConfig logs each client's values).
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(logs);
+        Logger kafkaConfig = (Logger) LoggerFactory.getLogger("org.apache.kafka.common.config.AbstractConfig");
+        Level before = kafkaConfig.getLevel();
+        kafkaConfig.setLevel(Level.INFO);
+        Map<String, String> client;
         try (DemoStack demo = DemoStack.start(settings, new PrintWriter(progress, true), true)) {
             // Given the client settings file, readable by its owner only
             Path file = demo.clientFile().orElseThrow();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
                     .isEqualTo("rw-------");
-            Map<String, String> client = Settings.load(file, Map.of(), Map.of()).asMap();
+            client = Settings.load(file, Map.of(), Map.of()).asMap();
             String bootstrap = client.get("bootstrap.servers");
             String versions = demo.pipeline().topics().policyVersions().name();
             String ktoExamples = demo.pipeline().topics().names().ktoExamples();
@@ -88,8 +105,35 @@ class SecureDemoIT {
                         });
             }
             assertThat(progress.toString()).contains("version 1 ");
+        } finally {
+            root.detachAppender(logs);
+            kafkaConfig.setLevel(before);
+        }
+        // And no log line carries a password: neither a component's SCRAM password nor the truststore's
+        List<String> secrets = new ArrayList<>();
+        client.forEach((k, v) -> {
+            Matcher m = PASSWORD.matcher(v);
+            while (m.find()) {
+                secrets.add(m.group(1));
+            }
+            if (k.endsWith("password")) {
+                secrets.add(v);
+            }
+        });
+        assertThat(secrets).hasSizeGreaterThanOrEqualTo(8);
+        List<String> lines = logs.list.stream()
+                .map(e -> e.getFormattedMessage()
+                        + (e.getThrowableProxy() == null
+                                ? ""
+                                : " " + e.getThrowableProxy().getMessage()))
+                .toList();
+        assertThat(lines).as("log lines captured").anyMatch(l -> l.contains("sasl.jaas.config"));
+        for (String secret : secrets) {
+            assertThat(lines).as("log lines").noneMatch(l -> l.contains(secret));
         }
     }
+
+    private static final Pattern PASSWORD = Pattern.compile("password=\"([^\"]+)\"");
 
     private static void assertDeniedWrite(String bootstrap, Map<String, String> overrides, String topic) {
         Map<String, Object> p = new HashMap<>(overrides);
