@@ -6,6 +6,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Collection;
@@ -53,6 +54,9 @@ public final class BrokerSecurity {
         Properties secrets = new Properties();
         try {
             Files.createDirectories(dir);
+            if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
             if (Files.isRegularFile(secretsFile)) {
                 try (Reader in = Files.newBufferedReader(secretsFile)) {
                     secrets.load(in);

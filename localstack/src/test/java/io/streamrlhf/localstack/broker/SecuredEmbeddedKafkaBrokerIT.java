@@ -3,6 +3,9 @@ package io.streamrlhf.localstack.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +30,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The secured embedded broker: SASL_SSL with SCRAM-SHA-512 against certificates made at start, and the
@@ -100,6 +104,47 @@ class SecuredEmbeddedKafkaBrokerIT {
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 2000))) {
             assertThatThrownBy(() -> admin.listTopics().names().get()).isInstanceOf(ExecutionException.class);
+        }
+    }
+
+    @Test
+    void persistentSecuredBrokerKeepsItsCredentialsAndCertificateAcrossARestart(@TempDir Path dir) throws Exception {
+        BrokerSecurity first = BrokerSecurity.loadOrCreate(dir.resolve("security"), "admin", List.of("carol"));
+        EmbeddedKafkaBroker persistent = EmbeddedKafkaBroker.persistent(dir.resolve("kafka"), Map.of(), first)
+                .start();
+        try {
+            try (Admin admin = Admin.create(persistent.adminProperties())) {
+                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1)))
+                        .all()
+                        .get();
+                admin.createAcls(List.of(new AclBinding(
+                                new ResourcePattern(ResourceType.TOPIC, "kept", PatternType.LITERAL),
+                                new AccessControlEntry(
+                                        "User:carol", "*", AclOperation.WRITE, AclPermissionType.ALLOW))))
+                        .all()
+                        .get();
+            }
+            persistent.stop();
+
+            // A new process reads the same folder: same passwords, same truststore, and the user still writes
+            BrokerSecurity again = BrokerSecurity.loadOrCreate(dir.resolve("security"), "admin", List.of("carol"));
+            assertThat(again.passwords()).isEqualTo(first.passwords());
+            persistent.start();
+            Map<String, Object> p = new HashMap<>(again.clientProperties("carol"));
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, persistent.bootstrapServers());
+            p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+            try (KafkaProducer<String, String> producer =
+                    new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+                assertThat(producer.send(new ProducerRecord<>("kept", "k", "v"))
+                                .get()
+                                .offset())
+                        .isGreaterThanOrEqualTo(0);
+            }
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                            dir.resolve("security").resolve("secrets.properties"))))
+                    .isEqualTo("rw-------");
+        } finally {
+            persistent.close();
         }
     }
 
