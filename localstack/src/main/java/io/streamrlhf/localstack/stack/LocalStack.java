@@ -1,10 +1,13 @@
 package io.streamrlhf.localstack.stack;
 
+import io.streamrlhf.config.ConfigException;
 import io.streamrlhf.localstack.broker.BrokerSecurity;
 import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
 import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicProvisioner;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
@@ -56,6 +59,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts broker, registry and topics; on failure stops whatever had started and rethrows. */
     public LocalStack start() {
+        checkSecurityMatchesData();
         try {
             Map<String, String> brokerOverrides =
                     config.kafkaPort() == 0 ? Map.of() : Map.of("port", String.valueOf(config.kafkaPort()));
@@ -85,6 +89,31 @@ public final class LocalStack implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * A plain broker's data cannot be secured in place (its metadata lacks the admin's SCRAM credential), and a
+     * secured broker's data must not be served without authentication: refuse both, naming the fix.
+     */
+    private void checkSecurityMatchesData() {
+        Path dataDir = config.dataDir();
+        boolean hasData =
+                Files.exists(dataDir.resolve("kafka").resolve("kraft-logs").resolve("meta.properties"));
+        boolean secured = Files.exists(dataDir.resolve("security").resolve("secrets.properties"));
+        if (hasData && admin != null && !secured) {
+            throw new ConfigException(
+                    StackKeys.DATA_DIR.name(),
+                    "data.dir " + dataDir + " holds a broker started without --secure; a secured stack needs a new "
+                            + "data.dir",
+                    false);
+        }
+        if (hasData && admin == null && secured) {
+            throw new ConfigException(
+                    StackKeys.DATA_DIR.name(),
+                    "data.dir " + dataDir
+                            + " holds a secured broker (its ACLs and credentials); start it with --secure",
+                    false);
         }
     }
 
