@@ -65,7 +65,12 @@ public final class DemoStack implements AutoCloseable {
         SecureStack secured = secure ? SecureStack.start(stackConfig, settings.asMap()) : null;
         LocalStack stack = secured != null ? secured.stack() : new LocalStack(stackConfig).start();
         Map<String, String> security = secured != null ? secured.clientSettings() : Map.of();
-        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl());
+        RestSchemaRegistryClient.Config registryConfig = RestSchemaRegistryClient.Config.of(stack.registryUrl());
+        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(
+                secured == null
+                        ? registryConfig
+                        : registryConfig.withBasicAuth(
+                                stack.security().orElseThrow().registryUserInfo()));
         try {
             // The demo's gateway gets a fresh API key unless one is configured; it never runs open.
             String apiKey = settings.get("gateway.api.keys", "demo-" + UUID.randomUUID());

@@ -96,6 +96,7 @@ public final class SecureStack {
         out.put(
                 "topics." + KafkaKeys.PREFIX + "sasl.jaas.config",
                 security.clientProperties(security.admin()).get("sasl.jaas.config"));
+        out.put(ClusterSettings.SCHEMA_REGISTRY_USER_INFO.name(), security.registryUserInfo());
         return out;
     }
 

@@ -13,6 +13,10 @@ import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.config.Settings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -87,6 +91,14 @@ class SecureDemoIT {
             assertDeniedWrite(bootstrap, Settings.kafkaOverrides(client, "gateway"), versions);
             assertDeniedWrite(bootstrap, Settings.kafkaOverrides(client, "sampler"), ktoExamples);
 
+            // And the schema registry answers only with the password from the client settings
+            HttpResponse<String> anonymous = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(client.get("schema.registry.url") + "/subjects"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+
             // And the loop learns: a version trained on examples (its lineage non-empty) is published
             List<PolicyVersion> seen = new CopyOnWriteArrayList<>();
             try (KafkaConsumer<String, PolicyVersion> consumer = demo.pipeline()
@@ -119,8 +131,11 @@ class SecureDemoIT {
             if (k.endsWith("password")) {
                 secrets.add(v);
             }
+            if (k.endsWith("basic.auth.user.info")) {
+                secrets.add(v.substring(v.indexOf(':') + 1));
+            }
         });
-        assertThat(secrets).hasSizeGreaterThanOrEqualTo(8);
+        assertThat(secrets).hasSizeGreaterThanOrEqualTo(10);
         List<String> lines = logs.list.stream()
                 .map(e -> e.getFormattedMessage()
                         + (e.getThrowableProxy() == null

@@ -37,11 +37,13 @@ public final class BrokerSecurity {
     private final String admin;
     private final Map<String, String> passwords;
     private final TlsMaterial tls;
+    private final String registryPassword;
 
-    private BrokerSecurity(String admin, Map<String, String> passwords, TlsMaterial tls) {
+    private BrokerSecurity(String admin, Map<String, String> passwords, TlsMaterial tls, String registryPassword) {
         this.admin = admin;
         this.passwords = Map.copyOf(passwords);
         this.tls = tls;
+        this.registryPassword = registryPassword;
     }
 
     /**
@@ -79,6 +81,12 @@ public final class BrokerSecurity {
             }
             passwords.put(user, password);
         }
+        String registryPassword = secrets.getProperty("registry.password");
+        if (registryPassword == null) {
+            registryPassword = randomSecret();
+            secrets.setProperty("registry.password", registryPassword);
+            changed = true;
+        }
         TlsMaterial tls = new TlsMaterial(
                 dir.resolve("broker.keystore.p12"),
                 dir.resolve("truststore.p12"),
@@ -99,7 +107,7 @@ public final class BrokerSecurity {
             }
             OwnerOnly.write(secretsFile, text.toString());
         }
-        return new BrokerSecurity(admin, passwords, tls);
+        return new BrokerSecurity(admin, passwords, tls, registryPassword);
     }
 
     private static Collection<String> concat(String admin, Collection<String> users) {
@@ -123,6 +131,14 @@ public final class BrokerSecurity {
     /** Every principal with a SCRAM credential (the admin included), by name. */
     public Map<String, String> passwords() {
         return passwords;
+    }
+
+    /**
+     * The {@code user:password} the embedded schema registry of a secured stack requires (HTTP basic auth), kept
+     * with the broker's secrets; it is not a Kafka credential.
+     */
+    public String registryUserInfo() {
+        return "streamrlhf:" + registryPassword;
     }
 
     /** The TLS files. */

@@ -76,13 +76,14 @@ public final class LocalStack implements AutoCloseable {
                         .ensure(config.layout().specs(config.names(), config.monitorEventsTopic()));
             }
             registry = EmbeddedSchemaRegistry.kafkaBacked(
-                            new EmbeddedSchemaRegistry.Config(config.registryBindAddress(), config.registryPort(), 4),
-                            new KafkaBackedSchemaRegistry.Config(
-                                    broker.bootstrapServers(),
-                                    config.names().schemas(),
-                                    KafkaBackedSchemaRegistry.Config.DEFAULT_TIMEOUT,
-                                    registryClientProperties()))
-                    .start();
+                    new EmbeddedSchemaRegistry.Config(config.registryBindAddress(), config.registryPort(), 4),
+                    new KafkaBackedSchemaRegistry.Config(
+                            broker.bootstrapServers(),
+                            config.names().schemas(),
+                            KafkaBackedSchemaRegistry.Config.DEFAULT_TIMEOUT,
+                            registryClientProperties()));
+            broker.security().ifPresent(s -> registry.requireBasicAuth(s.registryUserInfo()));
+            registry.start();
             started.push(registry);
             log.info("Local stack up: kafka {} registry {}", broker.bootstrapServers(), registry.url());
             return this;
