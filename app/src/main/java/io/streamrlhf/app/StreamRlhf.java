@@ -1,5 +1,6 @@
 package io.streamrlhf.app;
 
+import io.streamrlhf.app.cli.AclsCommand;
 import io.streamrlhf.app.cli.ComponentCommand;
 import io.streamrlhf.app.cli.ConfigCommand;
 import io.streamrlhf.app.cli.DemoCommand;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
             UpCommand.class,
             ComponentCommand.class,
             TopicsCommand.class,
+            AclsCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -15,7 +15,7 @@ public final class KafkaKeys {
 
     /** Components that take their own {@code <component>.kafka.*} overrides. */
     public static final List<String> COMPONENTS =
-            List.of("streams", "trainer", "sampler", "gateway", "users", "prompts", "dashboard", "topics");
+            List.of("streams", "trainer", "sampler", "gateway", "users", "prompts", "dashboard", "topics", "admin");
 
     private KafkaKeys() {}
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -28,11 +29,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(
+            names = "--secure",
+            description = "Broker with SASL_SSL (SCRAM-SHA-512 over TLS) and ACLs; each component its own principal.")
+    boolean secure;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
-        DemoStack demo = DemoStack.start(options.settings(), out, Pipeline.exitProcess());
+        DemoStack demo = DemoStack.start(options.settings(), out, secure, Pipeline.exitProcess());
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {

@@ -1,13 +1,16 @@
 package io.streamrlhf.app.cli;
 
+import io.streamrlhf.app.security.SecureStack;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code streamrlhf up}: broker, registry and topics, printed addresses, running until Ctrl-C. */
@@ -23,11 +26,19 @@ public final class UpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(
+            names = "--secure",
+            description = "Broker with SASL_SSL (SCRAM-SHA-512 over TLS) and ACLs, a principal per component; "
+                    + "their client settings written to a file only you can read.")
+    boolean secure;
+
     @Override
     public Integer call() throws InterruptedException {
-        StackConfig config = StackConfig.from(options.settings().asMap());
+        Map<String, String> settings = options.settings().asMap();
+        StackConfig config = StackConfig.from(settings);
         CountDownLatch stopped = new CountDownLatch(1);
-        LocalStack stack = new LocalStack(config).start();
+        SecureStack secured = secure ? SecureStack.start(config, settings) : null;
+        LocalStack stack = secured != null ? secured.stack() : new LocalStack(config).start();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -43,6 +54,11 @@ public final class UpCommand implements Callable<Integer> {
         out.println("  topics            = " + stack.topicReport().created().size() + " created, "
                 + stack.topicReport().unchanged().size() + " already there");
         stack.topicReport().mismatches().forEach(m -> out.println("  WARNING topic differs: " + m));
+        if (secured != null) {
+            out.println("  security          = SASL_SSL (SCRAM-SHA-512), ACLs per component (streamrlhf acls)");
+            out.println("  client settings   = " + secured.clientFile().toAbsolutePath()
+                    + "  (credentials of every component, mode 0600; pass it as --config)");
+        }
         out.flush();
         stopped.await();
         return 0;

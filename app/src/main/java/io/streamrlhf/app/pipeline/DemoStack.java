@@ -2,6 +2,7 @@ package io.streamrlhf.app.pipeline;
 
 import io.streamrlhf.app.config.AppKeys;
 import io.streamrlhf.app.ops.Supervisor;
+import io.streamrlhf.app.security.SecureStack;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
@@ -27,6 +28,7 @@ public final class DemoStack implements AutoCloseable {
     private final VersionProgress progress;
     private final String apiKey;
     private final Path dataDir;
+    private final Optional<Path> clientFile;
 
     private DemoStack(
             LocalStack stack,
@@ -34,33 +36,50 @@ public final class DemoStack implements AutoCloseable {
             Pipeline pipeline,
             VersionProgress progress,
             String apiKey,
-            Path dataDir) {
+            Path dataDir,
+            Optional<Path> clientFile) {
         this.stack = stack;
         this.registry = registry;
         this.pipeline = pipeline;
         this.progress = progress;
         this.apiKey = apiKey;
         this.dataDir = dataDir;
+        this.clientFile = clientFile;
     }
 
     /** Starts the whole demo; progress lines go to {@code out}; a component failing for good only stays down. */
     public static DemoStack start(Settings settings, PrintWriter out) {
-        return start(settings, out, (component, failures, cause) -> {});
+        return start(settings, out, false, (component, failures, cause) -> {});
     }
 
     /**
-     * Starts the whole demo; progress lines go to {@code out}; {@code giveUp} runs when a component failed
-     * {@code supervisor.max.failures} times in a row ({@code demo} exits then).
+     * Starts the whole demo; with {@code secure} on a broker that takes only SASL_SSL and authorizes by ACL,
+     * each component with its own principal ({@link SecureStack}); a component failing for good only stays down.
      */
-    public static DemoStack start(Settings settings, PrintWriter out, Supervisor.GiveUp giveUp) {
+    public static DemoStack start(Settings settings, PrintWriter out, boolean secure) {
+        return start(settings, out, secure, (component, failures, cause) -> {});
+    }
+
+    /**
+     * Starts the whole demo, secured or not; progress lines go to {@code out}; {@code giveUp} runs when a component
+     * failed {@code supervisor.max.failures} times in a row ({@code demo} exits then).
+     */
+    public static DemoStack start(Settings settings, PrintWriter out, boolean secure, Supervisor.GiveUp giveUp) {
         // One intra-op thread per model unless set: trainer and sampler share the machine.
         TorchThreads.apply(
                 Optional.of(AppKeys.TORCH_THREADS.find(settings.asMap()).orElse(1)));
         TorchThreads.applyMklDispatch(AppKeys.TORCH_MKL_DISPATCH.get(settings.asMap()));
         StackConfig stackConfig = StackConfig.from(settings.asMap());
         Path dataDir = stackConfig.dataDir();
-        LocalStack stack = new LocalStack(stackConfig).start();
-        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl());
+        SecureStack secured = secure ? SecureStack.start(stackConfig, settings.asMap()) : null;
+        LocalStack stack = secured != null ? secured.stack() : new LocalStack(stackConfig).start();
+        Map<String, String> security = secured != null ? secured.clientSettings() : Map.of();
+        RestSchemaRegistryClient.Config registryConfig = RestSchemaRegistryClient.Config.of(stack.registryUrl());
+        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(
+                secured == null
+                        ? registryConfig
+                        : registryConfig.withBasicAuth(
+                                stack.security().orElseThrow().registryUserInfo()));
         try {
             // The demo's gateway gets a fresh API key unless one is configured; it never runs open.
             String apiKey = settings.get("gateway.api.keys", "demo-" + UUID.randomUUID());
@@ -70,7 +89,8 @@ public final class DemoStack implements AutoCloseable {
                                     "gateway.api.keys",
                                     apiKey,
                                     "gateway.bind.address",
-                                    settings.get("gateway.bind.address", "127.0.0.1"))),
+                                    settings.get("gateway.bind.address", "127.0.0.1")))
+                            .with(security, "--secure"),
                     stack.bootstrapServers(),
                     stack.registryUrl(),
                     dataDir);
@@ -78,13 +98,21 @@ public final class DemoStack implements AutoCloseable {
             Pipeline pipeline = new Pipeline(props, registry).onGiveUp(giveUp).start(EnumSet.allOf(Component.class));
             VersionProgress progress = new VersionProgress(
                     stack.bootstrapServers(),
+                    io.streamrlhf.config.Settings.kafkaOverrides(props, "dashboard"),
                     pipeline.topics().policyVersions(),
                     pipeline.streams().map(StreamsApp::monitorQuery),
                     out);
             Thread thread = new Thread(progress, "streamrlhf-progress");
             thread.setDaemon(true);
             thread.start();
-            return new DemoStack(stack, registry, pipeline, progress, apiKey, dataDir);
+            return new DemoStack(
+                    stack,
+                    registry,
+                    pipeline,
+                    progress,
+                    apiKey,
+                    dataDir,
+                    Optional.ofNullable(secured).map(SecureStack::clientFile));
         } catch (RuntimeException e) {
             registry.close();
             stack.close();
@@ -106,11 +134,18 @@ public final class DemoStack implements AutoCloseable {
         out.println("  bootstrap.servers = " + stack.bootstrapServers());
         out.println("  registry.url      = " + stack.registryUrl());
         out.println("  data.dir          = " + dataDir.toAbsolutePath());
+        clientFile.ifPresent(f -> out.println("  client settings   = " + f.toAbsolutePath()
+                + "  (SASL_SSL credentials of every component, mode 0600)"));
         out.flush();
     }
 
     public Optional<URI> dashboardUrl() {
         return pipeline.dashboard().map(d -> d.url());
+    }
+
+    /** Where {@code --secure} wrote the components' client settings; empty for a plain demo. */
+    public Optional<Path> clientFile() {
+        return clientFile;
     }
 
     public Pipeline pipeline() {

@@ -35,12 +35,13 @@ public final class VersionProgress implements Runnable, AutoCloseable {
 
     public VersionProgress(
             String bootstrapServers,
+            Map<String, String> kafkaOverrides,
             Topic<String, PolicyVersion> topic,
             Optional<MonitorQuery> monitor,
             PrintWriter out) {
         this.monitor = monitor;
         this.out = out;
-        this.consumer = topic.replayingConsumer(bootstrapServers, Map.of());
+        this.consumer = topic.replayingConsumer(bootstrapServers, Map.copyOf(kafkaOverrides));
     }
 
     @Override

@@ -8,17 +8,24 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -43,16 +50,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final boolean temporary;
     private final Map<String, String> overrides;
+    private final BrokerSecurity security;
     private KafkaRaftServer server;
     private String bootstrapServers;
     // Kept across stop() and start(): clients configured with the first address reconnect to the restarted broker.
     private int brokerPort = -1;
     private int controllerPort = -1;
 
-    private EmbeddedKafkaBroker(Path dataDir, boolean temporary, Map<String, String> overrides) {
+    private EmbeddedKafkaBroker(
+            Path dataDir, boolean temporary, Map<String, String> overrides, BrokerSecurity security) {
         this.dataDir = dataDir;
         this.temporary = temporary;
         this.overrides = Map.copyOf(overrides);
+        this.security = security;
     }
 
     /** A broker on a fresh temporary folder, deleted on close. */
@@ -63,7 +73,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** A broker on a fresh temporary folder with extra broker settings, deleted on close. */
     public static EmbeddedKafkaBroker temporary(Map<String, String> overrides) {
         try {
-            return new EmbeddedKafkaBroker(Files.createTempDirectory("streamrlhf-kafka-"), true, overrides);
+            return new EmbeddedKafkaBroker(Files.createTempDirectory("streamrlhf-kafka-"), true, overrides, null);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create a temporary folder for the embedded broker", e);
         }
@@ -71,7 +81,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** A broker whose data survives restarts in {@code dataDir} (formatted on first start). */
     public static EmbeddedKafkaBroker persistent(Path dataDir, Map<String, String> overrides) {
-        return new EmbeddedKafkaBroker(Objects.requireNonNull(dataDir, "dataDir"), false, overrides);
+        return new EmbeddedKafkaBroker(Objects.requireNonNull(dataDir, "dataDir"), false, overrides, null);
+    }
+
+    /**
+     * A broker on a fresh temporary folder that accepts only SASL_SSL (SCRAM-SHA-512 over TLS) and authorizes
+     * every request by ACL: {@code admin} is the super user, every one of {@code users} gets a SCRAM credential
+     * (and no ACL: grant them with {@link #adminProperties()}). Certificates and passwords are made at start.
+     */
+    public static EmbeddedKafkaBroker secured(String admin, Collection<String> users) {
+        try {
+            Path dir = Files.createTempDirectory("streamrlhf-kafka-");
+            return new EmbeddedKafkaBroker(
+                    dir, true, Map.of(), BrokerSecurity.loadOrCreate(dir.resolve("security"), admin, users));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a temporary folder for the embedded broker", e);
+        }
+    }
+
+    /** A broker whose data survives restarts in {@code dataDir}, secured by {@code security}. */
+    public static EmbeddedKafkaBroker persistent(Path dataDir, Map<String, String> overrides, BrokerSecurity security) {
+        return new EmbeddedKafkaBroker(
+                Objects.requireNonNull(dataDir, "dataDir"),
+                false,
+                overrides,
+                Objects.requireNonNull(security, "security"));
     }
 
     /**
@@ -92,11 +126,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("process.roles", "broker,controller");
         props.put("node.id", String.valueOf(NODE_ID));
         props.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
-        props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (security == null) {
+            props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            props.put("inter.broker.listener.name", "PLAINTEXT");
+            props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        } else {
+            props.putAll(security.brokerProperties("127.0.0.1", brokerPort, controllerPort));
+        }
         props.put("log.dirs", logDir.toString());
         // One broker: internal topics must not ask for more replicas than exist, or groups and transactions stall.
         props.put("offsets.topic.replication.factor", "1");
@@ -138,6 +176,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         bootstrapServers = "127.0.0.1:" + brokerPort;
         awaitReady();
+        if (security != null) {
+            upsertCredentials();
+        }
         log.info(
                 "Embedded Kafka broker ready at {} (data in {}) after {} ms",
                 bootstrapServers,
@@ -150,7 +191,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (Files.exists(logDir.resolve("meta.properties"))) {
             return;
         }
-        new Formatter()
+        Formatter formatter = new Formatter();
+        if (security != null) {
+            // The admin's credential must exist before the first start: brokers authenticate to each other with it.
+            formatter.setScramArguments(List.of(security.adminScramArgument()));
+        }
+        formatter
                 .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .setNodeId(NODE_ID)
                 .setClusterId(Uuid.randomUuid().toString())
@@ -165,7 +211,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private void awaitReady() {
         Properties adminProps = new Properties();
-        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        adminProps.putAll(adminProperties());
         long deadline = System.currentTimeMillis() + 60_000;
         try (Admin admin = Admin.create(adminProps)) {
             while (true) {
@@ -194,6 +240,49 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("Embedded broker not started");
         }
         return bootstrapServers;
+    }
+
+    /**
+     * Properties with which the super user connects: {@code bootstrap.servers} alone for a plain broker, plus
+     * the SASL_SSL settings for a secured one.
+     */
+    public Map<String, Object> adminProperties() {
+        Map<String, Object> p = new HashMap<>();
+        if (security != null) {
+            p.putAll(security.clientProperties(security.admin()));
+        }
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return p;
+    }
+
+    /** The security of a secured broker (its users, passwords and TLS files), empty for a plain one. */
+    public Optional<BrokerSecurity> security() {
+        return Optional.ofNullable(security);
+    }
+
+    /**
+     * Gives every user its SCRAM credential (again after a restart: the same password keeps the same credential;
+     * a user added since the last start gets one).
+     */
+    private void upsertCredentials() {
+        List<UserScramCredentialAlteration> upserts = new ArrayList<>();
+        security.passwords().forEach((user, password) -> {
+            if (!user.equals(security.admin())) {
+                upserts.add(new UserScramCredentialUpsertion(
+                        user, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), password));
+            }
+        });
+        if (upserts.isEmpty()) {
+            return;
+        }
+        try (Admin admin = Admin.create(adminProperties())) {
+            admin.alterUserScramCredentials(upserts).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Cannot create the SCRAM credentials of " + security, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating SCRAM credentials", e);
+        }
     }
 
     /** The folder holding the broker's data. */

@@ -1,5 +1,7 @@
 package io.streamrlhf.localstack.registry;
 
+import com.sun.net.httpserver.BasicAuthenticator;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
@@ -7,6 +9,8 @@ import io.streamrlhf.schemas.util.Shutdown;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -74,6 +78,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private final KafkaBackedSchemaRegistry kafkaLog;
     private HttpServer server;
     private ExecutorService executor;
+    private String basicAuthUser;
+    private byte[] basicAuthPassword;
 
     private EmbeddedSchemaRegistry(Config config, InMemorySchemaRegistry registry, KafkaBackedSchemaRegistry kafkaLog) {
         this.config = Objects.requireNonNull(config, "config");
@@ -90,6 +96,20 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     /** A server that keeps schemas in memory only: everything is lost on close. For tests. */
     public static EmbeddedSchemaRegistry inMemory(Config config) {
         return new EmbeddedSchemaRegistry(config, new InMemorySchemaRegistry(), null);
+    }
+
+    /**
+     * Requires HTTP basic authentication as {@code userInfo} ({@code user:password}) on every request from the
+     * next {@link #start()}; others get 401. One identity, no roles: it keeps out whoever lacks the password.
+     */
+    public synchronized EmbeddedSchemaRegistry requireBasicAuth(String userInfo) {
+        int colon = userInfo.indexOf(':');
+        if (colon <= 0 || colon == userInfo.length() - 1) {
+            throw new IllegalArgumentException("Registry basic auth must be user:password");
+        }
+        basicAuthUser = userInfo.substring(0, colon);
+        basicAuthPassword = userInfo.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
+        return this;
     }
 
     /**
@@ -123,7 +143,19 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                             + " (port in use? use 0 for a free port)",
                     e);
         }
-        server.createContext("/", new RegistryHttpHandler(registry));
+        HttpContext context = server.createContext("/", new RegistryHttpHandler(registry));
+        if (basicAuthUser != null) {
+            String user = basicAuthUser;
+            byte[] password = basicAuthPassword;
+            context.setAuthenticator(new BasicAuthenticator("streamrlhf-schema-registry") {
+                @Override
+                public boolean checkCredentials(String username, String given) {
+                    // Constant time in the password, so its prefix cannot be found by timing.
+                    return MessageDigest.isEqual(password, given.getBytes(StandardCharsets.UTF_8))
+                            & user.equals(username);
+                }
+            });
+        }
         server.setExecutor(executor);
         server.start();
         log.info(

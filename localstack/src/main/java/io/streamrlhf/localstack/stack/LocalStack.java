@@ -1,12 +1,21 @@
 package io.streamrlhf.localstack.stack;
 
+import io.streamrlhf.config.ConfigException;
+import io.streamrlhf.localstack.broker.BrokerSecurity;
 import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
 import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicProvisioner;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
@@ -22,33 +31,59 @@ public final class LocalStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
 
     private final StackConfig config;
+    private final String admin;
+    private final List<String> users;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private EmbeddedKafkaBroker broker;
     private EmbeddedSchemaRegistry registry;
     private TopicProvisioner.Report topicReport;
 
     public LocalStack(StackConfig config) {
+        this(config, null, List.of());
+    }
+
+    private LocalStack(StackConfig config, String admin, Collection<String> users) {
         this.config = config;
+        this.admin = admin;
+        this.users = List.copyOf(users);
+    }
+
+    /**
+     * A stack whose broker accepts only SASL_SSL and authorizes by ACL ({@link BrokerSecurity}): {@code admin} is
+     * its super user (topics and the registry's log use it), each of {@code users} gets a SCRAM credential. The
+     * passwords and TLS files are kept under {@code <data.dir>/security}, readable by their owner only.
+     */
+    public static LocalStack secured(StackConfig config, String admin, Collection<String> users) {
+        return new LocalStack(config, Objects.requireNonNull(admin, "admin"), users);
     }
 
     /** Starts broker, registry and topics; on failure stops whatever had started and rethrows. */
     public LocalStack start() {
+        checkSecurityMatchesData();
         try {
             Map<String, String> brokerOverrides =
                     config.kafkaPort() == 0 ? Map.of() : Map.of("port", String.valueOf(config.kafkaPort()));
-            broker = EmbeddedKafkaBroker.persistent(config.dataDir().resolve("kafka"), brokerOverrides)
+            broker = (admin == null
+                            ? EmbeddedKafkaBroker.persistent(config.dataDir().resolve("kafka"), brokerOverrides)
+                            : EmbeddedKafkaBroker.persistent(
+                                    config.dataDir().resolve("kafka"),
+                                    brokerOverrides,
+                                    BrokerSecurity.loadOrCreate(config.dataDir().resolve("security"), admin, users)))
                     .start();
             started.push(broker);
-            try (Admin admin =
-                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+            try (Admin admin = Admin.create(broker.adminProperties())) {
                 topicReport = new TopicProvisioner(admin)
                         .ensure(config.layout().specs(config.names(), config.monitorEventsTopic()));
             }
             registry = EmbeddedSchemaRegistry.kafkaBacked(
-                            new EmbeddedSchemaRegistry.Config(config.registryBindAddress(), config.registryPort(), 4),
-                            KafkaBackedSchemaRegistry.Config.of(
-                                    broker.bootstrapServers(), config.names().schemas()))
-                    .start();
+                    new EmbeddedSchemaRegistry.Config(config.registryBindAddress(), config.registryPort(), 4),
+                    new KafkaBackedSchemaRegistry.Config(
+                            broker.bootstrapServers(),
+                            config.names().schemas(),
+                            KafkaBackedSchemaRegistry.Config.DEFAULT_TIMEOUT,
+                            registryClientProperties()));
+            broker.security().ifPresent(s -> registry.requireBasicAuth(s.registryUserInfo()));
+            registry.start();
             started.push(registry);
             log.info("Local stack up: kafka {} registry {}", broker.bootstrapServers(), registry.url());
             return this;
@@ -56,6 +91,48 @@ public final class LocalStack implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * A plain broker's data cannot be secured in place (its metadata lacks the admin's SCRAM credential), and a
+     * secured broker's data must not be served without authentication: refuse both, naming the fix.
+     */
+    private void checkSecurityMatchesData() {
+        Path dataDir = config.dataDir();
+        boolean hasData =
+                Files.exists(dataDir.resolve("kafka").resolve("kraft-logs").resolve("meta.properties"));
+        boolean secured = Files.exists(dataDir.resolve("security").resolve("secrets.properties"));
+        if (hasData && admin != null && !secured) {
+            throw new ConfigException(
+                    StackKeys.DATA_DIR.name(),
+                    "data.dir " + dataDir + " holds a broker started without --secure; a secured stack needs a new "
+                            + "data.dir",
+                    false);
+        }
+        if (hasData && admin == null && secured) {
+            throw new ConfigException(
+                    StackKeys.DATA_DIR.name(),
+                    "data.dir " + dataDir
+                            + " holds a secured broker (its ACLs and credentials); start it with --secure",
+                    false);
+        }
+    }
+
+    /** The registry's Kafka client settings: the admin's credentials on a secured broker, none otherwise. */
+    private Map<String, Object> registryClientProperties() {
+        Map<String, Object> p = new HashMap<>(broker.adminProperties());
+        p.remove(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG);
+        return p;
+    }
+
+    /** The security of a secured stack: users, passwords and TLS files; empty for a plain one. */
+    public Optional<BrokerSecurity> security() {
+        return broker.security();
+    }
+
+    /** Client settings of the broker's super user ({@code bootstrap.servers} included). */
+    public Map<String, Object> adminProperties() {
+        return broker.adminProperties();
     }
 
     public String bootstrapServers() {

@@ -1,0 +1,29 @@
+package io.streamrlhf.app.security;
+
+import java.util.Locale;
+
+/**
+ * The Kafka principals of StreamRLHF, one per component, so that each gets only the ACLs it needs and a leaked
+ * credential opens no other component's topics. {@link #ADMIN} is the operator's: it creates topics and ACLs
+ * and, on the local stack, is the broker's only super user (the embedded schema registry's log uses it too).
+ */
+public enum ComponentPrincipal {
+    STREAMS,
+    TRAINER,
+    SAMPLER,
+    GATEWAY,
+    USERS,
+    PROMPTS,
+    DASHBOARD,
+    ADMIN;
+
+    /** The component's name as in {@code <component>.kafka.*}: {@code trainer}, {@code gateway}, ... */
+    public String component() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The Kafka user name: {@code prefix} then the component's name. */
+    public String userName(String prefix) {
+        return prefix + component();
+    }
+}

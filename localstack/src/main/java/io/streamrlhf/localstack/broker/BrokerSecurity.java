@@ -1,0 +1,217 @@
+package io.streamrlhf.localstack.broker;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Security of the embedded broker: one {@code SASL_SSL} listener (SCRAM-SHA-512 over TLS) for clients and
+ * between brokers, the {@code StandardAuthorizer} with the admin principal as the only super user, and a
+ * {@code SASL_PLAINTEXT} controller listener on loopback (SCRAM cannot authenticate the controller quorum, so it
+ * uses PLAIN with the admin's credentials, the set-up Kafka documents for KRaft).
+ *
+ * <p>Passwords and TLS files live in one folder, {@code secrets.properties} and the keystores readable by their
+ * owner only, and are reused on the next start, so that a persistent broker keeps its SCRAM credentials and a
+ * client keeps trusting its certificate. Users missing from the file get a new random password.
+ */
+public final class BrokerSecurity {
+
+    /** The SASL mechanism of clients and brokers. */
+    public static final String MECHANISM = "SCRAM-SHA-512";
+
+    private static final String SECRETS = "secrets.properties";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String admin;
+    private final Map<String, String> passwords;
+    private final TlsMaterial tls;
+    private final String registryPassword;
+
+    private BrokerSecurity(String admin, Map<String, String> passwords, TlsMaterial tls, String registryPassword) {
+        this.admin = admin;
+        this.passwords = Map.copyOf(passwords);
+        this.tls = tls;
+        this.registryPassword = registryPassword;
+    }
+
+    /**
+     * The security kept in {@code dir}, made there first if missing: {@code admin} is the super user,
+     * {@code users} each get a SCRAM credential.
+     */
+    public static BrokerSecurity loadOrCreate(Path dir, String admin, Collection<String> users) {
+        Objects.requireNonNull(admin, "admin");
+        Path secretsFile = dir.resolve(SECRETS);
+        Properties secrets = new Properties();
+        try {
+            Files.createDirectories(dir);
+            if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
+            if (Files.isRegularFile(secretsFile)) {
+                try (Reader in = Files.newBufferedReader(secretsFile)) {
+                    secrets.load(in);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the broker's secrets in " + dir, e);
+        }
+        boolean changed = false;
+        Map<String, String> passwords = new TreeMap<>();
+        for (String user : concat(admin, users)) {
+            if (!user.matches("[a-zA-Z0-9._-]{1,64}")) {
+                throw new IllegalArgumentException("Principal name '" + user + "' must be 1-64 of [a-zA-Z0-9._-]");
+            }
+            String password = secrets.getProperty("password." + user);
+            if (password == null) {
+                password = randomSecret();
+                secrets.setProperty("password." + user, password);
+                changed = true;
+            }
+            passwords.put(user, password);
+        }
+        String registryPassword = secrets.getProperty("registry.password");
+        if (registryPassword == null) {
+            registryPassword = randomSecret();
+            secrets.setProperty("registry.password", registryPassword);
+            changed = true;
+        }
+        TlsMaterial tls = new TlsMaterial(
+                dir.resolve("broker.keystore.p12"),
+                dir.resolve("truststore.p12"),
+                secrets.getProperty("keystore.password", ""),
+                secrets.getProperty("truststore.password", ""));
+        if (!tls.present() || tls.keystorePassword().isEmpty()) {
+            tls = TlsMaterial.generate(dir, randomSecret(), randomSecret());
+            secrets.setProperty("keystore.password", tls.keystorePassword());
+            secrets.setProperty("truststore.password", tls.truststorePassword());
+            changed = true;
+        }
+        if (changed) {
+            StringWriter text = new StringWriter();
+            try {
+                secrets.store(text, "Secrets of the embedded broker: keep private");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            OwnerOnly.write(secretsFile, text.toString());
+        }
+        return new BrokerSecurity(admin, passwords, tls, registryPassword);
+    }
+
+    private static Collection<String> concat(String admin, Collection<String> users) {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+        all.add(admin);
+        all.addAll(users);
+        return all;
+    }
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** The super user's name. */
+    public String admin() {
+        return admin;
+    }
+
+    /** Every principal with a SCRAM credential (the admin included), by name. */
+    public Map<String, String> passwords() {
+        return passwords;
+    }
+
+    /**
+     * The {@code user:password} the embedded schema registry of a secured stack requires (HTTP basic auth), kept
+     * with the broker's secrets; it is not a Kafka credential.
+     */
+    public String registryUserInfo() {
+        return "streamrlhf:" + registryPassword;
+    }
+
+    /** The TLS files. */
+    public TlsMaterial tls() {
+        return tls;
+    }
+
+    /**
+     * The client properties with which {@code user} connects: {@code security.protocol}, the SASL mechanism and
+     * JAAS line, and the truststore.
+     *
+     * @throws IllegalArgumentException for a user without a credential
+     */
+    public Map<String, String> clientProperties(String user) {
+        String password = passwords.get(user);
+        if (password == null) {
+            throw new IllegalArgumentException(
+                    "No credential for principal '" + user + "'; known: " + passwords.keySet());
+        }
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("security.protocol", "SASL_SSL");
+        p.put("sasl.mechanism", MECHANISM);
+        p.put("sasl.jaas.config", scramJaas(user, password));
+        p.put("ssl.truststore.type", "PKCS12");
+        p.put("ssl.truststore.location", tls.truststore().toAbsolutePath().toString());
+        p.put("ssl.truststore.password", tls.truststorePassword());
+        return p;
+    }
+
+    /** The broker settings for a client listener on {@code host:port} and a controller listener on its port. */
+    Map<String, String> brokerProperties(String host, int port, int controllerPort) {
+        String adminPassword = passwords.get(admin);
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("listeners", "SASL_SSL://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+        p.put("advertised.listeners", "SASL_SSL://" + host + ":" + port);
+        p.put("listener.security.protocol.map", "SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT");
+        p.put("inter.broker.listener.name", "SASL_SSL");
+        p.put("sasl.enabled.mechanisms", MECHANISM);
+        p.put("sasl.mechanism.inter.broker.protocol", MECHANISM);
+        p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", scramJaas(admin, adminPassword));
+        p.put("sasl.mechanism.controller.protocol", "PLAIN");
+        p.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+        p.put(
+                "listener.name.controller.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + admin
+                        + "\" password=\"" + adminPassword + "\" user_" + admin + "=\"" + adminPassword + "\";");
+        p.put("ssl.keystore.type", "PKCS12");
+        p.put("ssl.keystore.location", tls.keystore().toAbsolutePath().toString());
+        p.put("ssl.keystore.password", tls.keystorePassword());
+        p.put("ssl.key.password", tls.keystorePassword());
+        p.put("ssl.truststore.type", "PKCS12");
+        p.put("ssl.truststore.location", tls.truststore().toAbsolutePath().toString());
+        p.put("ssl.truststore.password", tls.truststorePassword());
+        p.put("ssl.client.auth", "none");
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.put("super.users", "User:" + admin);
+        p.put("allow.everyone.if.no.acl.found", "false");
+        return p;
+    }
+
+    /** The formatter's argument that stores the admin's SCRAM credential before the first start. */
+    String adminScramArgument() {
+        return MECHANISM + "=[name=" + admin + ",password=" + passwords.get(admin) + "]";
+    }
+
+    static String scramJaas(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+                + password + "\";";
+    }
+
+    /** Names the admin and the users only: passwords never reach a log line through this object. */
+    @Override
+    public String toString() {
+        return "BrokerSecurity[admin=" + admin + ", users=" + passwords.keySet() + "]";
+    }
+}
