@@ -3,6 +3,7 @@ package io.streamrlhf.app;
 import io.streamrlhf.app.cli.ComponentCommand;
 import io.streamrlhf.app.cli.ConfigCommand;
 import io.streamrlhf.app.cli.DemoCommand;
+import io.streamrlhf.app.cli.ExportCommand;
 import io.streamrlhf.app.cli.GenerateCommand;
 import io.streamrlhf.app.cli.TopicsCommand;
 import io.streamrlhf.app.cli.UpCommand;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
             TopicsCommand.class,
             ConfigCommand.class,
             GenerateCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class StreamRlhf {

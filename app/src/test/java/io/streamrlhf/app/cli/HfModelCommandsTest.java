@@ -1,7 +1,9 @@
 package io.streamrlhf.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +15,8 @@ import io.streamrlhf.trainer.hf.HfModelConfig;
 import io.streamrlhf.trainer.hf.SafetensorsWriter;
 import io.streamrlhf.trainer.model.GradMode;
 import io.streamrlhf.trainer.model.llama.LlamaModel;
+import io.streamrlhf.trainer.model.llama.LoraAdapters;
+import io.streamrlhf.trainer.model.llama.LoraConfig;
 import io.streamrlhf.trainer.tokenizer.ByteTokenizerFiles;
 import io.streamrlhf.trainer.tokenizer.HfTokenizer;
 import io.streamrlhf.trainer.tokenizer.PromptFormat;
@@ -32,10 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code streamrlhf generate --greedy} on a tiny random Llama written here prints one JSON object whose generated
+ * {@code streamrlhf generate} and {@code export} on a tiny random Llama written here. {@code generate --greedy} prints
+ * one JSON object whose generated
  * ids are the arg-max of the full forward pass at each step, computed here token by token.
  */
-class GenerateCommandTest {
+class HfModelCommandsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -103,6 +108,62 @@ class GenerateCommandTest {
         for (JsonNode lp : json.get("logprobs")) {
             assertThat(lp.asDouble()).isLessThanOrEqualTo(0.0);
         }
+    }
+
+    @Test
+    void exportWritesAModelWhoseGreedyGenerationIsThatOfBasePlusAdapter() throws Exception {
+        Path base = writeByteLlama(tmp.resolve("base"), 22);
+        Path adapterDir = tmp.resolve("adapter");
+        Path merged = tmp.resolve("merged");
+        String expected;
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.load(base, manager);
+                GradMode.Scope off = GradMode.off()) {
+            LoraAdapters adapters =
+                    LoraAdapters.create(model, new LoraConfig(2, 8, 0.0, LoraConfig.allTargets(), false), 5);
+            Random random = new Random(9);
+            for (NDArray p : adapters.parameters().values()) {
+                float[] values = new float[Math.toIntExact(p.size())];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) (0.5 * random.nextGaussian());
+                }
+                p.muli(0).addi(manager.create(values, p.getShape()));
+            }
+            adapters.save(adapterDir, base.toString());
+        }
+        String withAdapter = run(
+                "generate",
+                "--model",
+                base.toString(),
+                "--adapter",
+                adapterDir.toString(),
+                "--prompt",
+                "Once",
+                "--max-new-tokens",
+                "8",
+                "--greedy");
+        String bare =
+                run("generate", "--model", base.toString(), "--prompt", "Once", "--max-new-tokens", "8", "--greedy");
+        run("export", "--model", base.toString(), "--adapter", adapterDir.toString(), merged.toString());
+        String exported =
+                run("generate", "--model", merged.toString(), "--prompt", "Once", "--max-new-tokens", "8", "--greedy");
+        JsonNode a = JSON.readTree(withAdapter);
+        JsonNode e = JSON.readTree(exported);
+        assertThat(e.get("generated_ids")).isEqualTo(a.get("generated_ids"));
+        for (int i = 0; i < a.get("logprobs").size(); i++) {
+            assertThat(e.get("logprobs").get(i).asDouble())
+                    .isCloseTo(a.get("logprobs").get(i).asDouble(), within(1e-4));
+        }
+        // The adapter changes what is generated, so the comparison says something about the merge.
+        assertThat(JSON.readTree(bare).get("logprobs")).isNotEqualTo(a.get("logprobs"));
+    }
+
+    private static String run(String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cli = StreamRlhf.commandLine();
+        cli.setOut(new PrintWriter(out));
+        assertThat(cli.execute(args)).as(String.join(" ", args)).isZero();
+        return out.toString().strip();
     }
 
     @Test
