@@ -36,9 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code streamrlhf generate} and {@code export} on a tiny random Llama written here. {@code generate --greedy} prints
- * one JSON object whose generated
- * ids are the arg-max of the full forward pass at each step, computed here token by token.
+ * {@code streamrlhf generate} and {@code export} on a tiny random Llama written here: {@code generate --greedy} prints
+ * one JSON object whose generated ids are the arg-max of the full forward pass at each step, computed here token by
+ * token, and generating from an export equals generating from its base with the adapter.
  */
 class HfModelCommandsTest {
 
