@@ -1,6 +1,8 @@
 package io.streamrlhf.app.cli;
 
+import io.streamrlhf.trainer.hf.ModelConfigException;
 import io.streamrlhf.trainer.model.llama.LlamaExport;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -39,7 +41,13 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LlamaExport.mergeAndWrite(model, adapter, out);
+        try {
+            LlamaExport.mergeAndWrite(model, adapter, out);
+        } catch (IOException | ModelConfigException e) {
+            spec.commandLine().getErr().println("streamrlhf export: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
         PrintWriter writer = spec.commandLine().getOut();
         writer.println("wrote " + out.toAbsolutePath());
         writer.flush();

@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamrlhf.trainer.generate.Generation;
 import io.streamrlhf.trainer.generate.LlamaGenerator;
 import io.streamrlhf.trainer.generate.SamplingConfig;
+import io.streamrlhf.trainer.hf.ModelConfigException;
 import io.streamrlhf.trainer.model.llama.LlamaModel;
 import io.streamrlhf.trainer.model.llama.LoraAdapters;
 import io.streamrlhf.trainer.tokenizer.HfTokenizer;
 import io.streamrlhf.trainer.tokenizer.PromptFormat;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -89,6 +91,17 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        try {
+            return generate(sampling);
+        } catch (IOException | ModelConfigException e) {
+            // A missing, truncated or unsupported model or adapter: one line naming the file, not a stack trace.
+            spec.commandLine().getErr().println("streamrlhf generate: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
+    }
+
+    private int generate(SamplingConfig sampling) throws IOException {
         try (NDManager manager = NDManager.newBaseManager();
                 LlamaModel llama = LlamaModel.load(model, manager);
                 HfTokenizer tokenizer = HfTokenizer.load(model, chat ? PromptFormat.CHAT : PromptFormat.RAW, null)) {

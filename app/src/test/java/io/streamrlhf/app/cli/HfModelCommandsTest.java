@@ -171,10 +171,15 @@ class HfModelCommandsTest {
         StringWriter out = new StringWriter();
         CommandLine cli = StreamRlhf.commandLine();
         cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(new StringWriter()));
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
         int code = cli.execute("generate", "--model", tmp.resolve("absent").toString(), "--prompt", "x");
-        assertThat(code).isNotZero();
+        assertThat(code).isEqualTo(1);
         assertThat(out.toString()).isEmpty();
+        assertThat(err.toString().strip())
+                .startsWith("streamrlhf generate: ")
+                .contains(tmp.resolve("absent").toString())
+                .doesNotContain("\tat ");
     }
 
     private static List<Integer> ids(JsonNode array) {
