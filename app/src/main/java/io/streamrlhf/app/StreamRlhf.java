@@ -4,6 +4,8 @@ import io.streamrlhf.app.cli.AclsCommand;
 import io.streamrlhf.app.cli.ComponentCommand;
 import io.streamrlhf.app.cli.ConfigCommand;
 import io.streamrlhf.app.cli.DemoCommand;
+import io.streamrlhf.app.cli.ExportCommand;
+import io.streamrlhf.app.cli.GenerateCommand;
 import io.streamrlhf.app.cli.TopicsCommand;
 import io.streamrlhf.app.cli.UpCommand;
 import io.streamrlhf.config.ConfigException;
@@ -23,6 +25,8 @@ import picocli.CommandLine.Command;
             TopicsCommand.class,
             AclsCommand.class,
             ConfigCommand.class,
+            GenerateCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class StreamRlhf {

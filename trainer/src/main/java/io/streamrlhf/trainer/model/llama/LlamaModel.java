@@ -160,8 +160,8 @@ public final class LlamaModel implements AutoCloseable {
         return parameters.values().stream().mapToLong(NDArray::size).sum();
     }
 
-    /** The manager owning the weights (and attached adapters). */
-    NDManager manager() {
+    /** The manager owning the weights (and attached adapters); generation makes its scratch sub-managers here. */
+    public NDManager manager() {
         return manager;
     }
 

@@ -175,6 +175,11 @@ public final class LoraAdapters implements AutoCloseable {
         return Collections.unmodifiableMap(out);
     }
 
+    /** The adapted modules by their base path ({@code model.layers.0.self_attn.q_proj}), in a fixed order. */
+    Map<String, Module> modules() {
+        return modules;
+    }
+
     /** The hyper-parameters. */
     public LoraConfig config() {
         return config;

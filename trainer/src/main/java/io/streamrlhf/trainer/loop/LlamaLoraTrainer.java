@@ -1,0 +1,154 @@
+package io.streamrlhf.trainer.loop;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.streamrlhf.trainer.batch.PairExample;
+import io.streamrlhf.trainer.config.OptimizerConfig;
+import io.streamrlhf.trainer.loss.LossConfig;
+import io.streamrlhf.trainer.loss.LossOutput;
+import io.streamrlhf.trainer.loss.PairedLogps;
+import io.streamrlhf.trainer.loss.PreferenceLosses;
+import io.streamrlhf.trainer.model.GradMode;
+import io.streamrlhf.trainer.model.llama.LlamaModel;
+import io.streamrlhf.trainer.model.llama.LoraAdapters;
+import io.streamrlhf.trainer.optim.AdamW;
+import io.streamrlhf.trainer.tokenizer.EncodedPair;
+import io.streamrlhf.trainer.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Preference steps on a Hugging Face {@link LlamaModel} through LoRA: the policy is the base with its attached
+ * {@link LoraAdapters}, the frozen reference is the same base with the adapters switched off (no second copy), the
+ * base weights get no gradient, and the optimizer holds state for the adapter matrices only. The loss is the
+ * existing {@link PreferenceLosses#paired} code. One step: every pair's chosen and rejected rows in one batch
+ * (right-padded under the attention mask), reference log-probs without a graph, the policy's with one, backward,
+ * an AdamW update of the adapters. Not yet wired into {@link OnlineTrainer}. Not thread-safe.
+ */
+public final class LlamaLoraTrainer implements AutoCloseable {
+
+    private final LlamaModel model;
+    private final LoraAdapters adapters;
+    private final Tokenizer tokenizer;
+    private final int maxTokens;
+    private final AdamW optimizer;
+
+    /** What one step did. */
+    public record StepResult(double loss, double gradNorm, Map<String, Double> metrics) {}
+
+    /**
+     * Trains {@code model}'s attached adapters; base weights are frozen here.
+     *
+     * @param maxTokens the most tokens of one row (prompt and completion)
+     * @throws IllegalArgumentException when the model has no adapters attached
+     */
+    public LlamaLoraTrainer(LlamaModel model, Tokenizer tokenizer, OptimizerConfig optimizer, int maxTokens) {
+        if (model.adapters() == null) {
+            throw new IllegalArgumentException("attach LoRA adapters to the model first");
+        }
+        this.model = model;
+        this.adapters = model.adapters();
+        this.tokenizer = tokenizer;
+        this.maxTokens = maxTokens;
+        model.setTrainable(false);
+        this.optimizer = new AdamW(optimizer, adapters.parameters());
+    }
+
+    /** The parameters the optimizer updates: the adapters' matrices by PEFT's names. */
+    public Map<String, NDArray> trainableParameters() {
+        return adapters.parameters();
+    }
+
+    /** One update on {@code pairs} with {@code loss} (a paired loss type). */
+    public StepResult step(List<PairExample> pairs, LossConfig loss) {
+        int n = pairs.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("a step needs at least one pair");
+        }
+        List<EncodedPair> rows = new ArrayList<>(2 * n);
+        for (PairExample p : pairs) {
+            rows.add(tokenizer.encodePair(p.prompt(), p.chosen(), maxTokens, !p.chosenTruncated()));
+        }
+        for (PairExample p : pairs) {
+            rows.add(tokenizer.encodePair(p.prompt(), p.rejected(), maxTokens, !p.rejectedTruncated()));
+        }
+        int width = rows.stream().mapToInt(r -> r.ids().length).max().orElseThrow();
+        int b = rows.size();
+        long[] ids = new long[b * width];
+        long[] keep = new long[b * width];
+        // Targets are the next tokens: column t scores ids[t + 1] when that token is a completion token.
+        float[] scored = new float[b * (width - 1)];
+        float[] counts = new float[b];
+        for (int r = 0; r < b; r++) {
+            EncodedPair row = rows.get(r);
+            for (int t = 0; t < width; t++) {
+                boolean present = t < row.ids().length;
+                ids[r * width + t] = present ? row.ids()[t] : tokenizer.padId();
+                keep[r * width + t] = present ? 1 : 0;
+                if (t >= 1 && present && t >= row.promptLength()) {
+                    scored[r * (width - 1) + t - 1] = 1f;
+                    counts[r]++;
+                }
+            }
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        double lossValue;
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDArray tokens = scope.create(ids, new Shape(b, width));
+            NDArray attention = scope.create(keep, new Shape(b, width));
+            NDArray targets = scope.create(scored, new Shape(b, width - 1));
+            NDArray reference;
+            try (GradMode.Scope off = GradMode.off();
+                    LoraAdapters.Scope base = adapters.disabled()) {
+                reference = sequenceLogps(model.logits(tokens, attention), tokens, targets);
+            }
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray policy = sequenceLogps(model.logits(tokens, attention, true), tokens, targets);
+                NDArray chosen = scope.arange(0L, (long) n);
+                NDArray rejected = scope.arange((long) n, 2L * n);
+                NDArray tokenCounts = scope.create(counts);
+                float[] weights = new float[n];
+                for (int i = 0; i < n; i++) {
+                    weights[i] = (float) pairs.get(i).weight();
+                }
+                LossOutput out = PreferenceLosses.paired(
+                        loss,
+                        new PairedLogps(
+                                policy.get(chosen),
+                                policy.get(rejected),
+                                reference.get(chosen),
+                                reference.get(rejected),
+                                tokenCounts.get(chosen),
+                                tokenCounts.get(rejected),
+                                scope.create(weights)));
+                lossValue = out.loss().getFloat();
+                metrics.putAll(out.metrics());
+                collector.backward(out.loss());
+            }
+        }
+        double gradNorm = optimizer.update(adapters.parameters());
+        metrics.put("loss", lossValue);
+        metrics.put("grad_norm", gradNorm);
+        return new StepResult(lossValue, gradNorm, metrics);
+    }
+
+    /** Per row, the summed log-probs of the next tokens that {@code targets (B, T-1)} marks as completion. */
+    private static NDArray sequenceLogps(NDArray logits, NDArray ids, NDArray targets) {
+        return logits.get(":, :-1, :")
+                .logSoftmax(-1)
+                .gather(ids.get(":, 1:").expandDims(-1), -1)
+                .squeeze(-1)
+                .mul(targets)
+                .sum(new int[] {1});
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+    }
+}
