@@ -3,6 +3,7 @@ package io.streamrlhf.app;
 import io.streamrlhf.app.cli.ComponentCommand;
 import io.streamrlhf.app.cli.ConfigCommand;
 import io.streamrlhf.app.cli.DemoCommand;
+import io.streamrlhf.app.cli.EraseUserCommand;
 import io.streamrlhf.app.cli.TopicsCommand;
 import io.streamrlhf.app.cli.UpCommand;
 import io.streamrlhf.config.ConfigException;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
             ComponentCommand.class,
             TopicsCommand.class,
             ConfigCommand.class,
+            EraseUserCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class StreamRlhf {

@@ -6,6 +6,7 @@ import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.PreferenceSource;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
+import io.streamrlhf.avro.UserErased;
 import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.Topics;
@@ -110,6 +111,8 @@ public final class ChatFeedbackClient implements AutoCloseable {
             write = publisher.send(topics.responses(), event.key(), r);
         } else if (event.value() instanceof Feedback f) {
             write = publisher.send(topics.feedback(), event.key(), f);
+        } else if (event.value() instanceof UserErased e) {
+            write = publisher.send(topics.erasures(), event.key(), e);
         } else {
             write = publisher.send(topics.preferences(), event.key(), (PairwisePreference) event.value());
         }
@@ -211,6 +214,27 @@ public final class ChatFeedbackClient implements AutoCloseable {
                 .setSource(PreferenceSource.HUMAN)
                 .setUserId(userId)
                 .setEventTime(clock.instant())
+                .build();
+        return ClientEvent.of(event);
+    }
+
+    /**
+     * Asks for {@code userId} to be erased: from the acknowledged write on, the streams drop what they hold of
+     * the user and refuse the user's later events (see docs/privacy.md). Completes with the request id, which
+     * the erasure report names. {@code reason} says why (never personal data); may be null.
+     */
+    public CompletableFuture<String> eraseUser(String userId, String reason) {
+        return send(erasureEvent(userId, reason, null));
+    }
+
+    /** The event {@link #eraseUser} writes, built (request id and time fixed) but not sent; {@code null} id: new. */
+    public ClientEvent erasureEvent(String userId, String reason, String requestId) {
+        requireId(userId, "userId");
+        UserErased event = UserErased.newBuilder()
+                .setUserId(userId)
+                .setRequestedAt(clock.instant())
+                .setRequestId(requestId != null ? requestId : newId())
+                .setReason(reason)
                 .build();
         return ClientEvent.of(event);
     }

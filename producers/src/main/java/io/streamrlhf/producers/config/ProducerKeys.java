@@ -44,6 +44,12 @@ public final class ProducerKeys {
                     null,
                     "comma-separated API keys the gateway accepts; required to run the gateway")
             .secret();
+    public static final Setting<String> GATEWAY_ERASE_API_KEYS = Setting.string(
+                    "gateway.erase.api.keys",
+                    "",
+                    "comma-separated API keys with the erase scope: only they may DELETE /v1/users/{id} (empty: "
+                            + "nobody may erase through the gateway; the erase-user command still can)")
+            .secret();
     public static final Setting<String> GATEWAY_BIND_ADDRESS =
             Setting.string("gateway.bind.address", "0.0.0.0", "address the gateway listens on");
     public static final Setting<Integer> GATEWAY_PORT =
@@ -146,6 +152,7 @@ public final class ProducerKeys {
             CLIENT_LINGER,
             CLIENT_BUFFER_BYTES,
             GATEWAY_API_KEYS,
+            GATEWAY_ERASE_API_KEYS,
             GATEWAY_BIND_ADDRESS,
             GATEWAY_PORT,
             GATEWAY_MAX_BODY_BYTES,

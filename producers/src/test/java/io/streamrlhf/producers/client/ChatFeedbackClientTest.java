@@ -9,6 +9,7 @@ import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
+import io.streamrlhf.avro.UserErased;
 import io.streamrlhf.producers.MockKafka;
 import io.streamrlhf.producers.MockKafka.KeyValue;
 import io.streamrlhf.producers.TickingClock;
@@ -49,6 +50,28 @@ class ChatFeedbackClientTest {
         assertThat(event.getTask()).isEqualTo("arithmetic");
         assertThat(event.getSource()).isEqualTo(ResponseSource.PRODUCTION);
         assertThat(event.getEventTime()).isEqualTo(MockKafka.CLOCK.instant());
+    }
+
+    @Test
+    void eraseUserWritesAnErasureRequestKeyedByTheUserToTheErasuresTopic() {
+        // when
+        String requestId = client.eraseUser("u-9", "art. 17 request").join();
+
+        // then
+        List<KeyValue<UserErased>> sent = kafka.sent(kafka.topics.erasures());
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0).key()).isEqualTo("u-9");
+        assertThat(sent.get(0).value().getUserId()).isEqualTo("u-9");
+        assertThat(sent.get(0).value().getRequestId()).isEqualTo(requestId).isNotBlank();
+        assertThat(sent.get(0).value().getReason()).isEqualTo("art. 17 request");
+        assertThat(sent.get(0).value().getRequestedAt()).isEqualTo(MockKafka.CLOCK.instant());
+        assertThat(kafka.topics.erasures().name()).isEqualTo("rlhf.erasures");
+    }
+
+    @Test
+    void eraseUserRefusesABlankUserId() {
+        assertThatThrownBy(() -> client.eraseUser(" ", null)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(kafka.producer.history()).isEmpty();
     }
 
     @Test
