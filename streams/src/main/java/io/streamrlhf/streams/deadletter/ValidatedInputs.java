@@ -39,6 +39,8 @@ public final class ValidatedInputs {
         this.topics = Objects.requireNonNull(topics, "topics");
         this.validators = new InputValidators(config);
         this.tap = Objects.requireNonNull(tap, "tap");
+        // Every topology that reads the inputs also consults the erased users, so the table is added here, once.
+        io.streamrlhf.streams.erasure.ErasedUsers.addTo(builder, topics.erasures());
     }
 
     public Topics topics() {
