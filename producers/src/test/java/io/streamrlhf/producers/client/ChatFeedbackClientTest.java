@@ -68,6 +68,56 @@ class ChatFeedbackClientTest {
         assertThat(kafka.topics.erasures().name()).isEqualTo("rlhf.erasures");
     }
 
+    /** HMAC-SHA256("0123456789abcdef-secret", "user-42"), computed with openssl, not with the code under test. */
+    private static final String USER_42_PSEUDONYM =
+            "h1-d9e94d25ee9974345e20283d5a75176dddac64fe1dda4bc30c2f89ae065cccfe";
+
+    @Test
+    void withASecretEveryEventAndTheErasureCarryTheSameKeyedHashInsteadOfTheRawUserId() {
+        // given
+        ChatFeedbackClient hashing = new ChatFeedbackClient(
+                kafka.publisher,
+                kafka.topics,
+                MockKafka.CLOCK,
+                io.streamrlhf.producers.config.UserPseudonyms.withSecret("0123456789abcdef-secret"));
+
+        // when
+        hashing.recordResponse(ChatResponse.of("p", "Hi", "Hello")
+                        .withResponseId("r-1")
+                        .withUser("user-42", "c"))
+                .join();
+        hashing.thumbsUp("r-1", "user-42").join();
+        hashing.prefer("p", "r-1", "r-2", "user-42").join();
+        hashing.eraseUser("user-42", null).join();
+
+        // then
+        assertThat(kafka.sent(kafka.topics.responses()).get(0).value().getUserId())
+                .isEqualTo(USER_42_PSEUDONYM);
+        assertThat(kafka.sent(kafka.topics.feedback()).get(0).value().getUserId())
+                .isEqualTo(USER_42_PSEUDONYM);
+        assertThat(kafka.sent(kafka.topics.preferences()).get(0).value().getUserId())
+                .isEqualTo(USER_42_PSEUDONYM);
+        assertThat(kafka.sent(kafka.topics.erasures()).get(0).key()).isEqualTo(USER_42_PSEUDONYM);
+        assertThat(new String(kafka.producer.history().get(1).value(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .doesNotContain("user-42");
+    }
+
+    @Test
+    void aShortSecretIsRefusedAndTheSecretNeverShowsInTheConfig() {
+        assertThatThrownBy(() -> io.streamrlhf.producers.config.UserPseudonyms.withSecret("short"))
+                .hasMessageContaining("client.user.id.secret");
+        assertThat(io.streamrlhf.producers.config.ClientConfig.fromProperties(java.util.Map.of(
+                                "client.user.id.secret",
+                                "0123456789abcdef-secret",
+                                "bootstrap.servers",
+                                "k:9092",
+                                "schema.registry.url",
+                                "http://r:8081"))
+                        .toString())
+                .doesNotContain("0123456789abcdef-secret")
+                .contains("HMAC-SHA256");
+    }
+
     @Test
     void eraseUserRefusesABlankUserId() {
         assertThatThrownBy(() -> client.eraseUser(" ", null)).isInstanceOf(IllegalArgumentException.class);
