@@ -39,7 +39,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>Erasure ({@link ErasedUsers}): a preference from an erased user is dead-lettered as {@code USER_ERASED} without
  * its bytes; a response written for an erased user is not kept, and no pair is made with one. When the set of erased
  * users changes, a scan (wall clock, as in the KTO join) drops the erased users' preferences and responses from the
- * state. Each pair names its users ({@code userIds}).
+ * state, and cancels a pair already emitted from them with a weight-0 copy under the same pair id. Each pair names
+ * its users ({@code userIds}).
  */
 public final class ExplicitPairProcessor implements Processor<String, DpoInput, String, Emission<DpoPair>> {
 
@@ -85,15 +86,21 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
         if (count == 0) {
             return;
         }
-        List<String> drop = new ArrayList<>();
+        List<KeyValue<String, PendingPreference>> drop = new ArrayList<>();
         try (KeyValueIterator<String, PendingPreference> it = preferences.all()) {
             it.forEachRemaining(kv -> {
-                if (erased.contains(kv.value.getUserId())) {
-                    drop.add(kv.key);
+                if (erased.contains(kv.value.getUserId()) || authorErased(kv.value)) {
+                    drop.add(kv);
                 }
             });
         }
-        drop.forEach(preferences::delete);
+        long now = context.currentStreamTimeMs();
+        for (KeyValue<String, PendingPreference> kv : drop) {
+            if (kv.value.getEmitted()) {
+                cancel(kv.value, now);
+            }
+            preferences.delete(kv.key);
+        }
         List<String> dropResponses = new ArrayList<>();
         try (KeyValueIterator<String, ResponseSnapshot> it = responses.all()) {
             it.forEachRemaining(kv -> {
@@ -230,6 +237,36 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
                 }
             }
         }
+    }
+
+    /** Whether one of the responses {@code p} names was written for an erased user. */
+    private boolean authorErased(PendingPreference p) {
+        for (String responseId : List.of(p.getChosenResponseId(), p.getRejectedResponseId())) {
+            ResponseSnapshot r = responses.get(ScheduleIndex.tag(p.getPromptId(), responseId));
+            if (r != null && erased.contains(r.getUserId())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Emits the weight-0 copy of {@code p}'s pair, under the same pair id, which a trainer that has not yet trained
+     * the pair reads as its cancellation. The copy carries no text: it only has to name the pair.
+     */
+    private void cancel(PendingPreference p, long now) {
+        DpoPair pair = DpoPairs.of(
+                Ids.dpoPair("HUMAN", p.getPreferenceId()),
+                p.getPromptId(),
+                "",
+                new DpoPairs.Side(p.getChosenResponseId(), "", 0),
+                new DpoPairs.Side(p.getRejectedResponseId(), "", 0),
+                PairSource.HUMAN,
+                List.of(),
+                List.of(),
+                p.getEventTime());
+        pair.setWeight(0.0);
+        context.forward(new Record<>(pair.getPairId(), Emission.data(pair), now));
     }
 
     /** The distinct known user ids among {@code ids}, in order. */

@@ -85,6 +85,43 @@ class DpoErasureTest {
     }
 
     @Test
+    void anEmittedPairIsCancelledWithATextlessWeightZeroCopyWhenItsRaterIsErased() {
+        // given
+        start();
+        send(response("a", "p1", "answer a", 2, T0), null, T0);
+        send(response("b", "p1", "answer b", 3, T0), null, T0);
+        send(preference("pref1", "p1", "b", "a", T0 + 1), "rater", T0 + 1);
+        DpoPair emitted = humanPairs().get(0);
+
+        // when
+        erase("rater", T0 + 2);
+
+        // then
+        assertThat(humanPairs()).singleElement().satisfies(p -> {
+            assertThat(p.getPairId()).isEqualTo(emitted.getPairId());
+            assertThat(p.getWeight()).isZero();
+            assertThat(p.getChosen()).isEmpty();
+            assertThat(p.getRejected()).isEmpty();
+            assertThat(p.getPrompt()).isEmpty();
+        });
+    }
+
+    @Test
+    void anEmittedPairIsCancelledWhenTheAuthorOfOneOfItsResponsesIsErased() {
+        start();
+        send(response("a", "p1", "answer a", 2, T0), "author-a", T0);
+        send(response("b", "p1", "answer b", 3, T0), null, T0);
+        send(preference("pref1", "p1", "b", "a", T0 + 1), "rater", T0 + 1);
+        assertThat(humanPairs()).hasSize(1);
+
+        erase("author-a", T0 + 2);
+
+        assertThat(humanPairs())
+                .singleElement()
+                .satisfies(p -> assertThat(p.getWeight()).isZero());
+    }
+
+    @Test
     void aPendingPreferenceOfAnErasedUserIsDroppedAndNeverBecomesAPair() {
         // given: a preference waiting for its second response
         start();
