@@ -28,6 +28,17 @@ class RedactorTest {
     }
 
     @Test
+    void aLongCompletionWithoutPersonalDataPassesInOneScanNotOnePerCharacter() {
+        // A quadratic pattern took minutes here (and stalled a stream thread); the bound is generous on purpose.
+        String text = "a".repeat(200_000) + " 1".repeat(50_000);
+
+        Redactor.Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(20), () -> redactor.apply(text));
+
+        assertThat(r.redactions()).isZero();
+    }
+
+    @Test
     void findsDashedCardsAndPhoneNumbersWithAnAreaCodeInBrackets() {
         assertThat(redactor.apply("5500-0000-0000-0004").text()).isEqualTo("[REDACTED_CARD]");
         assertThat(redactor.apply("call (555) 123-4567 now").text()).isEqualTo("call [REDACTED_PHONE] now");
