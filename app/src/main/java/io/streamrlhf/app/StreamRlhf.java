@@ -4,6 +4,7 @@ import io.streamrlhf.app.cli.AclsCommand;
 import io.streamrlhf.app.cli.ComponentCommand;
 import io.streamrlhf.app.cli.ConfigCommand;
 import io.streamrlhf.app.cli.DemoCommand;
+import io.streamrlhf.app.cli.EraseUserCommand;
 import io.streamrlhf.app.cli.ExportCommand;
 import io.streamrlhf.app.cli.GenerateCommand;
 import io.streamrlhf.app.cli.TopicsCommand;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Command;
             ConfigCommand.class,
             GenerateCommand.class,
             ExportCommand.class,
+            EraseUserCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class StreamRlhf {

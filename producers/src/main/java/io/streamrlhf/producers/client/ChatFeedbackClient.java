@@ -6,7 +6,9 @@ import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.PreferenceSource;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
+import io.streamrlhf.avro.UserErased;
 import io.streamrlhf.producers.config.ClientConfig;
+import io.streamrlhf.producers.config.UserPseudonyms;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.Topics;
 import java.time.Clock;
@@ -41,6 +43,7 @@ public final class ChatFeedbackClient implements AutoCloseable {
     private final EventPublisher publisher;
     private final Topics topics;
     private final Clock clock;
+    private final UserPseudonyms userIds;
     private AutoCloseable ownedRegistry;
 
     /**
@@ -61,14 +64,27 @@ public final class ChatFeedbackClient implements AutoCloseable {
 
     /** A client writing to the topics named in {@code config} with Avro schemas kept in {@code registry}. */
     public ChatFeedbackClient(ClientConfig config, SchemaRegistryClient registry) {
-        this(EventPublisher.create(config), new Topics(config.connection().topics(), registry), Clock.systemUTC());
+        this(
+                EventPublisher.create(config),
+                new Topics(config.connection().topics(), registry),
+                Clock.systemUTC(),
+                config.userIds());
     }
 
     /** A client writing through {@code publisher} to {@code topics} (the gateway and tests share one publisher). */
     public ChatFeedbackClient(EventPublisher publisher, Topics topics, Clock clock) {
+        this(publisher, topics, clock, UserPseudonyms.off());
+    }
+
+    /**
+     * As {@link #ChatFeedbackClient(EventPublisher, Topics, Clock)}, writing user ids as {@code userIds} says: every
+     * event (and erasure) this client builds carries the pseudonym of the raw id it was given.
+     */
+    public ChatFeedbackClient(EventPublisher publisher, Topics topics, Clock clock, UserPseudonyms userIds) {
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.topics = Objects.requireNonNull(topics, "topics");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.userIds = Objects.requireNonNull(userIds, "userIds");
     }
 
     /** Records a response a user saw; completes with its response id (the given one, or a generated one). */
@@ -88,7 +104,7 @@ public final class ChatFeedbackClient implements AutoCloseable {
                 .setModelId(response.modelId() == null ? "policy" : response.modelId())
                 .setPolicyVersion(response.policyVersion())
                 .setSource(ResponseSource.PRODUCTION)
-                .setUserId(response.userId())
+                .setUserId(userIds.apply(response.userId()))
                 .setTask(response.task())
                 .setEventTime(clock.instant())
                 .build();
@@ -110,6 +126,8 @@ public final class ChatFeedbackClient implements AutoCloseable {
             write = publisher.send(topics.responses(), event.key(), r);
         } else if (event.value() instanceof Feedback f) {
             write = publisher.send(topics.feedback(), event.key(), f);
+        } else if (event.value() instanceof UserErased e) {
+            write = publisher.send(topics.erasures(), event.key(), e);
         } else {
             write = publisher.send(topics.preferences(), event.key(), (PairwisePreference) event.value());
         }
@@ -170,7 +188,7 @@ public final class ChatFeedbackClient implements AutoCloseable {
         Feedback event = Feedback.newBuilder()
                 .setFeedbackId(feedbackId != null ? feedbackId : newId())
                 .setResponseId(responseId)
-                .setUserId(userId)
+                .setUserId(userIds.apply(userId))
                 .setKind(kind)
                 .setComment(comment)
                 .setEventTime(clock.instant())
@@ -209,8 +227,29 @@ public final class ChatFeedbackClient implements AutoCloseable {
                 .setChosenResponseId(chosenResponseId)
                 .setRejectedResponseId(rejectedResponseId)
                 .setSource(PreferenceSource.HUMAN)
-                .setUserId(userId)
+                .setUserId(userIds.apply(userId))
                 .setEventTime(clock.instant())
+                .build();
+        return ClientEvent.of(event);
+    }
+
+    /**
+     * Asks for {@code userId} to be erased: from the acknowledged write on, the streams drop what they hold of
+     * the user and refuse the user's later events (see docs/privacy.md). Completes with the request id, which
+     * the erasure report names. {@code reason} says why (never personal data); may be null.
+     */
+    public CompletableFuture<String> eraseUser(String userId, String reason) {
+        return send(erasureEvent(userId, reason, null));
+    }
+
+    /** The event {@link #eraseUser} writes, built (request id and time fixed) but not sent; {@code null} id: new. */
+    public ClientEvent erasureEvent(String userId, String reason, String requestId) {
+        requireId(userId, "userId");
+        UserErased event = UserErased.newBuilder()
+                .setUserId(userIds.apply(userId))
+                .setRequestedAt(clock.instant())
+                .setRequestId(requestId != null ? requestId : newId())
+                .setReason(reason)
                 .build();
         return ClientEvent.of(event);
     }

@@ -3,6 +3,7 @@ package io.streamrlhf.producers.client;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.avro.UserErased;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -10,9 +11,10 @@ import org.apache.avro.specific.SpecificRecord;
  * One event exactly as the client built it: its id and event time are fixed once, so sending it again (after a
  * failure whose outcome is unknown) writes the same record, which the streams recognise as a redelivery.
  *
- * @param id the event's id (response, feedback or preference id)
- * @param key the Kafka key it is written under (response id, or prompt id for preferences)
- * @param value the Avro record: a {@link ResponseGenerated}, {@link Feedback} or {@link PairwisePreference}
+ * @param id the event's id (response, feedback, preference or erasure request id)
+ * @param key the Kafka key it is written under (response id, prompt id for preferences, user id for erasures)
+ * @param value the Avro record: a {@link ResponseGenerated}, {@link Feedback}, {@link PairwisePreference} or
+ *     {@link UserErased}
  */
 public record ClientEvent(String id, String key, SpecificRecord value) {
 
@@ -20,7 +22,10 @@ public record ClientEvent(String id, String key, SpecificRecord value) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        if (!(value instanceof ResponseGenerated || value instanceof Feedback || value instanceof PairwisePreference)) {
+        if (!(value instanceof ResponseGenerated
+                || value instanceof Feedback
+                || value instanceof PairwisePreference
+                || value instanceof UserErased)) {
             throw new IllegalArgumentException(
                     "not a client event: " + value.getClass().getName());
         }
@@ -34,6 +39,11 @@ public record ClientEvent(String id, String key, SpecificRecord value) {
     /** A feedback event, keyed by the response it rates. */
     public static ClientEvent of(Feedback feedback) {
         return new ClientEvent(feedback.getFeedbackId(), feedback.getResponseId(), feedback);
+    }
+
+    /** An erasure request, keyed by the user it erases and identified by its request id. */
+    public static ClientEvent of(UserErased erasure) {
+        return new ClientEvent(erasure.getRequestId(), erasure.getUserId(), erasure);
     }
 
     /** A preference event, keyed by its prompt. */

@@ -18,6 +18,8 @@ import java.util.Objects;
  *   <li>{@code client.linger} (default 5ms): batching delay</li>
  *   <li>{@code client.buffer.bytes} (default 33554432): producer buffer; when full, sends wait up to
  *       {@code client.max.block} and then fail as overloaded</li>
+ *   <li>{@code client.user.id.secret} (default none): when set, user ids are written as keyed hashes
+ *       ({@link UserPseudonyms})</li>
  * </ul>
  * Acknowledgement by all in-sync replicas and idempotence are not settings: they are always on.
  *
@@ -28,6 +30,7 @@ import java.util.Objects;
  * @param maxBlock upper bound on waiting for metadata or buffer space inside {@code send}
  * @param linger batching delay
  * @param bufferBytes producer buffer size
+ * @param userIds how user ids are written (as given, or pseudonymised)
  */
 public record ClientConfig(
         KafkaConnection connection,
@@ -36,12 +39,14 @@ public record ClientConfig(
         Duration requestTimeout,
         Duration maxBlock,
         Duration linger,
-        long bufferBytes) {
+        long bufferBytes,
+        UserPseudonyms userIds) {
 
     /** Validates every field; fails fast naming the bad value and the fix. */
     public ClientConfig {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(clientId, "clientId");
+        Objects.requireNonNull(userIds, "userIds");
         requirePositive(deliveryTimeout, "client.delivery.timeout");
         requirePositive(requestTimeout, "client.request.timeout");
         requirePositive(maxBlock, "client.max.block");
@@ -68,7 +73,8 @@ public record ClientConfig(
                 Duration.ofSeconds(30),
                 Duration.ofMinutes(1),
                 Duration.ofMillis(5),
-                32L * 1024 * 1024);
+                32L * 1024 * 1024,
+                UserPseudonyms.off());
     }
 
     /** Reads the settings from properties, each defaulting to {@link #defaults}. */
@@ -85,17 +91,22 @@ public record ClientConfig(
                 ProducerKeys.CLIENT_REQUEST_TIMEOUT.ifSet(props).orElse(defaults.requestTimeout()),
                 ProducerKeys.CLIENT_MAX_BLOCK.ifSet(props).orElse(defaults.maxBlock()),
                 ProducerKeys.CLIENT_LINGER.ifSet(props).orElse(defaults.linger()),
-                ProducerKeys.CLIENT_BUFFER_BYTES.ifSet(props).orElse(defaults.bufferBytes()));
+                ProducerKeys.CLIENT_BUFFER_BYTES.ifSet(props).orElse(defaults.bufferBytes()),
+                ProducerKeys.CLIENT_USER_ID_SECRET
+                        .ifSet(props)
+                        .map(UserPseudonyms::withSecret)
+                        .orElse(defaults.userIds()));
     }
 
     /** The same settings with another client id. */
     public ClientConfig withClientId(String id) {
-        return new ClientConfig(connection, id, deliveryTimeout, requestTimeout, maxBlock, linger, bufferBytes);
+        return new ClientConfig(
+                connection, id, deliveryTimeout, requestTimeout, maxBlock, linger, bufferBytes, userIds);
     }
 
     /** The same settings with other timeouts (delivery, request, max block). */
     public ClientConfig withTimeouts(Duration delivery, Duration request, Duration block) {
-        return new ClientConfig(connection, clientId, delivery, request, block, linger, bufferBytes);
+        return new ClientConfig(connection, clientId, delivery, request, block, linger, bufferBytes, userIds);
     }
 
     private static void requirePositive(Duration d, String key) {

@@ -12,6 +12,8 @@ import java.util.Set;
  * fails with 503 within seconds instead of hanging for Kafka's two minutes):
  * <ul>
  *   <li>{@code gateway.api.keys}: comma-separated API keys; required, no default</li>
+ *   <li>{@code gateway.erase.api.keys}: comma-separated API keys with the erase scope (default none: the
+ *       gateway then erases nobody)</li>
  *   <li>{@code gateway.bind.address} (default {@code 0.0.0.0}), {@code gateway.port} (default 8080; 0 picks a
  *       free port)</li>
  *   <li>{@code gateway.max.body.bytes} (default 65536): larger bodies get 413</li>
@@ -30,6 +32,7 @@ import java.util.Set;
  * </ul>
  *
  * @param apiKeys accepted API keys
+ * @param eraseApiKeys API keys with the erase scope, the only ones {@code DELETE /v1/users/{id}} accepts
  * @param bindAddress address to listen on
  * @param port port to listen on, 0 for a free one
  * @param maxBodyBytes largest accepted request body
@@ -45,6 +48,7 @@ import java.util.Set;
  */
 public record GatewayConfig(
         Set<String> apiKeys,
+        Set<String> eraseApiKeys,
         String bindAddress,
         int port,
         int maxBodyBytes,
@@ -77,6 +81,11 @@ public record GatewayConfig(
         Objects.requireNonNull(unavailableRetryAfter, "unavailableRetryAfter");
         Objects.requireNonNull(client, "client");
         apiKeys = Set.copyOf(apiKeys);
+        eraseApiKeys = Set.copyOf(Objects.requireNonNull(eraseApiKeys, "eraseApiKeys"));
+        if (eraseApiKeys.stream().anyMatch(k -> k.length() < 8)) {
+            throw new IllegalArgumentException(
+                    "gateway.erase.api.keys must list API keys of 8 or more characters (comma-separated)");
+        }
         if (apiKeys.isEmpty() || apiKeys.stream().anyMatch(k -> k.length() < 8)) {
             throw new IllegalArgumentException("gateway.api.keys must list at least one API key of 8 or more "
                     + "characters (comma-separated): the gateway never runs open");
@@ -108,6 +117,7 @@ public record GatewayConfig(
     public static GatewayConfig defaults(Set<String> apiKeys, KafkaConnection connection) {
         return new GatewayConfig(
                 apiKeys,
+                Set.of(),
                 "0.0.0.0",
                 8080,
                 64 * 1024,
@@ -134,6 +144,7 @@ public record GatewayConfig(
         ClientConfig client = gatewayClient(KafkaConnection.fromProperties(props, "gateway"));
         return new GatewayConfig(
                 ProducerKeys.commaSeparated(ProducerKeys.GATEWAY_API_KEYS.get(props)),
+                ProducerKeys.commaSeparated(ProducerKeys.GATEWAY_ERASE_API_KEYS.get(props)),
                 ProducerKeys.GATEWAY_BIND_ADDRESS.get(props),
                 ProducerKeys.GATEWAY_PORT.get(props),
                 ProducerKeys.GATEWAY_MAX_BODY_BYTES.get(props),
@@ -152,8 +163,28 @@ public record GatewayConfig(
     public GatewayConfig withListener(String address, int listenPort) {
         return new GatewayConfig(
                 apiKeys,
+                eraseApiKeys,
                 address,
                 listenPort,
+                maxBodyBytes,
+                responseIdCheck,
+                recentResponseIds,
+                threads,
+                maxInFlight,
+                overloadedRetryAfter,
+                unavailableRetryAfter,
+                idempotencyTtl,
+                idempotencyMaxBytes,
+                client);
+    }
+
+    /** The same settings with {@code keys} (only) holding the erase scope. */
+    public GatewayConfig withEraseApiKeys(Set<String> keys) {
+        return new GatewayConfig(
+                apiKeys,
+                keys,
+                bindAddress,
+                port,
                 maxBodyBytes,
                 responseIdCheck,
                 recentResponseIds,
@@ -170,6 +201,7 @@ public record GatewayConfig(
     public GatewayConfig withResponseIdCheck(ResponseIdCheck check) {
         return new GatewayConfig(
                 apiKeys,
+                eraseApiKeys,
                 bindAddress,
                 port,
                 maxBodyBytes,
@@ -188,6 +220,7 @@ public record GatewayConfig(
     public GatewayConfig withClient(ClientConfig clientConfig) {
         return new GatewayConfig(
                 apiKeys,
+                eraseApiKeys,
                 bindAddress,
                 port,
                 maxBodyBytes,

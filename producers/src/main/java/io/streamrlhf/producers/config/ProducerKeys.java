@@ -39,10 +39,23 @@ public final class ProducerKeys {
             32L * 1024 * 1024,
             "producer buffer; when full, sends wait up to client.max.block and then fail");
 
+    public static final Setting<String> CLIENT_USER_ID_SECRET = Setting.string(
+                    "client.user.id.secret",
+                    "",
+                    "when set (16+ characters), user ids are written as HMAC-SHA256 pseudonyms under this secret, so "
+                            + "raw ids never enter Kafka; erasures hash the same way. Set it once: a new secret makes "
+                            + "every user a new one")
+            .secret();
     public static final Setting<String> GATEWAY_API_KEYS = Setting.string(
                     "gateway.api.keys",
                     null,
                     "comma-separated API keys the gateway accepts; required to run the gateway")
+            .secret();
+    public static final Setting<String> GATEWAY_ERASE_API_KEYS = Setting.string(
+                    "gateway.erase.api.keys",
+                    "",
+                    "comma-separated API keys with the erase scope: only they may DELETE /v1/users/{id} (empty: "
+                            + "nobody may erase through the gateway; the erase-user command still can)")
             .secret();
     public static final Setting<String> GATEWAY_BIND_ADDRESS =
             Setting.string("gateway.bind.address", "0.0.0.0", "address the gateway listens on");
@@ -145,7 +158,9 @@ public final class ProducerKeys {
             CLIENT_MAX_BLOCK,
             CLIENT_LINGER,
             CLIENT_BUFFER_BYTES,
+            CLIENT_USER_ID_SECRET,
             GATEWAY_API_KEYS,
+            GATEWAY_ERASE_API_KEYS,
             GATEWAY_BIND_ADDRESS,
             GATEWAY_PORT,
             GATEWAY_MAX_BODY_BYTES,

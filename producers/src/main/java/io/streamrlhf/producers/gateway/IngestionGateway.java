@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code POST /v1/responses}, {@code POST /v1/feedback}, {@code POST /v1/preferences}: answer 202 with
  *       the event id only after Kafka acknowledged the write (all in-sync replicas, idempotent producer)</li>
+ *   <li>{@code DELETE /v1/users/{userId}}: publishes a {@code UserErased} request and answers 202 with its
+ *       {@code requestId} once Kafka acknowledged it; only keys with the erase scope
+ *       ({@code gateway.erase.api.keys}) may call it, others get 403 (see docs/privacy.md)</li>
  *   <li>{@code GET /healthz}: 200 while the gateway runs (no key needed)</li>
  * </ul>
  * Refusals, each with a JSON {@code {"error", "reason"}} body and nothing produced: 401 without a valid API key,
@@ -92,6 +95,9 @@ public final class IngestionGateway implements AutoCloseable {
         }
     }
 
+    /** The erasure endpoint's prefix: {@code DELETE /v1/users/{userId}}. */
+    static final String USERS_PATH = "/v1/users/";
+
     /** Request header naming a client-chosen key that makes a retried request safe (as in the IETF draft). */
     public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
     /** Response header set when the answer is the remembered result of an earlier request with the same key. */
@@ -104,6 +110,7 @@ public final class IngestionGateway implements AutoCloseable {
     private final IdempotencyKeys idempotency;
     private final boolean ownsClient;
     private final ApiKeys apiKeys;
+    private final Optional<ApiKeys> eraseKeys;
     private final RecentResponses recent;
     private final RequestParser parser = new RequestParser();
     private final Semaphore inFlight;
@@ -128,6 +135,8 @@ public final class IngestionGateway implements AutoCloseable {
         this.client = Objects.requireNonNull(client, "client");
         this.ownsClient = ownsClient;
         this.apiKeys = new ApiKeys(config.apiKeys());
+        this.eraseKeys =
+                config.eraseApiKeys().isEmpty() ? Optional.empty() : Optional.of(new ApiKeys(config.eraseApiKeys()));
         this.recent = new RecentResponses(config.recentResponseIds());
         this.inFlight = new Semaphore(config.maxInFlight());
         this.idempotency =
@@ -160,6 +169,7 @@ public final class IngestionGateway implements AutoCloseable {
         for (Endpoint endpoint : Endpoint.values()) {
             server.createContext(endpoint.path, ex -> handle(ex, endpoint));
         }
+        server.createContext(USERS_PATH, this::erase);
         server.createContext("/healthz", this::health);
         server.createContext(
                 "/",
@@ -307,6 +317,147 @@ public final class IngestionGateway implements AutoCloseable {
             if (acquired && !handedOff) {
                 inFlight.release();
             }
+        }
+    }
+
+    /**
+     * {@code DELETE /v1/users/{userId}}: the erase scope is checked before anything else is said about the user,
+     * and the answer comes only once the request is on the erasures topic, so a 202 means the streams will see it.
+     */
+    private void erase(HttpExchange ex) {
+        boolean acquired = false;
+        boolean handedOff = false;
+        try {
+            if (!ex.getRequestMethod().equals("DELETE")) {
+                ex.getResponseHeaders().set("Allow", "DELETE");
+                respondError(ex, 405, USERS_PATH + "{userId} accepts DELETE only");
+                return;
+            }
+            String apiKey = ex.getRequestHeaders().getFirst(ApiKeys.HEADER);
+            String authorization = ex.getRequestHeaders().getFirst("Authorization");
+            boolean mayErase =
+                    eraseKeys.map(k -> k.accepts(apiKey, authorization)).orElse(false);
+            if (!mayErase && !apiKeys.accepts(apiKey, authorization)) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+                respondError(ex, 401, "missing or unknown API key: send it in the " + ApiKeys.HEADER + " header");
+                return;
+            }
+            if (!mayErase) {
+                respondError(ex, 403, "this API key lacks the erase scope (list it in gateway.erase.api.keys)");
+                return;
+            }
+            String userId = userIdOf(ex.getRequestURI());
+            if (!inFlight.tryAcquire()) {
+                respondRetry(
+                        ex,
+                        429,
+                        config.overloadedRetryAfter(),
+                        "too many requests in flight (" + config.maxInFlight() + "); retry later");
+                return;
+            }
+            acquired = true;
+            String idempotencyKey = ex.getRequestHeaders().getFirst(IDEMPOTENCY_KEY_HEADER);
+            if (idempotencyKey != null && !IdempotencyKeys.validKey(idempotencyKey)) {
+                throw InvalidRequestException.badRequest(
+                        IDEMPOTENCY_KEY_HEADER + " must be 1-255 visible ASCII characters");
+            }
+            drain(ex.getRequestBody());
+            Supplier<ClientEvent> build = () -> client.erasureEvent(userId, "requested through the gateway", null);
+            CompletableFuture<String> write;
+            if (idempotencyKey == null || !idempotency.enabled()) {
+                write = client.send(build.get());
+            } else {
+                IdempotencyKeys.Outcome outcome = idempotency.resolve(
+                        USERS_PATH + ' ' + apiKeyOf(ex),
+                        idempotencyKey,
+                        userId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        build,
+                        client::send);
+                if (outcome instanceof IdempotencyKeys.Replayed replayed) {
+                    ex.getResponseHeaders().set(REPLAYED_HEADER, "true");
+                    respondJson(ex, 202, erasureAnswer(userId, replayed.id()));
+                    return;
+                } else if (outcome instanceof IdempotencyKeys.InProgress) {
+                    respondRetry(ex, 409, config.overloadedRetryAfter(), "this erasure is still being written");
+                    return;
+                } else if (outcome instanceof IdempotencyKeys.Conflict) {
+                    throw InvalidRequestException.unprocessable("idempotency key " + idempotencyKey
+                            + " was used before for another user; use a new key for a new request");
+                } else if (outcome instanceof IdempotencyKeys.Started started) {
+                    write = started.write();
+                } else {
+                    write = ((IdempotencyKeys.Resent) outcome).write();
+                }
+            }
+            handedOff = true;
+            write.orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .whenCompleteAsync(
+                            (id, error) -> {
+                                try {
+                                    if (error == null) {
+                                        log.info("Erasure request {} recorded", id);
+                                        respondJson(ex, 202, erasureAnswer(userId, id));
+                                    } else {
+                                        respondErasureFailure(ex, error, idempotencyKey);
+                                    }
+                                } finally {
+                                    inFlight.release();
+                                }
+                            },
+                            executor);
+        } catch (InvalidRequestException e) {
+            respondError(ex, e.status(), e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("Unexpected error handling an erasure", e);
+            respondError(ex, 500, "internal error: " + e.getClass().getSimpleName());
+        } finally {
+            if (acquired && !handedOff) {
+                inFlight.release();
+            }
+        }
+    }
+
+    /** The user id of {@code /v1/users/{userId}}, percent-decoded; 404 for any other shape. */
+    static String userIdOf(URI uri) {
+        String raw = uri.getRawPath();
+        String encoded = raw.startsWith(USERS_PATH) ? raw.substring(USERS_PATH.length()) : "";
+        if (encoded.isEmpty() || encoded.contains("/")) {
+            throw new InvalidRequestException(404, "no such endpoint: use DELETE " + USERS_PATH + "{userId}");
+        }
+        String userId;
+        try {
+            userId = java.net.URLDecoder.decode(encoded.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw InvalidRequestException.badRequest("the user id in the path is not valid percent-encoding");
+        }
+        if (userId.isBlank() || userId.length() > 255 || userId.chars().anyMatch(Character::isISOControl)) {
+            throw InvalidRequestException.badRequest("the user id must be 1-255 characters, no control characters");
+        }
+        return userId;
+    }
+
+    private static Map<String, String> erasureAnswer(String userId, String requestId) {
+        return Map.of("requestId", requestId, "userId", userId, "status", "accepted");
+    }
+
+    private void respondErasureFailure(HttpExchange ex, Throwable error, String key) {
+        PublishException failure = PublishException.of("erasure", error);
+        log.warn("Erasure write failed ({}): {}", failure.reason(), failure.getMessage());
+        if (failure.reason() == PublishException.Reason.OVERLOADED) {
+            respondRetry(ex, 429, config.overloadedRetryAfter(), "Kafka producer buffer full; retry later");
+        } else if (failure.reason().retriable()) {
+            failure.event()
+                    .map(ClientEvent::id)
+                    .ifPresent(id -> ex.getResponseHeaders().set(EVENT_ID_HEADER, id));
+            respondRetry(
+                    ex,
+                    503,
+                    config.unavailableRetryAfter(),
+                    "Kafka did not acknowledge the erasure in time (" + failure.reason() + "); it may still have been "
+                            + "recorded. Retrying is safe: erasing a user twice has the effect of erasing once"
+                            + (key == null ? "" : " (and the same idempotency key returns the same request id)"));
+        } else {
+            respondError(ex, 500, "the erasure could not be written: " + failure.reason());
         }
     }
 
@@ -478,6 +629,7 @@ public final class IngestionGateway implements AutoCloseable {
         return switch (status) {
             case 400 -> "bad_request";
             case 401 -> "unauthorized";
+            case 403 -> "forbidden";
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
             case 413 -> "payload_too_large";

@@ -9,6 +9,7 @@ import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
+import io.streamrlhf.avro.UserErased;
 import io.streamrlhf.producers.MockKafka;
 import io.streamrlhf.producers.MockKafka.KeyValue;
 import io.streamrlhf.producers.TickingClock;
@@ -49,6 +50,78 @@ class ChatFeedbackClientTest {
         assertThat(event.getTask()).isEqualTo("arithmetic");
         assertThat(event.getSource()).isEqualTo(ResponseSource.PRODUCTION);
         assertThat(event.getEventTime()).isEqualTo(MockKafka.CLOCK.instant());
+    }
+
+    @Test
+    void eraseUserWritesAnErasureRequestKeyedByTheUserToTheErasuresTopic() {
+        // when
+        String requestId = client.eraseUser("u-9", "art. 17 request").join();
+
+        // then
+        List<KeyValue<UserErased>> sent = kafka.sent(kafka.topics.erasures());
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0).key()).isEqualTo("u-9");
+        assertThat(sent.get(0).value().getUserId()).isEqualTo("u-9");
+        assertThat(sent.get(0).value().getRequestId()).isEqualTo(requestId).isNotBlank();
+        assertThat(sent.get(0).value().getReason()).isEqualTo("art. 17 request");
+        assertThat(sent.get(0).value().getRequestedAt()).isEqualTo(MockKafka.CLOCK.instant());
+        assertThat(kafka.topics.erasures().name()).isEqualTo("rlhf.erasures");
+    }
+
+    /** HMAC-SHA256("0123456789abcdef-secret", "user-42"), computed with openssl, not with the code under test. */
+    private static final String USER_42_PSEUDONYM =
+            "h1-d9e94d25ee9974345e20283d5a75176dddac64fe1dda4bc30c2f89ae065cccfe";
+
+    @Test
+    void withASecretEveryEventAndTheErasureCarryTheSameKeyedHashInsteadOfTheRawUserId() {
+        // given
+        ChatFeedbackClient hashing = new ChatFeedbackClient(
+                kafka.publisher,
+                kafka.topics,
+                MockKafka.CLOCK,
+                io.streamrlhf.producers.config.UserPseudonyms.withSecret("0123456789abcdef-secret"));
+
+        // when
+        hashing.recordResponse(ChatResponse.of("p", "Hi", "Hello")
+                        .withResponseId("r-1")
+                        .withUser("user-42", "c"))
+                .join();
+        hashing.thumbsUp("r-1", "user-42").join();
+        hashing.prefer("p", "r-1", "r-2", "user-42").join();
+        hashing.eraseUser("user-42", null).join();
+
+        // then
+        assertThat(kafka.sent(kafka.topics.responses()).get(0).value().getUserId())
+                .isEqualTo(USER_42_PSEUDONYM);
+        assertThat(kafka.sent(kafka.topics.feedback()).get(0).value().getUserId())
+                .isEqualTo(USER_42_PSEUDONYM);
+        assertThat(kafka.sent(kafka.topics.preferences()).get(0).value().getUserId())
+                .isEqualTo(USER_42_PSEUDONYM);
+        assertThat(kafka.sent(kafka.topics.erasures()).get(0).key()).isEqualTo(USER_42_PSEUDONYM);
+        assertThat(new String(kafka.producer.history().get(1).value(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .doesNotContain("user-42");
+    }
+
+    @Test
+    void aShortSecretIsRefusedAndTheSecretNeverShowsInTheConfig() {
+        assertThatThrownBy(() -> io.streamrlhf.producers.config.UserPseudonyms.withSecret("short"))
+                .hasMessageContaining("client.user.id.secret");
+        assertThat(io.streamrlhf.producers.config.ClientConfig.fromProperties(java.util.Map.of(
+                                "client.user.id.secret",
+                                "0123456789abcdef-secret",
+                                "bootstrap.servers",
+                                "k:9092",
+                                "schema.registry.url",
+                                "http://r:8081"))
+                        .toString())
+                .doesNotContain("0123456789abcdef-secret")
+                .contains("HMAC-SHA256");
+    }
+
+    @Test
+    void eraseUserRefusesABlankUserId() {
+        assertThatThrownBy(() -> client.eraseUser(" ", null)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(kafka.producer.history()).isEmpty();
     }
 
     @Test

@@ -49,6 +49,78 @@ class IngestionGatewayTest {
         calls = new HttpCalls(gateway.baseUri());
     }
 
+    private static final String ERASE_KEY = "test-erase-key-1";
+
+    private void startErasingGateway() {
+        kafka = new MockKafka(true);
+        GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), KafkaConnection.of("unused:9092"))
+                .withListener("127.0.0.1", 0)
+                .withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF)
+                .withEraseApiKeys(Set.of(ERASE_KEY));
+        gateway = new IngestionGateway(config, kafka.client()).start();
+        calls = new HttpCalls(gateway.baseUri());
+    }
+
+    private HttpResponse<String> delete(String path, String apiKey) {
+        HttpRequest.Builder request = calls.request(path).DELETE();
+        if (apiKey != null) {
+            request.header(ApiKeys.HEADER, apiKey);
+        }
+        return calls.send(request.build());
+    }
+
+    @Test
+    void deleteWithAnEraseScopedKeyPublishesAnErasureKeyedByTheUserAndAnswersItsRequestId() {
+        startErasingGateway();
+
+        HttpResponse<String> answer = delete("/v1/users/user%2F42%20x", ERASE_KEY);
+
+        assertThat(answer.statusCode()).isEqualTo(202);
+        var sent = kafka.sent(kafka.topics.erasures());
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0).key()).isEqualTo("user/42 x");
+        assertThat(sent.get(0).value().getUserId()).isEqualTo("user/42 x");
+        assertThat(answer.body())
+                .contains("\"requestId\":\"" + sent.get(0).value().getRequestId() + "\"");
+    }
+
+    @Test
+    void deleteWithAnOrdinaryKeyIsForbiddenAndWritesNothing() {
+        startErasingGateway();
+
+        HttpResponse<String> answer = delete("/v1/users/u-1", HttpCalls.KEY);
+
+        assertThat(answer.statusCode()).isEqualTo(403);
+        assertThat(answer.body()).contains("erase scope");
+        assertThat(kafka.producer.history()).isEmpty();
+    }
+
+    @Test
+    void deleteWithoutAKeyIsUnauthorizedAndWithoutAnyEraseKeyConfiguredIsForbidden() {
+        startGateway(true, GatewayConfig.ResponseIdCheck.OFF);
+
+        assertThat(delete("/v1/users/u-1", null).statusCode()).isEqualTo(401);
+        assertThat(delete("/v1/users/u-1", HttpCalls.KEY).statusCode()).isEqualTo(403);
+        assertThat(kafka.producer.history()).isEmpty();
+    }
+
+    @Test
+    void usersEndpointRefusesOtherMethodsAndShapes() {
+        startErasingGateway();
+
+        HttpResponse<String> post = calls.send(calls.request("/v1/users/u-1")
+                .header(ApiKeys.HEADER, ERASE_KEY)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+        HttpResponse<String> nested = delete("/v1/users/u-1/votes", ERASE_KEY);
+        HttpResponse<String> empty = delete("/v1/users/", ERASE_KEY);
+
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(nested.statusCode()).isEqualTo(404);
+        assertThat(empty.statusCode()).isEqualTo(404);
+        assertThat(kafka.producer.history()).isEmpty();
+    }
+
     private HttpResponse<String> postWithKey(String path, String key, String json) {
         return calls.send(calls.request(path)
                 .header(ApiKeys.HEADER, HttpCalls.KEY)

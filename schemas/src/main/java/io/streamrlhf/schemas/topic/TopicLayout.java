@@ -9,7 +9,9 @@ import java.util.Map;
  *
  * <p>Retention follows what reads each topic: responses and feedback are kept for at least the late-label
  * window (7 days), examples and dead letters for 30 days, policy versions and trainer metrics forever (they
- * are the lineage and the audit trail), and the registry's log is compacted, as Confluent's {@code _schemas}.
+ * are the lineage and the audit trail), and the registry's log and the erasure requests are compacted (the
+ * registry's as Confluent's {@code _schemas}; an erased user id must stay erased for as long as any event could
+ * name it).
  *
  * @param partitions partitions of the event and example topics
  * @param replicationFactor replicas of every topic (1 on the embedded broker, 3 in production)
@@ -96,7 +98,11 @@ public record TopicLayout(
                 new TopicSpec(names.policyVersions(), 1, replicationFactor, forever),
                 new TopicSpec(names.trainerMetrics(), 1, replicationFactor, forever),
                 new TopicSpec(
-                        names.schemas(), 1, replicationFactor, withMinInsync(Map.of("cleanup.policy", "compact"))));
+                        names.schemas(), 1, replicationFactor, withMinInsync(Map.of("cleanup.policy", "compact"))),
+                // Keyed by user id and read whole by every streams instance (a global table): one partition
+                // keeps one request per user after compaction, and its count never has to match the inputs.
+                new TopicSpec(
+                        names.erasures(), 1, replicationFactor, withMinInsync(Map.of("cleanup.policy", "compact"))));
     }
 
     /**

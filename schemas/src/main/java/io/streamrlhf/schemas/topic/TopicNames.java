@@ -19,6 +19,7 @@ import java.util.function.UnaryOperator;
  * @param trainerMetrics {@code TrainerMetrics} by model id
  * @param deadLetters {@code DeadLetter} by original key
  * @param schemas the schema registry's own log (compacted)
+ * @param erasures {@code UserErased} by user id (compacted: the erased ids are kept for good)
  */
 public record TopicNames(
         String responses,
@@ -31,7 +32,8 @@ public record TopicNames(
         String policyVersions,
         String trainerMetrics,
         String deadLetters,
-        String schemas) {
+        String schemas,
+        String erasures) {
 
     public TopicNames {
         for (String name : List.of(
@@ -45,7 +47,8 @@ public record TopicNames(
                 policyVersions,
                 trainerMetrics,
                 deadLetters,
-                schemas)) {
+                schemas,
+                erasures)) {
             Objects.requireNonNull(name, "topic name");
             if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
                 throw new IllegalArgumentException(
@@ -67,7 +70,8 @@ public record TopicNames(
                 "rlhf.policy.versions",
                 "rlhf.trainer.metrics",
                 "rlhf.dead-letters",
-                "_rlhf.schemas");
+                "_rlhf.schemas",
+                "rlhf.erasures");
     }
 
     /** Every name with {@code prefix} prepended: unique topics per test or per tenant. */
@@ -91,7 +95,8 @@ public record TopicNames(
                 TopicSettings.POLICY_VERSIONS.get(props),
                 TopicSettings.TRAINER_METRICS.get(props),
                 TopicSettings.DEAD_LETTERS.get(props),
-                TopicSettings.SCHEMAS.get(props));
+                TopicSettings.SCHEMAS.get(props),
+                TopicSettings.ERASURES.get(props));
     }
 
     private TopicNames map(UnaryOperator<String> f) {
@@ -106,6 +111,7 @@ public record TopicNames(
                 f.apply(policyVersions),
                 f.apply(trainerMetrics),
                 f.apply(deadLetters),
-                f.apply(schemas));
+                f.apply(schemas),
+                f.apply(erasures));
     }
 }

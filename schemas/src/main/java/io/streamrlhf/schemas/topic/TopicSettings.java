@@ -33,6 +33,10 @@ public final class TopicSettings {
             "records that could not be read or were invalid, with the reason");
     public static final Setting<String> SCHEMAS =
             name("topic.schemas", NAMES.schemas(), "the embedded schema registry's own log (compacted)");
+    public static final Setting<String> ERASURES = name(
+            "topic.erasures",
+            NAMES.erasures(),
+            "UserErased requests by user id (compacted: an erased id stays erased)");
     public static final Setting<String> MONITOR_EVENTS = name(
             "topic.monitor.events",
             "rlhf.monitor.events",
@@ -77,6 +81,7 @@ public final class TopicSettings {
             TRAINER_METRICS,
             DEAD_LETTERS,
             SCHEMAS,
+            ERASURES,
             MONITOR_EVENTS,
             PARTITIONS,
             REPLICATION_FACTOR,

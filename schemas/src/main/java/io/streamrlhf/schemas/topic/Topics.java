@@ -10,6 +10,7 @@ import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.Prompt;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.TrainerMetrics;
+import io.streamrlhf.avro.UserErased;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.serde.AvroSerde;
 import java.util.List;
@@ -34,6 +35,7 @@ public final class Topics {
     private final Topic<String, PolicyVersion> policyVersions;
     private final Topic<String, TrainerMetrics> trainerMetrics;
     private final Topic<byte[], DeadLetter> deadLetters;
+    private final Topic<String, UserErased> erasures;
 
     public Topics(TopicNames names, SchemaRegistryClient registry) {
         this.names = Objects.requireNonNull(names, "names");
@@ -49,6 +51,7 @@ public final class Topics {
         this.trainerMetrics = topic(names.trainerMetrics(), TrainerMetrics.class, registry);
         this.deadLetters =
                 new Topic<>(names.deadLetters(), Serdes.ByteArray(), AvroSerde.forValues(DeadLetter.class, registry));
+        this.erasures = topic(names.erasures(), UserErased.class, registry);
     }
 
     private static <V extends SpecificRecord> Topic<String, V> topic(
@@ -100,6 +103,10 @@ public final class Topics {
         return deadLetters;
     }
 
+    public Topic<String, UserErased> erasures() {
+        return erasures;
+    }
+
     /** Every data topic (the registry's own log excluded). */
     public List<Topic<?, ?>> all() {
         return List.of(
@@ -112,6 +119,7 @@ public final class Topics {
                 dpoPairs,
                 policyVersions,
                 trainerMetrics,
-                deadLetters);
+                deadLetters,
+                erasures);
     }
 }

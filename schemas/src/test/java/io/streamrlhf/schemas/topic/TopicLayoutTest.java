@@ -19,7 +19,7 @@ class TopicLayoutTest {
     @Test
     void threeReplicasRequireTwoInSyncOnEveryTopic() {
         var specs = TopicLayout.specsFromProperties(Map.of("topics.replication.factor", "3"));
-        assertThat(specs).hasSize(12);
+        assertThat(specs).hasSize(13);
         assertThat(specs).allSatisfy(s -> assertThat(s.configs()).containsEntry("min.insync.replicas", "2"));
     }
 
@@ -55,7 +55,7 @@ class TopicLayoutTest {
     void specsFromPropertiesIncludeTheMonitorEventsTopicUnderItsConfiguredName() {
         var specs = TopicLayout.specsFromProperties(
                 Map.of("topic.monitor.events", "t.monitor", "topic.dead.letters", "t.dead"));
-        assertThat(specs).hasSize(12);
+        assertThat(specs).hasSize(13);
         assertThat(specs).extracting(TopicSpec::name).contains("t.monitor", "t.dead", "rlhf.responses");
     }
 
@@ -76,12 +76,19 @@ class TopicLayoutTest {
     void specsCoverEveryTopicNameAndCompactTheRegistryLog() {
         TopicNames names = TopicNames.defaults();
         var specs = TopicLayout.defaults().specs(names);
-        assertThat(specs).hasSize(11);
+        assertThat(specs).hasSize(12);
         assertThat(specs)
                 .filteredOn(s -> s.name().equals(names.schemas()))
                 .singleElement()
                 .extracting(s -> s.configs().get("cleanup.policy"))
                 .isEqualTo("compact");
+        assertThat(specs)
+                .filteredOn(s -> s.name().equals("rlhf.erasures"))
+                .singleElement()
+                .satisfies(s -> {
+                    assertThat(s.configs()).containsEntry("cleanup.policy", "compact");
+                    assertThat(s.partitions()).isEqualTo(1);
+                });
     }
 
     @Test

@@ -162,6 +162,21 @@ public final class StreamsKeys {
             "validation.max.completion.chars",
             ValidationConfig.defaults().maxCompletionChars(),
             "a response whose completion is longer than this is dead-lettered");
+    public static final Setting<String> REDACTION_EMAIL = Setting.string(
+            "redaction.email",
+            io.streamrlhf.streams.redaction.Redactor.DEFAULT_EMAIL,
+            "regular expression of e-mail addresses replaced by [REDACTED_EMAIL] in prompts and completions before "
+                    + "they become examples; empty turns it off");
+    public static final Setting<String> REDACTION_PHONE = Setting.string(
+            "redaction.phone",
+            io.streamrlhf.streams.redaction.Redactor.DEFAULT_PHONE,
+            "regular expression of phone numbers replaced by [REDACTED_PHONE] (the default needs two separators, so "
+                    + "plain numbers stay); empty turns it off");
+    public static final Setting<String> REDACTION_CARD = Setting.string(
+            "redaction.card",
+            io.streamrlhf.streams.redaction.Redactor.DEFAULT_CARD,
+            "regular expression of card numbers replaced by [REDACTED_CARD] (the default: four digit groups "
+                    + "separated by spaces or dashes); empty turns it off");
 
     public static final Setting<Duration> MONITOR_GRACE = Setting.duration(
             "monitor.grace",
@@ -243,6 +258,9 @@ public final class StreamsKeys {
             JUDGE_EXACT_ANSWER,
             JUDGE_REQUIRE_END_TOKEN,
             VALIDATION_MAX_COMPLETION_CHARS,
+            REDACTION_EMAIL,
+            REDACTION_PHONE,
+            REDACTION_CARD,
             MONITOR_GRACE,
             MONITOR_RETENTION,
             MONITOR_HTTP_PORT,

@@ -66,7 +66,12 @@ public enum DeadLetterReason {
      * An output record for a sink topic (examples, pairs, verdicts, monitor events, dead letters) could not be
      * written: larger than the producer accepts, or its serializer failed. The letter names the source record.
      */
-    OUTPUT_NOT_WRITTEN;
+    OUTPUT_NOT_WRITTEN,
+    /**
+     * An event from (or a response written for) a user who has been erased: refused, and filed without its key or
+     * value bytes so that the dead letters keep nothing of the user's content.
+     */
+    USER_ERASED;
 
     /**
      * The reason for a serde failure: {@link #UNKNOWN_ENUM} when the writer's schema has enum symbols ours lacks (or

@@ -11,6 +11,8 @@ import io.streamrlhf.streams.common.Emissions;
 import io.streamrlhf.streams.common.Sourced;
 import io.streamrlhf.streams.config.ValidationConfig;
 import io.streamrlhf.streams.monitor.MonitorTap;
+import io.streamrlhf.streams.redaction.RedactingProcessor;
+import io.streamrlhf.streams.redaction.Redactor;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -18,6 +20,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
@@ -30,6 +33,7 @@ public final class ValidatedInputs {
     private final StreamsBuilder builder;
     private final Topics topics;
     private final InputValidators validators;
+    private final ValidationConfig config;
     private final MonitorTap tap;
     private final Map<String, KStream<String, ?>> sourced = new HashMap<>();
     private int deadLetterSinks;
@@ -38,7 +42,10 @@ public final class ValidatedInputs {
         this.builder = Objects.requireNonNull(builder, "builder");
         this.topics = Objects.requireNonNull(topics, "topics");
         this.validators = new InputValidators(config);
+        this.config = config;
         this.tap = Objects.requireNonNull(tap, "tap");
+        // Every topology that reads the inputs also consults the erased users, so the table is added here, once.
+        io.streamrlhf.streams.erasure.ErasedUsers.addTo(builder, topics.erasures());
     }
 
     public Topics topics() {
@@ -49,9 +56,21 @@ public final class ValidatedInputs {
         return tap;
     }
 
-    /** Valid responses, keyed by response id. */
+    /** Valid responses, keyed by response id, their prompt and completion redacted ({@code redaction.*}). */
+    @SuppressWarnings("unchecked")
     public KStream<String, Sourced<ResponseGenerated>> responses() {
-        return source("responses", topics.responses(), validators.responses());
+        KStream<String, Sourced<ResponseGenerated>> redacted =
+                (KStream<String, Sourced<ResponseGenerated>>) sourced.get("responses-redacted");
+        if (redacted == null) {
+            KStream<String, Sourced<ResponseGenerated>> valid =
+                    source("responses", topics.responses(), validators.responses());
+            Redactor redactor = config.redactor();
+            redacted = redactor.enabled()
+                    ? valid.processValues(() -> new RedactingProcessor(redactor), Named.as("responses-redact"))
+                    : valid;
+            sourced.put("responses-redacted", redacted);
+        }
+        return redacted;
     }
 
     /** Valid feedback, keyed by response id. */

@@ -12,8 +12,15 @@ import io.streamrlhf.streams.common.Sourced;
 import io.streamrlhf.streams.config.DpoConfig;
 import io.streamrlhf.streams.deadletter.DeadLetterReason;
 import io.streamrlhf.streams.deadletter.DeadLetters;
+import io.streamrlhf.streams.erasure.ErasedUsers;
+import io.streamrlhf.streams.kto.KtoJoinProcessor;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -28,6 +35,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Whichever arrives last completes the pair. A preference whose responses do not both arrive within
  * {@code dpo.preference.buffer} of stream time is dead-lettered as {@code RESPONSE_NOT_FOUND}; a preference id seen
  * again within {@code dpo.response.retention} is dropped. Pair id: derived from the preference id.
+ *
+ * <p>Erasure ({@link ErasedUsers}): a preference from an erased user is dead-lettered as {@code USER_ERASED} without
+ * its bytes; a response written for an erased user is not kept, and no pair is made with one. When the set of erased
+ * users changes, a scan (wall clock, as in the KTO join) drops the erased users' preferences and responses from the
+ * state, and cancels a pair already emitted from them with a weight-0 copy under the same pair id. Each pair names
+ * its users ({@code userIds}).
  */
 public final class ExplicitPairProcessor implements Processor<String, DpoInput, String, Emission<DpoPair>> {
 
@@ -43,6 +56,8 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
     private KeyValueStore<String, ResponseSnapshot> responses;
     private KeyValueStore<String, PendingPreference> preferences;
     private ScheduleIndex schedule;
+    private ErasedUsers erased;
+    private long erasedAtLastScan = -1;
 
     public ExplicitPairProcessor(DpoConfig config) {
         this.config = config;
@@ -54,7 +69,47 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
         this.responses = context.getStateStore(RESPONSES_STORE);
         this.preferences = context.getStateStore(PREFERENCES_STORE);
         this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
+        this.erased = ErasedUsers.of(context);
+        this.erasedAtLastScan = -1;
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
+        context.schedule(
+                KtoJoinProcessor.ERASURE_SCAN_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> scanForErasures());
+    }
+
+    /** Drops erased users' preferences and the responses written for them, if the erased set changed. */
+    private void scanForErasures() {
+        long count = erased.count();
+        if (count == erasedAtLastScan) {
+            return;
+        }
+        erasedAtLastScan = count;
+        if (count == 0) {
+            return;
+        }
+        List<KeyValue<String, PendingPreference>> drop = new ArrayList<>();
+        try (KeyValueIterator<String, PendingPreference> it = preferences.all()) {
+            it.forEachRemaining(kv -> {
+                if (erased.contains(kv.value.getUserId()) || authorErased(kv.value)) {
+                    drop.add(kv);
+                }
+            });
+        }
+        long now = context.currentStreamTimeMs();
+        for (KeyValue<String, PendingPreference> kv : drop) {
+            if (kv.value.getEmitted()) {
+                cancel(kv.value, now);
+            }
+            preferences.delete(kv.key);
+        }
+        List<String> dropResponses = new ArrayList<>();
+        try (KeyValueIterator<String, ResponseSnapshot> it = responses.all()) {
+            it.forEachRemaining(kv -> {
+                if (erased.contains(kv.value.getUserId())) {
+                    dropResponses.add(kv.key);
+                }
+            });
+        }
+        dropResponses.forEach(responses::delete);
     }
 
     @Override
@@ -69,6 +124,10 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
     }
 
     private void onResponse(ResponseSnapshot r, long now) {
+        if (erased.contains(r.getUserId())) {
+            // The KTO join dead-letters the response record itself (USER_ERASED); here it is only not kept.
+            return;
+        }
         String key = ScheduleIndex.tag(r.getPromptId(), r.getResponseId());
         if (responses.get(key) != null) {
             return;
@@ -89,6 +148,10 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
 
     private void onPreference(Sourced<PairwisePreference> sourced, long now) {
         PairwisePreference p = sourced.value();
+        if (erased.contains(p.getUserId())) {
+            refuseErased(sourced, p, now);
+            return;
+        }
         String key = ScheduleIndex.tag(p.getPromptId(), p.getPreferenceId());
         if (preferences.get(key) != null) {
             return;
@@ -104,6 +167,7 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
                 .setOffset(sourced.sourceOffset())
                 .setRawKey(sourced.rawKey() == null ? null : ByteBuffer.wrap(sourced.rawKey()))
                 .setRawValue(ByteBuffer.wrap(sourced.rawValue()))
+                .setUserId(p.getUserId())
                 .build();
         schedule.add(now + config.preferenceBuffer().toMillis(), ScheduleIndex.tag("Q", key));
         schedule.add(now + config.responseRetention().toMillis(), ScheduleIndex.tag("D", key));
@@ -118,6 +182,9 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
         if (chosen == null || rejected == null) {
             return false;
         }
+        if (erased.contains(chosen.getUserId()) || erased.contains(rejected.getUserId())) {
+            return false;
+        }
         DpoPair pair = DpoPairs.of(
                 Ids.dpoPair("HUMAN", p.getPreferenceId()),
                 p.getPromptId(),
@@ -128,6 +195,7 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
                 List.of(),
                 List.of(),
                 p.getEventTime());
+        pair.setUserIds(userIds(p.getUserId(), chosen.getUserId(), rejected.getUserId()));
         context.forward(new Record<>(pair.getPairId(), Emission.data(pair), now));
         p.setEmitted(true);
         p.setRawKey(null);
@@ -169,6 +237,68 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
                 }
             }
         }
+    }
+
+    /** Whether one of the responses {@code p} names was written for an erased user. */
+    private boolean authorErased(PendingPreference p) {
+        for (String responseId : List.of(p.getChosenResponseId(), p.getRejectedResponseId())) {
+            ResponseSnapshot r = responses.get(ScheduleIndex.tag(p.getPromptId(), responseId));
+            if (r != null && erased.contains(r.getUserId())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Emits the weight-0 copy of {@code p}'s pair, under the same pair id, which a trainer that has not yet trained
+     * the pair reads as its cancellation. The copy carries no text: it only has to name the pair.
+     */
+    private void cancel(PendingPreference p, long now) {
+        DpoPair pair = DpoPairs.of(
+                Ids.dpoPair("HUMAN", p.getPreferenceId()),
+                p.getPromptId(),
+                "",
+                new DpoPairs.Side(p.getChosenResponseId(), "", 0),
+                new DpoPairs.Side(p.getRejectedResponseId(), "", 0),
+                PairSource.HUMAN,
+                List.of(),
+                List.of(),
+                p.getEventTime());
+        pair.setWeight(0.0);
+        context.forward(new Record<>(pair.getPairId(), Emission.data(pair), now));
+    }
+
+    /** The distinct known user ids among {@code ids}, in order. */
+    static List<String> userIds(String... ids) {
+        Set<String> known = new LinkedHashSet<>();
+        for (String id : ids) {
+            if (id != null) {
+                known.add(id);
+            }
+        }
+        return List.copyOf(known);
+    }
+
+    /** Dead-letters an erased user's preference with its coordinates only: no bytes, no user id. */
+    private void refuseErased(Sourced<PairwisePreference> sourced, PairwisePreference p, long now) {
+        String key = sourced.rawKey() == null ? null : new String(sourced.rawKey(), StandardCharsets.UTF_8);
+        Emission.forwardDead(
+                context,
+                Objects.requireNonNullElse(key, p.getPromptId()),
+                null,
+                DeadLetters.of(
+                        DeadLetterReason.USER_ERASED,
+                        DeadLetters.VALIDATION,
+                        "preference " + p.getPreferenceId() + " comes from an erased user",
+                        sourced.topic(),
+                        sourced.partition(),
+                        sourced.offset(),
+                        null,
+                        null,
+                        context.currentSystemTimeMs()),
+                -1L,
+                now);
     }
 
     static DpoPairs.Side side(ResponseSnapshot r) {

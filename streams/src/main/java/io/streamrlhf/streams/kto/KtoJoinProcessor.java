@@ -21,8 +21,10 @@ import io.streamrlhf.streams.common.Sourced;
 import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.deadletter.DeadLetterReason;
 import io.streamrlhf.streams.deadletter.DeadLetters;
+import io.streamrlhf.streams.erasure.ErasedUsers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -51,6 +53,12 @@ import org.slf4j.LoggerFactory;
  * anything is written or emitted; the record that would break a bound is dead-lettered ({@code RESPONSE_VOTES_LIMIT},
  * {@code RESPONSE_STATE_LIMIT}) and the stored state stays as it was, so the store and its changelog always agree and
  * no changelog record grows past what Kafka accepts.
+ *
+ * <p>Erasure ({@link ErasedUsers}): feedback from an erased user, and a response written for one, is refused and
+ * dead-lettered as {@code USER_ERASED} without its bytes. Whenever the set of erased users has changed, a scan of
+ * the whole state (at most every {@link #ERASURE_SCAN_INTERVAL} of wall-clock time, and on every init) drops the
+ * erased users' votes and early feedback and the responses written for them; a vote whose example was already
+ * emitted is cancelled with a weight-0 correction first, so a trainer that has not yet trained it never will.
  */
 public final class KtoJoinProcessor implements Processor<String, Sourced<?>, String, Emission<KtoDecision>> {
 
@@ -63,11 +71,19 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private static final int MAX_SEEN_FEEDBACK_IDS = 256;
     private static final int MAX_EXPIRY_BATCH = 4096;
     private static final long CACHE_SLOT_BYTES = 128;
+    /**
+     * How often (wall clock) a task checks whether users were erased since its last scan. Wall clock, not stream
+     * time, so that an erasure takes effect on a partition that receives nothing; a scan runs only after a change.
+     */
+    public static final Duration ERASURE_SCAN_INTERVAL = Duration.ofSeconds(10);
 
     private final KtoConfig config;
     private ProcessorContext<String, Emission<KtoDecision>> context;
     private ObjectCache<String, KtoResponseState> states;
     private ScheduleIndex schedule;
+    private ErasedUsers erased;
+    /** How many users were erased at the last scan of the state; -1 before the first. */
+    private long erasedAtLastScan = -1;
     /** Expiries not yet written to the schedule: response ids, in stream-time order ({@link #expireLater}). */
     private final List<String> expiring = new ArrayList<>();
     /** What the record being processed emits, sent only once its new state is within bounds. */
@@ -91,8 +107,98 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         this.states = new ObjectCache<>(
                 context.getStateStore(STATE_STORE), KtoJoinProcessor::cacheWeight, config.cachedStateBytes());
         this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
+        this.erased = ErasedUsers.of(context);
+        this.erasedAtLastScan = -1;
         rebuildSchedule();
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
+        context.schedule(ERASURE_SCAN_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> scanForErasures());
+    }
+
+    /**
+     * Drops the erased users' data from every response state, if the set of erased users changed since the last
+     * scan. Reads the whole store: erasures are rare, and between them a scan costs one count.
+     */
+    private void scanForErasures() {
+        long count = erased.count();
+        if (count == erasedAtLastScan) {
+            return;
+        }
+        erasedAtLastScan = count;
+        if (count == 0) {
+            return;
+        }
+        long now = context.currentStreamTimeMs();
+        List<String> ids = new ArrayList<>();
+        try (KeyValueIterator<String, KtoResponseState> it = states.all()) {
+            while (it.hasNext()) {
+                ids.add(it.next().key);
+            }
+        }
+        int changed = 0;
+        for (String id : ids) {
+            KtoResponseState state = states.get(id);
+            if (state != null && purgeErased(state, now)) {
+                changed++;
+            }
+        }
+        if (changed > 0) {
+            log.info("Dropped erased users' data from {} of {} response states", changed, ids.size());
+        }
+    }
+
+    /**
+     * Drops what {@code state} holds of erased users: the whole state when its response was written for one, else
+     * their votes and early feedback. Emitted examples are cancelled first (weight 0, {@code correction=true}).
+     * Only shrinks the state, so no bound is checked.
+     *
+     * @return whether the state changed
+     */
+    private boolean purgeErased(KtoResponseState state, long now) {
+        ResponseSnapshot response = state.getResponse();
+        boolean authorErased = response != null && erased.contains(response.getUserId());
+        List<Vote> keep = new ArrayList<>();
+        boolean changed = false;
+        for (Vote vote : state.getVotes()) {
+            if (authorErased || erased.contains(vote.getUserId())) {
+                cancel(state, vote, now);
+                changed = true;
+            } else {
+                keep.add(vote);
+            }
+        }
+        List<PendingFeedback> early = new ArrayList<>();
+        for (PendingFeedback p : state.getEarly()) {
+            if (erased.contains(p.getUserId())) {
+                changed = true;
+            } else {
+                early.add(p);
+            }
+        }
+        flushStaged();
+        if (authorErased) {
+            states.delete(state.getResponseId());
+            return true;
+        }
+        if (changed) {
+            KtoResponseState next = new KtoResponseState(
+                    state.getResponseId(), response, keep, state.getSeenFeedbackIds(), early, state.getExpiresAt());
+            if (response == null && early.isEmpty() && keep.isEmpty()) {
+                states.delete(state.getResponseId());
+            } else {
+                states.put(state.getResponseId(), next);
+            }
+        }
+        return changed;
+    }
+
+    /** Stages the weight-0 correction of {@code vote}'s emitted example, if one stands. */
+    private void cancel(KtoResponseState state, Vote vote, long now) {
+        if (state.getResponse() == null || !vote.getEmittedActive()) {
+            return;
+        }
+        Vote retracted = copy(vote);
+        retracted.setKind(FeedbackKind.RETRACT.name());
+        decide(state, retracted, now);
     }
 
     /**
@@ -144,6 +250,10 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
 
     private void onResponse(Sourced<ResponseGenerated> sourced, long now) {
         ResponseGenerated r = sourced.value();
+        if (erased.contains(r.getUserId())) {
+            refuseErased(sourced, "response " + r.getResponseId() + " was written for an erased user", now);
+            return;
+        }
         KtoResponseState old = stateOf(r.getResponseId(), now);
         if (old.getResponse() != null) {
             return;
@@ -160,6 +270,9 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         early.sort(
                 Comparator.comparingLong(PendingFeedback::getEventTime).thenComparing(PendingFeedback::getFeedbackId));
         for (PendingFeedback p : early) {
+            if (erased.contains(p.getUserId())) {
+                continue;
+            }
             applyVote(
                     next,
                     p.getUserId(),
@@ -188,6 +301,10 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private void onFeedback(Sourced<Feedback> sourced, long now) {
         Feedback f = sourced.value();
         String responseId = f.getResponseId();
+        if (erased.contains(f.getUserId())) {
+            refuseErased(sourced, "feedback " + f.getFeedbackId() + " comes from an erased user", now);
+            return;
+        }
         KtoResponseState state = stateOf(responseId, now);
         if (state.getSeenFeedbackIds().contains(f.getFeedbackId())) {
             log.debug("Dropping duplicate feedback {} on {}", f.getFeedbackId(), responseId);
@@ -256,7 +373,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private String votesLimit(Feedback f) {
         return "response " + f.getResponseId() + " already holds kto.max.votes.per.response="
                 + config.maxVotesPerResponse() + " votes or waiting feedback; feedback " + f.getFeedbackId()
-                + " of user " + f.getUserId() + " is not counted";
+                + " is not counted";
     }
 
     /**
@@ -424,6 +541,28 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                 now);
     }
 
+    /** Dead-letters an erased user's record with its coordinates only: no key or value bytes, no user id. */
+    private void refuseErased(Sourced<?> sourced, String detail, long now) {
+        // Keyed by the record's key (a response id, not personal) for routing; the letter itself keeps no bytes.
+        String key = sourced.rawKey() == null ? null : new String(sourced.rawKey(), StandardCharsets.UTF_8);
+        Emission.forwardDead(
+                context,
+                key,
+                null,
+                DeadLetters.of(
+                        DeadLetterReason.USER_ERASED,
+                        DeadLetters.VALIDATION,
+                        detail,
+                        sourced.topic(),
+                        sourced.partition(),
+                        sourced.offset(),
+                        null,
+                        null,
+                        context.currentSystemTimeMs()),
+                -1L,
+                now);
+    }
+
     /**
      * Queues {@code responseId}'s expiry. Expiries mostly come in time order (a record's time plus a fixed
      * retention), so they are written to the schedule in batches whose expiry times span at most one punctuation
@@ -494,6 +633,11 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         // Settling only shrinks a state (the settle time is cleared), so no bound is checked here.
         for (Vote vote : state.getVotes()) {
             if (vote.getUserId().equals(userId) && vote.getSettleAt() == dueAt) {
+                if (erased.contains(userId)
+                        || erased.contains(state.getResponse().getUserId())) {
+                    // The next erasure scan drops the vote (and cancels what it emitted before).
+                    return;
+                }
                 decide(state, vote, now);
                 flushStaged();
                 states.put(state.getResponseId(), state);
@@ -564,6 +708,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                 .setTask(r.getTask())
                 .setEventTime(r.getEventTime().toEpochMilli())
                 .setOffset(sourced.sourceOffset())
+                .setUserId(r.getUserId())
                 .build();
     }
 }

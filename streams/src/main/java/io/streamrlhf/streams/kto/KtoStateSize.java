@@ -43,7 +43,9 @@ final class KtoStateSize {
                     + LONG
                     + UNION
                     + offset(r.getOffset())
-                    + BOOLEAN;
+                    + BOOLEAN
+                    + UNION
+                    + string(r.getUserId());
         }
         List<Vote> votes = state.getVotes();
         n += ARRAY;

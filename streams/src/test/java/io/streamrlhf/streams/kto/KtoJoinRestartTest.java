@@ -89,6 +89,7 @@ class KtoJoinRestartTest {
         schedule.put("stale entry of an aborted transaction", "S\u001fr9\u001fu9");
         context.addStateStore(state);
         context.addStateStore(schedule);
+        addErasedUsers(context);
         new KtoJoinProcessor(config).init(context);
         assertThat(schedule.approximateNumEntries()).isZero();
     }
@@ -98,9 +99,22 @@ class KtoJoinRestartTest {
         schedule.init(context.getStateStoreContext(), schedule);
         context.addStateStore(state);
         context.addStateStore(schedule);
+        addErasedUsers(context);
         KtoJoinProcessor processor = new KtoJoinProcessor(config);
         processor.init(context);
         return processor;
+    }
+
+    /** The global store of erased users, empty here, which the join consults for every record. */
+    private static void addErasedUsers(MockProcessorContext<String, Emission<KtoDecision>> context) {
+        KeyValueStore<String, byte[]> erased = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(io.streamrlhf.streams.erasure.ErasedUsers.STORE),
+                        Serdes.String(),
+                        Serdes.ByteArray())
+                .withLoggingDisabled()
+                .build();
+        erased.init(context.getStateStoreContext(), erased);
+        context.addStateStore(erased);
     }
 
     private static KeyValueStore<String, String> scheduleStore() {

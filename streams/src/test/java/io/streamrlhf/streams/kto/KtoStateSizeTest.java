@@ -21,7 +21,7 @@ class KtoStateSizeTest {
     void countsEveryFieldOfTheRecordsItReads() {
         // A new field must be added to KtoStateSize too, or its bound may fall below the true size.
         assertThat(KtoResponseState.getClassSchema().getFields()).hasSize(6);
-        assertThat(ResponseSnapshot.getClassSchema().getFields()).hasSize(10);
+        assertThat(ResponseSnapshot.getClassSchema().getFields()).hasSize(11);
         assertThat(Vote.getClassSchema().getFields()).hasSize(9);
         assertThat(PendingFeedback.getClassSchema().getFields()).hasSize(8);
         assertThat(SourceOffset.getClassSchema().getFields()).hasSize(3);

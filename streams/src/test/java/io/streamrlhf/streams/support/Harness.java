@@ -8,6 +8,7 @@ import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.Prompt;
 import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.avro.UserErased;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.TopicNames;
@@ -35,6 +36,7 @@ public final class Harness implements AutoCloseable {
     public final TestInputTopic<String, Feedback> feedback;
     public final TestInputTopic<String, PairwisePreference> preferences;
     public final TestInputTopic<String, Prompt> prompts;
+    public final TestInputTopic<String, UserErased> erasures;
     public final TestOutputTopic<String, KtoExample> examples;
     public final TestOutputTopic<String, DpoPair> pairs;
     public final TestOutputTopic<String, JudgeVerdict> verdicts;
@@ -66,6 +68,7 @@ public final class Harness implements AutoCloseable {
         feedback = input(topics.feedback());
         preferences = input(topics.preferences());
         prompts = input(topics.prompts());
+        erasures = input(topics.erasures());
         examples = output(topics.ktoExamples());
         pairs = output(topics.dpoPairs());
         verdicts = output(topics.judgeVerdicts());

@@ -1,0 +1,2 @@
+/** Redaction: personal data (e-mail addresses, phone and card numbers) cleaned out of prompts and completions. */
+package io.streamrlhf.streams.redaction;
