@@ -85,7 +85,9 @@ public final class KafkaAcls {
         // repartition and changelog topics, group and transactional ids all start with the application id.
         String appId = StreamsKeys.APPLICATION_ID.get(props);
         b.of(ComponentPrincipal.STREAMS)
-                .topics(List.of(t.responses(), t.feedback(), t.preferences(), t.prompts()), AclOperation.READ)
+                .topics(
+                        List.of(t.responses(), t.feedback(), t.preferences(), t.prompts(), t.erasures()),
+                        AclOperation.READ)
                 .topics(List.of(t.judgeVerdicts(), t.ktoExamples(), t.dpoPairs(), t.deadLetters()), AclOperation.WRITE)
                 .topics(List.of(monitorEvents), AclOperation.READ, AclOperation.WRITE)
                 .grant(ResourceType.TOPIC, PatternType.PREFIXED, appId, AclOperation.ALL)
@@ -134,7 +136,7 @@ public final class KafkaAcls {
         // Gateway: writes what clients send and tails responses (no group) to check response ids.
         b.of(ComponentPrincipal.GATEWAY)
                 .topics(List.of(t.responses()), AclOperation.READ, AclOperation.WRITE)
-                .topics(List.of(t.feedback(), t.preferences()), AclOperation.WRITE)
+                .topics(List.of(t.feedback(), t.preferences(), t.erasures()), AclOperation.WRITE)
                 .idempotentWrite();
 
         // Simulated users: read responses in their group, write feedback and preferences.
