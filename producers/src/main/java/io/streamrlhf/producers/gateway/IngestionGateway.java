@@ -241,20 +241,11 @@ public final class IngestionGateway implements AutoCloseable {
                 respondError(ex, 413, "body of " + declared + " bytes exceeds the limit of " + config.maxBodyBytes());
                 return;
             }
-            if (!inFlight.tryAcquire()) {
-                respondRetry(
-                        ex,
-                        429,
-                        config.overloadedRetryAfter(),
-                        "too many requests in flight (" + config.maxInFlight() + "); retry later");
+            if (!acquireOrRefuse(ex)) {
                 return;
             }
             acquired = true;
-            String idempotencyKey = ex.getRequestHeaders().getFirst(IDEMPOTENCY_KEY_HEADER);
-            if (idempotencyKey != null && !IdempotencyKeys.validKey(idempotencyKey)) {
-                throw InvalidRequestException.badRequest(
-                        IDEMPOTENCY_KEY_HEADER + " must be 1-255 visible ASCII characters");
-            }
+            String idempotencyKey = idempotencyKeyOf(ex);
             byte[] body = readBody(ex.getRequestBody(), config.maxBodyBytes());
             Prepared prepared = switch (endpoint) {
                 case RESPONSES -> prepareResponse(body, idempotencyKey);
@@ -347,20 +338,11 @@ public final class IngestionGateway implements AutoCloseable {
                 return;
             }
             String userId = userIdOf(ex.getRequestURI());
-            if (!inFlight.tryAcquire()) {
-                respondRetry(
-                        ex,
-                        429,
-                        config.overloadedRetryAfter(),
-                        "too many requests in flight (" + config.maxInFlight() + "); retry later");
+            if (!acquireOrRefuse(ex)) {
                 return;
             }
             acquired = true;
-            String idempotencyKey = ex.getRequestHeaders().getFirst(IDEMPOTENCY_KEY_HEADER);
-            if (idempotencyKey != null && !IdempotencyKeys.validKey(idempotencyKey)) {
-                throw InvalidRequestException.badRequest(
-                        IDEMPOTENCY_KEY_HEADER + " must be 1-255 visible ASCII characters");
-            }
+            String idempotencyKey = idempotencyKeyOf(ex);
             drain(ex.getRequestBody());
             Supplier<ClientEvent> build = () -> client.erasureEvent(userId, "requested through the gateway", null);
             CompletableFuture<String> write;
@@ -502,6 +484,29 @@ public final class IngestionGateway implements AutoCloseable {
                 () -> client.preferenceEvent(
                         r.promptId(), r.chosenResponseId(), r.rejectedResponseId(), r.userId(), id),
                 written -> {});
+    }
+
+    /** Takes an in-flight slot, or answers 429 and returns false when none is free. */
+    private boolean acquireOrRefuse(HttpExchange ex) {
+        if (inFlight.tryAcquire()) {
+            return true;
+        }
+        respondRetry(
+                ex,
+                429,
+                config.overloadedRetryAfter(),
+                "too many requests in flight (" + config.maxInFlight() + "); retry later");
+        return false;
+    }
+
+    /** The request's idempotency key, or null; a malformed one is a 400. */
+    private static String idempotencyKeyOf(HttpExchange ex) {
+        String key = ex.getRequestHeaders().getFirst(IDEMPOTENCY_KEY_HEADER);
+        if (key != null && !IdempotencyKeys.validKey(key)) {
+            throw InvalidRequestException.badRequest(
+                    IDEMPOTENCY_KEY_HEADER + " must be 1-255 visible ASCII characters");
+        }
+        return key;
     }
 
     private static String apiKeyOf(HttpExchange ex) {
