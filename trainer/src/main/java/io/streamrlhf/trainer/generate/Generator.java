@@ -80,44 +80,23 @@ public final class Generator {
                 }
             }
         }
-        List<List<Integer>> generated = new ArrayList<>(rows);
-        List<List<Float>> logprobs = new ArrayList<>(rows);
-        for (int r = 0; r < rows; r++) {
-            generated.add(new ArrayList<>());
-            logprobs.add(new ArrayList<>());
-        }
-        boolean[] done = new boolean[rows];
-        int vocab = tokenizer.vocabSize();
-        TokenSampler sampler = TokenSampler.of(sampling, LogitsProcessorList.forSampling(sampling, tokenizer), random);
+        DecodeRows decode = new DecodeRows(
+                tokenizer,
+                TokenSampler.of(sampling, LogitsProcessorList.forSampling(sampling, tokenizer), random),
+                tokenizer.vocabSize(),
+                lengths);
         try (NDManager generation = model.manager().newSubManager()) {
             KvCache cache = new KvCache(generation, model.config().layers());
             // Prefill: the prompts, one pass; the logits at the last position start every row.
             float[] next = step(cache, tokens, positions, mask, rows, width, width);
             for (int step = 0; step < sampling.maxTokens(); step++) {
-                long[] stepTokens = new long[rows];
                 long[] stepPositions = new long[rows];
-                boolean active = false;
                 for (int r = 0; r < rows; r++) {
-                    stepTokens[r] = pad;
-                    stepPositions[r] = Math.min(lengths[r], context - 1);
-                    if (done[r]) {
-                        continue;
-                    }
-                    int token = sampler.sample(next, r * vocab, vocab, logprobs.get(r));
-                    if (tokenizer.isEos(token)) {
-                        done[r] = true;
-                        continue;
-                    }
-                    generated.get(r).add(token);
-                    stepTokens[r] = token;
-                    lengths[r]++;
-                    if (lengths[r] >= capacity) {
-                        done[r] = true;
-                    } else {
-                        active = true;
-                    }
+                    // A row's new token sits at its length before sampling; a finished row's filler wherever it fits.
+                    stepPositions[r] = Math.min(decode.length(r), context - 1);
                 }
-                if (!active || step == sampling.maxTokens() - 1) {
+                long[] stepTokens = decode.sample(next, capacity, pad);
+                if (!decode.active() || step == sampling.maxTokens() - 1) {
                     break;
                 }
                 // This step's tokens sit at each row's next position and see its prompt and what it generated.
@@ -131,7 +110,7 @@ public final class Generator {
                 next = step(cache, stepTokens, stepPositions, stepMask, rows, 1, keys);
             }
         }
-        return generations(tokenizer, generated, logprobs);
+        return decode.generations();
     }
 
     /** Runs {@code time} new tokens per row through the cached model; the logits at each row's last one. */

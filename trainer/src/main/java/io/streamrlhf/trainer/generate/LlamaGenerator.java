@@ -98,50 +98,28 @@ public final class LlamaGenerator {
             }
             keep.add(column);
         }
-        List<List<Integer>> generated = new ArrayList<>(rows);
-        List<List<Float>> logprobs = new ArrayList<>(rows);
-        for (int r = 0; r < rows; r++) {
-            generated.add(new ArrayList<>());
-            logprobs.add(new ArrayList<>());
-        }
-        boolean[] done = new boolean[rows];
-        int vocab = model.config().vocabSize();
-        TokenSampler sampler = TokenSampler.of(sampling, LogitsProcessorList.forSampling(sampling, tokenizer), random);
+        DecodeRows decode = new DecodeRows(
+                tokenizer,
+                TokenSampler.of(sampling, LogitsProcessorList.forSampling(sampling, tokenizer), random),
+                model.config().vocabSize(),
+                lengths);
         try (NDManager generation = model.manager().newSubManager()) {
             LlamaKvCache cache = new LlamaKvCache(model, generation);
             float[] next = step(cache, tokens, keep, rows, width);
             for (int step = 0; step < sampling.maxTokens(); step++) {
-                long[] stepTokens = new long[rows];
+                long[] stepTokens = decode.sample(next, context, pad);
                 long[] stepKeep = new long[rows];
-                boolean active = false;
                 for (int r = 0; r < rows; r++) {
-                    stepTokens[r] = pad;
-                    if (done[r]) {
-                        continue;
-                    }
-                    int token = sampler.sample(next, r * vocab, vocab, logprobs.get(r));
-                    if (tokenizer.isEos(token)) {
-                        done[r] = true;
-                        continue;
-                    }
-                    generated.get(r).add(token);
-                    stepTokens[r] = token;
-                    stepKeep[r] = 1;
-                    lengths[r]++;
-                    if (lengths[r] >= context) {
-                        done[r] = true;
-                    } else {
-                        active = true;
-                    }
+                    stepKeep[r] = decode.sampled(r) ? 1 : 0;
                 }
-                if (!active || step == sampling.maxTokens() - 1) {
+                if (!decode.active() || step == sampling.maxTokens() - 1) {
                     break;
                 }
                 keep.add(stepKeep);
                 next = step(cache, stepTokens, keep, rows, 1);
             }
         }
-        return Generator.generations(tokenizer, generated, logprobs);
+        return decode.generations();
     }
 
     /** The longest sequence a row may reach: {@code max_position_embeddings}, unbounded when the config has none. */
