@@ -6,6 +6,7 @@ import io.streamrlhf.app.cli.ConfigCommand;
 import io.streamrlhf.app.cli.DemoCommand;
 import io.streamrlhf.app.cli.EraseUserCommand;
 import io.streamrlhf.app.cli.ExportCommand;
+import io.streamrlhf.app.cli.GatewayKeyCommand;
 import io.streamrlhf.app.cli.GenerateCommand;
 import io.streamrlhf.app.cli.TopicsCommand;
 import io.streamrlhf.app.cli.UpCommand;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ExportCommand.class,
             EraseUserCommand.class,
+            GatewayKeyCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class StreamRlhf {

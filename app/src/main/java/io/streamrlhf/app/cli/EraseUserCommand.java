@@ -3,6 +3,7 @@ package io.streamrlhf.app.cli;
 import io.streamrlhf.producers.client.ChatFeedbackClient;
 import io.streamrlhf.producers.client.PublishException;
 import io.streamrlhf.producers.config.ClientConfig;
+import io.streamrlhf.producers.config.GatewayConfig;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,6 +34,13 @@ public final class EraseUserCommand implements Callable<Integer> {
     String userId;
 
     @Option(
+            names = "--tenant",
+            paramLabel = "TENANT",
+            description = "The tenant of the gateway key the user's events came through: erases TENANT:ID, as the "
+                    + "gateway writes it (plain gateway.api.keys use gateway.default.tenant, 'default').")
+    String tenant;
+
+    @Option(
             names = "--reason",
             paramLabel = "TEXT",
             description = "Why (for example a ticket number); never personal data.")
@@ -43,7 +51,7 @@ public final class EraseUserCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String requestId;
         try {
-            requestId = erase(options.settings().asMap(), userId, reason);
+            requestId = erase(options.settings().asMap(), qualifiedUserId(), reason);
         } catch (PublishException e) {
             spec.commandLine()
                     .getErr()
@@ -52,9 +60,14 @@ public final class EraseUserCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
             return 1;
         }
-        out.println("Erasure of user " + userId + " recorded: request " + requestId);
+        out.println("Erasure of user " + qualifiedUserId() + " recorded: request " + requestId);
         out.flush();
         return 0;
+    }
+
+    /** The user id as events carry it: namespaced by the tenant when one is named. */
+    String qualifiedUserId() {
+        return tenant == null ? userId : GatewayConfig.requireTenant(tenant, "--tenant") + ':' + userId;
     }
 
     /** Writes the erasure request with the client settings in {@code settings}; returns its request id. */

@@ -48,7 +48,7 @@ class OperationsIT {
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
-    private static final String API_KEY = "operations-it-key";
+    private static final String API_KEY = "operations-it-key-0123456789abcdefghijkl";
     private static final String TRANSACTIONAL_ID = "ops-it-trainer-tx";
     private static final String SAMPLER_TRANSACTIONAL_ID = "ops-it-sampler-tx";
 
@@ -66,6 +66,7 @@ class OperationsIT {
                 Map.entry("gateway.port", "0"),
                 Map.entry("gateway.api.keys", API_KEY),
                 Map.entry("gateway.response.id.check", "off"),
+                Map.entry("gateway.policy.version.check", "off"),
                 Map.entry("monitor.http.port", "0"),
                 Map.entry("streams.application.id", "ops-it"),
                 Map.entry("streams.state.store", "IN_MEMORY"),

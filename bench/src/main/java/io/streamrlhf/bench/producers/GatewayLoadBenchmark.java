@@ -45,7 +45,7 @@ public final class GatewayLoadBenchmark {
         int requests = Integer.parseInt(opts.getOrDefault("requests", "20000"));
         int concurrency = Integer.parseInt(opts.getOrDefault("concurrency", "32"));
         Duration limit = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("seconds", "60")));
-        String key = opts.getOrDefault("api-key", "load-test-key-0001");
+        String key = opts.getOrDefault("api-key", "load-test-key-0001-0123456789abcdefghij");
         GatewayConfig.ResponseIdCheck check = GatewayConfig.ResponseIdCheck.valueOf(
                 opts.getOrDefault("response-id-check", "topic").toUpperCase(java.util.Locale.ROOT));
 
@@ -61,7 +61,13 @@ public final class GatewayLoadBenchmark {
             gateway = new IngestionGateway(
                             GatewayConfig.defaults(Set.of(key), connection)
                                     .withListener("127.0.0.1", 0)
-                                    .withResponseIdCheck(check),
+                                    .withResponseIdCheck(check)
+                                    // one key drives the whole load: no per-key rate limit, and the
+                                    // benchmark's responses claim no published policy version
+                                    .withLimits(GatewayConfig.Limits.defaults()
+                                            .withoutRateLimit()
+                                            .withMaxInFlightPerKey(1024))
+                                    .withPolicyVersionCheck(GatewayConfig.PolicyVersionCheck.OFF),
                             new InMemorySchemaRegistry())
                     .start();
             System.out.println("embedded broker and gateway, response id check " + check);

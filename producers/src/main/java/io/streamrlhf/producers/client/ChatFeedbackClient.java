@@ -43,6 +43,9 @@ public final class ChatFeedbackClient implements AutoCloseable {
     private final EventPublisher publisher;
     private final Topics topics;
     private final Clock clock;
+    /** The model id a response names when its sender gives none. */
+    public static final String DEFAULT_MODEL_ID = "policy";
+
     private final UserPseudonyms userIds;
     private AutoCloseable ownedRegistry;
 
@@ -101,7 +104,7 @@ public final class ChatFeedbackClient implements AutoCloseable {
                 .setPromptId(response.promptId())
                 .setPrompt(response.prompt())
                 .setCompletion(response.completion())
-                .setModelId(response.modelId() == null ? "policy" : response.modelId())
+                .setModelId(response.modelId() == null ? DEFAULT_MODEL_ID : response.modelId())
                 .setPolicyVersion(response.policyVersion())
                 .setSource(ResponseSource.PRODUCTION)
                 .setUserId(userIds.apply(response.userId()))

@@ -11,9 +11,19 @@ import java.util.Set;
  * <p>Properties (plus those of {@link ClientConfig}, whose gateway defaults are shorter so that a request
  * fails with 503 within seconds instead of hanging for Kafka's two minutes):
  * <ul>
- *   <li>{@code gateway.api.keys}: comma-separated API keys; required, no default</li>
- *   <li>{@code gateway.erase.api.keys}: comma-separated API keys with the erase scope (default none: the
- *       gateway then erases nobody)</li>
+ *   <li>{@code gateway.keys.file}: file of hashed API keys, each with a tenant and scopes (see
+ *       {@code ApiKeys}); this or {@code gateway.api.keys} is required</li>
+ *   <li>{@code gateway.api.keys}: comma-separated plain API keys of {@value #MIN_API_KEY_CHARS}+ characters, for a
+ *       single-tenant setup: tenant {@code gateway.default.tenant} (default {@code default}), every scope but
+ *       erase</li>
+ *   <li>{@code gateway.erase.api.keys}: alias kept for plain keys: these also get the erase scope</li>
+ *   <li>{@code gateway.rate.limit.per.second} (100, 0: off) and {@code gateway.rate.limit.burst} (200): token
+ *       bucket per key; {@code gateway.max.in.flight.per.key} (256)</li>
+ *   <li>{@code gateway.request.timeout} (10s), {@code gateway.idle.timeout} (30s), {@code gateway.max.connections}
+ *       (1000): what slow or idle clients may hold</li>
+ *   <li>{@code gateway.tls.*}: a keystore (or PEM certificate and key) turns on HTTPS</li>
+ *   <li>{@code gateway.policy.version.check} ({@code published}): a response may claim only a published
+ *       policy version</li>
  *   <li>{@code gateway.bind.address} (default {@code 0.0.0.0}), {@code gateway.port} (default 8080; 0 picks a
  *       free port)</li>
  *   <li>{@code gateway.max.body.bytes} (default 65536): larger bodies get 413</li>
@@ -32,7 +42,9 @@ import java.util.Set;
  * </ul>
  *
  * @param apiKeys accepted API keys
- * @param eraseApiKeys API keys with the erase scope, the only ones {@code DELETE /v1/users/{id}} accepts
+ * @param eraseApiKeys plain API keys that also get the erase scope
+ * @param keysFile file of hashed keys, empty for none
+ * @param defaultTenant tenant of the plain keys
  * @param bindAddress address to listen on
  * @param port port to listen on, 0 for a free one
  * @param maxBodyBytes largest accepted request body
@@ -44,11 +56,16 @@ import java.util.Set;
  * @param unavailableRetryAfter Retry-After of a 503
  * @param idempotencyTtl how long an idempotency key and its write are remembered
  * @param idempotencyMaxBytes memory bound of the remembered idempotency keys
+ * @param limits per-key and per-connection limits
+ * @param tls TLS of the listener
+ * @param policyVersionCheck whether a response's policy version must be a published one
  * @param client producer settings
  */
 public record GatewayConfig(
         Set<String> apiKeys,
         Set<String> eraseApiKeys,
+        String keysFile,
+        String defaultTenant,
         String bindAddress,
         int port,
         int maxBodyBytes,
@@ -60,7 +77,145 @@ public record GatewayConfig(
         Duration unavailableRetryAfter,
         Duration idempotencyTtl,
         long idempotencyMaxBytes,
+        Limits limits,
+        Tls tls,
+        PolicyVersionCheck policyVersionCheck,
         ClientConfig client) {
+
+    /** Shortest accepted plain API key. */
+    public static final int MIN_API_KEY_CHARS = 32;
+
+    private static final java.util.regex.Pattern TENANT = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+    /** Whether the gateway checks a response's {@code policyVersion} against the published versions. */
+    public enum PolicyVersionCheck {
+        /** Accept any version (for deployments whose responses come from models this pipeline does not publish). */
+        OFF,
+        /** A response's policyVersion must be a version published on the policy-versions topic for its model. */
+        PUBLISHED
+    }
+
+    /**
+     * Per-key and per-connection limits.
+     *
+     * @param ratePerSecond tokens added per second to each key's bucket (0: no rate limit)
+     * @param burst bucket capacity: requests a key may send at once after a quiet spell
+     * @param maxInFlightPerKey requests one key may have waiting on Kafka at once
+     * @param requestTimeout longest time a client may take to send a request's headers and body
+     * @param idleTimeout how long an idle keep-alive connection stays open
+     * @param maxConnections most open connections; more are closed at once
+     */
+    public record Limits(
+            double ratePerSecond,
+            int burst,
+            int maxInFlightPerKey,
+            Duration requestTimeout,
+            Duration idleTimeout,
+            int maxConnections) {
+        /** Validates every field. */
+        public Limits {
+            Objects.requireNonNull(requestTimeout, "requestTimeout");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            if (!(ratePerSecond >= 0) || Double.isInfinite(ratePerSecond)) {
+                throw new IllegalArgumentException(
+                        "gateway.rate.limit.per.second must be >= 0 (0: off), was " + ratePerSecond);
+            }
+            if (burst < 1) {
+                throw new IllegalArgumentException("gateway.rate.limit.burst must be >= 1, was " + burst);
+            }
+            if (maxInFlightPerKey < 1) {
+                throw new IllegalArgumentException(
+                        "gateway.max.in.flight.per.key must be >= 1, was " + maxInFlightPerKey);
+            }
+            if (requestTimeout.toMillis() < 100 || idleTimeout.toMillis() < 100) {
+                throw new IllegalArgumentException("gateway.request.timeout and gateway.idle.timeout must be >= 100ms, "
+                        + "were " + requestTimeout + " and " + idleTimeout);
+            }
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("gateway.max.connections must be >= 1, was " + maxConnections);
+            }
+        }
+
+        /** The defaults listed in {@link ProducerKeys}. */
+        public static Limits defaults() {
+            return new Limits(100, 200, 256, Duration.ofSeconds(10), Duration.ofSeconds(30), 1000);
+        }
+
+        /** The same limits without a rate limit. */
+        public Limits withoutRateLimit() {
+            return new Limits(0, burst, maxInFlightPerKey, requestTimeout, idleTimeout, maxConnections);
+        }
+
+        /** The same limits with another rate and burst. */
+        public Limits withRate(double perSecond, int newBurst) {
+            return new Limits(perSecond, newBurst, maxInFlightPerKey, requestTimeout, idleTimeout, maxConnections);
+        }
+
+        /** The same limits with other connection bounds. */
+        public Limits withConnections(Duration request, Duration idle, int max) {
+            return new Limits(ratePerSecond, burst, maxInFlightPerKey, request, idle, max);
+        }
+
+        /** The same limits with another per-key in-flight bound. */
+        public Limits withMaxInFlightPerKey(int max) {
+            return new Limits(ratePerSecond, burst, max, requestTimeout, idleTimeout, maxConnections);
+        }
+    }
+
+    /**
+     * TLS of the listener: off when both {@code keystore} and {@code certificate} are empty.
+     *
+     * @param keystore PKCS12 (or {@code keystoreType}) file with the server's key and certificate chain
+     * @param keystorePassword its password
+     * @param keystoreType its type ({@code PKCS12} or {@code JKS})
+     * @param certificate PEM file with the server's certificate chain (instead of a keystore)
+     * @param privateKey PEM file with its unencrypted PKCS#8 private key
+     */
+    public record Tls(
+            String keystore, String keystorePassword, String keystoreType, String certificate, String privateKey) {
+        /** Validates that exactly one way is used, completely. */
+        public Tls {
+            keystore = Objects.requireNonNullElse(keystore, "");
+            keystorePassword = Objects.requireNonNullElse(keystorePassword, "");
+            keystoreType = Objects.requireNonNullElse(keystoreType, "PKCS12");
+            certificate = Objects.requireNonNullElse(certificate, "");
+            privateKey = Objects.requireNonNullElse(privateKey, "");
+            if (!keystore.isEmpty() && (!certificate.isEmpty() || !privateKey.isEmpty())) {
+                throw new IllegalArgumentException(
+                        "set either gateway.tls.keystore or gateway.tls.certificate with gateway.tls.private.key, not both");
+            }
+            if (certificate.isEmpty() != privateKey.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "gateway.tls.certificate and gateway.tls.private.key go together (PEM files)");
+            }
+        }
+
+        /** No TLS. */
+        public static Tls off() {
+            return new Tls("", "", "PKCS12", "", "");
+        }
+
+        /** Whether the listener speaks HTTPS. */
+        public boolean enabled() {
+            return !keystore.isEmpty() || !certificate.isEmpty();
+        }
+
+        /** Never shows the password. */
+        @Override
+        public String toString() {
+            return "Tls[keystore=" + keystore + ", type=" + keystoreType + ", certificate=" + certificate
+                    + ", privateKey=" + privateKey + ", password=****]";
+        }
+    }
+
+    /** Fails unless {@code tenant} is a tenant name: lower-case letters, digits, '.', '_', '-' (no ':'). */
+    public static String requireTenant(String tenant, String what) {
+        if (tenant == null || !TENANT.matcher(tenant).matches()) {
+            throw new IllegalArgumentException(what + " must be 1-64 lower-case letters, digits, '.', '_' or '-' "
+                    + "(no ':', which separates tenant and user id), was '" + tenant + "'");
+        }
+        return tenant;
+    }
 
     /** Whether the gateway checks that feedback and preferences name known responses. */
     public enum ResponseIdCheck {
@@ -82,13 +237,17 @@ public record GatewayConfig(
         Objects.requireNonNull(client, "client");
         apiKeys = Set.copyOf(apiKeys);
         eraseApiKeys = Set.copyOf(Objects.requireNonNull(eraseApiKeys, "eraseApiKeys"));
-        if (eraseApiKeys.stream().anyMatch(k -> k.length() < 8)) {
-            throw new IllegalArgumentException(
-                    "gateway.erase.api.keys must list API keys of 8 or more characters (comma-separated)");
-        }
-        if (apiKeys.isEmpty() || apiKeys.stream().anyMatch(k -> k.length() < 8)) {
-            throw new IllegalArgumentException("gateway.api.keys must list at least one API key of 8 or more "
-                    + "characters (comma-separated): the gateway never runs open");
+        keysFile = Objects.requireNonNullElse(keysFile, "");
+        requireTenant(defaultTenant, "gateway.default.tenant");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(policyVersionCheck, "policyVersionCheck");
+        requireLongKeys("gateway.api.keys", apiKeys);
+        requireLongKeys("gateway.erase.api.keys", eraseApiKeys);
+        if (apiKeys.isEmpty() && eraseApiKeys.isEmpty() && keysFile.isEmpty()) {
+            throw new IllegalArgumentException("set gateway.keys.file (keys made with `streamrlhf gateway-key`) or "
+                    + "gateway.api.keys (comma-separated keys of " + MIN_API_KEY_CHARS + "+ characters): the gateway "
+                    + "never runs open");
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("gateway.port must be in [0, 65535], was " + port);
@@ -113,11 +272,32 @@ public record GatewayConfig(
         }
     }
 
+    private static void requireLongKeys(String setting, Set<String> keys) {
+        long shortKeys =
+                keys.stream().filter(k -> k.length() < MIN_API_KEY_CHARS).count();
+        if (shortKeys > 0) {
+            // Never the key itself, not even a part of it: the setting names which list to fix.
+            throw new IllegalArgumentException(setting + " holds " + shortKeys + " key(s) shorter than "
+                    + MIN_API_KEY_CHARS + " characters; use random keys, e.g. made with `streamrlhf gateway-key`");
+        }
+    }
+
     /** Gateway defaults for {@code apiKeys} on {@code connection}. */
     public static GatewayConfig defaults(Set<String> apiKeys, KafkaConnection connection) {
+        return defaults(apiKeys, "", connection);
+    }
+
+    /** Gateway defaults with the hashed keys of {@code keysFile} (see {@code gateway.keys.file}) on {@code connection}. */
+    public static GatewayConfig defaultsWithKeysFile(String keysFile, KafkaConnection connection) {
+        return defaults(Set.of(), keysFile, connection);
+    }
+
+    private static GatewayConfig defaults(Set<String> apiKeys, String keysFile, KafkaConnection connection) {
         return new GatewayConfig(
                 apiKeys,
                 Set.of(),
+                keysFile,
+                "default",
                 "0.0.0.0",
                 8080,
                 64 * 1024,
@@ -129,6 +309,9 @@ public record GatewayConfig(
                 Duration.ofSeconds(5),
                 Duration.ofHours(24),
                 64L * 1024 * 1024,
+                Limits.defaults(),
+                Tls.off(),
+                PolicyVersionCheck.PUBLISHED,
                 gatewayClient(connection));
     }
 
@@ -145,6 +328,8 @@ public record GatewayConfig(
         return new GatewayConfig(
                 ProducerKeys.commaSeparated(ProducerKeys.GATEWAY_API_KEYS.get(props)),
                 ProducerKeys.commaSeparated(ProducerKeys.GATEWAY_ERASE_API_KEYS.get(props)),
+                ProducerKeys.GATEWAY_KEYS_FILE.get(props),
+                ProducerKeys.GATEWAY_DEFAULT_TENANT.get(props),
                 ProducerKeys.GATEWAY_BIND_ADDRESS.get(props),
                 ProducerKeys.GATEWAY_PORT.get(props),
                 ProducerKeys.GATEWAY_MAX_BODY_BYTES.get(props),
@@ -156,82 +341,160 @@ public record GatewayConfig(
                 ProducerKeys.GATEWAY_RETRY_AFTER_UNAVAILABLE.get(props),
                 ProducerKeys.GATEWAY_IDEMPOTENCY_TTL.get(props),
                 ProducerKeys.GATEWAY_IDEMPOTENCY_MAX_BYTES.get(props),
+                new Limits(
+                        ProducerKeys.GATEWAY_RATE_LIMIT_PER_SECOND.get(props),
+                        ProducerKeys.GATEWAY_RATE_LIMIT_BURST.get(props),
+                        ProducerKeys.GATEWAY_MAX_IN_FLIGHT_PER_KEY.get(props),
+                        ProducerKeys.GATEWAY_REQUEST_TIMEOUT.get(props),
+                        ProducerKeys.GATEWAY_IDLE_TIMEOUT.get(props),
+                        ProducerKeys.GATEWAY_MAX_CONNECTIONS.get(props)),
+                new Tls(
+                        ProducerKeys.GATEWAY_TLS_KEYSTORE.get(props),
+                        ProducerKeys.GATEWAY_TLS_KEYSTORE_PASSWORD.get(props),
+                        ProducerKeys.GATEWAY_TLS_KEYSTORE_TYPE.get(props),
+                        ProducerKeys.GATEWAY_TLS_CERTIFICATE.get(props),
+                        ProducerKeys.GATEWAY_TLS_PRIVATE_KEY.get(props)),
+                ProducerKeys.GATEWAY_POLICY_VERSION_CHECK.get(props),
                 ClientConfig.fromProperties(props, client));
+    }
+
+    /** Never shows a key or password: only how many keys there are. */
+    @Override
+    public String toString() {
+        return "GatewayConfig[apiKeys=" + apiKeys.size() + " ****, eraseApiKeys=" + eraseApiKeys.size()
+                + " ****, keysFile=" + keysFile + ", defaultTenant=" + defaultTenant + ", listener=" + bindAddress + ":"
+                + port + ", responseIdCheck=" + responseIdCheck + ", policyVersionCheck=" + policyVersionCheck
+                + ", threads=" + threads + ", maxInFlight=" + maxInFlight + ", " + limits + ", " + tls + "]";
+    }
+
+    /** A copy of these settings, changed by {@code change}. */
+    private GatewayConfig copy(java.util.function.Consumer<Builder> change) {
+        Builder b = new Builder(this);
+        change.accept(b);
+        return b.build();
     }
 
     /** The same settings listening on {@code address:port}. */
     public GatewayConfig withListener(String address, int listenPort) {
-        return new GatewayConfig(
-                apiKeys,
-                eraseApiKeys,
-                address,
-                listenPort,
-                maxBodyBytes,
-                responseIdCheck,
-                recentResponseIds,
-                threads,
-                maxInFlight,
-                overloadedRetryAfter,
-                unavailableRetryAfter,
-                idempotencyTtl,
-                idempotencyMaxBytes,
-                client);
+        return copy(b -> {
+            b.bindAddress = address;
+            b.port = listenPort;
+        });
     }
 
     /** The same settings with {@code keys} (only) holding the erase scope. */
     public GatewayConfig withEraseApiKeys(Set<String> keys) {
-        return new GatewayConfig(
-                apiKeys,
-                keys,
-                bindAddress,
-                port,
-                maxBodyBytes,
-                responseIdCheck,
-                recentResponseIds,
-                threads,
-                maxInFlight,
-                overloadedRetryAfter,
-                unavailableRetryAfter,
-                idempotencyTtl,
-                idempotencyMaxBytes,
-                client);
+        return copy(b -> b.eraseApiKeys = keys);
+    }
+
+    /** The same settings with the keys of {@code file} added (a keys file, see {@code gateway.keys.file}). */
+    public GatewayConfig withKeysFile(String file) {
+        return copy(b -> b.keysFile = file);
+    }
+
+    /** The same settings with the plain keys bound to {@code tenant}. */
+    public GatewayConfig withDefaultTenant(String tenant) {
+        return copy(b -> b.defaultTenant = tenant);
     }
 
     /** The same settings with another response-id check. */
     public GatewayConfig withResponseIdCheck(ResponseIdCheck check) {
-        return new GatewayConfig(
-                apiKeys,
-                eraseApiKeys,
-                bindAddress,
-                port,
-                maxBodyBytes,
-                check,
-                recentResponseIds,
-                threads,
-                maxInFlight,
-                overloadedRetryAfter,
-                unavailableRetryAfter,
-                idempotencyTtl,
-                idempotencyMaxBytes,
-                client);
+        return copy(b -> b.responseIdCheck = check);
+    }
+
+    /** The same settings with another policy-version check. */
+    public GatewayConfig withPolicyVersionCheck(PolicyVersionCheck check) {
+        return copy(b -> b.policyVersionCheck = check);
+    }
+
+    /** The same settings with other limits. */
+    public GatewayConfig withLimits(Limits newLimits) {
+        return copy(b -> b.limits = newLimits);
+    }
+
+    /** The same settings with other TLS settings. */
+    public GatewayConfig withTls(Tls newTls) {
+        return copy(b -> b.tls = newTls);
+    }
+
+    /** The same settings with other thread and in-flight bounds. */
+    public GatewayConfig withThreads(int newThreads, int newMaxInFlight) {
+        return copy(b -> {
+            b.threads = newThreads;
+            b.maxInFlight = newMaxInFlight;
+        });
     }
 
     /** The same settings with another producer configuration. */
     public GatewayConfig withClient(ClientConfig clientConfig) {
-        return new GatewayConfig(
-                apiKeys,
-                eraseApiKeys,
-                bindAddress,
-                port,
-                maxBodyBytes,
-                responseIdCheck,
-                recentResponseIds,
-                threads,
-                maxInFlight,
-                overloadedRetryAfter,
-                unavailableRetryAfter,
-                idempotencyTtl,
-                idempotencyMaxBytes,
-                clientConfig);
+        return copy(b -> b.client = clientConfig);
+    }
+
+    /** Mutable copy of every field, so each {@code with} method names only what it changes. */
+    private static final class Builder {
+        Set<String> apiKeys;
+        Set<String> eraseApiKeys;
+        String keysFile;
+        String defaultTenant;
+        String bindAddress;
+        int port;
+        int maxBodyBytes;
+        ResponseIdCheck responseIdCheck;
+        int recentResponseIds;
+        int threads;
+        int maxInFlight;
+        Duration overloadedRetryAfter;
+        Duration unavailableRetryAfter;
+        Duration idempotencyTtl;
+        long idempotencyMaxBytes;
+        Limits limits;
+        Tls tls;
+        PolicyVersionCheck policyVersionCheck;
+        ClientConfig client;
+
+        Builder(GatewayConfig c) {
+            apiKeys = c.apiKeys;
+            eraseApiKeys = c.eraseApiKeys;
+            keysFile = c.keysFile;
+            defaultTenant = c.defaultTenant;
+            bindAddress = c.bindAddress;
+            port = c.port;
+            maxBodyBytes = c.maxBodyBytes;
+            responseIdCheck = c.responseIdCheck;
+            recentResponseIds = c.recentResponseIds;
+            threads = c.threads;
+            maxInFlight = c.maxInFlight;
+            overloadedRetryAfter = c.overloadedRetryAfter;
+            unavailableRetryAfter = c.unavailableRetryAfter;
+            idempotencyTtl = c.idempotencyTtl;
+            idempotencyMaxBytes = c.idempotencyMaxBytes;
+            limits = c.limits;
+            tls = c.tls;
+            policyVersionCheck = c.policyVersionCheck;
+            client = c.client;
+        }
+
+        GatewayConfig build() {
+            return new GatewayConfig(
+                    apiKeys,
+                    eraseApiKeys,
+                    keysFile,
+                    defaultTenant,
+                    bindAddress,
+                    port,
+                    maxBodyBytes,
+                    responseIdCheck,
+                    recentResponseIds,
+                    threads,
+                    maxInFlight,
+                    overloadedRetryAfter,
+                    unavailableRetryAfter,
+                    idempotencyTtl,
+                    idempotencyMaxBytes,
+                    limits,
+                    tls,
+                    policyVersionCheck,
+                    client);
+        }
     }
 }

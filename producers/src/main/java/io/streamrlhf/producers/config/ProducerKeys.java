@@ -48,15 +48,66 @@ public final class ProducerKeys {
             .secret();
     public static final Setting<String> GATEWAY_API_KEYS = Setting.string(
                     "gateway.api.keys",
-                    null,
-                    "comma-separated API keys the gateway accepts; required to run the gateway")
+                    "",
+                    "comma-separated plain API keys (32+ characters each) for a single-tenant setup such as the demo: "
+                            + "tenant gateway.default.tenant, every scope but erase; this or gateway.keys.file is "
+                            + "required")
             .secret();
     public static final Setting<String> GATEWAY_ERASE_API_KEYS = Setting.string(
                     "gateway.erase.api.keys",
                     "",
-                    "comma-separated API keys with the erase scope: only they may DELETE /v1/users/{id} (empty: "
-                            + "nobody may erase through the gateway; the erase-user command still can)")
+                    "alias kept for plain keys: the keys listed here (32+ characters) also get the erase scope "
+                            + "(DELETE /v1/users/{id}, tenant gateway.default.tenant); a key listed only here may only "
+                            + "erase. With a keys file, give the erase scope there instead")
             .secret();
+    public static final Setting<String> GATEWAY_KEYS_FILE = Setting.string(
+            "gateway.keys.file",
+            "",
+            "file of hashed API keys, one 'NAME tenant=T scopes=a,b hash=sha256:HEX' a line (made by `streamrlhf "
+                    + "gateway-key`); scopes: responses, feedback, preferences, erase, policy");
+    public static final Setting<String> GATEWAY_DEFAULT_TENANT = Setting.string(
+            "gateway.default.tenant",
+            "default",
+            "tenant of the plain keys of gateway.api.keys: user ids they send are written as TENANT:userId");
+    public static final Setting<Double> GATEWAY_RATE_LIMIT_PER_SECOND = Setting.decimal(
+            "gateway.rate.limit.per.second",
+            100.0,
+            "requests per second each API key may send on average (token bucket; 0: no limit); more get 429");
+    public static final Setting<Integer> GATEWAY_RATE_LIMIT_BURST = Setting.integer(
+            "gateway.rate.limit.burst", 200, "requests a key may send at once after a quiet spell (bucket size)");
+    public static final Setting<Integer> GATEWAY_MAX_IN_FLIGHT_PER_KEY = Setting.integer(
+            "gateway.max.in.flight.per.key",
+            256,
+            "requests one API key may have waiting on Kafka at once (besides gateway.max.in.flight); more get 429");
+    public static final Setting<Duration> GATEWAY_REQUEST_TIMEOUT = Setting.duration(
+            "gateway.request.timeout",
+            Duration.ofSeconds(10),
+            "longest time a client may take to send one request (headers and body); then the connection is closed");
+    public static final Setting<Duration> GATEWAY_IDLE_TIMEOUT = Setting.duration(
+            "gateway.idle.timeout", Duration.ofSeconds(30), "how long an idle keep-alive connection stays open");
+    public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = Setting.integer(
+            "gateway.max.connections", 1000, "most open client connections; further ones are closed at once");
+    public static final Setting<String> GATEWAY_TLS_KEYSTORE = Setting.string(
+            "gateway.tls.keystore", "", "keystore file with the gateway's TLS key and certificate (empty: plain HTTP)");
+    public static final Setting<String> GATEWAY_TLS_KEYSTORE_PASSWORD = Setting.string(
+                    "gateway.tls.keystore.password", "", "password of gateway.tls.keystore")
+            .secret();
+    public static final Setting<String> GATEWAY_TLS_KEYSTORE_TYPE =
+            Setting.string("gateway.tls.keystore.type", "PKCS12", "type of gateway.tls.keystore: PKCS12 or JKS");
+    public static final Setting<String> GATEWAY_TLS_CERTIFICATE = Setting.string(
+            "gateway.tls.certificate",
+            "",
+            "PEM file with the gateway's certificate chain (instead of a keystore; with gateway.tls.private.key)");
+    public static final Setting<String> GATEWAY_TLS_PRIVATE_KEY = Setting.string(
+            "gateway.tls.private.key",
+            "",
+            "PEM file with the unencrypted PKCS#8 private key of gateway.tls.certificate");
+    public static final Setting<GatewayConfig.PolicyVersionCheck> GATEWAY_POLICY_VERSION_CHECK = Setting.enumeration(
+            "gateway.policy.version.check",
+            GatewayConfig.PolicyVersionCheck.class,
+            GatewayConfig.PolicyVersionCheck.PUBLISHED,
+            "PUBLISHED: a response's policyVersion (0 when absent) must be published on the policy-versions topic "
+                    + "for its model, else 422; OFF: any version");
     public static final Setting<String> GATEWAY_BIND_ADDRESS =
             Setting.string("gateway.bind.address", "0.0.0.0", "address the gateway listens on");
     public static final Setting<Integer> GATEWAY_PORT =
@@ -161,6 +212,20 @@ public final class ProducerKeys {
             CLIENT_USER_ID_SECRET,
             GATEWAY_API_KEYS,
             GATEWAY_ERASE_API_KEYS,
+            GATEWAY_KEYS_FILE,
+            GATEWAY_DEFAULT_TENANT,
+            GATEWAY_RATE_LIMIT_PER_SECOND,
+            GATEWAY_RATE_LIMIT_BURST,
+            GATEWAY_MAX_IN_FLIGHT_PER_KEY,
+            GATEWAY_REQUEST_TIMEOUT,
+            GATEWAY_IDLE_TIMEOUT,
+            GATEWAY_MAX_CONNECTIONS,
+            GATEWAY_TLS_KEYSTORE,
+            GATEWAY_TLS_KEYSTORE_PASSWORD,
+            GATEWAY_TLS_KEYSTORE_TYPE,
+            GATEWAY_TLS_CERTIFICATE,
+            GATEWAY_TLS_PRIVATE_KEY,
+            GATEWAY_POLICY_VERSION_CHECK,
             GATEWAY_BIND_ADDRESS,
             GATEWAY_PORT,
             GATEWAY_MAX_BODY_BYTES,

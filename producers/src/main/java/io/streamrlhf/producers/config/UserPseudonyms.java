@@ -13,9 +13,10 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code client.user.id.secret}) so that raw identities never reach a topic, a state store or a checkpoint's lineage.
  *
  * <p>The same raw id always gives the same pseudonym under one secret, so votes, preferences and erasures of one user
- * still meet; without the secret, the pseudonym cannot be turned back into the id or recomputed from it. A tenant
- * prefix, where a deployment adds one, goes in front of the pseudonym ({@code tenant + pseudonym(raw)}), and an
- * erasure request hashes the raw id the same way, so it names exactly what the events carry. Changing the secret
+ * still meet; without the secret, the pseudonym cannot be turned back into the id or recomputed from it. The gateway
+ * namespaces every user id by its API key's tenant first ({@code tenant:userId}) and the hash applies to that
+ * namespaced id, so one tenant's user can never hash to another's; an erasure request hashes the same namespaced
+ * id, so it names exactly what the events carry. Changing the secret
  * makes every user a new one (and an old erasure no longer matches new events): set it once.
  */
 public final class UserPseudonyms {

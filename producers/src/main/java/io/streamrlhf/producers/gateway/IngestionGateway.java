@@ -42,15 +42,22 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/responses}, {@code POST /v1/feedback}, {@code POST /v1/preferences}: answer 202 with
  *       the event id only after Kafka acknowledged the write (all in-sync replicas, idempotent producer)</li>
  *   <li>{@code DELETE /v1/users/{userId}}: publishes a {@code UserErased} request and answers 202 with its
- *       {@code requestId} once Kafka acknowledged it; only keys with the erase scope
- *       ({@code gateway.erase.api.keys}) may call it, others get 403 (see docs/privacy.md)</li>
+ *       {@code requestId} once Kafka acknowledged it; only keys with the erase scope may call it, others get 403
+ *       (see docs/privacy.md)</li>
  *   <li>{@code GET /healthz}: 200 while the gateway runs (no key needed)</li>
  * </ul>
- * Refusals, each with a JSON {@code {"error", "reason"}} body and nothing produced: 401 without a valid API key,
- * 404/405 for wrong paths and methods, 415 for a non-JSON content type, 413 for a body over the limit, 400 for
- * malformed JSON, unknown or duplicate fields, wrong types and missing fields, 422 for unknown response ids
- * (when checked). When Kafka cannot take a write: 429 (producer buffer or in-flight limit full) or 503
- * (broker or registry unavailable, ack timeout), both with {@code Retry-After}; never a silent drop.
+ * Every {@code /v1} endpoint needs one {@link Scope} of the request's API key ({@link ApiKeys}: stored hashed, each
+ * bound to a tenant). The user ids a key sends are written as {@code tenant:userId}, so a key writes and erases only
+ * its own tenant's users.
+ *
+ * <p>Refusals, each with a JSON {@code {"error", "reason"}} body and nothing produced: 401 without a valid API key,
+ * 403 when the key lacks the endpoint's scope, 429 with {@code Retry-After} when the key is over its rate limit
+ * (token bucket) or its share of in-flight requests, 404/405 for wrong paths and methods, 415 for a non-JSON
+ * content type, 413 for a body over the limit, 400 for malformed JSON, unknown or duplicate fields, wrong types and
+ * missing fields, 422 for unknown response ids (when checked) and for a {@code policyVersion} that was never
+ * published for the response's model (when checked). When Kafka cannot take a write: 429 (producer buffer or
+ * in-flight limit full) or 503 (broker or registry unavailable, ack timeout), both with {@code Retry-After}; never
+ * a silent drop.
  *
  * <p>Retries: a request may carry an {@code Idempotency-Key} header (or name its event id in the body, which then
  * serves as the key). The gateway remembers each key with the event it built: a retry after a 202 is answered
@@ -82,18 +89,23 @@ public final class IngestionGateway implements AutoCloseable {
 
     /** The event endpoints. */
     enum Endpoint {
-        RESPONSES("/v1/responses", "responseId"),
-        FEEDBACK("/v1/feedback", "feedbackId"),
-        PREFERENCES("/v1/preferences", "preferenceId");
+        RESPONSES("/v1/responses", "responseId", Scope.RESPONSES),
+        FEEDBACK("/v1/feedback", "feedbackId", Scope.FEEDBACK),
+        PREFERENCES("/v1/preferences", "preferenceId", Scope.PREFERENCES);
 
         final String path;
         final String idField;
+        final Scope scope;
 
-        Endpoint(String path, String idField) {
+        Endpoint(String path, String idField, Scope scope) {
             this.path = path;
             this.idField = idField;
+            this.scope = scope;
         }
     }
+
+    /** Separates a key's tenant from the user id it sends; tenants cannot contain it, so no two users collide. */
+    public static final char TENANT_SEPARATOR = ':';
 
     /** The erasure endpoint's prefix: {@code DELETE /v1/users/{userId}}. */
     static final String USERS_PATH = "/v1/users/";
@@ -110,7 +122,9 @@ public final class IngestionGateway implements AutoCloseable {
     private final IdempotencyKeys idempotency;
     private final boolean ownsClient;
     private final ApiKeys apiKeys;
-    private final Optional<ApiKeys> eraseKeys;
+    private final KeyLimits keyLimits;
+    private final PublishedVersions versions;
+    private final boolean followsVersions;
     private final RecentResponses recent;
     private final RequestParser parser = new RequestParser();
     private final Semaphore inFlight;
@@ -119,6 +133,7 @@ public final class IngestionGateway implements AutoCloseable {
     private HttpServer server;
     private ExecutorService executor;
     private ResponseTail tail;
+    private VersionTail versionTail;
 
     /** A gateway with its own idempotent producer, writing to the topics in {@code config}. */
     public IngestionGateway(GatewayConfig config, SchemaRegistryClient registry) {
@@ -127,16 +142,31 @@ public final class IngestionGateway implements AutoCloseable {
 
     /** A gateway writing through {@code client}, which the caller keeps and closes. */
     public IngestionGateway(GatewayConfig config, ChatFeedbackClient client) {
-        this(config, client, false);
+        this(config, client, false, new PublishedVersions(), true);
+    }
+
+    /** A gateway that takes the published versions from {@code versions} instead of following the topic. */
+    IngestionGateway(GatewayConfig config, ChatFeedbackClient client, PublishedVersions versions) {
+        this(config, client, false, versions, false);
     }
 
     private IngestionGateway(GatewayConfig config, ChatFeedbackClient client, boolean ownsClient) {
+        this(config, client, ownsClient, new PublishedVersions(), true);
+    }
+
+    private IngestionGateway(
+            GatewayConfig config,
+            ChatFeedbackClient client,
+            boolean ownsClient,
+            PublishedVersions versions,
+            boolean followsVersions) {
         this.config = Objects.requireNonNull(config, "config");
         this.client = Objects.requireNonNull(client, "client");
         this.ownsClient = ownsClient;
-        this.apiKeys = new ApiKeys(config.apiKeys());
-        this.eraseKeys =
-                config.eraseApiKeys().isEmpty() ? Optional.empty() : Optional.of(new ApiKeys(config.eraseApiKeys()));
+        this.apiKeys = ApiKeys.load(config);
+        this.keyLimits = new KeyLimits(config.limits());
+        this.versions = Objects.requireNonNull(versions, "versions");
+        this.followsVersions = followsVersions;
         this.recent = new RecentResponses(config.recentResponseIds());
         this.inFlight = new Semaphore(config.maxInFlight());
         this.idempotency =
@@ -181,6 +211,11 @@ public final class IngestionGateway implements AutoCloseable {
                     config.client().connection(), client.topics().responses(), recent, config.recentResponseIds());
             tail.start();
         }
+        if (config.policyVersionCheck() == GatewayConfig.PolicyVersionCheck.PUBLISHED && followsVersions) {
+            versionTail = new VersionTail(
+                    config.client().connection(), client.topics().policyVersions(), versions);
+            versionTail.start();
+        }
         server.start();
         log.info(
                 "Ingestion gateway listening on {}:{} (response id check {})",
@@ -212,7 +247,7 @@ public final class IngestionGateway implements AutoCloseable {
 
     private void handle(HttpExchange ex, Endpoint endpoint) {
         boolean handedOff = false;
-        boolean acquired = false;
+        ApiKeys.Grant acquired = null;
         try {
             if (!ex.getRequestURI().getPath().equals(endpoint.path)) {
                 respondError(ex, 404, "no such endpoint: " + ex.getRequestURI().getPath());
@@ -223,11 +258,8 @@ public final class IngestionGateway implements AutoCloseable {
                 respondError(ex, 405, endpoint.path + " accepts POST only");
                 return;
             }
-            if (!apiKeys.accepts(
-                    ex.getRequestHeaders().getFirst(ApiKeys.HEADER),
-                    ex.getRequestHeaders().getFirst("Authorization"))) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                respondError(ex, 401, "missing or unknown API key: send it in the " + ApiKeys.HEADER + " header");
+            ApiKeys.Grant grant = authorize(ex, endpoint.scope);
+            if (grant == null) {
                 return;
             }
             String contentType = ex.getRequestHeaders().getFirst("Content-Type");
@@ -241,23 +273,23 @@ public final class IngestionGateway implements AutoCloseable {
                 respondError(ex, 413, "body of " + declared + " bytes exceeds the limit of " + config.maxBodyBytes());
                 return;
             }
-            if (!acquireOrRefuse(ex)) {
+            if (!acquireOrRefuse(ex, grant)) {
                 return;
             }
-            acquired = true;
+            acquired = grant;
             String idempotencyKey = idempotencyKeyOf(ex);
             byte[] body = readBody(ex.getRequestBody(), config.maxBodyBytes());
             Prepared prepared = switch (endpoint) {
-                case RESPONSES -> prepareResponse(body, idempotencyKey);
-                case FEEDBACK -> prepareFeedback(body, idempotencyKey);
-                case PREFERENCES -> preparePreference(body, idempotencyKey);
+                case RESPONSES -> prepareResponse(body, idempotencyKey, grant);
+                case FEEDBACK -> prepareFeedback(body, idempotencyKey, grant);
+                case PREFERENCES -> preparePreference(body, idempotencyKey, grant);
             };
             String key = idempotencyKey != null ? idempotencyKey : prepared.bodyId();
             CompletableFuture<String> write;
             if (key == null || !idempotency.enabled()) {
                 write = client.send(prepared.build().get());
             } else {
-                String scope = endpoint.path + ' ' + apiKeyOf(ex);
+                String scope = endpoint.path + ' ' + grant.name();
                 IdempotencyKeys.Outcome outcome = idempotency.resolve(scope, key, body, prepared.build(), client::send);
                 if (outcome instanceof IdempotencyKeys.Replayed replayed) {
                     ex.getResponseHeaders().set(REPLAYED_HEADER, "true");
@@ -279,6 +311,7 @@ public final class IngestionGateway implements AutoCloseable {
                     write = ((IdempotencyKeys.Resent) outcome).write();
                 }
             }
+            ApiKeys.Grant acquiredGrant = grant;
             write = write.thenApply(id -> {
                 prepared.onWritten().accept(id);
                 return id;
@@ -294,7 +327,7 @@ public final class IngestionGateway implements AutoCloseable {
                                         respondFailure(ex, endpoint, error, key);
                                     }
                                 } finally {
-                                    inFlight.release();
+                                    release(acquiredGrant);
                                 }
                             },
                             executor);
@@ -305,8 +338,8 @@ public final class IngestionGateway implements AutoCloseable {
             log.error("Unexpected error handling {}", endpoint.path, e);
             respondError(ex, 500, "internal error: " + e.getClass().getSimpleName());
         } finally {
-            if (acquired && !handedOff) {
-                inFlight.release();
+            if (acquired != null && !handedOff) {
+                release(acquired);
             }
         }
     }
@@ -316,7 +349,7 @@ public final class IngestionGateway implements AutoCloseable {
      * and the answer comes only once the request is on the erasures topic, so a 202 means the streams will see it.
      */
     private void erase(HttpExchange ex) {
-        boolean acquired = false;
+        ApiKeys.Grant acquired = null;
         boolean handedOff = false;
         try {
             if (!ex.getRequestMethod().equals("DELETE")) {
@@ -324,33 +357,27 @@ public final class IngestionGateway implements AutoCloseable {
                 respondError(ex, 405, USERS_PATH + "{userId} accepts DELETE only");
                 return;
             }
-            String apiKey = ex.getRequestHeaders().getFirst(ApiKeys.HEADER);
-            String authorization = ex.getRequestHeaders().getFirst("Authorization");
-            boolean mayErase =
-                    eraseKeys.map(k -> k.accepts(apiKey, authorization)).orElse(false);
-            if (!mayErase && !apiKeys.accepts(apiKey, authorization)) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                respondError(ex, 401, "missing or unknown API key: send it in the " + ApiKeys.HEADER + " header");
-                return;
-            }
-            if (!mayErase) {
-                respondError(ex, 403, "this API key lacks the erase scope (list it in gateway.erase.api.keys)");
+            ApiKeys.Grant grant = authorize(ex, Scope.ERASE);
+            if (grant == null) {
                 return;
             }
             String userId = userIdOf(ex.getRequestURI());
-            if (!acquireOrRefuse(ex)) {
+            if (!acquireOrRefuse(ex, grant)) {
                 return;
             }
-            acquired = true;
+            acquired = grant;
+            ApiKeys.Grant acquiredGrant = grant;
             String idempotencyKey = idempotencyKeyOf(ex);
             drain(ex.getRequestBody());
-            Supplier<ClientEvent> build = () -> client.erasureEvent(userId, "requested through the gateway", null);
+            // The key reaches only its own tenant's users: the erasure names the namespaced id its events carry.
+            String tenantUser = tenantUser(grant, userId);
+            Supplier<ClientEvent> build = () -> client.erasureEvent(tenantUser, "requested through the gateway", null);
             CompletableFuture<String> write;
             if (idempotencyKey == null || !idempotency.enabled()) {
                 write = client.send(build.get());
             } else {
                 IdempotencyKeys.Outcome outcome = idempotency.resolve(
-                        USERS_PATH + ' ' + apiKeyOf(ex),
+                        USERS_PATH + ' ' + grant.name(),
                         idempotencyKey,
                         userId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                         build,
@@ -383,7 +410,7 @@ public final class IngestionGateway implements AutoCloseable {
                                         respondErasureFailure(ex, error, idempotencyKey);
                                     }
                                 } finally {
-                                    inFlight.release();
+                                    release(acquiredGrant);
                                 }
                             },
                             executor);
@@ -393,8 +420,8 @@ public final class IngestionGateway implements AutoCloseable {
             log.error("Unexpected error handling an erasure", e);
             respondError(ex, 500, "internal error: " + e.getClass().getSimpleName());
         } finally {
-            if (acquired && !handedOff) {
-                inFlight.release();
+            if (acquired != null && !handedOff) {
+                release(acquired);
             }
         }
     }
@@ -449,27 +476,32 @@ public final class IngestionGateway implements AutoCloseable {
      */
     private record Prepared(String bodyId, Supplier<ClientEvent> build, Consumer<String> onWritten) {}
 
-    private Prepared prepareResponse(byte[] body, String idempotencyKey) {
+    private Prepared prepareResponse(byte[] body, String idempotencyKey, ApiKeys.Grant grant) {
         ChatResponse parsed = parser.parseResponse(body);
-        ChatResponse response =
+        requirePublished(parsed);
+        ChatResponse named =
                 parsed.responseId() == null && idempotencyKey != null ? parsed.withResponseId(idempotencyKey) : parsed;
+        ChatResponse response = named.userId() == null
+                ? named
+                : named.withUser(tenantUser(grant, named.userId()), named.conversationId());
         return new Prepared(
                 parsed.responseId(),
                 () -> client.responseEvent(response),
                 id -> recent.remember(id, response.promptId()));
     }
 
-    private Prepared prepareFeedback(byte[] body, String idempotencyKey) {
+    private Prepared prepareFeedback(byte[] body, String idempotencyKey, ApiKeys.Grant grant) {
         FeedbackRequest r = parser.parseFeedback(body);
         requireKnown(r.responseId());
         String id = r.feedbackId() != null ? r.feedbackId() : idempotencyKey;
+        String user = tenantUser(grant, r.userId());
         return new Prepared(
                 r.feedbackId(),
-                () -> client.feedbackEvent(r.kind(), r.responseId(), r.userId(), r.comment(), id),
+                () -> client.feedbackEvent(r.kind(), r.responseId(), user, r.comment(), id),
                 written -> {});
     }
 
-    private Prepared preparePreference(byte[] body, String idempotencyKey) {
+    private Prepared preparePreference(byte[] body, String idempotencyKey, ApiKeys.Grant grant) {
         PreferenceRequest r = parser.parsePreference(body);
         for (String id : new String[] {r.chosenResponseId(), r.rejectedResponseId()}) {
             Optional<String> prompt = requireKnown(id);
@@ -479,24 +511,90 @@ public final class IngestionGateway implements AutoCloseable {
             }
         }
         String id = r.preferenceId() != null ? r.preferenceId() : idempotencyKey;
+        String user = r.userId() == null ? null : tenantUser(grant, r.userId());
         return new Prepared(
                 r.preferenceId(),
-                () -> client.preferenceEvent(
-                        r.promptId(), r.chosenResponseId(), r.rejectedResponseId(), r.userId(), id),
+                () -> client.preferenceEvent(r.promptId(), r.chosenResponseId(), r.rejectedResponseId(), user, id),
                 written -> {});
     }
 
-    /** Takes an in-flight slot, or answers 429 and returns false when none is free. */
-    private boolean acquireOrRefuse(HttpExchange ex) {
-        if (inFlight.tryAcquire()) {
-            return true;
+    /**
+     * The grant of the request's API key when it holds {@code scope}; otherwise answers 401 (no or unknown key), 403
+     * (scope missing) or 429 (the key's rate limit is reached) and returns null.
+     */
+    private ApiKeys.Grant authorize(HttpExchange ex, Scope scope) {
+        Optional<ApiKeys.Grant> grant = apiKeys.authenticate(
+                ex.getRequestHeaders().getFirst(ApiKeys.HEADER),
+                ex.getRequestHeaders().getFirst("Authorization"));
+        if (grant.isEmpty()) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+            respondError(ex, 401, "missing or unknown API key: send it in the " + ApiKeys.HEADER + " header");
+            return null;
         }
-        respondRetry(
-                ex,
-                429,
-                config.overloadedRetryAfter(),
-                "too many requests in flight (" + config.maxInFlight() + "); retry later");
-        return false;
+        if (!grant.get().may(scope)) {
+            respondError(
+                    ex,
+                    403,
+                    "API key " + grant.get().name() + " lacks the " + scope.label() + " scope (it has "
+                            + Scope.format(grant.get().scopes()) + ")");
+            return null;
+        }
+        Optional<Duration> wait = keyLimits.takeToken(grant.get().name());
+        if (wait.isPresent()) {
+            respondRetry(
+                    ex,
+                    429,
+                    wait.get(),
+                    "API key " + grant.get().name() + " is over its rate limit ("
+                            + config.limits().ratePerSecond() + " requests per second, bursts of "
+                            + config.limits().burst() + "); retry later");
+            return null;
+        }
+        return grant.get();
+    }
+
+    /** Takes a global and a per-key in-flight slot, or answers 429 and returns false when either is full. */
+    private boolean acquireOrRefuse(HttpExchange ex, ApiKeys.Grant grant) {
+        if (!inFlight.tryAcquire()) {
+            respondRetry(
+                    ex,
+                    429,
+                    config.overloadedRetryAfter(),
+                    "too many requests in flight (" + config.maxInFlight() + "); retry later");
+            return false;
+        }
+        if (!keyLimits.acquire(grant.name())) {
+            inFlight.release();
+            respondRetry(
+                    ex,
+                    429,
+                    config.overloadedRetryAfter(),
+                    "API key " + grant.name() + " has too many requests in flight ("
+                            + config.limits().maxInFlightPerKey() + "); retry later");
+            return false;
+        }
+        return true;
+    }
+
+    private void release(ApiKeys.Grant grant) {
+        keyLimits.release(grant.name());
+        inFlight.release();
+    }
+
+    /** The user id as events carry it: the key's tenant, ':', then the id the client sent. */
+    static String tenantUser(ApiKeys.Grant grant, String userId) {
+        return grant.tenant() + TENANT_SEPARATOR + userId;
+    }
+
+    /** 422 unless the response's policy version was published for its model (when the check is on). */
+    private void requirePublished(ChatResponse response) {
+        if (config.policyVersionCheck() == GatewayConfig.PolicyVersionCheck.OFF) {
+            return;
+        }
+        String model = response.modelId() == null ? ChatFeedbackClient.DEFAULT_MODEL_ID : response.modelId();
+        versions.refusal(model, response.policyVersion()).ifPresent(reason -> {
+            throw InvalidRequestException.unprocessable(reason);
+        });
     }
 
     /** The request's idempotency key, or null; a malformed one is a 400. */
@@ -507,14 +605,6 @@ public final class IngestionGateway implements AutoCloseable {
                     IDEMPOTENCY_KEY_HEADER + " must be 1-255 visible ASCII characters");
         }
         return key;
-    }
-
-    private static String apiKeyOf(HttpExchange ex) {
-        String key = ex.getRequestHeaders().getFirst(ApiKeys.HEADER);
-        if (key == null) {
-            key = ex.getRequestHeaders().getFirst("Authorization");
-        }
-        return key == null ? "" : key;
     }
 
     private Optional<String> requireKnown(String responseId) {
@@ -669,6 +759,10 @@ public final class IngestionGateway implements AutoCloseable {
         if (tail != null) {
             tail.close();
             tail = null;
+        }
+        if (versionTail != null) {
+            versionTail.close();
+            versionTail = null;
         }
         if (ownsClient) {
             client.close();

@@ -11,7 +11,7 @@ import java.time.Duration;
 /** Minimal HTTP calls against a gateway, for tests. */
 final class HttpCalls {
 
-    static final String KEY = "test-api-key-1";
+    static final String KEY = "test-api-key-1-0123456789abcdefghij";
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -33,7 +33,8 @@ class IngestionGatewayBrokerDownIT {
         GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), connection)
                 .withListener("127.0.0.1", 0)
                 .withClient(quick)
-                .withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF);
+                .withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF)
+                .withPolicyVersionCheck(GatewayConfig.PolicyVersionCheck.OFF);
         // The registry is not under test, and the broker is stopped below: an in-memory one keeps it out of the way.
         gateway = new IngestionGateway(config, new InMemorySchemaRegistry()).start();
     }

@@ -46,8 +46,9 @@ class IngestionGatewayIT {
         KafkaConnection connection = KafkaConnection.of(KAFKA.bootstrapServers())
                 .withTopics(TopicNames.defaults().withPrefix(KAFKA.uniquePrefix()));
         topics = new Topics(connection.topics(), registry);
-        GatewayConfig config =
-                GatewayConfig.defaults(Set.of(HttpCalls.KEY), connection).withListener("127.0.0.1", 0);
+        GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), connection)
+                .withListener("127.0.0.1", 0)
+                .withPolicyVersionCheck(GatewayConfig.PolicyVersionCheck.OFF);
         gateway = new IngestionGateway(config, registry).start();
         calls = new HttpCalls(gateway.baseUri());
     }

@@ -44,18 +44,20 @@ class IngestionGatewayTest {
     private void startGateway(GatewayConfig.ResponseIdCheck check, ChatFeedbackClient client) {
         GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), KafkaConnection.of("unused:9092"))
                 .withListener("127.0.0.1", 0)
-                .withResponseIdCheck(check);
+                .withResponseIdCheck(check)
+                .withPolicyVersionCheck(GatewayConfig.PolicyVersionCheck.OFF);
         gateway = new IngestionGateway(config, client).start();
         calls = new HttpCalls(gateway.baseUri());
     }
 
-    private static final String ERASE_KEY = "test-erase-key-1";
+    private static final String ERASE_KEY = "test-erase-key-1-0123456789abcdefghij";
 
     private void startErasingGateway() {
         kafka = new MockKafka(true);
         GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), KafkaConnection.of("unused:9092"))
                 .withListener("127.0.0.1", 0)
                 .withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF)
+                .withPolicyVersionCheck(GatewayConfig.PolicyVersionCheck.OFF)
                 .withEraseApiKeys(Set.of(ERASE_KEY));
         gateway = new IngestionGateway(config, kafka.client()).start();
         calls = new HttpCalls(gateway.baseUri());
@@ -78,8 +80,9 @@ class IngestionGatewayTest {
         assertThat(answer.statusCode()).isEqualTo(202);
         var sent = kafka.sent(kafka.topics.erasures());
         assertThat(sent).hasSize(1);
-        assertThat(sent.get(0).key()).isEqualTo("user/42 x");
-        assertThat(sent.get(0).value().getUserId()).isEqualTo("user/42 x");
+        // the plain keys' tenant is "default": the erasure names the user as that tenant's events carry it
+        assertThat(sent.get(0).key()).isEqualTo("default:user/42 x");
+        assertThat(sent.get(0).value().getUserId()).isEqualTo("default:user/42 x");
         assertThat(answer.body())
                 .contains("\"requestId\":\"" + sent.get(0).value().getRequestId() + "\"");
     }
