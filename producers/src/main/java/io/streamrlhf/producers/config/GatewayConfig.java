@@ -19,8 +19,8 @@ import java.util.Set;
  *   <li>{@code gateway.erase.api.keys}: alias kept for plain keys: these also get the erase scope</li>
  *   <li>{@code gateway.rate.limit.per.second} (100, 0: off) and {@code gateway.rate.limit.burst} (200): token
  *       bucket per key; {@code gateway.max.in.flight.per.key} (256)</li>
- *   <li>{@code gateway.request.timeout} (10s), {@code gateway.idle.timeout} (30s), {@code gateway.max.connections}
- *       (1000): what slow or idle clients may hold</li>
+ *   <li>{@code gateway.request.timeout} (10s) and {@code gateway.max.connections} (1000): what slow clients may
+ *       hold</li>
  *   <li>{@code gateway.tls.*}: a keystore (or PEM certificate and key) turns on HTTPS</li>
  *   <li>{@code gateway.policy.version.check} ({@code published}): a response may claim only a published
  *       policy version</li>
@@ -102,20 +102,13 @@ public record GatewayConfig(
      * @param burst bucket capacity: requests a key may send at once after a quiet spell
      * @param maxInFlightPerKey requests one key may have waiting on Kafka at once
      * @param requestTimeout longest time a client may take to send a request's headers and body
-     * @param idleTimeout how long an idle keep-alive connection stays open
-     * @param maxConnections most open connections; more are closed at once
+     * @param maxConnections most connections sending a request or being handled at once; more are closed at once
      */
     public record Limits(
-            double ratePerSecond,
-            int burst,
-            int maxInFlightPerKey,
-            Duration requestTimeout,
-            Duration idleTimeout,
-            int maxConnections) {
+            double ratePerSecond, int burst, int maxInFlightPerKey, Duration requestTimeout, int maxConnections) {
         /** Validates every field. */
         public Limits {
             Objects.requireNonNull(requestTimeout, "requestTimeout");
-            Objects.requireNonNull(idleTimeout, "idleTimeout");
             if (!(ratePerSecond >= 0) || Double.isInfinite(ratePerSecond)) {
                 throw new IllegalArgumentException(
                         "gateway.rate.limit.per.second must be >= 0 (0: off), was " + ratePerSecond);
@@ -127,9 +120,8 @@ public record GatewayConfig(
                 throw new IllegalArgumentException(
                         "gateway.max.in.flight.per.key must be >= 1, was " + maxInFlightPerKey);
             }
-            if (requestTimeout.toMillis() < 100 || idleTimeout.toMillis() < 100) {
-                throw new IllegalArgumentException("gateway.request.timeout and gateway.idle.timeout must be >= 100ms, "
-                        + "were " + requestTimeout + " and " + idleTimeout);
+            if (requestTimeout.toMillis() < 100) {
+                throw new IllegalArgumentException("gateway.request.timeout must be >= 100ms, was " + requestTimeout);
             }
             if (maxConnections < 1) {
                 throw new IllegalArgumentException("gateway.max.connections must be >= 1, was " + maxConnections);
@@ -138,27 +130,27 @@ public record GatewayConfig(
 
         /** The defaults listed in {@link ProducerKeys}. */
         public static Limits defaults() {
-            return new Limits(100, 200, 256, Duration.ofSeconds(10), Duration.ofSeconds(30), 1000);
+            return new Limits(100, 200, 256, Duration.ofSeconds(10), 1000);
         }
 
         /** The same limits without a rate limit. */
         public Limits withoutRateLimit() {
-            return new Limits(0, burst, maxInFlightPerKey, requestTimeout, idleTimeout, maxConnections);
+            return new Limits(0, burst, maxInFlightPerKey, requestTimeout, maxConnections);
         }
 
         /** The same limits with another rate and burst. */
         public Limits withRate(double perSecond, int newBurst) {
-            return new Limits(perSecond, newBurst, maxInFlightPerKey, requestTimeout, idleTimeout, maxConnections);
+            return new Limits(perSecond, newBurst, maxInFlightPerKey, requestTimeout, maxConnections);
         }
 
         /** The same limits with other connection bounds. */
-        public Limits withConnections(Duration request, Duration idle, int max) {
-            return new Limits(ratePerSecond, burst, maxInFlightPerKey, request, idle, max);
+        public Limits withConnections(Duration request, int max) {
+            return new Limits(ratePerSecond, burst, maxInFlightPerKey, request, max);
         }
 
         /** The same limits with another per-key in-flight bound. */
         public Limits withMaxInFlightPerKey(int max) {
-            return new Limits(ratePerSecond, burst, max, requestTimeout, idleTimeout, maxConnections);
+            return new Limits(ratePerSecond, burst, max, requestTimeout, maxConnections);
         }
     }
 
@@ -346,7 +338,6 @@ public record GatewayConfig(
                         ProducerKeys.GATEWAY_RATE_LIMIT_BURST.get(props),
                         ProducerKeys.GATEWAY_MAX_IN_FLIGHT_PER_KEY.get(props),
                         ProducerKeys.GATEWAY_REQUEST_TIMEOUT.get(props),
-                        ProducerKeys.GATEWAY_IDLE_TIMEOUT.get(props),
                         ProducerKeys.GATEWAY_MAX_CONNECTIONS.get(props)),
                 new Tls(
                         ProducerKeys.GATEWAY_TLS_KEYSTORE.get(props),

@@ -82,11 +82,13 @@ public final class ProducerKeys {
     public static final Setting<Duration> GATEWAY_REQUEST_TIMEOUT = Setting.duration(
             "gateway.request.timeout",
             Duration.ofSeconds(10),
-            "longest time a client may take to send one request (headers and body); then the connection is closed");
-    public static final Setting<Duration> GATEWAY_IDLE_TIMEOUT = Setting.duration(
-            "gateway.idle.timeout", Duration.ofSeconds(30), "how long an idle keep-alive connection stays open");
+            "longest time a client may take to send one request (headers and body); then the connection is closed, so "
+                    + "slow clients cannot hold the gateway's threads");
     public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = Setting.integer(
-            "gateway.max.connections", 1000, "most open client connections; further ones are closed at once");
+            "gateway.max.connections",
+            1000,
+            "most connections sending a request or being handled at once (idle keep-alive ones do not count); "
+                    + "further ones are closed at once");
     public static final Setting<String> GATEWAY_TLS_KEYSTORE = Setting.string(
             "gateway.tls.keystore", "", "keystore file with the gateway's TLS key and certificate (empty: plain HTTP)");
     public static final Setting<String> GATEWAY_TLS_KEYSTORE_PASSWORD = Setting.string(
@@ -218,7 +220,6 @@ public final class ProducerKeys {
             GATEWAY_RATE_LIMIT_BURST,
             GATEWAY_MAX_IN_FLIGHT_PER_KEY,
             GATEWAY_REQUEST_TIMEOUT,
-            GATEWAY_IDLE_TIMEOUT,
             GATEWAY_MAX_CONNECTIONS,
             GATEWAY_TLS_KEYSTORE,
             GATEWAY_TLS_KEYSTORE_PASSWORD,

@@ -3,6 +3,8 @@ package io.streamrlhf.producers.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.streamrlhf.producers.client.ChatFeedbackClient;
 import io.streamrlhf.producers.client.ChatResponse;
 import io.streamrlhf.producers.client.ClientEvent;
@@ -31,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,6 +135,7 @@ public final class IngestionGateway implements AutoCloseable {
     private final Map<Integer, LongAdder> answered = new ConcurrentHashMap<>();
     private HttpServer server;
     private ExecutorService executor;
+    private SlowClientGuard guard;
     private ResponseTail tail;
     private VersionTail versionTail;
 
@@ -184,16 +188,31 @@ public final class IngestionGateway implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("gateway already started on port " + port());
         }
+        // Fails before anything starts when the TLS files cannot be used.
+        SSLContext tls = config.tls().enabled() ? GatewayTls.context(config.tls()) : null;
         AtomicInteger threadIds = new AtomicInteger();
+        // Acknowledgements complete exchanges on their own pool, so a burst of new connections never delays them.
         executor = Executors.newFixedThreadPool(config.threads(), r -> {
-            Thread t = new Thread(r, "gateway-" + threadIds.incrementAndGet());
+            Thread t = new Thread(r, "gateway-ack-" + threadIds.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
+        guard = new SlowClientGuard(
+                config.threads(),
+                config.limits().maxConnections(),
+                config.limits().requestTimeout());
         try {
-            server = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 1024);
+            InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
+            if (tls != null) {
+                HttpsServer https = HttpsServer.create(address, 1024);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls));
+                server = https;
+            } else {
+                server = HttpServer.create(address, 1024);
+            }
         } catch (IOException e) {
             executor.shutdownNow();
+            guard.close();
             throw new UncheckedIOException("Cannot listen on " + config.bindAddress() + ":" + config.port(), e);
         }
         for (Endpoint endpoint : Endpoint.values()) {
@@ -205,7 +224,7 @@ public final class IngestionGateway implements AutoCloseable {
                 "/",
                 ex -> respondError(
                         ex, 404, "no such endpoint: " + ex.getRequestURI().getPath()));
-        server.setExecutor(executor);
+        server.setExecutor(guard);
         if (config.responseIdCheck() == GatewayConfig.ResponseIdCheck.TOPIC) {
             tail = new ResponseTail(
                     config.client().connection(), client.topics().responses(), recent, config.recentResponseIds());
@@ -218,10 +237,13 @@ public final class IngestionGateway implements AutoCloseable {
         }
         server.start();
         log.info(
-                "Ingestion gateway listening on {}:{} (response id check {})",
+                "Ingestion gateway listening on {}://{}:{} ({} API keys; response id check {}, policy version check {})",
+                tls != null ? "https" : "http",
                 config.bindAddress(),
                 port(),
-                config.responseIdCheck());
+                apiKeys.size(),
+                config.responseIdCheck(),
+                config.policyVersionCheck());
         return this;
     }
 
@@ -240,9 +262,21 @@ public final class IngestionGateway implements AutoCloseable {
         return out;
     }
 
-    /** {@code http://host:port} of this gateway on loopback. */
+    /** {@code http://host:port} (or {@code https://} with TLS) of this gateway on loopback. */
     public URI baseUri() {
-        return URI.create("http://127.0.0.1:" + port());
+        return URI.create((config.tls().enabled() ? "https" : "http") + "://127.0.0.1:" + port());
+    }
+
+    /** Exchanges cut off because the client did not send its request within {@code gateway.request.timeout}. */
+    public long slowRequestsClosed() {
+        SlowClientGuard g = guard;
+        return g == null ? 0 : g.timedOut();
+    }
+
+    /** Connections closed at once because {@code gateway.max.connections} exchanges were running. */
+    public long connectionsRefused() {
+        SlowClientGuard g = guard;
+        return g == null ? 0 : g.refused();
     }
 
     private void handle(HttpExchange ex, Endpoint endpoint) {
@@ -285,6 +319,10 @@ public final class IngestionGateway implements AutoCloseable {
                 case PREFERENCES -> preparePreference(body, idempotencyKey, grant);
             };
             String key = idempotencyKey != null ? idempotencyKey : prepared.bodyId();
+            if (!SlowClientGuard.requestRead()) {
+                ex.close();
+                return;
+            }
             CompletableFuture<String> write;
             if (key == null || !idempotency.enabled()) {
                 write = client.send(prepared.build().get());
@@ -369,6 +407,10 @@ public final class IngestionGateway implements AutoCloseable {
             ApiKeys.Grant acquiredGrant = grant;
             String idempotencyKey = idempotencyKeyOf(ex);
             drain(ex.getRequestBody());
+            if (!SlowClientGuard.requestRead()) {
+                ex.close();
+                return;
+            }
             // The key reaches only its own tenant's users: the erasure names the namespaced id its events carry.
             String tenantUser = tenantUser(grant, userId);
             Supplier<ClientEvent> build = () -> client.erasureEvent(tenantUser, "requested through the gateway", null);
@@ -755,6 +797,10 @@ public final class IngestionGateway implements AutoCloseable {
         if (executor != null) {
             Shutdown.executor(executor, Duration.ofSeconds(5));
             executor = null;
+        }
+        if (guard != null) {
+            guard.close();
+            guard = null;
         }
         if (tail != null) {
             tail.close();
