@@ -1,5 +1,6 @@
 package io.streamrlhf.producers.config;
 
+import io.streamrlhf.trainer.config.TrainerKeys;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -59,6 +60,8 @@ import java.util.Set;
  * @param limits per-key and per-connection limits
  * @param tls TLS of the listener
  * @param policyVersionCheck whether a response's policy version must be a published one
+ * @param versionsSigningKey {@code versions.signing.key} (empty: none): when set, only signed versions count as
+ *     published
  * @param client producer settings
  */
 public record GatewayConfig(
@@ -80,6 +83,7 @@ public record GatewayConfig(
         Limits limits,
         Tls tls,
         PolicyVersionCheck policyVersionCheck,
+        String versionsSigningKey,
         ClientConfig client) {
 
     /** Shortest accepted plain API key. */
@@ -234,6 +238,7 @@ public record GatewayConfig(
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(policyVersionCheck, "policyVersionCheck");
+        versionsSigningKey = Objects.requireNonNullElse(versionsSigningKey, "");
         requireLongKeys("gateway.api.keys", apiKeys);
         requireLongKeys("gateway.erase.api.keys", eraseApiKeys);
         if (apiKeys.isEmpty() && eraseApiKeys.isEmpty() && keysFile.isEmpty()) {
@@ -304,6 +309,7 @@ public record GatewayConfig(
                 Limits.defaults(),
                 Tls.off(),
                 PolicyVersionCheck.PUBLISHED,
+                "",
                 gatewayClient(connection));
     }
 
@@ -346,6 +352,7 @@ public record GatewayConfig(
                         ProducerKeys.GATEWAY_TLS_CERTIFICATE.get(props),
                         ProducerKeys.GATEWAY_TLS_PRIVATE_KEY.get(props)),
                 ProducerKeys.GATEWAY_POLICY_VERSION_CHECK.get(props),
+                TrainerKeys.VERSIONS_SIGNING_KEY.find(props).orElse(""),
                 ClientConfig.fromProperties(props, client));
     }
 
@@ -355,7 +362,8 @@ public record GatewayConfig(
         return "GatewayConfig[apiKeys=" + apiKeys.size() + " ****, eraseApiKeys=" + eraseApiKeys.size()
                 + " ****, keysFile=" + keysFile + ", defaultTenant=" + defaultTenant + ", listener=" + bindAddress + ":"
                 + port + ", responseIdCheck=" + responseIdCheck + ", policyVersionCheck=" + policyVersionCheck
-                + ", threads=" + threads + ", maxInFlight=" + maxInFlight + ", " + limits + ", " + tls + "]";
+                + ", versionsSigned=" + !versionsSigningKey.isEmpty() + ", threads=" + threads + ", maxInFlight="
+                + maxInFlight + ", " + limits + ", " + tls + "]";
     }
 
     /** A copy of these settings, changed by {@code change}. */
@@ -396,6 +404,11 @@ public record GatewayConfig(
     /** The same settings with another policy-version check. */
     public GatewayConfig withPolicyVersionCheck(PolicyVersionCheck check) {
         return copy(b -> b.policyVersionCheck = check);
+    }
+
+    /** The same settings trusting only versions signed with {@code key} ({@code versions.signing.key}). */
+    public GatewayConfig withVersionsSigningKey(String key) {
+        return copy(b -> b.versionsSigningKey = key);
     }
 
     /** The same settings with other limits. */
@@ -441,6 +454,7 @@ public record GatewayConfig(
         Limits limits;
         Tls tls;
         PolicyVersionCheck policyVersionCheck;
+        String versionsSigningKey;
         ClientConfig client;
 
         Builder(GatewayConfig c) {
@@ -462,6 +476,7 @@ public record GatewayConfig(
             limits = c.limits;
             tls = c.tls;
             policyVersionCheck = c.policyVersionCheck;
+            versionsSigningKey = c.versionsSigningKey;
             client = c.client;
         }
 
@@ -485,6 +500,7 @@ public record GatewayConfig(
                     limits,
                     tls,
                     policyVersionCheck,
+                    versionsSigningKey,
                     client);
         }
     }

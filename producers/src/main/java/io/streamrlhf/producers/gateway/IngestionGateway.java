@@ -12,6 +12,7 @@ import io.streamrlhf.producers.client.PublishException;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.util.Shutdown;
+import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -232,7 +233,12 @@ public final class IngestionGateway implements AutoCloseable {
         }
         if (config.policyVersionCheck() == GatewayConfig.PolicyVersionCheck.PUBLISHED && followsVersions) {
             versionTail = new VersionTail(
-                    config.client().connection(), client.topics().policyVersions(), versions);
+                    config.client().connection(),
+                    client.topics().policyVersions(),
+                    versions,
+                    config.versionsSigningKey().isEmpty()
+                            ? Optional.empty()
+                            : Optional.of(new VersionSigner(config.versionsSigningKey())));
             versionTail.start();
         }
         server.start();

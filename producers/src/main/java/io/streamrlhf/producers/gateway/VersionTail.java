@@ -5,13 +5,16 @@ import io.streamrlhf.producers.common.ResilientPoll;
 import io.streamrlhf.producers.config.KafkaConnection;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.util.Backoff;
+import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -19,6 +22,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +33,16 @@ import org.slf4j.LoggerFactory;
  * {@link PublishedVersions}, and keeps following it. Like {@link ResponseTail} it never dies: undecodable records
  * wait out a registry outage or are skipped when bad in themselves, and any other error is retried with backoff.
  * Until it has read up to the end offsets seen at start, the gateway answers a version it does not know yet with a
- * retriable refusal.
+ * retriable refusal. With {@code versions.signing.key} set, a version counts only when its HMAC header matches its
+ * exact value bytes (as the samplers check), so a forged record cannot make a version claimable.
  */
 final class VersionTail implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(VersionTail.class);
 
-    private final Consumer<String, PolicyVersion> consumer;
+    private final Consumer<String, Signed> consumer;
+    private final Optional<VersionSigner> signer;
+    private final AtomicLong unsigned = new AtomicLong();
     private final String topic;
     private final PublishedVersions versions;
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -42,9 +51,18 @@ final class VersionTail implements AutoCloseable {
     private final Thread thread;
     private Map<TopicPartition, Long> endsAtStart = Map.of();
 
-    VersionTail(KafkaConnection connection, Topic<String, PolicyVersion> policyVersions, PublishedVersions versions) {
+    /** A decoded version with its exact value bytes, which its signature covers. */
+    private record Signed(PolicyVersion version, byte[] bytes) {}
+
+    VersionTail(
+            KafkaConnection connection,
+            Topic<String, PolicyVersion> policyVersions,
+            PublishedVersions versions,
+            Optional<VersionSigner> signer) {
         this.topic = policyVersions.name();
         this.versions = Objects.requireNonNull(versions, "versions");
+        this.signer = Objects.requireNonNull(signer, "signer");
+        Deserializer<PolicyVersion> decoder = policyVersions.valueSerde().deserializer();
         this.consumer = new KafkaConsumer<>(
                 connection.clientProperties(Map.of(
                         ConsumerConfig.CLIENT_ID_CONFIG,
@@ -56,7 +74,18 @@ final class VersionTail implements AutoCloseable {
                         ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
                         false)),
                 policyVersions.keySerde().deserializer(),
-                policyVersions.valueSerde().deserializer());
+                new Deserializer<Signed>() {
+                    @Override
+                    public Signed deserialize(String name, byte[] data) {
+                        return deserialize(name, null, data);
+                    }
+
+                    @Override
+                    public Signed deserialize(String name, Headers headers, byte[] data) {
+                        PolicyVersion v = decoder.deserialize(name, headers, data);
+                        return v == null ? null : new Signed(v, data);
+                    }
+                });
         this.poll = new ResilientPoll(
                 consumer,
                 new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)),
@@ -81,10 +110,10 @@ final class VersionTail implements AutoCloseable {
             while (running.get()) {
                 try {
                     poll.attempt(() -> {
-                        for (ConsumerRecord<String, PolicyVersion> r : consumer.poll(Duration.ofMillis(500))) {
-                            if (r.value() != null) {
-                                versions.publish(
-                                        r.value().getModelId(), r.value().getVersion());
+                        for (ConsumerRecord<String, Signed> r : consumer.poll(Duration.ofMillis(500))) {
+                            if (r.value() != null && signedWhenRequired(r)) {
+                                PolicyVersion v = r.value().version();
+                                versions.publish(v.getModelId(), v.getVersion());
                             }
                         }
                         if (!versions.caughtUp() && reachedStartEnds()) {
@@ -103,6 +132,32 @@ final class VersionTail implements AutoCloseable {
         } finally {
             consumer.close();
         }
+    }
+
+    /** With a signing key, only a version whose signature header matches its exact bytes counts as published. */
+    private boolean signedWhenRequired(ConsumerRecord<String, Signed> r) {
+        if (signer.isEmpty()) {
+            return true;
+        }
+        Header signature = r.headers().lastHeader(VersionSigner.HEADER);
+        if (signature != null && signer.get().verify(r.value().bytes(), signature.value())) {
+            return true;
+        }
+        unsigned.incrementAndGet();
+        log.warn(
+                "Ignoring policy version {} of {} at {}-{}@{}: {}",
+                r.value().version().getVersion(),
+                r.value().version().getModelId(),
+                r.topic(),
+                r.partition(),
+                r.offset(),
+                signature == null ? "unsigned" : "bad signature");
+        return false;
+    }
+
+    /** Version records ignored because they were unsigned or badly signed while a signing key is set. */
+    long unsignedIgnored() {
+        return unsigned.get();
     }
 
     private boolean reachedStartEnds() {

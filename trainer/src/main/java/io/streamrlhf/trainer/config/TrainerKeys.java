@@ -46,8 +46,8 @@ public final class TrainerKeys {
                     null,
                     "HMAC-SHA256 key (at least " + VersionSigner.MIN_KEY_CHARS
                             + " characters) shared by the trainer, which"
-                            + " signs every policy version, and the samplers, which then refuse unsigned or badly signed"
-                            + " versions (none: versions are not signed)")
+                            + " signs every policy version, and the samplers and the gateway, which then refuse unsigned or"
+                            + " badly signed versions (none: versions are not signed)")
             .requiring(k -> k.length() >= VersionSigner.MIN_KEY_CHARS, "at least 32 characters")
             .secret();
 
