@@ -6,6 +6,7 @@ import io.streamrlhf.trainer.config.OptimizerConfig;
 import io.streamrlhf.trainer.model.Devices;
 import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.PolicyWeights;
+import io.streamrlhf.trainer.model.TrainableModel;
 import io.streamrlhf.trainer.optim.OptimizerState;
 import java.util.Map;
 
@@ -40,6 +41,21 @@ public record Checkpoint(
             OptimizerState state) {
         return new Checkpoint(
                 modelId, version, parentVersion, policy.config(), optimizer, PolicyWeights.export(policy), state);
+    }
+
+    /**
+     * Snapshot of any trainable model's trained weights (for a Hugging Face model under LoRA, its adapters) and its
+     * optimizer state; {@code model} is recorded as the shape of the byte-level model the settings describe.
+     */
+    public static Checkpoint of(
+            String modelId,
+            long version,
+            long parentVersion,
+            ModelConfig model,
+            TrainableModel policy,
+            OptimizerConfig optimizer,
+            OptimizerState state) {
+        return new Checkpoint(modelId, version, parentVersion, model, optimizer, policy.exportWeights(), state);
     }
 
     /** A new policy model (on the best device) holding these weights; the caller closes it. */
