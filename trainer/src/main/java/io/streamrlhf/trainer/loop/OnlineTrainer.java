@@ -400,7 +400,14 @@ public final class OnlineTrainer implements AutoCloseable {
         policy = factory.start(summary);
         optimizer = new AdamW(config.optimizer(), policy.trainableParameters());
         Checkpoint c = Checkpoint.of(
-                config.modelId(), 0, -1, config.model(), policy, config.optimizer(), optimizer.exportState());
+                config.modelId(),
+                0,
+                -1,
+                config.model(),
+                policy,
+                factory.layout(policy),
+                config.optimizer(),
+                optimizer.exportState());
         publisher.publish(new VersionPublisher.Request(
                 c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of()));
         currentVersion = 0;
@@ -611,6 +618,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 currentVersion,
                 config.model(),
                 policy,
+                factory.layout(policy),
                 config.optimizer(),
                 optimizer.exportState());
         publisher.publish(new VersionPublisher.Request(

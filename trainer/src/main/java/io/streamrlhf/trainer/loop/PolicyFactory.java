@@ -2,6 +2,7 @@ package io.streamrlhf.trainer.loop;
 
 import ai.djl.Device;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
+import io.streamrlhf.trainer.checkpoint.HfLayout;
 import io.streamrlhf.trainer.config.HfTrainingConfig;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.model.PolicyModel;
@@ -11,8 +12,10 @@ import io.streamrlhf.trainer.parallel.DataParallel;
 import io.streamrlhf.trainer.sft.PromptCompletionCorpus;
 import io.streamrlhf.trainer.sft.SupervisedFineTuning;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +49,9 @@ interface PolicyFactory {
 
     /** Data parallelism over {@code devices} when this kind supports it and there are several, else null. */
     DataParallel parallel(TrainableModel policy, List<Device> devices);
+
+    /** How a version of {@code policy} is laid out: empty for the byte-level model's single file. */
+    Optional<HfLayout> layout(TrainableModel policy);
 
     /** The factory of {@code config}'s model kind, placing the policy on {@code device}. */
     static PolicyFactory of(TrainerConfig config, Device device) {
@@ -111,6 +117,11 @@ interface PolicyFactory {
         public DataParallel parallel(TrainableModel policy, List<Device> devices) {
             return devices.size() > 1 ? DataParallel.over((PolicyModel) policy, devices) : null;
         }
+
+        @Override
+        public Optional<HfLayout> layout(TrainableModel policy) {
+            return Optional.empty();
+        }
     }
 
     /** A Hugging Face Llama-family directory, trained through LoRA or whole. */
@@ -160,6 +171,15 @@ interface PolicyFactory {
                 LOG.warn("A Hugging Face model trains on one device; using {} of {}", devices.get(0), devices);
             }
             return null;
+        }
+
+        /** The adapters in PEFT's layout under LoRA, the weights as a Hugging Face model otherwise. */
+        @Override
+        public Optional<HfLayout> layout(TrainableModel policy) {
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            policy.trainableParameters()
+                    .forEach((name, array) -> shapes.put(name, array.getShape().getShape()));
+            return Optional.of(new HfLayout(hf.lora(), hf.modelDir().toString(), shapes));
         }
 
         private LlamaPolicy load() throws IOException {

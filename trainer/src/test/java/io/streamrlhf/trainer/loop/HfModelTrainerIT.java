@@ -20,7 +20,9 @@ import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import io.streamrlhf.trainer.model.TrainableModel;
+import io.streamrlhf.trainer.model.llama.LlamaModel;
 import io.streamrlhf.trainer.model.llama.LlamaPolicy;
+import io.streamrlhf.trainer.model.llama.LoraAdapters;
 import io.streamrlhf.trainer.model.llama.LoraConfig;
 import io.streamrlhf.trainer.model.llama.TinyLlamaModels;
 import io.streamrlhf.trainer.publish.PublishHooks;
@@ -34,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The online trainer on a Hugging Face model directory ({@code trainer.model.dir}), on the embedded broker: a tiny
  * random Llama with a byte vocabulary trained through LoRA from the loop's own topics lowers the DPO loss from
- * log 2, its versions hold only adapter tensors, the model directory is untouched, the last version's adapters
+ * log 2, its versions are PEFT adapter directories holding only adapter tensors (and the trainer's state), the
+ * model directory is untouched, the last version's adapters
  * prefer the chosen answers over the base, and a restarted trainer resumes from that version.
  */
 class HfModelTrainerIT {
@@ -122,6 +126,23 @@ class HfModelTrainerIT {
         assertThat(checkpoint.optimizerState().firstMoments().keySet())
                 .containsExactlyInAnyOrderElementsOf(checkpoint.weights().keySet());
         assertThat(Files.readAllBytes(modelDir.resolve("model.safetensors"))).isEqualTo(weightsBefore);
+
+        // and the version is a PEFT adapter directory that loads as it is
+        Path versionDir = Path.of(URI.create(last.getCheckpointUri()));
+        try (Stream<Path> files = Files.list(versionDir)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .containsExactlyInAnyOrder(
+                            "adapter_config.json", "adapter_model.safetensors", "trainer_state.safetensors");
+        }
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel base = LlamaModel.load(modelDir, manager);
+                LoraAdapters adapters = LoraAdapters.load(versionDir, base)) {
+            assertThat(adapters.config()).isEqualTo(LORA);
+            adapters.parameters()
+                    .forEach((name, array) -> assertThat(array.toFloatArray())
+                            .as(name)
+                            .containsExactly(checkpoint.weights().get(name)));
+        }
 
         // and the last version, loaded on the base, prefers the chosen answers more than the base does
         try (LlamaPolicy loaded = LlamaPolicy.load(modelDir, Optional.of(LORA), 1, 64, Device.cpu());
