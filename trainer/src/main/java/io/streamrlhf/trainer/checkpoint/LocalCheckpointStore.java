@@ -239,7 +239,7 @@ public final class LocalCheckpointStore implements CheckpointStore {
 
     /**
      * The summed size of a version directory's files, each of which must be a regular file (no link, no
-     * sub-directory) of a name {@link HfCheckpointFiles} writes.
+     * sub-directory) of a name {@link HfCheckpointFiles} writes, the trainer's state among them.
      */
     private static long directorySize(URI uri, Path dir) throws UntrustedCheckpointException {
         long total = 0;
@@ -260,6 +260,12 @@ public final class LocalCheckpointStore implements CheckpointStore {
         } catch (IOException e) {
             throw new UntrustedCheckpointException(
                     UntrustedCheckpointException.Kind.MISSING, "checkpoint " + uri + " cannot be listed");
+        }
+        if (!Files.isRegularFile(dir.resolve(HfCheckpointFiles.STATE_FILE), LinkOption.NOFOLLOW_LINKS)) {
+            throw new UntrustedCheckpointException(
+                    UntrustedCheckpointException.Kind.NOT_REGULAR_FILE,
+                    "checkpoint " + uri + " is a directory without " + HfCheckpointFiles.STATE_FILE
+                            + ", not a version; refusing to read it");
         }
         return total;
     }
