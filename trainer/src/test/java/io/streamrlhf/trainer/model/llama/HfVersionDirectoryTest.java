@@ -98,6 +98,11 @@ class HfVersionDirectoryTest {
         LlamaExport.mergeAndWrite(base, dir, out);
         JsonNode merged = LlamaReferenceTest.runReference(out, PADDED, PADDED_MASK, List.of(), null);
         LlamaReferenceTest.assertClose("merged version", expected, merged.get("logits"), PADDED_MASK);
+        // The export of the verified version read from the store (what `streamrlhf export --version` writes).
+        Path exported = tmp.resolve("exported");
+        LlamaExport.writeVersion(store.read(stored.uri(), stored.sha256()), base, exported);
+        JsonNode fromVersion = LlamaReferenceTest.runReference(exported, PADDED, PADDED_MASK, List.of(), null);
+        LlamaReferenceTest.assertClose("exported version", expected, fromVersion.get("logits"), PADDED_MASK);
     }
 
     @Test
