@@ -2,7 +2,11 @@ package io.streamrlhf.app.cli;
 
 import io.streamrlhf.app.pipeline.DemoStack;
 import io.streamrlhf.app.pipeline.Pipeline;
+import io.streamrlhf.config.Settings;
+import io.streamrlhf.trainer.config.TrainerKeys;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -14,7 +18,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code streamrlhf demo}: the whole loop in one JVM on embedded defaults. Broker, registry and topics; the
  * streams topologies; the trainer (warm-started to version 0 on the first run, resumed from its last committed
- * version afterwards); the sampler; a prompt source; simulated users; the gateway; the dashboard. Prints a line
+ * version afterwards; with {@code --model DIR} a Hugging Face model trained through LoRA instead); the sampler; a prompt source; simulated users; the gateway; the dashboard. Prints a line
  * per published version and stops cleanly on Ctrl-C.
  */
 @Command(
@@ -34,11 +38,22 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Broker with SASL_SSL (SCRAM-SHA-512 over TLS) and ACLs; each component its own principal.")
     boolean secure;
 
+    @Option(
+            names = "--model",
+            paramLabel = "DIR",
+            description = "Train this Hugging Face Llama-family model directory (through LoRA; see docs/models.md)"
+                    + " instead of the built-in byte-level model: sets trainer.model.dir.")
+    Path model;
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
-        DemoStack demo = DemoStack.start(options.settings(), out, secure, Pipeline.exitProcess());
+        Settings settings = options.settings();
+        if (model != null) {
+            settings = settings.with(Map.of(TrainerKeys.MODEL_DIR.name(), model.toString()), "--model");
+        }
+        DemoStack demo = DemoStack.start(settings, out, secure, Pipeline.exitProcess());
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {

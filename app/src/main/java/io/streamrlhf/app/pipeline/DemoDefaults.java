@@ -2,6 +2,7 @@ package io.streamrlhf.app.pipeline;
 
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.producers.tasks.ChatTask;
+import io.streamrlhf.trainer.config.TrainerKeys;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,7 +13,9 @@ import java.util.stream.Collectors;
  * The settings the one-JVM demo and the learning experiment use where the user set nothing. Each differs from a
  * component's production default for a measured reason:
  * <ul>
- *   <li>{@code trainer.warmstart.corpus}: the corpus {@link WarmStartCorpus} writes under the data folder;</li>
+ *   <li>{@code trainer.warmstart.corpus}: the corpus {@link WarmStartCorpus} writes under the data folder, for the
+ *       built-in byte-level model only (a Hugging Face model in {@code trainer.model.dir} starts from its own
+ *       weights);</li>
  *   <li>{@code trainer.kto.desirable.weight=3}: version 0 is liked about a quarter of the time, and TRL's
  *       guidance for KTO is λ_D·n_D / (λ_U·n_U) in [1, 4/3]; with the default 1, online KTO collapsed the policy
  *       to blank completions within ~60 steps (held-out thumbs-up 26% to 0%), with 3 it rose from 21% to 56%;</li>
@@ -56,8 +59,10 @@ public final class DemoDefaults {
     /** {@code settings} with the demo defaults filled in where a key is unset. */
     public static Settings apply(Settings settings, Path dataDir) {
         Map<String, String> defaults = new LinkedHashMap<>();
-        defaults.put(
-                "trainer.warmstart.corpus", dataDir.resolve("warmstart.tsv").toString());
+        if (TrainerKeys.MODEL_DIR.find(settings.asMap()).isEmpty()) {
+            defaults.put(
+                    "trainer.warmstart.corpus", dataDir.resolve("warmstart.tsv").toString());
+        }
         defaults.put("trainer.kto.desirable.weight", "3");
         defaults.put("trainer.kto.kl.coef", "0.05");
         defaults.put("trainer.warmstart.steps", "1000");

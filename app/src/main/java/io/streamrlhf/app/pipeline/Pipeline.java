@@ -18,6 +18,7 @@ import io.streamrlhf.producers.sampler.PolicyFollower;
 import io.streamrlhf.producers.sampler.RolloutSampler;
 import io.streamrlhf.producers.sampler.SamplerConfig;
 import io.streamrlhf.producers.sampler.VersionDeadLetters;
+import io.streamrlhf.producers.sampler.VersionLoader;
 import io.streamrlhf.producers.tasks.PromptSource;
 import io.streamrlhf.producers.users.SimulatedUsers;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
@@ -160,6 +161,12 @@ public final class Pipeline implements AutoCloseable {
                 VersionDeadLetters deadLetters = new VersionDeadLetters(
                         config.bootstrapServers(), config.kafkaOverrides(), topics.deadLetters());
                 shared.add(deadLetters);
+                // A Hugging Face base is loaded once and outlives the sampler's incarnations; versions add adapters.
+                Optional<String> modelDir = TrainerKeys.MODEL_DIR.find(props);
+                VersionLoader loader = modelDir.isPresent()
+                        ? VersionLoader.huggingFace(Path.of(modelDir.get()))
+                        : VersionLoader.byteLevel();
+                shared.add(loader);
                 SamplerMeters meters = new SamplerMeters(metrics.registry());
                 sampler = supervise(Component.SAMPLER, () -> {
                     PolicyFollower follower = new PolicyFollower(
@@ -170,7 +177,8 @@ public final class Pipeline implements AutoCloseable {
                             config.modelId(),
                             new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)),
                             TrainerConfigFactory.signer(props),
-                            deadLetters);
+                            deadLetters,
+                            loader);
                     try {
                         return new SamplerIncarnation(
                                 follower, new RolloutSampler(config, topics, follower), meters, metrics);

@@ -10,7 +10,6 @@ import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import io.streamrlhf.trainer.checkpoint.UntrustedCheckpointException;
 import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import io.streamrlhf.trainer.checkpoint.VersionVerifier;
-import io.streamrlhf.trainer.model.PolicyModel;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -52,7 +51,7 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PolicyFollower.class);
 
     /** A loaded policy and the version it is. */
-    public record LoadedPolicy(long version, PolicyModel model) {}
+    public record LoadedPolicy(long version, ServedPolicy policy) {}
 
     /** Where refused versions go: the project's dead-letter topic in a deployment. */
     @FunctionalInterface
@@ -72,6 +71,7 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     private final String modelId;
     private final VersionVerifier verifier;
     private final DeadLetterSink deadLetters;
+    private final VersionLoader loader;
     private final AtomicReference<LoadedPolicy> pending = new AtomicReference<>();
     private final AtomicLong latestLoaded = new AtomicLong(-1);
     private final AtomicLong failedLoads = new AtomicLong();
@@ -135,6 +135,33 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
             Backoff backoff,
             Optional<VersionSigner> signer,
             DeadLetterSink deadLetters) {
+        this(
+                bootstrapServers,
+                clientOverrides,
+                topic,
+                store,
+                modelId,
+                backoff,
+                signer,
+                deadLetters,
+                VersionLoader.byteLevel());
+    }
+
+    /**
+     * A follower that turns each verified checkpoint into a policy with {@code loader} (a Hugging Face base with
+     * adapters, or the byte-level model); the loader stays the caller's to close.
+     */
+    public PolicyFollower(
+            String bootstrapServers,
+            Map<String, ?> clientOverrides,
+            Topic<String, PolicyVersion> topic,
+            CheckpointStore store,
+            String modelId,
+            Backoff backoff,
+            Optional<VersionSigner> signer,
+            DeadLetterSink deadLetters,
+            VersionLoader loader) {
+        this.loader = loader;
         this.store = store;
         this.modelId = modelId;
         this.verifier = new VersionVerifier(modelId, signer, store);
@@ -253,10 +280,10 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
                                         + " version " + checkpoint.version()));
                 return;
             }
-            PolicyModel model = checkpoint.toPolicyModel();
-            LoadedPolicy previous = pending.getAndSet(new LoadedPolicy(version.getVersion(), model));
+            ServedPolicy policy = loader.load(checkpoint);
+            LoadedPolicy previous = pending.getAndSet(new LoadedPolicy(version.getVersion(), policy));
             if (previous != null) {
-                previous.model().close();
+                previous.policy().close();
             }
             latestLoaded.set(version.getVersion());
             log.info(
@@ -317,7 +344,7 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
         consumer.wakeup();
         LoadedPolicy left = pending.getAndSet(null);
         if (left != null) {
-            left.model().close();
+            left.policy().close();
         }
     }
 }

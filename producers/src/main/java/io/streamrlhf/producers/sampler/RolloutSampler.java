@@ -6,7 +6,6 @@ import io.streamrlhf.avro.ResponseSource;
 import io.streamrlhf.avro.SamplingParams;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.generate.Generation;
-import io.streamrlhf.trainer.generate.Generator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@code ResponseGenerated} (source {@code SAMPLED_ROLLOUT}, policy version, sampling parameters, and the
  * policy's log-probability of each sampled token, end token included when sampling stopped there) in the same
  * Kafka transaction that commits the prompt offsets: a prompt is rolled out exactly once, by exactly one
- * version. New versions are swapped in between batches (see {@link PolicyFollower}); until version 0 exists,
- * prompts wait unconsumed.
+ * version. New versions are swapped in between batches (see {@link PolicyFollower}); for a Hugging Face model a
+ * swap changes only the adapters on the base loaded once ({@link VersionLoader}). Until version 0 exists, prompts
+ * wait unconsumed.
  */
 public final class RolloutSampler implements Runnable, AutoCloseable {
 
@@ -125,7 +125,7 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
             consumer.close();
             producer.close();
             if (current != null) {
-                current.model().close();
+                current.policy().close();
             }
         }
     }
@@ -145,7 +145,7 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
             PolicyFollower.LoadedPolicy old = current;
             current = newer;
             if (old != null) {
-                old.model().close();
+                old.policy().close();
             }
             log.info("Sampler now rolls out policy version {}", newer.version());
         }
@@ -164,7 +164,7 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
                 texts.add(record.value().getText());
             }
         }
-        List<Generation> completions = new Generator(policy.model()).generate(texts, config.sampling(), random);
+        List<Generation> completions = policy.policy().generate(texts, config.sampling(), random);
         producer.beginTransaction();
         try {
             long now = Instant.now().toEpochMilli();

@@ -100,7 +100,7 @@ class ForgedVersionFollowerIT {
                 await().atMost(Duration.ofSeconds(60)).until(() -> follower.latestLoaded() == 1);
                 PolicyFollower.LoadedPolicy loaded = follower.takeNewer(-1);
                 assertThat(loaded.version()).isEqualTo(1);
-                loaded.model().close();
+                loaded.policy().close();
                 // and refused each forgery with its reason
                 assertThat(follower.refusals())
                         .isEqualTo(Map.of(

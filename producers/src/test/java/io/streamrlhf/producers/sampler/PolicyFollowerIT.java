@@ -64,7 +64,7 @@ class PolicyFollowerIT {
                 assertThat(follower.skippedRecords()).isEqualTo(1);
                 PolicyFollower.LoadedPolicy loaded = follower.takeNewer(-1);
                 assertThat(loaded.version()).isEqualTo(1);
-                loaded.model().close();
+                loaded.policy().close();
                 assertThat(thread.isAlive()).isTrue();
             } finally {
                 follower.close();
@@ -113,7 +113,7 @@ class PolicyFollowerIT {
             assertThat(follower.skippedRecords()).isZero();
             PolicyFollower.LoadedPolicy loaded = follower.takeNewer(-1);
             assertThat(loaded.version()).isEqualTo(3);
-            loaded.model().close();
+            loaded.policy().close();
         } finally {
             follower.close();
             thread.join(10_000);

@@ -6,12 +6,16 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -20,6 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Checkpoints as files in a local folder ({@code file://} URIs): written to a temporary file,
  * fsynced, atomically renamed into place, then the folder is fsynced so the rename survives a crash.
+ *
+ * <p>A Hugging Face model's version is a directory instead ({@link HfCheckpointFiles}: a PEFT adapter, or the weights,
+ * plus the trainer's state), written the same way (files fsynced in a temporary directory renamed into place) and
+ * addressed by the directory's URI; its recorded sha256 is the digest of its files' manifest, and the size bound
+ * applies to their sum.
  *
  * <p>URIs come from {@code PolicyVersion} records, which anyone who can write the versions topic can forge, so
  * the store reads and deletes only inside its folder: a {@code file://} URI without {@code ..} segments whose
@@ -60,7 +69,7 @@ public final class LocalCheckpointStore implements CheckpointStore {
             for (Path p : leftovers
                     .filter(p -> p.getFileName().toString().endsWith(".tmp"))
                     .toList()) {
-                Files.deleteIfExists(p);
+                deleteRecursively(p);
             }
         }
     }
@@ -74,6 +83,9 @@ public final class LocalCheckpointStore implements CheckpointStore {
     public Stored write(String name, Checkpoint checkpoint) throws IOException {
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("checkpoint name must be [A-Za-z0-9._-]+, was " + name);
+        }
+        if (checkpoint.hf().isPresent()) {
+            return writeDirectory(name, checkpoint);
         }
         byte[] bytes = CheckpointCodec.encode(checkpoint);
         Path target = folder.resolve(name + SUFFIX);
@@ -95,6 +107,9 @@ public final class LocalCheckpointStore implements CheckpointStore {
     @Override
     public Checkpoint read(URI uri, String expectedSha256) throws IOException {
         Path path = inspect(uri);
+        if (Files.isDirectory(path)) {
+            return readDirectory(path, uri, expectedSha256);
+        }
         byte[] bytes = readAtMost(path, maxBytes, uri);
         if (expectedSha256 != null) {
             String actual = CheckpointCodec.sha256Hex(bytes);
@@ -110,7 +125,9 @@ public final class LocalCheckpointStore implements CheckpointStore {
     public List<URI> list() throws IOException {
         List<URI> uris = new ArrayList<>();
         try (Stream<Path> files = Files.list(folder)) {
-            files.filter(p -> p.getFileName().toString().endsWith(SUFFIX))
+            files.filter(p -> p.getFileName().toString().endsWith(SUFFIX)
+                            || (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                                    && !p.getFileName().toString().endsWith(".tmp")))
                     .sorted()
                     .forEach(p -> uris.add(p.toUri()));
         }
@@ -119,7 +136,7 @@ public final class LocalCheckpointStore implements CheckpointStore {
 
     @Override
     public void delete(URI uri) throws IOException {
-        Files.deleteIfExists(pathOf(uri));
+        deleteRecursively(pathOf(uri));
     }
 
     @Override
@@ -147,15 +164,18 @@ public final class LocalCheckpointStore implements CheckpointStore {
             throw new UntrustedCheckpointException(
                     UntrustedCheckpointException.Kind.MISSING, "checkpoint " + uri + " cannot be inspected");
         }
-        if (!attributes.isRegularFile()) {
+        long size = attributes.size();
+        if (attributes.isDirectory()) {
+            size = directorySize(uri, real);
+        } else if (!attributes.isRegularFile()) {
             throw new UntrustedCheckpointException(
                     UntrustedCheckpointException.Kind.NOT_REGULAR_FILE,
                     "checkpoint " + uri + " is not a regular file; refusing to read it");
         }
-        if (attributes.size() > maxBytes) {
+        if (size > maxBytes) {
             throw new UntrustedCheckpointException(
                     UntrustedCheckpointException.Kind.TOO_LARGE,
-                    "checkpoint " + uri + " has " + attributes.size() + " bytes, above the bound of " + maxBytes
+                    "checkpoint " + uri + " has " + size + " bytes, above the bound of " + maxBytes
                             + " (trainer.checkpoint.max.bytes); refusing to read it");
         }
         return real;
@@ -214,6 +234,118 @@ public final class LocalCheckpointStore implements CheckpointStore {
                         "checkpoint " + uri + " grew above the bound of " + limit + " bytes while being read");
             }
             return bytes;
+        }
+    }
+
+    /**
+     * The summed size of a version directory's files, each of which must be a regular file (no link, no
+     * sub-directory) of a name {@link HfCheckpointFiles} writes, the trainer's state among them.
+     */
+    private static long directorySize(URI uri, Path dir) throws UntrustedCheckpointException {
+        long total = 0;
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : entries.toList()) {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!a.isRegularFile()
+                        || !HfCheckpointFiles.FILES.contains(p.getFileName().toString())) {
+                    throw new UntrustedCheckpointException(
+                            UntrustedCheckpointException.Kind.NOT_REGULAR_FILE,
+                            "checkpoint " + uri + " holds " + p.getFileName()
+                                    + ", which is not a regular file a version directory has; refusing to read it");
+                }
+                total += a.size();
+            }
+        } catch (UntrustedCheckpointException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new UntrustedCheckpointException(
+                    UntrustedCheckpointException.Kind.MISSING, "checkpoint " + uri + " cannot be listed");
+        }
+        if (!Files.isRegularFile(dir.resolve(HfCheckpointFiles.STATE_FILE), LinkOption.NOFOLLOW_LINKS)) {
+            throw new UntrustedCheckpointException(
+                    UntrustedCheckpointException.Kind.NOT_REGULAR_FILE,
+                    "checkpoint " + uri + " is a directory without " + HfCheckpointFiles.STATE_FILE
+                            + ", not a version; refusing to read it");
+        }
+        return total;
+    }
+
+    private Stored writeDirectory(String name, Checkpoint checkpoint) throws IOException {
+        Path target = folder.resolve(name);
+        Path temp = folder.resolve(name + "." + UUID.randomUUID() + ".tmp");
+        Files.createDirectory(temp);
+        try {
+            HfCheckpointFiles.write(temp, checkpoint);
+            SortedMap<String, byte[]> files = new TreeMap<>();
+            try (Stream<Path> written = Files.list(temp)) {
+                for (Path p : written.toList()) {
+                    files.put(p.getFileName().toString(), Files.readAllBytes(p));
+                    try (FileChannel channel = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                        channel.force(true);
+                    }
+                }
+            }
+            fsync(temp);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            fsyncFolder();
+            String sha = HfCheckpointFiles.digest(files);
+            long size = files.values().stream().mapToLong(b -> b.length).sum();
+            LOG.info("Wrote checkpoint {} ({} files, {} bytes, sha256 {})", target, files.size(), size, sha);
+            return new Stored(target.toUri(), sha, size);
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(temp);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads a version directory's files into memory (their sum within the bound), verifies their digest, and
+     * parses a private copy of exactly those bytes, so that what is verified is what is loaded.
+     */
+    private Checkpoint readDirectory(Path dir, URI uri, String expectedSha256) throws IOException {
+        SortedMap<String, byte[]> files = new TreeMap<>();
+        long budget = maxBytes;
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : entries.toList()) {
+                byte[] bytes = readAtMost(p, budget, uri);
+                budget -= bytes.length;
+                files.put(p.getFileName().toString(), bytes);
+            }
+        }
+        if (expectedSha256 != null) {
+            String actual = HfCheckpointFiles.digest(files);
+            if (!actual.equalsIgnoreCase(expectedSha256)) {
+                throw new CorruptCheckpointException("checkpoint " + uri + " has sha256 " + actual
+                        + " but its policy version records " + expectedSha256 + "; refusing to load it");
+            }
+        }
+        Path copy = Files.createTempDirectory("streamrlhf-version");
+        try {
+            for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                Files.write(copy.resolve(e.getKey()), e.getValue());
+            }
+            return HfCheckpointFiles.read(copy, uri.toString());
+        } finally {
+            deleteRecursively(copy);
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> entries = Files.list(path)) {
+                for (Path p : entries.toList()) {
+                    deleteRecursively(p);
+                }
+            }
+        }
+        Files.deleteIfExists(path);
+    }
+
+    private static void fsync(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            LOG.debug("Could not fsync folder {}", dir, e);
         }
     }
 

@@ -44,6 +44,8 @@ import java.util.Optional;
  *     {@code trainer.kafka.*})
  * @param checkpointMaxBytes the largest checkpoint read (default 1 GiB)
  * @param signer signs every published version and refuses unsigned ones in the history (default none)
+ * @param hfModel a Hugging Face model directory to train instead of the built-in byte-level model shaped by
+ *     {@code model} (default none); its rows are at most {@code model.context()} tokens
  */
 public record TrainerConfig(
         String modelId,
@@ -70,7 +72,8 @@ public record TrainerConfig(
         Duration retryBackoffMax,
         Map<String, String> kafkaOverrides,
         long checkpointMaxBytes,
-        Optional<VersionSigner> signer) {
+        Optional<VersionSigner> signer,
+        Optional<HfTrainingConfig> hfModel) {
 
     /** Validates, naming the bad value. */
     public TrainerConfig {
@@ -110,6 +113,10 @@ public record TrainerConfig(
                 || retryBackoffMax.compareTo(retryBackoff) < 0) {
             throw new IllegalArgumentException("trainer.retry.backoff must be positive and at most "
                     + "trainer.retry.backoff.max, were " + retryBackoff + " and " + retryBackoffMax);
+        }
+        if (hfModel.isPresent() && warmStartCorpus.isPresent()) {
+            throw new IllegalArgumentException("trainer.warmstart.corpus pre-trains the built-in byte-level model;"
+                    + " the Hugging Face model of trainer.model.dir starts from its own weights: unset one of them");
         }
         if (referenceCacheEntries < 1 || warmStartSteps < 0) {
             throw new IllegalArgumentException("referenceCacheEntries must be >= 1 and warmStartSteps >= 0");

@@ -6,6 +6,7 @@ import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import io.streamrlhf.trainer.loss.LossConfig;
 import io.streamrlhf.trainer.loss.LossType;
+import io.streamrlhf.trainer.model.llama.LoraConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -77,7 +78,24 @@ public final class TrainerConfigFactory {
                 TrainerKeys.RETRY_BACKOFF_MAX.get(p),
                 Settings.kafkaOverrides(p, "trainer"),
                 TrainerKeys.CHECKPOINT_MAX_BYTES.get(p),
-                signer(p));
+                signer(p),
+                hfModel(p));
+    }
+
+    /** The Hugging Face model to train when {@code trainer.model.dir} is set. */
+    static Optional<HfTrainingConfig> hfModel(Map<String, String> p) {
+        return TrainerKeys.MODEL_DIR
+                .find(p)
+                .map(dir -> new HfTrainingConfig(
+                        Path.of(dir),
+                        TrainerKeys.LORA_ENABLED.get(p)
+                                ? Optional.of(new LoraConfig(
+                                        TrainerKeys.LORA_RANK.get(p),
+                                        TrainerKeys.LORA_ALPHA.get(p),
+                                        TrainerKeys.LORA_DROPOUT.get(p),
+                                        TrainerKeys.targets(TrainerKeys.LORA_TARGET_MODULES.get(p)),
+                                        false))
+                                : Optional.empty()));
     }
 
     /** The versions signer when {@code versions.signing.key} is set: the trainer's and every sampler's. */

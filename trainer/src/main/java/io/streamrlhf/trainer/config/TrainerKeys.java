@@ -5,9 +5,12 @@ import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import io.streamrlhf.trainer.loss.LossConfig;
 import io.streamrlhf.trainer.loss.LossType;
+import io.streamrlhf.trainer.model.llama.LoraConfig;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /** Every key the trainer reads, with its default and meaning; {@link TrainerConfigFactory} reads only these. */
 public final class TrainerKeys {
@@ -16,6 +19,8 @@ public final class TrainerKeys {
     private static final OptimizerConfig OPTIMIZER = OptimizerConfig.defaults();
     private static final StalenessConfig STALENESS = StalenessConfig.defaults();
     private static final LossConfig LOSS = LossConfig.defaults(LossType.DPO_SIGMOID);
+    private static final List<String> LORA_ALL_TARGETS =
+            LoraConfig.allTargets().stream().map(LoraConfig.Target::moduleName).toList();
 
     public static final Setting<String> MODEL_ID = Setting.string(
             "trainer.model.id",
@@ -50,6 +55,32 @@ public final class TrainerKeys {
                             + " badly signed versions (none: versions are not signed)")
             .requiring(k -> k.length() >= VersionSigner.MIN_KEY_CHARS, "at least 32 characters")
             .secret();
+
+    public static final Setting<String> MODEL_DIR = Setting.string(
+            "trainer.model.dir",
+            null,
+            "a Hugging Face Llama-family model directory to train (config.json, safetensors, tokenizer.json and"
+                    + " tokenizer_config.json); none: the built-in byte-level model shaped by trainer.model.layers and"
+                    + " the keys below");
+    public static final Setting<Boolean> LORA_ENABLED = Setting.bool(
+            "trainer.lora.enabled",
+            true,
+            "with trainer.model.dir: train LoRA adapters on the frozen base (false: full fine-tuning, small models"
+                    + " only)");
+    public static final Setting<Integer> LORA_RANK = Setting.integer(
+                    "trainer.lora.rank", 16, "LoRA rank r of every adapted projection")
+            .requiring(r -> r > 0, "positive");
+    public static final Setting<Double> LORA_ALPHA = Setting.decimal(
+                    "trainer.lora.alpha", 32.0, "LoRA alpha: the adapters' output is scaled by alpha / rank")
+            .requiring(a -> a > 0 && !a.isInfinite(), "positive");
+    public static final Setting<Double> LORA_DROPOUT = Setting.decimal(
+                    "trainer.lora.dropout", 0.05, "dropout on the adapters' input while training")
+            .requiring(d -> d >= 0 && d < 1, "in [0, 1)");
+    public static final Setting<String> LORA_TARGET_MODULES = Setting.string(
+                    "trainer.lora.target.modules",
+                    String.join(",", LORA_ALL_TARGETS),
+                    "comma-separated projections of every layer that get adapters (PEFT's target_modules)")
+            .requiring(TrainerKeys::validTargets, "a comma-separated subset of " + String.join(",", LORA_ALL_TARGETS));
 
     public static final Setting<Integer> MODEL_LAYERS =
             Setting.integer("trainer.model.layers", MODEL.layers(), "transformer blocks of a new policy");
@@ -196,6 +227,23 @@ public final class TrainerKeys {
 
     private TrainerKeys() {}
 
+    /** The targets of {@link #LORA_TARGET_MODULES}'s value. */
+    public static Set<LoraConfig.Target> targets(String modules) {
+        Set<LoraConfig.Target> out = EnumSet.noneOf(LoraConfig.Target.class);
+        for (String m : modules.split(",")) {
+            out.add(LoraConfig.Target.of(m.strip()));
+        }
+        return out;
+    }
+
+    private static boolean validTargets(String modules) {
+        try {
+            return !targets(modules).isEmpty();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private static List<Setting<?>> all() {
         List<Setting<?>> all = new ArrayList<>(List.of(
                 MODEL_ID,
@@ -204,6 +252,12 @@ public final class TrainerKeys {
                 CHECKPOINT_DIR,
                 CHECKPOINT_MAX_BYTES,
                 VERSIONS_SIGNING_KEY,
+                MODEL_DIR,
+                LORA_ENABLED,
+                LORA_RANK,
+                LORA_ALPHA,
+                LORA_DROPOUT,
+                LORA_TARGET_MODULES,
                 MODEL_LAYERS,
                 MODEL_WIDTH,
                 MODEL_HEADS,

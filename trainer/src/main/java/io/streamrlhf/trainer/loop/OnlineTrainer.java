@@ -22,15 +22,13 @@ import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.loop.PreferenceTrainer.StepResult;
 import io.streamrlhf.trainer.model.Devices;
-import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.ReferenceModel;
+import io.streamrlhf.trainer.model.TrainableModel;
 import io.streamrlhf.trainer.optim.AdamW;
 import io.streamrlhf.trainer.parallel.DataParallel;
 import io.streamrlhf.trainer.publish.PublishHooks;
 import io.streamrlhf.trainer.publish.VersionHistory;
 import io.streamrlhf.trainer.publish.VersionPublisher;
-import io.streamrlhf.trainer.sft.PromptCompletionCorpus;
-import io.streamrlhf.trainer.sft.SupervisedFineTuning;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -99,6 +97,11 @@ import org.slf4j.LoggerFactory;
  * outage lasts; each attempt is logged with its coordinates and counted as {@code retries/registry}.
  * Only a record bad in itself is counted {@code invalid} and absorbed into the lineage.
  *
+ * <p><b>Models.</b> The policy is the built-in byte-level model, or with {@code trainer.model.dir} a Hugging Face
+ * Llama-family directory trained through LoRA (or whole); {@link PolicyFactory} makes either, and the loop sees
+ * only a {@link TrainableModel}. For the Hugging Face model the reference is the base with its adapters off, and a
+ * checkpoint holds the adapters (the trained weights) and their optimizer state.
+ *
  * <p>One trainer instance per model: partitions are assigned, not subscribed.
  */
 public final class OnlineTrainer implements AutoCloseable {
@@ -149,7 +152,8 @@ public final class OnlineTrainer implements AutoCloseable {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private CheckpointStore store;
     private VersionPublisher publisher;
-    private PolicyModel policy;
+    private PolicyFactory factory;
+    private TrainableModel policy;
     private List<Device> devices;
     private DataParallel parallel;
     private ReferenceModel reference;
@@ -296,6 +300,7 @@ public final class OnlineTrainer implements AutoCloseable {
 
     private void recover() throws IOException {
         devices = Devices.parse(config.devices());
+        factory = PolicyFactory.of(config, devices.get(0));
         store = new LocalCheckpointStore(config.checkpointDir(), config.checkpointMaxBytes());
         producer = new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer());
         producer.initTransactions();
@@ -329,16 +334,16 @@ public final class OnlineTrainer implements AutoCloseable {
         } else {
             PolicyVersion v = latest.get();
             Checkpoint checkpoint = readOwn(v);
-            policy = checkpoint.toPolicyModel(devices.get(0));
-            optimizer = new AdamW(config.optimizer(), policy.parameters());
+            policy = factory.resume(checkpoint);
+            optimizer = new AdamW(config.optimizer(), policy.trainableParameters());
             optimizer.importState(checkpoint.optimizerState());
             currentVersion = v.getVersion();
             reference = new ReferenceModel(referenceFrom(history, v), config.referenceCacheEntries());
             LOG.info(
                     "Resumed {} at version {} (optimizer step {})", config.modelId(), currentVersion, optimizer.step());
         }
-        if (devices.size() > 1) {
-            parallel = DataParallel.over(policy, devices);
+        parallel = factory.parallel(policy, devices);
+        if (parallel != null) {
             LOG.info("Data parallel over {}: master weights and optimizer on {}", devices, devices.get(0));
         }
         trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
@@ -368,7 +373,7 @@ public final class OnlineTrainer implements AutoCloseable {
         parentTime = Instant.now();
     }
 
-    private PolicyModel referenceFrom(VersionHistory history, PolicyVersion latest) throws IOException {
+    private TrainableModel referenceFrom(VersionHistory history, PolicyVersion latest) throws IOException {
         PolicyVersion base = history.version(0).orElseGet(() -> {
             LOG.warn(
                     "Version 0 of {} not found; using version {} as the reference",
@@ -376,13 +381,7 @@ public final class OnlineTrainer implements AutoCloseable {
                     latest.getVersion());
             return latest;
         });
-        if (base.getVersion() == latest.getVersion()) {
-            return policy.frozenCopy();
-        }
-        Checkpoint c = readOwn(base);
-        try (PolicyModel loaded = c.toPolicyModel(devices.get(0))) {
-            return loaded.frozenCopy();
-        }
+        return factory.reference(policy, base.getVersion() == latest.getVersion() ? null : () -> readOwn(base));
     }
 
     /** The checkpoint of {@code v}, refused when its own header names another model or version. */
@@ -397,31 +396,24 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     private void warmStart() throws IOException {
-        policy = PolicyModel.create(config.model(), devices.get(0));
         Map<String, Double> summary = new LinkedHashMap<>();
-        if (config.warmStartCorpus().isPresent() && config.warmStartSteps() > 0) {
-            var corpus = PromptCompletionCorpus.read(config.warmStartCorpus().get());
-            double loss = SupervisedFineTuning.train(
-                    policy,
-                    corpus,
-                    config.warmStartSteps(),
-                    16,
-                    config.optimizer()
-                            .withSchedule(
-                                    config.warmStartLearningRate(),
-                                    config.optimizer().warmupSteps()),
-                    config.model().seed());
-            summary.put("sft/loss", loss);
-            summary.put("sft/examples", (double) corpus.size());
-        }
-        optimizer = new AdamW(config.optimizer(), policy.parameters());
-        Checkpoint c = Checkpoint.of(config.modelId(), 0, -1, policy, config.optimizer(), optimizer.exportState());
+        policy = factory.start(summary);
+        optimizer = new AdamW(config.optimizer(), policy.trainableParameters());
+        Checkpoint c = Checkpoint.of(
+                config.modelId(),
+                0,
+                -1,
+                config.model(),
+                policy,
+                factory.layout(policy),
+                config.optimizer(),
+                optimizer.exportState());
         publisher.publish(new VersionPublisher.Request(
                 c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of()));
         currentVersion = 0;
         versionsPublished.incrementAndGet();
         lastPublishMillis = System.currentTimeMillis();
-        reference = new ReferenceModel(policy.frozenCopy(), config.referenceCacheEntries());
+        reference = new ReferenceModel(factory.reference(policy, null), config.referenceCacheEntries());
     }
 
     private void deleteUncommittedCheckpoints(VersionHistory history) throws IOException {
@@ -621,7 +613,14 @@ public final class OnlineTrainer implements AutoCloseable {
         summary.put("steps", (double) stepsSinceParent);
         summary.put("optimizer/step", (double) optimizer.step());
         Checkpoint c = Checkpoint.of(
-                config.modelId(), next, currentVersion, policy, config.optimizer(), optimizer.exportState());
+                config.modelId(),
+                next,
+                currentVersion,
+                config.model(),
+                policy,
+                factory.layout(policy),
+                config.optimizer(),
+                optimizer.exportState());
         publisher.publish(new VersionPublisher.Request(
                 c,
                 PolicyStatus.PUBLISHED,

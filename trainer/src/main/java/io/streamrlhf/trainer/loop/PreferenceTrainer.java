@@ -18,9 +18,9 @@ import io.streamrlhf.trainer.loss.PairedLogps;
 import io.streamrlhf.trainer.loss.PreferenceLosses;
 import io.streamrlhf.trainer.loss.UnpairedLogps;
 import io.streamrlhf.trainer.model.CompletionLogps;
-import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.model.ReferenceModel.Request;
+import io.streamrlhf.trainer.model.TrainableModel;
 import io.streamrlhf.trainer.optim.AdamW;
 import io.streamrlhf.trainer.parallel.DataParallel;
 import java.util.ArrayList;
@@ -44,15 +44,18 @@ import java.util.Map;
  */
 public final class PreferenceTrainer {
 
-    private final PolicyModel policy;
+    private final TrainableModel policy;
     private final ReferenceModel reference;
     private final AdamW optimizer;
-    private final List<PolicyModel> models;
+    private final List<TrainableModel> models;
     private final DataParallel parallel;
     private final SequenceCollator collator;
 
-    /** A trainer updating {@code policy} with {@code optimizer} against {@code reference}. */
-    public PreferenceTrainer(PolicyModel policy, ReferenceModel reference, AdamW optimizer) {
+    /**
+     * A trainer updating {@code policy}'s {@link TrainableModel#trainableParameters()} with {@code optimizer} (made
+     * over those parameters) against {@code reference}.
+     */
+    public PreferenceTrainer(TrainableModel policy, ReferenceModel reference, AdamW optimizer) {
         this(policy, reference, optimizer, null);
     }
 
@@ -61,17 +64,17 @@ public final class PreferenceTrainer {
      * primary must be {@code policy}, which holds the optimizer's weights. {@code null} trains on the
      * policy's device alone.
      */
-    public PreferenceTrainer(PolicyModel policy, ReferenceModel reference, AdamW optimizer, DataParallel parallel) {
+    public PreferenceTrainer(TrainableModel policy, ReferenceModel reference, AdamW optimizer, DataParallel parallel) {
         if (parallel != null && parallel.primary() != policy) {
             throw new IllegalArgumentException("the data-parallel primary must be the trained policy");
         }
         this.policy = policy;
         this.reference = reference;
         this.optimizer = optimizer;
-        this.models = parallel == null ? List.of(policy) : parallel.models();
+        this.models = parallel == null ? List.of(policy) : List.copyOf(parallel.models());
         this.parallel = parallel;
         // Replicas share the policy's shape and tokenizer, so one collator serves every shard.
-        this.collator = new SequenceCollator(policy.tokenizer(), policy.config().context());
+        this.collator = new SequenceCollator(policy.tokenizer(), policy.maxTokens());
     }
 
     /** The optimizer (for its step and state). */
@@ -80,7 +83,7 @@ public final class PreferenceTrainer {
     }
 
     /** The policy being trained. */
-    public PolicyModel policy() {
+    public TrainableModel policy() {
         return policy;
     }
 
@@ -123,7 +126,7 @@ public final class PreferenceTrainer {
                     double loss = 0;
                     List<Forward> forwards = new ArrayList<>(shards.size());
                     for (int k = 0; k < shards.size(); k++) {
-                        PolicyModel model = models.get(k);
+                        TrainableModel model = models.get(k);
                         int from = shards.get(k)[0];
                         int to = shards.get(k)[1];
                         NDManager scope = model.manager().newSubManager();
@@ -163,7 +166,7 @@ public final class PreferenceTrainer {
         if (parallel != null) {
             parallel.reduceGradients();
         }
-        double gradNorm = optimizer.update(policy.parameters());
+        double gradNorm = optimizer.update(policy.trainableParameters());
         if (parallel != null) {
             parallel.broadcastWeights();
         }
@@ -272,7 +275,7 @@ public final class PreferenceTrainer {
 
     /** The paired loss of examples {@code [from, to)} of {@code pairs}, forward on {@code model}. */
     private Forward pairedLoss(
-            PolicyModel model, NDManager scope, SourceBatch.Pairs pairs, float[][] ref, int from, int to) {
+            TrainableModel model, NDManager scope, SourceBatch.Pairs pairs, float[][] ref, int from, int to) {
         List<PairExample> shard = pairs.examples().subList(from, to);
         int n = shard.size();
         List<Sample> samples = new ArrayList<>(2 * n);
@@ -321,7 +324,7 @@ public final class PreferenceTrainer {
      * still comes from the whole micro-batch's mismatched pairs, so every shard uses the same one.
      */
     private Forward unpairedLoss(
-            PolicyModel model, NDManager scope, SourceBatch.Unpaired batch, float[][] prepared, int from, int to) {
+            TrainableModel model, NDManager scope, SourceBatch.Unpaired batch, float[][] prepared, int from, int to) {
         List<UnpairedExample> shard = batch.examples().subList(from, to);
         int n = shard.size();
         List<Sample> samples = new ArrayList<>(n);
@@ -355,7 +358,7 @@ public final class PreferenceTrainer {
      * device. With the KL penalty on they serve both the penalty and, summed per row, the loss's
      * reference log-probs, so the reference scores each completion once.
      */
-    private NDArray referenceTokens(PolicyModel model, NDManager scope, TokenBatch tokens) {
+    private NDArray referenceTokens(TrainableModel model, NDManager scope, TokenBatch tokens) {
         return scope.create(reference.tokenLogps(tokens), new Shape(tokens.rows(), tokens.length()))
                 .toDevice(model.device(), false);
     }
@@ -381,7 +384,7 @@ public final class PreferenceTrainer {
         return new LossOutput(out.loss().add(penalty.mul((float) klCoef)), metrics);
     }
 
-    private static NDArray onDevice(PolicyModel model, NDManager scope, float[] values) {
+    private static NDArray onDevice(TrainableModel model, NDManager scope, float[] values) {
         return scope.create(values).toDevice(model.device(), false);
     }
 

@@ -33,7 +33,7 @@ import java.util.Map;
  * callers reach through {@link #tokenizer()} to encode for and decode from this model. Not thread-safe; close it
  * to free native memory.
  */
-public final class PolicyModel implements AutoCloseable {
+public final class PolicyModel implements TrainableModel {
 
     private final ModelConfig config;
     private final Tokenizer tokenizer;
@@ -78,16 +78,25 @@ public final class PolicyModel implements AutoCloseable {
     }
 
     /** The tokenizer whose vocabulary this model has. */
+    @Override
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
+    /** The model's context: the most tokens of a row. */
+    @Override
+    public int maxTokens() {
+        return config.context();
+    }
+
     /** The device holding the weights. */
+    @Override
     public Device device() {
         return device;
     }
 
     /** The manager owning the weights; create per-step sub-managers from it. */
+    @Override
     public NDManager manager() {
         return manager;
     }
@@ -97,6 +106,12 @@ public final class PolicyModel implements AutoCloseable {
         LinkedHashMap<String, NDArray> arrays = new LinkedHashMap<>();
         parameters.forEach((name, p) -> arrays.put(name, p.getArray()));
         return Collections.unmodifiableMap(arrays);
+    }
+
+    /** Every parameter: the byte-level model is trained whole. */
+    @Override
+    public Map<String, NDArray> trainableParameters() {
+        return parameters();
     }
 
     /** Number of trainable scalars. */
@@ -114,6 +129,7 @@ public final class PolicyModel implements AutoCloseable {
      * Sum of completion-token log-probs and completion token counts per row; prompt and padding
      * positions are masked out. Arrays are created in {@code scope}.
      */
+    @Override
     public CompletionLogps completionLogps(NDManager scope, TokenBatch batch, boolean training) {
         if (!training) {
             // Scoring only: no graph, whatever this thread's grad mode was.
@@ -138,6 +154,7 @@ public final class PolicyModel implements AutoCloseable {
     }
 
     /** Convenience: collates the samples to this model's context and returns their completion log-probs. */
+    @Override
     public CompletionLogps completionLogps(NDManager scope, List<SequenceCollator.Sample> samples, boolean training) {
         return completionLogps(scope, new SequenceCollator(tokenizer, config.context()).collate(samples), training);
     }

@@ -15,8 +15,13 @@ public final class PolicyWeights {
 
     /** Copies of all of {@code model}'s weights, by parameter name. */
     public static Map<String, float[]> export(PolicyModel model) {
+        return export(model.parameters());
+    }
+
+    /** Copies of {@code parameters} as host arrays, by name, in their order. */
+    public static Map<String, float[]> export(Map<String, NDArray> parameters) {
         LinkedHashMap<String, float[]> out = new LinkedHashMap<>();
-        model.parameters().forEach((name, array) -> out.put(name, array.toFloatArray()));
+        parameters.forEach((name, array) -> out.put(name, array.toFloatArray()));
         return out;
     }
 
@@ -27,7 +32,22 @@ public final class PolicyWeights {
      * @throws IllegalArgumentException when a name is missing or a size differs
      */
     public static void load(PolicyModel model, Map<String, float[]> weights) {
-        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+        load(model.parameters(), weights);
+    }
+
+    /**
+     * Overwrites {@code parameters} in place from {@code weights}, which must hold exactly their names.
+     *
+     * @throws IllegalArgumentException when a name is missing or unexpected, or a size differs
+     */
+    public static void load(Map<String, NDArray> parameters, Map<String, float[]> weights) {
+        for (String name : weights.keySet()) {
+            if (!parameters.containsKey(name)) {
+                throw new IllegalArgumentException("weights for " + name + ", which this model does not have"
+                        + " (a checkpoint of another model, LoRA setting or target modules?)");
+            }
+        }
+        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             float[] values = weights.get(e.getKey());
             NDArray target = e.getValue();
             if (values == null || values.length != target.size()) {

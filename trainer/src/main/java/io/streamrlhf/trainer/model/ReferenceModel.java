@@ -10,21 +10,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The frozen reference policy (a copy of the starting version) with a cache of its completion
- * log-probs: each (key, prompt, completion) is scored once, then served from memory.
+ * The frozen reference policy with a cache of its completion log-probs: each (key, prompt, completion) is scored
+ * once, then served from memory. For the byte-level model it is a frozen copy of the starting version; for a
+ * Hugging Face model trained through LoRA it is the same base model with its adapters switched off (no copy).
  *
  * <p>Cache keys combine the caller's key (example id and role) with a hash of the text, so a
  * correction that reuses an id with new text is scored afresh. The cache is LRU-bounded.
  */
 public final class ReferenceModel implements AutoCloseable {
 
-    private final PolicyModel frozen;
+    private final TrainableModel frozen;
     private final Map<String, Float> cache;
     private long hits;
     private long misses;
 
     /** Wraps a frozen model (takes ownership) with an LRU cache of {@code maxEntries}. */
-    public ReferenceModel(PolicyModel frozen, int maxEntries) {
+    public ReferenceModel(TrainableModel frozen, int maxEntries) {
         this.frozen = frozen;
         this.cache = new LinkedHashMap<>(1024, 0.75f, true) {
             @Override
@@ -108,7 +109,7 @@ public final class ReferenceModel implements AutoCloseable {
     }
 
     /** The frozen model. */
-    public PolicyModel model() {
+    public TrainableModel model() {
         return frozen;
     }
 

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrlhf.config.ConfigException;
 import io.streamrlhf.trainer.loss.LossType;
+import io.streamrlhf.trainer.model.llama.LoraConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +54,46 @@ class TrainerConfigFactoryTest {
         assertThat(config.warmStartLearningRate()).isEqualTo(1e-3);
         assertThat(config.devices()).isEqualTo("auto");
         assertThat(config.kafkaOverrides()).isEmpty();
+        assertThat(config.hfModel()).isEmpty();
+    }
+
+    @Test
+    void aModelDirectoryIsTrainedThroughLoraOnAllSevenProjectionsByDefault() {
+        // when
+        TrainerConfig config = read(Map.of("trainer.model.dir", "/models/qwen"));
+        // then
+        HfTrainingConfig hf = config.hfModel().orElseThrow();
+        assertThat(hf.modelDir()).isEqualTo(Path.of("/models/qwen"));
+        assertThat(hf.lora()).contains(new LoraConfig(16, 32.0, 0.05, LoraConfig.allTargets(), false));
+    }
+
+    @Test
+    void readsLoraSettingsAndFullFineTuning() {
+        // when
+        TrainerConfig lora = read(Map.of(
+                "trainer.model.dir", "m",
+                "trainer.lora.rank", "4",
+                "trainer.lora.alpha", "8.5",
+                "trainer.lora.dropout", "0",
+                "trainer.lora.target.modules", "q_proj, v_proj"));
+        TrainerConfig full = read(Map.of("trainer.model.dir", "m", "trainer.lora.enabled", "false"));
+        // then
+        assertThat(lora.hfModel().orElseThrow().lora())
+                .contains(new LoraConfig(
+                        4, 8.5, 0.0, EnumSet.of(LoraConfig.Target.Q_PROJ, LoraConfig.Target.V_PROJ), false));
+        assertThat(full.hfModel().orElseThrow().lora()).isEmpty();
+    }
+
+    @Test
+    void refusesAnUnknownTargetModuleAndAWarmStartCorpusForAModelDirectory() {
+        assertThatThrownBy(() -> read(Map.of("trainer.model.dir", "m", "trainer.lora.target.modules", "q_proj,qkv")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("trainer.lora.target.modules");
+        assertThatThrownBy(() -> read(Map.of("trainer.model.dir", "m", "trainer.lora.rank", "0")))
+                .isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> read(Map.of("trainer.model.dir", "m", "trainer.warmstart.corpus", "c.tsv")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("trainer.warmstart.corpus");
     }
 
     @Test

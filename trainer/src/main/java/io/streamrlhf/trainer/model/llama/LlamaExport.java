@@ -5,10 +5,13 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamrlhf.trainer.checkpoint.Checkpoint;
+import io.streamrlhf.trainer.checkpoint.HfLayout;
 import io.streamrlhf.trainer.hf.DType;
 import io.streamrlhf.trainer.hf.HfWeights;
 import io.streamrlhf.trainer.hf.SafetensorsWriter;
 import io.streamrlhf.trainer.model.GradMode;
+import io.streamrlhf.trainer.model.PolicyWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +55,35 @@ public final class LlamaExport {
                 LlamaModel model = LlamaModel.load(modelDir, manager)) {
             LoraAdapters adapters = LoraAdapters.load(adapterDir, model);
             model.attach(adapters);
+            write(model, modelDir, out);
+        }
+    }
+
+    /**
+     * Writes a Hugging Face model's published version, read and verified from the checkpoint store, merged into its
+     * base {@code modelDir}: a LoRA version's adapters merged as {@link #mergeAndWrite} does, a full fine-tuning
+     * version's weights as they are. Only the verified tensors in {@code version} are used, never the store's files
+     * again.
+     *
+     * @throws IOException when the base cannot be read, {@code out} is not new or empty, or the version is not a
+     *     Hugging Face model's or does not fit the base
+     */
+    public static void writeVersion(Checkpoint version, Path modelDir, Path out) throws IOException {
+        HfLayout layout = version.hf()
+                .orElseThrow(() -> new IOException("version " + version.version() + " of " + version.modelId()
+                        + " is a byte-level model's checkpoint, not a Hugging Face model's"));
+        try (NDManager manager = NDManager.newBaseManager();
+                LlamaModel model = LlamaModel.load(modelDir, manager)) {
+            try {
+                if (layout.lora().isPresent()) {
+                    model.attach(LoraAdapters.of(model, layout.lora().get(), version.weights()));
+                } else {
+                    PolicyWeights.load(model.parameters(), version.weights());
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IOException(
+                        "version " + version.version() + " does not fit " + modelDir + ": " + e.getMessage(), e);
+            }
             write(model, modelDir, out);
         }
     }

@@ -129,9 +129,68 @@ public final class LoraAdapters implements AutoCloseable {
         }
     }
 
+    /**
+     * Adapters for {@code model} holding {@code weights} (by PEFT's saved names, as {@link #parameters()} names
+     * them), for a checkpoint read into memory.
+     *
+     * @throws IllegalArgumentException when a tensor is missing, unexpected or of the wrong size
+     */
+    public static LoraAdapters of(LlamaModel model, LoraConfig config, Map<String, float[]> weights) {
+        NDManager manager = model.manager().newSubManager();
+        try {
+            Map<String, Module> modules = new LinkedHashMap<>();
+            Set<String> expected = new HashSet<>();
+            for (int layer = 0; layer < model.config().numHiddenLayers(); layer++) {
+                for (LoraConfig.Target t : config.targets()) {
+                    String path = t.path(layer);
+                    Shape w = model.parameters().get(path + ".weight").getShape();
+                    String a = PREFIX + path + ".lora_A.weight";
+                    String b = PREFIX + path + ".lora_B.weight";
+                    expected.add(a);
+                    expected.add(b);
+                    modules.put(
+                            path,
+                            new Module(
+                                    create(manager, weights, a, new Shape(config.rank(), w.get(1))),
+                                    create(manager, weights, b, new Shape(w.get(0), config.rank()))));
+                }
+            }
+            for (String name : weights.keySet()) {
+                if (!expected.contains(name)) {
+                    throw new IllegalArgumentException(
+                            "unexpected adapter tensor '" + name + "' for target modules " + config.targets());
+                }
+            }
+            return new LoraAdapters(config, manager, modules);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static NDArray create(NDManager manager, Map<String, float[]> weights, String name, Shape shape) {
+        float[] values = weights.get(name);
+        if (values == null || values.length != shape.size()) {
+            throw new IllegalArgumentException("adapter tensor '" + name + "' missing or of size "
+                    + (values == null ? "none" : values.length) + ", expected " + shape);
+        }
+        return manager.create(values, shape);
+    }
+
     /** Writes {@code adapter_config.json} and {@code adapter_model.safetensors} (F32) into {@code dir}. */
     public void save(Path dir, String baseModelNameOrPath) throws IOException {
         Files.createDirectories(dir);
+        writeConfig(dir.resolve(CONFIG_FILE), config, baseModelNameOrPath);
+        SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+        for (Map.Entry<String, NDArray> e : parameters().entrySet()) {
+            NDArray p = e.getValue();
+            writer.add(e.getKey(), DType.F32, p.getShape().getShape(), p.toFloatArray());
+        }
+        writer.write(dir.resolve(WEIGHTS_FILE));
+    }
+
+    /** Writes PEFT's {@code adapter_config.json} for {@code config} to {@code file}. */
+    public static void writeConfig(Path file, LoraConfig config, String baseModelNameOrPath) throws IOException {
         ObjectNode c = JSON.createObjectNode();
         c.put("peft_type", "LORA");
         c.put("task_type", "CAUSAL_LM");
@@ -156,13 +215,7 @@ public final class LoraAdapters implements AutoCloseable {
         c.putNull("layers_pattern");
         c.putObject("rank_pattern");
         c.putObject("alpha_pattern");
-        JSON.writeValue(dir.resolve(CONFIG_FILE).toFile(), c);
-        SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
-        for (Map.Entry<String, NDArray> e : parameters().entrySet()) {
-            NDArray p = e.getValue();
-            writer.add(e.getKey(), DType.F32, p.getShape().getShape(), p.toFloatArray());
-        }
-        writer.write(dir.resolve(WEIGHTS_FILE));
+        JSON.writeValue(file.toFile(), c);
     }
 
     /** The adapters' trainable matrices by PEFT's saved names, in a fixed order. */
@@ -226,7 +279,12 @@ public final class LoraAdapters implements AutoCloseable {
         return manager.create(reader.readFloats(name), shape);
     }
 
-    private static LoraConfig readConfig(Path file) throws IOException {
+    /**
+     * Reads PEFT's {@code adapter_config.json}.
+     *
+     * @throws IOException when it is malformed or uses a PEFT option this implementation does not
+     */
+    public static LoraConfig readConfig(Path file) throws IOException {
         JsonNode c = JSON.readTree(file.toFile());
         if (c == null || !c.isObject()) {
             throw new IOException(file + ": not a JSON object");

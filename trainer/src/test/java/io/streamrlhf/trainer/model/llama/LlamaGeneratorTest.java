@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamrlhf.trainer.generate.Generation;
 import io.streamrlhf.trainer.generate.LlamaGenerator;
 import io.streamrlhf.trainer.generate.SamplingConfig;
-import io.streamrlhf.trainer.hf.DType;
 import io.streamrlhf.trainer.model.GradMode;
 import io.streamrlhf.trainer.tokenizer.ByteTokenizerFiles;
 import io.streamrlhf.trainer.tokenizer.HfTokenizer;
@@ -37,13 +35,7 @@ class LlamaGeneratorTest {
 
     /** A tiny random Llama over {@link ByteTokenizerFiles}' 260 ids, with the byte tokenizer's files beside it. */
     static Path writeByteLlama(Path dir, long seed) throws Exception {
-        ObjectNode config = TinyLlamaModels.base("llama", 32, 4, 2, false);
-        config.put("vocab_size", 260);
-        config.put("bos_token_id", 256);
-        config.put("eos_token_id", 257);
-        TinyLlamaModels.write(new TinyLlamaModels.Variant("byte-llama", config, DType.F32, false), dir, seed);
-        ByteTokenizerFiles.write(dir);
-        return dir;
+        return TinyLlamaModels.writeByteLlama(dir, seed);
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamrlhf.trainer.hf.DType;
 import io.streamrlhf.trainer.hf.HfModelConfig;
 import io.streamrlhf.trainer.hf.SafetensorsWriter;
+import io.streamrlhf.trainer.tokenizer.ByteTokenizerFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-/** Writes tiny random Hugging Face model directories (config.json + safetensors) of each supported variant. */
-final class TinyLlamaModels {
+/**
+ * Writes tiny random Hugging Face model directories (config.json + safetensors) of each supported variant, and a
+ * byte-vocabulary Llama with tokenizer files for tests of other packages.
+ */
+public final class TinyLlamaModels {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -80,6 +84,21 @@ final class TinyLlamaModels {
         c.putArray("eos_token_id").add(2).add(3);
         c.put("torch_dtype", "float32");
         return c;
+    }
+
+    /**
+     * A tiny random Llama (2 layers, hidden 32, grouped-query attention) over {@code ByteTokenizer}'s 260 ids, with
+     * its {@code tokenizer.json} and {@code tokenizer_config.json} (whose chat template wraps a prompt as the byte
+     * model does): a complete model directory the trainer and sampler can load.
+     */
+    public static Path writeByteLlama(Path dir, long seed) throws IOException {
+        ObjectNode config = base("llama", 32, 4, 2, false);
+        config.put("vocab_size", 260);
+        config.put("bos_token_id", 256);
+        config.put("eos_token_id", 257);
+        write(new Variant("byte-llama", config, DType.F32, false), dir, seed);
+        ByteTokenizerFiles.write(dir);
+        return dir;
     }
 
     /** Writes {@code variant} with random weights from {@code seed} into {@code dir}. */
