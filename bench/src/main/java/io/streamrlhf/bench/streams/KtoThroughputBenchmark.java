@@ -387,8 +387,14 @@ public final class KtoThroughputBenchmark {
         TopicNames names = TopicNames.defaults().withPrefix(prefix);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             List<NewTopic> topics = new ArrayList<>();
+            // The erasures topic too: the KTO topology reads it as a global table, which fails to start without it.
             for (String t : List.of(
-                    names.responses(), names.feedback(), names.ktoExamples(), names.deadLetters(), copyTopic(names))) {
+                    names.responses(),
+                    names.feedback(),
+                    names.ktoExamples(),
+                    names.deadLetters(),
+                    names.erasures(),
+                    copyTopic(names))) {
                 topics.add(new NewTopic(t, partitions, (short) 1));
             }
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);

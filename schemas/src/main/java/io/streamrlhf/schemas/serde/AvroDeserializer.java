@@ -33,6 +33,13 @@ public class AvroDeserializer<T extends SpecificRecord> implements Deserializer<
     private final SchemaRegistryClient registry;
     private final Schema readerSchema;
     private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
+    /**
+     * The reader of the writer schema read last: a topic's records mostly share one writer schema, so the common
+     * case neither boxes the id nor looks it up. Immutable, so a thread that sees it sees it whole.
+     */
+    private ReaderOf<T> last;
+
+    private record ReaderOf<T extends SpecificRecord>(int schemaId, SpecificDatumReader<T> reader) {}
 
     /**
      * @param registry where writer schemas are fetched by id
@@ -65,7 +72,14 @@ public class AvroDeserializer<T extends SpecificRecord> implements Deserializer<
                     null);
         }
         int schemaId = ByteBuffer.wrap(data, 1, 4).getInt();
-        SpecificDatumReader<T> reader = readersByWriterId.computeIfAbsent(schemaId, id -> newReader(topic, id));
+        ReaderOf<T> seen = last;
+        SpecificDatumReader<T> reader;
+        if (seen != null && seen.schemaId() == schemaId) {
+            reader = seen.reader();
+        } else {
+            reader = readersByWriterId.computeIfAbsent(schemaId, id -> newReader(topic, id));
+            last = new ReaderOf<>(schemaId, reader);
+        }
         int length = data.length - WireFormat.HEADER_SIZE;
         if (length > MAX_PAYLOAD_BYTES) {
             throw new RecordDecodeException(

@@ -32,6 +32,14 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
     private final Map<String, Integer> idsBySubject = new ConcurrentHashMap<>();
     private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
     private final ThreadLocal<ByteSink> sinks = ThreadLocal.withInitial(ByteSink::new);
+    /**
+     * The schema id of the topic serialized last: a serializer mostly writes to one topic, whose name Kafka passes
+     * as the same string every time, so the subject is neither built nor hashed per record. Immutable, so a thread
+     * that sees it sees it whole.
+     */
+    private TopicId last;
+
+    private record TopicId(String topic, int id) {}
 
     /**
      * @param registry where schemas are registered
@@ -76,14 +84,24 @@ public class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
         }
     }
 
+    private int schemaId(String topic) {
+        TopicId seen = last;
+        if (seen != null && (seen.topic() == topic || seen.topic().equals(topic))) {
+            return seen.id();
+        }
+        String subject = isKey ? WireFormat.keySubject(topic) : WireFormat.valueSubject(topic);
+        int id = idsBySubject.computeIfAbsent(
+                subject, s -> autoRegister ? registry.register(s, schema) : registry.lookup(s, schema));
+        last = new TopicId(topic, id);
+        return id;
+    }
+
     @Override
     public byte[] serialize(String topic, T record) {
         if (record == null) {
             return null;
         }
-        String subject = isKey ? WireFormat.keySubject(topic) : WireFormat.valueSubject(topic);
-        int id = idsBySubject.computeIfAbsent(
-                subject, s -> autoRegister ? registry.register(s, schema) : registry.lookup(s, schema));
+        int id = schemaId(topic);
         ByteSink out = sinks.get(); // empty: every use ends with a reset
         try {
             out.write(WireFormat.MAGIC_BYTE);

@@ -1,12 +1,14 @@
 package io.streamrlhf.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.FeedbackKind;
 import io.streamrlhf.schemas.registry.CompatibilityLevel;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import java.time.Instant;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.Test;
 
 class SchemaEvolutionTest {
@@ -80,5 +82,40 @@ class SchemaEvolutionTest {
                         .setComment(null)
                         .setEventTime(Instant.ofEpochMilli(5))
                         .build());
+    }
+
+    @Test
+    void oneDeserializerReadsRecordsOfTwoWriterSchemasInTurnEachWithItsOwnSchema() {
+        // given
+        io.streamrlhf.schemas.serde.evolution.Feedback newer = new io.streamrlhf.schemas.serde.evolution.Feedback()
+                .with("feedbackId", "f3")
+                .with("responseId", "r3")
+                .with("userId", "u3")
+                .with("kind", FeedbackKind.THUMBS_UP)
+                .with("comment", null)
+                .with("eventTime", Instant.ofEpochMilli(7))
+                .with("channel", "mobile");
+        byte[] oldBytes = v1.serializer().serialize(TOPIC, SampleRecords.feedback("f1"));
+        byte[] newBytes = v2.serializer().serialize(TOPIC, newer);
+        Deserializer<io.streamrlhf.schemas.serde.evolution.Feedback> reader = v2.deserializer();
+
+        // when / then: the reader of the schema read last must not be taken for the other one
+        for (int i = 0; i < 3; i++) {
+            assertThat(reader.deserialize(TOPIC, oldBytes).get("channel")).isEqualTo("web");
+            assertThat(reader.deserialize(TOPIC, newBytes).get("channel")).isEqualTo("mobile");
+        }
+    }
+
+    @Test
+    void aSerializerThatDoesNotRegisterLooksUpTheSchemaOfEachTopicItWritesTo() {
+        // given: the schema is registered for one topic only
+        registry.register(WireFormat.valueSubject(TOPIC), Feedback.getClassSchema());
+        AvroSerializer<Feedback> strict = new AvroSerializer<>(registry, Feedback.getClassSchema(), false, false);
+        Feedback f = SampleRecords.feedback("f1");
+        strict.serialize(TOPIC, f);
+
+        // when / then: the id found for the first topic is not reused for another
+        assertThatThrownBy(() -> strict.serialize("rlhf.other", f)).isInstanceOf(RuntimeException.class);
+        assertThat(strict.serialize(TOPIC, f)).isNotEmpty();
     }
 }

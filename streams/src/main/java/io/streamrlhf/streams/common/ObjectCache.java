@@ -27,11 +27,15 @@ public final class ObjectCache<K, V> {
     private static final Object ABSENT = new Object();
 
     private final KeyValueStore<K, V> store;
-    private final Map<K, Object> values = new LinkedHashMap<>(16, 0.75f, true);
-    private final Map<K, Long> weights = new java.util.HashMap<>();
+    /** The held values (or {@link #ABSENT}) with their weights, least recently used first. */
+    private final Map<K, Slot> values = new LinkedHashMap<>(16, 0.75f, true);
+
     private final ToLongFunction<V> weigher;
     private final long maxWeight;
     private long weight;
+
+    /** A held value and its weight, in one map entry: one map operation per change, not two. */
+    private record Slot(Object value, long weight) {}
 
     /**
      * @param store the store read on a miss and written on every change
@@ -61,9 +65,9 @@ public final class ObjectCache<K, V> {
     /** The value of {@code key}, or null; an absence is remembered like a value. */
     @SuppressWarnings("unchecked")
     public V get(K key) {
-        Object cached = values.get(key);
+        Slot cached = values.get(key);
         if (cached != null) {
-            return cached == ABSENT ? null : (V) cached;
+            return cached.value() == ABSENT ? null : (V) cached.value();
         }
         V value = store.get(key);
         hold(key, value);
@@ -85,15 +89,13 @@ public final class ObjectCache<K, V> {
 
     private void hold(K key, V value) {
         long w = weigher.applyAsLong(value);
-        Long previous = weights.put(key, w);
-        weight += w - (previous == null ? 0 : previous);
-        values.put(key, value == null ? ABSENT : value);
+        Slot previous = values.put(key, new Slot(value == null ? ABSENT : value, w));
+        weight += w - (previous == null ? 0 : previous.weight());
         // The newest entry stays even when it alone is over the bound: the caller is about to use it.
-        Iterator<K> eldest = values.keySet().iterator();
+        Iterator<Slot> eldest = values.values().iterator();
         while (weight > maxWeight && values.size() > 1) {
-            K k = eldest.next();
+            weight -= eldest.next().weight();
             eldest.remove();
-            weight -= weights.remove(k);
         }
     }
 

@@ -697,18 +697,19 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     /** The parts of a response kept in state and repartition topics. */
     public static ResponseSnapshot snapshot(Sourced<ResponseGenerated> sourced) {
         ResponseGenerated r = sourced.value();
-        return ResponseSnapshot.newBuilder()
-                .setResponseId(r.getResponseId())
-                .setPromptId(r.getPromptId())
-                .setPrompt(r.getPrompt())
-                .setCompletion(r.getCompletion())
-                .setPolicyVersion(r.getPolicyVersion())
-                .setTruncated(r.getTruncated())
-                .setRollout(r.getSource() == ResponseSource.SAMPLED_ROLLOUT)
-                .setTask(r.getTask())
-                .setEventTime(r.getEventTime().toEpochMilli())
-                .setOffset(sourced.sourceOffset())
-                .setUserId(r.getUserId())
-                .build();
+        // Setters, not Avro's builder (which resolves defaults on every build): every field is set here.
+        ResponseSnapshot s = new ResponseSnapshot();
+        s.setResponseId(r.getResponseId());
+        s.setPromptId(r.getPromptId());
+        s.setPrompt(r.getPrompt());
+        s.setCompletion(r.getCompletion());
+        s.setPolicyVersion(r.getPolicyVersion());
+        s.setRollout(r.getSource() == ResponseSource.SAMPLED_ROLLOUT);
+        s.setTask(r.getTask());
+        s.setEventTime(r.getEventTime().toEpochMilli());
+        s.setOffset(sourced.sourceOffset());
+        s.setTruncated(r.getTruncated());
+        s.setUserId(r.getUserId());
+        return s;
     }
 }

@@ -67,8 +67,8 @@ public final class KtoTopology {
      */
     public KStream<String, KtoDecision> addTo(StreamsBuilder builder, ValidatedInputs inputs) {
         StateStores stores = serdes.stores();
-        builder.addStateStore(
-                stores.keyValue(KtoJoinProcessor.STATE_STORE, Serdes.String(), serdes.ktoResponseState()));
+        builder.addStateStore(stores.keyValueBehindObjectCache(
+                KtoJoinProcessor.STATE_STORE, Serdes.String(), serdes.ktoResponseState()));
         builder.addStateStore(stores.rebuiltScheduleIndex(KtoJoinProcessor.SCHEDULE_STORE));
 
         // The join tells responses from feedback by the value's type, so both streams merge as they are.

@@ -31,17 +31,8 @@ public final class VoteRules {
 
     /** A fresh vote of {@code userId}, not yet holding any feedback. */
     public static Vote newVote(String userId) {
-        return Vote.newBuilder()
-                .setUserId(userId)
-                .setKind("")
-                .setFeedbackId("")
-                .setFeedbackTime(Long.MIN_VALUE)
-                .setSettleAt(-1)
-                .setEverEmitted(false)
-                .setEmittedActive(false)
-                .setEmittedLabel(false)
-                .setFeedbackOffset(null)
-                .build();
+        // The all-fields constructor, not Avro's builder, which resolves defaults on every build.
+        return new Vote(userId, "", "", Long.MIN_VALUE, -1L, false, false, false, null);
     }
 
     /**
