@@ -119,6 +119,7 @@ public final class IngestionGateway implements AutoCloseable {
     private HttpServer server;
     private ExecutorService executor;
     private ResponseTail tail;
+    private PolicyRouteHandler policyRoutes;
 
     /** A gateway with its own idempotent producer, writing to the topics in {@code config}. */
     public IngestionGateway(GatewayConfig config, SchemaRegistryClient registry) {
@@ -149,6 +150,25 @@ public final class IngestionGateway implements AutoCloseable {
                 .plusSeconds(2);
     }
 
+    /**
+     * Also serves {@code GET /v1/policy?userId=} ({@link PolicyRouteHandler}) for {@code modelId} from
+     * {@code router}, answering 503 until {@code ready}; call before {@link #start}. Any accepted API key may read
+     * routes.
+     */
+    public synchronized IngestionGateway servePolicyRoutes(
+            io.streamrlhf.producers.routing.PolicyRouter router,
+            String modelId,
+            java.util.function.BooleanSupplier ready) {
+        this.policyRoutes = new PolicyRouteHandler(
+                router,
+                modelId,
+                ex -> apiKeys.accepts(
+                        ex.getRequestHeaders().getFirst(ApiKeys.HEADER),
+                        ex.getRequestHeaders().getFirst("Authorization")),
+                ready);
+        return this;
+    }
+
     /** Binds the listener and starts serving; returns this. */
     public synchronized IngestionGateway start() {
         if (server != null) {
@@ -171,6 +191,9 @@ public final class IngestionGateway implements AutoCloseable {
         }
         server.createContext(USERS_PATH, this::erase);
         server.createContext("/healthz", this::health);
+        if (policyRoutes != null) {
+            server.createContext(PolicyRouteHandler.PATH, policyRoutes);
+        }
         server.createContext(
                 "/",
                 ex -> respondError(
