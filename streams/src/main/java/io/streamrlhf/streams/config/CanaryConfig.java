@@ -9,8 +9,8 @@ import java.util.Objects;
 /**
  * Settings of the canary controller and its sequential test.
  *
- * @param enabled whether the streams application runs the canary controller. Property {@code canary.enabled},
- *     default true
+ * @param enabled whether the streams application runs the canary controller (and samplers and the gateway route by
+ *     its decisions). Property {@code canary.enabled}, default false: every new version serves all traffic at once
  * @param alpha the family-wise error of the whole test (all metrics together), split evenly over the thumbs-up
  *     rate and each listed judge. Property {@code canary.alpha}, default 0.05
  * @param thumbsMargin non-inferiority margin of the thumbs-up rate: the canary may be at most this much lower.
@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param judgeMargin how much higher a judge's failure rate may be shown to be at most for promotion. Property
  *     {@code canary.judge.margin}, default 0.05
  * @param judges the constraint judges whose failure rates are tested. Property {@code canary.judges},
- *     comma-separated judge ids, default {@code format,length-bounds,banned-phrases}; empty: thumbs only
+ *     comma-separated judge ids, default {@code format,length-bounds,banned-phrases}; {@code none}: thumbs only
  * @param minSamples observations each arm of a metric needs before that metric can decide. Property
  *     {@code canary.min.samples}, default 100
  * @param tuningSamples observations per arm at which the confidence sequences are tightest. Property
@@ -71,7 +71,7 @@ public record CanaryConfig(
     /** The documented defaults. */
     public static CanaryConfig defaults() {
         return new CanaryConfig(
-                true,
+                false,
                 0.05,
                 0.05,
                 0.05,
@@ -90,12 +90,17 @@ public record CanaryConfig(
                 StreamsKeys.CANARY_ALPHA.get(properties),
                 StreamsKeys.CANARY_THUMBS_MARGIN.get(properties),
                 StreamsKeys.CANARY_JUDGE_MARGIN.get(properties),
-                Arrays.asList(StreamsKeys.CANARY_JUDGES.get(properties).split(",")),
+                judges(StreamsKeys.CANARY_JUDGES.get(properties)),
                 StreamsKeys.CANARY_MIN_SAMPLES.get(properties),
                 StreamsKeys.CANARY_TUNING_SAMPLES.get(properties),
                 StreamsKeys.CANARY_MAX_DURATION.get(properties),
                 StreamsKeys.CANARY_DEFAULT_OUTCOME.get(properties),
                 StreamsKeys.CANARY_ATTRIBUTION_WINDOW.get(properties));
+    }
+
+    /** The judge ids of {@code canary.judges}: comma-separated, or {@code none} for thumbs only. */
+    static List<String> judges(String value) {
+        return value.trim().equalsIgnoreCase("none") ? List.of() : Arrays.asList(value.split(","));
     }
 
     /** A copy with other test parameters (tests and simulations). */

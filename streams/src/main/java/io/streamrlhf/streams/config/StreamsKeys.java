@@ -225,8 +225,9 @@ public final class StreamsKeys {
     public static final Setting<Boolean> CANARY_ENABLED = Setting.bool(
             "canary.enabled",
             CANARY.enabled(),
-            "run the canary controller: each new policy version is compared with the promoted one and promoted or"
-                    + " rolled back on rlhf.policy.decisions");
+            "run the canary controller: each new policy version first serves canary.share of traffic, is compared"
+                    + " with the promoted one and promoted or rolled back on rlhf.policy.decisions; false: every new"
+                    + " version serves all traffic at once");
     public static final Setting<Double> CANARY_ALPHA = Setting.decimal(
                     "canary.alpha",
                     CANARY.alpha(),
@@ -245,7 +246,9 @@ public final class StreamsKeys {
     public static final Setting<String> CANARY_JUDGES = Setting.string(
             "canary.judges",
             String.join(",", CANARY.judges()),
-            "comma-separated constraint judges whose failure rates the canary test watches; empty: thumbs only");
+            "comma-separated constraint judges whose failure rates the canary test watches; none: thumbs only"
+                    + " (without a sampler no verdicts arrive, and a judge that is never observed never lets a"
+                    + " canary be promoted)");
     public static final Setting<Long> CANARY_MIN_SAMPLES = Setting.longValue(
                     "canary.min.samples",
                     CANARY.minSamples(),
