@@ -51,10 +51,13 @@ import org.junit.jupiter.api.io.TempDir;
  * must be promoted.
  *
  * <p>Bounds, from the test's statistics (thumbs only, alpha 0.05, 0.025 per arm, tuned at 200 per arm: rho =
- * 5.261, margin 0.30): with the users approving about 95% of responses (noise 0.05) and none of version 1's, the
- * difference's upper end at n votes per arm is about -0.95 + 2 r(n) + noise, with r(100) = 0.166, so the rollback
- * comes before 100 votes per arm. Two equal versions are promoted once 2 r(n) plus the noise of the difference falls
- * under 0.30, which 2 r(400) + 4 sqrt(2 * 0.0475 / 400) = 0.227 does.
+ * 5.261, margin 0.30): the users approve most responses of a healthy version (at least 0.85 with noise 0.05 and
+ * their length tastes) and none of version 1's, so at n votes per arm the difference's upper end is about -0.85 +
+ * 2 r(n) plus four standard deviations of the parent's rate, with r(100) = 0.166 and 4 sqrt(0.1275 / 100) = 0.143:
+ * -0.375, below -0.30, so the rollback comes before 100 votes per arm. Two healthy versions are promoted once
+ * 2 r(n) plus the noise of the difference falls under 0.30, which 2 r(400) + 4 sqrt(2 * 0.1275 / 400) = 0.266 does
+ * (well within the 4,000 responses allowed). Users are routed sticky by id, so the two arms are different users and
+ * their rates differ a little by chance, as in any per-user A/B test.
  */
 class CanaryRollbackIT {
 
