@@ -11,9 +11,14 @@ import io.streamrlhf.app.ops.RestartPolicy;
 import io.streamrlhf.app.ops.Supervised;
 import io.streamrlhf.app.ops.Supervisor;
 import io.streamrlhf.producers.config.GatewayConfig;
+import io.streamrlhf.producers.config.KafkaConnection;
+import io.streamrlhf.producers.config.ProducerKeys;
 import io.streamrlhf.producers.config.PromptSourceConfig;
 import io.streamrlhf.producers.config.UsersConfig;
 import io.streamrlhf.producers.gateway.IngestionGateway;
+import io.streamrlhf.producers.routing.DecisionFollower;
+import io.streamrlhf.producers.routing.PolicyRouter;
+import io.streamrlhf.producers.routing.RoutingTable;
 import io.streamrlhf.producers.sampler.PolicyFollower;
 import io.streamrlhf.producers.sampler.RolloutSampler;
 import io.streamrlhf.producers.sampler.SamplerConfig;
@@ -85,6 +90,8 @@ public final class Pipeline implements AutoCloseable {
     /** Resources every incarnation of a component shares, closed after the supervisors. */
     private final List<AutoCloseable> shared = new ArrayList<>();
 
+    private final Map<String, CanaryRoutes> canaryRoutes = new java.util.HashMap<>();
+
     private Supervisor.GiveUp giveUp = (component, failures, cause) -> {};
     private StreamsApp streams;
     private Supervisor trainer;
@@ -116,6 +123,38 @@ public final class Pipeline implements AutoCloseable {
     public Pipeline onGiveUp(Supervisor.GiveUp handler) {
         this.giveUp = handler;
         return this;
+    }
+
+    /**
+     * The canary router of one component (its own follower of the decisions topic with that component's Kafka
+     * settings, made once and closed with the pipeline, so a restarted incarnation keeps it), or empty when the
+     * canary controller is off ({@code canary.enabled=false}).
+     */
+    private synchronized Optional<CanaryRoutes> canaryRoutes(
+            String component, String bootstrapServers, Map<String, ?> overrides) {
+        if (!StreamsKeys.CANARY_ENABLED.get(props)) {
+            return Optional.empty();
+        }
+        return Optional.of(canaryRoutes.computeIfAbsent(component, c -> {
+            RoutingTable routes = new RoutingTable();
+            DecisionFollower follower = new DecisionFollower(
+                            bootstrapServers, overrides, topics.policyDecisions(), routes)
+                    .start(c + "-canary-routes");
+            shared.add(follower);
+            return new CanaryRoutes(new PolicyRouter(routes, ProducerKeys.CANARY_SHARE.get(props)), follower);
+        }));
+    }
+
+    /** A component's router and the follower that feeds it. */
+    private record CanaryRoutes(PolicyRouter router, DecisionFollower follower) {}
+
+    /** The gateway, serving {@code GET /v1/policy} when canaries are on. */
+    private IngestionGateway withPolicyRoutes(IngestionGateway gateway, GatewayConfig config) {
+        KafkaConnection connection = config.client().connection();
+        return canaryRoutes("gateway", connection.bootstrapServers(), connection.clientOverrides())
+                .map(r ->
+                        gateway.servePolicyRoutes(r.router(), TrainerKeys.MODEL_ID.get(props), r.follower()::caughtUp))
+                .orElse(gateway);
     }
 
     /** A give-up handler that exits the process with {@link #EXIT_GAVE_UP}, for {@code run} and {@code demo}. */
@@ -181,7 +220,16 @@ public final class Pipeline implements AutoCloseable {
                             loader);
                     try {
                         return new SamplerIncarnation(
-                                follower, new RolloutSampler(config, topics, follower), meters, metrics);
+                                follower,
+                                new RolloutSampler(
+                                        config,
+                                        topics,
+                                        follower,
+                                        canaryRoutes("sampler", config.bootstrapServers(), config.kafkaOverrides())
+                                                .map(CanaryRoutes::router)
+                                                .orElse(null)),
+                                meters,
+                                metrics);
                     } catch (RuntimeException e) {
                         follower.close();
                         throw e;
@@ -199,14 +247,17 @@ public final class Pipeline implements AutoCloseable {
                 users = supervise(
                         Component.USERS,
                         () -> new ServiceIncarnation<>(
-                                () -> new SimulatedUsers(config, registry), SimulatedUsers::start));
+                                () -> new SimulatedUsers(config, registry)
+                                        .degrading(ProducerKeys.USERS_DEGRADE_VERSION.get(props)),
+                                SimulatedUsers::start));
             }
             if (wanted.contains(Component.GATEWAY)) {
                 GatewayConfig config = GatewayConfig.fromProperties(props);
                 gateway = supervise(
                         Component.GATEWAY,
                         () -> new ServiceIncarnation<>(
-                                () -> new IngestionGateway(config, registry), IngestionGateway::start));
+                                () -> withPolicyRoutes(new IngestionGateway(config, registry), config),
+                                IngestionGateway::start));
                 metrics.beforeScrape(this::registerGatewayStatuses);
             }
             if (wanted.contains(Component.DASHBOARD)) {

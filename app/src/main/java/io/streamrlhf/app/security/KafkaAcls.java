@@ -81,14 +81,24 @@ public final class KafkaAcls {
         String monitorEvents = TopicSettings.MONITOR_EVENTS.get(props);
         Builder b = new Builder(prefix);
 
-        // Streams: the validated inputs in, examples, verdicts, dead letters and monitor events out; its own
+        // Streams: the validated inputs in (the canary controller also reads verdicts and policy versions), examples,
+        // verdicts, dead letters, canary decisions and monitor events out; its own
         // repartition and changelog topics, group and transactional ids all start with the application id.
         String appId = StreamsKeys.APPLICATION_ID.get(props);
         b.of(ComponentPrincipal.STREAMS)
                 .topics(
-                        List.of(t.responses(), t.feedback(), t.preferences(), t.prompts(), t.erasures()),
+                        List.of(
+                                t.responses(),
+                                t.feedback(),
+                                t.preferences(),
+                                t.prompts(),
+                                t.erasures(),
+                                t.policyVersions()),
                         AclOperation.READ)
-                .topics(List.of(t.judgeVerdicts(), t.ktoExamples(), t.dpoPairs(), t.deadLetters()), AclOperation.WRITE)
+                .topics(List.of(t.judgeVerdicts()), AclOperation.READ, AclOperation.WRITE)
+                .topics(
+                        List.of(t.ktoExamples(), t.dpoPairs(), t.deadLetters(), t.policyDecisions()),
+                        AclOperation.WRITE)
                 .topics(List.of(monitorEvents), AclOperation.READ, AclOperation.WRITE)
                 .grant(ResourceType.TOPIC, PatternType.PREFIXED, appId, AclOperation.ALL)
                 .grant(ResourceType.GROUP, PatternType.PREFIXED, appId, AclOperation.READ)
@@ -116,9 +126,9 @@ public final class KafkaAcls {
                         AclOperation.DESCRIBE)
                 .idempotentWrite();
 
-        // Sampler: prompts and policy versions in, responses out, transactionally.
+        // Sampler: prompts, policy versions and canary decisions in, responses out, transactionally.
         b.of(ComponentPrincipal.SAMPLER)
-                .topics(List.of(t.prompts(), t.policyVersions()), AclOperation.READ)
+                .topics(List.of(t.prompts(), t.policyVersions(), t.policyDecisions()), AclOperation.READ)
                 .topics(List.of(t.responses()), AclOperation.WRITE)
                 .grant(
                         ResourceType.GROUP,
@@ -133,9 +143,11 @@ public final class KafkaAcls {
                         AclOperation.DESCRIBE)
                 .idempotentWrite();
 
-        // Gateway: writes what clients send and tails responses (no group) to check response ids.
+        // Gateway: writes what clients send, tails responses (no group) to check response ids and follows canary
+        // decisions (no group) to answer GET /v1/policy.
         b.of(ComponentPrincipal.GATEWAY)
                 .topics(List.of(t.responses()), AclOperation.READ, AclOperation.WRITE)
+                .topics(List.of(t.policyDecisions()), AclOperation.READ)
                 .topics(List.of(t.feedback(), t.preferences(), t.erasures()), AclOperation.WRITE)
                 .idempotentWrite();
 

@@ -201,6 +201,18 @@ public final class ProducerKeys {
             Setting.integer("sampler.batch.prompts", 8, "prompts taken per poll and transaction");
     public static final Setting<Duration> SAMPLER_POLL_TIMEOUT =
             Setting.duration("sampler.poll.timeout", Duration.ofMillis(200), "how long a poll waits for prompts");
+    public static final Setting<Double> CANARY_SHARE = Setting.decimal(
+                    "canary.share",
+                    0.1,
+                    "share of users (gateway GET /v1/policy, PolicyRoutes) and of sampler rollouts that get the running"
+                            + " canary version")
+            .requiring(s -> s >= 0 && s <= 1, "a number from 0 to 1");
+    public static final Setting<Long> USERS_DEGRADE_VERSION = Setting.longValue(
+                    "users.degrade.version",
+                    -1L,
+                    "demo switch: the simulated users dislike every response of this policy version (a canary that"
+                            + " should be rolled back); -1: none")
+            .requiring(v -> v >= -1, "-1 or a version number");
     public static final Setting<Long> SAMPLER_SEED = Setting.longValue("sampler.seed", 7L, "seed of the sampling");
 
     /** Every key above. */
@@ -262,7 +274,9 @@ public final class ProducerKeys {
             SAMPLER_MAX_TOKENS,
             SAMPLER_BATCH_PROMPTS,
             SAMPLER_POLL_TIMEOUT,
-            SAMPLER_SEED);
+            SAMPLER_SEED,
+            CANARY_SHARE,
+            USERS_DEGRADE_VERSION);
 
     private ProducerKeys() {}
 

@@ -139,6 +139,7 @@ public final class IngestionGateway implements AutoCloseable {
     private SlowClientGuard guard;
     private ResponseTail tail;
     private VersionTail versionTail;
+    private PolicyRouteHandler policyRoutes;
 
     /** A gateway with its own idempotent producer, writing to the topics in {@code config}. */
     public IngestionGateway(GatewayConfig config, SchemaRegistryClient registry) {
@@ -184,6 +185,23 @@ public final class IngestionGateway implements AutoCloseable {
                 .plusSeconds(2);
     }
 
+    /**
+     * Also serves {@code GET /v1/policy?userId=} ({@link PolicyRouteHandler}) for {@code modelId} from
+     * {@code router}, answering 503 until {@code ready}; call before {@link #start}. Keys need the {@code policy}
+     * scope and count against their rate limit.
+     */
+    public synchronized IngestionGateway servePolicyRoutes(
+            io.streamrlhf.producers.routing.PolicyRouter router,
+            String modelId,
+            java.util.function.BooleanSupplier ready) {
+        this.policyRoutes = new PolicyRouteHandler(
+                router,
+                modelId,
+                ex -> authorize(ex, Scope.POLICY) != null,
+                ready);
+        return this;
+    }
+
     /** Binds the listener and starts serving; returns this. */
     public synchronized IngestionGateway start() {
         if (server != null) {
@@ -221,6 +239,9 @@ public final class IngestionGateway implements AutoCloseable {
         }
         server.createContext(USERS_PATH, this::erase);
         server.createContext("/healthz", this::health);
+        if (policyRoutes != null) {
+            server.createContext(PolicyRouteHandler.PATH, policyRoutes);
+        }
         server.createContext(
                 "/",
                 ex -> respondError(

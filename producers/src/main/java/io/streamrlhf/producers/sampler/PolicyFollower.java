@@ -73,6 +73,7 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
     private final DeadLetterSink deadLetters;
     private final VersionLoader loader;
     private final AtomicReference<LoadedPolicy> pending = new AtomicReference<>();
+    private final Map<Long, PolicyVersion> admitted = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong latestLoaded = new AtomicLong(-1);
     private final AtomicLong failedLoads = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -235,6 +236,7 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
             if (refusal.isPresent()) {
                 refuse(record, refusal.get());
             } else if (v.getStatus() != PolicyStatus.REJECTED
+                    && admit(v)
                     && (newest == null
                             || v.getVersion() > newest.value().version().getVersion())) {
                 newest = record;
@@ -243,6 +245,12 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
         if (newest != null && newest.value().version().getVersion() > latestLoaded.get()) {
             load(newest);
         }
+    }
+
+    /** Remembers an admitted version for {@link #loadAdmitted}; always true. */
+    private boolean admit(PolicyVersion v) {
+        admitted.put(v.getVersion(), v);
+        return true;
     }
 
     private void refuse(ConsumerRecord<String, Received> record, VersionVerifier.Refusal refusal) {
@@ -310,6 +318,36 @@ public final class PolicyFollower implements Runnable, AutoCloseable {
             return candidate;
         }
         return null;
+    }
+
+    /**
+     * Loads an admitted version's checkpoint now (sha256 and its header checked), whatever the newest version is:
+     * for a sampler that serves both the promoted version and a canary. The caller owns the returned model. Empty
+     * when the version was not (yet) admitted or its checkpoint cannot be loaded; the failure is logged and counted.
+     */
+    public Optional<LoadedPolicy> loadAdmitted(long version) {
+        PolicyVersion v = admitted.get(version);
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            Checkpoint checkpoint = store.read(URI.create(v.getCheckpointUri()), v.getSha256());
+            if (!modelId.equals(checkpoint.modelId()) || checkpoint.version() != version) {
+                failedLoads.incrementAndGet();
+                log.error(
+                        "Version {} of {} points to a checkpoint of {} version {}; not loaded",
+                        version,
+                        modelId,
+                        checkpoint.modelId(),
+                        checkpoint.version());
+                return Optional.empty();
+            }
+            return Optional.of(new LoadedPolicy(version, loader.load(checkpoint)));
+        } catch (IOException | RuntimeException e) {
+            failedLoads.incrementAndGet();
+            log.error("Cannot load policy version {} from {}", version, v.getCheckpointUri(), e);
+            return Optional.empty();
+        }
     }
 
     /** How many records were skipped because they are bad in themselves. */

@@ -4,6 +4,8 @@ import io.streamrlhf.avro.Prompt;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
 import io.streamrlhf.avro.SamplingParams;
+import io.streamrlhf.producers.routing.PolicyRouter;
+import io.streamrlhf.producers.routing.Route;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.generate.Generation;
 import java.time.Instant;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,8 +56,20 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
     private final AtomicLong rollouts = new AtomicLong();
     private final Map<Long, Long> rolloutsByVersion = new ConcurrentHashMap<>();
     private volatile PolicyFollower.LoadedPolicy current;
+    private final PolicyRouter router;
+    private final Map<Long, PolicyFollower.LoadedPolicy> routed = new HashMap<>();
 
     public RolloutSampler(SamplerConfig config, Topics topics, PolicyFollower follower) {
+        this(config, topics, follower, null);
+    }
+
+    /**
+     * A sampler that follows canary decisions: once {@code router} knows the model's route, each prompt's rollouts
+     * use the canary for the router's share of prompts and the promoted version otherwise; before the first
+     * decision (or with a null router) it rolls out the newest version, as without canaries.
+     */
+    public RolloutSampler(SamplerConfig config, Topics topics, PolicyFollower follower, PolicyRouter router) {
+        this.router = router;
         this.config = config;
         this.topics = topics;
         this.follower = follower;
@@ -127,6 +142,8 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
             if (current != null) {
                 current.policy().close();
             }
+            routed.values().forEach(p -> p.policy().close());
+            routed.clear();
         }
     }
 
@@ -152,49 +169,26 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
     }
 
     private void rollOut(ConsumerRecords<String, Prompt> batch) {
-        PolicyFollower.LoadedPolicy policy = current;
-        List<Prompt> prompts = new ArrayList<>();
-        List<String> texts = new ArrayList<>();
+        Map<PolicyFollower.LoadedPolicy, List<Prompt>> byPolicy = new java.util.LinkedHashMap<>();
         for (ConsumerRecord<String, Prompt> record : batch) {
-            if (record.value() == null) {
-                continue;
-            }
-            for (int k = 0; k < config.rolloutsPerPrompt(); k++) {
-                prompts.add(record.value());
-                texts.add(record.value().getText());
+            if (record.value() != null) {
+                byPolicy.computeIfAbsent(policyForNextPrompt(), p -> new ArrayList<>())
+                        .add(record.value());
             }
         }
-        List<Generation> completions = policy.policy().generate(texts, config.sampling(), random);
+        // Generate first: the transaction stays open only for the sends, not for the model.
+        List<ResponseGenerated> responses = new ArrayList<>();
+        byPolicy.forEach((policy, prompts) -> responses.addAll(rollOut(policy, prompts)));
         producer.beginTransaction();
         try {
-            long now = Instant.now().toEpochMilli();
-            for (int i = 0; i < completions.size(); i++) {
-                Prompt prompt = prompts.get(i);
-                int k = i % config.rolloutsPerPrompt();
-                String responseId = prompt.getPromptId() + ":v" + policy.version() + ":" + k;
-                ResponseGenerated response = ResponseGenerated.newBuilder()
-                        .setResponseId(responseId)
-                        .setPromptId(prompt.getPromptId())
-                        .setPrompt(prompt.getText())
-                        .setCompletion(completions.get(i).text())
-                        .setTokenLogprobs(boxed(completions.get(i).tokenLogprobs()))
-                        .setTruncated(!completions.get(i).ended())
-                        .setModelId(config.modelId())
-                        .setPolicyVersion(policy.version())
-                        .setSource(ResponseSource.SAMPLED_ROLLOUT)
-                        .setSampling(SamplingParams.newBuilder()
-                                .setTemperature((float) config.sampling().temperature())
-                                .setTopP((float) config.sampling().topP())
-                                .setMaxTokens(config.sampling().maxTokens())
-                                .setSeed(config.seed())
-                                .build())
-                        .setTask(prompt.getTask())
-                        .setEventTime(Instant.ofEpochMilli(now))
-                        .build();
-                producer.send(new ProducerRecord<>(topics.responses().name(), null, now, responseId, response));
+            for (ResponseGenerated r : responses) {
+                long time = r.getEventTime().toEpochMilli();
+                producer.send(new ProducerRecord<>(topics.responses().name(), null, time, r.getResponseId(), r));
             }
+            long emitted = responses.size();
             producer.sendOffsetsToTransaction(nextOffsets(batch), consumer.groupMetadata());
             producer.commitTransaction();
+            rollouts.addAndGet(emitted);
         } catch (RuntimeException e) {
             producer.abortTransaction();
             // Rewind so the aborted prompts are rolled out again rather than skipped.
@@ -203,8 +197,89 @@ public final class RolloutSampler implements Runnable, AutoCloseable {
             }
             throw e;
         }
-        rollouts.addAndGet(completions.size());
-        rolloutsByVersion.merge(policy.version(), (long) completions.size(), Long::sum);
+        byPolicy.forEach((policy, prompts) -> rolloutsByVersion.merge(
+                policy.version(), (long) prompts.size() * config.rolloutsPerPrompt(), Long::sum));
+    }
+
+    /**
+     * The policy for the next prompt: by the canary route once there is one (the canary for its share of prompts,
+     * else the promoted version), else the newest version. A routed version that cannot be loaded falls back to the
+     * newest one, so the sampler never stalls on a decision.
+     */
+    private PolicyFollower.LoadedPolicy policyForNextPrompt() {
+        if (router == null) {
+            return current;
+        }
+        Optional<Long> version = router.versionForDraw(config.modelId(), random.nextDouble());
+        if (version.isEmpty()) {
+            return current;
+        }
+        Optional<Route> route = router.route(config.modelId());
+        // Drop models no longer routed to (a promoted canary's parent, a rolled-back canary).
+        routed.entrySet().removeIf(e -> {
+            boolean keep = route.isPresent()
+                    && (e.getKey() == route.get().promoted()
+                            || e.getKey() == route.get().canary());
+            if (!keep) {
+                e.getValue().policy().close();
+            }
+            return !keep;
+        });
+        long v = version.get();
+        if (current != null && current.version() == v) {
+            return current;
+        }
+        PolicyFollower.LoadedPolicy loaded = routed.get(v);
+        if (loaded == null) {
+            loaded = follower.loadAdmitted(v).orElse(null);
+            if (loaded == null) {
+                return current;
+            }
+            routed.put(v, loaded);
+            log.info("Sampler loaded policy version {} for canary routing", v);
+        }
+        return loaded;
+    }
+
+    /** The rollouts of {@code batchPrompts} by {@code policy}, K per prompt. */
+    private List<ResponseGenerated> rollOut(PolicyFollower.LoadedPolicy policy, List<Prompt> batchPrompts) {
+        List<Prompt> prompts = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (Prompt prompt : batchPrompts) {
+            for (int k = 0; k < config.rolloutsPerPrompt(); k++) {
+                prompts.add(prompt);
+                texts.add(prompt.getText());
+            }
+        }
+        List<Generation> completions = policy.policy().generate(texts, config.sampling(), random);
+        List<ResponseGenerated> out = new ArrayList<>(completions.size());
+        long now = Instant.now().toEpochMilli();
+        for (int i = 0; i < completions.size(); i++) {
+            Prompt prompt = prompts.get(i);
+            int k = i % config.rolloutsPerPrompt();
+            String responseId = prompt.getPromptId() + ":v" + policy.version() + ":" + k;
+            ResponseGenerated response = ResponseGenerated.newBuilder()
+                    .setResponseId(responseId)
+                    .setPromptId(prompt.getPromptId())
+                    .setPrompt(prompt.getText())
+                    .setCompletion(completions.get(i).text())
+                    .setTokenLogprobs(boxed(completions.get(i).tokenLogprobs()))
+                    .setTruncated(!completions.get(i).ended())
+                    .setModelId(config.modelId())
+                    .setPolicyVersion(policy.version())
+                    .setSource(ResponseSource.SAMPLED_ROLLOUT)
+                    .setSampling(SamplingParams.newBuilder()
+                            .setTemperature((float) config.sampling().temperature())
+                            .setTopP((float) config.sampling().topP())
+                            .setMaxTokens(config.sampling().maxTokens())
+                            .setSeed(config.seed())
+                            .build())
+                    .setTask(prompt.getTask())
+                    .setEventTime(Instant.ofEpochMilli(now))
+                    .build();
+            out.add(response);
+        }
+        return out;
     }
 
     private static List<Float> boxed(float[] values) {

@@ -57,6 +57,7 @@ public final class SimulatedUsers implements AutoCloseable {
     private final AtomicLong preferences = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private Thread thread;
+    private volatile long degradedVersion = -1;
 
     /** The service on a real cluster: a consumer in {@code config.groupId()} and an idempotent producer. */
     public SimulatedUsers(UsersConfig config, SchemaRegistryClient registry) {
@@ -113,6 +114,16 @@ public final class SimulatedUsers implements AutoCloseable {
                 props, topic.keySerde().deserializer(), topic.valueSerde().deserializer());
     }
 
+    /**
+     * Makes every user dislike the responses of policy version {@code version} (thumbs down whenever they rate one),
+     * as if that version were broken: the demo's switch {@code users.degrade.version} for
+     * showing a canary rollback. -1 turns it off.
+     */
+    public SimulatedUsers degrading(long version) {
+        this.degradedVersion = version;
+        return this;
+    }
+
     /** Starts the poll loop on its own thread; returns this. */
     public synchronized SimulatedUsers start() {
         if (thread != null) {
@@ -165,10 +176,13 @@ public final class SimulatedUsers implements AutoCloseable {
         String task = response.getTask();
         String prompt = response.getPrompt();
         List<CompletableFuture<String>> writes = new ArrayList<>(2);
-        user.rate(task, prompt, response.getCompletion(), random).ifPresent(kind -> {
-            (kind == FeedbackKind.THUMBS_UP ? ups : downs).incrementAndGet();
-            writes.add(counted(client.feedback(kind, response.getResponseId(), user.userId(), null, null)));
-        });
+        boolean degraded = degradedVersion >= 0 && response.getPolicyVersion() == degradedVersion;
+        user.rate(task, prompt, response.getCompletion(), random)
+                .map(kind -> degraded ? FeedbackKind.THUMBS_DOWN : kind)
+                .ifPresent(kind -> {
+                    (kind == FeedbackKind.THUMBS_UP ? ups : downs).incrementAndGet();
+                    writes.add(counted(client.feedback(kind, response.getResponseId(), user.userId(), null, null)));
+                });
         List<Seen> earlier = pending.computeIfAbsent(response.getPromptId(), k -> new ArrayList<>());
         if (!earlier.isEmpty()) {
             Seen other = earlier.get(random.nextInt(earlier.size()));

@@ -3,12 +3,17 @@ package io.streamrlhf.producers.sampler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.Prompt;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.avro.ResponseSource;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
+import io.streamrlhf.producers.routing.DecisionFollower;
+import io.streamrlhf.producers.routing.PolicyRouter;
+import io.streamrlhf.producers.routing.RoutingTable;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;
@@ -107,6 +112,91 @@ class RolloutSamplerIT {
         }
     }
 
+    @Test
+    void rollsOutTheCanaryForItsShareOfPromptsAndOnlyTheParentAfterARollback(@TempDir Path dir) throws Exception {
+        Topics topics = new Topics(TopicNames.defaults().withPrefix(KAFKA.uniquePrefix()), registry);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+            new TopicProvisioner(admin).ensure(TopicLayout.defaults().specs(topics.names()));
+        }
+        CheckpointStore store = new LocalCheckpointStore(dir);
+        SamplerConfig config = SamplerConfig.from(Map.of(
+                "bootstrap.servers",
+                KAFKA.bootstrapServers(),
+                "sampler.k",
+                "1",
+                "sampler.max.tokens",
+                "4",
+                "sampler.transactional.id",
+                KAFKA.uniqueName("sampler"),
+                "sampler.group.id",
+                KAFKA.uniqueName("sampler")));
+        List<ResponseGenerated> responses = new CopyOnWriteArrayList<>();
+        RoutingTable routes = new RoutingTable();
+
+        try (KafkaProducer<String, Object> producer = transactionalProducer(topics);
+                PolicyFollower follower =
+                        new PolicyFollower(KAFKA.bootstrapServers(), topics.policyVersions(), store, "policy");
+                DecisionFollower decisions =
+                        new DecisionFollower(KAFKA.bootstrapServers(), Map.of(), topics.policyDecisions(), routes);
+                RolloutSampler sampler = new RolloutSampler(config, topics, follower, new PolicyRouter(routes, 0.5));
+                ResponseReader reader = new ResponseReader(topics, responses)) {
+            new Thread(follower, "follower").start();
+            decisions.start("decisions");
+            new Thread(sampler, "sampler").start();
+            new Thread(reader, "reader").start();
+
+            // given version 0 promoted and version 1 its canary, at a share of one half
+            publish(producer, topics, version(store, 0));
+            publish(producer, topics, version(store, 1));
+            decide(producer, topics, 0, DecisionOutcome.PROMOTED);
+            decide(producer, topics, 1, DecisionOutcome.STARTED);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() ->
+                            routes.route("policy").map(r -> r.canary() == 1).orElse(false));
+
+            // when 40 prompts arrive, both versions roll them out (all on one side: probability 2^-39)
+            sendPrompts(producer, topics, ids("a", 40));
+            await().atMost(Duration.ofSeconds(120)).until(() -> responses.size() == 40);
+            assertThat(responses)
+                    .extracting(ResponseGenerated::getPolicyVersion)
+                    .contains(0L, 1L);
+
+            // and after the canary is rolled back, only the parent serves
+            decide(producer, topics, 1, DecisionOutcome.ROLLED_BACK);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> routes.route("policy").map(r -> !r.hasCanary()).orElse(false));
+            sendPrompts(producer, topics, ids("b", 20));
+            await().atMost(Duration.ofSeconds(120)).until(() -> responses.size() == 60);
+            assertThat(responses.subList(40, 60))
+                    .allSatisfy(r -> assertThat(r.getPolicyVersion()).isZero());
+        }
+    }
+
+    private static String[] ids(String prefix, int n) {
+        String[] out = new String[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = prefix + i;
+        }
+        return out;
+    }
+
+    private static void decide(
+            KafkaProducer<String, Object> producer, Topics topics, long version, DecisionOutcome outcome) {
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>(
+                topics.policyDecisions().name(),
+                "policy",
+                CanaryDecision.newBuilder()
+                        .setDecisionId("policy/" + version + "/" + outcome)
+                        .setModelId("policy")
+                        .setVersion(version)
+                        .setOutcome(outcome)
+                        .setStartedTime(Instant.now())
+                        .setDecidedTime(Instant.now())
+                        .build()));
+        producer.commitTransaction();
+    }
+
     private static PolicyVersion version(CheckpointStore store, long version) throws Exception {
         try (PolicyModel model = PolicyModel.create(ModelConfig.tiny());
                 AdamW optimizer = new AdamW(OptimizerConfig.defaults(), model.parameters())) {
@@ -168,6 +258,9 @@ class RolloutSamplerIT {
         public byte[] serialize(String topic, Object data) {
             if (data instanceof Prompt p) {
                 return topics.prompts().valueSerde().serializer().serialize(topic, p);
+            }
+            if (data instanceof CanaryDecision d) {
+                return topics.policyDecisions().valueSerde().serializer().serialize(topic, d);
             }
             return topics.policyVersions().valueSerde().serializer().serialize(topic, (PolicyVersion) data);
         }

@@ -97,6 +97,8 @@ public record TopicLayout(
                 // Versions are totally ordered per model: one partition keeps them in publish order.
                 new TopicSpec(names.policyVersions(), 1, replicationFactor, forever),
                 new TopicSpec(names.trainerMetrics(), 1, replicationFactor, forever),
+                // Decisions are the audit trail of what served traffic, and followers rebuild from the start.
+                new TopicSpec(names.policyDecisions(), 1, replicationFactor, forever),
                 new TopicSpec(
                         names.schemas(), 1, replicationFactor, withMinInsync(Map.of("cleanup.policy", "compact"))),
                 // Keyed by user id and read whole by every streams instance (a global table): one partition

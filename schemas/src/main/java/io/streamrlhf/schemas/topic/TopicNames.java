@@ -20,6 +20,7 @@ import java.util.function.UnaryOperator;
  * @param deadLetters {@code DeadLetter} by original key
  * @param schemas the schema registry's own log (compacted)
  * @param erasures {@code UserErased} by user id (compacted: the erased ids are kept for good)
+ * @param policyDecisions {@code CanaryDecision} by model id
  */
 public record TopicNames(
         String responses,
@@ -33,7 +34,8 @@ public record TopicNames(
         String trainerMetrics,
         String deadLetters,
         String schemas,
-        String erasures) {
+        String erasures,
+        String policyDecisions) {
 
     public TopicNames {
         for (String name : List.of(
@@ -48,7 +50,8 @@ public record TopicNames(
                 trainerMetrics,
                 deadLetters,
                 schemas,
-                erasures)) {
+                erasures,
+                policyDecisions)) {
             Objects.requireNonNull(name, "topic name");
             if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
                 throw new IllegalArgumentException(
@@ -71,7 +74,8 @@ public record TopicNames(
                 "rlhf.trainer.metrics",
                 "rlhf.dead-letters",
                 "_rlhf.schemas",
-                "rlhf.erasures");
+                "rlhf.erasures",
+                "rlhf.policy.decisions");
     }
 
     /** Every name with {@code prefix} prepended: unique topics per test or per tenant. */
@@ -96,7 +100,8 @@ public record TopicNames(
                 TopicSettings.TRAINER_METRICS.get(props),
                 TopicSettings.DEAD_LETTERS.get(props),
                 TopicSettings.SCHEMAS.get(props),
-                TopicSettings.ERASURES.get(props));
+                TopicSettings.ERASURES.get(props),
+                TopicSettings.POLICY_DECISIONS.get(props));
     }
 
     private TopicNames map(UnaryOperator<String> f) {
@@ -112,6 +117,7 @@ public record TopicNames(
                 f.apply(trainerMetrics),
                 f.apply(deadLetters),
                 f.apply(schemas),
-                f.apply(erasures));
+                f.apply(erasures),
+                f.apply(policyDecisions));
     }
 }

@@ -37,6 +37,10 @@ public final class TopicSettings {
             "topic.erasures",
             NAMES.erasures(),
             "UserErased requests by user id (compacted: an erased id stays erased)");
+    public static final Setting<String> POLICY_DECISIONS = name(
+            "topic.policy.decisions",
+            NAMES.policyDecisions(),
+            "canary decisions (started, promoted, rolled back, superseded) by model id");
     public static final Setting<String> MONITOR_EVENTS = name(
             "topic.monitor.events",
             "rlhf.monitor.events",
@@ -82,6 +86,7 @@ public final class TopicSettings {
             DEAD_LETTERS,
             SCHEMAS,
             ERASURES,
+            POLICY_DECISIONS,
             MONITOR_EVENTS,
             PARTITIONS,
             REPLICATION_FACTOR,

@@ -1,5 +1,6 @@
 package io.streamrlhf.schemas.topic;
 
+import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.Feedback;
@@ -36,6 +37,7 @@ public final class Topics {
     private final Topic<String, TrainerMetrics> trainerMetrics;
     private final Topic<byte[], DeadLetter> deadLetters;
     private final Topic<String, UserErased> erasures;
+    private final Topic<String, CanaryDecision> policyDecisions;
 
     public Topics(TopicNames names, SchemaRegistryClient registry) {
         this.names = Objects.requireNonNull(names, "names");
@@ -52,6 +54,7 @@ public final class Topics {
         this.deadLetters =
                 new Topic<>(names.deadLetters(), Serdes.ByteArray(), AvroSerde.forValues(DeadLetter.class, registry));
         this.erasures = topic(names.erasures(), UserErased.class, registry);
+        this.policyDecisions = topic(names.policyDecisions(), CanaryDecision.class, registry);
     }
 
     private static <V extends SpecificRecord> Topic<String, V> topic(
@@ -107,6 +110,10 @@ public final class Topics {
         return erasures;
     }
 
+    public Topic<String, CanaryDecision> policyDecisions() {
+        return policyDecisions;
+    }
+
     /** Every data topic (the registry's own log excluded). */
     public List<Topic<?, ?>> all() {
         return List.of(
@@ -120,6 +127,7 @@ public final class Topics {
                 policyVersions,
                 trainerMetrics,
                 deadLetters,
-                erasures);
+                erasures,
+                policyDecisions);
     }
 }

@@ -2,6 +2,7 @@ package io.streamrlhf.schemas.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.Feedback;
@@ -39,7 +40,8 @@ public class AvroSerdeRoundTripTest {
                 DpoPair.class,
                 PolicyVersion.class,
                 TrainerMetrics.class,
-                DeadLetter.class);
+                DeadLetter.class,
+                CanaryDecision.class);
     }
 
     @ParameterizedTest

@@ -1,6 +1,8 @@
 package io.streamrlhf.streams.app;
 
 import io.streamrlhf.streams.avro.KtoDecision;
+import io.streamrlhf.streams.canary.CanaryTopology;
+import io.streamrlhf.streams.common.Sourced;
 import io.streamrlhf.streams.common.StreamSerdes;
 import io.streamrlhf.streams.config.StreamsSettings;
 import io.streamrlhf.streams.deadletter.ValidatedInputs;
@@ -13,11 +15,12 @@ import java.util.Objects;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 
 /**
  * Every streams feature in one topology (one application, one set of transactions): input validation and dead
- * letters, KTO labels, DPO pairs from all three sources with judge verdicts, and the per-version monitor fed by taps
- * on all of them. Each input topic is read and dead-lettered once.
+ * letters, KTO labels, DPO pairs from all three sources with judge verdicts, the canary controller, and the
+ * per-version monitor fed by taps on all of them. Each input topic is read and dead-lettered once.
  */
 public final class StreamRlhfTopology {
 
@@ -40,6 +43,13 @@ public final class StreamRlhfTopology {
                 new KtoTopology(settings.kto(), settings.validation(), serdes).addTo(builder, inputs);
         new DpoTopology(settings.dpo(), settings.judge(), settings.validation(), serdes)
                 .addTo(builder, inputs, decisions);
+        if (settings.canary().enabled()) {
+            new CanaryTopology(settings.canary(), serdes)
+                    .addTo(
+                            builder,
+                            inputs.responses().mapValues(Sourced::value, Named.as("canary-unwrap-responses")),
+                            inputs.feedback().mapValues(Sourced::value, Named.as("canary-unwrap-feedback")));
+        }
         new MonitorTopology(
                         settings.monitor(),
                         serdes.monitorEvents(settings.monitor().eventsTopic()),

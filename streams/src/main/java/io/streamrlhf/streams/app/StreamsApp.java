@@ -115,6 +115,7 @@ public final class StreamsApp implements AutoCloseable {
                 n.dpoPairs(),
                 n.judgeVerdicts(),
                 n.deadLetters(),
+                n.policyDecisions(),
                 config.settings().monitor().eventsTopic());
     }
 

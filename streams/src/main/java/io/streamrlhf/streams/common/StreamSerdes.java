@@ -4,6 +4,9 @@ import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.serde.AvroSerde;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.streams.avro.CanaryObservation;
+import io.streamrlhf.streams.avro.CanaryResponseRef;
+import io.streamrlhf.streams.avro.CanaryState;
 import io.streamrlhf.streams.avro.DerivedPromptState;
 import io.streamrlhf.streams.avro.KtoDecision;
 import io.streamrlhf.streams.avro.KtoResponseState;
@@ -35,6 +38,9 @@ public final class StreamSerdes {
     private final Serde<PromptSnapshot> promptSnapshot;
     private final Serde<MonitorEvent> monitorEvent;
     private final Serde<VersionMinuteStats> versionMinuteStats;
+    private final Serde<CanaryResponseRef> canaryResponseRef;
+    private final Serde<CanaryObservation> canaryObservation;
+    private final Serde<CanaryState> canaryState;
 
     private final StateStores stores;
 
@@ -61,6 +67,9 @@ public final class StreamSerdes {
         this.promptSnapshot = AvroSerde.forValues(PromptSnapshot.class, registry);
         this.monitorEvent = AvroSerde.forValues(MonitorEvent.class, registry);
         this.versionMinuteStats = AvroSerde.forValues(VersionMinuteStats.class, registry);
+        this.canaryResponseRef = AvroSerde.forValues(CanaryResponseRef.class, registry);
+        this.canaryObservation = AvroSerde.forValues(CanaryObservation.class, registry);
+        this.canaryState = AvroSerde.forValues(CanaryState.class, registry);
     }
 
     /** The state store builders. */
@@ -111,5 +120,17 @@ public final class StreamSerdes {
 
     public Serde<VersionMinuteStats> versionMinuteStats() {
         return versionMinuteStats;
+    }
+
+    public Serde<CanaryResponseRef> canaryResponseRef() {
+        return canaryResponseRef;
+    }
+
+    public Serde<CanaryObservation> canaryObservation() {
+        return canaryObservation;
+    }
+
+    public Serde<CanaryState> canaryState() {
+        return canaryState;
     }
 }

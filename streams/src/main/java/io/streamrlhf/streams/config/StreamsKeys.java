@@ -13,6 +13,7 @@ public final class StreamsKeys {
     private static final DpoConfig DPO = DpoConfig.defaults();
     private static final JudgeConfig JUDGE = JudgeConfig.defaults();
     private static final MonitorConfig MONITOR = MonitorConfig.defaults();
+    private static final CanaryConfig CANARY = CanaryConfig.defaults();
 
     public static final Setting<String> APPLICATION_ID = Setting.string(
             "streams.application.id",
@@ -221,6 +222,57 @@ public final class StreamsKeys {
             MONITOR.requestTimeout(),
             "the longest a JSON answer may take to be written before its connection is closed");
 
+    public static final Setting<Boolean> CANARY_ENABLED = Setting.bool(
+            "canary.enabled",
+            CANARY.enabled(),
+            "run the canary controller: each new policy version first serves canary.share of traffic, is compared"
+                    + " with the promoted one and promoted or rolled back on rlhf.policy.decisions; false: every new"
+                    + " version serves all traffic at once");
+    public static final Setting<Double> CANARY_ALPHA = Setting.decimal(
+                    "canary.alpha",
+                    CANARY.alpha(),
+                    "family-wise error of the canary test over all its metrics (split evenly, Bonferroni)")
+            .requiring(a -> a > 0 && a < 1, "a number between 0 and 1");
+    public static final Setting<Double> CANARY_THUMBS_MARGIN = Setting.decimal(
+                    "canary.thumbs.margin",
+                    CANARY.thumbsMargin(),
+                    "non-inferiority margin: how much lower the canary's thumbs-up rate may be")
+            .requiring(m -> m >= 0 && m < 1, "a number from 0 up to 1");
+    public static final Setting<Double> CANARY_JUDGE_MARGIN = Setting.decimal(
+                    "canary.judge.margin",
+                    CANARY.judgeMargin(),
+                    "how much higher a judge's failure rate may be shown to be at most for promotion")
+            .requiring(m -> m >= 0 && m < 1, "a number from 0 up to 1");
+    public static final Setting<String> CANARY_JUDGES = Setting.string(
+            "canary.judges",
+            String.join(",", CANARY.judges()),
+            "comma-separated constraint judges whose failure rates the canary test watches; none: thumbs only"
+                    + " (without a sampler no verdicts arrive, and a judge that is never observed never lets a"
+                    + " canary be promoted)");
+    public static final Setting<Long> CANARY_MIN_SAMPLES = Setting.longValue(
+                    "canary.min.samples",
+                    CANARY.minSamples(),
+                    "observations each arm of a metric needs before that metric can decide")
+            .requiring(n -> n >= 1, "at least 1");
+    public static final Setting<Long> CANARY_TUNING_SAMPLES = Setting.longValue(
+                    "canary.tuning.samples",
+                    CANARY.tuningSamples(),
+                    "observations per arm at which the test's confidence sequences are tightest")
+            .requiring(n -> n >= 1, "at least 1");
+    public static final Setting<Duration> CANARY_MAX_DURATION = Setting.duration(
+            "canary.max.duration",
+            CANARY.maxDuration(),
+            "event time after which an undecided canary gets canary.default.outcome");
+    public static final Setting<CanaryDefault> CANARY_DEFAULT_OUTCOME = Setting.enumeration(
+            "canary.default.outcome",
+            CanaryDefault.class,
+            CANARY.defaultOutcome(),
+            "outcome of a canary still undecided at canary.max.duration: PROMOTED or ROLLED_BACK");
+    public static final Setting<Duration> CANARY_ATTRIBUTION_WINDOW = Setting.duration(
+            "canary.attribution.window",
+            CANARY.attributionWindow(),
+            "how long (event time) the canary controller keeps a response's version for its feedback and verdicts");
+
     /** Every key above. */
     public static final List<Setting<?>> ALL = List.of(
             APPLICATION_ID,
@@ -270,7 +322,17 @@ public final class StreamsKeys {
             MONITOR_HTTP_ALLOWED_ORIGINS,
             MONITOR_HTTP_THREADS,
             MONITOR_SSE_MAX_CLIENTS,
-            MONITOR_HTTP_REQUEST_TIMEOUT);
+            MONITOR_HTTP_REQUEST_TIMEOUT,
+            CANARY_ENABLED,
+            CANARY_ALPHA,
+            CANARY_THUMBS_MARGIN,
+            CANARY_JUDGE_MARGIN,
+            CANARY_JUDGES,
+            CANARY_MIN_SAMPLES,
+            CANARY_TUNING_SAMPLES,
+            CANARY_MAX_DURATION,
+            CANARY_DEFAULT_OUTCOME,
+            CANARY_ATTRIBUTION_WINDOW);
 
     private StreamsKeys() {}
 }

@@ -11,9 +11,15 @@ import java.util.Objects;
  * @param judge rule-based judges
  * @param validation edge validation
  * @param monitor per-version monitor
+ * @param canary canary controller and its sequential test
  */
 public record StreamsSettings(
-        KtoConfig kto, DpoConfig dpo, JudgeConfig judge, ValidationConfig validation, MonitorConfig monitor) {
+        KtoConfig kto,
+        DpoConfig dpo,
+        JudgeConfig judge,
+        ValidationConfig validation,
+        MonitorConfig monitor,
+        CanaryConfig canary) {
 
     public StreamsSettings {
         Objects.requireNonNull(kto, "kto");
@@ -21,6 +27,7 @@ public record StreamsSettings(
         Objects.requireNonNull(judge, "judge");
         Objects.requireNonNull(validation, "validation");
         Objects.requireNonNull(monitor, "monitor");
+        Objects.requireNonNull(canary, "canary");
     }
 
     /** All documented defaults. */
@@ -30,12 +37,13 @@ public record StreamsSettings(
                 DpoConfig.defaults(),
                 JudgeConfig.defaults(),
                 ValidationConfig.defaults(),
-                MonitorConfig.defaults());
+                MonitorConfig.defaults(),
+                CanaryConfig.defaults());
     }
 
     /**
      * The defaults overridden by {@code kto.*}, {@code dpo.*}, {@code judge.*}, {@code validation.*} and
-     * {@code monitor.*} keys.
+     * {@code monitor.*} and {@code canary.*} keys.
      */
     public static StreamsSettings fromProperties(Map<String, String> properties) {
         return new StreamsSettings(
@@ -43,26 +51,32 @@ public record StreamsSettings(
                 DpoConfig.fromProperties(properties),
                 JudgeConfig.fromProperties(properties),
                 ValidationConfig.fromProperties(properties),
-                MonitorConfig.fromProperties(properties));
+                MonitorConfig.fromProperties(properties),
+                CanaryConfig.fromProperties(properties));
     }
 
     /** A copy with other KTO settings. */
     public StreamsSettings withKto(KtoConfig newKto) {
-        return new StreamsSettings(newKto, dpo, judge, validation, monitor);
+        return new StreamsSettings(newKto, dpo, judge, validation, monitor, canary);
     }
 
     /** A copy with other DPO settings. */
     public StreamsSettings withDpo(DpoConfig newDpo) {
-        return new StreamsSettings(kto, newDpo, judge, validation, monitor);
+        return new StreamsSettings(kto, newDpo, judge, validation, monitor, canary);
     }
 
     /** A copy with other validation settings. */
     public StreamsSettings withValidation(ValidationConfig newValidation) {
-        return new StreamsSettings(kto, dpo, judge, newValidation, monitor);
+        return new StreamsSettings(kto, dpo, judge, newValidation, monitor, canary);
     }
 
     /** A copy with other monitor settings. */
     public StreamsSettings withMonitor(MonitorConfig newMonitor) {
-        return new StreamsSettings(kto, dpo, judge, validation, newMonitor);
+        return new StreamsSettings(kto, dpo, judge, validation, newMonitor, canary);
+    }
+
+    /** A copy with other canary settings. */
+    public StreamsSettings withCanary(CanaryConfig newCanary) {
+        return new StreamsSettings(kto, dpo, judge, validation, monitor, newCanary);
     }
 }

@@ -39,6 +39,7 @@ public final class StreamsItSupport {
         props.put("topic.trainer.metrics", names.trainerMetrics());
         props.put("topic.dead.letters", names.deadLetters());
         props.put("topic.schemas", names.schemas());
+        props.put("topic.policy.decisions", names.policyDecisions());
         return props;
     }
 

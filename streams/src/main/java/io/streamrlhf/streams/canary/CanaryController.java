@@ -1,0 +1,210 @@
+package io.streamrlhf.streams.canary;
+
+import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.DecisionOutcome;
+import io.streamrlhf.avro.MetricEvidence;
+import io.streamrlhf.streams.avro.CanaryMetricCount;
+import io.streamrlhf.streams.avro.CanaryObservation;
+import io.streamrlhf.streams.avro.CanaryState;
+import io.streamrlhf.streams.config.CanaryConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The canary life cycle of one model, as pure state transitions (the processor stores the state and sends the
+ * decisions). One canary at a time: a model's first version is promoted at once (there is nothing to compare it
+ * with); each later version becomes the canary when none runs, else waits; a newer version replaces the waiting one,
+ * which is marked SUPERSEDED; when the canary is decided, the waiting version (if any) starts. Observations count
+ * only for the canary and the promoted version, and only from the canary's start on (the same period).
+ */
+public final class CanaryController {
+
+    private final CanaryConfig config;
+    private final SequentialCanaryTest test;
+
+    public CanaryController(CanaryConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.test = new SequentialCanaryTest(config);
+    }
+
+    /** A model's state before its first version. */
+    public static CanaryState initial(String modelId) {
+        return CanaryState.newBuilder().setModelId(modelId).build();
+    }
+
+    /** A version was published at event time {@code time}. Older or repeated versions are ignored. */
+    public List<CanaryDecision> onVersion(CanaryState state, long version, long time) {
+        if (version <= state.getNewestSeen()) {
+            return List.of();
+        }
+        state.setNewestSeen(version);
+        List<CanaryDecision> out = new ArrayList<>();
+        if (state.getPromoted() == null) {
+            state.setPromoted(version);
+            out.add(plain(state, version, null, DecisionOutcome.PROMOTED, "first version of the model", time, time));
+        } else if (state.getCanary() == null) {
+            start(state, version, time, out);
+        } else {
+            if (state.getWaiting() != null) {
+                out.add(plain(
+                        state,
+                        state.getWaiting(),
+                        state.getPromoted(),
+                        DecisionOutcome.SUPERSEDED,
+                        "version " + version + " was published while it waited",
+                        time,
+                        time));
+            }
+            state.setWaiting(version);
+        }
+        return out;
+    }
+
+    /** One observation; decides the canary when the test does. */
+    public List<CanaryDecision> onObservation(CanaryState state, CanaryObservation o, long time) {
+        Long canary = state.getCanary();
+        if (canary == null || o.getEventTime() < state.getCanaryStarted()) {
+            return List.of();
+        }
+        boolean onCanary = o.getPolicyVersion() == canary;
+        if (!onCanary && !Objects.equals(o.getPolicyVersion(), state.getPromoted())) {
+            return List.of();
+        }
+        if (!test.metrics().contains(o.getMetric())) {
+            return List.of();
+        }
+        CanaryMetricCount c = count(state, o.getMetric());
+        int hit = o.getHit() ? 1 : 0;
+        if (onCanary) {
+            c.setCanaryHits(c.getCanaryHits() + hit);
+            c.setCanaryTrials(c.getCanaryTrials() + 1);
+        } else {
+            c.setParentHits(c.getParentHits() + hit);
+            c.setParentTrials(c.getParentTrials() + 1);
+        }
+        return evaluate(state, time);
+    }
+
+    /** Stream time moved on: applies the default to a canary past its maximum duration. */
+    public List<CanaryDecision> onTime(CanaryState state, long time) {
+        return state.getCanary() == null ? List.of() : evaluate(state, time);
+    }
+
+    private List<CanaryDecision> evaluate(CanaryState state, long time) {
+        Map<String, ArmCounts> counts = new HashMap<>();
+        for (CanaryMetricCount c : state.getCounts()) {
+            counts.put(
+                    c.getMetric(),
+                    new ArmCounts(c.getCanaryHits(), c.getCanaryTrials(), c.getParentHits(), c.getParentTrials()));
+        }
+        CanaryEvaluation e = test.evaluate(counts, Duration.ofMillis(Math.max(0, time - state.getCanaryStarted())));
+        if (!e.decided()) {
+            return List.of();
+        }
+        long canary = state.getCanary();
+        long parent = state.getPromoted();
+        DecisionOutcome outcome =
+                e.outcome() == CanaryOutcome.PROMOTED ? DecisionOutcome.PROMOTED : DecisionOutcome.ROLLED_BACK;
+        ArmCounts thumbs = counts.getOrDefault(SequentialCanaryTest.THUMBS_UP, ArmCounts.EMPTY);
+        CanaryDecision decision = CanaryDecision.newBuilder()
+                .setDecisionId(decisionId(state.getModelId(), canary, outcome))
+                .setModelId(state.getModelId())
+                .setVersion(canary)
+                .setParentVersion(parent)
+                .setOutcome(outcome)
+                .setReason(e.reason())
+                .setMetrics(e.metrics().stream().map(CanaryController::evidence).toList())
+                .setCanarySamples(thumbs.canaryTrials())
+                .setParentSamples(thumbs.parentTrials())
+                .setAlpha(config.alpha())
+                .setStartedTime(java.time.Instant.ofEpochMilli(state.getCanaryStarted()))
+                .setDecidedTime(java.time.Instant.ofEpochMilli(time))
+                .build();
+        List<CanaryDecision> out = new ArrayList<>();
+        out.add(decision);
+        if (outcome == DecisionOutcome.PROMOTED) {
+            state.setPromoted(canary);
+        }
+        state.setCanary(null);
+        state.setCounts(new ArrayList<>());
+        Long next = state.getWaiting();
+        if (next != null) {
+            state.setWaiting(null);
+            start(state, next, time, out);
+        }
+        return out;
+    }
+
+    private void start(CanaryState state, long version, long time, List<CanaryDecision> out) {
+        state.setCanary(version);
+        state.setCanaryStarted(time);
+        state.setCounts(new ArrayList<>());
+        out.add(plain(
+                state,
+                version,
+                state.getPromoted(),
+                DecisionOutcome.STARTED,
+                "canary against version " + state.getPromoted(),
+                time,
+                time));
+    }
+
+    private static CanaryMetricCount count(CanaryState state, String metric) {
+        for (CanaryMetricCount c : state.getCounts()) {
+            if (c.getMetric().equals(metric)) {
+                return c;
+            }
+        }
+        CanaryMetricCount c = CanaryMetricCount.newBuilder().setMetric(metric).build();
+        List<CanaryMetricCount> all = new ArrayList<>(state.getCounts());
+        all.add(c);
+        state.setCounts(all);
+        return c;
+    }
+
+    private CanaryDecision plain(
+            CanaryState state,
+            long version,
+            Long parent,
+            DecisionOutcome outcome,
+            String reason,
+            long started,
+            long decided) {
+        return CanaryDecision.newBuilder()
+                .setDecisionId(decisionId(state.getModelId(), version, outcome))
+                .setModelId(state.getModelId())
+                .setVersion(version)
+                .setParentVersion(parent)
+                .setOutcome(outcome)
+                .setReason(reason)
+                .setAlpha(config.alpha())
+                .setStartedTime(java.time.Instant.ofEpochMilli(started))
+                .setDecidedTime(java.time.Instant.ofEpochMilli(decided))
+                .build();
+    }
+
+    /** The deterministic id of a decision: a model's version gets each outcome at most once. */
+    public static String decisionId(String modelId, long version, DecisionOutcome outcome) {
+        return modelId + "/" + version + "/" + outcome;
+    }
+
+    private static MetricEvidence evidence(MetricResult r) {
+        return MetricEvidence.newBuilder()
+                .setMetric(r.metric())
+                .setCanaryHits(r.counts().canaryHits())
+                .setCanaryTrials(r.counts().canaryTrials())
+                .setParentHits(r.counts().parentHits())
+                .setParentTrials(r.counts().parentTrials())
+                .setDifferenceLow(r.difference().low())
+                .setDifferenceHigh(r.difference().high())
+                .setHarmBoundary(r.harmBoundary())
+                .setSafeBoundary(r.safeBoundary())
+                .setAlpha(r.alpha())
+                .setVerdict(r.verdict().name())
+                .build();
+    }
+}

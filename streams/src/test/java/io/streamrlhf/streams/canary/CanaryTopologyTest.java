@@ -1,0 +1,212 @@
+package io.streamrlhf.streams.canary;
+
+import static io.streamrlhf.streams.support.Events.down;
+import static io.streamrlhf.streams.support.Events.response;
+import static io.streamrlhf.streams.support.Events.up;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.DecisionOutcome;
+import io.streamrlhf.avro.JudgeScore;
+import io.streamrlhf.avro.JudgeVerdict;
+import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.avro.ResponseGenerated;
+import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.streams.config.CanaryConfig;
+import io.streamrlhf.streams.support.Harness;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CanaryTopologyTest {
+
+    private static final long T0 = 1_700_000_000_000L;
+    private static final String MODEL = "policy";
+
+    private Harness h;
+    private TestInputTopic<String, PolicyVersion> versions;
+    private TestInputTopic<String, JudgeVerdict> verdicts;
+    private TestOutputTopic<String, CanaryDecision> decisions;
+    private int ids;
+
+    /**
+     * Thumbs only, alpha 0.05 on that one metric (0.025 per arm), tuned at 100 per arm, margin 0.10, minimum 20
+     * per arm. With every canary vote down and every parent vote up the difference is -1, and its upper end is
+     * -1 + 2 r(n) with r(20) = sqrt((5 + rho)(ln(1 + 5/rho) + 2 ln 40)) / 20 = 0.401 (rho = 25 / (2 ln 40 + ln(1 +
+     * 2 ln 40)) = 2.631), below -0.10: the rollback comes exactly when both arms reach the minimum of 20.
+     */
+    private void start(List<String> judges) {
+        CanaryConfig config =
+                CanaryConfig.defaults().withTest(0.05, 0.10, 0.10, judges).withLimits(20, 100, Duration.ofHours(6));
+        h = new Harness(serdes -> new CanaryTopology(config, serdes).build());
+        versions = input(h.topics.policyVersions());
+        verdicts = input(h.topics.judgeVerdicts());
+        Topic<String, CanaryDecision> out = h.topics.policyDecisions();
+        decisions = h.driver.createOutputTopic(
+                out.name(), out.keySerde().deserializer(), out.valueSerde().deserializer());
+    }
+
+    private <K, V> TestInputTopic<K, V> input(Topic<K, V> topic) {
+        return h.driver.createInputTopic(
+                topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    @AfterEach
+    void close() {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    private void publish(long version, long t) {
+        versions.pipeInput(
+                MODEL,
+                PolicyVersion.newBuilder()
+                        .setModelId(MODEL)
+                        .setVersion(version)
+                        .setParentVersion(version == 0 ? null : version - 1)
+                        .setCheckpointUri("file:///v" + version)
+                        .setSha256("00")
+                        .setCreatedTime(Instant.ofEpochMilli(t))
+                        .build(),
+                t);
+    }
+
+    /** A response by {@code version} and one vote on it. */
+    private String vote(long version, boolean thumbsUp, long t) {
+        String id = "r" + (ids++);
+        ResponseGenerated r = response(id, "p-" + id, "completion", version, t);
+        h.responses.pipeInput(id, r, t);
+        h.feedback.pipeInput(id, thumbsUp ? up("f" + id, id, "u" + id, t) : down("f" + id, id, "u" + id, t), t);
+        return id;
+    }
+
+    @Test
+    void promotesTheFirstVersionThenCanariesTheNextAndSupersedesVersionsThatWaited() {
+        start(List.of());
+        publish(0, T0);
+        publish(1, T0 + 1);
+        publish(2, T0 + 2);
+        publish(3, T0 + 3);
+
+        assertThat(decisions.readValuesToList())
+                .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome, CanaryDecision::getParentVersion)
+                .containsExactly(
+                        tuple(0L, DecisionOutcome.PROMOTED, null),
+                        tuple(1L, DecisionOutcome.STARTED, 0L),
+                        tuple(2L, DecisionOutcome.SUPERSEDED, 0L));
+    }
+
+    @Test
+    void rollsBackACanaryUsersDislikeWhenBothArmsReachTheMinimumThenStartsTheNewestWaitingVersion() {
+        start(List.of());
+        publish(0, T0);
+        publish(1, T0 + 1);
+        publish(2, T0 + 2);
+        decisions.readValuesToList();
+
+        for (int i = 0; i < 19; i++) {
+            vote(1, false, T0 + 10 + 2L * i);
+            vote(0, true, T0 + 11 + 2L * i);
+        }
+        vote(1, false, T0 + 100);
+        assertThat(decisions.isEmpty())
+                .as("19 votes on the parent arm: below the minimum")
+                .isTrue();
+        vote(0, true, T0 + 101);
+
+        List<CanaryDecision> out = decisions.readValuesToList();
+        assertThat(out)
+                .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome, CanaryDecision::getParentVersion)
+                .containsExactly(tuple(1L, DecisionOutcome.ROLLED_BACK, 0L), tuple(2L, DecisionOutcome.STARTED, 0L));
+        CanaryDecision rollback = out.get(0);
+        assertThat(rollback.getCanarySamples()).isEqualTo(20);
+        assertThat(rollback.getParentSamples()).isEqualTo(20);
+        assertThat(rollback.getMetrics()).singleElement().satisfies(m -> {
+            assertThat(m.getMetric()).isEqualTo("thumbs-up");
+            assertThat(m.getVerdict()).isEqualTo("HARM");
+            assertThat(m.getDifferenceHigh()).isCloseTo(-1 + 2 * 0.401, org.assertj.core.api.Assertions.within(1e-3));
+            assertThat(m.getHarmBoundary()).isEqualTo(-0.10);
+        });
+        assertThat(rollback.getDecisionId()).isEqualTo("policy/1/ROLLED_BACK");
+
+        // Votes on the rolled-back version no longer count for anything.
+        for (int i = 0; i < 30; i++) {
+            vote(1, false, T0 + 200 + i);
+        }
+        assertThat(decisions.isEmpty()).isTrue();
+    }
+
+    @Test
+    void rollsBackOnJudgeFailuresAttributedThroughTheResponseEvenWhileThumbsAreEqual() {
+        start(List.of("format"));
+        publish(0, T0);
+        publish(1, T0 + 1);
+        decisions.readValuesToList();
+
+        for (int i = 0; i < 40; i++) {
+            long t = T0 + 10 + 2L * i;
+            String onCanary = vote(1, true, t);
+            String onParent = vote(0, true, t + 1);
+            verdicts.pipeInput(onCanary, verdict(onCanary, 1, false, t), t);
+            verdicts.pipeInput(onParent, verdict(onParent, 0, true, t + 1), t + 1);
+        }
+
+        assertThat(decisions.readValuesToList())
+                .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome)
+                .containsExactly(tuple(1L, DecisionOutcome.ROLLED_BACK));
+    }
+
+    @Test
+    void promotesACanaryAsGoodAsItsParentAndLaterVersionsCompareWithIt() {
+        start(List.of());
+        publish(0, T0);
+        publish(1, T0 + 1);
+        decisions.readValuesToList();
+
+        long t = T0 + 10;
+        while (decisions.isEmpty() && t < T0 + 100_000) {
+            vote(1, true, t++);
+            vote(0, true, t++);
+        }
+        assertThat(decisions.readValuesToList())
+                .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome)
+                .containsExactly(tuple(1L, DecisionOutcome.PROMOTED));
+
+        publish(2, t + 1);
+        assertThat(decisions.readValuesToList())
+                .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome, CanaryDecision::getParentVersion)
+                .containsExactly(tuple(2L, DecisionOutcome.STARTED, 1L));
+    }
+
+    @Test
+    void appliesTheDefaultWhenStreamTimePassesTheMaximumDuration() {
+        start(List.of());
+        publish(0, T0);
+        publish(1, T0 + 1);
+        decisions.readValuesToList();
+
+        vote(1, true, T0 + Duration.ofHours(7).toMillis());
+
+        assertThat(decisions.readValuesToList())
+                .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome)
+                .containsExactly(tuple(1L, DecisionOutcome.ROLLED_BACK));
+    }
+
+    private static JudgeVerdict verdict(String responseId, long version, boolean passed, long t) {
+        return JudgeVerdict.newBuilder()
+                .setResponseId(responseId)
+                .setPromptId("p-" + responseId)
+                .setPolicyVersion(version)
+                .setPassedAll(passed)
+                .setScore(passed ? 1.0 : 0.0)
+                .setScores(List.of(new JudgeScore("format", passed, passed ? 1.0 : 0.0, null)))
+                .setEventTime(Instant.ofEpochMilli(t))
+                .build();
+    }
+}
