@@ -194,11 +194,7 @@ public final class IngestionGateway implements AutoCloseable {
             io.streamrlhf.producers.routing.PolicyRouter router,
             String modelId,
             java.util.function.BooleanSupplier ready) {
-        this.policyRoutes = new PolicyRouteHandler(
-                router,
-                modelId,
-                ex -> authorize(ex, Scope.POLICY) != null,
-                ready);
+        this.policyRoutes = new PolicyRouteHandler(router, modelId, ex -> authorize(ex, Scope.POLICY) != null, ready);
         return this;
     }
 
