@@ -70,13 +70,32 @@ public final class LlamaLoraTrainer implements AutoCloseable {
         if (n == 0) {
             throw new IllegalArgumentException("a step needs at least one pair");
         }
+        List<EncodedPair> chosen = new ArrayList<>(n);
+        List<EncodedPair> rejected = new ArrayList<>(n);
+        double[] weights = new double[n];
+        for (int i = 0; i < n; i++) {
+            PairExample p = pairs.get(i);
+            chosen.add(tokenizer.encodePair(p.prompt(), p.chosen(), maxTokens, !p.chosenTruncated()));
+            rejected.add(tokenizer.encodePair(p.prompt(), p.rejected(), maxTokens, !p.rejectedTruncated()));
+            weights[i] = p.weight();
+        }
+        return stepEncoded(chosen, rejected, weights, loss);
+    }
+
+    /**
+     * One update on pairs already tokenized: {@code chosen.get(i)} and {@code rejected.get(i)} form pair {@code i}
+     * with loss weight {@code weights[i]}.
+     */
+    public StepResult stepEncoded(
+            List<EncodedPair> chosen, List<EncodedPair> rejected, double[] weights, LossConfig loss) {
+        int n = chosen.size();
+        if (n == 0 || rejected.size() != n || weights.length != n) {
+            throw new IllegalArgumentException("a step needs at least one pair, and as many rejected rows and"
+                    + " weights as chosen rows: " + n + ", " + rejected.size() + ", " + weights.length);
+        }
         List<EncodedPair> rows = new ArrayList<>(2 * n);
-        for (PairExample p : pairs) {
-            rows.add(tokenizer.encodePair(p.prompt(), p.chosen(), maxTokens, !p.chosenTruncated()));
-        }
-        for (PairExample p : pairs) {
-            rows.add(tokenizer.encodePair(p.prompt(), p.rejected(), maxTokens, !p.rejectedTruncated()));
-        }
+        rows.addAll(chosen);
+        rows.addAll(rejected);
         int width = rows.stream().mapToInt(r -> r.ids().length).max().orElseThrow();
         int b = rows.size();
         long[] ids = new long[b * width];
@@ -109,23 +128,23 @@ public final class LlamaLoraTrainer implements AutoCloseable {
             }
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray policy = sequenceLogps(model.logits(tokens, attention, true), tokens, targets);
-                NDArray chosen = scope.arange(0L, (long) n);
-                NDArray rejected = scope.arange((long) n, 2L * n);
+                NDArray chosenRows = scope.arange(0L, (long) n);
+                NDArray rejectedRows = scope.arange((long) n, 2L * n);
                 NDArray tokenCounts = scope.create(counts);
-                float[] weights = new float[n];
+                float[] pairWeights = new float[n];
                 for (int i = 0; i < n; i++) {
-                    weights[i] = (float) pairs.get(i).weight();
+                    pairWeights[i] = (float) weights[i];
                 }
                 LossOutput out = PreferenceLosses.paired(
                         loss,
                         new PairedLogps(
-                                policy.get(chosen),
-                                policy.get(rejected),
-                                reference.get(chosen),
-                                reference.get(rejected),
-                                tokenCounts.get(chosen),
-                                tokenCounts.get(rejected),
-                                scope.create(weights)));
+                                policy.get(chosenRows),
+                                policy.get(rejectedRows),
+                                reference.get(chosenRows),
+                                reference.get(rejectedRows),
+                                tokenCounts.get(chosenRows),
+                                tokenCounts.get(rejectedRows),
+                                scope.create(pairWeights)));
                 lossValue = out.loss().getFloat();
                 metrics.putAll(out.metrics());
                 collector.backward(out.loss());
