@@ -16,6 +16,7 @@ import ctypes
 import json
 import math
 import os
+import re
 import struct
 import time
 
@@ -162,7 +163,7 @@ def best_matmul_gflops(sizes):
 def blas_info():
     """torch's BLAS as its build reports it, and OpenBLAS's own thread count and config when it is loaded."""
     show = torch.__config__.show()
-    blas = [line.strip() for line in show.splitlines() if "BLAS_INFO" in line or "LAPACK_INFO" in line]
+    blas = re.findall(r"\b((?:BLAS|LAPACK)_INFO=[^,\s]+)", show)
     out = {"torch_blas": ", ".join(blas) or "not reported"}
     with open("/proc/self/maps") as f:
         libs = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and line.split()[-1].startswith("/")})
@@ -197,6 +198,7 @@ def main():
     p.add_argument("--matmul-sizes", default="256,512,1024,2048")
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--beta", type=float, default=0.1)
+    p.add_argument("--profile", help="write torch.autograd.profiler's op table of one more step to this file")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -215,27 +217,51 @@ def main():
         logp = logits[:, :-1].log_softmax(-1).gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
         return (logp * completion).sum(-1)
 
+    sections = {}
+
+    def mark(name, since):
+        now = time.perf_counter()
+        sections[name] = sections.get(name, 0.0) + now - since
+        return now
+
     def step():
+        t = time.perf_counter()
         with torch.inference_mode():
             model.adapters_on = False
             reference = sequence_logps(model.forward(ids))
             model.adapters_on = True
         reference = reference.clone()  # a normal tensor again, usable next to the graph
+        t = mark("reference_forward", t)
         opt.zero_grad(set_to_none=True)
         policy = sequence_logps(model.forward(ids))
         h = (policy[:pairs] - reference[:pairs]) - (policy[pairs:] - reference[pairs:])
         loss = -F.logsigmoid(a.beta * h).mean()
+        value = loss.item()
+        t = mark("policy_forward_and_loss", t)
         loss.backward()
+        t = mark("backward", t)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        return loss.item()
+        mark("optimizer", t)
+        return value
 
-    losses, times = [], []
+    losses, times, cpu = [], [], []
     for s in range(a.warmup + a.steps):
+        if s == a.warmup:
+            sections.clear()
         start = time.perf_counter()
+        start_cpu = time.process_time()
         losses.append(step())
         if s >= a.warmup:
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+
+    if a.profile:
+        with torch.autograd.profiler.profile(record_shapes=True) as prof:
+            step()
+        with open(a.profile, "w") as f:
+            f.write(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=40))
+        prof.export_chrome_trace(a.profile + ".json")
 
     prompt = ids[:1, :batch["prompt_length"]]
     with torch.inference_mode():
@@ -260,6 +286,8 @@ def main():
                                                "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
         "losses": losses,
         "step_seconds": times,
+        "step_cpu_seconds": cpu,
+        "sections_ms": {k: 1000 * v / max(1, a.steps) for k, v in sections.items()},
         "generated": generated,
         "gen_tokens_per_s": a.gen_tokens / gen_seconds,
         "matmul_gflops": best_matmul_gflops([int(x) for x in a.matmul_sizes.split(",")]),

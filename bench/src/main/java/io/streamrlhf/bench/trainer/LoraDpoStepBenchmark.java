@@ -24,6 +24,7 @@ import io.streamrlhf.trainer.tokenizer.EncodedPair;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,7 +157,7 @@ public final class LoraDpoStepBenchmark {
                     System.out.printf(
                             Locale.ROOT,
                             "round %d %-7s step %.3f/%.3f/%.3f s (min/median/max) = %.0f/%.0f/%.0f tokens/s"
-                                    + " (max/median/min); losses %s%n",
+                                    + " (max/median/min); median CPU %.3f s a step; sections ms %s; losses %s%n",
                             round,
                             engine,
                             s[0],
@@ -165,6 +166,8 @@ public final class LoraDpoStepBenchmark {
                             tokens / s[0],
                             tokens / median(s),
                             tokens / s[s.length - 1],
+                            median(doubles(run.result().get("step_cpu_seconds"))),
+                            sections(run.result().get("sections_ms")),
                             Arrays.toString(Arrays.stream(run.losses())
                                     .mapToObj(x -> String.format(Locale.ROOT, "%.6f", x))
                                     .toArray()));
@@ -225,8 +228,16 @@ public final class LoraDpoStepBenchmark {
 
     private static String describe(JsonNode r) {
         ObjectNode copy = r.deepCopy();
-        copy.remove(List.of("losses", "step_seconds", "generated"));
+        copy.remove(List.of("losses", "step_seconds", "step_cpu_seconds", "sections_ms", "generated"));
         return copy.toString();
+    }
+
+    private static String sections(JsonNode ms) {
+        List<String> parts = new ArrayList<>();
+        ms.fields()
+                .forEachRemaining(e -> parts.add(String.format(
+                        Locale.ROOT, "%s %.0f", e.getKey(), e.getValue().asDouble())));
+        return "{" + String.join(", ", parts) + "}";
     }
 
     private static double[] all(List<EngineRun> runs) {
@@ -351,7 +362,7 @@ public final class LoraDpoStepBenchmark {
     }
 
     /** The DJL worker's arguments. */
-    record WorkerArgs(Path dir, int threads, int warmup, int steps, int genTokens, int[] matmulSizes) {}
+    record WorkerArgs(Path dir, int threads, int warmup, int steps, int genTokens, int[] matmulSizes, String profile) {}
 
     private static WorkerArgs workerArgs(String[] args) {
         Path dir = Path.of(args[1]);
@@ -360,6 +371,7 @@ public final class LoraDpoStepBenchmark {
         int steps = 10;
         int gen = 32;
         int[] sizes = {256, 512, 1024, 2048};
+        String profile = null;
         for (int i = 2; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
@@ -370,10 +382,11 @@ public final class LoraDpoStepBenchmark {
                     sizes = Arrays.stream(args[i + 1].split(","))
                             .mapToInt(Integer::parseInt)
                             .toArray();
+                case "--profile" -> profile = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown worker option " + args[i]);
             }
         }
-        return new WorkerArgs(dir, threads, warmup, steps, gen, sizes);
+        return new WorkerArgs(dir, threads, warmup, steps, gen, sizes, profile);
     }
 
     /**
@@ -410,15 +423,36 @@ public final class LoraDpoStepBenchmark {
             // long, so none is used.
             try (LlamaLoraTrainer trainer = new LlamaLoraTrainer(model, new ByteTokenizer(), adam, length)) {
                 LossConfig dpo = LossConfig.defaults(LossType.DPO_SIGMOID);
+                ArrayNode cpu = out.putArray("step_cpu_seconds");
+                Map<String, Double> sections = new LinkedHashMap<>();
+                double arrays = 0;
                 for (int s = 0; s < w.warmup() + w.steps(); s++) {
                     long start = System.nanoTime();
+                    long startCpu = processCpuNanos();
                     LlamaLoraTrainer.StepResult result = trainer.stepEncoded(chosen, rejected, weights, dpo);
                     double seconds = (System.nanoTime() - start) / 1e9;
                     losses.add(result.loss());
                     if (s >= w.warmup()) {
                         times.add(seconds);
+                        cpu.add((processCpuNanos() - startCpu) / 1e9);
+                        arrays = result.metrics().get("arrays_created");
+                        result.metrics().forEach((k, v) -> {
+                            if (k.startsWith("time/")) {
+                                sections.merge(k.substring(5), 1000 * v / w.steps(), Double::sum);
+                            }
+                        });
                     }
                 }
+                if (w.profile() != null) {
+                    // libtorch's own profiler over one more step: a Chrome trace of every op, for finding where
+                    // the time goes (aggregated by bench/scripts/profile_ops.py).
+                    JniUtils.startProfile(false, true, false);
+                    trainer.stepEncoded(chosen, rejected, weights, dpo);
+                    JniUtils.stopProfile(w.profile());
+                }
+                ObjectNode ms = out.putObject("sections_ms");
+                sections.forEach(ms::put);
+                out.put("arrays_per_step", arrays);
             }
             int[] promptIds = Arrays.copyOf(chosen.get(0).ids(), prompt);
             long start = System.nanoTime();
@@ -454,6 +488,12 @@ public final class LoraDpoStepBenchmark {
         out.put("matmul_gflops", DpoStepBenchmark.bestMatmulGflops(Device.cpu(), w.matmulSizes()));
         out.put("vm_hwm_kib", peak);
         return out;
+    }
+
+    /** CPU time of every thread of this process (the engine's worker threads included), in nanoseconds. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** This process's peak resident set ({@code VmHWM} of {@code /proc/self/status}), in KiB; -1 where unknown. */

@@ -103,7 +103,7 @@ class LoraDpoStepBenchmarkTest {
         Path written = model.writeUnder(dir);
 
         JsonNode djl = LoraDpoStepBenchmark.djlWorker(
-                new LoraDpoStepBenchmark.WorkerArgs(written, 1, 1, 3, 6, new int[] {64}));
+                new LoraDpoStepBenchmark.WorkerArgs(written, 1, 1, 3, 6, new int[] {64}, null));
         JsonNode torch = LoraDpoStepBenchmark.runTorch(written, options).result();
 
         assertThat(djl.get("losses")).hasSize(4);

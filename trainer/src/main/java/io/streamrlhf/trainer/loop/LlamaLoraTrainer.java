@@ -117,6 +117,10 @@ public final class LlamaLoraTrainer implements AutoCloseable {
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
         double lossValue;
+        long start = System.nanoTime();
+        long referenceDone;
+        long policyDone;
+        long backwardDone;
         try (NDManager scope = model.manager().newSubManager()) {
             NDArray tokens = scope.create(ids, new Shape(b, width));
             NDArray attention = scope.create(keep, new Shape(b, width));
@@ -126,6 +130,7 @@ public final class LlamaLoraTrainer implements AutoCloseable {
                     LoraAdapters.Scope base = adapters.disabled()) {
                 reference = sequenceLogps(model.logits(tokens, attention), tokens, targets);
             }
+            referenceDone = System.nanoTime();
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray policy = sequenceLogps(model.logits(tokens, attention, true), tokens, targets);
                 NDArray chosenRows = scope.arange(0L, (long) n);
@@ -147,12 +152,21 @@ public final class LlamaLoraTrainer implements AutoCloseable {
                                 scope.create(pairWeights)));
                 lossValue = out.loss().getFloat();
                 metrics.putAll(out.metrics());
+                policyDone = System.nanoTime();
                 collector.backward(out.loss());
             }
+            backwardDone = System.nanoTime();
+            metrics.put("arrays_created", (double) scope.getManagedArrays().size());
         }
         double gradNorm = optimizer.update(adapters.parameters());
+        long done = System.nanoTime();
         metrics.put("loss", lossValue);
         metrics.put("grad_norm", gradNorm);
+        // Wall-clock seconds per phase, as TRL logs its timings: where a step's time goes.
+        metrics.put("time/reference_forward", (referenceDone - start) / 1e9);
+        metrics.put("time/policy_forward_and_loss", (policyDone - referenceDone) / 1e9);
+        metrics.put("time/backward", (backwardDone - policyDone) / 1e9);
+        metrics.put("time/optimizer", (done - backwardDone) / 1e9);
         return new StepResult(lossValue, gradNorm, metrics);
     }
 

@@ -343,9 +343,10 @@ public final class LlamaModel implements AutoCloseable {
         NDArray in = training && c.dropout() > 0
                 ? Dropout.dropout(x, (float) c.dropout(), true).head()
                 : x;
-        NDArray delta =
-                Linear.linear(Linear.linear(in, lora.a()).head(), lora.b()).head();
-        return y.add(delta.mul(c.scaling()));
+        // PEFT's B(A(x)) * scaling, with the scaling applied to the rank-r intermediate: the same product, on a
+        // tensor out/r times smaller, forward and backward.
+        NDArray low = Linear.linear(in, lora.a()).head().mul(c.scaling());
+        return y.add(Linear.linear(low, lora.b()).head());
     }
 
     private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
@@ -356,8 +357,10 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
+        // x * (mean(x^2) + eps)^-1/2: a product with the per-row factor, not a division by it, whose backward
+        // (gradients of numerator and denominator over the whole activation) costs more.
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.div(meanSquare.add(config.rmsNormEps()).sqrt()).mul(weight);
+        return x.mul(meanSquare.add(config.rmsNormEps()).pow(-0.5)).mul(weight);
     }
 
     private NDArray param(String name) {
