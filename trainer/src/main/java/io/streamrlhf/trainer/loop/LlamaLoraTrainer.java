@@ -100,8 +100,12 @@ public final class LlamaLoraTrainer implements AutoCloseable {
         int b = rows.size();
         long[] ids = new long[b * width];
         long[] keep = new long[b * width];
-        // Targets are the next tokens: column t scores ids[t + 1] when that token is a completion token.
-        float[] scored = new float[b * (width - 1)];
+        // Targets are the next tokens: column t scores next[t] = ids[t + 1] when that is a completion token. The last
+        // column has no next token: it gathers id 0 and is never scored. Full-width targets keep the logits whole:
+        // slicing off their last column cost a copy of the (B, T, V) logits and, in the backward, zero-filled
+        // full-size buffers per sliced axis.
+        long[] next = new long[b * width];
+        float[] scored = new float[b * width];
         float[] counts = new float[b];
         for (int r = 0; r < b; r++) {
             EncodedPair row = rows.get(r);
@@ -109,8 +113,11 @@ public final class LlamaLoraTrainer implements AutoCloseable {
                 boolean present = t < row.ids().length;
                 ids[r * width + t] = present ? row.ids()[t] : tokenizer.padId();
                 keep[r * width + t] = present ? 1 : 0;
+                if (t >= 1) {
+                    next[r * width + t - 1] = ids[r * width + t];
+                }
                 if (t >= 1 && present && t >= row.promptLength()) {
-                    scored[r * (width - 1) + t - 1] = 1f;
+                    scored[r * width + t - 1] = 1f;
                     counts[r]++;
                 }
             }
@@ -124,15 +131,16 @@ public final class LlamaLoraTrainer implements AutoCloseable {
         try (NDManager scope = model.manager().newSubManager()) {
             NDArray tokens = scope.create(ids, new Shape(b, width));
             NDArray attention = scope.create(keep, new Shape(b, width));
-            NDArray targets = scope.create(scored, new Shape(b, width - 1));
+            NDArray nextIds = scope.create(next, new Shape(b, width, 1));
+            NDArray targets = scope.create(scored, new Shape(b, width));
             NDArray reference;
             try (GradMode.Scope off = GradMode.off();
                     LoraAdapters.Scope base = adapters.disabled()) {
-                reference = sequenceLogps(model.logits(tokens, attention), tokens, targets);
+                reference = sequenceLogps(model.logits(tokens, attention), nextIds, targets);
             }
             referenceDone = System.nanoTime();
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray policy = sequenceLogps(model.logits(tokens, attention, true), tokens, targets);
+                NDArray policy = sequenceLogps(model.logits(tokens, attention, true), nextIds, targets);
                 NDArray chosenRows = scope.arange(0L, (long) n);
                 NDArray rejectedRows = scope.arange((long) n, 2L * n);
                 NDArray tokenCounts = scope.create(counts);
@@ -170,11 +178,13 @@ public final class LlamaLoraTrainer implements AutoCloseable {
         return new StepResult(lossValue, gradNorm, metrics);
     }
 
-    /** Per row, the summed log-probs of the next tokens that {@code targets (B, T-1)} marks as completion. */
-    private static NDArray sequenceLogps(NDArray logits, NDArray ids, NDArray targets) {
-        return logits.get(":, :-1, :")
-                .logSoftmax(-1)
-                .gather(ids.get(":, 1:").expandDims(-1), -1)
+    /**
+     * Per row, the summed log-probs of the next tokens {@code nextIds (B, T, 1)} at the columns {@code targets (B, T)}
+     * marks as completion.
+     */
+    private static NDArray sequenceLogps(NDArray logits, NDArray nextIds, NDArray targets) {
+        return logits.logSoftmax(-1)
+                .gather(nextIds, -1)
                 .squeeze(-1)
                 .mul(targets)
                 .sum(new int[] {1});

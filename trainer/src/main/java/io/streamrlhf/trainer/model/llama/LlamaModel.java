@@ -1,7 +1,6 @@
 package io.streamrlhf.trainer.model.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -255,9 +254,18 @@ public final class LlamaModel implements AutoCloseable {
             }
         }
         float[][] tables = rotary.tables(positions);
+        // rotate_half(x) * sin = concat(-x2, x1) * sin = concat(x2, x1) * concat(-sin1, sin2): the sign goes into
+        // the table, so rotate() swaps the halves with one flip and no negation (see rotate).
+        float[] signedSin = tables[1];
+        int half = config.headDim() / 2;
+        for (int at = 0; at < signedSin.length; at += config.headDim()) {
+            for (int i = at; i < at + half; i++) {
+                signedSin[i] = -signedSin[i];
+            }
+        }
         Shape tableShape = new Shape(rows, 1, time, config.headDim());
         NDArray cos = scope.create(tables[0], tableShape).toDevice(tokens.getDevice(), false);
-        NDArray sin = scope.create(tables[1], tableShape).toDevice(tokens.getDevice(), false);
+        NDArray sin = scope.create(signedSin, tableShape).toDevice(tokens.getDevice(), false);
         NDArray additiveMask =
                 scope.create(mask, new Shape(rows, 1, time, total)).toDevice(tokens.getDevice(), false);
 
@@ -349,11 +357,18 @@ public final class LlamaModel implements AutoCloseable {
         return y.add(Linear.linear(low, lora.b()).head());
     }
 
-    private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+    /**
+     * {@code x * cos + rotate_half(x) * sin} with {@code signedSin} the sines with their first half negated: the
+     * halves swap with one flip, whose backward is a flip too (splitting and concatenating cost zero-filled buffers
+     * and copies in the backward).
+     */
+    private NDArray rotate(NDArray x, NDArray cos, NDArray signedSin) {
+        Shape shape = x.getShape();
         long half = config.headDim() / 2;
-        NDList halves = x.split(new long[] {half}, 3);
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3);
-        return x.mul(cos).add(rotated.mul(sin));
+        NDArray swapped = x.reshape(shape.get(0), shape.get(1), shape.get(2), 2, half)
+                .flip(3)
+                .reshape(shape);
+        return x.mul(cos).add(swapped.mul(signedSin));
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
