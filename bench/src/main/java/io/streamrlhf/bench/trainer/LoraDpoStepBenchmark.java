@@ -54,7 +54,9 @@ import java.util.Map;
  *
  * <p>Usage: {@code LoraDpoStepBenchmark [--quick] [--threads N] [--configs llama-30m,qwen2.5-0.5b-shape]
  * [--rounds 3] [--warmup 2] [--steps 10] [--pairs 2] [--length 64] [--prompt 32] [--gen-tokens 32]
- * [--python /usr/bin/python3] [--script bench/scripts/lora_dpo_step_torch.py] [--models bench/target/lora-models]}.
+ * [--python /usr/bin/python3] [--script bench/scripts/lora_dpo_step_torch.py] [--models bench/target/lora-models]
+ * [--profile DIR]}; with {@code --profile}, each engine also profiles one extra step with libtorch's profiler into
+ * {@code DIR} ({@code bench/scripts/profile_ops.py} sums the DJL side's trace by op).
  * Command-line output only.
  */
 public final class LoraDpoStepBenchmark {
@@ -80,7 +82,8 @@ public final class LoraDpoStepBenchmark {
             String python,
             String script,
             Path models,
-            String matmulSizes) {}
+            String matmulSizes,
+            Path profile) {}
 
     /** One engine's run in one round, as its child printed it. */
     record EngineRun(String engine, JsonNode result) {
@@ -149,7 +152,8 @@ public final class LoraDpoStepBenchmark {
             for (int round = 1; round <= o.rounds(); round++) {
                 List<String> order = round % 2 == 1 ? List.of("DJL", "PyTorch") : List.of("PyTorch", "DJL");
                 for (String engine : order) {
-                    EngineRun run = engine.equals("DJL") ? runDjl(dir, o) : runTorch(dir, o);
+                    EngineRun run =
+                            engine.equals("DJL") ? runDjl(dir, o, model.name()) : runTorch(dir, o, model.name());
                     runs.get(engine).add(run);
                     double[] s = run.stepSeconds().clone();
                     Arrays.sort(s);
@@ -281,7 +285,7 @@ public final class LoraDpoStepBenchmark {
     }
 
     /** Runs the DJL side in a child JVM on this process's classpath. */
-    static EngineRun runDjl(Path dir, Options o) throws IOException, InterruptedException {
+    static EngineRun runDjl(Path dir, Options o, String label) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dai.djl.offline=true");
@@ -310,14 +314,17 @@ public final class LoraDpoStepBenchmark {
                 "" + o.genTokens(),
                 "--matmul-sizes",
                 o.matmulSizes()));
+        if (o.profile() != null) {
+            command.addAll(List.of("--profile", profileFile(o, "djl", label, ".json")));
+        }
         ProcessBuilder pb = new ProcessBuilder(command);
         threadEnvironment(pb.environment(), o.threads());
         return new EngineRun("DJL", run(pb, "DJL"));
     }
 
     /** Runs the PyTorch side: Debian's interpreter and torch, OpenBLAS left to pick its own kernels. */
-    static EngineRun runTorch(Path dir, Options o) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(
+    static EngineRun runTorch(Path dir, Options o, String label) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
                 o.python(),
                 o.script(),
                 dir.toString(),
@@ -332,11 +339,25 @@ public final class LoraDpoStepBenchmark {
                 "--matmul-sizes",
                 o.matmulSizes(),
                 "--lr",
-                "" + LEARNING_RATE);
+                "" + LEARNING_RATE));
+        if (o.profile() != null) {
+            command.addAll(List.of("--profile", profileFile(o, "torch", label, ".txt")));
+        }
+        ProcessBuilder pb = new ProcessBuilder(command);
         threadEnvironment(pb.environment(), o.threads());
         pb.environment().remove("OPENBLAS_CORETYPE");
         pb.environment().remove("OPENBLAS_L2_SIZE");
         return new EngineRun("PyTorch", run(pb, "PyTorch"));
+    }
+
+    /** Where an engine's profile of one extra step goes: {@code DIR/ENGINE-MODEL-N.EXT}, N counting rounds. */
+    private static String profileFile(Options o, String engine, String label, String extension) throws IOException {
+        Files.createDirectories(o.profile());
+        int n = 1;
+        while (Files.exists(o.profile().resolve(engine + "-" + label + "-" + n + extension))) {
+            n++;
+        }
+        return o.profile().resolve(engine + "-" + label + "-" + n + extension).toString();
     }
 
     private static JsonNode run(ProcessBuilder pb, String engine) throws IOException, InterruptedException {
@@ -525,6 +546,7 @@ public final class LoraDpoStepBenchmark {
         String script = "bench/scripts/lora_dpo_step_torch.py";
         Path models = Path.of("bench/target/lora-models");
         String sizes = quick ? "512,1024" : "256,512,1024,2048";
+        Path profile = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--quick")) {
                 continue;
@@ -547,6 +569,7 @@ public final class LoraDpoStepBenchmark {
                 case "--script" -> script = v;
                 case "--models" -> models = Path.of(v);
                 case "--matmul-sizes" -> sizes = v;
+                case "--profile" -> profile = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
             }
         }
@@ -555,6 +578,6 @@ public final class LoraDpoStepBenchmark {
         }
         return new Options(
                 quick, threads, configs, rounds, warmup, steps, pairs, length, prompt, gen, python, script, models,
-                sizes);
+                sizes, profile);
     }
 }

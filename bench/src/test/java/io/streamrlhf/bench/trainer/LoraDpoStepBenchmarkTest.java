@@ -104,7 +104,7 @@ class LoraDpoStepBenchmarkTest {
 
         JsonNode djl = LoraDpoStepBenchmark.djlWorker(
                 new LoraDpoStepBenchmark.WorkerArgs(written, 1, 1, 3, 6, new int[] {64}, null));
-        JsonNode torch = LoraDpoStepBenchmark.runTorch(written, options).result();
+        JsonNode torch = LoraDpoStepBenchmark.runTorch(written, options, "tiny").result();
 
         assertThat(djl.get("losses")).hasSize(4);
         assertThat(torch.get("losses")).hasSize(4);

@@ -134,9 +134,16 @@ public final class LlamaLoraTrainer implements AutoCloseable {
             NDArray nextIds = scope.create(next, new Shape(b, width, 1));
             NDArray targets = scope.create(scored, new Shape(b, width));
             NDArray reference;
+            // The reference pass in a scope of its own, closed before the policy pass: a DJL array lives until its
+            // manager closes, so otherwise every activation of the reference forward (its logits twice over, among
+            // them) would stay in memory through the policy's forward and backward.
             try (GradMode.Scope off = GradMode.off();
-                    LoraAdapters.Scope base = adapters.disabled()) {
-                reference = sequenceLogps(model.logits(tokens, attention), nextIds, targets);
+                    LoraAdapters.Scope base = adapters.disabled();
+                    NDManager referenceScope = scope.newSubManager()) {
+                NDArray referenceTokens = tokens.duplicate();
+                referenceTokens.attach(referenceScope);
+                reference = sequenceLogps(model.logits(referenceTokens, attention), nextIds, targets);
+                reference.attach(scope);
             }
             referenceDone = System.nanoTime();
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
