@@ -17,7 +17,7 @@ public final class AppKeys {
             "torch.mkl.dispatch",
             true,
             "on AMD CPUs, load the trainer's MKL dispatch shim so libtorch's MKL uses its fast kernels "
-                    + "(docs/trainer-cpu.md); false keeps MKL's generic AMD paths");
+                    + "(docs/devices.md); false keeps MKL's generic AMD paths");
     public static final Setting<Boolean> TOPICS_CREATE = Setting.bool(
             "topics.create",
             false,

@@ -31,7 +31,8 @@ class PolicyRouteHandlerTest {
     private void start(double share) {
         GatewayConfig config = GatewayConfig.defaults(Set.of(HttpCalls.KEY), KafkaConnection.of("unused:9092"))
                 .withListener("127.0.0.1", 0)
-                .withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF);
+                .withResponseIdCheck(GatewayConfig.ResponseIdCheck.OFF)
+                .withPolicyVersionCheck(GatewayConfig.PolicyVersionCheck.OFF);
         gateway = new IngestionGateway(config, new MockKafka(true).client())
                 .servePolicyRoutes(new PolicyRouter(table, share), "policy", ready::get)
                 .start();

@@ -99,6 +99,16 @@ public final class HfWeights implements AutoCloseable {
         return r.readFloats(name);
     }
 
+    /** Writes the values of {@code name} in fp32 into {@code target} (see {@link SafetensorsReader#readFloats(String,
+     * java.nio.FloatBuffer)}). */
+    public void readFloats(String name, java.nio.FloatBuffer target) throws IOException {
+        SafetensorsReader r = byTensor.get(name);
+        if (r == null) {
+            throw new IOException("tensor '" + name + "' is in none of the model's safetensors files");
+        }
+        r.readFloats(name, target);
+    }
+
     @Override
     public void close() throws IOException {
         IOException first = null;

@@ -165,6 +165,53 @@ public final class SafetensorsReader implements AutoCloseable {
      *     elements than a Java array holds
      */
     public float[] readFloats(String name) throws IOException {
+        TensorInfo info = floatTensor(name);
+        long count = info.elementCount();
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new SafetensorsException(file, name, count + " elements do not fit one array");
+        }
+        float[] out = new float[(int) count];
+        readFloats(name, FloatBuffer.wrap(out));
+        return out;
+    }
+
+    /**
+     * Writes the tensor's values, converted to fp32 and row-major, into {@code target} from its position on (which
+     * advances by the element count): a direct buffer lets a caller load weights without a heap copy.
+     *
+     * @throws SafetensorsException as {@link #readFloats(String)}, or when {@code target} has too little room
+     */
+    public void readFloats(String name, FloatBuffer target) throws IOException {
+        TensorInfo info = floatTensor(name);
+        long count = info.elementCount();
+        if (target.remaining() < count) {
+            throw new SafetensorsException(
+                    file,
+                    name,
+                    count + " elements do not fit the " + target.remaining() + " left in the target buffer");
+        }
+        // Read through one buffer of at most 16 MB rather than mapping the file: mapped pages stay resident (and
+        // count in the process's memory) until the mapping is garbage-collected.
+        long chunkElements = (1L << 24) / info.dtype().bytes();
+        ByteBuffer bytes = ByteBuffer.allocate(
+                        (int) (Math.min(chunkElements, count) * info.dtype().bytes()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (long first = 0; first < count; first += chunkElements) {
+            long n = Math.min(chunkElements, count - first);
+            bytes.clear().limit((int) (n * info.dtype().bytes()));
+            readFully(
+                    channel,
+                    bytes,
+                    dataStart + info.begin() + first * info.dtype().bytes(),
+                    file);
+            bytes.flip();
+            FloatBuffer slice = target.slice(target.position(), (int) n);
+            info.dtype().decode(bytes, slice);
+            target.position(target.position() + (int) n);
+        }
+    }
+
+    private TensorInfo floatTensor(String name) throws SafetensorsException {
         TensorInfo info = tensors.get(name);
         if (info == null) {
             throw new SafetensorsException(file, name, "not in this file");
@@ -172,26 +219,7 @@ public final class SafetensorsReader implements AutoCloseable {
         if (!info.dtype().isFloatWeight()) {
             throw new SafetensorsException(file, name, "dtype " + info.dtype() + " is not F32, F16 or BF16");
         }
-        long count = info.elementCount();
-        if (count > Integer.MAX_VALUE - 8) {
-            throw new SafetensorsException(file, name, count + " elements do not fit one array");
-        }
-        float[] out = new float[(int) count];
-        // Map in slices so that no single mapping (or tensor) is limited to 2 GB of bytes.
-        long chunkElements = (1L << 28) / info.dtype().bytes();
-        FloatBuffer target = FloatBuffer.wrap(out);
-        for (long first = 0; first < count; first += chunkElements) {
-            long n = Math.min(chunkElements, count - first);
-            ByteBuffer bytes = channel.map(
-                            FileChannel.MapMode.READ_ONLY,
-                            dataStart + info.begin() + first * info.dtype().bytes(),
-                            n * info.dtype().bytes())
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            FloatBuffer slice = target.slice(target.position(), (int) n);
-            info.dtype().decode(bytes, slice);
-            target.position(target.position() + (int) n);
-        }
-        return out;
+        return info;
     }
 
     /** The tensor as an fp32 NDArray of its shape in {@code manager}. */
@@ -316,7 +344,8 @@ public final class SafetensorsReader implements AutoCloseable {
         while (buffer.hasRemaining()) {
             int n = channel.read(buffer, at);
             if (n < 0) {
-                throw new SafetensorsException(file, "truncated while reading the header");
+                throw new SafetensorsException(
+                        file, "truncated: the file ends before byte " + (at + buffer.remaining()));
             }
             at += n;
         }

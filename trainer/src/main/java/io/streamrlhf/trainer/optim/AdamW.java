@@ -75,22 +75,31 @@ public final class AdamW implements AutoCloseable {
         double b2 = config.beta2();
         double correction1 = 1 - Math.pow(b1, step);
         double correction2 = 1 - Math.pow(b2, step);
-        try (NDScope ignored = new NDScope()) {
+        // The update's constants as float32 scalars made once per step: NDArray.mul(Number) makes a float64
+        // scalar per call and libtorch converts it again per op, which cost more than the arithmetic on the
+        // adapters' small matrices. Clipping folds into the moments' coefficients: the same numbers, fewer ops.
+        try (NDScope ignored = new NDScope();
+                NDManager scalars = manager.newSubManager()) {
+            NDArray beta1 = scalars.create((float) b1);
+            NDArray gradIntoFirst = scalars.create((float) ((1 - b1) * clip));
+            NDArray beta2 = scalars.create((float) b2);
+            NDArray gradSquareIntoSecond = scalars.create((float) ((1 - b2) * clip * clip));
+            NDArray decay = scalars.create((float) (1 - lr * config.weightDecay()));
+            NDArray secondCorrection = scalars.create((float) correction2);
+            NDArray epsilon = scalars.create((float) config.epsilon());
+            NDArray stepSize = scalars.create((float) (lr / correction1));
             for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
                 NDArray weight = e.getValue();
                 NDArray m = firstMoments.get(e.getKey());
                 NDArray v = secondMoments.get(e.getKey());
                 NDArray grad = weight.getGradient();
-                if (clip < 1.0) {
-                    grad = grad.mul(clip);
-                }
-                m.muli(b1).addi(grad.mul(1 - b1));
-                v.muli(b2).addi(grad.square().muli(1 - b2));
+                m.muli(beta1).addi(grad.mul(gradIntoFirst));
+                v.muli(beta2).addi(grad.square().muli(gradSquareIntoSecond));
                 if (config.weightDecay() > 0 && weight.getShape().dimension() >= 2) {
-                    weight.muli(1 - lr * config.weightDecay());
+                    weight.muli(decay);
                 }
-                NDArray denominator = v.div(correction2).sqrt().addi(config.epsilon());
-                weight.subi(m.div(denominator).muli(lr / correction1));
+                NDArray denominator = v.div(secondCorrection).sqrt().addi(epsilon);
+                weight.subi(m.div(denominator).muli(stepSize));
             }
         }
         zeroGradients(parameters);
@@ -99,13 +108,18 @@ public final class AdamW implements AutoCloseable {
 
     /** sqrt of the sum of squared gradients over all parameters. */
     public static double gradientNorm(Map<String, NDArray> parameters) {
-        double sum = 0;
+        // One sum on the device and one read at the end, not a read (a synchronisation) per parameter.
         try (NDScope ignored = new NDScope()) {
+            NDArray sum = null;
             for (NDArray p : parameters.values()) {
-                sum += p.getGradient().square().sum().getFloat();
+                NDArray squares = p.getGradient().square().sum();
+                sum = sum == null ? squares : sum.addi(squares);
             }
+            return sum == null
+                    ? 0
+                    : Math.sqrt(sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
+                            .getDouble());
         }
-        return Math.sqrt(sum);
     }
 
     /** Sets every parameter's gradient to zero in place. */

@@ -1,7 +1,6 @@
 package io.streamrlhf.trainer.model.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -15,6 +14,8 @@ import io.streamrlhf.trainer.hf.HfModelConfig;
 import io.streamrlhf.trainer.hf.HfWeights;
 import io.streamrlhf.trainer.hf.SafetensorsReader;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
@@ -91,7 +92,17 @@ public final class LlamaModel implements AutoCloseable {
                     throw new IOException("tensor '" + e.getKey() + "' has shape " + Arrays.toString(info.shape())
                             + ", the config needs " + Arrays.toString(e.getValue()));
                 }
-                NDArray array = manager.create(weights.readFloats(e.getKey()), new Shape(e.getValue()));
+                // Decoded straight into a direct buffer, which the CPU tensor then uses as its storage: loading
+                // through a float[] left the whole model as heap garbage next to the weights (the peak memory
+                // of a 0.5 B model went from 2 GB of weights to about 7 GB).
+                long count = 1;
+                for (long d : e.getValue()) {
+                    count *= d;
+                }
+                ByteBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(count * Float.BYTES))
+                        .order(ByteOrder.nativeOrder());
+                weights.readFloats(e.getKey(), buffer.asFloatBuffer());
+                NDArray array = manager.create(buffer, new Shape(e.getValue()), DataType.FLOAT32);
                 array.setName(e.getKey());
                 params.put(e.getKey(), array);
             }
@@ -255,9 +266,18 @@ public final class LlamaModel implements AutoCloseable {
             }
         }
         float[][] tables = rotary.tables(positions);
+        // rotate_half(x) * sin = concat(-x2, x1) * sin = concat(x2, x1) * concat(-sin1, sin2): the sign goes into
+        // the table, so rotate() swaps the halves with one flip and no negation (see rotate).
+        float[] signedSin = tables[1];
+        int half = config.headDim() / 2;
+        for (int at = 0; at < signedSin.length; at += config.headDim()) {
+            for (int i = at; i < at + half; i++) {
+                signedSin[i] = -signedSin[i];
+            }
+        }
         Shape tableShape = new Shape(rows, 1, time, config.headDim());
         NDArray cos = scope.create(tables[0], tableShape).toDevice(tokens.getDevice(), false);
-        NDArray sin = scope.create(tables[1], tableShape).toDevice(tokens.getDevice(), false);
+        NDArray sin = scope.create(signedSin, tableShape).toDevice(tokens.getDevice(), false);
         NDArray additiveMask =
                 scope.create(mask, new Shape(rows, 1, time, total)).toDevice(tokens.getDevice(), false);
 
@@ -343,21 +363,31 @@ public final class LlamaModel implements AutoCloseable {
         NDArray in = training && c.dropout() > 0
                 ? Dropout.dropout(x, (float) c.dropout(), true).head()
                 : x;
-        NDArray delta =
-                Linear.linear(Linear.linear(in, lora.a()).head(), lora.b()).head();
-        return y.add(delta.mul(c.scaling()));
+        // PEFT's B(A(x)) * scaling, with the scaling applied to the rank-r intermediate: the same product, on a
+        // tensor out/r times smaller, forward and backward.
+        NDArray low = Linear.linear(in, lora.a()).head().mul(c.scaling());
+        return y.add(Linear.linear(low, lora.b()).head());
     }
 
-    private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+    /**
+     * {@code x * cos + rotate_half(x) * sin} with {@code signedSin} the sines with their first half negated: the
+     * halves swap with one flip, whose backward is a flip too (splitting and concatenating cost zero-filled buffers
+     * and copies in the backward).
+     */
+    private NDArray rotate(NDArray x, NDArray cos, NDArray signedSin) {
+        Shape shape = x.getShape();
         long half = config.headDim() / 2;
-        NDList halves = x.split(new long[] {half}, 3);
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3);
-        return x.mul(cos).add(rotated.mul(sin));
+        NDArray swapped = x.reshape(shape.get(0), shape.get(1), shape.get(2), 2, half)
+                .flip(3)
+                .reshape(shape);
+        return x.mul(cos).add(swapped.mul(signedSin));
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
+        // x * (mean(x^2) + eps)^-1/2: a product with the per-row factor, not a division by it, whose backward
+        // (gradients of numerator and denominator over the whole activation) costs more.
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.div(meanSquare.add(config.rmsNormEps()).sqrt()).mul(weight);
+        return x.mul(meanSquare.add(config.rmsNormEps()).pow(-0.5)).mul(weight);
     }
 
     private NDArray param(String name) {
