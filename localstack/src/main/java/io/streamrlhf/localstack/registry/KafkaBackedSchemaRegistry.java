@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Records use Confluent's layout: key {@code {"keytype":"SCHEMA","subject":s,"version":v,"magic":1}} with
  * value {@code {"subject":s,"version":v,"id":i,"schema":text,"deleted":false}}, and key
- * {@code {"keytype":"CONFIG","subject":s|null,"magic":0}} with value {@code {"compatibilityLevel":level}}.
+ * {@code {"keytype":"CONFIG","subject":s|null,"magic":0}} with value {@code {"compatibilityLevel":level}}. A soft
+ * delete writes the version's record again with {@code "deleted":true}, a permanent delete a tombstone for its key,
+ * so that a restart replays both.
  * Writes go through an idempotent producer with {@code acks=all} and are acknowledged before the change is
  * applied; the registry's lock makes this instance the single writer. Only one instance may write a topic
  * at a time (there is no leader election).
@@ -142,18 +144,39 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
 
     @Override
     protected void persistRegistration(RegisteredSchema registered) {
+        write(
+                schemaKey(registered),
+                schemaValue(registered, false),
+                "schema " + registered.subject() + " version " + registered.version());
+    }
+
+    /** A soft delete is the version's record again with {@code "deleted":true}; a permanent one its tombstone. */
+    @Override
+    protected void persistDeletion(RegisteredSchema version, boolean permanent) {
+        write(
+                schemaKey(version),
+                permanent ? null : schemaValue(version, true),
+                (permanent ? "permanent" : "soft") + " delete of " + version.subject() + " version "
+                        + version.version());
+    }
+
+    private ObjectNode schemaKey(RegisteredSchema registered) {
         ObjectNode key = json.createObjectNode();
         key.put("keytype", "SCHEMA");
         key.put("subject", registered.subject());
         key.put("version", registered.version());
         key.put("magic", SCHEMA_KEY_MAGIC);
+        return key;
+    }
+
+    private ObjectNode schemaValue(RegisteredSchema registered, boolean deleted) {
         ObjectNode value = json.createObjectNode();
         value.put("subject", registered.subject());
         value.put("version", registered.version());
         value.put("id", registered.id());
         value.put("schema", registered.schema().toString());
-        value.put("deleted", false);
-        write(key, value, "schema " + registered.subject() + " version " + registered.version());
+        value.put("deleted", deleted);
+        return value;
     }
 
     @Override
@@ -178,7 +201,7 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                 config.topic(),
                 0,
                 key.toString().getBytes(StandardCharsets.UTF_8),
-                value.toString().getBytes(StandardCharsets.UTF_8));
+                value == null ? null : value.toString().getBytes(StandardCharsets.UTF_8));
         try {
             producer.send(record).get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -303,21 +326,19 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         switch (keyType) {
             case "SCHEMA" -> {
                 if (value == null) {
-                    // A tombstone is a hard delete in Confluent's log; this registry never deletes.
-                    log.warn("Ignoring delete of {} at {}: deletes are not supported", key, where);
+                    // A tombstone: the version was deleted permanently.
+                    applyDeletion(requiredText(key, "subject", where), requiredInt(key, "version", where), true);
                     return;
                 }
-                if (value.path("deleted").asBoolean(false)) {
-                    log.warn(
-                            "Keeping soft-deleted {} at {}: deletes are not supported, ids are never reused",
-                            key,
-                            where);
-                }
-                applyRegistration(new RegisteredSchema(
+                RegisteredSchema registered = new RegisteredSchema(
                         requiredText(value, "subject", where),
                         requiredInt(value, "version", where),
                         requiredInt(value, "id", where),
-                        parseSchema(requiredText(value, "schema", where), where)));
+                        parseSchema(requiredText(value, "schema", where), where));
+                applyRegistration(registered);
+                if (value.path("deleted").asBoolean(false)) {
+                    applyDeletion(registered.subject(), registered.version(), false);
+                }
             }
             case "CONFIG" -> {
                 if (value == null) {

@@ -240,6 +240,49 @@ class EmbeddedSchemaRegistryIT {
         }
     }
 
+    @Test
+    void deletesAreRecordsOnTheLogThatARestartedRegistryReplays() throws Exception {
+        // given: three versions; the first soft-deleted, the second soft- then permanently deleted
+        String topic = "_schemas-" + UUID.randomUUID();
+        Schema v2 = SchemaBuilder.record("D")
+                .fields()
+                .requiredString("a")
+                .optionalInt("b")
+                .endRecord();
+        Schema v3 = SchemaBuilder.record("D")
+                .fields()
+                .requiredString("a")
+                .optionalInt("b")
+                .optionalLong("c")
+                .endRecord();
+        int id1;
+        int id2;
+        try (EmbeddedSchemaRegistry registry = kafkaBacked(topic).start()) {
+            id1 = registry.registry()
+                    .register(
+                            "d-value",
+                            SchemaBuilder.record("D")
+                                    .fields()
+                                    .requiredString("a")
+                                    .endRecord());
+            id2 = registry.registry().register("d-value", v2);
+            registry.registry().register("d-value", v3);
+            registry.registry().deleteVersion("d-value", 1, false);
+            registry.registry().deleteVersion("d-value", 2, false);
+            registry.registry().deleteVersion("d-value", 2, true);
+        }
+
+        // when
+        try (EmbeddedSchemaRegistry registry = kafkaBacked(topic).start()) {
+            // then
+            assertThat(registry.registry().versions("d-value")).containsExactly(3);
+            assertThat(registry.registry().versions("d-value", true)).containsExactly(1, 3);
+            assertThat(registry.registry().isSoftDeleted("d-value", 1)).isTrue();
+            assertThat(registry.registry().getById(id1).getFields()).hasSize(1);
+            assertThatThrownBy(() -> registry.registry().getById(id2)).hasMessageContaining("not found");
+        }
+    }
+
     private static EmbeddedSchemaRegistry kafkaBacked(String topic) {
         return EmbeddedSchemaRegistry.kafkaBacked(
                 EmbeddedSchemaRegistry.Config.loopback(),
