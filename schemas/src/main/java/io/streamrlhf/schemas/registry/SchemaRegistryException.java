@@ -35,6 +35,9 @@ public class SchemaRegistryException extends RuntimeException {
     /** The registry's backing store did not answer in time. */
     public static final int OPERATION_TIMEOUT = 50002;
 
+    /** This registry instance is not the one that may write (another took over): send changes there. */
+    public static final int UNKNOWN_LEADER = 50004;
+
     private static final long serialVersionUID = 1L;
 
     private final int httpStatus;
