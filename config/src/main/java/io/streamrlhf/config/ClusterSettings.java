@@ -25,9 +25,29 @@ public final class ClusterSettings {
                     "user:password for a registry behind basic authentication")
             .secret();
 
+    /** The truststore of an {@code https://} registry with a private authority. */
+    public static final Setting<String> SCHEMA_REGISTRY_TRUSTSTORE_LOCATION = Setting.string(
+                    "schema.registry.ssl.truststore.location",
+                    null,
+                    "truststore file for an https:// schema registry whose certificate no default authority signed")
+            .describedDefault("kafka.ssl.truststore.location, else the JDK's default authorities");
+    /** Password of {@link #SCHEMA_REGISTRY_TRUSTSTORE_LOCATION}. */
+    public static final Setting<String> SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD = Setting.string(
+                    "schema.registry.ssl.truststore.password", null, "password of the registry's truststore")
+            .secret();
+    /** Type of {@link #SCHEMA_REGISTRY_TRUSTSTORE_LOCATION}. */
+    public static final Setting<String> SCHEMA_REGISTRY_TRUSTSTORE_TYPE = Setting.string(
+                    "schema.registry.ssl.truststore.type", "PKCS12", "type of the registry's truststore, PKCS12 or JKS")
+            .requiring(t -> t.equals("PKCS12") || t.equals("JKS"), "PKCS12 or JKS");
+
     /** Every key above. */
-    public static final List<Setting<?>> ALL =
-            List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_USER_INFO);
+    public static final List<Setting<?>> ALL = List.of(
+            BOOTSTRAP_SERVERS,
+            SCHEMA_REGISTRY_URL,
+            SCHEMA_REGISTRY_USER_INFO,
+            SCHEMA_REGISTRY_TRUSTSTORE_LOCATION,
+            SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD,
+            SCHEMA_REGISTRY_TRUSTSTORE_TYPE);
 
     private ClusterSettings() {}
 }

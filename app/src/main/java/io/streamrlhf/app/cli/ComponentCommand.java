@@ -56,11 +56,8 @@ public final class ComponentCommand implements Callable<Integer> {
         if (AppKeys.TOPICS_CREATE.get(values)) {
             TopicsCommand.provision(props, spec.commandLine().getOut());
         }
-        RestSchemaRegistryClient.Config registryConfig = RestSchemaRegistryClient.Config.of(registryUrl);
-        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(ClusterSettings.SCHEMA_REGISTRY_USER_INFO
-                .find(values)
-                .map(registryConfig::withBasicAuth)
-                .orElse(registryConfig));
+        RestSchemaRegistryClient registry =
+                new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.fromSettings(values));
         CountDownLatch stopped = new CountDownLatch(1);
         Pipeline pipeline = new Pipeline(props, registry).onGiveUp(Pipeline.exitProcess());
         Runtime.getRuntime()

@@ -1,6 +1,7 @@
 package io.streamrlhf.app.cli;
 
 import io.streamrlhf.app.security.SecureStack;
+import io.streamrlhf.localstack.broker.BrokerSecurity;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
 import java.io.PrintWriter;
@@ -58,6 +59,14 @@ public final class UpCommand implements Callable<Integer> {
             out.println("  security          = SASL_SSL (SCRAM-SHA-512), ACLs per component (streamrlhf acls)");
             out.println("  client settings   = " + secured.clientFile().toAbsolutePath()
                     + "  (credentials of every component, mode 0600; pass it as --config)");
+            out.println("  registry          = HTTPS with the broker's certificate; users "
+                    + BrokerSecurity.REGISTRY_ADMIN + " (admin), " + BrokerSecurity.REGISTRY_WRITER
+                    + " (writer, in the client settings), " + BrokerSecurity.REGISTRY_READER
+                    + " (reader); passwords in "
+                    + config.dataDir()
+                            .resolve("security")
+                            .resolve("secrets.properties")
+                            .toAbsolutePath());
         }
         out.flush();
         stopped.await();

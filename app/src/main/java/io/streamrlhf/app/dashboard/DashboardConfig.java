@@ -172,14 +172,7 @@ public record DashboardConfig(
      * dashboard runs on its own against an external cluster.
      */
     public static DashboardConfig from(Map<String, String> props) {
-        RestSchemaRegistryClient.Config config =
-                RestSchemaRegistryClient.Config.of(ClusterSettings.SCHEMA_REGISTRY_URL.get(props));
-        return from(
-                props,
-                new RestSchemaRegistryClient(ClusterSettings.SCHEMA_REGISTRY_USER_INFO
-                        .find(props)
-                        .map(config::withBasicAuth)
-                        .orElse(config)));
+        return from(props, new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.fromSettings(props)));
     }
 
     /** Whether lag is shown for every consumer group rather than a fixed list. */

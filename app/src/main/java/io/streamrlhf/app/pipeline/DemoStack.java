@@ -3,6 +3,7 @@ package io.streamrlhf.app.pipeline;
 import io.streamrlhf.app.config.AppKeys;
 import io.streamrlhf.app.ops.Supervisor;
 import io.streamrlhf.app.security.SecureStack;
+import io.streamrlhf.config.ClusterSettings;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
@@ -12,6 +13,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -74,12 +76,10 @@ public final class DemoStack implements AutoCloseable {
         SecureStack secured = secure ? SecureStack.start(stackConfig, settings.asMap()) : null;
         LocalStack stack = secured != null ? secured.stack() : new LocalStack(stackConfig).start();
         Map<String, String> security = secured != null ? secured.clientSettings() : Map.of();
-        RestSchemaRegistryClient.Config registryConfig = RestSchemaRegistryClient.Config.of(stack.registryUrl());
-        RestSchemaRegistryClient registry = new RestSchemaRegistryClient(
-                secured == null
-                        ? registryConfig
-                        : registryConfig.withBasicAuth(
-                                stack.security().orElseThrow().registryUserInfo()));
+        Map<String, String> registrySettings = new HashMap<>(security);
+        registrySettings.put(ClusterSettings.SCHEMA_REGISTRY_URL.name(), stack.registryUrl());
+        RestSchemaRegistryClient registry =
+                new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.fromSettings(registrySettings));
         try {
             // The demo's gateway gets a fresh API key unless one is configured; it never runs open.
             String apiKey = settings.get("gateway.api.keys", "demo-" + UUID.randomUUID());

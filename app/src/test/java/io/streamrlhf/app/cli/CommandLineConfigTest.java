@@ -106,7 +106,9 @@ class CommandLineConfigTest {
                 "--set",
                 "monitor.http.token=monitor-token-0123456789",
                 "--set",
-                "dashboard.monitor.token=monitor-token-0123456789");
+                "dashboard.monitor.token=monitor-token-0123456789",
+                "--set",
+                "registry.auth.users=ops:admin:registry-pw-1,ci:writer:registry-pw-2");
 
         assertThat(code).isEqualTo(0);
         assertThat(out.toString().lines())
@@ -122,6 +124,7 @@ class CommandLineConfigTest {
                         "versions.signing.key = ****  (--set)",
                         "monitor.http.token = ****  (--set)",
                         "dashboard.monitor.token = ****  (--set)",
+                        "registry.auth.users = ****  (--set)",
                         "trainer.warmstart.corpus =  (unset)");
         assertThat(out.toString())
                 .doesNotContain(
@@ -129,7 +132,8 @@ class CommandLineConfigTest {
                         "alice:pw",
                         "key-12345678",
                         "signing-key-of-at-least-32-characters",
-                        "monitor-token-0123456789");
+                        "monitor-token-0123456789",
+                        "registry-pw");
         assertThat(err.toString()).isEmpty();
     }
 }

@@ -11,17 +11,20 @@ import ch.qos.logback.core.read.ListAppender;
 import io.streamrlhf.app.pipeline.DemoStack;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.config.Settings;
+import io.streamrlhf.schemas.registry.RegistryTruststore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,13 +94,40 @@ class SecureDemoIT {
             assertDeniedWrite(bootstrap, Settings.kafkaOverrides(client, "gateway"), versions);
             assertDeniedWrite(bootstrap, Settings.kafkaOverrides(client, "sampler"), ktoExamples);
 
-            // And the schema registry answers only with the password from the client settings
-            HttpResponse<String> anonymous = HttpClient.newHttpClient()
-                    .send(
-                            HttpRequest.newBuilder(URI.create(client.get("schema.registry.url") + "/subjects"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
+            // And the schema registry serves HTTPS with the broker's authority, and answers only with the
+            // password from the client settings, whose writer may register but not change compatibility
+            HttpClient registryHttp = HttpClient.newBuilder()
+                    .sslContext(new RegistryTruststore(
+                                    Path.of(client.get("kafka.ssl.truststore.location")),
+                                    client.get("kafka.ssl.truststore.password"),
+                                    "PKCS12")
+                            .sslContext())
+                    .build();
+            String registryUrl = client.get("schema.registry.url");
+            assertThat(registryUrl).startsWith("https://");
+            HttpResponse<String> anonymous = registryHttp.send(
+                    HttpRequest.newBuilder(URI.create(registryUrl + "/subjects"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(anonymous.statusCode()).isEqualTo(401);
+            String writer = "Basic "
+                    + Base64.getEncoder()
+                            .encodeToString(client.get("schema.registry.basic.auth.user.info")
+                                    .getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> subjects = registryHttp.send(
+                    HttpRequest.newBuilder(URI.create(registryUrl + "/subjects"))
+                            .header("Authorization", writer)
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(subjects.statusCode()).isEqualTo(200);
+            HttpResponse<String> changeLevel = registryHttp.send(
+                    HttpRequest.newBuilder(URI.create(registryUrl + "/config"))
+                            .header("Authorization", writer)
+                            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                            .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"NONE\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(changeLevel.statusCode()).isEqualTo(403);
 
             // And the loop learns: a version trained on examples (its lineage non-empty) is published
             List<PolicyVersion> seen = new CopyOnWriteArrayList<>();

@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -31,19 +32,28 @@ public final class BrokerSecurity {
     /** The SASL mechanism of clients and brokers. */
     public static final String MECHANISM = "SCRAM-SHA-512";
 
+    /** The registry's writer user on a secured stack. */
+    public static final String REGISTRY_WRITER = "streamrlhf";
+    /** The registry's admin user on a secured stack. */
+    public static final String REGISTRY_ADMIN = "streamrlhf-admin";
+    /** The registry's read-only user on a secured stack. */
+    public static final String REGISTRY_READER = "streamrlhf-reader";
+
     private static final String SECRETS = "secrets.properties";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String admin;
     private final Map<String, String> passwords;
     private final TlsMaterial tls;
-    private final String registryPassword;
+    /** The registry's own users (writer, admin, reader) by role name: passwords, not Kafka credentials. */
+    private final Map<String, String> registryPasswords;
 
-    private BrokerSecurity(String admin, Map<String, String> passwords, TlsMaterial tls, String registryPassword) {
+    private BrokerSecurity(
+            String admin, Map<String, String> passwords, TlsMaterial tls, Map<String, String> registryPasswords) {
         this.admin = admin;
         this.passwords = Map.copyOf(passwords);
         this.tls = tls;
-        this.registryPassword = registryPassword;
+        this.registryPasswords = Map.copyOf(registryPasswords);
     }
 
     /**
@@ -81,11 +91,16 @@ public final class BrokerSecurity {
             }
             passwords.put(user, password);
         }
-        String registryPassword = secrets.getProperty("registry.password");
-        if (registryPassword == null) {
-            registryPassword = randomSecret();
-            secrets.setProperty("registry.password", registryPassword);
-            changed = true;
+        Map<String, String> registryPasswords = new TreeMap<>();
+        // "registry.password" is the writer's, as before roles existed, so that an existing data.dir keeps it.
+        for (String key : List.of("registry.password", "registry.admin.password", "registry.reader.password")) {
+            String password = secrets.getProperty(key);
+            if (password == null) {
+                password = randomSecret();
+                secrets.setProperty(key, password);
+                changed = true;
+            }
+            registryPasswords.put(key, password);
         }
         TlsMaterial tls = new TlsMaterial(
                 dir.resolve("broker.keystore.p12"),
@@ -107,7 +122,7 @@ public final class BrokerSecurity {
             }
             OwnerOnly.write(secretsFile, text.toString());
         }
-        return new BrokerSecurity(admin, passwords, tls, registryPassword);
+        return new BrokerSecurity(admin, passwords, tls, registryPasswords);
     }
 
     private static Collection<String> concat(String admin, Collection<String> users) {
@@ -134,11 +149,22 @@ public final class BrokerSecurity {
     }
 
     /**
-     * The {@code user:password} the embedded schema registry of a secured stack requires (HTTP basic auth), kept
-     * with the broker's secrets; it is not a Kafka credential.
+     * The {@code user:password} of the embedded schema registry's writer on a secured stack (HTTP basic auth,
+     * the role the components need: they register their schemas on first use), kept with the broker's secrets;
+     * it is not a Kafka credential.
      */
     public String registryUserInfo() {
-        return "streamrlhf:" + registryPassword;
+        return REGISTRY_WRITER + ":" + registryPasswords.get("registry.password");
+    }
+
+    /** The {@code user:password} of the registry's admin: may also change compatibility and delete. */
+    public String registryAdminUserInfo() {
+        return REGISTRY_ADMIN + ":" + registryPasswords.get("registry.admin.password");
+    }
+
+    /** The {@code user:password} of the registry's read-only user (the dashboard's). */
+    public String registryReaderUserInfo() {
+        return REGISTRY_READER + ":" + registryPasswords.get("registry.reader.password");
     }
 
     /** The TLS files. */

@@ -1,21 +1,29 @@
 package io.streamrlhf.localstack.registry;
 
-import com.sun.net.httpserver.BasicAuthenticator;
-import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.streamrlhf.localstack.broker.TlsMaterial;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.util.Shutdown;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,8 +86,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     private final KafkaBackedSchemaRegistry kafkaLog;
     private HttpServer server;
     private ExecutorService executor;
-    private String basicAuthUser;
-    private byte[] basicAuthPassword;
+    private final Map<String, RegistryUser> users = new LinkedHashMap<>();
+    private TlsMaterial tls;
 
     private EmbeddedSchemaRegistry(Config config, InMemorySchemaRegistry registry, KafkaBackedSchemaRegistry kafkaLog) {
         this.config = Objects.requireNonNull(config, "config");
@@ -99,16 +107,40 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
 
     /**
-     * Requires HTTP basic authentication as {@code userInfo} ({@code user:password}) on every request from the
-     * next {@link #start()}; others get 401. One identity, no roles: it keeps out whoever lacks the password.
+     * Requires HTTP basic authentication as {@code userInfo} ({@code user:password}) from the next
+     * {@link #start()}, that user being an {@link RegistryRole#ADMIN admin}; shorthand for one admin user.
      */
     public synchronized EmbeddedSchemaRegistry requireBasicAuth(String userInfo) {
         int colon = userInfo.indexOf(':');
         if (colon <= 0 || colon == userInfo.length() - 1) {
             throw new IllegalArgumentException("Registry basic auth must be user:password");
         }
-        basicAuthUser = userInfo.substring(0, colon);
-        basicAuthPassword = userInfo.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
+        return users(java.util.List.of(
+                new RegistryUser(userInfo.substring(0, colon), RegistryRole.ADMIN, userInfo.substring(colon + 1))));
+    }
+
+    /**
+     * Requires HTTP basic authentication from the next {@link #start()}, adding {@code more} to the known users:
+     * requests without a known user and password get 401, requests beyond the user's {@link RegistryRole role}
+     * 403. With no user at all the registry is open (the plain local stack on loopback).
+     *
+     * @throws IllegalArgumentException when a user name is given twice
+     */
+    public synchronized EmbeddedSchemaRegistry users(Collection<RegistryUser> more) {
+        for (RegistryUser user : more) {
+            if (users.putIfAbsent(user.name(), user) != null) {
+                throw new IllegalArgumentException("Registry user " + user.name() + " is given twice");
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Serves HTTPS from the next {@link #start()}, with the key and certificate in {@code material}'s keystore;
+     * clients trust its truststore ({@code schema.registry.ssl.truststore.*}).
+     */
+    public synchronized EmbeddedSchemaRegistry tls(TlsMaterial material) {
+        this.tls = Objects.requireNonNull(material, "material");
         return this;
     }
 
@@ -122,6 +154,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("Schema registry already started at " + url());
         }
+        // A bad keystore fails here, before anything was started that would need stopping.
+        SSLContext ssl = tls == null ? null : sslContext(tls);
         if (kafkaLog != null) {
             kafkaLog.start();
         }
@@ -132,7 +166,14 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             return t;
         });
         try {
-            server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);
+            InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+            if (ssl != null) {
+                HttpsServer https = HttpsServer.create(address, 64);
+                https.setHttpsConfigurator(new HttpsConfigurator(ssl));
+                server = https;
+            } else {
+                server = HttpServer.create(address, 64);
+            }
         } catch (IOException e) {
             executor.shutdownNow();
             if (kafkaLog != null) {
@@ -143,25 +184,15 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                             + " (port in use? use 0 for a free port)",
                     e);
         }
-        HttpContext context = server.createContext("/", new RegistryHttpHandler(registry));
-        if (basicAuthUser != null) {
-            String user = basicAuthUser;
-            byte[] password = basicAuthPassword;
-            context.setAuthenticator(new BasicAuthenticator("streamrlhf-schema-registry") {
-                @Override
-                public boolean checkCredentials(String username, String given) {
-                    // Constant time in the password, so its prefix cannot be found by timing.
-                    return MessageDigest.isEqual(password, given.getBytes(StandardCharsets.UTF_8))
-                            & user.equals(username);
-                }
-            });
-        }
+        Map<String, RegistryUser> known = Map.copyOf(users);
+        server.createContext("/", new RegistryHttpHandler(registry, known));
         server.setExecutor(executor);
         server.start();
         log.info(
-                "Schema registry listening at {} ({})",
+                "Schema registry listening at {} ({}, {})",
                 url(),
-                kafkaLog != null ? "schemas in topic " + kafkaLog.config().topic() : "in memory only");
+                kafkaLog != null ? "schemas in topic " + kafkaLog.config().topic() : "in memory only",
+                known.isEmpty() ? "no authentication" : "basic authentication for " + known.values());
         return this;
     }
 
@@ -171,7 +202,25 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             throw new IllegalStateException("Schema registry not started");
         }
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
-        return "http://" + host + ":" + server.getAddress().getPort();
+        return (tls != null ? "https://" : "http://") + host + ":"
+                + server.getAddress().getPort();
+    }
+
+    private static SSLContext sslContext(TlsMaterial tls) {
+        try (InputStream in = Files.newInputStream(tls.keystore())) {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            char[] password = tls.keystorePassword().toCharArray();
+            keys.load(in, password);
+            KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            factory.init(keys, password);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(factory.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the registry's keystore " + tls.keystore(), e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Cannot use the registry's keystore " + tls.keystore() + ": " + e, e);
+        }
     }
 
     /** The bound port. */

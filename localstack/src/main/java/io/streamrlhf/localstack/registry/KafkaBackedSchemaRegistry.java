@@ -33,6 +33,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -46,10 +48,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Records use Confluent's layout: key {@code {"keytype":"SCHEMA","subject":s,"version":v,"magic":1}} with
  * value {@code {"subject":s,"version":v,"id":i,"schema":text,"deleted":false}}, and key
- * {@code {"keytype":"CONFIG","subject":s|null,"magic":0}} with value {@code {"compatibilityLevel":level}}.
- * Writes go through an idempotent producer with {@code acks=all} and are acknowledged before the change is
- * applied; the registry's lock makes this instance the single writer. Only one instance may write a topic
- * at a time (there is no leader election).
+ * {@code {"keytype":"CONFIG","subject":s|null,"magic":0}} with value {@code {"compatibilityLevel":level}}. A soft
+ * delete writes the version's record again with {@code "deleted":true}, a permanent delete a tombstone for its key,
+ * so that a restart replays both.
+ * Each change is one Kafka transaction, committed before the change is applied; the registry's lock serializes
+ * them in one process. Every instance on one log uses the same {@code transactional.id}: starting an instance
+ * fences the older ones (their next change fails with 50004) before it reads the log to its end
+ * ({@code read_committed}), so one schema never gets two ids, nor one id two schemas.
  */
 public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
 
@@ -98,6 +103,7 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
     private final Config config;
     private final ObjectMapper json = new ObjectMapper();
     private KafkaProducer<byte[], byte[]> producer;
+    private boolean fenced;
 
     /** A registry on the log described by {@code config}; call {@link #start()} before use. */
     public KafkaBackedSchemaRegistry(Config config) {
@@ -120,7 +126,6 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         }
         long started = System.nanoTime();
         ensureTopic();
-        int replayed = replay();
         Map<String, Object> props = clientProps();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -130,7 +135,29 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeoutMs, 30_000));
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "streamrlhf-schema-registry-writer");
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
         producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            // First fence every older instance on this log (its open transaction is aborted, its next commit
+            // refused), then read what it committed: from here on this instance alone assigns ids.
+            producer.initTransactions();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            producer = null;
+            throw new IllegalStateException(
+                    "Cannot become the writer of schema registry log " + config.topic() + " (transactional.id "
+                            + transactionalId() + "): " + e,
+                    e);
+        }
+        fenced = false;
+        int replayed;
+        try {
+            replayed = replay();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            producer = null;
+            throw e;
+        }
         log.info(
                 "Schema registry log {} replayed ({} records, {} subjects) in {} ms",
                 config.topic(),
@@ -142,18 +169,39 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
 
     @Override
     protected void persistRegistration(RegisteredSchema registered) {
+        write(
+                schemaKey(registered),
+                schemaValue(registered, false),
+                "schema " + registered.subject() + " version " + registered.version());
+    }
+
+    /** A soft delete is the version's record again with {@code "deleted":true}; a permanent one its tombstone. */
+    @Override
+    protected void persistDeletion(RegisteredSchema version, boolean permanent) {
+        write(
+                schemaKey(version),
+                permanent ? null : schemaValue(version, true),
+                (permanent ? "permanent" : "soft") + " delete of " + version.subject() + " version "
+                        + version.version());
+    }
+
+    private ObjectNode schemaKey(RegisteredSchema registered) {
         ObjectNode key = json.createObjectNode();
         key.put("keytype", "SCHEMA");
         key.put("subject", registered.subject());
         key.put("version", registered.version());
         key.put("magic", SCHEMA_KEY_MAGIC);
+        return key;
+    }
+
+    private ObjectNode schemaValue(RegisteredSchema registered, boolean deleted) {
         ObjectNode value = json.createObjectNode();
         value.put("subject", registered.subject());
         value.put("version", registered.version());
         value.put("id", registered.id());
         value.put("schema", registered.schema().toString());
-        value.put("deleted", false);
-        write(key, value, "schema " + registered.subject() + " version " + registered.version());
+        value.put("deleted", deleted);
+        return value;
     }
 
     @Override
@@ -168,6 +216,9 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
     }
 
     private void write(ObjectNode key, ObjectNode value, String what) {
+        if (fenced) {
+            throw notTheWriter(what);
+        }
         if (producer == null) {
             throw new SchemaRegistryException(
                     500,
@@ -178,28 +229,62 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                 config.topic(),
                 0,
                 key.toString().getBytes(StandardCharsets.UTF_8),
-                value.toString().getBytes(StandardCharsets.UTF_8));
+                value == null ? null : value.toString().getBytes(StandardCharsets.UTF_8));
         try {
-            producer.send(record).get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
+            // One transaction per change: a newer instance's initTransactions() aborts it or refuses its commit.
+            producer.beginTransaction();
+            producer.send(record);
+            producer.commitTransaction();
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            fenced = true;
+            producer.close(Duration.ZERO);
+            producer = null;
+            log.error(
+                    "Schema registry log {}: a newer registry instance took over as writer; this one refuses "
+                            + "changes from now on (restart it to catch up and take over)",
+                    config.topic(),
+                    e);
+            throw notTheWriter(what);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            abortQuietly();
             throw new SchemaRegistryException(
                     500,
                     SchemaRegistryException.OPERATION_TIMEOUT,
                     "Kafka did not acknowledge " + what + " on " + config.topic() + " within "
                             + config.timeout().toMillis() + " ms",
                     e);
-        } catch (ExecutionException | RuntimeException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+        } catch (RuntimeException e) {
+            abortQuietly();
             throw new SchemaRegistryException(
                     500,
                     SchemaRegistryException.SERVER_ERROR,
-                    "Cannot store " + what + " on " + config.topic() + ": " + cause,
-                    cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SchemaRegistryException(
-                    500, SchemaRegistryException.SERVER_ERROR, "Interrupted while storing " + what, e);
+                    "Cannot store " + what + " on " + config.topic() + ": " + e,
+                    e);
         }
+    }
+
+    private SchemaRegistryException notTheWriter(String what) {
+        return new SchemaRegistryException(
+                500,
+                SchemaRegistryException.UNKNOWN_LEADER,
+                "This schema registry instance was fenced by a newer one on log " + config.topic()
+                        + "; it cannot store " + what + " (send changes to the newer instance)");
+    }
+
+    private void abortQuietly() {
+        try {
+            producer.abortTransaction();
+        } catch (RuntimeException e) {
+            // A producer that cannot abort is unusable: the next change fails and names the cause.
+            log.warn("Schema registry log {}: cannot abort a failed write", config.topic(), e);
+            producer.close(Duration.ZERO);
+            producer = null;
+        }
+    }
+
+    /** The same for every instance on one log, so that starting one fences the others. */
+    private String transactionalId() {
+        return "streamrlhf-schema-registry-" + config.topic();
     }
 
     private void ensureTopic() {
@@ -261,6 +346,7 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
     private int replay() {
         Map<String, Object> props = clientProps();
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "streamrlhf-schema-registry-reader");
         int apiTimeoutMs = (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis());
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, apiTimeoutMs);
@@ -303,21 +389,19 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         switch (keyType) {
             case "SCHEMA" -> {
                 if (value == null) {
-                    // A tombstone is a hard delete in Confluent's log; this registry never deletes.
-                    log.warn("Ignoring delete of {} at {}: deletes are not supported", key, where);
+                    // A tombstone: the version was deleted permanently.
+                    applyDeletion(requiredText(key, "subject", where), requiredInt(key, "version", where), true);
                     return;
                 }
-                if (value.path("deleted").asBoolean(false)) {
-                    log.warn(
-                            "Keeping soft-deleted {} at {}: deletes are not supported, ids are never reused",
-                            key,
-                            where);
-                }
-                applyRegistration(new RegisteredSchema(
+                RegisteredSchema registered = new RegisteredSchema(
                         requiredText(value, "subject", where),
                         requiredInt(value, "version", where),
                         requiredInt(value, "id", where),
-                        parseSchema(requiredText(value, "schema", where), where)));
+                        parseSchema(requiredText(value, "schema", where), where));
+                applyRegistration(registered);
+                if (value.path("deleted").asBoolean(false)) {
+                    applyDeletion(registered.subject(), registered.version(), false);
+                }
             }
             case "CONFIG" -> {
                 if (value == null) {

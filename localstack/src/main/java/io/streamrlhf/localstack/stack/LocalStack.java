@@ -5,6 +5,8 @@ import io.streamrlhf.localstack.broker.BrokerSecurity;
 import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
 import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
+import io.streamrlhf.localstack.registry.RegistryRole;
+import io.streamrlhf.localstack.registry.RegistryUser;
 import io.streamrlhf.schemas.topic.TopicProvisioner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The embedded infrastructure of the local stack: a KRaft broker whose data persists under the data folder,
  * the Confluent-compatible schema registry (its schemas kept in a compacted topic on that broker), and every
- * topic provisioned. Closing stops them in reverse order.
+ * topic provisioned. Closing stops them in reverse order. A {@link #secured secured} stack's registry serves
+ * HTTPS with the broker's certificate and requires basic authentication: an admin, a writer and a reader
+ * ({@link BrokerSecurity#registryAdminUserInfo()} ...), plus the users of {@code registry.auth.users}.
  */
 public final class LocalStack implements AutoCloseable {
 
@@ -82,7 +86,8 @@ public final class LocalStack implements AutoCloseable {
                             config.names().schemas(),
                             KafkaBackedSchemaRegistry.Config.DEFAULT_TIMEOUT,
                             registryClientProperties()));
-            broker.security().ifPresent(s -> registry.requireBasicAuth(s.registryUserInfo()));
+            registry.users(config.registryUsers());
+            broker.security().ifPresent(s -> registry.tls(s.tls()).users(stackRegistryUsers(s)));
             registry.start();
             started.push(registry);
             log.info("Local stack up: kafka {} registry {}", broker.bootstrapServers(), registry.url());
@@ -91,6 +96,19 @@ public final class LocalStack implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** A secured stack's registry users: an admin for the operator, a writer for the components, a reader. */
+    private static List<RegistryUser> stackRegistryUsers(BrokerSecurity security) {
+        return List.of(
+                user(security.registryAdminUserInfo(), RegistryRole.ADMIN),
+                user(security.registryUserInfo(), RegistryRole.WRITER),
+                user(security.registryReaderUserInfo(), RegistryRole.READER));
+    }
+
+    private static RegistryUser user(String userInfo, RegistryRole role) {
+        int colon = userInfo.indexOf(':');
+        return new RegistryUser(userInfo.substring(0, colon), role, userInfo.substring(colon + 1));
     }
 
     /**

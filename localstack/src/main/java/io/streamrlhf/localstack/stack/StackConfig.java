@@ -1,9 +1,12 @@
 package io.streamrlhf.localstack.stack;
 
+import io.streamrlhf.config.ConfigException;
+import io.streamrlhf.localstack.registry.RegistryUser;
 import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.TopicSettings;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -17,6 +20,7 @@ import java.util.Objects;
  * @param names topic names ({@code topic.*})
  * @param layout partitions, replication and retention ({@code topics.*})
  * @param monitorEventsTopic the streams monitor's events topic ({@code topic.monitor.events}), provisioned too
+ * @param registryUsers the registry's users ({@code registry.auth.users}); empty for an open registry
  */
 public record StackConfig(
         Path dataDir,
@@ -25,7 +29,8 @@ public record StackConfig(
         String registryBindAddress,
         TopicNames names,
         TopicLayout layout,
-        String monitorEventsTopic) {
+        String monitorEventsTopic,
+        List<RegistryUser> registryUsers) {
 
     public StackConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -41,6 +46,19 @@ public record StackConfig(
         if (registryBindAddress == null || registryBindAddress.isBlank()) {
             throw new IllegalArgumentException("registry.bind must be an address such as 127.0.0.1");
         }
+        registryUsers = List.copyOf(Objects.requireNonNull(registryUsers, "registryUsers"));
+    }
+
+    /** The same settings with an open registry (no users). */
+    public StackConfig(
+            Path dataDir,
+            int kafkaPort,
+            int registryPort,
+            String registryBindAddress,
+            TopicNames names,
+            TopicLayout layout,
+            String monitorEventsTopic) {
+        this(dataDir, kafkaPort, registryPort, registryBindAddress, names, layout, monitorEventsTopic, List.of());
     }
 
     /** Reads the stack's settings ({@link StackKeys}, {@code topic.*}, {@code topics.*}), defaulting each. */
@@ -52,6 +70,17 @@ public record StackConfig(
                 StackKeys.REGISTRY_BIND.get(settings),
                 TopicNames.fromProperties(settings),
                 TopicLayout.fromProperties(settings),
-                TopicSettings.MONITOR_EVENTS.get(settings));
+                TopicSettings.MONITOR_EVENTS.get(settings),
+                registryUsers(settings));
+    }
+
+    private static List<RegistryUser> registryUsers(Map<String, String> settings) {
+        try {
+            return RegistryUser.parseList(
+                    StackKeys.REGISTRY_AUTH_USERS.find(settings).orElse(""));
+        } catch (IllegalArgumentException e) {
+            // The message names users and roles only, never a password.
+            throw new ConfigException(StackKeys.REGISTRY_AUTH_USERS.name(), e.getMessage(), false);
+        }
     }
 }

@@ -17,8 +17,18 @@ public final class StackKeys {
     public static final Setting<String> REGISTRY_BIND =
             Setting.string("registry.bind", "127.0.0.1", "address the embedded schema registry listens on");
 
+    public static final Setting<String> REGISTRY_AUTH_USERS = Setting.string(
+                    "registry.auth.users",
+                    null,
+                    "users of the embedded schema registry's HTTP basic authentication, name:role:password[,...] with "
+                            + "role reader (GET and look-ups), writer (also registers schemas) or admin (also changes "
+                            + "compatibility and deletes); none: an open registry, except with --secure, which adds "
+                            + "its own admin, writer and reader")
+            .secret();
+
     /** Every key above. */
-    public static final List<Setting<?>> ALL = List.of(DATA_DIR, BROKER_PORT, REGISTRY_PORT, REGISTRY_BIND);
+    public static final List<Setting<?>> ALL =
+            List.of(DATA_DIR, BROKER_PORT, REGISTRY_PORT, REGISTRY_BIND, REGISTRY_AUTH_USERS);
 
     private StackKeys() {}
 }

@@ -10,6 +10,7 @@ import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
 import io.streamrlhf.schemas.registry.CompatibilityLevel;
 import io.streamrlhf.schemas.registry.RegisteredSchema;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import io.streamrlhf.schemas.registry.SchemaRegistryException;
 import io.streamrlhf.schemas.serde.AvroDeserializer;
 import io.streamrlhf.schemas.serde.AvroSerializer;
 import io.streamrlhf.schemas.serde.SampleRecords;
@@ -237,6 +238,88 @@ class EmbeddedSchemaRegistryIT {
             assertThat(oldReader.deserialize(topic, values.get(0))).isEqualTo(SampleRecords.feedback("before"));
             assertThat(oldReader.deserialize(topic, values.get(1)).getFeedbackId())
                     .isEqualTo("after");
+        }
+    }
+
+    @Test
+    void deletesAreRecordsOnTheLogThatARestartedRegistryReplays() throws Exception {
+        // given: three versions; the first soft-deleted, the second soft- then permanently deleted
+        String topic = "_schemas-" + UUID.randomUUID();
+        Schema v2 = SchemaBuilder.record("D")
+                .fields()
+                .requiredString("a")
+                .optionalInt("b")
+                .endRecord();
+        Schema v3 = SchemaBuilder.record("D")
+                .fields()
+                .requiredString("a")
+                .optionalInt("b")
+                .optionalLong("c")
+                .endRecord();
+        int id1;
+        int id2;
+        try (EmbeddedSchemaRegistry registry = kafkaBacked(topic).start()) {
+            id1 = registry.registry()
+                    .register(
+                            "d-value",
+                            SchemaBuilder.record("D")
+                                    .fields()
+                                    .requiredString("a")
+                                    .endRecord());
+            id2 = registry.registry().register("d-value", v2);
+            registry.registry().register("d-value", v3);
+            registry.registry().deleteVersion("d-value", 1, false);
+            registry.registry().deleteVersion("d-value", 2, false);
+            registry.registry().deleteVersion("d-value", 2, true);
+        }
+
+        // when
+        try (EmbeddedSchemaRegistry registry = kafkaBacked(topic).start()) {
+            // then
+            assertThat(registry.registry().versions("d-value")).containsExactly(3);
+            assertThat(registry.registry().versions("d-value", true)).containsExactly(1, 3);
+            assertThat(registry.registry().isSoftDeleted("d-value", 1)).isTrue();
+            assertThat(registry.registry().getById(id1).getFields()).hasSize(1);
+            assertThatThrownBy(() -> registry.registry().getById(id2)).hasMessageContaining("not found");
+        }
+    }
+
+    @Test
+    void aSecondInstanceOnTheSameLogFencesTheFirstSoNoSchemaGetsTwoIds() throws Exception {
+        // given: instance A is the writer and has registered x
+        String topic = "_schemas-" + UUID.randomUUID();
+        Schema x = SchemaBuilder.record("X").fields().requiredString("a").endRecord();
+        Schema y = SchemaBuilder.record("Y").fields().requiredString("b").endRecord();
+        try (EmbeddedSchemaRegistry a = kafkaBacked(topic).start()) {
+            int xId = a.registry().register("x-value", x);
+
+            // when: instance B starts on the same log
+            try (EmbeddedSchemaRegistry b = kafkaBacked(topic).start()) {
+                // then: A may no longer assign ids, over HTTP neither
+                assertThatThrownBy(() -> a.registry().register("y-value", y))
+                        .isInstanceOfSatisfying(
+                                SchemaRegistryException.class,
+                                e -> assertThat(e.errorCode()).isEqualTo(SchemaRegistryException.UNKNOWN_LEADER));
+                try (RestSchemaRegistryClient viaA = new RestSchemaRegistryClient(a.url())) {
+                    assertThatThrownBy(() -> viaA.register("y-value", y))
+                            .isInstanceOfSatisfying(
+                                    SchemaRegistryException.class,
+                                    e -> assertThat(e.errorCode()).isEqualTo(SchemaRegistryException.UNKNOWN_LEADER));
+                }
+                // and B knows A's id and hands out the next one
+                assertThat(b.registry().register("x-other-value", x)).isEqualTo(xId);
+                int yId = b.registry().register("y-value", y);
+                assertThat(yId).isNotEqualTo(xId);
+                assertThat(b.registry().getById(xId)).isEqualTo(x);
+            }
+        }
+        // and a restart reads exactly one id per schema
+        try (EmbeddedSchemaRegistry c = kafkaBacked(topic).start()) {
+            assertThat(c.registry().subjects()).containsExactly("x-other-value", "x-value", "y-value");
+            assertThat(c.registry().latest("x-value").id())
+                    .isEqualTo(c.registry().latest("x-other-value").id());
+            assertThat(c.registry().latest("y-value").id())
+                    .isNotEqualTo(c.registry().latest("x-value").id());
         }
     }
 

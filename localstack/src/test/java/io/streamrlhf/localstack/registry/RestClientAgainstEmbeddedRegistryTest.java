@@ -281,7 +281,7 @@ class RestClientAgainstEmbeddedRegistryTest {
         assertThat(badLevel.errorCode()).isEqualTo(SchemaRegistryException.INVALID_COMPATIBILITY_LEVEL);
         assertThat(raw("POST", "/subjects/s/versions", "{not json").status).isEqualTo(400);
         assertThat(raw("GET", "/no/such/endpoint", null).status).isEqualTo(404);
-        assertThat(raw("DELETE", "/subjects/s", null).status).isEqualTo(405);
+        assertThat(raw("PUT", "/subjects/s", "{}").status).isEqualTo(405);
         assertThat(raw("GET", "/schemas/ids/abc", null).errorCode())
                 .isEqualTo(SchemaRegistryException.SCHEMA_NOT_FOUND);
         // nothing above changed the subject

@@ -102,8 +102,14 @@ public record KafkaConnection(
 
     /** A REST client for the configured schema registry; the caller closes it. */
     public SchemaRegistryClient openRegistry() {
-        RestSchemaRegistryClient.Config config = RestSchemaRegistryClient.Config.of(schemaRegistryUrl);
-        return new RestSchemaRegistryClient(registryUserInfo == null ? config : config.withBasicAuth(registryUserInfo));
+        // The Kafka truststore also serves an https:// registry, as with every other component.
+        Map<String, String> settings = new HashMap<>();
+        clientOverrides.forEach((k, v) -> settings.put(KAFKA_PREFIX + k, v));
+        settings.put(ClusterSettings.SCHEMA_REGISTRY_URL.name(), schemaRegistryUrl);
+        if (registryUserInfo != null) {
+            settings.put(ClusterSettings.SCHEMA_REGISTRY_USER_INFO.name(), registryUserInfo);
+        }
+        return new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.fromSettings(settings));
     }
 
     /**

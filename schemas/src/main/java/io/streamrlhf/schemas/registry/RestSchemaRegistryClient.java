@@ -3,6 +3,8 @@ package io.streamrlhf.schemas.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamrlhf.config.ClusterSettings;
+import io.streamrlhf.config.KafkaKeys;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -12,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -51,9 +54,14 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
      * @param requestTimeout limit for one request, from sending to the complete response
      * @param basicAuthUserInfo {@code user:password} for HTTP basic auth (Confluent Cloud API key and secret),
      *                          or empty
+     * @param truststore the certificates trusted for {@code https://}, or empty for the JDK's default ones
      */
     public record Config(
-            URI url, Duration connectTimeout, Duration requestTimeout, Optional<String> basicAuthUserInfo) {
+            URI url,
+            Duration connectTimeout,
+            Duration requestTimeout,
+            Optional<String> basicAuthUserInfo,
+            Optional<RegistryTruststore> truststore) {
         /** Default connect timeout. */
         public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
         /** Default request timeout. */
@@ -64,6 +72,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(requestTimeout, "requestTimeout");
             Objects.requireNonNull(basicAuthUserInfo, "basicAuthUserInfo");
+            Objects.requireNonNull(truststore, "truststore");
             String scheme = url.getScheme();
             if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
                 throw new IllegalArgumentException("Schema registry URL '" + redact(url)
@@ -95,6 +104,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             }
         }
 
+        /** Settings that trust the JDK's default authorities. */
+        public Config(URI url, Duration connectTimeout, Duration requestTimeout, Optional<String> basicAuthUserInfo) {
+            this(url, connectTimeout, requestTimeout, basicAuthUserInfo, Optional.empty());
+        }
+
         /** Default timeouts; credentials only if {@code url} carries user info. */
         public static Config of(String url) {
             Objects.requireNonNull(url, "url");
@@ -102,20 +116,57 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                     URI.create(url.trim()), DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Optional.empty());
         }
 
+        /**
+         * Reads {@code schema.registry.url}, {@code schema.registry.basic.auth.user.info} and, for an
+         * {@code https://} URL, the truststore: {@code schema.registry.ssl.truststore.*}, else the
+         * {@code kafka.ssl.truststore.*} every component already has for a TLS broker (the secured local stack's
+         * broker and registry share one authority).
+         */
+        public static Config fromSettings(Map<String, String> settings) {
+            Config config = of(ClusterSettings.SCHEMA_REGISTRY_URL.get(settings));
+            Optional<String> userInfo = ClusterSettings.SCHEMA_REGISTRY_USER_INFO.find(settings);
+            if (userInfo.isPresent()) {
+                config = config.withBasicAuth(userInfo.get());
+            }
+            if (config.url().getScheme().equals("https")) {
+                Optional<String> location = ClusterSettings.SCHEMA_REGISTRY_TRUSTSTORE_LOCATION.find(settings);
+                if (location.isPresent()) {
+                    config = config.withTruststore(new RegistryTruststore(
+                            Path.of(location.get()),
+                            ClusterSettings.SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD
+                                    .find(settings)
+                                    .orElse(""),
+                            ClusterSettings.SCHEMA_REGISTRY_TRUSTSTORE_TYPE.get(settings)));
+                } else if (settings.get(KafkaKeys.PREFIX + "ssl.truststore.location") != null) {
+                    config = config.withTruststore(new RegistryTruststore(
+                            Path.of(settings.get(KafkaKeys.PREFIX + "ssl.truststore.location")),
+                            settings.getOrDefault(KafkaKeys.PREFIX + "ssl.truststore.password", ""),
+                            settings.getOrDefault(KafkaKeys.PREFIX + "ssl.truststore.type", "PKCS12")));
+                }
+            }
+            return config;
+        }
+
         /** The same settings with basic-auth credentials {@code user:password}. */
         public Config withBasicAuth(String userInfo) {
-            return new Config(url, connectTimeout, requestTimeout, Optional.of(userInfo));
+            return new Config(url, connectTimeout, requestTimeout, Optional.of(userInfo), truststore);
+        }
+
+        /** The same settings trusting {@code store}'s certificates for {@code https://}. */
+        public Config withTruststore(RegistryTruststore store) {
+            return new Config(url, connectTimeout, requestTimeout, basicAuthUserInfo, Optional.of(store));
         }
 
         /** The same settings with other timeouts. */
         public Config withTimeouts(Duration connect, Duration request) {
-            return new Config(url, connect, request, basicAuthUserInfo);
+            return new Config(url, connect, request, basicAuthUserInfo, truststore);
         }
 
         @Override
         public String toString() {
             return "Config[url=" + url + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
-                    + ", basicAuth=" + (basicAuthUserInfo.isPresent() ? "****" : "none") + "]";
+                    + ", basicAuth=" + (basicAuthUserInfo.isPresent() ? "****" : "none")
+                    + truststore.map(t -> ", truststore=" + t.location()).orElse("") + "]";
         }
 
         private static String redact(URI url) {
@@ -138,10 +189,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         this.config = Objects.requireNonNull(config, "config");
         String url = config.url().toString();
         this.baseUrl = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(config.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        config.truststore().ifPresent(t -> builder.sslContext(t.sslContext()));
+        this.http = builder.build();
         this.authorization = config.basicAuthUserInfo()
                 .map(info -> "Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)));
     }

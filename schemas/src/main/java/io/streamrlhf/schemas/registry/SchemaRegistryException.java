@@ -12,6 +12,14 @@ public class SchemaRegistryException extends RuntimeException {
     public static final int VERSION_NOT_FOUND = 40402;
     /** Schema (id) not found. */
     public static final int SCHEMA_NOT_FOUND = 40403;
+    /** The subject's every version is soft-deleted: delete it with {@code permanent=true}, or register anew. */
+    public static final int SUBJECT_SOFT_DELETED = 40404;
+    /** A permanent delete of a subject that was not soft-deleted first. */
+    public static final int SUBJECT_NOT_SOFT_DELETED = 40405;
+    /** The version is soft-deleted: delete it with {@code permanent=true}. */
+    public static final int VERSION_SOFT_DELETED = 40406;
+    /** A permanent delete of a version that was not soft-deleted first. */
+    public static final int VERSION_NOT_SOFT_DELETED = 40407;
     /** Schema incompatible with earlier versions under the subject's compatibility level. */
     public static final int INCOMPATIBLE_SCHEMA = 409;
     /** The subject has no compatibility level of its own (it follows the global one). */
@@ -26,6 +34,9 @@ public class SchemaRegistryException extends RuntimeException {
     public static final int SERVER_ERROR = 50001;
     /** The registry's backing store did not answer in time. */
     public static final int OPERATION_TIMEOUT = 50002;
+
+    /** This registry instance is not the one that may write (another took over): send changes there. */
+    public static final int UNKNOWN_LEADER = 50004;
 
     private static final long serialVersionUID = 1L;
 
