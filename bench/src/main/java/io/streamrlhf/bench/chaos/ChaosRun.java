@@ -214,6 +214,10 @@ public final class ChaosRun implements AutoCloseable {
             // Events keep coming for one more interval, so that the last recovery is seen carrying load.
             driving.join(settings.killInterval().toMillis());
             driver.stop();
+            // The event in flight is retried until answered; a gateway that never answers again is a failure the
+            // report shows (offered but not accepted).
+            driving.join(READY_TIMEOUT.toMillis());
+            driver.abort();
             driving.join();
             out.printf(
                     Locale.ROOT,
@@ -269,7 +273,7 @@ public final class ChaosRun implements AutoCloseable {
     /** Stops the driver and every process. */
     @Override
     public void close() throws InterruptedException {
-        driver.stop();
+        driver.abort();
         background.shutdownNow();
         try {
             cluster.close();

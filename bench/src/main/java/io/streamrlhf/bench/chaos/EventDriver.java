@@ -49,7 +49,11 @@ final class EventDriver implements Runnable {
     private final Map<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
     private final List<Vote> acceptedVotes = new CopyOnWriteArrayList<>();
     private final List<String> refusals = new CopyOnWriteArrayList<>();
+    /** No new event is offered; the one in flight is still retried until answered. */
     private volatile boolean stopped;
+    /** Nothing more is sent, not even retries. */
+    private volatile boolean aborted;
+
     private volatile boolean finished;
 
     EventDriver(URI gateway, String apiKey, int responses, int votesPerResponse, double eventsPerSecond) {
@@ -109,7 +113,7 @@ final class EventDriver implements Runnable {
 
     private void post(Event event) {
         long first422 = 0;
-        while (!stopped) {
+        while (!aborted) {
             attempts.incrementAndGet();
             int status;
             long retryAfterMs = 250;
@@ -153,7 +157,7 @@ final class EventDriver implements Runnable {
                 unreachable.incrementAndGet();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                stopped = true;
+                aborted = true;
                 return;
             }
             LockSupport.parkNanos(retryAfterMs * 1_000_000L);
@@ -165,9 +169,15 @@ final class EventDriver implements Runnable {
         refusals.add(event.id() + ": " + status + " " + body);
     }
 
-    /** Stops offering and retrying (events not yet answered stay unanswered). */
+    /** Stops offering new events; the event in flight is still retried until the gateway answers it. */
     void stop() {
         stopped = true;
+    }
+
+    /** Stops offering and retrying: an event in flight may stay unanswered. */
+    void abort() {
+        stopped = true;
+        aborted = true;
     }
 
     boolean finished() {
