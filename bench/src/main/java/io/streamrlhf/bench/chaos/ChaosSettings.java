@@ -19,7 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param dataDir where the broker's log, the components' state and checkpoints and every process's log go (emptied
  *     first)
  * @param basePort the broker listens on it, the registry on +1, the gateway on +2, the components' health servers on
- *     +10 to +13 (fixed, so a restarted process comes back on the same address)
+ *     +12 to +15 (fixed, so a restarted process comes back on the same address)
  * @param responses the most responses the driver posts (each with a fixed id, followed by its votes); it stops
  *     earlier, one {@code killInterval} after the last disruption
  * @param votesPerResponse thumbs from distinct users on each response; every vote is one expected KTO example
