@@ -270,13 +270,16 @@ public final class ChaosRun implements AutoCloseable {
                 15.0);
     }
 
-    /** Stops the driver and every process. */
+    /** Stops the driver and every process (SIGTERM, then SIGKILL for any that does not stop). */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         driver.abort();
         background.shutdownNow();
         try {
             cluster.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            killAll(cluster);
         } finally {
             registry.close();
             try {

@@ -96,7 +96,6 @@ class ChaosIT {
             assertThat(result.versions().doubled()).isZero();
             assertThat(result.versions().brokenParents()).isZero();
             assertThat(result.versions().gone()).isZero();
-            assertThat(report.unplannedExits()).isEmpty();
 
             // and the sampler serves the latest committed version
             await().atMost(Duration.ofMinutes(2))
