@@ -114,17 +114,19 @@ public final class ChaosRun implements AutoCloseable {
                     settings.drainTimeout());
             out.printf(Locale.ROOT, "  drained after %.1f s%n", secondsSince(drain));
             // Versions keep coming while the users rate rollouts: compare with the latest at each reading.
+            // The reading that matched is the one reported: a later one may already hold a newer version.
             long[] served = {-1};
+            ChaosCheck.Result[] reading = {null};
             ChaosCluster.await(
                     () -> {
                         served[0] = samplerVersion();
-                        ChaosCheck.Result r = tryCheck();
-                        return r != null
+                        reading[0] = tryCheck();
+                        return reading[0] != null
                                 && served[0] >= 0
-                                && served[0] == r.versions().latest();
+                                && served[0] == reading[0].versions().latest();
                     },
                     Duration.ofSeconds(90));
-            return report(check(), served[0]);
+            return report(reading[0] != null ? reading[0] : check(), served[0]);
         } finally {
             close();
         }
