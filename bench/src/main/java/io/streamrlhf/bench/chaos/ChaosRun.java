@@ -278,6 +278,8 @@ public final class ChaosRun implements AutoCloseable {
         driver.abort();
         background.shutdownNow();
         try {
+            // A reading of the versions in flight must end before the broker stops, or its consumer waits to close.
+            background.awaitTermination(30, TimeUnit.SECONDS);
             cluster.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
