@@ -145,15 +145,30 @@ public record ChaosSettings(
                 component);
     }
 
-    /** The first of 20 consecutive ports, all free now, picked at random among high ports. */
+    /**
+     * The first of 20 consecutive ports, all free now, picked at random below the kernel's ephemeral range: a port
+     * in that range can be taken by any outgoing connection (the components' own, to the broker) between this check
+     * and a restart that must bind it again.
+     */
     public static int freeBasePort() {
+        int ephemeralFrom = ephemeralPortsFrom();
         for (int attempt = 0; attempt < 200; attempt++) {
-            int base = ThreadLocalRandom.current().nextInt(20_000, 60_000);
+            int base = ThreadLocalRandom.current().nextInt(10_000, Math.max(10_001, ephemeralFrom - 20));
             if (allFree(base, 20)) {
                 return base;
             }
         }
         throw new IllegalStateException("found no 20 free consecutive ports");
+    }
+
+    /** The first port of Linux's ephemeral range ({@code ip_local_port_range}), 32768 where it cannot be read. */
+    private static int ephemeralPortsFrom() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+            return Integer.parseInt(range.trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
+        }
     }
 
     private static boolean allFree(int base, int count) {
