@@ -163,9 +163,12 @@ public record ChaosSettings(
 
     /** The first port of Linux's ephemeral range ({@code ip_local_port_range}), 32768 where it cannot be read. */
     private static int ephemeralPortsFrom() {
-        try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
-            return Integer.parseInt(range.trim().split("\\s+")[0]);
+        // Read to the end of the stream: some kernels report a wrong size for /proc files, which Files.readString
+        // trusts (it read "3" of "32768 60999" here).
+        try (java.io.InputStream in = Files.newInputStream(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+            String range = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            int from = Integer.parseInt(range.trim().split("\\s+")[0]);
+            return from > 10_100 ? from : 32_768;
         } catch (IOException | RuntimeException e) {
             return 32_768;
         }
