@@ -86,7 +86,8 @@ public final class Pipeline implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final List<Supervisor> supervisors = new ArrayList<>();
+    private final List<Supervisor> supervisors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile Set<Component> expected = Set.of();
     /** Resources every incarnation of a component shares, closed after the supervisors. */
     private final List<AutoCloseable> shared = new ArrayList<>();
 
@@ -175,6 +176,7 @@ public final class Pipeline implements AutoCloseable {
     /** Starts {@code components} in dependency order; on failure stops what had started and rethrows. */
     public Pipeline start(Set<Component> components) {
         EnumSet<Component> wanted = EnumSet.copyOf(components);
+        expect(wanted);
         try {
             int opsPort = AppKeys.OPS_PORT.get(props);
             if (opsPort >= 0) {
@@ -344,7 +346,23 @@ public final class Pipeline implements AutoCloseable {
 
     /** Every supervised component's report, in start order. */
     public List<Supervisor.Report> reports() {
-        return supervisors.stream().map(Supervisor::report).toList();
+        List<Supervisor.Report> reports = new ArrayList<>();
+        supervisors.forEach(s -> reports.add(s.report()));
+        // The health server answers from the start, while the components are still being set up one after another.
+        // A component not supervised yet is STARTING: left out, an empty or partial list would read as "every
+        // component ready" (an orchestrator then routes to, or a chaos run times, a process that serves nothing).
+        for (Component c : expected) {
+            String name = c.name().toLowerCase(java.util.Locale.ROOT);
+            if (reports.stream().noneMatch(r -> r.component().equals(name))) {
+                reports.add(new Supervisor.Report(name, Supervisor.Status.STARTING, null, 0, 0, ""));
+            }
+        }
+        return List.copyOf(reports);
+    }
+
+    /** The components {@link #start} is about to set up: reported STARTING until each is supervised. */
+    void expect(Set<Component> components) {
+        expected = EnumSet.copyOf(components);
     }
 
     /** The process's meters. */
