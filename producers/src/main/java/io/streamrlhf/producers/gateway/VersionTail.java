@@ -1,7 +1,6 @@
 package io.streamrlhf.producers.gateway;
 
 import io.streamrlhf.avro.PolicyVersion;
-import io.streamrlhf.producers.common.ResilientPoll;
 import io.streamrlhf.producers.config.KafkaConnection;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.util.Backoff;
@@ -11,17 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -30,107 +24,84 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads {@code rlhf.policy.versions} from the beginning ({@code read_committed}, no consumer group) into
- * {@link PublishedVersions}, and keeps following it. Like {@link ResponseTail} it never dies: undecodable records
+ * {@link PublishedVersions}, and keeps following it. Like every {@link TopicTail} it never dies: undecodable records
  * wait out a registry outage or are skipped when bad in themselves, and any other error is retried with backoff.
  * Until it has read up to the end offsets seen at start, the gateway answers a version it does not know yet with a
  * retriable refusal. With {@code versions.signing.key} set, a version counts only when its HMAC header matches its
  * exact value bytes (as the samplers check), so a forged record cannot make a version claimable.
  */
-final class VersionTail implements AutoCloseable {
+final class VersionTail extends TopicTail<VersionTail.Signed> {
 
     private static final Logger log = LoggerFactory.getLogger(VersionTail.class);
 
-    private final Consumer<String, Signed> consumer;
     private final Optional<VersionSigner> signer;
     private final AtomicLong unsigned = new AtomicLong();
-    private final String topic;
     private final PublishedVersions versions;
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final ResilientPoll poll;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private final Thread thread;
     private Map<TopicPartition, Long> endsAtStart = Map.of();
 
     /** A decoded version with its exact value bytes, which its signature covers. */
-    private record Signed(PolicyVersion version, byte[] bytes) {}
+    record Signed(PolicyVersion version, byte[] bytes) {}
 
     VersionTail(
             KafkaConnection connection,
             Topic<String, PolicyVersion> policyVersions,
             PublishedVersions versions,
             Optional<VersionSigner> signer) {
-        this.topic = policyVersions.name();
+        super(
+                new KafkaConsumer<>(
+                        connection.clientProperties(Map.of(
+                                ConsumerConfig.CLIENT_ID_CONFIG,
+                                "streamrlhf-gateway-versions",
+                                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                                false,
+                                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                                "read_committed",
+                                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+                                false)),
+                        policyVersions.keySerde().deserializer(),
+                        signedDecoder(policyVersions.valueSerde().deserializer())),
+                policyVersions.name(),
+                new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)),
+                "Version tail of " + policyVersions.name(),
+                "policy version");
         this.versions = Objects.requireNonNull(versions, "versions");
         this.signer = Objects.requireNonNull(signer, "signer");
-        Deserializer<PolicyVersion> decoder = policyVersions.valueSerde().deserializer();
-        this.consumer = new KafkaConsumer<>(
-                connection.clientProperties(Map.of(
-                        ConsumerConfig.CLIENT_ID_CONFIG,
-                        "streamrlhf-gateway-versions",
-                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        false,
-                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                        "read_committed",
-                        ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
-                        false)),
-                policyVersions.keySerde().deserializer(),
-                new Deserializer<Signed>() {
-                    @Override
-                    public Signed deserialize(String name, byte[] data) {
-                        return deserialize(name, null, data);
-                    }
-
-                    @Override
-                    public Signed deserialize(String name, Headers headers, byte[] data) {
-                        PolicyVersion v = decoder.deserialize(name, headers, data);
-                        return v == null ? null : new Signed(v, data);
-                    }
-                });
-        this.poll = new ResilientPoll(
-                consumer,
-                new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)),
-                this::pause,
-                "Version tail of " + topic,
-                "policy version");
-        this.thread = new Thread(this::run, "gateway-version-tail");
-        this.thread.setDaemon(true);
     }
 
-    void start() {
-        thread.start();
+    private static Deserializer<Signed> signedDecoder(Deserializer<PolicyVersion> decoder) {
+        return new Deserializer<>() {
+            @Override
+            public Signed deserialize(String name, byte[] data) {
+                return deserialize(name, null, data);
+            }
+
+            @Override
+            public Signed deserialize(String name, Headers headers, byte[] data) {
+                PolicyVersion v = decoder.deserialize(name, headers, data);
+                return v == null ? null : new Signed(v, data);
+            }
+        };
     }
 
-    private void run() {
-        try {
-            while (running.get() && !assignFromStart()) {
-                if (stopped.await(1, TimeUnit.SECONDS)) {
-                    return;
-                }
+    /** Reads from the beginning, noting each partition's end: the gateway is caught up once it got there. */
+    @Override
+    protected void position(List<TopicPartition> partitions) {
+        consumer.seekToBeginning(partitions);
+        endsAtStart = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+        log.info("Following {} ({} partitions) for published policy versions", topic, partitions.size());
+    }
+
+    @Override
+    protected void accept(ConsumerRecords<String, Signed> records) {
+        for (ConsumerRecord<String, Signed> r : records) {
+            if (r.value() != null && signedWhenRequired(r)) {
+                PolicyVersion v = r.value().version();
+                versions.publish(v.getModelId(), v.getVersion());
             }
-            while (running.get()) {
-                try {
-                    poll.attempt(() -> {
-                        for (ConsumerRecord<String, Signed> r : consumer.poll(Duration.ofMillis(500))) {
-                            if (r.value() != null && signedWhenRequired(r)) {
-                                PolicyVersion v = r.value().version();
-                                versions.publish(v.getModelId(), v.getVersion());
-                            }
-                        }
-                        if (!versions.caughtUp() && reachedStartEnds()) {
-                            versions.markCaughtUp();
-                            log.info("Read the published policy versions of {}", topic);
-                        }
-                    });
-                } catch (WakeupException e) {
-                    if (running.get()) {
-                        log.warn("Version tail of {} woken while running; going on", topic, e);
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            consumer.close();
+        }
+        if (!versions.caughtUp() && reachedStartEnds()) {
+            versions.markCaughtUp();
+            log.info("Read the published policy versions of {}", topic);
         }
     }
 
@@ -163,40 +134,5 @@ final class VersionTail implements AutoCloseable {
     private boolean reachedStartEnds() {
         // Under read_committed the position passes transaction markers, so it reaches each end offset seen at start.
         return endsAtStart.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
-    }
-
-    private void pause(Duration delay) throws InterruptedException {
-        stopped.await(delay.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private boolean assignFromStart() {
-        try {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition()))
-                    .toList();
-            if (partitions.isEmpty()) {
-                return false;
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            endsAtStart = consumer.endOffsets(partitions, Duration.ofSeconds(10));
-            log.info("Following {} ({} partitions) for published policy versions", topic, partitions.size());
-            return true;
-        } catch (TimeoutException e) {
-            log.warn("Cannot reach Kafka to follow {} yet; retrying", topic);
-            return false;
-        }
-    }
-
-    @Override
-    public void close() {
-        running.set(false);
-        stopped.countDown();
-        consumer.wakeup();
-        try {
-            thread.join(Duration.ofSeconds(10).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
