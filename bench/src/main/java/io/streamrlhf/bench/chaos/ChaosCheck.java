@@ -113,7 +113,8 @@ final class ChaosCheck {
         // Examples of the driver's responses, per (response, user) and per example id, in log order per partition.
         String ktoTopic = topics.ktoExamples().name();
         Map<String, Boolean> expected = new HashMap<>();
-        votes.forEach(v -> expected.put(v.responseId() + "\u0000" + v.userId(), v.label()));
+        // The gateway stores each user id in its key's tenant.
+        votes.forEach(v -> expected.put(v.responseId() + "\u0000" + ChaosCluster.TENANT + ":" + v.userId(), v.label()));
         Map<String, Set<String>> idsPerPair = new HashMap<>();
         Map<String, Integer> recordsPerId = new HashMap<>();
         Map<String, Boolean> latestLabel = new HashMap<>();
@@ -147,7 +148,8 @@ final class ChaosCheck {
                 }
                 KtoExample e = topics.ktoExamples().valueSerde().deserializer().deserialize(topic, r.value());
                 // The simulated users rate the driver's responses too: only the driver's own users' votes count.
-                if (!e.getResponseId().startsWith("chaos-r-") || !e.getUserId().startsWith("chaos-u-")) {
+                if (!e.getResponseId().startsWith("chaos-r-")
+                        || !e.getUserId().startsWith(ChaosCluster.TENANT + ":chaos-u-")) {
                     continue;
                 }
                 if (holders == 0) {

@@ -51,6 +51,9 @@ final class ChaosCluster implements AutoCloseable {
     }
 
     static final String API_KEY = "chaos-program-api-key-0123456789abcdef";
+    /** The gateway's tenant for the driver's key: the gateway writes user ids as {@code chaos:<userId>}. */
+    static final String TENANT = "chaos";
+
     static final String MAIN_CLASS = "io.streamrlhf.app.StreamRlhf";
 
     private final ChaosSettings settings;
@@ -143,6 +146,7 @@ final class ChaosCluster implements AutoCloseable {
                 s.put("gateway.port", String.valueOf(settings.gatewayPort()));
                 s.put("gateway.bind.address", "127.0.0.1");
                 s.put("gateway.api.keys", API_KEY);
+                s.put("gateway.default.tenant", TENANT);
                 // The driver's responses claim version 0, which the trainer may not have published yet when the
                 // driver starts; the published-version check has its own tests.
                 s.put("gateway.policy.version.check", "off");
