@@ -9,7 +9,7 @@ import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
-import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
+import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import io.streamrlhf.trainer.checkpoint.VersionVerifier;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import io.streamrlhf.trainer.config.TrainerKeys;
@@ -106,14 +106,13 @@ public final class ExportCommand implements Callable<Integer> {
         Map<String, String> props =
                 PipelineSettings.resolve(settings, bootstrap, registryUrl, Path.of(StackKeys.DATA_DIR.get(values)));
         String modelId = TrainerKeys.MODEL_ID.get(props);
-        LocalCheckpointStore store = new LocalCheckpointStore(
-                Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)), TrainerKeys.CHECKPOINT_MAX_BYTES.get(props));
         RestSchemaRegistryClient.Config registryConfig = RestSchemaRegistryClient.Config.of(registryUrl);
         try (RestSchemaRegistryClient registry = new RestSchemaRegistryClient(ClusterSettings.SCHEMA_REGISTRY_USER_INFO
                 .find(values)
                 .map(registryConfig::withBasicAuth)
                 .orElse(registryConfig))) {
             Topics topics = new Topics(TopicNames.fromProperties(props), registry);
+            CheckpointStore store = TrainerConfigFactory.openCheckpointStore(props, topics, bootstrap, "trainer");
             VersionVerifier verifier = new VersionVerifier(modelId, TrainerConfigFactory.signer(props), store);
             VersionHistory history = VersionHistory.read(
                     bootstrap,

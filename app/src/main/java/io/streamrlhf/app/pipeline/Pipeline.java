@@ -33,7 +33,7 @@ import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.streams.app.StreamsApp;
 import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.streams.config.StreamsKeys;
-import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
+import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import io.streamrlhf.trainer.config.TrainerKeys;
@@ -196,8 +196,8 @@ public final class Pipeline implements AutoCloseable {
             }
             if (wanted.contains(Component.SAMPLER)) {
                 SamplerConfig config = SamplerConfig.from(props);
-                LocalCheckpointStore store = new LocalCheckpointStore(
-                        Path.of(TrainerKeys.CHECKPOINT_DIR.get(props)), TrainerKeys.CHECKPOINT_MAX_BYTES.get(props));
+                CheckpointStore store =
+                        TrainerConfigFactory.openCheckpointStore(props, topics, config.bootstrapServers(), "sampler");
                 // One dead-letter producer for every incarnation of the sampler: closed with the pipeline.
                 VersionDeadLetters deadLetters = new VersionDeadLetters(
                         config.bootstrapServers(), config.kafkaOverrides(), topics.deadLetters());

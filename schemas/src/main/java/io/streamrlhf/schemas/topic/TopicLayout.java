@@ -27,6 +27,15 @@ public record TopicLayout(
         Duration exampleRetention,
         int minInsyncReplicas) {
 
+    /**
+     * {@code max.message.bytes} of the checkpoints topic: 2 MiB, room for a chunk of up to
+     * {@link #CHECKPOINT_MAX_CHUNK_BYTES} with its record's key, headers and Avro framing.
+     */
+    public static final int CHECKPOINT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
+    /** The largest chunk the kafka checkpoint store writes: 1 MiB, the producer's default request size. */
+    public static final int CHECKPOINT_MAX_CHUNK_BYTES = 1024 * 1024 - 64 * 1024;
+
     public TopicLayout {
         if (minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor) {
             throw new IllegalArgumentException(
@@ -99,6 +108,16 @@ public record TopicLayout(
                 new TopicSpec(names.trainerMetrics(), 1, replicationFactor, forever),
                 // Decisions are the audit trail of what served traffic, and followers rebuild from the start.
                 new TopicSpec(names.policyDecisions(), 1, replicationFactor, forever),
+                // Chunks of versions, compacted: a chunk lives until a later publish writes its tombstone.
+                new TopicSpec(
+                        names.policyCheckpoints(),
+                        partitions,
+                        replicationFactor,
+                        withMinInsync(Map.of(
+                                "cleanup.policy",
+                                "compact",
+                                "max.message.bytes",
+                                String.valueOf(CHECKPOINT_MAX_MESSAGE_BYTES)))),
                 new TopicSpec(
                         names.schemas(), 1, replicationFactor, withMinInsync(Map.of("cleanup.policy", "compact"))),
                 // Keyed by user id and read whole by every streams instance (a global table): one partition

@@ -41,6 +41,10 @@ public final class TopicSettings {
             "topic.policy.decisions",
             NAMES.policyDecisions(),
             "canary decisions (started, promoted, rolled back, superseded) by model id");
+    public static final Setting<String> POLICY_CHECKPOINTS = name(
+            "topic.policy.checkpoints",
+            NAMES.policyCheckpoints(),
+            "checkpoint chunks of the kafka checkpoint store by modelId/version/file/chunk (compacted)");
     public static final Setting<String> MONITOR_EVENTS = name(
             "topic.monitor.events",
             "rlhf.monitor.events",
@@ -87,6 +91,7 @@ public final class TopicSettings {
             SCHEMAS,
             ERASURES,
             POLICY_DECISIONS,
+            POLICY_CHECKPOINTS,
             MONITOR_EVENTS,
             PARTITIONS,
             REPLICATION_FACTOR,

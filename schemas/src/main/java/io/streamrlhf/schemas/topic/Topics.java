@@ -1,6 +1,7 @@
 package io.streamrlhf.schemas.topic;
 
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CheckpointChunk;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.Feedback;
@@ -38,6 +39,7 @@ public final class Topics {
     private final Topic<byte[], DeadLetter> deadLetters;
     private final Topic<String, UserErased> erasures;
     private final Topic<String, CanaryDecision> policyDecisions;
+    private final Topic<String, CheckpointChunk> policyCheckpoints;
 
     public Topics(TopicNames names, SchemaRegistryClient registry) {
         this.names = Objects.requireNonNull(names, "names");
@@ -55,6 +57,7 @@ public final class Topics {
                 new Topic<>(names.deadLetters(), Serdes.ByteArray(), AvroSerde.forValues(DeadLetter.class, registry));
         this.erasures = topic(names.erasures(), UserErased.class, registry);
         this.policyDecisions = topic(names.policyDecisions(), CanaryDecision.class, registry);
+        this.policyCheckpoints = topic(names.policyCheckpoints(), CheckpointChunk.class, registry);
     }
 
     private static <V extends SpecificRecord> Topic<String, V> topic(
@@ -114,7 +117,15 @@ public final class Topics {
         return policyDecisions;
     }
 
-    /** Every data topic (the registry's own log excluded). */
+    /** The kafka checkpoint store's chunks by {@code modelId/version/file/chunk}. */
+    public Topic<String, CheckpointChunk> policyCheckpoints() {
+        return policyCheckpoints;
+    }
+
+    /**
+     * Every data topic (the registry's own log excluded, and the checkpoint chunks, which are a store's binary
+     * files rather than events).
+     */
     public List<Topic<?, ?>> all() {
         return List.of(
                 responses,

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.clients.producer.Producer;
 
 /**
  * Where checkpoints live, addressed by URI. The local-folder implementation uses {@code file://};
@@ -38,6 +39,27 @@ public interface CheckpointStore {
      * @throws UntrustedCheckpointException when it does not
      */
     void checkLocation(URI uri) throws UntrustedCheckpointException;
+
+    /**
+     * Whether {@code uri} is named as {@code version} of {@code modelId} in this store, so that a forged version
+     * number cannot borrow another version's checkpoint; by default the file naming rule of {@link CheckpointNames}.
+     */
+    default boolean isOf(String modelId, long version, URI uri) {
+        return CheckpointNames.isOf(modelId, version, uri);
+    }
+
+    /** The form {@link #isOf} accepts, for refusal messages. */
+    default String describeName(String modelId, long version) {
+        return modelId + "-v" + version + "-<8 hex digits>[" + LocalCheckpointStore.SUFFIX + "]";
+    }
+
+    /**
+     * Sends what the publish transaction must carry for the checkpoint just {@linkplain #write written}, through
+     * the publisher's transactional producer after its {@code beginTransaction()}: the kafka store's chunks (and
+     * the tombstones of versions its retention rule drops), so that the version's bytes commit or abort with its
+     * {@code PolicyVersion} record. The file store, whose write is already durable, sends nothing.
+     */
+    default void sendInTransaction(Stored stored, Producer<String, byte[]> producer) throws IOException {}
 
     /** The largest checkpoint this store reads, in bytes. */
     long maxBytes();

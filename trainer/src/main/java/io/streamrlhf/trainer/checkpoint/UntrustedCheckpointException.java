@@ -19,7 +19,12 @@ public final class UntrustedCheckpointException extends IOException {
         /** Larger than the store's size bound. */
         TOO_LARGE,
         /** Nothing is there. */
-        MISSING
+        MISSING,
+        /**
+         * Stored in parts (the kafka store's chunks) that do not make up the version: a chunk missing, extra,
+         * duplicated, or disagreeing with the others about its file.
+         */
+        INCOMPLETE
     }
 
     private final Kind kind;

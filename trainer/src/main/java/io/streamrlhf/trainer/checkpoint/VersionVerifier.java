@@ -49,6 +49,8 @@ public final class VersionVerifier {
         NOT_REGULAR_FILE,
         /** Its checkpoint does not exist. */
         MISSING_CHECKPOINT,
+        /** Its checkpoint's chunks (the kafka store's) are missing, extra, duplicated or inconsistent. */
+        INCOMPLETE_CHECKPOINT,
         /**
          * Its checkpoint is of another model or version than the record says: by its file name
          * ({@link CheckpointNames}) or, once loaded, by its own header.
@@ -151,11 +153,11 @@ public final class VersionVerifier {
             return refused(reasonOf(e), e.getMessage());
         }
         // Each version has its own file named after it; pointing a forged number at another version's file fails.
-        if (!CheckpointNames.isOf(modelId, number, uri)) {
+        if (!store.isOf(modelId, number, uri)) {
             return refused(
                     Reason.CHECKPOINT_MISMATCH,
-                    "checkpoint " + uri + " is not named as version " + number + " of " + modelId + " (" + modelId
-                            + "-v" + number + "-<8 hex digits>" + LocalCheckpointStore.SUFFIX + ")");
+                    "checkpoint " + uri + " is not named as version " + number + " of " + modelId + " ("
+                            + store.describeName(modelId, number) + ")");
         }
         return Optional.empty();
     }
@@ -167,6 +169,7 @@ public final class VersionVerifier {
             case NOT_REGULAR_FILE -> Reason.NOT_REGULAR_FILE;
             case TOO_LARGE -> Reason.TOO_LARGE;
             case MISSING -> Reason.MISSING_CHECKPOINT;
+            case INCOMPLETE -> Reason.INCOMPLETE_CHECKPOINT;
         };
     }
 

@@ -1,6 +1,7 @@
 package io.streamrlhf.trainer.config;
 
 import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.trainer.checkpoint.CheckpointStoreConfig;
 import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,7 +74,8 @@ public record TrainerConfig(
         Map<String, String> kafkaOverrides,
         long checkpointMaxBytes,
         Optional<VersionSigner> signer,
-        Optional<HfTrainingConfig> hfModel) {
+        Optional<HfTrainingConfig> hfModel,
+        CheckpointStoreConfig checkpointStore) {
 
     /** Validates, naming the bad value. */
     public TrainerConfig {

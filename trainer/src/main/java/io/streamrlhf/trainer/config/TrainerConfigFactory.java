@@ -3,10 +3,14 @@ package io.streamrlhf.trainer.config;
 import io.streamrlhf.config.ClusterSettings;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.trainer.checkpoint.CheckpointStore;
+import io.streamrlhf.trainer.checkpoint.CheckpointStoreConfig;
 import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import io.streamrlhf.trainer.loss.LossConfig;
 import io.streamrlhf.trainer.loss.LossType;
 import io.streamrlhf.trainer.model.llama.LoraConfig;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -79,7 +83,8 @@ public final class TrainerConfigFactory {
                 Settings.kafkaOverrides(p, "trainer"),
                 TrainerKeys.CHECKPOINT_MAX_BYTES.get(p),
                 signer(p),
-                hfModel(p));
+                hfModel(p),
+                checkpointStore(p));
     }
 
     /** The Hugging Face model to train when {@code trainer.model.dir} is set. */
@@ -96,6 +101,29 @@ public final class TrainerConfigFactory {
                                         TrainerKeys.targets(TrainerKeys.LORA_TARGET_MODULES.get(p)),
                                         false))
                                 : Optional.empty()));
+    }
+
+    /** The checkpoint store's settings ({@code trainer.checkpoint.store} and the kafka store's keys). */
+    public static CheckpointStoreConfig checkpointStore(Map<String, String> p) {
+        return new CheckpointStoreConfig(
+                TrainerKeys.CHECKPOINT_STORE.get(p),
+                TrainerKeys.CHECKPOINT_KAFKA_CHUNK_BYTES.get(p),
+                TrainerKeys.CHECKPOINT_KAFKA_KEEP_LAST.get(p));
+    }
+
+    /**
+     * The checkpoint store the settings name ({@code trainer.checkpoint.store}), for the trainer, a sampler or
+     * export: its clients get {@code kafka.*} overrides, then {@code <component>.kafka.*}.
+     */
+    public static CheckpointStore openCheckpointStore(
+            Map<String, String> p, Topics topics, String bootstrapServers, String component) throws IOException {
+        return checkpointStore(p)
+                .open(
+                        Path.of(TrainerKeys.CHECKPOINT_DIR.get(p)),
+                        TrainerKeys.CHECKPOINT_MAX_BYTES.get(p),
+                        topics,
+                        bootstrapServers,
+                        Settings.kafkaOverrides(p, component));
     }
 
     /** The versions signer when {@code versions.signing.key} is set: the trainer's and every sampler's. */

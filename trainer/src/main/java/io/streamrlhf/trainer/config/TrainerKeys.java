@@ -1,6 +1,8 @@
 package io.streamrlhf.trainer.config;
 
 import io.streamrlhf.config.Setting;
+import io.streamrlhf.schemas.topic.TopicLayout;
+import io.streamrlhf.trainer.checkpoint.CheckpointStoreConfig;
 import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.checkpoint.VersionSigner;
 import io.streamrlhf.trainer.loss.LossConfig;
@@ -16,6 +18,7 @@ import java.util.Set;
 public final class TrainerKeys {
 
     private static final ModelConfig MODEL = ModelConfig.defaults();
+    private static final CheckpointStoreConfig STORE = CheckpointStoreConfig.defaults();
     private static final OptimizerConfig OPTIMIZER = OptimizerConfig.defaults();
     private static final StalenessConfig STALENESS = StalenessConfig.defaults();
     private static final LossConfig LOSS = LossConfig.defaults(LossType.DPO_SIGMOID);
@@ -46,6 +49,26 @@ public final class TrainerKeys {
             .requiring(
                     b -> b >= 1 && b <= LocalCheckpointStore.LIMIT_MAX_BYTES,
                     "between 1 and " + LocalCheckpointStore.LIMIT_MAX_BYTES);
+    public static final Setting<CheckpointStoreConfig.Kind> CHECKPOINT_STORE = Setting.enumeration(
+            "trainer.checkpoint.store",
+            CheckpointStoreConfig.Kind.class,
+            STORE.kind(),
+            "where versions' checkpoints live, for the trainer, samplers and export alike: file (trainer.checkpoint.dir,"
+                    + " a folder every reader must share) or kafka (chunks in the compacted topic"
+                    + " topic.policy.checkpoints, written in each version's publish transaction)");
+    public static final Setting<Integer> CHECKPOINT_KAFKA_CHUNK_BYTES = Setting.integer(
+                    "trainer.checkpoint.kafka.chunk.bytes",
+                    STORE.chunkBytes(),
+                    "size of the kafka checkpoint store's chunks, below the topic's max.message.bytes")
+            .requiring(
+                    b -> b >= 1 && b <= TopicLayout.CHECKPOINT_MAX_CHUNK_BYTES,
+                    "between 1 and " + TopicLayout.CHECKPOINT_MAX_CHUNK_BYTES);
+    public static final Setting<Integer> CHECKPOINT_KAFKA_KEEP_LAST = Setting.integer(
+                    "trainer.checkpoint.kafka.keep.last",
+                    STORE.keepLast(),
+                    "the kafka checkpoint store keeps this many newest versions, besides version 0 and every promoted"
+                            + " version; older versions' chunks are tombstoned by a later publish")
+            .requiring(n -> n >= 1, "at least 1");
     public static final Setting<String> VERSIONS_SIGNING_KEY = Setting.string(
                     "versions.signing.key",
                     null,
@@ -251,6 +274,9 @@ public final class TrainerKeys {
                 TRANSACTIONAL_ID,
                 CHECKPOINT_DIR,
                 CHECKPOINT_MAX_BYTES,
+                CHECKPOINT_STORE,
+                CHECKPOINT_KAFKA_CHUNK_BYTES,
+                CHECKPOINT_KAFKA_KEEP_LAST,
                 VERSIONS_SIGNING_KEY,
                 MODEL_DIR,
                 LORA_ENABLED,

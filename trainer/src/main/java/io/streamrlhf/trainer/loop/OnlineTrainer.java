@@ -15,7 +15,6 @@ import io.streamrlhf.trainer.batch.UnpairedExample;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import io.streamrlhf.trainer.checkpoint.CorruptCheckpointException;
-import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.checkpoint.VersionVerifier;
 import io.streamrlhf.trainer.config.SourceConfig;
 import io.streamrlhf.trainer.config.TrainerConfig;
@@ -301,7 +300,13 @@ public final class OnlineTrainer implements AutoCloseable {
     private void recover() throws IOException {
         devices = Devices.parse(config.devices());
         factory = PolicyFactory.of(config, devices.get(0));
-        store = new LocalCheckpointStore(config.checkpointDir(), config.checkpointMaxBytes());
+        store = config.checkpointStore()
+                .open(
+                        config.checkpointDir(),
+                        config.checkpointMaxBytes(),
+                        topics,
+                        config.bootstrapServers(),
+                        config.kafkaOverrides());
         producer = new KafkaProducer<>(producerProperties(), new StringSerializer(), new ByteArraySerializer());
         producer.initTransactions();
         VersionVerifier verifier = new VersionVerifier(config.modelId(), config.signer(), store);

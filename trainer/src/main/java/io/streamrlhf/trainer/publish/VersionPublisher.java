@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes a policy version exactly once: the checkpoint is written first (fsync, atomic rename,
- * sha256), then one Kafka transaction carries the {@code PolicyVersion}, the buffered per-step
+ * Publishes a policy version exactly once: the checkpoint is written first (the file store: fsync, atomic rename,
+ * sha256; the kafka store: its chunks are sent inside the transaction), then one Kafka transaction carries the
+ * {@code PolicyVersion}, the buffered per-step
  * {@code TrainerMetrics} and the consumer offsets of every example the version absorbed. With a
  * {@link VersionSigner} the version record carries the HMAC of its exact value bytes in a header.
  */
@@ -122,6 +123,8 @@ public final class VersionPublisher {
                 .build();
         producer.beginTransaction();
         try {
+            // The kafka store's chunks (and retention's tombstones) commit or abort with the version record.
+            store.sendInTransaction(stored, producer);
             byte[] value = versionSerializer.serialize(versionsTopic.name(), version);
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(versionsTopic.name(), modelId, value);
             signer.ifPresent(s -> record.headers().add(VersionSigner.HEADER, s.sign(value)));
@@ -138,7 +141,7 @@ public final class VersionPublisher {
         } catch (ProducerFencedException e) {
             LOG.error("Fenced while publishing version {}: another trainer owns this transactional id", c.version(), e);
             throw e;
-        } catch (KafkaException e) {
+        } catch (KafkaException | IOException e) {
             LOG.error("Publishing version {} failed; aborting its transaction", c.version(), e);
             producer.abortTransaction();
             throw e;
