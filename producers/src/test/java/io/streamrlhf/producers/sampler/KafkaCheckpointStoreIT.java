@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CheckpointChunk;
 import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
@@ -19,6 +20,7 @@ import io.streamrlhf.schemas.topic.TopicSpec;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
+import io.streamrlhf.trainer.checkpoint.CheckpointChunks;
 import io.streamrlhf.trainer.checkpoint.HfCheckpointFiles;
 import io.streamrlhf.trainer.checkpoint.HfLayout;
 import io.streamrlhf.trainer.checkpoint.KafkaCheckpointStore;
@@ -48,6 +50,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
@@ -56,6 +60,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -193,12 +198,82 @@ class KafkaCheckpointStoreIT {
                 promoted.get().policy().close();
                 assertThat(follower.refusals()).isEmpty();
                 assertThat(deadLettered).isEmpty();
+
+                // when someone with write access forges version 5 with one chunk of its adapter left out
+                forgeVersionWithAChunkMissing(topics, trainerModel, samplerStore);
+
+                // then the sampler refuses and dead-letters it, and keeps serving version 4
+                await().atMost(Duration.ofSeconds(60)).until(() -> !deadLettered.isEmpty());
+                assertThat(deadLettered).singleElement().satisfies(r -> {
+                    assertThat(r.reason()).isEqualTo(VersionVerifier.Reason.INCOMPLETE_CHECKPOINT);
+                    assertThat(r.detail()).contains("adapter_model.safetensors has");
+                });
+                assertThat(follower.latestLoaded()).isEqualTo(4);
+                assertThat(follower.takeNewer(4)).isNull();
             } finally {
                 follower.close();
                 thread.join(10_000);
                 producer.close();
             }
         }
+    }
+
+    /**
+     * Writes version 5's chunks outside any transaction, without chunk 1 of its adapter weights, and a version record
+     * whose sha256 is that of the whole version: only the chunks are wrong.
+     */
+    private void forgeVersionWithAChunkMissing(Topics topics, Path modelDir, KafkaCheckpointStore store)
+            throws Exception {
+        Checkpoint c = checkpoint(modelDir, 5, 29);
+        Path dir = Files.createDirectories(tmp.resolve("forged"));
+        HfCheckpointFiles.write(dir, c);
+        SortedMap<String, byte[]> files = new TreeMap<>();
+        try (Stream<Path> written = Files.list(dir)) {
+            for (Path f : written.toList()) {
+                files.put(f.getFileName().toString(), Files.readAllBytes(f));
+            }
+        }
+        int partition =
+                KafkaCheckpointStore.partition(MODEL, 5, TopicLayout.defaults().partitions());
+        String topic = topics.policyCheckpoints().name();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (CheckpointChunk chunk : CheckpointChunks.split(MODEL, 5, files, CHUNK_BYTES)) {
+                if (chunk.getFileName().toString().equals(LoraAdapters.WEIGHTS_FILE) && chunk.getChunkIndex() == 1) {
+                    continue;
+                }
+                String key = CheckpointChunks.key(MODEL, 5, chunk.getFileName().toString(), chunk.getChunkIndex());
+                producer.send(new ProducerRecord<>(
+                                topic,
+                                partition,
+                                key,
+                                topics.policyCheckpoints()
+                                        .valueSerde()
+                                        .serializer()
+                                        .serialize(topic, chunk)))
+                        .get();
+            }
+        }
+        PolicyVersion forged = PolicyVersion.newBuilder()
+                .setModelId(MODEL)
+                .setVersion(5)
+                .setParentVersion(4L)
+                .setCheckpointUri(store.uri(MODEL, 5).toString())
+                .setSha256(HfCheckpointFiles.digest(files))
+                .setSizeBytes(files.values().stream().mapToLong(b -> b.length).sum())
+                .setCreatedTime(Instant.now())
+                .setStatus(PolicyStatus.PUBLISHED)
+                .build();
+        TopicWriter.send(
+                KAFKA.bootstrapServers(),
+                topics.policyVersions().name(),
+                MODEL,
+                topics.policyVersions()
+                        .valueSerde()
+                        .serializer()
+                        .serialize(topics.policyVersions().name(), forged));
     }
 
     /** The trainer's store: keeps the last 2 versions. */

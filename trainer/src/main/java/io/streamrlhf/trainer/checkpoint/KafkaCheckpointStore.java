@@ -530,8 +530,11 @@ public final class KafkaCheckpointStore implements CheckpointStore {
         Files.deleteIfExists(dir);
     }
 
-    /** The partition every chunk of {@code version} of {@code modelId} goes to. */
-    static int partition(String modelId, long version, int partitions) {
+    /**
+     * The partition every chunk of {@code version} of {@code modelId} goes to, of a topic with {@code partitions}:
+     * murmur2 of {@code modelId/version}, as Kafka's default partitioner hashes a key.
+     */
+    public static int partition(String modelId, long version, int partitions) {
         byte[] key = (modelId + "/" + version).getBytes(StandardCharsets.UTF_8);
         return Utils.toPositive(Utils.murmur2(key)) % partitions;
     }
