@@ -6,6 +6,7 @@ import io.streamrlhf.producers.config.ProducerKeys;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.TopicSettings;
 import io.streamrlhf.streams.config.StreamsKeys;
+import io.streamrlhf.trainer.checkpoint.CheckpointStoreConfig;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import java.util.ArrayList;
@@ -125,6 +126,14 @@ public final class KafkaAcls {
                         AclOperation.WRITE,
                         AclOperation.DESCRIBE)
                 .idempotentWrite();
+        boolean kafkaStore = trainer.checkpointStore().kind() == CheckpointStoreConfig.Kind.KAFKA;
+        if (kafkaStore) {
+            // The kafka checkpoint store: chunks written in the publish transaction and read back on restart, and
+            // the canary decisions its retention keeps promoted versions by.
+            b.of(ComponentPrincipal.TRAINER)
+                    .topics(List.of(t.policyCheckpoints()), AclOperation.READ, AclOperation.WRITE)
+                    .topics(List.of(t.policyDecisions()), AclOperation.READ);
+        }
 
         // Sampler: prompts, policy versions and canary decisions in, responses out, transactionally.
         b.of(ComponentPrincipal.SAMPLER)
@@ -142,6 +151,9 @@ public final class KafkaAcls {
                         AclOperation.WRITE,
                         AclOperation.DESCRIBE)
                 .idempotentWrite();
+        if (kafkaStore) {
+            b.of(ComponentPrincipal.SAMPLER).topics(List.of(t.policyCheckpoints()), AclOperation.READ);
+        }
 
         // Gateway: writes what clients send, tails responses (no group) to check response ids and follows canary
         // decisions (no group) to answer GET /v1/policy.

@@ -37,6 +37,33 @@ class KafkaAclsTest {
     }
 
     @Test
+    void withTheKafkaCheckpointStoreOnlyTheTrainerWritesCheckpointsAndTheSamplerReadsThem() {
+        KafkaAcls kafkaStore = KafkaAcls.forSettings(Map.of("trainer.checkpoint.store", "kafka"));
+        String topic = "rlhf.policy.checkpoints";
+        assertThat(allowed(kafkaStore, "User:streamrlhf-trainer", ResourceType.TOPIC, topic, AclOperation.WRITE))
+                .isTrue();
+        assertThat(allowed(kafkaStore, "User:streamrlhf-trainer", ResourceType.TOPIC, topic, AclOperation.READ))
+                .isTrue();
+        assertThat(allowed(
+                        kafkaStore,
+                        "User:streamrlhf-trainer",
+                        ResourceType.TOPIC,
+                        "rlhf.policy.decisions",
+                        AclOperation.READ))
+                .isTrue();
+        assertThat(allowed(kafkaStore, "User:streamrlhf-sampler", ResourceType.TOPIC, topic, AclOperation.READ))
+                .isTrue();
+        for (String other : List.of("streams", "sampler", "gateway", "users", "prompts", "dashboard")) {
+            assertThat(allowed(kafkaStore, "User:streamrlhf-" + other, ResourceType.TOPIC, topic, AclOperation.WRITE))
+                    .as(other)
+                    .isFalse();
+        }
+        // with the file store nobody is granted the topic at all
+        assertThat(allowed(DEFAULTS, "User:streamrlhf-sampler", ResourceType.TOPIC, topic, AclOperation.READ))
+                .isFalse();
+    }
+
+    @Test
     void onlyStreamsWritesTrainingExamples() {
         for (String topic : List.of("rlhf.examples.kto", "rlhf.examples.dpo")) {
             assertThat(allowed(DEFAULTS, "User:streamrlhf-streams", ResourceType.TOPIC, topic, AclOperation.WRITE))
