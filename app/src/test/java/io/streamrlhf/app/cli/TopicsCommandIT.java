@@ -68,7 +68,7 @@ class TopicsCommandIT {
                 .contains("1 already there")
                 .contains("WARNING topic differs: t.feedback: partitions 1 (expected 2)");
         assertThat(again).isEqualTo(1);
-        assertThat(second.toString()).startsWith("Topics: 0 created [], 14 already there");
+        assertThat(second.toString()).startsWith("Topics: 0 created [], 15 already there");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
             assertThat(admin.describeTopics(Set.of("t.monitor"))
                             .allTopicNames()

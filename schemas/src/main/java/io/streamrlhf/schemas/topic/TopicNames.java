@@ -21,6 +21,7 @@ import java.util.function.UnaryOperator;
  * @param schemas the schema registry's own log (compacted)
  * @param erasures {@code UserErased} by user id (compacted: the erased ids are kept for good)
  * @param policyDecisions {@code CanaryDecision} by model id
+ * @param erasureReports {@code ErasureReport} by user id (compacted: the latest report per user)
  */
 public record TopicNames(
         String responses,
@@ -35,7 +36,8 @@ public record TopicNames(
         String deadLetters,
         String schemas,
         String erasures,
-        String policyDecisions) {
+        String policyDecisions,
+        String erasureReports) {
 
     public TopicNames {
         for (String name : List.of(
@@ -51,7 +53,8 @@ public record TopicNames(
                 deadLetters,
                 schemas,
                 erasures,
-                policyDecisions)) {
+                policyDecisions,
+                erasureReports)) {
             Objects.requireNonNull(name, "topic name");
             if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
                 throw new IllegalArgumentException(
@@ -75,7 +78,8 @@ public record TopicNames(
                 "rlhf.dead-letters",
                 "_rlhf.schemas",
                 "rlhf.erasures",
-                "rlhf.policy.decisions");
+                "rlhf.policy.decisions",
+                "rlhf.erasure.reports");
     }
 
     /** Every name with {@code prefix} prepended: unique topics per test or per tenant. */
@@ -101,7 +105,8 @@ public record TopicNames(
                 TopicSettings.DEAD_LETTERS.get(props),
                 TopicSettings.SCHEMAS.get(props),
                 TopicSettings.ERASURES.get(props),
-                TopicSettings.POLICY_DECISIONS.get(props));
+                TopicSettings.POLICY_DECISIONS.get(props),
+                TopicSettings.ERASURE_REPORTS.get(props));
     }
 
     private TopicNames map(UnaryOperator<String> f) {
@@ -118,6 +123,7 @@ public record TopicNames(
                 f.apply(deadLetters),
                 f.apply(schemas),
                 f.apply(erasures),
-                f.apply(policyDecisions));
+                f.apply(policyDecisions),
+                f.apply(erasureReports));
     }
 }

@@ -41,6 +41,10 @@ public final class TopicSettings {
             "topic.policy.decisions",
             NAMES.policyDecisions(),
             "canary decisions (started, promoted, rolled back, superseded) by model id");
+    public static final Setting<String> ERASURE_REPORTS = name(
+            "topic.erasure.reports",
+            NAMES.erasureReports(),
+            "erasure reports by user id (compacted: the latest report per user)");
     public static final Setting<String> MONITOR_EVENTS = name(
             "topic.monitor.events",
             "rlhf.monitor.events",
@@ -87,6 +91,7 @@ public final class TopicSettings {
             SCHEMAS,
             ERASURES,
             POLICY_DECISIONS,
+            ERASURE_REPORTS,
             MONITOR_EVENTS,
             PARTITIONS,
             REPLICATION_FACTOR,

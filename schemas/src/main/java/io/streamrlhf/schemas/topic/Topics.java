@@ -3,6 +3,7 @@ package io.streamrlhf.schemas.topic;
 import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.DpoPair;
+import io.streamrlhf.avro.ErasureReport;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.JudgeVerdict;
 import io.streamrlhf.avro.KtoExample;
@@ -38,6 +39,7 @@ public final class Topics {
     private final Topic<byte[], DeadLetter> deadLetters;
     private final Topic<String, UserErased> erasures;
     private final Topic<String, CanaryDecision> policyDecisions;
+    private final Topic<String, ErasureReport> erasureReports;
 
     public Topics(TopicNames names, SchemaRegistryClient registry) {
         this.names = Objects.requireNonNull(names, "names");
@@ -55,6 +57,7 @@ public final class Topics {
                 new Topic<>(names.deadLetters(), Serdes.ByteArray(), AvroSerde.forValues(DeadLetter.class, registry));
         this.erasures = topic(names.erasures(), UserErased.class, registry);
         this.policyDecisions = topic(names.policyDecisions(), CanaryDecision.class, registry);
+        this.erasureReports = topic(names.erasureReports(), ErasureReport.class, registry);
     }
 
     private static <V extends SpecificRecord> Topic<String, V> topic(
@@ -114,6 +117,11 @@ public final class Topics {
         return policyDecisions;
     }
 
+    /** Erasure reports by user id. */
+    public Topic<String, ErasureReport> erasureReports() {
+        return erasureReports;
+    }
+
     /** Every data topic (the registry's own log excluded). */
     public List<Topic<?, ?>> all() {
         return List.of(
@@ -128,6 +136,7 @@ public final class Topics {
                 trainerMetrics,
                 deadLetters,
                 erasures,
-                policyDecisions);
+                policyDecisions,
+                erasureReports);
     }
 }
