@@ -14,8 +14,8 @@ public final class KafkaKeys {
     public static final String PREFIX = "kafka.";
 
     /** Components that take their own {@code <component>.kafka.*} overrides. */
-    public static final List<String> COMPONENTS =
-            List.of("streams", "trainer", "sampler", "gateway", "users", "prompts", "dashboard", "topics", "admin");
+    public static final List<String> COMPONENTS = List.of(
+            "streams", "trainer", "sampler", "gateway", "users", "prompts", "dashboard", "erasures", "topics", "admin");
 
     private KafkaKeys() {}
 }

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         name = "run",
         mixinStandardHelpOptions = true,
         description = "Run components against an existing Kafka and schema registry: "
-                + "streams, trainer, sampler, prompts, users, gateway, dashboard.")
+                + "streams, trainer, sampler, prompts, users, gateway, dashboard, erasures.")
 public final class ComponentCommand implements Callable<Integer> {
 
     @Mixin

@@ -1,11 +1,19 @@
 package io.streamrlhf.app.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrlhf.avro.ErasureReport;
+import io.streamrlhf.config.Parsers;
 import io.streamrlhf.producers.client.ChatFeedbackClient;
+import io.streamrlhf.producers.client.ErasureReportReader;
 import io.streamrlhf.producers.client.PublishException;
 import io.streamrlhf.producers.config.ClientConfig;
 import io.streamrlhf.producers.config.GatewayConfig;
+import io.streamrlhf.producers.erasure.ErasureReports;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +24,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code streamrlhf erase-user ID}: publishes a {@code UserErased} request for one user, as
- * {@code DELETE /v1/users/{id}} on the gateway does, and prints its request id once Kafka acknowledged it.
+ * {@code DELETE /v1/users/{id}} on the gateway does, and prints its request id once Kafka acknowledged it. With
+ * {@code --wait} it then waits for the erasure reporter's report on that request and prints it as JSON.
  */
 @Command(
         name = "erase-user",
@@ -46,9 +55,23 @@ public final class EraseUserCommand implements Callable<Integer> {
             description = "Why (for example a ticket number); never personal data.")
     String reason;
 
+    @Option(
+            names = "--wait",
+            description = "Wait for the erasure report (written by the `erasures` component) and print it as JSON.")
+    boolean waitForReport;
+
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "2m",
+            description = "How long --wait waits for the report, as durations in settings (default ${DEFAULT-VALUE}).")
+    String timeoutText;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        // Parsed before anything is written, so a bad value fails without an erasure.
+        Duration timeout = Parsers.duration("--timeout", timeoutText);
         String requestId;
         try {
             requestId = erase(options.settings().asMap(), qualifiedUserId(), reason);
@@ -61,6 +84,30 @@ public final class EraseUserCommand implements Callable<Integer> {
             return 1;
         }
         out.println("Erasure of user " + qualifiedUserId() + " recorded: request " + requestId);
+        out.flush();
+        if (!waitForReport) {
+            return 0;
+        }
+        Optional<ErasureReport> report;
+        try (ErasureReportReader reader = ErasureReportReader.connect(
+                ClientConfig.fromProperties(options.settings().asMap()))) {
+            report = reader.await(qualifiedUserId(), requestId, timeout);
+        }
+        if (report.isEmpty()) {
+            spec.commandLine()
+                    .getErr()
+                    .println("streamrlhf: no erasure report for request " + requestId + " within " + timeout
+                            + "; is the erasures component running (`streamrlhf run erasures`)?");
+            spec.commandLine().getErr().flush();
+            return 2;
+        }
+        try {
+            out.println(new ObjectMapper()
+                    .writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(ErasureReports.toMap(report.get())));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot render the erasure report as JSON", e);
+        }
         out.flush();
         return 0;
     }

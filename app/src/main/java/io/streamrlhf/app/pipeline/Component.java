@@ -15,5 +15,7 @@ public enum Component {
     /** The HTTP ingestion gateway. */
     GATEWAY,
     /** The live dashboard. */
-    DASHBOARD
+    DASHBOARD,
+    /** The erasure reporter: answers each erasure request with an erasure report. */
+    ERASURES
 }

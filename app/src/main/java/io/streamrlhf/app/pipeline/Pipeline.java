@@ -15,6 +15,8 @@ import io.streamrlhf.producers.config.KafkaConnection;
 import io.streamrlhf.producers.config.ProducerKeys;
 import io.streamrlhf.producers.config.PromptSourceConfig;
 import io.streamrlhf.producers.config.UsersConfig;
+import io.streamrlhf.producers.erasure.ErasureReporter;
+import io.streamrlhf.producers.erasure.ErasureReporterConfig;
 import io.streamrlhf.producers.gateway.IngestionGateway;
 import io.streamrlhf.producers.routing.DecisionFollower;
 import io.streamrlhf.producers.routing.PolicyRouter;
@@ -278,6 +280,12 @@ public final class Pipeline implements AutoCloseable {
                         Component.DASHBOARD,
                         () -> new ServiceIncarnation<>(() -> new Dashboard(config), Dashboard::start));
                 metrics.beforeScrape(this::registerDeadLetterReasons);
+            }
+            if (wanted.contains(Component.ERASURES)) {
+                ErasureReporterConfig config = ErasureReporterConfig.fromProperties(props);
+                supervise(
+                        Component.ERASURES,
+                        () -> new ErasureReporterIncarnation(new ErasureReporter(config, registry)));
             }
             // Waited for last: the other components talk to Streams only through topics (created by start), so they
             // start while its group rebalances and its state restores, which is most of a restart.

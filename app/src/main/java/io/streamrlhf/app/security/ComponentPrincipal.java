@@ -15,6 +15,7 @@ public enum ComponentPrincipal {
     USERS,
     PROMPTS,
     DASHBOARD,
+    ERASURES,
     ADMIN;
 
     /** The component's name as in {@code <component>.kafka.*}: {@code trainer}, {@code gateway}, ... */

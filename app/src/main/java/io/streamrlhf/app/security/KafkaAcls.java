@@ -155,11 +155,12 @@ public final class KafkaAcls {
             b.of(ComponentPrincipal.SAMPLER).topics(List.of(t.policyCheckpoints()), AclOperation.READ);
         }
 
-        // Gateway: writes what clients send, tails responses (no group) to check response ids and follows canary
-        // decisions (no group) to answer GET /v1/policy.
+        // Gateway: writes what clients send, tails responses (no group) to check response ids, follows canary
+        // decisions (no group) to answer GET /v1/policy and erasure reports (no group) to answer
+        // GET /v1/users/{id}/erasure.
         b.of(ComponentPrincipal.GATEWAY)
                 .topics(List.of(t.responses()), AclOperation.READ, AclOperation.WRITE)
-                .topics(List.of(t.policyDecisions()), AclOperation.READ)
+                .topics(List.of(t.policyDecisions(), t.erasureReports()), AclOperation.READ)
                 .topics(List.of(t.feedback(), t.preferences(), t.erasures()), AclOperation.WRITE)
                 .idempotentWrite();
 
@@ -172,6 +173,24 @@ public final class KafkaAcls {
                         PatternType.LITERAL,
                         ProducerKeys.USERS_GROUP_ID.get(props),
                         AclOperation.READ)
+                .idempotentWrite();
+
+        // Erasure reporter: erasure requests in its group (offsets committed inside the reporting transaction),
+        // examples and versions scanned without a group, reports out.
+        b.of(ComponentPrincipal.ERASURES)
+                .topics(List.of(t.erasures(), t.ktoExamples(), t.dpoPairs(), t.policyVersions()), AclOperation.READ)
+                .topics(List.of(t.erasureReports()), AclOperation.WRITE)
+                .grant(
+                        ResourceType.GROUP,
+                        PatternType.LITERAL,
+                        ProducerKeys.ERASURES_GROUP_ID.get(props),
+                        AclOperation.READ)
+                .grant(
+                        ResourceType.TRANSACTIONAL_ID,
+                        PatternType.LITERAL,
+                        ProducerKeys.ERASURES_TRANSACTIONAL_ID.get(props),
+                        AclOperation.WRITE,
+                        AclOperation.DESCRIBE)
                 .idempotentWrite();
 
         b.of(ComponentPrincipal.PROMPTS)

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamrlhf.app.StreamRlhf;
 import io.streamrlhf.avro.UserErased;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
+import io.streamrlhf.producers.config.KafkaConnection;
+import io.streamrlhf.producers.erasure.ErasureReporter;
+import io.streamrlhf.producers.erasure.ErasureReporterConfig;
 import io.streamrlhf.schemas.topic.Topic;
+import io.streamrlhf.schemas.topic.TopicLayout;
 import io.streamrlhf.schemas.topic.TopicNames;
+import io.streamrlhf.schemas.topic.TopicProvisioner;
 import io.streamrlhf.schemas.topic.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -66,6 +71,50 @@ class EraseUserCommandIT {
         assertThat(out.toString())
                 .contains("Erasure of user user-17 recorded: request "
                         + written.get(0).value().getRequestId());
+    }
+
+    @Test
+    void eraseUserWithWaitPrintsTheErasureReportAsJson() throws Exception {
+        // given: every topic under a unique prefix and the erasure reporter running
+        TopicNames names = TopicNames.defaults().withPrefix(KAFKA.uniquePrefix());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+            new TopicProvisioner(admin).ensure(TopicLayout.defaults().specs(names));
+        }
+        ErasureReporterConfig config = ErasureReporterConfig.defaults(
+                        KafkaConnection.of(KAFKA.bootstrapServers()).withTopics(names))
+                .withIds(KAFKA.uniqueName("reporter"), KAFKA.uniqueName("reporter-tx"));
+        StringWriter out = new StringWriter();
+        CommandLine cli = StreamRlhf.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(out));
+
+        // when
+        int exit;
+        try (ErasureReporter reporter = new ErasureReporter(config, KAFKA.schemaRegistryClient()).start(e -> {})) {
+            exit = cli.execute(
+                    "erase-user",
+                    "user-18",
+                    "--wait",
+                    "--timeout",
+                    "60s",
+                    "--set",
+                    "bootstrap.servers=" + KAFKA.bootstrapServers(),
+                    "--set",
+                    "schema.registry.url=" + KAFKA.schemaRegistryUrl(),
+                    "--set",
+                    "topic.erasures=" + names.erasures(),
+                    "--set",
+                    "topic.erasure.reports=" + names.erasureReports());
+        }
+
+        // then
+        assertThat(exit).as(out.toString()).isZero();
+        String printed = out.toString();
+        String requestId = printed.substring(printed.indexOf("request ") + "request ".length(), printed.indexOf('\n'));
+        assertThat(printed)
+                .contains("\"requestId\" : \"" + requestId.strip() + "\"")
+                .contains("\"userId\" : \"user-18\"")
+                .contains("\"retained\"");
     }
 
     private static List<ConsumerRecord<String, UserErased>> readAll(String name) {

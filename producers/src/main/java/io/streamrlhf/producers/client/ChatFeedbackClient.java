@@ -242,6 +242,19 @@ public final class ChatFeedbackClient implements AutoCloseable {
      * the erasure report names. {@code reason} says why (never personal data); may be null.
      */
     public CompletableFuture<String> eraseUser(String userId, String reason) {
+        return eraseUserNow(userId, reason);
+    }
+
+    /**
+     * {@code userId} as this client writes it into Kafka (pseudonymised when {@code client.user.id.secret} is set):
+     * the key of the user's erasure request and erasure report.
+     */
+    public String userIdAsWritten(String userId) {
+        requireId(userId, "userId");
+        return userIds.apply(userId);
+    }
+
+    private CompletableFuture<String> eraseUserNow(String userId, String reason) {
         return send(erasureEvent(userId, reason, null));
     }
 

@@ -215,6 +215,21 @@ public final class ProducerKeys {
             .requiring(v -> v >= -1, "-1 or a version number");
     public static final Setting<Long> SAMPLER_SEED = Setting.longValue("sampler.seed", 7L, "seed of the sampling");
 
+    public static final Setting<String> ERASURES_GROUP_ID = Setting.string(
+            "erasures.group.id",
+            "streamrlhf-erasure-reporter",
+            "consumer group of the erasure reporter (its place on the erasures topic)");
+    public static final Setting<String> ERASURES_TRANSACTIONAL_ID = Setting.string(
+            "erasures.transactional.id",
+            "streamrlhf-erasure-reporter",
+            "transactional id of the erasure reporter's producer: each report and its request's offset are "
+                    + "committed together, so every request is reported exactly once");
+    public static final Setting<Duration> ERASURES_SCAN_TIMEOUT = Setting.duration(
+            "erasures.scan.timeout",
+            Duration.ofMinutes(10),
+            "how long one scan of the example and policy-version topics may take before the reporter fails "
+                    + "(and is restarted)");
+
     /** Every key above. */
     public static final List<Setting<?>> ALL = List.of(
             CLIENT_ID,
@@ -275,6 +290,9 @@ public final class ProducerKeys {
             SAMPLER_BATCH_PROMPTS,
             SAMPLER_POLL_TIMEOUT,
             SAMPLER_SEED,
+            ERASURES_GROUP_ID,
+            ERASURES_TRANSACTIONAL_ID,
+            ERASURES_SCAN_TIMEOUT,
             CANARY_SHARE,
             USERS_DEGRADE_VERSION);
 

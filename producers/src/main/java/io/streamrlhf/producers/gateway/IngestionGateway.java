@@ -5,11 +5,13 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.streamrlhf.avro.ErasureReport;
 import io.streamrlhf.producers.client.ChatFeedbackClient;
 import io.streamrlhf.producers.client.ChatResponse;
 import io.streamrlhf.producers.client.ClientEvent;
 import io.streamrlhf.producers.client.PublishException;
 import io.streamrlhf.producers.config.GatewayConfig;
+import io.streamrlhf.producers.erasure.ErasureReports;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.util.Shutdown;
 import io.streamrlhf.trainer.checkpoint.VersionSigner;
@@ -113,6 +115,10 @@ public final class IngestionGateway implements AutoCloseable {
 
     /** The erasure endpoint's prefix: {@code DELETE /v1/users/{userId}}. */
     static final String USERS_PATH = "/v1/users/";
+    /** Suffix of {@code GET /v1/users/{userId}/erasure}. */
+    static final String ERASURE_SUFFIX = "/erasure";
+    /** How many accepted erasures the gateway remembers, to answer 202 (pending) until their report exists. */
+    static final int MAX_PENDING_ERASURES = 10_000;
 
     /** Request header naming a client-chosen key that makes a retried request safe (as in the IETF draft). */
     public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
@@ -139,6 +145,16 @@ public final class IngestionGateway implements AutoCloseable {
     private SlowClientGuard guard;
     private ResponseTail tail;
     private VersionTail versionTail;
+    private ErasureReportTail reportTail;
+    /** Erasures this gateway accepted (user id as written to Kafka -> request id), until their report is read. */
+    private final Map<String, String> acceptedErasures =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    return size() > MAX_PENDING_ERASURES;
+                }
+            });
+
     private PolicyRouteHandler policyRoutes;
 
     /** A gateway with its own idempotent producer, writing to the topics in {@code config}. */
@@ -257,6 +273,11 @@ public final class IngestionGateway implements AutoCloseable {
                             ? Optional.empty()
                             : Optional.of(new VersionSigner(config.versionsSigningKey())));
             versionTail.start();
+        }
+        if (followsVersions) {
+            reportTail = new ErasureReportTail(
+                    config.client().connection(), client.topics().erasureReports());
+            reportTail.start();
         }
         server.start();
         log.info(
@@ -410,6 +431,10 @@ public final class IngestionGateway implements AutoCloseable {
      * and the answer comes only once the request is on the erasures topic, so a 202 means the streams will see it.
      */
     private void erase(HttpExchange ex) {
+        if (ex.getRequestURI().getRawPath().endsWith(ERASURE_SUFFIX)) {
+            erasureReport(ex);
+            return;
+        }
         ApiKeys.Grant acquired = null;
         boolean handedOff = false;
         try {
@@ -470,6 +495,7 @@ public final class IngestionGateway implements AutoCloseable {
                                 try {
                                     if (error == null) {
                                         log.info("Erasure request {} recorded", id);
+                                        acceptedErasures.put(client.userIdAsWritten(tenantUser), id);
                                         respondJson(ex, 202, erasureAnswer(userId, id));
                                     } else {
                                         respondErasureFailure(ex, error, idempotencyKey);
@@ -491,9 +517,54 @@ public final class IngestionGateway implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code GET /v1/users/{userId}/erasure}: the user's latest erasure report as JSON (200), 202 with
+     * {@code "status":"pending"} while an erasure this gateway accepted has no report yet, 404 when there is none.
+     * Scope {@code erase}, and only the key's own tenant's users, as for {@code DELETE}.
+     */
+    private void erasureReport(HttpExchange ex) {
+        try {
+            if (!ex.getRequestMethod().equals("GET")) {
+                ex.getResponseHeaders().set("Allow", "GET");
+                respondError(ex, 405, USERS_PATH + "{userId}" + ERASURE_SUFFIX + " accepts GET only");
+                return;
+            }
+            ApiKeys.Grant grant = authorize(ex, Scope.ERASE);
+            if (grant == null) {
+                return;
+            }
+            String raw = ex.getRequestURI().getRawPath();
+            String userId = userIdOf(raw.substring(0, raw.length() - ERASURE_SUFFIX.length()));
+            drain(ex.getRequestBody());
+            String written = client.userIdAsWritten(tenantUser(grant, userId));
+            Optional<ErasureReport> report = reportTail == null ? Optional.empty() : reportTail.latest(written);
+            String pending = acceptedErasures.get(written);
+            if (report.isPresent()
+                    && (pending == null || pending.equals(report.get().getRequestId()))) {
+                acceptedErasures.remove(written);
+                Map<String, Object> body = new java.util.LinkedHashMap<>(ErasureReports.toMap(report.get()));
+                body.put("userId", userId);
+                body.put("kafkaUserId", written);
+                respondJson(ex, 200, body);
+            } else if (pending != null) {
+                respondJson(ex, 202, Map.of("requestId", pending, "userId", userId, "status", "pending"));
+            } else {
+                respondError(ex, 404, "no erasure report for this user (yet)");
+            }
+        } catch (InvalidRequestException e) {
+            respondError(ex, e.status(), e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("Unexpected error answering an erasure report", e);
+            respondError(ex, 500, "internal error: " + e.getClass().getSimpleName());
+        }
+    }
+
     /** The user id of {@code /v1/users/{userId}}, percent-decoded; 404 for any other shape. */
     static String userIdOf(URI uri) {
-        String raw = uri.getRawPath();
+        return userIdOf(uri.getRawPath());
+    }
+
+    private static String userIdOf(String raw) {
         String encoded = raw.startsWith(USERS_PATH) ? raw.substring(USERS_PATH.length()) : "";
         if (encoded.isEmpty() || encoded.contains("/")) {
             throw new InvalidRequestException(404, "no such endpoint: use DELETE " + USERS_PATH + "{userId}");
@@ -832,6 +903,10 @@ public final class IngestionGateway implements AutoCloseable {
         if (versionTail != null) {
             versionTail.close();
             versionTail = null;
+        }
+        if (reportTail != null) {
+            reportTail.close();
+            reportTail = null;
         }
         if (ownsClient) {
             client.close();

@@ -9,7 +9,7 @@ import java.util.Map;
  *
  * <p>Retention follows what reads each topic: responses and feedback are kept for at least the late-label
  * window (7 days), examples and dead letters for 30 days, policy versions and trainer metrics forever (they
- * are the lineage and the audit trail), and the registry's log and the erasure requests are compacted (the
+ * are the lineage and the audit trail), and the registry's log and the erasure requests and reports are compacted (the
  * registry's as Confluent's {@code _schemas}; an erased user id must stay erased for as long as any event could
  * name it).
  *
@@ -123,7 +123,13 @@ public record TopicLayout(
                 // Keyed by user id and read whole by every streams instance (a global table): one partition
                 // keeps one request per user after compaction, and its count never has to match the inputs.
                 new TopicSpec(
-                        names.erasures(), 1, replicationFactor, withMinInsync(Map.of("cleanup.policy", "compact"))));
+                        names.erasures(), 1, replicationFactor, withMinInsync(Map.of("cleanup.policy", "compact"))),
+                // One report per user after compaction; read whole by the gateway.
+                new TopicSpec(
+                        names.erasureReports(),
+                        1,
+                        replicationFactor,
+                        withMinInsync(Map.of("cleanup.policy", "compact"))));
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.function.UnaryOperator;
  * @param policyDecisions {@code CanaryDecision} by model id
  * @param policyCheckpoints {@code CheckpointChunk} by {@code modelId/version/file/chunk} (compacted): the kafka
  *     checkpoint store's versions
+ * @param erasureReports {@code ErasureReport} by user id (compacted: the latest report per user)
  */
 public record TopicNames(
         String responses,
@@ -38,7 +39,8 @@ public record TopicNames(
         String schemas,
         String erasures,
         String policyDecisions,
-        String policyCheckpoints) {
+        String policyCheckpoints,
+        String erasureReports) {
 
     public TopicNames {
         for (String name : List.of(
@@ -55,7 +57,8 @@ public record TopicNames(
                 schemas,
                 erasures,
                 policyDecisions,
-                policyCheckpoints)) {
+                policyCheckpoints,
+                erasureReports)) {
             Objects.requireNonNull(name, "topic name");
             if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
                 throw new IllegalArgumentException(
@@ -80,7 +83,8 @@ public record TopicNames(
                 "_rlhf.schemas",
                 "rlhf.erasures",
                 "rlhf.policy.decisions",
-                "rlhf.policy.checkpoints");
+                "rlhf.policy.checkpoints",
+                "rlhf.erasure.reports");
     }
 
     /** Every name with {@code prefix} prepended: unique topics per test or per tenant. */
@@ -107,7 +111,8 @@ public record TopicNames(
                 TopicSettings.SCHEMAS.get(props),
                 TopicSettings.ERASURES.get(props),
                 TopicSettings.POLICY_DECISIONS.get(props),
-                TopicSettings.POLICY_CHECKPOINTS.get(props));
+                TopicSettings.POLICY_CHECKPOINTS.get(props),
+                TopicSettings.ERASURE_REPORTS.get(props));
     }
 
     private TopicNames map(UnaryOperator<String> f) {
@@ -125,6 +130,7 @@ public record TopicNames(
                 f.apply(schemas),
                 f.apply(erasures),
                 f.apply(policyDecisions),
-                f.apply(policyCheckpoints));
+                f.apply(policyCheckpoints),
+                f.apply(erasureReports));
     }
 }

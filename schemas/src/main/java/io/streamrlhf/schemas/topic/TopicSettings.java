@@ -45,6 +45,10 @@ public final class TopicSettings {
             "topic.policy.checkpoints",
             NAMES.policyCheckpoints(),
             "checkpoint chunks of the kafka checkpoint store by modelId/version/file/chunk (compacted)");
+    public static final Setting<String> ERASURE_REPORTS = name(
+            "topic.erasure.reports",
+            NAMES.erasureReports(),
+            "erasure reports by user id (compacted: the latest report per user)");
     public static final Setting<String> MONITOR_EVENTS = name(
             "topic.monitor.events",
             "rlhf.monitor.events",
@@ -92,6 +96,7 @@ public final class TopicSettings {
             ERASURES,
             POLICY_DECISIONS,
             POLICY_CHECKPOINTS,
+            ERASURE_REPORTS,
             MONITOR_EVENTS,
             PARTITIONS,
             REPLICATION_FACTOR,

@@ -4,6 +4,7 @@ import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.CheckpointChunk;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.DpoPair;
+import io.streamrlhf.avro.ErasureReport;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.JudgeVerdict;
 import io.streamrlhf.avro.KtoExample;
@@ -40,6 +41,7 @@ public final class Topics {
     private final Topic<String, UserErased> erasures;
     private final Topic<String, CanaryDecision> policyDecisions;
     private final Topic<String, CheckpointChunk> policyCheckpoints;
+    private final Topic<String, ErasureReport> erasureReports;
 
     public Topics(TopicNames names, SchemaRegistryClient registry) {
         this.names = Objects.requireNonNull(names, "names");
@@ -58,6 +60,7 @@ public final class Topics {
         this.erasures = topic(names.erasures(), UserErased.class, registry);
         this.policyDecisions = topic(names.policyDecisions(), CanaryDecision.class, registry);
         this.policyCheckpoints = topic(names.policyCheckpoints(), CheckpointChunk.class, registry);
+        this.erasureReports = topic(names.erasureReports(), ErasureReport.class, registry);
     }
 
     private static <V extends SpecificRecord> Topic<String, V> topic(
@@ -122,6 +125,11 @@ public final class Topics {
         return policyCheckpoints;
     }
 
+    /** Erasure reports by user id. */
+    public Topic<String, ErasureReport> erasureReports() {
+        return erasureReports;
+    }
+
     /**
      * Every data topic (the registry's own log excluded, and the checkpoint chunks, which are a store's binary
      * files rather than events).
@@ -139,6 +147,7 @@ public final class Topics {
                 trainerMetrics,
                 deadLetters,
                 erasures,
-                policyDecisions);
+                policyDecisions,
+                erasureReports);
     }
 }

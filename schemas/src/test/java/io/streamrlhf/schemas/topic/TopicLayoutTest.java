@@ -89,6 +89,10 @@ class TopicLayoutTest {
                     assertThat(s.configs()).containsEntry("cleanup.policy", "compact");
                     assertThat(s.partitions()).isEqualTo(1);
                 });
+        assertThat(specs)
+                .filteredOn(s -> s.name().equals("rlhf.erasure.reports"))
+                .singleElement()
+                .satisfies(s -> assertThat(s.configs()).containsEntry("cleanup.policy", "compact"));
     }
 
     @Test

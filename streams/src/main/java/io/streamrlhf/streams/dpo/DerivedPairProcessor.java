@@ -13,16 +13,21 @@ import io.streamrlhf.streams.common.ScheduleIndex;
 import io.streamrlhf.streams.config.DpoConfig;
 import io.streamrlhf.streams.deadletter.DeadLetterReason;
 import io.streamrlhf.streams.deadletter.DeadLetters;
+import io.streamrlhf.streams.erasure.ErasedUsers;
+import io.streamrlhf.streams.kto.KtoJoinProcessor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +42,12 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded state: a prompt holds at most {@code dpo.derived.responses.per.prompt} labelled responses and its state
  * record at most {@code dpo.max.state.bytes}, checked before the store is written or a pair emitted; the label that
  * would break a bound is dead-lettered as {@code PROMPT_STATE_LIMIT} and the stored state stays as it was.
+ *
+ * <p>Erasure ({@link ErasedUsers}): each pair names in {@code userIds} every user whose label the two responses held
+ * when it was made (their polarity, and so the pair, rests on all of them). When the set of erased users changes, a
+ * scan (wall clock, as in the KTO join) cancels every pair still in the state that holds an erased user's label, with
+ * a weight-0 copy under the same pair id (the trainer's "do not train"), and drops those labels. A label from an
+ * erased user that reaches this processor before the KTO join has dropped it is not counted.
  */
 public final class DerivedPairProcessor implements Processor<String, KtoDecision, String, Emission<DpoPair>> {
 
@@ -51,6 +62,8 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
     private ProcessorContext<String, Emission<DpoPair>> context;
     private KeyValueStore<String, DerivedPromptState> states;
     private ScheduleIndex schedule;
+    private ErasedUsers erased;
+    private long erasedAtLastScan = -1;
 
     public DerivedPairProcessor(DpoConfig config) {
         this.config = config;
@@ -61,13 +74,85 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         this.context = context;
         this.states = context.getStateStore(STATE_STORE);
         this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
+        this.erased = ErasedUsers.of(context);
+        this.erasedAtLastScan = -1;
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
+        context.schedule(
+                KtoJoinProcessor.ERASURE_SCAN_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> scanForErasures());
+    }
+
+    /**
+     * Cancels the emitted pairs that hold an erased user's label and drops those labels, if the erased set changed.
+     */
+    private void scanForErasures() {
+        long count = erased.count();
+        if (count == erasedAtLastScan) {
+            return;
+        }
+        erasedAtLastScan = count;
+        if (count == 0) {
+            return;
+        }
+        List<KeyValue<String, DerivedPromptState>> changed = new ArrayList<>();
+        try (KeyValueIterator<String, DerivedPromptState> it = states.all()) {
+            it.forEachRemaining(kv -> {
+                if (kv.value.getResponses().stream().anyMatch(this::holdsErasedLabel)) {
+                    changed.add(kv);
+                }
+            });
+        }
+        long now = context.currentStreamTimeMs();
+        for (KeyValue<String, DerivedPromptState> kv : changed) {
+            DerivedPromptState state = kv.value;
+            List<String> emitted = state.getEmittedPairIds();
+            for (DerivedResponse a : state.getResponses()) {
+                for (DerivedResponse b : state.getResponses()) {
+                    String pairId = Ids.dpoPair("DERIVED", kv.key, a.getResponseId(), b.getResponseId());
+                    if (a != b && (holdsErasedLabel(a) || holdsErasedLabel(b)) && emitted.contains(pairId)) {
+                        cancel(pairId, kv.key, a.getResponseId(), b.getResponseId(), now);
+                    }
+                }
+            }
+            for (DerivedResponse r : state.getResponses()) {
+                Map<String, Boolean> labels = new HashMap<>(r.getLabels());
+                labels.keySet().removeIf(erased::contains);
+                r.setLabels(labels);
+            }
+            states.put(kv.key, state);
+        }
+    }
+
+    private boolean holdsErasedLabel(DerivedResponse r) {
+        return r.getLabels().keySet().stream().anyMatch(erased::contains);
+    }
+
+    /** Emits the weight-0 copy of an emitted pair, without text: it only has to name the pair. */
+    private void cancel(String pairId, String promptId, String chosenId, String rejectedId, long now) {
+        DpoPair pair = DpoPairs.of(
+                pairId,
+                promptId,
+                "",
+                new DpoPairs.Side(chosenId, "", 0),
+                new DpoPairs.Side(rejectedId, "", 0),
+                PairSource.DERIVED,
+                List.of(),
+                List.of(),
+                now);
+        pair.setWeight(0.0);
+        context.forward(new Record<>(pairId, Emission.data(pair), now));
+    }
+
+    /** Every user whose label either side holds, sorted. */
+    static List<String> labellers(DerivedResponse chosen, DerivedResponse rejected) {
+        TreeSet<String> users = new TreeSet<>(chosen.getLabels().keySet());
+        users.addAll(rejected.getLabels().keySet());
+        return List.copyOf(users);
     }
 
     @Override
     public void process(Record<String, KtoDecision> record) {
         KtoDecision d = record.value();
-        if (d.getCapped()) {
+        if (d.getCapped() || erased.contains(d.getUserId())) {
             return;
         }
         long now = record.timestamp();
@@ -155,6 +240,7 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
                     List.of(),
                     List.of(),
                     now);
+            pair.setUserIds(labellers(m.chosen(), m.rejected()));
             pairs.add(pair);
             emitted.add(pairId);
         }

@@ -205,6 +205,8 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
                         verdicts.get(chosen.getResponseId()).getScores(),
                         verdicts.get(rejected.getResponseId()).getScores(),
                         now);
+                // Sampled rollouts are written for no user, so this is empty unless a rollout names one.
+                pair.setUserIds(ExplicitPairProcessor.userIds(chosen.getUserId(), rejected.getUserId()));
                 context.forward(new Record<>(pair.getPairId(), Emission.data(JudgeOutcome.of(pair)), now));
             }
             case NO_PASSING -> {

@@ -1,11 +1,14 @@
 package io.streamrlhf.streams.dpo;
 
+import static io.streamrlhf.streams.support.Events.down;
 import static io.streamrlhf.streams.support.Events.preference;
 import static io.streamrlhf.streams.support.Events.response;
+import static io.streamrlhf.streams.support.Events.up;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.DpoPair;
+import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.ResponseGenerated;
@@ -24,7 +27,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Erasure in explicit DPO pairs: pending state of an erased user is dropped and no pair is made from it. */
+/**
+ * Erasure in DPO pairs: pending state of an erased user is dropped, no pair is made from it, and emitted pairs
+ * (explicit and derived) that hold the user's data are cancelled.
+ */
 class DpoErasureTest {
 
     private static final long T0 = 1_700_000_000_000L;
@@ -64,6 +70,16 @@ class DpoErasureTest {
                         .build(),
                 t);
         h.driver.advanceWallClockTime(KtoJoinProcessor.ERASURE_SCAN_INTERVAL);
+    }
+
+    private void send(Feedback f, long t) {
+        h.feedback.pipeInput(f.getResponseId(), f, t);
+    }
+
+    private List<DpoPair> derivedPairs() {
+        return h.pairs.readValuesToList().stream()
+                .filter(p -> p.getSource() == PairSource.DERIVED)
+                .toList();
     }
 
     private List<DpoPair> humanPairs() {
@@ -166,5 +182,55 @@ class DpoErasureTest {
 
         // then
         assertThat(humanPairs()).isEmpty();
+    }
+
+    @Test
+    void aDerivedPairNamesTheUsersWhoseLabelsMadeIt() {
+        start();
+        send(response("good", "p1", "good answer", 4, T0), "author-good", T0);
+        send(response("bad", "p1", "bad answer", 4, T0), null, T0);
+        send(up("f1", "good", "u1", T0 + 1), T0 + 1);
+        send(up("f2", "good", "u3", T0 + 2), T0 + 2);
+        send(down("f3", "bad", "u2", T0 + 3), T0 + 3);
+
+        assertThat(derivedPairs())
+                .singleElement()
+                .satisfies(p -> assertThat(p.getUserIds()).containsExactly("u1", "u2", "u3"));
+    }
+
+    @Test
+    void anEmittedDerivedPairIsCancelledWhenOneOfItsLabellersIsErased() {
+        // given
+        start();
+        send(response("good", "p1", "good answer", 4, T0), null, T0);
+        send(response("bad", "p1", "bad answer", 4, T0), null, T0);
+        send(up("f1", "good", "u1", T0 + 1), T0 + 1);
+        send(down("f2", "bad", "u2", T0 + 2), T0 + 2);
+        DpoPair emitted = derivedPairs().get(0);
+
+        // when
+        erase("u2", T0 + 3);
+
+        // then
+        assertThat(derivedPairs()).singleElement().satisfies(p -> {
+            assertThat(p.getPairId()).isEqualTo(emitted.getPairId());
+            assertThat(p.getWeight()).isZero();
+            assertThat(p.getChosen()).isEmpty();
+            assertThat(p.getRejected()).isEmpty();
+        });
+    }
+
+    @Test
+    void aDerivedPairOfOtherUsersIsNotCancelledByAnErasure() {
+        start();
+        send(response("good", "p1", "good answer", 4, T0), null, T0);
+        send(response("bad", "p1", "bad answer", 4, T0), null, T0);
+        send(up("f1", "good", "u1", T0 + 1), T0 + 1);
+        send(down("f2", "bad", "u2", T0 + 2), T0 + 2);
+        assertThat(derivedPairs()).hasSize(1);
+
+        erase("someone-else", T0 + 3);
+
+        assertThat(derivedPairs()).isEmpty();
     }
 }
