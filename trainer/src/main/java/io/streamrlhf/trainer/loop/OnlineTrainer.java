@@ -1,10 +1,12 @@
 package io.streamrlhf.trainer.loop;
 
 import ai.djl.Device;
+import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.avro.Provenance;
 import io.streamrlhf.avro.TrainerMetrics;
 import io.streamrlhf.schemas.serde.RecordDecodeException;
 import io.streamrlhf.schemas.topic.Topics;
@@ -12,6 +14,8 @@ import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.trainer.batch.PairExample;
 import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.batch.UnpairedExample;
+import io.streamrlhf.trainer.canary.DecisionLog;
+import io.streamrlhf.trainer.canary.RebasePolicy;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import io.streamrlhf.trainer.checkpoint.CorruptCheckpointException;
@@ -27,6 +31,7 @@ import io.streamrlhf.trainer.model.TrainableModel;
 import io.streamrlhf.trainer.optim.AdamW;
 import io.streamrlhf.trainer.parallel.DataParallel;
 import io.streamrlhf.trainer.publish.PublishHooks;
+import io.streamrlhf.trainer.publish.TrainingProvenance;
 import io.streamrlhf.trainer.publish.VersionHistory;
 import io.streamrlhf.trainer.publish.VersionPublisher;
 import java.io.IOException;
@@ -137,8 +142,8 @@ public final class OnlineTrainer implements AutoCloseable {
     private volatile Map<String, Double> lastStepSnapshot = Map.of();
     private volatile BiConsumer<Producer<?, ?>, Consumer<?, ?>> clientsListener = (p, c) -> {};
 
-    private final ExampleBuffer<UnpairedExample> ktoBuffer = new ExampleBuffer<>(UnpairedExample::id, 100_000);
-    private final ExampleBuffer<PairExample> dpoBuffer = new ExampleBuffer<>(PairExample::id, 100_000);
+    private ExampleBuffer<UnpairedExample> ktoBuffer = newKtoBuffer();
+    private ExampleBuffer<PairExample> dpoBuffer = newDpoBuffer();
     private final LineageTracker lineage = new LineageTracker();
     private final List<TrainerMetrics> pendingMetrics = new ArrayList<>();
     private final Map<String, Double> counters = new LinkedHashMap<>();
@@ -147,6 +152,17 @@ public final class OnlineTrainer implements AutoCloseable {
     private long lagCount;
     private long stepsSinceParent;
     private Instant parentTime = Instant.now();
+    /** The version whose weights are being trained on: the next version's parent. */
+    private volatile long baseVersion = -1;
+    /** Set by a rebase until the next version is published. */
+    private Long rebasedFrom;
+
+    private String rebaseReason = "";
+    private final Map<Long, PolicyVersion> committed = new HashMap<>();
+    private PolicyVersion versionZero;
+    private DecisionLog decisions;
+    private RebasePolicy rebasePolicy;
+    private Provenance provenance;
 
     private KafkaProducer<String, byte[]> producer;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -179,6 +195,14 @@ public final class OnlineTrainer implements AutoCloseable {
     /** The version being trained on (the last committed one), -1 before recovery. */
     public long currentVersion() {
         return currentVersion;
+    }
+
+    /**
+     * The version whose weights are trained on, the next version's parent: the current version, or after a
+     * rollback of one of its ancestors the last promoted version; -1 before recovery.
+     */
+    public long baseVersion() {
+        return baseVersion;
     }
 
     /**
@@ -259,6 +283,7 @@ public final class OnlineTrainer implements AutoCloseable {
 
     private void loop() throws IOException {
         while (running.get()) {
+            followDecisions();
             ConsumerRecords<byte[], byte[]> records;
             try {
                 records = consumer.poll(config.pollTimeout());
@@ -328,25 +353,40 @@ public final class OnlineTrainer implements AutoCloseable {
                 topics.trainerMetrics(),
                 hooks,
                 config.signer());
+        provenance = TrainingProvenance.of(config);
+        history.versions().forEach(v -> committed.put(v.getVersion(), v));
+        versionZero = history.version(0).orElse(null);
+        if (config.followDecisions()) {
+            rebasePolicy = new RebasePolicy(config.modelId());
+            history.versions().forEach(v -> rebasePolicy.version(v.getVersion(), v.getParentVersion()));
+            decisions = new DecisionLog(config.bootstrapServers(), config.kafkaOverrides(), topics.policyDecisions());
+            decisions.readToEnd(KAFKA_TIMEOUT).forEach(rebasePolicy::apply);
+        }
         Optional<PolicyVersion> latest = history.latest();
         if (latest.isEmpty()) {
             warmStart();
+            parallel = factory.parallel(policy, devices);
+            trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
         } else {
             PolicyVersion v = latest.get();
-            Checkpoint checkpoint = readOwn(v);
-            policy = factory.resume(checkpoint);
-            optimizer = new AdamW(config.optimizer(), policy.trainableParameters());
-            optimizer.importState(checkpoint.optimizerState());
             currentVersion = v.getVersion();
-            reference = new ReferenceModel(referenceFrom(history, v), config.referenceCacheEntries());
+            PolicyVersion base = v;
+            Optional<RebasePolicy.Rebase> rebase =
+                    rebasePolicy == null ? Optional.empty() : rebasePolicy.rebaseFor(v.getVersion());
+            if (rebase.isPresent()) {
+                base = target(rebase.get());
+                rebasedFrom = rebase.get().droppedFrom();
+                rebaseReason = rebase.get().reason();
+            }
+            buildTraining(base);
             LOG.info(
-                    "Resumed {} at version {} (optimizer step {})", config.modelId(), currentVersion, optimizer.step());
+                    "Resumed {} at version {} from the weights of version {}{} (optimizer step {})",
+                    config.modelId(),
+                    currentVersion,
+                    baseVersion,
+                    rebase.map(r -> ", rebased after " + r.reason()).orElse(""),
+                    optimizer.step());
         }
-        parallel = factory.parallel(policy, devices);
-        if (parallel != null) {
-            LOG.info("Data parallel over {}: master weights and optimizer on {}", devices, devices.get(0));
-        }
-        trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
         consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
         for (SourceConfig source : List.of(config.kto(), config.dpo())) {
@@ -361,27 +401,118 @@ public final class OnlineTrainer implements AutoCloseable {
         }
         consumer.assign(partitions);
         clientsListener.accept(producer, consumer);
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions), KAFKA_TIMEOUT);
+        seekToCommitted();
+        parentTime = Instant.now();
+    }
+
+    /** Positions every assigned partition at the offsets committed with the last version (or its beginning). */
+    private void seekToCommitted() {
+        Set<TopicPartition> partitions = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> offsets = consumer.committed(partitions, KAFKA_TIMEOUT);
         for (TopicPartition tp : partitions) {
-            OffsetAndMetadata offset = committed.get(tp);
+            OffsetAndMetadata offset = offsets.get(tp);
             if (offset == null) {
                 consumer.seekToBeginning(List.of(tp));
             } else {
                 consumer.seek(tp, offset.offset());
             }
         }
+    }
+
+    /** Loads {@code base}'s weights and optimizer state and builds the training parts around them. */
+    private void buildTraining(PolicyVersion base) throws IOException {
+        Checkpoint checkpoint = readOwn(base);
+        policy = factory.resume(checkpoint);
+        optimizer = new AdamW(config.optimizer(), policy.trainableParameters());
+        optimizer.importState(checkpoint.optimizerState());
+        baseVersion = base.getVersion();
+        reference = new ReferenceModel(referenceFor(base), config.referenceCacheEntries());
+        parallel = factory.parallel(policy, devices);
+        if (parallel != null) {
+            LOG.info("Data parallel over {}: master weights and optimizer on {}", devices, devices.get(0));
+        }
+        trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
+    }
+
+    /** The committed version a rebase continues from: the last promoted one, else version 0. */
+    private PolicyVersion target(RebasePolicy.Rebase rebase) {
+        PolicyVersion target = committed.get(rebase.target());
+        if (target == null) {
+            LOG.warn(
+                    "Promoted version {} of {} is not among the accepted versions; continuing from version 0",
+                    rebase.target(),
+                    config.modelId());
+            target = versionZero;
+        }
+        if (target == null) {
+            throw new IllegalStateException("no version of " + config.modelId() + " to continue from after "
+                    + rebase.reason() + ": neither version " + rebase.target() + " nor version 0 is committed");
+        }
+        return target;
+    }
+
+    /**
+     * Applies the canary decisions committed since the last look; when one rejects a version the weights descend
+     * from, drops them and everything consumed since the last version (those offsets are read again: no committed
+     * version absorbed them), and continues from the last promoted version's weights and optimizer state.
+     */
+    private void followDecisions() throws IOException {
+        if (decisions == null) {
+            return;
+        }
+        List<CanaryDecision> news = decisions.poll();
+        if (news.isEmpty()) {
+            return;
+        }
+        news.forEach(rebasePolicy::apply);
+        Optional<RebasePolicy.Rebase> rebase = rebasePolicy.rebaseFor(baseVersion);
+        if (rebase.isEmpty()) {
+            return;
+        }
+        PolicyVersion target = target(rebase.get());
+        LOG.warn(
+                "{} after {}: dropping the weights of version {} and continuing from version {}",
+                config.modelId(),
+                rebase.get().reason(),
+                baseVersion,
+                target.getVersion());
+        closeTraining();
+        buildTraining(target);
+        rebasedFrom = rebase.get().droppedFrom();
+        rebaseReason = rebase.get().reason();
+        ktoBuffer = newKtoBuffer();
+        dpoBuffer = newDpoBuffer();
+        lineage.clear();
+        pendingMetrics.clear();
+        counters.clear();
+        waitingForRegistry.clear();
+        lagSum = 0;
+        lagCount = 0;
+        stepsSinceParent = 0;
+        lastStepMetrics = Map.of();
+        seekToCommitted();
         parentTime = Instant.now();
     }
 
-    private TrainableModel referenceFrom(VersionHistory history, PolicyVersion latest) throws IOException {
-        PolicyVersion base = history.version(0).orElseGet(() -> {
+    private static ExampleBuffer<UnpairedExample> newKtoBuffer() {
+        return new ExampleBuffer<>(UnpairedExample::id, 100_000);
+    }
+
+    private static ExampleBuffer<PairExample> newDpoBuffer() {
+        return new ExampleBuffer<>(PairExample::id, 100_000);
+    }
+
+    private TrainableModel referenceFor(PolicyVersion loaded) throws IOException {
+        PolicyVersion zero = versionZero;
+        if (zero == null) {
             LOG.warn(
                     "Version 0 of {} not found; using version {} as the reference",
                     config.modelId(),
-                    latest.getVersion());
-            return latest;
-        });
-        return factory.reference(policy, base.getVersion() == latest.getVersion() ? null : () -> readOwn(base));
+                    loaded.getVersion());
+            zero = loaded;
+        }
+        PolicyVersion base = zero;
+        return factory.reference(policy, base.getVersion() == loaded.getVersion() ? null : () -> readOwn(base));
     }
 
     /** The checkpoint of {@code v}, refused when its own header names another model or version. */
@@ -408,9 +539,15 @@ public final class OnlineTrainer implements AutoCloseable {
                 factory.layout(policy),
                 config.optimizer(),
                 optimizer.exportState());
-        publisher.publish(new VersionPublisher.Request(
-                c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of()));
+        PolicyVersion published = publisher.publish(new VersionPublisher.Request(
+                c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of(), null, "", provenance, null));
+        committed.put(0L, published);
+        versionZero = published;
+        if (rebasePolicy != null) {
+            rebasePolicy.version(0, null);
+        }
         currentVersion = 0;
+        baseVersion = 0;
         versionsPublished.incrementAndGet();
         lastPublishMillis = System.currentTimeMillis();
         reference = new ReferenceModel(factory.reference(policy, null), config.referenceCacheEntries());
@@ -615,21 +752,32 @@ public final class OnlineTrainer implements AutoCloseable {
         Checkpoint c = Checkpoint.of(
                 config.modelId(),
                 next,
-                currentVersion,
+                baseVersion,
                 config.model(),
                 policy,
                 factory.layout(policy),
                 config.optimizer(),
                 optimizer.exportState());
-        publisher.publish(new VersionPublisher.Request(
+        PolicyVersion published = publisher.publish(new VersionPublisher.Request(
                 c,
                 PolicyStatus.PUBLISHED,
                 lineage.lineage(),
                 lineage.offsetsToCommit(),
                 consumer.groupMetadata(),
                 summary,
-                List.copyOf(pendingMetrics)));
+                List.copyOf(pendingMetrics),
+                rebasedFrom,
+                rebaseReason,
+                provenance,
+                null));
+        committed.put(next, published);
+        if (rebasePolicy != null) {
+            rebasePolicy.version(next, baseVersion);
+        }
+        rebasedFrom = null;
+        rebaseReason = "";
         currentVersion = next;
+        baseVersion = next;
         versionsPublished.incrementAndGet();
         lastPublishMillis = System.currentTimeMillis();
         lineage.clear();
@@ -677,6 +825,10 @@ public final class OnlineTrainer implements AutoCloseable {
     /** Releases Kafka clients and native memory; idempotent. */
     @Override
     public synchronized void close() {
+        if (decisions != null) {
+            decisions.close();
+            decisions = null;
+        }
         if (consumer != null) {
             consumer.close(CloseOptions.timeout(Duration.ZERO));
             consumer = null;
@@ -687,6 +839,11 @@ public final class OnlineTrainer implements AutoCloseable {
             producer.close(Duration.ZERO);
             producer = null;
         }
+        closeTraining();
+    }
+
+    /** Frees the model, its reference, replicas and optimizer state. */
+    private void closeTraining() {
         if (optimizer != null) {
             optimizer.close();
             optimizer = null;
