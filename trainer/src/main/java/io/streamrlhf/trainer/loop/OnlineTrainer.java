@@ -3,6 +3,7 @@ package io.streamrlhf.trainer.loop;
 import ai.djl.Device;
 import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DpoPair;
+import io.streamrlhf.avro.GateEvaluation;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
@@ -15,6 +16,7 @@ import io.streamrlhf.trainer.batch.PairExample;
 import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.batch.UnpairedExample;
 import io.streamrlhf.trainer.canary.DecisionLog;
+import io.streamrlhf.trainer.canary.GateEvaluator;
 import io.streamrlhf.trainer.canary.RebasePolicy;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
@@ -26,6 +28,7 @@ import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.loop.PreferenceTrainer.StepResult;
 import io.streamrlhf.trainer.model.Devices;
+import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.model.TrainableModel;
 import io.streamrlhf.trainer.optim.AdamW;
@@ -124,6 +127,10 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     private final TrainerConfig config;
+    private final GateEvaluator gate;
+    /** The gate's pass counts per version, so a parent is generated for once. */
+    private final Map<Long, Map<String, Integer>> gatePasses = new HashMap<>();
+
     private final Topics topics;
     private final PublishHooks hooks;
     private final Admission admission;
@@ -178,6 +185,16 @@ public final class OnlineTrainer implements AutoCloseable {
 
     /** A trainer; nothing connects until {@link #run()}. */
     public OnlineTrainer(TrainerConfig config, Topics topics, PublishHooks hooks) {
+        this(config, topics, hooks, null);
+    }
+
+    /**
+     * A trainer that records the pre-canary gate's held-out pass rates of each version and its parent when
+     * {@code gate} is given (the application builds it from {@code trainer.gate.*} and the judges); nothing
+     * connects until {@link #run()}.
+     */
+    public OnlineTrainer(TrainerConfig config, Topics topics, PublishHooks hooks, GateEvaluator gate) {
+        this.gate = gate;
         this.config = config;
         this.topics = topics;
         this.hooks = hooks;
@@ -758,6 +775,13 @@ public final class OnlineTrainer implements AutoCloseable {
                 factory.layout(policy),
                 config.optimizer(),
                 optimizer.exportState());
+        Map<String, Integer> passes = null;
+        GateEvaluation gated = null;
+        if (gate != null && GateEvaluator.supports(policy)) {
+            passes = gate.passes(policy);
+            gated = gate.evaluation(baseVersion, passes, gatePassesOf(baseVersion));
+            LOG.info("Gate of {} version {} against version {}: {}", config.modelId(), next, baseVersion, gated);
+        }
         PolicyVersion published = publisher.publish(new VersionPublisher.Request(
                 c,
                 PolicyStatus.PUBLISHED,
@@ -769,8 +793,11 @@ public final class OnlineTrainer implements AutoCloseable {
                 rebasedFrom,
                 rebaseReason,
                 provenance,
-                null));
+                gated));
         committed.put(next, published);
+        if (passes != null) {
+            gatePasses.put(next, passes);
+        }
         if (rebasePolicy != null) {
             rebasePolicy.version(next, baseVersion);
         }
@@ -785,6 +812,23 @@ public final class OnlineTrainer implements AutoCloseable {
         counters.clear();
         stepsSinceParent = 0;
         parentTime = Instant.now();
+    }
+
+    /** The gate's pass counts of a committed version, generated from its checkpoint the first time. */
+    private Map<String, Integer> gatePassesOf(long version) throws IOException {
+        Map<String, Integer> known = gatePasses.get(version);
+        if (known != null) {
+            return known;
+        }
+        PolicyVersion v = committed.get(version);
+        if (v == null) {
+            throw new IllegalStateException("version " + version + " of " + config.modelId() + " is not committed");
+        }
+        try (PolicyModel parent = readOwn(v).toPolicyModel(devices.get(0))) {
+            Map<String, Integer> passes = gate.passes(parent);
+            gatePasses.put(version, passes);
+            return passes;
+        }
     }
 
     private void count(String key) {

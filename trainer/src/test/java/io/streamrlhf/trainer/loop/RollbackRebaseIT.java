@@ -13,6 +13,8 @@ import io.streamrlhf.avro.Provenance;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
+import io.streamrlhf.trainer.canary.GateEvaluator;
+import io.streamrlhf.trainer.canary.GatePrompt;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import io.streamrlhf.trainer.publish.PublishHooks;
@@ -72,7 +74,7 @@ class RollbackRebaseIT {
         TrainerConfig config = TrainerConfigFactory.fromProperties(settings);
 
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        OnlineTrainer first = new OnlineTrainer(config, topics, PublishHooks.NONE);
+        OnlineTrainer first = new OnlineTrainer(config, topics, PublishHooks.NONE, gate());
         Thread thread = startTrainer(first, "trainer-1", failure);
         try {
             // when its versions up to P are promoted
@@ -97,6 +99,12 @@ class RollbackRebaseIT {
                     .isEqualTo(optimizerStep(version(versions, promoted))
                             + rebased.getMetrics().get("steps"));
             assertThat(next).isGreaterThan(rolledBack);
+            // and its gate measurements compare it with that parent on every held-out prompt
+            assertThat(rebased.getGate().getParentVersion()).isEqualTo(promoted);
+            assertThat(rebased.getGate().getPrompts()).isEqualTo(3);
+            assertThat(rebased.getGate().getJudges())
+                    .extracting(j -> j.getJudge())
+                    .containsExactly("ends");
             // and it records its provenance
             Provenance provenance = rebased.getProvenance();
             assertThat(provenance.getTrainingConfig())
@@ -155,6 +163,18 @@ class RollbackRebaseIT {
         // and every example is in exactly one version's lineage: none trained again, none lost
         assertEachInExactlyOneLineage(support.committedExampleOffsets(topics.names()), versions);
         assertThat(versions.stream().filter(v -> v.getRebasedFrom() != null)).hasSize(2);
+    }
+
+    /** A gate with three prompts and one judge that passes completions ending before the token limit. */
+    private static GateEvaluator gate() {
+        return new GateEvaluator(
+                List.of(
+                        new GatePrompt("What is 1+1?", null, null),
+                        new GatePrompt("What is 2+2?", null, null),
+                        new GatePrompt("Hello", null, null)),
+                4,
+                (prompt, completion, truncated) -> Map.of("ends", !truncated),
+                "test");
     }
 
     /** Produces {@code count} examples per topic and waits until versions absorb them; returns the newest version. */
