@@ -35,7 +35,9 @@ import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.streams.app.StreamsApp;
 import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.streams.config.StreamsKeys;
+import io.streamrlhf.trainer.canary.GateEvaluator;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
+import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import io.streamrlhf.trainer.config.TrainerKeys;
@@ -191,10 +193,12 @@ public final class Pipeline implements AutoCloseable {
             if (wanted.contains(Component.TRAINER)) {
                 TrainerConfig config = TrainerConfigFactory.fromProperties(props);
                 TrainerMeters meters = new TrainerMeters(config, metrics.registry());
+                GateEvaluator gate =
+                        config.gate().map(g -> HeldOutGate.create(g, props)).orElse(null);
                 trainer = supervise(
                         Component.TRAINER,
                         () -> new TrainerIncarnation(
-                                new OnlineTrainer(config, topics, PublishHooks.NONE), meters, metrics));
+                                new OnlineTrainer(config, topics, PublishHooks.NONE, gate), meters, metrics));
             }
             if (wanted.contains(Component.SAMPLER)) {
                 SamplerConfig config = SamplerConfig.from(props);

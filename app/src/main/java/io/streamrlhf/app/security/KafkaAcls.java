@@ -111,11 +111,11 @@ public final class KafkaAcls {
                         AclOperation.DESCRIBE)
                 .idempotentWrite();
 
-        // Trainer: examples and versions in (its group commits offsets inside the publishing transaction),
-        // versions and metrics out.
+        // Trainer: examples, versions and canary decisions (no group) in (its group commits offsets inside the
+        // publishing transaction), versions and metrics out.
         TrainerConfig trainer = TrainerConfigFactory.fromProperties(withBootstrap(props));
         b.of(ComponentPrincipal.TRAINER)
-                .topics(List.of(t.ktoExamples(), t.dpoPairs()), AclOperation.READ)
+                .topics(List.of(t.ktoExamples(), t.dpoPairs(), t.policyDecisions()), AclOperation.READ)
                 .topics(List.of(t.policyVersions()), AclOperation.READ, AclOperation.WRITE)
                 .topics(List.of(t.trainerMetrics()), AclOperation.WRITE)
                 .grant(ResourceType.GROUP, PatternType.LITERAL, trainer.groupId(), AclOperation.READ)

@@ -29,7 +29,7 @@ public final class RoutingTable {
                             : now;
                 case STARTED -> v > now.promoted() ? new Route(m, now.promoted(), v) : now;
                 case ROLLED_BACK -> now.canary() == v ? new Route(m, now.promoted(), -1) : now;
-                case SUPERSEDED, UNKNOWN -> now;
+                case SUPERSEDED, GATE_FAILED, UNKNOWN -> now;
             };
         });
     }

@@ -2,7 +2,10 @@ package io.streamrlhf.streams.canary;
 
 import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DecisionOutcome;
+import io.streamrlhf.avro.GateEvaluation;
+import io.streamrlhf.avro.GateJudgeResult;
 import io.streamrlhf.avro.MetricEvidence;
+import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.streams.avro.CanaryMetricCount;
 import io.streamrlhf.streams.avro.CanaryObservation;
 import io.streamrlhf.streams.avro.CanaryState;
@@ -34,6 +37,62 @@ public final class CanaryController {
     /** A model's state before its first version. */
     public static CanaryState initial(String modelId) {
         return CanaryState.newBuilder().setModelId(modelId).build();
+    }
+
+    /**
+     * A version record was published at event time {@code time}: first the gate, when the trainer measured one and
+     * the model has a promoted version. A version whose pass rate of any judge on the held-out prompts is lower than
+     * its parent's by more than {@code canary.gate.margin} gets GATE_FAILED (with both pass rates per judge as
+     * evidence, metric {@code gate:<judge>}, hits are passes) and never becomes the canary or waits for it.
+     */
+    public List<CanaryDecision> onVersion(CanaryState state, PolicyVersion v, long time) {
+        if (v.getVersion() <= state.getNewestSeen()) {
+            return List.of();
+        }
+        GateEvaluation gate = v.getGate();
+        if (gate == null || state.getPromoted() == null || gate.getPrompts() <= 0) {
+            return onVersion(state, v.getVersion(), time);
+        }
+        List<MetricEvidence> evidence = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        double n = gate.getPrompts();
+        for (GateJudgeResult j : gate.getJudges()) {
+            double difference = j.getPassed() / n - j.getParentPassed() / n;
+            // "By more than the margin": a drop of exactly the margin passes, whatever the rounding of the rates.
+            boolean harm = difference < -config.gateMargin() - 1e-9;
+            if (harm) {
+                failures.add(j.getJudge() + " passed " + j.getPassed() + "/" + gate.getPrompts() + " against "
+                        + j.getParentPassed() + "/" + gate.getPrompts());
+            }
+            evidence.add(MetricEvidence.newBuilder()
+                    .setMetric("gate:" + j.getJudge())
+                    .setCanaryHits(j.getPassed())
+                    .setCanaryTrials(gate.getPrompts())
+                    .setParentHits(j.getParentPassed())
+                    .setParentTrials(gate.getPrompts())
+                    .setDifferenceLow(difference)
+                    .setDifferenceHigh(difference)
+                    .setHarmBoundary(-config.gateMargin())
+                    .setSafeBoundary(-config.gateMargin())
+                    .setAlpha(0)
+                    .setVerdict(harm ? MetricVerdict.HARM.name() : MetricVerdict.SAFE.name())
+                    .build());
+        }
+        if (failures.isEmpty()) {
+            return onVersion(state, v.getVersion(), time);
+        }
+        state.setNewestSeen(v.getVersion());
+        CanaryDecision failed = plain(
+                state,
+                v.getVersion(),
+                gate.getParentVersion(),
+                DecisionOutcome.GATE_FAILED,
+                "held-out gate against version " + gate.getParentVersion() + " (margin " + config.gateMargin() + "): "
+                        + String.join("; ", failures),
+                time,
+                time);
+        failed.setMetrics(evidence);
+        return List.of(failed);
     }
 
     /** A version was published at event time {@code time}. Older or repeated versions are ignored. */

@@ -56,7 +56,7 @@ public final class ControllerProcessor implements Processor<String, ControllerIn
         }
         List<CanaryDecision> decisions;
         if (in.version() != null) {
-            decisions = controller.onVersion(state, in.version().getVersion(), record.timestamp());
+            decisions = controller.onVersion(state, in.version(), record.timestamp());
         } else {
             decisions = controller.onObservation(state, in.observation(), record.timestamp());
         }

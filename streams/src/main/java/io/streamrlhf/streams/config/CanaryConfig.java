@@ -29,6 +29,8 @@ import java.util.Objects;
  *     {@code ROLLED_BACK}
  * @param attributionWindow how long (event time) the controller keeps a response's version for its feedback and
  *     verdicts. Property {@code canary.attribution.window}, default 1h
+ * @param gateMargin how much lower than its parent's a version's judged pass rate on the held-out prompts may be,
+ *     per judge, before the gate stops it from becoming the canary. Property {@code canary.gate.margin}, default 0.05
  */
 public record CanaryConfig(
         boolean enabled,
@@ -40,7 +42,8 @@ public record CanaryConfig(
         long tuningSamples,
         Duration maxDuration,
         CanaryDefault defaultOutcome,
-        Duration attributionWindow) {
+        Duration attributionWindow,
+        double gateMargin) {
 
     public CanaryConfig {
         if (!(alpha > 0 && alpha < 1)) {
@@ -66,6 +69,9 @@ public record CanaryConfig(
         Durations.requirePositive("canary.max.duration", maxDuration);
         Objects.requireNonNull(defaultOutcome, "canary.default.outcome");
         Durations.requirePositive("canary.attribution.window", attributionWindow);
+        if (!(gateMargin >= 0 && gateMargin < 1)) {
+            throw new IllegalArgumentException("canary.gate.margin must be from 0 up to 1, got " + gateMargin);
+        }
     }
 
     /** The documented defaults. */
@@ -80,7 +86,8 @@ public record CanaryConfig(
                 2000,
                 Duration.ofHours(24),
                 CanaryDefault.ROLLED_BACK,
-                Duration.ofHours(1));
+                Duration.ofHours(1),
+                0.05);
     }
 
     /** The defaults overridden by {@code canary.*} keys. */
@@ -95,7 +102,8 @@ public record CanaryConfig(
                 StreamsKeys.CANARY_TUNING_SAMPLES.get(properties),
                 StreamsKeys.CANARY_MAX_DURATION.get(properties),
                 StreamsKeys.CANARY_DEFAULT_OUTCOME.get(properties),
-                StreamsKeys.CANARY_ATTRIBUTION_WINDOW.get(properties));
+                StreamsKeys.CANARY_ATTRIBUTION_WINDOW.get(properties),
+                StreamsKeys.CANARY_GATE_MARGIN.get(properties));
     }
 
     /** The judge ids of {@code canary.judges}: comma-separated, or {@code none} for thumbs only. */
@@ -116,7 +124,8 @@ public record CanaryConfig(
                 tuningSamples,
                 maxDuration,
                 defaultOutcome,
-                attributionWindow);
+                attributionWindow,
+                gateMargin);
     }
 
     /** A copy with another minimum sample, tuning sample and maximum duration. */
@@ -131,6 +140,7 @@ public record CanaryConfig(
                 newTuningSamples,
                 newMaxDuration,
                 defaultOutcome,
-                attributionWindow);
+                attributionWindow,
+                gateMargin);
     }
 }

@@ -243,6 +243,12 @@ public final class StreamsKeys {
                     CANARY.judgeMargin(),
                     "how much higher a judge's failure rate may be shown to be at most for promotion")
             .requiring(m -> m >= 0 && m < 1, "a number from 0 up to 1");
+    public static final Setting<Double> CANARY_GATE_MARGIN = Setting.decimal(
+                    "canary.gate.margin",
+                    CANARY.gateMargin(),
+                    "how much lower than its parent's a version's pass rate of any judge on the held-out prompts"
+                            + " (measured by the trainer, trainer.gate.*) may be; lower: GATE_FAILED, it never serves")
+            .requiring(m -> m >= 0 && m < 1, "a number from 0 up to 1");
     public static final Setting<String> CANARY_JUDGES = Setting.string(
             "canary.judges",
             String.join(",", CANARY.judges()),
@@ -327,6 +333,7 @@ public final class StreamsKeys {
             CANARY_ALPHA,
             CANARY_THUMBS_MARGIN,
             CANARY_JUDGE_MARGIN,
+            CANARY_GATE_MARGIN,
             CANARY_JUDGES,
             CANARY_MIN_SAMPLES,
             CANARY_TUNING_SAMPLES,

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DecisionOutcome;
+import io.streamrlhf.avro.GateEvaluation;
+import io.streamrlhf.avro.GateJudgeResult;
 import io.streamrlhf.avro.JudgeScore;
 import io.streamrlhf.avro.JudgeVerdict;
 import io.streamrlhf.avro.PolicyVersion;
@@ -84,6 +86,63 @@ class CanaryTopologyTest {
         h.responses.pipeInput(id, r, t);
         h.feedback.pipeInput(id, thumbsUp ? up("f" + id, id, "u" + id, t) : down("f" + id, id, "u" + id, t), t);
         return id;
+    }
+
+    private void publishGated(long version, long t, long parent, int prompts, GateJudgeResult... judges) {
+        versions.pipeInput(
+                MODEL,
+                PolicyVersion.newBuilder()
+                        .setModelId(MODEL)
+                        .setVersion(version)
+                        .setParentVersion(parent)
+                        .setCheckpointUri("file:///v" + version)
+                        .setSha256("00")
+                        .setCreatedTime(Instant.ofEpochMilli(t))
+                        .setGate(GateEvaluation.newBuilder()
+                                .setParentVersion(parent)
+                                .setPrompts(prompts)
+                                .setMaxTokens(16)
+                                .setJudges(List.of(judges))
+                                .build())
+                        .build(),
+                t);
+    }
+
+    private static GateJudgeResult judged(String judge, int passed, int parentPassed) {
+        return GateJudgeResult.newBuilder()
+                .setJudge(judge)
+                .setPassed(passed)
+                .setParentPassed(parentPassed)
+                .build();
+    }
+
+    @Test
+    void gateStopsAVersionWhoseHeldOutPassRateFellByMoreThanTheMarginAndLetsTheNextOneStart() {
+        // margin 0.05 (the default) over 20 prompts: one pass fewer (0.05) is allowed, two fewer (0.10) are not
+        start(List.of());
+        publish(0, T0);
+        publishGated(1, T0 + 1, 0, 20, judged("format", 10, 12), judged("length-bounds", 20, 20));
+        publishGated(2, T0 + 2, 0, 20, judged("format", 12, 12), judged("length-bounds", 19, 20));
+
+        List<CanaryDecision> out = decisions.readValuesToList();
+        assertThat(out)
+                .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome, CanaryDecision::getParentVersion)
+                .containsExactly(
+                        tuple(0L, DecisionOutcome.PROMOTED, null),
+                        tuple(1L, DecisionOutcome.GATE_FAILED, 0L),
+                        tuple(2L, DecisionOutcome.STARTED, 0L));
+        CanaryDecision failed = out.get(1);
+        assertThat(failed.getMetrics())
+                .extracting(
+                        m -> m.getMetric(),
+                        m -> m.getCanaryHits(),
+                        m -> m.getParentHits(),
+                        m -> m.getCanaryTrials(),
+                        m -> m.getVerdict())
+                .containsExactly(
+                        tuple("gate:format", 10L, 12L, 20L, "HARM"),
+                        tuple("gate:length-bounds", 20L, 20L, 20L, "SAFE"));
+        assertThat(failed.getReason()).contains("format passed 10/20 against 12/20");
     }
 
     @Test

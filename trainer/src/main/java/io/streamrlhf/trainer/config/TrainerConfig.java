@@ -75,11 +75,15 @@ public record TrainerConfig(
         long checkpointMaxBytes,
         Optional<VersionSigner> signer,
         Optional<HfTrainingConfig> hfModel,
-        CheckpointStoreConfig checkpointStore) {
+        CheckpointStoreConfig checkpointStore,
+        boolean followDecisions,
+        Optional<GateConfig> gate,
+        Map<String, String> effectiveSettings) {
 
     /** Validates, naming the bad value. */
     public TrainerConfig {
         kafkaOverrides = Map.copyOf(kafkaOverrides);
+        effectiveSettings = Map.copyOf(effectiveSettings);
         if (modelId == null || !modelId.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("modelId must be [A-Za-z0-9._-]+, was " + modelId);
         }

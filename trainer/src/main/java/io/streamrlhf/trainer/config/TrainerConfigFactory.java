@@ -1,6 +1,7 @@
 package io.streamrlhf.trainer.config;
 
 import io.streamrlhf.config.ClusterSettings;
+import io.streamrlhf.config.Setting;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Reads a {@link TrainerConfig} from settings: the {@link TrainerKeys}, {@code bootstrap.servers}, {@code topic.*}
@@ -84,7 +86,43 @@ public final class TrainerConfigFactory {
                 TrainerKeys.CHECKPOINT_MAX_BYTES.get(p),
                 signer(p),
                 hfModel(p),
-                checkpointStore(p));
+                checkpointStore(p),
+                TrainerKeys.FOLLOW_DECISIONS.find(p).orElseGet(() -> TrainerKeys.CANARY_ENABLED.get(p)),
+                gate(p),
+                effectiveSettings(p));
+    }
+
+    /** The gate's settings when {@code trainer.gate.enabled} (by default {@code canary.enabled}) is on. */
+    static Optional<GateConfig> gate(Map<String, String> p) {
+        boolean on = TrainerKeys.GATE_ENABLED.find(p).orElseGet(() -> TrainerKeys.CANARY_ENABLED.get(p));
+        return on
+                ? Optional.of(new GateConfig(
+                        TrainerKeys.GATE_PROMPTS.find(p).map(Path::of), TrainerKeys.GATE_MAX_TOKENS.get(p)))
+                : Optional.empty();
+    }
+
+    /**
+     * Every trainer key's effective value (set, else its default; keys without either are left out), the topics the
+     * trainer reads and writes, secrets masked: what a version records as its training configuration.
+     */
+    public static Map<String, String> effectiveSettings(Map<String, String> p) {
+        Map<String, String> out = new TreeMap<>();
+        for (Setting<?> s : TrainerKeys.ALL) {
+            if (s.isFamily()) {
+                continue;
+            }
+            Optional<?> value = s.find(p);
+            String text = value.isPresent() ? String.valueOf(value.get()) : s.defaultText();
+            if (text.isEmpty()) {
+                continue;
+            }
+            out.put(s.name(), s.isSecret() && value.isPresent() ? "***" : text);
+        }
+        TopicNames names = TopicNames.fromProperties(p);
+        out.put("topic.kto.examples", names.ktoExamples());
+        out.put("topic.dpo.pairs", names.dpoPairs());
+        out.put("topic.policy.versions", names.policyVersions());
+        return out;
     }
 
     /** The Hugging Face model to train when {@code trainer.model.dir} is set. */

@@ -79,6 +79,30 @@ public final class TrainerKeys {
             .requiring(k -> k.length() >= VersionSigner.MIN_KEY_CHARS, "at least 32 characters")
             .secret();
 
+    /** {@code canary.enabled} as the streams application reads it; only the default of the two keys below. */
+    static final Setting<Boolean> CANARY_ENABLED = Setting.bool("canary.enabled", false, "see StreamsKeys");
+
+    public static final Setting<Boolean> FOLLOW_DECISIONS = Setting.bool(
+                    "trainer.follow.decisions",
+                    null,
+                    "follow the canary decisions topic: after a version is rolled back (or fails its gate) the next"
+                            + " version is trained from the last promoted one, and the version record says so")
+            .describedDefault("canary.enabled");
+    public static final Setting<Boolean> GATE_ENABLED = Setting.bool(
+                    "trainer.gate.enabled",
+                    null,
+                    "before publishing, generate greedily on the held-out prompts with the new version and its parent"
+                            + " and record each judge's passes in the version (the canary controller's gate)")
+            .describedDefault("canary.enabled");
+    public static final Setting<String> GATE_PROMPTS = Setting.string(
+            "trainer.gate.prompts",
+            null,
+            "held-out prompt file of the gate, one prompt per line (JSON lines with a \"prompt\" field also"
+                    + " read); none: the demo's built-in set");
+    public static final Setting<Integer> GATE_MAX_TOKENS = Setting.integer(
+                    "trainer.gate.max.tokens", 32, "token limit of each greedy generation of the gate")
+            .requiring(n -> n > 0, "positive");
+
     public static final Setting<String> MODEL_DIR = Setting.string(
             "trainer.model.dir",
             null,
@@ -278,6 +302,10 @@ public final class TrainerKeys {
                 CHECKPOINT_KAFKA_CHUNK_BYTES,
                 CHECKPOINT_KAFKA_KEEP_LAST,
                 VERSIONS_SIGNING_KEY,
+                FOLLOW_DECISIONS,
+                GATE_ENABLED,
+                GATE_PROMPTS,
+                GATE_MAX_TOKENS,
                 MODEL_DIR,
                 LORA_ENABLED,
                 LORA_RANK,

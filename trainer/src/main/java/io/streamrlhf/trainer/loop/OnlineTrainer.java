@@ -1,10 +1,13 @@
 package io.streamrlhf.trainer.loop;
 
 import ai.djl.Device;
+import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DpoPair;
+import io.streamrlhf.avro.GateEvaluation;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.avro.Provenance;
 import io.streamrlhf.avro.TrainerMetrics;
 import io.streamrlhf.schemas.serde.RecordDecodeException;
 import io.streamrlhf.schemas.topic.Topics;
@@ -12,6 +15,9 @@ import io.streamrlhf.schemas.util.Backoff;
 import io.streamrlhf.trainer.batch.PairExample;
 import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.batch.UnpairedExample;
+import io.streamrlhf.trainer.canary.DecisionLog;
+import io.streamrlhf.trainer.canary.GateEvaluator;
+import io.streamrlhf.trainer.canary.RebasePolicy;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
 import io.streamrlhf.trainer.checkpoint.CorruptCheckpointException;
@@ -21,11 +27,13 @@ import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.loop.PreferenceTrainer.StepResult;
 import io.streamrlhf.trainer.model.Devices;
+import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.model.TrainableModel;
 import io.streamrlhf.trainer.optim.AdamW;
 import io.streamrlhf.trainer.parallel.DataParallel;
 import io.streamrlhf.trainer.publish.PublishHooks;
+import io.streamrlhf.trainer.publish.TrainingProvenance;
 import io.streamrlhf.trainer.publish.VersionHistory;
 import io.streamrlhf.trainer.publish.VersionPublisher;
 import java.io.IOException;
@@ -118,6 +126,10 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     private final TrainerConfig config;
+    private final GateEvaluator gate;
+    /** The gate's pass counts per version, so a parent is generated for once. */
+    private final Map<Long, Map<String, Integer>> gatePasses = new HashMap<>();
+
     private final Topics topics;
     private final PublishHooks hooks;
     private final Admission admission;
@@ -136,8 +148,8 @@ public final class OnlineTrainer implements AutoCloseable {
     private volatile Map<String, Double> lastStepSnapshot = Map.of();
     private volatile BiConsumer<Producer<?, ?>, Consumer<?, ?>> clientsListener = (p, c) -> {};
 
-    private final ExampleBuffer<UnpairedExample> ktoBuffer = new ExampleBuffer<>(UnpairedExample::id, 100_000);
-    private final ExampleBuffer<PairExample> dpoBuffer = new ExampleBuffer<>(PairExample::id, 100_000);
+    private ExampleBuffer<UnpairedExample> ktoBuffer = newKtoBuffer();
+    private ExampleBuffer<PairExample> dpoBuffer = newDpoBuffer();
     private final LineageTracker lineage = new LineageTracker();
     private final List<TrainerMetrics> pendingMetrics = new ArrayList<>();
     private final Map<String, Double> counters = new LinkedHashMap<>();
@@ -146,6 +158,17 @@ public final class OnlineTrainer implements AutoCloseable {
     private long lagCount;
     private long stepsSinceParent;
     private Instant parentTime = Instant.now();
+    /** The version whose weights are being trained on: the next version's parent. */
+    private volatile long baseVersion = -1;
+    /** Set by a rebase until the next version is published. */
+    private Long rebasedFrom;
+
+    private String rebaseReason = "";
+    private final Map<Long, PolicyVersion> committed = new HashMap<>();
+    private PolicyVersion versionZero;
+    private DecisionLog decisions;
+    private RebasePolicy rebasePolicy;
+    private Provenance provenance;
 
     private KafkaProducer<String, byte[]> producer;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -161,6 +184,16 @@ public final class OnlineTrainer implements AutoCloseable {
 
     /** A trainer; nothing connects until {@link #run()}. */
     public OnlineTrainer(TrainerConfig config, Topics topics, PublishHooks hooks) {
+        this(config, topics, hooks, null);
+    }
+
+    /**
+     * A trainer that records the pre-canary gate's held-out pass rates of each version and its parent when
+     * {@code gate} is given (the application builds it from {@code trainer.gate.*} and the judges); nothing
+     * connects until {@link #run()}.
+     */
+    public OnlineTrainer(TrainerConfig config, Topics topics, PublishHooks hooks, GateEvaluator gate) {
+        this.gate = gate;
         this.config = config;
         this.topics = topics;
         this.hooks = hooks;
@@ -178,6 +211,14 @@ public final class OnlineTrainer implements AutoCloseable {
     /** The version being trained on (the last committed one), -1 before recovery. */
     public long currentVersion() {
         return currentVersion;
+    }
+
+    /**
+     * The version whose weights are trained on, the next version's parent: the current version, or after a
+     * rollback of one of its ancestors the last promoted version; -1 before recovery.
+     */
+    public long baseVersion() {
+        return baseVersion;
     }
 
     /**
@@ -258,6 +299,7 @@ public final class OnlineTrainer implements AutoCloseable {
 
     private void loop() throws IOException {
         while (running.get()) {
+            followDecisions();
             ConsumerRecords<byte[], byte[]> records;
             try {
                 records = consumer.poll(config.pollTimeout());
@@ -333,25 +375,40 @@ public final class OnlineTrainer implements AutoCloseable {
                 topics.trainerMetrics(),
                 hooks,
                 config.signer());
+        provenance = TrainingProvenance.of(config);
+        history.versions().forEach(v -> committed.put(v.getVersion(), v));
+        versionZero = history.version(0).orElse(null);
+        if (config.followDecisions()) {
+            rebasePolicy = new RebasePolicy(config.modelId());
+            history.versions().forEach(v -> rebasePolicy.version(v.getVersion(), v.getParentVersion()));
+            decisions = new DecisionLog(config.bootstrapServers(), config.kafkaOverrides(), topics.policyDecisions());
+            decisions.readToEnd(KAFKA_TIMEOUT).forEach(rebasePolicy::apply);
+        }
         Optional<PolicyVersion> latest = history.latest();
         if (latest.isEmpty()) {
             warmStart();
+            parallel = factory.parallel(policy, devices);
+            trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
         } else {
             PolicyVersion v = latest.get();
-            Checkpoint checkpoint = readOwn(v);
-            policy = factory.resume(checkpoint);
-            optimizer = new AdamW(config.optimizer(), policy.trainableParameters());
-            optimizer.importState(checkpoint.optimizerState());
             currentVersion = v.getVersion();
-            reference = new ReferenceModel(referenceFrom(history, v), config.referenceCacheEntries());
+            PolicyVersion base = v;
+            Optional<RebasePolicy.Rebase> rebase =
+                    rebasePolicy == null ? Optional.empty() : rebasePolicy.rebaseFor(v.getVersion());
+            if (rebase.isPresent()) {
+                base = target(rebase.get());
+                rebasedFrom = rebase.get().droppedFrom();
+                rebaseReason = rebase.get().reason();
+            }
+            buildTraining(base);
             LOG.info(
-                    "Resumed {} at version {} (optimizer step {})", config.modelId(), currentVersion, optimizer.step());
+                    "Resumed {} at version {} from the weights of version {}{} (optimizer step {})",
+                    config.modelId(),
+                    currentVersion,
+                    baseVersion,
+                    rebase.map(r -> ", rebased after " + r.reason()).orElse(""),
+                    optimizer.step());
         }
-        parallel = factory.parallel(policy, devices);
-        if (parallel != null) {
-            LOG.info("Data parallel over {}: master weights and optimizer on {}", devices, devices.get(0));
-        }
-        trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
         consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
         for (SourceConfig source : List.of(config.kto(), config.dpo())) {
@@ -366,27 +423,118 @@ public final class OnlineTrainer implements AutoCloseable {
         }
         consumer.assign(partitions);
         clientsListener.accept(producer, consumer);
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions), KAFKA_TIMEOUT);
+        seekToCommitted();
+        parentTime = Instant.now();
+    }
+
+    /** Positions every assigned partition at the offsets committed with the last version (or its beginning). */
+    private void seekToCommitted() {
+        Set<TopicPartition> partitions = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> offsets = consumer.committed(partitions, KAFKA_TIMEOUT);
         for (TopicPartition tp : partitions) {
-            OffsetAndMetadata offset = committed.get(tp);
+            OffsetAndMetadata offset = offsets.get(tp);
             if (offset == null) {
                 consumer.seekToBeginning(List.of(tp));
             } else {
                 consumer.seek(tp, offset.offset());
             }
         }
+    }
+
+    /** Loads {@code base}'s weights and optimizer state and builds the training parts around them. */
+    private void buildTraining(PolicyVersion base) throws IOException {
+        Checkpoint checkpoint = readOwn(base);
+        policy = factory.resume(checkpoint);
+        optimizer = new AdamW(config.optimizer(), policy.trainableParameters());
+        optimizer.importState(checkpoint.optimizerState());
+        baseVersion = base.getVersion();
+        reference = new ReferenceModel(referenceFor(base), config.referenceCacheEntries());
+        parallel = factory.parallel(policy, devices);
+        if (parallel != null) {
+            LOG.info("Data parallel over {}: master weights and optimizer on {}", devices, devices.get(0));
+        }
+        trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
+    }
+
+    /** The committed version a rebase continues from: the last promoted one, else version 0. */
+    private PolicyVersion target(RebasePolicy.Rebase rebase) {
+        PolicyVersion target = committed.get(rebase.target());
+        if (target == null) {
+            LOG.warn(
+                    "Promoted version {} of {} is not among the accepted versions; continuing from version 0",
+                    rebase.target(),
+                    config.modelId());
+            target = versionZero;
+        }
+        if (target == null) {
+            throw new IllegalStateException("no version of " + config.modelId() + " to continue from after "
+                    + rebase.reason() + ": neither version " + rebase.target() + " nor version 0 is committed");
+        }
+        return target;
+    }
+
+    /**
+     * Applies the canary decisions committed since the last look; when one rejects a version the weights descend
+     * from, drops them and everything consumed since the last version (those offsets are read again: no committed
+     * version absorbed them), and continues from the last promoted version's weights and optimizer state.
+     */
+    private void followDecisions() throws IOException {
+        if (decisions == null) {
+            return;
+        }
+        List<CanaryDecision> news = decisions.poll();
+        if (news.isEmpty()) {
+            return;
+        }
+        news.forEach(rebasePolicy::apply);
+        Optional<RebasePolicy.Rebase> rebase = rebasePolicy.rebaseFor(baseVersion);
+        if (rebase.isEmpty()) {
+            return;
+        }
+        PolicyVersion target = target(rebase.get());
+        LOG.warn(
+                "{} after {}: dropping the weights of version {} and continuing from version {}",
+                config.modelId(),
+                rebase.get().reason(),
+                baseVersion,
+                target.getVersion());
+        closeTraining();
+        buildTraining(target);
+        rebasedFrom = rebase.get().droppedFrom();
+        rebaseReason = rebase.get().reason();
+        ktoBuffer = newKtoBuffer();
+        dpoBuffer = newDpoBuffer();
+        lineage.clear();
+        pendingMetrics.clear();
+        counters.clear();
+        waitingForRegistry.clear();
+        lagSum = 0;
+        lagCount = 0;
+        stepsSinceParent = 0;
+        lastStepMetrics = Map.of();
+        seekToCommitted();
         parentTime = Instant.now();
     }
 
-    private TrainableModel referenceFrom(VersionHistory history, PolicyVersion latest) throws IOException {
-        PolicyVersion base = history.version(0).orElseGet(() -> {
+    private static ExampleBuffer<UnpairedExample> newKtoBuffer() {
+        return new ExampleBuffer<>(UnpairedExample::id, 100_000);
+    }
+
+    private static ExampleBuffer<PairExample> newDpoBuffer() {
+        return new ExampleBuffer<>(PairExample::id, 100_000);
+    }
+
+    private TrainableModel referenceFor(PolicyVersion loaded) throws IOException {
+        PolicyVersion zero = versionZero;
+        if (zero == null) {
             LOG.warn(
                     "Version 0 of {} not found; using version {} as the reference",
                     config.modelId(),
-                    latest.getVersion());
-            return latest;
-        });
-        return factory.reference(policy, base.getVersion() == latest.getVersion() ? null : () -> readOwn(base));
+                    loaded.getVersion());
+            zero = loaded;
+        }
+        PolicyVersion base = zero;
+        return factory.reference(policy, base.getVersion() == loaded.getVersion() ? null : () -> readOwn(base));
     }
 
     /** The checkpoint of {@code v}, refused when its own header names another model or version. */
@@ -413,9 +561,15 @@ public final class OnlineTrainer implements AutoCloseable {
                 factory.layout(policy),
                 config.optimizer(),
                 optimizer.exportState());
-        publisher.publish(new VersionPublisher.Request(
-                c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of()));
+        PolicyVersion published = publisher.publish(new VersionPublisher.Request(
+                c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of(), null, "", provenance, null));
+        committed.put(0L, published);
+        versionZero = published;
+        if (rebasePolicy != null) {
+            rebasePolicy.version(0, null);
+        }
         currentVersion = 0;
+        baseVersion = 0;
         versionsPublished.incrementAndGet();
         lastPublishMillis = System.currentTimeMillis();
         reference = new ReferenceModel(factory.reference(policy, null), config.referenceCacheEntries());
@@ -620,21 +774,42 @@ public final class OnlineTrainer implements AutoCloseable {
         Checkpoint c = Checkpoint.of(
                 config.modelId(),
                 next,
-                currentVersion,
+                baseVersion,
                 config.model(),
                 policy,
                 factory.layout(policy),
                 config.optimizer(),
                 optimizer.exportState());
-        publisher.publish(new VersionPublisher.Request(
+        Map<String, Integer> passes = null;
+        GateEvaluation gated = null;
+        if (gate != null && GateEvaluator.supports(policy)) {
+            passes = gate.passes(policy);
+            gated = gate.evaluation(baseVersion, passes, gatePassesOf(baseVersion));
+            LOG.info("Gate of {} version {} against version {}: {}", config.modelId(), next, baseVersion, gated);
+        }
+        PolicyVersion published = publisher.publish(new VersionPublisher.Request(
                 c,
                 PolicyStatus.PUBLISHED,
                 lineage.lineage(),
                 lineage.offsetsToCommit(),
                 consumer.groupMetadata(),
                 summary,
-                List.copyOf(pendingMetrics)));
+                List.copyOf(pendingMetrics),
+                rebasedFrom,
+                rebaseReason,
+                provenance,
+                gated));
+        committed.put(next, published);
+        if (passes != null) {
+            gatePasses.put(next, passes);
+        }
+        if (rebasePolicy != null) {
+            rebasePolicy.version(next, baseVersion);
+        }
+        rebasedFrom = null;
+        rebaseReason = "";
         currentVersion = next;
+        baseVersion = next;
         versionsPublished.incrementAndGet();
         lastPublishMillis = System.currentTimeMillis();
         lineage.clear();
@@ -642,6 +817,23 @@ public final class OnlineTrainer implements AutoCloseable {
         counters.clear();
         stepsSinceParent = 0;
         parentTime = Instant.now();
+    }
+
+    /** The gate's pass counts of a committed version, generated from its checkpoint the first time. */
+    private Map<String, Integer> gatePassesOf(long version) throws IOException {
+        Map<String, Integer> known = gatePasses.get(version);
+        if (known != null) {
+            return known;
+        }
+        PolicyVersion v = committed.get(version);
+        if (v == null) {
+            throw new IllegalStateException("version " + version + " of " + config.modelId() + " is not committed");
+        }
+        try (PolicyModel parent = readOwn(v).toPolicyModel(devices.get(0))) {
+            Map<String, Integer> passes = gate.passes(parent);
+            gatePasses.put(version, passes);
+            return passes;
+        }
     }
 
     private void count(String key) {
@@ -682,6 +874,10 @@ public final class OnlineTrainer implements AutoCloseable {
     /** Releases Kafka clients and native memory; idempotent. */
     @Override
     public synchronized void close() {
+        if (decisions != null) {
+            decisions.close();
+            decisions = null;
+        }
         if (consumer != null) {
             consumer.close(CloseOptions.timeout(Duration.ZERO));
             consumer = null;
@@ -692,6 +888,11 @@ public final class OnlineTrainer implements AutoCloseable {
             producer.close(Duration.ZERO);
             producer = null;
         }
+        closeTraining();
+    }
+
+    /** Frees the model, its reference, replicas and optimizer state. */
+    private void closeTraining() {
         if (optimizer != null) {
             optimizer.close();
             optimizer = null;

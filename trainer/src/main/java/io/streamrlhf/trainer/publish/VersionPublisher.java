@@ -1,8 +1,10 @@
 package io.streamrlhf.trainer.publish;
 
+import io.streamrlhf.avro.GateEvaluation;
 import io.streamrlhf.avro.OffsetRange;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.avro.Provenance;
 import io.streamrlhf.avro.TrainerMetrics;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
@@ -90,6 +92,10 @@ public final class VersionPublisher {
      * @param group the consumer's group metadata (null when there are no offsets)
      * @param summary summary metrics of the version
      * @param stepMetrics per-step metrics since the parent
+     * @param rebasedFrom the version whose weights the trainer dropped to continue from the parent, or null
+     * @param rebaseReason why it rebased, empty when it did not
+     * @param provenance training configuration, code version, base model and data sources, or null
+     * @param gate the held-out pass rates of the version and its parent, or null when no gate ran
      */
     public record Request(
             Checkpoint checkpoint,
@@ -98,7 +104,24 @@ public final class VersionPublisher {
             Map<TopicPartition, OffsetAndMetadata> offsets,
             ConsumerGroupMetadata group,
             Map<String, Double> summary,
-            List<TrainerMetrics> stepMetrics) {}
+            List<TrainerMetrics> stepMetrics,
+            Long rebasedFrom,
+            String rebaseReason,
+            Provenance provenance,
+            GateEvaluation gate) {
+
+        /** A request without rebase, provenance or gate. */
+        public Request(
+                Checkpoint checkpoint,
+                PolicyStatus status,
+                List<OffsetRange> lineage,
+                Map<TopicPartition, OffsetAndMetadata> offsets,
+                ConsumerGroupMetadata group,
+                Map<String, Double> summary,
+                List<TrainerMetrics> stepMetrics) {
+            this(checkpoint, status, lineage, offsets, group, summary, stepMetrics, null, "", null, null);
+        }
+    }
 
     /**
      * Writes the checkpoint and commits the transaction. On a Kafka error the transaction is aborted
@@ -120,6 +143,10 @@ public final class VersionPublisher {
                 .setLineage(request.lineage())
                 .setMetrics(Map.copyOf(request.summary()))
                 .setStatus(request.status())
+                .setRebasedFrom(request.rebasedFrom())
+                .setRebaseReason(request.rebaseReason() == null ? "" : request.rebaseReason())
+                .setProvenance(request.provenance())
+                .setGate(request.gate())
                 .build();
         producer.beginTransaction();
         try {
@@ -147,10 +174,13 @@ public final class VersionPublisher {
             throw e;
         }
         LOG.info(
-                "Published {} version {} (parent {}, {} lineage ranges, checkpoint {})",
+                "Published {} version {} (parent {}{}, {} lineage ranges, checkpoint {})",
                 modelId,
                 c.version(),
                 version.getParentVersion(),
+                request.rebasedFrom() == null
+                        ? ""
+                        : ", rebased from " + request.rebasedFrom() + " after " + request.rebaseReason(),
                 request.lineage().size(),
                 stored.uri());
         hooks.afterCommit(c.version());
