@@ -1,7 +1,7 @@
 package io.streamrlhf.app.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.Prompt;
@@ -47,15 +47,15 @@ class ComponentRegistryUsersIT {
                 // Then the dashboard may look it up, but not register a schema of its own
                 assertThat(dashboard.lookup("rlhf.policy.versions-value", PolicyVersion.getClassSchema()))
                         .isEqualTo(id);
-                SchemaRegistryException refused = catchThrowableOfType(
-                        SchemaRegistryException.class,
-                        () -> dashboard.register("rlhf.prompts-value", Prompt.getClassSchema()));
-                assertThat(refused.httpStatus()).isEqualTo(403);
+                assertThatThrownBy(() -> dashboard.register("rlhf.prompts-value", Prompt.getClassSchema()))
+                        .isInstanceOfSatisfying(
+                                SchemaRegistryException.class,
+                                e -> assertThat(e.httpStatus()).isEqualTo(403));
                 // And neither may a client with the shared settings only
-                SchemaRegistryException sharedRefused = catchThrowableOfType(
-                        SchemaRegistryException.class,
-                        () -> shared.register("rlhf.prompts-value", Prompt.getClassSchema()));
-                assertThat(sharedRefused.httpStatus()).isEqualTo(403);
+                assertThatThrownBy(() -> shared.register("rlhf.prompts-value", Prompt.getClassSchema()))
+                        .isInstanceOfSatisfying(
+                                SchemaRegistryException.class,
+                                e -> assertThat(e.httpStatus()).isEqualTo(403));
             }
         } finally {
             secured.stack().close();
