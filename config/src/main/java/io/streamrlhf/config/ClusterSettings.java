@@ -1,6 +1,8 @@
 package io.streamrlhf.config;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The settings every component shares: where the Kafka cluster and the schema registry are. */
 public final class ClusterSettings {
@@ -39,6 +41,34 @@ public final class ClusterSettings {
     public static final Setting<String> SCHEMA_REGISTRY_TRUSTSTORE_TYPE = Setting.string(
                     "schema.registry.ssl.truststore.type", "PKCS12", "type of the registry's truststore, PKCS12 or JKS")
             .requiring(t -> t.equals("PKCS12") || t.equals("JKS"), "PKCS12 or JKS");
+
+    /**
+     * The registry settings a component may set for itself, as {@code <component>.<key>} over {@code <key>}
+     * (like {@code <component>.kafka.*} over {@code kafka.*}): its own credentials, so that components sharing a
+     * JVM each authenticate to the registry as themselves.
+     */
+    public static final List<Setting<String>> REGISTRY_COMPONENT_OVERRIDES = List.of(SCHEMA_REGISTRY_USER_INFO);
+
+    /**
+     * {@code map} as {@code component} sees it: each of {@link #REGISTRY_COMPONENT_OVERRIDES} taken from
+     * {@code <component>.<key>} when set there, so the registry client built from the result
+     * ({@code RestSchemaRegistryClient.Config.fromSettings}) carries the component's own credentials.
+     */
+    public static Map<String, String> forComponent(Map<String, String> map, String component) {
+        Map<String, String> out = new HashMap<>(map);
+        for (Setting<String> s : REGISTRY_COMPONENT_OVERRIDES) {
+            String own = map.get(component + "." + s.name());
+            if (own != null) {
+                out.put(s.name(), own);
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code map} sets one of {@link #REGISTRY_COMPONENT_OVERRIDES} for {@code component}. */
+    public static boolean hasOwnRegistrySettings(Map<String, String> map, String component) {
+        return REGISTRY_COMPONENT_OVERRIDES.stream().anyMatch(s -> map.containsKey(component + "." + s.name()));
+    }
 
     /** Every key above. */
     public static final List<Setting<?>> ALL = List.of(

@@ -46,6 +46,7 @@ public final class KeyCatalog {
     /** Whether {@code key} is a documented setting or a valid Kafka passthrough key. */
     public boolean isKnown(String key) {
         return settings.containsKey(key)
+                || isRegistryOverride(key)
                 || settings.values().stream()
                         .anyMatch(s -> s.isFamily()
                                 && key.startsWith(s.prefix())
@@ -102,6 +103,13 @@ public final class KeyCatalog {
                 message + suggestion.map(s -> "; did you mean " + s + "?").orElse("")
                         + " (see docs/configuration.md for every key)",
                 false);
+    }
+
+    /** Whether {@code key} is {@code <component>.<key>} for a registry key a component may set for itself. */
+    private static boolean isRegistryOverride(String key) {
+        return KafkaKeys.COMPONENTS.stream()
+                .anyMatch(c -> ClusterSettings.REGISTRY_COMPONENT_OVERRIDES.stream()
+                        .anyMatch(s -> key.equals(c + "." + s.name())));
     }
 
     /** For {@code kafka.x} or {@code <component>.kafka.x}, the client config name {@code x}. */

@@ -3,10 +3,12 @@ package io.streamrlhf.app.cli;
 import io.streamrlhf.app.pipeline.DemoStack;
 import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.config.Settings;
+import io.streamrlhf.localstack.broker.BrokerSecurity;
 import io.streamrlhf.trainer.config.TrainerKeys;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -35,8 +37,13 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--secure",
-            description = "Broker with SASL_SSL (SCRAM-SHA-512 over TLS) and ACLs; each component its own principal.")
-    boolean secure;
+            arity = "0..1",
+            fallbackValue = "sasl",
+            paramLabel = "sasl|mtls",
+            converter = SecureModeConverter.class,
+            description = "Broker with ACLs, each component its own principal: SASL_SSL (SCRAM-SHA-512 over TLS, "
+                    + "the default) or, with --secure=mtls, a client certificate each.")
+    BrokerSecurity.Mode secure;
 
     @Option(
             names = "--model",
@@ -53,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (model != null) {
             settings = settings.with(Map.of(TrainerKeys.MODEL_DIR.name(), model.toString()), "--model");
         }
-        DemoStack demo = DemoStack.start(settings, out, secure, Pipeline.exitProcess());
+        DemoStack demo = DemoStack.start(settings, out, Optional.ofNullable(secure), Pipeline.exitProcess());
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {

@@ -29,16 +29,21 @@ public final class UpCommand implements Callable<Integer> {
 
     @Option(
             names = "--secure",
-            description = "Broker with SASL_SSL (SCRAM-SHA-512 over TLS) and ACLs, a principal per component; "
+            arity = "0..1",
+            fallbackValue = "sasl",
+            paramLabel = "sasl|mtls",
+            converter = SecureModeConverter.class,
+            description = "Broker with ACLs and a principal per component, authenticated by SASL_SSL (SCRAM-SHA-512 "
+                    + "over TLS, the default) or, with --secure=mtls, by a client certificate each; "
                     + "their client settings written to a file only you can read.")
-    boolean secure;
+    BrokerSecurity.Mode secure;
 
     @Override
     public Integer call() throws InterruptedException {
         Map<String, String> settings = options.settings().asMap();
         StackConfig config = StackConfig.from(settings);
         CountDownLatch stopped = new CountDownLatch(1);
-        SecureStack secured = secure ? SecureStack.start(config, settings) : null;
+        SecureStack secured = secure != null ? SecureStack.start(config, settings, secure) : null;
         LocalStack stack = secured != null ? secured.stack() : new LocalStack(config).start();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -56,13 +61,17 @@ public final class UpCommand implements Callable<Integer> {
                 + stack.topicReport().unchanged().size() + " already there");
         stack.topicReport().mismatches().forEach(m -> out.println("  WARNING topic differs: " + m));
         if (secured != null) {
-            out.println("  security          = SASL_SSL (SCRAM-SHA-512), ACLs per component (streamrlhf acls)");
+            out.println("  security          = "
+                    + (secure == BrokerSecurity.Mode.MTLS
+                            ? "mTLS (a client certificate per component, its CN the principal)"
+                            : "SASL_SSL (SCRAM-SHA-512)")
+                    + ", ACLs per component (streamrlhf acls)");
             out.println("  client settings   = " + secured.clientFile().toAbsolutePath()
                     + "  (credentials of every component, mode 0600; pass it as --config)");
             out.println("  registry          = HTTPS with the broker's certificate; users "
-                    + BrokerSecurity.REGISTRY_ADMIN + " (admin), " + BrokerSecurity.REGISTRY_WRITER
-                    + " (writer, in the client settings), " + BrokerSecurity.REGISTRY_READER
-                    + " (reader); passwords in "
+                    + BrokerSecurity.REGISTRY_ADMIN + " (admin), one per component (writers, the dashboard a "
+                    + "reader; each in the client settings), " + BrokerSecurity.REGISTRY_WRITER + " (writer), "
+                    + BrokerSecurity.REGISTRY_READER + " (reader, the shared one); passwords in "
                     + config.dataDir()
                             .resolve("security")
                             .resolve("secrets.properties")

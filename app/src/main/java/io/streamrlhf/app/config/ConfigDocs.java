@@ -68,7 +68,9 @@ public final class ConfigDocs {
                 .append("against the producer, consumer, admin and Kafka Streams configs (for `streams.kafka.*` also ")
                 .append("with Kafka Streams' `producer.`, `consumer.`, `main.consumer.`, `restore.consumer.`, ")
                 .append("`global.consumer.` and `admin.` prefixes). Settings a component depends on for its ")
-                .append("guarantees (exactly-once, idempotence, isolation level) cannot be overridden.\n\n")
+                .append("guarantees (exactly-once, idempotence, isolation level) cannot be overridden. Likewise ")
+                .append("`<component>.schema.registry.basic.auth.user.info` gives one component its own schema ")
+                .append("registry credentials, winning over `schema.registry.basic.auth.user.info` for it alone.\n\n")
                 .append("Secrets (keys containing `password`, `secret`, `api.key`, `basic.auth.user.info`, ending in ")
                 .append("`.key` or `sasl.jaas.config`) are masked in `streamrlhf config` and in error messages.\n");
         KnownSettings.sections().forEach((title, settings) -> section(md, title, settings));

@@ -5,6 +5,7 @@ import io.streamrlhf.app.ops.Supervisor;
 import io.streamrlhf.app.security.SecureStack;
 import io.streamrlhf.config.ClusterSettings;
 import io.streamrlhf.config.Settings;
+import io.streamrlhf.localstack.broker.BrokerSecurity;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
@@ -67,16 +68,26 @@ public final class DemoStack implements AutoCloseable {
      * failed {@code supervisor.max.failures} times in a row ({@code demo} exits then).
      */
     public static DemoStack start(Settings settings, PrintWriter out, boolean secure, Supervisor.GiveUp giveUp) {
+        return start(settings, out, secure ? Optional.of(BrokerSecurity.Mode.SASL_SSL) : Optional.empty(), giveUp);
+    }
+
+    /**
+     * Starts the whole demo, on a plain broker ({@code security} empty) or a secured one whose clients
+     * authenticate by the given mode (SCRAM passwords or client certificates, a principal per component).
+     */
+    public static DemoStack start(
+            Settings settings, PrintWriter out, Optional<BrokerSecurity.Mode> security, Supervisor.GiveUp giveUp) {
         // One intra-op thread per model unless set: trainer and sampler share the machine.
         TorchThreads.apply(
                 Optional.of(AppKeys.TORCH_THREADS.find(settings.asMap()).orElse(1)));
         TorchThreads.applyMklDispatch(AppKeys.TORCH_MKL_DISPATCH.get(settings.asMap()));
         StackConfig stackConfig = StackConfig.from(settings.asMap());
         Path dataDir = stackConfig.dataDir();
-        SecureStack secured = secure ? SecureStack.start(stackConfig, settings.asMap()) : null;
+        SecureStack secured = security.map(mode -> SecureStack.start(stackConfig, settings.asMap(), mode))
+                .orElse(null);
         LocalStack stack = secured != null ? secured.stack() : new LocalStack(stackConfig).start();
-        Map<String, String> security = secured != null ? secured.clientSettings() : Map.of();
-        Map<String, String> registrySettings = new HashMap<>(security);
+        Map<String, String> clientSecurity = secured != null ? secured.clientSettings() : Map.of();
+        Map<String, String> registrySettings = new HashMap<>(clientSecurity);
         registrySettings.put(ClusterSettings.SCHEMA_REGISTRY_URL.name(), stack.registryUrl());
         RestSchemaRegistryClient registry =
                 new RestSchemaRegistryClient(RestSchemaRegistryClient.Config.fromSettings(registrySettings));
@@ -90,7 +101,7 @@ public final class DemoStack implements AutoCloseable {
                                     apiKey,
                                     "gateway.bind.address",
                                     settings.get("gateway.bind.address", "127.0.0.1")))
-                            .with(security, "--secure"),
+                            .with(clientSecurity, "--secure"),
                     stack.bootstrapServers(),
                     stack.registryUrl(),
                     dataDir);

@@ -10,6 +10,7 @@ import io.streamrlhf.app.ops.ProcessMetrics;
 import io.streamrlhf.app.ops.RestartPolicy;
 import io.streamrlhf.app.ops.Supervised;
 import io.streamrlhf.app.ops.Supervisor;
+import io.streamrlhf.config.ClusterSettings;
 import io.streamrlhf.producers.config.GatewayConfig;
 import io.streamrlhf.producers.config.KafkaConnection;
 import io.streamrlhf.producers.config.ProducerKeys;
@@ -28,6 +29,7 @@ import io.streamrlhf.producers.sampler.VersionDeadLetters;
 import io.streamrlhf.producers.sampler.VersionLoader;
 import io.streamrlhf.producers.tasks.PromptSource;
 import io.streamrlhf.producers.users.SimulatedUsers;
+import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
@@ -95,6 +97,8 @@ public final class Pipeline implements AutoCloseable {
     /** Resources every incarnation of a component shares, closed after the supervisors. */
     private final List<AutoCloseable> shared = new ArrayList<>();
 
+    private final Map<String, RestSchemaRegistryClient> ownRegistries = new java.util.HashMap<>();
+
     private final Map<String, CanaryRoutes> canaryRoutes = new java.util.HashMap<>();
 
     private Supervisor.GiveUp giveUp = (component, failures, cause) -> {};
@@ -150,6 +154,28 @@ public final class Pipeline implements AutoCloseable {
         }));
     }
 
+    /**
+     * The registry client of one component: its own, made once, when the settings give it its own registry
+     * credentials ({@code <component>.schema.registry.basic.auth.user.info}), else the shared one; so each
+     * component that shares this JVM registers (or only reads) schemas as itself.
+     */
+    private synchronized SchemaRegistryClient registryFor(String component) {
+        if (!ClusterSettings.hasOwnRegistrySettings(props, component)) {
+            return registry;
+        }
+        return ownRegistries.computeIfAbsent(component, c -> {
+            RestSchemaRegistryClient client = new RestSchemaRegistryClient(
+                    RestSchemaRegistryClient.Config.fromSettings(ClusterSettings.forComponent(props, c)));
+            return client;
+        });
+    }
+
+    /** The topic descriptors of one component, whose serdes use {@link #registryFor its registry client}. */
+    private Topics topicsFor(String component) {
+        SchemaRegistryClient own = registryFor(component);
+        return own == registry ? topics : new Topics(TopicNames.fromProperties(props), own);
+    }
+
     /** A component's router and the follower that feeds it. */
     private record CanaryRoutes(PolicyRouter router, DecisionFollower follower) {}
 
@@ -187,7 +213,7 @@ public final class Pipeline implements AutoCloseable {
                 ops = new OpsServer(AppKeys.OPS_BIND.get(props), opsPort, this::reports, metrics::scrape);
             }
             if (wanted.contains(Component.STREAMS)) {
-                streams = new StreamsApp(StreamsAppConfig.fromProperties(props, registry));
+                streams = new StreamsApp(StreamsAppConfig.fromProperties(props, registryFor("streams")));
                 supervise(Component.STREAMS, () -> new StreamsIncarnation(streams, metrics));
             }
             if (wanted.contains(Component.TRAINER)) {
@@ -195,18 +221,20 @@ public final class Pipeline implements AutoCloseable {
                 TrainerMeters meters = new TrainerMeters(config, metrics.registry());
                 GateEvaluator gate =
                         config.gate().map(g -> HeldOutGate.create(g, props)).orElse(null);
+                Topics trainerTopics = topicsFor("trainer");
                 trainer = supervise(
                         Component.TRAINER,
                         () -> new TrainerIncarnation(
-                                new OnlineTrainer(config, topics, PublishHooks.NONE, gate), meters, metrics));
+                                new OnlineTrainer(config, trainerTopics, PublishHooks.NONE, gate), meters, metrics));
             }
             if (wanted.contains(Component.SAMPLER)) {
                 SamplerConfig config = SamplerConfig.from(props);
-                CheckpointStore store =
-                        TrainerConfigFactory.openCheckpointStore(props, topics, config.bootstrapServers(), "sampler");
+                Topics samplerTopics = topicsFor("sampler");
+                CheckpointStore store = TrainerConfigFactory.openCheckpointStore(
+                        props, samplerTopics, config.bootstrapServers(), "sampler");
                 // One dead-letter producer for every incarnation of the sampler: closed with the pipeline.
                 VersionDeadLetters deadLetters = new VersionDeadLetters(
-                        config.bootstrapServers(), config.kafkaOverrides(), topics.deadLetters());
+                        config.bootstrapServers(), config.kafkaOverrides(), samplerTopics.deadLetters());
                 shared.add(deadLetters);
                 // A Hugging Face base is loaded once and outlives the sampler's incarnations; versions add adapters.
                 Optional<String> modelDir = TrainerKeys.MODEL_DIR.find(props);
@@ -219,7 +247,7 @@ public final class Pipeline implements AutoCloseable {
                     PolicyFollower follower = new PolicyFollower(
                             config.bootstrapServers(),
                             config.kafkaOverrides(),
-                            topics.policyVersions(),
+                            samplerTopics.policyVersions(),
                             store,
                             config.modelId(),
                             new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10)),
@@ -231,7 +259,7 @@ public final class Pipeline implements AutoCloseable {
                                 follower,
                                 new RolloutSampler(
                                         config,
-                                        topics,
+                                        samplerTopics,
                                         follower,
                                         canaryRoutes("sampler", config.bootstrapServers(), config.kafkaOverrides())
                                                 .map(CanaryRoutes::router)
@@ -248,14 +276,15 @@ public final class Pipeline implements AutoCloseable {
                 PromptSourceConfig config = PromptSourceConfig.fromProperties(props);
                 supervise(
                         Component.PROMPTS,
-                        () -> new ServiceIncarnation<>(() -> new PromptSource(config, registry), PromptSource::start));
+                        () -> new ServiceIncarnation<>(
+                                () -> new PromptSource(config, registryFor("prompts")), PromptSource::start));
             }
             if (wanted.contains(Component.USERS)) {
                 UsersConfig config = UsersConfig.fromProperties(props);
                 users = supervise(
                         Component.USERS,
                         () -> new ServiceIncarnation<>(
-                                () -> new SimulatedUsers(config, registry)
+                                () -> new SimulatedUsers(config, registryFor("users"))
                                         .degrading(ProducerKeys.USERS_DEGRADE_VERSION.get(props)),
                                 SimulatedUsers::start));
             }
@@ -264,12 +293,25 @@ public final class Pipeline implements AutoCloseable {
                 gateway = supervise(
                         Component.GATEWAY,
                         () -> new ServiceIncarnation<>(
-                                () -> withPolicyRoutes(new IngestionGateway(config, registry), config),
+                                () -> withPolicyRoutes(new IngestionGateway(config, registryFor("gateway")), config),
                                 IngestionGateway::start));
                 metrics.beforeScrape(this::registerGatewayStatuses);
+                gatewayCounter(
+                        "streamrlhf.gateway.slow.clients.closed",
+                        "connections the gateway closed because the request did not arrive within "
+                                + "gateway.request.timeout",
+                        IngestionGateway::slowRequestsClosed);
+                gatewayCounter(
+                        "streamrlhf.gateway.connections.refused",
+                        "connections closed at once because gateway.max.connections requests were being served",
+                        IngestionGateway::connectionsRefused);
+                gatewayCounter(
+                        "streamrlhf.gateway.requests.timed.out",
+                        "writes Kafka did not acknowledge within the gateway's acknowledgement timeout (answered 503)",
+                        IngestionGateway::ackTimeouts);
             }
             if (wanted.contains(Component.DASHBOARD)) {
-                DashboardConfig base = DashboardConfig.from(props, registry);
+                DashboardConfig base = DashboardConfig.from(props, registryFor("dashboard"));
                 if (streams != null
                         && streams.monitorPort().isPresent()
                         && !props.containsKey(DashboardKeys.MONITOR_URL.name())) {
@@ -323,6 +365,15 @@ public final class Pipeline implements AutoCloseable {
         metrics.supervise(supervisor);
         supervisor.start();
         return supervisor;
+    }
+
+    /** A counter read from the running gateway incarnation (a restarted one starts again from 0). */
+    private void gatewayCounter(
+            String name, String description, java.util.function.ToLongFunction<IngestionGateway> count) {
+        FunctionCounter.builder(
+                        name, this, p -> p.gateway().map(count::applyAsLong).orElse(0L))
+                .description(description)
+                .register(metrics.registry());
     }
 
     /** Gateway answers per HTTP status, read once per scrape; a meter is registered as each status appears. */
@@ -449,6 +500,15 @@ public final class Pipeline implements AutoCloseable {
         if (streams != null) {
             streams.close();
         }
+        // After Streams: its serdes may still use their registry client while it closes.
+        ownRegistries.values().forEach(client -> {
+            try {
+                client.close();
+            } catch (Exception e) {
+                log.warn("Could not close {}", client, e);
+            }
+        });
+        ownRegistries.clear();
         if (ops != null) {
             ops.close();
             ops = null;

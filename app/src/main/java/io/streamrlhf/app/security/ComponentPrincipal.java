@@ -1,6 +1,8 @@
 package io.streamrlhf.app.security;
 
+import io.streamrlhf.localstack.registry.RegistryRole;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The Kafka principals of StreamRLHF, one per component, so that each gets only the ACLs it needs and a leaked
@@ -21,6 +23,19 @@ public enum ComponentPrincipal {
     /** The component's name as in {@code <component>.kafka.*}: {@code trainer}, {@code gateway}, ... */
     public String component() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The component's role on the schema registry: {@code writer} for those that write records (their serializers
+     * register the schema on first use), {@code reader} for the dashboard, which only reads; the admin's is the
+     * registry's admin user, not one made for it.
+     */
+    public Optional<RegistryRole> registryRole() {
+        return switch (this) {
+            case DASHBOARD -> Optional.of(RegistryRole.READER);
+            case ADMIN -> Optional.empty();
+            default -> Optional.of(RegistryRole.WRITER);
+        };
     }
 
     /** The Kafka user name: {@code prefix} then the component's name. */

@@ -4,6 +4,7 @@ import io.streamrlhf.config.ClusterSettings;
 import io.streamrlhf.config.KafkaKeys;
 import io.streamrlhf.localstack.broker.BrokerSecurity;
 import io.streamrlhf.localstack.broker.OwnerOnly;
+import io.streamrlhf.localstack.registry.RegistryRole;
 import io.streamrlhf.localstack.stack.LocalStack;
 import io.streamrlhf.localstack.stack.StackConfig;
 import java.nio.file.Path;
@@ -44,12 +45,26 @@ public final class SecureStack {
      * transactional ids) and writes the client settings file.
      */
     public static SecureStack start(StackConfig config, Map<String, String> settings) {
+        return start(config, settings, BrokerSecurity.Mode.SASL_SSL);
+    }
+
+    /**
+     * As {@link #start(StackConfig, Map)}, with the components authenticating by {@code mode}: a SCRAM password
+     * each ({@link BrokerSecurity.Mode#SASL_SSL}) or a client certificate each ({@link BrokerSecurity.Mode#MTLS}),
+     * under the same principal names, hence the same ACLs.
+     */
+    public static SecureStack start(StackConfig config, Map<String, String> settings, BrokerSecurity.Mode mode) {
         String prefix = SecurityKeys.PRINCIPAL_PREFIX.get(settings);
         List<String> users = Arrays.stream(ComponentPrincipal.values())
                 .filter(c -> c != ComponentPrincipal.ADMIN)
                 .map(c -> c.userName(prefix))
                 .toList();
-        LocalStack stack = LocalStack.secured(config, ComponentPrincipal.ADMIN.userName(prefix), users)
+        Map<String, RegistryRole> registryRoles = new TreeMap<>();
+        for (ComponentPrincipal c : ComponentPrincipal.values()) {
+            c.registryRole().ifPresent(role -> registryRoles.put(c.userName(prefix), role));
+        }
+        LocalStack stack = LocalStack.secured(
+                        config, ComponentPrincipal.ADMIN.userName(prefix), users, mode, registryRoles)
                 .start();
         try {
             try (Admin admin = Admin.create(stack.adminProperties())) {
@@ -77,27 +92,47 @@ public final class SecureStack {
 
     /**
      * The settings that give every component its own principal on {@code security}'s broker: the shared
-     * {@code kafka.security.protocol}, SASL mechanism and truststore, and one
-     * {@code <component>.kafka.sasl.jaas.config} each (the admin's for {@code admin} and {@code topics}). No
-     * {@code kafka.sasl.jaas.config}: a component left out authenticates as nobody rather than as another.
+     * {@code kafka.security.protocol} and truststore (and SASL mechanism), and each component's own credential:
+     * {@code <component>.kafka.sasl.jaas.config} under SASL_SSL, {@code <component>.kafka.ssl.keystore.*} (its
+     * certificate) under mTLS; the admin's for {@code admin} and {@code topics}. No shared credential
+     * ({@code kafka.sasl.jaas.config}, {@code kafka.ssl.keystore.location}): a component left out authenticates
+     * as nobody rather than as another.
      */
     public static Map<String, String> clientSettings(BrokerSecurity security, String prefix) {
         Map<String, String> out = new LinkedHashMap<>();
         security.clientProperties(security.admin()).forEach((k, v) -> {
-            if (!k.equals("sasl.jaas.config")) {
+            if (!OWN_CREDENTIAL.contains(k)) {
                 out.put(KafkaKeys.PREFIX + k, v);
             }
         });
         for (ComponentPrincipal c : ComponentPrincipal.values()) {
-            out.put(
-                    c.component() + "." + KafkaKeys.PREFIX + "sasl.jaas.config",
-                    security.clientProperties(c.userName(prefix)).get("sasl.jaas.config"));
+            putCredential(out, c.component(), security.clientProperties(c.userName(prefix)));
         }
-        out.put(
-                "topics." + KafkaKeys.PREFIX + "sasl.jaas.config",
-                security.clientProperties(security.admin()).get("sasl.jaas.config"));
-        out.put(ClusterSettings.SCHEMA_REGISTRY_USER_INFO.name(), security.registryUserInfo());
+        putCredential(out, "topics", security.clientProperties(security.admin()));
+        // The registry as the Kafka cluster: each component as itself, with its role (ComponentPrincipal), and
+        // anything else (a tool, a component left out) as the read-only user.
+        out.put(ClusterSettings.SCHEMA_REGISTRY_USER_INFO.name(), security.registryReaderUserInfo());
+        for (ComponentPrincipal c : ComponentPrincipal.values()) {
+            out.put(
+                    c.component() + "." + ClusterSettings.SCHEMA_REGISTRY_USER_INFO.name(),
+                    c == ComponentPrincipal.ADMIN
+                            ? security.registryAdminUserInfo()
+                            : security.registryUserInfo(c.userName(prefix)));
+        }
         return out;
+    }
+
+    /** The client properties that identify one principal, given to each component on its own. */
+    private static final List<String> OWN_CREDENTIAL =
+            List.of("sasl.jaas.config", "ssl.keystore.location", "ssl.keystore.password", "ssl.key.password");
+
+    private static void putCredential(Map<String, String> out, String component, Map<String, String> client) {
+        for (String key : OWN_CREDENTIAL) {
+            String value = client.get(key);
+            if (value != null) {
+                out.put(component + "." + KafkaKeys.PREFIX + key, value);
+            }
+        }
     }
 
     private static String propertiesText(Map<String, String> settings) {

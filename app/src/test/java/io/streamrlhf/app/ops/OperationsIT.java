@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -215,6 +216,15 @@ class OperationsIT {
                                 .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(1));
                         assertThat(m.value("streamrlhf_gateway_requests_total", Map.of("status", "401")))
                                 .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(1));
+                        // the slow-client, connection-cap and acknowledgement-timeout counters are served too
+                        for (String counter : List.of(
+                                "streamrlhf_gateway_slow_clients_closed_total",
+                                "streamrlhf_gateway_connections_refused_total",
+                                "streamrlhf_gateway_requests_timed_out_total")) {
+                            assertThat(m.value(counter))
+                                    .as(counter)
+                                    .hasValueSatisfying(v -> assertThat(v).isGreaterThanOrEqualTo(0));
+                        }
                         assertThat(m.value(
                                         "streamrlhf_dead_letters_total",
                                         Map.of("topic", topics.feedback().name())))

@@ -57,6 +57,36 @@ class SecureClientSettingsTest {
     }
 
     @Test
+    void underMutualTlsEachComponentPresentsItsOwnCertificateAndNoneIsShared() {
+        BrokerSecurity security = BrokerSecurity.loadOrCreate(
+                dir,
+                "streamrlhf-admin",
+                java.util.Arrays.stream(ComponentPrincipal.values())
+                        .map(c -> c.userName("streamrlhf-"))
+                        .toList(),
+                BrokerSecurity.Mode.MTLS);
+        Map<String, String> settings = SecureStack.clientSettings(security, "streamrlhf-");
+
+        assertThat(settings)
+                .containsEntry("kafka.security.protocol", "SSL")
+                .doesNotContainKey("kafka.ssl.keystore.location")
+                .doesNotContainKey("kafka.ssl.keystore.password")
+                .doesNotContainKey("kafka.sasl.jaas.config");
+        assertThat(Settings.kafkaOverrides(settings, "gateway"))
+                .containsEntry("security.protocol", "SSL")
+                .containsEntry(
+                        "ssl.keystore.location",
+                        dir.resolve("client-streamrlhf-gateway.keystore.p12")
+                                .toAbsolutePath()
+                                .toString())
+                .doesNotContainKey("sasl.jaas.config");
+        assertThat(Settings.kafkaOverrides(settings, "topics").get("ssl.keystore.location"))
+                .endsWith("client-streamrlhf-admin.keystore.p12");
+        assertThat(Settings.kafkaOverrides(settings, "trainer").get("ssl.keystore.password"))
+                .isNotEqualTo(Settings.kafkaOverrides(settings, "gateway").get("ssl.keystore.password"));
+    }
+
+    @Test
     void configCommandMasksEveryCredentialOfTheClientFile() {
         BrokerSecurity security = BrokerSecurity.loadOrCreate(
                 dir, "streamrlhf-admin", List.of("streamrlhf-trainer", "streamrlhf-sampler"));

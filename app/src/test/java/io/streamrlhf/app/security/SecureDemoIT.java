@@ -94,8 +94,9 @@ class SecureDemoIT {
             assertDeniedWrite(bootstrap, Settings.kafkaOverrides(client, "gateway"), versions);
             assertDeniedWrite(bootstrap, Settings.kafkaOverrides(client, "sampler"), ktoExamples);
 
-            // And the schema registry serves HTTPS with the broker's authority, and answers only with the
-            // password from the client settings, whose writer may register but not change compatibility
+            // And the schema registry serves HTTPS with the broker's authority, and answers only with a
+            // password from the client settings: a component's own (the trainer's, a writer) may read but not
+            // change compatibility
             HttpClient registryHttp = HttpClient.newBuilder()
                     .sslContext(new RegistryTruststore(
                                     Path.of(client.get("kafka.ssl.truststore.location")),
@@ -112,7 +113,7 @@ class SecureDemoIT {
             assertThat(anonymous.statusCode()).isEqualTo(401);
             String writer = "Basic "
                     + Base64.getEncoder()
-                            .encodeToString(client.get("schema.registry.basic.auth.user.info")
+                            .encodeToString(client.get("trainer.schema.registry.basic.auth.user.info")
                                     .getBytes(StandardCharsets.UTF_8));
             HttpResponse<String> subjects = registryHttp.send(
                     HttpRequest.newBuilder(URI.create(registryUrl + "/subjects"))

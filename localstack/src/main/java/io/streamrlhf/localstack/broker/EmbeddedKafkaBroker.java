@@ -90,10 +90,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * (and no ACL: grant them with {@link #adminProperties()}). Certificates and passwords are made at start.
      */
     public static EmbeddedKafkaBroker secured(String admin, Collection<String> users) {
+        return secured(admin, users, BrokerSecurity.Mode.SASL_SSL);
+    }
+
+    /**
+     * As {@link #secured(String, Collection)}, with clients authenticating by {@code mode}: under
+     * {@link BrokerSecurity.Mode#MTLS} the only client listener is TLS with a client certificate required, each
+     * user's principal being its certificate's {@code CN}.
+     */
+    public static EmbeddedKafkaBroker secured(String admin, Collection<String> users, BrokerSecurity.Mode mode) {
         try {
             Path dir = Files.createTempDirectory("streamrlhf-kafka-");
             return new EmbeddedKafkaBroker(
-                    dir, true, Map.of(), BrokerSecurity.loadOrCreate(dir.resolve("security"), admin, users));
+                    dir, true, Map.of(), BrokerSecurity.loadOrCreate(dir.resolve("security"), admin, users, mode));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create a temporary folder for the embedded broker", e);
         }

@@ -16,6 +16,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Map;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -53,6 +54,18 @@ public record TlsMaterial(Path keystore, Path truststore, String keystorePasswor
      * {@code truststore.p12} into {@code dir} (readable by the owner only where the file system allows).
      */
     public static TlsMaterial generate(Path dir, String keystorePassword, String truststorePassword) {
+        return generate(dir, keystorePassword, truststorePassword, Map.of());
+    }
+
+    /**
+     * As {@link #generate(Path, String, String)}, and a client certificate for each of {@code clients} (user name
+     * to keystore password), signed by the same authority with the user name as its only subject part
+     * ({@code CN=<user>}), each in its own PKCS12 keystore ({@link #clientKeystore(String)}). The authority's key
+     * is not kept, so every client certificate is made here, in one go: a client added later needs all of them
+     * made again.
+     */
+    public static TlsMaterial generate(
+            Path dir, String keystorePassword, String truststorePassword, Map<String, String> clients) {
         try {
             Files.createDirectories(dir);
             KeyPair caKeys = rsa();
@@ -86,12 +99,41 @@ public record TlsMaterial(Path keystore, Path truststore, String keystorePasswor
             trust.load(null, null);
             trust.setCertificateEntry("streamrlhf-ca", ca);
             write(trust, truststore, truststorePassword);
+            for (Map.Entry<String, String> client : clients.entrySet()) {
+                KeyPair clientKeys = rsa();
+                X509Certificate cert =
+                        sign(caName, new X500Name("CN=" + client.getKey()), caKeys, clientKeys, builder -> {
+                            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+                            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+                            builder.addExtension(
+                                    Extension.extendedKeyUsage,
+                                    false,
+                                    new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth}));
+                        });
+                KeyStore clientStore = KeyStore.getInstance("PKCS12");
+                clientStore.load(null, null);
+                clientStore.setKeyEntry(
+                        client.getKey(),
+                        clientKeys.getPrivate(),
+                        client.getValue().toCharArray(),
+                        new Certificate[] {cert, ca});
+                write(clientStore, clientKeystore(dir, client.getKey()), client.getValue());
+            }
             return new TlsMaterial(keystore, truststore, keystorePassword, truststorePassword);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the broker's TLS files into " + dir, e);
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("Cannot make the broker's TLS certificates", e);
         }
+    }
+
+    /** The keystore of {@code user}'s client certificate, next to the broker's keystore. */
+    public Path clientKeystore(String user) {
+        return clientKeystore(keystore.toAbsolutePath().getParent(), user);
+    }
+
+    private static Path clientKeystore(Path dir, String user) {
+        return dir.resolve("client-" + user + ".keystore.p12");
     }
 
     /** Whether both files exist (so that a restarted broker keeps the certificate its clients trust). */

@@ -104,6 +104,12 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
     private final ObjectMapper json = new ObjectMapper();
     private KafkaProducer<byte[], byte[]> producer;
     private boolean fenced;
+    /** The log offset after the last record this instance applied (replayed, written, or followed). */
+    private long nextOffset;
+
+    private Thread follower;
+    private volatile boolean following;
+    private volatile KafkaConsumer<byte[], byte[]> followerConsumer;
 
     /** A registry on the log described by {@code config}; call {@link #start()} before use. */
     public KafkaBackedSchemaRegistry(Config config) {
@@ -150,6 +156,7 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                     e);
         }
         fenced = false;
+        nextOffset = 0;
         int replayed;
         try {
             replayed = replay();
@@ -158,6 +165,10 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
             producer = null;
             throw e;
         }
+        following = true;
+        follower = new Thread(this::follow, "schema-registry-follower-" + config.topic());
+        follower.setDaemon(true);
+        follower.start();
         log.info(
                 "Schema registry log {} replayed ({} records, {} subjects) in {} ms",
                 config.topic(),
@@ -215,6 +226,21 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         write(key, value, "compatibility " + level + " for " + (subject == null ? "the global level" : subject));
     }
 
+    /** A deleted level is its config record's tombstone, as in Confluent's log. */
+    @Override
+    protected void persistCompatibilityDeletion(String subject) {
+        ObjectNode key = json.createObjectNode();
+        key.put("keytype", "CONFIG");
+        key.put("subject", subject);
+        key.put("magic", CONFIG_KEY_MAGIC);
+        write(key, null, "deletion of the compatibility level of " + (subject == null ? "the global level" : subject));
+    }
+
+    /** Whether a newer instance took the log over: this one then only follows it, refusing every change. */
+    public synchronized boolean fenced() {
+        return fenced;
+    }
+
     private void write(ObjectNode key, ObjectNode value, String what) {
         if (fenced) {
             throw notTheWriter(what);
@@ -233,18 +259,29 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         try {
             // One transaction per change: a newer instance's initTransactions() aborts it or refuses its commit.
             producer.beginTransaction();
-            producer.send(record);
+            java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> sent = producer.send(record);
             producer.commitTransaction();
+            // Committed, so already acknowledged: the follower must not apply this instance's own record again.
+            nextOffset = Math.max(nextOffset, sent.get().offset() + 1);
         } catch (ProducerFencedException | InvalidProducerEpochException e) {
             fenced = true;
             producer.close(Duration.ZERO);
             producer = null;
             log.error(
                     "Schema registry log {}: a newer registry instance took over as writer; this one refuses "
-                            + "changes from now on (restart it to catch up and take over)",
+                            + "changes from now on and follows the log read-only, so its reads stay current "
+                            + "(restart it to take over again)",
                     config.topic(),
                     e);
             throw notTheWriter(what);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException(
+                    500, SchemaRegistryException.SERVER_ERROR, "Interrupted while storing " + what, e);
+        } catch (ExecutionException e) {
+            // Not expected after a successful commit; the change is in the log, the follower will apply it.
+            throw new SchemaRegistryException(
+                    500, SchemaRegistryException.SERVER_ERROR, "Cannot confirm " + what + ": " + e.getCause(), e);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             abortQuietly();
             throw new SchemaRegistryException(
@@ -369,6 +406,7 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                     count++;
                 }
             }
+            nextOffset = consumer.position(partition, config.timeout());
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             throw new IllegalStateException(
                     "Kafka at " + config.bootstrapServers() + " did not answer within "
@@ -404,11 +442,11 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                 }
             }
             case "CONFIG" -> {
+                JsonNode subject = key.get("subject");
                 if (value == null) {
-                    log.warn("Ignoring config delete at {}: not supported", where);
+                    applyCompatibilityDeletion(subject == null || subject.isNull() ? null : subject.asText());
                     return;
                 }
-                JsonNode subject = key.get("subject");
                 String level = value.path("compatibilityLevel")
                         .asText(value.path("compatibility").asText(""));
                 try {
@@ -468,12 +506,74 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         return props;
     }
 
-    /** Closes the writer; the registry refuses changes afterwards. */
+    /**
+     * Tails the log from where this instance's state ends, applying every committed change another instance made
+     * (after a newer instance fenced this one, everything it does), so that reads by id, subject and level stay
+     * those of the log. Records this instance wrote itself lie below {@link #nextOffset} and are skipped.
+     */
+    private void follow() {
+        Map<String, Object> props = clientProps();
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "streamrlhf-schema-registry-follower");
+        TopicPartition partition = new TopicPartition(config.topic(), 0);
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            followerConsumer = consumer;
+            consumer.assign(List.of(partition));
+            synchronized (this) {
+                consumer.seek(partition, nextOffset);
+            }
+            while (following) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    synchronized (this) {
+                        if (record.offset() < nextOffset) {
+                            continue;
+                        }
+                        try {
+                            apply(record);
+                        } catch (RuntimeException e) {
+                            log.warn(
+                                    "Schema registry log {}: skipping a record this instance cannot apply",
+                                    config.topic(),
+                                    e);
+                        }
+                        nextOffset = record.offset() + 1;
+                    }
+                }
+            }
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            // close() stops the follower.
+        } catch (RuntimeException e) {
+            log.error("Schema registry log {}: stopped following the log; reads may fall behind", config.topic(), e);
+        } finally {
+            followerConsumer = null;
+        }
+    }
+
+    /** Closes the writer and the follower; the registry refuses changes afterwards. */
     @Override
-    public synchronized void close() {
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
-            producer = null;
+    public void close() {
+        Thread stopping;
+        synchronized (this) {
+            following = false;
+            stopping = follower;
+            follower = null;
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(5));
+                producer = null;
+            }
+        }
+        KafkaConsumer<byte[], byte[]> consumer = followerConsumer;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (stopping != null) {
+            try {
+                stopping.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -230,6 +230,12 @@ final class RegistryHttpHandler implements HttpHandler {
                     if (method.equals("PUT")) {
                         return updateConfig(subject, readBody(exchange));
                     }
+                    if (method.equals("DELETE")) {
+                        return json.createObjectNode()
+                                .put(
+                                        "compatibilityLevel",
+                                        registry.deleteCompatibility(subject).name());
+                    }
                     requireMethod(method, "GET");
                     return getConfig(subject, queryFlag(exchange, "defaultToGlobal"));
                 }

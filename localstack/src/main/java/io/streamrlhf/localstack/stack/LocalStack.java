@@ -37,19 +37,28 @@ public final class LocalStack implements AutoCloseable {
     private final StackConfig config;
     private final String admin;
     private final List<String> users;
+    private final BrokerSecurity.Mode mode;
+    private final Map<String, RegistryRole> registryRoles;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private EmbeddedKafkaBroker broker;
     private EmbeddedSchemaRegistry registry;
     private TopicProvisioner.Report topicReport;
 
     public LocalStack(StackConfig config) {
-        this(config, null, List.of());
+        this(config, null, List.of(), BrokerSecurity.Mode.SASL_SSL, Map.of());
     }
 
-    private LocalStack(StackConfig config, String admin, Collection<String> users) {
+    private LocalStack(
+            StackConfig config,
+            String admin,
+            Collection<String> users,
+            BrokerSecurity.Mode mode,
+            Map<String, RegistryRole> registryRoles) {
         this.config = config;
         this.admin = admin;
         this.users = List.copyOf(users);
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.registryRoles = Map.copyOf(registryRoles);
     }
 
     /**
@@ -58,7 +67,35 @@ public final class LocalStack implements AutoCloseable {
      * passwords and TLS files are kept under {@code <data.dir>/security}, readable by their owner only.
      */
     public static LocalStack secured(StackConfig config, String admin, Collection<String> users) {
-        return new LocalStack(config, Objects.requireNonNull(admin, "admin"), users);
+        return secured(config, admin, users, BrokerSecurity.Mode.SASL_SSL);
+    }
+
+    /**
+     * As {@link #secured(StackConfig, String, Collection)}, with clients authenticating by {@code mode}
+     * ({@link BrokerSecurity.Mode#MTLS}: a client certificate per user, whose {@code CN} is its principal). One data
+     * folder may be started in either mode: the principals and ACLs are the same.
+     */
+    public static LocalStack secured(
+            StackConfig config, String admin, Collection<String> users, BrokerSecurity.Mode mode) {
+        return secured(config, admin, users, mode, Map.of());
+    }
+
+    /**
+     * As {@link #secured(StackConfig, String, Collection, BrokerSecurity.Mode)}, and each user named in
+     * {@code registryRoles} is also a registry user of that role, with its own password
+     * ({@link BrokerSecurity#registryUserInfo(String)}): least privilege on the registry as on the broker.
+     */
+    public static LocalStack secured(
+            StackConfig config,
+            String admin,
+            Collection<String> users,
+            BrokerSecurity.Mode mode,
+            Map<String, RegistryRole> registryRoles) {
+        if (!users.containsAll(registryRoles.keySet())) {
+            throw new IllegalArgumentException(
+                    "Registry roles for users without credentials: " + registryRoles.keySet());
+        }
+        return new LocalStack(config, Objects.requireNonNull(admin, "admin"), users, mode, registryRoles);
     }
 
     /** Starts broker, registry and topics; on failure stops whatever had started and rethrows. */
@@ -72,7 +109,8 @@ public final class LocalStack implements AutoCloseable {
                             : EmbeddedKafkaBroker.persistent(
                                     config.dataDir().resolve("kafka"),
                                     brokerOverrides,
-                                    BrokerSecurity.loadOrCreate(config.dataDir().resolve("security"), admin, users)))
+                                    BrokerSecurity.loadOrCreate(
+                                            config.dataDir().resolve("security"), admin, users, mode)))
                     .start();
             started.push(broker);
             try (Admin admin = Admin.create(broker.adminProperties())) {
@@ -87,7 +125,7 @@ public final class LocalStack implements AutoCloseable {
                             KafkaBackedSchemaRegistry.Config.DEFAULT_TIMEOUT,
                             registryClientProperties()));
             registry.users(config.registryUsers());
-            broker.security().ifPresent(s -> registry.tls(s.tls()).users(stackRegistryUsers(s)));
+            broker.security().ifPresent(s -> registry.tls(s.tls()).users(stackRegistryUsers(s, registryRoles)));
             registry.start();
             started.push(registry);
             log.info("Local stack up: kafka {} registry {}", broker.bootstrapServers(), registry.url());
@@ -98,12 +136,17 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** A secured stack's registry users: an admin for the operator, a writer for the components, a reader. */
-    private static List<RegistryUser> stackRegistryUsers(BrokerSecurity security) {
-        return List.of(
+    /**
+     * A secured stack's registry users: an admin for the operator, a shared writer and reader, and one user per
+     * entry of {@code roles}, named as its Kafka user.
+     */
+    private static List<RegistryUser> stackRegistryUsers(BrokerSecurity security, Map<String, RegistryRole> roles) {
+        List<RegistryUser> out = new java.util.ArrayList<>(List.of(
                 user(security.registryAdminUserInfo(), RegistryRole.ADMIN),
                 user(security.registryUserInfo(), RegistryRole.WRITER),
-                user(security.registryReaderUserInfo(), RegistryRole.READER));
+                user(security.registryReaderUserInfo(), RegistryRole.READER)));
+        new java.util.TreeMap<>(roles).forEach((name, role) -> out.add(user(security.registryUserInfo(name), role)));
+        return out;
     }
 
     private static RegistryUser user(String userInfo, RegistryRole role) {

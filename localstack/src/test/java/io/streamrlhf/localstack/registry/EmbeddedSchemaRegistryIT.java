@@ -311,6 +311,26 @@ class EmbeddedSchemaRegistryIT {
                 int yId = b.registry().register("y-value", y);
                 assertThat(yId).isNotEqualTo(xId);
                 assertThat(b.registry().getById(xId)).isEqualTo(x);
+                b.registry().setCompatibility("x-value", CompatibilityLevel.NONE);
+
+                // and the fenced A follows the log read-only: it serves what B wrote, by id and by subject,
+                // and B's level changes, while still refusing changes of its own
+                try (RestSchemaRegistryClient viaA = new RestSchemaRegistryClient(a.url())) {
+                    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                        assertThat(viaA.getById(yId)).isEqualTo(y);
+                        assertThat(a.registry().latest("y-value").id()).isEqualTo(yId);
+                        assertThat(a.registry().ownCompatibility("x-value")).isEqualTo(CompatibilityLevel.NONE);
+                    });
+                    b.registry().deleteCompatibility("x-value");
+                    await().atMost(Duration.ofSeconds(30))
+                            .untilAsserted(() -> assertThat(a.registry().ownCompatibility("x-value"))
+                                    .isNull());
+                    assertThatThrownBy(() -> viaA.register("z-value", x))
+                            .isInstanceOfSatisfying(
+                                    SchemaRegistryException.class,
+                                    e -> assertThat(e.errorCode()).isEqualTo(SchemaRegistryException.UNKNOWN_LEADER));
+                }
+                assertThat(((KafkaBackedSchemaRegistry) a.registry()).fenced()).isTrue();
             }
         }
         // and a restart reads exactly one id per schema
@@ -320,6 +340,8 @@ class EmbeddedSchemaRegistryIT {
                     .isEqualTo(c.registry().latest("x-other-value").id());
             assertThat(c.registry().latest("y-value").id())
                     .isNotEqualTo(c.registry().latest("x-value").id());
+            // the deleted level's tombstone is replayed too
+            assertThat(c.registry().ownCompatibility("x-value")).isNull();
         }
     }
 

@@ -138,6 +138,33 @@ class RegistryDeleteTest {
 
     private record Raw(int status, JsonNode body) {}
 
+    @Test
+    void deletingASubjectsLevelAnswersItAndTheSubjectFollowsTheGlobalLevelAgain() throws Exception {
+        server.registry().setCompatibility("s-value", io.streamrlhf.schemas.registry.CompatibilityLevel.NONE);
+
+        Raw deleted = call("DELETE", "/config/s-value");
+
+        assertThat(deleted.status).isEqualTo(200);
+        assertThat(deleted.body).isEqualTo(json.readTree("{\"compatibilityLevel\":\"NONE\"}"));
+        assertError(call("GET", "/config/s-value"), 404, 40408);
+        assertThat(call("GET", "/config/s-value?defaultToGlobal=true").body)
+                .isEqualTo(json.readTree("{\"compatibilityLevel\":\"BACKWARD\"}"));
+        assertError(call("DELETE", "/config/s-value"), 404, 40408);
+        assertError(call("DELETE", "/config/nothing"), 404, 40401);
+        // Only an admin may: DELETE is never a reader's or writer's request
+        assertThat(RegistryHttpHandler.requiredRole("DELETE", java.util.List.of("config", "s-value")))
+                .isEqualTo(RegistryRole.ADMIN);
+    }
+
+    @Test
+    void deletingTheGlobalLevelResetsItToBackward() throws Exception {
+        server.registry().setCompatibility(null, io.streamrlhf.schemas.registry.CompatibilityLevel.FULL);
+
+        assertThat(call("DELETE", "/config").body).isEqualTo(json.readTree("{\"compatibilityLevel\":\"FULL\"}"));
+
+        assertThat(call("GET", "/config").body).isEqualTo(json.readTree("{\"compatibilityLevel\":\"BACKWARD\"}"));
+    }
+
     private Raw call(String method, String path) throws Exception {
         HttpResponse<String> response = http.send(
                 HttpRequest.newBuilder(URI.create(server.url() + path))

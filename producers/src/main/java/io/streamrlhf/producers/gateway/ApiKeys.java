@@ -109,15 +109,27 @@ public final class ApiKeys {
 
     /** The keys {@code config} names: its plain keys and, when set, its keys file. */
     public static ApiKeys load(GatewayConfig config) {
-        List<Entry> entries = new ArrayList<>(plainEntries(config));
-        if (!config.keysFile().isEmpty()) {
-            Path file = Path.of(config.keysFile());
-            try {
-                entries.addAll(parse(Files.readAllLines(file, StandardCharsets.UTF_8), file.toString()).entries);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot read gateway.keys.file " + file, e);
-            }
+        if (config.keysFile().isEmpty()) {
+            return new ApiKeys(plainEntries(config));
         }
+        return load(config, readKeysFile(config));
+    }
+
+    /** The bytes of {@code config}'s keys file. */
+    static byte[] readKeysFile(GatewayConfig config) {
+        Path file = Path.of(config.keysFile());
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read gateway.keys.file " + file, e);
+        }
+    }
+
+    /** The keys of {@code config}: its plain keys and the keys file whose contents are {@code keysFile}. */
+    static ApiKeys load(GatewayConfig config, byte[] keysFile) {
+        List<Entry> entries = new ArrayList<>(plainEntries(config));
+        String text = new String(keysFile, StandardCharsets.UTF_8);
+        entries.addAll(parse(text.lines().toList(), config.keysFile()).entries);
         return new ApiKeys(entries);
     }
 

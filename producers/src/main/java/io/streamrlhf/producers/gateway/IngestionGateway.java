@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -30,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -79,6 +81,8 @@ public final class IngestionGateway implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngestionGateway.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often the keys file is read again: a changed file is served within about this long. */
+    static final Duration KEYS_RELOAD_PERIOD = Duration.ofSeconds(2);
     /** JDK property: TCP_NODELAY on the server's accepted sockets. */
     static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
     /** Most bytes of an oversize body read and discarded so that the client still gets its 413. */
@@ -131,7 +135,13 @@ public final class IngestionGateway implements AutoCloseable {
     private final ChatFeedbackClient client;
     private final IdempotencyKeys idempotency;
     private final boolean ownsClient;
-    private final ApiKeys apiKeys;
+    /** Swapped whole when the keys file changes ({@link #reloadKeysIfChanged}). */
+    private volatile ApiKeys apiKeys;
+    /** The keys file's contents behind {@link #apiKeys} (or the last bad contents, so each is logged once). */
+    private byte[] keysFileSeen;
+
+    private ScheduledExecutorService keysReloader;
+    private final LongAdder ackTimeouts = new LongAdder();
     private final KeyLimits keyLimits;
     private final PublishedVersions versions;
     private final boolean followsVersions;
@@ -185,7 +195,12 @@ public final class IngestionGateway implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.client = Objects.requireNonNull(client, "client");
         this.ownsClient = ownsClient;
-        this.apiKeys = ApiKeys.load(config);
+        if (config.keysFile().isEmpty()) {
+            this.apiKeys = ApiKeys.load(config);
+        } else {
+            this.keysFileSeen = ApiKeys.readKeysFile(config);
+            this.apiKeys = ApiKeys.load(config, keysFileSeen);
+        }
         this.keyLimits = new KeyLimits(config.limits());
         this.versions = Objects.requireNonNull(versions, "versions");
         this.followsVersions = followsVersions;
@@ -279,6 +294,18 @@ public final class IngestionGateway implements AutoCloseable {
                     config.client().connection(), client.topics().erasureReports());
             reportTail.start();
         }
+        if (!config.keysFile().isEmpty()) {
+            keysReloader = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gateway-keys-reload");
+                t.setDaemon(true);
+                return t;
+            });
+            keysReloader.scheduleWithFixedDelay(
+                    this::reloadKeysIfChanged,
+                    KEYS_RELOAD_PERIOD.toMillis(),
+                    KEYS_RELOAD_PERIOD.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
         server.start();
         log.info(
                 "Ingestion gateway listening on {}://{}:{} ({} API keys; response id check {}, policy version check {})",
@@ -309,6 +336,64 @@ public final class IngestionGateway implements AutoCloseable {
     /** {@code http://host:port} (or {@code https://} with TLS) of this gateway on loopback. */
     public URI baseUri() {
         return URI.create((config.tls().enabled() ? "https" : "http") + "://127.0.0.1:" + port());
+    }
+
+    /**
+     * Reads the keys file again and, when its contents changed, serves the keys it now holds. A file that does not
+     * parse (or cannot be read) leaves the keys as they were and is logged once, in one line naming the file and
+     * the line at fault, never a key or a quoted value. Rate and in-flight limits stay with the key names.
+     */
+    void reloadKeysIfChanged() {
+        String file = config.keysFile();
+        byte[] now;
+        try {
+            now = ApiKeys.readKeysFile(config);
+        } catch (UncheckedIOException e) {
+            synchronized (this) {
+                if (keysFileSeen != null) {
+                    keysFileSeen = null;
+                    log.warn(
+                            "gateway.keys.file {} cannot be read ({}); keeping the keys loaded before ({} keys)",
+                            file,
+                            e.getCause().getClass().getSimpleName(),
+                            apiKeys.size());
+                }
+            }
+            return;
+        }
+        synchronized (this) {
+            if (Arrays.equals(now, keysFileSeen)) {
+                return;
+            }
+            keysFileSeen = now;
+            try {
+                ApiKeys next = ApiKeys.load(config, now);
+                apiKeys = next;
+                log.info("gateway.keys.file {} changed: now serving {} keys", file, next.size());
+            } catch (RuntimeException e) {
+                log.warn(
+                        "gateway.keys.file {} changed but was not reloaded ({}); keeping the keys loaded before "
+                                + "({} keys)",
+                        file,
+                        redacted(e.getMessage()),
+                        apiKeys.size());
+            }
+        }
+    }
+
+    /** A keys-file error without the values it quotes: a key pasted where a name belongs must not reach a log. */
+    static String redacted(String message) {
+        return message == null ? "invalid" : message.replaceAll("'[^']*'", "'...'");
+    }
+
+    /** The API keys served now (after the last successful reload of the keys file). */
+    int apiKeyCount() {
+        return apiKeys.size();
+    }
+
+    /** Writes that Kafka did not acknowledge within the gateway's acknowledgement timeout (answered 503). */
+    public long ackTimeouts() {
+        return ackTimeouts.sum();
     }
 
     /** Exchanges cut off because the client did not send its request within {@code gateway.request.timeout}. */
@@ -406,6 +491,7 @@ public final class IngestionGateway implements AutoCloseable {
                                     if (error == null) {
                                         respondJson(ex, 202, Map.of(endpoint.idField, id));
                                     } else {
+                                        countAckTimeout(error);
                                         respondFailure(ex, endpoint, error, key);
                                     }
                                 } finally {
@@ -498,6 +584,7 @@ public final class IngestionGateway implements AutoCloseable {
                                         acceptedErasures.put(client.userIdAsWritten(tenantUser), id);
                                         respondJson(ex, 202, erasureAnswer(userId, id));
                                     } else {
+                                        countAckTimeout(error);
                                         respondErasureFailure(ex, error, idempotencyKey);
                                     }
                                 } finally {
@@ -571,7 +658,7 @@ public final class IngestionGateway implements AutoCloseable {
         }
         String userId;
         try {
-            userId = java.net.URLDecoder.decode(encoded.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+            userId = PercentDecoding.decode(encoded, false);
         } catch (IllegalArgumentException e) {
             throw InvalidRequestException.badRequest("the user id in the path is not valid percent-encoding");
         }
@@ -758,6 +845,16 @@ public final class IngestionGateway implements AutoCloseable {
         return prompt;
     }
 
+    private void countAckTimeout(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause()
+                : error;
+        if (cause instanceof java.util.concurrent.TimeoutException
+                || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+            ackTimeouts.increment();
+        }
+    }
+
     private void respondFailure(HttpExchange ex, Endpoint endpoint, Throwable error, String key) {
         PublishException failure = PublishException.of("event", error);
         String id = failure.event().map(ClientEvent::id).orElse(null);
@@ -875,6 +972,10 @@ public final class IngestionGateway implements AutoCloseable {
     /** Stops accepting requests, lets running ones finish (up to two seconds), and closes its own producer. */
     @Override
     public synchronized void close() {
+        if (keysReloader != null) {
+            keysReloader.shutdownNow();
+            keysReloader = null;
+        }
         if (server != null) {
             // HttpServer.stop(delay) always waits the whole delay on JDK 17, so wait for in-flight writes here.
             // Holding every permit means no request is waiting on Kafka any more.

@@ -7,8 +7,6 @@ import io.streamrlhf.producers.routing.PolicyRouter;
 import io.streamrlhf.producers.routing.Route;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -60,7 +58,20 @@ public final class PolicyRouteHandler implements HttpHandler {
                 respond(ex, 405, Map.of("error", "method_not_allowed", "reason", "use GET"));
                 return;
             }
-            Optional<String> userId = query(ex.getRequestURI().getRawQuery(), "userId");
+            Optional<String> userId;
+            try {
+                userId = query(ex.getRequestURI().getRawQuery(), "userId");
+            } catch (IllegalArgumentException e) {
+                respond(
+                        ex,
+                        400,
+                        Map.of(
+                                "error",
+                                "bad_request",
+                                "reason",
+                                "the query is not valid percent-encoding: " + e.getMessage()));
+                return;
+            }
             if (userId.isEmpty() || userId.get().isBlank()) {
                 respond(ex, 400, Map.of("error", "bad_request", "reason", "userId is required"));
                 return;
@@ -92,9 +103,9 @@ public final class PolicyRouteHandler implements HttpHandler {
         }
         for (String pair : rawQuery.split("&")) {
             int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String key = PercentDecoding.decode(eq < 0 ? pair : pair.substring(0, eq), true);
             if (key.equals(name)) {
-                return Optional.of(eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                return Optional.of(eq < 0 ? "" : PercentDecoding.decode(pair.substring(eq + 1), true));
             }
         }
         return Optional.empty();

@@ -328,6 +328,49 @@ public class InMemorySchemaRegistry implements SchemaRegistryClient {
         applyCompatibility(subject, level);
     }
 
+    /**
+     * Confluent's {@code DELETE /config/{subject}}: forgets the subject's own level, so that it follows the global
+     * one again, and returns the level it had. With {@code subject} null ({@code DELETE /config}) the global level
+     * goes back to the default, {@code BACKWARD}, and the level it had is returned.
+     *
+     * @throws SchemaRegistryException 40408 when the subject has no level of its own (40401 when it is not even
+     *     known)
+     */
+    public synchronized CompatibilityLevel deleteCompatibility(String subject) {
+        CompatibilityLevel previous = subject == null ? globalCompatibility : subjectCompatibility.get(subject);
+        if (previous == null) {
+            if (!subjects.containsKey(subject)) {
+                throw new SchemaRegistryException(
+                        404, SchemaRegistryException.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found.");
+            }
+            throw new SchemaRegistryException(
+                    404,
+                    SchemaRegistryException.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+                    "Subject '" + subject + "' does not have subject-level compatibility configured");
+        }
+        persistCompatibilityDeletion(subject);
+        applyCompatibilityDeletion(subject);
+        return previous;
+    }
+
+    /**
+     * Records that {@code subject}'s own level is gone (the global level reset to {@code BACKWARD} for null),
+     * without side effects (used when replaying a persisted log).
+     */
+    protected synchronized void applyCompatibilityDeletion(String subject) {
+        if (subject == null) {
+            globalCompatibility = CompatibilityLevel.BACKWARD;
+        } else {
+            subjectCompatibility.remove(subject);
+        }
+    }
+
+    /**
+     * Hook for subclasses that persist changes: called with the registry's lock held before a level is deleted;
+     * throwing leaves it in place.
+     */
+    protected void persistCompatibilityDeletion(String subject) {}
+
     /** The versions of {@code subject} that are not soft-deleted (empty for an unknown subject). */
     private List<RegisteredSchema> live(String subject) {
         Set<Integer> deleted = softDeleted.getOrDefault(subject, Set.of());
