@@ -82,6 +82,8 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private ObjectCache<String, KtoResponseState> states;
     private ScheduleIndex schedule;
     private ErasedUsers erased;
+    /** Whether the topology takes this node's monitor events (not when built without the monitor). */
+    private boolean monitored;
     /** How many users were erased at the last scan of the state; -1 before the first. */
     private long erasedAtLastScan = -1;
     /** Expiries not yet written to the schedule: response ids, in stream-time order ({@link #expireLater}). */
@@ -108,6 +110,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                 context.getStateStore(STATE_STORE), KtoJoinProcessor::cacheWeight, config.cachedStateBytes());
         this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
         this.erased = ErasedUsers.of(context);
+        this.monitored = Emission.Routing.monitored(context);
         this.erasedAtLastScan = -1;
         rebuildSchedule();
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
@@ -412,16 +415,18 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         } else {
             votes.set(i, vote);
         }
-        ResponseSnapshot response = state.getResponse();
-        MonitorKind monitorKind = switch (kind) {
-            case THUMBS_UP -> MonitorKind.FEEDBACK_UP;
-            case THUMBS_DOWN -> MonitorKind.FEEDBACK_DOWN;
-            case RETRACT -> MonitorKind.FEEDBACK_RETRACT;
-        };
-        staged.add(new Record<>(
-                state.getResponseId(),
-                Emission.monitor(new MonitorEvent(response.getPolicyVersion(), monitorKind, 0.0)),
-                now));
+        if (monitored) {
+            ResponseSnapshot response = state.getResponse();
+            MonitorKind monitorKind = switch (kind) {
+                case THUMBS_UP -> MonitorKind.FEEDBACK_UP;
+                case THUMBS_DOWN -> MonitorKind.FEEDBACK_DOWN;
+                case RETRACT -> MonitorKind.FEEDBACK_RETRACT;
+            };
+            staged.add(new Record<>(
+                    state.getResponseId(),
+                    Emission.monitor(new MonitorEvent(response.getPolicyVersion(), monitorKind, 0.0)),
+                    now));
+        }
         if (config.settleDelay().isZero()) {
             decide(state, vote, now);
         } else {
