@@ -197,6 +197,7 @@ public final class KtoThroughputBenchmark {
             List<Double> eosPassthroughs = new ArrayList<>();
             Map<String, List<Double>> ktos = new HashMap<>();
             Map<String, List<Double>> floorRates = new TreeMap<>();
+            Map<String, List<Double>> paired = new TreeMap<>();
             for (int round = 1; round <= rounds; round++) {
                 // The plain passthrough copies the records in well under a second, so one pause (a collection, a
                 // compilation) moves its figure by half: each round takes the median of three copies.
@@ -208,8 +209,9 @@ public final class KtoThroughputBenchmark {
                 passthroughs.add(pt);
                 StringBuilder line = new StringBuilder(String.format(
                         Locale.ROOT,
-                        "timed round %d: passthrough %,.0f ev/s (median of %s)",
+                        "timed round %d (load average %.2f): passthrough %,.0f ev/s (median of %s)",
                         round,
+                        loadAverage(),
                         pt,
                         copies.stream()
                                 .map(c -> String.format(Locale.ROOT, "%,.0f", c))
@@ -220,8 +222,8 @@ public final class KtoThroughputBenchmark {
                     line.append(
                             String.format(Locale.ROOT, ", Streams EOS pass-through %,.0f ev/s (%.2f)", eos, eos / pt));
                 }
+                Map<String, Double> f = new LinkedHashMap<>();
                 if (floors) {
-                    Map<String, Double> f = new LinkedHashMap<>();
                     f.put(AVRO_FLOOR, bench.avroFloor(events));
                     for (StateStoreType type : stores) {
                         f.put(JOIN_FLOOR + type, bench.joinFloor(events, type, true));
@@ -250,8 +252,16 @@ public final class KtoThroughputBenchmark {
                             double eos = eosPassthroughs.get(round - 1);
                             line.append(String.format(Locale.ROOT, " (%.2f of EOS)", k / eos));
                         }
+                        Double join = f.get(JOIN_FLOOR + type);
+                        if (join != null) {
+                            // The goal's own measure: KTO over the minimal join of the same round.
+                            paired.computeIfAbsent(type + variant, t -> new ArrayList<>())
+                                    .add(k / join);
+                            line.append(String.format(Locale.ROOT, " (%.2f of the minimal join)", k / join));
+                        }
                     }
                 }
+                line.append(String.format(Locale.ROOT, "; load average at the end %.2f", loadAverage()));
                 System.out.println(line);
             }
             List<String[]> rows = new ArrayList<>();
@@ -346,6 +356,14 @@ public final class KtoThroughputBenchmark {
                     seconds,
                     brokerProcess ? "in its own JVM" : "in this JVM",
                     streamsOverrides);
+            paired.forEach((name, ratios) -> System.out.printf(
+                    Locale.ROOT,
+                    "KTO %s over the minimal join of the same round: %s, median %.2f%n",
+                    name,
+                    ratios.stream()
+                            .map(r -> String.format(Locale.ROOT, "%.2f", r))
+                            .toList(),
+                    median(ratios)));
             System.out.printf(
                     "%-45s | %14s | %7s | %7s | %9s | %9s%n",
                     "pipeline", "feedback ev/s", "ratio", "vs EOS", "p50 ms", "p99 ms");
@@ -354,6 +372,14 @@ public final class KtoThroughputBenchmark {
                 System.out.printf("%-45s | %14s | %7s | %7s | %9s | %9s%n", (Object[]) r);
             }
         }
+    }
+
+    /**
+     * The machine's one-minute load average: on a machine shared with other work, a reader can tell a quiet round
+     * from a loaded one (the ratios within a round still compare, as the pipelines alternate).
+     */
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     /** {@code rate} as a fraction of the EOS pass-through's, blank when that did not run. */

@@ -24,6 +24,20 @@ public sealed interface Emission<T> {
     /** A dead letter keyed by the original key bytes. */
     record Dead<T>(byte[] key, DeadLetter letter) implements Emission<T> {}
 
+    /**
+     * What a context that routes emissions by kind tells its processor: whether the topology takes its monitor
+     * events at all, so that a processor can skip making events nobody reads.
+     */
+    interface Routing {
+        /** Whether monitor events forwarded through this context go anywhere. */
+        boolean monitored();
+
+        /** False only when {@code context} routes emissions and drops monitor events. */
+        static boolean monitored(ProcessorContext<?, ?> context) {
+            return !(context instanceof Routing r) || r.monitored();
+        }
+    }
+
     static <T> Emission<T> data(T value) {
         return new Data<>(value);
     }

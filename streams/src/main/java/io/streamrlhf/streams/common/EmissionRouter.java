@@ -82,12 +82,17 @@ final class EmissionRouter<K, V, T> implements Processor<K, V, Object, Object> {
     }
 
     /** The real context, with forwards routed by kind. */
-    private final class RoutingContext implements ProcessorContext<String, Emission<T>> {
+    private final class RoutingContext implements ProcessorContext<String, Emission<T>>, Emission.Routing {
 
         private final ProcessorContext<Object, Object> context;
 
         RoutingContext(ProcessorContext<Object, Object> context) {
             this.context = context;
+        }
+
+        @Override
+        public boolean monitored() {
+            return monitor;
         }
 
         @Override

@@ -1,6 +1,5 @@
 package io.streamrlhf.streams.common;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,7 +12,14 @@ public final class Ids {
 
     /** The KTO example id of one user's label on one response. */
     public static String ktoExample(String responseId, String userId) {
-        return "kto-" + uuid("kto", responseId, userId);
+        // The same as "kto-" + uuid("kto", responseId, userId), written without the joined string, the UUID object
+        // and the concatenation: the join makes one id per decided vote.
+        MessageDigest md5 = MD5.get();
+        md5.update(KTO_PREFIX);
+        md5.update(responseId.getBytes(StandardCharsets.UTF_8));
+        md5.update((byte) 0);
+        md5.update(userId.getBytes(StandardCharsets.UTF_8));
+        return format("kto-", md5.digest());
     }
 
     /** The id of a DPO pair made by {@code source} from the given parts. */
@@ -36,12 +42,33 @@ public final class Ids {
     /** The same name-based (version 3) UUID as {@link UUID#nameUUIDFromBytes} of the joined parts. */
     static String uuid(String... parts) {
         MessageDigest md5 = MD5.get();
-        byte[] hash = md5.digest(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8));
+        return format("", md5.digest(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The parts "kto" and the separator that start every KTO example's name. */
+    private static final byte[] KTO_PREFIX = "kto\u0000".getBytes(StandardCharsets.UTF_8);
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * {@code prefix} and the version 3 UUID of {@code hash} (an MD5 digest) in {@link UUID#toString}'s form:
+     * version and IETF variant bits set, lower-case hex in groups of 8-4-4-4-12.
+     */
+    private static String format(String prefix, byte[] hash) {
         hash[6] = (byte) ((hash[6] & 0x0f) | 0x30);
         hash[8] = (byte) ((hash[8] & 0x3f) | 0x80);
-        return new UUID(
-                        ByteBuffer.wrap(hash, 0, 8).getLong(),
-                        ByteBuffer.wrap(hash, 8, 8).getLong())
-                .toString();
+        int p = prefix.length();
+        byte[] out = new byte[p + 36];
+        for (int i = 0; i < p; i++) {
+            out[i] = (byte) prefix.charAt(i);
+        }
+        for (int i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) {
+                out[p++] = '-';
+            }
+            out[p++] = HEX[(hash[i] >> 4) & 0x0f];
+            out[p++] = HEX[hash[i] & 0x0f];
+        }
+        return new String(out, StandardCharsets.ISO_8859_1);
     }
 }

@@ -70,7 +70,7 @@ public final class ObjectCache<K, V> {
             return cached.value() == ABSENT ? null : (V) cached.value();
         }
         V value = store.get(key);
-        hold(key, value);
+        hold(key, value, weigher.applyAsLong(value));
         return value;
     }
 
@@ -78,17 +78,26 @@ public final class ObjectCache<K, V> {
     public void put(K key, V value) {
         Objects.requireNonNull(value, "value");
         store.put(key, value);
-        hold(key, value);
+        hold(key, value, weigher.applyAsLong(value));
+    }
+
+    /**
+     * Writes {@code value} to the store and holds it at {@code weight}, which the caller already knows (what the
+     * weigher would give): a caller that sized the value to check a bound need not have it weighed again.
+     */
+    public void put(K key, V value, long weight) {
+        Objects.requireNonNull(value, "value");
+        store.put(key, value);
+        hold(key, value, weight);
     }
 
     /** Deletes {@code key} from the store; its absence is held. */
     public void delete(K key) {
         store.delete(key);
-        hold(key, null);
+        hold(key, null, weigher.applyAsLong(null));
     }
 
-    private void hold(K key, V value) {
-        long w = weigher.applyAsLong(value);
+    private void hold(K key, V value, long w) {
         Slot previous = values.put(key, new Slot(value == null ? ABSENT : value, w));
         weight += w - (previous == null ? 0 : previous.weight());
         // The newest entry stays even when it alone is over the bound: the caller is about to use it.

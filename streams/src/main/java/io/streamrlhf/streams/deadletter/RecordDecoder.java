@@ -6,8 +6,11 @@ import io.streamrlhf.streams.common.Emission;
 import io.streamrlhf.streams.common.Sourced;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -19,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Decodes raw input bytes and validates them: a valid record goes on as {@link Sourced} data, anything else
  * becomes a dead letter (original bytes, topic, partition, offset, reason) plus a monitor event. Decoding here
  * rather than in the source's serde keeps dead letters inside the task's transaction under exactly-once and
- * lets {@code TopologyTestDriver} exercise every reason.
+ * lets {@code TopologyTestDriver} exercise every reason. A valid record may take one more step in this same node
+ * before it is forwarded (the responses' redaction): a node of its own would cost every record a hop.
  *
  * @param <V> the decoded record type
  */
@@ -29,16 +33,31 @@ public final class RecordDecoder<V> implements Processor<byte[], byte[], String,
 
     private final Deserializer<V> deserializer;
     private final Validator<V> validator;
+    private final Function<StreamsMetrics, UnaryOperator<Sourced<V>>> stepPerTask;
+    private UnaryOperator<Sourced<V>> step;
     private ProcessorContext<String, Emission<Sourced<V>>> context;
 
     public RecordDecoder(Deserializer<V> deserializer, Validator<V> validator) {
+        this(deserializer, validator, null);
+    }
+
+    /**
+     * @param stepPerTask makes, when the node starts (from its task's metrics), what is done to each valid record
+     *     before it is forwarded; null for nothing
+     */
+    public RecordDecoder(
+            Deserializer<V> deserializer,
+            Validator<V> validator,
+            Function<StreamsMetrics, UnaryOperator<Sourced<V>>> stepPerTask) {
         this.deserializer = deserializer;
         this.validator = validator;
+        this.stepPerTask = stepPerTask;
     }
 
     @Override
     public void init(ProcessorContext<String, Emission<Sourced<V>>> context) {
         this.context = context;
+        this.step = stepPerTask == null ? null : stepPerTask.apply(context.metrics());
     }
 
     @Override
@@ -107,8 +126,12 @@ public final class RecordDecoder<V> implements Processor<byte[], byte[], String,
                     null);
             return;
         }
-        context.forward(record.withKey(key)
-                .withValue(Emission.data(new Sourced<>(value, topic, partition, offset, rawKey, rawValue))));
+        Sourced<V> valid = new Sourced<>(value, topic, partition, offset, rawKey, rawValue);
+        if (step != null) {
+            valid = step.apply(valid);
+        }
+        // One new record, not withKey().withValue(): each Record made copies the headers.
+        context.forward(new Record<>(key, Emission.data(valid), record.timestamp(), record.headers()));
     }
 
     private void deadLetter(

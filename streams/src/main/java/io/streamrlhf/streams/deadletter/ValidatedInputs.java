@@ -11,16 +11,18 @@ import io.streamrlhf.streams.common.Emissions;
 import io.streamrlhf.streams.common.Sourced;
 import io.streamrlhf.streams.config.ValidationConfig;
 import io.streamrlhf.streams.monitor.MonitorTap;
-import io.streamrlhf.streams.redaction.RedactingProcessor;
 import io.streamrlhf.streams.redaction.Redactor;
+import io.streamrlhf.streams.redaction.ResponseRedaction;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
@@ -56,36 +58,32 @@ public final class ValidatedInputs {
         return tap;
     }
 
-    /** Valid responses, keyed by response id, their prompt and completion redacted ({@code redaction.*}). */
-    @SuppressWarnings("unchecked")
+    /**
+     * Valid responses, keyed by response id, their prompt and completion redacted ({@code redaction.*}) in the node
+     * that decodes them.
+     */
     public KStream<String, Sourced<ResponseGenerated>> responses() {
-        KStream<String, Sourced<ResponseGenerated>> redacted =
-                (KStream<String, Sourced<ResponseGenerated>>) sourced.get("responses-redacted");
-        if (redacted == null) {
-            KStream<String, Sourced<ResponseGenerated>> valid =
-                    source("responses", topics.responses(), validators.responses());
-            Redactor redactor = config.redactor();
-            redacted = redactor.enabled()
-                    ? valid.processValues(() -> new RedactingProcessor(redactor), Named.as("responses-redact"))
-                    : valid;
-            sourced.put("responses-redacted", redacted);
-        }
-        return redacted;
+        Redactor redactor = config.redactor();
+        return source(
+                "responses",
+                topics.responses(),
+                validators.responses(),
+                redactor.enabled() ? ResponseRedaction.perTask(redactor) : null);
     }
 
     /** Valid feedback, keyed by response id. */
     public KStream<String, Sourced<Feedback>> feedback() {
-        return source("feedback", topics.feedback(), validators.feedback());
+        return source("feedback", topics.feedback(), validators.feedback(), null);
     }
 
     /** Valid pairwise preferences, keyed by prompt id. */
     public KStream<String, Sourced<PairwisePreference>> preferences() {
-        return source("preferences", topics.preferences(), validators.preferences());
+        return source("preferences", topics.preferences(), validators.preferences(), null);
     }
 
     /** Valid prompts, keyed by prompt id. */
     public KStream<String, Sourced<Prompt>> prompts() {
-        return source("prompts", topics.prompts(), validators.prompts());
+        return source("prompts", topics.prompts(), validators.prompts(), null);
     }
 
     /** Sends {@code letters} to the dead-letter topic through a sink named after {@code name}. */
@@ -98,13 +96,17 @@ public final class ValidatedInputs {
     }
 
     @SuppressWarnings("unchecked")
-    private <V> KStream<String, Sourced<V>> source(String name, Topic<String, V> topic, Validator<V> validator) {
+    private <V> KStream<String, Sourced<V>> source(
+            String name,
+            Topic<String, V> topic,
+            Validator<V> validator,
+            Function<StreamsMetrics, UnaryOperator<Sourced<V>>> step) {
         return (KStream<String, Sourced<V>>) sourced.computeIfAbsent(name, n -> {
             KStream<byte[], byte[]> raw = builder.stream(
                     topic.name(),
                     Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(n + "-source"));
             Emissions<Sourced<V>> split = Emissions.process(
-                    raw, () -> new RecordDecoder<>(topic.valueSerde().deserializer(), validator), n + "-decode");
+                    raw, () -> new RecordDecoder<>(topic.valueSerde().deserializer(), validator, step), n + "-decode");
             deadLetters(split.dead(), n);
             tap.addMonitorOf(split);
             return split.data();

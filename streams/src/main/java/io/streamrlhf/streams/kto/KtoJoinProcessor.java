@@ -82,6 +82,8 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
     private ObjectCache<String, KtoResponseState> states;
     private ScheduleIndex schedule;
     private ErasedUsers erased;
+    /** Whether the topology takes this node's monitor events (not when built without the monitor). */
+    private boolean monitored;
     /** How many users were erased at the last scan of the state; -1 before the first. */
     private long erasedAtLastScan = -1;
     /** Expiries not yet written to the schedule: response ids, in stream-time order ({@link #expireLater}). */
@@ -108,6 +110,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                 context.getStateStore(STATE_STORE), KtoJoinProcessor::cacheWeight, config.cachedStateBytes());
         this.schedule = new ScheduleIndex(context.getStateStore(SCHEDULE_STORE));
         this.erased = ErasedUsers.of(context);
+        this.monitored = Emission.Routing.monitored(context);
         this.erasedAtLastScan = -1;
         rebuildSchedule();
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::punctuate);
@@ -259,16 +262,21 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             return;
         }
         // A new state, not the stored one changed in place: if it breaks a bound the stored one stays as it was.
+        // Without early feedback (the usual order) the new state has no votes: an empty list shared by such states,
+        // which no code changes in place (a vote is added to the copy a feedback makes).
+        List<PendingFeedback> early = old.getEarly();
         KtoResponseState next = new KtoResponseState(
                 r.getResponseId(),
                 snapshot(sourced),
-                new ArrayList<>(),
+                early.isEmpty() ? List.of() : new ArrayList<>(),
                 old.getSeenFeedbackIds(),
-                new ArrayList<>(),
+                List.of(),
                 now + config.responseRetention().toMillis());
-        List<PendingFeedback> early = new ArrayList<>(old.getEarly());
-        early.sort(
-                Comparator.comparingLong(PendingFeedback::getEventTime).thenComparing(PendingFeedback::getFeedbackId));
+        if (early.size() > 1) {
+            early = new ArrayList<>(early);
+            early.sort(Comparator.comparingLong(PendingFeedback::getEventTime)
+                    .thenComparing(PendingFeedback::getFeedbackId));
+        }
         for (PendingFeedback p : early) {
             if (erased.contains(p.getUserId())) {
                 continue;
@@ -282,7 +290,8 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                     p.getOffset(),
                     now);
         }
-        if (!withinBytes(next)) {
+        long size = sizeWithin(next);
+        if (size < 0) {
             reject(
                     sourced,
                     DeadLetterReason.RESPONSE_STATE_LIMIT,
@@ -295,7 +304,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         }
         flushStaged();
         expireLater(r.getResponseId(), next.getExpiresAt());
-        states.put(r.getResponseId(), next);
+        states.put(r.getResponseId(), next, CACHE_SLOT_BYTES + size);
     }
 
     private void onFeedback(Sourced<Feedback> sourced, long now) {
@@ -310,7 +319,9 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             log.debug("Dropping duplicate feedback {} on {}", f.getFeedbackId(), responseId);
             return;
         }
-        List<String> seen = new ArrayList<>(state.getSeenFeedbackIds());
+        List<String> seenBefore = state.getSeenFeedbackIds();
+        List<String> seen = new ArrayList<>(seenBefore.size() + 1);
+        seen.addAll(seenBefore);
         seen.add(f.getFeedbackId());
         if (seen.size() > MAX_SEEN_FEEDBACK_IDS) {
             seen.remove(0);
@@ -339,13 +350,11 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                 reject(sourced, DeadLetterReason.RESPONSE_VOTES_LIMIT, votesLimit(f), -1L, now);
                 return;
             }
+            List<Vote> votesBefore = state.getVotes();
+            List<Vote> votes = new ArrayList<>(votesBefore.size() + 1);
+            votes.addAll(votesBefore);
             next = new KtoResponseState(
-                    responseId,
-                    state.getResponse(),
-                    new ArrayList<>(state.getVotes()),
-                    seen,
-                    state.getEarly(),
-                    state.getExpiresAt());
+                    responseId, state.getResponse(), votes, seen, state.getEarly(), state.getExpiresAt());
             applyVote(
                     next,
                     f.getUserId(),
@@ -355,7 +364,8 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
                     sourced.sourceOffset(),
                     now);
         }
-        if (!withinBytes(next)) {
+        long size = sizeWithin(next);
+        if (size < 0) {
             reject(
                     sourced,
                     DeadLetterReason.RESPONSE_STATE_LIMIT,
@@ -367,7 +377,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
             return;
         }
         flushStaged();
-        states.put(responseId, next);
+        states.put(responseId, next, CACHE_SLOT_BYTES + size);
     }
 
     private String votesLimit(Feedback f) {
@@ -405,16 +415,18 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         } else {
             votes.set(i, vote);
         }
-        ResponseSnapshot response = state.getResponse();
-        MonitorKind monitorKind = switch (kind) {
-            case THUMBS_UP -> MonitorKind.FEEDBACK_UP;
-            case THUMBS_DOWN -> MonitorKind.FEEDBACK_DOWN;
-            case RETRACT -> MonitorKind.FEEDBACK_RETRACT;
-        };
-        staged.add(new Record<>(
-                state.getResponseId(),
-                Emission.monitor(new MonitorEvent(response.getPolicyVersion(), monitorKind, 0.0)),
-                now));
+        if (monitored) {
+            ResponseSnapshot response = state.getResponse();
+            MonitorKind monitorKind = switch (kind) {
+                case THUMBS_UP -> MonitorKind.FEEDBACK_UP;
+                case THUMBS_DOWN -> MonitorKind.FEEDBACK_DOWN;
+                case RETRACT -> MonitorKind.FEEDBACK_RETRACT;
+            };
+            staged.add(new Record<>(
+                    state.getResponseId(),
+                    Emission.monitor(new MonitorEvent(response.getPolicyVersion(), monitorKind, 0.0)),
+                    now));
+        }
         if (config.settleDelay().isZero()) {
             decide(state, vote, now);
         } else {
@@ -488,11 +500,15 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         return CACHE_SLOT_BYTES + (state == null ? 0 : KtoStateSize.upperBound(state));
     }
 
-    /** Whether {@code state}'s changelog record (key and value) stays within {@code kto.max.state.bytes}. */
-    private boolean withinBytes(KtoResponseState state) {
+    /**
+     * Whether {@code state}'s changelog record (key and value) stays within {@code kto.max.state.bytes}: its upper
+     * bound ({@link KtoStateSize}), which also weighs it for the object cache, when it does; -1 when it does not.
+     */
+    private long sizeWithin(KtoResponseState state) {
         long max = config.maxStateBytes() - AvroSize.utf8Length(state.getResponseId());
         // The cheap upper bound settles almost every state; only one near the bound is measured exactly.
-        return KtoStateSize.upperBound(state) <= max || AvroSize.exact(state) <= max;
+        long bound = KtoStateSize.upperBound(state);
+        return bound <= max || AvroSize.exact(state) <= max ? bound : -1;
     }
 
     private void stage(long time, String tag) {
@@ -691,7 +707,7 @@ public final class KtoJoinProcessor implements Processor<String, Sourced<?>, Str
         // An expired state is replaced, not deleted: every caller that goes on writes the fresh one.
         return state != null && !isExpired(state, now)
                 ? state
-                : new KtoResponseState(responseId, null, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), -1L);
+                : new KtoResponseState(responseId, null, List.of(), List.of(), List.of(), -1L);
     }
 
     /** The parts of a response kept in state and repartition topics. */

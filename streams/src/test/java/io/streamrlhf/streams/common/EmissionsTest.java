@@ -135,6 +135,33 @@ class EmissionsTest {
                 .doesNotContain("emit-dead");
     }
 
+    @Test
+    void tellsTheProcessorWhetherItsMonitorEventsGoAnywhere() {
+        for (boolean withMonitor : new boolean[] {false, true}) {
+            List<Boolean> seen = new java.util.ArrayList<>();
+            StreamsBuilder builder = new StreamsBuilder();
+            Emissions<String> out = Emissions.process(
+                    builder.stream("in", Consumed.with(Serdes.String(), Serdes.String())),
+                    () -> new Processor<String, String, String, Emission<String>>() {
+                        @Override
+                        public void init(ProcessorContext<String, Emission<String>> context) {
+                            seen.add(Emission.Routing.monitored(context));
+                        }
+
+                        @Override
+                        public void process(Record<String, String> record) {}
+                    },
+                    "emit");
+            out.data().foreach((k, v) -> {}, Named.as("collect-data"));
+            if (withMonitor) {
+                out.monitor().foreach((k, v) -> {}, Named.as("collect-monitor"));
+            }
+            try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props())) {
+                assertThat(seen).as("monitor wired: %s", withMonitor).containsExactly(withMonitor);
+            }
+        }
+    }
+
     private static double terminalLatencyMax(TopologyTestDriver driver, String node) {
         return driver.metrics().entrySet().stream()
                 .filter(e -> e.getKey().name().equals("record-e2e-latency-max")

@@ -17,6 +17,15 @@ class IdsTest {
     }
 
     @Test
+    void ktoExampleIdsOfNonAsciiAndEmptyIdsMatchTheGoldenValues() {
+        // Python: uuid.UUID(bytes=md5("kto\0" + response + "\0" + user), version and variant bits set)
+        assertThat(Ids.ktoExample("résumé-7", "ユーザー")).isEqualTo("kto-931b731e-c1de-364d-9b92-62d6fa758305");
+        assertThat(Ids.ktoExample("", "")).isEqualTo("kto-e395ee1a-1fbb-3781-a9c2-2168b189d1d0");
+        // Twice in a row on one thread: the digest is reused, so a leftover from the last id would show here.
+        assertThat(Ids.ktoExample("r-1", "u-1")).isEqualTo("kto-ef92a1a5-aac1-32d2-9337-ccd25bcdd782");
+    }
+
+    @Test
     void dpoPairIdNamesItsSourceAndIsTheGoldenUuidOfItsParts() {
         assertThat(Ids.dpoPair("EXPLICIT", "p", "a", "b"))
                 .isEqualTo("dpo-explicit-4249f562-fa9c-35fc-9d43-9146bac6df28");

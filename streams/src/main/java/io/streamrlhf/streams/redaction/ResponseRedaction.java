@@ -3,10 +3,10 @@ package io.streamrlhf.streams.redaction;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.streams.common.Sourced;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.StreamsMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,37 +15,40 @@ import org.slf4j.LoggerFactory;
  * and counts the responses it changed in the task metrics {@code redacted-responses-total} and
  * {@code redacted-responses-rate} (group {@code stream-redaction-metrics}); each replacement is logged at debug.
  * The original bytes kept for dead letters are not changed.
+ *
+ * <p>A step of the node that decodes the responses, not a node of its own: every record pays a node hop (a forward,
+ * the record context, the node's bookkeeping), and the redaction has nothing else to do per record when no pattern
+ * can match.
  */
-public final class RedactingProcessor
-        implements FixedKeyProcessor<String, Sourced<ResponseGenerated>, Sourced<ResponseGenerated>> {
+public final class ResponseRedaction implements UnaryOperator<Sourced<ResponseGenerated>> {
 
-    private static final Logger log = LoggerFactory.getLogger(RedactingProcessor.class);
+    private static final Logger log = LoggerFactory.getLogger(ResponseRedaction.class);
 
     private final Redactor redactor;
-    private FixedKeyProcessorContext<String, Sourced<ResponseGenerated>> context;
-    private Sensor redacted;
+    private final Sensor redacted;
 
-    public RedactingProcessor(Redactor redactor) {
-        this.redactor = Objects.requireNonNull(redactor, "redactor");
+    private ResponseRedaction(Redactor redactor, Sensor redacted) {
+        this.redactor = redactor;
+        this.redacted = redacted;
     }
 
-    @Override
-    public void init(FixedKeyProcessorContext<String, Sourced<ResponseGenerated>> context) {
-        this.context = context;
-        this.redacted = context.metrics()
-                .addRateTotalSensor("redaction", "task", "redacted-responses", Sensor.RecordingLevel.INFO);
+    /** The redaction of one task, made when its decoding node starts, counting in that task's metrics. */
+    public static Function<StreamsMetrics, UnaryOperator<Sourced<ResponseGenerated>>> perTask(Redactor redactor) {
+        Objects.requireNonNull(redactor, "redactor");
+        return metrics -> new ResponseRedaction(
+                redactor,
+                metrics.addRateTotalSensor("redaction", "task", "redacted-responses", Sensor.RecordingLevel.INFO));
     }
 
+    /** {@code in} itself when nothing in it matched, else a cleaned copy with the same coordinates and bytes. */
     @Override
-    public void process(FixedKeyRecord<String, Sourced<ResponseGenerated>> record) {
-        Sourced<ResponseGenerated> in = record.value();
+    public Sourced<ResponseGenerated> apply(Sourced<ResponseGenerated> in) {
         ResponseGenerated r = in.value();
         Redactor.Result prompt = redactor.apply(r.getPrompt());
         Redactor.Result completion = redactor.apply(r.getCompletion());
         int count = prompt.redactions() + completion.redactions();
         if (count == 0) {
-            context.forward(record);
-            return;
+            return in;
         }
         redacted.record();
         log.debug(
@@ -60,7 +63,6 @@ public final class RedactingProcessor
                 .setPrompt(prompt.text())
                 .setCompletion(completion.text())
                 .build();
-        context.forward(record.withValue(
-                new Sourced<>(cleaned, in.topic(), in.partition(), in.offset(), in.rawKey(), in.rawValue())));
+        return new Sourced<>(cleaned, in.topic(), in.partition(), in.offset(), in.rawKey(), in.rawValue());
     }
 }
