@@ -42,6 +42,10 @@ public final class DecisionLog implements AutoCloseable {
     /** Decisions committed since the last call, without waiting for new ones. */
     public List<CanaryDecision> poll() {
         List<CanaryDecision> out = new ArrayList<>();
+        if (consumer.assignment().isEmpty()) {
+            // The topic did not exist when the trainer started (no canary controller yet): nothing to follow.
+            return out;
+        }
         collect(consumer.poll(Duration.ZERO), out);
         return out;
     }

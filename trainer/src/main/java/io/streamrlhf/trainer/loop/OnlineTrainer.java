@@ -109,6 +109,13 @@ import org.slf4j.LoggerFactory;
  * only a {@link TrainableModel}. For the Hugging Face model the reference is the base with its adapters off, and a
  * checkpoint holds the adapters (the trained weights) and their optimizer state.
  *
+ * <p><b>Canaries.</b> With {@code trainer.follow.decisions} the trainer follows the canary decisions topic: when a
+ * version its weights descend from is rolled back or fails its gate, it reloads the last promoted version's weights
+ * and optimizer state, reads again what it consumed since the last committed version, and the next version names
+ * the promoted one as its parent ({@code rebasedFrom}, {@code rebaseReason}); the rolled-back lineage is not trained
+ * again. With a {@link GateEvaluator} every version records the held-out pass counts of itself and its parent.
+ * Every version records its provenance ({@link TrainingProvenance}).
+ *
  * <p>One trainer instance per model: partitions are assigned, not subscribed.
  */
 public final class OnlineTrainer implements AutoCloseable {
@@ -160,7 +167,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private Instant parentTime = Instant.now();
     /** The version whose weights are being trained on: the next version's parent. */
     private volatile long baseVersion = -1;
-    /** Set by a rebase until the next version is published. */
+    /** Set by a rebase until the next version is published: the version dropped, and why. */
     private Long rebasedFrom;
 
     private String rebaseReason = "";
