@@ -89,6 +89,8 @@ public final class VersionPublisher {
      * @param group the consumer's group metadata (null when there are no offsets)
      * @param summary summary metrics of the version
      * @param stepMetrics per-step metrics since the parent
+     * @param parentModelId the model id of the parent when it is another model's version (a replay branch's
+     *     first version), else null
      */
     public record Request(
             Checkpoint checkpoint,
@@ -97,7 +99,21 @@ public final class VersionPublisher {
             Map<TopicPartition, OffsetAndMetadata> offsets,
             ConsumerGroupMetadata group,
             Map<String, Double> summary,
-            List<TrainerMetrics> stepMetrics) {}
+            List<TrainerMetrics> stepMetrics,
+            String parentModelId) {
+
+        /** A request whose parent, if any, is a version of the same model. */
+        public Request(
+                Checkpoint checkpoint,
+                PolicyStatus status,
+                List<OffsetRange> lineage,
+                Map<TopicPartition, OffsetAndMetadata> offsets,
+                ConsumerGroupMetadata group,
+                Map<String, Double> summary,
+                List<TrainerMetrics> stepMetrics) {
+            this(checkpoint, status, lineage, offsets, group, summary, stepMetrics, null);
+        }
+    }
 
     /**
      * Writes the checkpoint and commits the transaction. On a Kafka error the transaction is aborted
@@ -119,6 +135,7 @@ public final class VersionPublisher {
                 .setLineage(request.lineage())
                 .setMetrics(Map.copyOf(request.summary()))
                 .setStatus(request.status())
+                .setParentModelId(request.parentModelId())
                 .build();
         producer.beginTransaction();
         try {
