@@ -8,6 +8,7 @@ import io.streamrlhf.app.cli.EraseUserCommand;
 import io.streamrlhf.app.cli.ExportCommand;
 import io.streamrlhf.app.cli.GatewayKeyCommand;
 import io.streamrlhf.app.cli.GenerateCommand;
+import io.streamrlhf.app.cli.ReplayCommand;
 import io.streamrlhf.app.cli.TopicsCommand;
 import io.streamrlhf.app.cli.UpCommand;
 import io.streamrlhf.config.ConfigException;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
             ConfigCommand.class,
             GenerateCommand.class,
             ExportCommand.class,
+            ReplayCommand.class,
             EraseUserCommand.class,
             GatewayKeyCommand.class,
             CommandLine.HelpCommand.class

@@ -115,6 +115,51 @@ public record TopicNames(
                 TopicSettings.ERASURE_REPORTS.get(props));
     }
 
+    /**
+     * The names a replay into {@code branch} writes to: the streams' outputs (verdicts, KTO examples, DPO pairs,
+     * dead letters, canary decisions) under {@link #branchPrefix}, everything else (the inputs it reads, the
+     * versions and metrics its trainer publishes, the erasures, the registry's log) as here.
+     */
+    public TopicNames branch(String branch) {
+        String p = branchPrefix(branch);
+        return new TopicNames(
+                responses,
+                feedback,
+                preferences,
+                prompts,
+                p + "judge.verdicts",
+                p + "kto.examples",
+                p + "dpo.pairs",
+                policyVersions,
+                trainerMetrics,
+                p + "dead-letters",
+                schemas,
+                erasures,
+                p + "policy.decisions");
+    }
+
+    /** The streams monitor's events topic of replay branch {@code branch}. */
+    public static String branchMonitorEvents(String branch) {
+        return branchPrefix(branch) + "monitor.events";
+    }
+
+    /** {@code rlhf.branch.<branch>.}, the prefix of every topic of a replay branch. */
+    public static String branchPrefix(String branch) {
+        return "rlhf.branch." + requireBranchName(branch) + ".";
+    }
+
+    /**
+     * {@code branch} when it is a valid branch name: 1-64 characters from {@code [A-Za-z0-9_-]} (no dot, so a
+     * branch's topics never share a prefix with another branch's).
+     */
+    public static String requireBranchName(String branch) {
+        if (branch == null || !branch.matches("[A-Za-z0-9_-]{1,64}")) {
+            throw new IllegalArgumentException(
+                    "Invalid branch name '" + branch + "': use 1-64 characters from [A-Za-z0-9_-]");
+        }
+        return branch;
+    }
+
     private TopicNames map(UnaryOperator<String> f) {
         return new TopicNames(
                 f.apply(responses),

@@ -204,7 +204,7 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
                         PairSource.JUDGE,
                         verdicts.get(chosen.getResponseId()).getScores(),
                         verdicts.get(rejected.getResponseId()).getScores(),
-                        now);
+                        decidedAt(rollouts, now));
                 // Sampled rollouts are written for no user, so this is empty unless a rollout names one.
                 pair.setUserIds(ExplicitPairProcessor.userIds(chosen.getUserId(), rejected.getUserId()));
                 context.forward(new Record<>(pair.getPairId(), Emission.data(JudgeOutcome.of(pair)), now));
@@ -231,6 +231,16 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
                 .toList());
         groups.put(key, group);
         schedule.add(now + config.rolloutWindow().toMillis(), ScheduleIndex.tag("X", key));
+    }
+
+    /**
+     * The pair's event time: the latest event time among the group's rollouts, a function of the group alone. The
+     * stream time at which the group closed is not: with the responses topic in several partitions the rollouts
+     * reach the group through the repartition in an order that differs from run to run, so a replay would write the
+     * same pair with another time.
+     */
+    static long decidedAt(List<ResponseSnapshot> rollouts, long fallback) {
+        return rollouts.stream().mapToLong(ResponseSnapshot::getEventTime).max().orElse(fallback);
     }
 
     private Map<String, JudgeVerdict> judgeAll(List<ResponseSnapshot> rollouts, PromptSnapshot prompt, long now) {

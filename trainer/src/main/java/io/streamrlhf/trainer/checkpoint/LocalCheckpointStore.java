@@ -81,8 +81,9 @@ public final class LocalCheckpointStore implements CheckpointStore {
 
     @Override
     public Stored write(String name, Checkpoint checkpoint) throws IOException {
-        if (!name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("checkpoint name must be [A-Za-z0-9._-]+, was " + name);
+        // '@' separates a replay branch from its model id (policy@experiment-v3-...).
+        if (!name.matches("[A-Za-z0-9._@-]+")) {
+            throw new IllegalArgumentException("checkpoint name must be [A-Za-z0-9._@-]+, was " + name);
         }
         if (checkpoint.hf().isPresent()) {
             return writeDirectory(name, checkpoint);

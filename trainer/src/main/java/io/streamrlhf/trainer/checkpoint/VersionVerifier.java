@@ -18,7 +18,8 @@ import org.apache.kafka.common.header.Headers;
  *       ({@link Reason#BAD_SIGNATURE}): the signature covers the exact value bytes;</li>
  *   <li>its number is not greater than every version accepted before ({@link Reason#NOT_NEWER});</li>
  *   <li>its parent is not an accepted version of the same model id ({@link Reason#UNKNOWN_PARENT}); only the first
- *       version of a model id may have none;</li>
+ *       version of a model id may have none, or name a version of another model ({@code parentModelId}: a replay
+ *       branch's first version names the base it was trained from);</li>
  *   <li>its checkpoint file is not named as this version of this model ({@link Reason#CHECKPOINT_MISMATCH}), so a
  *       forged number cannot borrow another version's checkpoint;</li>
  *   <li>its checkpoint URI lies outside the store ({@link Reason#OUTSIDE_STORE}), is missing
@@ -127,7 +128,11 @@ public final class VersionVerifier {
             return refused(Reason.NOT_NEWER, "version " + number + " is not greater than version " + highest);
         }
         Long parent = version.getParentVersion();
-        if (accepted.isEmpty() ? parent != null : parent == null || !accepted.contains(parent)) {
+        boolean otherModel = version.getParentModelId() != null && !modelId.equals(version.getParentModelId());
+        boolean parentRefused = accepted.isEmpty()
+                ? (otherModel ? parent == null : parent != null)
+                : otherModel || parent == null || !accepted.contains(parent);
+        if (parentRefused) {
             return refused(
                     Reason.UNKNOWN_PARENT,
                     "version " + number + " names parent " + parent + ", which is not "

@@ -80,12 +80,24 @@ public record TrainerConfig(
         Optional<GateConfig> gate,
         Map<String, String> effectiveSettings) {
 
+    /**
+     * A model id: {@code [A-Za-z0-9._-]+}, optionally followed by {@code @<branch>} (a replay branch's model,
+     * trained from a version of the model before the {@code @}).
+     */
+    public static final String MODEL_ID_PATTERN = "[A-Za-z0-9._-]+(@[A-Za-z0-9_-]{1,64})?";
+
+    /** The model id of {@code branch} of {@code modelId}: {@code <modelId>@<branch>}. */
+    public static String branchModelId(String modelId, String branch) {
+        return modelId + "@" + branch;
+    }
+
     /** Validates, naming the bad value. */
     public TrainerConfig {
         kafkaOverrides = Map.copyOf(kafkaOverrides);
         effectiveSettings = Map.copyOf(effectiveSettings);
-        if (modelId == null || !modelId.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("modelId must be [A-Za-z0-9._-]+, was " + modelId);
+        if (modelId == null || !modelId.matches(MODEL_ID_PATTERN)) {
+            throw new IllegalArgumentException(
+                    "modelId must be [A-Za-z0-9._-]+, or <modelId>@<branch> for a replay branch, was " + modelId);
         }
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("bootstrapServers must be set, e.g. localhost:9092");

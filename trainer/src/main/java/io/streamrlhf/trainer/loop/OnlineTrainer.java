@@ -116,12 +116,32 @@ import org.slf4j.LoggerFactory;
  * again. With a {@link GateEvaluator} every version records the held-out pass counts of itself and its parent.
  * Every version records its provenance ({@link TrainingProvenance}).
  *
+ * <p><b>Branches.</b> With {@link #branchFrom} the model id is a replay branch ({@code <modelId>@<branch>}): with no
+ * version of its own yet it starts from a committed version of the base model (weights and AdamW state) instead of a
+ * warm start, keeps the base's version numbers (its first version is the base version + 1, naming the base model
+ * in {@code parentModelId}) and uses the base's version 0 as its reference. With {@link #stopAtEnd} it stops by
+ * itself once it consumed its example topics up to the end offsets they had when it started, publishing what it
+ * trained since its last version first.
+ *
  * <p>One trainer instance per model: partitions are assigned, not subscribed.
  */
 public final class OnlineTrainer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * Where a replay branch starts.
+     *
+     * @param modelId the base model's id
+     * @param version the base version, or empty for the base model's latest committed version
+     */
+    public record BranchBase(String modelId, java.util.OptionalLong version) {
+        public BranchBase {
+            java.util.Objects.requireNonNull(modelId, "modelId");
+            java.util.Objects.requireNonNull(version, "version");
+        }
+    }
 
     /** Lifecycle state. */
     public enum State {
@@ -154,6 +174,12 @@ public final class OnlineTrainer implements AutoCloseable {
     private volatile long lastPublishMillis;
     private volatile Map<String, Double> lastStepSnapshot = Map.of();
     private volatile BiConsumer<Producer<?, ?>, Consumer<?, ?>> clientsListener = (p, c) -> {};
+    private volatile BranchBase branchBase;
+    private volatile boolean stopAtEnd;
+    /** The end offsets to stop at ({@link #stopAtEnd}), taken once the partitions are assigned. */
+    private Map<TopicPartition, Long> endOffsets = Map.of();
+    /** The parent model of the next version when it is the branch base's, else null. */
+    private String nextParentModelId;
 
     private ExampleBuffer<UnpairedExample> ktoBuffer = newKtoBuffer();
     private ExampleBuffer<PairExample> dpoBuffer = newDpoBuffer();
@@ -274,6 +300,25 @@ public final class OnlineTrainer implements AutoCloseable {
         this.clientsListener = listener;
     }
 
+    /**
+     * Makes this trainer's model a branch of {@code base}: when its model id has no committed version, it starts from
+     * the base's version rather than a warm start. Set before {@link #run()}.
+     */
+    public OnlineTrainer branchFrom(BranchBase base) {
+        this.branchBase = java.util.Objects.requireNonNull(base, "base");
+        return this;
+    }
+
+    /**
+     * Makes {@link #run()} return once every example partition was consumed up to its end offset (the last stable
+     * offset) as of recovery, after training what is pending and publishing it as one more version. Set before
+     * {@link #run()}.
+     */
+    public OnlineTrainer stopAtEnd() {
+        this.stopAtEnd = true;
+        return this;
+    }
+
     /** Asks the loop to stop after the current poll; thread-safe. */
     public void stop() {
         running.set(false);
@@ -343,7 +388,24 @@ public final class OnlineTrainer implements AutoCloseable {
                 trainReady(true);
                 publish();
             }
+            if (stopAtEnd && waitingForRegistry.isEmpty() && reachedEnd()) {
+                trainReady(true);
+                if (!lineage.isEmpty()) {
+                    publish();
+                }
+                LOG.info("{} consumed its examples up to {}; stopping", config.modelId(), endOffsets);
+                break;
+            }
         }
+    }
+
+    private boolean reachedEnd() {
+        for (Map.Entry<TopicPartition, Long> e : endOffsets.entrySet()) {
+            if (consumer.position(e.getKey(), KAFKA_TIMEOUT) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void recover() throws IOException {
@@ -385,6 +447,10 @@ public final class OnlineTrainer implements AutoCloseable {
         provenance = TrainingProvenance.of(config);
         history.versions().forEach(v -> committed.put(v.getVersion(), v));
         versionZero = history.version(0).orElse(null);
+        if (versionZero == null && branchBase != null) {
+            // A branch has no version 0 of its own: its reference is the base model's.
+            versionZero = baseHistory(branchBase).version(0).orElse(null);
+        }
         if (config.followDecisions()) {
             rebasePolicy = new RebasePolicy(config.modelId());
             history.versions().forEach(v -> rebasePolicy.version(v.getVersion(), v.getParentVersion()));
@@ -392,7 +458,9 @@ public final class OnlineTrainer implements AutoCloseable {
             decisions.readToEnd(KAFKA_TIMEOUT).forEach(rebasePolicy::apply);
         }
         Optional<PolicyVersion> latest = history.latest();
-        if (latest.isEmpty()) {
+        if (latest.isEmpty() && branchBase != null) {
+            startFromBase(branchBase);
+        } else if (latest.isEmpty()) {
             warmStart();
             parallel = factory.parallel(policy, devices);
             trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
@@ -431,6 +499,10 @@ public final class OnlineTrainer implements AutoCloseable {
         consumer.assign(partitions);
         clientsListener.accept(producer, consumer);
         seekToCommitted();
+        if (stopAtEnd) {
+            // read_committed: the last stable offsets, so an open transaction's records are not waited for.
+            endOffsets = Map.copyOf(consumer.endOffsets(partitions, KAFKA_TIMEOUT));
+        }
         parentTime = Instant.now();
     }
 
@@ -541,14 +613,60 @@ public final class OnlineTrainer implements AutoCloseable {
             zero = loaded;
         }
         PolicyVersion base = zero;
-        return factory.reference(policy, base.getVersion() == loaded.getVersion() ? null : () -> readOwn(base));
+        boolean same = base.getVersion() == loaded.getVersion() && base.getModelId().equals(loaded.getModelId());
+        return factory.reference(policy, same ? null : () -> readVersion(base.getModelId(), base));
+    }
+
+    /** The committed versions of the branch base's model, checked like this model's own. */
+    private VersionHistory baseHistory(BranchBase base) {
+        VersionVerifier verifier = new VersionVerifier(base.modelId(), config.signer(), store);
+        return VersionHistory.read(
+                config.bootstrapServers(),
+                config.kafkaOverrides(),
+                topics.policyVersions(),
+                base.modelId(),
+                verifier,
+                KAFKA_TIMEOUT);
+    }
+
+    /**
+     * The first start of a branch: the base version's weights and optimizer state, its number as the current
+     * version (examples carry the base model's version numbers, which staleness compares with), and the base's
+     * version 0 as the reference. Nothing is published until the first trained version.
+     */
+    private void startFromBase(BranchBase base) throws IOException {
+        VersionHistory history = baseHistory(base);
+        PolicyVersion v = (base.version().isPresent()
+                        ? history.version(base.version().getAsLong())
+                        : history.latest())
+                .orElseThrow(() -> new IllegalStateException("branch " + config.modelId() + ": the base model "
+                        + base.modelId() + " has no committed version "
+                        + (base.version().isPresent()
+                                ? String.valueOf(base.version().getAsLong())
+                                : "at all")));
+        Checkpoint checkpoint = readVersion(base.modelId(), v);
+        policy = factory.resume(checkpoint);
+        optimizer = new AdamW(config.optimizer(), policy.trainableParameters());
+        optimizer.importState(checkpoint.optimizerState());
+        currentVersion = v.getVersion();
+        nextParentModelId = base.modelId();
+        baseVersion = v.getVersion();
+        reference = new ReferenceModel(referenceFor(v), config.referenceCacheEntries());
+        parallel = factory.parallel(policy, devices);
+        trainer = new PreferenceTrainer(policy, reference, optimizer, parallel);
+        LOG.info("Branch {} starts from {} version {}", config.modelId(), base.modelId(), currentVersion);
     }
 
     /** The checkpoint of {@code v}, refused when its own header names another model or version. */
     private Checkpoint readOwn(PolicyVersion v) throws IOException {
+        return readVersion(config.modelId(), v);
+    }
+
+    /** The checkpoint of {@code v} of {@code modelId}, refused when its header names another model or version. */
+    private Checkpoint readVersion(String modelId, PolicyVersion v) throws IOException {
         Checkpoint c = store.read(URI.create(v.getCheckpointUri()), v.getSha256());
-        if (!c.modelId().equals(config.modelId()) || c.version() != v.getVersion()) {
-            throw new CorruptCheckpointException("version " + v.getVersion() + " of " + config.modelId()
+        if (!c.modelId().equals(modelId) || c.version() != v.getVersion()) {
+            throw new CorruptCheckpointException("version " + v.getVersion() + " of " + modelId
                     + " points to " + v.getCheckpointUri() + ", a checkpoint of " + c.modelId() + " version "
                     + c.version() + "; refusing to resume from it");
         }
@@ -569,7 +687,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 config.optimizer(),
                 optimizer.exportState());
         PolicyVersion published = publisher.publish(new VersionPublisher.Request(
-                c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of(), null, "", provenance, null));
+                c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of(), null, "", provenance, null, null));
         committed.put(0L, published);
         versionZero = published;
         if (rebasePolicy != null) {
@@ -805,7 +923,8 @@ public final class OnlineTrainer implements AutoCloseable {
                 rebasedFrom,
                 rebaseReason,
                 provenance,
-                gated));
+                gated,
+                nextParentModelId));
         committed.put(next, published);
         if (passes != null) {
             gatePasses.put(next, passes);
@@ -815,6 +934,7 @@ public final class OnlineTrainer implements AutoCloseable {
         }
         rebasedFrom = null;
         rebaseReason = "";
+        nextParentModelId = null;
         currentVersion = next;
         baseVersion = next;
         versionsPublished.incrementAndGet();

@@ -96,6 +96,8 @@ public final class VersionPublisher {
      * @param rebaseReason why it rebased, empty when it did not
      * @param provenance training configuration, code version, base model and data sources, or null
      * @param gate the held-out pass rates of the version and its parent, or null when no gate ran
+     * @param parentModelId the model id of the parent when it is another model's version (a replay branch's
+     *     first version), else null
      */
     public record Request(
             Checkpoint checkpoint,
@@ -108,7 +110,8 @@ public final class VersionPublisher {
             Long rebasedFrom,
             String rebaseReason,
             Provenance provenance,
-            GateEvaluation gate) {
+            GateEvaluation gate,
+            String parentModelId) {
 
         /** A request without rebase, provenance or gate. */
         public Request(
@@ -119,7 +122,7 @@ public final class VersionPublisher {
                 ConsumerGroupMetadata group,
                 Map<String, Double> summary,
                 List<TrainerMetrics> stepMetrics) {
-            this(checkpoint, status, lineage, offsets, group, summary, stepMetrics, null, "", null, null);
+            this(checkpoint, status, lineage, offsets, group, summary, stepMetrics, null, "", null, null, null);
         }
     }
 
@@ -147,6 +150,7 @@ public final class VersionPublisher {
                 .setRebaseReason(request.rebaseReason() == null ? "" : request.rebaseReason())
                 .setProvenance(request.provenance())
                 .setGate(request.gate())
+                .setParentModelId(request.parentModelId())
                 .build();
         producer.beginTransaction();
         try {

@@ -115,6 +115,27 @@ class VersionVerifierTest {
     }
 
     @Test
+    void aBranchsFirstVersionMayNameAVersionOfItsBaseModelAsParentButNoLaterOneMay() throws Exception {
+        VersionVerifier verifier = new VersionVerifier("policy@exp", Optional.empty(), store);
+        // given a branch trained from version 4 of policy
+        PolicyVersion first = branchVersion(5, 4L, "policy");
+        // when, then
+        assertThat(admit(verifier, first, false)).isEmpty();
+        assertThat(admit(verifier, branchVersion(6, 5L, null), false)).isEmpty();
+        assertThat(admit(verifier, branchVersion(7, 4L, "policy"), false))
+                .map(VersionVerifier.Refusal::reason)
+                .contains(Reason.UNKNOWN_PARENT);
+    }
+
+    @Test
+    void aFirstVersionNamingAnotherModelMustNameItsVersion() throws Exception {
+        VersionVerifier verifier = new VersionVerifier("policy@exp", Optional.empty(), store);
+        assertThat(admit(verifier, branchVersion(5, null, "policy"), false))
+                .map(VersionVerifier.Refusal::reason)
+                .contains(Reason.UNKNOWN_PARENT);
+    }
+
+    @Test
     void refusesCheckpointsOutsideTheStoreMissingOrTooLarge() throws Exception {
         VersionVerifier verifier = new VersionVerifier("policy", Optional.empty(), store);
         admit(verifier, version(0, null), false);
@@ -163,6 +184,25 @@ class VersionVerifierTest {
     /** Stand-in value bytes: the verifier signs and checks whatever bytes the record carried. */
     private static byte[] bytes(PolicyVersion v) {
         return v.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A version of branch {@code policy@exp}, with its checkpoint file, whose parent may be of another model. */
+    private PolicyVersion branchVersion(long version, Long parent, String parentModelId) throws Exception {
+        Path file = store.folder().resolve("policy@exp-v" + version + "-0123abcd.ckpt");
+        if (!Files.exists(file)) {
+            Files.writeString(file, "checkpoint of " + version);
+        }
+        return PolicyVersion.newBuilder()
+                .setModelId("policy@exp")
+                .setVersion(version)
+                .setParentVersion(parent)
+                .setParentModelId(parentModelId)
+                .setCheckpointUri(file.toUri().toString())
+                .setSha256("0".repeat(64))
+                .setSizeBytes(Files.size(file))
+                .setCreatedTime(Instant.ofEpochMilli(0))
+                .setStatus(PolicyStatus.PUBLISHED)
+                .build();
     }
 
     /** A version whose (small, not decodable) checkpoint file exists in the store under its proper name. */

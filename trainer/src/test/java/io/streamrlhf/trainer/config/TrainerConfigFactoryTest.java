@@ -175,6 +175,18 @@ class TrainerConfigFactoryTest {
     }
 
     @Test
+    void aBranchModelIdNamesItsBaseAndGetsItsOwnGroupAndTransactionalId() {
+        TrainerConfig config = read(Map.of("trainer.model.id", TrainerConfig.branchModelId("policy", "judge-v2")));
+        assertThat(config.modelId()).isEqualTo("policy@judge-v2");
+        assertThat(config.groupId()).isEqualTo("streamrlhf-trainer-policy@judge-v2");
+        assertThat(config.transactionalId()).isEqualTo("streamrlhf-trainer-policy@judge-v2");
+        assertThatThrownBy(() -> read(Map.of("trainer.model.id", "policy@a@b")))
+                .hasMessageContaining("<modelId>@<branch>");
+        assertThatThrownBy(() -> read(Map.of("trainer.model.id", "policy@a.b")))
+                .hasMessageContaining("<modelId>@<branch>");
+    }
+
+    @Test
     void rejectsAWidthNotDivisibleByTheHeadsNamingBoth() {
         assertThatThrownBy(() -> read(Map.of("trainer.model.width", "130", "trainer.model.heads", "4")))
                 .isInstanceOf(IllegalArgumentException.class)
