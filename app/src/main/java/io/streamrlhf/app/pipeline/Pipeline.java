@@ -39,7 +39,6 @@ import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.streams.config.StreamsKeys;
 import io.streamrlhf.trainer.canary.GateEvaluator;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
-import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import io.streamrlhf.trainer.config.TrainerKeys;

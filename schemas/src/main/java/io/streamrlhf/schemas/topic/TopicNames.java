@@ -135,7 +135,9 @@ public record TopicNames(
                 p + "dead-letters",
                 schemas,
                 erasures,
-                p + "policy.decisions");
+                p + "policy.decisions",
+                policyCheckpoints,
+                erasureReports);
     }
 
     /** The streams monitor's events topic of replay branch {@code branch}. */

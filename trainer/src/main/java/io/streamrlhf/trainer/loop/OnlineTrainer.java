@@ -613,7 +613,8 @@ public final class OnlineTrainer implements AutoCloseable {
             zero = loaded;
         }
         PolicyVersion base = zero;
-        boolean same = base.getVersion() == loaded.getVersion() && base.getModelId().equals(loaded.getModelId());
+        boolean same =
+                base.getVersion() == loaded.getVersion() && base.getModelId().equals(loaded.getModelId());
         return factory.reference(policy, same ? null : () -> readVersion(base.getModelId(), base));
     }
 
@@ -687,7 +688,18 @@ public final class OnlineTrainer implements AutoCloseable {
                 config.optimizer(),
                 optimizer.exportState());
         PolicyVersion published = publisher.publish(new VersionPublisher.Request(
-                c, PolicyStatus.WARM_START, List.of(), Map.of(), null, summary, List.of(), null, "", provenance, null, null));
+                c,
+                PolicyStatus.WARM_START,
+                List.of(),
+                Map.of(),
+                null,
+                summary,
+                List.of(),
+                null,
+                "",
+                provenance,
+                null,
+                null));
         committed.put(0L, published);
         versionZero = published;
         if (rebasePolicy != null) {
