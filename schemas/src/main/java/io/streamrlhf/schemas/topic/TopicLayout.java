@@ -33,6 +33,9 @@ public record TopicLayout(
      */
     public static final int CHECKPOINT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
+    /** {@code segment.bytes} of the checkpoints topic: 64 MiB. */
+    public static final int CHECKPOINT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
     /** The largest chunk the kafka checkpoint store writes: 1 MiB, the producer's default request size. */
     public static final int CHECKPOINT_MAX_CHUNK_BYTES = 1024 * 1024 - 64 * 1024;
 
@@ -117,7 +120,11 @@ public record TopicLayout(
                                 "cleanup.policy",
                                 "compact",
                                 "max.message.bytes",
-                                String.valueOf(CHECKPOINT_MAX_MESSAGE_BYTES)))),
+                                String.valueOf(CHECKPOINT_MAX_MESSAGE_BYTES),
+                                // Compaction never touches the active segment: small segments let retention's
+                                // tombstones free space (and shorten readers' scans) long before 1 GiB is written.
+                                "segment.bytes",
+                                String.valueOf(CHECKPOINT_SEGMENT_BYTES)))),
                 new TopicSpec(
                         names.schemas(), 1, replicationFactor, withMinInsync(Map.of("cleanup.policy", "compact"))),
                 // Keyed by user id and read whole by every streams instance (a global table): one partition

@@ -60,6 +60,20 @@ class TopicLayoutTest {
     }
 
     @Test
+    void checkpointChunksAreCompactedWithRoomForAChunkPerRecord() {
+        TopicNames names = TopicNames.defaults();
+        var spec = TopicLayout.defaults().specs(names).stream()
+                .filter(s -> s.name().equals("rlhf.policy.checkpoints"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(spec.configs()).containsEntry("cleanup.policy", "compact");
+        assertThat(Integer.parseInt(spec.configs().get("max.message.bytes")))
+                .as("a whole chunk with its key and framing fits one record")
+                .isGreaterThan(TopicLayout.CHECKPOINT_MAX_CHUNK_BYTES + 4096);
+        assertThat(spec.partitions()).isEqualTo(3);
+    }
+
+    @Test
     void refusesEventRetentionShorterThanTheLateFeedbackWindow() {
         assertThatThrownBy(() -> TopicLayout.fromProperties(Map.of("topics.event.retention", "P1D")))
                 .isInstanceOf(IllegalArgumentException.class)
