@@ -19,7 +19,7 @@ class TopicLayoutTest {
     @Test
     void threeReplicasRequireTwoInSyncOnEveryTopic() {
         var specs = TopicLayout.specsFromProperties(Map.of("topics.replication.factor", "3"));
-        assertThat(specs).hasSize(15);
+        assertThat(specs).hasSize(16);
         assertThat(specs).allSatisfy(s -> assertThat(s.configs()).containsEntry("min.insync.replicas", "2"));
     }
 
@@ -55,7 +55,7 @@ class TopicLayoutTest {
     void specsFromPropertiesIncludeTheMonitorEventsTopicUnderItsConfiguredName() {
         var specs = TopicLayout.specsFromProperties(
                 Map.of("topic.monitor.events", "t.monitor", "topic.dead.letters", "t.dead"));
-        assertThat(specs).hasSize(15);
+        assertThat(specs).hasSize(16);
         assertThat(specs).extracting(TopicSpec::name).contains("t.monitor", "t.dead", "rlhf.responses");
     }
 
@@ -90,7 +90,7 @@ class TopicLayoutTest {
     void specsCoverEveryTopicNameAndCompactTheRegistryLog() {
         TopicNames names = TopicNames.defaults();
         var specs = TopicLayout.defaults().specs(names);
-        assertThat(specs).hasSize(14);
+        assertThat(specs).hasSize(15);
         assertThat(specs)
                 .filteredOn(s -> s.name().equals(names.schemas()))
                 .singleElement()
