@@ -276,7 +276,9 @@ public final class Pipeline implements AutoCloseable {
                 DashboardConfig config = base;
                 dashboard = supervise(
                         Component.DASHBOARD,
-                        () -> new ServiceIncarnation<>(() -> new Dashboard(config), Dashboard::start));
+                        () -> new ServiceIncarnation<>(
+                                () -> new Dashboard(config).withCanaryShare(ProducerKeys.CANARY_SHARE.get(props)),
+                                Dashboard::start));
                 metrics.beforeScrape(this::registerDeadLetterReasons);
             }
             // Waited for last: the other components talk to Streams only through topics (created by start), so they
