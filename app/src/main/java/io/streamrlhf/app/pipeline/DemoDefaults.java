@@ -47,8 +47,8 @@ import java.util.stream.Collectors;
  *   <li>{@link #canary()}: each new version is a canary first. The production test (margins 0.05, a tenth of
  *       traffic) needs about 5,400 votes per arm to promote a version as good as its parent (seeded simulation,
  *       {@code CanarySampleSizeTest}); the demo's users give about 12 votes a second, so that would take over an
- *       hour. With half the traffic on the canary and margins of 0.10 the median is 1,264 votes per arm (about four
- *       minutes), and a version degraded with {@code users.degrade.version} is rolled back at the minimum sample
+ *       hour. With half the traffic on the canary and margins of 0.10 the median is 1,264 votes per arm (three and
+ *       a half minutes at about 6 votes a second per arm), and a version degraded with {@code users.degrade.version} is rolled back at the minimum sample
  *       of 100 votes per arm (well under a minute). {@code canary.enabled=false} turns it off.</li>
  * </ul>
  */
