@@ -327,6 +327,81 @@
     }
   }
 
+  function fixed(x) {
+    return (x >= 0 ? '+' : '') + x.toFixed(3);
+  }
+
+  // One metric: its interval of canary minus parent against the harm and safe boundaries, as text and a bar.
+  function canaryMetric(parent, m) {
+    const row = el('div', 'cm ' + m.verdict, parent);
+    el('span', 'name', row, m.metric);
+    const thumbs = m.metric === 'thumbs-up';
+    const text = '[' + fixed(m.differenceLow) + ', ' + fixed(m.differenceHigh) + '] · ' +
+      (thumbs ? 'harm if high < ' + fixed(m.harmBoundary) + ', safe if low > ' + fixed(m.safeBoundary)
+              : 'harm if low > ' + fixed(m.harmBoundary) + ', safe if high < ' + fixed(m.safeBoundary));
+    el('span', 'stat', row, text);
+    el('span', 'verdict', row, m.verdict.toLowerCase());
+    row.title = m.metric + ': canary ' + m.canaryHits + '/' + m.canaryTrials + ', parent ' + m.parentHits + '/' +
+      m.parentTrials + ', alpha ' + m.alpha;
+    // The bar spans differences -0.5..0.5: the interval in colour, the boundaries as ticks.
+    const bar = el('div', 'cbar', row);
+    const pos = x => Math.max(0, Math.min(100, 50 + 100 * x)) + '%';
+    const span = el('div', 'ci', bar);
+    span.style.left = pos(m.differenceLow);
+    span.style.width = `calc(${pos(m.differenceHigh)} - ${pos(m.differenceLow)})`;
+    el('div', 'tick harm', bar).style.left = pos(m.harmBoundary);
+    el('div', 'tick safe', bar).style.left = pos(m.safeBoundary);
+    el('div', 'tick zero', bar).style.left = pos(0);
+  }
+
+  function drawCanary(s) {
+    const c = s.canary;
+    const lanes = $('canary-lanes');
+    const list = $('canary-decisions');
+    lanes.textContent = '';
+    list.textContent = '';
+    const rolledBack = c.lanes.reduce((n, l) => n + l.versions.filter(v => v.rolledBack).length, 0);
+    $('canary-sub').textContent = c.lanes.length
+      ? c.lanes.length + (c.lanes.length > 1 ? ' model ids' : ' model id') + ' · canary share ' + pct(c.share) +
+        (rolledBack ? ' · ' + rolledBack + ' rolled back' : '')
+      : 'no canary decisions (canary.enabled=false, or no version yet)';
+    for (const lane of c.lanes) {
+      const col = el('div', 'lane', lanes);
+      col.dataset.model = lane.modelId;
+      const head = el('div', 'lane-head', col);
+      el('b', '', head, lane.baseModelId);
+      if (lane.branch) el('span', 'branch', head, '@' + lane.branch);
+      el('span', 'lane-note', head, (lane.promoted !== null ? 'serving v' + lane.promoted : '') +
+        (lane.canary !== null ? ' · canary v' + lane.canary : ''));
+      for (const v of lane.versions.slice().reverse().slice(0, 12)) {
+        const card = el('div', 'cv ' + v.state + (v.rolledBack ? ' rolled-back' : ''), col);
+        card.id = 'canary-' + lane.modelId + '-' + v.version;
+        const top = el('div', 'cv-top', card);
+        el('span', 'v', top, 'v' + v.version);
+        el('span', 'pill ' + v.state, top, v.state.replace('_', ' ').toLowerCase());
+        const share = v.state === 'STARTED' ? c.share : v.state === 'PROMOTED' && lane.promoted === v.version
+          ? (lane.canary !== null ? 1 - c.share : 1) : 0;
+        el('span', 'share', top, 'share ' + pct(share));
+        if (v.state === 'STARTED') {
+          // The decisions topic carries statistics only with a decision: a running canary shows since when.
+          el('span', 'arms', top, 'vs v' + v.parentVersion + ' · running since ' + formatTime(v.startedTime, true));
+        } else if (v.parentVersion !== null && v.state !== 'SUPERSEDED') {
+          el('span', 'arms', top, 'vs v' + v.parentVersion + ' · ' + num(v.canarySamples) + ' / ' +
+            num(v.parentSamples) + ' votes (canary / parent)');
+        }
+        for (const m of v.metrics) canaryMetric(card, m);
+      }
+    }
+    for (const d of c.decisions.slice(0, 12)) {
+      const li = el('li', d.outcome + (d.rolledBack ? ' rolled-back' : ''), list);
+      el('span', 't', li, formatTime(d.decidedTime, true));
+      el('span', 'pill ' + d.outcome, li, d.outcome.replace('_', ' ').toLowerCase());
+      el('span', 'code', li, d.modelId + ' v' + d.version + (d.parentVersion !== null ? ' vs v' + d.parentVersion : ''));
+      el('span', 'reason', li, d.reason + (d.metrics.length ? ' (α ' + d.alpha + ', ' + num(d.canarySamples) +
+        ' / ' + num(d.parentSamples) + ' votes)' : ''));
+    }
+  }
+
   function drawMeta(s) {
     const meta = $('meta');
     meta.textContent = '';
@@ -360,6 +435,7 @@
     drawTrainer(s);
     drawActivity(s);
     drawDeadLetters(s);
+    if (s.canary) drawCanary(s);
     firstRender = false;
     document.body.dataset.revision = s.revision;
   }

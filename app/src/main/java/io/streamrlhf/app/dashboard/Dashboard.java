@@ -1,6 +1,7 @@
 package io.streamrlhf.app.dashboard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrlhf.producers.config.ProducerKeys;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.schemas.topic.Topics;
 import java.net.URI;
@@ -45,6 +46,8 @@ public final class Dashboard implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private volatile DashboardState state;
     private DashboardHttp http;
+    private volatile double canaryShare =
+            ProducerKeys.CANARY_SHARE.defaultValue().orElse(0.1);
 
     public Dashboard(DashboardConfig config) {
         this(config, Clock.systemUTC());
@@ -53,6 +56,15 @@ public final class Dashboard implements AutoCloseable {
     Dashboard(DashboardConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * The share of traffic a running canary gets ({@code canary.share}), shown on the canary panel: the decisions
+     * do not carry it. Set before {@link #start}.
+     */
+    public Dashboard withCanaryShare(double share) {
+        this.canaryShare = share;
+        return this;
     }
 
     /** Starts the readers and the HTTP server; on failure stops whatever had started and rethrows. */
@@ -66,7 +78,8 @@ public final class Dashboard implements AutoCloseable {
                     clock,
                     config.topics(),
                     config.bootstrapServers(),
-                    config.monitorUrl().map(URI::toString).orElse(null));
+                    config.monitorUrl().map(URI::toString).orElse(null),
+                    canaryShare);
             Topics topics = new Topics(config.topics(), config.registry());
 
             RecordFeed feed = new RecordFeed(clientProps(), topics, state, config.pollInterval());

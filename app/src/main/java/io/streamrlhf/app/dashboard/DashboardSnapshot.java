@@ -18,6 +18,7 @@ import java.util.Map;
  * @param activity event rates per topic and consumer lag per group
  * @param deadLetters dead-letter counts and the most recent ones
  * @param monitor the streams version monitor's figures
+ * @param canary canary decisions per model id (lane) and the most recent decisions, from the decisions topic
  */
 public record DashboardSnapshot(
         long revision,
@@ -28,7 +29,8 @@ public record DashboardSnapshot(
         TrainerView trainer,
         ActivityView activity,
         DeadLetterView deadLetters,
-        MonitorView monitor) {
+        MonitorView monitor,
+        CanaryView canary) {
 
     /**
      * Health of the inputs.
@@ -216,4 +218,115 @@ public record DashboardSnapshot(
                     s.meanCompletionLength());
         }
     }
+
+    /**
+     * The canary panel: one lane per model id, side by side, and the decisions newest first.
+     *
+     * @param share the configured share of traffic a running canary gets ({@code canary.share})
+     * @param lanes one per model id, by model id; a branch {@code <modelId>@<NAME>} has its own
+     * @param decisions the most recent decisions, newest first, each with its evidence
+     */
+    public record CanaryView(double share, List<CanaryLane> lanes, List<CanaryDecisionView> decisions) {}
+
+    /**
+     * One model id's versions.
+     *
+     * @param modelId the model id as on the topics
+     * @param baseModelId the model id before {@code @}, or the model id itself
+     * @param branch the branch name after {@code @}, or null for a base model
+     * @param promoted the version serving all traffic but the canary's share, or null
+     * @param canary the running canary, or null
+     * @param versions each decided or running version, by version, with its latest decision
+     */
+    public record CanaryLane(
+            String modelId,
+            String baseModelId,
+            String branch,
+            Long promoted,
+            Long canary,
+            List<CanaryVersionView> versions) {}
+
+    /**
+     * A version's canary state: its latest decision.
+     *
+     * @param version the version
+     * @param parentVersion the promoted version it is compared with, or null for a model's first version
+     * @param state {@code STARTED} (running), {@code PROMOTED}, {@code ROLLED_BACK} or {@code SUPERSEDED}
+     * @param rolledBack whether it was rolled back (highlighted on the page)
+     * @param canarySamples thumbs votes on the canary arm at the decision
+     * @param parentSamples thumbs votes on the parent arm over the same period
+     * @param startedTime when the canary started, epoch ms
+     * @param decidedTime when the latest decision was made, epoch ms
+     * @param reason the decision's reason
+     * @param metrics each metric's statistic against its boundaries at the decision
+     */
+    public record CanaryVersionView(
+            long version,
+            Long parentVersion,
+            String state,
+            boolean rolledBack,
+            long canarySamples,
+            long parentSamples,
+            long startedTime,
+            long decidedTime,
+            String reason,
+            List<CanaryMetricView> metrics) {}
+
+    /**
+     * One decision with its evidence.
+     *
+     * @param decisionId its deterministic id {@code <model>/<version>/<outcome>}
+     * @param modelId model id
+     * @param version the version decided
+     * @param parentVersion the promoted version compared against, or null
+     * @param outcome {@code STARTED}, {@code PROMOTED}, {@code ROLLED_BACK} or {@code SUPERSEDED}
+     * @param rolledBack whether the outcome is a rollback
+     * @param reason why
+     * @param canarySamples thumbs votes on the canary arm
+     * @param parentSamples thumbs votes on the parent arm
+     * @param alpha the test's family-wise error
+     * @param decidedTime when, epoch ms (event time)
+     * @param metrics the statistics behind it
+     */
+    public record CanaryDecisionView(
+            String decisionId,
+            String modelId,
+            long version,
+            Long parentVersion,
+            String outcome,
+            boolean rolledBack,
+            String reason,
+            long canarySamples,
+            long parentSamples,
+            double alpha,
+            long decidedTime,
+            List<CanaryMetricView> metrics) {}
+
+    /**
+     * One metric's statistic: the confidence interval of canary rate minus parent rate against its boundaries.
+     *
+     * @param metric {@code thumbs-up} or {@code judge:<id>}
+     * @param canaryHits thumbs up (or judge failures) on the canary
+     * @param canaryTrials observations on the canary
+     * @param parentHits hits on the parent
+     * @param parentTrials observations on the parent
+     * @param differenceLow lower end of the difference's interval
+     * @param differenceHigh upper end
+     * @param harmBoundary beyond it the canary is worse (thumbs: upper end below it; judges: lower end above it)
+     * @param safeBoundary within it the canary is shown safe (thumbs: lower end above; judges: upper end below)
+     * @param alpha the error spent on this metric
+     * @param verdict {@code OPEN}, {@code SAFE} or {@code HARM}
+     */
+    public record CanaryMetricView(
+            String metric,
+            long canaryHits,
+            long canaryTrials,
+            long parentHits,
+            long parentTrials,
+            double differenceLow,
+            double differenceHigh,
+            double harmBoundary,
+            double safeBoundary,
+            double alpha,
+            String verdict) {}
 }

@@ -4,9 +4,11 @@ import io.streamrlhf.app.dashboard.ActivityLog.OffsetSample;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.MonitorStats;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.MonitorView;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.Sources;
+import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
+import io.streamrlhf.producers.config.ProducerKeys;
 import io.streamrlhf.schemas.monitor.MinutesDocument;
 import io.streamrlhf.schemas.monitor.VersionsDocument;
 import io.streamrlhf.schemas.topic.TopicNames;
@@ -26,6 +28,7 @@ final class DashboardState {
     static final int TRAINER_KEYS = 48;
     static final int RECENT_DEAD_LETTERS = 20;
     static final int DEAD_LETTER_MINUTES = 180;
+    static final int RECENT_DECISIONS = 50;
 
     private final Clock clock;
     private final String bootstrapServers;
@@ -34,6 +37,7 @@ final class DashboardState {
     private final TrainerLog trainer = new TrainerLog(POINTS_PER_SERIES, TRAINER_KEYS);
     private final DeadLetterLog deadLetters = new DeadLetterLog(RECENT_DEAD_LETTERS, DEAD_LETTER_MINUTES);
     private final ActivityLog activity = new ActivityLog(POINTS_PER_SERIES);
+    private final CanaryLog canary;
     private final Object changed = new Object();
     private long revision;
     private String kafkaStatus = "connecting";
@@ -42,6 +46,16 @@ final class DashboardState {
     private MonitorView monitor;
 
     DashboardState(Clock clock, TopicNames topics, String bootstrapServers, String monitorUrl) {
+        this(
+                clock,
+                topics,
+                bootstrapServers,
+                monitorUrl,
+                ProducerKeys.CANARY_SHARE.defaultValue().orElse(0.1));
+    }
+
+    DashboardState(Clock clock, TopicNames topics, String bootstrapServers, String monitorUrl, double canaryShare) {
+        this.canary = new CanaryLog(RECENT_DECISIONS, canaryShare);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.topics = Objects.requireNonNull(topics, "topics");
         this.bootstrapServers = bootstrapServers;
@@ -52,6 +66,11 @@ final class DashboardState {
 
     void onPolicyVersion(PolicyVersion record) {
         versions.add(record);
+        bump();
+    }
+
+    void onCanaryDecision(CanaryDecision record) {
+        canary.add(record);
         bump();
     }
 
@@ -172,7 +191,8 @@ final class DashboardState {
                 trainer.view(),
                 activity.view(),
                 deadLetters.view(),
-                monitorView);
+                monitorView,
+                canary.view());
     }
 
     private void bump() {

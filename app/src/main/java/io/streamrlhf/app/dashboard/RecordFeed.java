@@ -1,5 +1,6 @@
 package io.streamrlhf.app.dashboard;
 
+import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
@@ -72,6 +73,10 @@ final class RecordFeed implements AutoCloseable {
                 topics.trainerMetrics().name(),
                 new Handler<TrainerMetrics>(
                         topics.trainerMetrics().valueSerde().deserializer(), state::onTrainerMetrics));
+        handlers.put(
+                topics.policyDecisions().name(),
+                new Handler<CanaryDecision>(
+                        topics.policyDecisions().valueSerde().deserializer(), state::onCanaryDecision));
         handlers.put(
                 topics.deadLetters().name(),
                 new Handler<DeadLetter>(topics.deadLetters().valueSerde().deserializer(), state::onDeadLetter));

@@ -44,6 +44,12 @@ import java.util.stream.Collectors;
  *       own format (a polite one-line reply of 10 to 60 characters; a bare number), as CGPO configures a judge
  *       per task. Without them the judges only bounded length, and the "shortest passing rollout" rule taught
  *       online DPO that "Hello." beats a polite sentence: held-out thumbs-up fell from 28% to 1%.</li>
+ *   <li>{@link #canary()}: each new version is a canary first. The production test (margins 0.05, a tenth of
+ *       traffic) needs about 5,400 votes per arm to promote a version as good as its parent (seeded simulation,
+ *       {@code CanarySampleSizeTest}); the demo's users give about 12 votes a second, so that would take over an
+ *       hour. With half the traffic on the canary and margins of 0.10 the median is 1,264 votes per arm (three and
+ *       a half minutes at about 6 votes a second per arm), and a version degraded with {@code users.degrade.version} is rolled back at the minimum sample
+ *       of 100 votes per arm (well under a minute). {@code canary.enabled=false} turns it off.</li>
  * </ul>
  */
 public final class DemoDefaults {
@@ -54,6 +60,19 @@ public final class DemoDefaults {
     static String chatFormat() {
         String polite = ChatTask.POLITE_WORDS.stream().map(Pattern::quote).collect(Collectors.joining("|"));
         return "(?=(?i:.*\\b(?:" + polite + ")\\b))[A-Z][^\\n]{8,58}[.!?]";
+    }
+
+    /** The demo's canary settings (see the class comment): on, half the traffic, margins 0.10, ten minutes at most. */
+    public static Map<String, String> canary() {
+        Map<String, String> canary = new LinkedHashMap<>();
+        canary.put("canary.enabled", "true");
+        canary.put("canary.share", "0.5");
+        canary.put("canary.thumbs.margin", "0.10");
+        canary.put("canary.judge.margin", "0.10");
+        canary.put("canary.min.samples", "100");
+        canary.put("canary.tuning.samples", "1000");
+        canary.put("canary.max.duration", "10m");
+        return canary;
     }
 
     /** {@code settings} with the demo defaults filled in where a key is unset. */
@@ -77,6 +96,7 @@ public final class DemoDefaults {
         defaults.put("prompts.rate.per.second", "4");
         defaults.put("judge.format.chat", chatFormat());
         defaults.put("judge.format.arithmetic", "-?\\d{1,7}");
+        defaults.putAll(canary());
         return settings.withDefaults(defaults, "demo default");
     }
 }

@@ -323,7 +323,9 @@ public final class Pipeline implements AutoCloseable {
                 DashboardConfig config = base;
                 dashboard = supervise(
                         Component.DASHBOARD,
-                        () -> new ServiceIncarnation<>(() -> new Dashboard(config), Dashboard::start));
+                        () -> new ServiceIncarnation<>(
+                                () -> new Dashboard(config).withCanaryShare(ProducerKeys.CANARY_SHARE.get(props)),
+                                Dashboard::start));
                 metrics.beforeScrape(this::registerDeadLetterReasons);
             }
             if (wanted.contains(Component.ERASURES)) {

@@ -197,11 +197,14 @@ public final class KafkaAcls {
                 .topics(List.of(t.prompts()), AclOperation.WRITE)
                 .idempotentWrite();
 
-        // Dashboard: reads versions, metrics and dead letters without a group; sees offsets of every topic and
+        // Dashboard: reads versions, metrics, dead letters and canary decisions without a group; sees offsets of every
+        // topic and
         // the committed offsets of the watched groups, and writes nothing.
         String groups = DashboardKeys.GROUPS.get(props);
         b.of(ComponentPrincipal.DASHBOARD)
-                .topics(List.of(t.policyVersions(), t.trainerMetrics(), t.deadLetters()), AclOperation.READ)
+                .topics(
+                        List.of(t.policyVersions(), t.trainerMetrics(), t.deadLetters(), t.policyDecisions()),
+                        AclOperation.READ)
                 .topics(
                         List.of(
                                 t.responses(),

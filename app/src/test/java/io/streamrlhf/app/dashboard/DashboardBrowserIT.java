@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.InMemorySchemaRegistry;
 import io.streamrlhf.schemas.topic.TopicNames;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -42,6 +45,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class DashboardBrowserIT {
 
     private static final Path SCREENSHOT = Path.of("target", "dashboard-it", "dashboard.png");
+    private static final Path CANARY_SCREENSHOT = Path.of("target", "dashboard-it", "canary-dashboard.png");
 
     @RegisterExtension
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
@@ -81,6 +85,7 @@ class DashboardBrowserIT {
                                 start.plusSeconds(3L * step),
                                 SampleStack.trainerMetrics(step, random)));
             }
+            writeCanaryHistory(producer, topics, start);
             for (int i = 0; i < 6; i++) {
                 TestKafka.send(
                         producer,
@@ -144,6 +149,23 @@ class DashboardBrowserIT {
                         .as("errors in the page's scripts")
                         .isEmpty();
                 chromium.screenshot(SCREENSHOT);
+
+                // And the canary panel shows the promoted and the rolled-back version, the branch in its own lane
+                awaitPage(
+                        chromium,
+                        "document.querySelector('#canary-lanes .cv.rolled-back') !== null"
+                                + " && document.querySelectorAll('#canary-lanes .lane').length === 2");
+                assertThat(chromium.evaluate("document.querySelector('#canary-lanes .cv.rolled-back .v').textContent")
+                                .asText())
+                        .isEqualTo("v1");
+                assertThat(chromium.evaluate("document.querySelectorAll('#canary-lanes .cv.PROMOTED').length")
+                                .asInt())
+                        .isEqualTo(4);
+                assertThat(chromium.evaluate(
+                                        "document.querySelector('#canary-decisions li.rolled-back .reason').textContent")
+                                .asText())
+                        .contains("thumbs-up rate lower");
+                chromium.screenshot(CANARY_SCREENSHOT, "card-canary");
             } finally {
                 traffic.shutdownNow();
                 traffic.awaitTermination(10, TimeUnit.SECONDS);
@@ -153,12 +175,67 @@ class DashboardBrowserIT {
             monitor.stop(0);
         }
         assertNonTrivialPng(SCREENSHOT);
+        assertThat(Files.size(CANARY_SCREENSHOT)).as("canary screenshot size").isGreaterThan(20_000);
+        assertThat(ImageIO.read(CANARY_SCREENSHOT.toFile()).getWidth()).isGreaterThan(1000);
         // And closing the dashboard left none of its threads behind (HTTP, event streams, consumer, pollers).
         await("dashboard threads to end")
                 .atMost(Duration.ofSeconds(20))
                 .until(() -> Thread.getAllStackTraces().keySet().stream()
                         .noneMatch(t -> t.getName().startsWith("dashboard-")
                                 || t.getName().contains("streamrlhf-dashboard")));
+    }
+
+    /**
+     * A model's canaries (v1 rolled back on thumbs, v2 promoted, v3 running) and a branch {@code <model>@strict}
+     * with its own promoted version, written as the controller writes them.
+     */
+    private static void writeCanaryHistory(KafkaProducer<byte[], byte[]> producer, Topics topics, Instant start)
+            throws Exception {
+        String model = Records.MODEL;
+        String branch = Records.MODEL + "@strict";
+        List<CanaryDecision> decisions = List.of(
+                Records.decision(model, 0, null, DecisionOutcome.PROMOTED, "first version", start, List.of()),
+                Records.decision(model, 1, 0L, DecisionOutcome.STARTED, "canary", start.plusSeconds(240), List.of()),
+                Records.decision(
+                        model,
+                        1,
+                        0L,
+                        DecisionOutcome.ROLLED_BACK,
+                        "thumbs-up rate lower: difference at most -0.3412, below -0.1000",
+                        start.plusSeconds(300),
+                        List.of(
+                                Records.evidence("thumbs-up", 0, 104, 55, 101, -0.6988, -0.3412, -0.10, -0.10, "HARM"),
+                                Records.evidence(
+                                        "judge:format", 11, 130, 12, 128, -0.1421, 0.1275, 0.0, 0.10, "OPEN"))),
+                Records.decision(model, 2, 0L, DecisionOutcome.STARTED, "canary", start.plusSeconds(480), List.of()),
+                Records.decision(
+                        model,
+                        2,
+                        0L,
+                        DecisionOutcome.PROMOTED,
+                        "every metric shown safe: thumbs-up not lower by more than 0.1, no judge failing more by 0.1"
+                                + " or more",
+                        start.plusSeconds(700),
+                        List.of(
+                                Records.evidence(
+                                        "thumbs-up", 702, 1264, 650, 1251, -0.0412, 0.1238, -0.10, -0.10, "SAFE"),
+                                Records.evidence(
+                                        "judge:format", 120, 1610, 131, 1598, -0.0508, 0.0367, 0.0, 0.10, "SAFE"))),
+                Records.decision(model, 3, 2L, DecisionOutcome.STARTED, "canary", start.plusSeconds(960), List.of()),
+                Records.decision(branch, 0, null, DecisionOutcome.PROMOTED, "first version", start, List.of()),
+                Records.decision(branch, 1, 0L, DecisionOutcome.STARTED, "canary", start.plusSeconds(600), List.of()),
+                Records.decision(
+                        branch,
+                        1,
+                        0L,
+                        DecisionOutcome.PROMOTED,
+                        "every metric shown safe",
+                        start.plusSeconds(900),
+                        List.of(Records.evidence(
+                                "thumbs-up", 690, 1190, 655, 1203, -0.0331, 0.1302, -0.10, -0.10, "SAFE"))));
+        for (CanaryDecision d : decisions) {
+            TestKafka.send(producer, topics.policyDecisions(), d.getModelId().toString(), d);
+        }
     }
 
     private static void awaitPage(HeadlessChromium chromium, String condition) {

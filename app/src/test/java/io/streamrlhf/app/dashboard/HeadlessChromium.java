@@ -217,6 +217,28 @@ final class HeadlessChromium implements AutoCloseable {
         Files.write(file, Base64.getDecoder().decode(shot.get("data").asText()));
     }
 
+    /** A PNG of one element of the page (by id, with a margin of 8 px) written to {@code file}. */
+    void screenshot(Path file, String elementId) throws IOException {
+        JsonNode box = evaluate("(() => { const r = document.getElementById('" + elementId
+                + "').getBoundingClientRect(); return {x: r.left + window.scrollX, y: r.top + window.scrollY,"
+                + " w: r.width, h: r.height}; })()");
+        Map<String, Object> clip = Map.of(
+                "x",
+                Math.max(0, box.get("x").asDouble() - 8),
+                "y",
+                Math.max(0, box.get("y").asDouble() - 8),
+                "width",
+                box.get("w").asDouble() + 16,
+                "height",
+                box.get("h").asDouble() + 16,
+                "scale",
+                1);
+        JsonNode shot =
+                send("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true, "clip", clip));
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.write(file, Base64.getDecoder().decode(shot.get("data").asText()));
+    }
+
     @Override
     public void close() {
         socket.abort();

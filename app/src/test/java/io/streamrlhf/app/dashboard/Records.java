@@ -1,6 +1,9 @@
 package io.streamrlhf.app.dashboard;
 
+import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DeadLetter;
+import io.streamrlhf.avro.DecisionOutcome;
+import io.streamrlhf.avro.MetricEvidence;
 import io.streamrlhf.avro.OffsetRange;
 import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
@@ -57,6 +60,60 @@ final class Records {
                 .setErrorClass(errorClass)
                 .setReason(reason)
                 .setTime(time)
+                .build();
+    }
+
+    /** A thumbs-up or judge metric's evidence: hits of trials on each arm and the difference's interval. */
+    static MetricEvidence evidence(
+            String metric,
+            long ch,
+            long ct,
+            long ph,
+            long pt,
+            double low,
+            double high,
+            double harm,
+            double safe,
+            String verdict) {
+        return MetricEvidence.newBuilder()
+                .setMetric(metric)
+                .setCanaryHits(ch)
+                .setCanaryTrials(ct)
+                .setParentHits(ph)
+                .setParentTrials(pt)
+                .setDifferenceLow(low)
+                .setDifferenceHigh(high)
+                .setHarmBoundary(harm)
+                .setSafeBoundary(safe)
+                .setAlpha(0.025)
+                .setVerdict(verdict)
+                .build();
+    }
+
+    /** A canary decision as the controller writes it (deterministic id {@code <model>/<version>/<outcome>}). */
+    static CanaryDecision decision(
+            String model,
+            long version,
+            Long parent,
+            DecisionOutcome outcome,
+            String reason,
+            Instant time,
+            List<MetricEvidence> metrics) {
+        long canary = metrics.isEmpty() ? 0 : metrics.get(0).getCanaryTrials();
+        long parentSamples = metrics.isEmpty() ? 0 : metrics.get(0).getParentTrials();
+        return CanaryDecision.newBuilder()
+                .setDecisionId(model + "/" + version + "/" + outcome)
+                .setModelId(model)
+                .setVersion(version)
+                .setParentVersion(parent)
+                .setOutcome(outcome)
+                .setReason(reason)
+                .setMetrics(metrics)
+                .setCanarySamples(canary)
+                .setParentSamples(parentSamples)
+                .setAlpha(0.05)
+                .setStartedTime(time.minusSeconds(200))
+                .setDecidedTime(time)
                 .build();
     }
 }

@@ -50,14 +50,14 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code users.degrade.version=1}: users dislike all its responses) and must be rolled back; version 2 is not and
  * must be promoted.
  *
- * <p>Bounds, from the test's statistics (thumbs only, alpha 0.05, 0.025 per arm, tuned at 200 per arm: rho =
- * 5.261, margin 0.30): the users approve most responses of a healthy version (at least 0.85 with noise 0.05 and
- * their length tastes) and none of version 1's, so at n votes per arm the difference's upper end is about -0.85 +
- * 2 r(n) plus four standard deviations of the parent's rate, with r(100) = 0.166 and 4 sqrt(0.1275 / 100) = 0.143:
- * -0.375, below -0.30, so the rollback comes before 100 votes per arm. Two healthy versions are promoted once
- * 2 r(n) plus the noise of the difference falls under 0.30, which 2 r(400) + 4 sqrt(2 * 0.1275 / 400) = 0.266 does
- * (well within the 4,000 responses allowed). Users are routed sticky by id, so the two arms are different users and
- * their rates differ a little by chance, as in any per-user A/B test.
+ * <p>Bounds (thumbs only, alpha 0.05, 0.025 per arm, tuned at 200 per arm, margin 0.30): the users approve most
+ * responses of a healthy version (at least 0.85 with noise 0.05 and their length tastes) and none of version 1's.
+ * The earlier normal-mixture sequences had a radius of 0.166 at 100 votes, so the difference's upper end, about
+ * -0.85 + 2 r(n) plus four standard deviations of the parent's rate (0.143), fell below -0.30 before 100 votes per
+ * arm; the beta-binomial sequences now used are narrower still at rates this far from 1/2, so the bound holds with
+ * room to spare. Two healthy versions are promoted once the interval's width plus the noise of the difference falls
+ * under 0.30, well within the 4,000 responses allowed. Users are routed sticky by id, so the two arms are different
+ * users and their rates differ a little by chance, as in any per-user A/B test.
  */
 class CanaryRollbackIT {
 

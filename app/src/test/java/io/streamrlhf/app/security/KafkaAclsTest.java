@@ -130,6 +130,14 @@ class KafkaAclsTest {
                         "rlhf.trainer.metrics",
                         AclOperation.READ))
                 .isTrue();
+        // The canary panel reads the decisions.
+        assertThat(allowed(
+                        DEFAULTS,
+                        "User:streamrlhf-dashboard",
+                        ResourceType.TOPIC,
+                        "rlhf.policy.decisions",
+                        AclOperation.READ))
+                .isTrue();
         assertThat(DEFAULTS.of(ComponentPrincipal.DASHBOARD))
                 .allSatisfy(g -> assertThat(g.operations())
                         .containsAnyOf(AclOperation.READ, AclOperation.DESCRIBE)

@@ -4,6 +4,7 @@ import io.streamrlhf.streams.config.CanaryConfig;
 import io.streamrlhf.streams.config.CanaryDefault;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,12 +14,15 @@ import java.util.Objects;
  * over the same period: non-inferiority of the thumbs-up rate with a margin, and no rise of any constraint judge's
  * failure rate. It may be evaluated after every observation without inflating its error.
  *
- * <p><b>Statistics.</b> Each arm's rate of each metric has a time-uniform confidence sequence ({@link
- * RateInterval#bernoulli}, Robbins' normal mixture with Ville's inequality, see {@link NormalMixture}) at level
- * {@code α_m / 2}; the difference canary minus parent then lies in {@code [canary.low - parent.high, canary.high -
+ * <p><b>Statistics.</b> Each arm's rate of each metric has a time-uniform confidence sequence at level {@code α_m /
+ * 2}: the beta-binomial mixture of likelihood ratios ({@link BetaBinomialMixture}, a mixture of betting strategies
+ * with Ville's inequality), which adapts to the rate's variance {@code p(1-p)}, so a judge failing 10% of the time
+ * is decided about 2.5 times sooner than under Robbins' normal mixture with Hoeffding's variance proxy 1/4 ({@link
+ * RateInterval#bernoulli}, {@link NormalMixture}, still available for comparison); the difference canary minus parent then lies in {@code [canary.low - parent.high, canary.high -
  * parent.low]} at every time with probability at least {@code 1 - α_m} (union bound over the two arms, which need not
- * see equal or synchronised samples). The family's {@code α} is split evenly over the thumbs-up rate and the
- * {@code J} listed judges, {@code α_m = α / (1 + J)} (Bonferroni), so with probability at least {@code 1 - α} no
+ * see equal or synchronised samples). The family's {@code α} is split over the metrics (Bonferroni):
+ * {@code α_m = α / 2} for the thumbs-up rate and {@code α / (2J)} for each of the {@code J} listed judges ({@code α}
+ * for thumbs alone without judges), since the judges' rare failures are decided sooner than a rate near 1/2; so with probability at least {@code 1 - α} no
  * metric's sequence ever misses its true difference.
  *
  * <p><b>Decision.</b> Thumbs up: HARM when the difference's upper end falls below {@code -thumbsMargin}, SAFE when
@@ -40,15 +44,49 @@ public final class SequentialCanaryTest {
     /** The prefix of a judge failure metric's name. */
     public static final String JUDGE_PREFIX = "judge:";
 
-    private final CanaryConfig config;
-    private final double metricAlpha;
-    private final double rho;
+    /** Which confidence sequences and which split of the family's error. */
+    enum Variant {
+        /**
+         * {@link BetaBinomialMixture} for each arm, half the family's error on the thumbs-up rate and the other half
+         * split evenly over the judges: the default.
+         */
+        BETA_BINOMIAL,
+        /** {@link BetaBinomialMixture} with the error split evenly over all metrics, for comparison. */
+        BETA_BINOMIAL_EVEN_SPLIT,
+        /**
+         * {@link NormalMixture} with Hoeffding's variance proxy 1/4 and the error split evenly: the earlier test, for
+         * comparison.
+         */
+        NORMAL_MIXTURE
+    }
 
+    private final CanaryConfig config;
+    private final Variant variant;
+    private final double thumbsAlpha;
+    private final double judgeAlpha;
+    /** The last interval of each (metric, arm): an observation changes one arm, so the other is not recomputed. */
+    private final Map<String, CachedInterval> cache = new HashMap<>();
+
+    private record CachedInterval(long hits, long trials, RateInterval interval) {}
+
+    /** The test with the beta-binomial mixture sequences. Not thread-safe (it caches intervals): one per user. */
     public SequentialCanaryTest(CanaryConfig config) {
+        this(config, Variant.BETA_BINOMIAL);
+    }
+
+    SequentialCanaryTest(CanaryConfig config, Variant variant) {
         this.config = Objects.requireNonNull(config, "config");
-        this.metricAlpha = config.alpha() / (1 + config.judges().size());
-        // Tightest at the configured per-arm sample: intrinsic time n/4 under Hoeffding's variance proxy.
-        this.rho = NormalMixture.bestRho(config.tuningSamples() / 4.0, metricAlpha / 2);
+        this.variant = Objects.requireNonNull(variant, "variant");
+        int judges = config.judges().size();
+        if (variant == Variant.BETA_BINOMIAL && judges > 0) {
+            // The thumbs-up rate sits near 1/2, where no sequence can adapt to a smaller variance, while judges
+            // fail rarely and are decided sooner: giving thumbs half the error balances the two.
+            this.thumbsAlpha = config.alpha() / 2;
+            this.judgeAlpha = config.alpha() / 2 / judges;
+        } else {
+            this.thumbsAlpha = config.alpha() / (1 + judges);
+            this.judgeAlpha = thumbsAlpha;
+        }
     }
 
     /** The metric names in evaluation order: thumbs up, then {@code judge:<id>} for each listed judge. */
@@ -59,9 +97,9 @@ public final class SequentialCanaryTest {
         return List.copyOf(names);
     }
 
-    /** The error spent on each metric. */
-    public double metricAlpha() {
-        return metricAlpha;
+    /** The error spent on a metric ({@link #THUMBS_UP} or {@code judge:<id>}). */
+    public double metricAlpha(String metric) {
+        return metric.equals(THUMBS_UP) ? thumbsAlpha : judgeAlpha;
     }
 
     /**
@@ -99,8 +137,9 @@ public final class SequentialCanaryTest {
     }
 
     private MetricResult evaluateMetric(String metric, ArmCounts c) {
-        RateInterval canary = RateInterval.bernoulli(c.canaryHits(), c.canaryTrials(), metricAlpha / 2, rho);
-        RateInterval parent = RateInterval.bernoulli(c.parentHits(), c.parentTrials(), metricAlpha / 2, rho);
+        double metricAlpha = metricAlpha(metric);
+        RateInterval canary = interval(metric + "/canary", c.canaryHits(), c.canaryTrials(), metricAlpha / 2);
+        RateInterval parent = interval(metric + "/parent", c.parentHits(), c.parentTrials(), metricAlpha / 2);
         RateInterval diff = canary.minus(parent);
         boolean enough = c.minTrials() >= config.minSamples();
         MetricVerdict verdict;
@@ -124,6 +163,26 @@ public final class SequentialCanaryTest {
                             : diff.high() < safe ? MetricVerdict.SAFE : MetricVerdict.OPEN;
         }
         return new MetricResult(metric, c, diff, harm, safe, metricAlpha, verdict);
+    }
+
+    private RateInterval interval(String slot, long hits, long trials, double armAlpha) {
+        CachedInterval last = cache.get(slot);
+        if (last != null && last.hits() == hits && last.trials() == trials) {
+            return last.interval();
+        }
+        // Tightest at the configured per-arm sample (the normal mixture: intrinsic time n/4 under Hoeffding's
+        // variance proxy).
+        RateInterval interval = variant == Variant.NORMAL_MIXTURE
+                ? RateInterval.bernoulli(
+                        hits, trials, armAlpha, NormalMixture.bestRho(config.tuningSamples() / 4.0, armAlpha))
+                : BetaBinomialMixture.interval(
+                        hits,
+                        trials,
+                        armAlpha,
+                        BetaBinomialMixture.concentration(config.tuningSamples(), armAlpha),
+                        last == null ? null : last.interval());
+        cache.put(slot, new CachedInterval(hits, trials, interval));
+        return interval;
     }
 
     private static String harmReason(MetricResult r) {

@@ -17,6 +17,9 @@ class SequentialCanaryTestTest {
     /** Never reached in the simulations: they count the test's own decisions, not the default's. */
     private static final Duration NEVER = Duration.ofDays(3650);
 
+    private static final List<String> ONE_JUDGE = List.of("format");
+    private static final Arm SAME = new Arm(0.6, 0.10);
+
     private static SequentialCanaryTest test(List<String> judges, long minSamples, long tuning) {
         return new SequentialCanaryTest(
                 CanaryConfig.defaults().withTest(0.05, 0.05, 0.05, judges).withLimits(minSamples, tuning, NEVER));
@@ -32,12 +35,14 @@ class SequentialCanaryTestTest {
     }
 
     @Test
-    void rollsBackJustPastTheHandComputedBoundaryAndNotJustBefore() {
+    void normalMixtureRollsBackJustPastTheHandComputedBoundaryAndNotJustBefore() {
         // Thumbs only, alpha 0.05 on one metric, 0.025 per arm, tuned at 400 per arm (v = 100):
         // rho = 100 / (2 ln 40 + ln(1 + 2 ln 40)) = 10.522617; at n = 200 per arm the radius is
         // sqrt((50 + rho)(ln(1 + 50/rho) + 2 ln 40)) / 200 = 0.117516, so the difference's upper end is
         // (canary rate - 0.75) + 0.235033 against the harm boundary -0.05.
-        SequentialCanaryTest t = test(List.of(), 100, 400);
+        SequentialCanaryTest t = new SequentialCanaryTest(
+                CanaryConfig.defaults().withTest(0.05, 0.05, 0.05, List.of()).withLimits(100, 400, NEVER),
+                SequentialCanaryTest.Variant.NORMAL_MIXTURE);
         CanaryEvaluation worse = t.evaluate(
                 Map.of(SequentialCanaryTest.THUMBS_UP, new ArmCounts(90, 200, 150, 200)), Duration.ofMinutes(1));
         assertThat(worse.outcome()).isEqualTo(CanaryOutcome.ROLLED_BACK);
@@ -69,41 +74,91 @@ class SequentialCanaryTestTest {
 
     @Test
     void spendsTheFamilyErrorEvenlyOverThumbsAndEachJudge() {
-        assertThat(test(JUDGES, 100, 2000).metricAlpha()).isCloseTo(0.0125, within(1e-12));
+        SequentialCanaryTest even = new SequentialCanaryTest(
+                CanaryConfig.defaults().withLimits(100, 2000, NEVER), SequentialCanaryTest.Variant.NORMAL_MIXTURE);
+        assertThat(even.metricAlpha("thumbs-up")).isCloseTo(0.0125, within(1e-12));
+        assertThat(even.metricAlpha("judge:format")).isCloseTo(0.0125, within(1e-12));
+        // The default: half of 0.05 on thumbs, the other half over three judges.
+        assertThat(test(JUDGES, 100, 2000).metricAlpha("thumbs-up")).isCloseTo(0.025, within(1e-12));
+        assertThat(test(JUDGES, 100, 2000).metricAlpha("judge:format")).isCloseTo(0.025 / 3, within(1e-12));
+        assertThat(test(List.of(), 100, 2000).metricAlpha("thumbs-up")).isCloseTo(0.05, within(1e-12));
         assertThat(test(JUDGES, 100, 2000).metrics())
                 .containsExactly("thumbs-up", "judge:format", "judge:length-bounds", "judge:banned-phrases");
     }
 
     /**
-     * A/A: canary and parent identical on every metric, 2,000 seeds, the test evaluated after each of 5,000
+     * A/A: canary and parent identical on every metric, 1,000 seeds, the test evaluated after each of 2,000
      * observations. With both margins 0 no metric can be shown safe without its sequence missing the true
-     * difference, so every run keeps looking for all 5,000 steps: the hardest case for a test that is peeked at
-     * (a fixed-sample interval looked at this often rolls back far more often than its level). The test guarantees a
-     * false-rollback probability of at most alpha = 0.05 for any margins and judges; the count over 2,000
-     * independent runs is Binomial(2000, p <= 0.05), so it stays under 2000 * 0.05 + 3 * sqrt(2000 * 0.05 * 0.95) =
-     * 129.2 (three standard deviations of slack) unless the guarantee is broken.
+     * difference, so every run keeps looking for all 2,000 steps: the hardest case for a test that is peeked at
+     * ({@link #aFixedSampleIntervalPeekedAtAsOftenFailsTheSameCheck} shows such a check can fail). The test
+     * guarantees a false-rollback probability of at most alpha = 0.05 for any margins and judges; the count over
+     * 1,000 independent runs is Binomial(1000, p <= 0.05), so it stays under 1000 * 0.05 + 3 * sqrt(1000 * 0.05 *
+     * 0.95) = 70.7 (three standard deviations of slack) unless the guarantee is broken.
      */
     @Test
     void aaSimulationKeepsTheFalseRollbackRateAtOrUnderAlpha() {
-        List<String> oneJudge = List.of("format");
-        SequentialCanaryTest t = new SequentialCanaryTest(
-                CanaryConfig.defaults().withTest(0.05, 0.0, 0.0, oneJudge).withLimits(100, 1000, NEVER));
-        Arm same = new Arm(0.6, 0.10);
-        int seeds = 2000;
+        for (SequentialCanaryTest.Variant variant : SequentialCanaryTest.Variant.values()) {
+            if (variant == SequentialCanaryTest.Variant.BETA_BINOMIAL_EVEN_SPLIT) {
+                continue;
+            }
+            int seeds = 1000;
+            int rollbacks = 0;
+            int promoted = 0;
+            for (long seed = 0; seed < seeds; seed++) {
+                SequentialCanaryTest t = new SequentialCanaryTest(
+                        CanaryConfig.defaults()
+                                .withTest(0.05, 0.0, 0.0, ONE_JUDGE)
+                                .withLimits(100, 1000, NEVER),
+                        variant);
+                Run run = CanarySimulation.run(t, ONE_JUDGE, SAME, SAME, seed, 2_000);
+                if (run.outcome() == CanaryOutcome.ROLLED_BACK) {
+                    rollbacks++;
+                } else if (run.outcome() == CanaryOutcome.PROMOTED) {
+                    promoted++;
+                }
+            }
+            System.out.printf(
+                    "A/A %s over %d seeds, 2000 looks each: %d false rollbacks (rate %.4f, alpha 0.05), %d promoted%n",
+                    variant, seeds, rollbacks, (double) rollbacks / seeds, promoted);
+            assertThat(rollbacks).as("%s", variant).isLessThanOrEqualTo(70);
+        }
+    }
+
+    /**
+     * The control: the same A/A runs and the same harm rule (the thumbs-up difference's upper end below 0), but with
+     * the usual fixed-sample two-sample z interval of the difference (two-sided 95%, so each look errs on the harm
+     * side with probability 0.025) instead of confidence sequences, looked at after every observation. Over 2,000
+     * looks the false rollbacks exceed the 70.7 bound above: the A/A check catches a test that is not anytime-valid.
+     */
+    @Test
+    void aFixedSampleIntervalPeekedAtAsOftenFailsTheSameCheck() {
+        double z = 1.95996; // the standard normal's upper 0.025 quantile, from a table
+        int seeds = 1000;
         int rollbacks = 0;
-        int promoted = 0;
         for (long seed = 0; seed < seeds; seed++) {
-            Run run = CanarySimulation.run(t, oneJudge, same, same, seed, 5_000);
-            if (run.outcome() == CanaryOutcome.ROLLED_BACK) {
-                rollbacks++;
-            } else if (run.outcome() == CanaryOutcome.PROMOTED) {
-                promoted++;
+            java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+            long[] hits = new long[2];
+            long[] trials = new long[2];
+            for (int step = 1; step <= 2_000; step++) {
+                int arm = random.nextBoolean() ? 0 : 1;
+                hits[arm] += random.nextDouble() < SAME.thumbsUp() ? 1 : 0;
+                trials[arm]++;
+                if (Math.min(trials[0], trials[1]) < 100) {
+                    continue;
+                }
+                double canary = (double) hits[0] / trials[0];
+                double parent = (double) hits[1] / trials[1];
+                double se = Math.sqrt(canary * (1 - canary) / trials[0] + parent * (1 - parent) / trials[1]);
+                if (canary - parent + z * se < 0) {
+                    rollbacks++;
+                    break;
+                }
             }
         }
         System.out.printf(
-                "A/A over %d seeds, 5000 looks each: %d false rollbacks (rate %.4f, alpha 0.05), %d promoted%n",
-                seeds, rollbacks, (double) rollbacks / seeds, promoted);
-        assertThat(rollbacks).isLessThanOrEqualTo(129);
+                "A/A control, a fixed-sample 95%% z interval peeked 2000 times: %d false rollbacks of %d%n",
+                rollbacks, seeds);
+        assertThat(rollbacks).isGreaterThan(70);
     }
 
     /**
