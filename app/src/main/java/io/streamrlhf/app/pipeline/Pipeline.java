@@ -244,7 +244,8 @@ public final class Pipeline implements AutoCloseable {
                 PromptSourceConfig config = PromptSourceConfig.fromProperties(props);
                 supervise(
                         Component.PROMPTS,
-                        () -> new ServiceIncarnation<>(() -> new PromptSource(config, registry), PromptSource::start));
+                        () -> new ServiceIncarnation<>(
+                                () -> new PromptSource(config, registry), PromptSource::start, PromptSource::failure));
             }
             if (wanted.contains(Component.USERS)) {
                 UsersConfig config = UsersConfig.fromProperties(props);
@@ -253,7 +254,8 @@ public final class Pipeline implements AutoCloseable {
                         () -> new ServiceIncarnation<>(
                                 () -> new SimulatedUsers(config, registry)
                                         .degrading(ProducerKeys.USERS_DEGRADE_VERSION.get(props)),
-                                SimulatedUsers::start));
+                                SimulatedUsers::start,
+                                SimulatedUsers::failure));
             }
             if (wanted.contains(Component.GATEWAY)) {
                 GatewayConfig config = GatewayConfig.fromProperties(props);
@@ -261,7 +263,8 @@ public final class Pipeline implements AutoCloseable {
                         Component.GATEWAY,
                         () -> new ServiceIncarnation<>(
                                 () -> withPolicyRoutes(new IngestionGateway(config, registry), config),
-                                IngestionGateway::start));
+                                IngestionGateway::start,
+                                IngestionGateway::failure));
                 metrics.beforeScrape(this::registerGatewayStatuses);
             }
             if (wanted.contains(Component.DASHBOARD)) {
@@ -278,7 +281,8 @@ public final class Pipeline implements AutoCloseable {
                 DashboardConfig config = base;
                 dashboard = supervise(
                         Component.DASHBOARD,
-                        () -> new ServiceIncarnation<>(() -> new Dashboard(config), Dashboard::start));
+                        () -> new ServiceIncarnation<>(
+                                () -> new Dashboard(config), Dashboard::start, Dashboard::failure));
                 metrics.beforeScrape(this::registerDeadLetterReasons);
             }
             if (wanted.contains(Component.ERASURES)) {
