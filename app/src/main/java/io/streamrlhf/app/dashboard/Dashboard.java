@@ -48,6 +48,11 @@ public final class Dashboard implements AutoCloseable {
     private DashboardHttp http;
     private volatile double canaryShare =
             ProducerKeys.CANARY_SHARE.defaultValue().orElse(0.1);
+    /** The record feed and the pollers' futures, for {@link #failure()} (read from the supervisor's thread). */
+    private volatile RecordFeed feed;
+
+    private final List<java.util.concurrent.ScheduledFuture<?>> polls =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Dashboard(DashboardConfig config) {
         this(config, Clock.systemUTC());
@@ -85,6 +90,7 @@ public final class Dashboard implements AutoCloseable {
             RecordFeed feed = new RecordFeed(clientProps(), topics, state, config.pollInterval());
             started.push(feed);
             feed.start();
+            this.feed = feed;
 
             Map<String, Object> adminProps = clientProps();
             adminProps.put(AdminClientConfig.CLIENT_ID_CONFIG, "streamrlhf-dashboard-admin");
@@ -103,10 +109,11 @@ public final class Dashboard implements AutoCloseable {
             List<String> rateTopics = topics.all().stream().map(Topic::name).toList();
             OffsetPoller offsets = new OffsetPoller(admin, rateTopics, config.watchedGroups(), state, clock);
             long period = config.pollInterval().toMillis();
-            scheduler.scheduleWithFixedDelay(offsets::poll, 0, period, TimeUnit.MILLISECONDS);
+            polls.clear();
+            polls.add(scheduler.scheduleWithFixedDelay(offsets::poll, 0, period, TimeUnit.MILLISECONDS));
             config.monitorUrl().ifPresent(url -> {
                 MonitorClient monitor = new MonitorClient(url, state, config.monitorToken());
-                scheduler.scheduleWithFixedDelay(monitor::poll, 0, period, TimeUnit.MILLISECONDS);
+                polls.add(scheduler.scheduleWithFixedDelay(monitor::poll, 0, period, TimeUnit.MILLISECONDS));
             });
 
             http = new DashboardHttp(config.bindAddress(), config.port(), state, json, config.heartbeatInterval())
@@ -122,6 +129,36 @@ public final class Dashboard implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Why the dashboard stopped doing its work after it started, if it did: its record feed's thread ended, or a
+     * poller threw (a periodic task that throws is never run again). Empty once closed.
+     */
+    public java.util.Optional<Throwable> failure() {
+        RecordFeed f = feed;
+        if (f == null) {
+            return java.util.Optional.empty();
+        }
+        java.util.Optional<Throwable> fed = f.failure();
+        if (fed.isPresent()) {
+            return fed;
+        }
+        for (java.util.concurrent.ScheduledFuture<?> poll : polls) {
+            if (poll.isDone() && !poll.isCancelled()) {
+                try {
+                    poll.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    return java.util.Optional.of(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (java.util.concurrent.CancellationException e) {
+                    // cancelled on close
+                }
+                return java.util.Optional.of(new IllegalStateException("a dashboard poller stopped"));
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /** The page's address, for example {@code http://127.0.0.1:8088/}. */
@@ -143,6 +180,7 @@ public final class Dashboard implements AutoCloseable {
     /** Stops the server, the readers and the pollers, newest first. */
     @Override
     public synchronized void close() {
+        feed = null;
         while (!started.isEmpty()) {
             AutoCloseable component = started.pop();
             try {

@@ -44,6 +44,7 @@ final class RecordFeed implements AutoCloseable {
     private final Map<String, Handler<?>> handlers = new HashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile Throwable failure;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
 
     private record Handler<V>(Deserializer<V> deserializer, Consumer<V> sink) {
@@ -88,6 +89,11 @@ final class RecordFeed implements AutoCloseable {
         thread.start();
     }
 
+    /** Why the feed's thread ended on its own, if it did: the page then shows stale data. */
+    java.util.Optional<Throwable> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
     private void run() {
         try (KafkaConsumer<byte[], byte[]> c =
                 new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -116,9 +122,13 @@ final class RecordFeed implements AutoCloseable {
                     waitForTopics(System.currentTimeMillis() + discoveryInterval.toMillis());
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.error("Dashboard feed stopped", e);
             state.onKafkaStatus("error", "feed stopped: " + e.getMessage());
+            if (running) {
+                failure = e;
+            }
+            throw e;
         } finally {
             consumer = null;
         }

@@ -276,7 +276,9 @@ public final class Pipeline implements AutoCloseable {
                 supervise(
                         Component.PROMPTS,
                         () -> new ServiceIncarnation<>(
-                                () -> new PromptSource(config, registryFor("prompts")), PromptSource::start));
+                                () -> new PromptSource(config, registryFor("prompts")),
+                                PromptSource::start,
+                                PromptSource::failure));
             }
             if (wanted.contains(Component.USERS)) {
                 UsersConfig config = UsersConfig.fromProperties(props);
@@ -285,7 +287,8 @@ public final class Pipeline implements AutoCloseable {
                         () -> new ServiceIncarnation<>(
                                 () -> new SimulatedUsers(config, registryFor("users"))
                                         .degrading(ProducerKeys.USERS_DEGRADE_VERSION.get(props)),
-                                SimulatedUsers::start));
+                                SimulatedUsers::start,
+                                SimulatedUsers::failure));
             }
             if (wanted.contains(Component.GATEWAY)) {
                 GatewayConfig config = GatewayConfig.fromProperties(props);
@@ -293,7 +296,8 @@ public final class Pipeline implements AutoCloseable {
                         Component.GATEWAY,
                         () -> new ServiceIncarnation<>(
                                 () -> withPolicyRoutes(new IngestionGateway(config, registryFor("gateway")), config),
-                                IngestionGateway::start));
+                                IngestionGateway::start,
+                                IngestionGateway::failure));
                 metrics.beforeScrape(this::registerGatewayStatuses);
                 gatewayCounter(
                         "streamrlhf.gateway.slow.clients.closed",
@@ -325,7 +329,8 @@ public final class Pipeline implements AutoCloseable {
                         Component.DASHBOARD,
                         () -> new ServiceIncarnation<>(
                                 () -> new Dashboard(config).withCanaryShare(ProducerKeys.CANARY_SHARE.get(props)),
-                                Dashboard::start));
+                                Dashboard::start,
+                                Dashboard::failure));
                 metrics.beforeScrape(this::registerDeadLetterReasons);
             }
             if (wanted.contains(Component.ERASURES)) {

@@ -37,7 +37,8 @@ class SecureClientSettingsTest {
                         "streamrlhf-sampler",
                         "streamrlhf-users",
                         "streamrlhf-prompts",
-                        "streamrlhf-dashboard"));
+                        "streamrlhf-dashboard",
+                        "streamrlhf-erasures"));
         Map<String, String> settings = SecureStack.clientSettings(security, "streamrlhf-");
 
         assertThat(settings).doesNotContainKey("kafka.sasl.jaas.config");
@@ -53,7 +54,7 @@ class SecureClientSettingsTest {
                 .filter(e ->
                         e.getKey().endsWith("sasl.jaas.config") && !e.getKey().startsWith("topics."))
                 .collect(Collectors.groupingBy(Map.Entry::getValue, Collectors.counting()));
-        assertThat(jaasCounts.values()).containsOnly(1L).hasSize(8);
+        assertThat(jaasCounts.values()).containsOnly(1L).hasSize(9);
     }
 
     @Test

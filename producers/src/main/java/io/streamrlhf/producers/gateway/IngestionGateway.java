@@ -318,6 +318,26 @@ public final class IngestionGateway implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Why the gateway stopped doing all of its work after it started, if it did: one of its topic tails (known
+     * responses, published versions, erasure reports) ended, so its answers would go stale (422s, an old policy).
+     */
+    public Optional<Throwable> failure() {
+        TopicTail<?>[] tails;
+        synchronized (this) {
+            tails = new TopicTail<?>[] {tail, versionTail, reportTail};
+        }
+        for (TopicTail<?> t : tails) {
+            if (t != null) {
+                Optional<Throwable> f = t.failure();
+                if (f.isPresent()) {
+                    return f;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The bound port. */
     public synchronized int port() {
         if (server == null) {

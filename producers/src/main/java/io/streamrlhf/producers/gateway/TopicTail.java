@@ -39,6 +39,8 @@ abstract class TopicTail<V> implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final ResilientPoll poll;
     private final Thread thread;
+    private volatile boolean started;
+    private volatile Throwable failure;
 
     TopicTail(Consumer<String, V> consumer, String topic, Backoff backoff, String description, String recordKind) {
         this.consumer = consumer;
@@ -56,6 +58,7 @@ abstract class TopicTail<V> implements AutoCloseable {
     protected abstract void accept(ConsumerRecords<String, V> records);
 
     final void start() {
+        started = true;
         thread.start();
     }
 
@@ -89,9 +92,26 @@ abstract class TopicTail<V> implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            // Bad input and outages are retried in the loop; this is anything else (a bug, out of memory).
+            log.error("{} stopped", description, e);
+            failure = e;
+            throw e;
         } finally {
             consumer.close();
         }
+    }
+
+    /** Why the tail's thread ended while it was meant to run, if it did: the gateway's view then goes stale. */
+    final java.util.Optional<Throwable> failure() {
+        Throwable f = failure;
+        if (f != null) {
+            return java.util.Optional.of(f);
+        }
+        if (running.get() && started && !thread.isAlive()) {
+            return java.util.Optional.of(new IllegalStateException(description + " stopped"));
+        }
+        return java.util.Optional.empty();
     }
 
     private boolean assign() {

@@ -34,6 +34,7 @@ public final class PromptSource implements AutoCloseable {
     private final Clock clock;
     private final TaskGenerator generator;
     private final Random random;
+    private volatile Throwable failure;
     private final AtomicLong emitted = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private ScheduledExecutorService scheduler;
@@ -99,7 +100,14 @@ public final class PromptSource implements AutoCloseable {
                         return;
                     }
                     issued.incrementAndGet();
-                    emitOne();
+                    try {
+                        emitOne();
+                    } catch (RuntimeException | Error e) {
+                        // A periodic task that throws is never run again: say so, so that it is restarted.
+                        log.error("Prompt source stopped on an unexpected error", e);
+                        failure = e;
+                        throw e;
+                    }
                 },
                 0,
                 periodMicros,
@@ -110,6 +118,11 @@ public final class PromptSource implements AutoCloseable {
                 config.ratePerSecond(),
                 config.arithmeticShare());
         return this;
+    }
+
+    /** Why emitting stopped on its own after start, if it did. */
+    public java.util.Optional<Throwable> failure() {
+        return java.util.Optional.ofNullable(failure);
     }
 
     /** Prompts acknowledged so far. */

@@ -57,6 +57,7 @@ public final class SimulatedUsers implements AutoCloseable {
     private final AtomicLong preferences = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private Thread thread;
+    private volatile Throwable failure;
     private volatile long degradedVersion = -1;
 
     /** The service on a real cluster: a consumer in {@code config.groupId()} and an idempotent producer. */
@@ -156,14 +157,23 @@ public final class SimulatedUsers implements AutoCloseable {
             }
         } catch (WakeupException e) {
             if (running.get()) {
+                failure = e;
                 throw e;
             }
         } catch (RuntimeException e) {
             log.error("Simulated users stopped on an unexpected error reading {}", responsesTopic, e);
+            if (running.get()) {
+                failure = e;
+            }
             throw e;
         } finally {
             consumer.close();
         }
+    }
+
+    /** Why the poll loop ended on its own (not by {@link #close()}), if it did. */
+    public java.util.Optional<Throwable> failure() {
+        return java.util.Optional.ofNullable(failure);
     }
 
     /**
