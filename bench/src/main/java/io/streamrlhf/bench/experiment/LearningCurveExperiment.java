@@ -324,6 +324,33 @@ public final class LearningCurveExperiment {
         }
     }
 
+    /**
+     * The gains over version 0, in points, of the versions published after minute {@code minute}: min, mean and max,
+     * and how many reached +25 (the issue's goal for the mean) and +15 (for every run).
+     */
+    static String gainAfter(List<Point> points, double minute) {
+        double v0 = points.get(0).rate();
+        double[] gains = points.stream()
+                .filter(p -> p.minutes() > minute)
+                .mapToDouble(p -> 100 * (p.rate() - v0))
+                .toArray();
+        if (gains.length == 0) {
+            return String.format(Locale.ROOT, "after minute %.0f: no version", minute);
+        }
+        return String.format(
+                Locale.ROOT,
+                "after minute %.0f: gain over v0 (%.1f%%) min/mean/max %+.1f/%+.1f/%+.1f points over %d versions,"
+                        + " %d at +25 or more, %d at +15 or more",
+                minute,
+                100 * v0,
+                java.util.Arrays.stream(gains).min().orElseThrow(),
+                java.util.Arrays.stream(gains).average().orElseThrow(),
+                java.util.Arrays.stream(gains).max().orElseThrow(),
+                gains.length,
+                java.util.Arrays.stream(gains).filter(g -> g >= 25).count(),
+                java.util.Arrays.stream(gains).filter(g -> g >= 15).count());
+    }
+
     private static KafkaConsumer<String, PolicyVersion> versionConsumer(String bootstrap, Pipeline pipeline) {
         return pipeline.topics().policyVersions().replayingConsumer(bootstrap, Map.of());
     }
@@ -369,6 +396,7 @@ public final class LearningCurveExperiment {
                         best.version(),
                         100 * best.rate(),
                         100 * (best.rate() - first.rate()));
+                out.println(curve.getKey().toUpperCase(Locale.ROOT) + " " + gainAfter(points, 3));
             }
         }
         baselines.forEach((name, rate) -> out.printf(Locale.ROOT, "%s: %.1f%%%n", name, 100 * rate));
