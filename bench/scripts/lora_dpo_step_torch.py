@@ -3,10 +3,11 @@
 writes it, on the same Llama-family model, adapter and batch as the DJL side.
 
 Reads MODEL_DIR (config.json, model.safetensors), MODEL_DIR/adapter (PEFT layout: adapter_config.json,
-adapter_model.safetensors) and MODEL_DIR/batch.json. One step: the reference (the base, adapters off) under
-torch.inference_mode(); zero_grad(set_to_none=True); the policy (base + adapters) forward on chosen and rejected
-rows; TRL's sigmoid DPO loss (mean over pairs); backward, where only the adapters require gradients; global-norm
-clipping to 1.0 and torch.optim.AdamW on the adapters. Then greedy generation with a key-value cache, and the best
+adapter_model.safetensors) and MODEL_DIR/batch.json (the token rows the trainer's collator makes of the pairs: the
+model reads all but each row's last id). One step, as the trainer's PreferenceTrainer takes it: the reference (the
+base, adapters off) under torch.inference_mode(); zero_grad(set_to_none=True); the policy (base + adapters) forward
+on chosen and rejected rows; TRL's sigmoid DPO loss (mean over pairs); backward, where only the adapters require
+gradients; global-norm clipping to 1.0 and torch.optim.AdamW on the adapters. Then greedy generation with a key-value cache, and the best
 fp32 matmul rate. Prints one line "RESULT {json}".
 
 Run with Debian's interpreter: /usr/bin/python3 bench/scripts/lora_dpo_step_torch.py MODEL_DIR --threads 1
@@ -208,13 +209,16 @@ def main():
         batch = json.load(f)
     ids = torch.tensor(batch["rows"], dtype=torch.int64)
     pairs = batch["pairs"]
-    completion = torch.zeros(ids.shape[0], ids.shape[1] - 1)
+    # As the trainer's collator shifts them: the model reads every id but the last and predicts the next one; a
+    # column is scored when its target lies in the completion.
+    inputs, targets = ids[:, :-1], ids[:, 1:]
+    completion = torch.zeros(inputs.shape)
     completion[:, batch["prompt_length"] - 1:] = 1.0
     params = model.lora_parameters()
     opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
 
     def sequence_logps(logits):
-        logp = logits[:, :-1].log_softmax(-1).gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
+        logp = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
         return (logp * completion).sum(-1)
 
     sections = {}
@@ -228,12 +232,12 @@ def main():
         t = time.perf_counter()
         with torch.inference_mode():
             model.adapters_on = False
-            reference = sequence_logps(model.forward(ids))
+            reference = sequence_logps(model.forward(inputs))
             model.adapters_on = True
         reference = reference.clone()  # a normal tensor again, usable next to the graph
         t = mark("reference_forward", t)
         opt.zero_grad(set_to_none=True)
-        policy = sequence_logps(model.forward(ids))
+        policy = sequence_logps(model.forward(inputs))
         h = (policy[:pairs] - reference[:pairs]) - (policy[pairs:] - reference[pairs:])
         loss = -F.logsigmoid(a.beta * h).mean()
         value = loss.item()

@@ -19,9 +19,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code streamrlhf demo}: the whole loop in one JVM on embedded defaults. Broker, registry and topics; the
- * streams topologies; the trainer (warm-started to version 0 on the first run, resumed from its last committed
- * version afterwards; with {@code --model DIR} a Hugging Face model trained through LoRA instead); the sampler; a prompt source; simulated users; the gateway; the dashboard. Prints a line
- * per published version and stops cleanly on Ctrl-C.
+ * streams topologies; the trainer (by default the tiny Llama-architecture directory {@code DemoModel} writes under
+ * the data folder, trained whole and warm-started to version 0 on the first run, resumed from its last committed
+ * version afterwards; with {@code --model DIR} that Hugging Face model trained through LoRA instead, by the same
+ * code); the sampler; a prompt source; simulated users; the gateway; the dashboard. Prints a line per published
+ * version and stops cleanly on Ctrl-C.
  */
 @Command(
         name = "demo",
@@ -49,7 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
             names = "--model",
             paramLabel = "DIR",
             description = "Train this Hugging Face Llama-family model directory (through LoRA; see docs/models.md)"
-                    + " instead of the built-in byte-level model: sets trainer.model.dir.")
+                    + " instead of the demo's own tiny Llama model: sets trainer.model.dir.")
     Path model;
 
     @Override

@@ -13,8 +13,11 @@ import java.util.stream.Collectors;
  * The settings the one-JVM demo and the learning experiment use where the user set nothing. Each differs from a
  * component's production default for a measured reason:
  * <ul>
+ *   <li>{@code trainer.model.dir}: the tiny Llama-architecture directory {@link DemoModel} writes under the data
+ *       folder, trained whole ({@code trainer.lora.enabled=false}): its warm start trains every weight, and under
+ *       LoRA the reference (the base with the adapters off) would not be the warm-started version 0;</li>
  *   <li>{@code trainer.warmstart.corpus}: the corpus {@link WarmStartCorpus} writes under the data folder, for the
- *       built-in byte-level model only (a Hugging Face model in {@code trainer.model.dir} starts from its own
+ *       demo's own model only (a model the user names in {@code trainer.model.dir} starts from its own
  *       weights);</li>
  *   <li>{@code trainer.kto.desirable.weight=3}: version 0 is liked about a quarter of the time, and TRL's
  *       guidance for KTO is λ_D·n_D / (λ_U·n_U) in [1, 4/3]; with the default 1, online KTO collapsed the policy
@@ -79,6 +82,9 @@ public final class DemoDefaults {
     public static Settings apply(Settings settings, Path dataDir) {
         Map<String, String> defaults = new LinkedHashMap<>();
         if (TrainerKeys.MODEL_DIR.find(settings.asMap()).isEmpty()) {
+            defaults.put(
+                    TrainerKeys.MODEL_DIR.name(), DemoModel.directory(dataDir).toString());
+            defaults.put(TrainerKeys.LORA_ENABLED.name(), "false");
             defaults.put(
                     "trainer.warmstart.corpus", dataDir.resolve("warmstart.tsv").toString());
         }

@@ -106,6 +106,7 @@ public final class DemoStack implements AutoCloseable {
                     stack.registryUrl(),
                     dataDir);
             WarmStartCorpus.ensure(props);
+            DemoModel.ensure(props);
             Pipeline pipeline = new Pipeline(props, registry).onGiveUp(giveUp).start(EnumSet.allOf(Component.class));
             VersionProgress progress = new VersionProgress(
                     stack.bootstrapServers(),

@@ -35,7 +35,7 @@ public final class WarmStartCorpus {
     /** Writes the corpus named by {@code trainer.warmstart.corpus} if it does not exist yet. */
     public static void ensure(Map<String, String> props) {
         if (TrainerKeys.WARMSTART_CORPUS.find(props).isEmpty()) {
-            // A Hugging Face model starts from its own weights: no corpus to write.
+            // A model the user names starts from its own weights: no corpus to write.
             return;
         }
         Path file = Path.of(TrainerKeys.WARMSTART_CORPUS.get(props));

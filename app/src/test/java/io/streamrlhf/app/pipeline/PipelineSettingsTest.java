@@ -60,6 +60,18 @@ class PipelineSettingsTest {
                 .isEqualTo("code");
         assertThat(settings.get("trainer.warmstart.corpus", ""))
                 .isEqualTo(Path.of("/d/warmstart.tsv").toString());
+        // the demo's own model: the tiny Llama directory under the data folder, trained whole
+        assertThat(settings.get("trainer.model.dir", ""))
+                .isEqualTo(Path.of("/d/demo-tiny-llama").toString());
+        assertThat(settings.get("trainer.lora.enabled", "")).isEqualTo("false");
+    }
+
+    @Test
+    void aModelTheUserNamesGetsNeitherTheWarmStartNorTheDemosModelSettings() {
+        Settings settings = DemoDefaults.apply(Settings.of(Map.of("trainer.model.dir", "/m")), Path.of("/d"));
+
+        assertThat(settings.get("trainer.model.dir", "")).isEqualTo("/m");
+        assertThat(settings.values()).doesNotContainKeys("trainer.warmstart.corpus", "trainer.lora.enabled");
     }
 
     @Test

@@ -49,10 +49,21 @@ public final class HeldOutEvaluation {
      */
     public record Score(double thumbsUpRate, double meanTokens, double endedShare, Map<String, Double> rateByTask) {}
 
-    /** Scores one fresh rollout per held-out prompt (same sampling seed for every version). */
+    /** A policy's sampler: one completion per prompt, in order. */
+    @FunctionalInterface
+    public interface Rollouts {
+        List<Generation> generate(List<String> prompts, SamplingConfig sampling, Random random);
+    }
+
+    /** Scores one fresh rollout per held-out prompt of the byte-level {@code policy}. */
     public Score score(PolicyModel policy) {
-        List<Generation> rollouts = new Generator(policy)
-                .generate(prompts.stream().map(TaskPrompt::text).toList(), sampling, new Random(seed));
+        return score(new Generator(policy)::generate);
+    }
+
+    /** Scores one fresh rollout per held-out prompt (same sampling seed for every version). */
+    public Score score(Rollouts policy) {
+        List<Generation> rollouts =
+                policy.generate(prompts.stream().map(TaskPrompt::text).toList(), sampling, new Random(seed));
         double total = 0;
         long tokens = 0;
         int ended = 0;

@@ -2,6 +2,7 @@ package io.streamrlhf.bench.freshness;
 
 import io.streamrlhf.app.pipeline.Component;
 import io.streamrlhf.app.pipeline.DemoDefaults;
+import io.streamrlhf.app.pipeline.DemoModel;
 import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.PipelineSettings;
 import io.streamrlhf.app.pipeline.TorchThreads;
@@ -169,6 +170,7 @@ public final class FreshnessBenchmark {
             Map<String, String> props = PipelineSettings.resolve(
                     DemoDefaults.apply(settings, dataDir), stack.bootstrapServers(), stack.registryUrl(), dataDir);
             WarmStartCorpus.ensure(props);
+            DemoModel.ensure(props);
             printSettings(props, registry, rate, warmup, measured);
             long setupStart = System.nanoTime();
             try (Pipeline pipeline = new Pipeline(props, registry)

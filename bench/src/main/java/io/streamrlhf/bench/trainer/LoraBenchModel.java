@@ -10,24 +10,33 @@ import io.streamrlhf.trainer.hf.SafetensorsWriter;
 import io.streamrlhf.trainer.model.llama.LlamaModel;
 import io.streamrlhf.trainer.model.llama.LoraAdapters;
 import io.streamrlhf.trainer.model.llama.LoraConfig;
+import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
+import io.streamrlhf.trainer.tokenizer.ByteTokenizerFiles;
+import io.streamrlhf.trainer.tokenizer.EncodedPair;
+import io.streamrlhf.trainer.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * A benchmark model directory with random weights, written once and read by both engines: {@code config.json} and
  * {@code model.safetensors} in Hugging Face's layout, {@code adapter/} (a PEFT LoRA adapter of rank {@code r} on all
- * seven projections, with a non-zero {@code B} so that the policy differs from the reference from the first step)
- * and {@code batch.json} (the step's token rows: {@code pairs} chosen rows, then as many rejected ones sharing their
- * prompts).
+ * seven projections, with a non-zero {@code B} so that the policy differs from the reference from the first step),
+ * the byte-level vocabulary as {@code tokenizer.json} and {@code tokenizer_config.json} (so the trainer's own
+ * {@code LlamaPolicy} loads the directory as it loads any model), and {@code batch.json}: the step's pairs as text
+ * ({@code prompts}, {@code chosen}, {@code rejected}) for the trainer, and the same pairs as the token rows that
+ * trainer's collator makes of them ({@code rows}: {@code pairs} chosen rows, then as many rejected ones sharing
+ * their prompts, each {@code length + 1} ids, so the model reads {@code length} of them) for the PyTorch side.
  *
  * @param name the directory name and label
  * @param config the model's {@code config.json} fields
  * @param rank the adapters' rank
  * @param pairs preference pairs in the step
- * @param length tokens per row
+ * @param length tokens the model reads per row
  * @param promptLength prompt tokens per row (not scored)
  * @param std the weights' standard deviation (a tiny model needs larger ones for its logits to depend on them)
  */
@@ -49,9 +58,12 @@ public record LoraBenchModel(
         return new LoraBenchModel("qwen2.5-0.5b-shape", c, 16, pairs, length, promptLength, 0.02);
     }
 
-    /** A tiny model of each feature the step uses (grouped queries, biases, tied head), for tests. */
+    /**
+     * A tiny model of each feature the step uses (grouped queries, biases, tied head), for tests; its vocabulary is
+     * the byte tokenizer's.
+     */
     public static LoraBenchModel tiny(int pairs, int length, int promptLength) {
-        ObjectNode c = base("qwen2", 32, 48, 2, 4, 2, 97, true);
+        ObjectNode c = base("qwen2", 32, 48, 2, 4, 2, ByteTokenizer.VOCAB_SIZE, true);
         return new LoraBenchModel("tiny", c, 4, pairs, length, promptLength, 0.3);
     }
 
@@ -100,7 +112,8 @@ public record LoraBenchModel(
      */
     public Path writeUnder(Path root) throws IOException {
         String key = Integer.toHexString(
-                (config.toString() + rank + "/" + std + "/" + pairs + "/" + length + "/" + promptLength).hashCode());
+                (config.toString() + rank + "/" + std + "/" + pairs + "/" + length + "/" + promptLength + "/text-batch")
+                        .hashCode());
         Path dir = root.resolve(name + "-" + key);
         Path done = dir.resolve("complete");
         if (Files.exists(done)) {
@@ -117,7 +130,8 @@ public record LoraBenchModel(
         }
         weights.write(dir.resolve("model.safetensors"));
         writeAdapter(dir.resolve("adapter"), hf, random);
-        writeBatch(dir.resolve("batch.json"), hf.vocabSize(), random);
+        ByteTokenizerFiles.write(dir);
+        writeBatch(dir, random);
         Files.writeString(done, "");
         return dir;
     }
@@ -152,26 +166,66 @@ public record LoraBenchModel(
         w.write(dir.resolve(LoraAdapters.WEIGHTS_FILE));
     }
 
-    private void writeBatch(Path file, int vocab, SplittableRandom random) throws IOException {
-        ObjectNode b = JSON.createObjectNode();
-        b.put("pairs", pairs);
-        b.put("prompt_length", promptLength);
-        ArrayNode rows = b.putArray("rows");
-        int[][] ids = new int[rows()][length];
-        for (int p = 0; p < pairs; p++) {
-            for (int t = 0; t < length; t++) {
-                ids[p][t] = random.nextInt(vocab);
-                // The rejected row shares the prompt and has its own completion.
-                ids[pairs + p][t] = t < promptLength ? ids[p][t] : random.nextInt(vocab);
+    /**
+     * Random lower-case pairs whose collated rows are exactly {@code length + 1} tokens, {@code promptLength} of them
+     * the prompt (its framing included), encoded by the directory's own tokenizer.
+     */
+    private void writeBatch(Path dir, SplittableRandom random) throws IOException {
+        try (HfTokenizer tokenizer = HfTokenizer.load(dir)) {
+            int framing = tokenizer.encodePrompt("", Integer.MAX_VALUE).length;
+            int end = tokenizer.encodePair("p", "c", Integer.MAX_VALUE, true).ids().length
+                    - tokenizer.encodePair("p", "c", Integer.MAX_VALUE, false).ids().length;
+            int promptChars = promptLength - framing;
+            int completionChars = length + 1 - promptLength - end;
+            if (promptChars < 1 || completionChars < 1) {
+                throw new IllegalArgumentException("rows of " + length + " tokens with a prompt of " + promptLength
+                        + " leave no room for text: the framing takes " + framing + " and the end " + end);
             }
-        }
-        for (int[] row : ids) {
-            ArrayNode r = rows.addArray();
-            for (int id : row) {
-                r.add(id);
+            ObjectNode b = JSON.createObjectNode();
+            b.put("pairs", pairs);
+            b.put("prompt_length", promptLength);
+            ArrayNode prompts = b.putArray("prompts");
+            ArrayNode chosen = b.putArray("chosen");
+            ArrayNode rejected = b.putArray("rejected");
+            List<int[]> rows = new ArrayList<>();
+            List<int[]> rejectedRows = new ArrayList<>();
+            for (int p = 0; p < pairs; p++) {
+                String prompt = letters(promptChars, random);
+                String good = letters(completionChars, random);
+                String bad = letters(completionChars, random);
+                prompts.add(prompt);
+                chosen.add(good);
+                rejected.add(bad);
+                rows.add(encode(tokenizer, prompt, good));
+                rejectedRows.add(encode(tokenizer, prompt, bad));
             }
+            rows.addAll(rejectedRows);
+            ArrayNode ids = b.putArray("rows");
+            for (int[] row : rows) {
+                ArrayNode r = ids.addArray();
+                for (int id : row) {
+                    r.add(id);
+                }
+            }
+            JSON.writeValue(dir.resolve("batch.json").toFile(), b);
         }
-        JSON.writeValue(file.toFile(), b);
+    }
+
+    private int[] encode(HfTokenizer tokenizer, String prompt, String completion) {
+        EncodedPair pair = tokenizer.encodePair(prompt, completion, length + 1, true);
+        if (pair.ids().length != length + 1 || pair.promptLength() != promptLength) {
+            throw new IllegalStateException("the tokenizer made a row of " + pair.ids().length + " tokens (prompt "
+                    + pair.promptLength() + ") instead of " + (length + 1) + " (prompt " + promptLength + ")");
+        }
+        return pair.ids();
+    }
+
+    private static String letters(int count, SplittableRandom random) {
+        StringBuilder s = new StringBuilder(count);
+        for (int i = 0; i < count; i++) {
+            s.append((char) ('a' + random.nextInt(26)));
+        }
+        return s.toString();
     }
 
     private static float[] values(long[] shape, SplittableRandom random, double std, boolean ones) {

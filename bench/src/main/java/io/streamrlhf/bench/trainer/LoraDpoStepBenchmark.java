@@ -10,17 +10,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamrlhf.trainer.batch.PairExample;
+import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.config.OptimizerConfig;
 import io.streamrlhf.trainer.cpu.MklDispatch;
-import io.streamrlhf.trainer.loop.LlamaLoraTrainer;
+import io.streamrlhf.trainer.loop.PreferenceTrainer;
 import io.streamrlhf.trainer.loss.LossConfig;
 import io.streamrlhf.trainer.loss.LossType;
 import io.streamrlhf.trainer.model.GradMode;
+import io.streamrlhf.trainer.model.PolicyWeights;
+import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.model.llama.LlamaKvCache;
 import io.streamrlhf.trainer.model.llama.LlamaModel;
+import io.streamrlhf.trainer.model.llama.LlamaPolicy;
 import io.streamrlhf.trainer.model.llama.LoraAdapters;
-import io.streamrlhf.trainer.tokenizer.ByteTokenizer;
-import io.streamrlhf.trainer.tokenizer.EncodedPair;
+import io.streamrlhf.trainer.model.llama.LoraConfig;
+import io.streamrlhf.trainer.optim.AdamW;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,12 +41,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Throughput of one LoRA DPO step, DJL against PyTorch eager, side by side in one run: the policy (the base with
  * LoRA adapters of rank 16 on all seven projections) forward and backward on the chosen and rejected rows, the
  * reference (the same base, adapters off) forward without a graph, TRL's sigmoid DPO loss, global-norm clipping and
- * AdamW on the adapters. DJL runs {@link LlamaLoraTrainer}; PyTorch runs {@code bench/scripts/lora_dpo_step_torch.py}
+ * AdamW on the adapters. DJL runs the online trainer's own step ({@link LlamaPolicy} and {@link PreferenceTrainer},
+ * the reference through its {@link ReferenceModel}, on the pairs as text); PyTorch runs {@code bench/scripts/lora_dpo_step_torch.py}
  * (what a careful user writes: {@code zero_grad(set_to_none=True)}, the reference under
  * {@code torch.inference_mode()}). Both read the same random weights, adapter and batch, written once by
  * {@link LoraBenchModel}, on a ~30 M-parameter Llama and on a Qwen2.5-0.5B-shaped model.
@@ -411,52 +418,44 @@ public final class LoraDpoStepBenchmark {
     }
 
     /**
-     * The DJL side, in this process: loads the directory's model and adapter, runs warm-up and timed steps of
-     * {@link LlamaLoraTrainer}, then greedy generation with the key-value cache, then the matmul probe.
+     * The DJL side, in this process: loads the directory as the online trainer does ({@link LlamaPolicy} with LoRA,
+     * the adapters' starting weights from {@code adapter/}), runs warm-up and timed steps of the loop's own
+     * {@link PreferenceTrainer} (the reference: the same model with its adapters off, through the
+     * {@link ReferenceModel}), then greedy generation with the key-value cache, then the matmul probe.
      */
     static ObjectNode djlWorker(WorkerArgs w) throws IOException {
         MklDispatch.Status mkl = MklDispatch.ensureLoaded();
         JsonNode batch = JSON.readTree(w.dir().resolve("batch.json").toFile());
         int pairs = batch.get("pairs").asInt();
         int prompt = batch.get("prompt_length").asInt();
-        List<EncodedPair> chosen = new ArrayList<>();
-        List<EncodedPair> rejected = new ArrayList<>();
-        JsonNode rows = batch.get("rows");
-        int length = rows.get(0).size();
-        for (int r = 0; r < rows.size(); r++) {
-            int[] ids = new int[length];
-            for (int t = 0; t < length; t++) {
-                ids[t] = rows.get(r).get(t).asInt();
-            }
-            (r < pairs ? chosen : rejected).add(new EncodedPair(ids, prompt));
-        }
-        double[] weights = new double[pairs];
-        Arrays.fill(weights, 1.0);
+        // The model reads every row but its last id, as the trainer's collator shifts rows for next-token targets.
+        int length = batch.get("rows").get(0).size() - 1;
         ObjectNode out = JSON.createObjectNode();
         ArrayNode losses = out.putArray("losses");
         ArrayNode times = out.putArray("step_seconds");
-        try (NDManager root = NDManager.newBaseManager(Device.cpu());
-                LlamaModel model = LlamaModel.load(w.dir(), root);
-                LoraAdapters adapters = LoraAdapters.load(w.dir().resolve("adapter"), model)) {
-            model.attach(adapters);
+        LoraConfig lora = LoraAdapters.readConfig(w.dir().resolve("adapter").resolve(LoraAdapters.CONFIG_FILE));
+        try (LlamaPolicy policy = LlamaPolicy.load(w.dir(), Optional.of(lora), 0, length, Device.cpu())) {
+            try (LoraAdapters start = LoraAdapters.load(w.dir().resolve("adapter"), policy.model())) {
+                policy.loadWeights(PolicyWeights.export(start.parameters()));
+            }
             OptimizerConfig adam = new OptimizerConfig(LEARNING_RATE, 0.9, 0.999, 1e-8, 0.01, 1.0, 0);
-            // The rows are token ids already: the tokenizer only supplies a padding id, and the rows are equally
-            // long, so none is used.
-            try (LlamaLoraTrainer trainer = new LlamaLoraTrainer(model, new ByteTokenizer(), adam, length)) {
-                LossConfig dpo = LossConfig.defaults(LossType.DPO_SIGMOID);
+            LossConfig dpo = LossConfig.defaults(LossType.DPO_SIGMOID);
+            // No cache entries: every step's pairs are new, as the loop's are, so the reference scores each.
+            try (AdamW optimizer = new AdamW(adam, policy.trainableParameters());
+                    ReferenceModel reference = new ReferenceModel(policy.frozenReference(), 0)) {
+                PreferenceTrainer trainer = new PreferenceTrainer(policy, reference, optimizer);
                 ArrayNode cpu = out.putArray("step_cpu_seconds");
                 Map<String, Double> sections = new LinkedHashMap<>();
-                double arrays = 0;
                 for (int s = 0; s < w.warmup() + w.steps(); s++) {
-                    long start = System.nanoTime();
-                    long startCpu = processCpuNanos();
-                    LlamaLoraTrainer.StepResult result = trainer.stepEncoded(chosen, rejected, weights, dpo);
-                    double seconds = (System.nanoTime() - start) / 1e9;
-                    losses.add(result.loss());
+                    List<SourceBatch> step = List.of(new SourceBatch.Pairs("bench", dpo, 1.0, pairs(batch, s)));
+                    long begin = System.nanoTime();
+                    long beginCpu = processCpuNanos();
+                    PreferenceTrainer.StepResult result = trainer.step(step);
+                    double seconds = (System.nanoTime() - begin) / 1e9;
+                    losses.add(result.metrics().get("loss/bench"));
                     if (s >= w.warmup()) {
                         times.add(seconds);
-                        cpu.add((processCpuNanos() - startCpu) / 1e9);
-                        arrays = result.metrics().get("arrays_created");
+                        cpu.add((processCpuNanos() - beginCpu) / 1e9);
                         result.metrics().forEach((k, v) -> {
                             if (k.startsWith("time/")) {
                                 sections.merge(k.substring(5), 1000 * v / w.steps(), Double::sum);
@@ -468,20 +467,23 @@ public final class LoraDpoStepBenchmark {
                     // libtorch's own profiler over one more step: a Chrome trace of every op, for finding where
                     // the time goes (aggregated by bench/scripts/profile_ops.py).
                     JniUtils.startProfile(false, true, false);
-                    trainer.stepEncoded(chosen, rejected, weights, dpo);
+                    trainer.step(List.of(new SourceBatch.Pairs("bench", dpo, 1.0, pairs(batch, -1))));
                     JniUtils.stopProfile(w.profile());
                 }
                 ObjectNode ms = out.putObject("sections_ms");
                 sections.forEach(ms::put);
-                out.put("arrays_per_step", arrays);
             }
-            int[] promptIds = Arrays.copyOf(chosen.get(0).ids(), prompt);
-            long start = System.nanoTime();
+            JsonNode firstRow = batch.get("rows").get(0);
+            long[] ids = new long[prompt];
+            for (int t = 0; t < prompt; t++) {
+                ids[t] = firstRow.get(t).asLong();
+            }
+            LlamaModel model = policy.model();
+            long begin = System.nanoTime();
             ArrayNode generated = out.putArray("generated");
             try (GradMode.Scope off = GradMode.off();
                     NDManager scope = model.manager().newSubManager()) {
                 LlamaKvCache cache = new LlamaKvCache(model, scope);
-                long[] ids = Arrays.stream(promptIds).asLongStream().toArray();
                 NDArray logits = model.decode(scope.create(ids, new Shape(1, ids.length)), null, cache);
                 for (int i = 0; i < w.genTokens(); i++) {
                     long next = logits.get(":, -1, :").argMax(-1).toLongArray()[0];
@@ -492,7 +494,7 @@ public final class LoraDpoStepBenchmark {
                     logits = model.decode(scope.create(new long[] {next}, new Shape(1, 1)), null, cache);
                 }
             }
-            out.put("gen_tokens_per_s", w.genTokens() / ((System.nanoTime() - start) / 1e9));
+            out.put("gen_tokens_per_s", w.genTokens() / ((System.nanoTime() - begin) / 1e9));
         }
         long peak = vmHwmKib();
         out.put(
@@ -508,6 +510,23 @@ public final class LoraDpoStepBenchmark {
         out.put("blas", "MKL inside libtorch (pytorch-native-cpu); MKL dispatch shim " + mkl);
         out.put("matmul_gflops", DpoStepBenchmark.bestMatmulGflops(Device.cpu(), w.matmulSizes()));
         out.put("vm_hwm_kib", peak);
+        return out;
+    }
+
+    /**
+     * The batch's text pairs with ids of their own for step {@code step}: the loop's reference cache never sees an
+     * id twice.
+     */
+    private static List<PairExample> pairs(JsonNode batch, int step) {
+        List<PairExample> out = new ArrayList<>();
+        for (int p = 0; p < batch.get("pairs").asInt(); p++) {
+            out.add(new PairExample(
+                    "step-" + step + "/pair-" + p,
+                    batch.get("prompts").get(p).asText(),
+                    batch.get("chosen").get(p).asText(),
+                    batch.get("rejected").get(p).asText(),
+                    1.0));
+        }
         return out;
     }
 

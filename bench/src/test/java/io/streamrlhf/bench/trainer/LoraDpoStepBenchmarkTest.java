@@ -24,7 +24,8 @@ class LoraDpoStepBenchmarkTest {
 
     @Test
     void flopCountEqualsAHandCountOfTheStepsMatrixProducts() {
-        // tiny: d 32, MLP 48, 2 layers, 4 heads of 8 over 2 key/value heads, vocabulary 97 (tied), rank 4;
+        // tiny: d 32, MLP 48, 2 layers, 4 heads of 8 over 2 key/value heads, vocabulary 260 (the byte tokenizer's,
+        // tied), rank 4;
         // 2 pairs -> 4 rows of 16 tokens, so N = 64 token rows in every projection.
         LoraStepFlops flops = LoraBenchModel.tiny(2, 16, 8).flops();
         long n = 64;
@@ -40,7 +41,7 @@ class LoraDpoStepBenchmarkTest {
         // Attention of one layer: per row and key/value head, the 2 grouped query heads x 16 positions (32, 8)
         // against the keys (8, 16), then the probabilities (32, 16) against the values (16, 8).
         long attention = 4 * 2 * (mm(32, 8, 16) + mm(32, 16, 8));
-        long head = mm(n, 32, 97);
+        long head = mm(n, 32, 260);
         long reference = 2 * (base + attention) + head;
         // LoRA forward of one layer: X (64, in) @ A^T (in, 4), then (64, 4) @ B^T (4, out).
         long lora = 0;
@@ -65,7 +66,7 @@ class LoraDpoStepBenchmarkTest {
             // Scores S = Q K^T: dQ = dS K, dK = dS^T Q; output O = P V: dP = dO V^T, dV = P^T dO.
             backward += 4 * 2 * (mm(32, 16, 8) + mm(16, 32, 8) + mm(32, 8, 16) + mm(16, 32, 8));
         }
-        backward += mm(n, 97, 32); // the frozen head: input gradient only
+        backward += mm(n, 260, 32); // the frozen head: input gradient only
         assertThat(flops.referenceForward()).isEqualTo(reference);
         assertThat(flops.policyForward()).isEqualTo(policy);
         assertThat(flops.policyBackward()).isEqualTo(backward);

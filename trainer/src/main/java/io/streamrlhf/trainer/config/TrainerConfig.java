@@ -132,9 +132,10 @@ public record TrainerConfig(
             throw new IllegalArgumentException("trainer.retry.backoff must be positive and at most "
                     + "trainer.retry.backoff.max, were " + retryBackoff + " and " + retryBackoffMax);
         }
-        if (hfModel.isPresent() && warmStartCorpus.isPresent()) {
-            throw new IllegalArgumentException("trainer.warmstart.corpus pre-trains the built-in byte-level model;"
-                    + " the Hugging Face model of trainer.model.dir starts from its own weights: unset one of them");
+        if (hfModel.isPresent() && hfModel.get().lora().isPresent() && warmStartCorpus.isPresent()) {
+            throw new IllegalArgumentException("a warm start (trainer.warmstart.corpus) trains the whole model, but"
+                    + " trainer.lora.enabled is true: the reference, the base with the adapters off, would not be"
+                    + " version 0; set trainer.lora.enabled=false or unset trainer.warmstart.corpus");
         }
         if (referenceCacheEntries < 1 || warmStartSteps < 0) {
             throw new IllegalArgumentException("referenceCacheEntries must be >= 1 and warmStartSteps >= 0");

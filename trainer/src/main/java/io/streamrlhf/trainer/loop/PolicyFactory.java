@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes the {@link OnlineTrainer}'s policy and frozen reference for one model kind: the built-in byte-level
  * {@link PolicyModel} (random weights, optionally pre-trained on the warm-start corpus; its reference a frozen copy
- * of version 0) or a Hugging Face directory's {@link LlamaPolicy} (its own weights; its reference the same base with
- * the adapters off). The loop itself only sees {@link TrainableModel}s.
+ * of version 0) or a Hugging Face directory's {@link LlamaPolicy} (its own weights, under full fine-tuning optionally
+ * warm-started the same way; its reference version 0: the same base with the adapters off, or a frozen copy). The loop itself only sees {@link TrainableModel}s.
  */
 interface PolicyFactory {
 
@@ -60,6 +60,34 @@ interface PolicyFactory {
                 .orElseGet(() -> new ByteLevel(config, device));
     }
 
+    /** Whether {@code config} asks for a warm start: a corpus and at least one step. */
+    static boolean warmStarts(TrainerConfig config) {
+        return config.warmStartCorpus().isPresent() && config.warmStartSteps() > 0;
+    }
+
+    /**
+     * The warm start when {@code config} asks for one: supervised fine-tuning of {@code policy}'s trainable
+     * parameters on the corpus, whose result is version 0.
+     */
+    static void warmStart(TrainerConfig config, TrainableModel policy, Map<String, Double> summary) throws IOException {
+        if (!warmStarts(config)) {
+            return;
+        }
+        var corpus = PromptCompletionCorpus.read(config.warmStartCorpus().get());
+        double loss = SupervisedFineTuning.train(
+                policy,
+                corpus,
+                config.warmStartSteps(),
+                16,
+                config.optimizer()
+                        .withSchedule(
+                                config.warmStartLearningRate(),
+                                config.optimizer().warmupSteps()),
+                config.model().seed());
+        summary.put("sft/loss", loss);
+        summary.put("sft/examples", (double) corpus.size());
+    }
+
     /** The built-in byte-level transformer shaped by {@code trainer.model.*}. */
     final class ByteLevel implements PolicyFactory {
 
@@ -75,22 +103,7 @@ interface PolicyFactory {
         public TrainableModel start(Map<String, Double> summary) throws IOException {
             PolicyModel policy = PolicyModel.create(config.model(), device);
             try {
-                if (config.warmStartCorpus().isPresent() && config.warmStartSteps() > 0) {
-                    var corpus =
-                            PromptCompletionCorpus.read(config.warmStartCorpus().get());
-                    double loss = SupervisedFineTuning.train(
-                            policy,
-                            corpus,
-                            config.warmStartSteps(),
-                            16,
-                            config.optimizer()
-                                    .withSchedule(
-                                            config.warmStartLearningRate(),
-                                            config.optimizer().warmupSteps()),
-                            config.model().seed());
-                    summary.put("sft/loss", loss);
-                    summary.put("sft/examples", (double) corpus.size());
-                }
+                warmStart(config, policy, summary);
                 return policy;
             } catch (IOException | RuntimeException e) {
                 policy.close();
@@ -139,12 +152,22 @@ interface PolicyFactory {
             this.device = device;
         }
 
+        /**
+         * The directory's model; with a warm start (full fine-tuning only: {@link TrainerConfig} refuses one under
+         * LoRA) trained on the corpus first, so that version 0 is the warm-started weights.
+         */
         @Override
         public TrainableModel start(Map<String, Double> summary) throws IOException {
             LlamaPolicy policy = load();
-            summary.put("parameters/trainable", (double) count(policy.trainableParameters()));
-            summary.put("parameters/base", (double) policy.model().parameterCount());
-            return policy;
+            try {
+                summary.put("parameters/trainable", (double) count(policy.trainableParameters()));
+                summary.put("parameters/base", (double) policy.model().parameterCount());
+                warmStart(config, policy, summary);
+                return policy;
+            } catch (IOException | RuntimeException e) {
+                policy.close();
+                throw e;
+            }
         }
 
         @Override
@@ -159,10 +182,19 @@ interface PolicyFactory {
             }
         }
 
-        /** The base itself (adapters off, or a second frozen load under full fine-tuning): always version 0. */
+        /**
+         * Version 0: under LoRA the base itself (adapters off); under full fine-tuning a second, frozen load holding
+         * version 0's weights (the policy's own when it is version 0), which differ from the directory's after a
+         * warm start.
+         */
         @Override
         public TrainableModel reference(TrainableModel policy, CheckpointReader version0) throws IOException {
-            return ((LlamaPolicy) policy).frozenReference();
+            LlamaPolicy llama = (LlamaPolicy) policy;
+            if (hf.lora().isPresent()) {
+                return llama.frozenReference();
+            }
+            return llama.frozenReference(
+                    version0 == null ? llama.exportWeights() : version0.read().weights());
         }
 
         @Override

@@ -103,6 +103,9 @@ public final class PreferenceTrainer {
         for (SourceBatch batch : batches) {
             prepared.add(prepare(batch));
         }
+        long prepared0 = System.nanoTime();
+        long forwardNanos = 0;
+        long backwardNanos = 0;
         Map<String, Double> metrics = new LinkedHashMap<>();
         long tokens = 0;
         int examples = 0;
@@ -121,6 +124,7 @@ public final class PreferenceTrainer {
                     shares[k] = (shards.get(k)[1] - shards.get(k)[0]) / (double) n;
                 }
                 List<NDManager> scopes = new ArrayList<>(shards.size());
+                long forwardStart = System.nanoTime();
                 try (NDScope ignored = new NDScope()) {
                     NDArray total = null;
                     double loss = 0;
@@ -141,8 +145,12 @@ public final class PreferenceTrainer {
                         }
                         total = total == null ? part : total.add(part);
                     }
+                    long forwardDone = System.nanoTime();
+                    forwardNanos += forwardDone - forwardStart;
                     // One backward over every shard: autograd runs each device's part of the graph.
                     collector.backward(total);
+                    long backwardDone = System.nanoTime();
+                    backwardNanos += backwardDone - forwardDone;
                     List<Map<String, Double>> shardMetrics = new ArrayList<>(forwards.size());
                     for (int k = 0; k < forwards.size(); k++) {
                         Forward forward = forwards.get(k);
@@ -163,6 +171,7 @@ public final class PreferenceTrainer {
                 }
             }
         }
+        long updateStart = System.nanoTime();
         if (parallel != null) {
             parallel.reduceGradients();
         }
@@ -176,6 +185,12 @@ public final class PreferenceTrainer {
         metrics.put("tokens_per_s", tokens / seconds);
         metrics.put("examples_per_s", examples / seconds);
         metrics.put("step_seconds", seconds);
+        // Wall-clock seconds per phase, as TRL logs its timings: where a step's time goes. The reference's forward
+        // passes (and KTO's mismatched-pair scoring) happen before the graph is recorded.
+        metrics.put("time/reference_forward", (prepared0 - start) / 1e9);
+        metrics.put("time/policy_forward_and_loss", forwardNanos / 1e9);
+        metrics.put("time/backward", backwardNanos / 1e9);
+        metrics.put("time/optimizer", (System.nanoTime() - updateStart) / 1e9);
         return new StepResult(optimizer.step(), metrics, examples, tokens, seconds);
     }
 

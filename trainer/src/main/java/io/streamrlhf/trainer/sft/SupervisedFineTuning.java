@@ -8,7 +8,7 @@ import ai.djl.training.GradientCollector;
 import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
 import io.streamrlhf.trainer.config.OptimizerConfig;
 import io.streamrlhf.trainer.model.CompletionLogps;
-import io.streamrlhf.trainer.model.PolicyModel;
+import io.streamrlhf.trainer.model.TrainableModel;
 import io.streamrlhf.trainer.optim.AdamW;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,12 +28,13 @@ public final class SupervisedFineTuning {
     private SupervisedFineTuning() {}
 
     /**
-     * Trains {@code policy} in place for {@code steps} steps of {@code batchSize} random samples.
+     * Trains {@code policy}'s {@linkplain TrainableModel#trainableParameters() trainable parameters} in place for
+     * {@code steps} steps of {@code batchSize} random samples.
      *
      * @return the mean loss of the last 10 steps
      */
     public static double train(
-            PolicyModel policy,
+            TrainableModel policy,
             List<Sample> corpus,
             int steps,
             int batchSize,
@@ -41,7 +42,7 @@ public final class SupervisedFineTuning {
             long seed) {
         Random random = new Random(seed);
         List<Double> window = new ArrayList<>();
-        try (AdamW optimizer = new AdamW(optimizerConfig, policy.parameters())) {
+        try (AdamW optimizer = new AdamW(optimizerConfig, policy.trainableParameters())) {
             for (int step = 1; step <= steps; step++) {
                 List<Sample> batch = new ArrayList<>(batchSize);
                 for (int i = 0; i < batchSize; i++) {
@@ -56,7 +57,7 @@ public final class SupervisedFineTuning {
                     collector.backward(nll);
                     loss = nll.getFloat();
                 }
-                optimizer.update(policy.parameters());
+                optimizer.update(policy.trainableParameters());
                 window.add(loss);
                 if (window.size() > 10) {
                     window.remove(0);

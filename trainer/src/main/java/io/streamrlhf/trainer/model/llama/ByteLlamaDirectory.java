@@ -36,6 +36,16 @@ public final class ByteLlamaDirectory {
      * @param seed seed of the weights
      */
     public static Path write(Path dir, int layers, int hidden, int context, long seed) throws IOException {
+        return write(dir, layers, hidden, context, seed, 0.2);
+    }
+
+    /**
+     * Writes the directory (created when missing) with weights of standard deviation {@code std} (norm scales 1).
+     *
+     * @param std the weights' standard deviation: Hugging Face's {@code initializer_range} (0.02) for a model to be
+     *     trained from scratch; larger for a random model whose outputs should depend visibly on its weights
+     */
+    public static Path write(Path dir, int layers, int hidden, int context, long seed, double std) throws IOException {
         if (layers < 1 || hidden < 8 || hidden % 8 != 0 || context < 8) {
             throw new IllegalArgumentException("need layers >= 1, hidden a multiple of 8 and context >= 8, got "
                     + layers + ", " + hidden + ", " + context);
@@ -58,6 +68,7 @@ public final class ByteLlamaDirectory {
         c.put("bos_token_id", ByteTokenizer.BOS);
         c.put("eos_token_id", ByteTokenizer.EOS);
         c.put("torch_dtype", "float32");
+        c.put("initializer_range", std);
         JSON.writeValue(dir.resolve("config.json").toFile(), c);
         HfModelConfig config = HfModelConfig.parse(c);
         Random random = new Random(seed);
@@ -70,7 +81,7 @@ public final class ByteLlamaDirectory {
             float[] values = new float[Math.toIntExact(count)];
             boolean norm = e.getKey().endsWith("norm.weight");
             for (int i = 0; i < values.length; i++) {
-                values[i] = norm ? 1f : (float) (0.2 * random.nextGaussian());
+                values[i] = norm ? 1f : (float) (std * random.nextGaussian());
             }
             weights.add(e.getKey(), DType.F32, e.getValue(), values);
         }

@@ -175,6 +175,29 @@ public final class LlamaPolicy implements TrainableModel {
         return copy;
     }
 
+    /**
+     * Under full fine-tuning, a frozen second load of the directory holding {@code weights} (by Hugging Face's names,
+     * as {@link #exportWeights()} gives them): the reference when version 0 is not the directory's own weights, as
+     * after a warm start. Under LoRA the same as {@link #frozenReference()}: the base, adapters off.
+     *
+     * @throws IOException when the directory cannot be read again
+     * @throws IllegalArgumentException when a weight is missing, unexpected or of the wrong size
+     */
+    public TrainableModel frozenReference(Map<String, float[]> weights) throws IOException {
+        if (adapters != null) {
+            return frozenReference();
+        }
+        LlamaPolicy copy = load(dir, Optional.empty(), 0, maxTokens, device());
+        try {
+            copy.loadWeights(weights);
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+        copy.model.setTrainable(false);
+        return copy;
+    }
+
     @Override
     public void close() {
         tokenizer.close();
