@@ -63,7 +63,7 @@ class TopicsCommandIT {
 
         assertThat(created).isZero();
         assertThat(first.toString())
-                .startsWith("Topics: 13 created [")
+                .startsWith("Topics: 14 created [")
                 .contains("t.monitor", "rlhf.responses")
                 .contains("1 already there")
                 .contains("WARNING topic differs: t.feedback: partitions 1 (expected 2)");
