@@ -290,9 +290,20 @@ public final class IngestionGateway implements AutoCloseable {
             versionTail.start();
         }
         if (followsVersions) {
-            reportTail = new ErasureReportTail(
-                    config.client().connection(), client.topics().erasureReports());
-            reportTail.start();
+            try {
+                reportTail = new ErasureReportTail(
+                        config.client().connection(), client.topics().erasureReports());
+                reportTail.start();
+            } catch (org.apache.kafka.common.KafkaException e) {
+                // An unresolvable bootstrap address fails the consumer's construction: serve everything else and
+                // answer 503 on the report endpoint rather than refuse to start.
+                log.warn(
+                        "Cannot follow the erasure reports; GET {}{{userId}}{} answers 503",
+                        USERS_PATH,
+                        ERASURE_SUFFIX,
+                        e);
+                reportTail = null;
+            }
         }
         if (!config.keysFile().isEmpty()) {
             keysReloader = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -644,7 +655,11 @@ public final class IngestionGateway implements AutoCloseable {
             String userId = userIdOf(raw.substring(0, raw.length() - ERASURE_SUFFIX.length()));
             drain(ex.getRequestBody());
             String written = client.userIdAsWritten(tenantUser(grant, userId));
-            Optional<ErasureReport> report = reportTail == null ? Optional.empty() : reportTail.latest(written);
+            if (reportTail == null) {
+                respondError(ex, 503, "erasure reports cannot be read from Kafka by this gateway");
+                return;
+            }
+            Optional<ErasureReport> report = reportTail.latest(written);
             String pending = acceptedErasures.get(written);
             if (report.isPresent()
                     && (pending == null || pending.equals(report.get().getRequestId()))) {
