@@ -160,7 +160,7 @@ public final class KafkaAcls {
         // GET /v1/users/{id}/erasure.
         b.of(ComponentPrincipal.GATEWAY)
                 .topics(List.of(t.responses()), AclOperation.READ, AclOperation.WRITE)
-                .topics(List.of(t.policyDecisions(), t.erasureReports()), AclOperation.READ)
+                .topics(List.of(t.policyVersions(), t.policyDecisions(), t.erasureReports()), AclOperation.READ)
                 .topics(List.of(t.feedback(), t.preferences(), t.erasures()), AclOperation.WRITE)
                 .idempotentWrite();
 
