@@ -3,6 +3,7 @@ package io.streamrlhf.trainer.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import io.streamrlhf.trainer.config.OptimizerConfig;
 import io.streamrlhf.trainer.model.GradMode;
 import java.util.LinkedHashMap;
@@ -20,6 +21,9 @@ import org.slf4j.LoggerFactory;
 public final class AdamW implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdamW.class);
+
+    /** Every element of an array. */
+    private static final NDIndex ALL = new NDIndex("...");
 
     private final OptimizerConfig config;
     private final NDManager manager;
@@ -122,12 +126,16 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Sets every parameter's gradient to zero in place. */
+    /**
+     * Sets every parameter's gradient to zero in place, NaN and infinities included. A fill, not a product with 0 (nor
+     * DJL's {@code g - g}): {@code NaN * 0} is NaN, so one backward that produced a non-finite gradient would leave it
+     * in the accumulation buffers and every later step would be skipped as well.
+     */
     public static void zeroGradients(Map<String, NDArray> parameters) {
         try (GradMode.Scope off = GradMode.off();
                 NDScope ignored = new NDScope()) {
             for (NDArray p : parameters.values()) {
-                p.getGradient().muli(0);
+                p.getGradient().set(ALL, 0f);
             }
         }
     }

@@ -75,4 +75,42 @@ class AdamWTest {
         assertThat(config.learningRateAt(4)).isCloseTo(1e-3, within(1e-12));
         assertThat(config.learningRateAt(100)).isCloseTo(1e-3, within(1e-12));
     }
+
+    @Test
+    void aSkippedStepWithANanGradientDoesNotPoisonTheNextStep() {
+        // given a step whose backward produced NaN and infinite gradients (0 * NaN is NaN, so zeroing by a product
+        // would keep them and every later step would be skipped too)
+        OptimizerConfig config = new OptimizerConfig(0.1, 0.9, 0.99, 1e-8, 0, 0, 0);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            NDArray w = manager.create(new float[] {1f, -2f}, new Shape(1, 2));
+            w.setRequiresGradient(true);
+            NDArray poison = manager.create(new float[] {Float.NaN, Float.POSITIVE_INFINITY}, new Shape(1, 2));
+            Map<String, NDArray> params = Map.of("w", w);
+            try (AdamW adam = new AdamW(config, params)) {
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    collector.backward(w.mul(poison).sum());
+                }
+                assertThat(adam.update(params)).isNaN();
+                assertThat(adam.step()).isZero();
+                assertThat(w.toFloatArray()).containsExactly(1f, -2f);
+                try (NDArray grad = w.getGradient()) {
+                    assertThat(grad.toFloatArray()).containsExactly(0f, 0f);
+                }
+
+                // when the next backward is finite: loss = sum(w^2), gradient 2w
+                try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    collector.backward(w.square().sum());
+                }
+                double norm = adam.update(params);
+
+                // then that step is taken with the gradient of this backward alone
+                assertThat(norm).isCloseTo(Math.sqrt(4 + 16), within(1e-5));
+                assertThat(adam.step()).isEqualTo(1);
+                float[] after = w.toFloatArray();
+                // Adam's first step moves each weight by lr against the sign of its gradient
+                assertThat((double) after[0]).isCloseTo(0.9, within(1e-5));
+                assertThat((double) after[1]).isCloseTo(-1.9, within(1e-5));
+            }
+        }
+    }
 }
