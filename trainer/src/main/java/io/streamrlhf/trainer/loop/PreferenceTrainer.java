@@ -20,6 +20,7 @@ import io.streamrlhf.trainer.loss.UnpairedLogps;
 import io.streamrlhf.trainer.model.CompletionLogps;
 import io.streamrlhf.trainer.model.ReferenceModel;
 import io.streamrlhf.trainer.model.ReferenceModel.Request;
+import io.streamrlhf.trainer.model.Scalars;
 import io.streamrlhf.trainer.model.TrainableModel;
 import io.streamrlhf.trainer.optim.AdamW;
 import io.streamrlhf.trainer.parallel.DataParallel;
@@ -139,7 +140,7 @@ public final class PreferenceTrainer {
                                 ? pairedLoss(model, scope, pairs, prepared.get(i), from, to)
                                 : unpairedLoss(model, scope, (SourceBatch.Unpaired) batch, prepared.get(i), from, to);
                         forwards.add(forward);
-                        NDArray part = forward.output().loss().mul((float) (shares[k] * batch.sourceWeight()));
+                        NDArray part = Scalars.mul(forward.output().loss(), shares[k] * batch.sourceWeight());
                         if (!part.getDevice().equals(policy.device())) {
                             part = part.toDevice(policy.device(), false);
                         }
@@ -386,7 +387,7 @@ public final class PreferenceTrainer {
      * undesirable completions otherwise lowers the one token they all share, the end token, until
      * the policy stops ending its answers. {@code refTokens} is null when the penalty is off.
      */
-    private static LossOutput withKlPenalty(LossOutput out, double klCoef, NDArray refTokens, CompletionLogps logps) {
+    static LossOutput withKlPenalty(LossOutput out, double klCoef, NDArray refTokens, CompletionLogps logps) {
         if (klCoef <= 0) {
             return out;
         }
@@ -396,7 +397,7 @@ public final class PreferenceTrainer {
         NDArray penalty = perRow.mean();
         Map<String, Double> metrics = new LinkedHashMap<>(out.metrics());
         metrics.put("kl_penalty", (double) penalty.getFloat());
-        return new LossOutput(out.loss().add(penalty.mul((float) klCoef)), metrics);
+        return new LossOutput(out.loss().add(Scalars.mul(penalty, klCoef)), metrics);
     }
 
     private static NDArray onDevice(TrainableModel model, NDManager scope, float[] values) {

@@ -3,6 +3,7 @@ package io.streamrlhf.trainer.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
+import io.streamrlhf.trainer.model.Scalars;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -56,16 +57,15 @@ public final class PreferenceLosses {
         Map<String, Double> extra = new LinkedHashMap<>();
         switch (config.type()) {
             case IPO -> losses = logits.sub(1.0 / (2.0 * beta)).square();
-            case HINGE -> losses = Activation.relu(logits.mul(-beta).add(1.0));
+            case HINGE -> losses = Activation.relu(Scalars.mul(logits, -beta).add(1.0));
             default -> {
                 double eps = config.labelSmoothing();
-                losses = logSigmoid(logits.mul(beta))
-                        .mul(-(1 - eps))
-                        .sub(logSigmoid(logits.mul(-beta)).mul(eps));
+                losses = Scalars.mul(logSigmoid(Scalars.mul(logits, beta)), -(1 - eps))
+                        .sub(Scalars.mul(logSigmoid(Scalars.mul(logits, -beta)), eps));
                 if (config.type() == LossType.CODPO) {
                     NDArray nll = in.policyChosen().neg().div(in.chosenTokens().maximum(1f));
                     extra.put("nll_loss", mean(nll));
-                    losses = losses.add(nll.mul(config.lambda()));
+                    losses = losses.add(Scalars.mul(nll, config.lambda()));
                 }
             }
         }
@@ -87,9 +87,8 @@ public final class PreferenceLosses {
         double eps = config.labelSmoothing();
         NDArray chosenAvg = in.policyChosen().div(in.chosenTokens().maximum(1f));
         NDArray rejectedAvg = in.policyRejected().div(in.rejectedTokens().maximum(1f));
-        NDArray scaled = chosenAvg.sub(rejectedAvg).mul(beta).sub(config.simpoGamma());
-        NDArray losses =
-                logSigmoid(scaled).mul(-(1 - eps)).sub(logSigmoid(scaled.neg()).mul(eps));
+        NDArray scaled = Scalars.mul(chosenAvg.sub(rejectedAvg), beta).sub(config.simpoGamma());
+        NDArray losses = Scalars.mul(logSigmoid(scaled), -(1 - eps)).sub(Scalars.mul(logSigmoid(scaled.neg()), eps));
         Map<String, Double> metrics = rewardMetrics(chosenAvg.mul(beta), rejectedAvg.mul(beta));
         metrics.put("logps/chosen", mean(in.policyChosen()));
         metrics.put("logps/rejected", mean(in.policyRejected()));
@@ -113,7 +112,7 @@ public final class PreferenceLosses {
                 .neg()
                 .div(in.chosenTokens().mul(weights).sum().maximum(1f))
                 .toType(DataType.FLOAT32, false);
-        NDArray loss = nll.sub(weightedMean(ratio, weights).mul((float) config.lambda()));
+        NDArray loss = nll.sub(Scalars.mul(weightedMean(ratio, weights), config.lambda()));
         Map<String, Double> metrics = rewardMetrics(chosenAvg.mul(config.lambda()), rejectedAvg.mul(config.lambda()));
         metrics.put("logps/chosen", mean(in.policyChosen()));
         metrics.put("logps/rejected", mean(in.policyRejected()));
@@ -139,10 +138,10 @@ public final class PreferenceLosses {
         NDArray ratio = in.policy().sub(in.reference());
         NDArray desirable = in.desirable();
         NDArray undesirable = desirable.neg().add(1f);
-        NDArray chosenLosses =
-                Activation.sigmoid(ratio.sub(kl).mul(beta)).neg().add(1f).mul(config.desirableWeight());
-        NDArray rejectedLosses =
-                Activation.sigmoid(kl.sub(ratio).mul(beta)).neg().add(1f).mul(config.undesirableWeight());
+        NDArray chosenLosses = Scalars.mul(
+                Activation.sigmoid(Scalars.mul(ratio.sub(kl), beta)).neg().add(1f), config.desirableWeight());
+        NDArray rejectedLosses = Scalars.mul(
+                Activation.sigmoid(Scalars.mul(kl.sub(ratio), beta)).neg().add(1f), config.undesirableWeight());
         NDArray losses = chosenLosses.mul(desirable).add(rejectedLosses.mul(undesirable));
         NDArray loss = weightedMean(losses, in.weights());
 
@@ -195,7 +194,7 @@ public final class PreferenceLosses {
 
     private static NDArray weightedMean(NDArray losses, NDArray weights) {
         // Scalars against 0-d tensors promote to float64 in PyTorch; keep the loss in float32.
-        return losses.mul(weights).sum().div((float) losses.getShape().get(0)).toType(DataType.FLOAT32, false);
+        return Scalars.div(losses.mul(weights).sum(), losses.getShape().get(0)).toType(DataType.FLOAT32, false);
     }
 
     private static double mean(NDArray x) {

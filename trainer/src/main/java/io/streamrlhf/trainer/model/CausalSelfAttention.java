@@ -52,8 +52,7 @@ public final class CausalSelfAttention extends AbstractBlock {
     private NDArray attend(ParameterStore store, NDArray q, NDArray k, NDArray v, NDArray mask, boolean training) {
         long batch = q.getShape().get(0);
         long time = q.getShape().get(2);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
-                .muli(1.0 / Math.sqrt(width / heads))
+        NDArray scores = Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(width / heads))
                 .addi(mask);
         NDArray attended = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, time, width);
         return projection.forward(store, new NDList(attended), training).head();

@@ -7,7 +7,9 @@ import ai.djl.ndarray.index.NDIndex;
 import io.streamrlhf.trainer.config.OptimizerConfig;
 import io.streamrlhf.trainer.model.GradMode;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,7 @@ public final class AdamW implements AutoCloseable {
     private final LinkedHashMap<String, NDArray> firstMoments = new LinkedHashMap<>();
     private final LinkedHashMap<String, NDArray> secondMoments = new LinkedHashMap<>();
     private long step;
+    private boolean nonFiniteReported;
 
     /** Zero state for the given parameters (their shapes and device). */
     public AdamW(OptimizerConfig config, Map<String, NDArray> parameters) {
@@ -67,7 +70,17 @@ public final class AdamW implements AutoCloseable {
     private double updateWithoutGrad(Map<String, NDArray> parameters) {
         double norm = gradientNorm(parameters);
         if (!Double.isFinite(norm)) {
-            LOG.warn("Skipping optimizer step {}: gradient norm is {}", step + 1, norm);
+            if (nonFiniteReported) {
+                LOG.warn("Skipping optimizer step {}: gradient norm is {}", step + 1, norm);
+            } else {
+                // Once per optimizer, and only on this path: which tensor went bad says where to look next time.
+                nonFiniteReported = true;
+                LOG.warn(
+                        "Skipping optimizer step {}: gradient norm is {}; first non-finite gradient: {}",
+                        step + 1,
+                        norm,
+                        firstNonFiniteGradient(parameters).orElse("none (the norm's sum overflowed)"));
+            }
             zeroGradients(parameters);
             return norm;
         }
@@ -124,6 +137,37 @@ public final class AdamW implements AutoCloseable {
                     : Math.sqrt(sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
                             .getDouble());
         }
+    }
+
+    /**
+     * The first parameter, in the map's order, whose gradient holds a NaN or an infinity, with how many of its values
+     * do and the parameter's own count of non-finite values (weights that went bad are another story than a bad
+     * backward pass); empty when every gradient is finite.
+     */
+    public static Optional<String> firstNonFiniteGradient(Map<String, NDArray> parameters) {
+        try (GradMode.Scope off = GradMode.off();
+                NDScope ignored = new NDScope()) {
+            for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+                NDArray grad = e.getValue().getGradient();
+                long bad = nonFinite(grad);
+                if (bad > 0) {
+                    return Optional.of(String.format(
+                            Locale.ROOT,
+                            "%s %s: %d of %d values NaN or infinite (%d NaN); the weights hold %d non-finite values",
+                            e.getKey(),
+                            grad.getShape(),
+                            bad,
+                            grad.size(),
+                            grad.isNaN().sum().getLong(),
+                            nonFinite(e.getValue())));
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private static long nonFinite(NDArray a) {
+        return a.isNaN().logicalOr(a.isInfinite()).sum().getLong();
     }
 
     /**

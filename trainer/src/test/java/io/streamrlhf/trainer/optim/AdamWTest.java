@@ -113,4 +113,32 @@ class AdamWTest {
             }
         }
     }
+
+    @Test
+    void namesTheFirstParameterWhoseGradientIsNotFinite() {
+        // given two parameters; the backward gives "b" one NaN and one infinite gradient, "a" finite ones
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            NDArray a = manager.create(new float[] {1f, 2f});
+            NDArray b = manager.create(new float[] {1f, 2f, 3f}, new Shape(3, 1));
+            a.setRequiresGradient(true);
+            b.setRequiresGradient(true);
+            NDArray poison = manager.create(new float[] {1f, Float.NaN, Float.NEGATIVE_INFINITY}, new Shape(3, 1));
+            Map<String, NDArray> params = new java.util.LinkedHashMap<>();
+            params.put("a", a);
+            params.put("b", b);
+            assertThat(AdamW.firstNonFiniteGradient(params)).isEmpty();
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                collector.backward(a.sum().add(b.mul(poison).sum()));
+            }
+            // when
+            java.util.Optional<String> found = AdamW.firstNonFiniteGradient(params);
+            // then
+            assertThat(found)
+                    .hasValueSatisfying(text -> assertThat(text)
+                            .startsWith("b (3, 1): 2 of 3 values NaN or infinite (1 NaN)")
+                            .endsWith("the weights hold 0 non-finite values"));
+            AdamW.zeroGradients(params);
+            assertThat(AdamW.firstNonFiniteGradient(params)).isEmpty();
+        }
+    }
 }

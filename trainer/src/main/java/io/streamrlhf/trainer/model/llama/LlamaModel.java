@@ -13,6 +13,7 @@ import io.streamrlhf.trainer.cpu.MklDispatch;
 import io.streamrlhf.trainer.hf.HfModelConfig;
 import io.streamrlhf.trainer.hf.HfWeights;
 import io.streamrlhf.trainer.hf.SafetensorsReader;
+import io.streamrlhf.trainer.model.Scalars;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -336,9 +337,9 @@ public final class LlamaModel implements AutoCloseable {
         // Grouped queries: query head h = g * group + j reads key/value head g. Folding each group's heads into
         // the time axis lets one batched product serve the group without copying keys and values per head.
         int group = heads / kvHeads;
-        NDArray scores = q.reshape(rows, kvHeads, group * time, headDim)
-                .matMul(k.transpose(0, 1, 3, 2))
-                .mul(1.0 / Math.sqrt(headDim))
+        NDArray scores = Scalars.mul(
+                        q.reshape(rows, kvHeads, group * time, headDim).matMul(k.transpose(0, 1, 3, 2)),
+                        1.0 / Math.sqrt(headDim))
                 .reshape(rows, heads, time, keys)
                 .add(mask);
         NDArray attended = scores.softmax(-1)
@@ -365,7 +366,7 @@ public final class LlamaModel implements AutoCloseable {
                 : x;
         // PEFT's B(A(x)) * scaling, with the scaling applied to the rank-r intermediate: the same product, on a
         // tensor out/r times smaller, forward and backward.
-        NDArray low = Linear.linear(in, lora.a()).head().mul(c.scaling());
+        NDArray low = Scalars.mul(Linear.linear(in, lora.a()).head(), c.scaling());
         return y.add(Linear.linear(low, lora.b()).head());
     }
 
@@ -387,7 +388,7 @@ public final class LlamaModel implements AutoCloseable {
         // x * (mean(x^2) + eps)^-1/2: a product with the per-row factor, not a division by it, whose backward
         // (gradients of numerator and denominator over the whole activation) costs more.
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.mul(meanSquare.add(config.rmsNormEps()).pow(-0.5)).mul(weight);
+        return x.mul(Scalars.pow(meanSquare.add(config.rmsNormEps()), -0.5)).mul(weight);
     }
 
     private NDArray param(String name) {
