@@ -14,6 +14,7 @@ import io.streamrlhf.trainer.hf.DType;
 import io.streamrlhf.trainer.hf.HfModelConfig;
 import io.streamrlhf.trainer.hf.SafetensorsWriter;
 import io.streamrlhf.trainer.model.GradMode;
+import io.streamrlhf.trainer.model.PolicyWeights;
 import io.streamrlhf.trainer.model.llama.LlamaModel;
 import io.streamrlhf.trainer.model.llama.LoraAdapters;
 import io.streamrlhf.trainer.model.llama.LoraConfig;
@@ -127,7 +128,7 @@ class HfModelCommandsTest {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (float) (0.5 * random.nextGaussian());
                 }
-                p.muli(0).addi(manager.create(values, p.getShape()));
+                PolicyWeights.assign(p, values);
             }
             adapters.save(adapterDir, base.toString());
         }

@@ -209,11 +209,7 @@ public final class PolicyModel implements TrainableModel {
             for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
                 NDArray target = e.getValue().getArray();
                 NDArray from = source.parameters.get(e.getKey()).getArray();
-                target.muli(0)
-                        .addi(
-                                from.getDevice().equals(target.getDevice())
-                                        ? from
-                                        : from.toDevice(target.getDevice(), true));
+                PolicyWeights.assign(target, from);
             }
         }
     }

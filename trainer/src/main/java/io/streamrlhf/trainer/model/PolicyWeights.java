@@ -2,6 +2,8 @@ package io.streamrlhf.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,6 +12,9 @@ import java.util.Map;
  * stores and what restores it (Hugging Face's state dict).
  */
 public final class PolicyWeights {
+
+    /** Every element of an array. */
+    private static final NDIndex ALL = new NDIndex("...");
 
     private PolicyWeights() {}
 
@@ -58,13 +63,39 @@ public final class PolicyWeights {
         }
     }
 
-    /** Writes {@code values} into {@code target} in place without touching autograd state. */
-    private static void assign(NDArray target, float[] values) {
+    /**
+     * Writes {@code values} (row-major, {@code target}'s size) into {@code target} in place: the parameter keeps its
+     * identity, storage and requires-grad flag, and nothing of its old values survives. A copy, not
+     * {@code target.muli(0).addi(values)}: {@code NaN * 0} is NaN, so a product with 0 keeps every NaN or infinity
+     * the old values held.
+     *
+     * @throws IllegalArgumentException when the sizes differ
+     */
+    public static void assign(NDArray target, float[] values) {
+        if (values.length != target.size()) {
+            throw new IllegalArgumentException(
+                    values.length + " values for an array of " + target.size() + " (" + target.getShape() + ")");
+        }
         try (GradMode.Scope off = GradMode.off();
                 NDManager scope = target.getManager().newSubManager()) {
-            NDArray source = scope.create(values, target.getShape()).toDevice(target.getDevice(), false);
-            // In place: the parameter keeps its identity and requires-grad flag.
-            target.muli(0).addi(source);
+            assign(target, scope.create(values, target.getShape()));
+        }
+    }
+
+    /**
+     * Copies {@code source} (same shape, any device) into {@code target} in place, as {@link #assign(NDArray,
+     * float[])} does.
+     */
+    public static void assign(NDArray target, NDArray source) {
+        if (!target.getShape().equals(source.getShape())) {
+            throw new IllegalArgumentException(
+                    "cannot copy an array of shape " + source.getShape() + " into one of " + target.getShape());
+        }
+        try (GradMode.Scope off = GradMode.off();
+                NDScope ignored = new NDScope()) {
+            target.set(
+                    ALL,
+                    source.getDevice().equals(target.getDevice()) ? source : source.toDevice(target.getDevice(), true));
         }
     }
 }

@@ -39,6 +39,55 @@ class PolicyWeightsTest {
     }
 
     @Test
+    void loadingOverNonFiniteWeightsLeavesExactlyTheLoadedValues() {
+        try (PolicyModel source = PolicyModel.create(seeded(1));
+                PolicyModel target = PolicyModel.create(seeded(2))) {
+            // given a target whose every weight is NaN or an infinity (NaN * 0 is NaN, inf * 0 is NaN)
+            Map<String, float[]> poison = new LinkedHashMap<>();
+            target.parameters().forEach((name, array) -> {
+                float[] values = new float[Math.toIntExact(array.size())];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = i % 2 == 0 ? Float.NaN : Float.NEGATIVE_INFINITY;
+                }
+                poison.put(name, values);
+            });
+            PolicyWeights.load(target, poison);
+            Map<String, NDArray> arrays = target.parameters();
+            // when
+            Map<String, float[]> expected = PolicyWeights.export(source);
+            PolicyWeights.load(target, expected);
+            // then
+            PolicyWeights.export(target)
+                    .forEach((name, values) -> assertThat(values).as(name).containsExactly(expected.get(name)));
+            target.parameters().forEach((name, array) -> {
+                assertThat(array).as(name).isSameAs(arrays.get(name));
+                assertThat(array.hasGradient()).as(name).isTrue();
+            });
+        }
+    }
+
+    @Test
+    void copyingWeightsOverNonFiniteOnesLeavesExactlyTheSourcesValues() {
+        try (PolicyModel source = PolicyModel.create(TINY);
+                PolicyModel target = PolicyModel.create(TINY)) {
+            // given a target of the same shape holding NaN everywhere
+            Map<String, float[]> nan = new LinkedHashMap<>();
+            target.parameters().forEach((name, array) -> {
+                float[] values = new float[Math.toIntExact(array.size())];
+                Arrays.fill(values, Float.NaN);
+                nan.put(name, values);
+            });
+            PolicyWeights.load(target, nan);
+            // when
+            target.copyWeightsFrom(source);
+            // then
+            Map<String, float[]> expected = PolicyWeights.export(source);
+            PolicyWeights.export(target)
+                    .forEach((name, values) -> assertThat(values).as(name).containsExactly(expected.get(name)));
+        }
+    }
+
+    @Test
     void exportThenLoadCarriesOneModelsWeightsIntoAnotherOfTheSameShape() {
         try (PolicyModel source = PolicyModel.create(seeded(1));
                 PolicyModel target = PolicyModel.create(seeded(2))) {

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamrlhf.trainer.hf.HfWeights;
 import io.streamrlhf.trainer.model.GradMode;
+import io.streamrlhf.trainer.model.PolicyWeights;
 import io.streamrlhf.trainer.tokenizer.ByteTokenizerFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -118,9 +119,7 @@ class LlamaExportTest {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (float) (0.3 * random.nextGaussian());
                 }
-                try (NDManager scope = p.getManager().newSubManager()) {
-                    p.muli(0).addi(scope.create(values, p.getShape()));
-                }
+                PolicyWeights.assign(p, values);
             }
         }
     }

@@ -18,6 +18,7 @@ import io.streamrlhf.trainer.loss.LossType;
 import io.streamrlhf.trainer.loss.PairedLogps;
 import io.streamrlhf.trainer.loss.PreferenceLosses;
 import io.streamrlhf.trainer.model.GradMode;
+import io.streamrlhf.trainer.model.PolicyWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -346,9 +347,7 @@ class LoraTest {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (float) (0.3 * random.nextGaussian());
                 }
-                try (NDManager scope = p.getManager().newSubManager()) {
-                    p.muli(0).addi(scope.create(values, p.getShape()));
-                }
+                PolicyWeights.assign(p, values);
             }
         }
     }
