@@ -18,6 +18,7 @@ import io.streamrlhf.producers.tasks.TaskGenerator;
 import io.streamrlhf.producers.users.UserPanel;
 import io.streamrlhf.producers.users.UserPopulation;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
+import io.streamrlhf.streams.app.StreamsApp;
 import io.streamrlhf.trainer.batch.PairExample;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
 import io.streamrlhf.trainer.checkpoint.HfLayout;
@@ -213,15 +214,20 @@ public final class LearningCurveExperiment {
                                     (task, r) -> tasks.append(String.format(Locale.ROOT, " %s %.1f%%", task, 100 * r)));
                     out.printf(
                             Locale.ROOT,
-                            "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%% %s%n",
+                            "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%% %s%s%n",
                             latest.getVersion(),
                             elapsed,
                             examples,
                             100 * score.thumbsUpRate(),
                             score.meanTokens(),
                             100 * score.endedShare(),
-                            tasks);
+                            tasks,
+                            pipeline.trainer()
+                                    .map(t -> FeedbackReport.trainerColumns(
+                                            t.stats().lastStepMetrics(), mode))
+                                    .orElse(""));
                 }
+                printFeedback(pipeline);
                 if ("dpo".equals(mode) && v0 != null && trainerConfig.hfModel().isPresent()) {
                     out.println("(the offline DPO baseline trains the byte-level model only: skipped)");
                 } else if ("dpo".equals(mode) && v0 != null) {
@@ -236,6 +242,21 @@ public final class LearningCurveExperiment {
             deleteQuietly(dataDir);
         }
         return points;
+    }
+
+    /** Where each version's rollouts went: judged groups, pairs by source, A/B ties (see {@link FeedbackReport}). */
+    private void printFeedback(Pipeline pipeline) {
+        out.println("feedback by version (rollouts; judge pass rate; judged groups with no passing rollout; pairs from"
+                + " A/B choices and from judges; pairs per rollout):");
+        try {
+            pipeline.streams()
+                    .map(StreamsApp::monitorQuery)
+                    .ifPresent(q ->
+                            FeedbackReport.printPairs(out, q.versions(0, System.currentTimeMillis() + 3_600_000L)));
+        } catch (RuntimeException e) {
+            out.println("(monitor not readable: " + e + ")");
+        }
+        pipeline.users().ifPresent(u -> FeedbackReport.printComparisons(out, u.comparisons()));
     }
 
     private double offlineDpo(

@@ -42,7 +42,18 @@ public final class SimulatedUsers implements AutoCloseable {
     /** What the users did so far. */
     public record Stats(long responsesSeen, long thumbsUp, long thumbsDown, long preferences, long failedWrites) {}
 
+    /**
+     * What the A/B choices of one task met so far: {@code candidates} responses that found an earlier response to
+     * the same prompt to be compared with, {@code ties} of them where the user's taste scored both the same (no
+     * choice, whether or not the user would have compared), {@code identical} where both completions were the
+     * same text. Ties are why pairs dry up when a policy answers a prompt always right, always wrong or always alike.
+     */
+    public record Comparisons(long candidates, long ties, long identical) {}
+
     private record Seen(String responseId, String completion) {}
+
+    /** Per task: candidates, ties, identical. */
+    private final Map<String, AtomicLong[]> comparisons = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final UserPopulation population;
     private final ChatFeedbackClient client;
@@ -196,6 +207,7 @@ public final class SimulatedUsers implements AutoCloseable {
         List<Seen> earlier = pending.computeIfAbsent(response.getPromptId(), k -> new ArrayList<>());
         if (!earlier.isEmpty()) {
             Seen other = earlier.get(random.nextInt(earlier.size()));
+            countComparison(user, task, prompt, response.getCompletion(), other.completion());
             Optional<SimulatedUser.Choice> choice =
                     user.compare(task, prompt, response.getCompletion(), other.completion(), random);
             choice.ifPresent(c -> {
@@ -209,6 +221,28 @@ public final class SimulatedUsers implements AutoCloseable {
             earlier.add(new Seen(response.getResponseId(), response.getCompletion()));
         }
         return writes;
+    }
+
+    /** What the A/B choices met so far, by task. */
+    public Map<String, Comparisons> comparisons() {
+        Map<String, Comparisons> out = new java.util.TreeMap<>();
+        comparisons.forEach((task, c) -> out.put(task, new Comparisons(c[0].get(), c[1].get(), c[2].get())));
+        return out;
+    }
+
+    private void countComparison(SimulatedUser user, String task, String prompt, String first, String second) {
+        AtomicLong[] c = comparisons.computeIfAbsent(
+                io.streamrlhf.producers.tasks.TaskKind.resolve(task, prompt).id(),
+                t -> new AtomicLong[] {new AtomicLong(), new AtomicLong(), new AtomicLong()});
+        c[0].incrementAndGet();
+        // Scored without a random draw, so counting does not change what the users do.
+        if (user.tastes().judge(task, prompt, first).score()
+                == user.tastes().judge(task, prompt, second).score()) {
+            c[1].incrementAndGet();
+        }
+        if (first.equals(second)) {
+            c[2].incrementAndGet();
+        }
     }
 
     /** Counts so far. */

@@ -91,4 +91,24 @@ class SimulatedUsersTest {
 
         assertThat(kafka.sent(kafka.topics.preferences())).isEmpty();
     }
+
+    @Test
+    void countsTheComparisonsThatTieByTask() {
+        // given
+        SimulatedUsers users = users(0);
+        users.onResponse(rollout("a1", "p1", "What is 3+4?", "8"));
+        users.onResponse(rollout("c1", "p2", "Hello!", "Hello! How can I help you today?"));
+
+        // when: two wrong sums (a tie of different texts), a right one against a wrong one, the same polite reply
+        users.onResponse(rollout("a2", "p1", "What is 3+4?", "9"));
+        users.onResponse(rollout("a3", "p3", "What is 1+1?", "3"));
+        users.onResponse(rollout("a4", "p3", "What is 1+1?", "2"));
+        users.onResponse(rollout("c2", "p2", "Hello!", "Hello! How can I help you today?"));
+
+        // then
+        assertThat(users.comparisons())
+                .containsEntry("arithmetic", new SimulatedUsers.Comparisons(2, 1, 0))
+                .containsEntry("chat", new SimulatedUsers.Comparisons(1, 1, 1));
+        assertThat(kafka.sent(kafka.topics.preferences())).hasSize(1);
+    }
 }
