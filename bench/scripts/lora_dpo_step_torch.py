@@ -231,7 +231,7 @@ def main():
         if s >= a.warmup:
             times.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
-            counters.append(common.counters_delta(common.process_counters(), start_counters))
+            counters.append(common.counters_delta(common.process_counters(), start_counters, times[-1]))
     threads_after = common.thread_cpu_seconds()
     # Which threads computed the timed steps, and how much: the plan's pools at work, or spinning.
     thread_cpu = {k: round(v - threads_before.get(k, 0.0), 2) for k, v in threads_after.items()

@@ -127,7 +127,8 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def process_counters():
     """As io.streamrlhf.bench.trainer.ProcessCounters reads them: user/system CPU seconds (every thread), minor and
     major page faults, voluntary and involuntary context switches and the seconds spent runnable but waiting for a
-    core (the scheduler's schedstat), summed over the live threads."""
+    core (the scheduler's schedstat), summed over the live threads; and the calling thread's own schedstat (seconds
+    it ran and waited for a core: the rest of its wall time it slept)."""
     with open("/proc/self/stat") as f:
         stat = f.read()
     fields = stat[stat.rindex(")") + 2:].split()
@@ -140,6 +141,10 @@ def process_counters():
         "involuntary_switches": 0,
         "runqueue_wait_s": 0.0,
     }
+    with open("/proc/thread-self/schedstat") as f:
+        ran, waited = f.read().split()[:2]
+    out["step_thread_cpu_s"] = int(ran) / 1e9
+    out["step_thread_wait_s"] = int(waited) / 1e9
     for task in os.listdir("/proc/self/task"):
         try:
             with open("/proc/self/task/%s/status" % task) as f:
@@ -155,8 +160,10 @@ def process_counters():
     return out
 
 
-def counters_delta(after, before):
-    return {k: after[k] - before[k] for k in after}
+def counters_delta(after, before, wall_s):
+    out = {k: after[k] - before[k] for k in after}
+    out["wall_s"] = wall_s
+    return out
 
 
 def thread_cpu_seconds():

@@ -62,7 +62,7 @@ import java.util.Optional;
  * <p>Usage: {@code LoraDpoStepBenchmark [--quick] [--threads N] [--configs llama-30m,qwen2.5-0.5b-shape]
  * [--rounds 3] [--warmup 2] [--steps 10] [--pairs 2] [--length 64] [--prompt 32] [--gen-tokens 32]
  * [--python /usr/bin/python3] [--script bench/scripts/lora_dpo_step_torch.py] [--models bench/target/lora-models]
- * [--profile DIR]}; with {@code --profile}, each engine also profiles one extra step with libtorch's profiler into
+ * [--profile DIR] [--torch-threads blas|intra|both]}; with {@code --profile}, each engine also profiles one extra step with libtorch's profiler into
  * {@code DIR} ({@code bench/scripts/profile_ops.py} sums the DJL side's trace by op).
  * Command-line output only.
  */
@@ -132,12 +132,17 @@ public final class LoraDpoStepBenchmark {
         String load = Files.readString(Path.of("/proc/loadavg")).trim();
         System.out.printf(
                 Locale.ROOT,
-                "%s load average %s; %d cores; %d thread(s) for each engine and its BLAS; %d round(s) of %d steps"
+                "%s load average %s; %d cores; %d thread(s) for each engine: DJL %d intra-op (MKL inside them),"
+                        + " PyTorch --torch-threads %s = %d intra-op + %d OpenBLAS; %d round(s) of %d steps"
                         + " after %d warm-up%s%n",
                 Instant.now().truncatedTo(ChronoUnit.SECONDS),
                 load,
                 Runtime.getRuntime().availableProcessors(),
                 o.threads(),
+                o.threads(),
+                o.torchThreads(),
+                torchThreadSplit(o.torchThreads(), o.threads())[0],
+                torchThreadSplit(o.torchThreads(), o.threads())[1],
                 o.rounds(),
                 o.steps(),
                 o.warmup(),
@@ -493,7 +498,7 @@ public final class LoraDpoStepBenchmark {
                     if (s >= w.warmup()) {
                         times.add(seconds);
                         cpu.add((processCpuNanos() - beginCpu) / 1e9);
-                        addCounters(counters, ProcessCounters.now().minus(beginCounters));
+                        addCounters(counters, ProcessCounters.now().minus(beginCounters), seconds);
                         result.metrics().forEach((k, v) -> {
                             if (k.startsWith("time/")) {
                                 sections.merge(k.substring(5), 1000 * v / w.steps(), Double::sum);
@@ -561,8 +566,9 @@ public final class LoraDpoStepBenchmark {
     }
 
     /** One step's kernel counters, named as the PyTorch side names them. */
-    private static void addCounters(ArrayNode into, ProcessCounters c) {
+    private static void addCounters(ArrayNode into, ProcessCounters c, double wallSeconds) {
         ObjectNode o = into.addObject();
+        o.put("wall_s", wallSeconds);
         o.put("user_s", c.userSeconds());
         o.put("sys_s", c.systemSeconds());
         o.put("minor_faults", c.minorFaults());
@@ -570,6 +576,8 @@ public final class LoraDpoStepBenchmark {
         o.put("voluntary_switches", c.voluntarySwitches());
         o.put("involuntary_switches", c.involuntarySwitches());
         o.put("runqueue_wait_s", c.runqueueWaitSeconds());
+        o.put("step_thread_cpu_s", c.callerCpuSeconds());
+        o.put("step_thread_wait_s", c.callerWaitSeconds());
     }
 
     /** The median per step of each kernel counter, as the round's line prints them. */
@@ -577,22 +585,42 @@ public final class LoraDpoStepBenchmark {
         if (steps == null || steps.isEmpty()) {
             return "no kernel counters";
         }
-        String[] keys = {"user_s", "sys_s", "minor_faults", "major_faults", "voluntary_switches", "involuntary_switches"
+        String[] keys = {
+            "user_s",
+            "sys_s",
+            "minor_faults",
+            "major_faults",
+            "voluntary_switches",
+            "involuntary_switches",
+            "runqueue_wait_s",
+            "step_thread_cpu_s",
+            "step_thread_wait_s",
+            "wall_s"
         };
         double[] med = new double[keys.length];
         for (int k = 0; k < keys.length; k++) {
             double[] v = new double[steps.size()];
             for (int i = 0; i < v.length; i++) {
-                v[i] = steps.get(i).get(keys[k]).asDouble();
+                JsonNode step = steps.get(i);
+                // What the stepping thread neither ran nor waited for a core: the time it slept.
+                v[i] = keys[k].equals("wall_s")
+                        ? step.path("wall_s").asDouble()
+                                - step.path("step_thread_cpu_s").asDouble()
+                                - step.path("step_thread_wait_s").asDouble()
+                        : step.path(keys[k]).asDouble();
             }
             med[k] = median(v);
         }
         return String.format(
                 Locale.ROOT,
-                "user/sys CPU %.2f/%.2f s, waiting for a core %.2f s, %.0f minor and %.0f major page faults, %.0f"
+                "user/sys CPU %.2f/%.2f s; the stepping thread ran %.2f s, waited for a core %.2f s, slept %.2f s;"
+                        + " all threads waited for a core %.2f s; %.0f minor and %.0f major page faults, %.0f"
                         + " voluntary and %.0f involuntary context switches",
                 med[0],
                 med[1],
+                med[7],
+                med[8],
+                med[9],
                 med[6],
                 med[2],
                 med[3],

@@ -105,7 +105,8 @@ public record LoraStepFlops(HfModelConfig config, int rank, int rows, int length
         return String.format(
                         Locale.ROOT,
                         "FLOPs/step = ref fwd + policy fwd + policy bwd, N = rows x T = %d x %d tokens, r = %d,"
-                                + " L = %d, H = %d heads of %d, V = %d;%n"
+                                + " L = %d, H = %d heads of %d, V = %d, K = rows x %d columns from the first scored"
+                                + " one;%n"
                                 + "  per projection (in, out): base fwd 2*N*in*out, LoRA fwd 2*N*r*(in+out);"
                                 + " bwd: input grad 2*N*in*out (no weight grad: frozen), LoRA 4*N*r*out + 4*N*r*in"
                                 + " (layer 0's q/k/v: no input grads, 4*N*r*out + 2*N*r*in);%n"

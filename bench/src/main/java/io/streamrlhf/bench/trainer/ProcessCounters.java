@@ -23,6 +23,9 @@ import java.nio.file.Path;
  * @param voluntarySwitches times a thread gave up its core to wait
  * @param involuntarySwitches times the scheduler took a thread's core away
  * @param runqueueWaitSeconds seconds the threads were runnable but waited for a core, summed over live threads
+ * @param callerCpuSeconds seconds the calling thread (the one taking the step) ran, from its schedstat
+ * @param callerWaitSeconds seconds the calling thread was runnable but waited for a core; its wall time minus this
+ *     and its CPU time is what it slept
  */
 public record ProcessCounters(
         double userSeconds,
@@ -31,7 +34,9 @@ public record ProcessCounters(
         long majorFaults,
         long voluntarySwitches,
         long involuntarySwitches,
-        double runqueueWaitSeconds) {
+        double runqueueWaitSeconds,
+        double callerCpuSeconds,
+        double callerWaitSeconds) {
 
     /** Linux's USER_HZ, the unit of {@code /proc}'s CPU times (100 on every mainstream architecture). */
     private static final double TICKS_PER_SECOND = 100.0;
@@ -69,9 +74,21 @@ public record ProcessCounters(
                     }
                 }
             }
-            return new ProcessCounters(user, system, minor, major, voluntary, involuntary, waitNanos / 1e9);
+            String[] caller = Files.readString(Path.of("/proc/thread-self/schedstat"))
+                    .trim()
+                    .split(" ");
+            return new ProcessCounters(
+                    user,
+                    system,
+                    minor,
+                    major,
+                    voluntary,
+                    involuntary,
+                    waitNanos / 1e9,
+                    Long.parseLong(caller[0]) / 1e9,
+                    Long.parseLong(caller[1]) / 1e9);
         } catch (IOException | RuntimeException e) {
-            return new ProcessCounters(0, 0, 0, 0, 0, 0, 0);
+            return new ProcessCounters(0, 0, 0, 0, 0, 0, 0, 0, 0);
         }
     }
 
@@ -109,6 +126,8 @@ public record ProcessCounters(
                 majorFaults - earlier.majorFaults,
                 voluntarySwitches - earlier.voluntarySwitches,
                 involuntarySwitches - earlier.involuntarySwitches,
-                runqueueWaitSeconds - earlier.runqueueWaitSeconds);
+                runqueueWaitSeconds - earlier.runqueueWaitSeconds,
+                callerCpuSeconds - earlier.callerCpuSeconds,
+                callerWaitSeconds - earlier.callerWaitSeconds);
     }
 }

@@ -56,7 +56,7 @@ class LlamaPolicyScoringTest {
         TokenBatch batch = batch(SCORED);
         Shape shape = new Shape(ROWS, LENGTH);
         try (LlamaPolicy policy = LlamaPolicy.load(dir, Optional.of(LORA), 89, 64, Device.cpu())) {
-            randomize(policy, 97);
+            LoraTest.randomize(policy.adapters().orElseThrow(), 97);
             float[] tokens;
             float[] sums;
             Map<String, float[]> grads;
@@ -171,21 +171,5 @@ class LlamaPolicyScoringTest {
         policy.trainableParameters()
                 .forEach((name, p) -> out.put(name, p.getGradient().toFloatArray()));
         return out;
-    }
-
-    /** Random A and B, since PEFT's zero B would leave half the gradients zero either way. */
-    private static void randomize(LlamaPolicy policy, long seed) {
-        Random random = new Random(seed);
-        try (GradMode.Scope off = GradMode.off()) {
-            for (NDArray p : policy.trainableParameters().values()) {
-                float[] values = new float[Math.toIntExact(p.size())];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = (float) (0.3 * random.nextGaussian());
-                }
-                try (NDManager scope = p.getManager().newSubManager()) {
-                    p.muli(0).addi(scope.create(values, p.getShape()));
-                }
-            }
-        }
     }
 }
