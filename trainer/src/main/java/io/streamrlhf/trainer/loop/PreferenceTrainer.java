@@ -202,7 +202,7 @@ public final class PreferenceTrainer {
         metrics.put("time/backward", backwardNanos / 1e9);
         metrics.put("time/optimizer", (System.nanoTime() - updateStart) / 1e9);
         // The process's CPU seconds in the same phases (every thread, the engine's intra-op pool included): a
-        // phase whose CPU time is well below its wall time waits off the CPU (page zeroing shows as CPU, not here).
+        // phase whose CPU time is well below its wall time spent it off the CPU, waiting for a core or asleep.
         metrics.put("time/reference_forward_cpu", (preparedCpu - startCpu) / 1e9);
         metrics.put("time/policy_forward_and_loss_cpu", forwardCpu / 1e9);
         metrics.put("time/backward_cpu", backwardCpu / 1e9);

@@ -65,6 +65,8 @@ class LlamaPolicyScoringTest {
                 CompletionLogps logps = policy.completionLogps(scope, batch, true);
                 collector.backward(logps.sums().sum());
                 grads = gradients(policy);
+                // The frozen base, the embedding the untied or tied head reads included, records no gradient.
+                assertThat(policy.model().parameters().values()).noneMatch(NDArray::hasGradient);
                 tokens = logps.tokens().toFloatArray();
                 sums = logps.sums().toFloatArray();
                 assertThat(logps.tokens().getShape()).isEqualTo(shape);
