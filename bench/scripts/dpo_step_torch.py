@@ -11,11 +11,15 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_bench_common as common  # noqa: E402
 
 VOCAB = 260
 
@@ -68,22 +72,6 @@ class Model(nn.Module):
         return self.ln_f(x) @ self.tok.weight.t()
 
 
-def best_matmul_gflops():
-    best = 0.0
-    for n in (256, 512, 1024, 2048):
-        a = torch.randn(n, n)
-        b = torch.randn(n, n)
-        for _ in range(2):
-            a @ b
-        reps = max(3, int(2e9 / (2 * n ** 3)))
-        start = time.perf_counter()
-        for _ in range(reps):
-            a @ b
-        seconds = time.perf_counter() - start
-        best = max(best, 2 * n ** 3 * reps / seconds / 1e9)
-    return best
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--layers", type=int, default=2)
@@ -95,11 +83,14 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--thread-plan", default="blas", choices=sorted(common.PLANS),
+                   help="how the budget splits between ATen's OpenMP pool and OpenBLAS (see torch_bench_common)")
     a = p.parse_args()
     torch.manual_seed(0)
-    torch.set_num_threads(a.threads)
+    intra, blas = common.thread_plan(a.thread_plan, a.threads)
+    common.set_threads(intra, blas)
     model = Model(a.layers, a.width, a.heads, a.context)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+    opt = common.adamw(model.parameters(), 1e-4)
     rows, t = 2 * a.pairs, a.length
     ids = torch.randint(0, 256, (rows, t + 1))
     inputs, targets = ids[:, :-1], ids[:, 1:]
@@ -132,13 +123,14 @@ def main():
     times.sort()
     median = times[len(times) // 2]
     print(json.dumps({
-        "engine": "pytorch-eager " + torch.__version__,
+        "engine": common.engine(),
         "threads": torch.get_num_threads(),
+        "thread_plan": "%s: %d intra-op, %d OpenBLAS" % (a.thread_plan, intra, blas),
         "params": sum(p.numel() for p in model.parameters()),
         "tokens": rows * t,
         "median_step_s": median,
         "tokens_per_s": rows * t / median,
-        "best_matmul_gflops": best_matmul_gflops(),
+        "best_matmul_gflops": common.best_matmul_gflops((256, 512, 1024, 2048)),
     }))
 
 

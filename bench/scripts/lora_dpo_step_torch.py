@@ -6,23 +6,26 @@ Reads MODEL_DIR (config.json, model.safetensors), MODEL_DIR/adapter (PEFT layout
 adapter_model.safetensors) and MODEL_DIR/batch.json (the token rows the trainer's collator makes of the pairs: the
 model reads all but each row's last id). One step, as the trainer's PreferenceTrainer takes it: the reference (the
 base, adapters off) under torch.inference_mode(); zero_grad(set_to_none=True); the policy (base + adapters) forward
-on chosen and rejected rows; TRL's sigmoid DPO loss (mean over pairs); backward, where only the adapters require
+on chosen and rejected rows, the LM head and log-softmax only from the first scored column on (TRL's
+logits_to_keep, as the trainer does); TRL's sigmoid DPO loss (mean over pairs); backward, where only the adapters require
 gradients; global-norm clipping to 1.0 and torch.optim.AdamW on the adapters. Then greedy generation with a key-value cache, and the best
 fp32 matmul rate. Prints one line "RESULT {json}".
 
 Run with Debian's interpreter: /usr/bin/python3 bench/scripts/lora_dpo_step_torch.py MODEL_DIR --threads 1
 """
 import argparse
-import ctypes
 import json
 import math
 import os
-import re
 import struct
+import sys
 import time
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_bench_common as common  # noqa: E402
 
 DTYPES = {"F32": (torch.float32, 4), "F16": (torch.float16, 2), "BF16": (torch.bfloat16, 2)}
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -96,8 +99,9 @@ class Model:
     def rms_norm(self, x, w):
         return w * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
 
-    def forward(self, tokens, cache=None):
-        """Logits (B, T, V); with a cache (a list of per-layer (k, v)), T new tokens after the cached ones."""
+    def forward(self, tokens, cache=None, keep_from=0):
+        """Logits (B, T - keep_from, V) of columns keep_from.. (TRL's logits_to_keep: the LM head only where tokens
+        are scored); with a cache (a list of per-layer (k, v)), T new tokens after the cached ones."""
         b, t = tokens.shape
         past = 0 if not cache else cache[0][0].shape[2]
         positions = torch.arange(past, past + t, dtype=torch.float32)
@@ -135,6 +139,8 @@ class Model:
             gate = self.project(n, p + "mlp.gate_proj")
             up = self.project(n, p + "mlp.up_proj")
             x = x + self.project(F.silu(gate) * up, p + "mlp.down_proj")
+        if keep_from:
+            x = x[:, keep_from:]
         x = self.rms_norm(x, self.w["model.norm.weight"])
         head = self.w["model.embed_tokens.weight"] if self.tied else self.w["lm_head.weight"]
         return F.linear(x, head)
@@ -145,54 +151,12 @@ def rotate_half(x):
     return torch.cat((-x[..., d:], x[..., :d]), dim=-1)
 
 
-def best_matmul_gflops(sizes):
-    best = 0.0
-    for n in sizes:
-        a = torch.randn(n, n)
-        b = torch.randn(n, n)
-        for _ in range(2):
-            a @ b
-        reps = max(3, int(2e9 / (2 * n ** 3)))
-        start = time.perf_counter()
-        for _ in range(reps):
-            a @ b
-        seconds = time.perf_counter() - start
-        best = max(best, 2 * n ** 3 * reps / seconds / 1e9)
-    return best
-
-
-def blas_info():
-    """torch's BLAS as its build reports it, and OpenBLAS's own thread count and config when it is loaded."""
-    show = torch.__config__.show()
-    blas = re.findall(r"\b((?:BLAS|LAPACK)_INFO=[^,\s]+)", show)
-    out = {"torch_blas": ", ".join(blas) or "not reported"}
-    with open("/proc/self/maps") as f:
-        libs = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and line.split()[-1].startswith("/")})
-    for lib in libs:
-        try:
-            so = ctypes.CDLL(lib)
-            so.openblas_get_config.restype = ctypes.c_char_p
-            out["openblas_library"] = lib
-            out["openblas_config"] = so.openblas_get_config().decode()
-            out["openblas_threads"] = so.openblas_get_num_threads()
-            break
-        except (OSError, AttributeError):
-            continue
-    return out
-
-
-def vm_hwm_kib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return -1
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("model_dir")
-    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--threads", type=int, required=True, help="the thread budget, shared as --thread-plan says")
+    p.add_argument("--thread-plan", default="blas", choices=sorted(common.PLANS),
+                   help="how the budget splits between ATen's OpenMP pool and OpenBLAS (see torch_bench_common)")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--gen-tokens", type=int, default=32)
@@ -201,8 +165,8 @@ def main():
     p.add_argument("--beta", type=float, default=0.1)
     p.add_argument("--profile", help="write torch.autograd.profiler's op table of one more step to this file")
     a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.set_num_interop_threads(1)
+    intra, blas = common.thread_plan(a.thread_plan, a.threads)
+    common.set_threads(intra, blas)
 
     model = Model(a.model_dir)
     with open(os.path.join(a.model_dir, "batch.json")) as f:
@@ -215,11 +179,16 @@ def main():
     completion = torch.zeros(inputs.shape)
     completion[:, batch["prompt_length"] - 1:] = 1.0
     params = model.lora_parameters()
-    opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
+    opt = common.adamw(params, a.lr)
+
+    # The first column any row scores: the columns before it need no logits (the trainer's LlamaPolicy does the same).
+    first = int(completion.sum(0).nonzero()[0, 0])
+    kept_targets = targets[:, first:].unsqueeze(-1)
+    kept_completion = completion[:, first:]
 
     def sequence_logps(logits):
-        logp = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-        return (logp * completion).sum(-1)
+        logp = logits.log_softmax(-1).gather(-1, kept_targets).squeeze(-1)
+        return (logp * kept_completion).sum(-1)
 
     sections = {}
 
@@ -232,12 +201,12 @@ def main():
         t = time.perf_counter()
         with torch.inference_mode():
             model.adapters_on = False
-            reference = sequence_logps(model.forward(inputs))
+            reference = sequence_logps(model.forward(inputs, keep_from=first))
             model.adapters_on = True
         reference = reference.clone()  # a normal tensor again, usable next to the graph
         t = mark("reference_forward", t)
         opt.zero_grad(set_to_none=True)
-        policy = sequence_logps(model.forward(inputs))
+        policy = sequence_logps(model.forward(inputs, keep_from=first))
         h = (policy[:pairs] - reference[:pairs]) - (policy[pairs:] - reference[pairs:])
         loss = -F.logsigmoid(a.beta * h).mean()
         value = loss.item()
@@ -249,16 +218,24 @@ def main():
         mark("optimizer", t)
         return value
 
-    losses, times, cpu = [], [], []
+    losses, times, cpu, counters = [], [], [], []
+    threads_before = None
     for s in range(a.warmup + a.steps):
         if s == a.warmup:
             sections.clear()
+            threads_before = common.thread_cpu_seconds()
         start = time.perf_counter()
         start_cpu = time.process_time()
+        start_counters = common.process_counters()
         losses.append(step())
         if s >= a.warmup:
             times.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
+            counters.append(common.counters_delta(common.process_counters(), start_counters, times[-1]))
+    threads_after = common.thread_cpu_seconds()
+    # Which threads computed the timed steps, and how much: the plan's pools at work, or spinning.
+    thread_cpu = {k: round(v - threads_before.get(k, 0.0), 2) for k, v in threads_after.items()
+                  if v - threads_before.get(k, 0.0) >= 0.01}
 
     if a.profile:
         with torch.autograd.profiler.profile(record_shapes=True) as prof:
@@ -281,23 +258,21 @@ def main():
             logits = model.forward(nxt, cache)
         gen_seconds = time.perf_counter() - start
 
-    peak = vm_hwm_kib()  # before the matmul probe's buffers
-    result = {
-        "engine": "PyTorch %s (eager)" % torch.__version__,
-        "threads": torch.get_num_threads(),
-        "interop_threads": torch.get_num_interop_threads(),
-        "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                               "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
+    peak = common.vm_hwm_kib()  # before the matmul probe's buffers
+    result = common.thread_report()
+    result.update({
+        "thread_plan": "%s: %d intra-op, %d OpenBLAS" % (a.thread_plan, intra, blas),
+        "thread_cpu_seconds": thread_cpu,
         "losses": losses,
         "step_seconds": times,
         "step_cpu_seconds": cpu,
+        "step_counters": counters,
         "sections_ms": {k: 1000 * v / max(1, a.steps) for k, v in sections.items()},
         "generated": generated,
         "gen_tokens_per_s": a.gen_tokens / gen_seconds,
-        "matmul_gflops": best_matmul_gflops([int(x) for x in a.matmul_sizes.split(",")]),
+        "matmul_gflops": common.best_matmul_gflops([int(x) for x in a.matmul_sizes.split(",")]),
         "vm_hwm_kib": peak,
-    }
-    result.update(blas_info())
+    })
     print("RESULT " + json.dumps(result), flush=True)
 
 

@@ -53,9 +53,18 @@ public record LoraBenchModel(
 
     /** Qwen2.5-0.5B's shape: 24 layers of 896, 14 heads over 2 key/value heads, 4864 MLP, 151936 vocabulary, tied. */
     public static LoraBenchModel qwen05b(int pairs, int length, int promptLength) {
-        ObjectNode c = base("qwen2", 896, 4864, 24, 14, 2, 151936, true);
+        return qwen05b(24, pairs, length, promptLength);
+    }
+
+    /**
+     * Qwen2.5-0.5B's shape with {@code layers} decoder layers instead of 24 and the full vocabulary: whether a cost
+     * is per layer or in the vocabulary's part (embedding, LM head, log-softmax) shows by comparing layer counts.
+     */
+    public static LoraBenchModel qwen05b(int layers, int pairs, int length, int promptLength) {
+        ObjectNode c = base("qwen2", 896, 4864, layers, 14, 2, 151936, true);
         c.put("rope_theta", 1000000.0);
-        return new LoraBenchModel("qwen2.5-0.5b-shape", c, 16, pairs, length, promptLength, 0.02);
+        String name = layers == 24 ? "qwen2.5-0.5b-shape" : "qwen2.5-0.5b-shape-" + layers + "l";
+        return new LoraBenchModel(name, c, 16, pairs, length, promptLength, 0.02);
     }
 
     /**
@@ -103,7 +112,8 @@ public record LoraBenchModel(
 
     /** The step's FLOP count. */
     public LoraStepFlops flops() {
-        return new LoraStepFlops(hfConfig(), rank, rows(), length);
+        // Column t scores the token after it: the first scored column is the prompt's last.
+        return new LoraStepFlops(hfConfig(), rank, rows(), length, length - promptLength + 1);
     }
 
     /**

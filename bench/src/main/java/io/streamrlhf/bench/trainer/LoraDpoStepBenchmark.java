@@ -62,7 +62,7 @@ import java.util.Optional;
  * <p>Usage: {@code LoraDpoStepBenchmark [--quick] [--threads N] [--configs llama-30m,qwen2.5-0.5b-shape]
  * [--rounds 3] [--warmup 2] [--steps 10] [--pairs 2] [--length 64] [--prompt 32] [--gen-tokens 32]
  * [--python /usr/bin/python3] [--script bench/scripts/lora_dpo_step_torch.py] [--models bench/target/lora-models]
- * [--profile DIR]}; with {@code --profile}, each engine also profiles one extra step with libtorch's profiler into
+ * [--profile DIR] [--torch-threads blas|intra|both]}; with {@code --profile}, each engine also profiles one extra step with libtorch's profiler into
  * {@code DIR} ({@code bench/scripts/profile_ops.py} sums the DJL side's trace by op).
  * Command-line output only.
  */
@@ -71,6 +71,11 @@ public final class LoraDpoStepBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RESULT = "RESULT ";
     private static final double LEARNING_RATE = 1e-4;
+    /** How PyTorch splits its thread budget by default (see {@link #torchThreadSplit}). */
+    static final String DEFAULT_TORCH_THREADS = "blas";
+    /** {@code qwen2.5-0.5b-shape-4l}: the Qwen-shaped model with 4 layers (any count) and the full vocabulary. */
+    private static final java.util.regex.Pattern LAYERS =
+            java.util.regex.Pattern.compile("qwen2\\.5-0\\.5b-shape-(\\d+)l");
 
     private LoraDpoStepBenchmark() {}
 
@@ -90,7 +95,8 @@ public final class LoraDpoStepBenchmark {
             String script,
             Path models,
             String matmulSizes,
-            Path profile) {}
+            Path profile,
+            String torchThreads) {}
 
     /** One engine's run in one round, as its child printed it. */
     record EngineRun(String engine, JsonNode result) {
@@ -126,12 +132,17 @@ public final class LoraDpoStepBenchmark {
         String load = Files.readString(Path.of("/proc/loadavg")).trim();
         System.out.printf(
                 Locale.ROOT,
-                "%s load average %s; %d cores; %d thread(s) for each engine and its BLAS; %d round(s) of %d steps"
+                "%s load average %s; %d cores; %d thread(s) for each engine: DJL %d intra-op (MKL inside them),"
+                        + " PyTorch --torch-threads %s = %d intra-op + %d OpenBLAS; %d round(s) of %d steps"
                         + " after %d warm-up%s%n",
                 Instant.now().truncatedTo(ChronoUnit.SECONDS),
                 load,
                 Runtime.getRuntime().availableProcessors(),
                 o.threads(),
+                o.threads(),
+                o.torchThreads(),
+                torchThreadSplit(o.torchThreads(), o.threads())[0],
+                torchThreadSplit(o.torchThreads(), o.threads())[1],
                 o.rounds(),
                 o.steps(),
                 o.warmup(),
@@ -168,7 +179,8 @@ public final class LoraDpoStepBenchmark {
                     System.out.printf(
                             Locale.ROOT,
                             "round %d %-7s step %.3f/%.3f/%.3f s (min/median/max) = %.0f/%.0f/%.0f tokens/s"
-                                    + " (max/median/min); median CPU %.3f s a step; sections ms %s; losses %s%n",
+                                    + " (max/median/min); median CPU %.3f s a step (%s); sections ms %s;"
+                                    + " losses %s%n",
                             round,
                             engine,
                             s[0],
@@ -178,6 +190,7 @@ public final class LoraDpoStepBenchmark {
                             tokens / median(s),
                             tokens / s[s.length - 1],
                             median(doubles(run.result().get("step_cpu_seconds"))),
+                            counters(run.result().get("step_counters")),
                             sections(run.result().get("sections_ms")),
                             Arrays.toString(Arrays.stream(run.losses())
                                     .mapToObj(x -> String.format(Locale.ROOT, "%.6f", x))
@@ -239,7 +252,7 @@ public final class LoraDpoStepBenchmark {
 
     private static String describe(JsonNode r) {
         ObjectNode copy = r.deepCopy();
-        copy.remove(List.of("losses", "step_seconds", "step_cpu_seconds", "sections_ms", "generated"));
+        copy.remove(List.of("losses", "step_seconds", "step_cpu_seconds", "step_counters", "sections_ms", "generated"));
         return copy.toString();
     }
 
@@ -275,12 +288,17 @@ public final class LoraDpoStepBenchmark {
     }
 
     static LoraBenchModel model(String name, Options o) {
+        java.util.regex.Matcher layers = LAYERS.matcher(name);
+        if (layers.matches()) {
+            return LoraBenchModel.qwen05b(Integer.parseInt(layers.group(1)), o.pairs(), o.length(), o.prompt());
+        }
         return switch (name) {
             case "llama-30m" -> LoraBenchModel.llama30m(o.pairs(), o.length(), o.prompt());
             case "qwen2.5-0.5b-shape" -> LoraBenchModel.qwen05b(o.pairs(), o.length(), o.prompt());
             case "tiny" -> LoraBenchModel.tiny(o.pairs(), o.length(), o.prompt());
             default ->
-                throw new IllegalArgumentException("unknown config " + name + " (llama-30m, qwen2.5-0.5b-shape, tiny)");
+                throw new IllegalArgumentException(
+                        "unknown config " + name + " (llama-30m, qwen2.5-0.5b-shape, qwen2.5-0.5b-shape-4l, tiny)");
         };
     }
 
@@ -289,6 +307,19 @@ public final class LoraDpoStepBenchmark {
         for (String key : new String[] {"OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}) {
             env.put(key, Integer.toString(threads));
         }
+    }
+
+    /**
+     * PyTorch's split of the thread budget between ATen's OpenMP pool and OpenBLAS's pthread pool (as
+     * {@code bench/scripts/torch_bench_common.py}'s {@code PLANS} splits it): {@code {intra-op, OpenBLAS}}.
+     */
+    static int[] torchThreadSplit(String plan, int threads) {
+        return switch (plan) {
+            case "blas" -> new int[] {1, threads};
+            case "intra" -> new int[] {threads, 1};
+            case "both" -> new int[] {threads, threads};
+            default -> throw new IllegalArgumentException("unknown --torch-threads " + plan + " (blas, intra, both)");
+        };
     }
 
     /** Runs the DJL side in a child JVM on this process's classpath. */
@@ -350,8 +381,13 @@ public final class LoraDpoStepBenchmark {
         if (o.profile() != null) {
             command.addAll(List.of("--profile", profileFile(o, "torch", label, ".txt")));
         }
+        command.addAll(List.of("--thread-plan", o.torchThreads()));
         ProcessBuilder pb = new ProcessBuilder(command);
-        threadEnvironment(pb.environment(), o.threads());
+        int[] split = torchThreadSplit(o.torchThreads(), o.threads());
+        // OpenBLAS sizes its pool from the environment when it loads, before the script can set anything.
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(split[0]));
+        pb.environment().put("MKL_NUM_THREADS", Integer.toString(split[0]));
+        pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(split[1]));
         pb.environment().remove("OPENBLAS_CORETYPE");
         pb.environment().remove("OPENBLAS_L2_SIZE");
         return new EngineRun("PyTorch", run(pb, "PyTorch"));
@@ -445,22 +481,38 @@ public final class LoraDpoStepBenchmark {
                     ReferenceModel reference = new ReferenceModel(policy.frozenReference(), 0)) {
                 PreferenceTrainer trainer = new PreferenceTrainer(policy, reference, optimizer);
                 ArrayNode cpu = out.putArray("step_cpu_seconds");
+                ArrayNode counters = out.putArray("step_counters");
                 Map<String, Double> sections = new LinkedHashMap<>();
+                Map<String, Double> threadsBefore = Map.of();
                 for (int s = 0; s < w.warmup() + w.steps(); s++) {
+                    if (s == w.warmup()) {
+                        threadsBefore = ProcessCounters.threadCpuSeconds();
+                    }
                     List<SourceBatch> step = List.of(new SourceBatch.Pairs("bench", dpo, 1.0, pairs(batch, s)));
                     long begin = System.nanoTime();
                     long beginCpu = processCpuNanos();
+                    ProcessCounters beginCounters = ProcessCounters.now();
                     PreferenceTrainer.StepResult result = trainer.step(step);
                     double seconds = (System.nanoTime() - begin) / 1e9;
                     losses.add(result.metrics().get("loss/bench"));
                     if (s >= w.warmup()) {
                         times.add(seconds);
                         cpu.add((processCpuNanos() - beginCpu) / 1e9);
+                        addCounters(counters, ProcessCounters.now().minus(beginCounters), seconds);
                         result.metrics().forEach((k, v) -> {
                             if (k.startsWith("time/")) {
                                 sections.merge(k.substring(5), 1000 * v / w.steps(), Double::sum);
                             }
                         });
+                    }
+                }
+                // Which threads computed the timed steps, and how much (the intra-op pool at work, or idle).
+                ObjectNode threadCpu = out.putObject("thread_cpu_seconds");
+                for (Map.Entry<String, Double> e :
+                        ProcessCounters.threadCpuSeconds().entrySet()) {
+                    double used = e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0.0);
+                    if (used >= 0.01) {
+                        threadCpu.put(e.getKey(), Math.round(used * 100) / 100.0);
                     }
                 }
                 if (w.profile() != null) {
@@ -511,6 +563,69 @@ public final class LoraDpoStepBenchmark {
         out.put("matmul_gflops", DpoStepBenchmark.bestMatmulGflops(Device.cpu(), w.matmulSizes()));
         out.put("vm_hwm_kib", peak);
         return out;
+    }
+
+    /** One step's kernel counters, named as the PyTorch side names them. */
+    private static void addCounters(ArrayNode into, ProcessCounters c, double wallSeconds) {
+        ObjectNode o = into.addObject();
+        o.put("wall_s", wallSeconds);
+        o.put("user_s", c.userSeconds());
+        o.put("sys_s", c.systemSeconds());
+        o.put("minor_faults", c.minorFaults());
+        o.put("major_faults", c.majorFaults());
+        o.put("voluntary_switches", c.voluntarySwitches());
+        o.put("involuntary_switches", c.involuntarySwitches());
+        o.put("runqueue_wait_s", c.runqueueWaitSeconds());
+        o.put("step_thread_cpu_s", c.callerCpuSeconds());
+        o.put("step_thread_wait_s", c.callerWaitSeconds());
+    }
+
+    /** The median per step of each kernel counter, as the round's line prints them. */
+    static String counters(JsonNode steps) {
+        if (steps == null || steps.isEmpty()) {
+            return "no kernel counters";
+        }
+        String[] keys = {
+            "user_s",
+            "sys_s",
+            "minor_faults",
+            "major_faults",
+            "voluntary_switches",
+            "involuntary_switches",
+            "runqueue_wait_s",
+            "step_thread_cpu_s",
+            "step_thread_wait_s",
+            "wall_s"
+        };
+        double[] med = new double[keys.length];
+        for (int k = 0; k < keys.length; k++) {
+            double[] v = new double[steps.size()];
+            for (int i = 0; i < v.length; i++) {
+                JsonNode step = steps.get(i);
+                // What the stepping thread neither ran nor waited for a core: the time it slept.
+                v[i] = keys[k].equals("wall_s")
+                        ? step.path("wall_s").asDouble()
+                                - step.path("step_thread_cpu_s").asDouble()
+                                - step.path("step_thread_wait_s").asDouble()
+                        : step.path(keys[k]).asDouble();
+            }
+            med[k] = median(v);
+        }
+        return String.format(
+                Locale.ROOT,
+                "user/sys CPU %.2f/%.2f s; the stepping thread ran %.2f s, waited for a core %.2f s, slept %.2f s;"
+                        + " all threads waited for a core %.2f s; %.0f minor and %.0f major page faults, %.0f"
+                        + " voluntary and %.0f involuntary context switches",
+                med[0],
+                med[1],
+                med[7],
+                med[8],
+                med[9],
+                med[6],
+                med[2],
+                med[3],
+                med[4],
+                med[5]);
     }
 
     /**
@@ -566,6 +681,7 @@ public final class LoraDpoStepBenchmark {
         Path models = Path.of("bench/target/lora-models");
         String sizes = quick ? "512,1024" : "256,512,1024,2048";
         Path profile = null;
+        String torchThreads = DEFAULT_TORCH_THREADS;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--quick")) {
                 continue;
@@ -589,6 +705,7 @@ public final class LoraDpoStepBenchmark {
                 case "--models" -> models = Path.of(v);
                 case "--matmul-sizes" -> sizes = v;
                 case "--profile" -> profile = Path.of(v);
+                case "--torch-threads" -> torchThreads = v;
                 default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
             }
         }
@@ -596,7 +713,21 @@ public final class LoraDpoStepBenchmark {
             System.out.println("note: fewer than 10 steps or 3 rounds: the spread is not the benchmark's");
         }
         return new Options(
-                quick, threads, configs, rounds, warmup, steps, pairs, length, prompt, gen, python, script, models,
-                sizes, profile);
+                quick,
+                threads,
+                configs,
+                rounds,
+                warmup,
+                steps,
+                pairs,
+                length,
+                prompt,
+                gen,
+                python,
+                script,
+                models,
+                sizes,
+                profile,
+                torchThreads);
     }
 }

@@ -11,7 +11,9 @@ import java.util.Locale;
  * backward. In the backward a frozen base weight gets no weight gradient, only its input gets one; each adapter's
  * {@code A} and {@code B} get both. Layer 0's q, k and v projections read the normed token embedding, which
  * nothing trainable precedes, so autograd computes no input gradient there (neither for the base product nor for
- * the adapter's {@code A}). The LM head is frozen (tied or not): input gradient only. Attention's two batched
+ * the adapter's {@code A}). The LM head is frozen (tied or not): input gradient only; it runs only on the
+ * {@code keptColumns} columns from the first scored one on (TRL's {@code logits_to_keep}), in every pass. Attention's
+ * two batched
  * products ({@code QK^T} and {@code PV}) run over all {@code T x T} positions (the causal mask is additive), twice
  * as much again in the backward (each product's two operands).
  *
@@ -19,8 +21,9 @@ import java.util.Locale;
  * @param rank the adapters' rank (on all seven projections of every layer)
  * @param rows sequences in the step (chosen and rejected)
  * @param length tokens per sequence
+ * @param keptColumns columns per sequence that get logits (from the first scored one to the end)
  */
-public record LoraStepFlops(HfModelConfig config, int rank, int rows, int length) {
+public record LoraStepFlops(HfModelConfig config, int rank, int rows, int length, int keptColumns) {
 
     /** One projection's input and output widths. */
     private record Projection(String name, long in, long out, boolean readsNormedInput) {}
@@ -51,7 +54,7 @@ public record LoraStepFlops(HfModelConfig config, int rank, int rows, int length
     }
 
     private long head() {
-        return 2 * tokens() * config.hiddenSize() * config.vocabSize();
+        return 2L * rows * keptColumns * config.hiddenSize() * config.vocabSize();
     }
 
     /** The reference forward: base projections, attention and the LM head. */
@@ -102,12 +105,13 @@ public record LoraStepFlops(HfModelConfig config, int rank, int rows, int length
         return String.format(
                         Locale.ROOT,
                         "FLOPs/step = ref fwd + policy fwd + policy bwd, N = rows x T = %d x %d tokens, r = %d,"
-                                + " L = %d, H = %d heads of %d, V = %d;%n"
+                                + " L = %d, H = %d heads of %d, V = %d, K = rows x %d columns from the first scored"
+                                + " one;%n"
                                 + "  per projection (in, out): base fwd 2*N*in*out, LoRA fwd 2*N*r*(in+out);"
                                 + " bwd: input grad 2*N*in*out (no weight grad: frozen), LoRA 4*N*r*out + 4*N*r*in"
                                 + " (layer 0's q/k/v: no input grads, 4*N*r*out + 2*N*r*in);%n"
                                 + "  attention per layer: fwd 4*rows*H*T^2*hd, bwd 8*rows*H*T^2*hd;"
-                                + " LM head (frozen, %s): fwd 2*N*d*V, bwd 2*N*d*V (input grad);%n"
+                                + " LM head (frozen, %s, on the K columns only): fwd 2*K*d*V, bwd 2*K*d*V (input grad);%n"
                                 + "  = %.3f + %.3f + %.3f = %.3f GFLOP",
                         rows,
                         length,
@@ -116,6 +120,7 @@ public record LoraStepFlops(HfModelConfig config, int rank, int rows, int length
                         config.numAttentionHeads(),
                         config.headDim(),
                         config.vocabSize(),
+                        keptColumns,
                         config.tieWordEmbeddings() ? "tied" : "untied",
                         referenceForward() / 1e9,
                         policyForward() / 1e9,

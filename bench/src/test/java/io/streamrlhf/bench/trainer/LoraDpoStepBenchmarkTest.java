@@ -41,7 +41,9 @@ class LoraDpoStepBenchmarkTest {
         // Attention of one layer: per row and key/value head, the 2 grouped query heads x 16 positions (32, 8)
         // against the keys (8, 16), then the probabilities (32, 16) against the values (16, 8).
         long attention = 4 * 2 * (mm(32, 8, 16) + mm(32, 16, 8));
-        long head = mm(n, 32, 260);
+        // The head runs on the columns from the first scored one on: column t predicts token t + 1, the prompt is
+        // tokens 0..7, so columns 7..15 (9 of 16) in each of the 4 rows.
+        long head = mm(4 * 9, 32, 260);
         long reference = 2 * (base + attention) + head;
         // LoRA forward of one layer: X (64, in) @ A^T (in, 4), then (64, 4) @ B^T (4, out).
         long lora = 0;
@@ -66,7 +68,7 @@ class LoraDpoStepBenchmarkTest {
             // Scores S = Q K^T: dQ = dS K, dK = dS^T Q; output O = P V: dP = dO V^T, dV = P^T dO.
             backward += 4 * 2 * (mm(32, 16, 8) + mm(16, 32, 8) + mm(32, 8, 16) + mm(16, 32, 8));
         }
-        backward += mm(n, 260, 32); // the frozen head: input gradient only
+        backward += mm(4 * 9, 260, 32); // the frozen head: input gradient only
         assertThat(flops.referenceForward()).isEqualTo(reference);
         assertThat(flops.policyForward()).isEqualTo(policy);
         assertThat(flops.policyBackward()).isEqualTo(backward);

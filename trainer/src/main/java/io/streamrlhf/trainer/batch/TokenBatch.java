@@ -32,6 +32,23 @@ public record TokenBatch(int rows, int length, long[] inputs, long[] targets, fl
         return n;
     }
 
+    /**
+     * The first column any row scores (its mask is 1 there), or the last column when no row scores any: the columns
+     * before it need no logits.
+     */
+    public int firstScoredColumn() {
+        int first = length - 1;
+        for (int b = 0; b < rows; b++) {
+            for (int t = 0; t < first; t++) {
+                if (mask[b * length + t] > 0) {
+                    first = t;
+                    break;
+                }
+            }
+        }
+        return first;
+    }
+
     /** Total number of non-padding positions, the tokens a forward pass really processes. */
     public int realTokens() {
         int n = 0;

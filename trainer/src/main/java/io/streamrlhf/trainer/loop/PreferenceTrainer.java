@@ -24,6 +24,7 @@ import io.streamrlhf.trainer.model.Scalars;
 import io.streamrlhf.trainer.model.TrainableModel;
 import io.streamrlhf.trainer.optim.AdamW;
 import io.streamrlhf.trainer.parallel.DataParallel;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -99,14 +100,18 @@ public final class PreferenceTrainer {
             throw new IllegalArgumentException("a step needs at least one micro-batch");
         }
         long start = System.nanoTime();
+        long startCpu = processCpuNanos();
         // Everything that needs no gradient first, outside the collector.
         List<float[][]> prepared = new ArrayList<>(batches.size());
         for (SourceBatch batch : batches) {
             prepared.add(prepare(batch));
         }
         long prepared0 = System.nanoTime();
+        long preparedCpu = processCpuNanos();
         long forwardNanos = 0;
         long backwardNanos = 0;
+        long forwardCpu = 0;
+        long backwardCpu = 0;
         Map<String, Double> metrics = new LinkedHashMap<>();
         long tokens = 0;
         int examples = 0;
@@ -126,6 +131,7 @@ public final class PreferenceTrainer {
                 }
                 List<NDManager> scopes = new ArrayList<>(shards.size());
                 long forwardStart = System.nanoTime();
+                long forwardStartCpu = processCpuNanos();
                 try (NDScope ignored = new NDScope()) {
                     NDArray total = null;
                     double loss = 0;
@@ -147,11 +153,14 @@ public final class PreferenceTrainer {
                         total = total == null ? part : total.add(part);
                     }
                     long forwardDone = System.nanoTime();
+                    long forwardDoneCpu = processCpuNanos();
                     forwardNanos += forwardDone - forwardStart;
+                    forwardCpu += forwardDoneCpu - forwardStartCpu;
                     // One backward over every shard: autograd runs each device's part of the graph.
                     collector.backward(total);
                     long backwardDone = System.nanoTime();
                     backwardNanos += backwardDone - forwardDone;
+                    backwardCpu += processCpuNanos() - forwardDoneCpu;
                     List<Map<String, Double>> shardMetrics = new ArrayList<>(forwards.size());
                     for (int k = 0; k < forwards.size(); k++) {
                         Forward forward = forwards.get(k);
@@ -173,6 +182,7 @@ public final class PreferenceTrainer {
             }
         }
         long updateStart = System.nanoTime();
+        long updateStartCpu = processCpuNanos();
         if (parallel != null) {
             parallel.reduceGradients();
         }
@@ -192,6 +202,12 @@ public final class PreferenceTrainer {
         metrics.put("time/policy_forward_and_loss", forwardNanos / 1e9);
         metrics.put("time/backward", backwardNanos / 1e9);
         metrics.put("time/optimizer", (System.nanoTime() - updateStart) / 1e9);
+        // The process's CPU seconds in the same phases (every thread, the engine's intra-op pool included): a
+        // phase whose CPU time is well below its wall time spent it off the CPU, waiting for a core or asleep.
+        metrics.put("time/reference_forward_cpu", (preparedCpu - startCpu) / 1e9);
+        metrics.put("time/policy_forward_and_loss_cpu", forwardCpu / 1e9);
+        metrics.put("time/backward_cpu", backwardCpu / 1e9);
+        metrics.put("time/optimizer_cpu", (processCpuNanos() - updateStartCpu) / 1e9);
         return new StepResult(optimizer.step(), metrics, examples, tokens, seconds);
     }
 
@@ -398,6 +414,13 @@ public final class PreferenceTrainer {
         Map<String, Double> metrics = new LinkedHashMap<>(out.metrics());
         metrics.put("kl_penalty", (double) penalty.getFloat());
         return new LossOutput(out.loss().add(Scalars.mul(penalty, klCoef)), metrics);
+    }
+
+    /** CPU time of every thread of this process, in nanoseconds (-1 where the JVM cannot tell). */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime()
+                : -1;
     }
 
     private static NDArray onDevice(TrainableModel model, NDManager scope, float[] values) {

@@ -2,6 +2,7 @@ package io.streamrlhf.trainer.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -215,7 +216,23 @@ public final class LlamaModel implements AutoCloseable {
      * base has no dropout).
      */
     public NDArray logits(NDArray tokens, NDArray attentionMask, boolean training) {
-        return forward(tokens, attentionMask, null, training);
+        return forward(tokens, attentionMask, null, training, 0);
+    }
+
+    /**
+     * The logits {@code (B, T - fromColumn, V)} of columns {@code fromColumn .. T-1} only, as
+     * {@link #logits(NDArray, NDArray, boolean)} gives them for those columns: the LM head (a product with the whole
+     * vocabulary, and everything downstream of it: log-softmax, gather and their gradients) runs only where a caller
+     * scores tokens, as TRL's {@code logits_to_keep} does. The decoder layers still run over every column.
+     *
+     * @throws IllegalArgumentException unless {@code 0 <= fromColumn < T}
+     */
+    public NDArray logits(NDArray tokens, NDArray attentionMask, boolean training, long fromColumn) {
+        long time = tokens.getShape().get(1);
+        if (fromColumn < 0 || fromColumn >= time) {
+            throw new IllegalArgumentException("first kept column " + fromColumn + " outside 0.." + (time - 1));
+        }
+        return forward(tokens, attentionMask, null, training, fromColumn);
     }
 
     /**
@@ -226,10 +243,11 @@ public final class LlamaModel implements AutoCloseable {
      * Inference only; results live in the tokens' manager.
      */
     public NDArray decode(NDArray tokens, NDArray attentionMask, LlamaKvCache cache) {
-        return forward(tokens, attentionMask, cache, false);
+        return forward(tokens, attentionMask, cache, false, 0);
     }
 
-    private NDArray forward(NDArray tokens, NDArray attentionMask, LlamaKvCache cache, boolean training) {
+    private NDArray forward(
+            NDArray tokens, NDArray attentionMask, LlamaKvCache cache, boolean training, long fromColumn) {
         NDManager scope = tokens.getManager();
         int rows = Math.toIntExact(tokens.getShape().get(0));
         int time = Math.toIntExact(tokens.getShape().get(1));
@@ -286,6 +304,10 @@ public final class LlamaModel implements AutoCloseable {
         NDArray x = Embedding.embedding(tokens, embedding, SparseFormat.DENSE).head();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             x = layer(i, x, cos, sin, additiveMask, cache, training);
+        }
+        if (fromColumn > 0) {
+            // The final norm is per token: slicing before it leaves the kept columns' values unchanged.
+            x = x.get(new NDIndex(":, {}:, :", fromColumn));
         }
         NDArray normed = rmsNorm(x, parameters.get("model.norm.weight"));
         NDArray head = config.tieWordEmbeddings() ? embedding : parameters.get("lm_head.weight");

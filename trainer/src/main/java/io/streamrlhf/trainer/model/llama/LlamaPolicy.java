@@ -146,16 +146,33 @@ public final class LlamaPolicy implements TrainableModel {
     /**
      * Rows are right-padded: under the causal mask no real token attends to the padding after it, and every row
      * starts at position 0, so no attention mask is needed; padded positions are masked out of the sums.
+     *
+     * <p>Only the columns from the first one any row scores get logits (TRL's {@code logits_to_keep}): the prompt's
+     * columns are never scored, and a 151936-token vocabulary makes every logit column cost as much as a few decoder
+     * layers (the head's product, the log-softmax, the gather and, in training, all of their gradients over a
+     * freshly zeroed {@code (B, T, V)} buffer). The columns before it get a log-prob of 0, which the mask drops anyway.
      */
     private CompletionLogps score(NDManager scope, TokenBatch batch, boolean training) {
         Shape shape = new Shape(batch.rows(), batch.length());
         NDArray inputs = scope.create(batch.inputs(), shape).toDevice(device(), false);
-        NDArray targets = scope.create(batch.targets(), shape).toDevice(device(), false);
         NDArray mask = scope.create(batch.mask(), shape).toDevice(device(), false);
-        NDArray logProbs = model.logits(inputs, null, training)
+        int first = batch.firstScoredColumn();
+        int kept = batch.length() - first;
+        long[] keptTargets = new long[batch.rows() * kept];
+        for (int b = 0; b < batch.rows(); b++) {
+            System.arraycopy(batch.targets(), b * batch.length() + first, keptTargets, b * kept, kept);
+        }
+        NDArray targets =
+                scope.create(keptTargets, new Shape(batch.rows(), kept, 1)).toDevice(device(), false);
+        NDArray logProbs = model.logits(inputs, null, training, first)
                 .logSoftmax(-1)
-                .gather(targets.expandDims(-1), -1)
+                .gather(targets, -1)
                 .squeeze(-1);
+        if (first > 0) {
+            logProbs = scope.zeros(new Shape(batch.rows(), first))
+                    .toDevice(device(), false)
+                    .concat(logProbs, 1);
+        }
         NDArray masked = logProbs.mul(mask);
         return new CompletionLogps(masked.sum(new int[] {1}), mask.sum(new int[] {1}), masked, mask);
     }

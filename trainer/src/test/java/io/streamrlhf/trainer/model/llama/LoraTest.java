@@ -339,7 +339,7 @@ class LoraTest {
     }
 
     /** Random B (and A) as after training, since PEFT's zero B would make every comparison trivial. */
-    private static void randomize(LoraAdapters adapters, long seed) {
+    static void randomize(LoraAdapters adapters, long seed) {
         Random random = new Random(seed);
         try (GradMode.Scope off = GradMode.off()) {
             for (NDArray p : adapters.parameters().values()) {
