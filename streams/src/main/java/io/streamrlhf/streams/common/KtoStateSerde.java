@@ -22,15 +22,15 @@ import org.apache.kafka.common.serialization.Serializer;
  * The KTO join's state records ({@code kto-response-state} and its changelog) in a compact binary form of their own,
  * not Avro: the join writes a response's state when the response comes and again on each feedback, and the second
  * write mostly repeats the response (prompt, completion, ids). The response's part is encoded once: its bytes are
- * kept beside the snapshot object that the join holds for as long as the response lives (a snapshot is never changed
- * once made), and every later write of that state copies them. The changelog is internal to the application, so it
+ * kept, by the identity of the snapshot object, for the responses written or read last (a snapshot is never changed
+ * once made), and a later write of that state copies them. The changelog is internal to the application, so it
  * needs no registry; records keep one leading version byte.
  *
  * <p>Layout of version {@value #VERSION}: the version byte; the response id; {@code expiresAt}; the response as a
  * presence byte, then its length and bytes (response id, prompt id, prompt, completion, policy version, rollout,
  * task, event time, source offset, truncated, user id); the votes, the seen feedback ids and the early feedback, each
- * a count and its items. Strings are a length and UTF-8 bytes, numbers zigzag varints as in Avro, three vote flags
- * share one byte, an optional value is a presence byte and the value. Every record is at most as long as the Avro
+ * a count and its items. Strings, numbers and counts are written as Avro writes them ({@link BinaryOut}), three vote
+ * flags share one byte, an optional value is a presence byte and the value. Every record is at most as long as the Avro
  * record with its wire-format header, so the state bound {@code kto.max.state.bytes}, checked on Avro sizes
  * ({@code KtoStateSize}), still bounds the changelog records.
  *
@@ -56,8 +56,8 @@ public final class KtoStateSerde implements Serde<KtoResponseState> {
     /** The latest snapshots encoded or decoded with their bytes, by identity. */
     private final AtomicReferenceArray<Memo> memo = new AtomicReferenceArray<>(MEMO_SLOTS);
 
-    private final ThreadLocal<Writer> writers = ThreadLocal.withInitial(Writer::new);
-    private final ThreadLocal<Writer> responseWriters = ThreadLocal.withInitial(Writer::new);
+    private final ThreadLocal<BinaryOut> writers = ThreadLocal.withInitial(BinaryOut::new);
+    private final ThreadLocal<BinaryOut> responseWriters = ThreadLocal.withInitial(BinaryOut::new);
 
     /** A snapshot and its encoding; immutable, so a thread that reads it from the array sees it whole. */
     private record Memo(ResponseSnapshot snapshot, byte[] bytes) {}
@@ -87,22 +87,21 @@ public final class KtoStateSerde implements Serde<KtoResponseState> {
 
     /** The record of {@code state}. */
     public byte[] encode(KtoResponseState state) {
-        Writer w = writers.get();
-        w.reset();
-        w.out.write(VERSION);
+        BinaryOut w = writers.get().reset();
+        w.write(VERSION);
         w.string(state.getResponseId());
         w.varlong(state.getExpiresAt());
         ResponseSnapshot r = state.getResponse();
         if (r == null) {
-            w.out.write(0);
+            w.write(0);
         } else {
             byte[] response = responseBytes(r);
-            w.out.write(1);
-            w.length(response.length);
-            w.out.write(response, 0, response.length);
+            w.write(1);
+            w.varlong(response.length);
+            w.write(response, 0, response.length);
         }
         List<Vote> votes = state.getVotes();
-        w.length(votes.size());
+        w.varlong(votes.size());
         for (int i = 0, n = votes.size(); i < n; i++) {
             Vote v = votes.get(i);
             w.string(v.getUserId());
@@ -110,27 +109,27 @@ public final class KtoStateSerde implements Serde<KtoResponseState> {
             w.string(v.getFeedbackId());
             w.varlong(v.getFeedbackTime());
             w.varlong(v.getSettleAt());
-            w.out.write((v.getEverEmitted() ? 1 : 0) | (v.getEmittedActive() ? 2 : 0) | (v.getEmittedLabel() ? 4 : 0));
-            w.offset(v.getFeedbackOffset());
+            w.write((v.getEverEmitted() ? 1 : 0) | (v.getEmittedActive() ? 2 : 0) | (v.getEmittedLabel() ? 4 : 0));
+            offset(w, v.getFeedbackOffset());
         }
         List<String> seen = state.getSeenFeedbackIds();
-        w.length(seen.size());
+        w.varlong(seen.size());
         for (int i = 0, n = seen.size(); i < n; i++) {
             w.string(seen.get(i));
         }
         List<PendingFeedback> early = state.getEarly();
-        w.length(early.size());
+        w.varlong(early.size());
         for (PendingFeedback p : early) {
             w.string(p.getFeedbackId());
             w.string(p.getUserId());
             w.string(p.getKind());
             w.varlong(p.getEventTime());
             w.varlong(p.getRecordTime());
-            w.offset(p.getOffset());
-            w.buffer(p.getRawKey());
-            w.buffer(p.getRawValue());
+            offset(w, p.getOffset());
+            optionalBytes(w, p.getRawKey());
+            optionalBytes(w, p.getRawValue());
         }
-        return w.out.toByteArray();
+        return w.toByteArray();
     }
 
     /** The state in {@code bytes}, a record of this form. */
@@ -212,20 +211,19 @@ public final class KtoStateSerde implements Serde<KtoResponseState> {
         if (m != null && m.snapshot() == r) {
             return m.bytes();
         }
-        Writer w = responseWriters.get();
-        w.reset();
+        BinaryOut w = responseWriters.get().reset();
         w.string(r.getResponseId());
         w.string(r.getPromptId());
         w.string(r.getPrompt());
         w.string(r.getCompletion());
         w.varlong(r.getPolicyVersion());
-        w.out.write(r.getRollout() ? 1 : 0);
-        w.optionalString(r.getTask());
+        w.write(r.getRollout() ? 1 : 0);
+        optionalString(w, r.getTask());
         w.varlong(r.getEventTime());
-        w.offset(r.getOffset());
-        w.out.write(r.getTruncated() ? 1 : 0);
-        w.optionalString(r.getUserId());
-        byte[] bytes = w.out.toByteArray();
+        offset(w, r.getOffset());
+        w.write(r.getTruncated() ? 1 : 0);
+        optionalString(w, r.getUserId());
+        byte[] bytes = w.toByteArray();
         remember(r, bytes);
         return bytes;
     }
@@ -236,100 +234,32 @@ public final class KtoStateSerde implements Serde<KtoResponseState> {
         }
     }
 
-    /** Appends the encoded parts to a growable array. */
-    private static final class Writer {
-        final Out out = new Out();
-
-        void reset() {
-            out.count = 0;
-            if (out.buf.length > 1 << 20) {
-                out.buf = new byte[1024];
-            }
-        }
-
-        void length(int n) {
-            long v = n;
-            while ((v & ~0x7FL) != 0) {
-                out.write((int) ((v & 0x7F) | 0x80));
-                v >>>= 7;
-            }
-            out.write((int) v);
-        }
-
-        void varlong(long n) {
-            long v = (n << 1) ^ (n >> 63);
-            while ((v & ~0x7FL) != 0) {
-                out.write((int) ((v & 0x7F) | 0x80));
-                v >>>= 7;
-            }
-            out.write((int) v);
-        }
-
-        void string(String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            length(b.length);
-            out.write(b, 0, b.length);
-        }
-
-        void optionalString(String s) {
-            if (s == null) {
-                out.write(0);
-            } else {
-                out.write(1);
-                string(s);
-            }
-        }
-
-        void offset(SourceOffset o) {
-            if (o == null) {
-                out.write(0);
-            } else {
-                out.write(1);
-                string(o.getTopic());
-                varlong(o.getPartition());
-                varlong(o.getOffset());
-            }
-        }
-
-        void buffer(ByteBuffer b) {
-            if (b == null) {
-                out.write(0);
-                return;
-            }
-            out.write(1);
-            ByteBuffer view = b.duplicate();
-            length(view.remaining());
-            out.ensure(view.remaining());
-            int n = view.remaining();
-            view.get(out.buf, out.count, n);
-            out.count += n;
+    private static void optionalString(BinaryOut w, String s) {
+        if (s == null) {
+            w.write(0);
+        } else {
+            w.write(1);
+            w.string(s);
         }
     }
 
-    /** A growable byte array, unsynchronized. */
-    private static final class Out {
-        byte[] buf = new byte[1024];
-        int count;
-
-        void write(int b) {
-            ensure(1);
-            buf[count++] = (byte) b;
+    private static void offset(BinaryOut w, SourceOffset o) {
+        if (o == null) {
+            w.write(0);
+        } else {
+            w.write(1);
+            w.string(o.getTopic());
+            w.varlong(o.getPartition());
+            w.varlong(o.getOffset());
         }
+    }
 
-        void write(byte[] b, int off, int len) {
-            ensure(len);
-            System.arraycopy(b, off, buf, count, len);
-            count += len;
-        }
-
-        void ensure(int more) {
-            if (count + more > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
-            }
-        }
-
-        byte[] toByteArray() {
-            return Arrays.copyOf(buf, count);
+    private static void optionalBytes(BinaryOut w, ByteBuffer b) {
+        if (b == null) {
+            w.write(0);
+        } else {
+            w.write(1);
+            w.bytes(b);
         }
     }
 
@@ -364,7 +294,7 @@ public final class KtoStateSerde implements Serde<KtoResponseState> {
         }
 
         int length() {
-            long n = unsigned();
+            long n = varlong();
             if (n < 0 || n > bytes.length - pos) {
                 throw new SerializationException("KTO state: length " + n + " at " + pos + " past the record's end");
             }

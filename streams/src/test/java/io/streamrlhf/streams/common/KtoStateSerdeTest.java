@@ -45,8 +45,9 @@ class KtoStateSerdeTest {
     @Test
     void writesAFreshStateAsTheDocumentedBytes() {
         KtoResponseState fresh = new KtoResponseState("r-1", null, List.of(), List.of(), List.of(), -1L);
-        // version 1; "r-1" (length 3); expiresAt -1 (zigzag 1); no response; no votes, seen ids or early feedback
-        assertThat(serde.serializer().serialize(TOPIC, fresh)).containsExactly(1, 3, 'r', '-', '1', 1, 0, 0, 0, 0);
+        // version 1; "r-1" (length 3, zigzag 6); expiresAt -1 (zigzag 1); no response; no votes, seen ids or early
+        // feedback (counts 0)
+        assertThat(serde.serializer().serialize(TOPIC, fresh)).containsExactly(1, 6, 'r', '-', '1', 1, 0, 0, 0, 0);
     }
 
     @Test
@@ -54,13 +55,15 @@ class KtoStateSerdeTest {
         Vote vote = new Vote("u", "THUMBS_UP", "f", 5L, -1L, true, true, false, null);
         KtoResponseState state = new KtoResponseState("r", null, List.of(vote), List.of("f"), List.of(), 300L);
         byte[] kind = "THUMBS_UP".getBytes(StandardCharsets.US_ASCII);
-        List<Integer> expected = new ArrayList<>(List.of(1, 1, (int) 'r', 0xD8, 0x04, 0, 1, 1, (int) 'u', kind.length));
+        // version 1; "r" (length 1, zigzag 2); expiresAt 300 (zigzag 600: 0xD8 0x04); no response; one vote (zigzag 2):
+        // "u", "THUMBS_UP" (length 9, zigzag 18)
+        List<Integer> expected = new ArrayList<>(List.of(1, 2, (int) 'r', 0xD8, 0x04, 0, 2, 2, (int) 'u', 18));
         for (byte b : kind) {
             expected.add((int) b);
         }
         // "f"; feedback time 5 (zigzag 10); settle -1 (zigzag 1); flags everEmitted|emittedActive; no offset;
         // one seen id "f"; no early feedback
-        expected.addAll(List.of(1, (int) 'f', 10, 1, 3, 0, 1, 1, (int) 'f', 0));
+        expected.addAll(List.of(2, (int) 'f', 10, 1, 3, 0, 2, 2, (int) 'f', 0));
         byte[] bytes = serde.serializer().serialize(TOPIC, state);
         List<Integer> actual = new ArrayList<>();
         for (byte b : bytes) {
