@@ -48,8 +48,8 @@ public final class KtoStateSerde implements Serde<KtoResponseState> {
      * soon after its response finds them (one that comes after thousands of other responses encodes them again).
      * Two snapshots that share a slot take turns.
      */
-    private static final int MEMO_SLOTS = 1 << 12;
-    /** Larger responses are encoded anew each time, so the kept bytes stay within 16 MiB. */
+    private static final int MEMO_SLOTS = 1 << 10;
+    /** Larger responses are encoded anew each time, so what is kept stays within a few MiB. */
     private static final int MEMO_MAX_BYTES = 4096;
 
     private final Deserializer<KtoResponseState> legacy;
