@@ -13,14 +13,54 @@ public final class Ids {
     /** The KTO example id of one user's label on one response. */
     public static String ktoExample(String responseId, String userId) {
         // The same as "kto-" + uuid("kto", responseId, userId), written without the joined string, the UUID object
-        // and the concatenation: the join makes one id per decided vote.
+        // and the concatenation: the join makes one id per decided vote. The name is laid out in one reused array
+        // and digested in one update into a reused hash, so an id costs no allocation but its string.
+        Scratch scratch = SCRATCH.get();
+        byte[] name = scratch.name(KTO_PREFIX.length + 3 * (responseId.length() + userId.length()) + 1);
+        System.arraycopy(KTO_PREFIX, 0, name, 0, KTO_PREFIX.length);
+        int n = utf8(responseId, name, KTO_PREFIX.length);
+        name[n++] = 0;
+        n = utf8(userId, name, n);
         MessageDigest md5 = MD5.get();
-        md5.update(KTO_PREFIX);
-        md5.update(responseId.getBytes(StandardCharsets.UTF_8));
-        md5.update((byte) 0);
-        md5.update(userId.getBytes(StandardCharsets.UTF_8));
-        return format("kto-", md5.digest());
+        md5.update(name, 0, n);
+        try {
+            md5.digest(scratch.hash, 0, scratch.hash.length);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException("an MD5 digest is 16 bytes", e);
+        }
+        return format("kto-", scratch.hash);
     }
+
+    /** Writes {@code s} as UTF-8 into {@code out} from {@code at}, which has room for three bytes a char. */
+    private static int utf8(String s, byte[] out, int at) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                // Not ASCII: the JDK's encoder (surrogate pairs, unpaired surrogates as '?') for the rest.
+                byte[] rest = s.substring(i).getBytes(StandardCharsets.UTF_8);
+                System.arraycopy(rest, 0, out, at, rest.length);
+                return at + rest.length;
+            }
+            out[at++] = (byte) c;
+        }
+        return at;
+    }
+
+    /** A thread's arrays for {@link #ktoExample}: the name being digested and the digest. */
+    private static final class Scratch {
+        private byte[] name = new byte[256];
+        final byte[] hash = new byte[16];
+
+        byte[] name(int capacity) {
+            if (name.length < capacity) {
+                name = new byte[Math.max(capacity, 2 * name.length)];
+            }
+            return name;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** The id of a DPO pair made by {@code source} from the given parts. */
     public static String dpoPair(String source, String... parts) {

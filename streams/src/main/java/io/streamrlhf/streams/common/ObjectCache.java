@@ -101,10 +101,12 @@ public final class ObjectCache<K, V> {
         Slot previous = values.put(key, new Slot(value == null ? ABSENT : value, w));
         weight += w - (previous == null ? 0 : previous.weight());
         // The newest entry stays even when it alone is over the bound: the caller is about to use it.
-        Iterator<Slot> eldest = values.values().iterator();
-        while (weight > maxWeight && values.size() > 1) {
-            weight -= eldest.next().weight();
-            eldest.remove();
+        if (weight > maxWeight) {
+            Iterator<Slot> eldest = values.values().iterator();
+            while (weight > maxWeight && values.size() > 1) {
+                weight -= eldest.next().weight();
+                eldest.remove();
+            }
         }
     }
 

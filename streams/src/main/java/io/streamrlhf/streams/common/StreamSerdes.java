@@ -59,7 +59,9 @@ public final class StreamSerdes {
         this.stores = new StateStores(Objects.requireNonNull(storeType, "storeType"));
         Objects.requireNonNull(registry, "registry");
         this.responseSnapshot = AvroSerde.forValues(ResponseSnapshot.class, registry);
-        this.ktoResponseState = AvroSerde.forValues(KtoResponseState.class, registry);
+        // Compact and not registered; the Avro serde still reads the records of earlier builds.
+        this.ktoResponseState = new KtoStateSerde(
+                AvroSerde.forValues(KtoResponseState.class, registry).deserializer());
         this.ktoDecision = AvroSerde.forValues(KtoDecision.class, registry);
         this.derivedPromptState = AvroSerde.forValues(DerivedPromptState.class, registry);
         this.pendingPreference = AvroSerde.forValues(PendingPreference.class, registry);

@@ -62,10 +62,11 @@ public final class RecordDecoder<V> implements Processor<byte[], byte[], String,
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        Optional<RecordMetadata> meta = context.recordMetadata();
-        String topic = meta.map(RecordMetadata::topic).orElse("");
-        int partition = meta.map(RecordMetadata::partition).orElse(-1);
-        long offset = meta.map(RecordMetadata::offset).orElse(-1L);
+        // Read once, not through three Optional maps (each boxes its number) per record.
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        String topic = meta == null ? "" : meta.topic();
+        int partition = meta == null ? -1 : meta.partition();
+        long offset = meta == null ? -1L : meta.offset();
         byte[] rawKey = record.key();
         byte[] rawValue = record.value();
         String key = rawKey == null ? null : new String(rawKey, StandardCharsets.UTF_8);

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.Serializer;
 
 /** Turns a decided (and capped) example into the public {@code KtoExample}. */
 public final class KtoExamples {
@@ -17,15 +16,14 @@ public final class KtoExamples {
     private KtoExamples() {}
 
     /**
-     * Writes a decision as the {@code KtoExample} it becomes, with {@code examples}' serializer: lets the sink take
-     * the decisions straight from the join, with no node in between that only converts. Serializes only.
+     * Writes a decision as the {@code KtoExample} it becomes, the bytes of {@code examples}' serializer
+     * ({@link KtoExampleWriter}): lets the sink take the decisions straight from the join, with no node in between
+     * that only converts. Serializes only.
      */
     public static Serde<KtoDecision> decisionsAsExamples(Serde<KtoExample> examples) {
-        Serializer<KtoExample> serializer = examples.serializer();
-        return Serdes.serdeFrom(
-                (topic, d) -> d == null ? null : serializer.serialize(topic, toExample(d)), (topic, bytes) -> {
-                    throw new UnsupportedOperationException("written as KtoExample: read it with the KtoExample serde");
-                });
+        return Serdes.serdeFrom(new KtoExampleWriter(examples.serializer()), (topic, bytes) -> {
+            throw new UnsupportedOperationException("written as KtoExample: read it with the KtoExample serde");
+        });
     }
 
     /**

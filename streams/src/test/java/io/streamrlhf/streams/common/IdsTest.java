@@ -26,6 +26,15 @@ class IdsTest {
     }
 
     @Test
+    void ktoExampleIdsOfLongIdsAndOfTextAfterAsciiOrAroundAnEmojiMatchTheGoldenValues() {
+        // Python, as above; the response id is longer than the name buffer a thread starts with
+        assertThat(Ids.ktoExample("r-" + "x".repeat(300), "user-é-ユ"))
+                .isEqualTo("kto-1f2baa17-e2ae-395c-be0e-7405f76dbe82");
+        assertThat(Ids.ktoExample("a😀b", "z")).isEqualTo("kto-67318ade-7c74-3a42-8aff-6f639571e223");
+        assertThat(Ids.ktoExample("r-1", "u-1")).isEqualTo("kto-ef92a1a5-aac1-32d2-9337-ccd25bcdd782");
+    }
+
+    @Test
     void dpoPairIdNamesItsSourceAndIsTheGoldenUuidOfItsParts() {
         assertThat(Ids.dpoPair("EXPLICIT", "p", "a", "b"))
                 .isEqualTo("dpo-explicit-4249f562-fa9c-35fc-9d43-9146bac6df28");
