@@ -382,14 +382,21 @@
         const share = v.state === 'STARTED' ? c.share : v.state === 'PROMOTED' && lane.promoted === v.version
           ? (lane.canary !== null ? 1 - c.share : 1) : 0;
         el('span', 'share', top, 'share ' + pct(share));
-        if (v.state === 'STARTED') {
-          // The decisions topic carries statistics only with a decision: a running canary shows since when.
+        if (v.state === 'STARTED' && v.live) {
+          // The running canary's statistics from the evidence topic, as the controller last published them.
+          card.classList.add('live');
+          el('span', 'arms', top, 'vs v' + v.parentVersion + ' · ' + num(v.live.canarySamples) + ' / ' +
+            num(v.live.parentSamples) + ' votes (canary / parent) so far');
+          el('span', 'live-at', top, 'live · ' + formatTime(v.live.observedTime, true)).title =
+            'published ' + formatTime(v.live.publishedTime, true) + ', running since ' + formatTime(v.startedTime, true);
+        } else if (v.state === 'STARTED') {
+          // No statistics published yet (no votes, or canary.evidence.interval=0s): since when it runs.
           el('span', 'arms', top, 'vs v' + v.parentVersion + ' · running since ' + formatTime(v.startedTime, true));
         } else if (v.parentVersion !== null && v.state !== 'SUPERSEDED') {
           el('span', 'arms', top, 'vs v' + v.parentVersion + ' · ' + num(v.canarySamples) + ' / ' +
             num(v.parentSamples) + ' votes (canary / parent)');
         }
-        for (const m of v.metrics) canaryMetric(card, m);
+        for (const m of (v.state === 'STARTED' && v.live ? v.live.metrics : v.metrics)) canaryMetric(card, m);
       }
     }
     for (const d of c.decisions.slice(0, 12)) {

@@ -2,15 +2,18 @@ package io.streamrlhf.app.dashboard;
 
 import io.streamrlhf.app.dashboard.DashboardSnapshot.CanaryDecisionView;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.CanaryLane;
+import io.streamrlhf.app.dashboard.DashboardSnapshot.CanaryLiveView;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.CanaryMetricView;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.CanaryVersionView;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.CanaryView;
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.MetricEvidence;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,6 +23,11 @@ import java.util.TreeMap;
  * branch {@code <modelId>@<NAME>} is a model id of its own, so it gets its own lane next to its base), each version's
  * latest state with the statistics of its decision, and the most recent decisions with their evidence. Decisions
  * carry deterministic ids, so a decision read twice (a re-read after a reassignment) replaces itself.
+ *
+ * <p>The running canary's live statistics come from {@code rlhf.policy.canary.evidence}: the latest per model is kept
+ * and shown on the version it is about only while that version's latest decision is {@code STARTED}. The two topics
+ * are read independently, so evidence may arrive before its STARTED or after its final decision; a decided version
+ * keeps its decision's evidence.
  */
 final class CanaryLog {
 
@@ -29,6 +37,8 @@ final class CanaryLog {
     private final Map<String, Map<Long, CanaryDecision>> byModel = new TreeMap<>();
 
     private final Deque<CanaryDecision> recent = new ArrayDeque<>();
+    /** model id: the newest live statistics of its running canary. */
+    private final Map<String, CanaryEvidence> live = new HashMap<>();
 
     /**
      * @param recentCapacity how many recent decisions to keep for the decision list
@@ -55,6 +65,17 @@ final class CanaryLog {
         }
     }
 
+    /** Live statistics; an older one (a lower version, or published earlier) read after a newer one is ignored. */
+    synchronized void add(CanaryEvidence e) {
+        CanaryEvidence earlier = live.get(e.getModelId().toString());
+        if (earlier == null
+                || e.getVersion() > earlier.getVersion()
+                || (e.getVersion() == earlier.getVersion()
+                        && !e.getPublishedTime().isBefore(earlier.getPublishedTime()))) {
+            live.put(e.getModelId().toString(), e);
+        }
+    }
+
     private static int rank(DecisionOutcome outcome) {
         return outcome == DecisionOutcome.STARTED ? 0 : 1;
     }
@@ -64,16 +85,20 @@ final class CanaryLog {
         byModel.forEach((model, versions) -> {
             List<CanaryVersionView> rows = new ArrayList<>();
             Long promoted = null;
-            Long running = null;
+            Long canary = null;
+            CanaryEvidence running = live.get(model);
             for (CanaryDecision d : versions.values()) {
-                rows.add(version(d));
+                boolean open = d.getOutcome() == DecisionOutcome.STARTED
+                        && running != null
+                        && running.getVersion() == d.getVersion();
+                rows.add(version(d, open ? live(running) : null));
                 if (d.getOutcome() == DecisionOutcome.PROMOTED) {
                     promoted = d.getVersion();
                 }
             }
             for (CanaryDecision d : versions.values()) {
                 if (d.getOutcome() == DecisionOutcome.STARTED) {
-                    running = d.getVersion();
+                    canary = d.getVersion();
                 }
             }
             int at = model.indexOf('@');
@@ -82,7 +107,7 @@ final class CanaryLog {
                     at < 0 ? model : model.substring(0, at),
                     at < 0 ? null : model.substring(at + 1),
                     promoted,
-                    running,
+                    canary,
                     rows));
         });
         List<CanaryDecisionView> decisions = new ArrayList<>();
@@ -90,7 +115,16 @@ final class CanaryLog {
         return new CanaryView(share, lanes, decisions);
     }
 
-    static CanaryVersionView version(CanaryDecision d) {
+    static CanaryLiveView live(CanaryEvidence e) {
+        return new CanaryLiveView(
+                e.getCanarySamples(),
+                e.getParentSamples(),
+                e.getObservedTime().toEpochMilli(),
+                e.getPublishedTime().toEpochMilli(),
+                e.getMetrics().stream().map(CanaryLog::metric).toList());
+    }
+
+    static CanaryVersionView version(CanaryDecision d, CanaryLiveView live) {
         return new CanaryVersionView(
                 d.getVersion(),
                 d.getParentVersion(),
@@ -101,7 +135,8 @@ final class CanaryLog {
                 d.getStartedTime().toEpochMilli(),
                 d.getDecidedTime().toEpochMilli(),
                 d.getReason().toString(),
-                d.getMetrics().stream().map(CanaryLog::metric).toList());
+                d.getMetrics().stream().map(CanaryLog::metric).toList(),
+                live);
     }
 
     static CanaryDecisionView decision(CanaryDecision d) {

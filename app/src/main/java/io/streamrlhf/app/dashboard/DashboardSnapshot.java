@@ -259,6 +259,9 @@ public record DashboardSnapshot(
      * @param decidedTime when the latest decision was made, epoch ms
      * @param reason the decision's reason
      * @param metrics each metric's statistic against its boundaries at the decision
+     * @param live the running canary's latest statistics from the evidence topic; null for a decided version, or
+     *     before the controller published any (added after the first release of this document: readers treat a
+     *     missing field as null)
      */
     public record CanaryVersionView(
             long version,
@@ -270,6 +273,24 @@ public record DashboardSnapshot(
             long startedTime,
             long decidedTime,
             String reason,
+            List<CanaryMetricView> metrics,
+            CanaryLiveView live) {}
+
+    /**
+     * A running canary's statistics as the controller last published them ({@code CanaryEvidence}), at most
+     * {@code canary.evidence.interval} old while its counts change.
+     *
+     * @param canarySamples thumbs votes on the canary so far
+     * @param parentSamples thumbs votes on the parent over the same period
+     * @param observedTime event time of the newest observation counted, epoch ms
+     * @param publishedTime when the controller published them (wall clock), epoch ms
+     * @param metrics each metric's statistic against its boundaries now; verdicts {@code OPEN} or {@code SAFE}
+     */
+    public record CanaryLiveView(
+            long canarySamples,
+            long parentSamples,
+            long observedTime,
+            long publishedTime,
             List<CanaryMetricView> metrics) {}
 
     /**

@@ -5,6 +5,7 @@ import io.streamrlhf.app.dashboard.DashboardSnapshot.MonitorStats;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.MonitorView;
 import io.streamrlhf.app.dashboard.DashboardSnapshot.Sources;
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
@@ -70,6 +71,11 @@ final class DashboardState {
     }
 
     void onCanaryDecision(CanaryDecision record) {
+        canary.add(record);
+        bump();
+    }
+
+    void onCanaryEvidence(CanaryEvidence record) {
         canary.add(record);
         bump();
     }

@@ -1,6 +1,7 @@
 package io.streamrlhf.app.dashboard;
 
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
@@ -26,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads policy versions, trainer metrics and dead letters from the beginning into the {@link DashboardState},
+ * Reads policy versions, trainer metrics, canary decisions and evidence, and dead letters from the beginning into the {@link DashboardState},
  * on one thread, with a consumer that joins no group (partitions assigned by hand and re-discovered
  * periodically, so topics created after the dashboard starts, or grown, are picked up) and reads only
  * committed records. Values are decoded here rather than by the consumer, so one undecodable record is
@@ -78,6 +79,10 @@ final class RecordFeed implements AutoCloseable {
                 topics.policyDecisions().name(),
                 new Handler<CanaryDecision>(
                         topics.policyDecisions().valueSerde().deserializer(), state::onCanaryDecision));
+        handlers.put(
+                topics.canaryEvidence().name(),
+                new Handler<CanaryEvidence>(
+                        topics.canaryEvidence().valueSerde().deserializer(), state::onCanaryEvidence));
         handlers.put(
                 topics.deadLetters().name(),
                 new Handler<DeadLetter>(topics.deadLetters().valueSerde().deserializer(), state::onDeadLetter));

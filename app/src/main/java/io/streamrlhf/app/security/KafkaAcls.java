@@ -83,7 +83,7 @@ public final class KafkaAcls {
         Builder b = new Builder(prefix);
 
         // Streams: the validated inputs in (the canary controller also reads verdicts and policy versions), examples,
-        // verdicts, dead letters, canary decisions and monitor events out; its own
+        // verdicts, dead letters, canary decisions and evidence, and monitor events out; its own
         // repartition and changelog topics, group and transactional ids all start with the application id.
         String appId = StreamsKeys.APPLICATION_ID.get(props);
         b.of(ComponentPrincipal.STREAMS)
@@ -98,7 +98,12 @@ public final class KafkaAcls {
                         AclOperation.READ)
                 .topics(List.of(t.judgeVerdicts()), AclOperation.READ, AclOperation.WRITE)
                 .topics(
-                        List.of(t.ktoExamples(), t.dpoPairs(), t.deadLetters(), t.policyDecisions()),
+                        List.of(
+                                t.ktoExamples(),
+                                t.dpoPairs(),
+                                t.deadLetters(),
+                                t.policyDecisions(),
+                                t.canaryEvidence()),
                         AclOperation.WRITE)
                 .topics(List.of(monitorEvents), AclOperation.READ, AclOperation.WRITE)
                 .grant(ResourceType.TOPIC, PatternType.PREFIXED, appId, AclOperation.ALL)
@@ -197,13 +202,19 @@ public final class KafkaAcls {
                 .topics(List.of(t.prompts()), AclOperation.WRITE)
                 .idempotentWrite();
 
-        // Dashboard: reads versions, metrics, dead letters and canary decisions without a group; sees offsets of every
+        // Dashboard: reads versions, metrics, dead letters and canary decisions and evidence without a group; sees
+        // offsets of every
         // topic and
         // the committed offsets of the watched groups, and writes nothing.
         String groups = DashboardKeys.GROUPS.get(props);
         b.of(ComponentPrincipal.DASHBOARD)
                 .topics(
-                        List.of(t.policyVersions(), t.trainerMetrics(), t.deadLetters(), t.policyDecisions()),
+                        List.of(
+                                t.policyVersions(),
+                                t.trainerMetrics(),
+                                t.deadLetters(),
+                                t.policyDecisions(),
+                                t.canaryEvidence()),
                         AclOperation.READ)
                 .topics(
                         List.of(

@@ -63,12 +63,12 @@ class TopicsCommandIT {
 
         assertThat(created).isZero();
         assertThat(first.toString())
-                .startsWith("Topics: 15 created [")
+                .startsWith("Topics: 16 created [")
                 .contains("t.monitor", "rlhf.responses")
                 .contains("1 already there")
                 .contains("WARNING topic differs: t.feedback: partitions 1 (expected 2)");
         assertThat(again).isEqualTo(1);
-        assertThat(second.toString()).startsWith("Topics: 0 created [], 16 already there");
+        assertThat(second.toString()).startsWith("Topics: 0 created [], 17 already there");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
             assertThat(admin.describeTopics(Set.of("t.monitor"))
                             .allTopicNames()

@@ -82,6 +82,51 @@ class CanaryLogTest {
                         "policy/0/PROMOTED");
     }
 
+    private static final MetricEvidence LIVE_THUMBS =
+            Records.evidence("thumbs-up", 60, 118, 64, 121, -0.19, 0.12, -0.10, -0.10, "OPEN");
+    private static final MetricEvidence LIVE_JUDGE =
+            Records.evidence("judge:format", 3, 140, 4, 139, -0.05, 0.04, 0.0, 0.10, "SAFE");
+
+    @Test
+    void showsTheLatestLiveStatisticsOnTheRunningCanaryOnlyAndKeepsDecidedVersionsEvidence() {
+        CanaryLog log = new CanaryLog(10, 0.5);
+        // Evidence read before its STARTED (the two topics are read independently): kept, shown once it starts.
+        log.add(Records.live("policy", 2, 0, T.plusSeconds(5), T.plusSeconds(6), List.of(LIVE_THUMBS)));
+        log.add(d("policy", 0, null, DecisionOutcome.PROMOTED, List.of()));
+        log.add(d("policy", 1, 0L, DecisionOutcome.STARTED, List.of()));
+        log.add(d("policy", 1, 0L, DecisionOutcome.ROLLED_BACK, List.of(HARM)));
+        assertThat(log.view().lanes().get(0).versions())
+                .allSatisfy(v -> assertThat(v.live()).isNull());
+
+        log.add(d("policy", 2, 0L, DecisionOutcome.STARTED, List.of()));
+        CanaryLane lane = log.view().lanes().get(0);
+        assertThat(lane.versions().get(2).live()).isNotNull();
+        assertThat(lane.versions().get(2).live().canarySamples()).isEqualTo(118);
+
+        // A newer publication replaces it; an older one read afterwards, or one about a decided version, does not.
+        log.add(Records.live("policy", 2, 0, T.plusSeconds(10), T.plusSeconds(11), List.of(LIVE_THUMBS, LIVE_JUDGE)));
+        log.add(Records.live("policy", 2, 0, T.plusSeconds(5), T.plusSeconds(6), List.of(LIVE_THUMBS)));
+        log.add(Records.live("policy", 1, 0, T.plusSeconds(20), T.plusSeconds(21), List.of(HARM)));
+        lane = log.view().lanes().get(0);
+        assertThat(lane.canary()).isEqualTo(2L);
+        var running = lane.versions().get(2);
+        assertThat(running.state()).isEqualTo("STARTED");
+        assertThat(running.live().observedTime()).isEqualTo(T.plusSeconds(10).toEpochMilli());
+        assertThat(running.live().publishedTime()).isEqualTo(T.plusSeconds(11).toEpochMilli());
+        assertThat(running.live().metrics())
+                .extracting(m -> m.metric() + " " + m.canaryHits() + "/" + m.canaryTrials() + " " + m.differenceLow()
+                        + ".." + m.differenceHigh() + " " + m.verdict())
+                .containsExactly("thumbs-up 60/118 -0.19..0.12 OPEN", "judge:format 3/140 -0.05..0.04 SAFE");
+        assertThat(lane.versions().get(1).live()).isNull();
+        assertThat(lane.versions().get(1).metrics()).containsExactly(CanaryLog.metric(HARM));
+
+        // Once decided, the version shows its decision's evidence and no live statistics.
+        log.add(d("policy", 2, 0L, DecisionOutcome.PROMOTED, List.of(SAFE)));
+        var decided = log.view().lanes().get(0).versions().get(2);
+        assertThat(decided.live()).isNull();
+        assertThat(decided.metrics()).containsExactly(CanaryLog.metric(SAFE));
+    }
+
     @Test
     void keepsOnlyTheMostRecentDecisions() {
         CanaryLog log = new CanaryLog(3, 0.1);
@@ -112,6 +157,27 @@ class CanaryLogTest {
         assertThat(metric.get("differenceHigh").asDouble()).isEqualTo(-0.34);
         assertThat(metric.get("harmBoundary").asDouble()).isEqualTo(-0.10);
         assertThat(metric.get("verdict").asText()).isEqualTo("HARM");
+        assertThat(version.has("live"))
+                .as("a decided version's live field is written, as null")
+                .isTrue();
+        assertThat(version.get("live").isNull()).isTrue();
+        state.onCanaryDecision(d("policy", 2, 1L, DecisionOutcome.STARTED, List.of()));
+        state.onCanaryEvidence(Records.live("policy", 2, 1, T, T.plusSeconds(1), List.of(LIVE_THUMBS)));
+        JsonNode live = new ObjectMapper()
+                .valueToTree(state.snapshot())
+                .get("canary")
+                .get("lanes")
+                .get(0)
+                .get("versions")
+                .get(1)
+                .get("live");
+        assertThat(live.get("canarySamples").asLong()).isEqualTo(118);
+        assertThat(live.get("parentSamples").asLong()).isEqualTo(121);
+        assertThat(live.get("observedTime").asLong()).isEqualTo(T.toEpochMilli());
+        assertThat(live.get("publishedTime").asLong())
+                .isEqualTo(T.plusSeconds(1).toEpochMilli());
+        assertThat(live.get("metrics").get(0).get("differenceLow").asDouble()).isEqualTo(-0.19);
+        assertThat(live.get("metrics").get(0).get("verdict").asText()).isEqualTo("OPEN");
         JsonNode decision = canary.get("decisions").get(0);
         assertThat(decision.get("outcome").asText()).isEqualTo("ROLLED_BACK");
         assertThat(decision.get("reason").asText()).isEqualTo("ROLLED_BACK because");
@@ -131,7 +197,10 @@ class CanaryLogTest {
                 "rolledBack",
                 "decidedTime",
                 "baseModelId",
-                "branch")) {
+                "branch",
+                "live",
+                "observedTime",
+                "publishedTime")) {
             assertThat(script).as("app.js reads %s", field).contains("." + field);
         }
     }

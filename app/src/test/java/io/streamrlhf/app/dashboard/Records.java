@@ -1,6 +1,7 @@
 package io.streamrlhf.app.dashboard;
 
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.MetricEvidence;
@@ -114,6 +115,26 @@ final class Records {
                 .setAlpha(0.05)
                 .setStartedTime(time.minusSeconds(200))
                 .setDecidedTime(time)
+                .build();
+    }
+
+    /**
+     * A running canary's statistics as the controller publishes them, its sample counts those of the first metric
+     * (thumbs up).
+     */
+    static CanaryEvidence live(
+            String model, long version, long parent, Instant observed, Instant published, List<MetricEvidence> m) {
+        return CanaryEvidence.newBuilder()
+                .setModelId(model)
+                .setVersion(version)
+                .setParentVersion(parent)
+                .setMetrics(m)
+                .setCanarySamples(m.get(0).getCanaryTrials())
+                .setParentSamples(m.get(0).getParentTrials())
+                .setAlpha(0.05)
+                .setStartedTime(observed.minusSeconds(120))
+                .setObservedTime(observed)
+                .setPublishedTime(published)
                 .build();
     }
 }

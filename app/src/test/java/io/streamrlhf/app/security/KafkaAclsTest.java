@@ -130,13 +130,27 @@ class KafkaAclsTest {
                         "rlhf.trainer.metrics",
                         AclOperation.READ))
                 .isTrue();
-        // The canary panel reads the decisions.
+        // The canary panel reads the decisions and the running canaries' statistics, which the streams write.
         assertThat(allowed(
                         DEFAULTS,
                         "User:streamrlhf-dashboard",
                         ResourceType.TOPIC,
                         "rlhf.policy.decisions",
                         AclOperation.READ))
+                .isTrue();
+        assertThat(allowed(
+                        DEFAULTS,
+                        "User:streamrlhf-dashboard",
+                        ResourceType.TOPIC,
+                        "rlhf.policy.canary.evidence",
+                        AclOperation.READ))
+                .isTrue();
+        assertThat(allowed(
+                        DEFAULTS,
+                        "User:streamrlhf-streams",
+                        ResourceType.TOPIC,
+                        "rlhf.policy.canary.evidence",
+                        AclOperation.WRITE))
                 .isTrue();
         assertThat(DEFAULTS.of(ComponentPrincipal.DASHBOARD))
                 .allSatisfy(g -> assertThat(g.operations())

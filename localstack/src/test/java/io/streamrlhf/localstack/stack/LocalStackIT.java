@@ -17,14 +17,14 @@ class LocalStackIT {
         int firstId;
         try (LocalStack stack = new LocalStack(config).start();
                 RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
-            assertThat(stack.topicReport().created()).hasSize(16);
+            assertThat(stack.topicReport().created()).hasSize(17);
             firstId = registry.register("rlhf.feedback-value", Feedback.getClassSchema());
         }
 
         try (LocalStack stack = new LocalStack(config).start();
                 RestSchemaRegistryClient registry = new RestSchemaRegistryClient(stack.registryUrl())) {
             assertThat(stack.topicReport().created()).isEmpty();
-            assertThat(stack.topicReport().unchanged()).hasSize(16);
+            assertThat(stack.topicReport().unchanged()).hasSize(17);
             assertThat(stack.topicReport().clean()).isTrue();
             assertThat(registry.lookup("rlhf.feedback-value", Feedback.getClassSchema()))
                     .isEqualTo(firstId);

@@ -39,6 +39,12 @@ public record TopicLayout(
     /** The largest chunk the kafka checkpoint store writes: 1 MiB, the producer's default request size. */
     public static final int CHECKPOINT_MAX_CHUNK_BYTES = 1024 * 1024 - 64 * 1024;
 
+    /**
+     * Retention of the canary evidence topic: a day. Its records are live statistics, superseded by the next one
+     * of the same model within seconds and by the decision that ends the canary; only the latest per model matters.
+     */
+    public static final Duration CANARY_EVIDENCE_RETENTION = Duration.ofDays(1);
+
     public TopicLayout {
         if (minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor) {
             throw new IllegalArgumentException(
@@ -136,7 +142,21 @@ public record TopicLayout(
                         names.erasureReports(),
                         1,
                         replicationFactor,
-                        withMinInsync(Map.of("cleanup.policy", "compact"))));
+                        withMinInsync(Map.of("cleanup.policy", "compact"))),
+                // Live statistics next to the decisions (same key, one partition): compacted to the latest per
+                // model and deleted after a day; hour-long segments let both happen long before a week's segment
+                // would roll.
+                new TopicSpec(
+                        names.canaryEvidence(),
+                        1,
+                        replicationFactor,
+                        withMinInsync(Map.of(
+                                "cleanup.policy",
+                                "compact,delete",
+                                "retention.ms",
+                                String.valueOf(CANARY_EVIDENCE_RETENTION.toMillis()),
+                                "segment.ms",
+                                String.valueOf(Duration.ofHours(1).toMillis())))));
     }
 
     /**

@@ -24,6 +24,8 @@ import java.util.function.UnaryOperator;
  * @param policyCheckpoints {@code CheckpointChunk} by {@code modelId/version/file/chunk} (compacted): the kafka
  *     checkpoint store's versions
  * @param erasureReports {@code ErasureReport} by user id (compacted: the latest report per user)
+ * @param canaryEvidence {@code CanaryEvidence} by model id (compacted, short retention): a running canary's current
+ *     statistics
  */
 public record TopicNames(
         String responses,
@@ -40,7 +42,8 @@ public record TopicNames(
         String erasures,
         String policyDecisions,
         String policyCheckpoints,
-        String erasureReports) {
+        String erasureReports,
+        String canaryEvidence) {
 
     public TopicNames {
         for (String name : List.of(
@@ -58,7 +61,8 @@ public record TopicNames(
                 erasures,
                 policyDecisions,
                 policyCheckpoints,
-                erasureReports)) {
+                erasureReports,
+                canaryEvidence)) {
             Objects.requireNonNull(name, "topic name");
             if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
                 throw new IllegalArgumentException(
@@ -84,7 +88,8 @@ public record TopicNames(
                 "rlhf.erasures",
                 "rlhf.policy.decisions",
                 "rlhf.policy.checkpoints",
-                "rlhf.erasure.reports");
+                "rlhf.erasure.reports",
+                "rlhf.policy.canary.evidence");
     }
 
     /** Every name with {@code prefix} prepended: unique topics per test or per tenant. */
@@ -112,12 +117,13 @@ public record TopicNames(
                 TopicSettings.ERASURES.get(props),
                 TopicSettings.POLICY_DECISIONS.get(props),
                 TopicSettings.POLICY_CHECKPOINTS.get(props),
-                TopicSettings.ERASURE_REPORTS.get(props));
+                TopicSettings.ERASURE_REPORTS.get(props),
+                TopicSettings.CANARY_EVIDENCE.get(props));
     }
 
     /**
      * The names a replay into {@code branch} writes to: the streams' outputs (verdicts, KTO examples, DPO pairs,
-     * dead letters, canary decisions) under {@link #branchPrefix}, everything else (the inputs it reads, the
+     * dead letters, canary decisions and evidence) under {@link #branchPrefix}, everything else (the inputs it reads, the
      * versions and metrics its trainer publishes, the erasures, the registry's log) as here.
      */
     public TopicNames branch(String branch) {
@@ -137,7 +143,8 @@ public record TopicNames(
                 erasures,
                 p + "policy.decisions",
                 policyCheckpoints,
-                erasureReports);
+                erasureReports,
+                p + "canary.evidence");
     }
 
     /** The streams monitor's events topic of replay branch {@code branch}. */
@@ -178,6 +185,7 @@ public record TopicNames(
                 f.apply(erasures),
                 f.apply(policyDecisions),
                 f.apply(policyCheckpoints),
-                f.apply(erasureReports));
+                f.apply(erasureReports),
+                f.apply(canaryEvidence));
     }
 }

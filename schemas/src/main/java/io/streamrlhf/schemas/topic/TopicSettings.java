@@ -49,6 +49,10 @@ public final class TopicSettings {
             "topic.erasure.reports",
             NAMES.erasureReports(),
             "erasure reports by user id (compacted: the latest report per user)");
+    public static final Setting<String> CANARY_EVIDENCE = name(
+            "topic.canary.evidence",
+            NAMES.canaryEvidence(),
+            "a running canary's current statistics by model id (compacted, kept a day), for the dashboard");
     public static final Setting<String> MONITOR_EVENTS = name(
             "topic.monitor.events",
             "rlhf.monitor.events",
@@ -97,6 +101,7 @@ public final class TopicSettings {
             POLICY_DECISIONS,
             POLICY_CHECKPOINTS,
             ERASURE_REPORTS,
+            CANARY_EVIDENCE,
             MONITOR_EVENTS,
             PARTITIONS,
             REPLICATION_FACTOR,

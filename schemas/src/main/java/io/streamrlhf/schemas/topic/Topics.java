@@ -1,6 +1,7 @@
 package io.streamrlhf.schemas.topic;
 
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.CheckpointChunk;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.DpoPair;
@@ -42,6 +43,7 @@ public final class Topics {
     private final Topic<String, CanaryDecision> policyDecisions;
     private final Topic<String, CheckpointChunk> policyCheckpoints;
     private final Topic<String, ErasureReport> erasureReports;
+    private final Topic<String, CanaryEvidence> canaryEvidence;
 
     public Topics(TopicNames names, SchemaRegistryClient registry) {
         this.names = Objects.requireNonNull(names, "names");
@@ -61,6 +63,7 @@ public final class Topics {
         this.policyDecisions = topic(names.policyDecisions(), CanaryDecision.class, registry);
         this.policyCheckpoints = topic(names.policyCheckpoints(), CheckpointChunk.class, registry);
         this.erasureReports = topic(names.erasureReports(), ErasureReport.class, registry);
+        this.canaryEvidence = topic(names.canaryEvidence(), CanaryEvidence.class, registry);
     }
 
     private static <V extends SpecificRecord> Topic<String, V> topic(
@@ -130,6 +133,11 @@ public final class Topics {
         return erasureReports;
     }
 
+    /** A running canary's current statistics by model id. */
+    public Topic<String, CanaryEvidence> canaryEvidence() {
+        return canaryEvidence;
+    }
+
     /**
      * Every data topic (the registry's own log excluded, and the checkpoint chunks, which are a store's binary
      * files rather than events).
@@ -148,6 +156,7 @@ public final class Topics {
                 deadLetters,
                 erasures,
                 policyDecisions,
-                erasureReports);
+                erasureReports,
+                canaryEvidence);
     }
 }

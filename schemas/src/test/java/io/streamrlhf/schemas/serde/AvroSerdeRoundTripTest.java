@@ -3,6 +3,7 @@ package io.streamrlhf.schemas.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.DeadLetter;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.Feedback;
@@ -41,7 +42,8 @@ public class AvroSerdeRoundTripTest {
                 PolicyVersion.class,
                 TrainerMetrics.class,
                 DeadLetter.class,
-                CanaryDecision.class);
+                CanaryDecision.class,
+                CanaryEvidence.class);
     }
 
     @ParameterizedTest

@@ -19,7 +19,7 @@ class TopicLayoutTest {
     @Test
     void threeReplicasRequireTwoInSyncOnEveryTopic() {
         var specs = TopicLayout.specsFromProperties(Map.of("topics.replication.factor", "3"));
-        assertThat(specs).hasSize(16);
+        assertThat(specs).hasSize(17);
         assertThat(specs).allSatisfy(s -> assertThat(s.configs()).containsEntry("min.insync.replicas", "2"));
     }
 
@@ -55,7 +55,7 @@ class TopicLayoutTest {
     void specsFromPropertiesIncludeTheMonitorEventsTopicUnderItsConfiguredName() {
         var specs = TopicLayout.specsFromProperties(
                 Map.of("topic.monitor.events", "t.monitor", "topic.dead.letters", "t.dead"));
-        assertThat(specs).hasSize(16);
+        assertThat(specs).hasSize(17);
         assertThat(specs).extracting(TopicSpec::name).contains("t.monitor", "t.dead", "rlhf.responses");
     }
 
@@ -71,6 +71,20 @@ class TopicLayoutTest {
                 .as("a whole chunk with its key and framing fits one record")
                 .isGreaterThan(TopicLayout.CHECKPOINT_MAX_CHUNK_BYTES + 4096);
         assertThat(spec.partitions()).isEqualTo(3);
+    }
+
+    @Test
+    void canaryEvidenceKeepsTheLatestPerModelForADay() {
+        TopicNames names = TopicNames.defaults();
+        var spec = TopicLayout.defaults().specs(names).stream()
+                .filter(s -> s.name().equals("rlhf.policy.canary.evidence"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(spec.configs())
+                .containsEntry("cleanup.policy", "compact,delete")
+                .containsEntry("retention.ms", "86400000")
+                .containsEntry("segment.ms", "3600000");
+        assertThat(spec.partitions()).isEqualTo(1);
     }
 
     @Test
@@ -90,7 +104,7 @@ class TopicLayoutTest {
     void specsCoverEveryTopicNameAndCompactTheRegistryLog() {
         TopicNames names = TopicNames.defaults();
         var specs = TopicLayout.defaults().specs(names);
-        assertThat(specs).hasSize(15);
+        assertThat(specs).hasSize(16);
         assertThat(specs)
                 .filteredOn(s -> s.name().equals(names.schemas()))
                 .singleElement()

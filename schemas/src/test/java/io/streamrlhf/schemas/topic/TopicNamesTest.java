@@ -17,6 +17,7 @@ class TopicNamesTest {
         assertThat(branch.judgeVerdicts()).isEqualTo("rlhf.branch.judge-v2.judge.verdicts");
         assertThat(branch.deadLetters()).isEqualTo("rlhf.branch.judge-v2.dead-letters");
         assertThat(branch.policyDecisions()).isEqualTo("rlhf.branch.judge-v2.policy.decisions");
+        assertThat(branch.canaryEvidence()).isEqualTo("rlhf.branch.judge-v2.canary.evidence");
         assertThat(TopicNames.branchMonitorEvents("judge-v2")).isEqualTo("rlhf.branch.judge-v2.monitor.events");
         assertThat(branch.responses()).isEqualTo(main.responses());
         assertThat(branch.feedback()).isEqualTo(main.feedback());

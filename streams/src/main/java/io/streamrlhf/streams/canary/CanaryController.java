@@ -1,6 +1,7 @@
 package io.streamrlhf.streams.canary;
 
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.GateEvaluation;
 import io.streamrlhf.avro.GateJudgeResult;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The canary life cycle of one model, as pure state transitions (the processor stores the state and sends the
@@ -145,7 +147,47 @@ public final class CanaryController {
             c.setParentHits(c.getParentHits() + hit);
             c.setParentTrials(c.getParentTrials() + 1);
         }
+        state.setLastObserved(Math.max(state.getLastObserved(), o.getEventTime()));
         return evaluate(state, time);
+    }
+
+    /**
+     * The running canary's current statistics, when it has counted observations since they were last published
+     * (and then marks them published in {@code state}); empty without a running canary or without new counts.
+     * The numbers are those a decision on the same counts would report: the same test, the same evidence.
+     *
+     * @param now when they are published (wall clock)
+     */
+    public Optional<CanaryEvidence> evidence(CanaryState state, long now) {
+        Long canary = state.getCanary();
+        if (canary == null) {
+            return Optional.empty();
+        }
+        Map<String, ArmCounts> counts = counts(state);
+        long observations = counts.values().stream()
+                .mapToLong(c -> c.canaryTrials() + c.parentTrials())
+                .sum();
+        // Counts only grow while a canary runs, and start from zero with the next one: their total tells whether
+        // anything changed since the last publication.
+        if (observations <= state.getEvidenceObservations()) {
+            return Optional.empty();
+        }
+        // The maximum duration is applied on stream time by onTime; here only the metrics matter.
+        CanaryEvaluation e = test.evaluate(counts, Duration.ZERO);
+        ArmCounts thumbs = counts.getOrDefault(SequentialCanaryTest.THUMBS_UP, ArmCounts.EMPTY);
+        state.setEvidenceObservations(observations);
+        return Optional.of(CanaryEvidence.newBuilder()
+                .setModelId(state.getModelId())
+                .setVersion(canary)
+                .setParentVersion(state.getPromoted())
+                .setMetrics(e.metrics().stream().map(CanaryController::evidence).toList())
+                .setCanarySamples(thumbs.canaryTrials())
+                .setParentSamples(thumbs.parentTrials())
+                .setAlpha(config.alpha())
+                .setStartedTime(java.time.Instant.ofEpochMilli(state.getCanaryStarted()))
+                .setObservedTime(java.time.Instant.ofEpochMilli(state.getLastObserved()))
+                .setPublishedTime(java.time.Instant.ofEpochMilli(now))
+                .build());
     }
 
     /** Stream time moved on: applies the default to a canary past its maximum duration. */
@@ -153,13 +195,18 @@ public final class CanaryController {
         return state.getCanary() == null ? List.of() : evaluate(state, time);
     }
 
-    private List<CanaryDecision> evaluate(CanaryState state, long time) {
+    private static Map<String, ArmCounts> counts(CanaryState state) {
         Map<String, ArmCounts> counts = new HashMap<>();
         for (CanaryMetricCount c : state.getCounts()) {
             counts.put(
                     c.getMetric(),
                     new ArmCounts(c.getCanaryHits(), c.getCanaryTrials(), c.getParentHits(), c.getParentTrials()));
         }
+        return counts;
+    }
+
+    private List<CanaryDecision> evaluate(CanaryState state, long time) {
+        Map<String, ArmCounts> counts = counts(state);
         CanaryEvaluation e = test.evaluate(counts, Duration.ofMillis(Math.max(0, time - state.getCanaryStarted())));
         if (!e.decided()) {
             return List.of();
@@ -190,6 +237,7 @@ public final class CanaryController {
         }
         state.setCanary(null);
         state.setCounts(new ArrayList<>());
+        state.setEvidenceObservations(0);
         Long next = state.getWaiting();
         if (next != null) {
             state.setWaiting(null);
@@ -202,6 +250,8 @@ public final class CanaryController {
         state.setCanary(version);
         state.setCanaryStarted(time);
         state.setCounts(new ArrayList<>());
+        state.setLastObserved(time);
+        state.setEvidenceObservations(0);
         out.add(plain(
                 state,
                 version,

@@ -1,6 +1,7 @@
 package io.streamrlhf.streams.canary;
 
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.JudgeVerdict;
 import io.streamrlhf.avro.PolicyVersion;
@@ -13,6 +14,7 @@ import java.util.Objects;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -25,10 +27,15 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *
  * <pre>
  * responses ─┐                                                         policy versions ─┐
- * feedback ──┼─► canary-attribute ──► key by model ──► canary-observations ──┴─► canary-control ──► decisions
- * verdicts ──┘   (canary-response-refs,               (repartition, 1 partition)  (canary-state)
+ * feedback ──┼─► canary-attribute ──► key by model ──► canary-observations ──┴─► canary-control ─┬─► decisions
+ * verdicts ──┘   (canary-response-refs,               (repartition, 1 partition)  (canary-state)  └─► evidence
  *                 canary-response-schedule)
  * </pre>
+ *
+ * <p>Besides its decisions the controller publishes, every {@code canary.evidence.interval} of wall clock, each
+ * running canary's current statistics when they changed ({@code CanaryEvidence} on their own compacted topic,
+ * not a new decision outcome: every follower of the decisions topic switches on the outcome, and the evidence must
+ * change none of them).
  *
  * <p>It runs inside the streams application (not as its own component) because it needs exactly what the
  * application already has: the responses and feedback co-partitioned by response id, the judges' verdicts, state
@@ -76,6 +83,7 @@ public final class CanaryTopology {
         Topic<String, JudgeVerdict> verdictTopic = serdes.topics().judgeVerdicts();
         Topic<String, PolicyVersion> versionTopic = serdes.topics().policyVersions();
         Topic<String, CanaryDecision> decisionTopic = serdes.topics().policyDecisions();
+        Topic<String, CanaryEvidence> evidenceTopic = serdes.topics().canaryEvidence();
         builder.addStateStore(
                 serdes.stores().keyValue(AttributionProcessor.REFS_STORE, Serdes.String(), serdes.canaryResponseRef()));
         builder.addStateStore(serdes.stores().scheduleIndex(AttributionProcessor.SCHEDULE_STORE));
@@ -116,12 +124,26 @@ public final class CanaryTopology {
         CanaryController controller = new CanaryController(config);
         controllerInputs
                 .process(
-                        () -> new ControllerProcessor(controller),
+                        () -> new ControllerProcessor(controller, config.evidenceInterval()),
                         Named.as("canary-control"),
                         ControllerProcessor.STATE_STORE)
-                .to(
-                        decisionTopic.name(),
-                        Produced.with(decisionTopic.keySerde(), decisionTopic.valueSerde())
-                                .withName("canary-decisions-sink"));
+                .split(Named.as("canary-output-"))
+                .branch(
+                        (model, out) -> out.isDecision(),
+                        Branched.withConsumer(
+                                decisions -> decisions
+                                        .mapValues(ControllerOutput::decision, Named.as("canary-unwrap-decisions"))
+                                        .to(
+                                                decisionTopic.name(),
+                                                Produced.with(decisionTopic.keySerde(), decisionTopic.valueSerde())
+                                                        .withName("canary-decisions-sink")),
+                                "decisions"))
+                .defaultBranch(Branched.withConsumer(
+                        evidence -> evidence.mapValues(ControllerOutput::evidence, Named.as("canary-unwrap-evidence"))
+                                .to(
+                                        evidenceTopic.name(),
+                                        Produced.with(evidenceTopic.keySerde(), evidenceTopic.valueSerde())
+                                                .withName("canary-evidence-sink")),
+                        "evidence"));
     }
 }

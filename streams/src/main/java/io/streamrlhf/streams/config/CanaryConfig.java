@@ -31,6 +31,9 @@ import java.util.Objects;
  *     verdicts. Property {@code canary.attribution.window}, default 1h
  * @param gateMargin how much lower than its parent's a version's judged pass rate on the held-out prompts may be,
  *     per judge, before the gate stops it from becoming the canary. Property {@code canary.gate.margin}, default 0.05
+ * @param evidenceInterval how often (wall clock) the controller publishes a running canary's current statistics,
+ *     at most one record per model per interval and only when its counts changed. Property
+ *     {@code canary.evidence.interval}, default 5s; zero: never
  */
 public record CanaryConfig(
         boolean enabled,
@@ -43,7 +46,8 @@ public record CanaryConfig(
         Duration maxDuration,
         CanaryDefault defaultOutcome,
         Duration attributionWindow,
-        double gateMargin) {
+        double gateMargin,
+        Duration evidenceInterval) {
 
     public CanaryConfig {
         if (!(alpha > 0 && alpha < 1)) {
@@ -72,6 +76,7 @@ public record CanaryConfig(
         if (!(gateMargin >= 0 && gateMargin < 1)) {
             throw new IllegalArgumentException("canary.gate.margin must be from 0 up to 1, got " + gateMargin);
         }
+        Durations.requireNonNegative("canary.evidence.interval", evidenceInterval);
     }
 
     /** The documented defaults. */
@@ -87,7 +92,8 @@ public record CanaryConfig(
                 Duration.ofHours(24),
                 CanaryDefault.ROLLED_BACK,
                 Duration.ofHours(1),
-                0.05);
+                0.05,
+                Duration.ofSeconds(5));
     }
 
     /** The defaults overridden by {@code canary.*} keys. */
@@ -103,7 +109,8 @@ public record CanaryConfig(
                 StreamsKeys.CANARY_MAX_DURATION.get(properties),
                 StreamsKeys.CANARY_DEFAULT_OUTCOME.get(properties),
                 StreamsKeys.CANARY_ATTRIBUTION_WINDOW.get(properties),
-                StreamsKeys.CANARY_GATE_MARGIN.get(properties));
+                StreamsKeys.CANARY_GATE_MARGIN.get(properties),
+                StreamsKeys.CANARY_EVIDENCE_INTERVAL.get(properties));
     }
 
     /** The judge ids of {@code canary.judges}: comma-separated, or {@code none} for thumbs only. */
@@ -125,7 +132,8 @@ public record CanaryConfig(
                 maxDuration,
                 defaultOutcome,
                 attributionWindow,
-                gateMargin);
+                gateMargin,
+                evidenceInterval);
     }
 
     /** A copy with another minimum sample, tuning sample and maximum duration. */
@@ -141,6 +149,24 @@ public record CanaryConfig(
                 newMaxDuration,
                 defaultOutcome,
                 attributionWindow,
-                gateMargin);
+                gateMargin,
+                evidenceInterval);
+    }
+
+    /** A copy that publishes live statistics every {@code interval} (zero: never). */
+    public CanaryConfig withEvidenceInterval(Duration interval) {
+        return new CanaryConfig(
+                enabled,
+                alpha,
+                thumbsMargin,
+                judgeMargin,
+                judges,
+                minSamples,
+                tuningSamples,
+                maxDuration,
+                defaultOutcome,
+                attributionWindow,
+                gateMargin,
+                interval);
     }
 }

@@ -278,6 +278,12 @@ public final class StreamsKeys {
             "canary.attribution.window",
             CANARY.attributionWindow(),
             "how long (event time) the canary controller keeps a response's version for its feedback and verdicts");
+    public static final Setting<Duration> CANARY_EVIDENCE_INTERVAL = Setting.duration(
+            "canary.evidence.interval",
+            CANARY.evidenceInterval(),
+            "wall-clock interval at which the canary controller publishes a running canary's current statistics"
+                    + " to topic.canary.evidence (at most one record per model per interval, only when its counts"
+                    + " changed); 0s: none");
 
     /** Every key above. */
     public static final List<Setting<?>> ALL = List.of(
@@ -339,7 +345,8 @@ public final class StreamsKeys {
             CANARY_TUNING_SAMPLES,
             CANARY_MAX_DURATION,
             CANARY_DEFAULT_OUTCOME,
-            CANARY_ATTRIBUTION_WINDOW);
+            CANARY_ATTRIBUTION_WINDOW,
+            CANARY_EVIDENCE_INTERVAL);
 
     private StreamsKeys() {}
 }

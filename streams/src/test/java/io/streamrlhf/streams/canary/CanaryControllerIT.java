@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The canary controller inside the streams application on the embedded broker, across an abrupt restart onto an
  * empty state folder: the counts gathered before the restart still count after it (restored from the changelog),
- * and every decision is written exactly once.
+ * and every decision is written exactly once. The running canary's statistics reach the evidence topic (committed,
+ * with the state that records their publication), and the restart does not publish the same counts again.
  *
  * <p>Thumbs only, alpha 0.05 (0.025 per arm), tuned at 100 per arm (rho = 2.631), margin 0.10, minimum 20 per arm:
  * with every canary vote down and every parent vote up, the difference's upper end at 20 votes per arm is -1 + 2 *
@@ -59,6 +61,7 @@ class CanaryControllerIT {
         props.put("canary.min.samples", "20");
         props.put("canary.tuning.samples", "100");
         props.put("canary.thumbs.margin", "0.10");
+        props.put("canary.evidence.interval", "500ms");
         assertThat(StreamsItSupport.provisionTopics(KAFKA.bootstrapServers(), props)
                         .mismatches())
                 .isEmpty();
@@ -66,10 +69,13 @@ class CanaryControllerIT {
                 .withStateDir(Files.createTempDirectory("canary-state-1-"));
         long t0 = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
         List<CanaryDecision> decisions = new CopyOnWriteArrayList<>();
+        List<CanaryEvidence> evidence = new CopyOnWriteArrayList<>();
 
         try (KafkaProducer<byte[], byte[]> producer = StreamsItSupport.byteProducer(KAFKA.bootstrapServers());
                 KafkaConsumer<String, CanaryDecision> reader =
-                        topics.policyDecisions().replayingConsumer(KAFKA.bootstrapServers(), Map.of())) {
+                        topics.policyDecisions().replayingConsumer(KAFKA.bootstrapServers(), Map.of());
+                KafkaConsumer<String, CanaryEvidence> live =
+                        topics.canaryEvidence().replayingConsumer(KAFKA.bootstrapServers(), Map.of())) {
             try (StreamsApp first = new StreamsApp(config)) {
                 first.start();
                 assertThat(first.awaitRunning(Duration.ofSeconds(60))).isTrue();
@@ -78,6 +84,11 @@ class CanaryControllerIT {
                 votes(producer, topics, 0, 10, t0 + 10);
                 producer.flush();
                 await().atMost(Duration.ofSeconds(60)).until(() -> read(reader, decisions) >= 2);
+                // The ten votes per arm, published as the running canary's statistics (and so committed).
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> read(live, evidence) > 0
+                                && evidence.get(evidence.size() - 1).getCanarySamples() == 10
+                                && evidence.get(evidence.size() - 1).getParentSamples() == 10);
                 // Abrupt stop, as after kill -9: no clean shutdown, the next instance has an empty state folder.
                 first.close(Duration.ZERO);
             }
@@ -91,6 +102,7 @@ class CanaryControllerIT {
                 long until = System.currentTimeMillis() + 3_000;
                 await().atMost(Duration.ofSeconds(10)).until(() -> {
                     read(reader, decisions);
+                    read(live, evidence);
                     return System.currentTimeMillis() >= until;
                 });
             }
@@ -105,6 +117,17 @@ class CanaryControllerIT {
         CanaryDecision rollback = decisions.get(2);
         assertThat(rollback.getCanarySamples()).isEqualTo(20);
         assertThat(rollback.getParentSamples()).isEqualTo(20);
+        // Every publication is about the canary, before its decision, with counts that only grow: the restored
+        // state remembered what the first instance had published, so the 10 + 10 were not published again.
+        assertThat(evidence).allSatisfy(e -> {
+            assertThat(e.getVersion()).isEqualTo(1L);
+            assertThat(e.getParentVersion()).isEqualTo(0L);
+            assertThat(e.getCanarySamples() + e.getParentSamples()).isLessThan(40);
+        });
+        assertThat(evidence)
+                .extracting(e -> e.getCanarySamples() + e.getParentSamples())
+                .isSorted()
+                .doesNotHaveDuplicates();
     }
 
     /** Votes {@code from} to {@code to} on each arm: the canary's down, the parent's up. */
@@ -147,7 +170,7 @@ class CanaryControllerIT {
                 .build();
     }
 
-    private static int read(KafkaConsumer<String, CanaryDecision> reader, List<CanaryDecision> sink) {
+    private static <V> int read(KafkaConsumer<String, V> reader, List<V> sink) {
         reader.poll(Duration.ofMillis(200)).forEach(r -> sink.add(r.value()));
         return sink.size();
     }

@@ -5,13 +5,16 @@ import static io.streamrlhf.streams.support.Events.response;
 import static io.streamrlhf.streams.support.Events.up;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 
 import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.CanaryEvidence;
 import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.GateEvaluation;
 import io.streamrlhf.avro.GateJudgeResult;
 import io.streamrlhf.avro.JudgeScore;
 import io.streamrlhf.avro.JudgeVerdict;
+import io.streamrlhf.avro.MetricEvidence;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.schemas.topic.Topic;
@@ -34,6 +37,7 @@ class CanaryTopologyTest {
     private TestInputTopic<String, PolicyVersion> versions;
     private TestInputTopic<String, JudgeVerdict> verdicts;
     private TestOutputTopic<String, CanaryDecision> decisions;
+    private TestOutputTopic<String, CanaryEvidence> evidence;
     private int ids;
 
     /**
@@ -51,6 +55,9 @@ class CanaryTopologyTest {
         Topic<String, CanaryDecision> out = h.topics.policyDecisions();
         decisions = h.driver.createOutputTopic(
                 out.name(), out.keySerde().deserializer(), out.valueSerde().deserializer());
+        Topic<String, CanaryEvidence> live = h.topics.canaryEvidence();
+        evidence = h.driver.createOutputTopic(
+                live.name(), live.keySerde().deserializer(), live.valueSerde().deserializer());
     }
 
     private <K, V> TestInputTopic<K, V> input(Topic<K, V> topic) {
@@ -259,6 +266,173 @@ class CanaryTopologyTest {
         assertThat(decisions.readValuesToList())
                 .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome)
                 .containsExactly(tuple(1L, DecisionOutcome.ROLLED_BACK));
+    }
+
+    /**
+     * The default {@code canary.evidence.interval} of 5 s: a running canary's statistics appear on the evidence topic
+     * once per interval of wall clock while its counts change, never in between, and no more after its decision;
+     * each carries the interval of the difference as docs/canary.md defines it, and the decision on the same counts
+     * reports the same numbers.
+     */
+    @Test
+    void publishesARunningCanarysStatisticsAtMostOncePerIntervalWhileTheyChangeAndNotAfterItsDecision() {
+        start(List.of());
+        publish(0, T0);
+        publish(1, T0 + 1);
+        decisions.readValuesToList();
+        Duration interval = Duration.ofSeconds(5);
+
+        h.driver.advanceWallClockTime(interval);
+        assertThat(evidence.isEmpty())
+                .as("no observation yet: nothing to publish")
+                .isTrue();
+
+        // 10 votes per arm: canary 5 up, parent 8 up
+        for (int i = 0; i < 10; i++) {
+            vote(1, i % 2 == 0, T0 + 10 + 2L * i);
+            vote(0, i % 5 != 0, T0 + 11 + 2L * i);
+        }
+        assertThat(evidence.isEmpty())
+                .as("published on the wall clock, not per observation")
+                .isTrue();
+        h.driver.advanceWallClockTime(interval);
+        CanaryEvidence first = evidence.readRecord().value();
+        assertThat(evidence.isEmpty()).isTrue();
+        assertThat(first.getModelId()).isEqualTo(MODEL);
+        assertThat(first.getVersion()).isEqualTo(1L);
+        assertThat(first.getParentVersion()).isEqualTo(0L);
+        assertThat(first.getCanarySamples()).isEqualTo(10);
+        assertThat(first.getParentSamples()).isEqualTo(10);
+        assertThat(first.getStartedTime()).isEqualTo(Instant.ofEpochMilli(T0 + 1));
+        assertThat(first.getObservedTime()).isEqualTo(Instant.ofEpochMilli(T0 + 29));
+        assertThat(first.getMetrics()).singleElement().satisfies(m -> {
+            assertThat(m.getMetric()).isEqualTo("thumbs-up");
+            assertThat(List.of(m.getCanaryHits(), m.getCanaryTrials(), m.getParentHits(), m.getParentTrials()))
+                    .containsExactly(5L, 10L, 8L, 10L);
+            assertThat(m.getVerdict()).isEqualTo("OPEN");
+        });
+
+        h.driver.advanceWallClockTime(interval);
+        assertThat(evidence.isEmpty()).as("counts unchanged: nothing new").isTrue();
+
+        vote(1, true, T0 + 100);
+        h.driver.advanceWallClockTime(interval.minusSeconds(1));
+        assertThat(evidence.isEmpty()).as("changed, but within the interval").isTrue();
+        h.driver.advanceWallClockTime(Duration.ofSeconds(1));
+        assertThat(evidence.readValuesToList())
+                .singleElement()
+                .satisfies(e -> assertThat(e.getCanarySamples()).isEqualTo(11));
+
+        // Many changes within one interval: one record, with the latest counts (canary 13/25, parent 17/23)
+        for (int i = 0; i < 14; i++) {
+            vote(1, i % 2 == 0, T0 + 200 + 2L * i);
+            if (i < 14 - 1) {
+                vote(0, i % 4 != 0, T0 + 201 + 2L * i);
+            }
+        }
+        h.driver.advanceWallClockTime(interval);
+        List<CanaryEvidence> latest = evidence.readValuesToList();
+        assertThat(latest).hasSize(1);
+        MetricEvidence thumbs = latest.get(0).getMetrics().get(0);
+        assertThat(List.of(
+                        thumbs.getCanaryHits(),
+                        thumbs.getCanaryTrials(),
+                        thumbs.getParentHits(),
+                        thumbs.getParentTrials()))
+                .containsExactly(13L, 25L, 17L, 23L);
+        // Thumbs alone: alpha 0.05 on the metric, 0.025 per arm, tuned at 100 per arm.
+        double[] canary = mixtureInterval(13, 25, 0.025, 100);
+        double[] parent = mixtureInterval(17, 23, 0.025, 100);
+        assertThat(thumbs.getDifferenceLow()).isCloseTo(canary[0] - parent[1], within(1e-6));
+        assertThat(thumbs.getDifferenceHigh()).isCloseTo(canary[1] - parent[0], within(1e-6));
+        assertThat(thumbs.getHarmBoundary()).isEqualTo(-0.10);
+        assertThat(thumbs.getSafeBoundary()).isEqualTo(-0.10);
+        assertThat(thumbs.getAlpha()).isEqualTo(0.05);
+        assertThat(thumbs.getVerdict())
+                .as("both arms past the minimum of 20, the interval still across -0.10")
+                .isEqualTo("OPEN");
+
+        // The decision on the same counts: stream time passes the maximum duration on an observation that does
+        // not count (a version neither the canary nor its parent), so the default decides.
+        vote(7, true, T0 + Duration.ofHours(7).toMillis());
+        CanaryDecision decision = decisions.readValuesToList().get(0);
+        assertThat(decision.getOutcome()).isEqualTo(DecisionOutcome.ROLLED_BACK);
+        assertThat(decision.getReason()).contains("maximum duration");
+        assertThat(decision.getMetrics()).isEqualTo(latest.get(0).getMetrics());
+        assertThat(decision.getCanarySamples()).isEqualTo(latest.get(0).getCanarySamples());
+        assertThat(decision.getParentSamples()).isEqualTo(latest.get(0).getParentSamples());
+
+        vote(1, true, T0 + Duration.ofHours(7).toMillis() + 1);
+        vote(0, true, T0 + Duration.ofHours(7).toMillis() + 2);
+        h.driver.advanceWallClockTime(interval);
+        h.driver.advanceWallClockTime(interval);
+        assertThat(evidence.isEmpty())
+                .as("no running canary after the decision")
+                .isTrue();
+    }
+
+    @Test
+    void publishesNoStatisticsWhenTheEvidenceIntervalIsZero() {
+        CanaryConfig config = CanaryConfig.defaults()
+                .withTest(0.05, 0.10, 0.10, List.of())
+                .withLimits(20, 100, Duration.ofHours(6))
+                .withEvidenceInterval(Duration.ZERO);
+        h = new Harness(serdes -> new CanaryTopology(config, serdes).build());
+        versions = input(h.topics.policyVersions());
+        Topic<String, CanaryEvidence> live = h.topics.canaryEvidence();
+        evidence = h.driver.createOutputTopic(
+                live.name(), live.keySerde().deserializer(), live.valueSerde().deserializer());
+        publish(0, T0);
+        publish(1, T0 + 1);
+        vote(1, true, T0 + 10);
+        vote(0, true, T0 + 11);
+        h.driver.advanceWallClockTime(Duration.ofMinutes(1));
+        assertThat(evidence.isEmpty()).isTrue();
+    }
+
+    /**
+     * One arm's confidence interval as docs/canary.md defines it, computed here without the code under test: the
+     * rates {@code m} whose wealth {@code M(m) = B(c m + hits, c (1-m) + misses) / B(c m, c (1-m)) / (m^hits
+     * (1-m)^misses)} stays under {@code 1/alpha}, with {@code c = n / (2 ln(1/alpha) + ln(1 + 2 ln(1/alpha))) - 1}.
+     * The ratio of Beta functions is written as products ({@code Γ(x + 1) = x Γ(x)}), so no log-gamma is needed;
+     * each end by bisection between the empirical rate (wealth below 1) and the edge.
+     */
+    private static double[] mixtureInterval(long hits, long trials, double alpha, long tuning) {
+        double l = Math.log(1 / alpha);
+        double c = tuning / (2 * l + Math.log(1 + 2 * l)) - 1;
+        double rate = (double) hits / trials;
+        double low = hits == 0 ? 0 : crossing(hits, trials, c, l, 1e-12, rate);
+        double high = hits == trials ? 1 : crossing(hits, trials, c, l, 1 - 1e-12, rate);
+        return new double[] {low, high};
+    }
+
+    /** Bisection for the rate between {@code outside} (wealth at or above e^threshold) and {@code inside}. */
+    private static double crossing(long hits, long trials, double c, double threshold, double outside, double inside) {
+        for (int i = 0; i < 200; i++) {
+            double mid = (outside + inside) / 2;
+            if (logWealth(hits, trials, mid, c) >= threshold) {
+                outside = mid;
+            } else {
+                inside = mid;
+            }
+        }
+        return (outside + inside) / 2;
+    }
+
+    private static double logWealth(long hits, long trials, double m, double c) {
+        double a = c * m;
+        double b = c * (1 - m);
+        double log = 0;
+        for (long i = 0; i < hits; i++) {
+            log += Math.log(a + i);
+        }
+        for (long j = 0; j < trials - hits; j++) {
+            log += Math.log(b + j);
+        }
+        for (long k = 0; k < trials; k++) {
+            log -= Math.log(c + k);
+        }
+        return log - hits * Math.log(m) - (trials - hits) * Math.log(1 - m);
     }
 
     private static JudgeVerdict verdict(String responseId, long version, boolean passed, long t) {

@@ -40,6 +40,7 @@ public final class StreamsItSupport {
         props.put("topic.dead.letters", names.deadLetters());
         props.put("topic.schemas", names.schemas());
         props.put("topic.policy.decisions", names.policyDecisions());
+        props.put("topic.canary.evidence", names.canaryEvidence());
         return props;
     }
 
