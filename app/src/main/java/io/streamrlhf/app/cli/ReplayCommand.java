@@ -60,7 +60,8 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(
             names = "--base-version",
             paramLabel = "N",
-            description = "The main model's version the branch trains from (default: its latest committed one).")
+            description = "The main model's version the branch trains from (default: its latest promoted one when"
+                    + " canaries decide its versions, else its latest committed one).")
     Long baseVersion;
 
     @Option(names = "--no-train", description = "Only replay; do not train the branch model.")

@@ -47,7 +47,8 @@ public final class BranchReplay {
      *
      * @param branch the branch name ({@link TopicNames#requireBranchName})
      * @param from where the event topics are read from
-     * @param baseVersion the main model's version the branch trains from; empty for its latest committed version
+     * @param baseVersion the main model's version the branch trains from; empty for its latest promoted version when
+     *     the main model has canary decisions ({@link PromotedBase}), else its latest committed version
      * @param train whether to train the branch model after the replay
      * @param follow whether the trainer keeps training (until stopped) rather than stopping at the topics' end
      * @param timeout how long the streams replay may take
@@ -140,8 +141,20 @@ public final class BranchReplay {
         out.flush();
         if (options.train()) {
             TrainerConfig config = TrainerConfigFactory.fromProperties(b);
+            String mainModel = TrainerKeys.MODEL_ID.get(props);
+            OptionalLong base = options.baseVersion();
+            if (base.isEmpty()) {
+                // With canaries on, the main model's own decisions topic says which version its users are served.
+                base = PromotedBase.read(
+                        config.bootstrapServers(),
+                        config.kafkaOverrides(),
+                        new Topics(TopicNames.fromProperties(props), registry).policyDecisions(),
+                        mainModel,
+                        Duration.ofSeconds(60));
+                base.ifPresent(v -> out.println("base version " + v + ": the latest promoted version of " + mainModel));
+            }
             OnlineTrainer trainer = new OnlineTrainer(config, new Topics(names, registry), PublishHooks.NONE)
-                    .branchFrom(new OnlineTrainer.BranchBase(TrainerKeys.MODEL_ID.get(props), options.baseVersion()));
+                    .branchFrom(new OnlineTrainer.BranchBase(mainModel, base));
             if (!options.follow()) {
                 trainer.stopAtEnd();
             }

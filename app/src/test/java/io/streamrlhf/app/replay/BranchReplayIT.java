@@ -3,6 +3,8 @@ package io.streamrlhf.app.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrlhf.app.StreamRlhf;
+import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.Feedback;
 import io.streamrlhf.avro.FeedbackKind;
@@ -235,6 +237,54 @@ class BranchReplayIT {
         replayIfMissing("A");
         assertThat(run(withSettings("replay", "--from", "2026-12-01T00:00:00Z", "--branch", "A", "--no-train")))
                 .isNotZero();
+    }
+
+    @Test
+    @Order(5)
+    void withCanaryDecisionsTheDefaultBaseIsTheLatestPromotedVersion() throws Exception {
+        java.util.function.Supplier<java.util.OptionalLong> base = () -> PromotedBase.read(
+                KAFKA.bootstrapServers(), Map.of(), topics.policyDecisions(), MODEL, Duration.ofSeconds(30));
+        // given no decision about the main model (canaries off): no default of its own, the latest committed applies
+        assertThat(base.get()).isEmpty();
+
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            // when another model's versions are promoted and the main model's version 1 rolled back
+            send(producer, topics.policyDecisions(), "other", decision("other", 4, DecisionOutcome.PROMOTED));
+            send(producer, topics.policyDecisions(), MODEL, decision(MODEL, 0, DecisionOutcome.PROMOTED));
+            send(producer, topics.policyDecisions(), MODEL, decision(MODEL, 1, DecisionOutcome.STARTED));
+            send(producer, topics.policyDecisions(), MODEL, decision(MODEL, 1, DecisionOutcome.ROLLED_BACK));
+            send(producer, topics.policyDecisions(), MODEL, decision(MODEL, 2, DecisionOutcome.STARTED));
+        }
+
+        // then the base is version 0, the promoted one, not the canary or the rolled-back version
+        assertThat(base.get()).hasValue(0);
+
+        // and once version 2 is promoted, version 2
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            send(producer, topics.policyDecisions(), MODEL, decision(MODEL, 2, DecisionOutcome.PROMOTED));
+            send(producer, topics.policyDecisions(), MODEL, decision(MODEL, 3, DecisionOutcome.STARTED));
+        }
+        assertThat(base.get()).hasValue(2);
+    }
+
+    private static CanaryDecision decision(String model, long version, DecisionOutcome outcome) {
+        return CanaryDecision.newBuilder()
+                .setDecisionId(model + "/" + version + "/" + outcome)
+                .setModelId(model)
+                .setVersion(version)
+                .setParentVersion(version == 0 ? null : 0L)
+                .setOutcome(outcome)
+                .setReason("test")
+                .setAlpha(0.05)
+                .setStartedTime(Instant.ofEpochMilli(T0))
+                .setDecidedTime(Instant.ofEpochMilli(T0))
+                .build();
     }
 
     private static Set<String> done = new HashSet<>();

@@ -14,17 +14,22 @@ import io.streamrlhf.streams.config.CanaryConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The canary life cycle of one model, as pure state transitions (the processor stores the state and sends the
  * decisions). One canary at a time: a model's first version is promoted at once (there is nothing to compare it
  * with); each later version becomes the canary when none runs, else waits; a newer version replaces the waiting one,
  * which is marked SUPERSEDED; when the canary is decided, the waiting version (if any) starts. Observations count
- * only for the canary and the promoted version, and only from the canary's start on (the same period).
+ * only for the canary and the promoted version, and only from the canary's start on (the same period). A version
+ * descending (by {@code parentVersion}) from a rolled-back or gate-failed one since the promoted version is marked
+ * SUPERSEDED instead of starting or waiting: the trainer rebases onto the promoted version, and that version is
+ * the next canary.
  */
 public final class CanaryController {
 
@@ -50,6 +55,16 @@ public final class CanaryController {
     public List<CanaryDecision> onVersion(CanaryState state, PolicyVersion v, long time) {
         if (v.getVersion() <= state.getNewestSeen()) {
             return List.of();
+        }
+        if (state.getPromoted() != null && v.getParentVersion() != null) {
+            Map<String, Long> parents = new HashMap<>(state.getParents());
+            parents.put(Long.toString(v.getVersion()), v.getParentVersion());
+            state.setParents(parents);
+            Optional<String> line = rejectedAncestor(state, v.getVersion());
+            if (line.isPresent()) {
+                state.setNewestSeen(v.getVersion());
+                return List.of(supersededLine(state, v.getVersion(), line.get(), time));
+            }
         }
         GateEvaluation gate = v.getGate();
         if (gate == null || state.getPromoted() == null || gate.getPrompts() <= 0) {
@@ -84,6 +99,7 @@ public final class CanaryController {
             return onVersion(state, v.getVersion(), time);
         }
         state.setNewestSeen(v.getVersion());
+        reject(state, v.getVersion(), DecisionOutcome.GATE_FAILED);
         CanaryDecision failed = plain(
                 state,
                 v.getVersion(),
@@ -234,6 +250,12 @@ public final class CanaryController {
         out.add(decision);
         if (outcome == DecisionOutcome.PROMOTED) {
             state.setPromoted(canary);
+            // Lines are only followed back to the promoted version: older parents are no longer needed.
+            Map<String, Long> parents = new HashMap<>(state.getParents());
+            parents.keySet().removeIf(k -> Long.parseLong(k) < canary);
+            state.setParents(parents);
+        } else {
+            reject(state, canary, outcome);
         }
         state.setCanary(null);
         state.setCounts(new ArrayList<>());
@@ -241,9 +263,53 @@ public final class CanaryController {
         Long next = state.getWaiting();
         if (next != null) {
             state.setWaiting(null);
-            start(state, next, time, out);
+            Optional<String> line = rejectedAncestor(state, next);
+            if (line.isPresent()) {
+                out.add(supersededLine(state, next, line.get(), time));
+            } else {
+                start(state, next, time, out);
+            }
         }
         return out;
+    }
+
+    private static void reject(CanaryState state, long version, DecisionOutcome outcome) {
+        Map<String, String> rejected = new HashMap<>(state.getRejected());
+        rejected.put(Long.toString(version), outcome.name());
+        state.setRejected(rejected);
+    }
+
+    /**
+     * The nearest version on {@code version}'s line (its parent, the parent's parent, ... back to the promoted
+     * version) that was rolled back or failed its gate, as {@code version N OUTCOME}; empty when there is none.
+     */
+    private static Optional<String> rejectedAncestor(CanaryState state, long version) {
+        Set<Long> seen = new HashSet<>();
+        Long v = state.getParents().get(Long.toString(version));
+        while (v != null && seen.add(v) && !v.equals(state.getPromoted())) {
+            String outcome = state.getRejected().get(Long.toString(v));
+            if (outcome != null) {
+                return Optional.of("version " + v + " " + outcome);
+            }
+            v = state.getParents().get(Long.toString(v));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A version trained from a rejected line, published before the trainer rebased: it never serves traffic; the
+     * trainer's next version, rebased onto the promoted one, is the next canary.
+     */
+    private CanaryDecision supersededLine(CanaryState state, long version, String ancestor, long time) {
+        return plain(
+                state,
+                version,
+                state.getPromoted(),
+                DecisionOutcome.SUPERSEDED,
+                "descends from " + ancestor + "; waiting for the trainer's version rebased onto version "
+                        + state.getPromoted(),
+                time,
+                time);
     }
 
     private void start(CanaryState state, long version, long time, List<CanaryDecision> out) {

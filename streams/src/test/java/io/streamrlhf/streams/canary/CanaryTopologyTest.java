@@ -73,17 +73,32 @@ class CanaryTopologyTest {
     }
 
     private void publish(long version, long t) {
+        publish(version, version == 0 ? null : version - 1, null, t);
+    }
+
+    /** A version trained from {@code parent}; {@code rebasedFrom} when the trainer dropped that version's weights. */
+    private void publish(long version, Long parent, Long rebasedFrom, long t) {
         versions.pipeInput(
                 MODEL,
                 PolicyVersion.newBuilder()
                         .setModelId(MODEL)
                         .setVersion(version)
-                        .setParentVersion(version == 0 ? null : version - 1)
+                        .setParentVersion(parent)
+                        .setRebasedFrom(rebasedFrom)
+                        .setRebaseReason(rebasedFrom == null ? "" : "version " + rebasedFrom + " ROLLED_BACK")
                         .setCheckpointUri("file:///v" + version)
                         .setSha256("00")
                         .setCreatedTime(Instant.ofEpochMilli(t))
                         .build(),
                 t);
+    }
+
+    /** Both arms reach the minimum of 20 votes, every canary vote down and every parent vote up: a rollback. */
+    private void rollBack(long canary, long parent, long t) {
+        for (int i = 0; i < 20; i++) {
+            vote(canary, false, t + 2L * i);
+            vote(parent, true, t + 2L * i + 1);
+        }
     }
 
     /** A response by {@code version} and one vote on it. */
@@ -173,7 +188,8 @@ class CanaryTopologyTest {
         start(List.of());
         publish(0, T0);
         publish(1, T0 + 1);
-        publish(2, T0 + 2);
+        // Trained from the promoted version, not from the canary: it may start once the canary is decided.
+        publish(2, 0L, null, T0 + 2);
         decisions.readValuesToList();
 
         for (int i = 0; i < 19; i++) {
@@ -210,6 +226,51 @@ class CanaryTopologyTest {
             vote(1, false, T0 + 200 + i);
         }
         assertThat(decisions.isEmpty()).isTrue();
+    }
+
+    @Test
+    void supersedesVersionsFromARolledBackLineAndStartsTheVersionRebasedOntoThePromotedOne() {
+        start(List.of());
+        publish(0, T0);
+        publish(1, T0 + 1);
+        // The trainer goes on from version 1 while it is the canary: version 2 waits.
+        publish(2, 1L, null, T0 + 2);
+        rollBack(1, 0, T0 + 10);
+        // Published after the rollback, before the trainer followed it: a grandchild of version 1.
+        publish(3, 2L, null, T0 + 200);
+        publish(4, 0L, 1L, T0 + 201);
+
+        List<CanaryDecision> out = decisions.readValuesToList();
+        assertThat(out)
+                .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome, CanaryDecision::getParentVersion)
+                .containsExactly(
+                        tuple(0L, DecisionOutcome.PROMOTED, null),
+                        tuple(1L, DecisionOutcome.STARTED, 0L),
+                        tuple(1L, DecisionOutcome.ROLLED_BACK, 0L),
+                        tuple(2L, DecisionOutcome.SUPERSEDED, 0L),
+                        tuple(3L, DecisionOutcome.SUPERSEDED, 0L),
+                        tuple(4L, DecisionOutcome.STARTED, 0L));
+        assertThat(out.get(3).getReason()).contains("version 1 ROLLED_BACK");
+        assertThat(out.get(4).getReason()).contains("version 1 ROLLED_BACK");
+    }
+
+    @Test
+    void supersedesAChildOfAGateFailedVersionAndStartsTheRebasedOne() {
+        start(List.of());
+        publish(0, T0);
+        publishGated(1, T0 + 1, 0, 20, judged("format", 5, 20));
+        publish(2, 1L, null, T0 + 2);
+        publish(3, 0L, 1L, T0 + 3);
+
+        List<CanaryDecision> out = decisions.readValuesToList();
+        assertThat(out)
+                .extracting(CanaryDecision::getVersion, CanaryDecision::getOutcome, CanaryDecision::getParentVersion)
+                .containsExactly(
+                        tuple(0L, DecisionOutcome.PROMOTED, null),
+                        tuple(1L, DecisionOutcome.GATE_FAILED, 0L),
+                        tuple(2L, DecisionOutcome.SUPERSEDED, 0L),
+                        tuple(3L, DecisionOutcome.STARTED, 0L));
+        assertThat(out.get(2).getReason()).contains("version 1 GATE_FAILED");
     }
 
     @Test

@@ -4,9 +4,11 @@ import io.streamrlhf.avro.GateEvaluation;
 import io.streamrlhf.avro.GateJudgeResult;
 import io.streamrlhf.trainer.generate.Generation;
 import io.streamrlhf.trainer.generate.Generator;
+import io.streamrlhf.trainer.generate.LlamaGenerator;
 import io.streamrlhf.trainer.generate.SamplingConfig;
 import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.TrainableModel;
+import io.streamrlhf.trainer.model.llama.LlamaPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,21 +48,26 @@ public final class GateEvaluator {
         this.promptSet = promptSet;
     }
 
-    /** Whether the gate can generate with {@code model} (the built-in model; Hugging Face models are not gated yet). */
+    /** Whether the gate can generate with {@code model}: the built-in model or a Hugging Face Llama-family one. */
     public static boolean supports(TrainableModel model) {
-        return model instanceof PolicyModel;
+        return model instanceof PolicyModel || model instanceof LlamaPolicy;
     }
 
     /** Per judge id, the prompts whose greedy completion by {@code model} passed. */
     public Map<String, Integer> passes(TrainableModel model) {
-        if (!(model instanceof PolicyModel policy)) {
-            throw new IllegalArgumentException("the gate generates with the built-in model only, not "
-                    + model.getClass().getSimpleName());
-        }
         List<String> texts = new ArrayList<>(prompts.size());
         prompts.forEach(p -> texts.add(p.prompt()));
         // Greedy: the random source is never drawn from, so the counts depend only on the weights.
-        List<Generation> out = new Generator(policy).generate(texts, SamplingConfig.greedy(maxTokens), new Random(0));
+        SamplingConfig greedy = SamplingConfig.greedy(maxTokens);
+        List<Generation> out;
+        if (model instanceof PolicyModel policy) {
+            out = new Generator(policy).generate(texts, greedy, new Random(0));
+        } else if (model instanceof LlamaPolicy llama) {
+            out = new LlamaGenerator(llama.model(), llama.tokenizer()).generate(texts, greedy, new Random(0));
+        } else {
+            throw new IllegalArgumentException("the gate generates with the built-in or a Llama-family model, not "
+                    + model.getClass().getSimpleName());
+        }
         Map<String, Integer> passed = new TreeMap<>();
         List<Map<String, Boolean>> verdicts = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {

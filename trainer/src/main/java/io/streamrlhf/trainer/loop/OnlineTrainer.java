@@ -968,11 +968,25 @@ public final class OnlineTrainer implements AutoCloseable {
         if (v == null) {
             throw new IllegalStateException("version " + version + " of " + config.modelId() + " is not committed");
         }
-        try (PolicyModel parent = readOwn(v).toPolicyModel(devices.get(0))) {
-            Map<String, Integer> passes = gate.passes(parent);
-            gatePasses.put(version, passes);
-            return passes;
+        Checkpoint checkpoint = readOwn(v);
+        Map<String, Integer> passes;
+        if (policy instanceof PolicyModel) {
+            try (PolicyModel parent = checkpoint.toPolicyModel(devices.get(0))) {
+                passes = gate.passes(parent);
+            }
+        } else {
+            // A Hugging Face model is not loaded twice: the parent's trainable weights (its adapters under LoRA)
+            // stand in for the policy's own while the gate generates, which are then written back in place.
+            Map<String, float[]> own = policy.exportWeights();
+            try {
+                policy.loadWeights(checkpoint.weights());
+                passes = gate.passes(policy);
+            } finally {
+                policy.loadWeights(own);
+            }
         }
+        gatePasses.put(version, passes);
+        return passes;
     }
 
     private void count(String key) {

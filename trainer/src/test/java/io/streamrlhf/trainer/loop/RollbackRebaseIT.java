@@ -17,6 +17,8 @@ import io.streamrlhf.trainer.canary.GateEvaluator;
 import io.streamrlhf.trainer.canary.GatePrompt;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
+import io.streamrlhf.trainer.model.llama.ByteLlamaDirectory;
+import io.streamrlhf.trainer.model.llama.LlamaPolicy;
 import io.streamrlhf.trainer.publish.PublishHooks;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +51,7 @@ class RollbackRebaseIT {
     static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String MODEL_ID = "rebased";
+    private static final String HF_MODEL_ID = "hf-gated";
     private static final Duration DEADLINE = Duration.ofSeconds(180);
 
     private final TrainerItSupport support = new TrainerItSupport(KAFKA::bootstrapServers);
@@ -163,6 +166,58 @@ class RollbackRebaseIT {
         // and every example is in exactly one version's lineage: none trained again, none lost
         assertEachInExactlyOneLineage(support.committedExampleOffsets(topics.names()), versions);
         assertThat(versions.stream().filter(v -> v.getRebasedFrom() != null)).hasSize(2);
+    }
+
+    /**
+     * The gate of a Hugging Face model (a tiny Llama directory trained through LoRA adapters): every version carries
+     * the held-out counts of itself and its parent, and version 1's parent counts are those of version 0, the base
+     * with its adapters still zero, measured by swapping version 0's adapters into the training model.
+     */
+    @Test
+    void huggingFaceVersionsCarryGateMeasurementsAgainstTheirParent() throws Exception {
+        // given a trainer of a Llama directory with the gate
+        String prefix = KAFKA.uniquePrefix();
+        Topics topics = new Topics(TopicNames.defaults().withPrefix(prefix), KAFKA.schemaRegistryClient());
+        support.createTopics(topics.names());
+        Path llama = ByteLlamaDirectory.write(checkpoints.resolve("llama"), 1, 16, 64, 7);
+        Map<String, String> settings =
+                support.trainerSettings(HF_MODEL_ID, prefix, checkpoints.resolve("ckpt"), topics.names());
+        settings.put("trainer.model.dir", llama.toString());
+        java.nio.file.Files.createDirectories(checkpoints.resolve("ckpt"));
+        TrainerConfig config = TrainerConfigFactory.fromProperties(settings);
+        GateEvaluator gate = gate();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        OnlineTrainer trainer = new OnlineTrainer(config, topics, PublishHooks.NONE, gate);
+        Thread thread = startTrainer(trainer, "hf-trainer", failure);
+        try {
+            // when it trains on examples and publishes
+            support.produce(topics, "hf", 8);
+            await().atMost(DEADLINE)
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(() -> support.history(topics, HF_MODEL_ID).versions().size() >= 3);
+        } finally {
+            trainer.stop();
+            thread.join(30_000);
+        }
+        assertThat(failure.get()).isNull();
+
+        // then each version after the first records the gate against its parent
+        List<PolicyVersion> versions = support.history(topics, HF_MODEL_ID).versions();
+        assertThat(versions.get(0).getGate()).isNull();
+        for (PolicyVersion v : versions.subList(1, versions.size())) {
+            assertThat(v.getGate()).as("gate of version %d", v.getVersion()).isNotNull();
+            assertThat(v.getGate().getParentVersion()).isEqualTo(v.getParentVersion());
+            assertThat(v.getGate().getPrompts()).isEqualTo(3);
+            assertThat(v.getGate().getJudges()).extracting(j -> j.getJudge()).containsExactly("ends");
+        }
+        // and version 1's parent counts are the untrained base's, measured here on a fresh load of the directory
+        int basePasses;
+        try (LlamaPolicy base =
+                LlamaPolicy.load(llama, config.hfModel().orElseThrow().lora(), 1, 64, ai.djl.Device.cpu())) {
+            basePasses = gate.passes(base).get("ends");
+        }
+        assertThat(version(versions, 1).getGate().getJudges().get(0).getParentPassed())
+                .isEqualTo(basePasses);
     }
 
     /** A gate with three prompts and one judge that passes completions ending before the token limit. */
