@@ -8,6 +8,7 @@ import io.streamrlhf.app.cli.EraseUserCommand;
 import io.streamrlhf.app.cli.ExportCommand;
 import io.streamrlhf.app.cli.GatewayKeyCommand;
 import io.streamrlhf.app.cli.GenerateCommand;
+import io.streamrlhf.app.cli.RegistryCommand;
 import io.streamrlhf.app.cli.ReplayCommand;
 import io.streamrlhf.app.cli.TopicsCommand;
 import io.streamrlhf.app.cli.UpCommand;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             UpCommand.class,
             ComponentCommand.class,
+            RegistryCommand.class,
             TopicsCommand.class,
             AclsCommand.class,
             ConfigCommand.class,

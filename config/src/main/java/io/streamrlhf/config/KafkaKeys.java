@@ -15,7 +15,17 @@ public final class KafkaKeys {
 
     /** Components that take their own {@code <component>.kafka.*} overrides. */
     public static final List<String> COMPONENTS = List.of(
-            "streams", "trainer", "sampler", "gateway", "users", "prompts", "dashboard", "erasures", "topics", "admin");
+            "streams",
+            "trainer",
+            "sampler",
+            "gateway",
+            "users",
+            "prompts",
+            "dashboard",
+            "erasures",
+            "topics",
+            "admin",
+            "registry");
 
     private KafkaKeys() {}
 }

@@ -1,6 +1,7 @@
 package io.streamrlhf.app.config;
 
 import io.streamrlhf.app.dashboard.DashboardKeys;
+import io.streamrlhf.app.registry.RegistryKeys;
 import io.streamrlhf.app.security.SecurityKeys;
 import io.streamrlhf.config.ClusterSettings;
 import io.streamrlhf.config.KeyCatalog;
@@ -40,6 +41,7 @@ public final class KnownSettings {
         sections.put("Producers: clients, gateway, users, prompts, sampler", ProducerKeys.ALL);
         sections.put("Dashboard", DashboardKeys.ALL);
         sections.put("Kafka security (acls, --secure)", SecurityKeys.ALL);
+        sections.put("Standalone schema registry (streamrlhf registry)", RegistryKeys.ALL);
         return sections;
     }
 

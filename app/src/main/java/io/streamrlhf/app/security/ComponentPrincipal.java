@@ -18,6 +18,12 @@ public enum ComponentPrincipal {
     PROMPTS,
     DASHBOARD,
     ERASURES,
+    /**
+     * The standalone schema registry ({@code streamrlhf registry}): its own log topic only. The local stack's
+     * embedded registry runs in the stack's process as {@link #ADMIN} instead, so {@code --secure} makes no
+     * credential for it.
+     */
+    REGISTRY,
     ADMIN;
 
     /** The component's name as in {@code <component>.kafka.*}: {@code trainer}, {@code gateway}, ... */
@@ -28,12 +34,12 @@ public enum ComponentPrincipal {
     /**
      * The component's role on the schema registry: {@code writer} for those that write records (their serializers
      * register the schema on first use), {@code reader} for the dashboard, which only reads; the admin's is the
-     * registry's admin user, not one made for it.
+     * registry's admin user, not one made for it; the registry itself has none.
      */
     public Optional<RegistryRole> registryRole() {
         return switch (this) {
             case DASHBOARD -> Optional.of(RegistryRole.READER);
-            case ADMIN -> Optional.empty();
+            case ADMIN, REGISTRY -> Optional.empty();
             default -> Optional.of(RegistryRole.WRITER);
         };
     }

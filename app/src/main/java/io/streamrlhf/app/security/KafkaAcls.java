@@ -2,6 +2,7 @@ package io.streamrlhf.app.security;
 
 import io.streamrlhf.app.dashboard.DashboardConfig;
 import io.streamrlhf.app.dashboard.DashboardKeys;
+import io.streamrlhf.localstack.registry.KafkaBackedSchemaRegistry;
 import io.streamrlhf.producers.config.ProducerKeys;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.TopicSettings;
@@ -200,6 +201,25 @@ public final class KafkaAcls {
 
         b.of(ComponentPrincipal.PROMPTS)
                 .topics(List.of(t.prompts()), AclOperation.WRITE)
+                .idempotentWrite();
+
+        // Standalone registry (streamrlhf registry): creates, checks, reads and writes its own log, transactionally
+        // (the transactional id fences an older instance on the same log); it reads without a group.
+        b.of(ComponentPrincipal.REGISTRY)
+                .grant(
+                        ResourceType.TOPIC,
+                        PatternType.LITERAL,
+                        t.schemas(),
+                        AclOperation.CREATE,
+                        AclOperation.READ,
+                        AclOperation.WRITE,
+                        AclOperation.DESCRIBE_CONFIGS)
+                .grant(
+                        ResourceType.TRANSACTIONAL_ID,
+                        PatternType.LITERAL,
+                        KafkaBackedSchemaRegistry.transactionalId(t.schemas()),
+                        AclOperation.WRITE,
+                        AclOperation.DESCRIBE)
                 .idempotentWrite();
 
         // Dashboard: reads versions, metrics, dead letters and canary decisions and evidence without a group; sees

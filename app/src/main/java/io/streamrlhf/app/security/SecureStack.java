@@ -56,7 +56,7 @@ public final class SecureStack {
     public static SecureStack start(StackConfig config, Map<String, String> settings, BrokerSecurity.Mode mode) {
         String prefix = SecurityKeys.PRINCIPAL_PREFIX.get(settings);
         List<String> users = Arrays.stream(ComponentPrincipal.values())
-                .filter(c -> c != ComponentPrincipal.ADMIN)
+                .filter(SecureStack::hasOwnCredential)
                 .map(c -> c.userName(prefix))
                 .toList();
         Map<String, RegistryRole> registryRoles = new TreeMap<>();
@@ -106,13 +106,18 @@ public final class SecureStack {
             }
         });
         for (ComponentPrincipal c : ComponentPrincipal.values()) {
-            putCredential(out, c.component(), security.clientProperties(c.userName(prefix)));
+            if (c == ComponentPrincipal.ADMIN || hasOwnCredential(c)) {
+                putCredential(out, c.component(), security.clientProperties(c.userName(prefix)));
+            }
         }
         putCredential(out, "topics", security.clientProperties(security.admin()));
         // The registry as the Kafka cluster: each component as itself, with its role (ComponentPrincipal), and
         // anything else (a tool, a component left out) as the read-only user.
         out.put(ClusterSettings.SCHEMA_REGISTRY_USER_INFO.name(), security.registryReaderUserInfo());
         for (ComponentPrincipal c : ComponentPrincipal.values()) {
+            if (c == ComponentPrincipal.REGISTRY) {
+                continue;
+            }
             out.put(
                     c.component() + "." + ClusterSettings.SCHEMA_REGISTRY_USER_INFO.name(),
                     c == ComponentPrincipal.ADMIN
@@ -120,6 +125,14 @@ public final class SecureStack {
                             : security.registryUserInfo(c.userName(prefix)));
         }
         return out;
+    }
+
+    /**
+     * Whether the local stack makes a credential for {@code c}: every component but the admin (the broker's super
+     * user, made on its own) and the registry (the stack's registry runs in-process as the admin).
+     */
+    private static boolean hasOwnCredential(ComponentPrincipal c) {
+        return c != ComponentPrincipal.ADMIN && c != ComponentPrincipal.REGISTRY;
     }
 
     /** The client properties that identify one principal, given to each component on its own. */

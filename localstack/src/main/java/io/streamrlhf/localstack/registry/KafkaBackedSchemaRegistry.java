@@ -321,7 +321,15 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
 
     /** The same for every instance on one log, so that starting one fences the others. */
     private String transactionalId() {
-        return "streamrlhf-schema-registry-" + config.topic();
+        return transactionalId(config.topic());
+    }
+
+    /**
+     * The transactional id of every registry instance whose log is {@code topic}: a secured cluster grants it to the
+     * registry's principal ({@code WRITE}, {@code DESCRIBE}).
+     */
+    public static String transactionalId(String topic) {
+        return "streamrlhf-schema-registry-" + topic;
     }
 
     private void ensureTopic() {

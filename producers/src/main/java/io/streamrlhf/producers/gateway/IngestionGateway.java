@@ -881,12 +881,14 @@ public final class IngestionGateway implements AutoCloseable {
     }
 
     private void countAckTimeout(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause()
-                : error;
-        if (cause instanceof java.util.concurrent.TimeoutException
-                || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
-            ackTimeouts.increment();
+        // The producer's own expiry (delivery.timeout.ms) arrives wrapped twice, in the future's CompletionException
+        // and the writer's PublishException: look down the whole chain, not only at the first cause.
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof org.apache.kafka.common.errors.TimeoutException) {
+                ackTimeouts.increment();
+                return;
+            }
         }
     }
 

@@ -16,7 +16,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** With the broker gone, the gateway answers 503 with Retry-After instead of hanging or dropping. */
+/**
+ * With the broker gone, the gateway answers 503 with Retry-After instead of hanging or dropping, and counts the
+ * write Kafka never acknowledged ({@link IngestionGateway#ackTimeouts()}, served on /metrics as
+ * {@code streamrlhf_gateway_requests_timed_out_total}).
+ */
 class IngestionGatewayBrokerDownIT {
 
     @RegisterExtension
@@ -45,11 +49,12 @@ class IngestionGatewayBrokerDownIT {
     }
 
     @Test
-    void answers503WithRetryAfterOnceTheBrokerIsStopped() {
-        // given: the gateway works
+    void answers503WithRetryAfterAndCountsTheAckTimeoutOnceTheBrokerIsStopped() {
+        // given: the gateway works, and an acknowledged write is no timeout
         HttpCalls calls = new HttpCalls(gateway.baseUri());
         String feedback = "{'responseId':'r1','userId':'u','kind':'THUMBS_UP'}";
         assertThat(calls.post("/v1/feedback", feedback).statusCode()).isEqualTo(202);
+        assertThat(gateway.ackTimeouts()).isZero();
 
         // when
         KAFKA.broker().stop();
@@ -59,5 +64,7 @@ class IngestionGatewayBrokerDownIT {
         assertThat(answer.statusCode()).isEqualTo(503);
         assertThat(answer.headers().firstValue("Retry-After")).contains("5");
         assertThat(answer.body()).contains("may still have been recorded");
+        // and the write Kafka did not acknowledge (1 s delivery timeout) is counted, once
+        assertThat(gateway.ackTimeouts()).isEqualTo(1);
     }
 }
