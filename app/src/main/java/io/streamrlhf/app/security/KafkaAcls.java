@@ -223,9 +223,7 @@ public final class KafkaAcls {
                 .idempotentWrite();
 
         // Dashboard: reads versions, metrics, dead letters and canary decisions and evidence without a group; sees
-        // offsets of every
-        // topic and
-        // the committed offsets of the watched groups, and writes nothing.
+        // offsets of every topic and the committed offsets of the watched groups, and writes nothing.
         String groups = DashboardKeys.GROUPS.get(props);
         b.of(ComponentPrincipal.DASHBOARD)
                 .topics(
