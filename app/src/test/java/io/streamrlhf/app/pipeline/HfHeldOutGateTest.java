@@ -106,6 +106,21 @@ class HfHeldOutGateTest {
         assertThat(normalPasses).isEqualTo(basePasses);
     }
 
+    /** How the trainer measures a parent: its adapters swapped into the loaded model, the model's own restored. */
+    @Test
+    void measuresAnotherVersionsAdaptersInPlaceAndRestoresTheModelsOwn() {
+        Map<String, float[]> normal = adapters(0.01);
+        policy.loadWeights(normal);
+
+        Map<String, Integer> degradedPasses = gate.passesWith(policy, adapters(10));
+
+        assertThat(degradedPasses).containsEntry("end-token", 0);
+        Map<String, float[]> after = policy.exportWeights();
+        assertThat(after.keySet()).isEqualTo(normal.keySet());
+        normal.forEach((name, values) -> assertThat(after.get(name)).as(name).containsExactly(values));
+        assertThat(gate.passes(policy)).containsEntry("end-token", HeldOutGate.BUILTIN_PROMPTS);
+    }
+
     /**
      * As the trainer publishes: a version carries gate measurements when the gate supports its model, and the
      * controller stops the degraded version and starts the normal one. Were the Hugging Face model skipped, both

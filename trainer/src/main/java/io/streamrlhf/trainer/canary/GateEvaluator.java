@@ -83,6 +83,21 @@ public final class GateEvaluator {
         return passed;
     }
 
+    /**
+     * Per judge id, the passes of {@code model} holding {@code weights} (trainable parameters by name, such as a
+     * parent version's adapters) instead of its own, which are written back afterwards, also on failure: one loaded
+     * model measures another version without a second copy of the base weights.
+     */
+    public Map<String, Integer> passesWith(TrainableModel model, Map<String, float[]> weights) {
+        Map<String, float[]> own = model.exportWeights();
+        try {
+            model.loadWeights(weights);
+            return passes(model);
+        } finally {
+            model.loadWeights(own);
+        }
+    }
+
     /** The record of both versions' counts; judges only one side reported count every prompt as passed there. */
     public GateEvaluation evaluation(long parentVersion, Map<String, Integer> mine, Map<String, Integer> parent) {
         Map<String, Integer> all = new TreeMap<>(mine);

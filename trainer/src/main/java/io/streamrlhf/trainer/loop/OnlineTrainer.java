@@ -977,13 +977,7 @@ public final class OnlineTrainer implements AutoCloseable {
         } else {
             // A Hugging Face model is not loaded twice: the parent's trainable weights (its adapters under LoRA)
             // stand in for the policy's own while the gate generates, which are then written back in place.
-            Map<String, float[]> own = policy.exportWeights();
-            try {
-                policy.loadWeights(checkpoint.weights());
-                passes = gate.passes(policy);
-            } finally {
-                policy.loadWeights(own);
-            }
+            passes = gate.passesWith(policy, checkpoint.weights());
         }
         gatePasses.put(version, passes);
         return passes;
