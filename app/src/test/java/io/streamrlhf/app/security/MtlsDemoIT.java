@@ -47,6 +47,8 @@ class MtlsDemoIT {
                 Map.entry("dashboard.port", "0"),
                 Map.entry("gateway.port", "0"),
                 Map.entry("monitor.http.port", "0"),
+                // Any free port: another process on the machine may hold the default 9464.
+                Map.entry("ops.port", "0"),
                 Map.entry("trainer.model.layers", "1"),
                 Map.entry("trainer.model.width", "32"),
                 Map.entry("trainer.model.heads", "2"),
