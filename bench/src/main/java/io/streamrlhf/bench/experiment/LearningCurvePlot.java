@@ -16,7 +16,10 @@ import javax.imageio.ImageIO;
 /** Draws the learning curves (thumbs-up rate of fresh rollouts against minutes of online training) as a PNG. */
 public final class LearningCurvePlot {
 
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c)};
+    private static final Color[] COLORS = {
+        new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
+        new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)
+    };
 
     private LearningCurvePlot() {}
 
