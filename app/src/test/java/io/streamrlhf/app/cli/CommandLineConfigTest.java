@@ -2,14 +2,10 @@ package io.streamrlhf.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamrlhf.app.StreamRlhf;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Bad settings end a command with one line and exit code 2; {@code config} shows values, sources and masks. */
 class CommandLineConfigTest {
@@ -17,45 +13,37 @@ class CommandLineConfigTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = StreamRlhf.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        return cli.execute(args);
-    }
+    private final CommandRun cli = new CommandRun();
 
     @Test
     void runWithoutClusterAddressPrintsOneLineNamingTheKeyAndExitsWithTwo() {
-        int code = run("run", "trainer");
+        int code = cli.run("run", "trainer");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString().lines())
+        assertThat(cli.err().lines())
                 .containsExactly("streamrlhf: Setting bootstrap.servers is missing: the "
                         + "Kafka cluster every component uses, host:port[,host:port] (set by demo and up to the embedded "
                         + "broker) (set it with --set bootstrap.servers=... or STREAMRLHF_BOOTSTRAP_SERVERS=..., or in the "
                         + "--config file)");
-        assertThat(out.toString()).isEmpty();
+        assertThat(cli.out()).isEmpty();
     }
 
     @Test
     void runWithAnOldCamelCaseKeySuggestsItsNewName() {
-        int code = run("run", "streams", "--set", "bootstrap.servers=b:9092", "--set", "kto.settleDelay=5s");
+        int code = cli.run("run", "streams", "--set", "bootstrap.servers=b:9092", "--set", "kto.settleDelay=5s");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString())
+        assertThat(cli.err())
                 .startsWith(
                         "streamrlhf: Unknown setting kto.settleDelay (from --set); did you mean " + "kto.settle.delay?")
                 .doesNotContain("Exception")
                 .doesNotContain("\tat ");
-        assertThat(err.toString().lines()).hasSize(1);
+        assertThat(cli.err().lines()).hasSize(1);
     }
 
     @Test
     void runWithAMisspelledBooleanNamesKeyAndValue() {
-        int code = run(
+        int code = cli.run(
                 "run",
                 "trainer",
                 "--set",
@@ -66,7 +54,7 @@ class CommandLineConfigTest {
                 "trainer.model.tied=ture");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString())
+        assertThat(cli.err())
                 .startsWith(
                         "streamrlhf: Setting trainer.model.tied='ture' is not valid: expected "
                                 + "true or false (set it with --set trainer.model.tied=... or STREAMRLHF_TRAINER_MODEL_TIED=...");
@@ -74,10 +62,10 @@ class CommandLineConfigTest {
 
     @Test
     void unknownKafkaClientSettingSuggestsTheClientConfig() {
-        int code = run("config", "--set", "trainer.kafka.lingr.ms=5");
+        int code = cli.run("config", "--set", "trainer.kafka.lingr.ms=5");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString())
+        assertThat(cli.err())
                 .startsWith("streamrlhf: Unknown Kafka client setting trainer.kafka.lingr.ms (from "
                         + "--set): lingr.ms is not a producer, consumer, admin or streams config; did you mean "
                         + "trainer.kafka.linger.ms?");
@@ -91,7 +79,7 @@ class CommandLineConfigTest {
                 "kto.settle.delay=10s\ndpo.rho=0.2\nkafka.sasl.jaas.config=secret-jaas\n"
                         + "streams.kafka.producer.linger.ms=20\n");
 
-        int code = run(
+        int code = cli.run(
                 "config",
                 "--config",
                 file.toString(),
@@ -111,7 +99,7 @@ class CommandLineConfigTest {
                 "registry.auth.users=ops:admin:registry-pw-1,ci:writer:registry-pw-2");
 
         assertThat(code).isEqualTo(0);
-        assertThat(out.toString().lines())
+        assertThat(cli.out().lines())
                 .contains(
                         "kto.settle.delay = 10s  (file " + file + ")",
                         "dpo.rho = 0.3  (--set)",
@@ -126,7 +114,7 @@ class CommandLineConfigTest {
                         "dashboard.monitor.token = ****  (--set)",
                         "registry.auth.users = ****  (--set)",
                         "trainer.warmstart.corpus =  (unset)");
-        assertThat(out.toString())
+        assertThat(cli.out())
                 .doesNotContain(
                         "secret-jaas",
                         "alice:pw",
@@ -134,6 +122,6 @@ class CommandLineConfigTest {
                         "signing-key-of-at-least-32-characters",
                         "monitor-token-0123456789",
                         "registry-pw");
-        assertThat(err.toString()).isEmpty();
+        assertThat(cli.err()).isEmpty();
     }
 }

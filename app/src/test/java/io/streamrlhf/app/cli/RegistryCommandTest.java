@@ -2,14 +2,10 @@ package io.streamrlhf.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamrlhf.app.StreamRlhf;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code streamrlhf registry} refuses bad settings before it touches Kafka: one line naming the key, exit code 2,
@@ -20,40 +16,32 @@ class RegistryCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = StreamRlhf.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        return cli.execute(args);
-    }
+    private final CommandRun cli = new CommandRun();
 
     @Test
     void anOpenRegistryOnEveryInterfaceIsRefusedNamingTheUsersSetting() {
-        int code = run("registry", "--set", "bootstrap.servers=127.0.0.1:1", "--set", "registry.bind=0.0.0.0");
+        int code = cli.run("registry", "--set", "bootstrap.servers=127.0.0.1:1", "--set", "registry.bind=0.0.0.0");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString().lines())
+        assertThat(cli.err().lines())
                 .hasSize(1)
                 .first()
                 .satisfies(line -> assertThat(line)
                         .startsWith("streamrlhf: ")
                         .contains("registry.auth.users")
                         .contains("0.0.0.0"));
-        assertThat(out.toString()).isEmpty();
+        assertThat(cli.out()).isEmpty();
     }
 
     @Test
     void aUsersFileWithAnUnknownRoleNamesTheFileAndTheRoleButNotThePassword() throws Exception {
         Path users = Files.writeString(dir.resolve("users"), "ops:admin:pw-one-1\nbob:superuser:hunter22\n");
 
-        int code =
-                run("registry", "--set", "bootstrap.servers=127.0.0.1:1", "--set", "registry.auth.users.file=" + users);
+        int code = cli.run(
+                "registry", "--set", "bootstrap.servers=127.0.0.1:1", "--set", "registry.auth.users.file=" + users);
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString().lines())
+        assertThat(cli.err().lines())
                 .hasSize(1)
                 .first()
                 .satisfies(line -> assertThat(line)
@@ -68,15 +56,15 @@ class RegistryCommandTest {
     void aKeystoreWithoutItsPasswordOrAMissingKeystoreExitsWithTwo() throws Exception {
         Path keystore = Files.write(dir.resolve("ks.p12"), new byte[] {1, 2, 3});
 
-        assertThat(run(
+        assertThat(cli.run(
                         "registry",
                         "--set",
                         "bootstrap.servers=127.0.0.1:1",
                         "--set",
                         "registry.ssl.keystore.location=" + keystore))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("registry.ssl.keystore.password");
-        assertThat(run(
+        assertThat(cli.err()).contains("registry.ssl.keystore.password");
+        assertThat(cli.run(
                         "registry",
                         "--set",
                         "bootstrap.servers=127.0.0.1:1",
@@ -85,13 +73,13 @@ class RegistryCommandTest {
                         "--set",
                         "registry.ssl.keystore.password=x"))
                 .isEqualTo(2);
-        assertThat(err.toString().lines()).hasSize(2);
+        assertThat(cli.err().lines()).hasSize(2);
     }
 
     @Test
     void theRegistrysOwnKafkaOverridesAreKnownSettings() {
         // A typo in registry.kafka.* is refused like any other component's passthrough
-        int code = run(
+        int code = cli.run(
                 "registry",
                 "--set",
                 "bootstrap.servers=127.0.0.1:1",
@@ -101,6 +89,6 @@ class RegistryCommandTest {
                 "registry.kafka.security.protocl=SASL_SSL");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).contains("registry.kafka.security.protocl").contains("security.protocol");
+        assertThat(cli.err()).contains("registry.kafka.security.protocl").contains("security.protocol");
     }
 }
