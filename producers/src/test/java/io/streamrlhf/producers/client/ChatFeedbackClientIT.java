@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ChatFeedbackClientIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
 
     @Test
     void writesResponsesThumbsAndPreferencesThatReadBackUnderTheirKeys() {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ResponseTailIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
 
     @Test
     void skipsAGarbageRecordAndRemembersTheResponseAfterIt() throws Exception {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PolicyFollowerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
 
     @TempDir
     Path checkpoints;

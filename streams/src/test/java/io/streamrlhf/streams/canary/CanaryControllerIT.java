@@ -46,7 +46,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CanaryControllerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
 
     @Test
     void countsSurviveAnAbruptRestartAndEachDecisionIsWrittenOnce() throws Exception {

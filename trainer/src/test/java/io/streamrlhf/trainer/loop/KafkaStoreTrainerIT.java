@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KafkaStoreTrainerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
+    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
 
     private static final String MODEL_ID = "kafkastore";
 
