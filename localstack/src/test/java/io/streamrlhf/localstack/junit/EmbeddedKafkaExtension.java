@@ -15,9 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One embedded KRaft broker and one Kafka-backed schema registry per test class, started before the class's
- * {@code @BeforeAll} methods and closed after its {@code @AfterAll} methods; or, with {@link #shared()}, one broker
- * and registry for every class of the test JVM that asks for the shared one, started by the first and closed when
- * the JVM's tests end (starting and stopping a broker costs one to two seconds a class).
+ * {@code @BeforeAll} methods and closed after its {@code @AfterAll} methods.
  *
  * <pre>{@code
  * @RegisterExtension
@@ -31,18 +29,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }</pre>
  *
  * <p>Tests of one class share the broker, so each should use its own topics, group ids and transactional ids:
- * {@link #uniquePrefix()} and {@link #uniqueName(String)} make them. A class on the {@link #shared()} broker must also
- * leave nothing behind that another class could see or trip on: no fixed topic, group, transactional or application
- * id, no count of all topics or groups, no stopped broker (a class that stops the broker or needs its own broker
- * settings takes a broker of its own).
+ * {@link #uniquePrefix()} and {@link #uniqueName(String)} make them.
  */
 public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAllCallback {
 
-    private static final ExtensionContext.Namespace NAMESPACE =
-            ExtensionContext.Namespace.create(EmbeddedKafkaExtension.class);
-
     private final Map<String, String> brokerOverrides;
-    private final boolean shared;
     private final AtomicLong sequence = new AtomicLong();
     private EmbeddedKafkaBroker broker;
     private EmbeddedSchemaRegistry registry;
@@ -56,20 +47,7 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
 
     /** A broker with extra broker settings (for example shorter transaction timeouts). */
     public EmbeddedKafkaExtension(Map<String, String> brokerOverrides) {
-        this(brokerOverrides, false);
-    }
-
-    private EmbeddedKafkaExtension(Map<String, String> brokerOverrides, boolean shared) {
         this.brokerOverrides = Map.copyOf(brokerOverrides);
-        this.shared = shared;
-    }
-
-    /**
-     * The test JVM's shared broker and registry (embedded defaults), for a class that names everything it creates
-     * with {@link #uniquePrefix()} or {@link #uniqueName(String)} and never stops the broker.
-     */
-    public static EmbeddedKafkaExtension shared() {
-        return new EmbeddedKafkaExtension(Map.of(), true);
     }
 
     @Override
@@ -79,13 +57,17 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
             return;
         }
         owner = context.getRequiredTestClass();
-        Stack stack = shared
-                ? context.getRoot()
-                        .getStore(NAMESPACE)
-                        .getOrComputeIfAbsent(Stack.class, k -> Stack.start(Map.of()), Stack.class)
-                : Stack.start(brokerOverrides);
-        broker = stack.broker();
-        registry = stack.registry();
+        broker = EmbeddedKafkaBroker.temporary(brokerOverrides).start();
+        try {
+            KafkaBackedSchemaRegistry.Config log = KafkaBackedSchemaRegistry.Config.of(
+                    broker.bootstrapServers(), TopicNames.defaults().schemas());
+            registry = EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(), log)
+                    .start();
+        } catch (RuntimeException e) {
+            broker.close();
+            broker = null;
+            throw e;
+        }
         client = new RestSchemaRegistryClient(registry.url());
     }
 
@@ -95,13 +77,6 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
             return;
         }
         owner = null;
-        if (shared) {
-            // The root context's store closes the shared stack when the JVM's tests end.
-            registry = null;
-            client = null;
-            broker = null;
-            return;
-        }
         try {
             if (registry != null) {
                 registry.close();
@@ -171,35 +146,6 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
     public String uniqueName(String base) {
         return base + "-" + sequence.incrementAndGet() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    /** A started broker and the registry on it; in the root store it is closed when the JVM's tests end. */
-    private record Stack(EmbeddedKafkaBroker broker, EmbeddedSchemaRegistry registry) implements AutoCloseable {
-
-        static Stack start(Map<String, String> brokerOverrides) {
-            EmbeddedKafkaBroker broker =
-                    EmbeddedKafkaBroker.temporary(brokerOverrides).start();
-            try {
-                KafkaBackedSchemaRegistry.Config log = KafkaBackedSchemaRegistry.Config.of(
-                        broker.bootstrapServers(), TopicNames.defaults().schemas());
-                return new Stack(
-                        broker,
-                        EmbeddedSchemaRegistry.kafkaBacked(EmbeddedSchemaRegistry.Config.loopback(), log)
-                                .start());
-            } catch (RuntimeException e) {
-                broker.close();
-                throw e;
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                registry.close();
-            } finally {
-                broker.close();
-            }
-        }
     }
 
     private static IllegalStateException notStarted() {

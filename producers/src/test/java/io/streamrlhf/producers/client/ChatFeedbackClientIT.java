@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ChatFeedbackClientIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void writesResponsesThumbsAndPreferencesThatReadBackUnderTheirKeys() {

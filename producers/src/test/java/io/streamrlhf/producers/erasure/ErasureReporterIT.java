@@ -44,7 +44,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ErasureReporterIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String MODEL = "policy";
     private static final Instant T0 = Instant.parse("2026-12-07T10:00:00Z");

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ErasureReportGatewayIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String SECRET = "pseudonym-secret-0123456789";
 

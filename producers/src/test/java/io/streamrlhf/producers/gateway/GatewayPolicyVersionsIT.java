@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class GatewayPolicyVersionsIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static String response(String id, long version) {
         return "{'responseId':'" + id + "','promptId':'p','prompt':'What is 2+2?','completion':'4','policyVersion':"

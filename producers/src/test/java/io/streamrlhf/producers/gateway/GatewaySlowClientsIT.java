@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class GatewaySlowClientsIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final byte[] ENDLESS_HEADERS = ("POST /v1/feedback HTTP/1.1\r\nHost: gateway\r\nX-Padding: "
                     + "x".repeat(4000))

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class IngestionGatewayIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static SchemaRegistryClient registry;
     private static Topics topics;

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ResponseTailIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void skipsAGarbageRecordAndRemembersTheResponseAfterIt() throws Exception {

@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ForgedVersionFollowerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String KEY = "a-signing-key-of-at-least-32-characters!";
     private static final VersionSigner SIGNER = new VersionSigner(KEY);

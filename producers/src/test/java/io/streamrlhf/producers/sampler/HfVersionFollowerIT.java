@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HfVersionFollowerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final LoraConfig LORA = new LoraConfig(4, 8, 0.0, LoraConfig.allTargets(), false);
     private static final List<String> PROMPTS = List.of("What is 2+2?", "Hi", "Tell me a story about a cat");

@@ -76,7 +76,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KafkaCheckpointStoreIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String MODEL = "policy";
     private static final LoraConfig LORA = new LoraConfig(4, 8, 0.0, LoraConfig.allTargets(), false);

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PolicyFollowerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @TempDir
     Path checkpoints;

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RolloutSamplerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private final SchemaRegistryClient registry = KAFKA.schemaRegistryClient();
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SimulatedUsersIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private final SchemaRegistryClient registry = KAFKA.schemaRegistryClient();
 

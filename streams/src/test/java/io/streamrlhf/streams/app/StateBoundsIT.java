@@ -53,7 +53,7 @@ class StateBoundsIT {
             EnumSet.of(KafkaStreams.State.CREATED, KafkaStreams.State.REBALANCING, KafkaStreams.State.RUNNING);
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void floodedResponsePromptAndOversizedDeadLetterLeaveTheApplicationRunningAndLaterRecordsFlow() throws Exception {

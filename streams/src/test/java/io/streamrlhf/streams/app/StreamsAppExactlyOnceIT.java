@@ -73,7 +73,7 @@ class StreamsAppExactlyOnceIT {
     private static final int GHOSTS = 200;
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     /** One record to send, and whether its coordinates must end up in dead letters. */
     private record Send(String topic, Integer partition, String key, byte[] value, long timestamp, boolean bad) {}

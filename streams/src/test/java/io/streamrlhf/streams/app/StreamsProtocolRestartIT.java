@@ -41,7 +41,7 @@ class StreamsProtocolRestartIT {
     private static final Duration RESTART_DEADLINE = Duration.ofSeconds(30);
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void aStaticMemberOfAStreamsGroupRestartsAndProcessesAgain() throws Exception {

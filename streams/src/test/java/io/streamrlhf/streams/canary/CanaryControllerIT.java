@@ -46,7 +46,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CanaryControllerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     @Test
     void countsSurviveAnAbruptRestartAndEachDecisionIsWrittenOnce() throws Exception {

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ForgedVersionsIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String MODEL_ID = "forged";
     private static final String KEY = "a-signing-key-of-at-least-32-characters!";

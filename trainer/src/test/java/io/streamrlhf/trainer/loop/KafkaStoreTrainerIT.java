@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KafkaStoreTrainerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String MODEL_ID = "kafkastore";
 

@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OnlineTrainerIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String MODEL_ID = "itmodel";
 

@@ -48,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RollbackRebaseIT {
 
     @RegisterExtension
-    static final EmbeddedKafkaExtension KAFKA = EmbeddedKafkaExtension.shared();
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final String MODEL_ID = "rebased";
     private static final String HF_MODEL_ID = "hf-gated";
