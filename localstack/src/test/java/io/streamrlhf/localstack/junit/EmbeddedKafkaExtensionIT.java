@@ -2,6 +2,7 @@ package io.streamrlhf.localstack.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.streamrlhf.localstack.registry.EmbeddedSchemaRegistry;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
@@ -38,7 +39,10 @@ class EmbeddedKafkaExtensionIT {
         String topic = KAFKA.uniquePrefix() + "events";
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-            assertThat(admin.listTopics().names().get()).contains(topic);
+            // createTopics completes once the controller has the topic; the broker's metadata may lag behind it.
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(
+                            () -> assertThat(admin.listTopics().names().get()).contains(topic));
         }
 
         // when a schema is registered through the client
