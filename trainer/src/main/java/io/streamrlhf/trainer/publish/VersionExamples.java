@@ -11,7 +11,8 @@ import io.streamrlhf.avro.PolicyVersion;
  * {@code streams.commit.interval}), and each commit puts a marker into every partition it wrote to; the marker takes
  * an offset but is no record, and neither are the records of an aborted transaction, which a {@code read_committed}
  * reader never sees. So the width of the ranges counts offsets, not examples: when pairs come a few per second, most
- * transactions hold one or two records per partition and the ranges are about 1.5 to 2 times the records. The
+ * transactions hold one or two records per partition, and the ranges were 1.3 to 1.7 times the records in the DPO
+ * runs of the learning experiment. The
  * trainer counts the records it consumed ({@link #CONSUMED}, and per source {@link #CONSUMED_PREFIX}{@code kto} or {@code dpo})
  * into each version's summary metrics; use those.
  */
