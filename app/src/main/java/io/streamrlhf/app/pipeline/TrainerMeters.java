@@ -25,7 +25,8 @@ final class TrainerMeters {
         counter(
                 registry,
                 "streamrlhf.trainer.examples.absorbed",
-                "example records consumed into a version's lineage (trained, cancelled, stale or invalid)",
+                "example records read (trained, cancelled, stale or invalid; records read again after a rebase count"
+                        + " again)",
                 OnlineTrainer.Stats::examplesConsumed);
         counter(
                 registry,

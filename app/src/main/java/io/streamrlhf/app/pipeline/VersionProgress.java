@@ -1,10 +1,10 @@
 package io.streamrlhf.app.pipeline;
 
-import io.streamrlhf.avro.OffsetRange;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.schemas.monitor.VersionStats;
 import io.streamrlhf.schemas.topic.Topic;
 import io.streamrlhf.streams.monitor.MonitorQuery;
+import io.streamrlhf.trainer.publish.VersionExamples;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,8 +19,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
- * Prints one line per committed policy version: when, its parent, how many examples it absorbed (from its
- * lineage), its loss, and the thumbs-up rate users gave the rollouts of its parent (from the streams monitor,
+ * Prints one line per committed policy version: when, its parent, how many example records it absorbed (the
+ * trainer's count; the offsets its lineage spans for a version without one), its loss, and the thumbs-up rate users gave the rollouts of its parent (from the streams monitor,
  * with the Wilson interval), which is the freshest judgement of the policy it replaced.
  */
 public final class VersionProgress implements Runnable, AutoCloseable {
@@ -65,7 +65,9 @@ public final class VersionProgress implements Runnable, AutoCloseable {
     }
 
     String describe(PolicyVersion v) {
-        long absorbed = v.getLineage().stream().mapToLong(VersionProgress::size).sum();
+        // The records counted by the trainer: the lineage's offset ranges also span transaction markers.
+        long counted = VersionExamples.consumed(v);
+        long absorbed = counted >= 0 ? counted : VersionExamples.offsetsSpanned(v);
         StringBuilder line = new StringBuilder(String.format(
                 Locale.ROOT,
                 "%s  version %-4d %-10s parent %-4s examples %5d",
@@ -97,10 +99,6 @@ public final class VersionProgress implements Runnable, AutoCloseable {
             });
         }
         return line.toString();
-    }
-
-    private static long size(OffsetRange range) {
-        return range.getToOffset() - range.getFromOffset() + 1;
     }
 
     private static Optional<VersionStats> stats(MonitorQuery monitor, long version) {

@@ -141,8 +141,8 @@ class BranchReplayIT {
             send(producer, topics.feedback(), "r3", feedback("f4", "r3", "u1", FeedbackKind.THUMBS_UP, 13));
             send(producer, topics.feedback(), "r4", feedback("f5", "r4", "u2", FeedbackKind.THUMBS_DOWN, 14));
             send(producer, topics.feedback(), "r2", feedback("f6", "r2", "u1", FeedbackKind.THUMBS_DOWN, 15));
-            // One rollout group of four (closes by count): all pass the default judges, so the shortest is chosen
-            // and, among equal scores, the longest rejected.
+            // One rollout group of four (closes by count): the last fails the default banned phrases, so the
+            // shortest passing one is chosen and the failing one rejected (a group that all passes ties: no pair).
             send(producer, topics.responses(), "g1-1", rollout("g1-1", "Paris.", 20));
             send(producer, topics.responses(), "g1-2", rollout("g1-2", "The capital is Paris.", 21));
             send(producer, topics.responses(), "g1-3", rollout("g1-3", "I think the zebra says Paris.", 22));
@@ -150,7 +150,7 @@ class BranchReplayIT {
                     producer,
                     topics.responses(),
                     "g1-4",
-                    rollout("g1-4", "The capital of France is Paris, a city on the river Seine.", 23));
+                    rollout("g1-4", "As an AI language model: the capital of France is Paris, on the Seine.", 23));
         }
         // The main model's version 0, which the branches train from.
         OnlineTrainer main =
@@ -212,7 +212,7 @@ class BranchReplayIT {
         // given
         replayIfMissing("A");
 
-        // when: a banned phrase that fails one rollout of the group
+        // when: banned phrases that fail another rollout of the group (and no longer the last one)
         String out = replay("C", "--no-train", "--set", "judge.banned.phrases=zebra");
 
         // then

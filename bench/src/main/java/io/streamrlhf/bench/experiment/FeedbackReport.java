@@ -40,18 +40,24 @@ final class FeedbackReport {
         }
     }
 
-    /** Per version: rollouts, judge pass rate, judged groups without a passing rollout, pairs by source. */
+    /**
+     * Per version: rollouts, judge pass rate, judged groups without a passing rollout, pairs by source, pairs per
+     * rollout, and the pairs not made because they would carry no information: judged groups whose rejected rollout
+     * tied with the chosen one, and pairs of two identical completions (any source).
+     */
     static void printPairs(PrintStream out, List<VersionStats> versions) {
         out.printf(
                 Locale.ROOT,
-                "%-5s %9s %7s %7s %8s %8s %10s%n",
+                "%-5s %9s %7s %7s %8s %8s %10s %6s %6s%n",
                 "ver",
                 "rollouts",
                 "passed",
                 "no-pass",
                 "pairs-ab",
                 "pairs-jd",
-                "pairs/roll");
+                "pairs/roll",
+                "tied",
+                "ident");
         for (VersionStats v : versions) {
             if (v.policyVersion() < 0 || v.responses() == 0) {
                 continue;
@@ -59,15 +65,45 @@ final class FeedbackReport {
             long pairs = v.pairsHuman() + v.pairsDerived() + v.pairsJudge();
             out.printf(
                     Locale.ROOT,
-                    "v%-4d %9d %6.1f%% %7d %8d %8d %10.2f%n",
+                    "v%-4d %9d %6.1f%% %7d %8d %8d %10.2f %6s %6s%n",
                     v.policyVersion(),
                     v.responses(),
                     v.judgePassRate() == null ? Double.NaN : 100 * v.judgePassRate(),
                     v.groupsNoPass(),
                     v.pairsHuman(),
                     v.pairsJudge(),
-                    pairs / (double) v.responses());
+                    pairs / (double) v.responses(),
+                    v.groupsTied() == null ? "-" : v.groupsTied().toString(),
+                    v.pairsIdentical() == null ? "-" : v.pairsIdentical().toString());
         }
+    }
+
+    /**
+     * The example records the trainer consumed in the published versions, the offsets their lineages span, and the
+     * examples and pairs the streams monitor counted as emitted. The records and the monitor's count differ only by
+     * what was emitted after the last published version (and KTO examples or pairs of the other mode); the offsets
+     * also hold the commit markers of the exactly-once writers, one per transaction and partition.
+     */
+    static void printCounts(PrintStream out, List<VersionStats> versions, long records, long offsets) {
+        long human = versions.stream().mapToLong(VersionStats::pairsHuman).sum();
+        long judge = versions.stream().mapToLong(VersionStats::pairsJudge).sum();
+        long derived = versions.stream().mapToLong(VersionStats::pairsDerived).sum();
+        long kto = versions.stream()
+                .mapToLong(v -> v.examples() + v.examplesCapped())
+                .sum();
+        out.printf(
+                Locale.ROOT,
+                "trainer consumed %d example records in its published versions (their lineages span %d offsets, %.2f"
+                        + " per record: transaction markers take offsets too); the monitor counted %d pairs emitted"
+                        + " (A/B %d, judges %d, derived %d) and %d KTO examples%n",
+                records,
+                offsets,
+                records == 0 ? Double.NaN : offsets / (double) records,
+                human + judge + derived,
+                human,
+                judge,
+                derived,
+                kto);
     }
 
     /** Per task: A/B comparison candidates, the share where the taste scored both the same, and identical texts. */

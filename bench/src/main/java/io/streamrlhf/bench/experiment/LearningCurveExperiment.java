@@ -17,6 +17,7 @@ import io.streamrlhf.producers.sampler.SamplerConfig;
 import io.streamrlhf.producers.tasks.TaskGenerator;
 import io.streamrlhf.producers.users.UserPanel;
 import io.streamrlhf.producers.users.UserPopulation;
+import io.streamrlhf.schemas.monitor.VersionStats;
 import io.streamrlhf.schemas.registry.RestSchemaRegistryClient;
 import io.streamrlhf.streams.app.StreamsApp;
 import io.streamrlhf.trainer.batch.PairExample;
@@ -31,6 +32,7 @@ import io.streamrlhf.trainer.model.PolicyModel;
 import io.streamrlhf.trainer.model.PolicyWeights;
 import io.streamrlhf.trainer.model.llama.LlamaModel;
 import io.streamrlhf.trainer.model.llama.LoraAdapters;
+import io.streamrlhf.trainer.publish.VersionExamples;
 import io.streamrlhf.trainer.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -178,6 +180,7 @@ public final class LearningCurveExperiment {
                             versionConsumer(stack.bootstrapServers(), pipeline)) {
                 long start = -1;
                 long examples = 0;
+                long offsets = 0;
                 PolicyVersion v0 = null;
                 out.printf(
                         "%-5s %8s %9s %10s %7s %6s  %s%n",
@@ -185,9 +188,11 @@ public final class LearningCurveExperiment {
                 while (start < 0 || System.nanoTime() - start < (long) (minutes * 60e9)) {
                     PolicyVersion latest = null;
                     for (ConsumerRecord<String, PolicyVersion> r : versions.poll(Duration.ofMillis(500))) {
-                        examples += r.value().getLineage().stream()
-                                .mapToLong(x -> x.getToOffset() - x.getFromOffset() + 1)
-                                .sum();
+                        // Records, not the width of the lineage's offset ranges: those also span the
+                        // transaction markers of the exactly-once writers (see VersionExamples).
+                        long counted = VersionExamples.consumed(r.value());
+                        examples += counted >= 0 ? counted : VersionExamples.offsetsSpanned(r.value());
+                        offsets += VersionExamples.offsetsSpanned(r.value());
                         latest = r.value();
                     }
                     if (latest == null) {
@@ -227,7 +232,7 @@ public final class LearningCurveExperiment {
                                             t.stats().lastStepMetrics(), mode))
                                     .orElse(""));
                 }
-                printFeedback(pipeline);
+                printFeedback(pipeline, examples, offsets);
                 if ("dpo".equals(mode) && v0 != null && trainerConfig.hfModel().isPresent()) {
                     out.println("(the offline DPO baseline trains the byte-level model only: skipped)");
                 } else if ("dpo".equals(mode) && v0 != null) {
@@ -244,15 +249,20 @@ public final class LearningCurveExperiment {
         return points;
     }
 
-    /** Where each version's rollouts went: judged groups, pairs by source, A/B ties (see {@link FeedbackReport}). */
-    private void printFeedback(Pipeline pipeline) {
+    /**
+     * Where each version's rollouts went: judged groups, pairs by source, A/B ties, and the examples the trainer
+     * consumed against what the monitor counted (see {@link FeedbackReport}).
+     */
+    private void printFeedback(Pipeline pipeline, long examples, long offsets) {
         out.println("feedback by version (rollouts; judge pass rate; judged groups with no passing rollout; pairs from"
-                + " A/B choices and from judges; pairs per rollout):");
+                + " A/B choices and from judges; pairs per rollout; judged groups skipped as tied; pairs skipped as"
+                + " identical):");
         try {
-            pipeline.streams()
-                    .map(StreamsApp::monitorQuery)
-                    .ifPresent(q ->
-                            FeedbackReport.printPairs(out, q.versions(0, System.currentTimeMillis() + 3_600_000L)));
+            pipeline.streams().map(StreamsApp::monitorQuery).ifPresent(q -> {
+                List<VersionStats> versions = q.versions(0, System.currentTimeMillis() + 3_600_000L);
+                FeedbackReport.printPairs(out, versions);
+                FeedbackReport.printCounts(out, versions, examples, offsets);
+            });
         } catch (RuntimeException e) {
             out.println("(monitor not readable: " + e + ")");
         }

@@ -22,6 +22,7 @@ import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.StreamsAppConfig;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
+import io.streamrlhf.trainer.publish.VersionExamples;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -358,9 +359,9 @@ public final class FreshnessBenchmark {
                     .average()
                     .orElse(0);
             double absorbed = published.stream()
-                    .mapToDouble(v -> v.getLineage().stream()
-                            .mapToLong(x -> x.getToOffset() - x.getFromOffset() + 1)
-                            .sum())
+                    .mapToDouble(v -> VersionExamples.consumed(v) >= 0
+                            ? VersionExamples.consumed(v)
+                            : VersionExamples.offsetsSpanned(v))
                     .average()
                     .orElse(0);
             out.printf(

@@ -37,7 +37,20 @@ class FeedbackReportTest {
 
         assertThat(printed.lines()).hasSize(2);
         assertThat(printed.lines().skip(1).findFirst().orElseThrow())
-                .isEqualTo("v3           40   50.0%       4       10        6       0.45");
+                .isEqualTo("v3           40   50.0%       4       10        6       0.45      7     11");
+    }
+
+    @Test
+    void countsSetTheTrainersRecordsAgainstTheOffsetsAndTheMonitorsPairs() {
+        List<VersionStats> rows = List.of(stats(3, 40, 10, 2, 6, 4), stats(4, 30, 5, 0, 7, 0));
+
+        String printed = print(out -> FeedbackReport.printCounts(out, rows, 30, 48));
+
+        // 10+5 A/B, 6+7 judged, 2 derived = 30 pairs; 48 offsets over 30 records = 1.60
+        assertThat(printed.strip())
+                .isEqualTo("trainer consumed 30 example records in its published versions (their lineages span 48"
+                        + " offsets, 1.60 per record: transaction markers take offsets too); the monitor counted 30"
+                        + " pairs emitted (A/B 15, judges 13, derived 2) and 0 KTO examples");
     }
 
     @Test
@@ -75,7 +88,9 @@ class FeedbackReportTest {
                 pairsDerived,
                 pairsJudge,
                 groupsNoPass,
-                0);
+                0,
+                version == 3 ? 7L : null,
+                version == 3 ? 11L : null);
     }
 
     private static String print(java.util.function.Consumer<PrintStream> body) {

@@ -30,6 +30,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param pairsJudge judged DPO pairs emitted
  * @param groupsNoPass rollout groups without any passing rollout (no pair)
  * @param deadLetters records dead-lettered
+ * @param groupsTied judged rollout groups without a pair because the rejected rollout passed every judge with the
+ *     chosen one's score (the pair would only say "shorter"); null from a monitor that does not report it
+ * @param pairsIdentical DPO pairs (any source) not emitted because chosen and rejected had the same completion (a
+ *     margin of exactly 0, no gradient); null from a monitor that does not report it
  */
 public record VersionStats(
         @JsonProperty(required = true) long policyVersion,
@@ -52,7 +56,9 @@ public record VersionStats(
         @JsonProperty(required = true) long pairsDerived,
         @JsonProperty(required = true) long pairsJudge,
         @JsonProperty(required = true) long groupsNoPass,
-        @JsonProperty(required = true) long deadLetters) {
+        @JsonProperty(required = true) long deadLetters,
+        Long groupsTied,
+        Long pairsIdentical) {
 
     /** Rejects figures no monitor can produce, naming the field. */
     public VersionStats {
@@ -75,6 +81,12 @@ public record VersionStats(
         nonNegative("pairsJudge", pairsJudge);
         nonNegative("groupsNoPass", groupsNoPass);
         nonNegative("deadLetters", deadLetters);
+        if (groupsTied != null) {
+            nonNegative("groupsTied", groupsTied);
+        }
+        if (pairsIdentical != null) {
+            nonNegative("pairsIdentical", pairsIdentical);
+        }
         share("thumbsUpRate", thumbsUpRate);
         share("thumbsUpLow", thumbsUpLow);
         share("thumbsUpHigh", thumbsUpHigh);

@@ -26,7 +26,20 @@ class MonitorContractTest {
 
         assertThat(row)
                 .isEqualTo(new VersionStats(
-                        3, 60_000, 120_000, 10, 8, 6, 2, 1, 0.75, 0.41, 0.93, 4, null, 100.0, 7, 1, 2, 3, 4, 5, 0));
+                        3, 60_000, 120_000, 10, 8, 6, 2, 1, 0.75, 0.41, 0.93, 4, null, 100.0, 7, 1, 2, 3, 4, 5, 0, null,
+                        null));
+    }
+
+    @Test
+    void readsTheSkippedPairCountsWhereAMonitorReportsThem() throws Exception {
+        String newer =
+                ROW.replace("\"deadLetters\": 0", "\"deadLetters\": 0, \"groupsTied\": 6, \"pairsIdentical\": 9");
+
+        VersionStats row = json.readValue(newer, VersionStats.class);
+
+        assertThat(row.groupsTied()).isEqualTo(6L);
+        assertThat(row.pairsIdentical()).isEqualTo(9L);
+        assertThat(json.readValue(ROW, VersionStats.class).groupsTied()).isNull();
     }
 
     @Test

@@ -5,6 +5,8 @@ import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.streams.avro.DerivedPromptState;
 import io.streamrlhf.streams.avro.DerivedResponse;
 import io.streamrlhf.streams.avro.KtoDecision;
+import io.streamrlhf.streams.avro.MonitorEvent;
+import io.streamrlhf.streams.avro.MonitorKind;
 import io.streamrlhf.streams.avro.SourceOffset;
 import io.streamrlhf.streams.common.AvroSize;
 import io.streamrlhf.streams.common.Emission;
@@ -37,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * opposite labels within {@code dpo.derived.window} of stream time become (up, down) pairs by
  * {@link DerivedPairRules}, at most {@code dpo.derived.pairs.per.prompt} per prompt while the prompt stays active.
  * Capped labels (weight 0) do not count; a cancellation removes the user's label. Pairs already emitted are not
- * withdrawn when labels change later. Pair id: derived from prompt id, chosen and rejected ids.
+ * withdrawn when labels change later. Two responses with the same completion make no pair: counted once in the
+ * monitor as {@code pairsIdentical} (and remembered in the state, so that later labels do not count it again). Pair
+ * id: derived from prompt id, chosen and rejected ids.
  *
  * <p>Bounded state: a prompt holds at most {@code dpo.derived.responses.per.prompt} labelled responses and its state
  * record at most {@code dpo.max.state.bytes}, checked before the store is written or a pair emitted; the label that
@@ -209,12 +213,16 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         changed.setLastTime(now);
 
         List<String> emitted = new ArrayList<>(state.getEmittedPairIds());
+        List<String> skipped = new ArrayList<>(state.getSkippedPairIds());
+        List<String> decided = new ArrayList<>(emitted);
+        decided.addAll(skipped);
         String promptId = d.getPromptId();
         List<DpoPair> pairs = new ArrayList<>();
+        List<Long> identicalVersions = new ArrayList<>();
         for (DerivedPairRules.Match m : DerivedPairRules.matches(
                 changed,
                 responses,
-                emitted,
+                decided,
                 (c, r) -> Ids.dpoPair("DERIVED", promptId, c, r),
                 config.derivedPairsPerPrompt() - emitted.size())) {
             String pairId = Ids.dpoPair(
@@ -222,6 +230,12 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
                     promptId,
                     m.chosen().getResponseId(),
                     m.rejected().getResponseId());
+            if (m.identical()) {
+                // Opposite labels on two copies of one completion: the users disagree, the pair teaches nothing.
+                skipped.add(pairId);
+                identicalVersions.add(m.chosen().getPolicyVersion());
+                continue;
+            }
             DpoPair pair = DpoPairs.of(
                     pairId,
                     promptId,
@@ -247,6 +261,7 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         // The store hands out copies (it serializes), so changing this one leaves the stored state as it was.
         state.setResponses(responses);
         state.setEmittedPairIds(emitted);
+        state.setSkippedPairIds(skipped);
         state.setLastTime(now);
         if (!AvroSize.fits(state, config.maxStateBytes() - AvroSize.utf8Length(promptId))) {
             reject(
@@ -260,6 +275,10 @@ public final class DerivedPairProcessor implements Processor<String, KtoDecision
         }
         for (DpoPair pair : pairs) {
             context.forward(new Record<>(pair.getPairId(), Emission.data(pair), now));
+        }
+        for (long version : identicalVersions) {
+            context.forward(new Record<>(
+                    promptId, Emission.monitor(new MonitorEvent(version, MonitorKind.PAIR_IDENTICAL, 1.0)), now));
         }
         states.put(promptId, state);
         schedule.add(now + window, ScheduleIndex.tag("X", promptId));

@@ -9,7 +9,8 @@ import java.util.List;
  * Which responses to one prompt pair up from opposite thumbs. A response's polarity is the sign of (up labels minus
  * down labels) over its counted labels; a response that just changed pairs with every response of the opposite
  * polarity, the up side chosen, oldest partner first (then by response id), each unordered pair at most once, until
- * the per-prompt cap is reached.
+ * the per-prompt cap is reached. A match of two responses with the same completion ({@link DpoPairs#identical}) is
+ * returned marked {@link Match#identical()}, to be counted and not emitted, and does not count toward the cap.
  */
 public final class DerivedPairRules {
 
@@ -19,7 +20,17 @@ public final class DerivedPairRules {
      * @param chosen the up-voted response
      * @param rejected the down-voted response
      */
-    public record Match(DerivedResponse chosen, DerivedResponse rejected) {}
+    public record Match(DerivedResponse chosen, DerivedResponse rejected) {
+
+        /** Whether both sides are the same completion (same text, both ended or both cut off). */
+        public boolean identical() {
+            return DpoPairs.identical(side(chosen), side(rejected));
+        }
+
+        private static DpoPairs.Side side(DerivedResponse r) {
+            return new DpoPairs.Side(r.getResponseId(), r.getCompletion(), r.getPolicyVersion(), r.getTruncated());
+        }
+    }
 
     private DerivedPairRules() {}
 
@@ -33,7 +44,7 @@ public final class DerivedPairRules {
     /**
      * The new pairs that {@code changed} forms with the other responses.
      *
-     * @param alreadyEmitted the ids of pairs emitted so far; matched pairs are not repeated
+     * @param alreadyEmitted the ids of pairs emitted (or skipped as identical) so far; matched pairs are not repeated
      * @param pairId how a (chosen, rejected) pair is named
      * @param remaining how many more pairs the prompt may still emit
      */
@@ -45,6 +56,7 @@ public final class DerivedPairRules {
             int remaining) {
         int p = polarity(changed);
         List<Match> out = new ArrayList<>();
+        int counted = 0;
         if (p == 0 || remaining <= 0) {
             return out;
         }
@@ -54,7 +66,7 @@ public final class DerivedPairRules {
                         .thenComparing(DerivedResponse::getResponseId))
                 .toList();
         for (DerivedResponse o : partners) {
-            if (out.size() >= remaining) {
+            if (counted >= remaining) {
                 break;
             }
             DerivedResponse chosen = p > 0 ? changed : o;
@@ -62,7 +74,11 @@ public final class DerivedPairRules {
             String id = pairId.apply(chosen.getResponseId(), rejected.getResponseId());
             String reverse = pairId.apply(rejected.getResponseId(), chosen.getResponseId());
             if (!alreadyEmitted.contains(id) && !alreadyEmitted.contains(reverse)) {
-                out.add(new Match(chosen, rejected));
+                Match m = new Match(chosen, rejected);
+                out.add(m);
+                if (!m.identical()) {
+                    counted++;
+                }
             }
         }
         return out;

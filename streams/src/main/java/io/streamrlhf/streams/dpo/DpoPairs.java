@@ -48,6 +48,16 @@ public final class DpoPairs {
     }
 
     /**
+     * Whether the two sides are the same completion as the trainer sees it: the same text, both ended or both cut
+     * off. Such a pair has a log-ratio margin of exactly 0, a constant loss of log 2 and no gradient, so no source
+     * emits one (each counts it in the monitor as {@code pairsIdentical} instead). A cut-off side and an ended side
+     * differ by the end token, which is what such a pair teaches.
+     */
+    public static boolean identical(Side a, Side b) {
+        return a.completion().equals(b.completion()) && a.truncated() == b.truncated();
+    }
+
+    /**
      * One side of a pair.
      *
      * @param responseId the response

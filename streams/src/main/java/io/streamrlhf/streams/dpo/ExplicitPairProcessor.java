@@ -3,6 +3,8 @@ package io.streamrlhf.streams.dpo;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PairwisePreference;
+import io.streamrlhf.streams.avro.MonitorEvent;
+import io.streamrlhf.streams.avro.MonitorKind;
 import io.streamrlhf.streams.avro.PendingPreference;
 import io.streamrlhf.streams.avro.ResponseSnapshot;
 import io.streamrlhf.streams.common.Emission;
@@ -34,7 +36,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Explicit DPO pairs: a {@code PairwisePreference} joined with both responses it names (input keyed by prompt id).
  * Whichever arrives last completes the pair. A preference whose responses do not both arrive within
  * {@code dpo.preference.buffer} of stream time is dead-lettered as {@code RESPONSE_NOT_FOUND}; a preference id seen
- * again within {@code dpo.response.retention} is dropped. Pair id: derived from the preference id.
+ * again within {@code dpo.response.retention} is dropped. A preference between two responses with the same completion
+ * (same text, both ended or both cut off) makes no pair: it is counted in the monitor as {@code pairsIdentical} and
+ * kept for de-duplication. Pair id: derived from the preference id.
  *
  * <p>Erasure ({@link ErasedUsers}): a preference from an erased user is dead-lettered as {@code USER_ERASED} without
  * its bytes; a response written for an erased user is not kept, and no pair is made with one. When the set of erased
@@ -96,7 +100,7 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
         }
         long now = context.currentStreamTimeMs();
         for (KeyValue<String, PendingPreference> kv : drop) {
-            if (kv.value.getEmitted()) {
+            if (kv.value.getEmitted() && !kv.value.getSkipped()) {
                 cancel(kv.value, now);
             }
             preferences.delete(kv.key);
@@ -184,6 +188,19 @@ public final class ExplicitPairProcessor implements Processor<String, DpoInput, 
         }
         if (erased.contains(chosen.getUserId()) || erased.contains(rejected.getUserId())) {
             return false;
+        }
+        if (DpoPairs.identical(side(chosen), side(rejected))) {
+            // A choice between two copies of one completion teaches nothing: resolved, counted, no pair.
+            context.forward(new Record<>(
+                    p.getPromptId(),
+                    Emission.monitor(new MonitorEvent(chosen.getPolicyVersion(), MonitorKind.PAIR_IDENTICAL, 1.0)),
+                    now));
+            p.setEmitted(true);
+            p.setSkipped(true);
+            p.setRawKey(null);
+            p.setRawValue(null);
+            preferences.put(key, p);
+            return true;
         }
         DpoPair pair = DpoPairs.of(
                 Ids.dpoPair("HUMAN", p.getPreferenceId()),

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * Judged rollouts (online DPO with AI feedback): sampled rollouts are grouped per (prompt, policy version) until
  * {@code dpo.rollout.group.size} arrive or {@code dpo.rollout.window} of stream time passes since the first; then every
  * rollout is judged by the {@link JudgeMixture} (verdicts are emitted) and {@link PairSelector} picks chosen and
- * rejected. The prompt's reference answer and task come from the prompts topic when the prompt arrived; without it
+ * rejected; a group whose rollouts are all the chosen one's completion or whose rejected rollout ties with the
+ * chosen one makes no pair and is counted in the monitor ({@code pairsIdentical}, {@code groupsTied}). The prompt's
+ * reference answer and task come from the prompts topic when the prompt arrived; without it
  * the exact-answer judge does not apply and the rollout's own task is used. A rollout that arrives after its group
  * closed is judged alone (verdict, no pair). Pair id: derived from prompt id, version, chosen and rejected ids.
  *
@@ -180,7 +182,12 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
                 .map(r -> {
                     JudgeVerdict v = verdicts.get(r.getResponseId());
                     return new ScoredRollout(
-                            r.getResponseId(), r.getCompletion().length(), v.getScore(), v.getPassedAll());
+                            r.getResponseId(),
+                            r.getCompletion().length(),
+                            v.getScore(),
+                            v.getPassedAll(),
+                            r.getCompletion(),
+                            r.getTruncated());
                 })
                 .toList();
         PairSelector.Selection selection = selector.select(scored);
@@ -211,13 +218,17 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
             }
             case NO_PASSING -> {
                 log.debug("No rollout of {} passed every judge; no pair", key);
-                context.forward(new Record<>(
-                        group.getPromptId(),
-                        Emission.monitor(new MonitorEvent(
-                                group.getPolicyVersion(), MonitorKind.GROUP_NO_PASS, (double) rollouts.size())),
-                        now));
+                forwardMonitor(group, MonitorKind.GROUP_NO_PASS, rollouts.size(), now);
             }
             case TOO_FEW -> log.debug("Group {} closed with {} rollout(s); no pair", key, rollouts.size());
+            case IDENTICAL -> {
+                log.debug("Every rollout of {} has the chosen one's completion; no pair", key);
+                forwardMonitor(group, MonitorKind.PAIR_IDENTICAL, rollouts.size(), now);
+            }
+            case TIED -> {
+                log.debug("The rejected rollout of {} tied with the chosen one; no pair", key);
+                forwardMonitor(group, MonitorKind.GROUP_TIED, rollouts.size(), now);
+            }
             default -> throw new IllegalStateException("Unknown outcome " + selection.outcome());
         }
         group.setClosed(true);
@@ -231,6 +242,14 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
                 .toList());
         groups.put(key, group);
         schedule.add(now + config.rolloutWindow().toMillis(), ScheduleIndex.tag("X", key));
+    }
+
+    /** Counts a group that closed without a pair, in the monitor, under its version. */
+    private void forwardMonitor(RolloutGroup group, MonitorKind kind, int rollouts, long now) {
+        context.forward(new Record<>(
+                group.getPromptId(),
+                Emission.monitor(new MonitorEvent(group.getPolicyVersion(), kind, (double) rollouts)),
+                now));
     }
 
     /**

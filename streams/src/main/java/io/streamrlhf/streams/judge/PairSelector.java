@@ -12,10 +12,18 @@ import java.util.Optional;
  *       highest score among those and {@code worst} the lowest score in the whole group, the candidates are those
  *       with {@code score >= (1-rho)*best + rho*worst}; chosen is the shortest candidate. Ties: higher score, then
  *       smaller response id.</li>
- *   <li><b>Rejected</b> (CODPO): among the other rollouts, those that fail a judge if any do, else all of them; the
- *       lowest-scoring one. Ties: longer completion, then smaller response id.</li>
+ *   <li><b>Rejected</b> (CODPO): among the other rollouts whose completion differs from the chosen one's, those
+ *       that fail a judge if any do, else all of them; the lowest-scoring one. Ties: longer completion, then smaller
+ *       response id.</li>
  *   <li>No passing rollout: no pair ({@link Outcome#NO_PASSING}); fewer than two rollouts: no pair
  *       ({@link Outcome#TOO_FEW}).</li>
+ *   <li>Every other rollout has the chosen one's completion (same text, both ended or both cut off): no pair
+ *       ({@link Outcome#IDENTICAL}). Such a pair has a margin of exactly 0 and no gradient; a policy that answers a
+ *       prompt the same way every time makes such groups.</li>
+ *   <li>The rejected rollout passes every judge with the chosen one's score: no pair ({@link Outcome#TIED}). The
+ *       judges found the two equally good, so the pair would only say "shorter", which length control is meant to
+ *       break ties with, not to teach on its own. With {@code rho = 0} this is the group in which every rollout
+ *       passes with the same score.</li>
  * </ul>
  */
 public final class PairSelector {
@@ -27,15 +35,19 @@ public final class PairSelector {
         /** No rollout passed every judge. */
         NO_PASSING,
         /** Fewer than two rollouts. */
-        TOO_FEW
+        TOO_FEW,
+        /** Every other rollout has the chosen one's completion. */
+        IDENTICAL,
+        /** The rejected rollout passes every judge with the chosen one's score. */
+        TIED
     }
 
     /**
      * The result of selection.
      *
      * @param outcome what happened
-     * @param chosen the chosen rollout when a pair was selected
-     * @param rejected the rejected rollout when a pair was selected
+     * @param chosen the chosen rollout when a pair was selected (also when it was skipped as identical or tied)
+     * @param rejected the rejected rollout when a pair was selected (also when it was skipped as tied)
      */
     public record Selection(Outcome outcome, Optional<ScoredRollout> chosen, Optional<ScoredRollout> rejected) {}
 
@@ -69,7 +81,12 @@ public final class PairSelector {
                                 Comparator.comparingDouble(ScoredRollout::score).reversed())
                         .thenComparing(ScoredRollout::responseId))
                 .orElseThrow();
-        List<ScoredRollout> others = rollouts.stream().filter(r -> r != chosen).toList();
+        List<ScoredRollout> others = rollouts.stream()
+                .filter(r -> r != chosen && !r.sameCompletionAs(chosen))
+                .toList();
+        if (others.isEmpty()) {
+            return new Selection(Outcome.IDENTICAL, Optional.of(chosen), Optional.empty());
+        }
         List<ScoredRollout> failing =
                 others.stream().filter(r -> !r.passedAll()).toList();
         ScoredRollout rejected = (failing.isEmpty() ? others : failing)
@@ -79,6 +96,9 @@ public final class PairSelector {
                                         .reversed())
                                 .thenComparing(ScoredRollout::responseId))
                         .orElseThrow();
+        if (rejected.passedAll() && Math.abs(rejected.score() - chosen.score()) <= EPSILON) {
+            return new Selection(Outcome.TIED, Optional.of(chosen), Optional.of(rejected));
+        }
         return new Selection(Outcome.PAIR, Optional.of(chosen), Optional.of(rejected));
     }
 }

@@ -31,6 +31,8 @@ public final class MonitorAggregator implements Aggregator<String, MonitorEvent,
             case PAIR_JUDGE -> s.setPairsJudge(s.getPairsJudge() + 1);
             case GROUP_NO_PASS -> s.setGroupsNoPass(s.getGroupsNoPass() + 1);
             case DEAD_LETTER -> s.setDeadLetters(s.getDeadLetters() + 1);
+            case GROUP_TIED -> s.setGroupsTied(s.getGroupsTied() + 1);
+            case PAIR_IDENTICAL -> s.setPairsIdentical(s.getPairsIdentical() + 1);
             default -> {
                 // OTHER: a kind added by a newer writer; nothing to count here.
             }

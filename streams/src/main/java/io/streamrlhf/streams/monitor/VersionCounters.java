@@ -34,7 +34,9 @@ public final class VersionCounters {
                 s.getPairsDerived(),
                 s.getPairsJudge(),
                 s.getGroupsNoPass(),
-                s.getDeadLetters());
+                s.getDeadLetters(),
+                s.getGroupsTied(),
+                s.getPairsIdentical());
     }
 
     /** Adds {@code b}'s counters to {@code a} (a fresh object; neither argument changes). */
@@ -54,6 +56,8 @@ public final class VersionCounters {
                 .setPairsJudge(a.getPairsJudge() + b.getPairsJudge())
                 .setGroupsNoPass(a.getGroupsNoPass() + b.getGroupsNoPass())
                 .setDeadLetters(a.getDeadLetters() + b.getDeadLetters())
+                .setGroupsTied(a.getGroupsTied() + b.getGroupsTied())
+                .setPairsIdentical(a.getPairsIdentical() + b.getPairsIdentical())
                 .build();
     }
 }

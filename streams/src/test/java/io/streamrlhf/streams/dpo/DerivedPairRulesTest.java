@@ -53,6 +53,33 @@ class DerivedPairRulesTest {
     }
 
     @Test
+    void marksAMatchOfTwoCopiesOfOneCompletionAndDoesNotCountItTowardTheCap() {
+        DerivedResponse up = r("up", 5, Map.of("u", true));
+        DerivedResponse copy = DerivedResponse.newBuilder(r("copy", 1, Map.of("u", false)))
+                .setCompletion("c up")
+                .build();
+        DerivedResponse other = r("other", 2, Map.of("u", false));
+        List<DerivedPairRules.Match> m =
+                DerivedPairRules.matches(up, List.of(up, copy, other), List.of(), (c, x) -> c + ">" + x, 1);
+        // the copy (oldest) comes first but is marked; the cap of 1 still admits the real pair
+        assertThat(m)
+                .extracting(x -> x.rejected().getResponseId() + ":" + x.identical())
+                .containsExactly("copy:true", "other:false");
+    }
+
+    @Test
+    void theSameTextCutOffOnOneSideIsNotACopy() {
+        DerivedResponse up = r("up", 5, Map.of("u", true));
+        DerivedResponse cut = DerivedResponse.newBuilder(r("cut", 1, Map.of("u", false)))
+                .setCompletion("c up")
+                .setTruncated(true)
+                .build();
+        assertThat(DerivedPairRules.matches(up, List.of(up, cut), List.of(), (c, x) -> c + ">" + x, 5))
+                .singleElement()
+                .satisfies(x -> assertThat(x.identical()).isFalse());
+    }
+
+    @Test
     void neutralResponsesPairWithNothing() {
         DerivedResponse neutral = r("n", 1, Map.of());
         assertThat(DerivedPairRules.matches(

@@ -16,6 +16,7 @@ import io.streamrlhf.avro.PairwisePreference;
 import io.streamrlhf.avro.ResponseGenerated;
 import io.streamrlhf.streams.app.StreamRlhfTopology;
 import io.streamrlhf.streams.avro.VersionMinuteStats;
+import io.streamrlhf.streams.common.Ids;
 import io.streamrlhf.streams.config.DpoConfig;
 import io.streamrlhf.streams.config.KtoConfig;
 import io.streamrlhf.streams.config.StreamsSettings;
@@ -247,7 +248,8 @@ class DpoTopologyTest {
     void closesARolloutGroupWhenItsWindowPassesInStreamTime() {
         start(DpoConfig.defaults());
         send(rollout("r1", "p", "short", 1, T0), T0);
-        send(rollout("r2", "p", "a longer answer", 1, T0 + 1), T0 + 1);
+        // fails the banned-phrases judge, so the two do not tie
+        send(rollout("r2", "p", "As an AI language model I cannot say", 1, T0 + 1), T0 + 1);
         send(rollout("other", "q", "tick", 1, T0 + 59_000), T0 + 59_000);
         assertThat(h.pairs.isEmpty()).isTrue();
 
@@ -275,6 +277,69 @@ class DpoTopologyTest {
         assertThat(stats.getResponses()).isEqualTo(4);
     }
 
+    @Test
+    void aJudgedGroupOfOneCompletionFourTimesMakesNoPairAndIsCountedIdentical() {
+        start(DpoConfig.defaults());
+        for (int i = 0; i < 4; i++) {
+            send(rollout("r" + i, "p", "Happy to help.", 6, T0 + i), T0 + i);
+        }
+
+        assertThat(h.verdicts.readValuesToList()).hasSize(4).allMatch(JudgeVerdict::getPassedAll);
+        assertThat(h.pairs.isEmpty()).isTrue();
+        VersionMinuteStats stats = monitorTotal("6");
+        assertThat(stats.getPairsIdentical()).isEqualTo(1);
+        assertThat(stats.getGroupsTied()).isZero();
+        assertThat(stats.getPairsJudge()).isZero();
+    }
+
+    @Test
+    void aJudgedGroupInWhichEveryRolloutPassesTiesAndMakesNoPair() {
+        start(DpoConfig.defaults());
+        List<String> texts = List.of("Sure.", "Happy to help.", "Of course, here it is.", "Gladly.");
+        for (int i = 0; i < 4; i++) {
+            send(rollout("r" + i, "p", texts.get(i), 6, T0 + i), T0 + i);
+        }
+
+        // every judge scores a pass 1.0, so four passing rollouts tie: the pair would only say "shorter"
+        assertThat(h.verdicts.readValuesToList()).hasSize(4).allMatch(JudgeVerdict::getPassedAll);
+        assertThat(h.pairs.isEmpty()).isTrue();
+        VersionMinuteStats stats = monitorTotal("6");
+        assertThat(stats.getGroupsTied()).isEqualTo(1);
+        assertThat(stats.getPairsIdentical()).isZero();
+    }
+
+    @Test
+    void aPreferenceBetweenTwoCopiesOfOneCompletionMakesNoPairAndIsCountedOnce() {
+        start(DpoConfig.defaults());
+        send(response("a", "p1", "same answer", 2, T0), T0);
+        send(response("b", "p1", "same answer", 2, T0), T0);
+        send(preference("pref1", "p1", "b", "a", T0 + 10), T0 + 10);
+        send(preference("pref1", "p1", "b", "a", T0 + 10), T0 + 11);
+        // a preference between different completions of the same prompt still pairs
+        send(response("c", "p1", "other answer", 2, T0 + 12), T0 + 12);
+        send(preference("pref2", "p1", "c", "a", T0 + 13), T0 + 13);
+
+        assertThat(pairs(PairSource.HUMAN))
+                .singleElement()
+                .satisfies(p -> assertThat(p.getPairId()).isEqualTo(Ids.dpoPair("HUMAN", "pref2")));
+        assertThat(h.deadLetters.isEmpty()).isTrue();
+        assertThat(monitorTotal("2").getPairsIdentical()).isEqualTo(1);
+    }
+
+    @Test
+    void oppositeThumbsOnTwoCopiesOfOneCompletionMakeNoDerivedPairAndAreCountedOnce() {
+        start(DpoConfig.defaults());
+        send(response("x", "p1", "same answer", 4, T0), T0);
+        send(response("y", "p1", "same answer", 4, T0), T0);
+        send(up("f1", "x", "u1", T0 + 1), T0 + 1);
+        send(down("f2", "y", "u2", T0 + 2), T0 + 2);
+        send(down("f3", "y", "u3", T0 + 3), T0 + 3);
+        send(up("f4", "x", "u4", T0 + 4), T0 + 4);
+
+        assertThat(pairs(PairSource.DERIVED)).isEmpty();
+        assertThat(monitorTotal("4").getPairsIdentical()).isEqualTo(1);
+    }
+
     private VersionMinuteStats monitorTotal(String version) {
         WindowStore<String, VersionMinuteStats> store = h.driver.getWindowStore(MonitorTopology.STORE);
         VersionMinuteStats total = VersionMinuteStats.newBuilder().build();
@@ -285,6 +350,9 @@ class DpoTopologyTest {
                     total.setGroupsNoPass(total.getGroupsNoPass() + kv.value.getGroupsNoPass());
                     total.setJudgeFail(total.getJudgeFail() + kv.value.getJudgeFail());
                     total.setResponses(total.getResponses() + kv.value.getResponses());
+                    total.setGroupsTied(total.getGroupsTied() + kv.value.getGroupsTied());
+                    total.setPairsIdentical(total.getPairsIdentical() + kv.value.getPairsIdentical());
+                    total.setPairsJudge(total.getPairsJudge() + kv.value.getPairsJudge());
                 }
             }
         }

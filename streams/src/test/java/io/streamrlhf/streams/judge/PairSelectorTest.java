@@ -98,6 +98,65 @@ class PairSelectorTest {
         assertThat(new PairSelector(0.1).select(List.of(A)).outcome()).isEqualTo(Outcome.TOO_FEW);
     }
 
+    private static ScoredRollout text(String id, String completion, double score, boolean passed) {
+        return new ScoredRollout(id, completion.length(), score, passed, completion, false);
+    }
+
+    @Test
+    void yieldsNoPairWhenEveryOtherRolloutIsTheChosenCompletion() {
+        List<ScoredRollout> copies =
+                List.of(text("a", "4", 1.0, true), text("b", "4", 1.0, true), text("c", "4", 1.0, true));
+
+        Selection s = new PairSelector(0.1).select(copies);
+
+        assertThat(s.outcome()).isEqualTo(Outcome.IDENTICAL);
+        assertThat(chosen(s)).isEqualTo("a");
+        assertThat(s.rejected()).isEmpty();
+    }
+
+    @Test
+    void yieldsNoPairWhenEveryRolloutPassesWithTheSameScore() {
+        List<ScoredRollout> tied = List.of(
+                text("a", "Sure.", 1.0, true), text("b", "Of course.", 1.0, true), text("c", "Gladly!", 1.0, true));
+
+        Selection s = new PairSelector(0.1).select(tied);
+
+        // chosen would be the shortest ("a", 5 characters) and rejected the longest ("b"): a pair saying only "shorter"
+        assertThat(s.outcome()).isEqualTo(Outcome.TIED);
+        assertThat(chosen(s)).isEqualTo("a");
+        assertThat(rejected(s)).isEqualTo("b");
+    }
+
+    @Test
+    void neverRejectsACopyOfTheChosenCompletion() {
+        // rho 1: chosen is the shortest passing rollout, "a" (2 characters, the copy "b" loses on its id); the old
+        // rule rejected the lowest-scoring other rollout, the copy "b" (0.5); the copy is left out, so "c" (0.9)
+        List<ScoredRollout> group =
+                List.of(text("a", "ok", 0.5, true), text("b", "ok", 0.5, true), text("c", "okay then", 0.9, true));
+
+        Selection s = new PairSelector(1.0).select(group);
+
+        assertThat(s.outcome()).isEqualTo(Outcome.PAIR);
+        assertThat(chosen(s)).isEqualTo("a");
+        assertThat(rejected(s)).isEqualTo("c");
+    }
+
+    @Test
+    void pairsAFailingRolloutWithTheChosenScoreAndTheSameTextCutOff() {
+        // a failing rejected never ties, even at the chosen one's score
+        ScoredRollout failingSameScore = text("f", "Hello there", 1.0, false);
+        assertThat(new PairSelector(0.0)
+                        .select(List.of(text("a", "Hi", 1.0, true), failingSameScore))
+                        .outcome())
+                .isEqualTo(Outcome.PAIR);
+        // the same text, once ended and once cut off, differs by the end token: a pair
+        ScoredRollout ended = text("e", "4", 1.0, true);
+        ScoredRollout cut = new ScoredRollout("t", 1, 0.75, false, "4", true);
+        Selection s = new PairSelector(0.0).select(List.of(ended, cut));
+        assertThat(s.outcome()).isEqualTo(Outcome.PAIR);
+        assertThat(rejected(s)).isEqualTo("t");
+    }
+
     @Test
     void rejectsRhoOutsideTheUnitInterval() {
         assertThatThrownBy(() -> new PairSelector(1.5)).isInstanceOf(IllegalArgumentException.class);

@@ -12,7 +12,8 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Offsets consumed since the parent version, per partition: the version's lineage and the offsets
  * its transaction commits. Records of a partition arrive in offset order, so each partition is one
- * inclusive range (transaction markers inside it are not records).
+ * inclusive range. Transaction markers and aborted records inside a range take offsets but are no
+ * records, so a range's width is not the number of examples (see {@code VersionExamples}).
  */
 public final class LineageTracker {
 

@@ -34,6 +34,7 @@ import io.streamrlhf.trainer.optim.AdamW;
 import io.streamrlhf.trainer.parallel.DataParallel;
 import io.streamrlhf.trainer.publish.PublishHooks;
 import io.streamrlhf.trainer.publish.TrainingProvenance;
+import io.streamrlhf.trainer.publish.VersionExamples;
 import io.streamrlhf.trainer.publish.VersionHistory;
 import io.streamrlhf.trainer.publish.VersionPublisher;
 import java.io.IOException;
@@ -266,7 +267,8 @@ public final class OnlineTrainer implements AutoCloseable {
      * What this instance did since it started, for metrics; thread-safe.
      *
      * @param steps optimizer steps taken
-     * @param examplesConsumed example records consumed (trained, cancelled, dropped or invalid)
+     * @param examplesConsumed example records read (trained, cancelled, dropped or invalid); after a rebase the
+     *     records consumed since the last committed version are read, and counted, again
      * @param invalidRecords records skipped because they are bad in themselves
      * @param versionsPublished versions committed, the warm start included
      * @param lastPublishMillis epoch ms of the last committed version, 0 before the first
@@ -794,7 +796,10 @@ public final class OnlineTrainer implements AutoCloseable {
     /** The record is consumed: its offset joins the next version's lineage. */
     private void absorb(ConsumerRecord<byte[], byte[]> record) {
         lineage.record(new TopicPartition(record.topic(), record.partition()), record.offset());
-        count("examples/consumed");
+        // Counted here rather than read off the lineage: its ranges also span transaction markers.
+        count(VersionExamples.CONSUMED);
+        count(VersionExamples.CONSUMED_PREFIX
+                + (record.topic().equals(topics.ktoExamples().name()) ? "kto" : "dpo"));
         examplesConsumed.incrementAndGet();
     }
 
