@@ -20,6 +20,9 @@ import java.util.Map;
  *                      {@code dpo.rollout.window}, default 60s
  * @param rho length-control slack in [0, 1]: chosen is the shortest passing rollout with
  *            score >= (1-rho)*best + rho*worst. Property {@code dpo.rho}, default 0.1
+ * @param pairTies whether a judged group whose rejected rollout passes every judge with the chosen one's score
+ *                 still makes a pair (chosen the shorter one, by the length control of {@code rho}). Property
+ *                 {@code dpo.pair.ties}, default true
  * @param punctuateInterval how often (stream time) windows are closed and state swept. Property
  *                          {@code dpo.punctuate.interval}, default 1s
  * @param derivedResponsesPerPrompt labelled responses one prompt keeps for derived pairs within
@@ -40,6 +43,7 @@ public record DpoConfig(
         int rolloutGroupSize,
         Duration rolloutWindow,
         double rho,
+        boolean pairTies,
         Duration punctuateInterval,
         int derivedResponsesPerPrompt,
         int maxStateBytes) {
@@ -82,6 +86,7 @@ public record DpoConfig(
                 4,
                 Duration.ofSeconds(60),
                 0.1,
+                true,
                 Duration.ofSeconds(1),
                 100,
                 512 << 10);
@@ -97,9 +102,26 @@ public record DpoConfig(
                 StreamsKeys.DPO_ROLLOUT_GROUP_SIZE.get(properties),
                 StreamsKeys.DPO_ROLLOUT_WINDOW.get(properties),
                 StreamsKeys.DPO_RHO.get(properties),
+                StreamsKeys.DPO_PAIR_TIES.get(properties),
                 StreamsKeys.DPO_PUNCTUATE_INTERVAL.get(properties),
                 StreamsKeys.DPO_DERIVED_RESPONSES_PER_PROMPT.get(properties),
                 StreamsKeys.DPO_MAX_STATE_BYTES.get(properties));
+    }
+
+    /** A copy that pairs tied judged groups on length ({@code true}) or makes no pair of them. */
+    public DpoConfig withPairTies(boolean newPairTies) {
+        return new DpoConfig(
+                derivedWindow,
+                derivedPairsPerPrompt,
+                preferenceBuffer,
+                responseRetention,
+                rolloutGroupSize,
+                rolloutWindow,
+                rho,
+                newPairTies,
+                punctuateInterval,
+                derivedResponsesPerPrompt,
+                maxStateBytes);
     }
 
     /** A copy with another rho. */
@@ -112,6 +134,7 @@ public record DpoConfig(
                 rolloutGroupSize,
                 rolloutWindow,
                 newRho,
+                pairTies,
                 punctuateInterval,
                 derivedResponsesPerPrompt,
                 maxStateBytes);
@@ -127,6 +150,7 @@ public record DpoConfig(
                 rolloutGroupSize,
                 rolloutWindow,
                 rho,
+                pairTies,
                 punctuateInterval,
                 responsesPerPrompt,
                 maxBytes);

@@ -123,6 +123,11 @@ public final class StreamsKeys {
             DPO.rho(),
             "length-control slack in [0, 1]: chosen is the shortest passing rollout with score >= "
                     + "(1-rho)*best + rho*worst");
+    public static final Setting<Boolean> DPO_PAIR_TIES = Setting.bool(
+            "dpo.pair.ties",
+            DPO.pairTies(),
+            "a judged rollout group whose rejected rollout passes every judge with the chosen one's score still makes"
+                    + " a pair, chosen the shorter (true), or makes no pair and is counted as groupsTied (false)");
     public static final Setting<Duration> DPO_PUNCTUATE_INTERVAL = Setting.duration(
             "dpo.punctuate.interval",
             DPO.punctuateInterval(),
@@ -312,6 +317,7 @@ public final class StreamsKeys {
             DPO_ROLLOUT_GROUP_SIZE,
             DPO_ROLLOUT_WINDOW,
             DPO_RHO,
+            DPO_PAIR_TIES,
             DPO_PUNCTUATE_INTERVAL,
             DPO_DERIVED_RESPONSES_PER_PROMPT,
             DPO_MAX_STATE_BYTES,

@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * Judged rollouts (online DPO with AI feedback): sampled rollouts are grouped per (prompt, policy version) until
  * {@code dpo.rollout.group.size} arrive or {@code dpo.rollout.window} of stream time passes since the first; then every
  * rollout is judged by the {@link JudgeMixture} (verdicts are emitted) and {@link PairSelector} picks chosen and
- * rejected; a group whose rollouts are all the chosen one's completion or whose rejected rollout ties with the
- * chosen one makes no pair and is counted in the monitor ({@code pairsIdentical}, {@code groupsTied}). The prompt's
+ * rejected; a group whose rollouts are all the chosen one's completion makes no pair ({@code pairsIdentical} in the
+ * monitor), nor, with {@code dpo.pair.ties=false}, one whose rejected rollout ties with the chosen one
+ * ({@code groupsTied}). The prompt's
  * reference answer and task come from the prompts topic when the prompt arrived; without it
  * the exact-answer judge does not apply and the rollout's own task is used. A rollout that arrives after its group
  * closed is judged alone (verdict, no pair). Pair id: derived from prompt id, version, chosen and rejected ids.
@@ -73,7 +74,7 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
     public JudgedRolloutProcessor(DpoConfig config, JudgeMixture judges) {
         this.config = config;
         this.judges = judges;
-        this.selector = new PairSelector(config.rho());
+        this.selector = new PairSelector(config.rho(), config.pairTies());
     }
 
     @Override

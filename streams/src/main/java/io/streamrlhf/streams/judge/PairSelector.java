@@ -23,7 +23,8 @@ import java.util.Optional;
  *   <li>The rejected rollout passes every judge with the chosen one's score: no pair ({@link Outcome#TIED}). The
  *       judges found the two equally good, so the pair would only say "shorter", which length control is meant to
  *       break ties with, not to teach on its own. With {@code rho = 0} this is the group in which every rollout
- *       passes with the same score.</li>
+ *       passes with the same score. Only with {@code pairTies} off ({@code dpo.pair.ties=false}); by default such a
+ *       group makes its pair as the other groups do.</li>
  * </ul>
  */
 public final class PairSelector {
@@ -53,12 +54,24 @@ public final class PairSelector {
 
     private static final double EPSILON = 1e-9;
     private final double rho;
+    private final boolean pairTies;
 
+    /** A selector that pairs tied groups on length (see {@link #PairSelector(double, boolean)}). */
     public PairSelector(double rho) {
+        this(rho, true);
+    }
+
+    /**
+     * @param rho the length-control slack in [0, 1]
+     * @param pairTies whether a tied group still makes a pair (chosen the shorter rollout) rather than
+     *     {@link Outcome#TIED}
+     */
+    public PairSelector(double rho, boolean pairTies) {
         if (!(rho >= 0 && rho <= 1)) {
             throw new IllegalArgumentException("rho must be within [0, 1], got " + rho);
         }
         this.rho = rho;
+        this.pairTies = pairTies;
     }
 
     /** Selects a pair among {@code rollouts}. */
@@ -96,7 +109,7 @@ public final class PairSelector {
                                         .reversed())
                                 .thenComparing(ScoredRollout::responseId))
                         .orElseThrow();
-        if (rejected.passedAll() && Math.abs(rejected.score() - chosen.score()) <= EPSILON) {
+        if (!pairTies && rejected.passedAll() && Math.abs(rejected.score() - chosen.score()) <= EPSILON) {
             return new Selection(Outcome.TIED, Optional.of(chosen), Optional.of(rejected));
         }
         return new Selection(Outcome.PAIR, Optional.of(chosen), Optional.of(rejected));

@@ -138,6 +138,7 @@ class DpoStateBoundsTest {
                 50,
                 d.rolloutWindow(),
                 d.rho(),
+                d.pairTies(),
                 d.punctuateInterval(),
                 d.derivedResponsesPerPrompt(),
                 d.maxStateBytes());

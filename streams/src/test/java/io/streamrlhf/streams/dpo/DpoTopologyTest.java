@@ -164,6 +164,7 @@ class DpoTopologyTest {
                 4,
                 Duration.ofSeconds(60),
                 0.1,
+                true,
                 Duration.ofSeconds(1),
                 100,
                 512 << 10));
@@ -293,8 +294,24 @@ class DpoTopologyTest {
     }
 
     @Test
-    void aJudgedGroupInWhichEveryRolloutPassesTiesAndMakesNoPair() {
+    void aJudgedGroupInWhichEveryRolloutPassesMakesItsPairOnLengthByDefault() {
         start(DpoConfig.defaults());
+        List<String> texts = List.of("Sure.", "Happy to help.", "Of course, here it is.", "Gladly.");
+        for (int i = 0; i < 4; i++) {
+            send(rollout("r" + i, "p", texts.get(i), 6, T0 + i), T0 + i);
+        }
+
+        // chosen the shortest ("Sure.", r0), rejected the longest ("Of course, here it is.", r2)
+        List<DpoPair> pairs = h.pairs.readValuesToList();
+        assertThat(pairs).hasSize(1);
+        assertThat(pairs.get(0).getChosen()).isEqualTo("Sure.");
+        assertThat(pairs.get(0).getRejected()).isEqualTo("Of course, here it is.");
+        assertThat(monitorTotal("6").getGroupsTied()).isZero();
+    }
+
+    @Test
+    void aJudgedGroupInWhichEveryRolloutPassesTiesAndMakesNoPairWhenTiesAreNotPaired() {
+        start(DpoConfig.defaults().withPairTies(false));
         List<String> texts = List.of("Sure.", "Happy to help.", "Of course, here it is.", "Gladly.");
         for (int i = 0; i < 4; i++) {
             send(rollout("r" + i, "p", texts.get(i), 6, T0 + i), T0 + i);

@@ -115,11 +115,24 @@ class PairSelectorTest {
     }
 
     @Test
-    void yieldsNoPairWhenEveryRolloutPassesWithTheSameScore() {
+    void pairsATiedGroupOnLengthByDefault() {
         List<ScoredRollout> tied = List.of(
                 text("a", "Sure.", 1.0, true), text("b", "Of course.", 1.0, true), text("c", "Gladly!", 1.0, true));
 
         Selection s = new PairSelector(0.1).select(tied);
+
+        // chosen the shortest ("a", 5 characters), rejected the longest ("b", 10)
+        assertThat(s.outcome()).isEqualTo(Outcome.PAIR);
+        assertThat(chosen(s)).isEqualTo("a");
+        assertThat(rejected(s)).isEqualTo("b");
+    }
+
+    @Test
+    void yieldsNoPairWhenEveryRolloutPassesWithTheSameScoreAndTiesAreNotPaired() {
+        List<ScoredRollout> tied = List.of(
+                text("a", "Sure.", 1.0, true), text("b", "Of course.", 1.0, true), text("c", "Gladly!", 1.0, true));
+
+        Selection s = new PairSelector(0.1, false).select(tied);
 
         // chosen would be the shortest ("a", 5 characters) and rejected the longest ("b"): a pair saying only "shorter"
         assertThat(s.outcome()).isEqualTo(Outcome.TIED);
