@@ -995,6 +995,8 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     private void publish() throws IOException {
+        // A branch stopping at its end publishes whatever it holds.
+        endHold(Instant.now());
         long next = currentVersion + 1;
         Map<String, Double> summary = new LinkedHashMap<>(lastStepMetrics);
         summary.putAll(counters);
