@@ -45,6 +45,9 @@ class HfModelDemoIT {
                 Map.entry("trainer.dpo.batch.size", "4"),
                 Map.entry("sampler.max.tokens", "12"),
                 Map.entry("kto.settle.delay", "0s"),
+                // Versions on the trainer's own clock rather than paced by the canary's decisions: this test is
+                // about training and serving the directory, and waits for two versions after the warm start.
+                Map.entry("trainer.publish.max.undecided", "0"),
                 Map.entry("streams.application.id", "hf-demo-it")));
         StringWriter progress = new StringWriter();
         try (DemoStack demo = DemoStack.start(settings, new PrintWriter(progress, true))) {

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.producers.tasks.TaskGenerator;
+import io.streamrlhf.streams.config.CanaryConfig;
 import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
+import io.streamrlhf.trainer.config.TrainerConfig;
+import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import io.streamrlhf.trainer.sft.PromptCompletionCorpus;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -64,6 +67,25 @@ class PipelineSettingsTest {
         assertThat(settings.get("trainer.model.dir", ""))
                 .isEqualTo(Path.of("/d/demo-tiny-llama").toString());
         assertThat(settings.get("trainer.lora.enabled", "")).isEqualTo("false");
+    }
+
+    @Test
+    void theDemoPacesItsTrainerByTheCanaryAndWatchesTheJudgesTheThumbsDoNotCover() {
+        Map<String, String> props = PipelineSettings.resolve(
+                DemoDefaults.apply(Settings.of(Map.of()), Path.of("/d")), "k:9092", "http://r:8081", Path.of("/d"));
+
+        TrainerConfig trainer = TrainerConfigFactory.fromProperties(props);
+        assertThat(trainer.followDecisions()).isTrue();
+        assertThat(trainer.publishMaxUndecided()).isEqualTo(1);
+        assertThat(CanaryConfig.fromProperties(props).judges()).containsExactly("length-bounds", "banned-phrases");
+        // and with the canary off the trainer publishes on its own clock
+        Map<String, String> off = PipelineSettings.resolve(
+                DemoDefaults.apply(Settings.of(Map.of("canary.enabled", "false")), Path.of("/d")),
+                "k:9092",
+                "http://r:8081",
+                Path.of("/d"));
+        assertThat(TrainerConfigFactory.fromProperties(off).publishMaxUndecided())
+                .isZero();
     }
 
     @Test

@@ -47,6 +47,13 @@ import java.util.Optional;
  * @param signer signs every published version and refuses unsigned ones in the history (default none)
  * @param hfModel a Hugging Face model directory to train instead of the built-in byte-level model shaped by
  *     {@code model} (default none); its rows are at most {@code model.context()} tokens
+ * @param checkpointStore where checkpoints live
+ * @param followDecisions whether the trainer follows the canary decisions (rebases after a rollback)
+ * @param gate the held-out gate's settings, when the trainer measures it
+ * @param effectiveSettings every trainer key's effective value, recorded in each version's provenance
+ * @param publishMaxUndecided how many published versions may await their canary decision before the trainer holds
+ *     its next publish (it keeps training); 0: no bound. Default 1 with {@code followDecisions}, else 0
+ * @param publishHoldMax the longest such a hold lasts before the trainer publishes anyway (default 30 min)
  */
 public record TrainerConfig(
         String modelId,
@@ -78,7 +85,9 @@ public record TrainerConfig(
         CheckpointStoreConfig checkpointStore,
         boolean followDecisions,
         Optional<GateConfig> gate,
-        Map<String, String> effectiveSettings) {
+        Map<String, String> effectiveSettings,
+        int publishMaxUndecided,
+        Duration publishHoldMax) {
 
     /**
      * A model id: {@code [A-Za-z0-9._-]+}, optionally followed by {@code @<branch>} (a replay branch's model,
@@ -136,6 +145,18 @@ public record TrainerConfig(
             throw new IllegalArgumentException("a warm start (trainer.warmstart.corpus) trains the whole model, but"
                     + " trainer.lora.enabled is true: the reference, the base with the adapters off, would not be"
                     + " version 0; set trainer.lora.enabled=false or unset trainer.warmstart.corpus");
+        }
+        if (publishMaxUndecided < 0) {
+            throw new IllegalArgumentException(
+                    "trainer.publish.max.undecided must be 0 or more, was " + publishMaxUndecided);
+        }
+        if (publishMaxUndecided > 0 && !followDecisions) {
+            throw new IllegalArgumentException("trainer.publish.max.undecided=" + publishMaxUndecided
+                    + " paces publishing by the canary decisions, which the trainer reads only with"
+                    + " trainer.follow.decisions=true; set it, or set trainer.publish.max.undecided=0");
+        }
+        if (publishHoldMax == null || publishHoldMax.isNegative() || publishHoldMax.isZero()) {
+            throw new IllegalArgumentException("trainer.publish.hold.max must be positive, was " + publishHoldMax);
         }
         if (referenceCacheEntries < 1 || warmStartSteps < 0) {
             throw new IllegalArgumentException("referenceCacheEntries must be >= 1 and warmStartSteps >= 0");

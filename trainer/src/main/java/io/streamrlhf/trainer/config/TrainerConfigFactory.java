@@ -59,6 +59,8 @@ public final class TrainerConfigFactory {
                 TrainerKeys.STALENESS_ACTION.get(p),
                 TrainerKeys.STALENESS_FACTOR.get(p));
         String defaultId = "streamrlhf-trainer-" + modelId;
+        boolean followDecisions =
+                TrainerKeys.FOLLOW_DECISIONS.find(p).orElseGet(() -> TrainerKeys.CANARY_ENABLED.get(p));
         return new TrainerConfig(
                 modelId,
                 ClusterSettings.BOOTSTRAP_SERVERS.get(p),
@@ -87,9 +89,11 @@ public final class TrainerConfigFactory {
                 signer(p),
                 hfModel(p),
                 checkpointStore(p),
-                TrainerKeys.FOLLOW_DECISIONS.find(p).orElseGet(() -> TrainerKeys.CANARY_ENABLED.get(p)),
+                followDecisions,
                 gate(p),
-                effectiveSettings(p));
+                effectiveSettings(p),
+                TrainerKeys.PUBLISH_MAX_UNDECIDED.find(p).orElse(followDecisions ? 1 : 0),
+                TrainerKeys.PUBLISH_HOLD_MAX.get(p));
     }
 
     /** The gate's settings when {@code trainer.gate.enabled} (by default {@code canary.enabled}) is on. */

@@ -187,6 +187,23 @@ public final class TrainerKeys {
             "trainer.publish.every.steps", 10, "publish a policy version after this many optimizer steps");
     public static final Setting<Duration> PUBLISH_EVERY = Setting.duration(
             "trainer.publish.every", Duration.ofSeconds(30), "or after this much time with at least one step");
+    public static final Setting<Integer> PUBLISH_MAX_UNDECIDED = Setting.integer(
+                    "trainer.publish.max.undecided",
+                    null,
+                    "published versions that may await their canary decision (waiting for or running as the canary)"
+                            + " at once: with this many undecided the trainer keeps training but publishes its next"
+                            + " version only when a decision arrives, so it never runs ahead of what serves; 0: no"
+                            + " bound (every version published on time; those published while a canary runs wait"
+                            + " and all but the newest are superseded). Needs trainer.follow.decisions")
+            .describedDefault("1 with trainer.follow.decisions, else 0")
+            .requiring(n -> n >= 0, "0 or more");
+    public static final Setting<Duration> PUBLISH_HOLD_MAX = Setting.duration(
+                    "trainer.publish.hold.max",
+                    Duration.ofMinutes(30),
+                    "the longest the trainer holds a version back for trainer.publish.max.undecided: it then"
+                            + " publishes anyway (the version waits for the canary), so a trainer whose canary"
+                            + " controller is not running still publishes")
+            .requiring(d -> !d.isNegative() && !d.isZero(), "positive");
     public static final Setting<Duration> POLL_TIMEOUT = Setting.duration(
             "trainer.poll.timeout", Duration.ofMillis(200), "consumer poll timeout of the training loop");
     public static final Setting<Integer> MAX_POLL_RECORDS =
@@ -333,6 +350,8 @@ public final class TrainerKeys {
                 STALENESS_FACTOR,
                 PUBLISH_EVERY_STEPS,
                 PUBLISH_EVERY,
+                PUBLISH_MAX_UNDECIDED,
+                PUBLISH_HOLD_MAX,
                 POLL_TIMEOUT,
                 MAX_POLL_RECORDS,
                 REFERENCE_CACHE_ENTRIES,

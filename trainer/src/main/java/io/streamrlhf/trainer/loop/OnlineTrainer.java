@@ -17,6 +17,7 @@ import io.streamrlhf.trainer.batch.SourceBatch;
 import io.streamrlhf.trainer.batch.UnpairedExample;
 import io.streamrlhf.trainer.canary.DecisionLog;
 import io.streamrlhf.trainer.canary.GateEvaluator;
+import io.streamrlhf.trainer.canary.PublishPacing;
 import io.streamrlhf.trainer.canary.RebasePolicy;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
 import io.streamrlhf.trainer.checkpoint.CheckpointStore;
@@ -202,6 +203,14 @@ public final class OnlineTrainer implements AutoCloseable {
     private PolicyVersion versionZero;
     private DecisionLog decisions;
     private RebasePolicy rebasePolicy;
+    /** With {@code trainer.publish.max.undecided}: whether the next version may be published yet. */
+    private PublishPacing pacing;
+    /** When the current hold of the next version began, null while none is held. */
+    private Instant holdStarted;
+    /** How long the next version was held back in all, for its summary metrics. */
+    private Duration heldSinceParent = Duration.ZERO;
+
+    private volatile boolean publishHeld;
     private Provenance provenance;
 
     private KafkaProducer<String, byte[]> producer;
@@ -235,6 +244,14 @@ public final class OnlineTrainer implements AutoCloseable {
         // Before anything loads libtorch (recovery, checkpoints, the model), or MKL binds to its slower AMD paths.
         MklDispatch.ensureLoaded();
         this.retryBackoff = new Backoff(config.retryBackoff(), config.retryBackoffMax());
+    }
+
+    /**
+     * Whether a version is due but held back because {@code trainer.publish.max.undecided} versions await their
+     * canary decision; thread-safe.
+     */
+    public boolean publishHeld() {
+        return publishHeld;
     }
 
     /** Current lifecycle state. */
@@ -386,7 +403,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 retryBackoff.reset();
             }
             trainReady(false);
-            if (shouldPublish()) {
+            if (shouldPublish() && !holdPublish()) {
                 trainReady(true);
                 publish();
             }
@@ -457,7 +474,13 @@ public final class OnlineTrainer implements AutoCloseable {
             rebasePolicy = new RebasePolicy(config.modelId());
             history.versions().forEach(v -> rebasePolicy.version(v.getVersion(), v.getParentVersion()));
             decisions = new DecisionLog(config.bootstrapServers(), config.kafkaOverrides(), topics.policyDecisions());
-            decisions.readToEnd(KAFKA_TIMEOUT).forEach(rebasePolicy::apply);
+            List<CanaryDecision> decided = decisions.readToEnd(KAFKA_TIMEOUT);
+            decided.forEach(rebasePolicy::apply);
+            if (config.publishMaxUndecided() > 0) {
+                pacing = new PublishPacing(config.modelId(), config.publishMaxUndecided());
+                history.versions().forEach(v -> pacing.published(v.getVersion()));
+                decided.forEach(pacing::apply);
+            }
         }
         Optional<PolicyVersion> latest = history.latest();
         if (latest.isEmpty() && branchBase != null) {
@@ -568,6 +591,9 @@ public final class OnlineTrainer implements AutoCloseable {
             return;
         }
         news.forEach(rebasePolicy::apply);
+        if (pacing != null) {
+            news.forEach(pacing::apply);
+        }
         Optional<RebasePolicy.Rebase> rebase = rebasePolicy.rebaseFor(baseVersion);
         if (rebase.isEmpty()) {
             return;
@@ -593,6 +619,10 @@ public final class OnlineTrainer implements AutoCloseable {
         lagCount = 0;
         stepsSinceParent = 0;
         lastStepMetrics = Map.of();
+        // What was held back descends from the rejected version: the rebased version starts a hold of its own.
+        holdStarted = null;
+        publishHeld = false;
+        heldSinceParent = Duration.ZERO;
         seekToCommitted();
         parentTime = Instant.now();
     }
@@ -706,6 +736,9 @@ public final class OnlineTrainer implements AutoCloseable {
         versionZero = published;
         if (rebasePolicy != null) {
             rebasePolicy.version(0, null);
+        }
+        if (pacing != null) {
+            pacing.published(0);
         }
         currentVersion = 0;
         baseVersion = 0;
@@ -907,12 +940,76 @@ public final class OnlineTrainer implements AutoCloseable {
                 || Duration.between(parentTime, Instant.now()).compareTo(config.publishEvery()) >= 0;
     }
 
+    /**
+     * Whether the next version, due by {@link #shouldPublish()}, is held back: with {@code
+     * trainer.publish.max.undecided} versions of this model awaiting their canary decision, a new one would only wait
+     * behind them (and all but the newest waiting are superseded), so the trainer keeps training and publishes once
+     * a decision arrives, at most {@code trainer.publish.hold.max} later.
+     */
+    private boolean holdPublish() {
+        if (pacing == null) {
+            return false;
+        }
+        Instant now = Instant.now();
+        if (pacing.mayPublish()) {
+            endHold(now);
+            return false;
+        }
+        if (holdStarted == null) {
+            holdStarted = now;
+            publishHeld = true;
+            LOG.info(
+                    "{}: holding version {} back while version {} awaits its canary decision ({} undecided,"
+                            + " trainer.publish.max.undecided={}); training goes on",
+                    config.modelId(),
+                    currentVersion + 1,
+                    pacing.newestUndecided(),
+                    pacing.undecided(),
+                    config.publishMaxUndecided());
+            return true;
+        }
+        if (Duration.between(holdStarted, now).compareTo(config.publishHoldMax()) >= 0) {
+            LOG.warn(
+                    "{}: no canary decision on version {} within trainer.publish.hold.max ({}); publishing version {}"
+                            + " anyway (is the canary controller running?)",
+                    config.modelId(),
+                    pacing.newestUndecided(),
+                    config.publishHoldMax(),
+                    currentVersion + 1);
+            endHold(now);
+            return false;
+        }
+        return true;
+    }
+
+    private void endHold(Instant now) {
+        if (holdStarted == null) {
+            return;
+        }
+        Duration held = Duration.between(holdStarted, now);
+        heldSinceParent = heldSinceParent.plus(held);
+        LOG.info(
+                "{}: publishing version {} after holding it back for {} s ({} steps since version {})",
+                config.modelId(),
+                currentVersion + 1,
+                held.toSeconds(),
+                stepsSinceParent,
+                baseVersion);
+        holdStarted = null;
+        publishHeld = false;
+    }
+
     private void publish() throws IOException {
+        // A branch stopping at its end publishes whatever it holds.
+        endHold(Instant.now());
         long next = currentVersion + 1;
         Map<String, Double> summary = new LinkedHashMap<>(lastStepMetrics);
         summary.putAll(counters);
         summary.put("steps", (double) stepsSinceParent);
         summary.put("optimizer/step", (double) optimizer.step());
+        if (pacing != null) {
+            summary.put("held/seconds", heldSinceParent.toMillis() / 1000.0);
+        }
         Checkpoint c = Checkpoint.of(
                 config.modelId(),
                 next,
@@ -949,6 +1046,10 @@ public final class OnlineTrainer implements AutoCloseable {
         if (rebasePolicy != null) {
             rebasePolicy.version(next, baseVersion);
         }
+        if (pacing != null) {
+            pacing.published(next);
+        }
+        heldSinceParent = Duration.ZERO;
         rebasedFrom = null;
         rebaseReason = "";
         nextParentModelId = null;

@@ -72,6 +72,9 @@ class RollbackRebaseIT {
         }
         Map<String, String> settings = support.trainerSettings(MODEL_ID, prefix, checkpoints, topics.names());
         settings.put("trainer.follow.decisions", "true");
+        // Versions on the trainer's own clock, not paced by the decisions: this case needs versions published on
+        // top of the one that is later rolled back (the paced trainer is PublishPacingIT's).
+        settings.put("trainer.publish.max.undecided", "0");
         settings.put("topic.policy.decisions", topics.names().policyDecisions());
         settings.put("versions.signing.key", "k".repeat(40));
         TrainerConfig config = TrainerConfigFactory.fromProperties(settings);
