@@ -6,7 +6,6 @@ import static io.streamrlhf.trainer.loop.TrainerItSupport.startTrainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
@@ -17,7 +16,6 @@ import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import io.streamrlhf.trainer.publish.PublishHooks;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -25,11 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -179,29 +173,8 @@ class PublishPacingIT {
         return support.history(topics, model).version(number).orElseThrow();
     }
 
-    /** Writes a decision as the canary controller does (its own transaction, keyed by model id). */
+    /** Writes a decision as the canary controller does. */
     private static void decide(Topics topics, String model, long version, DecisionOutcome outcome) {
-        Map<String, Object> p = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                KAFKA.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                KAFKA.uniqueName("controller"));
-        Instant now = Instant.now();
-        CanaryDecision d = CanaryDecision.newBuilder()
-                .setDecisionId(model + "/" + version + "/" + outcome)
-                .setModelId(model)
-                .setVersion(version)
-                .setOutcome(outcome)
-                .setReason("test")
-                .setStartedTime(now)
-                .setDecidedTime(now)
-                .build();
-        try (KafkaProducer<String, CanaryDecision> producer = new KafkaProducer<>(
-                p, new StringSerializer(), topics.policyDecisions().valueSerde().serializer())) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            producer.send(new ProducerRecord<>(topics.names().policyDecisions(), model, d));
-            producer.commitTransaction();
-        }
+        TrainerItSupport.writeDecision(KAFKA, topics, model, version, outcome);
     }
 }

@@ -6,7 +6,6 @@ import static io.streamrlhf.trainer.loop.TrainerItSupport.startTrainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.Provenance;
@@ -22,7 +21,6 @@ import io.streamrlhf.trainer.model.llama.LlamaPolicy;
 import io.streamrlhf.trainer.publish.PublishHooks;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -30,11 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -265,29 +259,8 @@ class RollbackRebaseIT {
         return v.getMetrics().getOrDefault("optimizer/step", 0.0);
     }
 
-    /** Writes a decision as the canary controller does (its own transaction, keyed by model id). */
+    /** Writes a decision as the canary controller does. */
     private static void decide(Topics topics, long version, DecisionOutcome outcome) {
-        Map<String, Object> p = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                KAFKA.bootstrapServers(),
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                KAFKA.uniqueName("controller"));
-        Instant now = Instant.now();
-        CanaryDecision d = CanaryDecision.newBuilder()
-                .setDecisionId(MODEL_ID + "/" + version + "/" + outcome)
-                .setModelId(MODEL_ID)
-                .setVersion(version)
-                .setOutcome(outcome)
-                .setReason("test")
-                .setStartedTime(now)
-                .setDecidedTime(now)
-                .build();
-        try (KafkaProducer<String, CanaryDecision> producer = new KafkaProducer<>(
-                p, new StringSerializer(), topics.policyDecisions().valueSerde().serializer())) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            producer.send(new ProducerRecord<>(topics.names().policyDecisions(), MODEL_ID, d));
-            producer.commitTransaction();
-        }
+        TrainerItSupport.writeDecision(KAFKA, topics, MODEL_ID, version, outcome);
     }
 }

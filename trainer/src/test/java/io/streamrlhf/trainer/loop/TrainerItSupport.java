@@ -2,11 +2,14 @@ package io.streamrlhf.trainer.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamrlhf.avro.CanaryDecision;
+import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.KtoExample;
 import io.streamrlhf.avro.OffsetRange;
 import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PolicyVersion;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.publish.VersionHistory;
@@ -255,5 +258,32 @@ final class TrainerItSupport {
         return versions.stream()
                 .mapToDouble(v -> v.getMetrics().getOrDefault(metric, 0.0))
                 .sum();
+    }
+
+    /** Writes a decision as the canary controller does (its own transaction, keyed by model id). */
+    static void writeDecision(
+            EmbeddedKafkaExtension kafka, Topics topics, String model, long version, DecisionOutcome outcome) {
+        Map<String, Object> p = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                kafka.uniqueName("controller"));
+        Instant now = Instant.now();
+        CanaryDecision d = CanaryDecision.newBuilder()
+                .setDecisionId(model + "/" + version + "/" + outcome)
+                .setModelId(model)
+                .setVersion(version)
+                .setOutcome(outcome)
+                .setReason("test")
+                .setStartedTime(now)
+                .setDecidedTime(now)
+                .build();
+        try (KafkaProducer<String, CanaryDecision> producer = new KafkaProducer<>(
+                p, new StringSerializer(), topics.policyDecisions().valueSerde().serializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topics.names().policyDecisions(), model, d));
+            producer.commitTransaction();
+        }
     }
 }
