@@ -1,27 +1,15 @@
 package io.streamrlhf.trainer.canary;
 
+import static io.streamrlhf.trainer.canary.Decisions.decision;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DecisionOutcome;
-import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PublishPacingTest {
-
-    private static CanaryDecision decision(String model, long version, DecisionOutcome outcome) {
-        return CanaryDecision.newBuilder()
-                .setDecisionId(model + "/" + version + "/" + outcome)
-                .setModelId(model)
-                .setVersion(version)
-                .setOutcome(outcome)
-                .setStartedTime(Instant.EPOCH)
-                .setDecidedTime(Instant.EPOCH)
-                .build();
-    }
 
     @Test
     void aVersionRunningAsTheCanaryHoldsTheNextOneUntilItIsDecided() {

@@ -1,10 +1,9 @@
 package io.streamrlhf.trainer.canary;
 
+import static io.streamrlhf.trainer.canary.Decisions.decision;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamrlhf.avro.CanaryDecision;
 import io.streamrlhf.avro.DecisionOutcome;
-import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class RebasePolicyTest {
@@ -17,17 +16,6 @@ class RebasePolicyTest {
         for (long v = 1; v <= newest; v++) {
             policy.version(v, v - 1);
         }
-    }
-
-    private static CanaryDecision decision(String model, long version, DecisionOutcome outcome) {
-        return CanaryDecision.newBuilder()
-                .setDecisionId(model + "/" + version + "/" + outcome)
-                .setModelId(model)
-                .setVersion(version)
-                .setOutcome(outcome)
-                .setStartedTime(Instant.EPOCH)
-                .setDecidedTime(Instant.EPOCH)
-                .build();
     }
 
     @Test
