@@ -8,6 +8,7 @@ import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.PipelineSettings;
 import io.streamrlhf.app.pipeline.TorchThreads;
 import io.streamrlhf.app.pipeline.WarmStartCorpus;
+import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.localstack.stack.LocalStack;
@@ -52,6 +53,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The "learning must be real" experiment, headless: for each feedback mode (KTO only: users give thumbs;
@@ -233,6 +235,14 @@ public final class LearningCurveExperiment {
                                     .orElse(""));
                 }
                 printFeedback(pipeline, examples, offsets);
+                if ("dpo".equals(mode)) {
+                    long laterFrom = points.stream()
+                            .filter(p -> p.minutes() > 3)
+                            .mapToLong(Point::version)
+                            .findFirst()
+                            .orElse(Long.MAX_VALUE);
+                    pairLengths(stack.bootstrapServers(), pipeline).print(out, laterFrom);
+                }
                 if ("dpo".equals(mode) && v0 != null && trainerConfig.hfModel().isPresent()) {
                     out.println("(the offline DPO baseline trains the byte-level model only: skipped)");
                 } else if ("dpo".equals(mode) && v0 != null) {
@@ -267,6 +277,26 @@ public final class LearningCurveExperiment {
             out.println("(monitor not readable: " + e + ")");
         }
         pipeline.users().ifPresent(u -> FeedbackReport.printComparisons(out, u.comparisons()));
+    }
+
+    /**
+     * Every committed pair on the pairs topic so far, tallied by which way it pushes the answers' length (see
+     * {@link PairLengths}). Reads up to the end offsets as they stand when it starts.
+     */
+    private static PairLengths pairLengths(String bootstrap, Pipeline pipeline) {
+        PairLengths lengths = new PairLengths();
+        try (KafkaConsumer<String, DpoPair> pairs =
+                pipeline.topics().dpoPairs().replayingConsumer(bootstrap, Map.of())) {
+            Map<TopicPartition, Long> end = pairs.endOffsets(pairs.assignment());
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (end.entrySet().stream().anyMatch(e -> pairs.position(e.getKey()) < e.getValue())
+                    && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, DpoPair> r : pairs.poll(Duration.ofMillis(500))) {
+                    lengths.add(r.value());
+                }
+            }
+        }
+        return lengths;
     }
 
     private double offlineDpo(
