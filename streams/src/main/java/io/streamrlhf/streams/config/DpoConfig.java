@@ -34,10 +34,6 @@ import java.util.Map;
  *                      dead-lettered as {@code PROMPT_STATE_LIMIT} or {@code ROLLOUT_GROUP_LIMIT}. At most
  *                      {@value KtoConfig#MAX_STATE_BYTES_LIMIT}. Property {@code dpo.max.state.bytes}, default 524288
  *                      (512 KiB)
- * @param lengthControl whether judged pairs choose the shortest passing rollout within {@code rho} of the best and
- *                      break the rejected rollout's ties toward the longer one (true), or leave length out: chosen
- *                      the best-scoring passing rollout, ties by response id (false). Property
- *                      {@code dpo.length.control}, default true
  */
 public record DpoConfig(
         Duration derivedWindow,
@@ -50,36 +46,7 @@ public record DpoConfig(
         boolean pairTies,
         Duration punctuateInterval,
         int derivedResponsesPerPrompt,
-        int maxStateBytes,
-        boolean lengthControl) {
-
-    /** The thresholds with length control on. */
-    public DpoConfig(
-            Duration derivedWindow,
-            int derivedPairsPerPrompt,
-            Duration preferenceBuffer,
-            Duration responseRetention,
-            int rolloutGroupSize,
-            Duration rolloutWindow,
-            double rho,
-            boolean pairTies,
-            Duration punctuateInterval,
-            int derivedResponsesPerPrompt,
-            int maxStateBytes) {
-        this(
-                derivedWindow,
-                derivedPairsPerPrompt,
-                preferenceBuffer,
-                responseRetention,
-                rolloutGroupSize,
-                rolloutWindow,
-                rho,
-                pairTies,
-                punctuateInterval,
-                derivedResponsesPerPrompt,
-                maxStateBytes,
-                true);
-    }
+        int maxStateBytes) {
 
     public DpoConfig {
         Durations.requirePositive("dpo.derived.window", derivedWindow);
@@ -122,8 +89,7 @@ public record DpoConfig(
                 true,
                 Duration.ofSeconds(1),
                 100,
-                512 << 10,
-                true);
+                512 << 10);
     }
 
     /** The defaults overridden by {@code dpo.*} keys. */
@@ -139,8 +105,7 @@ public record DpoConfig(
                 StreamsKeys.DPO_PAIR_TIES.get(properties),
                 StreamsKeys.DPO_PUNCTUATE_INTERVAL.get(properties),
                 StreamsKeys.DPO_DERIVED_RESPONSES_PER_PROMPT.get(properties),
-                StreamsKeys.DPO_MAX_STATE_BYTES.get(properties),
-                StreamsKeys.DPO_LENGTH_CONTROL.get(properties));
+                StreamsKeys.DPO_MAX_STATE_BYTES.get(properties));
     }
 
     /** A copy that pairs tied judged groups on length ({@code true}) or makes no pair of them. */
@@ -156,8 +121,7 @@ public record DpoConfig(
                 newPairTies,
                 punctuateInterval,
                 derivedResponsesPerPrompt,
-                maxStateBytes,
-                lengthControl);
+                maxStateBytes);
     }
 
     /** A copy with another rho. */
@@ -173,8 +137,7 @@ public record DpoConfig(
                 pairTies,
                 punctuateInterval,
                 derivedResponsesPerPrompt,
-                maxStateBytes,
-                lengthControl);
+                maxStateBytes);
     }
 
     /** A copy with other bounds on one prompt's state. */
@@ -190,24 +153,6 @@ public record DpoConfig(
                 pairTies,
                 punctuateInterval,
                 responsesPerPrompt,
-                maxBytes,
-                lengthControl);
-    }
-
-    /** A copy with length control on or off. */
-    public DpoConfig withLengthControl(boolean newLengthControl) {
-        return new DpoConfig(
-                derivedWindow,
-                derivedPairsPerPrompt,
-                preferenceBuffer,
-                responseRetention,
-                rolloutGroupSize,
-                rolloutWindow,
-                rho,
-                pairTies,
-                punctuateInterval,
-                derivedResponsesPerPrompt,
-                maxStateBytes,
-                newLengthControl);
+                maxBytes);
     }
 }

@@ -128,12 +128,6 @@ public final class StreamsKeys {
             DPO.pairTies(),
             "a judged rollout group whose rejected rollout passes every judge with the chosen one's score still makes"
                     + " a pair, chosen the shorter (true), or makes no pair and is counted as groupsTied (false)");
-    public static final Setting<Boolean> DPO_LENGTH_CONTROL = Setting.bool(
-            "dpo.length.control",
-            DPO.lengthControl(),
-            "judged pairs: chosen is the shortest passing rollout within dpo.rho of the best and rejected ties go to the"
-                    + " longer rollout (true), or length decides nothing: chosen the best-scoring passing rollout"
-                    + " (false; meant with dpo.pair.ties=false)");
     public static final Setting<Duration> DPO_PUNCTUATE_INTERVAL = Setting.duration(
             "dpo.punctuate.interval",
             DPO.punctuateInterval(),
@@ -324,7 +318,6 @@ public final class StreamsKeys {
             DPO_ROLLOUT_WINDOW,
             DPO_RHO,
             DPO_PAIR_TIES,
-            DPO_LENGTH_CONTROL,
             DPO_PUNCTUATE_INTERVAL,
             DPO_DERIVED_RESPONSES_PER_PROMPT,
             DPO_MAX_STATE_BYTES,

@@ -74,7 +74,7 @@ public final class JudgedRolloutProcessor implements Processor<String, DpoInput,
     public JudgedRolloutProcessor(DpoConfig config, JudgeMixture judges) {
         this.config = config;
         this.judges = judges;
-        this.selector = new PairSelector(config.rho(), config.pairTies(), config.lengthControl());
+        this.selector = new PairSelector(config.rho(), config.pairTies());
     }
 
     @Override

@@ -25,10 +25,6 @@ import java.util.Optional;
  *       break ties with, not to teach on its own. With {@code rho = 0} this is the group in which every rollout
  *       passes with the same score. Only with {@code pairTies} off ({@code dpo.pair.ties=false}); by default such a
  *       group makes its pair as the other groups do.</li>
- *   <li>With {@code lengthControl} off ({@code dpo.length.control=false}) length decides nothing: chosen is the
- *       highest-scoring passing rollout (ties: smaller response id) and rejected ties go to the smaller response id,
- *       so the pairs carry no length direction of the selector's making. Meant with {@code pairTies} off: a tied
- *       group's pair would then say nothing at all. By default length control is on.</li>
  * </ul>
  */
 public final class PairSelector {
@@ -59,47 +55,23 @@ public final class PairSelector {
     private static final double EPSILON = 1e-9;
     private final double rho;
     private final boolean pairTies;
-    private final Comparator<ScoredRollout> chosenOrder;
-    private final Comparator<ScoredRollout> rejectedOrder;
 
-    /** A selector that pairs tied groups on length (see {@link #PairSelector(double, boolean, boolean)}). */
+    /** A selector that pairs tied groups on length (see {@link #PairSelector(double, boolean)}). */
     public PairSelector(double rho) {
         this(rho, true);
-    }
-
-    /** A selector with length control (see {@link #PairSelector(double, boolean, boolean)}). */
-    public PairSelector(double rho, boolean pairTies) {
-        this(rho, pairTies, true);
     }
 
     /**
      * @param rho the length-control slack in [0, 1]
      * @param pairTies whether a tied group still makes a pair (chosen the shorter rollout) rather than
      *     {@link Outcome#TIED}
-     * @param lengthControl whether chosen is the shortest candidate and rejected ties go to the longer rollout
-     *     (true), or length decides nothing (false)
      */
-    public PairSelector(double rho, boolean pairTies, boolean lengthControl) {
+    public PairSelector(double rho, boolean pairTies) {
         if (!(rho >= 0 && rho <= 1)) {
             throw new IllegalArgumentException("rho must be within [0, 1], got " + rho);
         }
         this.rho = rho;
         this.pairTies = pairTies;
-        Comparator<ScoredRollout> higherScore =
-                Comparator.comparingDouble(ScoredRollout::score).reversed();
-        Comparator<ScoredRollout> lowerScore = Comparator.comparingDouble(ScoredRollout::score);
-        if (lengthControl) {
-            this.chosenOrder = Comparator.comparingInt(ScoredRollout::length)
-                    .thenComparing(higherScore)
-                    .thenComparing(ScoredRollout::responseId);
-            this.rejectedOrder = lowerScore
-                    .thenComparing(
-                            Comparator.comparingInt(ScoredRollout::length).reversed())
-                    .thenComparing(ScoredRollout::responseId);
-        } else {
-            this.chosenOrder = higherScore.thenComparing(ScoredRollout::responseId);
-            this.rejectedOrder = lowerScore.thenComparing(ScoredRollout::responseId);
-        }
     }
 
     /** Selects a pair among {@code rollouts}. */
@@ -117,7 +89,10 @@ public final class PairSelector {
         double threshold = (1 - rho) * best + rho * worst;
         ScoredRollout chosen = passing.stream()
                 .filter(r -> r.score() >= threshold - EPSILON)
-                .min(chosenOrder)
+                .min(Comparator.comparingInt(ScoredRollout::length)
+                        .thenComparing(
+                                Comparator.comparingDouble(ScoredRollout::score).reversed())
+                        .thenComparing(ScoredRollout::responseId))
                 .orElseThrow();
         List<ScoredRollout> others = rollouts.stream()
                 .filter(r -> r != chosen && !r.sameCompletionAs(chosen))
@@ -128,7 +103,12 @@ public final class PairSelector {
         List<ScoredRollout> failing =
                 others.stream().filter(r -> !r.passedAll()).toList();
         ScoredRollout rejected = (failing.isEmpty() ? others : failing)
-                .stream().min(rejectedOrder).orElseThrow();
+                .stream()
+                        .min(Comparator.comparingDouble(ScoredRollout::score)
+                                .thenComparing(Comparator.comparingInt(ScoredRollout::length)
+                                        .reversed())
+                                .thenComparing(ScoredRollout::responseId))
+                        .orElseThrow();
         if (!pairTies && rejected.passedAll() && Math.abs(rejected.score() - chosen.score()) <= EPSILON) {
             return new Selection(Outcome.TIED, Optional.of(chosen), Optional.of(rejected));
         }

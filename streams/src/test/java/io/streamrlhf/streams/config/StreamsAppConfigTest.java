@@ -56,8 +56,6 @@ class StreamsAppConfigTest {
         assertThat(dpo.rolloutGroupSize()).isEqualTo(4);
         assertThat(dpo.rolloutWindow()).isEqualTo(Duration.ofSeconds(60));
         assertThat(dpo.rho()).isEqualTo(0.1);
-        assertThat(dpo.pairTies()).isTrue();
-        assertThat(dpo.lengthControl()).isTrue();
         assertThat(dpo.punctuateInterval()).isEqualTo(Duration.ofSeconds(1));
         JudgeConfig judge = c.settings().judge();
         assertThat(judge.minLength()).isEqualTo(1);
@@ -81,7 +79,6 @@ class StreamsAppConfigTest {
                 Map.entry("streams.application.id", "app-1"), Map.entry("kto.settle.delay", "5s"),
                 Map.entry("kto.user.labels.per.hour", "5"), Map.entry("kto.cached.state.bytes", "65536"),
                 Map.entry("dpo.derived.window", "2h"), Map.entry("dpo.rho", "0.5"),
-                Map.entry("dpo.pair.ties", "false"), Map.entry("dpo.length.control", "false"),
                 Map.entry("dpo.rollout.window", "PT2M"), Map.entry("judge.format.json", "\\{.*}"),
                 Map.entry("judge.banned.phrases", "foo|bar"), Map.entry("judge.exact.answer", "false"),
                 Map.entry("validation.max.completion.chars", "100"), Map.entry("monitor.http.port", "-1"),
@@ -93,8 +90,6 @@ class StreamsAppConfigTest {
         assertThat(c.settings().kto().cachedStateBytes()).isEqualTo(65536);
         assertThat(c.settings().dpo().derivedWindow()).isEqualTo(Duration.ofHours(2));
         assertThat(c.settings().dpo().rho()).isEqualTo(0.5);
-        assertThat(c.settings().dpo().pairTies()).isFalse();
-        assertThat(c.settings().dpo().lengthControl()).isFalse();
         assertThat(c.settings().dpo().rolloutWindow()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.settings().judge().formatByTask()).containsOnlyKeys("json");
         assertThat(c.settings().judge().bannedPhrases()).containsExactly("foo", "bar");

@@ -86,39 +86,6 @@ class PairSelectorTest {
     }
 
     @Test
-    void withoutLengthControlChoosesTheBestScoringPassingRolloutHoweverLong() {
-        // rho 1: with length control the shortest passing rollout, "b" (5 characters, 0.8); without, "a" (10, 1.0)
-        assertThat(chosen(new PairSelector(1.0, true, true).select(GROUP))).isEqualTo("b");
-        assertThat(chosen(new PairSelector(1.0, true, false).select(GROUP))).isEqualTo("a");
-        // equal scores: the smaller response id, not the shorter completion
-        ScoredRollout longFirst = new ScoredRollout("p", 30, 1.0, true);
-        ScoredRollout shortSecond = new ScoredRollout("q", 3, 1.0, true);
-        assertThat(chosen(new PairSelector(0.1, true, false).select(List.of(shortSecond, longFirst, C))))
-                .isEqualTo("p");
-    }
-
-    @Test
-    void withoutLengthControlBreaksRejectedTiesBySmallerResponseIdOnly() {
-        ScoredRollout f1 = new ScoredRollout("f1", 5, 0.0, false);
-        ScoredRollout f2 = new ScoredRollout("f2", 9, 0.0, false);
-        assertThat(rejected(new PairSelector(0.0, true, false).select(List.of(A, f2, f1))))
-                .isEqualTo("f1");
-    }
-
-    @Test
-    void withoutLengthControlATiedGroupIsStillSkippedWhenTiesAreNotPaired() {
-        List<ScoredRollout> tied = List.of(
-                text("a", "Of course.", 1.0, true), text("b", "Sure.", 1.0, true), text("c", "Gladly!", 1.0, true));
-
-        Selection s = new PairSelector(0.1, false, false).select(tied);
-
-        // chosen "a" (smallest id, the longest text), rejected "b" (smallest id among the others)
-        assertThat(s.outcome()).isEqualTo(Outcome.TIED);
-        assertThat(chosen(s)).isEqualTo("a");
-        assertThat(rejected(s)).isEqualTo("b");
-    }
-
-    @Test
     void yieldsNoPairWhenNoRolloutPasses() {
         Selection s = new PairSelector(0.1).select(List.of(C, new ScoredRollout("e", 3, 0.4, false)));
         assertThat(s.outcome()).isEqualTo(Outcome.NO_PASSING);
