@@ -29,9 +29,24 @@ final class FeedbackReport {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "  | loss %.3f", loss));
         append(s, "acc", metrics.get(source + "/rewards/accuracies"), "%.2f");
         append(s, "margin", metrics.get(source + "/rewards/margins"), "%.3f");
+        // Which side makes a large margin: the implicit rewards (beta times the policy's log-ratio to the
+        // reference) and the policy's summed log-probabilities of the chosen and rejected completions.
+        pair(s, "rewards", metrics.get(source + "/rewards/chosen"), metrics.get(source + "/rewards/rejected"), "%.2f");
+        pair(s, "logps", metrics.get(source + "/logps/chosen"), metrics.get(source + "/logps/rejected"), "%.1f");
         append(s, "lag", metrics.get("staleness/mean"), "%.1f");
         append(s, "stale-dropped", metrics.get("dropped/stale"), "%.0f");
         return s.toString();
+    }
+
+    private static void pair(StringBuilder s, String label, Double chosen, Double rejected, String format) {
+        if (chosen != null && rejected != null) {
+            s.append(' ')
+                    .append(label)
+                    .append(" c/r ")
+                    .append(String.format(Locale.ROOT, format, chosen))
+                    .append('/')
+                    .append(String.format(Locale.ROOT, format, rejected));
+        }
     }
 
     private static void append(StringBuilder s, String label, Double value, String format) {

@@ -46,8 +46,15 @@ public final class HeldOutEvaluation {
      * @param meanTokens mean completion length in tokens
      * @param endedShare share of rollouts that ended with the end token (the rest ran to the token limit)
      * @param rateByTask the thumbs-up rate per task id, in task order
+     * @param endedMeanTokens mean length in tokens of the rollouts that ended (NaN if none did): the mean over all
+     *     rollouts also moves when cut-off ones (each as long as the token limit) appear or go
      */
-    public record Score(double thumbsUpRate, double meanTokens, double endedShare, Map<String, Double> rateByTask) {}
+    public record Score(
+            double thumbsUpRate,
+            double meanTokens,
+            double endedShare,
+            Map<String, Double> rateByTask,
+            double endedMeanTokens) {}
 
     /** A policy's sampler: one completion per prompt, in order. */
     @FunctionalInterface
@@ -67,6 +74,7 @@ public final class HeldOutEvaluation {
         double total = 0;
         long tokens = 0;
         int ended = 0;
+        long endedTokens = 0;
         Map<String, double[]> byTask = new TreeMap<>();
         for (int i = 0; i < prompts.size(); i++) {
             TaskPrompt p = prompts.get(i);
@@ -78,11 +86,19 @@ public final class HeldOutEvaluation {
             sum[1]++;
             tokens += g.tokens().length;
             // A rollout that stopped at the end token carries that token's log-prob too.
-            ended += g.tokenLogprobs().length > g.tokens().length ? 1 : 0;
+            if (g.tokenLogprobs().length > g.tokens().length) {
+                ended++;
+                endedTokens += g.tokens().length;
+            }
         }
         int n = prompts.size();
         Map<String, Double> rateByTask = new LinkedHashMap<>();
         byTask.forEach((task, sum) -> rateByTask.put(task, sum[0] / sum[1]));
-        return new Score(total / n, (double) tokens / n, (double) ended / n, rateByTask);
+        return new Score(
+                total / n,
+                (double) tokens / n,
+                (double) ended / n,
+                rateByTask,
+                ended == 0 ? Double.NaN : (double) endedTokens / ended);
     }
 }

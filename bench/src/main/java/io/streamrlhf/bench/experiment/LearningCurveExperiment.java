@@ -8,6 +8,7 @@ import io.streamrlhf.app.pipeline.Pipeline;
 import io.streamrlhf.app.pipeline.PipelineSettings;
 import io.streamrlhf.app.pipeline.TorchThreads;
 import io.streamrlhf.app.pipeline.WarmStartCorpus;
+import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.config.Settings;
 import io.streamrlhf.localstack.stack.LocalStack;
@@ -52,6 +53,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The "learning must be real" experiment, headless: for each feedback mode (KTO only: users give thumbs;
@@ -76,7 +78,8 @@ public final class LearningCurveExperiment {
             long examples,
             double rate,
             double meanTokens,
-            double endedShare) {}
+            double endedShare,
+            double endedMeanTokens) {}
 
     private static final int EVAL_PROMPTS = 96;
     private static final long EVAL_SEED = 4242;
@@ -183,8 +186,8 @@ public final class LearningCurveExperiment {
                 long offsets = 0;
                 PolicyVersion v0 = null;
                 out.printf(
-                        "%-5s %8s %9s %10s %7s %6s  %s%n",
-                        "ver", "minutes", "examples", "thumbs-up", "tokens", "ended", "thumbs-up by task");
+                        "%-5s %8s %9s %10s %7s %6s %9s  %s%n",
+                        "ver", "minutes", "examples", "thumbs-up", "tokens", "ended", "ended-tok", "thumbs-up by task");
                 while (start < 0 || System.nanoTime() - start < (long) (minutes * 60e9)) {
                     PolicyVersion latest = null;
                     for (ConsumerRecord<String, PolicyVersion> r : versions.poll(Duration.ofMillis(500))) {
@@ -212,20 +215,22 @@ public final class LearningCurveExperiment {
                             examples,
                             score.thumbsUpRate(),
                             score.meanTokens(),
-                            score.endedShare()));
+                            score.endedShare(),
+                            score.endedMeanTokens()));
                     StringBuilder tasks = new StringBuilder();
                     score.rateByTask()
                             .forEach(
                                     (task, r) -> tasks.append(String.format(Locale.ROOT, " %s %.1f%%", task, 100 * r)));
                     out.printf(
                             Locale.ROOT,
-                            "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%% %s%s%n",
+                            "v%-4d %8.2f %9d %9.1f%% %7.1f %5.0f%% %9.1f %s%s%n",
                             latest.getVersion(),
                             elapsed,
                             examples,
                             100 * score.thumbsUpRate(),
                             score.meanTokens(),
                             100 * score.endedShare(),
+                            score.endedMeanTokens(),
                             tasks,
                             pipeline.trainer()
                                     .map(t -> FeedbackReport.trainerColumns(
@@ -233,6 +238,14 @@ public final class LearningCurveExperiment {
                                     .orElse(""));
                 }
                 printFeedback(pipeline, examples, offsets);
+                if ("dpo".equals(mode)) {
+                    long laterFrom = points.stream()
+                            .filter(p -> p.minutes() > 3)
+                            .mapToLong(Point::version)
+                            .findFirst()
+                            .orElse(Long.MAX_VALUE);
+                    pairLengths(stack.bootstrapServers(), pipeline).print(out, laterFrom);
+                }
                 if ("dpo".equals(mode) && v0 != null && trainerConfig.hfModel().isPresent()) {
                     out.println("(the offline DPO baseline trains the byte-level model only: skipped)");
                 } else if ("dpo".equals(mode) && v0 != null) {
@@ -267,6 +280,26 @@ public final class LearningCurveExperiment {
             out.println("(monitor not readable: " + e + ")");
         }
         pipeline.users().ifPresent(u -> FeedbackReport.printComparisons(out, u.comparisons()));
+    }
+
+    /**
+     * Every committed pair on the pairs topic so far, tallied by which way it pushes the answers' length (see
+     * {@link PairLengths}). Reads up to the end offsets as they stand when it starts.
+     */
+    private static PairLengths pairLengths(String bootstrap, Pipeline pipeline) {
+        PairLengths lengths = new PairLengths();
+        try (KafkaConsumer<String, DpoPair> pairs =
+                pipeline.topics().dpoPairs().replayingConsumer(bootstrap, Map.of())) {
+            Map<TopicPartition, Long> end = pairs.endOffsets(pairs.assignment());
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (end.entrySet().stream().anyMatch(e -> pairs.position(e.getKey()) < e.getValue())
+                    && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, DpoPair> r : pairs.poll(Duration.ofMillis(500))) {
+                    lengths.add(r.value());
+                }
+            }
+        }
+        return lengths;
     }
 
     private double offlineDpo(
@@ -382,13 +415,52 @@ public final class LearningCurveExperiment {
                 java.util.Arrays.stream(gains).filter(g -> g >= 15).count());
     }
 
+    /**
+     * The held-out answers' length in tokens, over all answers and over the ended ones only (the first also falls
+     * when cut-off answers, each as long as the token limit, go away): version 0, the mean over the versions
+     * published after minute {@code minute} with the lowest of them, and the last version.
+     */
+    static String lengthAfter(List<Point> points, double minute) {
+        Point v0 = points.get(0);
+        Point last = points.get(points.size() - 1);
+        List<Point> later = points.stream().filter(p -> p.minutes() > minute).toList();
+        String after = later.isEmpty()
+                ? String.format(Locale.ROOT, "no version after minute %.0f", minute)
+                : String.format(
+                        Locale.ROOT,
+                        "after minute %.0f mean %.1f/%.1f (lowest %.1f/%.1f)",
+                        minute,
+                        later.stream().mapToDouble(Point::meanTokens).average().orElseThrow(),
+                        later.stream()
+                                .mapToDouble(Point::endedMeanTokens)
+                                .filter(t -> !Double.isNaN(t))
+                                .average()
+                                .orElse(Double.NaN),
+                        later.stream().mapToDouble(Point::meanTokens).min().orElseThrow(),
+                        later.stream()
+                                .mapToDouble(Point::endedMeanTokens)
+                                .filter(t -> !Double.isNaN(t))
+                                .min()
+                                .orElse(Double.NaN));
+        return String.format(
+                Locale.ROOT,
+                "held-out length in tokens, all/ended answers: v%d %.1f/%.1f, %s, last v%d %.1f/%.1f",
+                v0.version(),
+                v0.meanTokens(),
+                v0.endedMeanTokens(),
+                after,
+                last.version(),
+                last.meanTokens(),
+                last.endedMeanTokens());
+    }
+
     private static KafkaConsumer<String, PolicyVersion> versionConsumer(String bootstrap, Pipeline pipeline) {
         return pipeline.topics().policyVersions().replayingConsumer(bootstrap, Map.of());
     }
 
     void report(Map<String, List<Point>> curves, Map<String, Double> baselines, Path outDir) throws IOException {
-        List<String> csv =
-                new ArrayList<>(List.of("mode,version,minutes,examples,thumbs_up_rate,mean_tokens,ended_share"));
+        List<String> csv = new ArrayList<>(
+                List.of("mode,version,minutes,examples,thumbs_up_rate,mean_tokens,ended_share,ended_mean_tokens"));
         Map<String, List<double[]>> plotted = new LinkedHashMap<>();
         out.printf("%n== summary%n");
         for (Map.Entry<String, List<Point>> curve : curves.entrySet()) {
@@ -396,14 +468,15 @@ public final class LearningCurveExperiment {
             curve.getValue()
                     .forEach(p -> csv.add(String.format(
                             Locale.ROOT,
-                            "%s,%d,%.3f,%d,%.4f,%.2f,%.4f",
+                            "%s,%d,%.3f,%d,%.4f,%.2f,%.4f,%.2f",
                             p.mode(),
                             p.version(),
                             p.minutes(),
                             p.examples(),
                             p.rate(),
                             p.meanTokens(),
-                            p.endedShare())));
+                            p.endedShare(),
+                            p.endedMeanTokens())));
             plotted.put(
                     "online " + curve.getKey().toUpperCase(Locale.ROOT),
                     points.stream()
@@ -428,6 +501,7 @@ public final class LearningCurveExperiment {
                         100 * best.rate(),
                         100 * (best.rate() - first.rate()));
                 out.println(curve.getKey().toUpperCase(Locale.ROOT) + " " + gainAfter(points, 3));
+                out.println(curve.getKey().toUpperCase(Locale.ROOT) + " " + lengthAfter(points, 3));
             }
         }
         baselines.forEach((name, rate) -> out.printf(Locale.ROOT, "%s: %.1f%%%n", name, 100 * rate));

@@ -23,9 +23,18 @@ class FeedbackReportTest {
                 "staleness/mean", 1.25,
                 "dropped/stale", 3.0,
                 "loss/kto", 9.0);
+        Map<String, Double> withSides = new java.util.HashMap<>(metrics);
+        withSides.putAll(Map.of(
+                "dpo/rewards/chosen", -0.5,
+                "dpo/rewards/rejected", 6.25,
+                "dpo/logps/chosen", -20.04,
+                "dpo/logps/rejected", -33.36));
 
         assertThat(FeedbackReport.trainerColumns(metrics, "dpo"))
                 .isEqualTo("  | loss 0.693 acc 0.75 margin 0.012 lag 1.3 stale-dropped 3");
+        assertThat(FeedbackReport.trainerColumns(withSides, "dpo"))
+                .isEqualTo("  | loss 0.693 acc 0.75 margin 0.012 rewards c/r -0.50/6.25 logps c/r -20.0/-33.4 lag 1.3"
+                        + " stale-dropped 3");
         assertThat(FeedbackReport.trainerColumns(Map.of(), "dpo")).isEmpty();
     }
 

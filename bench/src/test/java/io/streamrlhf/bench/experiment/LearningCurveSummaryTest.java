@@ -8,7 +8,11 @@ import org.junit.jupiter.api.Test;
 class LearningCurveSummaryTest {
 
     private static LearningCurveExperiment.Point at(double minutes, double rate) {
-        return new LearningCurveExperiment.Point("kto", 0, minutes, 0, rate, 10, 1);
+        return new LearningCurveExperiment.Point("kto", 0, minutes, 0, rate, 10, 1, 10);
+    }
+
+    private static LearningCurveExperiment.Point lengths(long version, double minutes, double all, double ended) {
+        return new LearningCurveExperiment.Point("dpo", version, minutes, 0, 0.5, all, 0.9, ended);
     }
 
     @Test
@@ -29,5 +33,24 @@ class LearningCurveSummaryTest {
     void aRunWithNoVersionAfterMinuteThreeSaysSo() {
         assertThat(LearningCurveExperiment.gainAfter(List.of(at(0, 0.2), at(1, 0.3)), 3))
                 .isEqualTo("after minute 3: no version");
+    }
+
+    @Test
+    void lengthAfterMinuteThreeSetsAllAnswersBesideTheEndedOnes() {
+        // v0 19.0 over all answers, 16.5 over the ended ones; later versions 14/14 and 12/10, the last with none ended
+        List<LearningCurveExperiment.Point> points = List.of(
+                lengths(0, 0, 19.0, 16.5),
+                lengths(5, 2, 30.0, 1.0),
+                lengths(9, 3.5, 14.0, 14.0),
+                lengths(12, 5, 12.0, 10.0),
+                lengths(13, 6, 48.0, Double.NaN));
+
+        // after minute 3: all (14 + 12 + 48) / 3 = 24.67, ended (14 + 10) / 2 = 12.0; lowest 12.0 and 10.0
+        assertThat(LearningCurveExperiment.lengthAfter(points, 3))
+                .isEqualTo("held-out length in tokens, all/ended answers: v0 19.0/16.5, after minute 3 mean 24.7/12.0"
+                        + " (lowest 12.0/10.0), last v13 48.0/NaN");
+        assertThat(LearningCurveExperiment.lengthAfter(points.subList(0, 2), 3))
+                .isEqualTo("held-out length in tokens, all/ended answers: v0 19.0/16.5, no version after minute 3,"
+                        + " last v5 30.0/1.0");
     }
 }
