@@ -60,7 +60,7 @@ final class FloorTopology {
     static final String STORE = "floor-responses";
     /** Key prefix of feedback that came before its response (Kafka Streams may take either topic first). */
     private static final String EARLY = "~";
-    /** Bytes standing for the vote in {@link #ruleFloor}'s second write: a label flag and a voter count, say. */
+    /** Bytes standing for the vote in {@link #ruleFloor}'s second write: a label byte and the voter's hash. */
     static final int VOTE_BYTES = 5;
 
     private FloorTopology() {}
