@@ -51,6 +51,6 @@ for build in earlier this; do
   for p in $(seq 1 "$pairs"); do
     f="$dir/$stamp-$build-$p.txt"
     echo "-- run $p ($f): $(head -1 "$f" | sed 's/.*load average/load average/')"
-    grep -E "over the minimal join of the same round|stream threads' CPU per feedback event, (kto|floor join) [A-Z_]+:" "$f" || true
+    grep -E "over the (minimal join|rule floor) of the same round|stream threads' CPU per feedback event, (kto|floor join|floor rules) [A-Z_]+:" "$f" || true
   done
 done

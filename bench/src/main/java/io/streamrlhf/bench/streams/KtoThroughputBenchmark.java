@@ -68,9 +68,9 @@ import org.apache.kafka.streams.kstream.Produced;
  * brokerProcess=false eosPassthrough=true floors=false}: throughput is the median of the timed rounds, which
  * alternate the pipelines (the plain passthrough runs three times a round and its median counts);
  * {@code eosPassthrough} adds a Kafka Streams application that only copies the records under the same exactly-once
- * properties, to show what exactly-once Streams costs before any state or logic; {@code floors=true} adds the three
- * pipelines of {@link FloorTopology} (Avro decoding and encoding alone, and a minimal exactly-once join with and
- * without its changelog), to show how far the KTO topology is from the least a KTO join must do;
+ * properties, to show what exactly-once Streams costs before any state or logic; {@code floors=true} adds the four
+ * pipelines of {@link FloorTopology} (Avro decoding and encoding alone, a minimal exactly-once join with and
+ * without its changelog, and that join with the second state write per feedback the KTO rules need), to show how far the KTO topology is from the least a KTO join must do;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
  * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producer.linger=5ms}, and so
@@ -94,6 +94,7 @@ public final class KtoThroughputBenchmark {
     private static final String AVRO_FLOOR = "floor Avro";
     private static final String JOIN_FLOOR = "floor join ";
     private static final String UNLOGGED = " unlogged";
+    private static final String RULE_FLOOR = "floor rules ";
 
     private final String bootstrap;
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
@@ -198,6 +199,8 @@ public final class KtoThroughputBenchmark {
             Map<String, List<Double>> ktos = new HashMap<>();
             Map<String, List<Double>> floorRates = new TreeMap<>();
             Map<String, List<Double>> paired = new TreeMap<>();
+            Map<String, List<Double>> ruleOverJoin = new TreeMap<>();
+            Map<String, List<Double>> overRuleFloor = new TreeMap<>();
             for (int round = 1; round <= rounds; round++) {
                 // The plain passthrough copies the records in well under a second, so one pause (a collection, a
                 // compilation) moves its figure by half: each round takes the median of three copies.
@@ -227,12 +230,22 @@ public final class KtoThroughputBenchmark {
                     f.put(AVRO_FLOOR, bench.avroFloor(events));
                     for (StateStoreType type : stores) {
                         f.put(JOIN_FLOOR + type, bench.joinFloor(events, type, true));
+                        f.put(RULE_FLOOR + type, bench.ruleFloor(events, type));
                         f.put(JOIN_FLOOR + type + UNLOGGED, bench.joinFloor(events, type, false));
                     }
                     f.forEach((name, rate) -> {
                         floorRates.computeIfAbsent(name, n -> new ArrayList<>()).add(rate);
                         line.append(String.format(Locale.ROOT, ", %s %,.0f ev/s (%.2f)", name, rate, rate / pt));
                     });
+                    for (StateStoreType type : stores) {
+                        // The ceiling the KTO rules leave: the rule floor over the minimal join of the same round.
+                        double ratio = f.get(RULE_FLOOR + type) / f.get(JOIN_FLOOR + type);
+                        ruleOverJoin
+                                .computeIfAbsent(type.name(), t -> new ArrayList<>())
+                                .add(ratio);
+                        line.append(
+                                String.format(Locale.ROOT, ", floor rules %s over the minimal join %.2f", type, ratio));
+                    }
                 }
                 for (StateStoreType type : stores) {
                     for (String variant : variants) {
@@ -258,6 +271,13 @@ public final class KtoThroughputBenchmark {
                             paired.computeIfAbsent(type + variant, t -> new ArrayList<>())
                                     .add(k / join);
                             line.append(String.format(Locale.ROOT, " (%.2f of the minimal join)", k / join));
+                        }
+                        Double rule = f.get(RULE_FLOOR + type);
+                        if (rule != null) {
+                            overRuleFloor
+                                    .computeIfAbsent(type + variant, t -> new ArrayList<>())
+                                    .add(k / rule);
+                            line.append(String.format(Locale.ROOT, " (%.2f of the rule floor)", k / rule));
                         }
                     }
                 }
@@ -297,6 +317,15 @@ public final class KtoThroughputBenchmark {
                         fmt(join),
                         String.format("%.2f", join / passthrough),
                         vsEos(join, eos),
+                        "",
+                        ""
+                    });
+                    double rule = median(floorRates.get(RULE_FLOOR + type));
+                    rows.add(new String[] {
+                        "  the same + a state write per feedback",
+                        fmt(rule),
+                        String.format("%.2f", rule / passthrough),
+                        vsEos(rule, eos),
                         "",
                         ""
                     });
@@ -359,6 +388,22 @@ public final class KtoThroughputBenchmark {
             paired.forEach((name, ratios) -> System.out.printf(
                     Locale.ROOT,
                     "KTO %s over the minimal join of the same round: %s, median %.2f%n",
+                    name,
+                    ratios.stream()
+                            .map(r -> String.format(Locale.ROOT, "%.2f", r))
+                            .toList(),
+                    median(ratios)));
+            ruleOverJoin.forEach((name, ratios) -> System.out.printf(
+                    Locale.ROOT,
+                    "rule floor %s over the minimal join of the same round: %s, median %.2f%n",
+                    name,
+                    ratios.stream()
+                            .map(r -> String.format(Locale.ROOT, "%.2f", r))
+                            .toList(),
+                    median(ratios)));
+            overRuleFloor.forEach((name, ratios) -> System.out.printf(
+                    Locale.ROOT,
+                    "KTO %s over the rule floor of the same round: %s, median %.2f%n",
                     name,
                     ratios.stream()
                             .map(r -> String.format(Locale.ROOT, "%.2f", r))
@@ -841,6 +886,18 @@ public final class KtoThroughputBenchmark {
                 topics -> FloorTopology.minimalJoin(topics, type, logged),
                 topics -> topics.ktoExamples().name(),
                 !logged);
+    }
+
+    /** Feedback events per second through {@link FloorTopology#ruleFloor}. */
+    private double ruleFloor(int events, StateStoreType type) throws Exception {
+        return timedStreams(
+                "rules",
+                RULE_FLOOR + type,
+                events,
+                events,
+                type,
+                topics -> FloorTopology.ruleFloor(topics, type),
+                topics -> topics.ktoExamples().name());
     }
 
     /** Where both pass-throughs copy the records to. */
