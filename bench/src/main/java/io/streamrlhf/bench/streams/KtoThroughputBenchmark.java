@@ -385,30 +385,9 @@ public final class KtoThroughputBenchmark {
                     seconds,
                     brokerProcess ? "in its own JVM" : "in this JVM",
                     streamsOverrides);
-            paired.forEach((name, ratios) -> System.out.printf(
-                    Locale.ROOT,
-                    "KTO %s over the minimal join of the same round: %s, median %.2f%n",
-                    name,
-                    ratios.stream()
-                            .map(r -> String.format(Locale.ROOT, "%.2f", r))
-                            .toList(),
-                    median(ratios)));
-            ruleOverJoin.forEach((name, ratios) -> System.out.printf(
-                    Locale.ROOT,
-                    "rule floor %s over the minimal join of the same round: %s, median %.2f%n",
-                    name,
-                    ratios.stream()
-                            .map(r -> String.format(Locale.ROOT, "%.2f", r))
-                            .toList(),
-                    median(ratios)));
-            overRuleFloor.forEach((name, ratios) -> System.out.printf(
-                    Locale.ROOT,
-                    "KTO %s over the rule floor of the same round: %s, median %.2f%n",
-                    name,
-                    ratios.stream()
-                            .map(r -> String.format(Locale.ROOT, "%.2f", r))
-                            .toList(),
-                    median(ratios)));
+            printPaired("KTO %s over the minimal join of the same round", paired);
+            printPaired("rule floor %s over the minimal join of the same round", ruleOverJoin);
+            printPaired("KTO %s over the rule floor of the same round", overRuleFloor);
             System.out.printf(
                     "%-45s | %14s | %7s | %7s | %9s | %9s%n",
                     "pipeline", "feedback ev/s", "ratio", "vs EOS", "p50 ms", "p99 ms");
@@ -442,6 +421,16 @@ public final class KtoThroughputBenchmark {
             }
         }
         return out;
+    }
+
+    /** Prints each pipeline's paired ratios of the rounds and their median, one line per pipeline. */
+    private static void printPaired(String label, Map<String, List<Double>> ratiosByName) {
+        ratiosByName.forEach((name, ratios) -> System.out.printf(
+                Locale.ROOT,
+                "%s: %s, median %.2f%n",
+                String.format(Locale.ROOT, label, name),
+                ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList(),
+                median(ratios)));
     }
 
     private static double median(List<Double> values) {

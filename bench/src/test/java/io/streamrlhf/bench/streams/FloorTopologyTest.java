@@ -63,16 +63,11 @@ class FloorTopologyTest {
         Path dir = Files.createDirectories(stateDir.resolve("votes"));
         try (TopologyTestDriver driver =
                 new TopologyTestDriver(FloorTopology.ruleFloor(topics, StateStoreType.ROCKSDB), props(dir))) {
-            TestInputTopic<byte[], byte[]> responses =
-                    input(driver, topics.responses().name());
-            TestInputTopic<byte[], byte[]> feedback =
-                    input(driver, topics.feedback().name());
-            TestOutputTopic<byte[], byte[]> out =
-                    output(driver, topics.ktoExamples().name());
+            Pipes pipes = new Pipes(driver, topics);
             byte[] raw = responseBytes(Events.response("r-1", "p-1", "a completion", 3, 1_000L));
-            responses.pipeInput(key("r-1"), raw, 1_000L);
-            feedback.pipeInput(key("r-1"), feedbackBytes(Events.up("f-1", "r-1", "u-1", 1_001L)), 1_001L);
-            feedback.pipeInput(key("r-1"), feedbackBytes(Events.down("f-2", "r-1", "u-2", 1_002L)), 1_002L);
+            pipes.responses.pipeInput(key("r-1"), raw, 1_000L);
+            pipes.feedback.pipeInput(key("r-1"), feedbackBytes(Events.up("f-1", "r-1", "u-1", 1_001L)), 1_001L);
+            pipes.feedback.pipeInput(key("r-1"), feedbackBytes(Events.down("f-2", "r-1", "u-2", 1_002L)), 1_002L);
 
             KeyValueStore<String, byte[]> store = driver.getKeyValueStore(FloorTopology.STORE);
             // Layout stated independently: the response's wire bytes with the vote count in place of the magic
@@ -84,7 +79,7 @@ class FloorTopologyTest {
             want[0] = 2;
             assertThat(store.get("r-1")).isEqualTo(want);
 
-            List<KtoExample> examples = examples(out);
+            List<KtoExample> examples = examples(pipes.examples);
             assertThat(examples).hasSize(2);
             // The second feedback read back a value that already held a vote: its response still decodes whole.
             assertThat(examples.get(1).getCompletion()).isEqualTo("a completion");
@@ -97,23 +92,33 @@ class FloorTopologyTest {
 
     private record Run(List<byte[]> changelog, List<KtoExample> examples) {}
 
+    /** The floors' two input topics and their examples topic, as raw bytes. */
+    private static final class Pipes {
+        final TestInputTopic<byte[], byte[]> responses;
+        final TestInputTopic<byte[], byte[]> feedback;
+        final TestOutputTopic<byte[], byte[]> examples;
+
+        Pipes(TopologyTestDriver driver, Topics topics) {
+            responses = input(driver, topics.responses().name());
+            feedback = input(driver, topics.feedback().name());
+            examples = output(driver, topics.ktoExamples().name());
+        }
+    }
+
     private Run run(Function<Topics, Topology> build, String name) throws Exception {
         Path dir = Files.createDirectories(stateDir.resolve(name));
         try (TopologyTestDriver driver = new TopologyTestDriver(build.apply(topics), props(dir))) {
-            TestInputTopic<byte[], byte[]> responses =
-                    input(driver, topics.responses().name());
-            TestInputTopic<byte[], byte[]> feedback =
-                    input(driver, topics.feedback().name());
-            TestOutputTopic<byte[], byte[]> out =
-                    output(driver, topics.ktoExamples().name());
-            responses.pipeInput(key("r-1"), responseBytes(Events.response("r-1", "p-1", "one", 1, 1_000L)), 1_000L);
-            responses.pipeInput(key("r-2"), responseBytes(Events.response("r-2", "p-2", "two", 1, 1_000L)), 1_000L);
-            feedback.pipeInput(key("r-1"), feedbackBytes(Events.up("f-1", "r-1", "u-1", 1_001L)), 1_001L);
-            feedback.pipeInput(key("r-2"), feedbackBytes(Events.down("f-2", "r-2", "u-2", 1_001L)), 1_001L);
+            Pipes pipes = new Pipes(driver, topics);
+            pipes.responses.pipeInput(
+                    key("r-1"), responseBytes(Events.response("r-1", "p-1", "one", 1, 1_000L)), 1_000L);
+            pipes.responses.pipeInput(
+                    key("r-2"), responseBytes(Events.response("r-2", "p-2", "two", 1, 1_000L)), 1_000L);
+            pipes.feedback.pipeInput(key("r-1"), feedbackBytes(Events.up("f-1", "r-1", "u-1", 1_001L)), 1_001L);
+            pipes.feedback.pipeInput(key("r-2"), feedbackBytes(Events.down("f-2", "r-2", "u-2", 1_001L)), 1_001L);
             List<byte[]> changelog = driver.producedTopicNames().contains(CHANGELOG)
                     ? output(driver, CHANGELOG).readValuesToList()
                     : List.of();
-            return new Run(changelog, examples(out));
+            return new Run(changelog, examples(pipes.examples));
         }
     }
 
