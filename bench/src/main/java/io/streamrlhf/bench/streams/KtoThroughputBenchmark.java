@@ -302,54 +302,19 @@ public final class KtoThroughputBenchmark {
             }
             if (floors) {
                 double avro = median(floorRates.get(AVRO_FLOOR));
-                rows.add(new String[] {
-                    "floor: EOS + Avro decode/encode, no state",
-                    fmt(avro),
-                    String.format("%.2f", avro / passthrough),
-                    vsEos(avro, eos),
-                    "",
-                    ""
-                });
+                rows.add(rateRow("floor: EOS + Avro decode/encode, no state", avro, passthrough, eos));
                 for (StateStoreType type : stores) {
                     double join = median(floorRates.get(JOIN_FLOOR + type));
-                    rows.add(new String[] {
-                        "floor: EOS minimal join, " + type,
-                        fmt(join),
-                        String.format("%.2f", join / passthrough),
-                        vsEos(join, eos),
-                        "",
-                        ""
-                    });
+                    rows.add(rateRow("floor: EOS minimal join, " + type, join, passthrough, eos));
                     double rule = median(floorRates.get(RULE_FLOOR + type));
-                    rows.add(new String[] {
-                        "  the same + a state write per feedback",
-                        fmt(rule),
-                        String.format("%.2f", rule / passthrough),
-                        vsEos(rule, eos),
-                        "",
-                        ""
-                    });
+                    rows.add(rateRow("  the same + a state write per feedback", rule, passthrough, eos));
                     double unlogged = median(floorRates.get(JOIN_FLOOR + type + UNLOGGED));
-                    rows.add(new String[] {
-                        "  the same without its changelog",
-                        fmt(unlogged),
-                        String.format("%.2f", unlogged / passthrough),
-                        vsEos(unlogged, eos),
-                        "",
-                        ""
-                    });
+                    rows.add(rateRow("  the same without its changelog", unlogged, passthrough, eos));
                 }
             }
             for (StateStoreType type : stores) {
                 double kto = median(ktos.get(type.name()));
-                rows.add(new String[] {
-                    "KTO topology, EOS v2, settle 0, " + type,
-                    fmt(kto),
-                    String.format("%.2f", kto / passthrough),
-                    vsEos(kto, eos),
-                    "",
-                    ""
-                });
+                rows.add(rateRow("KTO topology, EOS v2, settle 0, " + type, kto, passthrough, eos));
                 for (String variant : variants.subList(1, variants.size())) {
                     double v = median(ktos.get(type + variant));
                     rows.add(new String[] {
@@ -421,6 +386,11 @@ public final class KtoThroughputBenchmark {
             }
         }
         return out;
+    }
+
+    /** A table row for a pipeline timed without latency runs: its rate, over the passthrough and over EOS. */
+    private static String[] rateRow(String label, double rate, double passthrough, double eos) {
+        return new String[] {label, fmt(rate), String.format("%.2f", rate / passthrough), vsEos(rate, eos), "", ""};
     }
 
     /** Prints each pipeline's paired ratios of the rounds and their median, one line per pipeline. */
