@@ -19,6 +19,7 @@ import io.streamrlhf.streams.avro.VersionMinuteStats;
 import io.streamrlhf.streams.common.Ids;
 import io.streamrlhf.streams.config.DpoConfig;
 import io.streamrlhf.streams.config.KtoConfig;
+import io.streamrlhf.streams.config.StreamsKeys;
 import io.streamrlhf.streams.config.StreamsSettings;
 import io.streamrlhf.streams.deadletter.DeadLetterReason;
 import io.streamrlhf.streams.deadletter.DeadLetters;
@@ -27,6 +28,7 @@ import io.streamrlhf.streams.monitor.MonitorTopology;
 import io.streamrlhf.streams.support.Harness;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -311,7 +313,7 @@ class DpoTopologyTest {
 
     @Test
     void aJudgedGroupInWhichEveryRolloutPassesTiesAndMakesNoPairWhenTiesAreNotPaired() {
-        start(DpoConfig.defaults().withPairTies(false));
+        start(DpoConfig.fromProperties(Map.of(StreamsKeys.DPO_PAIR_TIES.name(), "false")));
         List<String> texts = List.of("Sure.", "Happy to help.", "Of course, here it is.", "Gladly.");
         for (int i = 0; i < 4; i++) {
             send(rollout("r" + i, "p", texts.get(i), 6, T0 + i), T0 + i);
