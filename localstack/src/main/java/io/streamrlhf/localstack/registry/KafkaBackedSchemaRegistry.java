@@ -17,8 +17,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -28,14 +30,19 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -99,11 +106,18 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
 
     private static final int SCHEMA_KEY_MAGIC = 1;
     private static final int CONFIG_KEY_MAGIC = 0;
+    /** Tries of one change when its transaction fails transiently. */
+    static final int WRITE_ATTEMPTS = 3;
+
+    private static final long RETRY_BACKOFF_MS = 100;
 
     private final Config config;
     private final ObjectMapper json = new ObjectMapper();
-    private KafkaProducer<byte[], byte[]> producer;
+    private final Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory;
+    private Producer<byte[], byte[]> producer;
     private boolean fenced;
+    /** Why the writer was closed after a failure it could not abort, or null. */
+    private String writerLost;
     /** The log offset after the last record this instance applied (replayed, written, or followed). */
     private long nextOffset;
 
@@ -113,7 +127,13 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
 
     /** A registry on the log described by {@code config}; call {@link #start()} before use. */
     public KafkaBackedSchemaRegistry(Config config) {
+        this(config, props -> new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()));
+    }
+
+    /** The same with the log writer built by {@code producerFactory} from its settings (tests inject faults). */
+    KafkaBackedSchemaRegistry(Config config, Function<Map<String, Object>, Producer<byte[], byte[]>> producerFactory) {
         this.config = Objects.requireNonNull(config, "config");
+        this.producerFactory = Objects.requireNonNull(producerFactory, "producerFactory");
     }
 
     /** The log settings. */
@@ -142,7 +162,7 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "streamrlhf-schema-registry-writer");
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
-        producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        producer = producerFactory.apply(props);
         try {
             // First fence every older instance on this log (its open transaction is aborted, its next commit
             // refused), then read what it committed: from here on this instance alone assigns ids.
@@ -156,6 +176,7 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                     e);
         }
         fenced = false;
+        writerLost = null;
         nextOffset = 0;
         int replayed;
         try {
@@ -249,54 +270,106 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
             throw new SchemaRegistryException(
                     500,
                     SchemaRegistryException.SERVER_ERROR,
-                    "Schema registry log " + config.topic() + " is not started (or closed); cannot store " + what);
+                    writerLost == null
+                            ? "Schema registry log " + config.topic() + " is not started (or closed); cannot store "
+                                    + what
+                            : "Schema registry log " + config.topic() + " lost its writer (" + writerLost
+                                    + "); cannot store " + what + " until the registry restarts");
         }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
                 config.topic(),
                 0,
                 key.toString().getBytes(StandardCharsets.UTF_8),
                 value == null ? null : value.toString().getBytes(StandardCharsets.UTF_8));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                writeOnce(record);
+                return;
+            } catch (ProducerFencedException | InvalidProducerEpochException e) {
+                fenced = true;
+                producer.close(Duration.ZERO);
+                producer = null;
+                log.error(
+                        "Schema registry log {}: a newer registry instance took over as writer; this one refuses "
+                                + "changes from now on and follows the log read-only, so its reads stay current "
+                                + "(restart it to take over again)",
+                        config.topic(),
+                        e);
+                throw notTheWriter(what);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SchemaRegistryException(
+                        500, SchemaRegistryException.SERVER_ERROR, "Interrupted while storing " + what, e);
+            } catch (ExecutionException e) {
+                // Not expected after a successful commit; the change is in the log, the follower will apply it.
+                throw new SchemaRegistryException(
+                        500, SchemaRegistryException.SERVER_ERROR, "Cannot confirm " + what + ": " + e.getCause(), e);
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                abortQuietly();
+                throw new SchemaRegistryException(
+                        500,
+                        SchemaRegistryException.OPERATION_TIMEOUT,
+                        "Kafka did not acknowledge " + what + " on " + config.topic() + " within "
+                                + config.timeout().toMillis() + " ms",
+                        e);
+            } catch (RuntimeException e) {
+                boolean aborted = abortQuietly();
+                if (aborted && attempt < WRITE_ATTEMPTS && transientTransactionError(e)) {
+                    // The aborted record is invisible to read_committed readers and the change was not applied,
+                    // so writing it again in a new transaction stores it once.
+                    log.warn(
+                            "Schema registry log {}: storing {} failed ({}); aborted, trying again ({} of {})",
+                            config.topic(),
+                            what,
+                            e.toString(),
+                            attempt + 1,
+                            WRITE_ATTEMPTS);
+                    pause(attempt);
+                    continue;
+                }
+                throw new SchemaRegistryException(
+                        500,
+                        SchemaRegistryException.SERVER_ERROR,
+                        "Cannot store " + what + " on " + config.topic()
+                                + (attempt > 1 ? " (" + attempt + " attempts)" : "") + ": " + e,
+                        e);
+            }
+        }
+    }
+
+    private void writeOnce(ProducerRecord<byte[], byte[]> record) throws InterruptedException, ExecutionException {
+        // One transaction per change: a newer instance's initTransactions() aborts it or refuses its commit.
+        producer.beginTransaction();
+        Future<RecordMetadata> sent = producer.send(record);
+        producer.commitTransaction();
+        // Committed, so already acknowledged: the follower must not apply this instance's own record again.
+        nextOffset = Math.max(nextOffset, sent.get().offset() + 1);
+    }
+
+    /**
+     * Errors after which the aborted transaction can simply be tried again with the same producer: the broker's
+     * transaction state was briefly behind the client's (a transaction still completing on the coordinator, a
+     * partition leader verifying a transaction that just began) or the error is retriable by Kafka's own
+     * classification. Anything else (authorization, a record too large) would fail the same way again.
+     */
+    static boolean transientTransactionError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RetriableException
+                    || t instanceof InvalidTxnStateException
+                    || t instanceof TransactionAbortedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void pause(int attempt) {
         try {
-            // One transaction per change: a newer instance's initTransactions() aborts it or refuses its commit.
-            producer.beginTransaction();
-            java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> sent = producer.send(record);
-            producer.commitTransaction();
-            // Committed, so already acknowledged: the follower must not apply this instance's own record again.
-            nextOffset = Math.max(nextOffset, sent.get().offset() + 1);
-        } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            fenced = true;
-            producer.close(Duration.ZERO);
-            producer = null;
-            log.error(
-                    "Schema registry log {}: a newer registry instance took over as writer; this one refuses "
-                            + "changes from now on and follows the log read-only, so its reads stay current "
-                            + "(restart it to take over again)",
-                    config.topic(),
-                    e);
-            throw notTheWriter(what);
+            Thread.sleep(RETRY_BACKOFF_MS * attempt);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SchemaRegistryException(
-                    500, SchemaRegistryException.SERVER_ERROR, "Interrupted while storing " + what, e);
-        } catch (ExecutionException e) {
-            // Not expected after a successful commit; the change is in the log, the follower will apply it.
-            throw new SchemaRegistryException(
-                    500, SchemaRegistryException.SERVER_ERROR, "Cannot confirm " + what + ": " + e.getCause(), e);
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            abortQuietly();
-            throw new SchemaRegistryException(
-                    500,
-                    SchemaRegistryException.OPERATION_TIMEOUT,
-                    "Kafka did not acknowledge " + what + " on " + config.topic() + " within "
-                            + config.timeout().toMillis() + " ms",
-                    e);
-        } catch (RuntimeException e) {
-            abortQuietly();
-            throw new SchemaRegistryException(
-                    500,
-                    SchemaRegistryException.SERVER_ERROR,
-                    "Cannot store " + what + " on " + config.topic() + ": " + e,
-                    e);
+                    500, SchemaRegistryException.SERVER_ERROR, "Interrupted while retrying a schema registry write", e);
         }
     }
 
@@ -308,14 +381,18 @@ public class KafkaBackedSchemaRegistry extends InMemorySchemaRegistry {
                         + "; it cannot store " + what + " (send changes to the newer instance)");
     }
 
-    private void abortQuietly() {
+    /** Whether the failed transaction was aborted and the producer can go on. */
+    private boolean abortQuietly() {
         try {
             producer.abortTransaction();
+            return true;
         } catch (RuntimeException e) {
             // A producer that cannot abort is unusable: the next change fails and names the cause.
             log.warn("Schema registry log {}: cannot abort a failed write", config.topic(), e);
+            writerLost = "cannot abort a failed write: " + e;
             producer.close(Duration.ZERO);
             producer = null;
+            return false;
         }
     }
 
