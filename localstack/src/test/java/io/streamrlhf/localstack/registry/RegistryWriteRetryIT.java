@@ -3,15 +3,13 @@ package io.streamrlhf.localstack.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamrlhf.localstack.broker.EmbeddedKafkaBroker;
+import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.registry.SchemaRegistryException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.avro.Schema;
@@ -27,10 +25,8 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A registry change whose Kafka transaction fails transiently (the broker's transaction state briefly behind the
@@ -40,20 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RegistryWriteRetryIT {
 
-    @TempDir
-    static Path brokerDir;
-
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.persistent(brokerDir, Map.of()).start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension();
 
     private static final Schema V1 =
             SchemaBuilder.record("Thing").fields().requiredString("a").endRecord();
@@ -61,7 +45,7 @@ class RegistryWriteRetryIT {
     @Test
     void aTransientCommitFailureIsAbortedAndTheChangeStoredOnce() {
         // given: a writer whose first commit fails as the broker's transaction state does when it lags
-        String topic = "_schemas-" + UUID.randomUUID();
+        String topic = KAFKA.uniqueName("_schemas");
         AtomicInteger failures = new AtomicInteger(1);
         int id;
         try (KafkaBackedSchemaRegistry registry =
@@ -88,7 +72,7 @@ class RegistryWriteRetryIT {
     @Test
     void aFailureThatOutlastsTheRetriesIsAClearErrorAndTheNextChangeWorks() {
         // given: every try of the first change fails
-        String topic = "_schemas-" + UUID.randomUUID();
+        String topic = KAFKA.uniqueName("_schemas");
         AtomicInteger failures = new AtomicInteger(KafkaBackedSchemaRegistry.WRITE_ATTEMPTS);
         try (KafkaBackedSchemaRegistry registry = faulty(
                 topic, failures, () -> new ConcurrentTransactionsException("injected: concurrent transactions"))) {
@@ -111,7 +95,7 @@ class RegistryWriteRetryIT {
     @Test
     void anErrorARetryCannotCureIsNotRetried() {
         // given: a record the broker refuses
-        String topic = "_schemas-" + UUID.randomUUID();
+        String topic = KAFKA.uniqueName("_schemas");
         AtomicInteger failures = new AtomicInteger(1);
         try (KafkaBackedSchemaRegistry registry =
                 faulty(topic, failures, () -> new RecordTooLargeException("injected: record too large"))) {
@@ -151,14 +135,14 @@ class RegistryWriteRetryIT {
     }
 
     private static KafkaBackedSchemaRegistry.Config config(String topic) {
-        return new KafkaBackedSchemaRegistry.Config(broker.bootstrapServers(), topic, Duration.ofSeconds(20), Map.of());
+        return new KafkaBackedSchemaRegistry.Config(KAFKA.bootstrapServers(), topic, Duration.ofSeconds(20), Map.of());
     }
 
     /** Records for {@code subject} in the log, aborted ones included. */
     private static int schemaRecordsIncludingAborted(String topic, String subject) {
         Map<String, Object> props = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers(),
+                KAFKA.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG,
                 "read_uncommitted");
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
