@@ -50,11 +50,14 @@ final class PairLengths {
      * @param shorter pairs whose chosen completion is shorter than the rejected one
      * @param longer pairs whose chosen completion is longer
      * @param rejectedCutOff pairs whose rejected completion was cut off at the token limit
+     * @param onlyChosenCutOff pairs whose chosen completion was cut off and the rejected one ended: scored with the
+     *     rejected one's end token, such a pair would teach the policy not to stop
      * @param differenceSum sum over pairs of chosen length minus rejected length, in characters
      */
-    record Tally(long pairs, long shorter, long longer, long rejectedCutOff, long differenceSum) {
+    record Tally(
+            long pairs, long shorter, long longer, long rejectedCutOff, long onlyChosenCutOff, long differenceSum) {
 
-        static final Tally EMPTY = new Tally(0, 0, 0, 0, 0);
+        static final Tally EMPTY = new Tally(0, 0, 0, 0, 0, 0);
 
         /** Pairs whose two completions are equally long. */
         long equal() {
@@ -72,6 +75,7 @@ final class PairLengths {
                     shorter + o.shorter,
                     longer + o.longer,
                     rejectedCutOff + o.rejectedCutOff,
+                    onlyChosenCutOff + o.onlyChosenCutOff,
                     differenceSum + o.differenceSum);
         }
     }
@@ -102,6 +106,7 @@ final class PairLengths {
                 chosen < rejected ? 1 : 0,
                 chosen > rejected ? 1 : 0,
                 pair.getRejectedTruncated() ? 1 : 0,
+                pair.getChosenTruncated() && !pair.getRejectedTruncated() ? 1 : 0,
                 chosen - (long) rejected);
         byVersion
                 .computeIfAbsent(pair.getChosenPolicyVersion(), v -> new EnumMap<>(Kind.class))
@@ -143,7 +148,8 @@ final class PairLengths {
         return String.format(
                 Locale.ROOT,
                 "%s: %d pairs, chosen shorter in %d (%.1f%%), longer in %d (%.1f%%), as long in %d (%.1f%%);"
-                        + " chosen minus rejected %+.2f characters on average; rejected cut off in %d",
+                        + " chosen minus rejected %+.2f characters on average; rejected cut off in %d,"
+                        + " chosen cut off with the rejected ended in %d",
                 kind.label(),
                 t.pairs(),
                 t.shorter(),
@@ -153,7 +159,8 @@ final class PairLengths {
                 t.equal(),
                 100.0 * t.equal() / t.pairs(),
                 t.meanDifference(),
-                t.rejectedCutOff());
+                t.rejectedCutOff(),
+                t.onlyChosenCutOff());
     }
 
     /**

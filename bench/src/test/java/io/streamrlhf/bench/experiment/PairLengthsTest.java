@@ -61,23 +61,36 @@ class PairLengthsTest {
         DpoPair cutOff = pair(PairSource.JUDGE, 4, "Hello.", "aaaaaaaaaaaaaaaaaaaa", List.of(PASS, FAIL));
         cutOff.setRejectedTruncated(true);
         lengths.add(cutOff);
+        // v4, A/B: the user chose an answer cut off at the token limit over one that ended; and both cut off.
+        DpoPair chosenCutOff = pair(PairSource.HUMAN, 4, "once upon a", "no", List.of());
+        chosenCutOff.setChosenTruncated(true);
+        lengths.add(chosenCutOff);
+        DpoPair bothCutOff = pair(PairSource.HUMAN, 4, "aaaa", "bbbb", List.of());
+        bothCutOff.setChosenTruncated(true);
+        bothCutOff.setRejectedTruncated(true);
+        lengths.add(bothCutOff);
         // A cancellation is no pair.
         DpoPair cancelled = pair(PairSource.HUMAN, 4, "", "abcdefghij", List.of());
         cancelled.setWeight(0.0);
         lengths.add(cancelled);
 
         PairLengths.Tally ab = lengths.total(Kind.AB, Long.MIN_VALUE);
-        assertThat(ab).isEqualTo(new PairLengths.Tally(3, 1, 1, 0, 0));
-        assertThat(ab.equal()).isEqualTo(1);
-        assertThat(lengths.total(Kind.AB, 4).pairs()).isZero();
-        assertThat(lengths.of(4, Kind.JUDGED_BOTH_PASS)).isEqualTo(new PairLengths.Tally(1, 1, 0, 0, -3));
-        assertThat(lengths.of(4, Kind.JUDGED_PASS_FAIL)).isEqualTo(new PairLengths.Tally(1, 1, 0, 1, -14));
+        assertThat(ab).isEqualTo(new PairLengths.Tally(5, 1, 2, 1, 1, 9));
+        assertThat(ab.equal()).isEqualTo(2);
+        assertThat(lengths.total(Kind.AB, 4)).isEqualTo(new PairLengths.Tally(2, 0, 1, 1, 1, 9));
+        assertThat(lengths.of(4, Kind.JUDGED_BOTH_PASS)).isEqualTo(new PairLengths.Tally(1, 1, 0, 0, 0, -3));
+        assertThat(lengths.of(4, Kind.JUDGED_PASS_FAIL)).isEqualTo(new PairLengths.Tally(1, 1, 0, 1, 0, -14));
         assertThat(lengths.total(Kind.LABELS, Long.MIN_VALUE).meanDifference()).isNaN();
 
         assertThat(PairLengths.cell(lengths.of(3, Kind.AB))).isEqualTo("3 33%<33%> +0.0");
         assertThat(lengths.summary(Kind.JUDGED_PASS_FAIL, 4))
                 .isEqualTo("judged, pass vs fail: 1 pairs, chosen shorter in 1 (100.0%), longer in 0 (0.0%), as long in"
-                        + " 0 (0.0%); chosen minus rejected -14.00 characters on average; rejected cut off in 1");
+                        + " 0 (0.0%); chosen minus rejected -14.00 characters on average; rejected cut off in 1,"
+                        + " chosen cut off with the rejected ended in 0");
+        assertThat(lengths.summary(Kind.AB, 4))
+                .isEqualTo("A/B: 2 pairs, chosen shorter in 0 (0.0%), longer in 1 (50.0%), as long in 1 (50.0%);"
+                        + " chosen minus rejected +4.50 characters on average; rejected cut off in 1,"
+                        + " chosen cut off with the rejected ended in 1");
         assertThat(lengths.summary(Kind.LABELS, 0)).isEqualTo("labels: no pairs");
     }
 

@@ -25,6 +25,22 @@ public record PairExample(
         this(id, prompt, chosen, rejected, weight, false, false);
     }
 
+    /** Whether the chosen completion is scored with the end token: it is, unless it was cut off. */
+    public boolean chosenEnded() {
+        return !chosenTruncated;
+    }
+
+    /**
+     * Whether the rejected completion is scored with the end token: not when it was cut off, and not when the chosen
+     * one was. A user may prefer an unfinished answer for what it says; scored with its own end token, the rejected
+     * answer would hold the pair's only end token and the loss would push the end token down, teaching the policy
+     * not to stop. Without it the pair compares the two texts alone. (A cut-off rejected answer against an ended
+     * chosen one keeps the chosen one's end token: preferring answers that end is what such a pair should teach.)
+     */
+    public boolean rejectedEnded() {
+        return !rejectedTruncated && !chosenTruncated;
+    }
+
     /** The same pair with another weight. */
     public PairExample withWeight(double newWeight) {
         return new PairExample(id, prompt, chosen, rejected, newWeight, chosenTruncated, rejectedTruncated);

@@ -219,10 +219,10 @@ public final class PreferenceTrainer {
             }
             List<Request> requests = new ArrayList<>();
             for (PairExample e : pairs.examples()) {
-                requests.add(new Request(e.id() + "/chosen", e.prompt(), e.chosen(), !e.chosenTruncated()));
+                requests.add(new Request(e.id() + "/chosen", e.prompt(), e.chosen(), e.chosenEnded()));
             }
             for (PairExample e : pairs.examples()) {
-                requests.add(new Request(e.id() + "/rejected", e.prompt(), e.rejected(), !e.rejectedTruncated()));
+                requests.add(new Request(e.id() + "/rejected", e.prompt(), e.rejected(), e.rejectedEnded()));
             }
             float[] all = reference.logps(requests);
             int n = pairs.size();
@@ -314,11 +314,11 @@ public final class PreferenceTrainer {
         float[] weights = new float[n];
         for (int i = 0; i < n; i++) {
             PairExample e = shard.get(i);
-            samples.add(new Sample(e.prompt(), e.chosen(), !e.chosenTruncated()));
+            samples.add(new Sample(e.prompt(), e.chosen(), e.chosenEnded()));
             weights[i] = (float) e.weight();
         }
         for (PairExample e : shard) {
-            samples.add(new Sample(e.prompt(), e.rejected(), !e.rejectedTruncated()));
+            samples.add(new Sample(e.prompt(), e.rejected(), e.rejectedEnded()));
         }
         // Chosen and rejected in one forward pass, as TRL's concatenated_forward.
         TokenBatch tokens = collator.collate(samples);

@@ -67,6 +67,49 @@ class PreferenceTrainerSmokeTest {
         }
     }
 
+    /** log p(end token | prompt, completion) under {@code model}. */
+    private static double endLogp(PolicyModel model, String prompt, String completion) {
+        try (NDManager scope = model.manager().newSubManager()) {
+            float[] sums = model.completionLogps(
+                            scope,
+                            List.of(new Sample(prompt, completion, true), new Sample(prompt, completion, false)),
+                            false)
+                    .sums()
+                    .toFloatArray();
+            return sums[0] - sums[1];
+        }
+    }
+
+    @Test
+    void aPairWhoseChosenAnswerWasCutOffDoesNotTeachThePolicyNotToStop() {
+        // given the same pair twice: both answers ended, and the chosen one cut off at the token limit
+        double[] endDrop = new double[2];
+        for (int run = 0; run < 2; run++) {
+            boolean chosenCutOff = run == 1;
+            try (PolicyModel policy = PolicyModel.create(ModelConfig.tiny())) {
+                PreferenceTrainer trainer = trainer(policy);
+                PairExample pair = new PairExample("p1", "Tell me", "a long story", "no", 1.0, chosenCutOff, false);
+                SourceBatch batch =
+                        new SourceBatch.Pairs("dpo", LossConfig.defaults(LossType.DPO_SIGMOID), 1.0, List.of(pair));
+                double before = endLogp(policy, "Tell me", "no");
+                // when
+                for (int i = 0; i < 5; i++) {
+                    trainer.step(List.of(batch));
+                }
+                // then
+                endDrop[run] = before - endLogp(policy, "Tell me", "no");
+                trainer.optimizer().close();
+                trainer.reference().close();
+            }
+        }
+        // both ended: DPO lowers the rejected answer's end token with the rest of it (the chosen one's end token
+        // follows other text, so the two do not cancel)
+        assertThat(endDrop[0]).as("end-token drop, both ended").isGreaterThan(0.5);
+        // chosen cut off: the rejected answer is scored without its end token, which then moves only through
+        // weights it shares with the scored tokens
+        assertThat(endDrop[1]).as("end-token drop, chosen cut off").isLessThan(endDrop[0] / 4);
+    }
+
     @Test
     void fewKtoStepsRaiseADesirableCompletionsLogProb() {
         // given a desirable and an undesirable example (two, so KL has a mismatched pair)
