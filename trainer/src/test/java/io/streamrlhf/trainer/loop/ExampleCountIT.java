@@ -11,7 +11,6 @@ import io.streamrlhf.avro.DpoPair;
 import io.streamrlhf.avro.OffsetRange;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
-import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
 import io.streamrlhf.trainer.publish.PublishHooks;
@@ -57,8 +56,7 @@ class ExampleCountIT {
     void versionsCountRecordsWhileTheirLineagesAlsoSpanTransactionMarkers() throws Exception {
         // given 24 pairs, one transaction each, alternating between two partitions, and one aborted pair among them
         String prefix = KAFKA.uniquePrefix();
-        Topics topics = new Topics(TopicNames.defaults().withPrefix(prefix), KAFKA.schemaRegistryClient());
-        support.createTopics(topics.names());
+        Topics topics = support.createTopics(prefix, KAFKA.schemaRegistryClient());
         long abortedOffset = producePairsOnePerTransaction(topics);
 
         // when the trainer (DPO only) absorbs them all

@@ -12,7 +12,6 @@ import io.streamrlhf.avro.PolicyStatus;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
-import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.batch.SequenceCollator.Sample;
 import io.streamrlhf.trainer.checkpoint.Checkpoint;
@@ -68,8 +67,7 @@ class HfModelTrainerIT {
         Path modelDir = TinyLlamaModels.writeByteLlama(tmp.resolve("model"), 71);
         byte[] weightsBefore = Files.readAllBytes(modelDir.resolve("model.safetensors"));
         String prefix = KAFKA.uniquePrefix();
-        Topics topics = new Topics(TopicNames.defaults().withPrefix(prefix), KAFKA.schemaRegistryClient());
-        support.createTopics(topics.names());
+        Topics topics = support.createTopics(prefix, KAFKA.schemaRegistryClient());
         Map<String, String> settings =
                 support.trainerSettings(MODEL_ID, prefix, tmp.resolve("checkpoints"), topics.names());
         settings.put("trainer.model.dir", modelDir.toString());

@@ -16,7 +16,6 @@ import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.avro.TrainerMetrics;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
 import io.streamrlhf.schemas.topic.Topic;
-import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.checkpoint.LocalCheckpointStore;
 import io.streamrlhf.trainer.config.TrainerConfig;
@@ -69,8 +68,7 @@ class OnlineTrainerIT {
     void lineagesOfCommittedVersionsCoverEveryExampleExactlyOnceAcrossCrashes() throws Exception {
         // given examples produced transactionally on two partitions per topic, plus an aborted batch
         String prefix = KAFKA.uniquePrefix();
-        Topics topics = new Topics(TopicNames.defaults().withPrefix(prefix), KAFKA.schemaRegistryClient());
-        support.createTopics(topics.names());
+        Topics topics = support.createTopics(prefix, KAFKA.schemaRegistryClient());
         produceExamples(topics, 24, 16);
         TrainerConfig config = config(topics, prefix);
 

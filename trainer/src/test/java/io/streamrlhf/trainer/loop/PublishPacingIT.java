@@ -9,7 +9,6 @@ import static org.awaitility.Awaitility.await;
 import io.streamrlhf.avro.DecisionOutcome;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
-import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.config.TrainerConfig;
 import io.streamrlhf.trainer.config.TrainerConfigFactory;
@@ -144,8 +143,7 @@ class PublishPacingIT {
     }
 
     private Topics topics(String prefix) throws Exception {
-        Topics topics = new Topics(TopicNames.defaults().withPrefix(prefix), KAFKA.schemaRegistryClient());
-        support.createTopics(topics.names());
+        Topics topics = support.createTopics(prefix, KAFKA.schemaRegistryClient());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topics.names().policyDecisions(), 1, (short) 1)))
                     .all()

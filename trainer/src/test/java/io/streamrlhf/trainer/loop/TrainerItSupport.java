@@ -10,6 +10,7 @@ import io.streamrlhf.avro.OffsetRange;
 import io.streamrlhf.avro.PairSource;
 import io.streamrlhf.avro.PolicyVersion;
 import io.streamrlhf.localstack.junit.EmbeddedKafkaExtension;
+import io.streamrlhf.schemas.registry.SchemaRegistryClient;
 import io.streamrlhf.schemas.topic.TopicNames;
 import io.streamrlhf.schemas.topic.Topics;
 import io.streamrlhf.trainer.publish.VersionHistory;
@@ -93,6 +94,13 @@ final class TrainerItSupport {
                     .all()
                     .get();
         }
+    }
+
+    /** The example, version and metrics topics under {@code prefix}, created, with serdes on {@code registry}. */
+    Topics createTopics(String prefix, SchemaRegistryClient registry) throws Exception {
+        Topics topics = new Topics(TopicNames.defaults().withPrefix(prefix), registry);
+        createTopics(topics.names());
+        return topics;
     }
 
     /** Writes {@code count} KTO examples and as many DPO pairs, alternating between two partitions. */
