@@ -27,6 +27,11 @@ import java.util.stream.Collectors;
  *       to 0% within 1.5 minutes at lr 1e-4, 100% to 48% in 8 minutes at 3e-5, the thumbs-up rate falling with
  *       it); with it the share stayed at 90-100% for 10 minutes. Online DPO stays at 0: the same anchor held its
  *       chat prompts at 82% liked (best gain +21.9 points against +28.1 without);</li>
+ *   <li>{@code trainer.dpo.loss=CODPO} with {@code trainer.dpo.lambda=1}: DPO plus the chosen answer's
+ *       length-normalised negative log-likelihood at weight 1 (the RPO term TRL offers as {@code rpo_alpha}). Plain
+ *       DPO on the demo's online pairs either stalled with chat near 80% liked (+21 to +22 points after minute 3)
+ *       or collapsed (-4.2); with the NLL term three runs gained +25 points or more on average and none collapsed
+ *       (docs/learning.md);</li>
  *   <li>{@code trainer.warmstart.steps=1000}: a stronger version 0 (about 90 s of SFT on two cores, once; the
  *       version is cached). After minute 3 of online KTO with the anchor, the gain over version 0 averaged
  *       +20.0 points with 300 steps (no version reached +25) and +29.2 and +27.9 with 1000 (two runs; 65 of 66
@@ -97,6 +102,8 @@ public final class DemoDefaults {
         }
         defaults.put("trainer.kto.desirable.weight", "3");
         defaults.put("trainer.kto.kl.coef", "0.05");
+        defaults.put("trainer.dpo.loss", "CODPO");
+        defaults.put("trainer.dpo.lambda", "1");
         defaults.put("trainer.warmstart.steps", "1000");
         defaults.put("kto.settle.delay", "2s");
         defaults.put("kto.user.labels.per.hour", "2000");

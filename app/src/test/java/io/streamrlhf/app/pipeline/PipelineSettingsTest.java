@@ -67,6 +67,9 @@ class PipelineSettingsTest {
         assertThat(settings.get("trainer.model.dir", ""))
                 .isEqualTo(Path.of("/d/demo-tiny-llama").toString());
         assertThat(settings.get("trainer.lora.enabled", "")).isEqualTo("false");
+        // DPO with the chosen answer's NLL at weight 1
+        assertThat(settings.get("trainer.dpo.loss", "")).isEqualTo("CODPO");
+        assertThat(settings.get("trainer.dpo.lambda", "")).isEqualTo("1");
     }
 
     @Test
