@@ -50,6 +50,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.DoubleStream;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -431,17 +432,9 @@ public final class LearningCurveExperiment {
                         "after minute %.0f mean %.1f/%.1f (lowest %.1f/%.1f)",
                         minute,
                         later.stream().mapToDouble(Point::meanTokens).average().orElseThrow(),
-                        later.stream()
-                                .mapToDouble(Point::endedMeanTokens)
-                                .filter(t -> !Double.isNaN(t))
-                                .average()
-                                .orElse(Double.NaN),
+                        endedLengths(later).average().orElse(Double.NaN),
                         later.stream().mapToDouble(Point::meanTokens).min().orElseThrow(),
-                        later.stream()
-                                .mapToDouble(Point::endedMeanTokens)
-                                .filter(t -> !Double.isNaN(t))
-                                .min()
-                                .orElse(Double.NaN));
+                        endedLengths(later).min().orElse(Double.NaN));
         return String.format(
                 Locale.ROOT,
                 "held-out length in tokens, all/ended answers: v%d %.1f/%.1f, %s, last v%d %.1f/%.1f",
@@ -452,6 +445,11 @@ public final class LearningCurveExperiment {
                 last.version(),
                 last.meanTokens(),
                 last.endedMeanTokens());
+    }
+
+    /** The ended answers' mean lengths of {@code points}, leaving out versions none of whose answers ended. */
+    private static DoubleStream endedLengths(List<Point> points) {
+        return points.stream().mapToDouble(Point::endedMeanTokens).filter(t -> !Double.isNaN(t));
     }
 
     private static KafkaConsumer<String, PolicyVersion> versionConsumer(String bootstrap, Pipeline pipeline) {

@@ -70,7 +70,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * {@code eosPassthrough} adds a Kafka Streams application that only copies the records under the same exactly-once
  * properties, to show what exactly-once Streams costs before any state or logic; {@code floors=true} adds the four
  * pipelines of {@link FloorTopology} (Avro decoding and encoding alone, a minimal exactly-once join with and
- * without its changelog, and that join with the second state write per feedback the KTO rules need), to show how far the KTO topology is from the least a KTO join must do;
+ * without its changelog, and that join with the second state write per feedback the KTO rules need), to show how
+ * far the KTO topology is from the least a KTO join must do;
  * {@code brokerProcess=true} runs the broker in a JVM of its own ({@link BrokerProcess}). Kafka Streams runs with
  * the application's properties ({@link StreamsApp#streamsProperties}); any {@code streams.*} key of
  * {@link StreamsAppConfig} given as an argument overrides its default, e.g. {@code streams.producer.linger=5ms}, and so
