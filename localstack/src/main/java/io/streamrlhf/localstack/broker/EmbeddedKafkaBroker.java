@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -46,11 +47,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final int NODE_ID = 1;
+    // Another process (a test running beside this one, say) can take a port between choosing it and binding it.
+    static final int BIND_ATTEMPTS = 5;
 
     private final Path dataDir;
     private final boolean temporary;
     private final Map<String, String> overrides;
     private final BrokerSecurity security;
+    private IntSupplier portChooser = EmbeddedKafkaBroker::freePort;
     private KafkaRaftServer server;
     private String bootstrapServers;
     // Kept across stop() and start(): clients configured with the first address reconnect to the restarted broker.
@@ -126,10 +130,52 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("Embedded broker already started at " + bootstrapServers);
         }
         long started = System.nanoTime();
-        if (brokerPort < 0) {
-            brokerPort = overrides.containsKey("port") ? Integer.parseInt(overrides.get("port")) : freePort();
-            controllerPort = freePort();
+        // Ports chosen here may be re-chosen when taken before the broker binds them; a pinned port (the
+        // "port" setting, or the ports of an earlier start that clients already know) may not.
+        boolean freshPorts = brokerPort < 0;
+        for (int attempt = 1; ; attempt++) {
+            if (brokerPort < 0) {
+                brokerPort = overrides.containsKey("port")
+                        ? Integer.parseInt(overrides.get("port"))
+                        : portChooser.getAsInt();
+                controllerPort = portChooser.getAsInt();
+            }
+            try {
+                startServer();
+                break;
+            } catch (Exception e) {
+                closeQuietly();
+                boolean pinnedTaken = overrides.containsKey("port") && mentions(e, ":" + brokerPort);
+                boolean retry = freshPorts && attempt < BIND_ATTEMPTS && portTaken(e) && !pinnedTaken;
+                String tried = "ports " + brokerPort + "/" + controllerPort;
+                if (!retry) {
+                    throw new IllegalStateException(
+                            "Embedded Kafka broker failed to start in " + dataDir + " on " + tried
+                                    + (attempt > 1 ? " (attempt " + attempt + " of " + BIND_ATTEMPTS + ")" : ""),
+                            e);
+                }
+                log.warn("Embedded broker could not bind {} (taken since chosen); choosing new ports", tried);
+                if (overrides.containsKey("port")) {
+                    controllerPort = portChooser.getAsInt();
+                } else {
+                    brokerPort = -1;
+                }
+            }
         }
+        bootstrapServers = "127.0.0.1:" + brokerPort;
+        awaitReady();
+        if (security != null) {
+            upsertCredentials();
+        }
+        log.info(
+                "Embedded Kafka broker ready at {} (data in {}) after {} ms",
+                bootstrapServers,
+                dataDir,
+                (System.nanoTime() - started) / 1_000_000);
+        return this;
+    }
+
+    private void startServer() throws Exception {
         Path logDir = dataDir.resolve("kraft-logs");
         Map<String, String> props = new HashMap<>();
         props.put("process.roles", "broker,controller");
@@ -154,10 +200,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("share.coordinator.state.topic.replication.factor", "1");
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
-        // After a crash the controller refuses the restarted broker's registration until the dead incarnation's
-        // broker session expires (9 s by default): a short session lets a killed local stack come back quickly.
-        props.put("broker.session.timeout.ms", "3000");
-        props.put("broker.heartbeat.interval.ms", "500");
         props.put("num.partitions", "1");
         props.put("default.replication.factor", "1");
         props.put("min.insync.replicas", "1");
@@ -173,26 +215,34 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 props.put(k, v);
             }
         });
-        try {
-            Files.createDirectories(logDir);
-            format(logDir);
-            KafkaConfig config = new KafkaConfig(props, false);
-            server = new KafkaRaftServer(config, Time.SYSTEM);
-            server.startup();
-        } catch (Exception e) {
-            closeQuietly();
-            throw new IllegalStateException("Embedded Kafka broker failed to start in " + dataDir, e);
+        Files.createDirectories(logDir);
+        format(logDir);
+        KafkaConfig config = new KafkaConfig(props, false);
+        server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+    }
+
+    private static boolean portTaken(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                return true;
+            }
         }
-        bootstrapServers = "127.0.0.1:" + brokerPort;
-        awaitReady();
-        if (security != null) {
-            upsertCredentials();
+        return false;
+    }
+
+    private static boolean mentions(Throwable e, String text) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains(text)) {
+                return true;
+            }
         }
-        log.info(
-                "Embedded Kafka broker ready at {} (data in {}) after {} ms",
-                bootstrapServers,
-                dataDir,
-                (System.nanoTime() - started) / 1_000_000);
+        return false;
+    }
+
+    /** Chooses the ports of a first start (tests make a chosen port taken with it). */
+    synchronized EmbeddedKafkaBroker choosePortsWith(IntSupplier chooser) {
+        this.portChooser = Objects.requireNonNull(chooser, "chooser");
         return this;
     }
 

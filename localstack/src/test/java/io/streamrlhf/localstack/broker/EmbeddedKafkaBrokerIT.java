@@ -1,7 +1,11 @@
 package io.streamrlhf.localstack.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -60,6 +66,67 @@ class EmbeddedKafkaBrokerIT {
             assertThat(Files.exists(dir.resolve("kraft-logs/meta.properties"))).isTrue();
         } finally {
             broker.close();
+        }
+    }
+
+    @Test
+    void aChosenPortTakenBeforeTheBrokerBindsItIsReplacedByAnother(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int takenPort = taken.getLocalPort();
+            AtomicInteger choices = new AtomicInteger();
+            // The first choice is the port another process took between choosing and binding; later ones are free.
+            IntSupplier chooser = () -> choices.getAndIncrement() == 0 ? takenPort : freePort();
+            try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.persistent(dir, Map.of())
+                    .choosePortsWith(chooser)
+                    .start()) {
+                assertThat(broker.bootstrapServers()).doesNotEndWith(":" + takenPort);
+                assertThat(choices.get()).isGreaterThanOrEqualTo(4);
+                String topic = "t-" + UUID.randomUUID();
+                try (Admin admin = Admin.create(broker.adminProperties())) {
+                    admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)))
+                            .all()
+                            .get();
+                }
+                try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                        new StringSerializer(),
+                        new StringSerializer())) {
+                    producer.send(new ProducerRecord<>(topic, "k", "after a port clash"))
+                            .get();
+                }
+                assertThat(readAll(broker, topic)).containsExactly("after a port clash");
+            }
+        }
+    }
+
+    @Test
+    void aPinnedPortThatIsTakenFailsAtOnceNamingIt(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int takenPort = taken.getLocalPort();
+            AtomicInteger choices = new AtomicInteger();
+            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.persistent(dir, Map.of("port", String.valueOf(takenPort)))
+                    .choosePortsWith(() -> {
+                        choices.incrementAndGet();
+                        return freePort();
+                    });
+            try {
+                assertThatThrownBy(broker::start)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("ports " + takenPort + "/")
+                        .hasRootCauseInstanceOf(BindException.class);
+                // Only the controller port was chosen: a port the user pinned is never silently replaced.
+                assertThat(choices.get()).isEqualTo(1);
+            } finally {
+                broker.close();
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
