@@ -79,6 +79,11 @@ def blas_info():
         out["openblas_library"] = lib
         out["openblas_config"] = so.openblas_get_config().decode()
         out["openblas_threads"] = so.openblas_get_num_threads()
+        try:
+            so.openblas_get_corename.restype = ctypes.c_char_p
+            out["openblas_core"] = so.openblas_get_corename().decode()
+        except AttributeError:
+            pass
     return out
 
 

@@ -148,6 +148,7 @@ public final class LoraDpoStepBenchmark {
                 o.warmup(),
                 o.quick() ? " (--quick: a smoke run, not a measurement)" : "");
         List<String> table = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         for (String name : o.configs()) {
             LoraBenchModel model = model(name, o);
             Path dir = model.writeUnder(o.models());
@@ -241,6 +242,11 @@ public final class LoraDpoStepBenchmark {
                                 .toArray())));
             }
             System.out.printf(Locale.ROOT, "best fp32 matmul in this run, either engine: %.1f GFLOP/s%n", best);
+            String blasNote = blasNote(runs);
+            if (blasNote != null) {
+                System.out.println(blasNote);
+                notes.add(model.name() + ": " + blasNote);
+            }
         }
         System.out.println();
         System.out.println("| model | engine | step tokens/s (median of all steps) | range (min-max) | DJL/PyTorch"
@@ -248,6 +254,53 @@ public final class LoraDpoStepBenchmark {
                 + " | peak RSS MiB | generation tokens/s |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         table.forEach(System.out::println);
+        notes.forEach(n -> System.out.println("\n" + n));
+    }
+
+    /**
+     * A warning when PyTorch's products ran at under half of DJL's rate: on a CPU that Debian's OpenBLAS does not
+     * recognise it falls back to old kernels (Prescott's SSE3 on an AVX-512 CPU, say), and the step ratio then
+     * measures that detection, not the engines. The baseline still runs as OpenBLAS chooses by itself.
+     */
+    static String blasNote(Map<String, List<EngineRun>> runs) {
+        double djl =
+                runs.get("DJL").stream().mapToDouble(EngineRun::matmul).max().orElse(0);
+        double torch = runs.get("PyTorch").stream()
+                .mapToDouble(EngineRun::matmul)
+                .max()
+                .orElse(0);
+        if (torch <= 0 || torch * 2 >= djl) {
+            return null;
+        }
+        JsonNode core = runs.get("PyTorch").get(0).result().get("openblas_core");
+        return String.format(
+                Locale.ROOT,
+                "note: PyTorch's best fp32 matmul (%.0f GFLOP/s) is under half of DJL's (%.0f): OpenBLAS runs its %s"
+                        + " kernels on this CPU (%s), so DJL/PyTorch here measures OpenBLAS's CPU detection more than"
+                        + " the engines; OPENBLAS_CORETYPE stays unset, as the baseline's rules ask",
+                torch,
+                djl,
+                core == null ? "own" : "'" + core.asText() + "'",
+                cpuVectorFlags());
+    }
+
+    private static String cpuVectorFlags() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    List<String> wide = new ArrayList<>();
+                    for (String f : List.of("avx2", "avx512f", "amx_tile")) {
+                        if ((" " + line + " ").contains(" " + f + " ")) {
+                            wide.add(f);
+                        }
+                    }
+                    return wide.isEmpty() ? "no AVX2" : "with " + String.join(", ", wide);
+                }
+            }
+        } catch (java.io.IOException e) {
+            return "flags unreadable: " + e.getMessage();
+        }
+        return "no flags line";
     }
 
     private static String describe(JsonNode r) {

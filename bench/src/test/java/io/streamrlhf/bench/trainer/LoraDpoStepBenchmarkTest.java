@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +79,32 @@ class LoraDpoStepBenchmarkTest {
         assertThat(flops.policyBackward()).isEqualTo(backward);
         assertThat(flops.total()).isEqualTo(reference + policy + backward);
         assertThat(flops.formula()).contains(String.format(java.util.Locale.ROOT, "%.3f GFLOP", flops.total() / 1e9));
+    }
+
+    @Test
+    void aBaselineWhoseProductsRunAtUnderHalfOfDjlsRateIsFlaggedWithOpenBlassCore() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        BiFunction<String, String, LoraDpoStepBenchmark.EngineRun> run = (engine, result) -> {
+            try {
+                return new LoraDpoStepBenchmark.EngineRun(engine, json.readTree(result));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        Map<String, List<LoraDpoStepBenchmark.EngineRun>> slow = Map.of(
+                "DJL",
+                List.of(run.apply("DJL", "{\"matmul_gflops\": 208}")),
+                "PyTorch",
+                List.of(run.apply("PyTorch", "{\"matmul_gflops\": 30.4, \"openblas_core\": \"Prescott\"}")));
+        assertThat(LoraDpoStepBenchmark.blasNote(slow))
+                .contains("(30 GFLOP/s) is under half of DJL's (208)")
+                .contains("its 'Prescott' kernels");
+        Map<String, List<LoraDpoStepBenchmark.EngineRun>> level = Map.of(
+                "DJL",
+                List.of(run.apply("DJL", "{\"matmul_gflops\": 213}")),
+                "PyTorch",
+                List.of(run.apply("PyTorch", "{\"matmul_gflops\": 192, \"openblas_core\": \"Cooperlake\"}")));
+        assertThat(LoraDpoStepBenchmark.blasNote(level)).isNull();
     }
 
     @Test

@@ -86,6 +86,34 @@ class ComposeBrokerSettingsIT {
                 .as(Files.readString(dir.resolve("script.log")))
                 .isZero();
 
+        // A port chosen free can be taken by the other test JVM before the broker binds it: choose again then.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                startBroker(attempt);
+                return;
+            } catch (Exception e) {
+                if (server != null) {
+                    server.shutdown();
+                    server.awaitShutdown();
+                    server = null;
+                }
+                if (attempt == 5 || !portTaken(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean portTaken(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void startBroker(int attempt) throws Exception {
         int brokerPort = freePort();
         int controllerPort = freePort();
         Path kafka = secrets.resolve("kafka");
@@ -96,7 +124,7 @@ class ComposeBrokerSettingsIT {
                 props.put(line.substring(0, eq), localize(line.substring(eq + 1), kafka, brokerPort, controllerPort));
             }
         }
-        Path logDir = dir.resolve("data");
+        Path logDir = dir.resolve("data-" + attempt);
         props.put("log.dirs", logDir.toString());
         assertThat(props.getProperty("listener.security.protocol.map")).doesNotContain("PLAINTEXT");
 
