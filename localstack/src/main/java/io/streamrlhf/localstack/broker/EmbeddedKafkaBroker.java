@@ -145,7 +145,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 break;
             } catch (Exception e) {
                 closeQuietly();
-                boolean pinnedTaken = overrides.containsKey("port") && mentions(e, ":" + brokerPort);
+                boolean pinnedTaken = overrides.containsKey("port") && namesPort(e, brokerPort);
                 boolean retry = freshPorts && attempt < BIND_ATTEMPTS && portTaken(e) && !pinnedTaken;
                 String tried = "ports " + brokerPort + "/" + controllerPort;
                 if (!retry) {
@@ -231,9 +231,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return false;
     }
 
-    private static boolean mentions(Throwable e, String text) {
+    /** Whether Kafka's bind error names {@code port} ("failed to bind to 127.0.0.1:PORT"). */
+    private static boolean namesPort(Throwable e, int port) {
+        java.util.regex.Pattern address = java.util.regex.Pattern.compile(":" + port + "(?![0-9])");
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains(text)) {
+            if (t.getMessage() != null && address.matcher(t.getMessage()).find()) {
                 return true;
             }
         }
