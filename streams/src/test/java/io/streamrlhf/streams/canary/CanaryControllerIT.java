@@ -81,9 +81,11 @@ class CanaryControllerIT {
                 assertThat(first.awaitRunning(Duration.ofSeconds(60))).isTrue();
                 send(producer, topics.policyVersions(), "policy", version(0, t0), t0);
                 send(producer, topics.policyVersions(), "policy", version(1, t0 + 1), t0 + 1);
+                producer.flush();
+                // Users vote on the canary's answers once it serves, that is once it has started.
+                await().atMost(Duration.ofSeconds(60)).until(() -> read(reader, decisions) >= 2);
                 votes(producer, topics, 0, 10, t0 + 10);
                 producer.flush();
-                await().atMost(Duration.ofSeconds(60)).until(() -> read(reader, decisions) >= 2);
                 // The ten votes per arm, published as the running canary's statistics (and so committed).
                 await().atMost(Duration.ofSeconds(60))
                         .until(() -> read(live, evidence) > 0
@@ -130,16 +132,25 @@ class CanaryControllerIT {
                 .doesNotHaveDuplicates();
     }
 
-    /** Votes {@code from} to {@code to} on each arm: the canary's down, the parent's up. */
+    /**
+     * Votes {@code from} to {@code to} on each arm: the canary's down, the parent's up. The responses are written
+     * (and flushed) before any vote on them, as a user sees a response before voting on it: feedback that reaches
+     * the controller before its response has no version to be counted for, and a response and its vote sent
+     * together can reach the application in either order.
+     */
     private static void votes(KafkaProducer<byte[], byte[]> producer, Topics topics, int from, int to, long t) {
         for (int i = from; i < to; i++) {
             for (long v : new long[] {1, 0}) {
                 String id = "r" + v + "-" + i;
                 long time = t + 4L * i + 2 * v;
                 send(producer, topics.responses(), id, response(id, "p" + id, "completion", v, time), time);
-                // A vote after its response (as a user sees the response first): feedback that reaches the
-                // controller before its response has no version to be counted for.
-                long voted = time + 1;
+            }
+        }
+        producer.flush();
+        for (int i = from; i < to; i++) {
+            for (long v : new long[] {1, 0}) {
+                String id = "r" + v + "-" + i;
+                long voted = t + 4L * i + 2 * v + 1;
                 send(
                         producer,
                         topics.feedback(),
