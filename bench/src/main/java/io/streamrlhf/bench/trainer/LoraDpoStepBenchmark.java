@@ -286,7 +286,7 @@ public final class LoraDpoStepBenchmark {
 
     private static String cpuVectorFlags() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("flags")) {
                     List<String> wide = new ArrayList<>();
                     for (String f : List.of("avx2", "avx512f", "amx_tile")) {
@@ -297,7 +297,7 @@ public final class LoraDpoStepBenchmark {
                     return wide.isEmpty() ? "no AVX2" : "with " + String.join(", ", wide);
                 }
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "flags unreadable: " + e.getMessage();
         }
         return "no flags line";

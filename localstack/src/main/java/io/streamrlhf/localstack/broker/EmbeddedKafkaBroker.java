@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.IntSupplier;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -155,11 +157,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                             e);
                 }
                 log.warn("Embedded broker could not bind {} (taken since chosen); choosing new ports", tried);
-                if (overrides.containsKey("port")) {
-                    controllerPort = portChooser.getAsInt();
-                } else {
-                    brokerPort = -1;
-                }
+                brokerPort = -1;
             }
         }
         bootstrapServers = "127.0.0.1:" + brokerPort;
@@ -224,7 +222,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static boolean portTaken(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.BindException) {
+            if (t instanceof BindException) {
                 return true;
             }
         }
@@ -233,7 +231,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Whether Kafka's bind error names {@code port} ("failed to bind to 127.0.0.1:PORT"). */
     private static boolean namesPort(Throwable e, int port) {
-        java.util.regex.Pattern address = java.util.regex.Pattern.compile(":" + port + "(?![0-9])");
+        Pattern address = Pattern.compile(":" + port + "(?![0-9])");
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null && address.matcher(t.getMessage()).find()) {
                 return true;
